@@ -1,0 +1,448 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/plinkdev/plink/plan"
+)
+
+// Defaults of Options.
+const (
+	DefaultTimeout      = 10 * time.Minute
+	DefaultPollInterval = 2 * time.Second
+)
+
+// Options tune Run. The zero value is usable.
+type Options struct {
+	// Project is the value of the plink:project tag on what Run creates or
+	// adopts; empty means the plan's Project.
+	Project string
+	// Parallelism bounds the mutating calls in flight per account-region
+	// and action class. Zero keeps AWS's burst sizes: 4 for endpoint
+	// create/modify/delete, 10 for service configuration, permissions,
+	// notifications and accept/reject. Describe calls are bounded to 20.
+	Parallelism int
+	// ServiceTimeout bounds the wait for a new service to be Available,
+	// EndpointTimeout the wait for an endpoint to reach pendingAcceptance or
+	// available (and for a connection to appear for acceptance),
+	// DeleteTimeout the wait for a deletion to finish. Zero means
+	// DefaultTimeout.
+	ServiceTimeout  time.Duration
+	EndpointTimeout time.Duration
+	DeleteTimeout   time.Duration
+	// PollInterval is the pause between Describe calls while waiting; zero
+	// means DefaultPollInterval.
+	PollInterval time.Duration
+	// Events, when set, receives progress. Calls are serialized.
+	Events func(Event)
+	// Targets limits the run to these addresses, their children (a
+	// provider's principals, connections and notifications) and everything
+	// they depend on. Other changes are reported as excluded.
+	Targets []string
+}
+
+func (o Options) withDefaults(p *plan.Plan) Options {
+	if o.Project == "" {
+		o.Project = p.Project
+	}
+	for _, d := range []*time.Duration{&o.ServiceTimeout, &o.EndpointTimeout, &o.DeleteTimeout} {
+		if *d <= 0 {
+			*d = DefaultTimeout
+		}
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = DefaultPollInterval
+	}
+	return o
+}
+
+// ErrFailed is wrapped by the error Run returns when a change failed or was
+// not attempted; the Result says which.
+var ErrFailed = errors.New("apply did not finish")
+
+// Run executes the plan's changes (no-ops are skipped) and returns what
+// happened to each. Independent changes run concurrently; a change whose
+// dependency failed is not attempted, while independent work goes on. The
+// returned error is nil when every change in scope is done; it wraps
+// ErrFailed when some failed or were not attempted (the Result is complete
+// then too), and it is another error, with a nil Result, when the plan
+// cannot be applied at all (error diagnostics, unknown actions, targets not
+// in the plan).
+func Run(ctx context.Context, p *plan.Plan, c Clients, opts Options) (*Result, error) {
+	if p == nil {
+		return nil, errors.New("apply: no plan given")
+	}
+	if c == nil {
+		return nil, errors.New("apply: no AWS clients given")
+	}
+	var diags []string
+	for _, d := range p.Diagnostics {
+		if d.Severity == plan.SeverityError {
+			diags = append(diags, d.Address+": "+d.Message)
+		}
+	}
+	if len(diags) > 0 {
+		return nil, fmt.Errorf("the plan has %d error diagnostic(s) and cannot be applied; fix the manifest and plan again:\n  %s",
+			len(diags), strings.Join(diags, "\n  "))
+	}
+	opts = opts.withDefaults(p)
+	if opts.Project == "" {
+		return nil, errors.New("apply: the plan names no project, and the project tag cannot be empty; set project: in the manifest")
+	}
+	g, err := buildGraph(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.applyTargets(opts.Targets); err != nil {
+		return nil, err
+	}
+	r := newRunner(p, g, c, opts)
+	res := r.run(ctx)
+	s := res.Summary()
+	if s.Failed > 0 || s.NotAttempted > 0 {
+		return res, fmt.Errorf("%w: %d failed, %d not attempted, %d done", ErrFailed, s.Failed, s.NotAttempted, s.Done)
+	}
+	return res, nil
+}
+
+// output is what a change produced (or, before it runs, what the plan
+// knows): the ids later changes refer to.
+type output struct {
+	ID          string
+	ServiceName string
+	Created     bool
+}
+
+type runner struct {
+	p       *plan.Plan
+	g       *graph
+	clients Clients
+	opts    Options
+
+	mu      sync.Mutex
+	outputs map[string]output
+	ec2     map[string]EC2API
+	sems    map[string]chan struct{}
+
+	evMu sync.Mutex
+}
+
+func newRunner(p *plan.Plan, g *graph, c Clients, opts Options) *runner {
+	r := &runner{p: p, g: g, clients: c, opts: opts,
+		outputs: map[string]output{}, ec2: map[string]EC2API{}, sems: map[string]chan struct{}{}}
+	for _, cs := range g.changes {
+		o := output{ID: cs.c.ID}
+		for _, v := range []*plan.Values{cs.c.Before, cs.c.After} {
+			if v != nil && v.ServiceName != "" && cs.c.Kind == plan.KindService {
+				o.ServiceName = v.ServiceName
+			}
+		}
+		r.outputs[cs.c.Address] = o
+	}
+	return r
+}
+
+// unit is what one worker runs: a single step, or a batch of steps that share
+// one AWS call.
+type unit struct {
+	steps   []*step
+	started bool
+	run     []*step
+}
+
+func (r *runner) units() []*unit {
+	var out []*unit
+	batches := map[string]*unit{}
+	for _, s := range r.g.steps {
+		if s.cs.excluded {
+			continue
+		}
+		if s.batch == "" {
+			out = append(out, &unit{steps: []*step{s}})
+			continue
+		}
+		u, ok := batches[s.batch]
+		if !ok {
+			u = &unit{}
+			batches[s.batch] = u
+			out = append(out, u)
+		}
+		u.steps = append(u.steps, s)
+	}
+	return out
+}
+
+func (r *runner) run(ctx context.Context) *Result {
+	res := &Result{Project: r.opts.Project, Started: time.Now()}
+	units := r.units()
+	done := make(chan *unit)
+	running := 0
+	for {
+		progressed := false
+		for _, u := range units {
+			if u.started || !u.ready() {
+				continue
+			}
+			u.started = true
+			progressed = true
+			u.run = nil
+			for _, s := range u.steps {
+				if d := s.failedDep(); d != nil {
+					s.state = stateSkipped
+					s.root = d.root
+					if s.root == "" {
+						s.root = d.cs.c.Address
+					}
+					s.reason = "depends on " + s.root + ", which failed"
+					r.emit(s.cs.c, PhaseSkipped, s.reason, 0)
+					continue
+				}
+				if ctx.Err() != nil {
+					s.state = stateSkipped
+					s.reason = "the run was interrupted before it started"
+					r.emit(s.cs.c, PhaseSkipped, s.reason, 0)
+					continue
+				}
+				u.run = append(u.run, s)
+			}
+			if len(u.run) == 0 {
+				continue
+			}
+			running++
+			go func(u *unit) {
+				r.exec(ctx, u.run)
+				done <- u
+			}(u)
+		}
+		if progressed {
+			continue
+		}
+		if running == 0 {
+			break
+		}
+		u := <-done
+		running--
+		for _, s := range u.run {
+			if s.err != nil {
+				s.state = stateFailed
+			} else {
+				s.state = stateDone
+			}
+		}
+	}
+	res.Finished = time.Now()
+	r.fillResult(res)
+	return res
+}
+
+func (u *unit) ready() bool {
+	for _, s := range u.steps {
+		for _, d := range s.deps {
+			if !d.terminal() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (s *step) failedDep() *step {
+	for _, d := range s.deps {
+		if d.state == stateFailed || d.state == stateSkipped {
+			return d
+		}
+	}
+	return nil
+}
+
+func (r *runner) fillResult(res *Result) {
+	res.Created = map[string]string{}
+	r.mu.Lock()
+	for a, o := range r.outputs {
+		if o.Created {
+			res.Created[a] = o.ID
+		}
+	}
+	r.mu.Unlock()
+	for _, cs := range r.g.changes {
+		c := cs.c
+		cr := ChangeResult{Address: c.Address, Kind: c.Kind, Action: c.Action, Account: c.Account,
+			AccountID: c.AccountID, Region: c.Region}
+		r.mu.Lock()
+		cr.ID = r.outputs[c.Address].ID
+		r.mu.Unlock()
+		if cs.excluded {
+			cr.Status = StatusExcluded
+			cr.Reason = "not targeted"
+			res.Changes = append(res.Changes, cr)
+			continue
+		}
+		var notes []string
+		var failed, skipped *step
+		for _, s := range cs.steps {
+			switch s.state {
+			case stateDone:
+				if s.note != "" {
+					notes = append(notes, s.note)
+				}
+			case stateFailed:
+				if failed == nil {
+					failed = s
+				}
+				if s.note != "" {
+					notes = append(notes, s.note)
+				}
+			case stateSkipped, statePending:
+				if skipped == nil {
+					skipped = s
+				}
+			}
+		}
+		cr.Message = strings.Join(notes, "; ")
+		switch {
+		case failed != nil:
+			cr.Status = StatusFailed
+			cr.Error = failed.err
+		case skipped != nil:
+			cr.Status = StatusNotAttempted
+			cr.Reason = skipped.reason
+			if skipped.reason == "" {
+				cr.Reason = "not started"
+			}
+			if skipped.stage != stMain {
+				cr.Reason = skipped.stage.String() + " not attempted: " + cr.Reason
+			}
+		default:
+			cr.Status = StatusDone
+		}
+		res.Changes = append(res.Changes, cr)
+	}
+}
+
+func (r *runner) emit(c *plan.Change, ph Phase, msg string, elapsed time.Duration) {
+	if r.opts.Events == nil {
+		return
+	}
+	r.evMu.Lock()
+	defer r.evMu.Unlock()
+	r.opts.Events(Event{Time: time.Now(), Address: c.Address, Action: c.Action, Phase: ph, Message: msg, Elapsed: elapsed})
+}
+
+func (r *runner) setOutput(addr string, o output) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.outputs[addr] = o
+}
+
+func (r *runner) output(addr string) output {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.outputs[addr]
+}
+
+// parentID is the live id of a change's parent service: the plan's ParentID,
+// or the id of the service created for Parent in this run.
+func (r *runner) parentID(c *plan.Change) string {
+	if c.ParentID != "" {
+		return c.ParentID
+	}
+	if a := c.Refs["serviceId"]; a != "" {
+		if id := r.output(a).ID; id != "" {
+			return id
+		}
+	}
+	return r.output(c.Parent).ID
+}
+
+// where is an account alias and region a call goes to.
+type where struct{ account, accountID, region string }
+
+// scopeOf is where a step acts: where its change lives, or for deleting
+// what a replace removes, where the old resource lived (Change.Prior*).
+func scopeOf(s *step) where {
+	c := s.cs.c
+	w := where{c.Account, c.AccountID, c.Region}
+	if s.stage == stDeleteOld {
+		if c.PriorAccount != "" {
+			w.account, w.accountID = c.PriorAccount, c.PriorAccountID
+		}
+		if c.PriorRegion != "" {
+			w.region = c.PriorRegion
+		}
+	}
+	return w
+}
+
+// client returns the EC2 client of a change's account and region.
+func (r *runner) client(ctx context.Context, c *plan.Change) (EC2API, *Error) {
+	return r.clientAt(ctx, c, where{c.Account, c.AccountID, c.Region})
+}
+
+func (r *runner) clientAt(ctx context.Context, c *plan.Change, w where) (EC2API, *Error) {
+	key := w.account + "|" + w.region
+	r.mu.Lock()
+	cl, ok := r.ec2[key]
+	r.mu.Unlock()
+	if ok {
+		return cl, nil
+	}
+	cl, err := r.clients.EC2(ctx, w.account, w.region)
+	if err != nil {
+		return nil, &Error{Call: "credentials", Code: "ClientError", Message: err.Error(),
+			Hint: fmt.Sprintf("check how account %s is reached (profile or roleArn in the manifest) and that its credentials are valid", w.account)}
+	}
+	r.mu.Lock()
+	r.ec2[key] = cl
+	r.mu.Unlock()
+	return cl, nil
+}
+
+// Action classes of the per-account-region semaphores.
+const (
+	classEndpoint = "endpoint"
+	classService  = "service"
+	classDescribe = "describe"
+)
+
+func (r *runner) sem(c *plan.Change, class string) chan struct{} {
+	key := c.Account + "|" + c.Region + "|" + class
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.sems[key]
+	if !ok {
+		n := 20
+		switch class {
+		case classEndpoint:
+			n = 4
+		case classService:
+			n = 10
+		}
+		if r.opts.Parallelism > 0 && class != classDescribe {
+			n = r.opts.Parallelism
+		}
+		s = make(chan struct{}, n)
+		r.sems[key] = s
+	}
+	return s
+}
+
+// call runs one AWS call of a change under its account-region bound.
+func (r *runner) call(ctx context.Context, c *plan.Change, class, action string, fn func(context.Context) error) *Error {
+	s := r.sem(c, class)
+	select {
+	case s <- struct{}{}:
+	case <-ctx.Done():
+		return toError(action, c, ctx.Err())
+	}
+	err := fn(ctx)
+	<-s
+	if err != nil {
+		return toError(action, c, err)
+	}
+	return nil
+}

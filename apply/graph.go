@@ -1,0 +1,458 @@
+package apply
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/plinkdev/plink/plan"
+)
+
+// stage is one unit of work of a change; most changes have one.
+type stage int
+
+const (
+	stMain       stage = iota // the change itself (create, update, delete, ...)
+	stDNS                     // PrivateDNSAfterAccept: enable private DNS once accepted
+	stDeleteOld               // replace: delete the replaced resource
+	stDNSHandoff              // replace in one VPC: enable private DNS once the old endpoint is gone
+)
+
+func (s stage) String() string {
+	switch s {
+	case stDNS:
+		return "private DNS"
+	case stDeleteOld:
+		return "delete replaced"
+	case stDNSHandoff:
+		return "private DNS handoff"
+	}
+	return "main"
+}
+
+// Phases order the work: additions first, removals in reverse. A step runs
+// after the steps it depends on, which are always in earlier phases, so the
+// graph has no cycles.
+const (
+	phServiceUp = 1 + iota
+	phPrincipalAdd
+	phEndpointUp
+	phAccept
+	phDNS
+	phNotificationUp
+	phReject
+	phNotificationDelete
+	phEndpointDelete
+	phDNSHandoff
+	phPrincipalRemove
+	phServiceDelete
+)
+
+type stepState int
+
+const (
+	statePending stepState = iota
+	stateDone
+	stateFailed
+	stateSkipped
+)
+
+// step is one stage of one change: a node of the dependency graph.
+type step struct {
+	cs    *changeState
+	stage stage
+	phase int
+	batch string // steps with the same non-empty batch run in one AWS call
+	deps  []*step
+
+	// written by the scheduler only
+	state  stepState
+	reason string // why skipped
+	// root is the address whose failure made this step skip.
+	root string
+
+	// written by the worker, read by the scheduler after the unit returns
+	err  *Error
+	note string // what was done
+}
+
+func (s *step) terminal() bool { return s.state != statePending }
+
+// changeState is a change of the plan being applied.
+type changeState struct {
+	c        *plan.Change
+	groups   []string // provider addresses the change belongs to
+	steps    []*step
+	excluded bool
+	// dnsHandoff: a replaced endpoint whose private DNS is turned on only
+	// after the old endpoint (same VPC, same service) is deleted.
+	dnsHandoff bool
+}
+
+func (cs *changeState) inGroup(g string) bool {
+	for _, x := range cs.groups {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// graph is the plan turned into steps with dependencies.
+type graph struct {
+	changes []*changeState
+	byAddr  map[string]*changeState
+	steps   []*step
+}
+
+func phaseOf(c *plan.Change, st stage) (int, error) {
+	bad := fmt.Errorf("change %s: apply does not know how to %s a %s", c.Address, c.Action, c.Kind)
+	switch c.Kind {
+	case plan.KindService:
+		switch {
+		case st == stDeleteOld, c.Action == plan.Delete:
+			return phServiceDelete, nil
+		case c.Action == plan.Create, c.Action == plan.Update, c.Action == plan.Adopt, c.Action == plan.Replace:
+			return phServiceUp, nil
+		}
+	case plan.KindPrincipal:
+		switch c.Action {
+		case plan.Create:
+			return phPrincipalAdd, nil
+		case plan.Delete:
+			return phPrincipalRemove, nil
+		}
+	case plan.KindEndpoint:
+		switch {
+		case st == stDNS:
+			return phDNS, nil
+		case st == stDNSHandoff:
+			return phDNSHandoff, nil
+		case st == stDeleteOld, c.Action == plan.Delete:
+			return phEndpointDelete, nil
+		case c.Action == plan.Create, c.Action == plan.Update, c.Action == plan.Adopt, c.Action == plan.Replace:
+			return phEndpointUp, nil
+		}
+	case plan.KindConnection:
+		switch c.Action {
+		case plan.Accept:
+			return phAccept, nil
+		case plan.Reject:
+			return phReject, nil
+		}
+	case plan.KindNotification:
+		switch {
+		case st == stDeleteOld, c.Action == plan.Delete:
+			return phNotificationDelete, nil
+		case c.Action == plan.Create, c.Action == plan.Update, c.Action == plan.Replace:
+			return phNotificationUp, nil
+		}
+	}
+	return 0, bad
+}
+
+// buildGraph turns the plan's changes (no-ops dropped) into steps.
+func buildGraph(p *plan.Plan) (*graph, error) {
+	g := &graph{byAddr: map[string]*changeState{}}
+	var errs []string
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Action == plan.NoOp || c.Action == "" {
+			continue
+		}
+		if _, dup := g.byAddr[c.Address]; dup {
+			errs = append(errs, fmt.Sprintf("change %s: appears twice in the plan", c.Address))
+			continue
+		}
+		cs := &changeState{c: c}
+		g.changes = append(g.changes, cs)
+		g.byAddr[c.Address] = cs
+	}
+
+	// Service names → provider addresses, to place endpoints in groups.
+	svcByName := map[string]string{}
+	for _, cs := range g.changes {
+		if cs.c.Kind != plan.KindService {
+			continue
+		}
+		for _, v := range []*plan.Values{cs.c.Before, cs.c.After} {
+			if v != nil && v.ServiceName != "" {
+				svcByName[v.ServiceName] = cs.c.Address
+			}
+		}
+	}
+	providerOf := func(c *plan.Change, v *plan.Values, useRefs bool) string {
+		if useRefs {
+			if a := c.Refs["serviceName"]; a != "" {
+				return a
+			}
+		}
+		if v != nil && v.ServiceName != "" {
+			if a, ok := svcByName[v.ServiceName]; ok {
+				return a
+			}
+		}
+		if useRefs {
+			for _, d := range c.DependsOn {
+				if x, ok := g.byAddr[d]; ok && x.c.Kind == plan.KindService {
+					return d
+				}
+			}
+		}
+		return ""
+	}
+	add := func(cs *changeState, g string) {
+		if g != "" && !cs.inGroup(g) {
+			cs.groups = append(cs.groups, g)
+		}
+	}
+
+	for _, cs := range g.changes {
+		c := cs.c
+		switch c.Kind {
+		case plan.KindService:
+			add(cs, c.Address)
+		case plan.KindPrincipal, plan.KindConnection, plan.KindNotification:
+			if c.Parent == "" {
+				errs = append(errs, fmt.Sprintf("change %s: %s has no parent provider", c.Address, c.Kind))
+			}
+			add(cs, c.Parent)
+		case plan.KindEndpoint:
+			switch c.Action {
+			case plan.Delete:
+				add(cs, providerOf(c, c.Before, false))
+			case plan.Replace:
+				add(cs, providerOf(c, c.After, true))
+				add(cs, providerOf(c, c.Before, false))
+			default:
+				add(cs, providerOf(c, c.After, true))
+			}
+		}
+
+		stages := []stage{stMain}
+		if c.Kind == plan.KindEndpoint && c.PrivateDNSAfterAccept && c.Action != plan.Delete {
+			stages = append(stages, stDNS)
+		}
+		if c.Action == plan.Replace {
+			stages = append(stages, stDeleteOld)
+			if c.Kind == plan.KindEndpoint && !c.PrivateDNSAfterAccept && needsHandoff(c) {
+				cs.dnsHandoff = true
+				stages = append(stages, stDNSHandoff)
+			}
+		}
+		for _, st := range stages {
+			ph, err := phaseOf(c, st)
+			if err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			s := &step{cs: cs, stage: st, phase: ph}
+			switch {
+			case c.Kind == plan.KindConnection:
+				s.batch = string(c.Action) + "|" + c.Account + "|" + c.Region + "|" + c.Parent
+			case c.Kind == plan.KindPrincipal:
+				s.batch = string(c.Action) + "|" + c.Account + "|" + c.Region + "|" + c.Parent
+			}
+			cs.steps = append(cs.steps, s)
+			g.steps = append(g.steps, s)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("plan cannot be applied:\n  %s", strings.Join(errs, "\n  "))
+	}
+	g.link()
+	return g, nil
+}
+
+// needsHandoff: a replaced endpoint that keeps private DNS in the same VPC
+// for the same service cannot have it on while the old one does.
+func needsHandoff(c *plan.Change) bool {
+	b, a := c.Before, c.After
+	if a == nil || b == nil || a.PrivateDNSEnabled == nil || !*a.PrivateDNSEnabled {
+		return false
+	}
+	if b.PrivateDNSEnabled == nil || !*b.PrivateDNSEnabled {
+		return false
+	}
+	if a.VPCID != b.VPCID {
+		return false
+	}
+	return a.ServiceName == "" || b.ServiceName == "" || a.ServiceName == b.ServiceName || len(c.Refs) > 0
+}
+
+// endpointOfConnection is the address of the endpoint change a connection
+// change is about, or "".
+func (g *graph) endpointOfConnection(c *plan.Change) string {
+	if a := c.Refs["endpointId"]; a != "" {
+		return a
+	}
+	id := connEndpointID(c)
+	if id == "" {
+		return ""
+	}
+	for _, cs := range g.changes {
+		if cs.c.Kind == plan.KindEndpoint && cs.c.ID == id {
+			return cs.c.Address
+		}
+	}
+	return ""
+}
+
+// connEndpointID is the endpoint id a connection change names in the plan.
+func connEndpointID(c *plan.Change) string {
+	if c.After != nil && c.After.EndpointID != "" {
+		return c.After.EndpointID
+	}
+	if c.Before != nil && c.Before.EndpointID != "" {
+		return c.Before.EndpointID
+	}
+	if strings.HasPrefix(c.ID, "vpce-") {
+		return c.ID
+	}
+	return ""
+}
+
+func (g *graph) link() {
+	// Accept steps by the endpoint address they accept.
+	acceptsOf := map[string][]*step{}
+	for _, s := range g.steps {
+		if s.phase == phAccept {
+			if ep := g.endpointOfConnection(s.cs.c); ep != "" {
+				acceptsOf[ep] = append(acceptsOf[ep], s)
+			}
+		}
+	}
+	for _, s := range g.steps {
+		seen := map[*step]bool{}
+		dep := func(u *step) {
+			if u != s && u.phase < s.phase && !seen[u] {
+				seen[u] = true
+				s.deps = append(s.deps, u)
+			}
+		}
+		c := s.cs.c
+		// Explicit: what the plan says, and the change's own earlier stages.
+		explicit := append([]string{}, c.DependsOn...)
+		if c.Parent != "" {
+			explicit = append(explicit, c.Parent)
+		}
+		for _, a := range c.Refs {
+			explicit = append(explicit, a)
+		}
+		for _, a := range explicit {
+			if x, ok := g.byAddr[a]; ok {
+				for _, u := range x.steps {
+					dep(u)
+				}
+			}
+		}
+		for _, u := range s.cs.steps {
+			dep(u)
+		}
+		// Implicit, by group.
+		for _, u := range g.steps {
+			if !sharesGroup(s.cs, u.cs) {
+				continue
+			}
+			switch s.phase {
+			case phEndpointUp:
+				if u.phase == phServiceUp || u.phase == phPrincipalAdd {
+					dep(u)
+				}
+			case phNotificationUp, phPrincipalAdd:
+				if u.phase == phServiceUp {
+					dep(u)
+				}
+			case phAccept:
+				if u.phase == phServiceUp {
+					dep(u)
+				}
+			case phPrincipalRemove:
+				if u.phase == phEndpointDelete && u.cs.c.Kind == plan.KindEndpoint {
+					// endpoints that used the service (group of their Before)
+					dep(u)
+				}
+			case phServiceDelete:
+				if u.phase >= phReject && u.phase < phServiceDelete {
+					dep(u)
+				}
+			}
+		}
+		if s.phase == phDNS {
+			for _, u := range acceptsOf[c.Address] {
+				dep(u)
+			}
+		}
+		if s.phase == phAccept {
+			if ep := g.endpointOfConnection(c); ep != "" {
+				if x, ok := g.byAddr[ep]; ok {
+					for _, u := range x.steps {
+						dep(u)
+					}
+				}
+			}
+		}
+		sort.SliceStable(s.deps, func(i, j int) bool { return s.deps[i].phase < s.deps[j].phase })
+	}
+}
+
+func sharesGroup(a, b *changeState) bool {
+	for _, g := range a.groups {
+		if b.inGroup(g) {
+			return true
+		}
+	}
+	return false
+}
+
+// applyTargets marks every change outside the targets (their children, for a
+// provider, and everything they depend on) as excluded.
+func (g *graph) applyTargets(targets []string) error {
+	if len(targets) == 0 {
+		return nil
+	}
+	keep := map[*changeState]bool{}
+	var unknown []string
+	for _, t := range targets {
+		found := false
+		for _, cs := range g.changes {
+			a := cs.c.Address
+			if a == t || strings.HasPrefix(a, t+".") || strings.HasPrefix(a, t+"[") {
+				keep[cs] = true
+				found = true
+			}
+		}
+		if !found {
+			unknown = append(unknown, t)
+		}
+	}
+	if len(unknown) > 0 {
+		var valid []string
+		for _, cs := range g.changes {
+			valid = append(valid, cs.c.Address)
+		}
+		return fmt.Errorf("target %s has no change in the plan; changes are: %s",
+			strings.Join(unknown, ", "), strings.Join(valid, ", "))
+	}
+	// Close over dependencies.
+	var stack []*changeState
+	for cs := range keep {
+		stack = append(stack, cs)
+	}
+	for len(stack) > 0 {
+		cs := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, s := range cs.steps {
+			for _, d := range s.deps {
+				if !keep[d.cs] {
+					keep[d.cs] = true
+					stack = append(stack, d.cs)
+				}
+			}
+		}
+	}
+	for _, cs := range g.changes {
+		cs.excluded = !keep[cs]
+	}
+	return nil
+}

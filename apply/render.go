@@ -1,0 +1,85 @@
+package apply
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/plinkdev/plink/plan"
+)
+
+var actionSymbol = map[plan.Action]string{
+	plan.Create: "+", plan.Update: "~", plan.Replace: "-/+", plan.Delete: "-",
+	plan.Accept: "✓", plan.Reject: "✗", plan.Adopt: "~",
+}
+
+// WriteSummary renders r for people: one closing line when every change is
+// done ("Apply complete: N added, N changed, N destroyed, N accepted, N
+// rejected."), else a report of what was done, what failed (with the AWS
+// error and a hint) and what was not attempted (and why). It writes no
+// colour; the caller decides about that.
+func WriteSummary(w io.Writer, r *Result) error {
+	var b strings.Builder
+	s := r.Summary()
+	counts := fmt.Sprintf("%d added, %d changed, %d destroyed, %d accepted, %d rejected", s.Added, s.Changed, s.Destroyed, s.Accepted, s.Rejected)
+	if r.OK() {
+		fmt.Fprintf(&b, "Apply complete: %s.\n", counts)
+		if s.Excluded > 0 {
+			fmt.Fprintf(&b, "%d change(s) outside the targets were not applied; run plink plan to see them.\n", s.Excluded)
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	fmt.Fprintf(&b, "Apply failed: %d failed, %d not attempted, %d done (%s).\n", s.Failed, s.NotAttempted, s.Done, counts)
+	section := func(title string, st Status, line func(ChangeResult)) {
+		first := true
+		for _, c := range r.Changes {
+			if c.Status != st {
+				continue
+			}
+			if first {
+				fmt.Fprintf(&b, "\n%s:\n", title)
+				first = false
+			}
+			line(c)
+		}
+	}
+	head := func(c ChangeResult) string {
+		sym := actionSymbol[c.Action]
+		if sym == "" {
+			sym = " "
+		}
+		return fmt.Sprintf("  %s %s (%s %s, %s)", sym, c.Address, c.Account, c.AccountID, c.Region)
+	}
+	section("Done", StatusDone, func(c ChangeResult) {
+		fmt.Fprintf(&b, "%s", head(c))
+		if c.Message != "" {
+			fmt.Fprintf(&b, ": %s", c.Message)
+		}
+		b.WriteString("\n")
+	})
+	section("Failed", StatusFailed, func(c ChangeResult) {
+		fmt.Fprintf(&b, "%s\n", head(c))
+		if c.Message != "" {
+			fmt.Fprintf(&b, "      done before the failure: %s\n", c.Message)
+		}
+		if c.Error != nil {
+			fmt.Fprintf(&b, "      error: %s\n", c.Error.Error())
+			if c.Error.Hint != "" {
+				fmt.Fprintf(&b, "      hint: %s\n", c.Error.Hint)
+			}
+		}
+	})
+	section("Not attempted", StatusNotAttempted, func(c ChangeResult) {
+		fmt.Fprintf(&b, "%s: %s\n", head(c), c.Reason)
+		if c.Message != "" {
+			fmt.Fprintf(&b, "      done: %s\n", c.Message)
+		}
+	})
+	if s.Excluded > 0 {
+		fmt.Fprintf(&b, "\n%d change(s) outside the targets were not applied.\n", s.Excluded)
+	}
+	b.WriteString("\nNothing is rolled back. Run plink plan again: it plans from live state, and apply finishes the job.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

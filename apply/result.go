@@ -1,0 +1,155 @@
+package apply
+
+import (
+	"time"
+
+	"github.com/plinkdev/plink/plan"
+)
+
+// Status is the outcome of one change.
+type Status string
+
+const (
+	// StatusDone: every AWS call of the change succeeded and its waits ended
+	// in the wanted state.
+	StatusDone Status = "done"
+	// StatusFailed: a call or a wait of the change failed; Error says why.
+	// Part of the change may have happened (see ChangeResult.ID and Message).
+	StatusFailed Status = "failed"
+	// StatusNotAttempted: nothing of the change was started, because a change
+	// it depends on failed or the run was interrupted; Reason says which.
+	StatusNotAttempted Status = "not_attempted"
+	// StatusExcluded: the change is outside Options.Targets.
+	StatusExcluded Status = "excluded"
+)
+
+// Phase is where an Event is in the life of a change.
+type Phase string
+
+const (
+	PhaseStarted Phase = "started"
+	PhaseWaiting Phase = "waiting"
+	PhaseDone    Phase = "done"
+	PhaseFailed  Phase = "failed"
+	PhaseSkipped Phase = "skipped"
+)
+
+// Event is progress on one change, for a TTY progress view or a JSON event
+// stream. Elapsed is the time since the change started (or, while waiting,
+// how long the wait has lasted).
+type Event struct {
+	Time    time.Time     `json:"time"`
+	Address string        `json:"address"`
+	Action  plan.Action   `json:"action"`
+	Phase   Phase         `json:"phase"`
+	Message string        `json:"message,omitempty"`
+	Elapsed time.Duration `json:"elapsedNs,omitempty"`
+}
+
+// Error is a failed AWS call or wait.
+type Error struct {
+	// Call is the AWS action (or "wait") that failed.
+	Call string `json:"call"`
+	// Code is the AWS error code (e.g. InvalidSubnet.NotFound), or
+	// Timeout / Canceled / Client for failures outside AWS.
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Hint says what to do about it.
+	Hint string `json:"hint,omitempty"`
+}
+
+func (e *Error) Error() string {
+	s := e.Call + ": " + e.Code
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// ChangeResult is what happened to one change of the plan.
+type ChangeResult struct {
+	Address   string      `json:"address"`
+	Kind      plan.Kind   `json:"kind"`
+	Action    plan.Action `json:"action"`
+	Account   string      `json:"account"`
+	AccountID string      `json:"accountId"`
+	Region    string      `json:"region"`
+	Status    Status      `json:"status"`
+	// ID is the live id the change acted on, or created.
+	ID string `json:"id,omitempty"`
+	// Message says what was done, or for a failure how far it got.
+	Message string `json:"message,omitempty"`
+	Error   *Error `json:"error,omitempty"`
+	// Reason says why a change was not attempted or was excluded.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Result is the outcome of Run: one ChangeResult per change of the plan that
+// is not a no-op, in plan order, and the ids of what was created.
+type Result struct {
+	Project  string         `json:"project"`
+	Changes  []ChangeResult `json:"changes"`
+	Created  map[string]string `json:"created,omitempty"` // address → id
+	Started  time.Time      `json:"started"`
+	Finished time.Time      `json:"finished"`
+}
+
+// Summary counts the changes of a Result. Added, Changed, Destroyed,
+// Accepted and Rejected count done changes only: a replace counts as one
+// added and one destroyed, an adopt as changed.
+type Summary struct {
+	Added        int `json:"added"`
+	Changed      int `json:"changed"`
+	Destroyed    int `json:"destroyed"`
+	Accepted     int `json:"accepted"`
+	Rejected     int `json:"rejected"`
+	Done         int `json:"done"`
+	Failed       int `json:"failed"`
+	NotAttempted int `json:"notAttempted"`
+	Excluded     int `json:"excluded"`
+}
+
+// Summary counts r's changes.
+func (r *Result) Summary() Summary {
+	var s Summary
+	if r == nil {
+		return s
+	}
+	for _, c := range r.Changes {
+		switch c.Status {
+		case StatusFailed:
+			s.Failed++
+			continue
+		case StatusNotAttempted:
+			s.NotAttempted++
+			continue
+		case StatusExcluded:
+			s.Excluded++
+			continue
+		}
+		s.Done++
+		switch c.Action {
+		case plan.Create:
+			s.Added++
+		case plan.Update, plan.Adopt:
+			s.Changed++
+		case plan.Replace:
+			s.Added++
+			s.Destroyed++
+		case plan.Delete:
+			s.Destroyed++
+		case plan.Accept:
+			s.Accepted++
+		case plan.Reject:
+			s.Rejected++
+		}
+	}
+	return s
+}
+
+// OK reports whether every attempted change is done and none was left out
+// for a failure (excluded changes do not count).
+func (r *Result) OK() bool {
+	s := r.Summary()
+	return s.Failed == 0 && s.NotAttempted == 0
+}

@@ -1,0 +1,328 @@
+// Package awsenv owns credentials and AWS SDK clients for the accounts a
+// manifest names: the SDK's default chain, then per account a shared-config
+// profile or an assumed role, in any region, with the SDK's adaptive retry.
+//
+// It builds clients and checks identities (Verify). It must not read or
+// change PrivateLink resources: package live reads, package apply writes.
+// No other package constructs AWS clients.
+package awsenv
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/plinkdev/plink/manifest"
+)
+
+// DefaultRegion is used for account-level calls (STS) when neither
+// Options.Region nor the SDK's configuration names a region.
+const DefaultRegion = "us-east-1"
+
+// Options tune how a Resolver reaches AWS. The zero value uses the SDK's
+// default chain and configuration unchanged, with adaptive retry.
+type Options struct {
+	// Endpoint overrides every client's endpoint (like AWS_ENDPOINT_URL, but
+	// winning over service-specific settings), e.g. the sandbox's URL.
+	Endpoint string
+	// BaseCredentials replace the default chain's credentials for accounts
+	// without a profile, and are the source credentials for assumed roles.
+	BaseCredentials aws.CredentialsProvider
+	// HTTPClient is used by every client (including STS for AssumeRole); it
+	// owns its TLS settings, so AWS_CA_BUNDLE does not apply to it.
+	HTTPClient *http.Client
+	// RetryMaxAttempts overrides the maximum attempts per call, AWS_MAX_ATTEMPTS
+	// and the shared config's max_attempts included; 0 leaves them.
+	RetryMaxAttempts int
+	// Region is the region for account-level calls (STS); the SDK's
+	// configured region, then DefaultRegion, are used when it is empty.
+	Region string
+	// APIOptions are added to every client's middleware stack (tests count
+	// calls with them).
+	APIOptions []func(*middleware.Stack) error
+}
+
+// Clients are the SDK clients for one account in one region.
+type Clients struct {
+	Account   string // alias from the manifest
+	AccountID string
+	Region    string
+	EC2       *ec2.Client
+	ELB       *elbv2.Client
+	STS       *sts.Client
+}
+
+// ClientSource is the small interface that live and apply use to get clients
+// for an account alias in a region; *Resolver satisfies it.
+type ClientSource interface {
+	ClientsFor(ctx context.Context, account, region string) (*Clients, error)
+}
+
+// Resolver hands out clients per account and region. Clients and credential
+// providers are built lazily, once, and shared; a Resolver is safe for
+// concurrent use.
+type Resolver struct {
+	project  string
+	accounts map[string]*manifest.Account
+	opts     Options
+	base     aws.Config
+
+	mu       sync.Mutex
+	profiles map[string]*onceConfig   // profile name → loaded config
+	creds    map[string]*onceCreds    // alias → credentials provider
+	clients  map[scopeKey]*onceClient // alias+region → clients
+	identity *onceString              // the base credentials' caller ARN
+}
+
+type scopeKey struct{ alias, region string }
+
+type onceConfig struct {
+	once sync.Once
+	cfg  aws.Config
+	err  error
+}
+
+type onceCreds struct {
+	once sync.Once
+	cfg  aws.Config // config whose Credentials are the account's
+	err  error
+}
+
+type onceClient struct {
+	once sync.Once
+	c    *Clients
+	err  error
+}
+
+type onceString struct {
+	once sync.Once
+	s    string
+	err  error
+}
+
+// New loads the SDK's default configuration (environment, shared config and
+// profiles, SSO, instance roles) and returns a Resolver for the manifest's
+// accounts. Nothing is called on AWS until clients are used.
+func New(ctx context.Context, m *manifest.Manifest, opts Options) (*Resolver, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, loadOptions(opts)...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	applyDefaults(&cfg, opts)
+	r := &Resolver{
+		project:  m.Project,
+		accounts: map[string]*manifest.Account{},
+		opts:     opts,
+		base:     cfg,
+		profiles: map[string]*onceConfig{},
+		creds:    map[string]*onceCreds{},
+		clients:  map[scopeKey]*onceClient{},
+		identity: &onceString{},
+	}
+	for alias, a := range m.Accounts {
+		if a == nil {
+			continue
+		}
+		acc := *a
+		if acc.Alias == "" {
+			acc.Alias = alias
+		}
+		r.accounts[alias] = &acc
+	}
+	return r, nil
+}
+
+func loadOptions(opts Options) []func(*config.LoadOptions) error {
+	var lo []func(*config.LoadOptions) error
+	if opts.BaseCredentials != nil {
+		lo = append(lo, config.WithCredentialsProvider(opts.BaseCredentials))
+	}
+	if len(opts.APIOptions) > 0 {
+		lo = append(lo, config.WithAPIOptions(opts.APIOptions))
+	}
+	if opts.Endpoint != "" {
+		lo = append(lo, config.WithBaseEndpoint(opts.Endpoint))
+	}
+	return lo
+}
+
+// applyDefaults makes adaptive retry the default when the user configured no
+// retry mode (AWS_RETRY_MODE, retry_mode) and applies Options that override.
+func applyDefaults(cfg *aws.Config, opts Options) {
+	if cfg.RetryMode == "" {
+		cfg.RetryMode = aws.RetryModeAdaptive
+	}
+	if opts.RetryMaxAttempts > 0 {
+		cfg.RetryMaxAttempts = opts.RetryMaxAttempts
+	}
+	if opts.Endpoint != "" {
+		cfg.BaseEndpoint = aws.String(opts.Endpoint)
+	}
+	if opts.HTTPClient != nil {
+		// Set after loading: the SDK refuses a plain *http.Client when
+		// AWS_CA_BUNDLE is set; the caller's client owns its TLS settings.
+		cfg.HTTPClient = opts.HTTPClient
+	}
+}
+
+// Config returns a copy of the base configuration (default chain, retry
+// settings, endpoint override), without any account's credentials.
+func (r *Resolver) Config() aws.Config { return r.base.Copy() }
+
+// Accounts returns the account aliases the resolver knows, sorted.
+func (r *Resolver) Accounts() []string {
+	out := make([]string, 0, len(r.accounts))
+	for a := range r.accounts {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Clients returns the clients for an account alias in a region, building
+// them on first use.
+func (r *Resolver) Clients(ctx context.Context, account, region string) (*Clients, error) {
+	acc, ok := r.accounts[account]
+	if !ok {
+		return nil, fmt.Errorf("unknown account %q: accounts are %v", account, r.Accounts())
+	}
+	if region == "" {
+		return nil, fmt.Errorf("account %s (%s): no region given", account, acc.ID)
+	}
+	r.mu.Lock()
+	oc := r.clients[scopeKey{account, region}]
+	if oc == nil {
+		oc = &onceClient{}
+		r.clients[scopeKey{account, region}] = oc
+	}
+	r.mu.Unlock()
+	oc.once.Do(func() {
+		cfg, err := r.accountConfig(ctx, acc)
+		if err != nil {
+			oc.err = err
+			return
+		}
+		cfg.Region = region
+		oc.c = &Clients{
+			Account:   account,
+			AccountID: acc.ID,
+			Region:    region,
+			EC2:       ec2.NewFromConfig(cfg, func(o *ec2.Options) { r.endpoint(&o.BaseEndpoint) }),
+			ELB:       elbv2.NewFromConfig(cfg, func(o *elbv2.Options) { r.endpoint(&o.BaseEndpoint) }),
+			STS:       sts.NewFromConfig(cfg, func(o *sts.Options) { r.endpoint(&o.BaseEndpoint) }),
+		}
+	})
+	return oc.c, oc.err
+}
+
+// ClientsFor is Clients; it makes *Resolver a ClientSource.
+func (r *Resolver) ClientsFor(ctx context.Context, account, region string) (*Clients, error) {
+	return r.Clients(ctx, account, region)
+}
+
+func (r *Resolver) endpoint(p **string) {
+	if r.opts.Endpoint != "" {
+		*p = aws.String(r.opts.Endpoint)
+	}
+}
+
+// homeRegion is the region for account-level calls (STS).
+func (r *Resolver) homeRegion() string {
+	if r.opts.Region != "" {
+		return r.opts.Region
+	}
+	if r.base.Region != "" {
+		return r.base.Region
+	}
+	return DefaultRegion
+}
+
+// profileConfig loads a shared-config profile once.
+func (r *Resolver) profileConfig(ctx context.Context, acc *manifest.Account) (aws.Config, error) {
+	r.mu.Lock()
+	oc := r.profiles[acc.Profile]
+	if oc == nil {
+		oc = &onceConfig{}
+		r.profiles[acc.Profile] = oc
+	}
+	r.mu.Unlock()
+	oc.once.Do(func() {
+		lo := loadOptions(Options{HTTPClient: r.opts.HTTPClient, APIOptions: r.opts.APIOptions, Endpoint: r.opts.Endpoint})
+		lo = append(lo, config.WithSharedConfigProfile(acc.Profile))
+		cfg, err := config.LoadDefaultConfig(ctx, lo...)
+		if err != nil {
+			oc.err = &AccountError{Alias: acc.Alias, ID: acc.ID, Err: fmt.Errorf("load profile %q: %w", acc.Profile, err),
+				Hint: fmt.Sprintf("check that profile %q exists in your AWS config (aws configure list-profiles)", acc.Profile)}
+			return
+		}
+		applyDefaults(&cfg, r.opts)
+		oc.cfg = cfg
+	})
+	return oc.cfg, oc.err
+}
+
+// accountConfig returns the configuration whose credentials reach the
+// account: its profile's, an assumed role's (from the profile or the base
+// credentials), or the base credentials.
+func (r *Resolver) accountConfig(ctx context.Context, acc *manifest.Account) (aws.Config, error) {
+	r.mu.Lock()
+	oc := r.creds[acc.Alias]
+	if oc == nil {
+		oc = &onceCreds{}
+		r.creds[acc.Alias] = oc
+	}
+	r.mu.Unlock()
+	oc.once.Do(func() {
+		cfg := r.base.Copy()
+		if acc.Profile != "" {
+			pc, err := r.profileConfig(ctx, acc)
+			if err != nil {
+				oc.err = err
+				return
+			}
+			cfg = pc.Copy()
+		}
+		if acc.RoleARN != "" {
+			src := cfg.Copy()
+			if src.Region == "" {
+				src.Region = r.homeRegion()
+			}
+			client := sts.NewFromConfig(src, func(o *sts.Options) { r.endpoint(&o.BaseEndpoint) })
+			p := stscreds.NewAssumeRoleProvider(client, acc.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+				o.RoleSessionName = SessionName(r.project)
+				if acc.ExternalID != "" {
+					o.ExternalID = aws.String(acc.ExternalID)
+				}
+			})
+			cfg.Credentials = aws.NewCredentialsCache(p)
+		}
+		oc.cfg = cfg
+	})
+	return oc.cfg, oc.err
+}
+
+var invalidSessionChars = regexp.MustCompile(`[^\w+=,.@-]+`)
+
+// SessionName is the RoleSessionName plink uses: "plink-<project>", with
+// characters STS rejects replaced and cut to STS's 64-character limit.
+func SessionName(project string) string {
+	s := "plink"
+	if p := invalidSessionChars.ReplaceAllString(project, "-"); p != "" {
+		s += "-" + p
+	}
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return s
+}

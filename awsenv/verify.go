@@ -1,0 +1,229 @@
+package awsenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/plinkdev/plink/manifest"
+)
+
+// AccountError is a failure to reach one account: which account, why, and
+// what to do about it.
+type AccountError struct {
+	Alias string
+	ID    string
+	Err   error
+	// Hint says what to do, e.g. "run `aws sso login --profile X`".
+	Hint string
+}
+
+func (e *AccountError) Error() string {
+	s := fmt.Sprintf("account %s (%s): %v", e.Alias, e.ID, e.Err)
+	if e.Hint != "" {
+		s += ": " + e.Hint
+	}
+	return s
+}
+
+func (e *AccountError) Unwrap() error { return e.Err }
+
+// WrongAccountError says that an account's credentials reached another account.
+type WrongAccountError struct {
+	Alias    string
+	Expected string
+	Actual   string
+	ARN      string // the caller identity that landed
+}
+
+func (e *WrongAccountError) Error() string {
+	return fmt.Sprintf("credentials for account `%s` landed in %s (%s), expected %s", e.Alias, e.Actual, e.ARN, e.Expected)
+}
+
+// Verify checks every account concurrently: its credentials work and land in
+// the declared account id. It returns nil, or every account's error joined
+// (each an *AccountError), sorted by alias.
+func (r *Resolver) Verify(ctx context.Context) error {
+	aliases := r.Accounts()
+	errs := make([]error, len(aliases))
+	var wg sync.WaitGroup
+	for i, alias := range aliases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = r.verifyAccount(ctx, r.accounts[alias])
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Identity returns the ARN the base credentials (the default chain or
+// Options.BaseCredentials) resolve to, asked once.
+func (r *Resolver) Identity(ctx context.Context) (string, error) {
+	o := r.identity
+	o.once.Do(func() {
+		cfg := r.base.Copy()
+		cfg.Region = r.homeRegion()
+		out, err := sts.NewFromConfig(cfg, func(o *sts.Options) { r.endpoint(&o.BaseEndpoint) }).
+			GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			o.err = err
+			return
+		}
+		o.s = aws.ToString(out.Arn)
+	})
+	return o.s, o.err
+}
+
+func (r *Resolver) verifyAccount(ctx context.Context, acc *manifest.Account) error {
+	fail := func(err error, hint string) error {
+		return &AccountError{Alias: acc.Alias, ID: acc.ID, Err: err, Hint: hint}
+	}
+	c, err := r.Clients(ctx, acc.Alias, r.homeRegion())
+	if err != nil {
+		var ae *AccountError
+		if errors.As(err, &ae) {
+			return err
+		}
+		return fail(err, "")
+	}
+	// Retrieve credentials first so that a failed AssumeRole is told apart
+	// from a failed GetCallerIdentity.
+	if acc.RoleARN != "" {
+		cfg, _ := r.accountConfig(ctx, acc)
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return fail(r.assumeRoleError(ctx, acc, err))
+		}
+	}
+	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fail(err, r.hintFor(acc, err))
+	}
+	if got := aws.ToString(out.Account); got != acc.ID {
+		return fail(&WrongAccountError{Alias: acc.Alias, Expected: acc.ID, Actual: got, ARN: aws.ToString(out.Arn)},
+			r.wrongAccountHint(acc))
+	}
+	return nil
+}
+
+func (r *Resolver) assumeRoleError(ctx context.Context, acc *manifest.Account, err error) (error, string) {
+	code := ErrorCode(err)
+	if code == "AccessDenied" || code == "AccessDeniedException" {
+		who := "the source credentials"
+		if acc.Profile != "" {
+			who = "profile " + acc.Profile
+		} else if id, ierr := r.Identity(ctx); ierr == nil && id != "" {
+			who = id
+		}
+		hint := "check the role's trust policy"
+		if acc.ExternalID != "" {
+			hint += " and its sts:ExternalId condition (externalId " + acc.ExternalID + ")"
+		} else {
+			hint += " (and whether it requires an externalId)"
+		}
+		return fmt.Errorf("cannot assume role %s from %s: %s", acc.RoleARN, who, apiMessage(err)), hint
+	}
+	return fmt.Errorf("assume role %s: %w", acc.RoleARN, err), r.hintFor(acc, err)
+}
+
+func (r *Resolver) wrongAccountHint(acc *manifest.Account) string {
+	switch {
+	case acc.RoleARN != "":
+		return fmt.Sprintf("check that roleArn %s is in account %s", acc.RoleARN, acc.ID)
+	case acc.Profile != "":
+		return fmt.Sprintf("check that profile %s is for account %s, or fix the account id in the manifest", acc.Profile, acc.ID)
+	default:
+		return "set a profile or roleArn for this account, or fix the account id in the manifest"
+	}
+}
+
+// hintFor says what to do about a credentials error, or "".
+func (r *Resolver) hintFor(acc *manifest.Account, err error) string {
+	if IsExpired(err) {
+		profile := acc.Profile
+		if profile == "" {
+			profile = os.Getenv("AWS_PROFILE")
+		}
+		if profile == "" {
+			profile = "default"
+		}
+		return fmt.Sprintf("run `aws sso login --profile %s` or refresh your credentials", profile)
+	}
+	if IsCredentialError(err) {
+		return "no usable AWS credentials: set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+	}
+	return ""
+}
+
+var expiredCodes = map[string]bool{
+	"ExpiredToken":                true,
+	"ExpiredTokenException":       true,
+	"InvalidClientTokenId":        true,
+	"UnrecognizedClientException": true,
+}
+
+// IsExpired reports whether err says the credentials are expired or invalid
+// (expired session token, unknown access key, expired SSO session).
+func IsExpired(err error) bool {
+	if err == nil {
+		return false
+	}
+	var sso *ssocreds.InvalidTokenError
+	if errors.As(err, &sso) {
+		return true
+	}
+	return expiredCodes[ErrorCode(err)]
+}
+
+// IsCredentialError reports whether err is about the caller's credentials
+// rather than the call: none found, expired, invalid, or an AssumeRole that
+// failed. Every call with the same credentials would fail the same way.
+func IsCredentialError(err error) bool {
+	if err == nil {
+		return false
+	}
+	if IsExpired(err) {
+		return true
+	}
+	switch ErrorCode(err) {
+	case "AuthFailure", "SignatureDoesNotMatch", "InvalidAccessKeyId":
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "get identity:") || strings.Contains(msg, "failed to retrieve credentials") ||
+		strings.Contains(msg, "failed to refresh cached credentials")
+}
+
+// ErrorCode returns the AWS error code of err (the innermost API error), or "".
+func ErrorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// apiMessage is "Code: message" for an API error, else the error text.
+func apiMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		if m := ae.ErrorMessage(); m != "" {
+			return ae.ErrorCode() + ": " + m
+		}
+		return ae.ErrorCode()
+	}
+	return err.Error()
+}
+
+// Describe formats an AWS error for people and for stable output: the API
+// error's code and message without request ids, or the error's text.
+func Describe(err error) string { return apiMessage(err) }

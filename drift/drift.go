@@ -1,0 +1,719 @@
+// Package drift owns the drift report: what differs between a manifest and
+// live state, as a plain value built from a computed plan and the snapshot it
+// was computed from, and its renderings (JSON per schemas/drift.schema.json,
+// JUnit XML, Markdown, text and a one-line summary).
+//
+// It is pure: it must not call AWS, read files, compute plans or decide exit
+// behaviour beyond ExitCode. The command layer reads, plans, calls Build and
+// picks a renderer.
+package drift
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+)
+
+// FormatVersion is the version of the JSON drift document
+// (schemas/drift.schema.json). Bump the minor for additive changes, the
+// major for breaking ones.
+const FormatVersion = "1.0"
+
+// Kind says what sort of difference an Item is.
+type Kind string
+
+// Kinds of drift.
+const (
+	// Changed: an attribute was changed outside plink (Before is live, After
+	// is what the manifest declares).
+	Changed Kind = "changed"
+	// Missing: a declared resource does not exist. plink keeps no state, so
+	// "deleted by hand" and "never created" look the same and are both
+	// reported as missing.
+	Missing Kind = "missing"
+	// Unmanaged: a resource tagged with the project that the manifest no
+	// longer declares (plan would delete it).
+	Unmanaged Kind = "unmanaged"
+	// NotAdopted: a resource the manifest adopts by id is not tagged yet.
+	NotAdopted Kind = "not_adopted"
+	// PrincipalAdded: an allowed principal added by hand.
+	PrincipalAdded Kind = "principal_added"
+	// PrincipalRemoved: a declared allowed principal removed by hand.
+	PrincipalRemoved Kind = "principal_removed"
+	// PendingConnection: a connection waiting for acceptance that nobody
+	// accepted (or rejected).
+	PendingConnection Kind = "pending_connection"
+	// UndeclaredConnection: an available connection from an account that is
+	// neither a declared consumer nor listed in acceptFrom.
+	UndeclaredConnection Kind = "undeclared_connection"
+	// PrivateDNSUnverified: the service's private DNS name is not verified.
+	PrivateDNSUnverified Kind = "private_dns_unverified"
+	// LoadBalancerMissing: a load balancer the service uses no longer exists.
+	LoadBalancerMissing Kind = "load_balancer_missing"
+	// LoadBalancerZoneLost: a load balancer no longer covers an AZ the
+	// service offers.
+	LoadBalancerZoneLost Kind = "load_balancer_zone_lost"
+)
+
+// Severity of an Item.
+type Severity string
+
+// Severities. Every item is drift (exit code 2); the severity only ranks them.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Report is the drift report of one project.
+type Report struct {
+	FormatVersion string `json:"formatVersion"`
+	Project       string `json:"project"`
+	// Items are sorted by address, kind, attribute.
+	Items []Item `json:"items"`
+	// Checked lists the resource addresses that were compared (every
+	// provider and consumer of the manifest in a scope that was read, and
+	// every unmanaged resource found), sorted. A JUnit report has one test
+	// case per entry.
+	Checked []string `json:"checked"`
+	// Failures are the reads that failed; resources in those account-regions
+	// are not checked and not in Checked.
+	Failures []Failure `json:"failures,omitempty"`
+}
+
+// Item is one difference.
+type Item struct {
+	// Address is the plan address of the resource (provider.NAME,
+	// provider.NAME.principal[ARN], consumer.NAME, ...).
+	Address string `json:"address"`
+	// Resource is the top-level address (provider.NAME or consumer.NAME)
+	// that the item belongs to.
+	Resource  string   `json:"resource"`
+	Kind      Kind     `json:"kind"`
+	Severity  Severity `json:"severity"`
+	Account   string   `json:"account,omitempty"`
+	AccountID string   `json:"accountId,omitempty"`
+	Region    string   `json:"region,omitempty"`
+	ID        string   `json:"id,omitempty"`
+	// Attribute names the attribute that changed, for kind changed.
+	Attribute string `json:"attribute,omitempty"`
+	Message   string `json:"message"`
+	// Before is the live value, After the declared one, when they apply.
+	Before any `json:"before,omitempty"`
+	After  any `json:"after,omitempty"`
+}
+
+// Failure is an account-region that could not be read.
+type Failure struct {
+	Account   string `json:"account"`
+	AccountID string `json:"accountId"`
+	Region    string `json:"region,omitempty"`
+	Call      string `json:"call,omitempty"`
+	Error     string `json:"error"`
+}
+
+// Exit codes of ExitCode, the ones `plink drift` exits with.
+const (
+	ExitNoDrift    = 0
+	ExitReadFailed = 1
+	ExitDrift      = 2
+)
+
+// ExitCode is 1 when any read failed (the report is incomplete, so the job
+// is broken whatever else it found), else 2 when there is drift, else 0.
+func (r *Report) ExitCode() int {
+	switch {
+	case len(r.Failures) > 0:
+		return ExitReadFailed
+	case len(r.Items) > 0:
+		return ExitDrift
+	}
+	return ExitNoDrift
+}
+
+// HasDrift reports whether the report has any item.
+func (r *Report) HasDrift() bool { return len(r.Items) > 0 }
+
+// Build makes the drift report of manifest m from the snapshot s and the
+// plan p that was computed from both. Every non-no-op change is a drift item
+// (children of a resource that is missing or unmanaged as a whole are folded
+// into it); the snapshot adds what a plan does not change: undeclared
+// connected endpoints, unverified private DNS and load balancers gone or
+// shrunk. Resources in account-regions that failed to read are left out and
+// the failures are reported instead. Nil s or p count as empty.
+func Build(m *manifest.Manifest, s *live.Snapshot, p *plan.Plan) *Report {
+	if s == nil {
+		s = &live.Snapshot{}
+	}
+	if p == nil {
+		p = &plan.Plan{}
+	}
+	b := &builder{m: m, s: s, p: p, seen: map[string]bool{}}
+	b.aliases()
+	r := &Report{FormatVersion: FormatVersion, Items: []Item{}, Checked: []string{}}
+	if m != nil {
+		r.Project = m.Project
+	} else {
+		r.Project = p.Project
+	}
+	for _, f := range s.Failures {
+		alias := f.Account
+		if alias == "" {
+			alias = b.alias[f.AccountID]
+		}
+		r.Failures = append(r.Failures, Failure{Account: alias, AccountID: f.AccountID, Region: f.Region, Call: f.Call, Error: f.Error})
+	}
+	slices.SortFunc(r.Failures, func(a, b Failure) int {
+		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Call, b.Call))
+	})
+	b.fromPlan()
+	b.fromSnapshot()
+
+	checked := map[string]bool{}
+	if m != nil {
+		for _, pr := range m.Providers {
+			if !b.failed(b.accountID(pr.Account), b.region(pr.Region)) {
+				checked["provider."+pr.Name] = true
+			}
+		}
+		for _, c := range m.Consumers {
+			if !b.failed(b.accountID(c.Account), b.region(c.Region)) {
+				checked["consumer."+c.Name] = true
+			}
+		}
+	}
+	for _, it := range b.items {
+		checked[it.Resource] = true
+	}
+	for a := range checked {
+		r.Checked = append(r.Checked, a)
+	}
+	sort.Strings(r.Checked)
+	r.Items = append(r.Items, b.items...)
+	slices.SortStableFunc(r.Items, func(a, b Item) int {
+		return cmp.Or(cmp.Compare(a.Resource, b.Resource), cmp.Compare(a.Address, b.Address), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Attribute, b.Attribute), cmp.Compare(a.Message, b.Message))
+	})
+	return r
+}
+
+type builder struct {
+	m     *manifest.Manifest
+	s     *live.Snapshot
+	p     *plan.Plan
+	alias map[string]string // account id -> alias
+	items []Item
+	seen  map[string]bool // address|kind|attribute
+}
+
+func (b *builder) aliases() {
+	b.alias = map[string]string{}
+	if b.m != nil {
+		for k, a := range b.m.Accounts {
+			if a != nil {
+				b.alias[a.ID] = k
+			}
+		}
+	}
+	for _, sc := range b.s.Scopes {
+		if sc.Account != "" && b.alias[sc.AccountID] == "" {
+			b.alias[sc.AccountID] = sc.Account
+		}
+	}
+}
+
+func (b *builder) accountID(alias string) string {
+	if b.m != nil {
+		if a := b.m.Accounts[alias]; a != nil {
+			return a.ID
+		}
+	}
+	return ""
+}
+
+func (b *builder) region(r string) string {
+	if r == "" && b.m != nil {
+		return b.m.Defaults.Region
+	}
+	return r
+}
+
+// failed reports whether the account-region could not be read (a failure
+// without a region covers every region of the account).
+func (b *builder) failed(accountID, region string) bool {
+	for _, f := range b.s.Failures {
+		if f.AccountID == accountID && (f.Region == "" || region == "" || f.Region == region) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) add(it Item) {
+	if it.Resource == "" {
+		it.Resource = TopLevel(it.Address)
+	}
+	if it.Account == "" {
+		it.Account = b.alias[it.AccountID]
+	}
+	if it.AccountID == "" {
+		it.AccountID = b.accountID(it.Account)
+	}
+	if it.Severity == "" {
+		it.Severity = SeverityError
+	}
+	key := it.Address + "|" + string(it.Kind) + "|" + it.Attribute
+	if b.seen[key] {
+		return
+	}
+	b.seen[key] = true
+	b.items = append(b.items, it)
+}
+
+// TopLevel returns the provider.NAME or consumer.NAME part of an address.
+func TopLevel(address string) string {
+	head := address
+	if i := strings.IndexByte(head, '['); i >= 0 {
+		head = head[:i]
+	}
+	parts := strings.SplitN(head, ".", 3)
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return address
+}
+
+func (b *builder) fromPlan() {
+	// Resources created or deleted as a whole: their children are part of it.
+	whole := map[string]bool{}
+	for _, c := range b.p.Changes {
+		if (c.Kind == plan.KindService || c.Kind == plan.KindEndpoint) && (c.Action == plan.Create || c.Action == plan.Delete) {
+			whole[c.Address] = true
+		}
+	}
+	for _, c := range b.p.Changes {
+		if b.failed(c.AccountID, c.Region) {
+			continue
+		}
+		if c.Parent != "" && whole[c.Parent] {
+			continue
+		}
+		base := Item{Address: c.Address, Account: c.Account, AccountID: c.AccountID, Region: c.Region, ID: c.ID}
+		what := kindNoun(c.Kind)
+		switch c.Action {
+		case plan.NoOp, "":
+			continue
+		case plan.Update, plan.Replace:
+			diffs := attributeDiffs(c.Before, c.After)
+			suffix := ""
+			if c.Action == plan.Replace {
+				suffix = " (forces replacement)"
+			}
+			if len(diffs) == 0 {
+				it := base
+				it.Kind = Changed
+				it.Message = what + " differs from the manifest" + suffix
+				b.add(it)
+			}
+			for _, d := range diffs {
+				it := base
+				it.Kind = Changed
+				it.Attribute = d.name
+				it.Before, it.After = d.before, d.after
+				r := suffix
+				if c.Action == plan.Replace && len(c.ReplaceReasons) > 0 && !slices.Contains(c.ReplaceReasons, d.name) {
+					r = ""
+				}
+				it.Message = fmt.Sprintf("%s changed outside plink: %s is %s, the manifest says %s%s", what, d.name, show(d.before), show(d.after), r)
+				b.add(it)
+			}
+		case plan.Create:
+			it := base
+			switch c.Kind {
+			case plan.KindPrincipal:
+				it.Kind = PrincipalRemoved
+				it.After = principalOf(c.After)
+				it.Message = fmt.Sprintf("allowed principal %s is declared but not allowed (removed by hand?)", principalOf(c.After))
+			case plan.KindNotification:
+				it.Kind = Missing
+				it.Message = "connection notification is declared but does not exist"
+			default:
+				it.Kind = Missing
+				it.Message = what + " is declared but does not exist: deleted by hand or never created (plink keeps no state, so it cannot tell which)"
+			}
+			b.add(it)
+		case plan.Delete:
+			it := base
+			switch c.Kind {
+			case plan.KindPrincipal:
+				it.Kind = PrincipalAdded
+				it.Before = principalOf(c.Before)
+				if it.Before == "" {
+					it.Before = c.ID
+				}
+				it.Message = fmt.Sprintf("allowed principal %s was added by hand; the manifest does not declare it", show(it.Before))
+			case plan.KindNotification:
+				it.Kind = Unmanaged
+				it.Message = "connection notification exists but the manifest does not declare it"
+			default:
+				it.Kind = Unmanaged
+				it.Message = fmt.Sprintf("%s %s is tagged with this project but no longer in the manifest", what, c.ID)
+				if len(c.Breaks) > 0 {
+					it.Message += "; deleting it breaks: " + strings.Join(c.Breaks, "; ")
+				}
+			}
+			b.add(it)
+		case plan.Accept, plan.Reject:
+			it := base
+			it.Kind = PendingConnection
+			it.Severity = SeverityWarning
+			ep, owner, state := connOf(c)
+			verb := "declared; plink apply would accept it"
+			if c.Action == plan.Reject {
+				verb = "undeclared; plink apply would reject it"
+			}
+			it.Message = fmt.Sprintf("connection from endpoint %s (account %s) is %s and nobody accepted it: %s", ep, b.named(owner), state, verb)
+			b.add(it)
+		case plan.Adopt:
+			it := base
+			it.Kind = NotAdopted
+			it.Severity = SeverityWarning
+			it.Message = fmt.Sprintf("%s %s is adopted by the manifest but not tagged yet; plink apply would tag it", what, c.ID)
+			b.add(it)
+		default:
+			it := base
+			it.Kind = Changed
+			it.Message = fmt.Sprintf("%s differs from the manifest (plan action %s)", what, c.Action)
+			b.add(it)
+		}
+	}
+}
+
+func (b *builder) named(accountID string) string {
+	if a := b.alias[accountID]; a != "" {
+		return a + " " + accountID
+	}
+	if accountID == "" {
+		return "unknown"
+	}
+	return accountID
+}
+
+func connOf(c plan.Change) (endpoint, owner, state string) {
+	for _, v := range []*plan.Values{c.Before, c.After} {
+		if v == nil {
+			continue
+		}
+		endpoint = cmp.Or(endpoint, v.EndpointID)
+		owner = cmp.Or(owner, v.EndpointOwner)
+		if c.Before == v {
+			state = cmp.Or(state, v.State)
+		}
+	}
+	endpoint = cmp.Or(endpoint, c.ID)
+	state = cmp.Or(state, "pendingAcceptance")
+	return
+}
+
+func principalOf(v *plan.Values) string {
+	if v == nil {
+		return ""
+	}
+	return v.Principal
+}
+
+func kindNoun(k plan.Kind) string {
+	switch k {
+	case plan.KindService:
+		return "endpoint service"
+	case plan.KindEndpoint:
+		return "endpoint"
+	case plan.KindPrincipal:
+		return "allowed principal"
+	case plan.KindConnection:
+		return "connection"
+	case plan.KindNotification:
+		return "connection notification"
+	}
+	return "resource"
+}
+
+type attrDiff struct {
+	name          string
+	before, after any
+}
+
+// attributeDiffs compares two Values attribute by attribute through their
+// JSON form, so every field (present and future) is covered.
+func attributeDiffs(before, after *plan.Values) []attrDiff {
+	bm, am := toMap(before), toMap(after)
+	keys := map[string]bool{}
+	for k := range bm {
+		keys[k] = true
+	}
+	for k := range am {
+		keys[k] = true
+	}
+	var out []attrDiff
+	for _, k := range sortedKeys(keys) {
+		if !reflect.DeepEqual(bm[k], am[k]) {
+			out = append(out, attrDiff{name: k, before: bm[k], after: am[k]})
+		}
+	}
+	return out
+}
+
+func toMap(v *plan.Values) map[string]any {
+	out := map[string]any{}
+	if v == nil {
+		return out
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return out
+	}
+	_ = json.Unmarshal(data, &out)
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// show renders a value for a human message: strings as they are, lists in
+// brackets, absent as (none).
+func show(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "(none)"
+	case string:
+		if x == "" {
+			return `""`
+		}
+		return x
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = show(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		keys := sortedKeys(x)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + "=" + show(x[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return fmt.Sprint(v)
+}
+
+// fromSnapshot adds what the plan does not carry as changes.
+func (b *builder) fromSnapshot() {
+	if b.m == nil {
+		return
+	}
+	for _, pr := range b.m.Providers {
+		acct := b.accountID(pr.Account)
+		region := b.region(pr.Region)
+		if b.failed(acct, region) {
+			continue
+		}
+		svc := b.serviceFor(pr, acct, region)
+		if svc == nil {
+			continue
+		}
+		addr := "provider." + pr.Name
+		base := Item{Address: addr, Account: pr.Account, AccountID: acct, Region: region, ID: svc.ID}
+
+		// Undeclared connected endpoints.
+		allowed := map[string]bool{}
+		for _, c := range b.m.Consumers {
+			if c.Provider == pr.Name {
+				allowed[b.accountID(c.Account)] = true
+			}
+		}
+		for _, id := range pr.Connections.AcceptFromIDs {
+			allowed[id] = true
+		}
+		for _, a := range pr.Connections.AcceptFrom {
+			allowed[a] = true
+			if id := b.accountID(a); id != "" {
+				allowed[id] = true
+			}
+		}
+		for _, conn := range svc.Connections {
+			if conn.State != "available" || allowed[conn.OwnerID] {
+				continue
+			}
+			it := base
+			it.Address = fmt.Sprintf("%s.connection[%s]", addr, conn.EndpointID)
+			it.ID = conn.EndpointID
+			it.Kind = UndeclaredConnection
+			it.Severity = SeverityWarning
+			it.Message = fmt.Sprintf("endpoint %s of account %s is connected but is neither a declared consumer nor in acceptFrom", conn.EndpointID, b.named(conn.OwnerID))
+			b.add(it)
+		}
+
+		// Private DNS.
+		if svc.PrivateDNSName != "" && svc.PrivateDNSState != "" && svc.PrivateDNSState != "verified" {
+			it := base
+			it.Kind = PrivateDNSUnverified
+			it.Severity = SeverityWarning
+			it.Attribute = "privateDnsState"
+			it.Before = svc.PrivateDNSState
+			it.After = "verified"
+			it.Message = fmt.Sprintf("private DNS name %s is %s, not verified: consumers cannot use it", svc.PrivateDNSName, svc.PrivateDNSState)
+			if svc.PrivateDNSTXTName != "" {
+				it.Message += fmt.Sprintf(" (publish TXT %s = %s)", svc.PrivateDNSTXTName, svc.PrivateDNSTXTValue)
+			}
+			b.add(it)
+		}
+
+		// Load balancers gone or shrunk.
+		for _, arn := range append(slices.Clone(svc.NetworkLoadBalancerARNs), svc.GatewayLoadBalancerARNs...) {
+			lb := b.loadBalancer(arn)
+			if lb == nil || lb.State == "deleted" {
+				if !b.lbRead(acct, region) {
+					continue
+				}
+				it := base
+				it.Kind = LoadBalancerMissing
+				it.Attribute = "loadBalancer"
+				it.Before = nil
+				it.After = arn
+				it.Message = fmt.Sprintf("load balancer %s that the service uses no longer exists", arn)
+				b.add(it)
+				continue
+			}
+			var lost []string
+			for _, z := range svc.AvailabilityZones {
+				if !slices.Contains(lb.Zones, z) {
+					lost = append(lost, z)
+				}
+			}
+			if len(lost) > 0 {
+				it := base
+				it.Kind = LoadBalancerZoneLost
+				it.Attribute = "availabilityZones"
+				it.Before = lb.Zones
+				it.After = svc.AvailabilityZones
+				it.Message = fmt.Sprintf("load balancer %s no longer covers %s, where the service is offered: endpoints there have no target", lb.Name, strings.Join(lost, ", "))
+				b.add(it)
+			}
+		}
+		b.consumerZones(pr, svc, acct, region)
+	}
+}
+
+// consumerZones reports declared consumers of the provider with subnets in
+// an AZ (compared by AZ id) that none of the service's load balancers covers
+// any more.
+func (b *builder) consumerZones(pr *manifest.Provider, svc *live.Service, acct, region string) {
+	lbZoneIDs := map[string]bool{}
+	found := false
+	for _, arn := range append(slices.Clone(svc.NetworkLoadBalancerARNs), svc.GatewayLoadBalancerARNs...) {
+		lb := b.loadBalancer(arn)
+		if lb == nil {
+			continue
+		}
+		found = true
+		for _, z := range lb.Zones {
+			if id := b.zoneID(acct, region, z); id != "" {
+				lbZoneIDs[id] = true
+			}
+		}
+	}
+	if !found || len(lbZoneIDs) == 0 {
+		return
+	}
+	for _, c := range b.m.Consumers {
+		if c.Provider != pr.Name {
+			continue
+		}
+		cacct, cregion := b.accountID(c.Account), b.region(c.Region)
+		if cregion != region || b.failed(cacct, cregion) {
+			continue // cross-region consumers see the service's zones of their own region
+		}
+		var lost []string
+		for _, sid := range c.SubnetIDs {
+			for _, sn := range b.s.Subnets {
+				if sn.ID == sid && sn.AccountID == cacct && sn.ZoneID != "" && !lbZoneIDs[sn.ZoneID] {
+					lost = append(lost, fmt.Sprintf("%s (%s)", sn.ZoneID, sid))
+				}
+			}
+		}
+		if len(lost) == 0 {
+			continue
+		}
+		b.add(Item{
+			Address: "consumer." + c.Name, Account: c.Account, AccountID: cacct, Region: cregion,
+			Kind: LoadBalancerZoneLost, Attribute: "zones",
+			Message: fmt.Sprintf("subnets in %s are in AZs where no load balancer of provider %s runs: traffic there fails", strings.Join(lost, ", "), pr.Name),
+		})
+	}
+}
+
+func (b *builder) zoneID(acct, region, name string) string {
+	for _, z := range b.s.Zones {
+		if z.AccountID == acct && z.Region == region && z.Name == name {
+			return z.ID
+		}
+	}
+	return ""
+}
+
+// lbRead reports whether the reader looked at load balancers in the scope
+// at all (it might read them only for providers it found).
+func (b *builder) lbRead(accountID, region string) bool {
+	for _, sc := range b.s.Scopes {
+		if sc.AccountID == accountID && sc.Region == region {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) loadBalancer(arn string) *live.LoadBalancer {
+	for i := range b.s.LoadBalancers {
+		if b.s.LoadBalancers[i].ARN == arn {
+			return &b.s.LoadBalancers[i]
+		}
+	}
+	return nil
+}
+
+// serviceFor finds the live service of a provider: by the plan's id, the
+// adopted id, or the plink tags.
+func (b *builder) serviceFor(pr *manifest.Provider, acct, region string) *live.Service {
+	want := pr.Adopt
+	for _, c := range b.p.Changes {
+		if c.Address == "provider."+pr.Name && c.ID != "" {
+			want = c.ID
+		}
+	}
+	for i := range b.s.Services {
+		svc := &b.s.Services[i]
+		if svc.AccountID != acct || svc.Region != region {
+			continue
+		}
+		if want != "" && svc.ID == want {
+			return svc
+		}
+		if want == "" && svc.Tags[live.TagProject] == b.m.Project && svc.Tags[live.TagName] == pr.Name {
+			return svc
+		}
+	}
+	return nil
+}

@@ -1,0 +1,555 @@
+// Package export owns brownfield import: it reads the endpoint services and
+// interface endpoints that already exist in a set of accounts and regions
+// and writes a manifest that adopts them by id, so that `plink plan` on the
+// result shows only adoption (tagging) and never a create or delete.
+//
+// Like package live it only reads AWS (Describe* calls, paginated with the
+// SDK's paginators, behind the narrow EC2API interface); it must not write
+// to AWS, compute plans or print. The command layer resolves credentials,
+// calls Export and writes Result.YAML where the user asked.
+package export
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/plinkdev/plink/awsenv"
+	"github.com/plinkdev/plink/manifest"
+)
+
+// SchemaURL is the manifest schema the written YAML points editors at.
+const SchemaURL = "https://raw.githubusercontent.com/plinkdev/plink/main/schemas/manifest.schema.json"
+
+// EC2API is the part of the EC2 client export calls; *ec2.Client
+// satisfies it and tests fake it.
+type EC2API interface {
+	ec2.DescribeVpcEndpointServiceConfigurationsAPIClient
+	ec2.DescribeVpcEndpointServicePermissionsAPIClient
+	ec2.DescribeVpcEndpointConnectionNotificationsAPIClient
+	ec2.DescribeVpcEndpointConnectionsAPIClient
+	ec2.DescribeVpcEndpointsAPIClient
+}
+
+// ClientSource hands out the EC2 API for an account alias in a region.
+type ClientSource interface {
+	EC2(ctx context.Context, account, region string) (EC2API, error)
+}
+
+// ClientSourceFunc adapts a function to ClientSource.
+type ClientSourceFunc func(ctx context.Context, account, region string) (EC2API, error)
+
+// EC2 calls f.
+func (f ClientSourceFunc) EC2(ctx context.Context, account, region string) (EC2API, error) {
+	return f(ctx, account, region)
+}
+
+// FromAWSEnv adapts an *awsenv.Resolver (or any awsenv.ClientSource).
+func FromAWSEnv(src awsenv.ClientSource) ClientSource {
+	return ClientSourceFunc(func(ctx context.Context, account, region string) (EC2API, error) {
+		c, err := src.ClientsFor(ctx, account, region)
+		if err != nil {
+			return nil, err
+		}
+		return c.EC2, nil
+	})
+}
+
+// Account is an account to export, as it will appear under `accounts:`
+// (Alias is the key; ID is required; RoleARN, ExternalID and Profile are
+// copied to the manifest).
+type Account = manifest.Account
+
+// Options tune an export.
+type Options struct {
+	// Project is the manifest's project (required): the plink:project tag
+	// value that adoption will write.
+	Project string
+	// Concurrency bounds the account-regions read at once (default 4).
+	Concurrency int
+}
+
+// Result is an exported manifest.
+type Result struct {
+	// YAML is the manifest file, starting with the yaml-language-server
+	// schema line.
+	YAML []byte
+	// Manifest is YAML loaded back with manifest.Parse: proof it is valid.
+	Manifest *manifest.Manifest
+	// Notes say what was left out and why (gateway endpoints, deleted
+	// resources, …), for the command to print to stderr.
+	Notes []string
+}
+
+// ReadError names every account-region whose reads failed.
+type ReadError struct{ Failures []Failure }
+
+// Failure is one failed read.
+type Failure struct {
+	Account, AccountID, Region, Call string
+	Err                              error
+}
+
+func (e *ReadError) Error() string {
+	lines := make([]string, len(e.Failures))
+	for i, f := range e.Failures {
+		lines[i] = fmt.Sprintf("export: %s in account %s (%s) region %s: %v", f.Call, f.Account, f.AccountID, f.Region, f.Err)
+	}
+	return strings.Join(lines, "\n")
+}
+
+var reName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// Export reads every account in every region and returns a manifest that
+// adopts what it found. Reads run concurrently; if any fail, Export returns
+// a *ReadError naming each failed account, region and call (a partial
+// manifest would silently miss resources).
+func Export(ctx context.Context, accounts []Account, regions []string, src ClientSource, opts Options) (*Result, error) {
+	if err := checkArgs(accounts, regions, opts); err != nil {
+		return nil, err
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	type job struct {
+		acct   Account
+		region string
+	}
+	var jobs []job
+	for _, a := range accounts {
+		for _, r := range regions {
+			jobs = append(jobs, job{a, r})
+		}
+	}
+	scopes := make([]*scopeData, len(jobs))
+	var (
+		mu       sync.Mutex
+		failures []Failure
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, opts.Concurrency)
+	)
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			sd, f := readScope(ctx, src, j.acct, j.region)
+			if f != nil {
+				mu.Lock()
+				failures = append(failures, *f)
+				mu.Unlock()
+				return
+			}
+			scopes[i] = sd
+		}()
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		slices.SortFunc(failures, func(a, b Failure) int {
+			return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Call, b.Call))
+		})
+		return nil, &ReadError{Failures: failures}
+	}
+	return write(accounts, regions, scopes, opts)
+}
+
+func checkArgs(accounts []Account, regions []string, opts Options) error {
+	var errs []error
+	if !reName.MatchString(opts.Project) {
+		errs = append(errs, fmt.Errorf("invalid project %q: use 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit", opts.Project))
+	}
+	if len(accounts) == 0 {
+		errs = append(errs, errors.New("no accounts to export: name at least one account as alias=ID"))
+	}
+	if len(regions) == 0 {
+		errs = append(errs, errors.New("no regions to export: name at least one region, e.g. us-east-1"))
+	}
+	seen := map[string]bool{}
+	for _, a := range accounts {
+		switch {
+		case !reName.MatchString(a.Alias):
+			errs = append(errs, fmt.Errorf("invalid account alias %q: use lowercase letters, digits and hyphens", a.Alias))
+		case seen[a.Alias]:
+			errs = append(errs, fmt.Errorf("account alias %q given twice", a.Alias))
+		}
+		seen[a.Alias] = true
+		if len(a.ID) != 12 || strings.Trim(a.ID, "0123456789") != "" {
+			errs = append(errs, fmt.Errorf("account %s: invalid id %q: an AWS account id is 12 digits", a.Alias, a.ID))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// scopeData is what one account-region holds.
+type scopeData struct {
+	acct          Account
+	region        string
+	services      []types.ServiceConfiguration
+	principals    map[string][]string // service id -> principal ARNs
+	notifications map[string][]types.ConnectionNotification
+	connections   map[string][]types.VpcEndpointConnection
+	endpoints     []types.VpcEndpoint
+	notes         []string
+}
+
+func readScope(ctx context.Context, src ClientSource, a Account, region string) (*scopeData, *Failure) {
+	fail := func(call string, err error) *Failure {
+		return &Failure{Account: a.Alias, AccountID: a.ID, Region: region, Call: call, Err: err}
+	}
+	api, err := src.EC2(ctx, a.Alias, region)
+	if err != nil {
+		return nil, fail("Clients", err)
+	}
+	sd := &scopeData{acct: a, region: region, principals: map[string][]string{},
+		notifications: map[string][]types.ConnectionNotification{}, connections: map[string][]types.VpcEndpointConnection{}}
+
+	sp := ec2.NewDescribeVpcEndpointServiceConfigurationsPaginator(api, &ec2.DescribeVpcEndpointServiceConfigurationsInput{MaxResults: aws.Int32(1000)})
+	for sp.HasMorePages() {
+		out, err := sp.NextPage(ctx)
+		if err != nil {
+			return nil, fail("DescribeVpcEndpointServiceConfigurations", err)
+		}
+		for _, s := range out.ServiceConfigurations {
+			switch s.ServiceState {
+			case types.ServiceStateDeleting, types.ServiceStateDeleted, types.ServiceStateFailed:
+				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: it is %s", aws.ToString(s.ServiceId), a.Alias, region, s.ServiceState))
+				continue
+			}
+			sd.services = append(sd.services, s)
+		}
+	}
+	for _, s := range sd.services {
+		id := aws.ToString(s.ServiceId)
+		pp := ec2.NewDescribeVpcEndpointServicePermissionsPaginator(api, &ec2.DescribeVpcEndpointServicePermissionsInput{ServiceId: s.ServiceId, MaxResults: aws.Int32(1000)})
+		for pp.HasMorePages() {
+			out, err := pp.NextPage(ctx)
+			if err != nil {
+				return nil, fail("DescribeVpcEndpointServicePermissions", err)
+			}
+			for _, p := range out.AllowedPrincipals {
+				sd.principals[id] = append(sd.principals[id], aws.ToString(p.Principal))
+			}
+		}
+	}
+	if len(sd.services) > 0 {
+		// One call per account-region for all services' notifications and
+		// connections, grouped by service id.
+		np := ec2.NewDescribeVpcEndpointConnectionNotificationsPaginator(api, &ec2.DescribeVpcEndpointConnectionNotificationsInput{MaxResults: aws.Int32(1000)})
+		for np.HasMorePages() {
+			out, err := np.NextPage(ctx)
+			if err != nil {
+				return nil, fail("DescribeVpcEndpointConnectionNotifications", err)
+			}
+			for _, n := range out.ConnectionNotificationSet {
+				if id := aws.ToString(n.ServiceId); id != "" {
+					sd.notifications[id] = append(sd.notifications[id], n)
+				}
+			}
+		}
+		cp := ec2.NewDescribeVpcEndpointConnectionsPaginator(api, &ec2.DescribeVpcEndpointConnectionsInput{MaxResults: aws.Int32(1000)})
+		for cp.HasMorePages() {
+			out, err := cp.NextPage(ctx)
+			if err != nil {
+				return nil, fail("DescribeVpcEndpointConnections", err)
+			}
+			for _, c := range out.VpcEndpointConnections {
+				id := aws.ToString(c.ServiceId)
+				sd.connections[id] = append(sd.connections[id], c)
+			}
+		}
+	}
+	ep := ec2.NewDescribeVpcEndpointsPaginator(api, &ec2.DescribeVpcEndpointsInput{MaxResults: aws.Int32(1000)})
+	for ep.HasMorePages() {
+		out, err := ep.NextPage(ctx)
+		if err != nil {
+			return nil, fail("DescribeVpcEndpoints", err)
+		}
+		for _, e := range out.VpcEndpoints {
+			id := aws.ToString(e.VpcEndpointId)
+			if e.VpcEndpointType != types.VpcEndpointTypeInterface {
+				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: plink manages interface endpoints, this one is %s", id, a.Alias, region, e.VpcEndpointType))
+				continue
+			}
+			switch e.State {
+			case types.StateDeleting, types.StateDeleted, types.StateRejected, types.StateFailed, types.StateExpired:
+				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: it is %s", id, a.Alias, region, e.State))
+				continue
+			}
+			sd.endpoints = append(sd.endpoints, e)
+		}
+	}
+	return sd, nil
+}
+
+func tagMap(ts []types.Tag) map[string]string {
+	out := map[string]string{}
+	for _, t := range ts {
+		out[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return out
+}
+
+// userTags are the tags a manifest declares: everything but aws:* (AWS's)
+// and plink:* (plink's own, written on adoption).
+func userTags(ts []types.Tag) map[string]string {
+	out := map[string]string{}
+	for k, v := range tagMap(ts) {
+		if strings.HasPrefix(k, "aws:") || strings.HasPrefix(k, "plink:") {
+			continue
+		}
+		out[k] = v
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// namer hands out unique manifest names.
+type namer struct{ used map[string]bool }
+
+var reNonName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// name derives a manifest name from a plink:name tag, a Name tag, or the
+// id, made unique across the manifest.
+func (n *namer) name(tags map[string]string, id string) string {
+	base := ""
+	for _, k := range []string{"plink:name", "Name"} {
+		if v := tags[k]; v != "" {
+			base = strings.Trim(reNonName.ReplaceAllString(strings.ToLower(v), "-"), "-")
+			if len(base) > 55 {
+				base = strings.Trim(base[:55], "-")
+			}
+			if base != "" {
+				break
+			}
+		}
+	}
+	if base == "" {
+		base = id
+	}
+	name := base
+	for i := 2; n.used[name]; i++ {
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+	n.used[name] = true
+	return name
+}
+
+func write(accounts []Account, regions []string, scopes []*scopeData, opts Options) (*Result, error) {
+	m := &manifest.Manifest{
+		Version:  manifest.Version,
+		Project:  opts.Project,
+		Defaults: manifest.Defaults{Region: regions[0]},
+		Accounts: map[string]*manifest.Account{},
+	}
+	aliasOf := map[string]string{}
+	for _, a := range accounts {
+		m.Accounts[a.Alias] = &manifest.Account{ID: a.ID, RoleARN: a.RoleARN, ExternalID: a.ExternalID, Profile: a.Profile}
+		aliasOf[a.ID] = a.Alias
+	}
+	res := &Result{}
+	nm := &namer{used: map[string]bool{}}
+	regionOf := func(r string) string {
+		if r == m.Defaults.Region {
+			return ""
+		}
+		return r
+	}
+	providerByService := map[string]string{} // service name -> provider name
+	exportedEndpoints := map[string]string{} // endpoint id -> service name it connects to
+
+	for _, sd := range scopes {
+		for _, e := range sd.endpoints {
+			exportedEndpoints[aws.ToString(e.VpcEndpointId)] = aws.ToString(e.ServiceName)
+		}
+	}
+	for _, sd := range scopes {
+		res.Notes = append(res.Notes, sd.notes...)
+		for _, s := range sd.services {
+			id := aws.ToString(s.ServiceId)
+			tags := tagMap(s.Tags)
+			p := &manifest.Provider{
+				Name:                    nm.name(tags, id),
+				Account:                 sd.acct.Alias,
+				Region:                  regionOf(sd.region),
+				NetworkLoadBalancerARNs: sortedCopy(s.NetworkLoadBalancerArns),
+				GatewayLoadBalancerARNs: sortedCopy(s.GatewayLoadBalancerArns),
+				AcceptanceRequired:      aws.ToBool(s.AcceptanceRequired),
+				PrivateDNSName:          aws.ToString(s.PrivateDnsName),
+				Tags:                    userTags(s.Tags),
+				Adopt:                   id,
+			}
+			for _, t := range s.SupportedIpAddressTypes {
+				p.SupportedIPAddressTypes = append(p.SupportedIPAddressTypes, string(t))
+			}
+			sort.Strings(p.SupportedIPAddressTypes)
+			if slices.Equal(p.SupportedIPAddressTypes, []string{"ipv4"}) {
+				p.SupportedIPAddressTypes = nil // the default
+			}
+			for _, r := range s.SupportedRegions {
+				if rr := aws.ToString(r.Region); rr != "" && rr != sd.region {
+					p.SupportedRegions = append(p.SupportedRegions, rr)
+				}
+			}
+			sort.Strings(p.SupportedRegions)
+			principals := slices.Clone(sd.principals[id])
+			sort.Strings(principals)
+			for _, arn := range slices.Compact(principals) {
+				p.AllowedPrincipals = append(p.AllowedPrincipals, principal(arn, aliasOf))
+			}
+			// Accept the owners of connected endpoints that are not exported
+			// (so the result reports no undeclared connection).
+			from := map[string]bool{}
+			for _, c := range sd.connections[id] {
+				if c.VpcEndpointState != types.StateAvailable && c.VpcEndpointState != types.StatePendingAcceptance && c.VpcEndpointState != types.StatePending {
+					continue
+				}
+				if _, ok := exportedEndpoints[aws.ToString(c.VpcEndpointId)]; ok {
+					continue
+				}
+				owner := aws.ToString(c.VpcEndpointOwner)
+				if owner == "" {
+					continue
+				}
+				if alias := aliasOf[owner]; alias != "" {
+					from[alias] = true
+				} else {
+					from[owner] = true
+				}
+			}
+			p.Connections.AcceptFrom = sortedKeys(from)
+			notes := sd.notifications[id]
+			slices.SortFunc(notes, func(a, b types.ConnectionNotification) int {
+				return cmp.Compare(aws.ToString(a.ConnectionNotificationArn), aws.ToString(b.ConnectionNotificationArn))
+			})
+			for _, n := range notes {
+				events := slices.Clone(n.ConnectionEvents)
+				sort.Strings(events)
+				p.Notifications = append(p.Notifications, manifest.Notification{TopicARN: aws.ToString(n.ConnectionNotificationArn), Events: events})
+			}
+			m.Providers = append(m.Providers, p)
+			providerByService[aws.ToString(s.ServiceName)] = p.Name
+		}
+	}
+	for _, sd := range scopes {
+		for _, e := range sd.endpoints {
+			id := aws.ToString(e.VpcEndpointId)
+			c := &manifest.Consumer{
+				Name:              nm.name(tagMap(e.Tags), id),
+				Account:           sd.acct.Alias,
+				Region:            regionOf(sd.region),
+				VPCID:             aws.ToString(e.VpcId),
+				SubnetIDs:         sortedCopy(e.SubnetIds),
+				PrivateDNSEnabled: aws.ToBool(e.PrivateDnsEnabled),
+				IPAddressType:     string(e.IpAddressType),
+				Tags:              userTags(e.Tags),
+				Adopt:             id,
+			}
+			for _, g := range e.Groups {
+				c.SecurityGroupIDs = append(c.SecurityGroupIDs, aws.ToString(g.GroupId))
+			}
+			sort.Strings(c.SecurityGroupIDs)
+			if prov, ok := providerByService[aws.ToString(e.ServiceName)]; ok {
+				c.Provider = prov
+			} else {
+				c.ServiceName = aws.ToString(e.ServiceName)
+			}
+			if o := e.DnsOptions; o != nil && (o.DnsRecordIpType != "" || o.PrivateDnsOnlyForInboundResolverEndpoint != nil) {
+				c.DNSOptions = &manifest.DNSOptions{DNSRecordIPType: string(o.DnsRecordIpType), PrivateDNSOnlyForInboundResolverEndpoint: o.PrivateDnsOnlyForInboundResolverEndpoint}
+			}
+			if doc := aws.ToString(e.PolicyDocument); doc != "" {
+				var pol map[string]any
+				if err := json.Unmarshal([]byte(doc), &pol); err != nil {
+					res.Notes = append(res.Notes, fmt.Sprintf("%s: endpoint policy left out: it is not a JSON object: %v", id, err))
+				} else {
+					c.Policy = pol
+				}
+			}
+			m.Consumers = append(m.Consumers, c)
+		}
+	}
+	slices.SortStableFunc(m.Providers, func(a, b *manifest.Provider) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(m.Consumers, func(a, b *manifest.Consumer) int { return cmp.Compare(a.Name, b.Name) })
+	sort.Strings(res.Notes)
+
+	data, err := render(m, accounts, regions)
+	if err != nil {
+		return nil, err
+	}
+	res.YAML = data
+	loaded, err := manifest.Parse("exported.yaml", data)
+	if err != nil {
+		return nil, fmt.Errorf("export wrote a manifest that does not load (a plink bug; please report it with the output of plink export): %w", err)
+	}
+	res.Manifest = loaded
+	return res, nil
+}
+
+func principal(arn string, aliasOf map[string]string) manifest.Principal {
+	if arn == "*" {
+		return manifest.Principal{ARN: "*", AllowWildcard: true}
+	}
+	parts := strings.Split(arn, ":")
+	if len(parts) == 6 && parts[2] == "iam" && parts[5] == "root" {
+		if alias := aliasOf[parts[4]]; alias != "" {
+			return manifest.Principal{Account: alias}
+		}
+	}
+	return manifest.Principal{ARN: arn}
+}
+
+func render(m *manifest.Manifest, accounts []Account, regions []string) ([]byte, error) {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# yaml-language-server: $schema=%s\n", SchemaURL)
+	ids := make([]string, len(accounts))
+	for i, a := range accounts {
+		ids[i] = a.Alias + " (" + a.ID + ")"
+	}
+	fmt.Fprintf(&buf, "# Written by plink export from %s in %s.\n", strings.Join(ids, ", "), strings.Join(regions, ", "))
+	buf.WriteString("# Every resource is adopted by id: the first plink apply only tags them.\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(m); err != nil {
+		return nil, fmt.Errorf("export: encode manifest: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("export: encode manifest: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func sortedCopy(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := slices.Clone(in)
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

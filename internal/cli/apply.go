@@ -1,0 +1,296 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/apply"
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+)
+
+func newApplyCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "apply [-f PATH]... | apply FILE",
+		Short: "Make live state match the manifest, across accounts, then confirm it converged",
+		Long: `Plan, show the plan, ask for confirmation, and carry it out in order across
+accounts: services and principals, then consumer endpoints, then acceptance of
+declared connections in the providers' accounts, then private DNS and
+notifications, then removals in reverse. Afterwards live state is read again
+to confirm it matches the manifest.
+
+With FILE, a plan saved by 'plink plan -out FILE' is applied without asking,
+after checking that neither the manifest nor the live resources it read have
+changed since.
+
+Without a terminal, apply refuses to run unless --auto-approve is given.`,
+		Example: `  plink apply --sandbox --auto-approve -f testdata/examples/quickstart.yaml
+  plink apply -f manifests/
+  plink apply plan.json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(f, "text", "json")
+			if err != nil {
+				return err
+			}
+			ctx, cancel := withTimeout(cmd.Context(), f)
+			defer cancel()
+			if len(args) == 1 {
+				if len(f.Config.Strings("file")) > 0 {
+					return flagErrorf("give either a saved plan FILE or -f manifests, not both")
+				}
+				return applySaved(ctx, f, format, args[0])
+			}
+			return applyManifest(ctx, f, format)
+		},
+	}
+	addFileFlag(cmd)
+	addAWSFlags(cmd)
+	cmd.Flags().Bool("auto-approve", false, "apply without asking for confirmation (required without a terminal)")
+	cmd.Flags().StringArray("target", nil, "limit to this resource address and what it depends on (repeatable)")
+	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 30m; 0 means no limit)")
+	cmd.Flags().Duration("wait-timeout", apply.DefaultTimeout, "longest wait for one resource to reach its state")
+	cmd.Flags().BoolP("verbose", "v", false, "also list resources that need no change")
+	return cmd
+}
+
+func applyManifest(ctx context.Context, f *Factory, format string) error {
+	paths, err := manifestPaths(f, nil)
+	if err != nil {
+		return err
+	}
+	m, diags, err := loadManifest(paths)
+	if err != nil {
+		return err
+	}
+	printDiagnostics(f, diags)
+	if diags.HasErrors() {
+		fmt.Fprintln(f.IO.ErrOut, diagSummary(diags))
+		return silentExit(ExitError)
+	}
+	// Refuse before touching AWS when nobody can confirm.
+	autoApprove := f.Config.Bool("auto-approve")
+	if !autoApprove && !f.IO.CanPrompt() {
+		return withHint(errors.New("refusing to apply without confirmation: no terminal to ask on"),
+			"review the plan with 'plink plan', then run 'plink apply --auto-approve' (or apply a saved plan: 'plink apply FILE')")
+	}
+	sess, err := openAWS(ctx, f, m)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	p, _, err := computePlan(ctx, f, m, sess)
+	if err != nil {
+		return err
+	}
+	if format == "text" {
+		if err := renderPlan(f, "text", p); err != nil {
+			return err
+		}
+	}
+	if p.HasErrors() {
+		if format == "json" {
+			_ = renderPlan(f, "json", p)
+		}
+		return withHint(errors.New("the plan has errors; nothing was applied"), "fix the errors listed above and run apply again")
+	}
+	if !p.HasChanges() {
+		if format == "json" {
+			return writeJSON(f.IO.Out, map[string]any{"type": "result", "changes": 0, "message": "No changes."})
+		}
+		return nil // the plan view already said "No changes."
+	}
+	if !autoApprove {
+		ok, err := confirm(f, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(f.IO.ErrOut, "Apply cancelled.")
+			return silentExit(ExitError)
+		}
+	}
+	return execute(ctx, f, format, m, sess, p)
+}
+
+func applySaved(ctx context.Context, f *Factory, format, file string) error {
+	sp, saved, err := readPlanFile(file)
+	if err != nil {
+		return err
+	}
+	if sp.Sandbox != sandboxMode(f) {
+		where := map[bool]string{true: "the sandbox", false: "AWS"}
+		return withHint(fmt.Errorf("%s was planned against %s, not %s", file, where[sp.Sandbox], where[sandboxMode(f)]),
+			"apply it the way it was planned (with or without --sandbox)")
+	}
+	m, diags, err := loadManifest(sp.ManifestPaths)
+	if err != nil {
+		return err
+	}
+	if diags.HasErrors() {
+		printDiagnostics(f, diags)
+		return staleError(file, []string{"the manifest no longer loads"})
+	}
+	if m.Digest != saved.ManifestDigest {
+		return staleError(file, []string{fmt.Sprintf("manifest %s changed (digest %.12s, planned with %.12s)", strings.Join(sp.ManifestPaths, ", "), m.Digest, saved.ManifestDigest)})
+	}
+	sess, err := openAWS(ctx, f, m)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	if err := sess.resolver.Verify(ctx); err != nil {
+		return credentialsError(err)
+	}
+	snap, err := live.Read(ctx, m, sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism")})
+	if err != nil {
+		return err
+	}
+	if d := live.Diff(saved.Fingerprints, snap.Fingerprints()); len(d) > 0 {
+		return staleError(file, d)
+	}
+	if saved.HasErrors() {
+		return errors.New("the saved plan has errors; nothing was applied")
+	}
+	if !saved.HasChanges() {
+		fmt.Fprintln(f.IO.Out, "No changes. Live state matches the manifest.")
+		return nil
+	}
+	return execute(ctx, f, format, m, sess, saved)
+}
+
+func staleError(file string, what []string) error {
+	return withHint(fmt.Errorf("saved plan %s is stale: the world has changed since it was planned:\n  %s", file, strings.Join(what, "\n  ")),
+		"run 'plink plan -out FILE' again and review the new plan")
+}
+
+// confirm asks on the terminal; only "yes" approves.
+func confirm(f *Factory, prompt string) (bool, error) {
+	fmt.Fprint(f.IO.Out, prompt)
+	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+// execute runs the plan, reports progress and the result, then re-reads
+// live state to confirm convergence.
+func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
+	events := newEventPrinter(f, format)
+	opts := apply.Options{
+		Parallelism:     f.Config.Int("parallelism"),
+		Events:          events.print,
+		Targets:         f.Config.Strings("target"),
+		ServiceTimeout:  f.Config.Duration("wait-timeout"),
+		EndpointTimeout: f.Config.Duration("wait-timeout"),
+		DeleteTimeout:   f.Config.Duration("wait-timeout"),
+	}
+	if sess.sandbox != nil {
+		opts.PollInterval = 100 * time.Millisecond
+	}
+	res, runErr := apply.Run(ctx, p, applyClients(sess.resolver), opts)
+	if res == nil {
+		return runErr
+	}
+	if format == "json" {
+		if err := writeJSON(f.IO.Out, map[string]any{"type": "result", "result": res, "summary": res.Summary()}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(f.IO.Out)
+		if err := apply.WriteSummary(f.IO.Out, res); err != nil {
+			return err
+		}
+	}
+	if runErr != nil {
+		return withHint(errors.New("apply did not finish; live state is partly changed"),
+			"fix the cause above and run 'plink apply' again: it plans from live state and finishes the job")
+	}
+	// Confirm: a fresh read must plan no changes (within the targets).
+	after, _, err := computePlan(ctx, f, m, sess)
+	if err != nil {
+		return fmt.Errorf("apply finished, but re-reading live state to confirm failed: %w", err)
+	}
+	left := remaining(after, opts.Targets)
+	if len(left) > 0 {
+		return withHint(fmt.Errorf("apply finished, but live state does not match the manifest yet:\n  %s", strings.Join(left, "\n  ")),
+			"run 'plink plan' to see the difference; AWS may still be settling")
+	}
+	if format == "text" {
+		fmt.Fprintln(f.IO.Out, "Live state matches the manifest.")
+	}
+	return nil
+}
+
+// remaining lists changes still planned after apply, within targets.
+func remaining(p *plan.Plan, targets []string) []string {
+	var out []string
+	for _, c := range p.Changes {
+		if c.Action == plan.NoOp || !inTargets(c, targets) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: %s", c.Address, c.Action))
+	}
+	return out
+}
+
+func inTargets(c plan.Change, targets []string) bool {
+	if len(targets) == 0 {
+		return true
+	}
+	for _, t := range targets {
+		if c.Address == t || c.Parent == t || strings.HasPrefix(c.Address, t+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// eventPrinter shows apply's progress: JSON lines with --output json,
+// otherwise plain log lines on stderr (a terminal also sees waits).
+type eventPrinter struct {
+	f      *Factory
+	format string
+	mu     sync.Mutex
+}
+
+func newEventPrinter(f *Factory, format string) *eventPrinter {
+	return &eventPrinter{f: f, format: format}
+}
+
+func (e *eventPrinter) print(ev apply.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.format == "json" {
+		_ = writeJSON(e.f.IO.Out, map[string]any{"type": "event", "event": ev})
+		return
+	}
+	if ev.Phase == apply.PhaseWaiting && !e.f.IO.IsStderrTTY() {
+		return // logs get one line per start and end, not every poll
+	}
+	line := fmt.Sprintf("%s: %s", ev.Address, ev.Phase)
+	if ev.Message != "" {
+		line += " - " + ev.Message
+	}
+	if ev.Elapsed > 0 && ev.Phase != apply.PhaseStarted {
+		line += fmt.Sprintf(" [%s]", ev.Elapsed.Round(100*time.Millisecond))
+	}
+	fmt.Fprintln(e.f.IO.ErrOut, line)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/plan/render"
+)
+
+func newPlanCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "plan [-f PATH]...",
+		Short: "Show what apply would change: live state of every account diffed against the manifest",
+		Long: `Read live state from every account and region in the manifest, diff it against
+the manifest and print the plan. Nothing is changed.
+
+With -out FILE the plan is saved, with the manifest's digest and a fingerprint of
+every live resource read, for 'plink apply FILE' in a later pipeline step.`,
+		Example: `  plink plan -f manifests/
+  plink plan --sandbox -f testdata/examples/quickstart.yaml
+  plink plan -f manifests/ -out plan.json --detailed-exitcode`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(f, "text", "json")
+			if err != nil {
+				return err
+			}
+			paths, err := manifestPaths(f, nil)
+			if err != nil {
+				return err
+			}
+			m, diags, err := loadManifest(paths)
+			if err != nil {
+				return err
+			}
+			printDiagnostics(f, diags)
+			if diags.HasErrors() {
+				fmt.Fprintln(f.IO.ErrOut, diagSummary(diags))
+				return silentExit(ExitError)
+			}
+			ctx, cancel := withTimeout(cmd.Context(), f)
+			defer cancel()
+			sess, err := openAWS(ctx, f, m)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			p, _, err := computePlan(ctx, f, m, sess)
+			if err != nil {
+				return err
+			}
+			if err := renderPlan(f, format, p); err != nil {
+				return err
+			}
+			if out := f.Config.String("out"); out != "" {
+				if p.HasErrors() {
+					return fmt.Errorf("plan has errors; not saving it to %s", out)
+				}
+				if err := writePlanFile(out, p, paths, sandboxMode(f)); err != nil {
+					return err
+				}
+				if format == "text" {
+					fmt.Fprintf(f.IO.Out, "\nSaved the plan to %s. To perform exactly these actions, run:\n  plink apply %s%s\n", out, sandboxFlag(f), out)
+				}
+			}
+			return planExit(f, p)
+		},
+	}
+	addFileFlag(cmd)
+	addAWSFlags(cmd)
+	cmd.Flags().String("out", "", "save the plan to FILE for 'plink apply FILE'")
+	cmd.Flags().Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	cmd.Flags().BoolP("verbose", "v", false, "also list resources that need no change")
+	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 5m; 0 means no limit)")
+	return cmd
+}
+
+func sandboxFlag(f *Factory) string {
+	if sandboxMode(f) {
+		return "--sandbox "
+	}
+	return ""
+}
+
+// renderPlan writes p in the chosen format to stdout.
+func renderPlan(f *Factory, format string, p *plan.Plan) error {
+	if format == "json" {
+		return render.JSON(f.IO.Out, p)
+	}
+	return render.Text(f.IO.Out, p, render.TextOptions{Color: f.IO.ColorEnabled(), Verbose: f.Config.Bool("verbose")})
+}
+
+// planExit decides the exit status of plan and show: 1 when the plan has
+// errors, 2 with --detailed-exitcode when it has changes.
+func planExit(f *Factory, p *plan.Plan) error {
+	if p.HasErrors() {
+		return silentExit(ExitError)
+	}
+	if f.Config.Bool("detailed-exitcode") && p.HasChanges() {
+		return silentExit(ExitChanges)
+	}
+	return nil
+}
+
+func newShowCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "show FILE",
+		Short:   "Render a plan saved with 'plink plan -out FILE'",
+		Example: "  plink show plan.json\n  plink show plan.json --output json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(f, "text", "json")
+			if err != nil {
+				return err
+			}
+			_, p, err := readPlanFile(args[0])
+			if err != nil {
+				return err
+			}
+			if err := renderPlan(f, format, p); err != nil {
+				return err
+			}
+			return planExit(f, p)
+		},
+	}
+	cmd.Flags().Bool("detailed-exitcode", false, "exit 0 when the saved plan has no changes, 2 when it has")
+	cmd.Flags().BoolP("verbose", "v", false, "also list resources that need no change")
+	return cmd
+}

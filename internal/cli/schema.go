@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/schemas"
+)
+
+func newSchemaCmd(f *Factory) *cobra.Command {
+	var which string
+	cmd := &cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON Schema of the manifest (or of the JSON plan or drift report)",
+		Long: `Print the JSON Schema (2020-12) of the manifest, for editors and CI checks.
+Point an editor at it with a first line in the manifest such as:
+  # yaml-language-server: $schema=https://raw.githubusercontent.com/plinkdev/plink/main/schemas/manifest.schema.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var data []byte
+			switch which {
+			case "manifest":
+				data = schemas.ManifestSchema
+			case "plan":
+				data = schemas.PlanSchema
+			case "drift":
+				data = schemas.DriftSchema
+			default:
+				return flagErrorf("invalid --kind %q: valid values are \"manifest\", \"plan\" and \"drift\"", which)
+			}
+			_, err := f.IO.Out.Write(data)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&which, "kind", "manifest", "which schema: manifest, plan or drift")
+	return cmd
+}

@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/apply"
+	"github.com/plinkdev/plink/awsenv"
+	"github.com/plinkdev/plink/internal/buildinfo"
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/sandbox"
+)
+
+// addAWSFlags adds the flags of every command that reads or changes AWS.
+func addAWSFlags(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.Bool("sandbox", false, "run against the built-in local AWS sandbox instead of AWS (state kept in --sandbox-dir)")
+	fs.String("sandbox-dir", ".plink", "directory of the sandbox's state (and an optional world.yaml)")
+	fs.String("sandbox-world", "", "world file for the sandbox (default: <sandbox-dir>/world.yaml, else the built-in world)")
+	fs.Int("parallelism", 0, "most AWS calls in flight per account and region (0: plink's defaults)")
+}
+
+// awsSession is what an AWS-facing command works with: clients for every
+// account of the manifest and, with --sandbox, the in-process sandbox
+// serving them on loopback.
+type awsSession struct {
+	resolver *awsenv.Resolver
+	sandbox  *sandbox.Sandbox
+	stop     func() error
+}
+
+func (s *awsSession) Close() error {
+	if s.stop != nil {
+		return s.stop()
+	}
+	return nil
+}
+
+// sandboxMode reports whether --sandbox is in effect.
+func sandboxMode(f *Factory) bool { return f.Config.Bool("sandbox") }
+
+// openSandbox opens the persistent sandbox of --sandbox-dir.
+func openSandbox(f *Factory) (*sandbox.Sandbox, error) {
+	dir := f.Config.String("sandbox-dir")
+	if dir == "" {
+		dir = ".plink"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	world := sandbox.DefaultWorld()
+	worldPath := f.Config.String("sandbox-world")
+	if worldPath == "" && fileExists(filepath.Join(dir, "world.yaml")) {
+		worldPath = filepath.Join(dir, "world.yaml")
+	}
+	if worldPath != "" {
+		w, err := sandbox.LoadWorld(worldPath)
+		if err != nil {
+			return nil, err
+		}
+		world = w
+	}
+	return sandbox.New(world, sandbox.Options{StatePath: filepath.Join(dir, "sandbox-state.json")})
+}
+
+// openAWS builds the clients for m's accounts: AWS through the SDK's default
+// chain, or the sandbox with --sandbox.
+func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession, error) {
+	if !sandboxMode(f) {
+		r, err := awsenv.New(ctx, m, awsenv.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return &awsSession{resolver: r}, nil
+	}
+	sb, err := openSandbox(f)
+	if err != nil {
+		return nil, err
+	}
+	url, stop, err := sb.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	key, secret, err := sb.OperatorCredentials()
+	if err != nil {
+		_ = stop()
+		return nil, err
+	}
+	// The sandbox never sees the user's real AWS configuration: a profile
+	// named in the manifest means nothing there, so such accounts are
+	// reached through the world's role/plink in the account instead.
+	isolateFromAWSConfig()
+	sm := *m
+	sm.Accounts = map[string]*manifest.Account{}
+	for alias, a := range m.Accounts {
+		acc := *a
+		if acc.Profile != "" || acc.RoleARN == "" {
+			acc.Profile = ""
+			acc.RoleARN = fmt.Sprintf("arn:aws:iam::%s:role/plink", acc.ID)
+			acc.ExternalID = ""
+		}
+		sm.Accounts[alias] = &acc
+	}
+	r, err := awsenv.New(ctx, &sm, awsenv.Options{
+		Endpoint:        url,
+		BaseCredentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, "")),
+		Region:          "us-east-1",
+	})
+	if err != nil {
+		_ = stop()
+		return nil, err
+	}
+	return &awsSession{resolver: r, sandbox: sb, stop: stop}, nil
+}
+
+// isolateFromAWSConfig keeps a sandbox run away from the user's shared
+// config, profiles and credentials.
+func isolateFromAWSConfig() {
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
+		os.Unsetenv(k)
+	}
+	os.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+// computePlan verifies credentials, reads live state and computes the plan.
+func computePlan(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession) (*plan.Plan, *live.Snapshot, error) {
+	if err := s.resolver.Verify(ctx); err != nil {
+		return nil, nil, credentialsError(err)
+	}
+	progress(f, "Reading live state of %s...", describeScopes(m))
+	snap, err := live.Read(ctx, m, s.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism")})
+	if err != nil {
+		return nil, snap, err
+	}
+	p := plan.Compute(m, snap, planOptions(f, m))
+	return p, snap, nil
+}
+
+func planOptions(f *Factory, m *manifest.Manifest) plan.Options {
+	return plan.Options{
+		PricePerAZHour: f.Config.FloatMap("prices"),
+		PlinkVersion:   buildinfo.Get().Version,
+	}
+}
+
+func credentialsError(err error) error {
+	var ae *awsenv.AccountError
+	if errors.As(err, &ae) && ae.Hint != "" {
+		return withHint(err, ae.Hint)
+	}
+	return err
+}
+
+func describeScopes(m *manifest.Manifest) string {
+	regions := map[string]bool{}
+	for _, p := range m.Providers {
+		regions[p.Region] = true
+	}
+	for _, c := range m.Consumers {
+		regions[c.Region] = true
+	}
+	return fmt.Sprintf("%s in %s", plural(len(m.Accounts), "account"), plural(len(regions), "region"))
+}
+
+// progress prints a status line to stderr on a terminal only: logs and
+// pipelines get the result, not the chatter.
+func progress(f *Factory, format string, args ...any) {
+	if f.IO.IsStderrTTY() {
+		fmt.Fprintf(f.IO.ErrOut, format+"\n", args...)
+	}
+}
+
+// applyClients adapts the resolver to apply's narrow client interface.
+func applyClients(r *awsenv.Resolver) apply.Clients {
+	return apply.ClientsFunc(func(ctx context.Context, account, region string) (apply.EC2API, error) {
+		c, err := r.ClientsFor(ctx, account, region)
+		if err != nil {
+			return nil, err
+		}
+		return c.EC2, nil
+	})
+}
+
+// withTimeout applies --timeout when the command has it.
+func withTimeout(ctx context.Context, f *Factory) (context.Context, context.CancelFunc) {
+	if d := f.Config.Duration("timeout"); d > 0 {
+		return context.WithTimeout(ctx, d)
+	}
+	return context.WithCancel(ctx)
+}

@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/manifest"
+)
+
+func newValidateCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "validate [-f PATH]...",
+		Short: "Check a manifest: schema, references, id shapes and lint, without AWS",
+		Long: `Check one or more manifest files or directories without calling AWS.
+Every error and warning is reported with file:line:column; the exit status is
+1 when there is any error, 0 otherwise.`,
+		Example: "  plink validate -f manifests/\n  plink validate -f base.yaml -f team.yaml --output json",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(f, "text", "json")
+			if err != nil {
+				return err
+			}
+			paths, err := manifestPaths(f, args)
+			if err != nil {
+				return err
+			}
+			m, diags, err := loadManifest(paths)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				if diags == nil {
+					diags = manifest.Diagnostics{}
+				}
+				enc := json.NewEncoder(f.IO.Out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(diags); err != nil {
+					return err
+				}
+			} else {
+				printDiagnostics(f, diags)
+			}
+			if diags.HasErrors() {
+				if format == "text" {
+					fmt.Fprintf(f.IO.ErrOut, "%s\n", diagSummary(diags))
+				}
+				return silentExit(ExitError)
+			}
+			if format == "text" {
+				fmt.Fprintf(f.IO.Out, "%s is valid: %s%s\n", describePaths(paths), describeManifest(m), warningSuffix(diags))
+			}
+			return nil
+		},
+	}
+	addFileFlag(cmd)
+	return cmd
+}
+
+// addFileFlag adds -f/--file, the manifest files or directories.
+func addFileFlag(cmd *cobra.Command) {
+	cmd.Flags().StringArrayP("file", "f", nil, "manifest file or directory (repeatable; default plink.yaml or manifests/)")
+}
+
+// manifestPaths returns -f values (or positional args), else a default.
+func manifestPaths(f *Factory, args []string) ([]string, error) {
+	paths := append(f.Config.Strings("file"), args...)
+	if len(paths) > 0 {
+		return paths, nil
+	}
+	for _, p := range []string{"plink.yaml", "plink.yml", "manifests"} {
+		if fileExists(p) {
+			return []string{p}, nil
+		}
+	}
+	return nil, flagErrorf("no manifest given: pass -f FILE or -f DIR (or create plink.yaml)")
+}
+
+// loadManifest loads and lints. A returned error means nothing could be
+// read at all; problems in the manifest come back as diagnostics, all of them.
+func loadManifest(paths []string) (*manifest.Manifest, manifest.Diagnostics, error) {
+	m, err := manifest.Load(paths...)
+	var diags manifest.Diagnostics
+	if err != nil {
+		if !errors.As(err, &diags) {
+			return nil, nil, err
+		}
+	}
+	if m != nil && !diags.HasErrors() {
+		diags = append(diags, manifest.Lint(m)...)
+	}
+	diags.Sort()
+	return m, diags, nil
+}
+
+func printDiagnostics(f *Factory, diags manifest.Diagnostics) {
+	for _, d := range diags {
+		fmt.Fprintln(f.IO.ErrOut, d.String())
+		if d.Hint != "" {
+			fmt.Fprintf(f.IO.ErrOut, "    hint: %s\n", d.Hint)
+		}
+	}
+}
+
+func diagSummary(diags manifest.Diagnostics) string {
+	return fmt.Sprintf("%s, %s", plural(len(diags.Errors()), "error"), plural(len(diags.Warnings()), "warning"))
+}
+
+func warningSuffix(diags manifest.Diagnostics) string {
+	if w := len(diags.Warnings()); w > 0 {
+		return fmt.Sprintf(" (%s)", plural(w, "warning"))
+	}
+	return ""
+}
+
+func describeManifest(m *manifest.Manifest) string {
+	return fmt.Sprintf("project %s, %s, %s, %s", m.Project,
+		plural(len(m.Accounts), "account"), plural(len(m.Providers), "provider"), plural(len(m.Consumers), "consumer"))
+}
+
+func describePaths(paths []string) string {
+	if len(paths) == 1 {
+		return paths[0]
+	}
+	return fmt.Sprintf("%s and %s", paths[0], plural(len(paths)-1, "more path"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,173 @@
+package live
+
+import "time"
+
+// Tag keys plink writes on everything it creates; they are how a live
+// resource is matched to a manifest entry.
+const (
+	TagProject = "plink:project"
+	TagName    = "plink:name"
+)
+
+// Snapshot is what the reader saw across every account and region of a
+// manifest. It is plain data: serializable for saved plans and golden tests.
+// Slices are sorted (by account, region, id) so two reads of the same world
+// serialize identically.
+type Snapshot struct {
+	// Scopes lists the account-regions that were read.
+	Scopes          []Scope          `json:"scopes"`
+	Services        []Service        `json:"services,omitempty"`
+	Endpoints       []Endpoint       `json:"endpoints,omitempty"`
+	LoadBalancers   []LoadBalancer   `json:"loadBalancers,omitempty"`
+	VPCs            []VPC            `json:"vpcs,omitempty"`
+	Subnets         []Subnet         `json:"subnets,omitempty"`
+	SecurityGroups  []SecurityGroup  `json:"securityGroups,omitempty"`
+	Zones           []Zone           `json:"zones,omitempty"`
+	VisibleServices []VisibleService `json:"visibleServices,omitempty"`
+	// Failures are reads that failed after retries; a snapshot with failures
+	// is incomplete for the scopes named.
+	Failures []Failure `json:"failures,omitempty"`
+}
+
+// Scope is one account (alias and id) in one region.
+type Scope struct {
+	Account   string `json:"account"`
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+}
+
+// Service is an endpoint service configuration with its permissions,
+// connections and notifications, as its owner sees it.
+type Service struct {
+	AccountID               string            `json:"accountId"`
+	Region                  string            `json:"region"`
+	ID                      string            `json:"id"`
+	Name                    string            `json:"name"`
+	Type                    string            `json:"type"` // Interface | GatewayLoadBalancer
+	State                   string            `json:"state"`
+	AcceptanceRequired      bool              `json:"acceptanceRequired"`
+	NetworkLoadBalancerARNs []string          `json:"networkLoadBalancerArns,omitempty"`
+	GatewayLoadBalancerARNs []string          `json:"gatewayLoadBalancerArns,omitempty"`
+	AvailabilityZones       []string          `json:"availabilityZones,omitempty"` // names, in the owner's mapping
+	AvailabilityZoneIDs     []string          `json:"availabilityZoneIds,omitempty"`
+	PrivateDNSName          string            `json:"privateDnsName,omitempty"`
+	PrivateDNSState         string            `json:"privateDnsState,omitempty"` // pendingVerification | verified | failed
+	PrivateDNSTXTName       string            `json:"privateDnsTxtName,omitempty"`
+	PrivateDNSTXTValue      string            `json:"privateDnsTxtValue,omitempty"`
+	SupportedIPAddressTypes []string          `json:"supportedIpAddressTypes,omitempty"`
+	SupportedRegions        []string          `json:"supportedRegions,omitempty"`
+	Tags                    map[string]string `json:"tags,omitempty"`
+	Principals              []string          `json:"principals,omitempty"` // allowed principal ARNs, sorted
+	Connections             []Connection      `json:"connections,omitempty"`
+	Notifications           []Notification    `json:"notifications,omitempty"`
+}
+
+// Connection is an endpoint's connection to a service, seen by the provider.
+type Connection struct {
+	EndpointID string    `json:"endpointId"`
+	OwnerID    string    `json:"ownerId"`
+	State      string    `json:"state"` // pendingAcceptance | pending | available | rejected | deleting | deleted | failed | expired
+	Region     string    `json:"region,omitempty"`
+	Created    time.Time `json:"created,omitempty"`
+}
+
+// Notification is a connection notification on a service.
+type Notification struct {
+	ID       string   `json:"id"`
+	TopicARN string   `json:"topicArn"`
+	Events   []string `json:"events"`
+	State    string   `json:"state,omitempty"`
+}
+
+// Endpoint is an interface VPC endpoint as its owner sees it.
+type Endpoint struct {
+	AccountID                                string            `json:"accountId"`
+	Region                                   string            `json:"region"`
+	ID                                       string            `json:"id"`
+	Type                                     string            `json:"type"` // Interface | GatewayLoadBalancer | Gateway
+	VPCID                                    string            `json:"vpcId"`
+	ServiceName                              string            `json:"serviceName"`
+	ServiceRegion                            string            `json:"serviceRegion,omitempty"`
+	State                                    string            `json:"state"`
+	SubnetIDs                                []string          `json:"subnetIds,omitempty"`
+	SecurityGroupIDs                         []string          `json:"securityGroupIds,omitempty"`
+	PrivateDNSEnabled                        bool              `json:"privateDnsEnabled"`
+	DNSRecordIPType                          string            `json:"dnsRecordIpType,omitempty"`
+	PrivateDNSOnlyForInboundResolverEndpoint *bool             `json:"privateDnsOnlyForInboundResolverEndpoint,omitempty"`
+	IPAddressType                            string            `json:"ipAddressType,omitempty"`
+	Policy                                   string            `json:"policy,omitempty"` // raw JSON as AWS returns it
+	Tags                                     map[string]string `json:"tags,omitempty"`
+	NetworkInterfaceIDs                      []string          `json:"networkInterfaceIds,omitempty"`
+}
+
+// LoadBalancer is an ELBv2 load balancer that a provider names.
+type LoadBalancer struct {
+	AccountID string   `json:"accountId"`
+	Region    string   `json:"region"`
+	ARN       string   `json:"arn"`
+	Name      string   `json:"name"`
+	Type      string   `json:"type"` // network | gateway | application
+	State     string   `json:"state"`
+	Zones     []string `json:"zones"` // AZ names, in the owner's mapping
+}
+
+// VPC is a VPC in a consumer's account.
+type VPC struct {
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+	ID        string `json:"id"`
+	CIDR      string `json:"cidr,omitempty"`
+}
+
+// Subnet is a subnet with both its AZ name and AZ id (names differ per account).
+type Subnet struct {
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+	ID        string `json:"id"`
+	VPCID     string `json:"vpcId"`
+	Zone      string `json:"zone"`
+	ZoneID    string `json:"zoneId"`
+	CIDR      string `json:"cidr,omitempty"`
+}
+
+// SecurityGroup is a security group.
+type SecurityGroup struct {
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+	ID        string `json:"id"`
+	VPCID     string `json:"vpcId"`
+	Name      string `json:"name,omitempty"`
+}
+
+// Zone maps an AZ name to its id for one account and region.
+type Zone struct {
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+	Name      string `json:"name"`
+	ID        string `json:"id"`
+}
+
+// VisibleService is a service as a consumer account sees it through
+// DescribeVpcEndpointServices (only services it may connect to).
+type VisibleService struct {
+	AccountID           string   `json:"accountId"` // the caller
+	Region              string   `json:"region"`    // the caller's region
+	ServiceName         string   `json:"serviceName"`
+	ServiceID           string   `json:"serviceId,omitempty"`
+	Type                string   `json:"type,omitempty"` // Interface | Gateway | GatewayLoadBalancer (s3 has two services of one name)
+	Owner               string   `json:"owner"`
+	ServiceRegion       string   `json:"serviceRegion,omitempty"`
+	AcceptanceRequired  bool     `json:"acceptanceRequired"`
+	AvailabilityZones   []string `json:"availabilityZones,omitempty"` // names, in the caller's mapping
+	AvailabilityZoneIDs []string `json:"availabilityZoneIds,omitempty"`
+	PrivateDNSName      string   `json:"privateDnsName,omitempty"`
+}
+
+// Failure is a read that failed: which call, in which account and region, and why.
+type Failure struct {
+	Account   string `json:"account"`
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+	Call      string `json:"call"`
+	Error     string `json:"error"`
+}

@@ -1,0 +1,500 @@
+package manifest
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxNodes bounds how many YAML nodes one file may expand to, counting every
+// expansion of an alias, so that "billion laughs" documents fail fast.
+const maxNodes = 200_000
+
+// posKey names a value inside a decoded object: owner is a pointer to the
+// nearest enclosing object that has a Pos (Account, Provider, Principal,
+// Notification, Consumer, or the file's Manifest) and path is the value's
+// path relative to it, such as "subnetIds[1]" or "connections.acceptFrom[0]".
+type posKey struct {
+	owner any
+	path  string
+}
+
+// decoder turns one file's yaml.Node tree into the Go types, strictly:
+// unknown fields, wrong types, duplicate keys and missing required fields are
+// reported with their position, and decoding goes on so that every problem
+// is found in one pass.
+type decoder struct {
+	file   string
+	sink   *diagSink
+	pos    map[posKey]Pos  // where each decoded value was written
+	bad    map[posKey]bool // values that failed to decode; already reported
+	budget int
+	over   bool
+}
+
+func newDecoder(file string, sink *diagSink, pos map[posKey]Pos, bad map[posKey]bool) *decoder {
+	return &decoder{file: file, sink: sink, pos: pos, bad: bad, budget: maxNodes}
+}
+
+func (d *decoder) at(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Column: n.Column} }
+
+// requiredFields lists, per type, the yaml names that must be present.
+var requiredFields = map[reflect.Type][]string{
+	reflect.TypeFor[Manifest]():     {"version", "project"},
+	reflect.TypeFor[Account]():      {"id"},
+	reflect.TypeFor[Provider]():     {"name", "account"},
+	reflect.TypeFor[Notification](): {"topicArn", "events"},
+	reflect.TypeFor[Consumer]():     {"name", "account", "vpcId", "subnetIds"},
+}
+
+type fieldInfo struct {
+	names []string       // yaml names in declaration order
+	index map[string]int // yaml name -> struct field index
+	pos   int            // index of the Pos field, or -1
+	alias int            // index of the Alias field, or -1
+}
+
+var fieldCache sync.Map // reflect.Type -> *fieldInfo
+
+func fieldsOf(t reflect.Type) *fieldInfo {
+	if fi, ok := fieldCache.Load(t); ok {
+		return fi.(*fieldInfo)
+	}
+	fi := &fieldInfo{index: map[string]int{}, pos: -1, alias: -1}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case name == "-" && f.Type == reflect.TypeFor[Pos]():
+			fi.pos = i
+		case name == "-" && f.Name == "Alias":
+			fi.alias = i
+		case name == "-" || name == "" || !f.IsExported():
+		default:
+			fi.names = append(fi.names, name)
+			fi.index[name] = i
+		}
+	}
+	fieldCache.Store(t, fi)
+	return fi
+}
+
+// resolve follows aliases and charges the node budget. It returns nil when
+// the budget is spent (reported once).
+func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
+	for depth := 0; n != nil && n.Kind == yaml.AliasNode; depth++ {
+		if depth > 100 {
+			return nil
+		}
+		n = n.Alias
+	}
+	if n == nil {
+		return nil
+	}
+	d.budget--
+	if d.budget < 0 {
+		if !d.over {
+			d.over = true
+			d.sink.errorf(d.at(n), CodeSyntax, "", "document expands to more than %d YAML nodes; reduce the use of aliases", maxNodes)
+		}
+		return nil
+	}
+	return n
+}
+
+// describe says what a node holds, for "got ..." in type errors.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!str":
+			return "string " + strconv.Quote(n.Value)
+		case "!!int":
+			return "integer " + n.Value
+		case "!!float":
+			return "number " + n.Value
+		case "!!bool":
+			return "boolean " + n.Value
+		case "!!null":
+			return "null"
+		default:
+			return n.ShortTag() + " " + strconv.Quote(n.Value)
+		}
+	}
+	return "an unexpected YAML node"
+}
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func (d *decoder) typeError(n *yaml.Node, owner any, path, want string) {
+	d.bad[posKey{owner, path}] = true
+	hint := ""
+	if want == "a string" && n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float" || n.ShortTag() == "!!bool") {
+		hint = fmt.Sprintf("quote the value: %q", n.Value)
+	}
+	d.sink.errorf(d.at(n), CodeType, hint, "`%s` must be %s, got %s", path, want, describe(n))
+}
+
+// decode decodes n into v. owner and path locate the value for positions
+// and messages.
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) {
+	n = d.resolve(n)
+	if n == nil {
+		return
+	}
+	d.pos[posKey{owner, path}] = d.at(n)
+	switch v.Kind() {
+	case reflect.Pointer:
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && v.Type().Elem().Kind() != reflect.Struct {
+			d.typeError(n, owner, path, wantOf(v.Type().Elem()))
+			return
+		}
+		nv := reflect.New(v.Type().Elem())
+		if fi := fieldsOf0(v.Type().Elem()); fi != nil && fi.pos >= 0 {
+			if n.Kind != yaml.MappingNode {
+				d.typeError(n, owner, path, "a mapping")
+				return // leaves a nil pointer, which the slice case drops
+			}
+			// A new object: positions below are relative to it.
+			nv.Elem().Field(fi.pos).Set(reflect.ValueOf(d.at(n)))
+			d.decodeStruct(n, nv.Elem(), nv.Interface(), "")
+		} else {
+			d.decode(n, nv.Elem(), owner, path)
+		}
+		v.Set(nv)
+	case reflect.Struct:
+		if fi := fieldsOf(v.Type()); fi.pos >= 0 && v.CanAddr() {
+			if n.Kind != yaml.MappingNode {
+				d.typeError(n, owner, path, "a mapping")
+				return
+			}
+			v.Field(fi.pos).Set(reflect.ValueOf(d.at(n)))
+			d.decodeStruct(n, v, v.Addr().Interface(), "")
+			return
+		}
+		d.decodeStruct(n, v, owner, path)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.typeError(n, owner, path, "a list")
+			return
+		}
+		// Objects (providers, principals, ...) that are not mappings are
+		// reported and left out before the slice is made, so that element
+		// addresses, which key positions, never change afterwards.
+		elem := v.Type().Elem()
+		isObject := false
+		if fi := fieldsOf0(elem); fi != nil && fi.pos >= 0 {
+			isObject = true
+		} else if elem.Kind() == reflect.Pointer {
+			if fi := fieldsOf0(elem.Elem()); fi != nil && fi.pos >= 0 {
+				isObject = true
+			}
+		}
+		type item struct {
+			node *yaml.Node
+			path string
+		}
+		var items []item
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if isObject {
+				if rc := d.resolve(c); rc == nil {
+					continue
+				} else if rc.Kind != yaml.MappingNode {
+					d.typeError(rc, owner, p, "a mapping")
+					continue
+				}
+			}
+			items = append(items, item{c, p})
+		}
+		v.Set(reflect.MakeSlice(v.Type(), len(items), len(items)))
+		for i, it := range items {
+			d.decode(it.node, v.Index(i), owner, it.path)
+		}
+	case reflect.Map:
+		if v.Type() == reflect.TypeFor[map[string]any]() {
+			d.decodeAny(n, v, owner, path)
+			return
+		}
+		d.decodeMap(n, v, owner, path)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+			d.typeError(n, owner, path, "a string")
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Bool:
+		var b bool
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
+			d.typeError(n, owner, path, "a boolean")
+			return
+		}
+		v.SetBool(b)
+	case reflect.Int:
+		var i int
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
+			d.typeError(n, owner, path, "an integer")
+			return
+		}
+		v.SetInt(int64(i))
+	default:
+		panic("manifest: cannot decode into " + v.Type().String())
+	}
+}
+
+func fieldsOf0(t reflect.Type) *fieldInfo {
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	return fieldsOf(t)
+}
+
+func wantOf(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int:
+		return "an integer"
+	case reflect.Slice:
+		return "a list"
+	default:
+		return "a mapping"
+	}
+}
+
+// pairs returns a mapping's key/value pairs after checking keys: keys must
+// be plain strings, appear once, and not be merge keys.
+func (d *decoder) pairs(n *yaml.Node, owner any, path string) [][2]*yaml.Node {
+	var out [][2]*yaml.Node
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := d.resolve(n.Content[i])
+		if k == nil {
+			continue
+		}
+		if k.Kind != yaml.ScalarNode || (k.ShortTag() != "!!str" && k.ShortTag() != "!!merge") {
+			d.sink.errorf(d.at(k), CodeType, "", "keys in `%s` must be strings, got %s", displayPath(path), describe(k))
+			continue
+		}
+		if k.ShortTag() == "!!merge" {
+			d.sink.errorf(d.at(k), CodeSyntax, "write the fields out, or use a YAML alias for the whole value", "YAML merge keys (<<) are not supported")
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.bad[posKey{owner, join(path, k.Value)}] = true
+			d.sink.errorf(d.at(k), CodeDuplicateKey, "", "duplicate key `%s`; first defined at %s", k.Value, posRef(d.at(k), d.at(first)))
+			continue
+		}
+		seen[k.Value] = k
+		out = append(out, [2]*yaml.Node{k, n.Content[i+1]})
+	}
+	return out
+}
+
+func displayPath(path string) string {
+	if path == "" {
+		return "this object"
+	}
+	return path
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, owner any, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.typeError(n, owner, displayPath(path), "a mapping")
+		return
+	}
+	fi := fieldsOf(v.Type())
+	present := map[string]bool{}
+	for _, kv := range d.pairs(n, owner, path) {
+		k, val := kv[0], kv[1]
+		idx, ok := fi.index[k.Value]
+		if !ok {
+			d.unknownField(k, fi.names)
+			continue
+		}
+		present[k.Value] = true
+		d.decode(val, v.Field(idx), owner, join(path, k.Value))
+	}
+	for _, name := range requiredFields[v.Type()] {
+		if !present[name] {
+			d.bad[posKey{owner, join(path, name)}] = true
+			d.sink.errorf(d.at(n), CodeRequired, "", "missing required field `%s`%s", join(path, name), inWhat(v, path))
+		}
+	}
+}
+
+// inWhat names the object for a missing-field message.
+func inWhat(v reflect.Value, path string) string {
+	var kind, name string
+	switch o := v.Addr().Interface().(type) {
+	case *Provider:
+		kind, name = "provider", o.Name
+	case *Consumer:
+		kind, name = "consumer", o.Name
+	case *Account:
+		kind, name = "account", o.Alias
+	case *Notification:
+		return " in notification"
+	default:
+		return ""
+	}
+	if name == "" {
+		return " in " + kind
+	}
+	return fmt.Sprintf(" in %s `%s`", kind, name)
+}
+
+func (d *decoder) unknownField(k *yaml.Node, valid []string) {
+	if s := suggest(k.Value, valid); s != "" {
+		d.sink.errorf(d.at(k), CodeUnknownField, "", "unknown field `%s`; did you mean `%s`?", k.Value, s)
+		return
+	}
+	d.sink.errorf(d.at(k), CodeUnknownField, "", "unknown field `%s`; valid fields are %s", k.Value, quoteList(valid))
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "`" + n + "`"
+	}
+	return strings.Join(q, ", ")
+}
+
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, owner any, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.typeError(n, owner, path, "a mapping")
+		return
+	}
+	m := reflect.MakeMap(v.Type())
+	elem := v.Type().Elem()
+	for _, kv := range d.pairs(n, owner, path) {
+		k, val := kv[0], kv[1]
+		ev := reflect.New(elem).Elem()
+		if elem.Kind() == reflect.Pointer && elem.Elem().Kind() == reflect.Struct {
+			// An object keyed by name (accounts): positioned at its key.
+			rv := d.resolve(val)
+			if rv == nil {
+				continue
+			}
+			if rv.Kind != yaml.MappingNode {
+				d.typeError(rv, owner, join(path, k.Value), "a mapping")
+				continue
+			}
+			obj := reflect.New(elem.Elem())
+			fi := fieldsOf(elem.Elem())
+			if fi.alias >= 0 {
+				obj.Elem().Field(fi.alias).SetString(k.Value)
+			}
+			if fi.pos >= 0 {
+				obj.Elem().Field(fi.pos).Set(reflect.ValueOf(d.at(k)))
+			}
+			d.pos[posKey{owner, join(path, k.Value)}] = d.at(k)
+			d.decodeStruct(rv, obj.Elem(), obj.Interface(), "")
+			ev.Set(obj)
+		} else {
+			d.decode(val, ev, owner, join(path, k.Value))
+			d.pos[posKey{owner, join(path, k.Value) + "#key"}] = d.at(k)
+		}
+		m.SetMapIndex(reflect.ValueOf(k.Value), ev)
+	}
+	v.Set(m)
+}
+
+// decodeAny decodes a free-form mapping (an endpoint policy) into JSON
+// compatible values: map[string]any, []any, string, bool, int64, float64, nil.
+func (d *decoder) decodeAny(n *yaml.Node, v reflect.Value, owner any, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.typeError(n, owner, path, "a mapping")
+		return
+	}
+	out, ok := d.toAny(n, owner, path)
+	if !ok {
+		d.bad[posKey{owner, path}] = true
+		return
+	}
+	v.Set(reflect.ValueOf(out))
+}
+
+func (d *decoder) toAny(n *yaml.Node, owner any, path string) (any, bool) {
+	n = d.resolve(n)
+	if n == nil {
+		return nil, false
+	}
+	d.pos[posKey{owner, path}] = d.at(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := map[string]any{}
+		ok := true
+		for _, kv := range d.pairs(n, owner, path) {
+			v, vok := d.toAny(kv[1], owner, path+"."+kv[0].Value)
+			d.pos[posKey{owner, path + "." + kv[0].Value + "#key"}] = d.at(kv[0])
+			m[kv[0].Value] = v
+			ok = ok && vok
+		}
+		return m, ok && len(m)*2 == len(n.Content)
+	case yaml.SequenceNode:
+		s := make([]any, len(n.Content))
+		ok := true
+		for i, c := range n.Content {
+			v, vok := d.toAny(c, owner, fmt.Sprintf("%s[%d]", path, i))
+			s[i] = v
+			ok = ok && vok
+		}
+		return s, ok
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return nil, true
+		case "!!bool":
+			var b bool
+			if n.Decode(&b) == nil {
+				return b, true
+			}
+		case "!!int":
+			var i int64
+			if n.Decode(&i) == nil {
+				return i, true
+			}
+		case "!!float":
+			var f float64
+			if n.Decode(&f) == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+				return f, true
+			}
+		default:
+			return n.Value, true
+		}
+		d.sink.errorf(d.at(n), CodeType, "quote it to make it a string", "`%s` cannot be represented in JSON: %s", path, describe(n))
+		return nil, false
+	}
+	return nil, false
+}
+
+func elemOf(p any) reflect.Value { return reflect.ValueOf(p).Elem() }
+
+// posRef names position to for a message at position from: just the line
+// and column within the same file, the whole position otherwise.
+func posRef(from, to Pos) string {
+	if from.File == to.File && to.Line > 0 {
+		if to.Column > 0 {
+			return fmt.Sprintf("line %d, column %d", to.Line, to.Column)
+		}
+		return fmt.Sprintf("line %d", to.Line)
+	}
+	return to.String()
+}

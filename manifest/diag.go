@@ -1,0 +1,155 @@
+package manifest
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Severity of a Diagnostic.
+type Severity string
+
+// Severities. Load only ever reports errors; Lint reports both.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Codes of the problems Load reports. Lint checks have their own ids
+// (PL001...), listed in lint.go and docs/manifest.md.
+const (
+	CodeRead          = "M001" // a file or directory cannot be read
+	CodeSyntax        = "M002" // the file is not valid YAML
+	CodeVersion       = "M003" // version missing or unsupported
+	CodeUnknownField  = "M004" // a key that the object does not have
+	CodeType          = "M005" // a value of the wrong type
+	CodeRequired      = "M006" // a required field is missing
+	CodeDuplicateKey  = "M007" // a key repeated in one mapping
+	CodeDuplicateName = "M008" // a name or alias defined twice
+	CodeReference     = "M009" // a reference to an undefined account or provider
+	CodeInvalid       = "M010" // a malformed id, ARN, name or enum value
+	CodeConflict      = "M011" // fields that exclude each other, or disagree
+	CodePolicy        = "M012" // an endpoint policy that is not a valid policy document
+)
+
+// Diagnostic is one problem found in a manifest, at a position. Its JSON form
+// is a flat object with the fields file, line, column, severity, code,
+// message and hint.
+type Diagnostic struct {
+	Pos
+	Severity Severity `json:"severity"`
+	// Code is a stable id: M0xx for load errors, PL0xx for lint checks.
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Hint, when set, says what to do about it.
+	Hint string `json:"hint,omitempty"`
+}
+
+// String renders the diagnostic as "file:line:col: severity: message".
+func (d Diagnostic) String() string {
+	sev := d.Severity
+	if sev == "" {
+		sev = SeverityError
+	}
+	if s := d.Pos.String(); s != "" {
+		return s + ": " + string(sev) + ": " + d.Message
+	}
+	return string(sev) + ": " + d.Message
+}
+
+// Error makes a single Diagnostic usable as an error.
+func (d Diagnostic) Error() string { return d.String() }
+
+// String renders the position as file:line:col, leaving out the parts that
+// are unknown.
+func (p Pos) String() string {
+	s := p.File
+	if p.Line > 0 {
+		s += ":" + strconv.Itoa(p.Line)
+		if p.Column > 0 {
+			s += ":" + strconv.Itoa(p.Column)
+		}
+	}
+	return s
+}
+
+// IsValid reports whether the position names at least a file.
+func (p Pos) IsValid() bool { return p.File != "" || p.Line > 0 }
+
+// Diagnostics is a list of problems; as an error it prints one line per
+// diagnostic.
+type Diagnostics []Diagnostic
+
+// Error renders one "file:line:col: severity: message" line per diagnostic.
+func (ds Diagnostics) Error() string {
+	lines := make([]string, len(ds))
+	for i, d := range ds {
+		lines[i] = d.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Sort orders the diagnostics by file, line, column, then code and message.
+// Files are compared in the order given by files when a file appears
+// there, so that a multi-file manifest's diagnostics follow load order.
+func (ds Diagnostics) Sort() { ds.sortBy(nil) }
+
+func (ds Diagnostics) sortBy(files []string) {
+	rank := func(f string) int {
+		if i := slices.Index(files, f); i >= 0 {
+			return i
+		}
+		return len(files)
+	}
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
+		return cmp.Or(
+			cmp.Compare(rank(a.File), rank(b.File)),
+			cmp.Compare(a.File, b.File),
+			cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.Column, b.Column),
+			cmp.Compare(a.Code, b.Code),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+}
+
+// HasErrors reports whether any diagnostic is an error.
+func (ds Diagnostics) HasErrors() bool {
+	for _, d := range ds {
+		if d.Severity == SeverityError || d.Severity == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Errors returns only the error diagnostics.
+func (ds Diagnostics) Errors() Diagnostics {
+	var out Diagnostics
+	for _, d := range ds {
+		if d.Severity == SeverityError || d.Severity == "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Warnings returns only the warning diagnostics.
+func (ds Diagnostics) Warnings() Diagnostics {
+	var out Diagnostics
+	for _, d := range ds {
+		if d.Severity == SeverityWarning {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// diagSink collects diagnostics.
+type diagSink struct{ list Diagnostics }
+
+func (s *diagSink) errorf(pos Pos, code, hint, format string, args ...any) {
+	s.list = append(s.list, Diagnostic{Pos: pos, Severity: SeverityError, Code: code, Message: fmt.Sprintf(format, args...), Hint: hint})
+}

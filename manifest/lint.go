@@ -1,0 +1,190 @@
+package manifest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Lint check ids. Each is documented in docs/manifest.md; ids are stable and
+// never reused.
+const (
+	LintDuplicatePrivateDNS   = "PL001" // error: two endpoints in one VPC with private DNS for one service
+	LintAcceptanceNoPrincipal = "PL002" // warning: acceptance required but no principals
+	LintWildcardPrincipal     = "PL003" // error: arn "*" without allowWildcard
+	LintNoSecurityGroup       = "PL004" // warning: endpoint without security groups
+	LintRegionNotServed       = "PL005" // error: consumer region not served by the provider
+	LintDuplicatePrincipal    = "PL006" // warning: a principal listed twice
+	LintSingleSubnet          = "PL007" // warning: endpoint in fewer than two subnets
+	LintPrincipalNotAllowed   = "PL008" // error: consumer account not in the provider's principals
+	LintPrivateDNSNoName      = "PL009" // error: private DNS on for a provider without privateDnsName
+	LintConnectionsNoEffect   = "PL010" // warning: connection rules on a service that accepts automatically
+	LintGatewayEndpoint       = "PL011" // error: consumer of a gateway load balancer service breaks its limits
+)
+
+// Lint runs the offline checks on a loaded manifest: pitfalls that AWS
+// refuses or that bite in production, found without calling AWS. It returns
+// errors and warnings sorted by position; m is not changed.
+func Lint(m *Manifest) []Diagnostic {
+	var ds Diagnostics
+	add := func(pos Pos, sev Severity, code, hint, format string, args ...any) {
+		ds = append(ds, Diagnostic{Pos: pos, Severity: sev, Code: code, Message: fmt.Sprintf(format, args...), Hint: hint})
+	}
+	provs := map[string]*Provider{}
+	for _, p := range m.Providers {
+		if _, dup := provs[p.Name]; !dup {
+			provs[p.Name] = p
+		}
+	}
+
+	for _, p := range m.Providers {
+		if p.AcceptanceRequired && len(p.AllowedPrincipals) == 0 {
+			add(p.Pos, SeverityWarning, LintAcceptanceNoPrincipal, "add `allowedPrincipals`, such as {account: ALIAS}",
+				"provider `%s` requires acceptance but allows no principals; no one can request a connection", p.Name)
+		}
+		seen := map[string]Pos{}
+		for _, pr := range p.AllowedPrincipals {
+			arn := principalARN(m, p, pr)
+			if arn == "*" && !pr.AllowWildcard {
+				add(pr.Pos, SeverityError, LintWildcardPrincipal, "add `allowWildcard: true` to the principal if every AWS account may really connect",
+					"provider `%s` allows every AWS principal (`*`) without the explicit opt-in", p.Name)
+			}
+			if arn == "" {
+				continue
+			}
+			if first, dup := seen[arn]; dup {
+				add(pr.Pos, SeverityWarning, LintDuplicatePrincipal, "remove one of the two entries",
+					"provider `%s` allows principal %s twice; first at %s", p.Name, arn, posRef(pr.Pos, first))
+				continue
+			}
+			seen[arn] = pr.Pos
+		}
+		if !p.AcceptanceRequired && (len(p.Connections.AcceptFrom) > 0 || p.Connections.RejectUndeclared || p.Connections.AcceptDeclared != nil) {
+			add(p.Pos, SeverityWarning, LintConnectionsNoEffect, "set `acceptanceRequired: true` or remove `connections`",
+				"provider `%s` does not require acceptance, so AWS accepts every connection and `connections` has no effect", p.Name)
+		}
+	}
+
+	type dnsKey struct{ account, region, vpc, service string }
+	dnsSeen := map[dnsKey]*Consumer{}
+	for _, c := range m.Consumers {
+		p := provs[c.Provider]
+		if c.Provider == "" {
+			p = nil
+		}
+		gateway := p != nil && len(p.GatewayLoadBalancerARNs) > 0 && len(p.NetworkLoadBalancerARNs) == 0
+
+		// PL001: AWS refuses a second private hosted zone for one service in one VPC.
+		if c.PrivateDNSEnabled && c.VPCID != "" {
+			service := c.ServiceName
+			if p != nil {
+				service = "provider:" + p.Name
+			}
+			if service != "" && (p == nil || p.PrivateDNSName != "") {
+				k := dnsKey{accountID(m, c.Account), c.Region, c.VPCID, service}
+				if first, dup := dnsSeen[k]; dup {
+					add(c.Pos, SeverityError, LintDuplicatePrivateDNS, "set `privateDnsEnabled: false` on all but one of them",
+						"consumers `%s` and `%s` both enable private DNS for %s in %s; AWS allows one such endpoint per VPC", first.Name, c.Name, serviceLabel(c), c.VPCID)
+				} else {
+					dnsSeen[k] = c
+				}
+			}
+		}
+		if gateway {
+			if len(c.SubnetIDs) > 1 {
+				add(c.Pos, SeverityError, LintGatewayEndpoint, "declare one consumer per subnet",
+					"consumer `%s` connects to gateway load balancer provider `%s` and so is a Gateway Load Balancer endpoint, which takes exactly one subnet; it lists %d", c.Name, p.Name, len(c.SubnetIDs))
+			}
+			if len(c.SecurityGroupIDs) > 0 {
+				add(c.Pos, SeverityError, LintGatewayEndpoint, "remove `securityGroupIds`",
+					"consumer `%s` is a Gateway Load Balancer endpoint, which does not support security groups", c.Name)
+			}
+			if c.PrivateDNSEnabled {
+				add(c.Pos, SeverityError, LintGatewayEndpoint, "remove `privateDnsEnabled`",
+					"consumer `%s` is a Gateway Load Balancer endpoint, which does not support private DNS", c.Name)
+			}
+		} else {
+			if len(c.SecurityGroupIDs) == 0 {
+				add(c.Pos, SeverityWarning, LintNoSecurityGroup, "list the security groups that should guard the endpoint in `securityGroupIds`",
+					"consumer `%s` has no security group; AWS attaches the VPC's default security group", c.Name)
+			}
+			if len(c.SubnetIDs) < 2 {
+				add(c.Pos, SeverityWarning, LintSingleSubnet, "list a subnet in each Availability Zone the clients use",
+					"consumer `%s` uses %d subnet(s); an endpoint in a single Availability Zone fails with that zone", c.Name, len(c.SubnetIDs))
+			}
+		}
+		if p == nil {
+			continue
+		}
+		if c.PrivateDNSEnabled && p.PrivateDNSName == "" && !gateway {
+			add(c.Pos, SeverityError, LintPrivateDNSNoName, "set `privateDnsName` on the provider, or `privateDnsEnabled: false`",
+				"consumer `%s` enables private DNS, but provider `%s` has no `privateDnsName`", c.Name, p.Name)
+		}
+		if c.Region != "" && p.Region != "" && c.Region != p.Region && !slices.Contains(p.SupportedRegions, c.Region) {
+			add(c.Pos, SeverityError, LintRegionNotServed, fmt.Sprintf("add %s to `supportedRegions` of provider `%s`", c.Region, p.Name),
+				"consumer `%s` is in %s, but provider `%s` is in %s and does not list %s in `supportedRegions`", c.Name, c.Region, p.Name, p.Region, c.Region)
+		}
+		if msg, hint := notAllowed(m, p, c); msg != "" {
+			add(c.Pos, SeverityError, LintPrincipalNotAllowed, hint, "%s", msg)
+		}
+	}
+	ds.Sort()
+	return ds
+}
+
+// notAllowed explains why consumer c could never connect to provider p, or
+// returns "" when some allowed principal admits c's account. Consumers in the
+// provider's own account are not judged.
+func notAllowed(m *Manifest, p *Provider, c *Consumer) (msg, hint string) {
+	cid, pid := accountID(m, c.Account), accountID(m, p.Account)
+	if cid == "" || cid == pid {
+		return "", ""
+	}
+	for _, pr := range p.AllowedPrincipals {
+		arn := principalARN(m, p, pr)
+		if arn == "*" || arnAccount(arn) == cid {
+			return "", ""
+		}
+	}
+	return fmt.Sprintf("consumer `%s` in account `%s` (%s) can never connect: provider `%s` does not allow that account in `allowedPrincipals`", c.Name, c.Account, cid, p.Name),
+		fmt.Sprintf("add {account: %s} to allowedPrincipals of provider `%s`", c.Account, p.Name)
+}
+
+// principalARN is the principal's resolved ARN, resolving it here when the
+// manifest was built in code rather than loaded.
+func principalARN(m *Manifest, p *Provider, pr Principal) string {
+	switch {
+	case pr.Resolved != "":
+		return pr.Resolved
+	case pr.ARN != "":
+		return pr.ARN
+	case pr.Account != "":
+		if id := accountID(m, pr.Account); id != "" {
+			return RootARN(id, p.Region)
+		}
+	}
+	return ""
+}
+
+func accountID(m *Manifest, alias string) string {
+	if a, ok := m.Accounts[alias]; ok && a != nil {
+		return a.ID
+	}
+	return ""
+}
+
+// arnAccount returns the account field of an ARN.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+func serviceLabel(c *Consumer) string {
+	if c.Provider != "" {
+		return "provider `" + c.Provider + "`"
+	}
+	return c.ServiceName
+}

@@ -1,0 +1,157 @@
+package manifest
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestLintFixture(t *testing.T) {
+	want := []string{
+		"lint-pitfalls.yaml:11:5: warning: provider `closed` requires acceptance but allows no principals; no one can request a connection [PL002]",
+		"lint-pitfalls.yaml:16:5: warning: provider `open` does not require acceptance, so AWS accepts every connection and `connections` has no effect [PL010]",
+		"lint-pitfalls.yaml:20:9: error: provider `open` allows every AWS principal (`*`) without the explicit opt-in [PL003]",
+		"lint-pitfalls.yaml:22:9: warning: provider `open` allows principal arn:aws:iam::222222222222:root twice; first at line 21, column 9 [PL006]",
+		"lint-pitfalls.yaml:42:5: error: consumers `s3-a` and `s3-b` both enable private DNS for com.amazonaws.us-east-1.s3 in vpc-0123456789abcdef0; AWS allows one such endpoint per VPC [PL001]",
+		"lint-pitfalls.yaml:42:5: warning: consumer `s3-b` has no security group; AWS attaches the VPC's default security group [PL004]",
+		"lint-pitfalls.yaml:42:5: warning: consumer `s3-b` uses 1 subnet(s); an endpoint in a single Availability Zone fails with that zone [PL007]",
+		"lint-pitfalls.yaml:48:5: error: consumer `west` is in us-west-2, but provider `partners` is in us-east-1 and does not list us-west-2 in `supportedRegions` [PL005]",
+		"lint-pitfalls.yaml:48:5: error: consumer `west` enables private DNS, but provider `partners` has no `privateDnsName` [PL009]",
+		"lint-pitfalls.yaml:56:5: error: consumer `outsider` in account `stranger` (444444444444) can never connect: provider `partners` does not allow that account in `allowedPrincipals` [PL008]",
+		"lint-pitfalls.yaml:62:5: error: consumer `inspect` connects to gateway load balancer provider `firewall` and so is a Gateway Load Balancer endpoint, which takes exactly one subnet; it lists 2 [PL011]",
+		"lint-pitfalls.yaml:62:5: error: consumer `inspect` is a Gateway Load Balancer endpoint, which does not support private DNS [PL011]",
+		"lint-pitfalls.yaml:62:5: error: consumer `inspect` is a Gateway Load Balancer endpoint, which does not support security groups [PL011]",
+	}
+	m, err := Load(filepath.Join(fixtures, "lint-pitfalls.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range Lint(m) {
+		if d.Hint == "" {
+			t.Errorf("%s has no hint", d)
+		}
+		got = append(got, strings.TrimPrefix(d.String(), fixtures+"/")+" ["+d.Code+"]")
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("lint differs\ngot:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// codeManifest builds a manifest in code, as other packages' tests do, to
+// check that Lint needs no positions or resolved fields.
+func codeManifest() *Manifest {
+	return &Manifest{
+		Version: 1, Project: "p",
+		Accounts: map[string]*Account{
+			"prov": {ID: "111111111111", Alias: "prov"},
+			"cons": {ID: "222222222222", Alias: "cons"},
+		},
+		Providers: []*Provider{{
+			Name: "api", Account: "prov", Region: "us-east-1",
+			NetworkLoadBalancerARNs: []string{"arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/api/0123456789abcdef"},
+			PrivateDNSName:          "api.example.com",
+		}},
+		Consumers: []*Consumer{{
+			Name: "c", Account: "cons", Region: "us-east-1", VPCID: "vpc-01234567",
+			SubnetIDs:        []string{"subnet-01234567", "subnet-89abcdef"},
+			SecurityGroupIDs: []string{"sg-01234567"},
+			Provider:         "api",
+		}},
+	}
+}
+
+func codes(ds []Diagnostic) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Code)
+	}
+	return out
+}
+
+func TestLintPrincipals(t *testing.T) {
+	tests := []struct {
+		name       string
+		principals []Principal
+		consumerIn string
+		want       []string
+	}{
+		{"no principals", nil, "cons", []string{LintPrincipalNotAllowed}},
+		{"account alias allows", []Principal{{Account: "cons"}}, "cons", nil},
+		{"role in the account allows", []Principal{{ARN: "arn:aws:iam::222222222222:role/x"}}, "cons", nil},
+		{"other account does not", []Principal{{ARN: "arn:aws:iam::333333333333:root"}}, "cons", []string{LintPrincipalNotAllowed}},
+		{"wildcard with opt-in allows everyone", []Principal{{ARN: "*", AllowWildcard: true}}, "cons", nil},
+		{"wildcard without opt-in", []Principal{{ARN: "*"}}, "cons", []string{LintWildcardPrincipal}},
+		{"same account is not judged", nil, "prov", nil},
+		{"duplicate via alias and arn", []Principal{{Account: "cons"}, {ARN: "arn:aws:iam::222222222222:root"}}, "cons", []string{LintDuplicatePrincipal}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := codeManifest()
+			m.Providers[0].AllowedPrincipals = tt.principals
+			m.Consumers[0].Account = tt.consumerIn
+			if got := codes(Lint(m)); !slices.Equal(got, tt.want) {
+				t.Errorf("codes = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLintConsumerChecks(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(m *Manifest)
+		want   []string
+	}{
+		{"clean", func(m *Manifest) { m.Providers[0].AllowedPrincipals = []Principal{{Account: "cons"}} }, nil},
+		{"cross-region listed", func(m *Manifest) {
+			m.Providers[0].AllowedPrincipals = []Principal{{Account: "cons"}}
+			m.Providers[0].SupportedRegions = []string{"eu-west-1"}
+			m.Consumers[0].Region = "eu-west-1"
+		}, nil},
+		{"cross-region not listed", func(m *Manifest) {
+			m.Providers[0].AllowedPrincipals = []Principal{{Account: "cons"}}
+			m.Consumers[0].Region = "eu-west-1"
+		}, []string{LintRegionNotServed}},
+		{"private DNS twice in one VPC", func(m *Manifest) {
+			m.Providers[0].AllowedPrincipals = []Principal{{Account: "cons"}}
+			c2 := *m.Consumers[0]
+			c2.Name = "c2"
+			m.Consumers[0].PrivateDNSEnabled = true
+			c2.PrivateDNSEnabled = true
+			m.Consumers = append(m.Consumers, &c2)
+		}, []string{LintDuplicatePrivateDNS}},
+		{"private DNS once per VPC in two VPCs", func(m *Manifest) {
+			m.Providers[0].AllowedPrincipals = []Principal{{Account: "cons"}}
+			c2 := *m.Consumers[0]
+			c2.Name, c2.VPCID = "c2", "vpc-89abcdef"
+			m.Consumers[0].PrivateDNSEnabled = true
+			c2.PrivateDNSEnabled = true
+			m.Consumers = append(m.Consumers, &c2)
+		}, nil},
+		{"no security group and one subnet", func(m *Manifest) {
+			m.Providers[0].AllowedPrincipals = []Principal{{Account: "cons"}}
+			m.Consumers[0].SecurityGroupIDs = nil
+			m.Consumers[0].SubnetIDs = m.Consumers[0].SubnetIDs[:1]
+		}, []string{LintNoSecurityGroup, LintSingleSubnet}},
+		{"acceptance without principals", func(m *Manifest) {
+			m.Providers[0].AcceptanceRequired = true
+			m.Consumers = nil
+		}, []string{LintAcceptanceNoPrincipal}},
+		{"connections without acceptance", func(m *Manifest) {
+			m.Providers[0].Connections.RejectUndeclared = true
+			m.Consumers = nil
+		}, []string{LintConnectionsNoEffect}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := codeManifest()
+			tt.modify(m)
+			ds := Lint(m)
+			if got := codes(ds); !slices.Equal(got, tt.want) {
+				t.Errorf("codes = %v, want %v\n%v", got, tt.want, Diagnostics(ds))
+			}
+		})
+	}
+}

@@ -1,0 +1,385 @@
+package manifest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Load reads a manifest from paths, each a file or a directory whose
+// *.yaml and *.yml files are read in name order (not recursively). All files
+// are merged into one Manifest: every file declares `version` and the same
+// `project`; accounts, providers and consumers are unique by name across
+// files. Load decodes strictly, applies defaults, resolves references and
+// validates; on any problem it returns a nil Manifest and a Diagnostics
+// error listing every problem found, sorted by position.
+func Load(paths ...string) (*Manifest, error) {
+	var sink diagSink
+	if len(paths) == 0 {
+		sink.errorf(Pos{}, CodeRead, "pass a manifest file or a directory of *.yaml files", "no manifest path given")
+		return nil, sink.list
+	}
+	var srcs []source
+	seen := map[string]bool{}
+	add := func(name string) {
+		abs, err := filepath.Abs(name)
+		if err == nil {
+			if seen[abs] {
+				return
+			}
+			seen[abs] = true
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			sink.errorf(Pos{File: name}, CodeRead, "", "cannot read manifest: %s", pathErr(err))
+			return
+		}
+		srcs = append(srcs, source{name: name, data: data})
+	}
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			sink.errorf(Pos{File: p}, CodeRead, "", "cannot read manifest: %s", pathErr(err))
+			continue
+		}
+		if !fi.IsDir() {
+			add(p)
+			continue
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			sink.errorf(Pos{File: p}, CodeRead, "", "cannot read manifest directory: %s", pathErr(err))
+			continue
+		}
+		n := 0
+		for _, e := range entries { // ReadDir sorts by name
+			ext := filepath.Ext(e.Name())
+			if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
+				continue
+			}
+			n++
+			add(filepath.Join(p, e.Name()))
+		}
+		if n == 0 {
+			sink.errorf(Pos{File: p}, CodeRead, "", "directory has no *.yaml or *.yml files")
+		}
+	}
+	if len(sink.list) > 0 {
+		return nil, sink.list
+	}
+	return parse(srcs)
+}
+
+func pathErr(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Parse loads a manifest from one file's contents; name is used in
+// positions. It does everything Load does except reading files.
+func Parse(name string, data []byte) (*Manifest, error) {
+	return parse([]source{{name: name, data: data}})
+}
+
+// ParseFiles loads a manifest from several files' contents, merged in the
+// order given, as Load does for a directory.
+func ParseFiles(files map[string][]byte) (*Manifest, error) {
+	var srcs []source
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		srcs = append(srcs, source{name: name, data: files[name]})
+	}
+	return parse(srcs)
+}
+
+type source struct {
+	name string
+	data []byte
+}
+
+// loader holds the state of one Load: the diagnostics found so far and the
+// position of every decoded value.
+type loader struct {
+	sink diagSink
+	pos  map[posKey]Pos
+	bad  map[posKey]bool
+	// regionDefaulted marks providers and consumers whose region came from
+	// defaults.region.
+	regionDefaulted map[any]bool
+}
+
+func parse(srcs []source) (*Manifest, error) {
+	l := &loader{pos: map[posKey]Pos{}, bad: map[posKey]bool{}, regionDefaulted: map[any]bool{}}
+	h := sha256.New()
+	m := &Manifest{}
+	var files []*Manifest
+	for _, src := range srcs {
+		m.Files = append(m.Files, src.name)
+		h.Write(src.data)
+		if fm := l.parseFile(src); fm != nil {
+			files = append(files, fm)
+		}
+	}
+	m.Digest = hex.EncodeToString(h.Sum(nil))
+	l.merge(m, files)
+	l.applyDefaults(m)
+	l.validate(m)
+	if len(l.sink.list) > 0 {
+		l.sink.list.sortBy(m.Files)
+		return nil, l.sink.list
+	}
+	return m, nil
+}
+
+// parserProblems are the messages of yaml.v3's parser errors, whose line
+// numbers it reports 0-based (scanner errors are 1-based).
+var parserProblems = []string{
+	"did not find expected <stream-start>",
+	"did not find expected <document start>",
+	"found undefined tag handle",
+	"did not find expected node content",
+	"did not find expected '-' indicator",
+	"did not find expected key",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"found duplicate %YAML directive",
+	"found incompatible YAML document",
+}
+
+var reYAMLLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseFile decodes one file, reading its version first. It returns nil
+// when the file cannot be decoded at all.
+func (l *loader) parseFile(src source) *Manifest {
+	file := src.name
+	dec := yaml.NewDecoder(bytes.NewReader(src.data))
+	var doc yaml.Node
+	err := dec.Decode(&doc)
+	if errors.Is(err, io.EOF) {
+		l.sink.errorf(Pos{File: file, Line: 1, Column: 1}, CodeVersion, "start the file with `version: 1` and `project: NAME`", "file is empty; expected a manifest")
+		return nil
+	}
+	if err != nil {
+		l.syntaxError(file, err)
+		return nil
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		l.sink.errorf(Pos{File: file, Line: extra.Line, Column: extra.Column}, CodeSyntax, "split the documents into separate files in one directory", "a manifest file holds one YAML document; found another one here")
+		return nil
+	} else if !errors.Is(err, io.EOF) {
+		l.syntaxError(file, err)
+		return nil
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		l.sink.errorf(Pos{File: file, Line: 1, Column: 1}, CodeVersion, "start the file with `version: 1` and `project: NAME`", "file is empty; expected a manifest")
+		return nil
+	}
+	fm := &Manifest{}
+	d := newDecoder(file, &l.sink, l.pos, l.bad)
+	root := d.resolve(doc.Content[0])
+	if root == nil {
+		return nil
+	}
+	if root.Kind != yaml.MappingNode {
+		if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+			l.sink.errorf(d.at(root), CodeVersion, "start the file with `version: 1` and `project: NAME`", "file is empty; expected a manifest")
+			return nil
+		}
+		l.sink.errorf(d.at(root), CodeType, "", "a manifest must be a mapping with `version`, `project`, `accounts`, `providers` and `consumers`, got %s", describe(root))
+		return nil
+	}
+	if !l.checkVersion(d, root) {
+		return nil
+	}
+	d.decodeStruct(root, elemOf(fm), fm, "")
+	return fm
+}
+
+// checkVersion reads `version` before anything else: fields mean what the
+// version says they mean, so nothing else is decoded under a wrong one.
+func (l *loader) checkVersion(d *decoder, root *yaml.Node) bool {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k := root.Content[i]
+		if k.Kind != yaml.ScalarNode || k.Value != "version" {
+			continue
+		}
+		v := d.resolve(root.Content[i+1])
+		if v == nil {
+			return false
+		}
+		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!int" {
+			if n, err := strconv.Atoi(v.Value); err == nil && n == Version {
+				return true
+			}
+		}
+		val := describe(v)
+		if v.Kind == yaml.ScalarNode && (v.ShortTag() == "!!int" || v.ShortTag() == "!!float") {
+			val = v.Value
+		}
+		l.sink.errorf(d.at(v), CodeVersion, fmt.Sprintf("write `version: %d`", Version), "unsupported manifest version %s; this build of plink supports version %d", val, Version)
+		return false
+	}
+	l.sink.errorf(d.at(root), CodeVersion, fmt.Sprintf("add `version: %d` at the top of the file", Version), "missing required field `version`; this build of plink supports version %d", Version)
+	return false
+}
+
+func (l *loader) syntaxError(file string, err error) {
+	msg := err.Error()
+	line := 0
+	if m := reYAMLLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+		// yaml.v3 reports parser (not scanner) errors with a 0-based line.
+		if slices.Contains(parserProblems, msg) {
+			line++
+		}
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	l.sink.errorf(Pos{File: file, Line: line}, CodeSyntax, "", "invalid YAML: %s", msg)
+}
+
+// at returns the position of the value at path inside owner, falling back
+// to the owner's own position.
+func (l *loader) at(owner any, path string) Pos {
+	if p, ok := l.pos[posKey{owner, path}]; ok {
+		return p
+	}
+	return ownerPos(owner)
+}
+
+func ownerPos(owner any) Pos {
+	switch o := owner.(type) {
+	case *Account:
+		return o.Pos
+	case *Provider:
+		return o.Pos
+	case *Consumer:
+		return o.Pos
+	case *Principal:
+		return o.Pos
+	case *Notification:
+		return o.Pos
+	}
+	return Pos{}
+}
+
+// ok reports whether the value at path decoded cleanly (so that validating
+// it adds something beyond the error already reported).
+func (l *loader) ok(owner any, path string) bool { return !l.bad[posKey{owner, path}] }
+
+// merge combines the files' manifests into m, reporting names defined twice
+// and top-level values that disagree.
+func (l *loader) merge(m *Manifest, files []*Manifest) {
+	var projectFrom, regionFrom *Manifest
+	tagFrom := map[string]*Manifest{}
+	m.Accounts = map[string]*Account{}
+	for _, fm := range files {
+		m.Version = fm.Version
+		if fm.Project != "" && l.ok(fm, "project") {
+			if projectFrom == nil {
+				m.Project, projectFrom = fm.Project, fm
+			} else if fm.Project != m.Project {
+				l.sink.errorf(l.at(fm, "project"), CodeConflict, "every file of a manifest names the same project",
+					"project `%s` differs from project `%s` set at %s", fm.Project, m.Project, posRef(l.at(fm, "project"), l.at(projectFrom, "project")))
+			}
+		}
+		if r := fm.Defaults.Region; r != "" {
+			if regionFrom == nil {
+				m.Defaults.Region, regionFrom = r, fm
+			} else if r != m.Defaults.Region {
+				l.sink.errorf(l.at(fm, "defaults.region"), CodeConflict, "",
+					"defaults.region `%s` differs from `%s` set at %s", r, m.Defaults.Region, posRef(l.at(fm, "defaults.region"), l.at(regionFrom, "defaults.region")))
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(fm.Defaults.Tags)) {
+			v := fm.Defaults.Tags[k]
+			if first, dup := tagFrom[k]; dup {
+				if m.Defaults.Tags[k] != v {
+					l.sink.errorf(l.at(fm, "defaults.tags."+k), CodeConflict, "",
+						"default tag `%s` is `%s` here but `%s` at %s", k, v, m.Defaults.Tags[k], posRef(l.at(fm, "defaults.tags."+k), l.at(first, "defaults.tags."+k)))
+				}
+				continue
+			}
+			if m.Defaults.Tags == nil {
+				m.Defaults.Tags = map[string]string{}
+			}
+			m.Defaults.Tags[k], tagFrom[k] = v, fm
+		}
+		for _, alias := range slices.Sorted(maps.Keys(fm.Accounts)) {
+			a := fm.Accounts[alias]
+			if first, dup := m.Accounts[alias]; dup {
+				l.sink.errorf(a.Pos, CodeDuplicateName, "account aliases are unique across all files of a manifest",
+					"duplicate account alias `%s`; also defined at %s", alias, posRef(a.Pos, first.Pos))
+				continue
+			}
+			m.Accounts[alias] = a
+		}
+		m.Providers = append(m.Providers, fm.Providers...)
+		m.Consumers = append(m.Consumers, fm.Consumers...)
+	}
+	if len(files) > 0 && m.Version == 0 {
+		m.Version = Version
+	}
+	provs := map[string]*Provider{}
+	for _, p := range m.Providers {
+		if p.Name == "" {
+			continue
+		}
+		if first, dup := provs[p.Name]; dup {
+			l.sink.errorf(l.at(p, "name"), CodeDuplicateName, "provider names are unique across all files of a manifest",
+				"duplicate provider name `%s`; also defined at %s", p.Name, posRef(l.at(p, "name"), l.at(first, "name")))
+			continue
+		}
+		provs[p.Name] = p
+	}
+	cons := map[string]*Consumer{}
+	for _, c := range m.Consumers {
+		if c.Name == "" {
+			continue
+		}
+		if first, dup := cons[c.Name]; dup {
+			l.sink.errorf(l.at(c, "name"), CodeDuplicateName, "consumer names are unique across all files of a manifest",
+				"duplicate consumer name `%s`; also defined at %s", c.Name, posRef(l.at(c, "name"), l.at(first, "name")))
+			continue
+		}
+		cons[c.Name] = c
+	}
+}
+
+// applyDefaults fills in defaults.region and defaults.tags.
+func (l *loader) applyDefaults(m *Manifest) {
+	apply := func(owner any, region *string, tags *map[string]string) {
+		if *region == "" && m.Defaults.Region != "" && l.ok(owner, "region") {
+			*region = m.Defaults.Region
+			l.regionDefaulted[owner] = true
+		}
+		if len(m.Defaults.Tags) > 0 {
+			merged := maps.Clone(m.Defaults.Tags)
+			maps.Copy(merged, *tags)
+			*tags = merged
+		}
+	}
+	for _, p := range m.Providers {
+		apply(p, &p.Region, &p.Tags)
+	}
+	for _, c := range m.Consumers {
+		apply(c, &c.Region, &c.Tags)
+	}
+}

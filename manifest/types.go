@@ -1,0 +1,136 @@
+package manifest
+
+// Version is the only manifest schema version this build understands.
+const Version = 1
+
+// Manifest is the desired model: what one or more manifest files declare,
+// merged, defaulted and validated.
+type Manifest struct {
+	Version   int                 `yaml:"version" json:"version"`
+	Project   string              `yaml:"project" json:"project"`
+	Defaults  Defaults            `yaml:"defaults,omitempty" json:"defaults,omitempty"`
+	Accounts  map[string]*Account `yaml:"accounts" json:"accounts"`
+	Providers []*Provider         `yaml:"providers,omitempty" json:"providers,omitempty"`
+	Consumers []*Consumer         `yaml:"consumers,omitempty" json:"consumers,omitempty"`
+
+	// Files lists the files the manifest was loaded from, in load order.
+	Files []string `yaml:"-" json:"-"`
+	// Digest is the SHA-256 (hex) of the loaded files' bytes, in load order.
+	Digest string `yaml:"-" json:"-"`
+}
+
+// Defaults apply to every provider and consumer that does not set the field.
+type Defaults struct {
+	Region string            `yaml:"region,omitempty" json:"region,omitempty"`
+	Tags   map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
+}
+
+// Account is one AWS account plink reads and writes, reached either through a
+// shared-config profile or by assuming a role (optionally with an external id).
+type Account struct {
+	ID         string `yaml:"id" json:"id"`
+	RoleARN    string `yaml:"roleArn,omitempty" json:"roleArn,omitempty"`
+	ExternalID string `yaml:"externalId,omitempty" json:"externalId,omitempty"`
+	Profile    string `yaml:"profile,omitempty" json:"profile,omitempty"`
+
+	// Alias is the key under `accounts:`; filled in by the loader.
+	Alias string `yaml:"-" json:"-"`
+	Pos   Pos    `yaml:"-" json:"-"`
+}
+
+// Provider is a VPC endpoint service in front of Network or Gateway Load Balancers.
+type Provider struct {
+	Name                    string            `yaml:"name" json:"name"`
+	Account                 string            `yaml:"account" json:"account"`
+	Region                  string            `yaml:"region,omitempty" json:"region,omitempty"`
+	NetworkLoadBalancerARNs []string          `yaml:"networkLoadBalancerArns,omitempty" json:"networkLoadBalancerArns,omitempty"`
+	GatewayLoadBalancerARNs []string          `yaml:"gatewayLoadBalancerArns,omitempty" json:"gatewayLoadBalancerArns,omitempty"`
+	AcceptanceRequired      bool              `yaml:"acceptanceRequired,omitempty" json:"acceptanceRequired,omitempty"`
+	PrivateDNSName          string            `yaml:"privateDnsName,omitempty" json:"privateDnsName,omitempty"`
+	SupportedIPAddressTypes []string          `yaml:"supportedIpAddressTypes,omitempty" json:"supportedIpAddressTypes,omitempty"`
+	SupportedRegions        []string          `yaml:"supportedRegions,omitempty" json:"supportedRegions,omitempty"`
+	AllowedPrincipals       []Principal       `yaml:"allowedPrincipals,omitempty" json:"allowedPrincipals,omitempty"`
+	Connections             Connections       `yaml:"connections,omitempty" json:"connections,omitempty"`
+	Notifications           []Notification    `yaml:"notifications,omitempty" json:"notifications,omitempty"`
+	Tags                    map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	// Adopt names an existing endpoint service (vpce-svc-...) that plink takes
+	// ownership of by tagging it, instead of creating a new one.
+	Adopt string `yaml:"adopt,omitempty" json:"adopt,omitempty"`
+
+	Pos Pos `yaml:"-" json:"-"`
+}
+
+// Principal is one entry of allowedPrincipals: exactly one of Account (an
+// alias from `accounts:`), ARN (an IAM principal ARN) or Wildcard (`"*"`,
+// which also needs AllowWildcard) is set.
+type Principal struct {
+	Account string `yaml:"account,omitempty" json:"account,omitempty"`
+	ARN     string `yaml:"arn,omitempty" json:"arn,omitempty"`
+	// AllowWildcard is the explicit opt-in for arn: "*".
+	AllowWildcard bool `yaml:"allowWildcard,omitempty" json:"allowWildcard,omitempty"`
+
+	// Resolved is the principal ARN after alias resolution; set by the loader.
+	Resolved string `yaml:"-" json:"-"`
+	Pos      Pos    `yaml:"-" json:"-"`
+}
+
+// Connections says which pending endpoint connections plink accepts or rejects.
+type Connections struct {
+	// AcceptDeclared accepts connections from consumers declared in the manifest.
+	AcceptDeclared *bool `yaml:"acceptDeclared,omitempty" json:"acceptDeclared,omitempty"`
+	// AcceptFrom lists account ids or aliases whose endpoints, managed
+	// elsewhere, are accepted.
+	AcceptFrom []string `yaml:"acceptFrom,omitempty" json:"acceptFrom,omitempty"`
+	// RejectUndeclared rejects every other pending connection.
+	RejectUndeclared bool `yaml:"rejectUndeclared,omitempty" json:"rejectUndeclared,omitempty"`
+
+	// AcceptFromIDs is AcceptFrom with aliases resolved to account ids.
+	AcceptFromIDs []string `yaml:"-" json:"-"`
+}
+
+// AcceptsDeclared reports whether declared consumers are accepted (default true).
+func (c Connections) AcceptsDeclared() bool { return c.AcceptDeclared == nil || *c.AcceptDeclared }
+
+// Notification is a connection notification to an SNS topic.
+type Notification struct {
+	TopicARN string   `yaml:"topicArn" json:"topicArn"`
+	Events   []string `yaml:"events" json:"events"`
+
+	Pos Pos `yaml:"-" json:"-"`
+}
+
+// Consumer is an interface VPC endpoint.
+type Consumer struct {
+	Name             string   `yaml:"name" json:"name"`
+	Account          string   `yaml:"account" json:"account"`
+	Region           string   `yaml:"region,omitempty" json:"region,omitempty"`
+	VPCID            string   `yaml:"vpcId" json:"vpcId"`
+	SubnetIDs        []string `yaml:"subnetIds,omitempty" json:"subnetIds,omitempty"`
+	SecurityGroupIDs []string `yaml:"securityGroupIds,omitempty" json:"securityGroupIds,omitempty"`
+	// Provider names a provider in the manifest; ServiceName names any other
+	// service (AWS-managed or external). Exactly one is set.
+	Provider          string            `yaml:"provider,omitempty" json:"provider,omitempty"`
+	ServiceName       string            `yaml:"serviceName,omitempty" json:"serviceName,omitempty"`
+	PrivateDNSEnabled bool              `yaml:"privateDnsEnabled,omitempty" json:"privateDnsEnabled,omitempty"`
+	DNSOptions        *DNSOptions       `yaml:"dnsOptions,omitempty" json:"dnsOptions,omitempty"`
+	IPAddressType     string            `yaml:"ipAddressType,omitempty" json:"ipAddressType,omitempty"`
+	Policy            map[string]any    `yaml:"policy,omitempty" json:"policy,omitempty"`
+	Tags              map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	// Adopt names an existing endpoint (vpce-...) to take ownership of.
+	Adopt string `yaml:"adopt,omitempty" json:"adopt,omitempty"`
+
+	Pos Pos `yaml:"-" json:"-"`
+}
+
+// DNSOptions mirrors the endpoint's DnsOptions.
+type DNSOptions struct {
+	DNSRecordIPType                          string `yaml:"dnsRecordIpType,omitempty" json:"dnsRecordIpType,omitempty"`
+	PrivateDNSOnlyForInboundResolverEndpoint *bool  `yaml:"privateDnsOnlyForInboundResolverEndpoint,omitempty" json:"privateDnsOnlyForInboundResolverEndpoint,omitempty"`
+}
+
+// Pos is a position in a manifest file, 1-based.
+type Pos struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}

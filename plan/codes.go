@@ -1,0 +1,30 @@
+package plan
+
+// Diagnostic codes. They are stable: tools and CI scripts match on them,
+// and docs/plan.md describes each. PL0xx are problems found while planning
+// (the plan is wrong or incomplete); PL1xx are live lint (the manifest
+// disagrees with the world it would be applied to).
+const (
+	CodeReadFailure       = "PL001" // error: a live read failed; the snapshot is incomplete
+	CodeScopeNotRead      = "PL002" // error: an account-region the manifest uses was not read
+	CodeAdoptMissing      = "PL010" // error: adopt names an id that does not exist
+	CodeAdoptOwned        = "PL011" // error: adopt names a resource plink already manages (another project or name)
+	CodeDuplicateName     = "PL012" // error: several live resources carry the same plink:name
+	CodeUnknownAccount    = "PL013" // error: an entry names an account alias that is not declared
+	CodeAdoptWrongScope   = "PL014" // error: the adopted resource is in another account or region
+	CodeInvalidPolicy     = "PL015" // error: an endpoint policy is not a valid policy document
+	CodePrincipalMissing  = "PL020" // error: a consumer's account is not an allowed principal of its provider
+	CodeRegionUnsupported = "PL021" // error: a cross-region consumer's region is not in supportedRegions
+	CodeUnknownProvider   = "PL022" // error: a consumer names a provider that is not declared
+	CodeUndeclaredPending = "PL030" // warning: pending connections nobody declared are left waiting
+	CodeSubnetAZNotServed = "PL101" // error: a consumer subnet is in an AZ the service has no load balancer in
+	CodeVPCAZNotCovered   = "PL102" // warning: the consumer VPC has subnets in AZs the endpoint does not cover
+	CodeLBMissing         = "PL103" // error: a provider's load balancer does not exist
+	CodeLBType            = "PL104" // error: a provider's load balancer is not of type network/gateway
+	CodeDNSNotVerified    = "PL105" // warning: the service's private DNS name is not verified
+	CodeSGMissing         = "PL106" // error: a consumer security group does not exist
+	CodeSubnetMissing     = "PL107" // error: a consumer subnet does not exist
+	CodeVPCMissing        = "PL108" // error: a consumer VPC does not exist
+	CodeSubnetWrongVPC    = "PL109" // error: a consumer subnet is in another VPC
+	CodeSGWrongVPC        = "PL110" // error: a consumer security group is in another VPC
+)

@@ -1,0 +1,162 @@
+package plan
+
+// FormatVersion is the version of the JSON plan document (schemas/plan.schema.json).
+// Bump the minor for additive changes, the major for breaking ones.
+const FormatVersion = "1.0"
+
+// Action is what a change does to a resource.
+type Action string
+
+const (
+	Create  Action = "create"
+	Update  Action = "update"
+	Replace Action = "replace"
+	Delete  Action = "delete"
+	Accept  Action = "accept"
+	Reject  Action = "reject"
+	Adopt   Action = "adopt"
+	NoOp    Action = "no-op"
+)
+
+// Kind is the type of resource a change is about.
+type Kind string
+
+const (
+	KindService      Kind = "endpoint_service"        // provider.NAME
+	KindPrincipal    Kind = "principal"               // provider.NAME.principal[ARN]
+	KindConnection   Kind = "connection"              // provider.NAME.connection[vpce-ID | consumer.NAME]
+	KindNotification Kind = "connection_notification" // provider.NAME.notification[N]
+	KindEndpoint     Kind = "endpoint"                // consumer.NAME
+)
+
+// Plan is the value plan.Compute returns: every change needed to make live
+// state match the manifest, with diagnostics. It is rendered as text or JSON
+// and executed by package apply; nothing in it is recomputed there.
+type Plan struct {
+	FormatVersion  string `json:"formatVersion"`
+	Project        string `json:"project"`
+	ManifestDigest string `json:"manifestDigest,omitempty"`
+	PlinkVersion   string `json:"plinkVersion,omitempty"`
+	// Changes are in apply order; no-op changes are kept so that renderers and
+	// drift reports can list what was checked.
+	Changes     []Change     `json:"changes"`
+	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
+	Cost        *Cost        `json:"cost,omitempty"`
+	// Fingerprints maps every live resource id the plan was computed from to a
+	// hash of what was read, so a saved plan can detect a changed world.
+	Fingerprints map[string]string `json:"fingerprints,omitempty"`
+}
+
+// Change is one action on one resource.
+type Change struct {
+	Address   string `json:"address"`
+	Kind      Kind   `json:"kind"`
+	Action    Action `json:"action"`
+	Account   string `json:"account"` // alias from the manifest
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+	// ID is the live id when the resource exists (vpce-svc-…, vpce-…, vpce-nfn-…,
+	// or the principal ARN).
+	ID string `json:"id,omitempty"`
+	// Parent is the address of the owning provider for principals,
+	// connections and notifications; ParentID its live id when known.
+	Parent   string  `json:"parent,omitempty"`
+	ParentID string  `json:"parentId,omitempty"`
+	Before   *Values `json:"before,omitempty"`
+	After    *Values `json:"after,omitempty"`
+	// Refs name values known only after apply: attribute → address whose
+	// created resource supplies it (e.g. "serviceName": "provider.api").
+	Refs map[string]string `json:"refs,omitempty"`
+	// ReplaceReasons name the attributes that force a replace.
+	ReplaceReasons []string `json:"replaceReasons,omitempty"`
+	// PrivateDNSAfterAccept: the endpoint is created with private DNS off and
+	// it is turned on once its connection is accepted (AWS cannot before).
+	PrivateDNSAfterAccept bool `json:"privateDnsAfterAccept,omitempty"`
+	// Reason says why an accept or reject is planned (which declared
+	// consumer, acceptFrom entry or rejectUndeclared setting).
+	Reason string `json:"reason,omitempty"`
+	// Breaks says what a delete or removal breaks, for the reader of the plan.
+	Breaks   []string `json:"breaks,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	// DependsOn lists addresses that must be applied first.
+	DependsOn []string `json:"dependsOn,omitempty"`
+	// PriorAccount, PriorAccountID and PriorRegion say where the resource a
+	// replace removes lives, when the manifest moved it to another account
+	// or region (ReplaceReasons then include "account" or "region").
+	PriorAccount   string `json:"priorAccount,omitempty"`
+	PriorAccountID string `json:"priorAccountId,omitempty"`
+	PriorRegion    string `json:"priorRegion,omitempty"`
+}
+
+// Values are a resource's attributes as plink manages them; only the fields
+// of the change's Kind are set. Pointers distinguish "false" from "unset".
+type Values struct {
+	// Type is the endpoint service type (Interface | GatewayLoadBalancer) or
+	// the endpoint type (Interface | GatewayLoadBalancer).
+	Type string `json:"type,omitempty"`
+
+	// endpoint service
+	NetworkLoadBalancerARNs []string `json:"networkLoadBalancerArns,omitempty"`
+	GatewayLoadBalancerARNs []string `json:"gatewayLoadBalancerArns,omitempty"`
+	AcceptanceRequired      *bool    `json:"acceptanceRequired,omitempty"`
+	PrivateDNSName          *string  `json:"privateDnsName,omitempty"`
+	SupportedIPAddressTypes []string `json:"supportedIpAddressTypes,omitempty"`
+	SupportedRegions        []string `json:"supportedRegions,omitempty"`
+	ServiceName             string   `json:"serviceName,omitempty"` // also set on endpoints
+
+	// endpoint
+	VPCID                                    string   `json:"vpcId,omitempty"`
+	ServiceRegion                            string   `json:"serviceRegion,omitempty"`
+	SubnetIDs                                []string `json:"subnetIds,omitempty"`
+	SecurityGroupIDs                         []string `json:"securityGroupIds,omitempty"`
+	PrivateDNSEnabled                        *bool    `json:"privateDnsEnabled,omitempty"`
+	DNSRecordIPType                          string   `json:"dnsRecordIpType,omitempty"`
+	PrivateDNSOnlyForInboundResolverEndpoint *bool    `json:"privateDnsOnlyForInboundResolverEndpoint,omitempty"`
+	IPAddressType                            string   `json:"ipAddressType,omitempty"`
+	Policy                                   string   `json:"policy,omitempty"` // normalized JSON
+
+	// principal
+	Principal string `json:"principal,omitempty"`
+
+	// connection
+	EndpointID    string `json:"endpointId,omitempty"`
+	EndpointOwner string `json:"endpointOwner,omitempty"`
+	State         string `json:"state,omitempty"`
+
+	// notification
+	TopicARN string   `json:"topicArn,omitempty"`
+	Events   []string `json:"events,omitempty"`
+
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
+// Severity of a diagnostic.
+type Severity string
+
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Diagnostic is a finding about the manifest against live state (live lint)
+// or a problem that makes the plan impossible. A plan with an error
+// diagnostic must not be applied.
+type Diagnostic struct {
+	Severity Severity `json:"severity"`
+	Code     string   `json:"code"` // stable id, e.g. PL101
+	Address  string   `json:"address,omitempty"`
+	Account  string   `json:"account,omitempty"`
+	Region   string   `json:"region,omitempty"`
+	Message  string   `json:"message"`
+	Hint     string   `json:"hint,omitempty"`
+}
+
+// Cost is the estimated monthly cost change of the plan's interface
+// endpoints (per endpoint-AZ hour), in USD.
+type Cost struct {
+	MonthlyDelta float64 `json:"monthlyDelta"`
+	Currency     string  `json:"currency"`
+	// EndpointAZHoursDelta is the change in endpoint-AZs billed per hour.
+	EndpointAZsDelta int    `json:"endpointAzsDelta"`
+	Note             string `json:"note,omitempty"`
+}

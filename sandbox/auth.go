@@ -1,0 +1,223 @@
+package sandbox
+
+// Authentication: SigV4 parsing and verification, and resolving an access key
+// to the principal it acts as (a world credential or an STS session).
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// identity is the authenticated caller.
+type identity struct {
+	AccessKey string
+	Secret    string
+	Account   string
+	// Arn is the caller's ARN as GetCallerIdentity reports it: an IAM user
+	// ARN, or arn:aws:sts::ACCT:assumed-role/ROLE/SESSION.
+	Arn    string
+	UserID string
+	// RoleArn is set for assumed-role sessions.
+	RoleArn string
+	// Token is the session token temporary credentials must present.
+	Token string
+	// Session is set for temporary credentials.
+	Session *session
+}
+
+// sigv4 is a parsed Authorization header.
+type sigv4 struct {
+	AccessKey     string
+	Date          string
+	Region        string
+	Service       string
+	SignedHeaders []string
+	Signature     string
+}
+
+var reAuth = regexp.MustCompile(`^AWS4-HMAC-SHA256\s+Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request,\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]{64})\s*$`)
+
+// parseAuth parses a SigV4 Authorization header; ok is false if there is
+// none; err is set if it is malformed.
+func parseAuth(r *http.Request) (sig *sigv4, ok bool, err *apiError) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, false, nil
+	}
+	m := reAuth.FindStringSubmatch(h)
+	if m == nil {
+		return nil, true, errf(400, "IncompleteSignature", "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters with an AWS4-HMAC-SHA256 algorithm.")
+	}
+	return &sigv4{
+		AccessKey:     m[1],
+		Date:          m[2],
+		Region:        m[3],
+		Service:       m[4],
+		SignedHeaders: strings.Split(m[5], ";"),
+		Signature:     m[6],
+	}, true, nil
+}
+
+// verify recomputes the signature of r with secret and compares.
+func (s *sigv4) verify(r *http.Request, body []byte, secret string) bool {
+	amzDate := r.Header.Get("X-Amz-Date")
+	if len(amzDate) < 8 || amzDate[:8] != s.Date {
+		return false
+	}
+	var canon strings.Builder
+	canon.WriteString(r.Method + "\n")
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	canon.WriteString(path + "\n")
+	canon.WriteString(canonicalQuery(r.URL.Query()) + "\n")
+	for _, h := range s.SignedHeaders {
+		canon.WriteString(h + ":" + headerValue(r, h) + "\n")
+	}
+	canon.WriteString("\n")
+	canon.WriteString(strings.Join(s.SignedHeaders, ";") + "\n")
+	payload := r.Header.Get("X-Amz-Content-Sha256")
+	if payload == "" {
+		sum := sha256.Sum256(body)
+		payload = hex.EncodeToString(sum[:])
+	}
+	canon.WriteString(payload)
+	crh := sha256.Sum256([]byte(canon.String()))
+	scope := s.Date + "/" + s.Region + "/" + s.Service + "/aws4_request"
+	sts := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crh[:])
+	key := hmacSHA256([]byte("AWS4"+secret), s.Date)
+	key = hmacSHA256(key, s.Region)
+	key = hmacSHA256(key, s.Service)
+	key = hmacSHA256(key, "aws4_request")
+	want := hex.EncodeToString(hmacSHA256(key, sts))
+	return hmac.Equal([]byte(want), []byte(s.Signature))
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(data))
+	return m.Sum(nil)
+}
+
+func headerValue(r *http.Request, name string) string {
+	switch name {
+	case "host":
+		return r.Host
+	case "content-length":
+		if v := r.Header.Get("Content-Length"); v != "" {
+			return v
+		}
+		return strconv.FormatInt(r.ContentLength, 10)
+	}
+	vals := r.Header.Values(http.CanonicalHeaderKey(name))
+	for i, v := range vals {
+		vals[i] = strings.Join(strings.Fields(v), " ")
+	}
+	return strings.Join(vals, ",")
+}
+
+func canonicalQuery(q url.Values) string {
+	var parts []string
+	for k, vs := range q {
+		for _, v := range vs {
+			parts = append(parts, awsEscape(k)+"="+awsEscape(v))
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "&")
+}
+
+func awsEscape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}
+
+// authErrors are the replies a service gives for each authentication failure.
+type authErrors struct {
+	missing, unknownKey, badSignature, expired *apiError
+}
+
+func authErrorsFor(service string) authErrors {
+	sigMsg := "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+	if service == svcEC2 {
+		return authErrors{
+			missing:      errf(401, "AuthFailure", "AWS was not able to validate the provided access credentials"),
+			unknownKey:   errf(401, "AuthFailure", "AWS was not able to validate the provided access credentials"),
+			badSignature: errf(403, "SignatureDoesNotMatch", "%s", sigMsg),
+			expired:      errf(400, "RequestExpired", "Request has expired."),
+		}
+	}
+	return authErrors{
+		missing:      errf(403, "MissingAuthenticationToken", "Request is missing Authentication Token"),
+		unknownKey:   errf(403, "InvalidClientTokenId", "The security token included in the request is invalid."),
+		badSignature: errf(403, "SignatureDoesNotMatch", "%s", sigMsg),
+		expired:      errf(403, "ExpiredToken", "The security token included in the request is expired"),
+	}
+}
+
+// lookupKey resolves an access key id. Called with s.mu held.
+func (s *Sandbox) lookupKey(key string) *identity {
+	if id, ok := s.keys[key]; ok {
+		c := *id
+		return &c
+	}
+	if ses, ok := s.st.Sessions[key]; ok {
+		return &identity{
+			AccessKey: ses.AccessKeyID,
+			Secret:    ses.SecretAccessKey,
+			Account:   ses.Account,
+			Arn:       ses.Arn,
+			UserID:    ses.RoleID + ":" + ses.SessionName,
+			RoleArn:   ses.RoleArn,
+			Token:     ses.SessionToken,
+			Session:   ses,
+		}
+	}
+	return nil
+}
+
+// authenticate verifies the request signature and returns the caller.
+func (s *Sandbox) authenticate(r *http.Request, body []byte, sig *sigv4, service string) (*identity, *apiError) {
+	ae := authErrorsFor(service)
+	s.mu.Lock()
+	id := s.lookupKey(sig.AccessKey)
+	s.mu.Unlock()
+	if id == nil {
+		return nil, ae.unknownKey
+	}
+	if !sig.verify(r, body, id.Secret) {
+		return nil, ae.badSignature
+	}
+	if id.Session != nil {
+		tok := r.Header.Get("X-Amz-Security-Token")
+		if tok != id.Token {
+			return nil, ae.unknownKey
+		}
+		if !s.now().Before(id.Session.Expiration) {
+			return nil, ae.expired
+		}
+	}
+	return id, nil
+}
+
+// principalAllowed reports whether a service permission entry admits caller.
+func principalAllowed(entry string, caller *identity) bool {
+	switch {
+	case entry == "*":
+		return true
+	case entry == "arn:aws:iam::"+caller.Account+":root":
+		return true
+	case entry == caller.Arn:
+		return true
+	case caller.RoleArn != "" && entry == caller.RoleArn:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,621 @@
+package sandbox
+
+// EC2 VPC endpoints, consumer side: create, modify, delete, describe.
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+const defaultPolicy = `{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
+
+var hostedZones = map[string]string{"us-east-1": "Z7HUB22UULQXV", "us-west-2": "Z1YSA3EXCYUU9Z"}
+
+func hostedZone(region string) string {
+	if z, ok := hostedZones[region]; ok {
+		return z
+	}
+	return "Z" + strings.ToUpper(managedID(region, "zone")[9:22])
+}
+
+// ownEndpoint returns an endpoint of the caller in the call's region.
+func (c *call) ownEndpoint(id string) (*endpoint, *apiError) {
+	if id == "" {
+		return nil, missingParam("VpcEndpointId")
+	}
+	ep, ok := c.sb.st.Endpoints[id]
+	if ok && ep.Account == c.account() && ep.Region == c.region && c.sb.visible(ep.Created, c.now) {
+		if _, gone := c.sb.endpointState(ep, c.now); !gone {
+			return ep, nil
+		}
+	}
+	if !strings.HasPrefix(id, "vpce-") || strings.HasPrefix(id, "vpce-svc-") {
+		return nil, errf(400, "InvalidVpcEndpointId.Malformed", "Invalid id: \"%s\" (expecting \"vpce-...\")", id)
+	}
+	return nil, errf(400, "InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '%s' does not exist", id)
+}
+
+// checkSubnets validates the subnets of an endpoint in vpc for service v.
+func (c *call) checkSubnets(subnets []string, vpcID string, v *svcView, crossRegion bool) *apiError {
+	supported := map[string]bool{}
+	for _, id := range v.AZIDs {
+		supported[id] = true
+	}
+	seenAZ := map[string]string{}
+	for _, id := range subnets {
+		if !strings.HasPrefix(id, "subnet-") {
+			return errf(400, "InvalidSubnetId.Malformed", "Invalid Subnet Id: '%s' (expecting 'subnet-...; the Id may only contain lowercase alphanumeric characters and a single dash')", id)
+		}
+		si, ok := c.net.subnets[id]
+		if !ok {
+			return errf(400, "InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
+		}
+		if si.VpcID != vpcID {
+			return invalidParam("The subnet ID '%s' does not belong to the VPC '%s'", id, vpcID)
+		}
+		if other, dup := seenAZ[si.AZID]; dup {
+			return errf(400, "DuplicateSubnetsInSameZone", "Found another VPC endpoint subnet in the availability zone of %s (%s). VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service.", id, other)
+		}
+		seenAZ[si.AZID] = id
+		if !crossRegion && !supported[si.AZID] {
+			return invalidParam("The VPC endpoint service %s does not support the availability zone of the subnet: %s.", v.Name, id)
+		}
+	}
+	return nil
+}
+
+func (c *call) checkGroups(groups []string, vpcID string) *apiError {
+	for _, g := range groups {
+		sg, ok := c.net.sgs[g]
+		if !ok || sg.VpcID != vpcID {
+			return errf(400, "InvalidGroup.NotFound", "The security group '%s' does not exist in VPC '%s'", g, vpcID)
+		}
+	}
+	return nil
+}
+
+// dnsConflict returns an endpoint in vpc that already claims private DNS for
+// name, if any.
+func (c *call) dnsConflict(vpcID, dnsName, except string) *endpoint {
+	for _, ep := range c.sb.st.Endpoints {
+		if ep.ID == except || ep.Account != c.account() || ep.Region != c.region || ep.VpcID != vpcID || !ep.PrivateDNS {
+			continue
+		}
+		if ep.Phase == phaseDeleting || ep.Phase == phaseRejected {
+			continue
+		}
+		if c.sb.endpointDNSName(ep) == dnsName {
+			return ep
+		}
+	}
+	return nil
+}
+
+// endpointDNSName is the private DNS name an endpoint's service offers.
+func (s *Sandbox) endpointDNSName(ep *endpoint) string {
+	if ep.ServiceID != "" {
+		if sv, ok := s.st.Services[ep.ServiceID]; ok {
+			return sv.PrivateDNSName
+		}
+		return ""
+	}
+	short := strings.TrimPrefix(ep.ServiceName, "com.amazonaws."+ep.ServiceRegion+".")
+	return managedDNSName(short, ep.ServiceRegion)
+}
+
+func (c *call) checkPolicy(doc string) *apiError {
+	if doc == "" {
+		return nil
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		return invalidParam("The policy document is not valid JSON: %v", err)
+	}
+	if _, ok := v["Statement"]; !ok {
+		return invalidParam("The policy document must contain a Statement")
+	}
+	return nil
+}
+
+func validIPType(t string, v *svcView) *apiError {
+	switch t {
+	case "ipv4":
+		if contains(v.IPTypes, "ipv4") {
+			return nil
+		}
+	case "ipv6":
+		if contains(v.IPTypes, "ipv6") {
+			return nil
+		}
+	case "dualstack":
+		if contains(v.IPTypes, "ipv4") && contains(v.IPTypes, "ipv6") {
+			return nil
+		}
+	default:
+		return badParam("Invalid IpAddressType '%s'. Valid values are ipv4, ipv6 and dualstack.", t)
+	}
+	return invalidParam("The VPC endpoint service %s does not support the IP address type %s", v.Name, t)
+}
+
+func createVpcEndpoint(c *call) ([]xn, *apiError) {
+	key, prior, err := c.idempotent()
+	if err != nil {
+		return nil, err
+	}
+	if ep, ok := c.sb.st.Endpoints[prior]; ok {
+		return []xn{c.endpointXN("vpcEndpoint", ep), opt("clientToken", c.p.str("ClientToken"))}, nil
+	}
+	typ := c.p.str("VpcEndpointType")
+	if typ == "" {
+		typ = "Gateway"
+	}
+	switch typ {
+	case "Interface", "Gateway", "GatewayLoadBalancer":
+	default:
+		return nil, badParam("Invalid VpcEndpointType '%s' (the sandbox supports Interface, Gateway and GatewayLoadBalancer)", typ)
+	}
+	vpcID := c.p.str("VpcId")
+	if vpcID == "" {
+		return nil, missingParam("VpcId")
+	}
+	if _, ok := c.net.vpcs[vpcID]; !ok {
+		return nil, errf(400, "InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
+	}
+	name := c.p.str("ServiceName")
+	if name == "" {
+		return nil, missingParam("ServiceName")
+	}
+	svcRegion := c.p.str("ServiceRegion")
+	if svcRegion != "" {
+		if err := c.checkRegions([]string{svcRegion}); err != nil {
+			return nil, err
+		}
+	}
+	v, err := c.resolveService(name, svcRegion, typ)
+	if err != nil {
+		return nil, err
+	}
+	cross := v.Region != c.region
+	if cross && v.Managed {
+		return nil, errf(400, "InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", name)
+	}
+	subnets := dedupe(c.p.list("SubnetId"))
+	groups := dedupe(c.p.list("SecurityGroupId"))
+	ep := &endpoint{Account: c.account(), Region: c.region, VpcID: vpcID, Type: typ, ServiceName: v.Name, ServiceRegion: v.Region,
+		Created: c.now, PhaseAt: c.now, IPAddressType: "ipv4", DNSRecordType: "ipv4"}
+	if !v.Managed {
+		ep.ServiceID = v.ID
+	}
+	switch typ {
+	case "Gateway":
+		if len(subnets)+len(groups) > 0 {
+			return nil, invalidParam("Subnets and security groups are not supported for Gateway endpoints")
+		}
+		ep.RouteTables = dedupe(c.p.list("RouteTableId"))
+	case "GatewayLoadBalancer":
+		if len(subnets) != 1 {
+			return nil, invalidParam("A Gateway Load Balancer endpoint requires exactly one subnet")
+		}
+		if len(groups) > 0 {
+			return nil, invalidParam("Security groups are not supported for Gateway Load Balancer endpoints")
+		}
+	case "Interface":
+		if len(groups) == 0 {
+			for _, id := range sortedKeys(c.net.sgs) {
+				if c.net.sgs[id].VpcID == vpcID {
+					groups = []string{id}
+					break
+				}
+			}
+		}
+		if err := c.checkGroups(groups, vpcID); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.checkSubnets(subnets, vpcID, v, cross); err != nil {
+		return nil, err
+	}
+	if t := c.p.str("IpAddressType"); t != "" {
+		if err := validIPType(t, v); err != nil {
+			return nil, err
+		}
+		ep.IPAddressType = t
+	}
+	if t := c.p.str("DnsOptions.DnsRecordIpType"); t != "" {
+		ep.DNSRecordType = t
+	}
+	policy := c.p.str("PolicyDocument")
+	if err := c.checkPolicy(policy); err != nil {
+		return nil, err
+	}
+	if policy == "" && typ != "GatewayLoadBalancer" {
+		policy = defaultPolicy
+	}
+	ep.Policy = policy
+	pdns, pdnsSet, err := c.p.boolean("PrivateDnsEnabled")
+	if err != nil {
+		return nil, err
+	}
+	if typ == "Interface" {
+		if err := c.applyPrivateDNS(ep, v, pdns, pdnsSet, ""); err != nil {
+			return nil, err
+		}
+	} else if pdns {
+		return nil, invalidParam("Private DNS is only supported for Interface endpoints")
+	}
+	tags, err := c.p.tagsFor("vpc-endpoint")
+	if err != nil {
+		return nil, err
+	}
+	ep.Tags = tags
+	ep.Groups = groups
+	ep.ID = c.sb.newID("vpce")
+	ep.DNSSuffix = c.sb.randAlnum(8)
+	for _, sub := range subnets {
+		ep.addSubnet(c, sub)
+	}
+	switch {
+	case typ == "Gateway":
+		ep.Phase = phaseAvailable
+	case v.Accept:
+		ep.Phase = phasePendingAcceptance
+	default:
+		ep.Phase = phasePending
+	}
+	c.sb.st.Endpoints[ep.ID] = ep
+	c.remember(key, ep.ID)
+	return []xn{c.endpointXN("vpcEndpoint", ep), opt("clientToken", c.p.str("ClientToken"))}, nil
+}
+
+// applyPrivateDNS decides PrivateDnsEnabled for an interface endpoint.
+func (c *call) applyPrivateDNS(ep *endpoint, v *svcView, want, explicit bool, except string) *apiError {
+	if !explicit {
+		// AWS's default is true; it only takes effect where the service has
+		// a verified private DNS name.
+		want = v.DNSName != "" && v.DNSState == "verified" && c.dnsConflict(ep.VpcID, v.DNSName, except) == nil
+	}
+	if want {
+		if v.DNSName == "" {
+			return invalidParam("Private DNS can't be enabled because the service %s does not provide a private DNS name.", v.Name)
+		}
+		if v.DNSState != "verified" {
+			return invalidParam("Private DNS can only be enabled after the private DNS name %s of service %s is verified.", v.DNSName, v.Name)
+		}
+		if other := c.dnsConflict(ep.VpcID, v.DNSName, except); other != nil {
+			return invalidParam("private-dns-enabled cannot be set because there is already a conflicting DNS domain for %s in the VPC %s (endpoint %s)", v.DNSName, ep.VpcID, other.ID)
+		}
+	}
+	ep.PrivateDNS = want
+	return nil
+}
+
+func (ep *endpoint) addSubnet(c *call, sub string) {
+	si := c.net.subnets[sub]
+	ep.Subnets = append(ep.Subnets, sub)
+	if ep.Type == "Gateway" {
+		return
+	}
+	ep.ENIs = append(ep.ENIs, eni{Subnet: sub, ID: c.sb.newID("eni"), IP: c.sb.allocIP(sub, si.CIDR)})
+}
+
+func (ep *endpoint) removeSubnet(sub string) {
+	ep.Subnets = remove(ep.Subnets, sub)
+	var keep []eni
+	for _, e := range ep.ENIs {
+		if e.Subnet != sub {
+			keep = append(keep, e)
+		}
+	}
+	ep.ENIs = keep
+}
+
+// dnsEntries returns the DNS names an interface endpoint answers to.
+func (s *Sandbox) dnsEntries(ep *endpoint) []xn {
+	if ep.Type != "Interface" {
+		return nil
+	}
+	st, _ := s.endpointState(ep, s.now())
+	if st == phaseRejected || st == "deleted" {
+		return nil
+	}
+	svcLabel := ep.ServiceID
+	if svcLabel == "" {
+		svcLabel = strings.TrimPrefix(ep.ServiceName, "com.amazonaws."+ep.ServiceRegion+".")
+	}
+	zone := hostedZone(ep.Region)
+	base := fmt.Sprintf("%s-%s.%s.%s.vpce.amazonaws.com", ep.ID, ep.DNSSuffix, svcLabel, ep.Region)
+	out := []xn{el("item", tx("dnsName", base), tx("hostedZoneId", zone))}
+	n := s.net(ep.Account, ep.Region)
+	for _, sub := range ep.Subnets {
+		if si, ok := n.subnets[sub]; ok {
+			out = append(out, el("item", tx("dnsName", fmt.Sprintf("%s-%s-%s.%s.%s.vpce.amazonaws.com", ep.ID, ep.DNSSuffix, si.AvailabilityZone, svcLabel, ep.Region)), tx("hostedZoneId", zone)))
+		}
+	}
+	if ep.PrivateDNS {
+		if name := s.endpointDNSName(ep); name != "" {
+			out = append(out, el("item", tx("dnsName", name), tx("hostedZoneId", "Z"+strings.ToUpper(ep.DNSSuffix)+"PRIVATE")))
+		}
+	}
+	return out
+}
+
+func (c *call) endpointXN(name string, ep *endpoint) xn {
+	st, _ := c.sb.endpointState(ep, c.now)
+	groups := make([]xn, 0, len(ep.Groups))
+	for _, g := range ep.Groups {
+		gname := ""
+		if sg, ok := c.sb.net(ep.Account, ep.Region).sgs[g]; ok {
+			gname = sg.Name
+		}
+		groups = append(groups, el("item", tx("groupId", g), tx("groupName", gname)))
+	}
+	enis := make([]string, len(ep.ENIs))
+	for i, e := range ep.ENIs {
+		enis[i] = e.ID
+	}
+	kids := []xn{
+		tx("vpcEndpointId", ep.ID),
+		tx("vpcEndpointType", ep.Type),
+		tx("vpcId", ep.VpcID),
+		tx("serviceName", ep.ServiceName),
+		tx("state", st),
+		opt("policyDocument", ep.Policy),
+		strSet("routeTableIdSet", ep.RouteTables),
+		strSet("subnetIdSet", ep.Subnets),
+		set("groupSet", groups),
+	}
+	if ep.Type != "Gateway" {
+		kids = append(kids, tx("ipAddressType", ep.IPAddressType), el("dnsOptions", tx("dnsRecordIpType", ep.DNSRecordType)))
+	}
+	kids = append(kids,
+		bl("privateDnsEnabled", ep.PrivateDNS),
+		bl("requesterManaged", false),
+		strSet("networkInterfaceIdSet", enis),
+		set("dnsEntrySet", c.sb.dnsEntries(ep)),
+		ts("creationTimestamp", ep.Created),
+		tagSetXN(ep.Tags),
+		tx("ownerId", ep.Account),
+		tx("serviceRegion", ep.ServiceRegion),
+	)
+	return el(name, kids...)
+}
+
+func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
+	ep, err := c.ownEndpoint(c.p.str("VpcEndpointId"))
+	if err != nil {
+		return nil, err
+	}
+	if st, _ := c.sb.endpointState(ep, c.now); st == phaseDeleting || st == "deleted" {
+		return nil, errf(400, "IncorrectState", "The VPC endpoint %s is in state %s and cannot be modified", ep.ID, st)
+	}
+	v := c.endpointService(ep)
+	next := *ep
+	next.Subnets = append([]string(nil), ep.Subnets...)
+	next.ENIs = append([]eni(nil), ep.ENIs...)
+	next.Groups = append([]string(nil), ep.Groups...)
+
+	addS, rmS := dedupe(c.p.list("AddSubnetId")), dedupe(c.p.list("RemoveSubnetId"))
+	addG, rmG := dedupe(c.p.list("AddSecurityGroupId")), dedupe(c.p.list("RemoveSecurityGroupId"))
+	if ep.Type != "Interface" && len(addG)+len(rmG) > 0 {
+		return nil, invalidParam("Security groups can only be modified on Interface endpoints")
+	}
+	if ep.Type == "Gateway" && len(addS)+len(rmS) > 0 {
+		return nil, invalidParam("Subnets cannot be modified on Gateway endpoints")
+	}
+	for _, s := range rmS {
+		if !contains(next.Subnets, s) {
+			return nil, invalidParam("The subnet %s is not associated with the VPC endpoint %s", s, ep.ID)
+		}
+	}
+	remaining := next.Subnets
+	for _, s := range rmS {
+		remaining = remove(remaining, s)
+	}
+	var fresh []string
+	for _, s := range addS {
+		if !contains(remaining, s) {
+			fresh = append(fresh, s)
+		}
+	}
+	if v != nil {
+		if err := c.checkSubnets(append(append([]string(nil), remaining...), fresh...), ep.VpcID, v, v.Region != c.region); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range rmS {
+		next.removeSubnet(s)
+	}
+	if err := c.checkGroups(addG, ep.VpcID); err != nil {
+		return nil, err
+	}
+	for _, g := range rmG {
+		if !contains(next.Groups, g) {
+			return nil, errf(400, "InvalidGroup.NotFound", "The security group '%s' is not associated with the VPC endpoint %s", g, ep.ID)
+		}
+		next.Groups = remove(next.Groups, g)
+	}
+	for _, g := range addG {
+		if !contains(next.Groups, g) {
+			next.Groups = append(next.Groups, g)
+		}
+	}
+	if ep.Type == "Interface" && len(next.Groups) == 0 {
+		return nil, invalidParam("An Interface endpoint must have at least one security group")
+	}
+
+	reset, _, err := c.p.boolean("ResetPolicy")
+	if err != nil {
+		return nil, err
+	}
+	if doc := c.p.str("PolicyDocument"); doc != "" {
+		if reset {
+			return nil, invalidParam("PolicyDocument and ResetPolicy cannot be used together")
+		}
+		if err := c.checkPolicy(doc); err != nil {
+			return nil, err
+		}
+		next.Policy = doc
+	} else if reset {
+		next.Policy = defaultPolicy
+	}
+	if t := c.p.str("IpAddressType"); t != "" {
+		if v != nil {
+			if err := validIPType(t, v); err != nil {
+				return nil, err
+			}
+		}
+		next.IPAddressType = t
+	}
+	if t := c.p.str("DnsOptions.DnsRecordIpType"); t != "" {
+		next.DNSRecordType = t
+	}
+	if pdns, set, err := c.p.boolean("PrivateDnsEnabled"); err != nil {
+		return nil, err
+	} else if set && pdns != ep.PrivateDNS {
+		if ep.Type != "Interface" {
+			return nil, invalidParam("Private DNS is only supported for Interface endpoints")
+		}
+		if pdns && v == nil {
+			return nil, invalidParam("The service of endpoint %s no longer exists", ep.ID)
+		}
+		if v != nil {
+			if err := c.applyPrivateDNS(&next, v, pdns, true, ep.ID); err != nil {
+				return nil, err
+			}
+		} else {
+			next.PrivateDNS = false
+		}
+	}
+	for _, s := range fresh {
+		next.addSubnet(c, s)
+	}
+	if len(fresh)+len(rmS) > 0 {
+		if st, _ := c.sb.endpointState(ep, c.now); st == phaseAvailable {
+			next.Phase, next.PhaseAt = phasePending, c.now
+		}
+	}
+	*ep = next
+	return []xn{bl("return", true)}, nil
+}
+
+// endpointService returns the consumer view of an endpoint's service, or nil
+// if the service no longer exists.
+func (c *call) endpointService(ep *endpoint) *svcView {
+	if ep.ServiceID == "" {
+		for _, v := range c.sb.managedViews(ep.ServiceRegion) {
+			if v.Name == ep.ServiceName && v.Type == ep.Type {
+				return v
+			}
+		}
+		return nil
+	}
+	if sv, ok := c.sb.st.Services[ep.ServiceID]; ok {
+		return c.sb.customView(sv)
+	}
+	return nil
+}
+
+func deleteVpcEndpoints(c *call) ([]xn, *apiError) {
+	ids := c.p.list("VpcEndpointId")
+	if len(ids) == 0 {
+		return nil, missingParam("VpcEndpointId")
+	}
+	var bad []xn
+	for _, id := range dedupe(ids) {
+		ep, err := c.ownEndpoint(id)
+		if err != nil {
+			bad = append(bad, unsuccessful(id, err))
+			continue
+		}
+		if ep.Phase != phaseDeleting {
+			ep.Phase, ep.PhaseAt = phaseDeleting, c.now
+		}
+	}
+	return []xn{set("unsuccessful", bad)}, nil
+}
+
+func describeVpcEndpoints(c *call) ([]xn, *apiError) {
+	ids := c.p.list("VpcEndpointId")
+	fs := c.p.filters()
+	field := func(ep *endpoint) fieldFunc {
+		return func(name string) ([]string, bool) {
+			st, _ := c.sb.endpointState(ep, c.now)
+			switch name {
+			case "service-name":
+				return []string{ep.ServiceName}, true
+			case "service-region":
+				return []string{ep.ServiceRegion}, true
+			case "vpc-id":
+				return []string{ep.VpcID}, true
+			case "vpc-endpoint-id":
+				return []string{ep.ID}, true
+			case "vpc-endpoint-state":
+				return stateVariants(st), true
+			case "vpc-endpoint-type":
+				return []string{ep.Type}, true
+			case "ip-address-type":
+				return []string{ep.IPAddressType}, true
+			}
+			return tagFields(name, ep.Tags)
+		}
+	}
+	if err := checkFilters(fs, field(&endpoint{})); err != nil {
+		return nil, err
+	}
+	var list []*endpoint
+	if len(ids) > 0 {
+		for _, id := range dedupe(ids) {
+			ep, err := c.ownEndpoint(id)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, ep)
+		}
+	} else {
+		for _, ep := range c.sb.st.Endpoints {
+			if ep.Account != c.account() || ep.Region != c.region || !c.sb.visible(ep.Created, c.now) {
+				continue
+			}
+			if _, gone := c.sb.endpointState(ep, c.now); gone {
+				continue
+			}
+			list = append(list, ep)
+		}
+		sortEndpoints(list)
+	}
+	var sel []*endpoint
+	for _, ep := range list {
+		if matches(fs, field(ep)) {
+			sel = append(sel, ep)
+		}
+	}
+	page, next, err := paginate(c, sel, vpceLimits, len(ids) > 0)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]xn, len(page))
+	for i, ep := range page {
+		items[i] = c.endpointXN("item", ep)
+	}
+	return []xn{set("vpcEndpointSet", items), opt("nextToken", next)}, nil
+}
+
+func sortEndpoints(list []*endpoint) {
+	sort.Slice(list, func(i, j int) bool {
+		if !list[i].Created.Equal(list[j].Created) {
+			return list[i].Created.Before(list[j].Created)
+		}
+		return list[i].ID < list[j].ID
+	})
+}
+
+// stateVariants lets state filters match AWS's wire spelling
+// ("pendingAcceptance") as well as the SDK enum spelling ("PendingAcceptance").
+func stateVariants(st string) []string {
+	if st == "" {
+		return nil
+	}
+	return []string{st, strings.ToLower(st), strings.ToUpper(st[:1]) + st[1:]}
+}

@@ -1,0 +1,624 @@
+package sandbox
+
+// EC2 endpoint services, provider side: service configurations, allowed
+// principals, private DNS verification.
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// ownService returns a service the caller owns in the call's region.
+func (c *call) ownService(id string) (*service, *apiError) {
+	if id == "" {
+		return nil, missingParam("ServiceId")
+	}
+	sv, ok := c.sb.st.Services[id]
+	if !ok || sv.Account != c.account() || sv.Region != c.region || !c.sb.visible(sv.Created, c.now) {
+		if !strings.HasPrefix(id, "vpce-svc-") {
+			return nil, errf(400, "InvalidVpcEndpointServiceId.Malformed", "Invalid id: \"%s\" (expecting \"vpce-svc-...\")", id)
+		}
+		return nil, errf(400, "InvalidVpcEndpointServiceId.NotFound", "The Vpc Endpoint Service Id '%s' does not exist", id)
+	}
+	return sv, nil
+}
+
+// lbs returns the load balancer ARNs of a service.
+func (sv *service) lbs() []string {
+	if sv.Type == "GatewayLoadBalancer" {
+		return sv.GWLBs
+	}
+	return sv.NLBs
+}
+
+// serviceAZIDs returns the AZ ids of a service's load balancers.
+func (s *Sandbox) serviceAZIDs(sv *service) []string {
+	n := s.net(sv.Account, sv.Region)
+	seen := map[string]bool{}
+	for _, arn := range sv.lbs() {
+		if lb, ok := n.lbs[arn]; ok {
+			for _, sub := range lb.Subnets {
+				if si, ok := n.subnets[sub]; ok {
+					seen[si.AZID] = true
+				}
+			}
+		}
+	}
+	return sortedKeys(seen)
+}
+
+// azNames maps AZ ids to names in account's mapping for region.
+func (s *Sandbox) azNames(account, region string, ids []string) []string {
+	n := s.net(account, region)
+	var out []string
+	for _, id := range ids {
+		for name, zid := range n.azs {
+			if zid == id {
+				out = append(out, name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkLBs validates load balancer ARNs for a service of kind lbType
+// ("network" or "gateway") owned by the caller; except is a service id whose
+// own associations do not count as conflicts.
+func (c *call) checkLBs(arns []string, lbType, except string) *apiError {
+	for _, arn := range arns {
+		lb, ok := c.net.lbs[arn]
+		if !ok {
+			return invalidParam("Load balancer ARN '%s' is not valid: no such load balancer in account %s region %s", arn, c.account(), c.region)
+		}
+		if lb.Type != lbType {
+			return invalidParam("Load balancer '%s' is of type %s, expected a %s load balancer", arn, lb.Type, lbType)
+		}
+		if lb.State == "failed" || lb.State == "provisioning" {
+			return invalidParam("Load balancer '%s' is in state %s; it must be active", arn, lb.State)
+		}
+		for _, sv := range c.sb.st.Services {
+			if sv.ID != except && contains(sv.lbs(), arn) {
+				return invalidParam("Load balancer(s) %s already associated with another VPC Endpoint Service (%s)", arn, sv.ID)
+			}
+		}
+	}
+	return nil
+}
+
+var reDomain = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+
+func (c *call) validDNSName(name string) *apiError {
+	if !reDomain.MatchString(strings.ToLower(name)) || len(name) > 255 {
+		return invalidParam("Private DNS name '%s' is not a valid domain name", name)
+	}
+	return nil
+}
+
+// setPrivateDNS gives a service a new private DNS name to verify.
+func (c *call) setPrivateDNS(sv *service, name string) {
+	sv.PrivateDNSName = name
+	sv.DNSVerifyName = "_" + c.sb.randAlnum(20)
+	sv.DNSVerifyValue = "vpce:" + c.sb.randAlnum(20)
+	sv.DNSState = "pendingVerification"
+	if c.sb.opts.AutoVerifyPrivateDNS {
+		sv.DNSState = "verified"
+	}
+}
+
+func (c *call) checkIPTypes(types []string) *apiError {
+	for _, t := range types {
+		if t != "ipv4" && t != "ipv6" {
+			return invalidParam("Invalid supported IP address type '%s'. Valid values are ipv4 and ipv6.", t)
+		}
+	}
+	return nil
+}
+
+func (c *call) checkRegions(regions []string) *apiError {
+	for _, r := range regions {
+		if !c.sb.servesRegion(r) {
+			return invalidParam("The Region '%s' is not a supported Region (supported: %s)", r, strings.Join(c.sb.world.Regions, ", "))
+		}
+	}
+	return nil
+}
+
+// requestHash fingerprints a request's parameters, ignoring ClientToken.
+func requestHash(p params) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		if k != "ClientToken" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		h.Write([]byte(k + "=" + strings.Join(p[k], ",") + "\n"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// idempotent looks up a ClientToken: it returns the id of the resource an
+// identical earlier request created, or IdempotentParameterMismatch.
+func (c *call) idempotent() (key, resourceID string, err *apiError) {
+	tok := c.p.str("ClientToken")
+	if tok == "" {
+		return "", "", nil
+	}
+	if len(tok) > 64 {
+		return "", "", badParam("ClientToken must be at most 64 characters")
+	}
+	key = c.account() + "|" + c.region + "|" + c.action + "|" + tok
+	rec, ok := c.sb.st.Tokens[key]
+	if !ok {
+		return key, "", nil
+	}
+	if rec.Hash != requestHash(c.p) {
+		return "", "", errf(400, "IdempotentParameterMismatch", "The client token '%s' was used before with different parameters.", tok)
+	}
+	return key, rec.ResourceID, nil
+}
+
+func (c *call) remember(key, resourceID string) {
+	if key != "" {
+		c.sb.st.Tokens[key] = &tokenRecord{Hash: requestHash(c.p), ResourceID: resourceID}
+	}
+}
+
+func createServiceConfiguration(c *call) ([]xn, *apiError) {
+	key, prior, err := c.idempotent()
+	if err != nil {
+		return nil, err
+	}
+	if sv, ok := c.sb.st.Services[prior]; ok {
+		return []xn{c.serviceConfigXN("serviceConfiguration", sv), opt("clientToken", c.p.str("ClientToken"))}, nil
+	}
+	nlbs, gwlbs := c.p.list("NetworkLoadBalancerArn"), c.p.list("GatewayLoadBalancerArn")
+	if (len(nlbs) == 0) == (len(gwlbs) == 0) {
+		return nil, invalidParam("exactly one of network_load_balancer_arn or gateway_load_balancer_arn is a required member")
+	}
+	sv := &service{Account: c.account(), Region: c.region, Created: c.now, Type: "Interface", NLBs: dedupe(nlbs), GWLBs: dedupe(gwlbs)}
+	if len(gwlbs) > 0 {
+		sv.Type = "GatewayLoadBalancer"
+		if err := c.checkLBs(sv.GWLBs, "gateway", ""); err != nil {
+			return nil, err
+		}
+	} else if err := c.checkLBs(sv.NLBs, "network", ""); err != nil {
+		return nil, err
+	}
+	acc, present, err := c.p.boolean("AcceptanceRequired")
+	if err != nil {
+		return nil, err
+	}
+	sv.AcceptanceRequired = acc || !present
+	sv.IPTypes = dedupe(c.p.list("SupportedIpAddressType"))
+	if len(sv.IPTypes) == 0 {
+		sv.IPTypes = []string{"ipv4"}
+	}
+	if err := c.checkIPTypes(sv.IPTypes); err != nil {
+		return nil, err
+	}
+	regions := dedupe(c.p.list("SupportedRegion"))
+	if err := c.checkRegions(regions); err != nil {
+		return nil, err
+	}
+	for _, r := range regions {
+		if r != c.region {
+			sv.SupportedRegions = append(sv.SupportedRegions, r)
+		}
+	}
+	tags, err := c.p.tagsFor("vpc-endpoint-service")
+	if err != nil {
+		return nil, err
+	}
+	if name := c.p.str("PrivateDnsName"); name != "" {
+		if sv.Type == "GatewayLoadBalancer" {
+			return nil, invalidParam("Private DNS names are not supported for Gateway Load Balancer endpoint services")
+		}
+		if err := c.validDNSName(name); err != nil {
+			return nil, err
+		}
+		c.setPrivateDNS(sv, name)
+	}
+	sv.ID = c.sb.newID("vpce-svc")
+	sv.Name = "com.amazonaws.vpce." + c.region + "." + sv.ID
+	sv.Tags = tags
+	c.sb.st.Services[sv.ID] = sv
+	c.remember(key, sv.ID)
+	return []xn{c.serviceConfigXN("serviceConfiguration", sv), opt("clientToken", c.p.str("ClientToken"))}, nil
+}
+
+func dedupe(in []string) []string {
+	var out []string
+	for _, v := range in {
+		if !contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func remove(list []string, drop string) []string {
+	var out []string
+	for _, v := range list {
+		if v != drop {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// serviceConfigXN renders a ServiceConfiguration for its owner.
+func (c *call) serviceConfigXN(name string, sv *service) xn {
+	azIDs := c.sb.serviceAZIDs(sv)
+	regions := []xn{el("item", tx("region", sv.Region), tx("serviceState", "Available"))}
+	for _, r := range sv.SupportedRegions {
+		regions = append(regions, el("item", tx("region", r), tx("serviceState", "Available")))
+	}
+	kids := []xn{
+		set("serviceType", []xn{el("item", tx("serviceType", sv.Type))}),
+		tx("serviceId", sv.ID),
+		tx("serviceName", sv.Name),
+		tx("serviceState", c.sb.serviceState(sv, c.now)),
+		strSet("availabilityZoneIdSet", azIDs),
+		strSet("availabilityZoneSet", c.sb.azNames(sv.Account, sv.Region, azIDs)),
+		bl("acceptanceRequired", sv.AcceptanceRequired),
+		bl("managesVpcEndpoints", false),
+	}
+	if sv.Type == "GatewayLoadBalancer" {
+		kids = append(kids, strSet("gatewayLoadBalancerArnSet", sv.GWLBs))
+	} else {
+		kids = append(kids, strSet("networkLoadBalancerArnSet", sv.NLBs))
+	}
+	kids = append(kids,
+		strSet("supportedIpAddressTypeSet", sv.IPTypes),
+		strSet("baseEndpointDnsNameSet", []string{sv.ID + "." + sv.Region + ".vpce.amazonaws.com"}),
+		opt("privateDnsName", sv.PrivateDNSName),
+	)
+	if sv.PrivateDNSName != "" {
+		kids = append(kids, el("privateDnsNameConfiguration",
+			tx("state", sv.DNSState), tx("type", "TXT"), tx("value", sv.DNSVerifyValue), tx("name", sv.DNSVerifyName)))
+	}
+	kids = append(kids,
+		tx("payerResponsibility", "ServiceOwner"),
+		tagSetXN(sv.Tags),
+		set("supportedRegionSet", regions),
+		bl("remoteAccessEnabled", false),
+	)
+	return el(name, kids...)
+}
+
+func modifyServiceConfiguration(c *call) ([]xn, *apiError) {
+	sv, err := c.ownService(c.p.str("ServiceId"))
+	if err != nil {
+		return nil, err
+	}
+	next := *sv
+	next.NLBs = append([]string(nil), sv.NLBs...)
+	next.GWLBs = append([]string(nil), sv.GWLBs...)
+	next.IPTypes = append([]string(nil), sv.IPTypes...)
+	next.SupportedRegions = append([]string(nil), sv.SupportedRegions...)
+
+	addN, rmN := c.p.list("AddNetworkLoadBalancerArn"), c.p.list("RemoveNetworkLoadBalancerArn")
+	addG, rmG := c.p.list("AddGatewayLoadBalancerArn"), c.p.list("RemoveGatewayLoadBalancerArn")
+	if sv.Type == "GatewayLoadBalancer" && len(addN)+len(rmN) > 0 || sv.Type == "Interface" && len(addG)+len(rmG) > 0 {
+		return nil, invalidParam("Cannot mix network and gateway load balancers on service %s", sv.ID)
+	}
+	lbType := map[string]string{"Interface": "network", "GatewayLoadBalancer": "gateway"}[sv.Type]
+	add, rm := append(addN, addG...), append(rmN, rmG...)
+	for _, a := range add {
+		if contains(rm, a) {
+			return nil, invalidParam("Load balancer %s cannot be both added and removed", a)
+		}
+	}
+	if err := c.checkLBs(dedupe(add), lbType, sv.ID); err != nil {
+		return nil, err
+	}
+	lbs := append([]string(nil), sv.lbs()...)
+	for _, a := range add {
+		if !contains(lbs, a) {
+			lbs = append(lbs, a)
+		}
+	}
+	for _, r := range rm {
+		if !contains(lbs, r) {
+			return nil, invalidParam("Load balancer %s is not associated with service %s", r, sv.ID)
+		}
+		lbs = remove(lbs, r)
+	}
+	if len(lbs) == 0 {
+		return nil, invalidParam("The service %s must have at least one load balancer", sv.ID)
+	}
+	if sv.Type == "GatewayLoadBalancer" {
+		next.GWLBs = lbs
+	} else {
+		next.NLBs = lbs
+	}
+
+	if acc, present, err := c.p.boolean("AcceptanceRequired"); err != nil {
+		return nil, err
+	} else if present {
+		next.AcceptanceRequired = acc
+	}
+
+	addIP, rmIP := c.p.list("AddSupportedIpAddressType"), c.p.list("RemoveSupportedIpAddressType")
+	if err := c.checkIPTypes(append(addIP, rmIP...)); err != nil {
+		return nil, err
+	}
+	for _, t := range addIP {
+		if !contains(next.IPTypes, t) {
+			next.IPTypes = append(next.IPTypes, t)
+		}
+	}
+	for _, t := range rmIP {
+		next.IPTypes = remove(next.IPTypes, t)
+	}
+	if len(next.IPTypes) == 0 {
+		return nil, invalidParam("The service must support at least one IP address type")
+	}
+
+	addR, rmR := c.p.list("AddSupportedRegion"), c.p.list("RemoveSupportedRegion")
+	if err := c.checkRegions(append(addR, rmR...)); err != nil {
+		return nil, err
+	}
+	for _, r := range rmR {
+		if r == sv.Region {
+			return nil, invalidParam("The service Region %s cannot be removed from the supported Regions", r)
+		}
+		next.SupportedRegions = remove(next.SupportedRegions, r)
+	}
+	for _, r := range addR {
+		if r != sv.Region && !contains(next.SupportedRegions, r) {
+			next.SupportedRegions = append(next.SupportedRegions, r)
+		}
+	}
+
+	rmDNS, _, err := c.p.boolean("RemovePrivateDnsName")
+	if err != nil {
+		return nil, err
+	}
+	newDNS := c.p.str("PrivateDnsName")
+	switch {
+	case rmDNS && newDNS != "":
+		return nil, invalidParam("PrivateDnsName and RemovePrivateDnsName cannot be used together")
+	case rmDNS:
+		next.PrivateDNSName, next.DNSState, next.DNSVerifyName, next.DNSVerifyValue = "", "", "", ""
+	case newDNS != "" && newDNS != sv.PrivateDNSName:
+		if sv.Type == "GatewayLoadBalancer" {
+			return nil, invalidParam("Private DNS names are not supported for Gateway Load Balancer endpoint services")
+		}
+		if err := c.validDNSName(newDNS); err != nil {
+			return nil, err
+		}
+		c.setPrivateDNS(&next, newDNS)
+	}
+	*sv = next
+	return []xn{bl("return", true)}, nil
+}
+
+// activeConnection reports whether an endpoint still holds a connection to
+// its service (anything but rejected, deleting, deleted).
+func (s *Sandbox) activeConnection(ep *endpoint) bool {
+	switch ep.Phase {
+	case phaseRejected, phaseDeleting:
+		return false
+	}
+	return true
+}
+
+func deleteServiceConfigurations(c *call) ([]xn, *apiError) {
+	ids := c.p.list("ServiceId")
+	if len(ids) == 0 {
+		return nil, missingParam("ServiceId")
+	}
+	var bad []xn
+	for _, id := range ids {
+		sv, err := c.ownService(id)
+		if err != nil {
+			bad = append(bad, unsuccessful(id, err))
+			continue
+		}
+		n := 0
+		for _, ep := range c.sb.st.Endpoints {
+			if ep.ServiceID == sv.ID && c.sb.activeConnection(ep) {
+				n++
+			}
+		}
+		if n > 0 {
+			bad = append(bad, unsuccessful(id, errf(400, "ExistingVpcEndpointConnections", "Service %s has %d existing VPC endpoint connection(s); reject or delete them first", id, n)))
+			continue
+		}
+		delete(c.sb.st.Services, id)
+		for nid, nf := range c.sb.st.Notifications {
+			if nf.ServiceID == id {
+				delete(c.sb.st.Notifications, nid)
+			}
+		}
+	}
+	return []xn{set("unsuccessful", bad)}, nil
+}
+
+func unsuccessful(id string, e *apiError) xn {
+	return el("item", el("error", tx("code", e.Code), tx("message", e.Message)), tx("resourceId", id))
+}
+
+func describeServiceConfigurations(c *call) ([]xn, *apiError) {
+	ids := c.p.list("ServiceId")
+	fs := c.p.filters()
+	field := func(sv *service) fieldFunc {
+		return func(name string) ([]string, bool) {
+			switch name {
+			case "service-name":
+				return []string{sv.Name}, true
+			case "service-id":
+				return []string{sv.ID}, true
+			case "service-state":
+				return []string{c.sb.serviceState(sv, c.now)}, true
+			case "supported-ip-address-types":
+				return sv.IPTypes, true
+			}
+			return tagFields(name, sv.Tags)
+		}
+	}
+	if err := checkFilters(fs, field(&service{})); err != nil {
+		return nil, err
+	}
+	var list []*service
+	if len(ids) > 0 {
+		for _, id := range dedupe(ids) {
+			sv, err := c.ownService(id)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, sv)
+		}
+	} else {
+		for _, sv := range c.sb.st.Services {
+			if sv.Account == c.account() && sv.Region == c.region && c.sb.visible(sv.Created, c.now) {
+				list = append(list, sv)
+			}
+		}
+		sortServices(list)
+	}
+	var sel []*service
+	for _, sv := range list {
+		if matches(fs, field(sv)) {
+			sel = append(sel, sv)
+		}
+	}
+	page, next, err := paginate(c, sel, vpceLimits, len(ids) > 0)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]xn, len(page))
+	for i, sv := range page {
+		items[i] = c.serviceConfigXN("item", sv)
+	}
+	return []xn{set("serviceConfigurationSet", items), opt("nextToken", next)}, nil
+}
+
+func sortServices(list []*service) {
+	sort.Slice(list, func(i, j int) bool {
+		if !list[i].Created.Equal(list[j].Created) {
+			return list[i].Created.Before(list[j].Created)
+		}
+		return list[i].ID < list[j].ID
+	})
+}
+
+var rePrincipal = regexp.MustCompile(`^arn:aws:iam::(\d{12}):(root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+)$`)
+
+func principalType(p string) string {
+	switch {
+	case p == "*":
+		return "All"
+	case strings.HasSuffix(p, ":root"):
+		return "Account"
+	case strings.Contains(p, ":role/"):
+		return "Role"
+	case strings.Contains(p, ":user/"):
+		return "User"
+	}
+	return "Service"
+}
+
+func describeServicePermissions(c *call) ([]xn, *apiError) {
+	sv, err := c.ownService(c.p.str("ServiceId"))
+	if err != nil {
+		return nil, err
+	}
+	fs := c.p.filters()
+	field := func(p permission) fieldFunc {
+		return func(name string) ([]string, bool) {
+			switch name {
+			case "principal":
+				return []string{p.Principal}, true
+			case "principal-type":
+				return []string{principalType(p.Principal)}, true
+			}
+			return nil, false
+		}
+	}
+	if err := checkFilters(fs, field(permission{})); err != nil {
+		return nil, err
+	}
+	var sel []permission
+	for _, p := range sv.Permissions {
+		if matches(fs, field(p)) {
+			sel = append(sel, p)
+		}
+	}
+	page, next, err := paginate(c, sel, vpceLimits, false)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]xn, len(page))
+	for i, p := range page {
+		items[i] = el("item", tx("principalType", principalType(p.Principal)), tx("principal", p.Principal),
+			tx("servicePermissionId", p.ID), tx("serviceId", sv.ID), tagSetXN(nil))
+	}
+	return []xn{set("allowedPrincipals", items), opt("nextToken", next)}, nil
+}
+
+func modifyServicePermissions(c *call) ([]xn, *apiError) {
+	sv, err := c.ownService(c.p.str("ServiceId"))
+	if err != nil {
+		return nil, err
+	}
+	add, rm := dedupe(c.p.list("AddAllowedPrincipals")), dedupe(c.p.list("RemoveAllowedPrincipals"))
+	for _, p := range append(append([]string(nil), add...), rm...) {
+		if p != "*" && !rePrincipal.MatchString(p) {
+			return nil, errf(400, "InvalidPrincipal", "Invalid principal: '%s' (expected '*' or an IAM ARN such as arn:aws:iam::123456789012:root)", p)
+		}
+	}
+	var added []xn
+	for _, p := range add {
+		var perm *permission
+		for i := range sv.Permissions {
+			if sv.Permissions[i].Principal == p {
+				perm = &sv.Permissions[i]
+			}
+		}
+		if perm == nil {
+			sv.Permissions = append(sv.Permissions, permission{Principal: p, ID: c.sb.newID("vpce-svc-perm"), Added: c.now})
+			perm = &sv.Permissions[len(sv.Permissions)-1]
+		}
+		added = append(added, el("item", tx("principalType", principalType(p)), tx("principal", p),
+			tx("servicePermissionId", perm.ID), tx("serviceId", sv.ID)))
+	}
+	for _, p := range rm {
+		var keep []permission
+		for _, x := range sv.Permissions {
+			if x.Principal != p {
+				keep = append(keep, x)
+			}
+		}
+		sv.Permissions = keep
+	}
+	out := []xn{}
+	if len(add) > 0 {
+		out = append(out, set("addedPrincipalSet", added))
+	}
+	return append(out, bl("return", true)), nil
+}
+
+func startPrivateDNSVerification(c *call) ([]xn, *apiError) {
+	sv, err := c.ownService(c.p.str("ServiceId"))
+	if err != nil {
+		return nil, err
+	}
+	if sv.PrivateDNSName == "" {
+		return nil, invalidParam("The service %s has no private DNS name to verify", sv.ID)
+	}
+	if strings.HasSuffix(sv.PrivateDNSName, ".invalid") {
+		sv.DNSState = "failed"
+	} else {
+		sv.DNSState = "verified"
+	}
+	return []xn{bl("return", true)}, nil
+}

@@ -1,0 +1,216 @@
+package sandbox
+
+// Routing: decode a Query-protocol request, pick the service from the SigV4
+// credential scope (or the Version parameter when unsigned), authenticate,
+// apply fault injection and throttling, dispatch and encode the reply.
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+const (
+	svcEC2 = "ec2"
+	svcELB = "elasticloadbalancing"
+	svcSTS = "sts"
+)
+
+var apiVersions = map[string]string{
+	"2016-11-15": svcEC2,
+	"2015-12-01": svcELB,
+	"2011-06-15": svcSTS,
+}
+
+// call is one API request being served.
+type call struct {
+	sb      *Sandbox
+	service string
+	action  string
+	region  string
+	p       params
+	caller  *identity
+	now     time.Time
+	reqID   string
+	net     *netInfo // caller's network in region
+}
+
+func (c *call) account() string { return c.caller.Account }
+
+type handlerFunc func(c *call) ([]xn, *apiError)
+
+var handlers map[string]map[string]handlerFunc
+
+func init() {
+	handlers = map[string]map[string]handlerFunc{
+		svcEC2: ec2Handlers(),
+		svcELB: {
+			"DescribeLoadBalancers": elbDescribeLoadBalancers,
+			"DescribeTags":          elbDescribeTags,
+		},
+		svcSTS: {
+			"GetCallerIdentity": stsGetCallerIdentity,
+			"AssumeRole":        stsAssumeRole,
+		},
+	}
+}
+
+// Handler returns the http.Handler that serves the AWS APIs.
+func (s *Sandbox) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	reqID := s.requestID()
+	s.mu.Unlock()
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		writeXML(w, 400, ec2ErrorBody(errf(400, "MalformedQueryString", "cannot read request body"), reqID))
+		return
+	}
+	form, qerr := url.ParseQuery(string(body))
+	if qerr != nil || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") && len(body) > 0 {
+		form = url.Values{}
+	}
+	for k, vs := range r.URL.Query() {
+		for _, v := range vs {
+			form.Add(k, v)
+		}
+	}
+	p := params(form)
+	action := p.str("Action")
+
+	sig, signed, aerr := parseAuth(r)
+	service := apiVersions[p.str("Version")]
+	if sig != nil {
+		service = sig.Service
+	}
+	reply := func(e *apiError, kids []xn) {
+		s.reply(w, service, action, reqID, e, kids)
+	}
+	if service == "" {
+		service = svcEC2
+	}
+	if aerr != nil {
+		reply(aerr, nil)
+		return
+	}
+	if !signed {
+		reply(authErrorsFor(service).missing, nil)
+		return
+	}
+	table, ok := handlers[service]
+	if !ok {
+		reply(errf(400, "InvalidAction", "The sandbox does not serve the service %q (it serves ec2, elasticloadbalancing, sts).", service), nil)
+		return
+	}
+	caller, aerr := s.authenticate(r, body, sig, service)
+	if aerr != nil {
+		reply(aerr, nil)
+		return
+	}
+	region := sig.Region
+	if service != svcSTS && !s.servesRegion(region) {
+		reply(errf(400, "InvalidParameterValue", "The sandbox does not serve region %q (regions: %s).", region, strings.Join(s.world.Regions, ", ")), nil)
+		return
+	}
+	if action == "" {
+		reply(errf(400, "MissingAction", "The request must contain the parameter Action."), nil)
+		return
+	}
+	h, ok := table[action]
+	if !ok {
+		reply(errf(400, "InvalidAction", "The action %s is not valid for this web service.", action), nil)
+		return
+	}
+	s.count(service, action, caller.Account, region)
+
+	if s.opts.Latency > 0 {
+		time.Sleep(s.opts.Latency)
+	}
+	if s.drawReset() {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	if e := s.takeFault(action, caller.Account, region); e != nil {
+		reply(e, nil)
+		return
+	}
+	if e := s.drawServerError(); e != nil {
+		reply(e, nil)
+		return
+	}
+	if e := s.throttle(service, action, caller.Account, region); e != nil {
+		reply(e, nil)
+		return
+	}
+
+	c := &call{sb: s, service: service, action: action, region: region, p: p, caller: caller, reqID: reqID}
+	if service == svcEC2 {
+		if dry, _, _ := p.boolean("DryRun"); dry {
+			reply(errf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."), nil)
+			return
+		}
+	}
+	s.mu.Lock()
+	c.now = s.now()
+	c.net = s.net(caller.Account, region)
+	kids, e := h(c)
+	var saveErr error
+	if e == nil && (IsMutating(action) || action == "AssumeRole") {
+		saveErr = s.saveLocked()
+	}
+	s.mu.Unlock()
+	if saveErr != nil {
+		e = errf(500, "InternalError", "sandbox: saving state: %v", saveErr)
+	}
+	reply(e, kids)
+}
+
+func (s *Sandbox) servesRegion(region string) bool {
+	for _, r := range s.world.Regions {
+		if r == region {
+			return true
+		}
+	}
+	return false
+}
+
+// requestID returns a UUID-shaped request id. Called with s.mu held.
+func (s *Sandbox) requestID() string {
+	const hexd = "0123456789abcdef"
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = hexd[s.rng.Intn(16)]
+	}
+	h := string(b)
+	return fmt.Sprintf("%s-%s-%s-%s-%s", h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+}
+
+func (s *Sandbox) reply(w http.ResponseWriter, service, action, reqID string, e *apiError, kids []xn) {
+	switch service {
+	case svcELB, svcSTS:
+		ns := elbNS
+		if service == svcSTS {
+			ns = stsNS
+		}
+		if e != nil {
+			writeXML(w, e.Status, queryErrorBody(ns, e, reqID))
+			return
+		}
+		writeXML(w, 200, queryBody(ns, action, reqID, kids))
+	default:
+		if e != nil {
+			writeXML(w, e.Status, ec2ErrorBody(e, reqID))
+			return
+		}
+		writeXML(w, 200, ec2Body(action, reqID, kids))
+	}
+}

@@ -1,0 +1,327 @@
+package sandbox
+
+// Mutable state: the PrivateLink resources API calls create, their lazy
+// time-based states, id generation, and persistence to a JSON file.
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+const stateVersion = 1
+
+// state is everything API calls change. It is persisted as JSON.
+type state struct {
+	Version       int                      `json:"version"`
+	Counter       uint64                   `json:"counter"`
+	Services      map[string]*service      `json:"services"`
+	Endpoints     map[string]*endpoint     `json:"endpoints"`
+	Notifications map[string]*notification `json:"notifications"`
+	// Tokens maps account|region|action|clientToken to the request it created.
+	Tokens map[string]*tokenRecord `json:"tokens"`
+	// Sessions holds STS temporary credentials by access key id.
+	Sessions map[string]*session `json:"sessions"`
+	// NextHost is the next host offset to hand out per subnet id.
+	NextHost map[string]int `json:"nextHost"`
+}
+
+func newState() *state {
+	return &state{
+		Version:       stateVersion,
+		Services:      map[string]*service{},
+		Endpoints:     map[string]*endpoint{},
+		Notifications: map[string]*notification{},
+		Tokens:        map[string]*tokenRecord{},
+		Sessions:      map[string]*session{},
+		NextHost:      map[string]int{},
+	}
+}
+
+// permission is one allowed principal of an endpoint service.
+type permission struct {
+	Principal string    `json:"principal"`
+	ID        string    `json:"id"`
+	Added     time.Time `json:"added"`
+}
+
+// service is an endpoint service configuration.
+type service struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	// Type is Interface (NLB) or GatewayLoadBalancer.
+	Type               string       `json:"type"`
+	NLBs               []string     `json:"nlbs,omitempty"`
+	GWLBs              []string     `json:"gwlbs,omitempty"`
+	AcceptanceRequired bool         `json:"acceptanceRequired"`
+	IPTypes            []string     `json:"ipTypes"`
+	SupportedRegions   []string     `json:"supportedRegions,omitempty"`
+	PrivateDNSName     string       `json:"privateDnsName,omitempty"`
+	DNSState           string       `json:"dnsState,omitempty"`
+	DNSVerifyName      string       `json:"dnsVerifyName,omitempty"`
+	DNSVerifyValue     string       `json:"dnsVerifyValue,omitempty"`
+	Permissions        []permission `json:"permissions,omitempty"`
+	Created            time.Time    `json:"created"`
+	Tags               []tag        `json:"tags,omitempty"`
+}
+
+// eni is the network interface an interface endpoint has in one subnet.
+type eni struct {
+	Subnet string `json:"subnet"`
+	ID     string `json:"id"`
+	IP     string `json:"ip"`
+}
+
+// endpoint phases as stored; the reported state is derived with time.
+const (
+	phasePendingAcceptance = "pendingAcceptance"
+	phasePending           = "pending" // becomes available after EndpointAvailableDelay
+	phaseRejected          = "rejected"
+	phaseDeleting          = "deleting" // becomes deleted, then gone
+	phaseAvailable         = "available"
+)
+
+// endpoint is a VPC endpoint (and, seen from the provider, a connection).
+type endpoint struct {
+	ID      string `json:"id"`
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	VpcID   string `json:"vpcId"`
+	// Type is Interface, GatewayLoadBalancer or Gateway.
+	Type        string `json:"type"`
+	ServiceName string `json:"serviceName"`
+	// ServiceID is empty for AWS-managed services.
+	ServiceID     string    `json:"serviceId,omitempty"`
+	ServiceRegion string    `json:"serviceRegion"`
+	Phase         string    `json:"phase"`
+	PhaseAt       time.Time `json:"phaseAt"`
+	Subnets       []string  `json:"subnets,omitempty"`
+	ENIs          []eni     `json:"enis,omitempty"`
+	Groups        []string  `json:"groups,omitempty"`
+	RouteTables   []string  `json:"routeTables,omitempty"`
+	PrivateDNS    bool      `json:"privateDns"`
+	DNSRecordType string    `json:"dnsRecordIpType,omitempty"`
+	IPAddressType string    `json:"ipAddressType"`
+	Policy        string    `json:"policy,omitempty"`
+	DNSSuffix     string    `json:"dnsSuffix"`
+	Created       time.Time `json:"created"`
+	Tags          []tag     `json:"tags,omitempty"`
+}
+
+// notification is a connection notification.
+type notification struct {
+	ID         string    `json:"id"`
+	Account    string    `json:"account"`
+	Region     string    `json:"region"`
+	ServiceID  string    `json:"serviceId,omitempty"`
+	EndpointID string    `json:"endpointId,omitempty"`
+	Arn        string    `json:"arn"`
+	Events     []string  `json:"events"`
+	Created    time.Time `json:"created"`
+}
+
+// tokenRecord remembers what a ClientToken created.
+type tokenRecord struct {
+	Hash       string `json:"hash"`
+	ResourceID string `json:"resourceId"`
+}
+
+// session is an STS temporary credential.
+type session struct {
+	AccessKeyID     string    `json:"accessKeyId"`
+	SecretAccessKey string    `json:"secretAccessKey"`
+	SessionToken    string    `json:"sessionToken"`
+	Account         string    `json:"account"`
+	RoleArn         string    `json:"roleArn"`
+	RoleID          string    `json:"roleId"`
+	SessionName     string    `json:"sessionName"`
+	Arn             string    `json:"arn"`
+	Expiration      time.Time `json:"expiration"`
+}
+
+// ---- ids ----
+
+// randHex returns n pseudo-random hex digits, deterministic for a seed and
+// the persisted counter.
+func (s *Sandbox) randHex(n int) string {
+	s.st.Counter++
+	var buf [16]byte
+	binary.BigEndian.PutUint64(buf[:8], uint64(s.opts.Seed))
+	binary.BigEndian.PutUint64(buf[8:], s.st.Counter)
+	sum := sha256.Sum256(buf[:])
+	h := hex.EncodeToString(sum[:])
+	for len(h) < n {
+		h += h
+	}
+	return h[:n]
+}
+
+func (s *Sandbox) newID(prefix string) string { return prefix + "-" + s.randHex(17) }
+
+// randAlnum returns n lowercase alphanumeric characters.
+func (s *Sandbox) randAlnum(n int) string {
+	const chars = "abcdefghijklmnopqrstuvwxyz0123456789"
+	out := make([]byte, 0, n)
+	for len(out) < n {
+		h := s.randHex(64)
+		for i := 0; i+1 < len(h) && len(out) < n; i += 2 {
+			v, _ := strconv.ParseUint(h[i:i+2], 16, 8)
+			out = append(out, chars[int(v)%len(chars)])
+		}
+	}
+	return string(out)
+}
+
+// allocIP hands out the next private IP of a subnet (skipping the 4 AWS
+// reserves at the start).
+func (s *Sandbox) allocIP(subnetID, cidr string) string {
+	pfx, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return ""
+	}
+	off := s.st.NextHost[subnetID]
+	if off < 4 {
+		off = 4 + 6 // leave a few addresses as if other interfaces existed
+	}
+	s.st.NextHost[subnetID] = off + 1
+	a := pfx.Masked().Addr().As4()
+	v := binary.BigEndian.Uint32(a[:]) + uint32(off)
+	binary.BigEndian.PutUint32(a[:], v)
+	return netip.AddrFrom4(a).String()
+}
+
+// ---- time ----
+
+func (s *Sandbox) now() time.Time {
+	if s.opts.Clock != nil {
+		return s.opts.Clock().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// visible reports whether a resource created at t may be returned by a
+// Describe call yet (eventual consistency).
+func (s *Sandbox) visible(created, now time.Time) bool {
+	return s.opts.ConsistencyDelay <= 0 || !now.Before(created.Add(s.opts.ConsistencyDelay))
+}
+
+// serviceState is the reported ServiceState of an endpoint service.
+func (s *Sandbox) serviceState(sv *service, now time.Time) string {
+	if now.Before(sv.Created.Add(s.opts.ServiceAvailableDelay)) {
+		return "Pending"
+	}
+	return "Available"
+}
+
+// endpointState is the reported state of an endpoint, and whether it is gone.
+func (s *Sandbox) endpointState(ep *endpoint, now time.Time) (state string, gone bool) {
+	d := s.opts.EndpointAvailableDelay
+	switch ep.Phase {
+	case phasePending:
+		if !now.Before(ep.PhaseAt.Add(d)) {
+			return phaseAvailable, false
+		}
+		return phasePending, false
+	case phaseDeleting:
+		switch {
+		case now.Before(ep.PhaseAt.Add(d)):
+			return phaseDeleting, false
+		case now.Before(ep.PhaseAt.Add(2 * d)):
+			return "deleted", false
+		}
+		return "deleted", true
+	}
+	return ep.Phase, false
+}
+
+// gc drops endpoints whose deletion has completed. Called with s.mu held.
+func (s *Sandbox) gc(now time.Time) {
+	for id, ep := range s.st.Endpoints {
+		if _, gone := s.endpointState(ep, now); gone {
+			delete(s.st.Endpoints, id)
+		}
+	}
+	for k, ses := range s.st.Sessions {
+		if now.After(ses.Expiration.Add(24 * time.Hour)) {
+			delete(s.st.Sessions, k)
+		}
+	}
+}
+
+// ---- persistence ----
+
+func loadState(path string) (*state, error) {
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return newState(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	st := newState()
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("sandbox: state file %s: %w", path, err)
+	}
+	if st.Version != stateVersion {
+		return nil, fmt.Errorf("sandbox: state file %s has version %d, want %d (delete it to start over)", path, st.Version, stateVersion)
+	}
+	// Maps may be absent in a hand-edited or older file.
+	fresh := newState()
+	if st.Services == nil {
+		st.Services = fresh.Services
+	}
+	if st.Endpoints == nil {
+		st.Endpoints = fresh.Endpoints
+	}
+	if st.Notifications == nil {
+		st.Notifications = fresh.Notifications
+	}
+	if st.Tokens == nil {
+		st.Tokens = fresh.Tokens
+	}
+	if st.Sessions == nil {
+		st.Sessions = fresh.Sessions
+	}
+	if st.NextHost == nil {
+		st.NextHost = fresh.NextHost
+	}
+	return st, nil
+}
+
+// writeFileAtomic writes b to path via a temporary file and rename.
+func writeFileAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,297 @@
+package sandbox
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed worlds/default.yaml
+var defaultWorldYAML []byte
+
+// World is the fixed part of a sandbox: regions, accounts with their
+// identities and assumable roles, and per account and region the AZ mapping,
+// VPCs, subnets, security groups and load balancers. It is read from YAML
+// (see worlds/default.yaml) and never changed by API calls.
+type World struct {
+	// Regions lists the regions the sandbox serves.
+	Regions []string `yaml:"regions"`
+	// Operator is the alias of the account whose first credential is the
+	// operator (tooling) identity returned by OperatorCredentials.
+	Operator string `yaml:"operator"`
+	// Accounts lists the AWS accounts.
+	Accounts []Account `yaml:"accounts"`
+}
+
+// Account is one AWS account of the world.
+type Account struct {
+	// Alias is a short unique name such as "payments".
+	Alias string `yaml:"alias"`
+	// ID is the 12-digit account id.
+	ID string `yaml:"id"`
+	// Credentials are the long-term access keys of principals in the account.
+	Credentials []Credential `yaml:"credentials"`
+	// Roles are the IAM roles of the account that STS AssumeRole can assume.
+	Roles []Role `yaml:"roles"`
+	// Regions holds the account's network per region name.
+	Regions map[string]RegionWorld `yaml:"regions"`
+}
+
+// Credential is a long-term access key and the IAM principal it acts as.
+type Credential struct {
+	AccessKeyID     string `yaml:"accessKeyId"`
+	SecretAccessKey string `yaml:"secretAccessKey"`
+	// PrincipalArn is the IAM user (or root) ARN the key belongs to.
+	PrincipalArn string `yaml:"principalArn"`
+}
+
+// Role is an assumable IAM role and its trust policy, reduced to lists.
+type Role struct {
+	Arn string `yaml:"arn"`
+	// TrustedPrincipals are principal ARNs allowed to assume the role.
+	TrustedPrincipals []string `yaml:"trustedPrincipals"`
+	// TrustedAccounts are account ids all of whose principals may assume it.
+	TrustedAccounts []string `yaml:"trustedAccounts"`
+	// ExternalID, when set, must be passed as sts:ExternalId.
+	ExternalID string `yaml:"externalId"`
+}
+
+// RegionWorld is an account's network in one region.
+type RegionWorld struct {
+	// AvailabilityZones maps this account's AZ names to AZ ids.
+	AvailabilityZones map[string]string `yaml:"availabilityZones"`
+	VPCs              []VPC             `yaml:"vpcs"`
+	LoadBalancers     []LoadBalancer    `yaml:"loadBalancers"`
+}
+
+// VPC is a virtual private cloud with its subnets and security groups.
+type VPC struct {
+	ID             string          `yaml:"id"`
+	CIDR           string          `yaml:"cidr"`
+	Name           string          `yaml:"name"`
+	Subnets        []Subnet        `yaml:"subnets"`
+	SecurityGroups []SecurityGroup `yaml:"securityGroups"`
+}
+
+// Subnet is a subnet in one availability zone (named in the owner's mapping).
+type Subnet struct {
+	ID               string `yaml:"id"`
+	AvailabilityZone string `yaml:"availabilityZone"`
+	CIDR             string `yaml:"cidr"`
+	Name             string `yaml:"name"`
+}
+
+// SecurityGroup is a VPC security group.
+type SecurityGroup struct {
+	ID          string `yaml:"id"`
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+}
+
+// LoadBalancer is an Elastic Load Balancing v2 load balancer.
+type LoadBalancer struct {
+	Arn string `yaml:"arn"`
+	// Type is network, gateway or application.
+	Type    string   `yaml:"type"`
+	VpcID   string   `yaml:"vpcId"`
+	Subnets []string `yaml:"subnets"`
+	// State is active (default), provisioning, active_impaired or failed.
+	State string `yaml:"state"`
+	// Scheme is internal (default) or internet-facing.
+	Scheme string `yaml:"scheme"`
+}
+
+// DefaultWorld returns a fresh copy of the embedded default world
+// (worlds/default.yaml): accounts payments, checkout, analytics and the
+// tooling operator, in us-east-1 and us-west-2.
+func DefaultWorld() *World {
+	w, err := parseWorld(defaultWorldYAML, "worlds/default.yaml")
+	if err != nil {
+		panic("sandbox: embedded default world is invalid: " + err.Error())
+	}
+	return w
+}
+
+// LoadWorld reads and validates a world YAML file. Unknown fields are errors.
+func LoadWorld(path string) (*World, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parseWorld(b, path)
+}
+
+func parseWorld(b []byte, name string) (*World, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var w World
+	if err := dec.Decode(&w); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := w.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &w, nil
+}
+
+var (
+	reAccountID = regexp.MustCompile(`^\d{12}$`)
+	reVpcID     = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
+	reSubnetID  = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
+	reSgID      = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
+	reLBArn     = regexp.MustCompile(`^arn:aws:elasticloadbalancing:([a-z0-9-]+):(\d{12}):loadbalancer/(net|gwy|app)/([A-Za-z0-9-]+)/[0-9a-f]{16}$`)
+	reRoleArn   = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$`)
+)
+
+// validate checks the world for consistency and collects every problem.
+func (w *World) validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	regions := map[string]bool{}
+	for _, r := range w.Regions {
+		regions[r] = true
+	}
+	if len(regions) == 0 {
+		bad("regions: at least one region is required")
+	}
+	aliases, ids, keys, resIDs := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	uniq := func(kind, id string) {
+		if resIDs[id] {
+			bad("%s %s: duplicate id", kind, id)
+		}
+		resIDs[id] = true
+	}
+	for ai, a := range w.Accounts {
+		where := fmt.Sprintf("accounts[%d] (%s)", ai, a.Alias)
+		if a.Alias == "" || aliases[a.Alias] {
+			bad("%s: alias missing or duplicate", where)
+		}
+		aliases[a.Alias] = true
+		if !reAccountID.MatchString(a.ID) || ids[a.ID] {
+			bad("%s: id %q must be 12 unique digits", where, a.ID)
+		}
+		ids[a.ID] = true
+		for _, c := range a.Credentials {
+			if len(c.AccessKeyID) < 16 || c.SecretAccessKey == "" || keys[c.AccessKeyID] {
+				bad("%s: credential %q: access key id (16+ chars, unique) and secret are required", where, c.AccessKeyID)
+			}
+			keys[c.AccessKeyID] = true
+			if !strings.HasPrefix(c.PrincipalArn, "arn:aws:iam::"+a.ID+":") {
+				bad("%s: credential %s: principalArn %q must be an IAM ARN in account %s", where, c.AccessKeyID, c.PrincipalArn, a.ID)
+			}
+		}
+		for _, r := range a.Roles {
+			m := reRoleArn.FindStringSubmatch(r.Arn)
+			if m == nil || m[1] != a.ID {
+				bad("%s: role %q must be arn:aws:iam::%s:role/NAME", where, r.Arn, a.ID)
+			}
+		}
+		for rname, rw := range a.Regions {
+			rwhere := where + " region " + rname
+			if !regions[rname] {
+				bad("%s: region not listed in regions", rwhere)
+			}
+			azIDs := map[string]bool{}
+			for name, id := range rw.AvailabilityZones {
+				if !strings.HasPrefix(name, rname) || id == "" || azIDs[id] {
+					bad("%s: availability zone %s=%s must be named after the region and map to a unique id", rwhere, name, id)
+				}
+				azIDs[id] = true
+			}
+			subnets := map[string]string{}
+			for _, v := range rw.VPCs {
+				if !reVpcID.MatchString(v.ID) {
+					bad("%s: vpc id %q is malformed", rwhere, v.ID)
+				}
+				uniq("vpc", v.ID)
+				pfx, err := netip.ParsePrefix(v.CIDR)
+				if err != nil || !pfx.Addr().Is4() {
+					bad("%s: vpc %s: cidr %q is not an IPv4 CIDR", rwhere, v.ID, v.CIDR)
+				}
+				for _, s := range v.Subnets {
+					if !reSubnetID.MatchString(s.ID) {
+						bad("%s: subnet id %q is malformed", rwhere, s.ID)
+					}
+					uniq("subnet", s.ID)
+					subnets[s.ID] = v.ID
+					if _, ok := rw.AvailabilityZones[s.AvailabilityZone]; !ok {
+						bad("%s: subnet %s: availability zone %q is not in availabilityZones", rwhere, s.ID, s.AvailabilityZone)
+					}
+					sp, err := netip.ParsePrefix(s.CIDR)
+					if err != nil || !sp.Addr().Is4() || sp.Bits() > 28 || (pfx.IsValid() && (!pfx.Contains(sp.Addr()) || sp.Bits() < pfx.Bits())) {
+						bad("%s: subnet %s: cidr %q must be an IPv4 /16../28 inside the VPC %s", rwhere, s.ID, s.CIDR, v.CIDR)
+					}
+				}
+				for _, g := range v.SecurityGroups {
+					if !reSgID.MatchString(g.ID) {
+						bad("%s: security group id %q is malformed", rwhere, g.ID)
+					}
+					uniq("security group", g.ID)
+				}
+			}
+			for _, lb := range rw.LoadBalancers {
+				m := reLBArn.FindStringSubmatch(lb.Arn)
+				if m == nil || m[1] != rname || m[2] != a.ID {
+					bad("%s: load balancer %q must be an elasticloadbalancing ARN in %s/%s", rwhere, lb.Arn, rname, a.ID)
+					continue
+				}
+				uniq("load balancer", lb.Arn)
+				want := map[string]string{"net": "network", "gwy": "gateway", "app": "application"}[m[3]]
+				if lb.Type != want {
+					bad("%s: load balancer %s: type %q does not match its ARN (%s)", rwhere, lb.Arn, lb.Type, want)
+				}
+				for _, s := range lb.Subnets {
+					if vpc, ok := subnets[s]; !ok || vpc != lb.VpcID {
+						bad("%s: load balancer %s: subnet %s is not in vpc %s", rwhere, lb.Arn, s, lb.VpcID)
+					}
+				}
+				switch lb.State {
+				case "", "active", "provisioning", "active_impaired", "failed":
+				default:
+					bad("%s: load balancer %s: unknown state %q", rwhere, lb.Arn, lb.State)
+				}
+			}
+		}
+	}
+	if w.Operator != "" && !aliases[w.Operator] {
+		bad("operator: no account with alias %q", w.Operator)
+	}
+	return errors.Join(errs...)
+}
+
+// account looks an account up by alias or id.
+func (w *World) account(aliasOrID string) *Account {
+	for i := range w.Accounts {
+		if w.Accounts[i].Alias == aliasOrID || w.Accounts[i].ID == aliasOrID {
+			return &w.Accounts[i]
+		}
+	}
+	return nil
+}
+
+// azIDs returns the sorted AZ ids of an account's region.
+func (rw RegionWorld) azNameFor(id string) string {
+	for n, i := range rw.AvailabilityZones {
+		if i == id {
+			return n
+		}
+	}
+	return ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
