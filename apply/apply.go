@@ -247,6 +247,11 @@ func (u *unit) ready() bool {
 				return false
 			}
 		}
+		for _, d := range s.after {
+			if !d.terminal() {
+				return false
+			}
+		}
 	}
 	return true
 }

@@ -180,6 +180,13 @@ func (r *runner) connections(ctx context.Context, steps []*step) {
 				continue
 			}
 			code := strOr(ue.Code)
+			if !accept && strings.HasSuffix(code, ".NotFound") {
+				// The endpoint is gone: nothing is connected any more.
+				for _, s := range byID[id] {
+					s.note = fmt.Sprintf("%s is gone; nothing to reject", id)
+				}
+				continue
+			}
 			if st := r.connectionState(ctx, c, cl, svc, id); connectionSettled(st, accept) {
 				for _, s := range byID[id] {
 					s.note = fmt.Sprintf("%s on %s was already %s", id, svc, st)

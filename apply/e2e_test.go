@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/awsenv"
@@ -135,7 +138,6 @@ func writeManifest(t *testing.T, name, content string) string {
 	return p
 }
 
-var _ = errors.Is
 
 func TestE2EChangeEachAttributeThenBack(t *testing.T) {
 	e := newEnv(t)
@@ -155,10 +157,144 @@ func TestE2ERemoveConsumerPrincipalProvider(t *testing.T) {
 	e.apply("full.yaml")
 	res := e.apply("removed.yaml")
 	s := res.Summary()
-	// analytics-payments-west, payments-ingest, the analytics principal, and
-	// analytics-ingest with its principal.
-	if s.Destroyed != 5 {
-		t.Errorf("destroyed %d, want 5: %+v", s.Destroyed, res.Changes)
+	// analytics-payments-west (its connection rejected first, as it is no
+	// longer declared), payments-ingest, the analytics principal, and the
+	// analytics-ingest service (its principals go with it).
+	if s.Destroyed != 4 || s.Rejected != 1 {
+		t.Errorf("destroyed %d, rejected %d; want 4, 1: %+v", s.Destroyed, s.Rejected, res.Changes)
 	}
 	e.converged("removed.yaml")
+}
+
+// serviceName returns the name of the live service a result created.
+func (e *env) serviceName(res *apply.Result, addr string) string {
+	e.t.Helper()
+	c := e.srv.Clients(e.t, "payments", "us-east-1")
+	ids := []string{res.Created[addr]}
+	region := "us-east-1"
+	if addr == "provider.analytics-ingest" {
+		c = e.srv.Clients(e.t, "analytics", "us-west-2")
+		region = "us-west-2"
+	}
+	out, err := c.EC2.DescribeVpcEndpointServiceConfigurations(context.Background(), &ec2.DescribeVpcEndpointServiceConfigurationsInput{ServiceIds: ids})
+	if err != nil || len(out.ServiceConfigurations) != 1 {
+		e.t.Fatalf("describe %s in %s: %v", ids, region, err)
+	}
+	return aws.ToString(out.ServiceConfigurations[0].ServiceName)
+}
+
+// unownedEndpoint creates an endpoint plink does not own, as another tool would.
+func (e *env) unownedEndpoint(alias, region, vpc, subnet, service string) string {
+	e.t.Helper()
+	c := e.srv.Clients(e.t, alias, region)
+	out, err := c.EC2.CreateVpcEndpoint(context.Background(), &ec2.CreateVpcEndpointInput{
+		VpcId: aws.String(vpc), ServiceName: aws.String(service), SubnetIds: []string{subnet},
+		VpcEndpointType: ec2types.VpcEndpointTypeInterface, PrivateDnsEnabled: aws.Bool(false)})
+	if err != nil {
+		e.t.Fatalf("create unowned endpoint in %s/%s: %v", alias, region, err)
+	}
+	return aws.ToString(out.VpcEndpoint.VpcEndpointId)
+}
+
+func TestE2EUndeclaredConnectionRejectedAndServiceWithConnectionsDeleted(t *testing.T) {
+	e := newEnv(t)
+	res := e.apply("full.yaml")
+	// analytics may connect to payments-api, but declares no consumer in
+	// us-east-1: rejectUndeclared rejects it.
+	stray := e.unownedEndpoint("analytics", "us-east-1", "vpc-03100000000000001", "subnet-0310000000000000a", e.serviceName(res, "provider.payments-api"))
+	// payments connects to analytics-ingest from outside the manifest.
+	other := e.unownedEndpoint("payments", "us-west-2", "vpc-01200000000000001", "subnet-0120000000000000c", e.serviceName(res, "provider.analytics-ingest"))
+
+	res = e.apply("full.yaml")
+	if s := res.Summary(); s.Rejected != 1 || s.Done != 1 {
+		t.Errorf("want one rejection, got %+v %+v", s, res.Changes)
+	}
+	e.converged("full.yaml")
+
+	// Deleting analytics-ingest rejects the connection nobody declared first.
+	res = e.apply("removed.yaml")
+	if c := find(t, res, "provider.analytics-ingest"); c.Status != apply.StatusDone || !strings.Contains(c.Message, "rejected 1 remaining connection") {
+		t.Errorf("provider.analytics-ingest: %+v", c)
+	}
+	e.converged("removed.yaml")
+	// Neither unowned endpoint was deleted: plink never deletes what it does not own.
+	for _, x := range []struct{ alias, region, id string }{{"analytics", "us-east-1", stray}, {"payments", "us-west-2", other}} {
+		out, err := e.srv.Clients(t, x.alias, x.region).EC2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{x.id}})
+		if err != nil || len(out.VpcEndpoints) != 1 || strings.EqualFold(string(out.VpcEndpoints[0].State), "deleted") {
+			t.Errorf("unowned endpoint %s: %v %+v", x.id, err, out)
+		}
+	}
+}
+
+func find(t *testing.T, r *apply.Result, addr string) apply.ChangeResult {
+	t.Helper()
+	for _, c := range r.Changes {
+		if c.Address == addr {
+			return c
+		}
+	}
+	t.Fatalf("no change %s in %+v", addr, r.Changes)
+	return apply.ChangeResult{}
+}
+
+// A failure injected at each step leaves a partial result; planning again
+// from live state and applying finishes the job.
+func TestE2EPartialFailureThenConverge(t *testing.T) {
+	cases := []struct {
+		name, before, manifest, action, account string
+		failed                                  int // changes failed, when not 1
+	}{
+		{"service create", "", "full.yaml", "CreateVpcEndpointServiceConfiguration", "111111111111", 0},
+		{"principals", "", "full.yaml", "ModifyVpcEndpointServicePermissions", "333333333333", 0},
+		{"endpoint create", "", "full.yaml", "CreateVpcEndpoint", "222222222222", 0},
+		// One call accepts both connections of payments-api: both fail.
+		{"accept", "", "full.yaml", "AcceptVpcEndpointConnections", "", 2},
+		{"private DNS after accept", "", "full.yaml", "ModifyVpcEndpoint", "222222222222", 0},
+		{"notification", "", "full.yaml", "CreateVpcEndpointConnectionNotification", "", 0},
+		{"wait", "", "full.yaml", "DescribeVpcEndpoints", "333333333333", 0},
+		{"update service", "full.yaml", "changed.yaml", "ModifyVpcEndpointServiceConfiguration", "", 0},
+		{"update endpoint", "full.yaml", "changed.yaml", "ModifyVpcEndpoint", "", 0},
+		{"update tags", "full.yaml", "changed.yaml", "CreateTags", "", 0},
+		{"reject", "full.yaml", "removed.yaml", "RejectVpcEndpointConnections", "", 0},
+		{"endpoint delete", "full.yaml", "removed.yaml", "DeleteVpcEndpoints", "333333333333", 0},
+		{"principal removal", "full.yaml", "removed.yaml", "ModifyVpcEndpointServicePermissions", "", 0},
+		{"service delete", "full.yaml", "removed.yaml", "DeleteVpcEndpointServiceConfigurations", "", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			if tc.before != "" {
+				e.apply(tc.before)
+			}
+			p, r := e.plan(tc.manifest)
+			e.srv.Sandbox.Inject(sandbox.Fault{Action: tc.action, Account: tc.account, Code: "UnauthorizedOperation", Times: 1})
+			res, err := apply.Run(context.Background(), p, apply.FromClientSource(r), opts())
+			if !errors.Is(err, apply.ErrFailed) {
+				t.Fatalf("err = %v, want ErrFailed", err)
+			}
+			failed := 0
+			for _, c := range res.Changes {
+				if c.Status == apply.StatusFailed {
+					failed++
+					if c.Error == nil || c.Error.Code != "UnauthorizedOperation" || c.Error.Hint == "" {
+						t.Errorf("%s: error %+v", c.Address, c.Error)
+					}
+				}
+			}
+			want := tc.failed
+			if want == 0 {
+				want = 1
+			}
+			if failed != want {
+				t.Errorf("failed changes: %d, want %d", failed, want)
+			}
+			var b strings.Builder
+			if err := apply.WriteSummary(&b, res); err != nil || !strings.Contains(b.String(), "UnauthorizedOperation") {
+				t.Errorf("summary: %v\n%s", err, b.String())
+			}
+			e.srv.Sandbox.ClearFaults()
+			e.apply(tc.manifest)
+			e.converged(tc.manifest)
+		})
+	}
 }

@@ -64,6 +64,9 @@ type step struct {
 	phase int
 	batch string // steps with the same non-empty batch run in one AWS call
 	deps  []*step
+	// after are steps that must finish first but whose failure does not
+	// stop this one (ordering only).
+	after []*step
 
 	// written by the scheduler only
 	state  stepState
@@ -313,12 +316,17 @@ func connEndpointID(c *plan.Change) string {
 }
 
 func (g *graph) link() {
-	// Accept steps by the endpoint address they accept.
+	// Accept and reject steps by the endpoint address they act on.
 	acceptsOf := map[string][]*step{}
+	rejectsOf := map[string][]*step{}
 	for _, s := range g.steps {
-		if s.phase == phAccept {
+		if s.phase == phAccept || s.phase == phReject {
 			if ep := g.endpointOfConnection(s.cs.c); ep != "" {
-				acceptsOf[ep] = append(acceptsOf[ep], s)
+				if s.phase == phAccept {
+					acceptsOf[ep] = append(acceptsOf[ep], s)
+				} else {
+					rejectsOf[ep] = append(rejectsOf[ep], s)
+				}
 			}
 		}
 	}
@@ -382,6 +390,11 @@ func (g *graph) link() {
 			for _, u := range acceptsOf[c.Address] {
 				dep(u)
 			}
+		}
+		if s.phase == phEndpointDelete && s.stage == stMain {
+			// Reject an endpoint's connection before deleting the endpoint,
+			// whatever the rejection's outcome.
+			s.after = append(s.after, rejectsOf[c.Address]...)
 		}
 		if s.phase == phAccept {
 			if ep := g.endpointOfConnection(c); ep != "" {

@@ -32,6 +32,9 @@ func kindLabel(k NodeKind) string {
 func nodeLines(n Node, live bool) []string {
 	lines := []string{n.Name}
 	meta := kindLabel(n.Kind)
+	if n.Kind == External && n.LiveID != "" && n.Account != "" {
+		meta = "endpoint of " + n.Account
+	}
 	if n.Region != "" {
 		meta += " · " + n.Region
 	}
@@ -149,7 +152,7 @@ func DOT(w io.Writer, g *Graph) error {
 		case Endpoint:
 			attrs = append(attrs, "shape=box", `style="rounded"`)
 		default:
-			attrs = append(attrs, "shape=parallelogram", `style="dashed"`)
+			attrs = append(attrs, "shape=box", `style="dashed,rounded"`)
 		}
 		if g.Live && n.State != "" {
 			attrs = append(attrs, "color="+dotQuote(colours[n.State]), "fontcolor="+dotQuote(colours[n.State]))

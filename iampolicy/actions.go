@@ -98,7 +98,8 @@ var retag = []string{"ec2:CreateTags", "ec2:DeleteTags"}
 // tagOnCreate is CreateTags as part of the create calls.
 var tagOnCreate = []string{"ec2:CreateTags"}
 
-// createActions are the ec2:CreateAction values CreateTags is allowed with.
+// createActions are the ec2:CreateAction values CreateTags is allowed with:
+// [0] for endpoints, [1] for endpoint services.
 var createActions = []string{"CreateVpcEndpoint", "CreateVpcEndpointServiceConfiguration"}
 
 // assumeRole is what the operator identity needs on each account's role.

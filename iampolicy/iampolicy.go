@@ -239,10 +239,11 @@ func build(mode Mode, sc scope) Document {
 	if len(manageRegions) == 0 {
 		manageRegions = sc.regions
 	}
-	var created []string
+	var created, createdBy []string
 	if sc.providers {
 		add(Statement{Sid: "PlinkCreateEndpointServices", Effect: "Allow", Action: slices.Clone(createService), Resource: in(sc.regions, "vpc-endpoint-service"), Condition: tagged("aws:RequestTag")})
 		created = append(created, in(sc.regions, "vpc-endpoint-service")...)
+		createdBy = append(createdBy, createActions[1])
 	}
 	if sc.consumers {
 		add(Statement{Sid: "PlinkCreateEndpoints", Effect: "Allow", Action: slices.Clone(createEndpoint), Resource: in(sc.regions, "vpc-endpoint"), Condition: tagged("aws:RequestTag")})
@@ -254,10 +255,11 @@ func build(mode Mode, sc scope) Document {
 		}
 		add(Statement{Sid: "PlinkUseEndpointNetwork", Effect: "Allow", Action: slices.Clone(endpointNetwork), Resource: network})
 		created = append(created, in(sc.regions, "vpc-endpoint")...)
+		createdBy = append(createdBy, createActions[0])
 	}
 	if len(created) > 0 {
 		add(Statement{Sid: "PlinkTagOnCreate", Effect: "Allow", Action: slices.Clone(tagOnCreate), Resource: created,
-			Condition: map[string]map[string][]string{"StringEquals": {"ec2:CreateAction": slices.Clone(createActions)}}})
+			Condition: map[string]map[string][]string{"StringEquals": {"ec2:CreateAction": sortedSet(toSet(createdBy))}}})
 	}
 	owned := append(in(manageRegions, "vpc-endpoint-service"), in(manageRegions, "vpc-endpoint")...)
 	add(Statement{Sid: "PlinkManageOwnEndpointServices", Effect: "Allow", Action: slices.Clone(manageService), Resource: in(manageRegions, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
@@ -309,6 +311,14 @@ func manifestRegions(m *manifest.Manifest) []string {
 		}
 	}
 	return sortedSet(set)
+}
+
+func toSet(list []string) map[string]bool {
+	set := map[string]bool{}
+	for _, v := range list {
+		set[v] = true
+	}
+	return set
 }
 
 func sortedSet(set map[string]bool) []string {

@@ -329,3 +329,38 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyShapes(t *testing.T) {
+	const head = "version: 1\nproject: p\ndefaults: {region: us-east-1}\naccounts: {a: {id: \"111111111111\"}}\nconsumers:\n- name: c\n  account: a\n  vpcId: vpc-01234567\n  subnetIds: [subnet-01234567]\n  serviceName: a.b\n  policy:\n"
+	tests := []struct{ name, policy, want string }{
+		{"statement not a list or mapping", "    Statement: 5\n", "x.yaml:12:16: error: policy of consumer `c`: `Statement` must be a statement or a list of statements"},
+		{"empty statement list", "    Statement: []\n", "x.yaml:12:16: error: policy of consumer `c`: `Statement` is an empty list"},
+		{"non-string id and sid", "    Id: 5\n    Statement: {Sid: 6, Effect: Allow, Action: '*'}\n",
+			"x.yaml:12:9: error: policy of consumer `c`: `Id` must be a string\nx.yaml:13:22: error: policy of consumer `c`: `Sid` must be a string"},
+		{"bad actions", "    Statement: {Effect: Allow, Action: [1, \"\"], Resource: \"\"}\n",
+			"x.yaml:12:41: error: policy of consumer `c`: `Action` must hold non-empty strings\nx.yaml:12:44: error: policy of consumer `c`: `Action` must hold non-empty strings\nx.yaml:12:59: error: policy of consumer `c`: `Resource` is empty"},
+		{"action of wrong type", "    Statement: {Effect: Allow, Action: {a: b}}\n", "x.yaml:12:40: error: policy of consumer `c`: `Action` must be a string or a list of strings"},
+		{"principal string", "    Statement: {Effect: Allow, Action: '*', NotPrincipal: me}\n", "x.yaml:12:59: error: policy of consumer `c`: `NotPrincipal` must be \"*\" or a mapping like {AWS: [ARN, ...]}"},
+		{"principal values", "    Statement: {Effect: Allow, Action: '*', Principal: {AWS: [1], Service: {}}}\n",
+			"x.yaml:12:63: error: policy of consumer `c`: principal values must be strings\nx.yaml:12:76: error: policy of consumer `c`: principal values must be a string or a list of strings"},
+		{"unknown element without suggestion", "    Statement: {Effect: Allow, Action: '*', Foo: 1}\n", "x.yaml:12:45: error: policy of consumer `c`: unknown element `Foo`; valid elements are `Sid`, `Effect`, `Principal`, `NotPrincipal`, `Action`, `NotAction`, `Resource`, `NotResource`, `Condition`"},
+		{"condition not a mapping", "    Statement: {Effect: Allow, Action: '*', Condition: [x]}\n", "x.yaml:12:56: error: policy of consumer `c`: `Condition` must be a mapping of operator to {key: value}"},
+		{"too large", "    Statement: {Effect: Allow, Action: '*', Resource: [" + strings.Repeat("\"arn:aws:s3:::bucket-with-a-long-name/*\", ", 600) + "]}\n",
+			"x.yaml:12:5: error: policy of consumer `c`: it is 24658 characters as JSON; AWS accepts at most 20480"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.yaml", []byte(head+tt.policy))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error =\n%v\nwant\n%s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSyntaxErrorWithoutLine(t *testing.T) {
+	_, err := Parse("x.yaml", []byte("version: 1\nproject: *nope\n"))
+	if err == nil || err.Error() != "x.yaml: error: invalid YAML: unknown anchor 'nope' referenced" {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -122,6 +122,7 @@ type computer struct {
 
 	provs    []*provState
 	provByNm map[string]*provState
+	policies map[string]string
 }
 
 type provState struct {
@@ -167,6 +168,7 @@ func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer
 		vpcSubnets:  map[key][]*live.Subnet{},
 		visible:     map[key]*live.VisibleService{},
 		provByNm:    map[string]*provState{},
+		policies:    map[string]string{},
 	}
 	for _, sc := range s.Scopes {
 		c.read[key{sc.AccountID, sc.Region, ""}] = true
@@ -886,7 +888,21 @@ func (c *computer) notificationChanges(ps *provState, sv *live.Service) {
 
 // ---- consumers ----
 
-func liveEndpointValues(ep *live.Endpoint) *Values {
+// normalizePolicy is NormalizePolicy for live policies, remembered by
+// text: most endpoints carry the same default policy.
+func (c *computer) normalizePolicy(raw string) string {
+	if pol, ok := c.policies[raw]; ok {
+		return pol
+	}
+	pol, err := NormalizePolicy(raw)
+	if err != nil {
+		pol = strings.TrimSpace(raw)
+	}
+	c.policies[raw] = pol
+	return pol
+}
+
+func (c *computer) liveEndpointValues(ep *live.Endpoint) *Values {
 	t := ep.Type
 	if t == "" {
 		t = typeInterface
@@ -895,10 +911,7 @@ func liveEndpointValues(ep *live.Endpoint) *Values {
 	if sr == ep.Region {
 		sr = ""
 	}
-	pol, err := NormalizePolicy(ep.Policy)
-	if err != nil {
-		pol = strings.TrimSpace(ep.Policy)
-	}
+	pol := c.normalizePolicy(ep.Policy)
 	return &Values{
 		Type:                                     t,
 		VPCID:                                    ep.VPCID,
@@ -943,7 +956,10 @@ func (c *computer) resolveConsumers() {
 				continue
 			}
 			if !cs.prov.ok {
-				cs.prov = nil // its own error is reported; plan the endpoint without provider facts
+				// the provider's own error is reported; claim the endpoint so
+				// it is not deleted, but plan nothing for it
+				match(c, cs.addr, "endpoint", cm.Name, cm.Adopt, cs.accountID, cs.region, c.epByName, c.epByID, epRef)
+				continue
 			}
 		} else if cm.ServiceName != "" {
 			for _, ps := range c.provs {
@@ -1018,7 +1034,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		}
 	}
 	if ep := cs.ep; ep != nil {
-		before := liveEndpointValues(ep)
+		before := c.liveEndpointValues(ep)
 		ch.ID = ep.ID
 		ch.Before = before
 		// unset options take what AWS has, so defaults never show as drift
@@ -1241,7 +1257,7 @@ func (c *computer) deletes() {
 		addr := "consumer." + ownedName(ep.Tags, ep.ID)
 		epDeletes[ep.ID] = addr
 		ch := Change{Address: addr, Kind: KindEndpoint, Action: Delete, Account: c.alias(ep.AccountID), AccountID: ep.AccountID,
-			Region: ep.Region, ID: ep.ID, Before: liveEndpointValues(ep)}
+			Region: ep.Region, ID: ep.ID, Before: c.liveEndpointValues(ep)}
 		if ep.State == stateAvailable {
 			ch.Breaks = []string{fmt.Sprintf("clients in %s lose access to %s through this endpoint", ep.VPCID, ep.ServiceName)}
 		}
@@ -1357,8 +1373,7 @@ func cost(chs []Change, opts Options) *Cost {
 		MonthlyDelta:     math.Round(usd*100) / 100,
 		Currency:         "USD",
 		EndpointAZsDelta: azs,
-		Note: fmt.Sprintf("estimate at $%.4g per endpoint-AZ-hour (us-east-1 price unless overridden) and %g hours a month; data processing not included",
-			price, opts.hours()),
+		Note: fmt.Sprintf("estimate: $%.4g per endpoint-AZ-hour, %g hours a month, data processing not included", price, opts.hours()),
 	}
 }
 

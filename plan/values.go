@@ -83,8 +83,8 @@ var unmanaged = map[string]bool{"state": true, "endpointId": true, "endpointOwne
 // after, in display order. For endpoint services the AWS-assigned service
 // name is not compared.
 func Diff(kind Kind, before, after *Values) []AttrDiff {
-	b := attrMap(before.Attributes())
-	a := attrMap(after.Attributes())
+	ba, aa := before.Attributes(), after.Attributes()
+	b, a := attrMap(ba), attrMap(aa)
 	var out []AttrDiff
 	seen := map[string]bool{}
 	add := func(attrs []Attr) {
@@ -99,8 +99,8 @@ func Diff(kind Kind, before, after *Values) []AttrDiff {
 			}
 		}
 	}
-	add(after.Attributes())
-	add(before.Attributes())
+	add(aa)
+	add(ba)
 	// keep display order stable regardless of which side set an attribute
 	sort.SliceStable(out, func(i, j int) bool { return AttrRank(out[i].Name) < AttrRank(out[j].Name) })
 	return out

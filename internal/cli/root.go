@@ -7,6 +7,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,7 +27,7 @@ type Factory struct {
 func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string) int {
 	f := &Factory{IO: ios, Config: newConfig(), Getenv: getenv}
 	root := NewRootCmd(f)
-	root.SetArgs(args)
+	root.SetArgs(terraformFlags(args))
 	cmd, err := root.ExecuteContextC(ctx)
 	path := "plink"
 	if cmd != nil {
@@ -107,4 +108,24 @@ func joinQuoted(vals []string) string {
 		s += fmt.Sprintf("%q", v)
 	}
 	return s
+}
+
+// terraformFlags accepts the single-dash long flags Terraform users type
+// (-out FILE, -detailed-exitcode, -auto-approve, -target X) as their
+// double-dash forms; pflag would read them as bundles of short flags.
+func terraformFlags(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		for _, name := range []string{"out", "detailed-exitcode", "auto-approve", "target"} {
+			if a == "-"+name || strings.HasPrefix(a, "-"+name+"=") {
+				a = "-" + a
+				break
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }

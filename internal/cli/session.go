@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 
@@ -110,7 +111,11 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 		}
 		sm.Accounts[alias] = &acc
 	}
+	// Our own HTTP client, so its idle connections can be closed before the
+	// server stops: the server would otherwise wait for them.
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	r, err := awsenv.New(ctx, &sm, awsenv.Options{
+		HTTPClient:      hc,
 		Endpoint:        url,
 		BaseCredentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, "")),
 		Region:          "us-east-1",
@@ -119,7 +124,10 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 		_ = stop()
 		return nil, err
 	}
-	return &awsSession{resolver: r, sandbox: sb, stop: stop}, nil
+	return &awsSession{resolver: r, sandbox: sb, stop: func() error {
+		hc.CloseIdleConnections()
+		return stop()
+	}}, nil
 }
 
 // isolateFromAWSConfig keeps a sandbox run away from the user's shared
