@@ -1,21 +1,23 @@
 package plan
 
 // Diagnostic codes. They are stable: tools and CI scripts match on them,
-// and docs/plan.md describes each. PL0xx are problems found while planning
-// (the plan is wrong or incomplete); PL1xx are live lint (the manifest
-// disagrees with the world it would be applied to).
+// and docs/plan.md describes each. PL1xx are live lint (the manifest
+// disagrees with the world it would be applied to); PL2xx are problems found
+// while planning (the plan is wrong or incomplete); PL030 reports pending
+// connections. PL001–PL0xx otherwise belong to manifest lint (package
+// manifest) and are not used here.
 const (
-	CodeReadFailure       = "PL001" // error: a live read failed; the snapshot is incomplete
-	CodeScopeNotRead      = "PL002" // error: an account-region the manifest uses was not read
-	CodeAdoptMissing      = "PL010" // error: adopt names an id that does not exist
-	CodeAdoptOwned        = "PL011" // error: adopt names a resource plink already manages (another project or name)
-	CodeDuplicateName     = "PL012" // error: several live resources carry the same plink:name
-	CodeUnknownAccount    = "PL013" // error: an entry names an account alias that is not declared
-	CodeAdoptWrongScope   = "PL014" // error: the adopted resource is in another account or region
-	CodeInvalidPolicy     = "PL015" // error: an endpoint policy is not a valid policy document
-	CodePrincipalMissing  = "PL020" // error: a consumer's account is not an allowed principal of its provider
-	CodeRegionUnsupported = "PL021" // error: a cross-region consumer's region is not in supportedRegions
-	CodeUnknownProvider   = "PL022" // error: a consumer names a provider that is not declared
+	CodeReadFailure       = "PL201" // error: a live read failed; the snapshot is incomplete
+	CodeScopeNotRead      = "PL202" // error: an account-region the manifest uses was not read
+	CodeAdoptMissing      = "PL210" // error: adopt names an id that does not exist
+	CodeAdoptOwned        = "PL211" // error: adopt names a resource plink already manages (another project or name)
+	CodeDuplicateName     = "PL212" // error: several live resources carry the same plink:name
+	CodeUnknownAccount    = "PL213" // error: an entry names an account alias that is not declared
+	CodeAdoptWrongScope   = "PL214" // error: the adopted resource is in another account or region
+	CodeInvalidPolicy     = "PL215" // error: an endpoint policy is not a valid policy document
+	CodePrincipalMissing  = "PL220" // error: a consumer's account is not an allowed principal of its provider
+	CodeRegionUnsupported = "PL221" // error: a cross-region consumer's region is not in supportedRegions
+	CodeUnknownProvider   = "PL222" // error: a consumer names a provider that is not declared
 	CodeUndeclaredPending = "PL030" // warning: pending connections nobody declared are left waiting
 	CodeSubnetAZNotServed = "PL101" // error: a consumer subnet is in an AZ the service has no load balancer in
 	CodeVPCAZNotCovered   = "PL102" // warning: the consumer VPC has subnets in AZs the endpoint does not cover

@@ -1373,7 +1373,7 @@ func cost(chs []Change, opts Options) *Cost {
 		MonthlyDelta:     math.Round(usd*100) / 100,
 		Currency:         "USD",
 		EndpointAZsDelta: azs,
-		Note: fmt.Sprintf("estimate: $%.4g per endpoint-AZ-hour, %g hours a month, data processing not included", price, opts.hours()),
+		Note:             fmt.Sprintf("estimate: $%.4g per endpoint-AZ-hour, %g hours a month, data processing not included", price, opts.hours()),
 	}
 }
 

@@ -84,6 +84,7 @@ func TestScenarios(t *testing.T) {
 		}, nil},
 		{"subnet-moved", map[string]plan.Action{checkout: plan.Update}, nil},
 		{"policy-reformatted", map[string]plan.Action{}, nil},
+		{"policy-changed", map[string]plan.Action{checkout: plan.Update}, nil},
 		{"service-deleted-with-connections", map[string]plan.Action{svc: plan.Delete, checkout: plan.Delete}, nil},
 		{"undeclared-pending-warn", map[string]plan.Action{}, []string{"warning PL030"}},
 		{"undeclared-pending-reject", map[string]plan.Action{svc + ".connection[vpce-0ext1]": plan.Reject}, nil},
@@ -115,7 +116,7 @@ func TestScenarios(t *testing.T) {
 			"consumer.web-clients":        plan.Create,
 			"consumer.web-clients-2":      plan.Create,
 			svc + ".connection[consumer.analytics-payments]": plan.Accept,
-		}, []string{"error PL020", "error PL021", "error PL101", "error PL103", "error PL104", "error PL106",
+		}, []string{"error PL220", "error PL221", "error PL101", "error PL103", "error PL104", "error PL106",
 			"error PL107", "error PL108", "error PL109", "error PL110", "warning PL102", "warning PL105"}},
 		{"foreign-untouched", map[string]plan.Action{}, nil},
 		{"read-failures", map[string]plan.Action{
@@ -123,7 +124,7 @@ func TestScenarios(t *testing.T) {
 			"consumer.analytics-payments": plan.Create,
 			svc + ".connection[consumer.checkout-payments]":  plan.Accept,
 			svc + ".connection[consumer.analytics-payments]": plan.Accept,
-		}, []string{"error PL001", "error PL002"}},
+		}, []string{"error PL201", "error PL202"}},
 	}
 	all := map[string]scenario.Scenario{}
 	for _, sc := range scenario.All() {
@@ -142,6 +143,7 @@ func TestScenarios(t *testing.T) {
 			if got := actions(p); !reflect.DeepEqual(got, tt.actions) {
 				t.Errorf("actions:\n got %v\nwant %v", got, tt.actions)
 			}
+			sort.Strings(tt.codes)
 			if got := codes(p); !reflect.DeepEqual(got, tt.codes) {
 				t.Errorf("diagnostics:\n got %v\nwant %v", got, tt.codes)
 			}

@@ -75,6 +75,10 @@ makes live state match, accepting the connections of declared consumers.`,
 		newPlanCmd(f),
 		newShowCmd(f),
 		newApplyCmd(f),
+		newDriftCmd(f),
+		newExportCmd(f),
+		newGraphCmd(f),
+		newIAMPolicyCmd(f),
 		newSandboxCmd(f),
 	)
 	root.CompletionOptions.HiddenDefaultCmd = false

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -194,5 +195,70 @@ func TestJSONDocument(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `"formatVersion": "`+plan.FormatVersion+`"`) {
 		t.Error("JSON must fill in formatVersion")
+	}
+}
+
+// TestSchemaCoversTypes keeps schemas/plan.schema.json and the Go types in
+// agreement: every JSON field of the plan types is documented in the schema
+// and the schema documents no field the types lack.
+func TestSchemaCoversTypes(t *testing.T) {
+	raw, err := os.ReadFile(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Properties map[string]any `json:"properties"`
+		Defs       map[string]struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatal(err)
+	}
+	check := func(where string, props map[string]any, typ reflect.Type, extra ...string) {
+		fields := map[string]bool{}
+		for _, e := range extra {
+			fields[e] = true
+		}
+		for i := 0; i < typ.NumField(); i++ {
+			name := strings.Split(typ.Field(i).Tag.Get("json"), ",")[0]
+			if name == "" || name == "-" {
+				continue
+			}
+			fields[name] = true
+			if _, ok := props[name]; !ok {
+				t.Errorf("%s: field %s.%s (%q) is not in the schema", where, typ.Name(), typ.Field(i).Name, name)
+			}
+		}
+		for name := range props {
+			if !fields[name] {
+				t.Errorf("%s: schema property %q has no Go field in %s", where, name, typ.Name())
+			}
+		}
+	}
+	check("plan", schema.Properties, reflect.TypeOf(plan.Plan{}), "summary")
+	check("change", schema.Defs["change"].Properties, reflect.TypeOf(plan.Change{}))
+	check("values", schema.Defs["values"].Properties, reflect.TypeOf(plan.Values{}))
+	check("diagnostic", schema.Defs["diagnostic"].Properties, reflect.TypeOf(plan.Diagnostic{}))
+	check("cost", schema.Defs["cost"].Properties, reflect.TypeOf(plan.Cost{}))
+	check("summary", schema.Defs["summary"].Properties, reflect.TypeOf(plan.Summary{}))
+}
+
+// TestSchemaRejects shows the schema is strict enough to catch drift.
+func TestSchemaRejects(t *testing.T) {
+	schema := loadSchema(t)
+	bad := []string{
+		`{"formatVersion":"1.0","project":"x","changes":[],"summary":{"add":0,"change":0,"destroy":0,"accept":0,"reject":0,"adopt":0},"surprise":1}`,
+		`{"formatVersion":"2.0","project":"x","changes":[],"summary":{"add":0,"change":0,"destroy":0,"accept":0,"reject":0,"adopt":0}}`,
+		`{"formatVersion":"1.0","project":"x","changes":[{"address":"a","kind":"endpoint","action":"explode","account":"a","accountId":"1","region":"r"}],"summary":{"add":0,"change":0,"destroy":0,"accept":0,"reject":0,"adopt":0}}`,
+	}
+	for _, b := range bad {
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if schema.Validate(inst) == nil {
+			t.Errorf("schema accepted %s", b)
+		}
 	}
 }

@@ -288,7 +288,7 @@ func (t *textRenderer) connection(c *plan.Change) {
 	if owner == "" {
 		owner = "(unknown)"
 	}
-	from := "(known after apply)"
+	from := "new endpoint"
 	if c.Before != nil && c.Before.State != "" {
 		from = c.Before.State
 	}

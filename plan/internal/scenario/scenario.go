@@ -53,6 +53,7 @@ func All() []Scenario {
 		PrincipalAddedRemoved(),
 		SubnetMoved(),
 		PolicyReformatted(),
+		PolicyChanged(),
 		ServiceDeletedWithConnections(),
 		UndeclaredPending(false),
 		UndeclaredPending(true),
@@ -274,6 +275,23 @@ func PolicyReformatted() Scenario {
 	s.Endpoints[0].Policy = `{"Statement":[{"Resource":["arn:aws:execute-api:us-east-1:111111111111:*"],"Action":["execute-api:GET","execute-api:Invoke"],"Principal":"*","Effect":"Allow"}],
 	  "Version":"2012-10-17"}`
 	return Scenario{"policy-reformatted", m, s}
+}
+
+// PolicyChanged restricts the consumer's endpoint policy, which is AWS's
+// default full-access policy live.
+func PolicyChanged() Scenario {
+	m := Manifest()
+	m.Consumers[0].Policy = map[string]any{
+		"Version": "2008-10-17",
+		"Statement": []any{map[string]any{
+			"Effect":    "Allow",
+			"Principal": "*",
+			"Action":    "*",
+			"Resource":  "*",
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": "o-abc123"}},
+		}},
+	}
+	return Scenario{"policy-changed", m, Converged()}
 }
 
 // ServiceDeletedWithConnections removes everything from the manifest while

@@ -1,0 +1,348 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/drift"
+	"github.com/plinkdev/plink/export"
+	"github.com/plinkdev/plink/graph"
+	"github.com/plinkdev/plink/iampolicy"
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+)
+
+func newDriftCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "drift [-f PATH]...",
+		Short: "Report every difference between live state and the manifest (for cron and pipelines)",
+		Long: `Read live state like plan and report every difference as drift: resources changed
+or deleted outside plink, principals added or removed by hand, pending connections
+nobody accepted, undeclared connected endpoints, unverified private DNS, and load
+balancers that disappeared or lost an Availability Zone.
+
+Output: --output text, json, junit or markdown.
+Exit status: 0 no drift, 2 drift, 1 the run itself failed (an unreachable account
+is named, and the other accounts are still reported). Never prompts.`,
+		Example: `  plink drift -f manifests/
+  plink drift -f manifests/ --output junit --report drift.xml --timeout 5m
+  plink drift -f manifests/ --output markdown > drift.md`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := outputFormat(f, "text", "json", "junit", "markdown")
+			if err != nil {
+				return err
+			}
+			paths, err := manifestPaths(f, nil)
+			if err != nil {
+				return err
+			}
+			m, diags, err := loadManifest(paths)
+			if err != nil {
+				return err
+			}
+			if diags.HasErrors() {
+				printDiagnostics(f, diags)
+				fmt.Fprintln(f.IO.ErrOut, diagSummary(diags))
+				return silentExit(ExitError)
+			}
+			ctx, cancel := withTimeout(cmd.Context(), f)
+			defer cancel()
+			sess, err := openAWS(ctx, f, m)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			// A failed account is reported and the rest still read.
+			verifyErr := sess.resolver.Verify(ctx)
+			if verifyErr != nil {
+				report(f.IO.ErrOut, "plink drift", credentialsError(verifyErr))
+			}
+			snap, readErr := live.Read(ctx, m, sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism")})
+			if snap == nil {
+				return readErr
+			}
+			r := drift.Build(m, snap, plan.Compute(m, snap, planOptions(f, m)))
+			var out bytes.Buffer
+			if err := renderDrift(&out, format, r); err != nil {
+				return err
+			}
+			if file := f.Config.String("report"); file != "" {
+				if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
+					return fmt.Errorf("write report: %w", err)
+				}
+				fmt.Fprintln(f.IO.Out, drift.Summary(r))
+			} else {
+				if _, err := f.IO.Out.Write(out.Bytes()); err != nil {
+					return err
+				}
+				if format != "text" {
+					fmt.Fprintln(f.IO.ErrOut, drift.Summary(r))
+				}
+			}
+			code := r.ExitCode()
+			if verifyErr != nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				code = ExitError
+			}
+			return silentExit(code)
+		},
+	}
+	addFileFlag(cmd)
+	addAWSFlags(cmd)
+	cmd.Flags().String("report", "", "write the report (in the --output format) to FILE and print only the summary")
+	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 5m; 0 means no limit)")
+	return cmd
+}
+
+func renderDrift(w io.Writer, format string, r *drift.Report) error {
+	switch format {
+	case "json":
+		return drift.JSON(w, r)
+	case "junit":
+		return drift.JUnit(w, r)
+	case "markdown":
+		return drift.Markdown(w, r)
+	default:
+		return drift.Text(w, r)
+	}
+}
+
+// accountFlag is ALIAS=ID[:role/NAME|:profile/NAME].
+var accountFlag = regexp.MustCompile(`^([a-z0-9][a-z0-9-]*)=(\d{12})(?::(role|profile)/(.+))?$`)
+
+func newExportCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "export (-f MANIFEST | --account ALIAS=ID[:role/NAME|:profile/NAME]...) --region REGION... --project NAME",
+		Short: "Write a manifest that adopts the endpoint services and endpoints that already exist",
+		Long: `Read the endpoint services (with their principals) and interface endpoints that
+exist in the given accounts and regions, and write a manifest that describes them
+with adopt: ids, so that the first plan only adds plink's tags.
+
+Accounts come from a manifest's accounts section (-f) or from --account flags.`,
+		Example: `  plink export --account payments=111111111111:role/plink --account checkout=222222222222:profile/checkout \
+      --region us-east-1 --region us-west-2 --project payments > plink.yaml
+  plink export --sandbox -f accounts.yaml --region us-east-1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			accounts, project, err := exportAccounts(f)
+			if err != nil {
+				return err
+			}
+			regions := f.Config.Strings("region")
+			if len(regions) == 0 {
+				return flagErrorf("no region given: pass --region REGION (repeatable)")
+			}
+			m := &manifest.Manifest{Version: manifest.Version, Project: project, Accounts: map[string]*manifest.Account{}}
+			for i := range accounts {
+				m.Accounts[accounts[i].Alias] = &accounts[i]
+			}
+			ctx, cancel := withTimeout(cmd.Context(), f)
+			defer cancel()
+			sess, err := openAWS(ctx, f, m)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			if err := sess.resolver.Verify(ctx); err != nil {
+				return credentialsError(err)
+			}
+			res, err := export.Export(ctx, accounts, regions, export.FromAWSEnv(sess.resolver), export.Options{Project: project, Concurrency: f.Config.Int("parallelism")})
+			if err != nil {
+				return err
+			}
+			for _, n := range res.Notes {
+				fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)
+			}
+			if out := f.Config.String("out"); out != "" {
+				if err := os.WriteFile(out, res.YAML, 0o644); err != nil {
+					return err
+				}
+				fmt.Fprintf(f.IO.ErrOut, "wrote %s: %s\n", out, describeManifest(res.Manifest))
+				return nil
+			}
+			_, err = f.IO.Out.Write(res.YAML)
+			return err
+		},
+	}
+	cmd.Flags().StringArrayP("file", "f", nil, "manifest whose accounts (and project) to export")
+	addAWSFlags(cmd)
+	cmd.Flags().StringArray("account", nil, "account to export: ALIAS=ID, ALIAS=ID:role/NAME or ALIAS=ID:profile/NAME (repeatable)")
+	cmd.Flags().StringArray("region", nil, "region to read (repeatable)")
+	cmd.Flags().String("project", "", "project of the new manifest (default: the -f manifest's)")
+	cmd.Flags().String("out", "", "write the manifest to FILE instead of stdout")
+	cmd.Flags().Duration("timeout", 0, "give up after this long (0 means no limit)")
+	return cmd
+}
+
+// exportAccounts returns the accounts to export and the project name.
+func exportAccounts(f *Factory) ([]manifest.Account, string, error) {
+	project := f.Config.String("project")
+	var accounts []manifest.Account
+	if files := f.Config.Strings("file"); len(files) > 0 {
+		m, diags, err := loadManifest(files)
+		if err != nil {
+			return nil, "", err
+		}
+		if diags.HasErrors() {
+			printDiagnostics(f, diags)
+			return nil, "", silentExit(ExitError)
+		}
+		if project == "" {
+			project = m.Project
+		}
+		for alias, a := range m.Accounts {
+			acc := *a
+			acc.Alias = alias
+			accounts = append(accounts, acc)
+		}
+	}
+	for _, spec := range f.Config.Strings("account") {
+		g := accountFlag.FindStringSubmatch(spec)
+		if g == nil {
+			return nil, "", flagErrorf("invalid --account %q: expected ALIAS=ID, ALIAS=ID:role/NAME or ALIAS=ID:profile/NAME (ID is 12 digits)", spec)
+		}
+		acc := manifest.Account{Alias: g[1], ID: g[2]}
+		switch g[3] {
+		case "role":
+			acc.RoleARN = fmt.Sprintf("arn:aws:iam::%s:role/%s", g[2], g[4])
+		case "profile":
+			acc.Profile = g[4]
+		}
+		accounts = append(accounts, acc)
+	}
+	if len(accounts) == 0 {
+		return nil, "", flagErrorf("no accounts to export: pass -f MANIFEST or --account ALIAS=ID")
+	}
+	if project == "" {
+		return nil, "", flagErrorf("no project: pass --project NAME (it becomes the plink:project tag)")
+	}
+	sort.Slice(accounts, func(i, j int) bool { return accounts[i].Alias < accounts[j].Alias })
+	return accounts, project, nil
+}
+
+func newGraphCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "graph [-f PATH]... [--live] [--format mermaid|dot]",
+		Short: "Draw the topology: accounts, services, endpoints and their connections",
+		Long: `Print the topology as Mermaid (renders in GitHub Markdown) or Graphviz DOT.
+With --live, connections are drawn in the state AWS reports: pending, available,
+rejected, or drifted.`,
+		Example: `  plink graph -f manifests/ > topology.mmd
+  plink graph -f manifests/ --live --format dot | dot -Tsvg > topology.svg`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format := f.Config.String("format")
+			if format != "mermaid" && format != "dot" {
+				return flagErrorf("invalid --format %q: valid values are \"mermaid\" and \"dot\"", format)
+			}
+			paths, err := manifestPaths(f, nil)
+			if err != nil {
+				return err
+			}
+			m, diags, err := loadManifest(paths)
+			if err != nil {
+				return err
+			}
+			if diags.HasErrors() {
+				printDiagnostics(f, diags)
+				return silentExit(ExitError)
+			}
+			var snap *live.Snapshot
+			if f.Config.Bool("live") {
+				ctx, cancel := withTimeout(cmd.Context(), f)
+				defer cancel()
+				sess, err := openAWS(ctx, f, m)
+				if err != nil {
+					return err
+				}
+				defer sess.Close()
+				if err := sess.resolver.Verify(ctx); err != nil {
+					return credentialsError(err)
+				}
+				snap, err = live.Read(ctx, m, sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism")})
+				if snap == nil {
+					return err
+				}
+				if err != nil {
+					report(f.IO.ErrOut, "plink graph", err)
+				}
+			}
+			g := graph.Build(m, snap)
+			if format == "dot" {
+				return graph.DOT(f.IO.Out, g)
+			}
+			return graph.Mermaid(f.IO.Out, g)
+		},
+	}
+	addFileFlag(cmd)
+	addAWSFlags(cmd)
+	cmd.Flags().Bool("live", false, "read live state and colour connections by state")
+	cmd.Flags().String("format", "mermaid", "mermaid or dot")
+	cmd.Flags().Duration("timeout", 0, "give up after this long (0 means no limit)")
+	return cmd
+}
+
+func newIAMPolicyCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "iam-policy [--for plan|apply|drift|export] [-f PATH]...",
+		Short: "Print the least-privilege IAM policies plink's role needs in each account",
+		Long: `Print, per account alias, the IAM policy document the role plink uses there needs:
+read-only for plan, drift and export; for apply, writes scoped by the
+aws:ResourceTag/plink:project and aws:RequestTag/plink:project conditions and by
+the manifest's accounts, regions, VPCs, subnets and security groups.
+Without a manifest, one generic document ("*") is printed.`,
+		Example: "  plink iam-policy --for apply -f manifests/\n  plink iam-policy --for drift",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			mode, err := iampolicy.ParseMode(f.Config.String("for"))
+			if err != nil {
+				return &flagError{err}
+			}
+			var m *manifest.Manifest
+			if files := f.Config.Strings("file"); len(files) > 0 {
+				var diags manifest.Diagnostics
+				m, diags, err = loadManifest(files)
+				if err != nil {
+					return err
+				}
+				if diags.HasErrors() {
+					printDiagnostics(f, diags)
+					return silentExit(ExitError)
+				}
+			}
+			docs, err := iampolicy.For(mode, m)
+			if err != nil {
+				return err
+			}
+			if op := iampolicy.Operator(m); op != nil && m != nil {
+				docs = withOperator(docs, *op)
+			}
+			return iampolicy.JSON(f.IO.Out, docs)
+		},
+	}
+	addFileFlag(cmd)
+	cmd.Flags().String("for", "apply", "plan, apply, drift or export")
+	return cmd
+}
+
+// withOperator adds the operator identity's own policy (sts:AssumeRole on
+// every account's role) under the key "operator".
+func withOperator(docs map[string]iampolicy.Document, op iampolicy.Document) map[string]iampolicy.Document {
+	out := make(map[string]iampolicy.Document, len(docs)+1)
+	for k, v := range docs {
+		out[k] = v
+	}
+	if len(op.Statement) > 0 {
+		out["operator"] = op
+	}
+	return out
+}
