@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/plinkdev/plink/internal/iostreams"
+)
+
+// runPlink runs the CLI in-process with test streams; tty makes stdin and
+// stdout terminals so prompts are shown.
+func runPlink(t *testing.T, stdin string, tty bool, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ios, in, out, errOut := iostreams.Test()
+	in.WriteString(stdin)
+	ios.SetTTY(tty, tty, false)
+	code = Main(context.Background(), args, ios, func(string) string { return "" })
+	return code, out.String(), errOut.String()
+}
+
+const quickstart = "../../testdata/examples/quickstart.yaml"
+
+func TestApplyAsksForConfirmationOnATerminal(t *testing.T) {
+	dir := t.TempDir()
+	sb := []string{"--sandbox", "--sandbox-dir", dir, "--no-color", "-f", quickstart}
+
+	// Anything but "yes" cancels, and nothing is created.
+	code, out, stderr := runPlink(t, "y\n", true, append([]string{"apply"}, sb...)...)
+	if code != ExitError {
+		t.Fatalf("apply answered %q: exit %d, want %d\nstderr: %s", "y", code, ExitError, stderr)
+	}
+	if !strings.Contains(out, "Only 'yes' will be accepted") || !strings.Contains(stderr, "Apply cancelled.") {
+		t.Fatalf("missing prompt or cancel message:\nstdout: %s\nstderr: %s", out, stderr)
+	}
+	if code, _, _ := runPlink(t, "", false, append([]string{"plan", "--detailed-exitcode"}, sb...)...); code != ExitChanges {
+		t.Fatalf("after a cancelled apply, plan exit %d, want %d (changes still pending)", code, ExitChanges)
+	}
+
+	// "yes" applies.
+	code, out, stderr = runPlink(t, "yes\n", true, append([]string{"apply"}, sb...)...)
+	if code != ExitOK {
+		t.Fatalf("apply answered yes: exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	if !strings.Contains(out, "Apply complete: 8 added") {
+		t.Fatalf("no apply summary:\n%s", out)
+	}
+
+	// With nothing to do there is no question at all.
+	code, out, _ = runPlink(t, "", true, append([]string{"apply"}, sb...)...)
+	if code != ExitOK || strings.Contains(out, "Enter a value") || !strings.Contains(out, "No changes.") {
+		t.Fatalf("second apply: exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestApplyRefusesWithoutTerminalBeforeReadingAWS(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := runPlink(t, "yes\n", false, "apply", "--sandbox", "--sandbox-dir", dir, "-f", quickstart)
+	if code != ExitError || !strings.Contains(stderr, "refusing to apply without confirmation") {
+		t.Fatalf("exit %d, stderr: %s", code, stderr)
+	}
+	if fileExists(dir + "/sandbox-state.json") {
+		t.Fatalf("the sandbox was opened although apply was refused")
+	}
+}
+
+func TestSavedPlanErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, content, want string
+	}{
+		{"not-json.json", "hello", "is not a saved plink plan"},
+		{"other-format.json", `{"format":"plink-saved-plan/9","plan":{}}`, `format "plink-saved-plan/9"`},
+	} {
+		p := dir + "/" + tc.name
+		if err := writeFile(p, tc.content); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := runPlink(t, "", false, "show", p)
+		if code != ExitError || !strings.Contains(stderr, tc.want) {
+			t.Errorf("show %s: exit %d, stderr %q, want %q", tc.name, code, stderr, tc.want)
+		}
+	}
+	code, _, stderr := runPlink(t, "", false, "show", dir+"/missing.json")
+	if code != ExitError || !strings.Contains(stderr, "missing.json") {
+		t.Errorf("show missing: exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = runPlink(t, "", false, "apply", dir+"/x.json", "-f", quickstart)
+	if code != ExitError || !strings.Contains(stderr, "not both") {
+		t.Errorf("apply FILE -f: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func writeFile(p, content string) error { return os.WriteFile(p, []byte(content), 0o644) }

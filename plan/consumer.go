@@ -1,0 +1,365 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+)
+
+// normalizePolicy is NormalizePolicy for live policies, remembered by
+// text: most endpoints carry the same default policy.
+func (c *computer) normalizePolicy(raw string) string {
+	if pol, ok := c.policies[raw]; ok {
+		return pol
+	}
+	pol, err := NormalizePolicy(raw)
+	if err != nil {
+		pol = strings.TrimSpace(raw)
+	}
+	c.policies[raw] = pol
+	return pol
+}
+
+func (c *computer) liveEndpointValues(ep *live.Endpoint) *Values {
+	t := ep.Type
+	if t == "" {
+		t = typeInterface
+	}
+	sr := ep.ServiceRegion
+	if sr == ep.Region {
+		sr = ""
+	}
+	pol := c.normalizePolicy(ep.Policy)
+	return &Values{
+		Type:                                     t,
+		VPCID:                                    ep.VPCID,
+		ServiceName:                              ep.ServiceName,
+		ServiceRegion:                            sr,
+		SubnetIDs:                                sorted(ep.SubnetIDs),
+		SecurityGroupIDs:                         sorted(ep.SecurityGroupIDs),
+		PrivateDNSEnabled:                        ptr(ep.PrivateDNSEnabled),
+		DNSRecordIPType:                          ep.DNSRecordIPType,
+		PrivateDNSOnlyForInboundResolverEndpoint: ep.PrivateDNSOnlyForInboundResolverEndpoint,
+		IPAddressType:                            ep.IPAddressType,
+		Policy:                                   pol,
+		Tags:                                     liveTags(ep.Tags),
+	}
+}
+
+type consState struct {
+	c         *manifest.Consumer
+	addr      string
+	alias     string
+	accountID string
+	region    string
+	prov      *provState
+	ep        *live.Endpoint
+}
+
+func (c *computer) resolveConsumers() {
+	for _, cm := range c.m.Consumers {
+		cs := &consState{c: cm, addr: "consumer." + cm.Name, alias: cm.Account, region: c.region(cm.Region)}
+		acct := c.account(cs.addr, cm.Account)
+		if acct == nil {
+			continue
+		}
+		cs.accountID = acct.ID
+		c.checkRead(cs.addr, cs.alias, cs.accountID, cs.region)
+		if cm.Provider != "" {
+			cs.prov = c.provByNm[cm.Provider]
+			if cs.prov == nil {
+				c.diag(SeverityError, CodeUnknownProvider, cs.addr, cs.alias, cs.region,
+					fmt.Sprintf("%s names provider %q, which is not declared", cs.addr, cm.Provider),
+					"declare the provider under providers, or use serviceName for a service managed elsewhere")
+				continue
+			}
+			if !cs.prov.ok {
+				// the provider's own error is reported; claim the endpoint so
+				// it is not deleted, but plan nothing for it
+				match(c, cs.addr, "endpoint", cm.Name, cm.Adopt, cs.accountID, cs.region, c.epByName, c.epByID, epRef)
+				continue
+			}
+		} else if cm.ServiceName != "" {
+			for _, ps := range c.provs {
+				if ps.ok && ps.svcName != "" && ps.svcName == cm.ServiceName {
+					cs.prov = ps
+				}
+			}
+		}
+		ep, adopted, ok := match(c, cs.addr, "endpoint", cm.Name, cm.Adopt, cs.accountID, cs.region, c.epByName, c.epByID, epRef)
+		if !ok {
+			continue
+		}
+		cs.ep = ep
+		c.endpointChange(cs, adopted)
+		c.consumerLint(cs)
+	}
+}
+
+func (c *computer) endpointChange(cs *consState, adopted bool) {
+	cm := cs.c
+	ch := Change{Address: cs.addr, Kind: KindEndpoint, Account: cs.alias, AccountID: cs.accountID, Region: cs.region}
+	after := &Values{
+		Type:              typeInterface,
+		VPCID:             cm.VPCID,
+		SubnetIDs:         sorted(cm.SubnetIDs),
+		SecurityGroupIDs:  sorted(cm.SecurityGroupIDs),
+		PrivateDNSEnabled: ptr(cm.PrivateDNSEnabled),
+		IPAddressType:     cm.IPAddressType,
+		Tags:              c.desiredTags(cm.Name, cm.Tags),
+	}
+	if cm.DNSOptions != nil {
+		after.DNSRecordIPType = cm.DNSOptions.DNSRecordIPType
+		after.PrivateDNSOnlyForInboundResolverEndpoint = cm.DNSOptions.PrivateDNSOnlyForInboundResolverEndpoint
+	}
+	pol, err := NormalizePolicyMap(cm.Policy)
+	if err != nil {
+		c.diag(SeverityError, CodeInvalidPolicy, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: %v", cs.addr, err), "write policy as an IAM policy document with Version and Statement")
+	}
+	after.Policy = pol
+	acceptance := false
+	ps := cs.prov
+	switch {
+	case ps != nil && cm.Provider != "":
+		if ps.after != nil && ps.after.Type == typeGateway {
+			after.Type = typeGateway
+		}
+		if ps.svcName != "" {
+			after.ServiceName = ps.svcName
+		} else {
+			ch.Refs = map[string]string{"serviceName": ps.addr}
+			ch.DependsOn = append(ch.DependsOn, ps.addr)
+		}
+		if ps.region != cs.region {
+			after.ServiceRegion = ps.region
+		}
+		acceptance = ps.p.AcceptanceRequired
+		c.consumerChecks(cs, ps, after)
+	default:
+		after.ServiceName = cm.ServiceName
+		if ps != nil {
+			acceptance = ps.p.AcceptanceRequired
+			if ps.after != nil && ps.after.Type == typeGateway {
+				after.Type = typeGateway
+			}
+			c.consumerChecks(cs, ps, after)
+		} else if vs := c.visible[key{cs.accountID, cs.region, cm.ServiceName}]; vs != nil {
+			acceptance = vs.AcceptanceRequired
+		}
+		if ps == nil && cs.ep != nil && cs.ep.ServiceName == cm.ServiceName && cs.ep.Type != "" {
+			after.Type = cs.ep.Type
+		}
+	}
+	if ep := cs.ep; ep != nil {
+		before := c.liveEndpointValues(ep)
+		ch.ID = ep.ID
+		ch.Before = before
+		// unset options take what AWS has, so defaults never show as drift
+		if after.DNSRecordIPType == "" {
+			after.DNSRecordIPType = before.DNSRecordIPType
+		}
+		if after.PrivateDNSOnlyForInboundResolverEndpoint == nil {
+			after.PrivateDNSOnlyForInboundResolverEndpoint = before.PrivateDNSOnlyForInboundResolverEndpoint
+		}
+		if after.IPAddressType == "" {
+			after.IPAddressType = before.IPAddressType
+		}
+		if before.Type != after.Type {
+			ch.ReplaceReasons = append(ch.ReplaceReasons, "type")
+		}
+		if before.VPCID != after.VPCID {
+			ch.ReplaceReasons = append(ch.ReplaceReasons, "vpcId")
+		}
+		if after.ServiceName == "" || before.ServiceName != after.ServiceName {
+			ch.ReplaceReasons = append(ch.ReplaceReasons, "serviceName")
+		}
+		if before.ServiceRegion != after.ServiceRegion {
+			ch.ReplaceReasons = append(ch.ReplaceReasons, "serviceRegion")
+		}
+		c.scopeReasons(&ch, ep.AccountID, ep.Region)
+		switch {
+		case len(ch.ReplaceReasons) > 0:
+			ch.Action = Replace
+			ch.Breaks = []string{fmt.Sprintf("endpoint %s is deleted before its replacement is created; clients in %s lose access to %s meanwhile", ep.ID, ep.VPCID, ep.ServiceName)}
+		case adopted:
+			ch.Action = Adopt
+		default:
+			ch.Action = NoOp
+			if len(Diff(KindEndpoint, before, after)) > 0 {
+				ch.Action = Update
+			}
+		}
+		if ch.Action != Replace && ep.State == statePendingAcceptance && *after.PrivateDNSEnabled && !ep.PrivateDNSEnabled {
+			ch.PrivateDNSAfterAccept = true
+		}
+		if ch.Action != Replace && ps != nil && ps.svcName != "" {
+			ps.declared[ep.ID] = cs.addr
+		}
+	} else {
+		ch.Action = Create
+	}
+	ch.After = after
+	if (ch.Action == Create || ch.Action == Replace) && acceptance && *after.PrivateDNSEnabled {
+		ch.PrivateDNSAfterAccept = true
+	}
+	if ps != nil && (ch.Action == Create || ch.Action == Replace) {
+		if root := rootARN(cs.accountID); ps.newPrincipals[root] {
+			ch.DependsOn = append(ch.DependsOn, fmt.Sprintf("%s.principal[%s]", ps.addr, root))
+		} else if ps.newPrincipals["*"] {
+			ch.DependsOn = append(ch.DependsOn, ps.addr+".principal[*]")
+		}
+	}
+	c.changes = append(c.changes, ch)
+	if ps != nil && (ch.Action == Create || ch.Action == Replace) && ps.p.AcceptanceRequired && ps.p.Connections.AcceptsDeclared() {
+		acc := c.child(ps, KindConnection, fmt.Sprintf("%s.connection[%s]", ps.addr, cs.addr))
+		acc.Action = Accept
+		acc.Refs = map[string]string{"endpointId": cs.addr}
+		acc.DependsOn = append(acc.DependsOn, cs.addr)
+		acc.After = &Values{EndpointOwner: cs.accountID, State: stateAvailable}
+		acc.Reason = "endpoint of " + cs.addr + ", created by this plan"
+		c.changes = append(c.changes, acc)
+	}
+}
+
+// consumerChecks reports what makes a consumer unable to reach its provider.
+func (c *computer) consumerChecks(cs *consState, ps *provState, after *Values) {
+	if !allows(ps.principals, cs.accountID) {
+		c.diag(SeverityError, CodePrincipalMissing, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s in account %s is not allowed to connect to %s: its allowedPrincipals do not include arn:aws:iam::%s:root", cs.addr, c.accountLabel(cs.accountID), ps.addr, cs.accountID),
+			fmt.Sprintf("add `- account: %s` to allowedPrincipals of %s", cs.alias, ps.addr))
+	}
+	if after.ServiceRegion != "" && !contains(ps.p.SupportedRegions, cs.region) {
+		c.diag(SeverityError, CodeRegionUnsupported, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s in %s connects to %s in %s, but %s is not in its supportedRegions", cs.addr, cs.region, ps.addr, ps.region, cs.region),
+			fmt.Sprintf("add %s to supportedRegions of %s", cs.region, ps.addr))
+	}
+}
+
+func (c *computer) consumerLint(cs *consState) {
+	if !c.readOK(cs.accountID, cs.region) {
+		return
+	}
+	cm := cs.c
+	if c.vpcs[key{cs.accountID, cs.region, cm.VPCID}] == nil {
+		c.diag(SeverityError, CodeVPCMissing, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: VPC %s does not exist in account %s region %s", cs.addr, cm.VPCID, c.accountLabel(cs.accountID), cs.region),
+			"check vpcId, account and region")
+	}
+	epZones := map[string]string{} // zone id → subnet
+	for _, id := range sorted(cm.SubnetIDs) {
+		sn := c.subnets[key{cs.accountID, cs.region, id}]
+		if sn == nil {
+			c.diag(SeverityError, CodeSubnetMissing, cs.addr, cs.alias, cs.region,
+				fmt.Sprintf("%s: subnet %s does not exist in account %s region %s", cs.addr, id, c.accountLabel(cs.accountID), cs.region),
+				"check subnetIds, account and region")
+			continue
+		}
+		if sn.VPCID != cm.VPCID {
+			c.diag(SeverityError, CodeSubnetWrongVPC, cs.addr, cs.alias, cs.region,
+				fmt.Sprintf("%s: subnet %s is in %s, not in the endpoint's VPC %s", cs.addr, id, sn.VPCID, cm.VPCID),
+				"use subnets of "+cm.VPCID)
+			continue
+		}
+		if z := c.subnetZoneID(sn); z != "" {
+			epZones[z] = id
+		}
+	}
+	for _, id := range sorted(cm.SecurityGroupIDs) {
+		g := c.sgs[key{cs.accountID, cs.region, id}]
+		if g == nil {
+			c.diag(SeverityError, CodeSGMissing, cs.addr, cs.alias, cs.region,
+				fmt.Sprintf("%s: security group %s does not exist in account %s region %s", cs.addr, id, c.accountLabel(cs.accountID), cs.region),
+				"check securityGroupIds, account and region")
+			continue
+		}
+		if g.VPCID != cm.VPCID {
+			c.diag(SeverityError, CodeSGWrongVPC, cs.addr, cs.alias, cs.region,
+				fmt.Sprintf("%s: security group %s is in %s, not in the endpoint's VPC %s", cs.addr, id, g.VPCID, cm.VPCID),
+				"use security groups of "+cm.VPCID)
+		}
+	}
+	served, source := c.servedZones(cs)
+	if served != nil {
+		var bad []string
+		for z, sn := range epZones {
+			if !served[z] {
+				bad = append(bad, fmt.Sprintf("%s (%s)", sn, z))
+			}
+		}
+		if len(bad) > 0 {
+			sort.Strings(bad)
+			c.diag(SeverityError, CodeSubnetAZNotServed, cs.addr, cs.alias, cs.region,
+				fmt.Sprintf("%s: subnets %s are in Availability Zones where %s has no load balancer", cs.addr, strings.Join(bad, ", "), source),
+				"use subnets in "+strings.Join(keys(served), ", ")+" (AZ ids), or enable the load balancer in those zones")
+		}
+	}
+	var uncovered []string
+	seen := map[string]bool{}
+	for _, sn := range c.vpcSubnets[key{cs.accountID, cs.region, cm.VPCID}] {
+		z := c.subnetZoneID(sn)
+		if z == "" || seen[z] || epZones[z] != "" || (served != nil && !served[z]) {
+			continue
+		}
+		seen[z] = true
+		uncovered = append(uncovered, z)
+	}
+	if len(uncovered) > 0 && len(epZones) > 0 {
+		sort.Strings(uncovered)
+		c.diag(SeverityWarning, CodeVPCAZNotCovered, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: %s has subnets in %s, where the endpoint has no subnet; clients there cross AZs and lose access if another AZ fails", cs.addr, cm.VPCID, strings.Join(uncovered, ", ")),
+			"add a subnet in each of those AZs to subnetIds")
+	}
+}
+
+// servedZones returns the AZ ids the consumer's service has load balancers
+// in, when known and in the consumer's region.
+func (c *computer) servedZones(cs *consState) (map[string]bool, string) {
+	if ps := cs.prov; ps != nil {
+		if ps.region != cs.region || ps.azIDs == nil {
+			return nil, ""
+		}
+		return ps.azIDs, ps.addr
+	}
+	vs := c.visible[key{cs.accountID, cs.region, cs.c.ServiceName}]
+	if vs == nil || (vs.ServiceRegion != "" && vs.ServiceRegion != cs.region) {
+		return nil, ""
+	}
+	out := map[string]bool{}
+	for _, id := range vs.AvailabilityZoneIDs {
+		out[id] = true
+	}
+	if len(out) > 0 {
+		return out, cs.c.ServiceName
+	}
+	if len(vs.AvailabilityZones) == 0 {
+		return nil, ""
+	}
+	for _, z := range vs.AvailabilityZones {
+		id := c.zoneIDs[key{cs.accountID, cs.region, z}]
+		if id == "" {
+			return nil, ""
+		}
+		out[id] = true
+	}
+	return out, cs.c.ServiceName
+}
+
+func (c *computer) subnetZoneID(sn *live.Subnet) string {
+	if sn.ZoneID != "" {
+		return sn.ZoneID
+	}
+	return c.zoneIDs[key{sn.AccountID, sn.Region, sn.Zone}]
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,433 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+)
+
+func serviceType(p *manifest.Provider) string {
+	if len(p.GatewayLoadBalancerARNs) > 0 {
+		return typeGateway
+	}
+	return typeInterface
+}
+
+func liveServiceValues(sv *live.Service) *Values {
+	t := sv.Type
+	if t == "" {
+		t = typeInterface
+		if len(sv.GatewayLoadBalancerARNs) > 0 {
+			t = typeGateway
+		}
+	}
+	return &Values{
+		Type:                    t,
+		ServiceName:             sv.Name,
+		NetworkLoadBalancerARNs: sorted(sv.NetworkLoadBalancerARNs),
+		GatewayLoadBalancerARNs: sorted(sv.GatewayLoadBalancerARNs),
+		AcceptanceRequired:      ptr(sv.AcceptanceRequired),
+		PrivateDNSName:          optString(sv.PrivateDNSName),
+		SupportedIPAddressTypes: sorted(sv.SupportedIPAddressTypes),
+		SupportedRegions:        sorted(sv.SupportedRegions, sv.Region),
+		Tags:                    liveTags(sv.Tags),
+	}
+}
+
+func (c *computer) desiredServiceValues(ps *provState, prior *live.Service) *Values {
+	p := ps.p
+	ipTypes := sorted(p.SupportedIPAddressTypes)
+	if ipTypes == nil {
+		if prior != nil && len(prior.SupportedIPAddressTypes) > 0 {
+			ipTypes = sorted(prior.SupportedIPAddressTypes)
+		} else {
+			ipTypes = []string{"ipv4"}
+		}
+	}
+	return &Values{
+		Type:                    serviceType(p),
+		NetworkLoadBalancerARNs: sorted(p.NetworkLoadBalancerARNs),
+		GatewayLoadBalancerARNs: sorted(p.GatewayLoadBalancerARNs),
+		AcceptanceRequired:      ptr(p.AcceptanceRequired),
+		PrivateDNSName:          optString(p.PrivateDNSName),
+		SupportedIPAddressTypes: ipTypes,
+		SupportedRegions:        sorted(p.SupportedRegions, ps.region),
+		Tags:                    c.desiredTags(p.Name, p.Tags),
+	}
+}
+
+func (c *computer) desiredPrincipals(ps *provState) []string {
+	var out []string
+	for _, pr := range ps.p.AllowedPrincipals {
+		switch {
+		case pr.Resolved != "":
+			out = append(out, pr.Resolved)
+		case pr.ARN != "":
+			out = append(out, pr.ARN)
+		case pr.Account != "":
+			if a := c.m.Accounts[pr.Account]; a != nil {
+				out = append(out, rootARN(a.ID))
+			}
+		}
+	}
+	return sorted(out)
+}
+
+func (c *computer) resolveProviders() {
+	for _, p := range c.m.Providers {
+		ps := &provState{p: p, addr: "provider." + p.Name, alias: p.Account, region: c.region(p.Region),
+			newPrincipals: map[string]bool{}, declared: map[string]string{}}
+		c.provs = append(c.provs, ps)
+		c.provByNm[p.Name] = ps
+		acct := c.account(ps.addr, p.Account)
+		if acct == nil {
+			continue
+		}
+		ps.accountID = acct.ID
+		ps.principals = c.desiredPrincipals(ps)
+		c.checkRead(ps.addr, ps.alias, ps.accountID, ps.region)
+		svc, adopted, ok := match(c, ps.addr, "endpoint service", p.Name, p.Adopt, ps.accountID, ps.region, c.svcByName, c.svcByID, svcRef)
+		if !ok {
+			continue
+		}
+		ps.ok = true
+		ps.svc = svc
+		c.serviceChange(ps, adopted)
+		var have []string
+		if ps.action != Create && ps.action != Replace {
+			have = ps.svc.Principals
+		}
+		for _, arn := range ps.principals {
+			if !contains(have, arn) {
+				ps.newPrincipals[arn] = true
+			}
+		}
+		c.providerLint(ps)
+	}
+}
+
+func (c *computer) serviceChange(ps *provState, adopted bool) {
+	ch := Change{Address: ps.addr, Kind: KindService, Account: ps.alias, AccountID: ps.accountID, Region: ps.region}
+	ps.after = c.desiredServiceValues(ps, ps.svc)
+	ch.After = ps.after
+	if ps.svc == nil {
+		ch.Action = Create
+		ch.Refs = map[string]string{"serviceName": ps.addr}
+		if ps.p.PrivateDNSName != "" {
+			ch.Warnings = append(ch.Warnings, fmt.Sprintf("private DNS name %s must be verified with a DNS TXT record after creation before consumers can use it", ps.p.PrivateDNSName))
+		}
+		ps.action = Create
+		c.changes = append(c.changes, ch)
+		return
+	}
+	sv := ps.svc
+	ch.ID = sv.ID
+	ch.Before = liveServiceValues(sv)
+	if ch.Before.Type != ch.After.Type {
+		ch.ReplaceReasons = append(ch.ReplaceReasons, "type")
+	}
+	c.scopeReasons(&ch, sv.AccountID, sv.Region)
+	switch {
+	case len(ch.ReplaceReasons) > 0:
+		ch.Action = Replace
+		ch.Refs = map[string]string{"serviceName": ps.addr}
+		ch.Breaks = c.serviceBreaks(sv)
+	case adopted:
+		ch.Action = Adopt
+		ch.After.ServiceName = sv.Name
+		ps.svcName = sv.Name
+	default:
+		ch.After.ServiceName = sv.Name
+		ps.svcName = sv.Name
+		ch.Action = NoOp
+		if len(Diff(KindService, ch.Before, ch.After)) > 0 {
+			ch.Action = Update
+		}
+	}
+	ps.action = ch.Action
+	c.changes = append(c.changes, ch)
+}
+
+// scopeReasons adds replace reasons when a matched resource lives in another
+// account or region than the manifest now says.
+func (c *computer) scopeReasons(ch *Change, accountID, region string) {
+	if accountID == ch.AccountID && region == ch.Region {
+		return
+	}
+	if accountID != ch.AccountID {
+		ch.ReplaceReasons = append(ch.ReplaceReasons, "account")
+	}
+	if region != ch.Region {
+		ch.ReplaceReasons = append(ch.ReplaceReasons, "region")
+	}
+	ch.PriorAccount = c.alias(accountID)
+	ch.PriorAccountID = accountID
+	ch.PriorRegion = region
+}
+
+// serviceBreaks lists the endpoints connected to a service that is removed.
+func (c *computer) serviceBreaks(sv *live.Service) []string {
+	var conns []live.Connection
+	for _, cn := range sv.Connections {
+		switch cn.State {
+		case stateAvailable, statePendingAcceptance, statePending:
+			conns = append(conns, cn)
+		}
+	}
+	if len(conns) == 0 {
+		return nil
+	}
+	sort.Slice(conns, func(i, j int) bool { return conns[i].EndpointID < conns[j].EndpointID })
+	noun := "endpoints"
+	if len(conns) == 1 {
+		noun = "endpoint"
+	}
+	out := []string{fmt.Sprintf("endpoint service %s has %d connected %s; they lose their connection", sv.ID, len(conns), noun)}
+	for _, cn := range conns {
+		out = append(out, fmt.Sprintf("endpoint %s of account %s, %s", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State))
+	}
+	return out
+}
+
+func (c *computer) providerLint(ps *provState) {
+	if !c.readOK(ps.accountID, ps.region) {
+		return
+	}
+	p := ps.p
+	zones := map[string]bool{}
+	known := false
+	check := func(arns []string, want, field string) {
+		for _, arn := range arns {
+			lb := c.lbs[arn]
+			if lb == nil {
+				c.diag(SeverityError, CodeLBMissing, ps.addr, ps.alias, ps.region,
+					fmt.Sprintf("%s: load balancer %s does not exist in account %s region %s", ps.addr, arn, c.accountLabel(ps.accountID), ps.region),
+					"create the load balancer first or correct the ARN in "+field)
+				continue
+			}
+			if lb.Type != want {
+				c.diag(SeverityError, CodeLBType, ps.addr, ps.alias, ps.region,
+					fmt.Sprintf("%s: load balancer %s is of type %s, but %s needs type %s", ps.addr, lb.Name, lb.Type, field, want),
+					"endpoint services front network load balancers (networkLoadBalancerArns) or gateway load balancers (gatewayLoadBalancerArns)")
+				continue
+			}
+			for _, z := range lb.Zones {
+				if id := c.zoneIDs[key{lb.AccountID, lb.Region, z}]; id != "" {
+					zones[id] = true
+					known = true
+				}
+			}
+		}
+	}
+	check(p.NetworkLoadBalancerARNs, "network", "networkLoadBalancerArns")
+	check(p.GatewayLoadBalancerARNs, "gateway", "gatewayLoadBalancerArns")
+	if !known && ps.svc != nil {
+		for _, id := range ps.svc.AvailabilityZoneIDs {
+			zones[id] = true
+			known = true
+		}
+		for _, z := range ps.svc.AvailabilityZones {
+			if id := c.zoneIDs[key{ps.svc.AccountID, ps.svc.Region, z}]; id != "" {
+				zones[id] = true
+				known = true
+			}
+		}
+	}
+	if known {
+		ps.azIDs = zones
+	}
+	if sv := ps.svc; sv != nil && ps.action != Replace && p.PrivateDNSName != "" && sv.PrivateDNSName == p.PrivateDNSName &&
+		sv.PrivateDNSState != "" && sv.PrivateDNSState != "verified" {
+		hint := fmt.Sprintf("publish a TXT record named %s with value %q in the domain's DNS zone, then run: aws ec2 start-vpc-endpoint-service-private-dns-verification --service-id %s",
+			sv.PrivateDNSTXTName, sv.PrivateDNSTXTValue, sv.ID)
+		c.diag(SeverityWarning, CodeDNSNotVerified, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: private DNS name %s is not verified (%s); consumers cannot enable private DNS until it is", ps.addr, p.PrivateDNSName, sv.PrivateDNSState),
+			hint)
+	}
+}
+
+// providerChildren plans principals, connections and notifications of a
+// provider whose service is kept, created or replaced.
+func (c *computer) providerChildren(ps *provState) {
+	if !ps.ok {
+		return
+	}
+	fresh := ps.action == Create || ps.action == Replace
+	var sv *live.Service
+	if !fresh {
+		sv = ps.svc
+	}
+	c.principalChanges(ps, sv)
+	if sv != nil {
+		c.connectionChanges(ps, sv)
+	}
+	c.notificationChanges(ps, sv)
+}
+
+func (c *computer) child(ps *provState, kind Kind, addr string) Change {
+	ch := Change{Address: addr, Kind: kind, Account: ps.alias, AccountID: ps.accountID, Region: ps.region, Parent: ps.addr}
+	if ps.svc != nil && ps.action != Replace {
+		ch.ParentID = ps.svc.ID
+	}
+	if ps.action == Create || ps.action == Replace {
+		ch.DependsOn = []string{ps.addr}
+	}
+	return ch
+}
+
+func (c *computer) principalChanges(ps *provState, sv *live.Service) {
+	var have []string
+	if sv != nil {
+		have = sorted(sv.Principals)
+	}
+	for _, arn := range ps.principals {
+		ch := c.child(ps, KindPrincipal, fmt.Sprintf("%s.principal[%s]", ps.addr, arn))
+		ch.After = &Values{Principal: arn}
+		if contains(have, arn) {
+			ch.Action = NoOp
+			ch.ID = arn
+			ch.Before = &Values{Principal: arn}
+		} else {
+			ch.Action = Create
+		}
+		c.changes = append(c.changes, ch)
+	}
+	for _, arn := range have {
+		if contains(ps.principals, arn) {
+			continue
+		}
+		ch := c.child(ps, KindPrincipal, fmt.Sprintf("%s.principal[%s]", ps.addr, arn))
+		ch.Action = Delete
+		ch.ID = arn
+		ch.Before = &Values{Principal: arn}
+		ch.Breaks, ch.Warnings = c.principalBreaks(ps, sv, arn)
+		c.changes = append(c.changes, ch)
+	}
+}
+
+// principalBreaks lists the connections from a removed principal's account
+// that stay open: AWS does not close existing connections.
+func (c *computer) principalBreaks(ps *provState, sv *live.Service, arn string) (breaks, warnings []string) {
+	acct := principalAccount(arn)
+	for _, cn := range sv.Connections {
+		if cn.State != stateAvailable && cn.State != statePendingAcceptance {
+			continue
+		}
+		if acct != "*" && cn.OwnerID != acct {
+			continue
+		}
+		if allows(ps.principals, cn.OwnerID) {
+			continue
+		}
+		if ps.p.Connections.RejectUndeclared && !c.connectionWanted(ps, cn) {
+			breaks = append(breaks, fmt.Sprintf("connection %s of account %s, %s, is rejected (connections.rejectUndeclared)", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State))
+			continue
+		}
+		breaks = append(breaks, fmt.Sprintf("connection %s of account %s, %s, stays open: AWS keeps existing connections when a principal is removed", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State))
+	}
+	if len(breaks) > 0 && !ps.p.Connections.RejectUndeclared {
+		warnings = append(warnings, fmt.Sprintf("to close connections the manifest does not declare, set connections.rejectUndeclared: true on %s", ps.addr))
+	}
+	return breaks, warnings
+}
+
+// connectionWanted reports whether a connection comes from a declared
+// consumer or an acceptFrom account.
+func (c *computer) connectionWanted(ps *provState, cn live.Connection) bool {
+	return ps.declared[cn.EndpointID] != "" || contains(ps.p.Connections.AcceptFromIDs, cn.OwnerID)
+}
+
+func (c *computer) connectionChanges(ps *provState, sv *live.Service) {
+	conns := append([]live.Connection(nil), sv.Connections...)
+	sort.Slice(conns, func(i, j int) bool { return conns[i].EndpointID < conns[j].EndpointID })
+	cfg := ps.p.Connections
+	var waiting []string
+	for _, cn := range conns {
+		declared := ps.declared[cn.EndpointID]
+		fromList := contains(cfg.AcceptFromIDs, cn.OwnerID)
+		var action Action
+		var why string
+		switch cn.State {
+		case statePendingAcceptance:
+			switch {
+			case declared != "" && cfg.AcceptsDeclared():
+				action, why = Accept, "endpoint of "+declared
+			case fromList:
+				action, why = Accept, "account "+cn.OwnerID+" is in connections.acceptFrom"
+			case declared != "":
+				// declared, but acceptance is left to someone else
+			case cfg.RejectUndeclared:
+				action, why = Reject, "not declared in the manifest (connections.rejectUndeclared)"
+			default:
+				waiting = append(waiting, fmt.Sprintf("%s (account %s)", cn.EndpointID, c.accountLabel(cn.OwnerID)))
+			}
+		case stateAvailable:
+			if cfg.RejectUndeclared && declared == "" && !fromList && !allows(ps.principals, cn.OwnerID) {
+				action, why = Reject, "account "+cn.OwnerID+" is no longer an allowed principal and the connection is not declared (connections.rejectUndeclared)"
+			}
+		}
+		if action == "" {
+			continue
+		}
+		ch := c.child(ps, KindConnection, fmt.Sprintf("%s.connection[%s]", ps.addr, cn.EndpointID))
+		ch.Action = action
+		ch.ID = cn.EndpointID
+		ch.Before = &Values{EndpointID: cn.EndpointID, EndpointOwner: cn.OwnerID, State: cn.State}
+		after := stateAvailable
+		if action == Reject {
+			after = stateRejected
+			if cn.State == stateAvailable {
+				ch.Breaks = []string{fmt.Sprintf("endpoint %s in account %s is disconnected", cn.EndpointID, c.accountLabel(cn.OwnerID))}
+			}
+		}
+		ch.After = &Values{EndpointID: cn.EndpointID, EndpointOwner: cn.OwnerID, State: after}
+		ch.Reason = why
+		c.changes = append(c.changes, ch)
+	}
+	if len(waiting) > 0 {
+		c.diag(SeverityWarning, CodeUndeclaredPending, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s has %d pending connection(s) the manifest does not declare: %s", ps.addr, len(waiting), strings.Join(waiting, ", ")),
+			"declare them as consumers, list their accounts in connections.acceptFrom, or set connections.rejectUndeclared: true to reject them")
+	}
+}
+
+func (c *computer) notificationChanges(ps *provState, sv *live.Service) {
+	used := map[int]bool{}
+	var have []live.Notification
+	if sv != nil {
+		have = append(have, sv.Notifications...)
+		sort.Slice(have, func(i, j int) bool { return have[i].ID < have[j].ID })
+	}
+	for i, n := range ps.p.Notifications {
+		ch := c.child(ps, KindNotification, fmt.Sprintf("%s.notification[%d]", ps.addr, i))
+		ch.After = &Values{TopicARN: n.TopicARN, Events: sorted(n.Events)}
+		ch.Action = Create
+		for j, h := range have {
+			if used[j] || h.TopicARN != n.TopicARN {
+				continue
+			}
+			used[j] = true
+			ch.ID = h.ID
+			ch.Before = &Values{TopicARN: h.TopicARN, Events: sorted(h.Events)}
+			ch.Action = NoOp
+			if len(Diff(KindNotification, ch.Before, ch.After)) > 0 {
+				ch.Action = Update
+			}
+			break
+		}
+		c.changes = append(c.changes, ch)
+	}
+	for j, h := range have {
+		if used[j] {
+			continue
+		}
+		ch := c.child(ps, KindNotification, fmt.Sprintf("%s.notification[%s]", ps.addr, h.ID))
+		ch.Action = Delete
+		ch.ID = h.ID
+		ch.Before = &Values{TopicARN: h.TopicARN, Events: sorted(h.Events)}
+		c.changes = append(c.changes, ch)
+	}
+}
