@@ -41,8 +41,10 @@ func hermetic(t *testing.T) string {
 	return dir
 }
 
-func static(key string) aws.CredentialsProvider {
-	return credentials.NewStaticCredentialsProvider(key, "secret", "")
+func static(key string) aws.CredentialsProvider { return staticSecret(key, "secret") }
+
+func staticSecret(key, secret string) aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(key, secret, "")
 }
 
 func mf(accounts ...*manifest.Account) *manifest.Manifest {

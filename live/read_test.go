@@ -42,7 +42,7 @@ type fakeAWS struct {
 	repeatToken bool
 
 	inFlight, maxInFlight int
-	global              *inflight
+	global                *inflight
 }
 
 type inflight struct {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // fieldFunc returns a resource's values for a filter name; known is false
@@ -79,12 +80,17 @@ func tagFields(name string, tags []tag) ([]string, bool) {
 	return nil, false
 }
 
-var globCache = map[string]*regexp.Regexp{}
+var (
+	globMu    sync.Mutex
+	globCache = map[string]*regexp.Regexp{}
+)
 
 func globMatch(pattern, s string) bool {
 	if !strings.ContainsAny(pattern, "*?") {
 		return pattern == s
 	}
+	globMu.Lock()
+	defer globMu.Unlock()
 	re, ok := globCache[pattern]
 	if !ok {
 		var b strings.Builder

@@ -176,7 +176,9 @@ func TestEndpointRules(t *testing.T) {
 		{"unsupported AZ", checkoutVPCEast, []string{"subnet-0210000000000000d"}, nil, "InvalidParameter"},
 		{"unknown group", checkoutVPCEast, checkoutSubnetsEast()[:1], func(in *ec2.CreateVpcEndpointInput) { in.SecurityGroupIds = []string{"sg-0ffffffffffffffff"} }, "InvalidGroup.NotFound"},
 		{"group of another VPC", checkoutVPCEast, checkoutSubnetsEast()[:1], func(in *ec2.CreateVpcEndpointInput) { in.SecurityGroupIds = []string{"sg-01100000000000001"} }, "InvalidGroup.NotFound"},
-		{"unknown service", checkoutVPCEast, nil, func(in *ec2.CreateVpcEndpointInput) { in.ServiceName = aws.String("com.amazonaws.vpce.us-east-1.vpce-svc-00000000000000000") }, "InvalidServiceName"},
+		{"unknown service", checkoutVPCEast, nil, func(in *ec2.CreateVpcEndpointInput) {
+			in.ServiceName = aws.String("com.amazonaws.vpce.us-east-1.vpce-svc-00000000000000000")
+		}, "InvalidServiceName"},
 		{"no service name", checkoutVPCEast, nil, func(in *ec2.CreateVpcEndpointInput) { in.ServiceName = nil }, "MissingParameter"},
 		{"gateway type default", checkoutVPCEast, nil, func(in *ec2.CreateVpcEndpointInput) { in.VpcEndpointType = "" }, "InvalidParameter"},
 		{"ipv6 unsupported", checkoutVPCEast, nil, func(in *ec2.CreateVpcEndpointInput) { in.IpAddressType = types.IpAddressTypeIpv6 }, "InvalidParameter"},

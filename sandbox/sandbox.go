@@ -262,7 +262,7 @@ func (s *Sandbox) OperatorCredentials() (accessKey, secret string, err error) {
 	return s.Credentials(s.world.Operator)
 }
 
-// Accounts returns the aliases of the world's accounts in world order.
+// aliases returns the world's account aliases in world order.
 func (s *Sandbox) aliases() []string {
 	out := make([]string, len(s.world.Accounts))
 	for i, a := range s.world.Accounts {

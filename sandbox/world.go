@@ -277,16 +277,7 @@ func (w *World) account(aliasOrID string) *Account {
 	return nil
 }
 
-// azIDs returns the sorted AZ ids of an account's region.
-func (rw RegionWorld) azNameFor(id string) string {
-	for n, i := range rw.AvailabilityZones {
-		if i == id {
-			return n
-		}
-	}
-	return ""
-}
-
+// sortedKeys returns a map's keys in order.
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
