@@ -194,11 +194,16 @@ func (r *runner) run(ctx context.Context) *Result {
 			for _, s := range u.steps {
 				if d := s.failedDep(); d != nil {
 					s.state = stateSkipped
-					s.root = d.root
-					if s.root == "" {
+					switch {
+					case d.state == stateFailed:
 						s.root = d.cs.c.Address
+						s.reason = "depends on " + s.root + ", which failed"
+					case d.root != "":
+						s.root = d.root
+						s.reason = "depends on " + s.root + ", which failed"
+					default:
+						s.reason = d.reason
 					}
-					s.reason = "depends on " + s.root + ", which failed"
 					r.emit(s.cs.c, PhaseSkipped, s.reason, 0)
 					continue
 				}

@@ -138,7 +138,6 @@ func writeManifest(t *testing.T, name, content string) string {
 	return p
 }
 
-
 func TestE2EChangeEachAttributeThenBack(t *testing.T) {
 	e := newEnv(t)
 	e.apply("full.yaml")

@@ -375,6 +375,12 @@ func (g *graph) link() {
 				if u.phase == phServiceUp {
 					dep(u)
 				}
+			case phEndpointDelete:
+				// Removals go in reverse order within a provider: its
+				// rejections and notification removals first (ordering only).
+				if u.phase == phReject || u.phase == phNotificationDelete {
+					s.after = append(s.after, u)
+				}
 			case phPrincipalRemove:
 				if u.phase == phEndpointDelete && u.cs.c.Kind == plan.KindEndpoint {
 					// endpoints that used the service (group of their Before)

@@ -87,11 +87,11 @@ type ChangeResult struct {
 // Result is the outcome of Run: one ChangeResult per change of the plan that
 // is not a no-op, in plan order, and the ids of what was created.
 type Result struct {
-	Project  string         `json:"project"`
-	Changes  []ChangeResult `json:"changes"`
+	Project  string            `json:"project"`
+	Changes  []ChangeResult    `json:"changes"`
 	Created  map[string]string `json:"created,omitempty"` // address → id
-	Started  time.Time      `json:"started"`
-	Finished time.Time      `json:"finished"`
+	Started  time.Time         `json:"started"`
+	Finished time.Time         `json:"finished"`
 }
 
 // Summary counts the changes of a Result. Added, Changed, Destroyed,

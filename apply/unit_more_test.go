@@ -3,6 +3,7 @@ package apply
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -495,5 +496,23 @@ func TestErrorHints(t *testing.T) {
 	}
 	if e := toError("X", c, errors.New("dial tcp: refused")); e.Code != "ClientError" || e.Error() != "X: ClientError: dial tcp: refused" {
 		t.Errorf("%+v", e)
+	}
+}
+
+func TestResultAndEventJSON(t *testing.T) {
+	r := &Result{Project: "demo", Changes: []ChangeResult{{Address: "consumer.web", Kind: plan.KindEndpoint, Action: plan.Create,
+		Status: StatusFailed, Error: &Error{Call: "CreateVpcEndpoint", Code: "X", Message: "m", Hint: "h"}}}, Created: map[string]string{"provider.api": "vpce-svc-1"}}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"status":"failed"`, `"code":"X"`, `"hint":"h"`, `"created":{"provider.api":"vpce-svc-1"}`, `"kind":"endpoint"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %s", b, want)
+		}
+	}
+	e, _ := json.Marshal(Event{Address: "consumer.web", Action: plan.Create, Phase: PhaseWaiting, Message: "waiting", Elapsed: 1500})
+	if !strings.Contains(string(e), `"phase":"waiting"`) || !strings.Contains(string(e), `"elapsedNs":1500`) {
+		t.Errorf("event json %s", e)
 	}
 }

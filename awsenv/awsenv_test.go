@@ -438,3 +438,25 @@ func TestErrorClassifiers(t *testing.T) {
 		t.Error("plain errors")
 	}
 }
+
+func TestNewFailsOnUnknownAWSProfile(t *testing.T) {
+	hermetic(t)
+	t.Setenv("AWS_PROFILE", "nope")
+	_, err := New(context.Background(), mf(), Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "load AWS configuration: ") || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestVerifyProfileLandsInWrongAccount(t *testing.T) {
+	dir := hermetic(t)
+	f := &fakeSTS{keys: map[string]string{"AKIDPROF": "555555555555"}}
+	url := startFake(t, f)
+	os.WriteFile(filepath.Join(dir, "credentials"), []byte("[ops]\naws_access_key_id = AKIDPROF\naws_secret_access_key = x\n"), 0o600)
+	m := mf(&manifest.Account{Alias: "checkout", ID: "222222222222", Profile: "ops"})
+	err := newResolver(t, m, Options{Endpoint: url}).Verify(context.Background())
+	want := "account checkout (222222222222): credentials for account `checkout` landed in 555555555555 (arn:aws:iam::555555555555:user/AKIDPROF), expected 222222222222: check that profile ops is for account 222222222222, or fix the account id in the manifest"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+}

@@ -235,6 +235,23 @@ func planScopes(m *manifest.Manifest) ([]*scopeState, error) {
 			}
 		}
 	}
+	// Every account in every region the manifest uses is read, even where
+	// nothing is declared any more: that is where a resource removed from
+	// the manifest (still tagged with the project) is found and deleted.
+	regions := set{}
+	if m.Defaults.Region != "" {
+		regions.add(m.Defaults.Region)
+	}
+	for _, sc := range byKey {
+		regions.add(sc.Region)
+	}
+	for alias := range m.Accounts {
+		for region := range regions {
+			if _, err := get("account "+alias, alias, region); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

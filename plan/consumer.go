@@ -184,7 +184,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		switch {
 		case len(ch.ReplaceReasons) > 0:
 			ch.Action = Replace
-			ch.Breaks = []string{fmt.Sprintf("endpoint %s is deleted before its replacement is created; clients in %s lose access to %s meanwhile", ep.ID, ep.VPCID, ep.ServiceName)}
+			ch.Breaks = []string{fmt.Sprintf("endpoint %s is deleted once its replacement is created; clients in %s that use its own DNS names or IPs for %s must move to the new endpoint's (private DNS moves over after the old endpoint is gone)", ep.ID, ep.VPCID, ep.ServiceName)}
 		case adopted:
 			ch.Action = Adopt
 		default:
