@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -352,7 +353,9 @@ func testManifest() *manifest.Manifest {
 }
 
 // world returns fakes for payments/us-east-1 (provider), checkout/us-east-1
-// and checkout/us-west-2 (consumers), each list split into pages of 2.
+// and checkout/us-west-2 (consumers), and payments/us-west-2 (nothing
+// declared, read because the manifest uses the region), each list split into
+// pages of 2.
 func world() fakes {
 	pay := &fakeAWS{page: 2,
 		services: []ec2types.ServiceConfiguration{
@@ -408,7 +411,8 @@ func world() fakes {
 		visible: []ec2types.ServiceDetail{{ServiceName: aws.String(svcName), Owner: aws.String(payID), ServiceRegion: aws.String("us-east-1")}},
 		vpcs:    []ec2types.Vpc{{VpcId: aws.String("vpc-w")}},
 	}
-	return fakes{"payments/us-east-1": pay, "checkout/us-east-1": chk, "checkout/us-west-2": west}
+	payWest := &fakeAWS{page: 2}
+	return fakes{"payments/us-east-1": pay, "checkout/us-east-1": chk, "checkout/us-west-2": west, "payments/us-west-2": payWest}
 }
 
 func read(t *testing.T, fs fakes, opts ReadOptions) (*Snapshot, error) {
@@ -427,7 +431,8 @@ func TestReadPagesFiltersAndAttaches(t *testing.T) {
   "scopes": [
     {"account": "checkout", "accountId": "222222222222", "region": "us-east-1"},
     {"account": "checkout", "accountId": "222222222222", "region": "us-west-2"},
-    {"account": "payments", "accountId": "111111111111", "region": "us-east-1"}
+    {"account": "payments", "accountId": "111111111111", "region": "us-east-1"},
+    {"account": "payments", "accountId": "111111111111", "region": "us-west-2"}
   ],
   "services": [
     {"accountId": "111111111111", "region": "us-east-1", "id": "vpce-svc-adopted", "name": "com.amazonaws.vpce.us-east-1.vpce-svc-adopted", "type": "Interface", "state": "Available", "acceptanceRequired": true,
@@ -468,6 +473,8 @@ func TestReadPagesFiltersAndAttaches(t *testing.T) {
   "zones": [
     {"accountId": "111111111111", "region": "us-east-1", "name": "us-east-1a", "id": "use1-az6"},
     {"accountId": "111111111111", "region": "us-east-1", "name": "us-east-1b", "id": "use1-az2"},
+    {"accountId": "111111111111", "region": "us-west-2", "name": "us-east-1a", "id": "use1-az6"},
+    {"accountId": "111111111111", "region": "us-west-2", "name": "us-east-1b", "id": "use1-az2"},
     {"accountId": "222222222222", "region": "us-east-1", "name": "us-east-1a", "id": "use1-az6"},
     {"accountId": "222222222222", "region": "us-east-1", "name": "us-east-1b", "id": "use1-az2"},
     {"accountId": "222222222222", "region": "us-west-2", "name": "us-east-1a", "id": "use1-az6"},
@@ -552,6 +559,13 @@ func TestReadPagesFiltersAndAttaches(t *testing.T) {
 	// Consumer-only scopes with no owned services ask nothing about connections.
 	if chk.count(callConnections)+west.count(callConnections)+chk.count(callPermissions) != 0 {
 		t.Error("consumer scopes asked about connections or permissions")
+	}
+	// A scope with nothing declared reads only its zones, services and
+	// endpoints (where removed resources would be found), once each.
+	west2 := append([]string(nil), fs["payments/us-west-2"].calls...)
+	sort.Strings(west2)
+	if got, want := strings.Join(west2, ","), callZones+","+callServices+","+callEndpoints; got != want {
+		t.Errorf("payments/us-west-2 calls %s, want %s", got, want)
 	}
 }
 
@@ -784,7 +798,7 @@ func TestReadHonoursCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	snap, err := ReadAPIs(ctx, testManifest(), world(), ReadOptions{})
-	if err == nil || !strings.Contains(err.Error(), "context canceled") || len(snap.Scopes) != 3 {
+	if err == nil || !strings.Contains(err.Error(), "context canceled") || len(snap.Scopes) != 4 {
 		t.Fatalf("got %v", err)
 	}
 }

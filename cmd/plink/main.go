@@ -11,9 +11,12 @@ import (
 	"github.com/plinkdev/plink/internal/iostreams"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run is the whole program; Ctrl-C or SIGTERM cancels the command's context
+// so that servers stop and waits end cleanly.
+func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], iostreams.System(), os.Getenv)
-	stop()
-	os.Exit(code)
+	defer stop()
+	return cli.Main(ctx, os.Args[1:], iostreams.System(), os.Getenv)
 }

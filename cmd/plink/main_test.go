@@ -1,17 +1,14 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"github.com/plinkdev/plink/internal/cli"
-	"github.com/plinkdev/plink/internal/iostreams"
 )
 
 // TestMain registers the real plink binary entry point so testscript
@@ -19,9 +16,7 @@ import (
 // exit status, stdout and stderr.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"plink": func() {
-			os.Exit(cli.Main(context.Background(), os.Args[1:], iostreams.System(), os.Getenv))
-		},
+		"plink": func() { os.Exit(run()) },
 	})
 }
 
@@ -41,6 +36,14 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// sleep DURATION lets a background server start (at most 10s).
+			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
+				d, err := time.ParseDuration(args[0])
+				if err != nil || d > 10*time.Second {
+					ts.Fatalf("usage: sleep DURATION (at most 10s)")
+				}
+				time.Sleep(d)
+			},
 			// exitcode N CMD ARGS... runs CMD and asserts its exact exit
 			// status (testscript's "! exec" only says "not zero").
 			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -104,6 +104,9 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		}
 		return withHint(errors.New("the plan has errors; nothing was applied"), "fix the errors listed above and run apply again")
 	}
+	if err := checkTargets(p, f.Config.Strings("target")); err != nil {
+		return err
+	}
 	if !p.HasChanges() {
 		if format == "json" {
 			return writeJSON(f.IO.Out, map[string]any{"type": "result", "changes": 0, "message": "No changes."})
@@ -293,4 +296,28 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// checkTargets refuses a --target that names nothing in the plan, even
+// when there is nothing to do: a typo must not look like success.
+func checkTargets(p *plan.Plan, targets []string) error {
+	for _, t := range targets {
+		found := false
+		for _, c := range p.Changes {
+			if inTargets(c, []string{t}) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			var top []string
+			for _, c := range p.Changes {
+				if c.Parent == "" {
+					top = append(top, c.Address)
+				}
+			}
+			return flagErrorf("--target %s is not a resource of this manifest; valid addresses include %s", t, strings.Join(top, ", "))
+		}
+	}
+	return nil
 }
