@@ -108,7 +108,7 @@ func (f fakeSource) ClientsFor(context.Context, string, string) (*awsenv.Clients
 func TestReadClientSourceError(t *testing.T) {
 	_, err := Read(context.Background(), testManifest(), fakeSource{errors.New("no credentials")}, ReadOptions{})
 	var rerr *ReadError
-	if !errors.As(err, &rerr) || len(rerr.Failures) != 3 || rerr.Failures[0].Call != "Clients" || rerr.Failures[0].Error != "no credentials" {
+	if !errors.As(err, &rerr) || len(rerr.Failures) != 4 || rerr.Failures[0].Call != "Clients" || rerr.Failures[0].Error != "no credentials" {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -811,21 +811,43 @@ func TestPlanScopes(t *testing.T) {
 	}
 	var got []string
 	for _, s := range scopes {
-		got = append(got, s.Account+"/"+s.Region+" lbs="+strings.Join(s.lbs.sorted(), ","))
+		got = append(got, s.Account+"/"+s.Region+" lbs="+strings.Join(s.lbs.sorted(), ",")+" vpcs="+strings.Join(s.vpcs.sorted(), ","))
 	}
-	want := "checkout/us-east-1 lbs=|checkout/us-west-2 lbs=|payments/us-east-1 lbs=" + strings.Join([]string{"arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/gone/2", lbARN, "arn:other"}, ",")
+	// payments/us-west-2 declares nothing; it is read because us-west-2 is
+	// a region the manifest uses.
+	want := "checkout/us-east-1 lbs= vpcs=vpc-c|checkout/us-west-2 lbs= vpcs=vpc-w|" +
+		"payments/us-east-1 lbs=" + strings.Join([]string{lbGone, lbARN, "arn:other"}, ",") + " vpcs=|" +
+		"payments/us-west-2 lbs= vpcs="
 	if strings.Join(got, "|") != want {
 		t.Errorf("scopes:\n%s\nwant:\n%s", strings.Join(got, "|"), want)
 	}
 
-	// A consumer of a provider reads the provider's scope even with no
-	// provider of its own there.
-	m = &manifest.Manifest{Project: "p", Accounts: map[string]*manifest.Account{"a": {ID: "1"}, "b": {ID: "2"}},
-		Providers: []*manifest.Provider{{Name: "svc", Account: "a", Region: "eu-west-1"}},
-		Consumers: []*manifest.Consumer{{Name: "c", Account: "b", Region: "eu-central-1", Provider: "svc"}}}
-	scopes, _ = planScopes(m)
-	if len(scopes) != 2 || scopes[0].Account != "a" || scopes[0].Region != "eu-west-1" || scopes[1].Region != "eu-central-1" {
-		t.Errorf("scopes %+v", scopes)
+	// Every account is read in every region the manifest uses: the
+	// provider's, the consumer's and defaults.region, though nothing is
+	// declared there; an account with no resources at all (c) too.
+	m = &manifest.Manifest{Project: "p", Defaults: manifest.Defaults{Region: "us-east-1"},
+		Accounts:  map[string]*manifest.Account{"a": {ID: "1"}, "b": {ID: "2"}, "c": {ID: "3"}},
+		Providers: []*manifest.Provider{{Name: "svc", Account: "a", Region: "eu-west-1", NetworkLoadBalancerARNs: []string{"arn:lb"}}},
+		Consumers: []*manifest.Consumer{{Name: "c", Account: "b", Region: "eu-central-1", VPCID: "vpc-b", Provider: "svc"}}}
+	scopes, err = planScopes(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, s := range scopes {
+		got = append(got, fmt.Sprintf("%s(%s)/%s lbs=%s consumers=%d", s.Account, s.AccountID, s.Region, strings.Join(s.lbs.sorted(), ","), len(s.consumers)))
+	}
+	want = "a(1)/eu-central-1 lbs= consumers=0|a(1)/eu-west-1 lbs=arn:lb consumers=0|a(1)/us-east-1 lbs= consumers=0|" +
+		"b(2)/eu-central-1 lbs= consumers=1|b(2)/eu-west-1 lbs= consumers=0|b(2)/us-east-1 lbs= consumers=0|" +
+		"c(3)/eu-central-1 lbs= consumers=0|c(3)/eu-west-1 lbs= consumers=0|c(3)/us-east-1 lbs= consumers=0"
+	if strings.Join(got, "|") != want {
+		t.Errorf("scopes:\n%s\nwant:\n%s", strings.Join(got, "|"), want)
+	}
+
+	// With no defaults.region and nothing declared, no region is used.
+	m = &manifest.Manifest{Project: "p", Accounts: map[string]*manifest.Account{"a": {ID: "1"}}}
+	if scopes, err := planScopes(m); err != nil || len(scopes) != 0 {
+		t.Errorf("scopes %+v, err %v", scopes, err)
 	}
 
 	m = &manifest.Manifest{Accounts: map[string]*manifest.Account{"a": {ID: "1"}},
