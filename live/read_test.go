@@ -785,6 +785,9 @@ func TestReadBoundsConcurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, f := range fs {
+		if len(f.calls) == 0 {
+			t.Errorf("%s: not read", k)
+		}
 		if f.maxInFlight > 2 {
 			t.Errorf("%s: %d calls in flight, bound is 2", k, f.maxInFlight)
 		}

@@ -133,7 +133,8 @@ func TestReadSandbox(t *testing.T) {
 	for _, s := range snap.Scopes {
 		scopes = append(scopes, s.Account+"/"+s.Region)
 	}
-	if strings.Join(scopes, ",") != "analytics/us-east-1,checkout/us-east-1,checkout/us-west-2,payments/us-east-1" {
+	// Every account in every region the manifest uses, declared there or not.
+	if strings.Join(scopes, ",") != "analytics/us-east-1,analytics/us-west-2,checkout/us-east-1,checkout/us-west-2,payments/us-east-1,payments/us-west-2" {
 		t.Errorf("scopes %v", scopes)
 	}
 	if len(snap.Services) != 1 {
@@ -222,7 +223,8 @@ func TestReadSandboxCallBudget(t *testing.T) {
 
 	m := sbManifest()
 	counter := &awsenvtest.Counter{}
-	if _, err := live.Read(ctx, m, sbResolver(t, srv, m, counter, 0), live.ReadOptions{}); err != nil {
+	first, err := live.Read(ctx, m, sbResolver(t, srv, m, counter, 0), live.ReadOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	before := counter.Counts()
@@ -230,10 +232,27 @@ func TestReadSandboxCallBudget(t *testing.T) {
 	if before["EC2.DescribeVpcEndpointServicePermissions"] != 2 {
 		t.Errorf("permissions calls: %d, want 2", before["EC2.DescribeVpcEndpointServicePermissions"])
 	}
-	// Per scope (4 here), each list is at most one call: never one per resource.
-	for op, max := range map[string]int{"EC2.DescribeVpcEndpoints": 4, "EC2.DescribeAvailabilityZones": 4, "EC2.DescribeSubnets": 2, "EC2.DescribeVpcs": 3,
+	// Every account in every region the manifest uses: 3 accounts × 2 regions.
+	scopes := len(first.Scopes)
+	if scopes != len(m.Accounts)*2 {
+		t.Fatalf("%d scopes, want %d: %+v", scopes, len(m.Accounts)*2, first.Scopes)
+	}
+	// Every scope lists its zones, services and endpoints in one call each,
+	// never one per resource. The rest is read only where something needs
+	// it, each at most once per scope: subnets and VPCs where consumers are
+	// (2 and 3 scopes), groups where a consumer names one (1), connections and
+	// notifications where owned services are (payments and analytics
+	// us-east-1), visible services for consumer scopes (3), load balancers
+	// where a provider names one (1). Roles are assumed once per account.
+	for op, want := range map[string]int{"EC2.DescribeVpcEndpoints": scopes, "EC2.DescribeAvailabilityZones": scopes,
+		"EC2.DescribeVpcEndpointServiceConfigurations": scopes} {
+		if before[op] != want {
+			t.Errorf("%s: %d calls, want one per scope (%d)", op, before[op], want)
+		}
+	}
+	for op, max := range map[string]int{"EC2.DescribeSubnets": 2, "EC2.DescribeVpcs": 3,
 		"EC2.DescribeSecurityGroups": 1, "EC2.DescribeVpcEndpointConnections": 2, "EC2.DescribeVpcEndpointConnectionNotifications": 2,
-		"EC2.DescribeVpcEndpointServiceConfigurations": 4, "EC2.DescribeVpcEndpointServices": 3, "Elastic Load Balancing v2.DescribeLoadBalancers": 1} {
+		"EC2.DescribeVpcEndpointServices": 3, "Elastic Load Balancing v2.DescribeLoadBalancers": 1, "STS.AssumeRole": len(m.Accounts)} {
 		if before[op] > max {
 			t.Errorf("%s: %d calls, at most %d", op, before[op], max)
 		}
@@ -293,17 +312,22 @@ func TestReadSandboxFailureNamesCallAccountRegion(t *testing.T) {
 	srv.Sandbox.Inject(sandbox.Fault{Action: "DescribeVpcEndpointConnections", Account: sbPayments, Code: "InternalError", Times: -1})
 	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 2), live.ReadOptions{})
 	var rerr *live.ReadError
-	if !errors.As(err, &rerr) || len(rerr.Failures) != 2 {
-		t.Fatalf("want 2 failures, got %v", err)
+	if !errors.As(err, &rerr) || len(rerr.Failures) != 3 {
+		t.Fatalf("want 3 failures, got %v", err)
 	}
-	f0, f1 := rerr.Failures[0], rerr.Failures[1]
-	if f0.Account != "analytics" || f0.AccountID != sbAnalytics || f0.Region != "us-east-1" || f0.Call != "DescribeAvailabilityZones" ||
-		!strings.Contains(f0.Error, "AccessDenied") {
-		t.Errorf("assume-role failure %+v", f0)
+	// The role cannot be assumed in either region analytics is read in; each
+	// scope fails once, on its first call.
+	for i, region := range []string{"us-east-1", "us-west-2"} {
+		f := rerr.Failures[i]
+		if f.Account != "analytics" || f.AccountID != sbAnalytics || f.Region != region || f.Call != "DescribeAvailabilityZones" ||
+			!strings.Contains(f.Error, "AccessDenied") {
+			t.Errorf("assume-role failure in %s: %+v", region, f)
+		}
 	}
-	if f1.Account != "payments" || f1.AccountID != sbPayments || f1.Region != "us-east-1" || f1.Call != "DescribeVpcEndpointConnections" ||
-		f1.Error != "InternalError: Injected fault: InternalError" {
-		t.Errorf("connections failure %+v", f1)
+	f := rerr.Failures[2]
+	if f.Account != "payments" || f.AccountID != sbPayments || f.Region != "us-east-1" || f.Call != "DescribeVpcEndpointConnections" ||
+		f.Error != "InternalError: Injected fault: InternalError" {
+		t.Errorf("connections failure %+v", f)
 	}
 	if !strings.Contains(err.Error(), "DescribeVpcEndpointConnections in account payments (111111111111) region us-east-1: InternalError") {
 		t.Errorf("error %v", err)
@@ -311,5 +335,63 @@ func TestReadSandboxFailureNamesCallAccountRegion(t *testing.T) {
 	// The rest was read.
 	if len(snap.Services) != 1 || len(snap.Endpoints) != 2 {
 		t.Errorf("%d services, %d endpoints", len(snap.Services), len(snap.Endpoints))
+	}
+}
+
+// A consumer removed from the manifest leaves its account-region with
+// nothing declared: that scope is still read (us-east-1 is still a region the
+// manifest uses), so its tagged endpoint is in the snapshot for plan to
+// delete.
+func TestReadSandboxRemovedConsumerScopeIsRead(t *testing.T) {
+	hermetic(t)
+	srv := sandboxtest.Start(t)
+	w := sbBuild(t, srv)
+	m := sbManifest()
+	var kept []*manifest.Consumer
+	for _, c := range m.Consumers {
+		if c.Account != "checkout" || c.Region == "us-west-2" {
+			kept = append(kept, c) // all but checkout-payments, checkout's only us-east-1 consumer
+		}
+	}
+	m.Consumers = kept
+	for _, c := range m.Consumers {
+		if c.Account == "checkout" && c.Region != "us-west-2" {
+			t.Fatalf("checkout still declares %s in us-east-1", c.Name)
+		}
+	}
+	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{})
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	found := false
+	for _, s := range snap.Scopes {
+		found = found || s.Account == "checkout" && s.AccountID == sbCheckout && s.Region == "us-east-1"
+	}
+	if !found {
+		t.Fatalf("checkout/us-east-1 not read: scopes %+v", snap.Scopes)
+	}
+	var left []live.Endpoint
+	for _, e := range snap.Endpoints {
+		if e.AccountID == sbCheckout && e.Region == "us-east-1" {
+			left = append(left, e)
+		}
+	}
+	if len(left) != 1 {
+		t.Fatalf("checkout us-east-1 endpoints %+v, want only %s", left, w.endpoint)
+	}
+	if e := left[0]; e.ID != w.endpoint || e.VPCID != sbVPC || e.ServiceName != w.serviceName ||
+		e.Tags[live.TagProject] != project || e.Tags[live.TagName] != "checkout-payments" {
+		t.Errorf("left-over endpoint %+v", e)
+	}
+	// Nothing declared there, so none of its network is read.
+	for _, sn := range snap.Subnets {
+		if sn.AccountID == sbCheckout && sn.Region == "us-east-1" {
+			t.Errorf("subnet read with nothing declared: %+v", sn)
+		}
+	}
+	for _, v := range snap.VPCs {
+		if v.AccountID == sbCheckout && v.Region == "us-east-1" {
+			t.Errorf("vpc read with nothing declared: %+v", v)
+		}
 	}
 }
