@@ -185,7 +185,7 @@ func TestVerifyErrorsNameAccountsWithHints(t *testing.T) {
 	if err == nil {
 		t.Fatal("Verify succeeded, want errors")
 	}
-	msg := err.Error()
+	msg := explain(err)
 	for _, want := range []string{
 		"account payments (111111111111): credentials for account `payments` landed in 999999999999 (arn:aws:iam::999999999999:user/AKIDBASE), expected 111111111111: set a profile or roleArn",
 		"account checkout (222222222222): cannot assume role arn:aws:iam::222222222222:role/plink from arn:aws:iam::999999999999:user/AKIDBASE: AccessDenied: AccessDenied from fake sts: check the role's trust policy and its sts:ExternalId condition (externalId ext-42)",
@@ -241,7 +241,7 @@ func TestVerifyAccessDeniedFromProfileNamesProfile(t *testing.T) {
 	m := mf(&manifest.Account{Alias: "checkout", ID: "222222222222", Profile: "ops", RoleARN: "arn:aws:iam::222222222222:role/plink"})
 	r := newResolver(t, m, Options{Endpoint: url})
 	err := r.Verify(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "from profile ops") || !strings.Contains(err.Error(), "whether it requires an externalId") {
+	if err == nil || !strings.Contains(explain(err), "from profile ops") || !strings.Contains(explain(err), "whether it requires an externalId") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -253,7 +253,7 @@ func TestVerifyNoCredentials(t *testing.T) {
 	m := mf(&manifest.Account{Alias: "payments", ID: "111111111111"})
 	r := newResolver(t, m, Options{Endpoint: url, RetryMaxAttempts: 1})
 	err := r.Verify(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "account payments (111111111111):") || !strings.Contains(err.Error(), "no usable AWS credentials") {
+	if err == nil || !strings.Contains(explain(err), "account payments (111111111111):") || !strings.Contains(explain(err), "no usable AWS credentials") {
 		t.Fatalf("got %v", err)
 	}
 	if len(f.calls) != 0 {
@@ -456,7 +456,29 @@ func TestVerifyProfileLandsInWrongAccount(t *testing.T) {
 	m := mf(&manifest.Account{Alias: "checkout", ID: "222222222222", Profile: "ops"})
 	err := newResolver(t, m, Options{Endpoint: url}).Verify(context.Background())
 	want := "account checkout (222222222222): credentials for account `checkout` landed in 555555555555 (arn:aws:iam::555555555555:user/AKIDPROF), expected 222222222222: check that profile ops is for account 222222222222, or fix the account id in the manifest"
-	if err == nil || err.Error() != want {
-		t.Fatalf("got  %v\nwant %s", err, want)
+	if err == nil || explain(err) != want {
+		t.Fatalf("got  %v\nwant %s", explain(err), want)
 	}
+}
+
+// explain renders err as "ERROR: HINT" per account, the way a reader sees
+// both (the CLI prints the hint on its own line).
+func explain(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	var lines []string
+	for _, e := range errs {
+		s := e.Error()
+		var ae *AccountError
+		if errors.As(e, &ae) && ae.Hint != "" {
+			s += ": " + ae.Hint
+		}
+		lines = append(lines, s)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -62,8 +62,8 @@ func TestVerifySandboxErrors(t *testing.T) {
 		"account checkout (999999999999): credentials for account `checkout` landed in 222222222222",
 		"expected 999999999999: check that roleArn arn:aws:iam::222222222222:role/plink is in account 999999999999",
 	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error lacks %q:\n%v", want, err)
+		if !strings.Contains(explain(err), want) {
+			t.Errorf("error lacks %q:\n%v", want, explain(err))
 		}
 	}
 	if strings.Contains(err.Error(), "account payments") {
@@ -76,9 +76,9 @@ func TestVerifySandboxUnknownKey(t *testing.T) {
 	srv := sandboxtest.Start(t)
 	m := mf(&manifest.Account{Alias: "payments", ID: "111111111111"})
 	err := sandboxResolver(t, srv, m, "AKIAUNKNOWNKEY000000").Verify(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "account payments (111111111111): ") ||
-		!strings.Contains(err.Error(), "run `aws sso login --profile default` or refresh your credentials") {
-		t.Fatalf("got %v", err)
+	if err == nil || !strings.Contains(explain(err), "account payments (111111111111): ") ||
+		!strings.Contains(explain(err), "run `aws sso login --profile default` or refresh your credentials") {
+		t.Fatalf("got %v", explain(err))
 	}
 }
 

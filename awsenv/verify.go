@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/plinkdev/plink/manifest"
 )
@@ -26,12 +27,10 @@ type AccountError struct {
 	Hint string
 }
 
+// Error says which account and why; the hint is kept apart (Hint) so the
+// CLI can print it on a line of its own.
 func (e *AccountError) Error() string {
-	s := fmt.Sprintf("account %s (%s): %v", e.Alias, e.ID, e.Err)
-	if e.Hint != "" {
-		s += ": " + e.Hint
-	}
-	return s
+	return fmt.Sprintf("account %s (%s): %v", e.Alias, e.ID, e.Err)
 }
 
 func (e *AccountError) Unwrap() error { return e.Err }
@@ -148,6 +147,12 @@ func (r *Resolver) wrongAccountHint(acc *manifest.Account) string {
 
 // hintFor says what to do about a credentials error, or "".
 func (r *Resolver) hintFor(acc *manifest.Account, err error) string {
+	// A request that never got an answer is a network problem, not a
+	// credentials one, whatever the credential provider wraps it in.
+	var send *smithyhttp.RequestSendError
+	if errors.As(err, &send) {
+		return "AWS could not be reached: check the network or proxy, and AWS_ENDPOINT_URL / AWS_REGION if set"
+	}
 	if IsExpired(err) {
 		profile := acc.Profile
 		if profile == "" {

@@ -175,9 +175,12 @@ func (s set) sorted() []string {
 	return out
 }
 
-// planScopes lists the account-regions the manifest touches and what each
-// must read: provider scopes, consumer scopes, and for consumers of a
-// provider the provider's own scope.
+// planScopes lists the account-regions to read and what each must read:
+// provider scopes, consumer scopes, for consumers of a provider the
+// provider's own scope, and every account under accounts: in every region
+// the manifest uses (defaults.region and each provider's and consumer's), so
+// that project-tagged resources removed from the manifest are found where
+// nothing is declared any more. A region no longer used at all is not read.
 func planScopes(m *manifest.Manifest) ([]*scopeState, error) {
 	byKey := map[[2]string]*scopeState{}
 	get := func(what, alias, region string) (*scopeState, error) {

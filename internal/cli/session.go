@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -162,12 +163,25 @@ func planOptions(f *Factory, m *manifest.Manifest) plan.Options {
 	}
 }
 
+// credentialsError lists every account that could not be reached, each
+// with what to do about it.
 func credentialsError(err error) error {
-	var ae *awsenv.AccountError
-	if errors.As(err, &ae) && ae.Hint != "" {
-		return withHint(err, ae.Hint)
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
 	}
-	return err
+	var b strings.Builder
+	for i, e := range errs {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(e.Error())
+		var ae *awsenv.AccountError
+		if errors.As(e, &ae) && ae.Hint != "" {
+			b.WriteString("\n  hint: " + ae.Hint)
+		}
+	}
+	return errors.New(b.String())
 }
 
 func describeScopes(m *manifest.Manifest) string {

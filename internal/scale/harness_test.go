@@ -1,0 +1,146 @@
+package scale
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/plinkdev/plink/apply"
+	"github.com/plinkdev/plink/awsenv"
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/sandbox"
+	"github.com/plinkdev/plink/sandbox/sandboxtest"
+)
+
+// hermetic keeps the SDK away from the machine's AWS configuration.
+func hermetic(tb testing.TB) {
+	tb.Helper()
+	dir := tb.TempDir()
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
+		tb.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	tb.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	tb.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+// env is a generated topology served by a sandbox over real HTTP, and the
+// pipeline plink runs against it: verify → read → compute, and apply.
+type env struct {
+	tb  testing.TB
+	srv *sandboxtest.Server
+	m   *manifest.Manifest
+}
+
+func newEnv(tb testing.TB, accounts, providers, consumers int) *env {
+	tb.Helper()
+	hermetic(tb)
+	w, y := Generate(accounts, providers, consumers, 1)
+	m := parse(tb, fmt.Sprintf("scale-%d-%d-%d.yaml", accounts, providers, consumers), y)
+	srv := sandboxtest.StartWorld(tb, w, sandbox.Options{Seed: 1})
+	return &env{tb: tb, srv: srv, m: m}
+}
+
+// resolver builds fresh clients, as one plink run does: every account's role
+// is assumed anew.
+func (e *env) resolver() *awsenv.Resolver {
+	e.tb.Helper()
+	key, secret, err := e.srv.Sandbox.OperatorCredentials()
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	r, err := awsenv.New(context.Background(), e.m, awsenv.Options{
+		Endpoint:        e.srv.URL,
+		BaseCredentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, "")),
+		Region:          Regions[0],
+	})
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	return r
+}
+
+// plan runs what `plink plan` runs: verify credentials, read live state,
+// compute the plan. It fails on read failures and plan errors.
+func (e *env) plan() (*plan.Plan, *awsenv.Resolver) {
+	e.tb.Helper()
+	ctx := context.Background()
+	r := e.resolver()
+	if err := r.Verify(ctx); err != nil {
+		e.tb.Fatalf("verify: %v", err)
+	}
+	snap, err := live.Read(ctx, e.m, r, live.ReadOptions{})
+	if err != nil {
+		e.tb.Fatalf("read: %v", err)
+	}
+	p := plan.Compute(e.m, snap, plan.Options{})
+	if p.HasErrors() {
+		e.tb.Fatalf("plan has errors: %+v", p.Diagnostics)
+	}
+	return p, r
+}
+
+// applyOptions waits briefly: the sandbox's state changes are immediate.
+func applyOptions() apply.Options {
+	return apply.Options{PollInterval: time.Millisecond, ServiceTimeout: time.Minute,
+		EndpointTimeout: time.Minute, DeleteTimeout: time.Minute}
+}
+
+// apply applies p and fails on any error, with apply's summary.
+func (e *env) apply(p *plan.Plan, r *awsenv.Resolver) *apply.Result {
+	e.tb.Helper()
+	res, err := apply.Run(context.Background(), p, apply.FromClientSource(r), applyOptions())
+	if err != nil {
+		var b strings.Builder
+		if res != nil {
+			_ = apply.WriteSummary(&b, res)
+		}
+		e.tb.Fatalf("apply: %v\n%s", err, b.String())
+	}
+	return res
+}
+
+// callsByAction sums the sandbox's call counters per action.
+func callsByAction(calls []sandbox.Call) map[string]int {
+	out := map[string]int{}
+	for _, c := range calls {
+		out[c.Action] += c.Count
+	}
+	return out
+}
+
+func total(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// formatCounts renders counts one "Action n" per line, sorted by action.
+func formatCounts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-45s %6d\n", k, m[k])
+	}
+	return b.String()
+}

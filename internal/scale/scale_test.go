@@ -1,0 +1,129 @@
+package scale
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/plinkdev/plink/plan"
+)
+
+// Sizes of the small topology TestScaleSmall runs in CI, and of its double
+// (same accounts, twice the providers and consumers).
+var (
+	small  = size{5, 20, 60}
+	double = size{5, 40, 120}
+)
+
+type size struct{ accounts, providers, consumers int }
+
+func (s size) String() string {
+	return fmt.Sprintf("%d accounts, %d providers, %d consumers", s.accounts, s.providers, s.consumers)
+}
+
+// run is one topology taken through plan → apply → plan → apply, with the
+// API calls of the plan after apply.
+type run struct {
+	env     *env
+	applied map[string]int // calls of the plan against the applied sandbox
+}
+
+// converge plans the topology on an empty sandbox, applies it, and checks
+// that it converged: the next plan has no changes and applying it makes no
+// mutating call. It returns the calls of each plan.
+func converge(t *testing.T, sz size) run {
+	t.Helper()
+	e := newEnv(t, sz.accounts, sz.providers, sz.consumers)
+	sb := e.srv.Sandbox
+
+	// Plan against the empty sandbox: creates and accepts only.
+	sb.ResetCalls()
+	p, r := e.plan()
+	checkEmptyPlan(t, e, p)
+	if diff := diffCounts(callsByAction(sb.Calls()), expectedCalls(e.m, false).Total()); len(diff) > 0 {
+		t.Errorf("%s: calls of the plan against the empty sandbox differ from the budget:\n  %s", sz, strings.Join(diff, "\n  "))
+	}
+
+	e.apply(p, r)
+
+	// Converged: no changes, and the calls are within the budget.
+	sb.ResetCalls()
+	p, r = e.plan()
+	applied := callsByAction(sb.Calls())
+	if p.HasChanges() {
+		var b strings.Builder
+		for _, c := range p.Changes {
+			if c.Action != plan.NoOp {
+				fmt.Fprintf(&b, "  %s %s\n", c.Action, c.Address)
+			}
+		}
+		t.Fatalf("%s: after apply the plan still has changes:\n%s", sz, b.String())
+	}
+	if diff := diffCounts(applied, expectedCalls(e.m, true).Total()); len(diff) > 0 {
+		t.Errorf("%s: calls of the plan after apply differ from the budget:\n  %s\nall calls:\n%s", sz, strings.Join(diff, "\n  "), formatCounts(applied))
+	}
+
+	// A second apply of the converged plan changes nothing.
+	sb.ResetCalls()
+	e.apply(p, r)
+	for _, c := range sb.Calls() {
+		if c.Mutating {
+			t.Errorf("%s: the second apply made a mutating call: %s %s in %s %s (%d)", sz, c.Service, c.Action, c.Account, c.Region, c.Count)
+		}
+	}
+	return run{env: e, applied: applied}
+}
+
+// checkEmptyPlan asserts that the plan against an empty sandbox creates
+// every service, principal and endpoint and accepts every connection of a
+// consumer whose provider requires acceptance — and nothing else.
+func checkEmptyPlan(t *testing.T, e *env, p *plan.Plan) {
+	t.Helper()
+	want := map[string]int{}
+	accepting := map[string]bool{}
+	for _, pr := range e.m.Providers {
+		want["create "+string(plan.KindService)]++
+		want["create "+string(plan.KindPrincipal)] += len(pr.AllowedPrincipals)
+		accepting[pr.Name] = pr.AcceptanceRequired && pr.Connections.AcceptsDeclared()
+	}
+	for _, c := range e.m.Consumers {
+		want["create "+string(plan.KindEndpoint)]++
+		if accepting[c.Provider] {
+			want["accept "+string(plan.KindConnection)]++
+		}
+	}
+	got := map[string]int{}
+	for _, c := range p.Changes {
+		got[string(c.Action)+" "+string(c.Kind)]++
+	}
+	if diff := diffCounts(got, want); len(diff) > 0 {
+		t.Errorf("the plan against the empty sandbox has other changes than creates and accepts:\n  %s", strings.Join(diff, "\n  "))
+	}
+}
+
+// TestScaleSmall takes a small generated topology through plan, apply and a
+// converged re-plan, and holds every plan to its call budget. Then it
+// doubles the providers and consumers in the same accounts and regions: the
+// plan's calls must grow by exactly one DescribeVpcEndpointServicePermissions
+// per added service and nothing else.
+func TestScaleSmall(t *testing.T) {
+	one := converge(t, small)
+	two := converge(t, double)
+
+	b1, b2 := expectedCalls(one.env.m, true), expectedCalls(two.env.m, true)
+	// The generated topologies use every account-region in the same way
+	// (consumers, load balancers, services, in-region and cross-region
+	// consumers in each), so the per-scope part is the same for both.
+	if diff := diffCounts(b2.PerScope, b1.PerScope); len(diff) > 0 {
+		t.Fatalf("the per-scope budgets of %s and %s differ, so the comparison below would not isolate per-service growth:\n  %s",
+			small, double, strings.Join(diff, "\n  "))
+	}
+	growth := subtract(two.applied, one.applied)
+	want := map[string]int{"DescribeVpcEndpointServicePermissions": double.providers - small.providers}
+	if diff := diffCounts(growth, want); len(diff) > 0 {
+		t.Errorf("doubling providers (%d → %d) and consumers (%d → %d) grew the plan's calls by more than one permissions call per service:\n  %s",
+			small.providers, double.providers, small.consumers, double.consumers, strings.Join(diff, "\n  "))
+	}
+	t.Logf("plan calls after apply, %s: %d\n%s", small, total(one.applied), formatCounts(one.applied))
+	t.Logf("plan calls after apply, %s: %d", double, total(two.applied))
+}
