@@ -69,14 +69,9 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 	if err != nil {
 		return err
 	}
-	m, diags, err := loadManifest(paths)
+	m, err := loadValid(f, paths)
 	if err != nil {
 		return err
-	}
-	printDiagnostics(f, diags)
-	if diags.HasErrors() {
-		fmt.Fprintln(f.IO.ErrOut, diagSummary(diags))
-		return silentExit(ExitError)
 	}
 	// Refuse before touching AWS when nobody can confirm.
 	autoApprove := f.Config.Bool("auto-approve")
@@ -152,10 +147,7 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 		return err
 	}
 	defer sess.Close()
-	if err := sess.resolver.Verify(ctx); err != nil {
-		return credentialsError(err)
-	}
-	snap, err := live.Read(ctx, m, sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism")})
+	snap, err := readLive(ctx, f, m, sess)
 	if err != nil {
 		return err
 	}

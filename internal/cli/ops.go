@@ -46,14 +46,9 @@ is named, and the other accounts are still reported). Never prompts.`,
 			if err != nil {
 				return err
 			}
-			m, diags, err := loadManifest(paths)
+			m, err := loadValid(f, paths)
 			if err != nil {
 				return err
-			}
-			if diags.HasErrors() {
-				printDiagnostics(f, diags)
-				fmt.Fprintln(f.IO.ErrOut, diagSummary(diags))
-				return silentExit(ExitError)
 			}
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
@@ -188,13 +183,9 @@ func exportAccounts(f *Factory) ([]manifest.Account, string, error) {
 	project := f.Config.String("project")
 	var accounts []manifest.Account
 	if files := f.Config.Strings("file"); len(files) > 0 {
-		m, diags, err := loadManifest(files)
+		m, err := loadValid(f, files)
 		if err != nil {
 			return nil, "", err
-		}
-		if diags.HasErrors() {
-			printDiagnostics(f, diags)
-			return nil, "", silentExit(ExitError)
 		}
 		if project == "" {
 			project = m.Project
@@ -248,13 +239,9 @@ rejected, or drifted.`,
 			if err != nil {
 				return err
 			}
-			m, diags, err := loadManifest(paths)
+			m, err := loadValid(f, paths)
 			if err != nil {
 				return err
-			}
-			if diags.HasErrors() {
-				printDiagnostics(f, diags)
-				return silentExit(ExitError)
 			}
 			var snap *live.Snapshot
 			if f.Config.Bool("live") {
@@ -265,10 +252,7 @@ rejected, or drifted.`,
 					return err
 				}
 				defer sess.Close()
-				if err := sess.resolver.Verify(ctx); err != nil {
-					return credentialsError(err)
-				}
-				snap, err = live.Read(ctx, m, sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism")})
+				snap, err = readLive(ctx, f, m, sess)
 				if snap == nil {
 					return err
 				}
@@ -309,14 +293,8 @@ Without a manifest, one generic document ("*") is printed.`,
 			}
 			var m *manifest.Manifest
 			if files := f.Config.Strings("file"); len(files) > 0 {
-				var diags manifest.Diagnostics
-				m, diags, err = loadManifest(files)
-				if err != nil {
+				if m, err = loadValid(f, files); err != nil {
 					return err
-				}
-				if diags.HasErrors() {
-					printDiagnostics(f, diags)
-					return silentExit(ExitError)
 				}
 			}
 			docs, err := iampolicy.For(mode, m)

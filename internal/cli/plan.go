@@ -31,14 +31,9 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 			if err != nil {
 				return err
 			}
-			m, diags, err := loadManifest(paths)
+			m, err := loadValid(f, paths)
 			if err != nil {
 				return err
-			}
-			printDiagnostics(f, diags)
-			if diags.HasErrors() {
-				fmt.Fprintln(f.IO.ErrOut, diagSummary(diags))
-				return silentExit(ExitError)
 			}
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()

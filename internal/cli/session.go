@@ -144,16 +144,21 @@ func isolateFromAWSConfig() {
 
 // computePlan verifies credentials, reads live state and computes the plan.
 func computePlan(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession) (*plan.Plan, *live.Snapshot, error) {
-	if err := s.resolver.Verify(ctx); err != nil {
-		return nil, nil, credentialsError(err)
-	}
-	progress(f, "Reading live state of %s...", describeScopes(m))
-	snap, err := live.Read(ctx, m, s.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism")})
+	snap, err := readLive(ctx, f, m, s)
 	if err != nil {
 		return nil, snap, err
 	}
-	p := plan.Compute(m, snap, planOptions(f, m))
-	return p, snap, nil
+	return plan.Compute(m, snap, planOptions(f, m)), snap, nil
+}
+
+// readLive checks every account's credentials, then reads live state. On a
+// failed read the partial snapshot comes back with the error.
+func readLive(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession) (*live.Snapshot, error) {
+	if err := s.resolver.Verify(ctx); err != nil {
+		return nil, credentialsError(err)
+	}
+	progress(f, "Reading live state of %s...", describeScopes(m))
+	return live.Read(ctx, m, s.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism")})
 }
 
 func planOptions(f *Factory, m *manifest.Manifest) plan.Options {

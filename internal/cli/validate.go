@@ -95,6 +95,21 @@ func loadManifest(paths []string) (*manifest.Manifest, manifest.Diagnostics, err
 	return m, diags, nil
 }
 
+// loadValid loads, lints and prints the diagnostics for a command that
+// goes on to use the manifest: any error ends the command with exit 1.
+func loadValid(f *Factory, paths []string) (*manifest.Manifest, error) {
+	m, diags, err := loadManifest(paths)
+	if err != nil {
+		return nil, err
+	}
+	printDiagnostics(f, diags)
+	if diags.HasErrors() {
+		fmt.Fprintln(f.IO.ErrOut, diagSummary(diags))
+		return nil, silentExit(ExitError)
+	}
+	return m, nil
+}
+
 func printDiagnostics(f *Factory, diags manifest.Diagnostics) {
 	for _, d := range diags {
 		fmt.Fprintln(f.IO.ErrOut, d.String())

@@ -22,74 +22,81 @@ import (
 	"github.com/plinkdev/plink/sandbox/sandboxtest"
 )
 
-// hermetic keeps the SDK away from the machine's AWS configuration.
-func hermetic(tb testing.TB) {
-	tb.Helper()
-	dir := tb.TempDir()
+// TestMain keeps the SDK away from the machine's AWS configuration for
+// every test and benchmark, and stops the servers benchmarks share.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "plink-scale-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
 		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS",
 		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
 		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
-		tb.Setenv(k, "")
 		os.Unsetenv(k)
 	}
-	tb.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	tb.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	code := m.Run()
+	closeShared()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // env is a generated topology served by a sandbox over real HTTP, and the
 // pipeline plink runs against it: verify → read → compute, and apply.
 type env struct {
-	tb  testing.TB
-	srv *sandboxtest.Server
+	url string
+	sb  *sandbox.Sandbox
 	m   *manifest.Manifest
 }
 
+// newEnv generates a topology and serves it until the test ends.
 func newEnv(tb testing.TB, accounts, providers, consumers int) *env {
 	tb.Helper()
-	hermetic(tb)
 	w, y := Generate(accounts, providers, consumers, 1)
 	m := parse(tb, fmt.Sprintf("scale-%d-%d-%d.yaml", accounts, providers, consumers), y)
 	srv := sandboxtest.StartWorld(tb, w, sandbox.Options{Seed: 1})
-	return &env{tb: tb, srv: srv, m: m}
+	return &env{url: srv.URL, sb: srv.Sandbox, m: m}
 }
 
 // resolver builds fresh clients, as one plink run does: every account's role
 // is assumed anew.
-func (e *env) resolver() *awsenv.Resolver {
-	e.tb.Helper()
-	key, secret, err := e.srv.Sandbox.OperatorCredentials()
+func (e *env) resolver(tb testing.TB) *awsenv.Resolver {
+	tb.Helper()
+	key, secret, err := e.sb.OperatorCredentials()
 	if err != nil {
-		e.tb.Fatal(err)
+		tb.Fatal(err)
 	}
 	r, err := awsenv.New(context.Background(), e.m, awsenv.Options{
-		Endpoint:        e.srv.URL,
+		Endpoint:        e.url,
 		BaseCredentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, "")),
 		Region:          Regions[0],
 	})
 	if err != nil {
-		e.tb.Fatal(err)
+		tb.Fatal(err)
 	}
 	return r
 }
 
 // plan runs what `plink plan` runs: verify credentials, read live state,
 // compute the plan. It fails on read failures and plan errors.
-func (e *env) plan() (*plan.Plan, *awsenv.Resolver) {
-	e.tb.Helper()
+func (e *env) plan(tb testing.TB) (*plan.Plan, *awsenv.Resolver) {
+	tb.Helper()
 	ctx := context.Background()
-	r := e.resolver()
+	r := e.resolver(tb)
 	if err := r.Verify(ctx); err != nil {
-		e.tb.Fatalf("verify: %v", err)
+		tb.Fatalf("verify: %v", err)
 	}
 	snap, err := live.Read(ctx, e.m, r, live.ReadOptions{})
 	if err != nil {
-		e.tb.Fatalf("read: %v", err)
+		tb.Fatalf("read: %v", err)
 	}
 	p := plan.Compute(e.m, snap, plan.Options{})
 	if p.HasErrors() {
-		e.tb.Fatalf("plan has errors: %+v", p.Diagnostics)
+		tb.Fatalf("plan has errors: %+v", p.Diagnostics)
 	}
 	return p, r
 }
@@ -101,15 +108,15 @@ func applyOptions() apply.Options {
 }
 
 // apply applies p and fails on any error, with apply's summary.
-func (e *env) apply(p *plan.Plan, r *awsenv.Resolver) *apply.Result {
-	e.tb.Helper()
+func (e *env) apply(tb testing.TB, p *plan.Plan, r *awsenv.Resolver) *apply.Result {
+	tb.Helper()
 	res, err := apply.Run(context.Background(), p, apply.FromClientSource(r), applyOptions())
 	if err != nil {
 		var b strings.Builder
 		if res != nil {
 			_ = apply.WriteSummary(&b, res)
 		}
-		e.tb.Fatalf("apply: %v\n%s", err, b.String())
+		tb.Fatalf("apply: %v\n%s", err, b.String())
 	}
 	return res
 }

@@ -34,21 +34,21 @@ type run struct {
 func converge(t *testing.T, sz size) run {
 	t.Helper()
 	e := newEnv(t, sz.accounts, sz.providers, sz.consumers)
-	sb := e.srv.Sandbox
+	sb := e.sb
 
 	// Plan against the empty sandbox: creates and accepts only.
 	sb.ResetCalls()
-	p, r := e.plan()
+	p, r := e.plan(t)
 	checkEmptyPlan(t, e, p)
 	if diff := diffCounts(callsByAction(sb.Calls()), expectedCalls(e.m, false).Total()); len(diff) > 0 {
 		t.Errorf("%s: calls of the plan against the empty sandbox differ from the budget:\n  %s", sz, strings.Join(diff, "\n  "))
 	}
 
-	e.apply(p, r)
+	e.apply(t, p, r)
 
 	// Converged: no changes, and the calls are within the budget.
 	sb.ResetCalls()
-	p, r = e.plan()
+	p, r = e.plan(t)
 	applied := callsByAction(sb.Calls())
 	if p.HasChanges() {
 		var b strings.Builder
@@ -65,7 +65,7 @@ func converge(t *testing.T, sz size) run {
 
 	// A second apply of the converged plan changes nothing.
 	sb.ResetCalls()
-	e.apply(p, r)
+	e.apply(t, p, r)
 	for _, c := range sb.Calls() {
 		if c.Mutating {
 			t.Errorf("%s: the second apply made a mutating call: %s %s in %s %s (%d)", sz, c.Service, c.Action, c.Account, c.Region, c.Count)
