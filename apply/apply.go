@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/plinkdev/plink/plan"
 )
 
@@ -40,6 +42,11 @@ type Options struct {
 	PollInterval time.Duration
 	// Events, when set, receives progress. Calls are serialized.
 	Events func(Event)
+	// Pace spaces mutating and describe calls to AWS's documented throttling
+	// buckets per account and region (e.g. CreateVpcEndpoint: burst 4, then
+	// 0.3 per second), so large applies against AWS are not throttled into
+	// failure. Off for the sandbox, which does not throttle unless asked.
+	Pace bool
 	// Targets limits the run to these addresses, their children (a
 	// provider's principals, connections and notifications) and everything
 	// they depend on. Other changes are reported as excluded.
@@ -128,13 +135,15 @@ type runner struct {
 	outputs map[string]output
 	ec2     map[string]EC2API
 	sems    map[string]chan struct{}
+	// limiters pace calls to AWS's throttling buckets (Options.Pace).
+	limiters map[string]*rate.Limiter
 
 	evMu sync.Mutex
 }
 
 func newRunner(p *plan.Plan, g *graph, c Clients, opts Options) *runner {
 	r := &runner{p: p, g: g, clients: c, opts: opts,
-		outputs: map[string]output{}, ec2: map[string]EC2API{}, sems: map[string]chan struct{}{}}
+		outputs: map[string]output{}, ec2: map[string]EC2API{}, sems: map[string]chan struct{}{}, limiters: map[string]*rate.Limiter{}}
 	for _, cs := range g.changes {
 		o := output{ID: cs.c.ID}
 		for _, v := range []*plan.Values{cs.c.Before, cs.c.After} {
@@ -448,6 +457,12 @@ func (r *runner) call(ctx context.Context, c *plan.Change, class, action string,
 	case s <- struct{}{}:
 	case <-ctx.Done():
 		return toError(action, c, ctx.Err())
+	}
+	if l := r.limiter(c.Account, c.Region, action); l != nil {
+		if err := l.Wait(ctx); err != nil {
+			<-s
+			return toError(action, c, err)
+		}
 	}
 	err := fn(ctx)
 	<-s

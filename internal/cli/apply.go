@@ -193,6 +193,8 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	}
 	if sess.sandbox != nil {
 		opts.PollInterval = 100 * time.Millisecond
+	} else {
+		opts.Pace = true // stay inside AWS's throttling buckets
 	}
 	res, runErr := apply.Run(ctx, p, applyClients(sess.resolver), opts)
 	if res == nil {

@@ -96,9 +96,9 @@ func sharedEnv(b *testing.B, sz size, applied bool) *shared {
 	res := s.apply(b, p, r)
 	applyTime := time.Since(t0)
 	calls := callsByAction(sb.Calls())
-	b.Logf("setup of %s: generate %v, first plan %v (%d changes), apply %v (%d changes, %d API calls, sandbox busy %v in total over concurrent requests)\napply calls:\n%s",
+	b.Logf("setup of %s: generate %v, first plan %v (%d changes), apply %v (%d changes; sandbox handlers busy %v summed over concurrent requests)\napply calls: %s",
 		sz, generated.Round(time.Millisecond), planned.Round(time.Millisecond), len(p.Changes), applyTime.Round(time.Millisecond),
-		len(res.Changes), total(calls), time.Duration(h.ns.Load()).Round(time.Millisecond), formatCounts(calls))
+		len(res.Changes), time.Duration(h.ns.Load()).Round(time.Millisecond), inline(calls))
 	sharedEnvs.m[key] = s
 	return s
 }
@@ -162,8 +162,7 @@ func benchPlan(b *testing.B, sz size, applied bool) {
 	if want := expectedCalls(s.m, applied).Total(); len(diffCounts(perOp, want)) > 0 {
 		b.Errorf("calls per plan differ from the budget:\n  %s", strings.Join(diffCounts(perOp, want), "\n  "))
 	}
-	b.Logf("%s, applied=%v: %d changes (%+v); API calls per plan:\n%s  %-45s %6d",
-		sz, applied, len(p.Changes), sum, formatCounts(perOp), "total", total(perOp))
+	b.Logf("b.N=%d, %d changes %+v; calls per plan: %s", b.N, len(p.Changes), sum, inline(perOp))
 }
 
 // BenchmarkPlanScale plans the applied 50-account topology: every resource

@@ -151,3 +151,17 @@ func formatCounts(m map[string]int) string {
 	}
 	return b.String()
 }
+
+// inline renders counts on one line: "total N: Action n, ...".
+func inline(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return fmt.Sprintf("total %d: %s", total(m), strings.Join(parts, ", "))
+}

@@ -30,7 +30,7 @@ type run struct {
 
 // converge plans the topology on an empty sandbox, applies it, and checks
 // that it converged: the next plan has no changes and applying it makes no
-// mutating call. It returns the calls of each plan.
+// mutating call. It returns the calls of the plan after apply.
 func converge(t *testing.T, sz size) run {
 	t.Helper()
 	e := newEnv(t, sz.accounts, sz.providers, sz.consumers)

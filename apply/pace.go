@@ -1,0 +1,58 @@
+package apply
+
+import (
+	"strings"
+
+	"golang.org/x/time/rate"
+)
+
+// AWS's documented API throttling token buckets for EC2, per account and
+// region: a burst and a refill rate per second. Paced calls wait for a token
+// before they are sent, so a large apply stays inside the buckets instead of
+// leaning on retries (the SDK's retries cannot wait out a 0.3/s refill for
+// dozens of creates).
+var awsBuckets = map[string]struct {
+	burst int
+	rate  float64
+}{
+	"endpoint": {4, 0.3},  // CreateVpcEndpoint, ModifyVpcEndpoint, DeleteVpcEndpoints
+	"accept":   {10, 1},   // AcceptVpcEndpointConnections, RejectVpcEndpointConnections
+	"tags":     {100, 10}, // CreateTags, DeleteTags
+	"service":  {10, 1},   // endpoint service configuration, permissions, notifications
+	"describe": {100, 20}, // non-mutating calls
+}
+
+// bucketOf names the throttling bucket an EC2 action draws from.
+func bucketOf(action string) string {
+	switch {
+	case action == "CreateVpcEndpoint" || action == "ModifyVpcEndpoint" || action == "DeleteVpcEndpoints":
+		return "endpoint"
+	case action == "AcceptVpcEndpointConnections" || action == "RejectVpcEndpointConnections":
+		return "accept"
+	case action == "CreateTags" || action == "DeleteTags":
+		return "tags"
+	case strings.HasPrefix(action, "Describe"):
+		return "describe"
+	default:
+		return "service"
+	}
+}
+
+// limiter returns the pacing limiter of an account-region bucket, or nil
+// when pacing is off.
+func (r *runner) limiter(account, region, action string) *rate.Limiter {
+	if !r.opts.Pace {
+		return nil
+	}
+	bucket := bucketOf(action)
+	key := account + "|" + region + "|" + bucket
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l, ok := r.limiters[key]
+	if !ok {
+		b := awsBuckets[bucket]
+		l = rate.NewLimiter(rate.Limit(b.rate), b.burst)
+		r.limiters[key] = l
+	}
+	return l
+}
