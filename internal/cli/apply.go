@@ -65,11 +65,7 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 }
 
 func applyManifest(ctx context.Context, f *Factory, format string) error {
-	paths, err := manifestPaths(f, nil)
-	if err != nil {
-		return err
-	}
-	m, err := loadValid(f, paths)
+	m, _, err := manifestFromFlags(f)
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,7 @@ is named, and the other accounts are still reported). Never prompts.`,
 			if err != nil {
 				return err
 			}
-			paths, err := manifestPaths(f, nil)
-			if err != nil {
-				return err
-			}
-			m, err := loadValid(f, paths)
+			m, _, err := manifestFromFlags(f)
 			if err != nil {
 				return err
 			}
@@ -235,11 +231,7 @@ rejected, or drifted.`,
 			if format != "mermaid" && format != "dot" {
 				return flagErrorf("invalid --format %q: valid values are \"mermaid\" and \"dot\"", format)
 			}
-			paths, err := manifestPaths(f, nil)
-			if err != nil {
-				return err
-			}
-			m, err := loadValid(f, paths)
+			m, _, err := manifestFromFlags(f)
 			if err != nil {
 				return err
 			}

@@ -27,11 +27,7 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 			if err != nil {
 				return err
 			}
-			paths, err := manifestPaths(f, nil)
-			if err != nil {
-				return err
-			}
-			m, err := loadValid(f, paths)
+			m, paths, err := manifestFromFlags(f)
 			if err != nil {
 				return err
 			}

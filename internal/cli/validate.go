@@ -95,6 +95,17 @@ func loadManifest(paths []string) (*manifest.Manifest, manifest.Diagnostics, err
 	return m, diags, nil
 }
 
+// manifestFromFlags loads the manifest named by -f (or the default paths)
+// for a command that goes on to use it.
+func manifestFromFlags(f *Factory) (*manifest.Manifest, []string, error) {
+	paths, err := manifestPaths(f, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := loadValid(f, paths)
+	return m, paths, err
+}
+
 // loadValid loads, lints and prints the diagnostics for a command that
 // goes on to use the manifest: any error ends the command with exit 1.
 func loadValid(f *Factory, paths []string) (*manifest.Manifest, error) {
