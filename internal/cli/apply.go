@@ -256,10 +256,16 @@ type eventPrinter struct {
 	f      *Factory
 	format string
 	mu     sync.Mutex
+	// waited is when a wait was last shown per address: a terminal sees
+	// what is being waited for and for how long, every waitEvery, not
+	// every poll.
+	waited map[string]time.Time
 }
 
+const waitEvery = 10 * time.Second
+
 func newEventPrinter(f *Factory, format string) *eventPrinter {
-	return &eventPrinter{f: f, format: format}
+	return &eventPrinter{f: f, format: format, waited: map[string]time.Time{}}
 }
 
 func (e *eventPrinter) print(ev apply.Event) {
@@ -269,8 +275,14 @@ func (e *eventPrinter) print(ev apply.Event) {
 		_ = writeJSON(e.f.IO.Out, map[string]any{"type": "event", "event": ev})
 		return
 	}
-	if ev.Phase == apply.PhaseWaiting && !e.f.IO.IsStderrTTY() {
-		return // logs get one line per start and end, not every poll
+	if ev.Phase == apply.PhaseWaiting {
+		if !e.f.IO.IsStderrTTY() {
+			return // logs get one line per start and end, not every poll
+		}
+		if last, ok := e.waited[ev.Address]; ok && ev.Time.Sub(last) < waitEvery {
+			return
+		}
+		e.waited[ev.Address] = ev.Time
 	}
 	line := fmt.Sprintf("%s: %s", ev.Address, ev.Phase)
 	if ev.Message != "" {

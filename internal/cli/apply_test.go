@@ -5,6 +5,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/plinkdev/plink/apply"
 
 	"github.com/plinkdev/plink/internal/iostreams"
 )
@@ -93,3 +96,25 @@ func TestSavedPlanErrors(t *testing.T) {
 }
 
 func writeFile(p, content string) error { return os.WriteFile(p, []byte(content), 0o644) }
+
+func TestWaitProgressOnATerminalIsThrottled(t *testing.T) {
+	ios, _, _, errOut := iostreams.Test()
+	ios.SetTTY(false, false, true)
+	e := newEventPrinter(&Factory{IO: ios}, "text")
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 25; i++ { // a poll every second for 25s
+		e.print(apply.Event{Time: start.Add(time.Duration(i) * time.Second), Address: "consumer.a", Phase: apply.PhaseWaiting,
+			Message: "waiting for available", Elapsed: time.Duration(i) * time.Second})
+	}
+	if got := strings.Count(errOut.String(), "consumer.a: waiting"); got != 3 {
+		t.Fatalf("%d wait lines in 25s, want 3 (at 0s, 10s, 20s):\n%s", got, errOut.String())
+	}
+
+	ios, _, _, errOut = iostreams.Test() // not a terminal: no wait lines at all
+	e = newEventPrinter(&Factory{IO: ios}, "text")
+	e.print(apply.Event{Time: start, Address: "consumer.a", Phase: apply.PhaseWaiting})
+	e.print(apply.Event{Time: start, Address: "consumer.a", Phase: apply.PhaseDone, Message: "created vpce-1"})
+	if strings.Contains(errOut.String(), "waiting") || !strings.Contains(errOut.String(), "consumer.a: done - created vpce-1") {
+		t.Fatalf("log output:\n%s", errOut.String())
+	}
+}
