@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/plinkdev/plink/apply"
-
 	"github.com/plinkdev/plink/internal/iostreams"
 )
 
