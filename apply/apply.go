@@ -51,6 +51,11 @@ type Options struct {
 	// provider's principals, connections and notifications) and everything
 	// they depend on. Other changes are reported as excluded.
 	Targets []string
+
+	// onPoll, when set (by tests), is told of every poll round: the
+	// account-region and Describe action, how many ids were pending and how
+	// many calls the round made.
+	onPoll func(accountID, region, action string, ids, calls int)
 }
 
 func (o Options) withDefaults(p *plan.Plan) Options {
@@ -137,13 +142,17 @@ type runner struct {
 	sems    map[string]chan struct{}
 	// limiters pace calls to AWS's throttling buckets (Options.Pace).
 	limiters map[string]*rate.Limiter
+	// pollers share the Describe calls of waits, per account-region and
+	// resource type.
+	pollers map[string]*poller
 
 	evMu sync.Mutex
 }
 
 func newRunner(p *plan.Plan, g *graph, c Clients, opts Options) *runner {
 	r := &runner{p: p, g: g, clients: c, opts: opts,
-		outputs: map[string]output{}, ec2: map[string]EC2API{}, sems: map[string]chan struct{}{}, limiters: map[string]*rate.Limiter{}}
+		outputs: map[string]output{}, ec2: map[string]EC2API{}, sems: map[string]chan struct{}{}, limiters: map[string]*rate.Limiter{},
+		pollers: map[string]*poller{}}
 	for _, cs := range g.changes {
 		o := output{ID: cs.c.ID}
 		for _, v := range []*plan.Values{cs.c.Before, cs.c.After} {
@@ -429,7 +438,11 @@ const (
 )
 
 func (r *runner) sem(c *plan.Change, class string) chan struct{} {
-	key := c.Account + "|" + c.Region + "|" + class
+	return r.semAt(c.Account, c.Region, class)
+}
+
+func (r *runner) semAt(account, region, class string) chan struct{} {
+	key := account + "|" + region + "|" + class
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s, ok := r.sems[key]
@@ -452,22 +465,25 @@ func (r *runner) sem(c *plan.Change, class string) chan struct{} {
 
 // call runs one AWS call of a change under its account-region bound.
 func (r *runner) call(ctx context.Context, c *plan.Change, class, action string, fn func(context.Context) error) *Error {
-	s := r.sem(c, class)
-	select {
-	case s <- struct{}{}:
-	case <-ctx.Done():
-		return toError(action, c, ctx.Err())
-	}
-	if l := r.limiter(c.Account, c.Region, action); l != nil {
-		if err := l.Wait(ctx); err != nil {
-			<-s
-			return toError(action, c, err)
-		}
-	}
-	err := fn(ctx)
-	<-s
-	if err != nil {
+	if err := r.callAt(ctx, where{c.Account, c.AccountID, c.Region}, class, action, fn); err != nil {
 		return toError(action, c, err)
 	}
 	return nil
+}
+
+// callAt runs one AWS call in an account-region under its bound and pacing.
+func (r *runner) callAt(ctx context.Context, w where, class, action string, fn func(context.Context) error) error {
+	s := r.semAt(w.account, w.region, class)
+	select {
+	case s <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s }()
+	if l := r.limiter(w.account, w.region, action); l != nil {
+		if err := l.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	return fn(ctx)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -295,5 +296,64 @@ func TestE2EPartialFailureThenConverge(t *testing.T) {
 			e.apply(tc.manifest)
 			e.converged(tc.manifest)
 		})
+	}
+}
+
+// A consumer and a provider removed and later declared again with the same
+// parameters derive the same ClientTokens as the first time; AWS, and the
+// sandbox, answer those with the deleted resources for a while. apply sees
+// the deleted answer, creates anew with a token salted by the deleted id,
+// and says so. Twice, so the second re-creation salts past the first.
+func TestE2EReAddAfterDeleteGetsNewResources(t *testing.T) {
+	e := newEnv(t)
+	first := e.apply("full.yaml")
+	var seen []string
+	for round := 1; round <= 2; round++ {
+		e.apply("removed.yaml")
+		e.converged("removed.yaml")
+
+		p, r := e.plan("full.yaml")
+		var events []apply.Event
+		o := opts()
+		o.Events = func(ev apply.Event) { events = append(events, ev) }
+		res, err := apply.Run(context.Background(), p, apply.FromClientSource(r), o)
+		if err != nil {
+			var b strings.Builder
+			_ = apply.WriteSummary(&b, res)
+			t.Fatalf("round %d: re-adding: %v\n%s", round, err, b.String())
+		}
+		for _, addr := range []string{"consumer.payments-ingest", "consumer.analytics-payments-west", "provider.analytics-ingest"} {
+			c := find(t, res, addr)
+			if c.Status != apply.StatusDone || c.ID == "" || c.ID == first.Created[addr] || slices.Contains(seen, c.ID) {
+				t.Errorf("round %d: %s: %+v, want a new resource (first %s, earlier %v)", round, addr, c, first.Created[addr], seen)
+			}
+			if addr == "consumer.payments-ingest" {
+				// Its provider is new, and so is the service name in its
+				// create: a new token, no deleted answer.
+				seen = append(seen, c.ID)
+				continue
+			}
+			if !strings.Contains(c.Message, "earlier client token answered with") {
+				t.Errorf("round %d: %s: message %q does not say the token was answered with a deleted resource", round, addr, c.Message)
+			}
+			said := false
+			for _, ev := range events {
+				said = said || (ev.Address == addr && strings.Contains(ev.Message, "keeps the client token of a deleted resource"))
+			}
+			if !said {
+				t.Errorf("round %d: %s: no event says a deleted resource was returned: %+v", round, addr, events)
+			}
+			seen = append(seen, c.ID)
+		}
+		// The new endpoints exist and are available (one after acceptance).
+		for _, x := range []struct{ alias, region, addr string }{
+			{"payments", "us-west-2", "consumer.payments-ingest"}, {"analytics", "us-west-2", "consumer.analytics-payments-west"}} {
+			id := find(t, res, x.addr).ID
+			out, err := e.srv.Clients(t, x.alias, x.region).EC2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
+			if err != nil || len(out.VpcEndpoints) != 1 || !strings.EqualFold(string(out.VpcEndpoints[0].State), "available") {
+				t.Errorf("round %d: %s %s: %v %+v", round, x.addr, id, err, out)
+			}
+		}
+		e.converged("full.yaml")
 	}
 }

@@ -173,48 +173,43 @@ func (r *runner) serviceCreate(ctx context.Context, s *step, purpose string) *Er
 		SupportedRegions:        a.SupportedRegions,
 		TagSpecifications:       tagSpec(types.ResourceTypeVpcEndpointService, ownedTags(r.opts.Project, c.Address, a.Tags)),
 	}
-	in.ClientToken = aws.String(ClientToken(r.opts.Project, c.Address, purpose, in))
 	var out *ec2.CreateVpcEndpointServiceConfigurationOutput
-	if e := r.call(ctx, c, classService, "CreateVpcEndpointServiceConfiguration", func(ctx context.Context) (err error) {
-		out, err = cl.CreateVpcEndpointServiceConfiguration(ctx, in)
-		return err
-	}); e != nil {
-		return e
-	}
-	if out.ServiceConfiguration == nil || out.ServiceConfiguration.ServiceId == nil {
-		return &Error{Call: "CreateVpcEndpointServiceConfiguration", Code: "InvalidResponse", Message: "the response has no service id", Hint: hint("", "", c)}
+	var stale []string
+	for {
+		in.ClientToken = nil
+		in.ClientToken = aws.String(ClientToken(r.opts.Project, c.Address, saltedPurpose(purpose, stale), in))
+		if e := r.call(ctx, c, classService, "CreateVpcEndpointServiceConfiguration", func(ctx context.Context) (err error) {
+			out, err = cl.CreateVpcEndpointServiceConfiguration(ctx, in)
+			return err
+		}); e != nil {
+			return e
+		}
+		if out.ServiceConfiguration == nil || out.ServiceConfiguration.ServiceId == nil {
+			return &Error{Call: "CreateVpcEndpointServiceConfiguration", Code: "InvalidResponse", Message: "the response has no service id", Hint: hint("", "", c)}
+		}
+		sc := out.ServiceConfiguration
+		switch sc.ServiceState {
+		case types.ServiceStateDeleted, types.ServiceStateDeleting, types.ServiceStateFailed:
+			var e *Error
+			if stale, e = r.staleToken(c, "CreateVpcEndpointServiceConfiguration", "endpoint service", *sc.ServiceId, string(sc.ServiceState), stale); e != nil {
+				return e
+			}
+			continue
+		}
+		break
 	}
 	id := *out.ServiceConfiguration.ServiceId
 	r.setOutput(c.Address, output{ID: id, ServiceName: strOr(out.ServiceConfiguration.ServiceName), Created: true})
-	s.note = "created " + id
-	return r.waitService(ctx, c, cl, id)
+	s.note = createdNote(id, stale)
+	return r.waitService(ctx, c, where{c.Account, c.AccountID, c.Region}, cl, id)
 }
 
-func (r *runner) describeService(ctx context.Context, c *plan.Change, cl EC2API, id string) (*types.ServiceConfiguration, *Error) {
-	var out *ec2.DescribeVpcEndpointServiceConfigurationsOutput
-	e := r.call(ctx, c, classDescribe, "DescribeVpcEndpointServiceConfigurations", func(ctx context.Context) (err error) {
-		out, err = cl.DescribeVpcEndpointServiceConfigurations(ctx, &ec2.DescribeVpcEndpointServiceConfigurationsInput{ServiceIds: []string{id}})
-		return err
-	})
-	if e != nil {
-		if strings.HasSuffix(e.Code, ".NotFound") {
-			return nil, nil
-		}
-		return nil, e
-	}
-	for i := range out.ServiceConfigurations {
-		if strOr(out.ServiceConfigurations[i].ServiceId) == id {
-			return &out.ServiceConfigurations[i], nil
-		}
-	}
-	return nil, nil
-}
-
-func (r *runner) waitService(ctx context.Context, c *plan.Change, cl EC2API, id string) *Error {
-	return r.waitFor(ctx, c, id+" to be Available", r.opts.ServiceTimeout, func(ctx context.Context) (bool, string, *Error) {
-		sc, e := r.describeService(ctx, c, cl, id)
-		if e != nil || sc == nil {
-			return false, "", e
+// waitService waits for a new service to be Available.
+func (r *runner) waitService(ctx context.Context, c *plan.Change, w where, cl EC2API, id string) *Error {
+	return r.waitFor(ctx, c, id+" to be Available", r.opts.ServiceTimeout, w, cl, pollServices, id, func(s sighting) (bool, string, *Error) {
+		sc := s.sc
+		if sc == nil {
+			return false, "", nil // not visible yet
 		}
 		if sc.ServiceName != nil {
 			o := r.output(c.Address)
@@ -306,7 +301,8 @@ func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
 	if id == "" {
 		return missing(c, "live id")
 	}
-	cl, e := r.clientAt(ctx, c, scopeOf(s))
+	w := scopeOf(s)
+	cl, e := r.clientAt(ctx, c, w)
 	if e != nil {
 		return e
 	}
@@ -362,11 +358,8 @@ func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
 	}
 	did = append(did, "deleted "+id)
 	s.note = strings.Join(did, "; ")
-	return r.waitFor(ctx, c, id+" to be deleted", r.opts.DeleteTimeout, func(ctx context.Context) (bool, string, *Error) {
-		sc, e := r.describeService(ctx, c, cl, id)
-		if e != nil {
-			return false, "", e
-		}
+	return r.waitFor(ctx, c, id+" to be deleted", r.opts.DeleteTimeout, w, cl, pollServices, id, func(s sighting) (bool, string, *Error) {
+		sc := s.sc
 		if sc == nil || sc.ServiceState == types.ServiceStateDeleted {
 			return true, "", nil
 		}
@@ -532,54 +525,49 @@ func (r *runner) endpointCreate(ctx context.Context, s *step, purpose string) *E
 	if a.Policy != "" {
 		in.PolicyDocument = aws.String(a.Policy)
 	}
-	in.ClientToken = aws.String(ClientToken(r.opts.Project, c.Address, purpose, in))
 	var out *ec2.CreateVpcEndpointOutput
-	if e := r.call(ctx, c, classEndpoint, "CreateVpcEndpoint", func(ctx context.Context) (err error) {
-		out, err = cl.CreateVpcEndpoint(ctx, in)
-		return err
-	}); e != nil {
-		return e
-	}
-	if out.VpcEndpoint == nil || out.VpcEndpoint.VpcEndpointId == nil {
-		return &Error{Call: "CreateVpcEndpoint", Code: "InvalidResponse", Message: "the response has no endpoint id", Hint: hint("", "", c)}
+	var stale []string
+	for {
+		in.ClientToken = nil
+		in.ClientToken = aws.String(ClientToken(r.opts.Project, c.Address, saltedPurpose(purpose, stale), in))
+		if e := r.call(ctx, c, classEndpoint, "CreateVpcEndpoint", func(ctx context.Context) (err error) {
+			out, err = cl.CreateVpcEndpoint(ctx, in)
+			return err
+		}); e != nil {
+			return e
+		}
+		if out.VpcEndpoint == nil || out.VpcEndpoint.VpcEndpointId == nil {
+			return &Error{Call: "CreateVpcEndpoint", Code: "InvalidResponse", Message: "the response has no endpoint id", Hint: hint("", "", c)}
+		}
+		ep := out.VpcEndpoint
+		switch strings.ToLower(string(ep.State)) {
+		case "deleted", "deleting", "rejected", "failed", "expired":
+			var e *Error
+			if stale, e = r.staleToken(c, "CreateVpcEndpoint", "endpoint", *ep.VpcEndpointId, string(ep.State), stale); e != nil {
+				return e
+			}
+			continue
+		}
+		break
 	}
 	id := *out.VpcEndpoint.VpcEndpointId
 	r.setOutput(c.Address, output{ID: id, Created: true})
-	s.note = "created " + id
+	s.note = createdNote(id, stale)
 	return r.waitEndpoint(ctx, c, cl, id, false)
-}
-
-func (r *runner) describeEndpoint(ctx context.Context, c *plan.Change, cl EC2API, id string) (*types.VpcEndpoint, *Error) {
-	var out *ec2.DescribeVpcEndpointsOutput
-	e := r.call(ctx, c, classDescribe, "DescribeVpcEndpoints", func(ctx context.Context) (err error) {
-		out, err = cl.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
-		return err
-	})
-	if e != nil {
-		if strings.HasSuffix(e.Code, ".NotFound") {
-			return nil, nil
-		}
-		return nil, e
-	}
-	for i := range out.VpcEndpoints {
-		if strOr(out.VpcEndpoints[i].VpcEndpointId) == id {
-			return &out.VpcEndpoints[i], nil
-		}
-	}
-	return nil, nil
 }
 
 // waitEndpoint waits for an endpoint to be usable: pendingAcceptance or
 // available, or only available when accepted is set.
 func (r *runner) waitEndpoint(ctx context.Context, c *plan.Change, cl EC2API, id string, accepted bool) *Error {
+	w := where{c.Account, c.AccountID, c.Region}
 	what := id + " to be pendingAcceptance or available"
 	if accepted {
 		what = id + " to be available (accepted by the provider)"
 	}
-	return r.waitFor(ctx, c, what, r.opts.EndpointTimeout, func(ctx context.Context) (bool, string, *Error) {
-		ep, e := r.describeEndpoint(ctx, c, cl, id)
-		if e != nil || ep == nil {
-			return false, "", e
+	return r.waitFor(ctx, c, what, r.opts.EndpointTimeout, w, cl, pollEndpoints, id, func(s sighting) (bool, string, *Error) {
+		ep := s.ep
+		if ep == nil {
+			return false, "", nil // not visible yet
 		}
 		st := strings.ToLower(string(ep.State))
 		switch st {
@@ -720,7 +708,8 @@ func (r *runner) endpointDelete(ctx context.Context, s *step) *Error {
 	if id == "" {
 		return missing(c, "live id")
 	}
-	cl, e := r.clientAt(ctx, c, scopeOf(s))
+	w := scopeOf(s)
+	cl, e := r.clientAt(ctx, c, w)
 	if e != nil {
 		return e
 	}
@@ -735,11 +724,8 @@ func (r *runner) endpointDelete(ctx context.Context, s *step) *Error {
 		return e
 	}
 	s.note = "deleted " + id
-	return r.waitFor(ctx, c, id+" to be deleted", r.opts.DeleteTimeout, func(ctx context.Context) (bool, string, *Error) {
-		ep, e := r.describeEndpoint(ctx, c, cl, id)
-		if e != nil {
-			return false, "", e
-		}
+	return r.waitFor(ctx, c, id+" to be deleted", r.opts.DeleteTimeout, w, cl, pollEndpoints, id, func(s sighting) (bool, string, *Error) {
+		ep := s.ep
 		if ep == nil || strings.EqualFold(string(ep.State), "deleted") {
 			return true, "", nil
 		}

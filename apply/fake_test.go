@@ -228,10 +228,20 @@ func (f *fakeEC2) DescribeVpcEndpointServiceConfigurations(ctx context.Context, 
 		return nil, err
 	}
 	out := &ec2.DescribeVpcEndpointServiceConfigurationsOutput{}
+	ids, filtered := filterValues(in.Filters, "service-id")
 	for _, id := range in.ServiceIds {
 		s := f.w.services[id]
 		if s == nil || s.account != f.account || s.region != f.region {
 			return nil, apiErr("InvalidVpcEndpointServiceId.NotFound", "no such service "+id)
+		}
+	}
+	if !filtered {
+		ids = in.ServiceIds
+	}
+	for _, id := range ids {
+		s := f.w.services[id]
+		if s == nil || s.account != f.account || s.region != f.region {
+			continue // a filter value that matches nothing
 		}
 		s.describes++
 		if s.describes > f.w.pendingDescribes && s.cfg.ServiceState == types.ServiceStatePending {
@@ -240,6 +250,16 @@ func (f *fakeEC2) DescribeVpcEndpointServiceConfigurations(ctx context.Context, 
 		out.ServiceConfigurations = append(out.ServiceConfigurations, s.cfg)
 	}
 	return out, nil
+}
+
+// filterValues returns the values of the named filter, and whether it was given.
+func filterValues(fs []types.Filter, name string) ([]string, bool) {
+	for _, f := range fs {
+		if aws.ToString(f.Name) == name {
+			return f.Values, true
+		}
+	}
+	return nil, false
 }
 
 func (f *fakeEC2) ModifyVpcEndpointServicePermissions(ctx context.Context, in *ec2.ModifyVpcEndpointServicePermissionsInput, _ ...func(*ec2.Options)) (*ec2.ModifyVpcEndpointServicePermissionsOutput, error) {
@@ -326,10 +346,20 @@ func (f *fakeEC2) DescribeVpcEndpoints(ctx context.Context, in *ec2.DescribeVpcE
 		return nil, err
 	}
 	out := &ec2.DescribeVpcEndpointsOutput{}
+	ids, filtered := filterValues(in.Filters, "vpc-endpoint-id")
 	for _, id := range in.VpcEndpointIds {
 		e := f.w.endpoints[id]
 		if e == nil || e.account != f.account || e.region != f.region {
 			return nil, apiErr("InvalidVpcEndpointId.NotFound", "no such endpoint "+id)
+		}
+	}
+	if !filtered {
+		ids = in.VpcEndpointIds
+	}
+	for _, id := range ids {
+		e := f.w.endpoints[id]
+		if e == nil || e.account != f.account || e.region != f.region {
+			continue // a filter value that matches nothing
 		}
 		e.describes++
 		if e.describes > f.w.pendingDescribes {
@@ -342,7 +372,7 @@ func (f *fakeEC2) DescribeVpcEndpoints(ctx context.Context, in *ec2.DescribeVpcE
 				}
 			case "deleting":
 				delete(f.w.endpoints, id)
-				return nil, apiErr("InvalidVpcEndpointId.NotFound", "no such endpoint "+id)
+				continue
 			}
 		}
 		out.VpcEndpoints = append(out.VpcEndpoints, e.ep)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/plan"
 )
 
 // maxTokenLen is the longest ClientToken EC2 accepts.
@@ -85,3 +87,47 @@ func tagSpec(rt types.ResourceType, m map[string]string) []types.TagSpecificatio
 // isPlinkTag reports whether k is one of plink's own tag keys, which apply
 // never deletes.
 func isPlinkTag(k string) bool { return strings.HasPrefix(k, "plink:") }
+
+// maxStaleTokens bounds how many answers with a deleted resource one create
+// takes before it gives up: one per time the resource was deleted and made
+// again within AWS's token retention.
+const maxStaleTokens = 5
+
+// saltedPurpose is the purpose a create's ClientToken is derived from after
+// its earlier tokens were answered with the deleted resources stale names:
+// "create", then "create after:vpce-1", "create after:vpce-1 after:vpce-2".
+// It is deterministic, so a retried run derives the same tokens and finds
+// the resource it made the first time.
+func saltedPurpose(purpose string, stale []string) string {
+	for _, id := range stale {
+		purpose += " after:" + id
+	}
+	return purpose
+}
+
+// staleToken handles a create answered with a resource in a final state
+// (deleted, deleting, rejected, failed): AWS keeps ClientTokens for a while
+// after the resource they made is deleted, so an identical create of a
+// resource removed earlier gets the removed one back. It emits an event that
+// says so and returns stale with id added, for a create with a token salted
+// by it; or an error once maxStaleTokens were answered so.
+func (r *runner) staleToken(c *plan.Change, action, what, id, state string, stale []string) ([]string, *Error) {
+	stale = append(stale, id)
+	if len(stale) > maxStaleTokens {
+		return stale, &Error{Call: action, Code: "StaleClientToken",
+			Message: fmt.Sprintf("%d creates in a row were answered with a deleted %s (last %s, %s)", len(stale), what, id, state),
+			Hint:    "AWS still answers these client tokens with resources deleted earlier; apply again later, or create the resource outside plink and adopt it by id"}
+	}
+	r.emit(c, PhaseStarted, fmt.Sprintf("%s answered with %s %s, which is %s: AWS keeps the client token of a deleted resource for a while; creating a new %s with a token derived from %s",
+		action, what, id, state, what, id), 0)
+	return stale, nil
+}
+
+// createdNote says what a create made, and which deleted resources its
+// earlier tokens were answered with.
+func createdNote(id string, stale []string) string {
+	if len(stale) == 0 {
+		return "created " + id
+	}
+	return fmt.Sprintf("created %s (the earlier client token answered with %s, deleted)", id, strings.Join(stale, ", "))
+}

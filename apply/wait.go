@@ -2,22 +2,280 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sort"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/plinkdev/plink/plan"
 )
 
-// waitFor polls check every PollInterval until it reports done, fails, or
-// timeout passes. check returns the state it saw (for events and the timeout
-// message). A waiting Event is emitted when the wait starts and whenever the
-// observed state changes.
+// Waits share their Describe calls. Every wait for an endpoint or a service
+// joins the poller of its account-region and resource type; each poll round
+// issues one Describe call for all ids then pending there (filtered by id, so
+// an id that is not visible, just created or already gone, simply does not
+// come back instead of failing the call) and hands every waiter what was seen
+// of its resource. Waiting for 60 endpoints in one account-region costs one
+// DescribeVpcEndpoints per round, not 60.
+
+// pollKind is the Describe action a poller issues.
+type pollKind string
+
+const (
+	pollEndpoints pollKind = "DescribeVpcEndpoints"
+	pollServices  pollKind = "DescribeVpcEndpointServiceConfigurations"
+)
+
+// Limits of one poll call: EC2 takes at most 200 values per filter, and
+// these actions return at most 1,000 results per page.
+const (
+	pollIDsPerCall = 200
+	pollPageSize   = 1000
+)
+
+// sighting is what one poll round saw of one resource: the resource, nil
+// when it did not come back (not yet visible, or gone), or the error of the
+// round's Describe call.
+type sighting struct {
+	ep  *types.VpcEndpoint
+	sc  *types.ServiceConfiguration
+	err error
+}
+
+// waiter is one wait registered with a poller.
+type waiter struct {
+	id string
+	ch chan sighting // holds the latest sighting not yet taken
+}
+
+// poller polls one resource type in one account-region for its waiters.
+type poller struct {
+	r    *runner
+	w    where
+	kind pollKind
+	cl   EC2API
+
+	mu      sync.Mutex
+	waiters map[*waiter]struct{}
+	running bool
+	// idle is signalled when the last waiter leaves, so the loop ends
+	// without sleeping out its interval.
+	idle chan struct{}
+}
+
+// pollerFor returns the poller of an account-region and resource type.
+func (r *runner) pollerFor(w where, kind pollKind, cl EC2API) *poller {
+	key := w.account + "|" + w.region + "|" + string(kind)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.pollers[key]
+	if !ok {
+		p = &poller{r: r, w: w, kind: kind, cl: cl, waiters: map[*waiter]struct{}{}, idle: make(chan struct{}, 1)}
+		r.pollers[key] = p
+	}
+	return p
+}
+
+// join registers a wait for id and starts the poll loop if it is not
+// running. The waits of one run share its context, which the loop uses.
+func (p *poller) join(ctx context.Context, id string) *waiter {
+	wt := &waiter{id: id, ch: make(chan sighting, 1)}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.waiters[wt] = struct{}{}
+	if !p.running {
+		p.running = true
+		go p.loop(ctx)
+	}
+	return wt
+}
+
+func (p *poller) leave(wt *waiter) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.waiters, wt)
+	if len(p.waiters) == 0 {
+		select {
+		case p.idle <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// loop runs poll rounds, PollInterval apart, while anyone waits.
+func (p *poller) loop(ctx context.Context) {
+	for {
+		p.mu.Lock()
+		if len(p.waiters) == 0 {
+			p.running = false
+			p.mu.Unlock()
+			return
+		}
+		ws := make([]*waiter, 0, len(p.waiters))
+		seen := map[string]bool{}
+		var ids []string
+		for wt := range p.waiters {
+			ws = append(ws, wt)
+			if !seen[wt.id] {
+				seen[wt.id] = true
+				ids = append(ids, wt.id)
+			}
+		}
+		p.mu.Unlock()
+		sort.Strings(ids)
+
+		found, calls, err := p.describe(ctx, ids)
+		if h := p.r.opts.onPoll; h != nil {
+			h(p.w.accountID, p.w.region, string(p.kind), len(ids), calls)
+		}
+		for _, wt := range ws {
+			s := found[wt.id]
+			s.err = err
+			select {
+			case <-wt.ch: // replace a sighting the waiter has not taken yet
+			default:
+			}
+			wt.ch <- s
+		}
+		if ctx.Err() != nil {
+			// Every waiter shares ctx and returns now; wait for them to leave.
+			p.mu.Lock()
+			p.running = false
+			p.mu.Unlock()
+			return
+		}
+		if !p.sleep(ctx) {
+			p.mu.Lock()
+			p.running = false
+			p.mu.Unlock()
+			return
+		}
+	}
+}
+
+// sleep waits PollInterval; it returns false when the context ended or the
+// last waiter left.
+func (p *poller) sleep(ctx context.Context) bool {
+	t := time.NewTimer(p.r.opts.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			return true
+		case <-ctx.Done():
+			return false
+		case <-p.idle:
+			p.mu.Lock()
+			n := len(p.waiters)
+			p.mu.Unlock()
+			if n == 0 {
+				return true // the loop sees nobody waits, and ends
+			}
+		}
+	}
+}
+
+// describe issues the round's Describe calls: one per 200 ids and 1,000
+// results. It returns what it saw by id and the number of calls made.
+func (p *poller) describe(ctx context.Context, ids []string) (map[string]sighting, int, error) {
+	found := make(map[string]sighting, len(ids))
+	calls := 0
+	for start := 0; start < len(ids); start += pollIDsPerCall {
+		chunk := ids[start:min(start+pollIDsPerCall, len(ids))]
+		var next *string
+		for {
+			calls++
+			var err error
+			switch p.kind {
+			case pollEndpoints:
+				next, err = p.describeEndpoints(ctx, chunk, next, found)
+			default:
+				next, err = p.describeServices(ctx, chunk, next, found)
+			}
+			if err != nil {
+				var api smithy.APIError
+				if errors.As(err, &api) && strings.HasSuffix(api.ErrorCode(), ".NotFound") {
+					// Filters do not fail on unknown ids; should a reply
+					// say NotFound anyway, nothing of the chunk is visible.
+					break
+				}
+				return nil, calls, err
+			}
+			if aws.ToString(next) == "" {
+				break
+			}
+		}
+	}
+	return found, calls, nil
+}
+
+func (p *poller) describeEndpoints(ctx context.Context, ids []string, token *string, found map[string]sighting) (*string, error) {
+	var out *ec2.DescribeVpcEndpointsOutput
+	err := p.r.callAt(ctx, p.w, classDescribe, string(p.kind), func(ctx context.Context) (err error) {
+		out, err = p.cl.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{
+			Filters:    []types.Filter{{Name: aws.String("vpc-endpoint-id"), Values: ids}},
+			MaxResults: aws.Int32(pollPageSize), NextToken: token})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range out.VpcEndpoints {
+		ep := out.VpcEndpoints[i]
+		found[aws.ToString(ep.VpcEndpointId)] = sighting{ep: &ep}
+	}
+	return out.NextToken, nil
+}
+
+func (p *poller) describeServices(ctx context.Context, ids []string, token *string, found map[string]sighting) (*string, error) {
+	var out *ec2.DescribeVpcEndpointServiceConfigurationsOutput
+	err := p.r.callAt(ctx, p.w, classDescribe, string(p.kind), func(ctx context.Context) (err error) {
+		out, err = p.cl.DescribeVpcEndpointServiceConfigurations(ctx, &ec2.DescribeVpcEndpointServiceConfigurationsInput{
+			Filters:    []types.Filter{{Name: aws.String("service-id"), Values: ids}},
+			MaxResults: aws.Int32(pollPageSize), NextToken: token})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range out.ServiceConfigurations {
+		sc := out.ServiceConfigurations[i]
+		found[aws.ToString(sc.ServiceId)] = sighting{sc: &sc}
+	}
+	return out.NextToken, nil
+}
+
+// waitFor waits, through the poller of the account-region and resource type,
+// until judge says the resource id is done, fails, or timeout passes. judge
+// gets each round's sighting (ep or sc nil when the resource did not come
+// back) and returns the state it saw, for events and the timeout message. A
+// waiting Event is emitted when the wait starts and whenever the observed
+// state changes. A failed Describe call fails the wait.
 func (r *runner) waitFor(ctx context.Context, c *plan.Change, what string, timeout time.Duration,
-	check func(ctx context.Context) (done bool, state string, err *Error)) *Error {
+	w where, cl EC2API, kind pollKind, id string, judge func(s sighting) (done bool, state string, err *Error)) *Error {
 	start := time.Now()
+	p := r.pollerFor(w, kind, cl)
+	wt := p.join(ctx, id)
+	defer p.leave(wt)
 	last := "\x00"
 	for {
-		done, state, err := check(ctx)
+		var s sighting
+		select {
+		case <-ctx.Done():
+			return toError("wait", c, ctx.Err())
+		case s = <-wt.ch:
+		}
+		if s.err != nil {
+			return toError(string(kind), c, s.err)
+		}
+		done, state, err := judge(s)
 		if err != nil || done {
 			return err
 		}
@@ -38,13 +296,6 @@ func (r *runner) waitFor(ctx context.Context, c *plan.Change, what string, timeo
 			return &Error{Call: "wait", Code: "Timeout",
 				Message: fmt.Sprintf("gave up waiting for %s after %s: still %s", what, timeout, now),
 				Hint:    hint("Timeout", "wait", c)}
-		}
-		t := time.NewTimer(r.opts.PollInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return toError("wait", c, ctx.Err())
-		case <-t.C:
 		}
 	}
 }

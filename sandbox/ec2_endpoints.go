@@ -144,7 +144,7 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if ep, ok := c.sb.st.Endpoints[prior]; ok {
+	if ep := c.priorEndpoint(prior); ep != nil {
 		return []xn{c.endpointXN("vpcEndpoint", ep), opt("clientToken", c.p.str("ClientToken"))}, nil
 	}
 	typ := c.p.str("VpcEndpointType")
@@ -267,6 +267,19 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 	c.sb.st.Endpoints[ep.ID] = ep
 	c.remember(key, ep.ID)
 	return []xn{c.endpointXN("vpcEndpoint", ep), opt("clientToken", c.p.str("ClientToken"))}, nil
+}
+
+// priorEndpoint is the endpoint an identical earlier create made (the
+// record idempotent returned), as it is now: live, deleting, or deleted;
+// nil when there is none.
+func (c *call) priorEndpoint(prior *tokenRecord) *endpoint {
+	if prior == nil {
+		return nil
+	}
+	if ep, ok := c.sb.st.Endpoints[prior.ResourceID]; ok {
+		return ep
+	}
+	return prior.Endpoint
 }
 
 // applyPrivateDNS decides PrivateDnsEnabled for an interface endpoint.

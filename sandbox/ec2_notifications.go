@@ -41,7 +41,8 @@ func createConnectionNotification(c *call) ([]xn, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if nf, ok := c.sb.st.Notifications[prior]; ok {
+	// A deleted notification is not kept: its token makes a new one.
+	if nf, ok := c.sb.st.Notifications[priorID(prior)]; ok {
 		return []xn{c.notificationXN("connectionNotification", nf), opt("clientToken", c.p.str("ClientToken"))}, nil
 	}
 	svcID, epID := c.p.str("ServiceId"), c.p.str("VpcEndpointId")

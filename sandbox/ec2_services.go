@@ -143,25 +143,38 @@ func requestHash(p params) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// idempotent looks up a ClientToken: it returns the id of the resource an
-// identical earlier request created, or IdempotentParameterMismatch.
-func (c *call) idempotent() (key, resourceID string, err *apiError) {
+// idempotent looks up a ClientToken: it returns the record of an identical
+// earlier request, or IdempotentParameterMismatch. A record whose resource
+// was deleted longer than Options.ClientTokenRetention ago is forgotten.
+func (c *call) idempotent() (key string, rec *tokenRecord, err *apiError) {
 	tok := c.p.str("ClientToken")
 	if tok == "" {
-		return "", "", nil
+		return "", nil, nil
 	}
 	if len(tok) > 64 {
-		return "", "", badParam("ClientToken must be at most 64 characters")
+		return "", nil, badParam("ClientToken must be at most 64 characters")
 	}
 	key = c.account() + "|" + c.region + "|" + c.action + "|" + tok
 	rec, ok := c.sb.st.Tokens[key]
 	if !ok {
-		return key, "", nil
+		return key, nil, nil
+	}
+	if gone, ok := c.sb.tokenGone(rec, c.now); ok && !c.sb.retained(gone, c.now) {
+		delete(c.sb.st.Tokens, key)
+		return key, nil, nil
 	}
 	if rec.Hash != requestHash(c.p) {
-		return "", "", errf(400, "IdempotentParameterMismatch", "The client token '%s' was used before with different parameters.", tok)
+		return "", nil, errf(400, "IdempotentParameterMismatch", "The client token '%s' was used before with different parameters.", tok)
 	}
-	return key, rec.ResourceID, nil
+	return key, rec, nil
+}
+
+// priorID is the id of the resource a token record names, or "".
+func priorID(rec *tokenRecord) string {
+	if rec == nil {
+		return ""
+	}
+	return rec.ResourceID
 }
 
 func (c *call) remember(key, resourceID string) {
@@ -175,8 +188,16 @@ func createServiceConfiguration(c *call) ([]xn, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if sv, ok := c.sb.st.Services[prior]; ok {
-		return []xn{c.serviceConfigXN("serviceConfiguration", sv), opt("clientToken", c.p.str("ClientToken"))}, nil
+	if prior != nil {
+		// The same request again: the service it made, even one deleted
+		// within the token's retention (then Deleted).
+		sv, ok := c.sb.st.Services[prior.ResourceID]
+		if !ok {
+			sv = prior.Service
+		}
+		if sv != nil {
+			return []xn{c.serviceConfigXN("serviceConfiguration", sv), opt("clientToken", c.p.str("ClientToken"))}, nil
+		}
 	}
 	nlbs, gwlbs := c.p.list("NetworkLoadBalancerArn"), c.p.list("GatewayLoadBalancerArn")
 	if (len(nlbs) == 0) == (len(gwlbs) == 0) {
@@ -434,6 +455,7 @@ func deleteServiceConfigurations(c *call) ([]xn, *apiError) {
 			continue
 		}
 		delete(c.sb.st.Services, id)
+		c.sb.buryTokens(c.now, map[string]*service{id: sv}, nil)
 		for nid, nf := range c.sb.st.Notifications {
 			if nf.ServiceID == id {
 				delete(c.sb.st.Notifications, nid)

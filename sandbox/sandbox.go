@@ -41,6 +41,13 @@ type Options struct {
 	// EndpointAvailableDelay is how long an endpoint stays pending (after
 	// creation or acceptance) and deleting (after deletion).
 	EndpointAvailableDelay time.Duration
+	// ClientTokenRetention is how long, after the resource a ClientToken
+	// created is deleted, a create with the same token and parameters is
+	// still answered with that resource in its final state (an endpoint
+	// deleted, a service Deleted) instead of creating a new one, as AWS
+	// keeps tokens for a while. Zero means DefaultClientTokenRetention;
+	// negative forgets a token when its resource is deleted.
+	ClientTokenRetention time.Duration
 	// AutoVerifyPrivateDNS makes a new private DNS name verified at once
 	// instead of pendingVerification.
 	AutoVerifyPrivateDNS bool
@@ -52,6 +59,10 @@ type Options struct {
 	// AllowNonLoopback lets Start listen on addresses other than loopback.
 	AllowNonLoopback bool
 }
+
+// DefaultClientTokenRetention is the default of Options.ClientTokenRetention,
+// in sandbox time.
+const DefaultClientTokenRetention = 24 * time.Hour
 
 // Sandbox is a local AWS serving EC2 (PrivateLink), ELBv2 and STS for the
 // accounts of a World. It is safe for concurrent use.

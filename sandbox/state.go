@@ -72,6 +72,8 @@ type service struct {
 	Permissions        []permission `json:"permissions,omitempty"`
 	Created            time.Time    `json:"created"`
 	Tags               []tag        `json:"tags,omitempty"`
+	// Deleted marks the copy a token record keeps of a deleted service.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // eni is the network interface an interface endpoint has in one subnet.
@@ -129,10 +131,15 @@ type notification struct {
 	Created    time.Time `json:"created"`
 }
 
-// tokenRecord remembers what a ClientToken created.
+// tokenRecord remembers what a ClientToken created. Once the resource is
+// deleted, the record keeps it as it was last (in its final state) and when
+// it went, for Options.ClientTokenRetention.
 type tokenRecord struct {
-	Hash       string `json:"hash"`
-	ResourceID string `json:"resourceId"`
+	Hash       string     `json:"hash"`
+	ResourceID string     `json:"resourceId"`
+	Gone       *time.Time `json:"gone,omitempty"`
+	Service    *service   `json:"service,omitempty"`
+	Endpoint   *endpoint  `json:"endpoint,omitempty"`
 }
 
 // session is an STS temporary credential.
@@ -216,6 +223,9 @@ func (s *Sandbox) visible(created, now time.Time) bool {
 
 // serviceState is the reported ServiceState of an endpoint service.
 func (s *Sandbox) serviceState(sv *service, now time.Time) string {
+	if sv.Deleted {
+		return "Deleted"
+	}
 	if now.Before(sv.Created.Add(s.opts.ServiceAvailableDelay)) {
 		return "Pending"
 	}
@@ -243,11 +253,79 @@ func (s *Sandbox) endpointState(ep *endpoint, now time.Time) (state string, gone
 	return ep.Phase, false
 }
 
-// gc drops endpoints whose deletion has completed. Called with s.mu held.
+// endpointGoneAt is when a deleting endpoint stops being reported.
+func (s *Sandbox) endpointGoneAt(ep *endpoint) time.Time {
+	return ep.PhaseAt.Add(2 * s.opts.EndpointAvailableDelay)
+}
+
+// tokenRetention is Options.ClientTokenRetention with its default.
+func (s *Sandbox) tokenRetention() time.Duration {
+	if s.opts.ClientTokenRetention == 0 {
+		return DefaultClientTokenRetention
+	}
+	return s.opts.ClientTokenRetention
+}
+
+// retained reports whether a resource deleted at gone is still what its
+// ClientToken answers with.
+func (s *Sandbox) retained(gone, now time.Time) bool {
+	return now.Before(gone.Add(s.tokenRetention()))
+}
+
+// tokenGone returns when the resource of a token record was deleted, if it
+// was: as recorded, or for an endpoint whose deletion completed but that gc
+// has not dropped yet, when it completed.
+func (s *Sandbox) tokenGone(rec *tokenRecord, now time.Time) (time.Time, bool) {
+	if rec.Gone != nil {
+		return *rec.Gone, true
+	}
+	if ep, ok := s.st.Endpoints[rec.ResourceID]; ok {
+		if _, gone := s.endpointState(ep, now); gone {
+			return s.endpointGoneAt(ep), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// buryTokens records in the token records of deleted resources (by id) when
+// they went and what they were last. Called with s.mu held.
+func (s *Sandbox) buryTokens(gone time.Time, services map[string]*service, endpoints map[string]*endpoint) {
+	if len(services)+len(endpoints) == 0 {
+		return
+	}
+	for _, rec := range s.st.Tokens {
+		if rec.Gone != nil {
+			continue
+		}
+		if sv, ok := services[rec.ResourceID]; ok {
+			cp := *sv
+			cp.Deleted = true
+			rec.Gone, rec.Service = &gone, &cp
+		}
+		if ep, ok := endpoints[rec.ResourceID]; ok {
+			cp := *ep
+			cp.Phase = "deleted"
+			at := s.endpointGoneAt(ep)
+			rec.Gone, rec.Endpoint = &at, &cp
+		}
+	}
+}
+
+// gc drops endpoints whose deletion has completed (keeping them in their
+// ClientToken records) and token records past their retention. Called with
+// s.mu held.
 func (s *Sandbox) gc(now time.Time) {
+	dropped := map[string]*endpoint{}
 	for id, ep := range s.st.Endpoints {
 		if _, gone := s.endpointState(ep, now); gone {
+			dropped[id] = ep
 			delete(s.st.Endpoints, id)
+		}
+	}
+	s.buryTokens(now, nil, dropped)
+	for k, rec := range s.st.Tokens {
+		if rec.Gone != nil && !s.retained(*rec.Gone, now) {
+			delete(s.st.Tokens, k)
 		}
 	}
 	for k, ses := range s.st.Sessions {

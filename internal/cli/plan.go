@@ -23,7 +23,7 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
   plink plan -f manifests/ -out plan.json --detailed-exitcode`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(f, "text", "json")
+			format, err := outputFormat(f, "text", "json", "markdown")
 			if err != nil {
 				return err
 			}
@@ -52,8 +52,8 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 				if err := writePlanFile(out, p, paths, sandboxMode(f)); err != nil {
 					return err
 				}
-				if format == "text" {
-					fmt.Fprintf(f.IO.Out, "\nSaved the plan to %s. To perform exactly these actions, run:\n  plink apply %s%s\n", out, sandboxFlag(f), out)
+				if format != "json" {
+					fmt.Fprintf(f.IO.ErrOut, "\nSaved the plan to %s. To perform exactly these actions, run:\n  plink apply %s%s\n", out, sandboxFlag(f), out)
 				}
 			}
 			return planExit(f, p)
@@ -77,8 +77,11 @@ func sandboxFlag(f *Factory) string {
 
 // renderPlan writes p in the chosen format to stdout.
 func renderPlan(f *Factory, format string, p *plan.Plan) error {
-	if format == "json" {
+	switch format {
+	case "json":
 		return render.JSON(f.IO.Out, p)
+	case "markdown":
+		return render.Markdown(f.IO.Out, p)
 	}
 	return render.Text(f.IO.Out, p, render.TextOptions{Color: f.IO.ColorEnabled(), Verbose: f.Config.Bool("verbose")})
 }
@@ -99,10 +102,10 @@ func newShowCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "show FILE",
 		Short:   "Render a plan saved with 'plink plan -out FILE'",
-		Example: "  plink show plan.json\n  plink show plan.json --output json",
+		Example: "  plink show plan.json\n  plink show plan.json --output json\n  plink show plan.json --output markdown > comment.md",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(f, "text", "json")
+			format, err := outputFormat(f, "text", "json", "markdown")
 			if err != nil {
 				return err
 			}

@@ -1,7 +1,8 @@
 // Package render draws a plan.Plan for people and programs: JSON writes
 // the versioned document described by schemas/plan.schema.json, Text the
-// Terraform-like human view. Text is drawn from the plan after a round trip
-// through its JSON encoding, so the two views never disagree.
+// Terraform-like human view, Markdown a pull-request comment. Text and
+// Markdown are drawn from the plan after a round trip through its JSON
+// encoding, so no view can disagree with the JSON.
 //
 // The package only renders: it must not compute or change a plan, call
 // AWS, or decide exit codes. It writes to the io.Writer it is given and

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -59,13 +58,9 @@ const (
 // decoded again, and the view is drawn from the decoded value: whatever the
 // text shows, the JSON document holds.
 func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
-	var buf bytes.Buffer
-	if err := JSON(&buf, p); err != nil {
-		return err
-	}
-	dp, err := Decode(&buf)
+	dp, err := roundTrip(p)
 	if err != nil {
-		return fmt.Errorf("render: %v", err)
+		return err
 	}
 	t := &textRenderer{opts: opts}
 	t.plan(dp)
@@ -138,37 +133,13 @@ func (t *textRenderer) plan(p *plan.Plan) {
 		t.groups(shown)
 	}
 	t.diagnostics(p.Diagnostics)
-	if c := p.Cost; c != nil && p.HasChanges() && (c.EndpointAZsDelta != 0 || c.MonthlyDelta != 0) {
-		sign := "+"
-		if c.MonthlyDelta < 0 {
-			sign = "-"
-		}
-		amount := c.MonthlyDelta
-		if amount < 0 {
-			amount = -amount
-		}
-		t.linef("Cost estimate: %s$%.2f/month (%+d endpoint-AZs; %s).", sign, amount, c.EndpointAZsDelta, c.Note)
+	if line := costLine(p); line != "" {
+		t.linef("%s", line)
 		t.linef("")
 	}
-	s := p.Summary()
-	switch {
-	case p.HasChanges():
-		line := fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy, %d to accept, %d to reject", s.Add, s.Change, s.Destroy, s.Accept, s.Reject)
-		if s.Adopt > 0 {
-			line += fmt.Sprintf(", %d to adopt", s.Adopt)
-		}
-		t.linef("%s", t.color(ansiBold, line+"."))
-	case p.HasErrors():
-		t.linef("%s", t.color(ansiBold, "No changes planned, but the plan has errors."))
-	default:
-		t.linef("%s", t.color(ansiBold, "No changes. Live state matches the manifest."))
-	}
-	if n := countErrors(p.Diagnostics); n > 0 {
-		noun := "errors"
-		if n == 1 {
-			noun = "error"
-		}
-		t.linef("%s", t.color(ansiRed, fmt.Sprintf("The plan has %d %s and cannot be applied.", n, noun)))
+	t.linef("%s", t.color(ansiBold, summaryLine(p)))
+	if line := errorsLine(p); line != "" {
+		t.linef("%s", t.color(ansiRed, line))
 	}
 }
 

@@ -1,0 +1,192 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/plinkdev/plink/awsenv"
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/sandbox"
+	"github.com/plinkdev/plink/sandbox/sandboxtest"
+)
+
+// pollManifest declares, in every account-region of the default sandbox
+// world, `managed` endpoints to AWS-managed services, plus two providers
+// (one requiring acceptance, with private DNS after acceptance) and a
+// consumer of each: waits for services, for endpoints to be usable, for
+// acceptance and, when managed shrinks, for deletions.
+func pollManifest(t *testing.T, managed int) string {
+	t.Helper()
+	services := []string{"ec2", "ec2messages", "ecr.api", "ecr.dkr", "elasticloadbalancing", "execute-api", "kms",
+		"lambda", "logs", "monitoring", "secretsmanager", "sns", "sqs", "ssm", "ssmmessages", "sts"}
+	var b strings.Builder
+	b.WriteString(`version: 1
+project: poll-test
+accounts:
+  payments: { id: "111111111111", roleArn: "arn:aws:iam::111111111111:role/plink" }
+  checkout: { id: "222222222222", roleArn: "arn:aws:iam::222222222222:role/plink" }
+  analytics: { id: "333333333333", roleArn: "arn:aws:iam::333333333333:role/plink" }
+providers:
+  - name: payments-api
+    account: payments
+    region: us-east-1
+    networkLoadBalancerArns: [arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/payments-api/011000000005c0c1]
+    acceptanceRequired: true
+    privateDnsName: api.payments.example.com
+    allowedPrincipals: [{ account: checkout }]
+    connections: { acceptDeclared: true }
+  - name: analytics-ingest
+    account: analytics
+    region: us-west-2
+    networkLoadBalancerArns: [arn:aws:elasticloadbalancing:us-west-2:333333333333:loadbalancer/net/analytics-ingest/032000000005c0c1]
+    acceptanceRequired: false
+    allowedPrincipals: [{ account: payments }]
+consumers:
+  - name: checkout-payments
+    account: checkout
+    region: us-east-1
+    vpcId: vpc-02100000000000001
+    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000b]
+    securityGroupIds: [sg-02100000000000001]
+    provider: payments-api
+    privateDnsEnabled: true
+  - name: payments-ingest
+    account: payments
+    region: us-west-2
+    vpcId: vpc-01200000000000001
+    subnetIds: [subnet-0120000000000000a]
+    securityGroupIds: [sg-01200000000000001]
+    provider: analytics-ingest
+`)
+	for a, alias := range []string{"payments", "checkout", "analytics"} {
+		for r, region := range []string{"us-east-1", "us-west-2"} {
+			ar := fmt.Sprintf("%d%d", a+1, r+1)
+			for i := 0; i < managed; i++ {
+				fmt.Fprintf(&b, `  - name: %s-%s-%d
+    account: %s
+    region: %s
+    vpcId: vpc-0%s00000000000001
+    subnetIds: [subnet-0%s0000000000000a]
+    securityGroupIds: [sg-0%s00000000000001]
+    serviceName: com.amazonaws.%s.%s
+    privateDnsEnabled: false
+`, alias, region, i, alias, region, ar, ar, ar, region, services[i])
+			}
+		}
+	}
+	p := filepath.Join(t.TempDir(), fmt.Sprintf("poll-%d.yaml", managed))
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// pollRound is one poll round as the poller reported it.
+type pollRound struct {
+	scope      string // account id|region|action
+	ids, calls int
+}
+
+// TestWaitsShareOneDescribePerAccountRegion applies a topology whose
+// resources take a while to settle (the sandbox's availability delays) and
+// holds the Describe calls of the waits to exactly one per account-region,
+// resource type and poll round, however many resources wait there.
+func TestWaitsShareOneDescribePerAccountRegion(t *testing.T) {
+	srv := sandboxtest.Start(t, sandbox.Options{AutoVerifyPrivateDNS: true,
+		EndpointAvailableDelay: 150 * time.Millisecond, ServiceAvailableDelay: 100 * time.Millisecond})
+	key, secret, err := srv.Sandbox.OperatorCredentials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	applyCounted := func(path string, wantDeletes bool) {
+		t.Helper()
+		m, err := manifest.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := awsenv.New(ctx, m, awsenv.Options{Endpoint: srv.URL,
+			BaseCredentials: credentials.NewStaticCredentialsProvider(key, secret, "")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, err := live.Read(ctx, m, res, live.ReadOptions{})
+		if err != nil || len(snap.Failures) > 0 {
+			t.Fatalf("read: %v %+v", err, snap.Failures)
+		}
+		p := plan.Compute(m, snap, plan.Options{})
+		if p.HasErrors() {
+			t.Fatalf("plan: %+v", p.Diagnostics)
+		}
+
+		var mu sync.Mutex
+		var rounds []pollRound
+		opts := Options{PollInterval: 10 * time.Millisecond, ServiceTimeout: 30 * time.Second,
+			EndpointTimeout: 30 * time.Second, DeleteTimeout: 30 * time.Second,
+			onPoll: func(accountID, region, action string, ids, calls int) {
+				mu.Lock()
+				defer mu.Unlock()
+				rounds = append(rounds, pollRound{accountID + "|" + region + "|" + action, ids, calls})
+			}}
+		srv.Sandbox.ResetCalls()
+		r, err := Run(ctx, p, FromClientSource(res), opts)
+		if err != nil {
+			t.Fatalf("apply %s: %v %+v", path, err, r.Changes)
+		}
+
+		// What the sandbox counted is what the poll rounds issued: the
+		// waits make no other Describe call.
+		perScope := map[string]int{}
+		maxIDs := map[string]int{}
+		for _, rd := range rounds {
+			if rd.calls != 1 {
+				t.Errorf("%s: a round for %d ids made %d calls, want 1", rd.scope, rd.ids, rd.calls)
+			}
+			perScope[rd.scope]++
+			maxIDs[rd.scope] = max(maxIDs[rd.scope], rd.ids)
+		}
+		counted := map[string]int{}
+		for _, c := range srv.Sandbox.Calls() {
+			if c.Action == string(pollEndpoints) || c.Action == string(pollServices) {
+				counted[c.Account+"|"+c.Region+"|"+c.Action] += c.Count
+			}
+		}
+		for scope, n := range counted {
+			if n != perScope[scope] {
+				t.Errorf("%s: %d Describe calls in %d poll rounds, want one per round", scope, n, perScope[scope])
+			}
+		}
+		for scope, n := range perScope {
+			if counted[scope] == 0 {
+				t.Errorf("%s: %d poll rounds, but the sandbox saw no call", scope, n)
+			}
+		}
+		// The test means something only if rounds waited for several
+		// resources at once, in every account-region.
+		for _, a := range []string{"111111111111", "222222222222", "333333333333"} {
+			for _, region := range []string{"us-east-1", "us-west-2"} {
+				scope := a + "|" + region + "|" + string(pollEndpoints)
+				if maxIDs[scope] < 2 || perScope[scope] < 2 {
+					t.Errorf("%s: at most %d ids in %d rounds; the test wants waits on several endpoints over several rounds",
+						scope, maxIDs[scope], perScope[scope])
+				}
+			}
+		}
+		if wantDeletes && r.Summary().Destroyed == 0 {
+			t.Errorf("nothing was deleted: %+v", r.Summary())
+		}
+		t.Logf("%s: %d changes; Describe calls per scope = poll rounds: %v", filepath.Base(path), len(r.Changes), perScope)
+	}
+	applyCounted(pollManifest(t, 6), false)
+	applyCounted(pollManifest(t, 2), true)
+}
