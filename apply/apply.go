@@ -37,8 +37,10 @@ type Options struct {
 	ServiceTimeout  time.Duration
 	EndpointTimeout time.Duration
 	DeleteTimeout   time.Duration
-	// PollInterval is the pause between Describe calls while waiting; zero
-	// means DefaultPollInterval.
+	// PollInterval is the pause between poll rounds while waiting; zero
+	// means DefaultPollInterval. A round makes one Describe call per
+	// account-region and resource type for everything waited on there
+	// (more only past 200 ids or 1,000 results), however many resources wait.
 	PollInterval time.Duration
 	// Events, when set, receives progress. Calls are serialized.
 	Events func(Event)

@@ -5,9 +5,11 @@
 //
 // It owns the order in which changes run (additions first, removals in
 // reverse), bounded concurrency per account-region, idempotent creates
-// (deterministic ClientTokens and ownership tags), waits for AWS states,
-// resolution of values known only after a create (Change.Refs), and the
-// bookkeeping of partial failure: its Result says what was done, what failed
+// (deterministic ClientTokens and ownership tags; a token AWS answers with a
+// deleted resource is salted with that resource's id and the create made
+// again), waits for AWS states (one shared Describe per account-region and
+// resource type per poll round), resolution of values known only after a
+// create (Change.Refs), and the bookkeeping of partial failure: its Result says what was done, what failed
 // (with the AWS error code, message and a hint) and what was not attempted.
 //
 // It must not decide what to change: it executes only the changes a Plan

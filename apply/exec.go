@@ -176,10 +176,12 @@ func (r *runner) serviceCreate(ctx context.Context, s *step, purpose string) *Er
 	var out *ec2.CreateVpcEndpointServiceConfigurationOutput
 	var stale []string
 	for {
-		in.ClientToken = nil
-		in.ClientToken = aws.String(ClientToken(r.opts.Project, c.Address, saltedPurpose(purpose, stale), in))
+		// Each attempt is its own input: the token is derived from the
+		// parameters without one.
+		attempt := *in
+		attempt.ClientToken = aws.String(ClientToken(r.opts.Project, c.Address, saltedPurpose(purpose, stale), in))
 		if e := r.call(ctx, c, classService, "CreateVpcEndpointServiceConfiguration", func(ctx context.Context) (err error) {
-			out, err = cl.CreateVpcEndpointServiceConfiguration(ctx, in)
+			out, err = cl.CreateVpcEndpointServiceConfiguration(ctx, &attempt)
 			return err
 		}); e != nil {
 			return e
@@ -528,10 +530,12 @@ func (r *runner) endpointCreate(ctx context.Context, s *step, purpose string) *E
 	var out *ec2.CreateVpcEndpointOutput
 	var stale []string
 	for {
-		in.ClientToken = nil
-		in.ClientToken = aws.String(ClientToken(r.opts.Project, c.Address, saltedPurpose(purpose, stale), in))
+		// Each attempt is its own input: the token is derived from the
+		// parameters without one.
+		attempt := *in
+		attempt.ClientToken = aws.String(ClientToken(r.opts.Project, c.Address, saltedPurpose(purpose, stale), in))
 		if e := r.call(ctx, c, classEndpoint, "CreateVpcEndpoint", func(ctx context.Context) (err error) {
-			out, err = cl.CreateVpcEndpoint(ctx, in)
+			out, err = cl.CreateVpcEndpoint(ctx, &attempt)
 			return err
 		}); e != nil {
 			return e

@@ -30,6 +30,11 @@ type fakeWorld struct {
 	unsuccessful map[string]string // id → code
 	// pendingDescribes: how many describes a new resource stays pending.
 	pendingDescribes int
+	// stale makes the next creates of an action answer, as AWS does for a
+	// ClientToken whose resource was deleted, with a deleted resource.
+	stale map[string]int
+	// pageSize, when set, pages DescribeVpcEndpoints replies.
+	pageSize int
 }
 
 type fakeFault struct {
@@ -59,7 +64,7 @@ type fakeEndpoint struct {
 func newFakeWorld() *fakeWorld {
 	return &fakeWorld{services: map[string]*fakeService{}, endpoints: map[string]*fakeEndpoint{},
 		notifs: map[string]*types.ConnectionNotification{}, tokens: map[string]string{},
-		fail: map[string]*fakeFault{}, unsuccessful: map[string]string{}, pendingDescribes: 1}
+		fail: map[string]*fakeFault{}, unsuccessful: map[string]string{}, pendingDescribes: 1, stale: map[string]int{}}
 }
 
 var aliasIDs = map[string]string{"payments": "111111111111", "checkout": "222222222222", "analytics": "333333333333"}
@@ -166,6 +171,12 @@ func (f *fakeEC2) CreateVpcEndpointServiceConfiguration(ctx context.Context, in 
 	if id, ok := f.w.tokens[aws.ToString(in.ClientToken)]; ok {
 		s := f.w.services[id]
 		return &ec2.CreateVpcEndpointServiceConfigurationOutput{ServiceConfiguration: &s.cfg}, nil
+	}
+	if f.w.stale["CreateVpcEndpointServiceConfiguration"] > 0 {
+		f.w.stale["CreateVpcEndpointServiceConfiguration"]--
+		id := f.w.id("vpce-svc-")
+		return &ec2.CreateVpcEndpointServiceConfigurationOutput{ServiceConfiguration: &types.ServiceConfiguration{
+			ServiceId: aws.String(id), ServiceName: aws.String("com.amazonaws.vpce." + f.region + "." + id), ServiceState: types.ServiceStateDeleted}}, nil
 	}
 	id := f.w.id("vpce-svc-")
 	s := &fakeService{account: f.account, region: f.region, cfg: types.ServiceConfiguration{
@@ -288,6 +299,10 @@ func (f *fakeEC2) CreateVpcEndpoint(ctx context.Context, in *ec2.CreateVpcEndpoi
 	if id, ok := f.w.tokens[aws.ToString(in.ClientToken)]; ok {
 		return &ec2.CreateVpcEndpointOutput{VpcEndpoint: &f.w.endpoints[id].ep}, nil
 	}
+	if f.w.stale["CreateVpcEndpoint"] > 0 {
+		f.w.stale["CreateVpcEndpoint"]--
+		return &ec2.CreateVpcEndpointOutput{VpcEndpoint: &types.VpcEndpoint{VpcEndpointId: aws.String(f.w.id("vpce-")), State: "deleted"}}, nil
+	}
 	s := f.serviceByName(aws.ToString(in.ServiceName))
 	if s == nil {
 		return nil, apiErr("InvalidServiceName", "the service "+aws.ToString(in.ServiceName)+" does not exist")
@@ -376,6 +391,15 @@ func (f *fakeEC2) DescribeVpcEndpoints(ctx context.Context, in *ec2.DescribeVpcE
 			}
 		}
 		out.VpcEndpoints = append(out.VpcEndpoints, e.ep)
+	}
+	if n := f.w.pageSize; n > 0 {
+		from := 0
+		fmt.Sscan(aws.ToString(in.NextToken), &from)
+		out.VpcEndpoints = out.VpcEndpoints[min(from, len(out.VpcEndpoints)):]
+		if len(out.VpcEndpoints) > n {
+			out.VpcEndpoints = out.VpcEndpoints[:n]
+			out.NextToken = aws.String(fmt.Sprint(from + n))
+		}
 	}
 	return out, nil
 }

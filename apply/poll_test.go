@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/live"
@@ -189,4 +192,81 @@ func TestWaitsShareOneDescribePerAccountRegion(t *testing.T) {
 	}
 	applyCounted(pollManifest(t, 6), false)
 	applyCounted(pollManifest(t, 2), true)
+}
+
+// The calls of one poll round: one per 200 ids (EC2's limit of values per
+// filter), following NextToken; ids that do not come back are not seen, and
+// a NotFound reply means nothing was seen, not a failure.
+func TestPollerDescribe(t *testing.T) {
+	w := newFakeWorld()
+	var ids []string
+	for i := 0; i < 250; i++ {
+		id := fmt.Sprintf("vpce-%017x", i)
+		w.endpoints[id] = &fakeEndpoint{account: "222222222222", region: "us-east-1", ep: fakeEndpointVal(id, "available")}
+		ids = append(ids, id)
+	}
+	ids = append(ids, "vpce-notyetvisible")
+	r := newRunner(&plan.Plan{}, &graph{}, w.clients(), fastOpts())
+	cl, e := r.clientAt(context.Background(), &plan.Change{}, where{"checkout", "222222222222", "us-east-1"})
+	if e != nil {
+		t.Fatal(e)
+	}
+	p := r.pollerFor(where{"checkout", "222222222222", "us-east-1"}, pollEndpoints, cl)
+	found, calls, err := p.describe(context.Background(), ids)
+	if err != nil || calls != 2 || len(found) != 250 || found["vpce-notyetvisible"].ep != nil {
+		t.Errorf("250 visible of 251: %d found in %d calls, err %v", len(found), calls, err)
+	}
+	for _, c := range w.callsOf("DescribeVpcEndpoints") {
+		in := c.Input.(*ec2.DescribeVpcEndpointsInput)
+		if len(in.VpcEndpointIds) != 0 || len(in.Filters) != 1 || aws.ToString(in.Filters[0].Name) != "vpc-endpoint-id" ||
+			len(in.Filters[0].Values) > 200 || aws.ToInt32(in.MaxResults) != 1000 {
+			t.Errorf("describe input: ids %v, filters %+v, max %v", in.VpcEndpointIds, in.Filters, aws.ToInt32(in.MaxResults))
+		}
+	}
+
+	w.pageSize = 100
+	found, calls, err = p.describe(context.Background(), ids)
+	if err != nil || calls != 3 || len(found) != 250 { // 200 ids in 2 pages of 100, 51 in 1
+		t.Errorf("paged: %d found in %d calls, err %v", len(found), calls, err)
+	}
+
+	w.injectFault("DescribeVpcEndpoints", "InvalidVpcEndpointId.NotFound", 1)
+	if found, _, err = p.describe(context.Background(), ids[:3]); err != nil || len(found) != 0 {
+		t.Errorf("NotFound: %d found, err %v", len(found), err)
+	}
+	w.injectFault("DescribeVpcEndpoints", "UnauthorizedOperation", 1)
+	if _, _, err = p.describe(context.Background(), ids[:3]); err == nil {
+		t.Error("a failed describe must fail the round")
+	}
+}
+
+// A failed Describe call fails every wait of its round, with the call's
+// error; cancelling the run ends the waits.
+func TestWaitDescribeFailureAndCancel(t *testing.T) {
+	w := newFakeWorld()
+	w.pendingDescribes = 1 << 30
+	w.injectFault("DescribeVpcEndpointServiceConfigurations", "UnauthorizedOperation", 1)
+	res, err := run(t, w, fullPlan(), fastOpts())
+	if !errors.Is(err, ErrFailed) {
+		t.Fatal(err)
+	}
+	if c := statusOf(t, res, "provider.api"); c.Status != StatusFailed || c.Error.Code != "UnauthorizedOperation" ||
+		c.Error.Call != "DescribeVpcEndpointServiceConfigurations" || c.Error.Hint == "" {
+		t.Errorf("provider.api: %+v %+v", c, c.Error)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := fastOpts()
+	opts.Events = func(e Event) {
+		if e.Phase == PhaseWaiting {
+			cancel()
+		}
+	}
+	res, err = Run(ctx, fullPlan(), newFakeWorld().clients(), opts)
+	if !errors.Is(err, ErrFailed) {
+		t.Fatal(err)
+	}
+	if c := statusOf(t, res, "provider.api"); c.Status != StatusFailed || c.Error.Code != "Canceled" {
+		t.Errorf("provider.api: %+v %+v", c, c.Error)
+	}
 }
