@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -35,7 +37,23 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", env.WorkDir)
 			return nil
 		},
+		// [boto3] is true where python3 can import boto3 (an independent AWS client).
+		Condition: func(cond string) (bool, error) {
+			if cond != "boto3" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			return exec.Command("python3", "-c", "import boto3").Run() == nil, nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// freeport NAME sets $NAME to a free TCP port on 127.0.0.1.
+			"freeport": func(ts *testscript.TestScript, neg bool, args []string) {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					ts.Fatalf("freeport: %v", err)
+				}
+				ts.Setenv(args[0], strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+				l.Close()
+			},
 			// sleep DURATION lets a background server start (at most 10s).
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
 				d, err := time.ParseDuration(args[0])
