@@ -245,6 +245,7 @@ func planScopes(m *manifest.Manifest) ([]*scopeState, error) {
 	if m.Defaults.Region != "" {
 		regions.add(m.Defaults.Region)
 	}
+	regions.add(m.Defaults.Regions...)
 	for _, sc := range byKey {
 		regions.add(sc.Region)
 	}

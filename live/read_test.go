@@ -887,3 +887,22 @@ func TestChunks(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// defaults.regions names regions to read although nothing is declared
+// there any more: where the last resources of a region were removed.
+func TestPlanScopesDefaultsRegions(t *testing.T) {
+	m := &manifest.Manifest{Project: "p",
+		Defaults: manifest.Defaults{Region: "us-east-1", Regions: []string{"eu-west-1"}},
+		Accounts: map[string]*manifest.Account{"a": {ID: "1"}, "b": {ID: "2"}}}
+	scopes, err := planScopes(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range scopes {
+		got = append(got, s.Account+"/"+s.Region)
+	}
+	if want := "a/eu-west-1 a/us-east-1 b/eu-west-1 b/us-east-1"; strings.Join(got, " ") != want {
+		t.Fatalf("scopes %v, want %s", got, want)
+	}
+}

@@ -308,6 +308,14 @@ func (l *loader) merge(m *Manifest, files []*Manifest) {
 					"defaults.region `%s` differs from `%s` set at %s", r, m.Defaults.Region, posRef(l.at(fm, "defaults.region"), l.at(regionFrom, "defaults.region")))
 			}
 		}
+		l.checkList(fm, "defaults.regions", fm.Defaults.Regions, func(ep, v string) {
+			l.checkID(fm, ep, v, reRegion, "region", "a region name like us-west-2")
+		})
+		for _, r := range fm.Defaults.Regions {
+			if !slices.Contains(m.Defaults.Regions, r) {
+				m.Defaults.Regions = append(m.Defaults.Regions, r)
+			}
+		}
 		for _, k := range slices.Sorted(maps.Keys(fm.Defaults.Tags)) {
 			v := fm.Defaults.Tags[k]
 			if first, dup := tagFrom[k]; dup {

@@ -21,8 +21,13 @@ type Manifest struct {
 
 // Defaults apply to every provider and consumer that does not set the field.
 type Defaults struct {
-	Region string            `yaml:"region,omitempty" json:"region,omitempty"`
-	Tags   map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	Region string `yaml:"region,omitempty" json:"region,omitempty"`
+	// Regions are more regions the project lives in: every account is read
+	// in each of them (besides the regions providers and consumers use), so
+	// resources removed from the manifest are found there and deleted even
+	// after nothing else is declared in the region.
+	Regions []string          `yaml:"regions,omitempty" json:"regions,omitempty"`
+	Tags    map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
 }
 
 // Account is one AWS account plink reads and writes, reached either through a
