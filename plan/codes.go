@@ -18,6 +18,8 @@ const (
 	CodePrincipalMissing  = "PL220" // error: a consumer's account is not an allowed principal of its provider
 	CodeRegionUnsupported = "PL221" // error: a cross-region consumer's region is not in supportedRegions
 	CodeUnknownProvider   = "PL222" // error: a consumer names a provider that is not declared
+	CodeLBTaken           = "PL223" // error: a provider's load balancer already fronts an endpoint service plink does not manage here
+	CodeLBFreedLater      = "PL224" // warning: a provider's load balancer fronts a service of this project that the plan deletes
 	CodeUndeclaredPending = "PL030" // warning: pending connections nobody declared are left waiting
 	CodeSubnetAZNotServed = "PL101" // error: a consumer subnet is in an AZ the service has no load balancer in
 	CodeVPCAZNotCovered   = "PL102" // warning: the consumer VPC has subnets in AZs the endpoint does not cover
@@ -29,4 +31,5 @@ const (
 	CodeVPCMissing        = "PL108" // error: a consumer VPC does not exist
 	CodeSubnetWrongVPC    = "PL109" // error: a consumer subnet is in another VPC
 	CodeSGWrongVPC        = "PL110" // error: a consumer security group is in another VPC
+	CodeDNSWaits          = "PL111" // warning: a consumer's private DNS stays off until the provider's name is verified
 )

@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -76,7 +77,7 @@ func TestScenarios(t *testing.T) {
 			svc + ".notification[0]":                           plan.Create,
 			svc + ".connection[consumer.checkout-payments]":    plan.Accept,
 			checkout: plan.Create,
-		}, nil},
+		}, []string{"warning " + plan.CodeDNSWaits}},
 		{"no-changes", map[string]plan.Action{}, nil},
 		{"principal-added-removed", map[string]plan.Action{
 			svc + ".principal[arn:aws:iam::444444444444:role/ci]": plan.Create,
@@ -105,7 +106,7 @@ func TestScenarios(t *testing.T) {
 			svc + ".connection[consumer.checkout-payments]":   plan.Accept,
 			svc + ".connection[consumer.checkout-payments-2]": plan.Accept,
 			svc + ".connection[consumer.analytics-payments]":  plan.Accept,
-		}, []string{"warning PL102"}},
+		}, []string{"warning PL102", "warning PL224"}},
 		{"lints", map[string]plan.Action{
 			svc: plan.Update,
 			svc + ".principal[arn:aws:iam::333333333333:root]": plan.Delete,
@@ -118,7 +119,7 @@ func TestScenarios(t *testing.T) {
 			svc + ".connection[consumer.analytics-payments]": plan.Accept,
 		}, []string{"error PL220", "error PL221", "error PL101", "error PL103", "error PL104", "error PL106",
 			"error PL107", "error PL108", "error PL109", "error PL110", "warning PL102", "warning PL105"}},
-		{"foreign-untouched", map[string]plan.Action{}, nil},
+		{"foreign-untouched", map[string]plan.Action{}, []string{"error PL223"}},
 		{"read-failures", map[string]plan.Action{
 			checkout:                      plan.Create,
 			"consumer.analytics-payments": plan.Create,
@@ -262,8 +263,13 @@ func TestNewTopology(t *testing.T) {
 	if c.Refs["serviceName"] != svc || c.After.ServiceName != "" {
 		t.Errorf("serviceName of a consumer of a new provider: refs %v after %q", c.Refs, c.After.ServiceName)
 	}
-	if !c.PrivateDNSAfterAccept {
-		t.Error("consumer of an acceptance-required service: PrivateDNSAfterAccept not set")
+	// The new service's private DNS name cannot be verified yet, so the
+	// consumer's private DNS waits (PL111) instead of failing at apply.
+	if c.PrivateDNSAfterAccept || *c.After.PrivateDNSEnabled {
+		t.Errorf("consumer of a service whose DNS name is unverified: privateDnsEnabled %v, after accept %v", *c.After.PrivateDNSEnabled, c.PrivateDNSAfterAccept)
+	}
+	if !hasCode(p, plan.CodeDNSWaits) {
+		t.Error("no PL111 warning for the deferred private DNS")
 	}
 	wantDeps := []string{svc, svc + ".principal[arn:aws:iam::222222222222:root]"}
 	if !reflect.DeepEqual(c.DependsOn, wantDeps) {
@@ -893,5 +899,74 @@ func TestHasErrors(t *testing.T) {
 	p = &plan.Plan{Changes: []plan.Change{{Action: plan.Replace}, {Action: plan.Reject}, {Action: plan.Update}, {Action: plan.NoOp}}}
 	if s := p.Summary(); s != (plan.Summary{Add: 1, Destroy: 1, Change: 1, Reject: 1}) {
 		t.Errorf("Summary = %+v", s)
+	}
+}
+
+func hasCode(p *plan.Plan, code string) bool {
+	for _, d := range p.Diagnostics {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// With a verified provider, a new consumer of an acceptance-required
+// service is created with private DNS off and turns it on after acceptance.
+func TestPrivateDNSAfterAcceptWhenVerified(t *testing.T) {
+	s := scenario.Converged()
+	s.Endpoints = nil // the consumer is new; the verified service exists
+	for i := range s.Services {
+		s.Services[i].Connections = nil
+	}
+	p := compute(scenario.Manifest(), s)
+	c := change(t, p, checkout)
+	if c.Action != plan.Create || !c.PrivateDNSAfterAccept || !*c.After.PrivateDNSEnabled {
+		t.Fatalf("action %s, after accept %v, privateDnsEnabled %v", c.Action, c.PrivateDNSAfterAccept, *c.After.PrivateDNSEnabled)
+	}
+	if hasCode(p, plan.CodeDNSWaits) {
+		t.Error("PL111 for a verified name")
+	}
+}
+
+// Consumers created by the plan are accepted when their account is in
+// acceptFrom, even with acceptDeclared off.
+func TestAcceptFromCoversNewConsumers(t *testing.T) {
+	m := scenario.Manifest()
+	off := false
+	for _, pr := range m.Providers {
+		pr.Connections.AcceptDeclared = &off
+		pr.Connections.AcceptFromIDs = []string{"222222222222"}
+	}
+	p := compute(m, scenario.Infra())
+	acc := change(t, p, svc+".connection[consumer.checkout-payments]")
+	if acc.Action != plan.Accept || !strings.Contains(acc.Reason, "acceptFrom") {
+		t.Fatalf("accept %s, reason %q", acc.Action, acc.Reason)
+	}
+}
+
+// A consumer whose account's plink role is an allowed principal may
+// connect: no PL220 error.
+func TestRolePrincipalAdmitsPlinksRole(t *testing.T) {
+	m := scenario.Manifest()
+	role := "arn:aws:iam::222222222222:role/plink"
+	m.Accounts["checkout"].RoleARN = role
+	for _, pr := range m.Providers {
+		for i, pp := range pr.AllowedPrincipals {
+			if pp.Resolved == "arn:aws:iam::222222222222:root" {
+				pr.AllowedPrincipals[i].Resolved = role
+				pr.AllowedPrincipals[i].Account = ""
+				pr.AllowedPrincipals[i].ARN = role
+			}
+		}
+	}
+	p := compute(m, scenario.Infra())
+	if p.HasErrors() {
+		t.Fatalf("errors: %+v", p.Diagnostics)
+	}
+	c := change(t, p, checkout)
+	want := svc + ".principal[" + role + "]"
+	if !slices.Contains(c.DependsOn, want) {
+		t.Fatalf("DependsOn %v lacks %s", c.DependsOn, want)
 	}
 }

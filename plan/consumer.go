@@ -168,6 +168,11 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		if after.IPAddressType == "" {
 			after.IPAddressType = before.IPAddressType
 		}
+		if len(after.SecurityGroupIDs) == 0 {
+			// AWS puts the VPC's default group on an endpoint created without
+			// one and refuses to remove the last group.
+			after.SecurityGroupIDs = before.SecurityGroupIDs
+		}
 		if before.Type != after.Type {
 			ch.ReplaceReasons = append(ch.ReplaceReasons, "type")
 		}
@@ -202,6 +207,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 	} else {
 		ch.Action = Create
 	}
+	c.deferUnverifiedDNS(cs, &ch, after)
 	ch.After = after
 	if (ch.Action == Create || ch.Action == Replace) && acceptance && *after.PrivateDNSEnabled {
 		ch.PrivateDNSAfterAccept = true
@@ -209,18 +215,24 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 	if ps != nil && (ch.Action == Create || ch.Action == Replace) {
 		if root := rootARN(cs.accountID); ps.newPrincipals[root] {
 			ch.DependsOn = append(ch.DependsOn, fmt.Sprintf("%s.principal[%s]", ps.addr, root))
+		} else if role := c.roleOf(cs.alias); role != "" && ps.newPrincipals[role] {
+			ch.DependsOn = append(ch.DependsOn, fmt.Sprintf("%s.principal[%s]", ps.addr, role))
 		} else if ps.newPrincipals["*"] {
 			ch.DependsOn = append(ch.DependsOn, ps.addr+".principal[*]")
 		}
 	}
 	c.changes = append(c.changes, ch)
-	if ps != nil && (ch.Action == Create || ch.Action == Replace) && ps.p.AcceptanceRequired && ps.p.Connections.AcceptsDeclared() {
+	fromList := ps != nil && contains(ps.p.Connections.AcceptFromIDs, cs.accountID)
+	if ps != nil && (ch.Action == Create || ch.Action == Replace) && ps.p.AcceptanceRequired && (ps.p.Connections.AcceptsDeclared() || fromList) {
 		acc := c.child(ps, KindConnection, fmt.Sprintf("%s.connection[%s]", ps.addr, cs.addr))
 		acc.Action = Accept
 		acc.Refs = map[string]string{"endpointId": cs.addr}
 		acc.DependsOn = append(acc.DependsOn, cs.addr)
 		acc.After = &Values{EndpointOwner: cs.accountID, State: stateAvailable}
 		acc.Reason = "endpoint of " + cs.addr + ", created by this plan"
+		if !ps.p.Connections.AcceptsDeclared() {
+			acc.Reason += fmt.Sprintf("; account %s is in connections.acceptFrom", cs.accountID)
+		}
 		c.changes = append(c.changes, acc)
 	}
 }
@@ -229,7 +241,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 func (c *computer) consumerChecks(cs *consState, ps *provState, after *Values) {
 	// The service's own account may always connect (AWS does not check its
 	// permissions), as the manifest lint (PL008) and the sandbox agree.
-	if cs.accountID != ps.accountID && !allows(ps.principals, cs.accountID) {
+	if cs.accountID != ps.accountID && !allows(ps.principals, cs.accountID) && !c.allowsRole(ps, cs) {
 		c.diag(SeverityError, CodePrincipalMissing, cs.addr, cs.alias, cs.region,
 			fmt.Sprintf("%s in account %s is not allowed to connect to %s: its allowedPrincipals do not include arn:aws:iam::%s:root", cs.addr, c.accountLabel(cs.accountID), ps.addr, cs.accountID),
 			fmt.Sprintf("add `- account: %s` to allowedPrincipals of %s", cs.alias, ps.addr))
@@ -309,7 +321,7 @@ func (c *computer) consumerLint(cs *consState) {
 		seen[z] = true
 		uncovered = append(uncovered, z)
 	}
-	if len(uncovered) > 0 && len(epZones) > 0 {
+	if len(uncovered) > 0 && len(epZones) > 0 && !c.isGatewayConsumer(cs) {
 		sort.Strings(uncovered)
 		c.diag(SeverityWarning, CodeVPCAZNotCovered, cs.addr, cs.alias, cs.region,
 			fmt.Sprintf("%s: %s has subnets in %s, where the endpoint has no subnet; clients there cross AZs and lose access if another AZ fails", cs.addr, cm.VPCID, strings.Join(uncovered, ", ")),
@@ -364,4 +376,50 @@ func keys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// roleOf is the role plink assumes in an account, or "".
+func (c *computer) roleOf(alias string) string {
+	if a := c.m.Accounts[alias]; a != nil {
+		return a.RoleARN
+	}
+	return ""
+}
+
+// allowsRole reports whether the provider allows the very role plink acts
+// as in the consumer's account: AWS admits that role's sessions, so an
+// endpoint plink creates there may connect.
+func (c *computer) allowsRole(ps *provState, cs *consState) bool {
+	role := c.roleOf(cs.alias)
+	return role != "" && contains(ps.principals, role)
+}
+
+// isGatewayConsumer reports whether the consumer is a Gateway Load Balancer
+// endpoint, which has one subnet by design.
+func (c *computer) isGatewayConsumer(cs *consState) bool {
+	return cs.prov != nil && cs.prov.after != nil && cs.prov.after.Type == typeGateway
+}
+
+// deferUnverifiedDNS keeps a consumer's private DNS as it is while its
+// provider's private DNS name is not verified: AWS refuses to turn it on
+// before, so planning it would only make apply fail. A warning says why;
+// the next plan after verification turns it on.
+func (c *computer) deferUnverifiedDNS(cs *consState, ch *Change, after *Values) {
+	ps := cs.prov
+	if ps == nil || ps.p.PrivateDNSName == "" || after.PrivateDNSEnabled == nil || !*after.PrivateDNSEnabled {
+		return
+	}
+	if ps.svc != nil && ps.svc.PrivateDNSName == ps.p.PrivateDNSName && ps.svc.PrivateDNSState == "verified" {
+		return
+	}
+	if ch.Before != nil && ch.Before.PrivateDNSEnabled != nil && *ch.Before.PrivateDNSEnabled {
+		return // already on: nothing to defer
+	}
+	after.PrivateDNSEnabled = ptr(false)
+	if ch.Action == Update && len(Diff(KindEndpoint, ch.Before, after)) == 0 {
+		ch.Action = NoOp
+	}
+	c.diag(SeverityWarning, CodeDNSWaits, cs.addr, cs.alias, cs.region,
+		fmt.Sprintf("%s: private DNS stays off until %s's private DNS name %s is verified (AWS refuses it before)", cs.addr, ps.addr, ps.p.PrivateDNSName),
+		"publish the TXT record shown for "+ps.addr+" and verify the name; the next apply turns private DNS on")
 }

@@ -208,6 +208,23 @@ func (c *computer) providerLint(ps *provState) {
 					"create the load balancer first or correct the ARN in "+field)
 				continue
 			}
+			if other := c.serviceFronting(arn, ps); other != nil {
+				if other.Tags[live.TagProject] == c.m.Project {
+					// This project's service, gone from the manifest: the plan
+					// deletes it, but only after creating the new one.
+					c.diag(SeverityWarning, CodeLBFreedLater, ps.addr, ps.alias, ps.region,
+						fmt.Sprintf("%s: load balancer %s still fronts %s (%s), which this plan deletes after creating the new service; AWS refuses the new service until the old one is gone", ps.addr, arn, other.ID, other.Tags[live.TagName]),
+						"apply the removal first (or apply twice), or keep the old name with `adopt:` to modify it in place")
+				} else {
+					owner := "untagged"
+					if proj := other.Tags[live.TagProject]; proj != "" {
+						owner = fmt.Sprintf("%s of project %s", other.Tags[live.TagName], proj)
+					}
+					c.diag(SeverityError, CodeLBTaken, ps.addr, ps.alias, ps.region,
+						fmt.Sprintf("%s: load balancer %s already fronts endpoint service %s (%s); AWS lets a load balancer serve one endpoint service", ps.addr, arn, other.ID, owner),
+						fmt.Sprintf("use another load balancer, or take the service over with `adopt: %s` if nothing else manages it", other.ID))
+				}
+			}
 			if lb.Type != want {
 				c.diag(SeverityError, CodeLBType, ps.addr, ps.alias, ps.region,
 					fmt.Sprintf("%s: load balancer %s is of type %s, but %s needs type %s", ps.addr, lb.Name, lb.Type, field, want),
@@ -430,4 +447,19 @@ func (c *computer) notificationChanges(ps *provState, sv *live.Service) {
 		ch.Before = &Values{TopicARN: h.TopicARN, Events: sorted(h.Events)}
 		c.changes = append(c.changes, ch)
 	}
+}
+
+// serviceFronting returns a live service, other than the provider's own,
+// that already fronts the load balancer arn.
+func (c *computer) serviceFronting(arn string, ps *provState) *live.Service {
+	for i := range c.s.Services {
+		sv := &c.s.Services[i]
+		if ps.svc != nil && sv.ID == ps.svc.ID {
+			continue
+		}
+		if contains(sv.NetworkLoadBalancerARNs, arn) || contains(sv.GatewayLoadBalancerARNs, arn) {
+			return sv
+		}
+	}
+	return nil
 }
