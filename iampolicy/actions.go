@@ -104,3 +104,8 @@ var createActions = []string{"CreateVpcEndpoint", "CreateVpcEndpointServiceConfi
 
 // assumeRole is what the operator identity needs on each account's role.
 var assumeRole = []string{"sts:AssumeRole"}
+
+// multiRegion is the permission-only action AWS checks for cross-region
+// PrivateLink: creating an endpoint to a service in another region, and
+// setting a service's supported regions.
+var multiRegion = []string{"vpce:AllowMultiRegion"}

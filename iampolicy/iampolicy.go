@@ -122,6 +122,9 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 			if len(p.Notifications) > 0 {
 				sc.notifications = true
 			}
+			if len(p.SupportedRegions) > 0 {
+				sc.multiRegion = true
+			}
 		}
 		for _, c := range m.Consumers {
 			if c.Account != alias {
@@ -129,6 +132,11 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 			}
 			sc.consumers = true
 			r := region(c.Region)
+			for _, p := range m.Providers {
+				if p.Name == c.Provider && region(p.Region) != r {
+					sc.multiRegion = true
+				}
+			}
 			regions[r] = true
 			sc.vpcs[arn(r, a.ID, "vpc/"+c.VPCID)] = true
 			for _, s := range c.SubnetIDs {
@@ -177,10 +185,13 @@ type scope struct {
 	consumers   bool
 	// notifications: the account's providers declare notifications.
 	notifications bool
-	vpcs          map[string]bool
-	subnets       map[string]bool
-	sgs           map[string]bool
-	adopted       []string
+	// multiRegion: the account's providers serve other regions or its
+	// consumers reach a service in another region (vpce:AllowMultiRegion).
+	multiRegion bool
+	vpcs        map[string]bool
+	subnets     map[string]bool
+	sgs         map[string]bool
+	adopted     []string
 }
 
 func arn(region, account, resource string) string {
@@ -271,6 +282,11 @@ func build(mode Mode, sc scope) Document {
 			rc = map[string]map[string][]string{"StringEquals": {"aws:RequestedRegion": slices.Clone(manageRegions)}}
 		}
 		add(Statement{Sid: "PlinkManageConnectionNotifications", Effect: "Allow", Action: slices.Clone(manageNotifications), Resource: []string{"*"}, Condition: rc})
+	}
+	if sc.multiRegion || sc.project == "" {
+		// A permission-only action: cross-region endpoints and services
+		// with supported regions need it besides the EC2 call itself.
+		add(Statement{Sid: "PlinkMultiRegion", Effect: "Allow", Action: slices.Clone(multiRegion), Resource: []string{"*"}})
 	}
 	if len(sc.adopted) > 0 {
 		// Adopted resources carry no plink tag until apply tags them, so they

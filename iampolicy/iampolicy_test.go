@@ -99,7 +99,7 @@ func TestApplyScoping(t *testing.T) {
 				if r != "*" && !strings.Contains(r, ":"+id+":") {
 					t.Errorf("%s/%s: resource %s outside the account", alias, s.Sid, r)
 				}
-				if r == "*" && !slices.Contains([]string{"PlinkIdentity", "PlinkRead", "PlinkManageConnectionNotifications"}, s.Sid) {
+				if r == "*" && !slices.Contains([]string{"PlinkIdentity", "PlinkRead", "PlinkManageConnectionNotifications", "PlinkMultiRegion"}, s.Sid) {
 					t.Errorf("%s/%s: Resource * on a write", alias, s.Sid)
 				}
 			}
@@ -178,6 +178,43 @@ func TestDocumentsAreValidJSONPolicies(t *testing.T) {
 			if len(s.Action) == 0 || len(s.Resource) == 0 {
 				t.Errorf("%s/%s: empty Action or Resource", alias, s.Sid)
 			}
+		}
+	}
+}
+
+// Cross-region PrivateLink needs the permission-only vpce:AllowMultiRegion
+// in the provider's account (supportedRegions) and the consumer's.
+func TestApplyAllowsMultiRegionWhereNeeded(t *testing.T) {
+	m := loadTestManifest(t)
+	docs, err := For(Apply, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	multi := map[string]bool{}
+	for _, p := range m.Providers {
+		if len(p.SupportedRegions) > 0 {
+			multi[p.Account] = true
+		}
+	}
+	for _, c := range m.Consumers {
+		for _, p := range m.Providers {
+			if p.Name == c.Provider && p.Region != c.Region {
+				multi[c.Account] = true
+			}
+		}
+	}
+	if len(multi) == 0 {
+		t.Fatal("the test manifest has no cross-region use")
+	}
+	for alias, d := range docs {
+		if got := d.Allows("vpce:AllowMultiRegion"); got != multi[alias] {
+			t.Errorf("%s: allows vpce:AllowMultiRegion = %v, want %v", alias, got, multi[alias])
+		}
+	}
+	plan, _ := For(Plan, m)
+	for alias, d := range plan {
+		if d.Allows("vpce:AllowMultiRegion") {
+			t.Errorf("%s: the plan (read-only) policy allows vpce:AllowMultiRegion", alias)
 		}
 	}
 }
