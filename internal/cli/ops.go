@@ -227,6 +227,9 @@ rejected, or drifted.`,
   plink graph -f manifests/ --live --format dot | dot -Tsvg > topology.svg`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := outputFormat(f, "text"); err != nil {
+				return flagErrorf("graph draws Mermaid or DOT: choose with --format mermaid|dot, not --output %s", f.Config.String("output"))
+			}
 			format := f.Config.String("format")
 			if format != "mermaid" && format != "dot" {
 				return flagErrorf("invalid --format %q: valid values are \"mermaid\" and \"dot\"", format)
