@@ -28,6 +28,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/plinkdev/plink/awsenv"
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 )
 
@@ -147,7 +148,7 @@ func Export(ctx context.Context, accounts []Account, regions []string, src Clien
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			sd, f := readScope(ctx, src, j.acct, j.region)
+			sd, f := readScope(ctx, src, j.acct, j.region, opts.Project)
 			if f != nil {
 				mu.Lock()
 				failures = append(failures, *f)
@@ -206,7 +207,7 @@ type scopeData struct {
 	notes         []string
 }
 
-func readScope(ctx context.Context, src ClientSource, a Account, region string) (*scopeData, *Failure) {
+func readScope(ctx context.Context, src ClientSource, a Account, region, project string) (*scopeData, *Failure) {
 	fail := func(call string, err error) *Failure {
 		return &Failure{Account: a.Alias, AccountID: a.ID, Region: region, Call: call, Err: err}
 	}
@@ -227,6 +228,10 @@ func readScope(ctx context.Context, src ClientSource, a Account, region string) 
 			switch s.ServiceState {
 			case types.ServiceStateDeleting, types.ServiceStateDeleted, types.ServiceStateFailed:
 				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: it is %s", aws.ToString(s.ServiceId), a.Alias, region, s.ServiceState))
+				continue
+			}
+			if proj := tagMap(s.Tags)[live.TagProject]; proj != "" && proj != project {
+				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: plink project %s manages it", aws.ToString(s.ServiceId), a.Alias, region, proj))
 				continue
 			}
 			sd.services = append(sd.services, s)
@@ -280,8 +285,12 @@ func readScope(ctx context.Context, src ClientSource, a Account, region string) 
 		}
 		for _, e := range out.VpcEndpoints {
 			id := aws.ToString(e.VpcEndpointId)
-			if e.VpcEndpointType != types.VpcEndpointTypeInterface {
-				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: plink manages interface endpoints, this one is %s", id, a.Alias, region, e.VpcEndpointType))
+			if e.VpcEndpointType != types.VpcEndpointTypeInterface && e.VpcEndpointType != types.VpcEndpointTypeGatewayLoadBalancer {
+				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: plink manages interface and Gateway Load Balancer endpoints, this one is %s", id, a.Alias, region, e.VpcEndpointType))
+				continue
+			}
+			if proj := tagMap(e.Tags)[live.TagProject]; proj != "" && proj != project {
+				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: plink project %s manages it", id, a.Alias, region, proj))
 				continue
 			}
 			switch e.State {

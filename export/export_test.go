@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -350,5 +351,33 @@ func TestExportEveryCallFailureIsReported(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "export: "+call+" in account payments (111111111111) region us-east-1: UnauthorizedOperation") {
 			t.Errorf("%s denied: error %v", call, err)
 		}
+	}
+}
+
+// Resources another plink project manages are left out, with a note: the
+// export must not hand them to a second owner.
+func TestExportSkipsOtherProjects(t *testing.T) {
+	ctx := context.Background()
+	w := &world{srv: sandboxtest.Start(t), clients: map[string]*sandboxtest.Clients{}}
+	pay := w.ec2(t, "payments", "us-east-1")
+	svc, err := pay.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
+		NetworkLoadBalancerArns: []string{payNLB},
+		TagSpecifications: nameTag(types.ResourceTypeVpcEndpointService, "theirs",
+			types.Tag{Key: aws.String("plink:project"), Value: aws.String("other")}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(svc.ServiceConfiguration.ServiceId)
+	res, err := export.Export(ctx, accounts[:1], []string{"us-east-1"}, w.source(), export.Options{Project: "mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(res.YAML), id) {
+		t.Errorf("exported %s, which project other manages:\n%s", id, res.YAML)
+	}
+	want := id + " in payments us-east-1 left out: plink project other manages it"
+	if !slices.Contains(res.Notes, want) {
+		t.Errorf("notes %q lack %q", res.Notes, want)
 	}
 }
