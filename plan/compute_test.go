@@ -77,7 +77,7 @@ func TestScenarios(t *testing.T) {
 			svc + ".notification[0]":                           plan.Create,
 			svc + ".connection[consumer.checkout-payments]":    plan.Accept,
 			checkout: plan.Create,
-		}, []string{"warning " + plan.CodeDNSWaits}},
+		}, nil},
 		{"no-changes", map[string]plan.Action{}, nil},
 		{"principal-added-removed", map[string]plan.Action{
 			svc + ".principal[arn:aws:iam::444444444444:role/ci]": plan.Create,
@@ -263,13 +263,10 @@ func TestNewTopology(t *testing.T) {
 	if c.Refs["serviceName"] != svc || c.After.ServiceName != "" {
 		t.Errorf("serviceName of a consumer of a new provider: refs %v after %q", c.Refs, c.After.ServiceName)
 	}
-	// The new service's private DNS name cannot be verified yet, so the
-	// consumer's private DNS waits (PL111) instead of failing at apply.
-	if c.PrivateDNSAfterAccept || *c.After.PrivateDNSEnabled {
-		t.Errorf("consumer of a service whose DNS name is unverified: privateDnsEnabled %v, after accept %v", *c.After.PrivateDNSEnabled, c.PrivateDNSAfterAccept)
-	}
-	if !hasCode(p, plan.CodeDNSWaits) {
-		t.Error("no PL111 warning for the deferred private DNS")
+	// A service created by this plan: apply turns private DNS on after
+	// acceptance (and leaves it off if the name is not verified by then).
+	if !c.PrivateDNSAfterAccept {
+		t.Error("consumer of an acceptance-required service: PrivateDNSAfterAccept not set")
 	}
 	wantDeps := []string{svc, svc + ".principal[arn:aws:iam::222222222222:root]"}
 	if !reflect.DeepEqual(c.DependsOn, wantDeps) {
@@ -968,5 +965,24 @@ func TestRolePrincipalAdmitsPlinksRole(t *testing.T) {
 	want := svc + ".principal[" + role + "]"
 	if !slices.Contains(c.DependsOn, want) {
 		t.Fatalf("DependsOn %v lacks %s", c.DependsOn, want)
+	}
+}
+
+// An existing service whose private DNS name is not verified: a new
+// consumer's private DNS waits (PL111) instead of failing at apply.
+func TestPrivateDNSWaitsForVerification(t *testing.T) {
+	s := scenario.Converged()
+	s.Endpoints = nil
+	for i := range s.Services {
+		s.Services[i].Connections = nil
+		s.Services[i].PrivateDNSState = "pendingVerification"
+	}
+	p := compute(scenario.Manifest(), s)
+	c := change(t, p, checkout)
+	if c.PrivateDNSAfterAccept || *c.After.PrivateDNSEnabled {
+		t.Errorf("privateDnsEnabled %v, after accept %v; want off until verified", *c.After.PrivateDNSEnabled, c.PrivateDNSAfterAccept)
+	}
+	if !hasCode(p, plan.CodeDNSWaits) {
+		t.Error("no PL111 warning")
 	}
 }

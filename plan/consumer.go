@@ -409,7 +409,9 @@ func (c *computer) deferUnverifiedDNS(cs *consState, ch *Change, after *Values) 
 	if ps == nil || ps.p.PrivateDNSName == "" || after.PrivateDNSEnabled == nil || !*after.PrivateDNSEnabled {
 		return
 	}
-	if ps.svc != nil && ps.svc.PrivateDNSName == ps.p.PrivateDNSName && ps.svc.PrivateDNSState == "verified" {
+	if ps.svc == nil || (ps.svc.PrivateDNSName == ps.p.PrivateDNSName && ps.svc.PrivateDNSState == "verified") {
+		// A service created by this plan: apply tries after acceptance and
+		// leaves private DNS off if the name is not verified by then.
 		return
 	}
 	if ch.Before != nil && ch.Before.PrivateDNSEnabled != nil && *ch.Before.PrivateDNSEnabled {
