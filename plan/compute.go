@@ -459,3 +459,15 @@ func principalAccount(arn string) string {
 func allows(principals []string, accountID string) bool {
 	return contains(principals, "*") || contains(principals, rootARN(accountID))
 }
+
+// allowsSomeIn reports whether any allowed principal belongs to accountID
+// (its root, a role or a user) or is the wildcard: such an account's
+// existing connections are not undeclared strangers.
+func allowsSomeIn(principals []string, accountID string) bool {
+	for _, p := range principals {
+		if p == "*" || principalAccount(p) == accountID {
+			return true
+		}
+	}
+	return false
+}

@@ -986,3 +986,29 @@ func TestPrivateDNSWaitsForVerification(t *testing.T) {
 		t.Error("no PL111 warning")
 	}
 }
+
+// rejectUndeclared leaves alone the connections of an account that is
+// allowed through a role (not only its root).
+func TestRejectUndeclaredKeepsAccountsAllowedByRole(t *testing.T) {
+	m := scenario.Manifest()
+	role := "arn:aws:iam::333333333333:role/ci"
+	for _, pr := range m.Providers {
+		pr.Connections.RejectUndeclared = true
+		for i, pp := range pr.AllowedPrincipals {
+			if pp.Resolved == "arn:aws:iam::333333333333:root" {
+				pr.AllowedPrincipals[i] = manifest.Principal{ARN: role, Resolved: role}
+			}
+		}
+	}
+	s := scenario.Converged()
+	for i := range s.Services {
+		s.Services[i].Connections = append(s.Services[i].Connections,
+			live.Connection{EndpointID: "vpce-0ci", OwnerID: "333333333333", State: "available"})
+	}
+	p := compute(m, s)
+	for _, c := range p.Changes {
+		if c.Action == plan.Reject {
+			t.Errorf("rejected %s (%s): account 333333333333 is allowed through %s", c.Address, c.Reason, role)
+		}
+	}
+}

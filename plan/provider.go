@@ -336,7 +336,7 @@ func (c *computer) principalBreaks(ps *provState, sv *live.Service, arn string) 
 		if acct != "*" && cn.OwnerID != acct {
 			continue
 		}
-		if allows(ps.principals, cn.OwnerID) {
+		if allowsSomeIn(ps.principals, cn.OwnerID) {
 			continue
 		}
 		if ps.p.Connections.RejectUndeclared && !c.connectionWanted(ps, cn) {
@@ -382,7 +382,7 @@ func (c *computer) connectionChanges(ps *provState, sv *live.Service) {
 				waiting = append(waiting, fmt.Sprintf("%s (account %s)", cn.EndpointID, c.accountLabel(cn.OwnerID)))
 			}
 		case stateAvailable:
-			if cfg.RejectUndeclared && declared == "" && !fromList && !allows(ps.principals, cn.OwnerID) {
+			if cfg.RejectUndeclared && declared == "" && !fromList && !allowsSomeIn(ps.principals, cn.OwnerID) {
 				action, why = Reject, "account "+cn.OwnerID+" is no longer an allowed principal and the connection is not declared (connections.rejectUndeclared)"
 			}
 		}
