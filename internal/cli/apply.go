@@ -154,6 +154,9 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 		return errors.New("the saved plan has errors; nothing was applied")
 	}
 	if !saved.HasChanges() {
+		if format == "json" {
+			return writeJSON(f.IO.Out, map[string]any{"type": "result", "changes": 0, "message": "No changes."})
+		}
 		fmt.Fprintln(f.IO.Out, "No changes. Live state matches the manifest.")
 		return nil
 	}
