@@ -130,6 +130,9 @@ func parse(srcs []source) (*Manifest, error) {
 	var files []*Manifest
 	for _, src := range srcs {
 		m.Files = append(m.Files, src.name)
+		// Name and length frame each file's bytes, so moving text from one
+		// file to another (or renaming a file) changes the digest too.
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(src.name), len(src.data))
 		h.Write(src.data)
 		if fm := l.parseFile(src); fm != nil {
 			files = append(files, fm)

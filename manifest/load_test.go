@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,10 +19,8 @@ func TestLoadFullResolvesAndDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(path)
-	sum := sha256.Sum256(data)
-	if m.Digest != hex.EncodeToString(sum[:]) {
-		t.Errorf("Digest = %s, want sha256 of the file", m.Digest)
+	if want := wantDigest(t, path); m.Digest != want {
+		t.Errorf("Digest = %s, want %s", m.Digest, want)
 	}
 	if !slices.Equal(m.Files, []string{path}) {
 		t.Errorf("Files = %v", m.Files)
@@ -97,12 +96,7 @@ func TestLoadDirectoryMergesInNameOrder(t *testing.T) {
 	if !slices.Equal(m.Files, want) {
 		t.Errorf("Files = %v, want %v", m.Files, want)
 	}
-	h := sha256.New()
-	for _, f := range want {
-		data, _ := os.ReadFile(f)
-		h.Write(data)
-	}
-	if m.Digest != hex.EncodeToString(h.Sum(nil)) {
+	if m.Digest != wantDigest(t, want...) {
 		t.Errorf("Digest is not the sha256 of the files in load order")
 	}
 	p, c := m.Providers[0], m.Consumers[0]
@@ -362,5 +356,43 @@ func TestSyntaxErrorWithoutLine(t *testing.T) {
 	_, err := Parse("x.yaml", []byte("version: 1\nproject: *nope\n"))
 	if err == nil || err.Error() != "x.yaml: error: invalid YAML: unknown anchor 'nope' referenced" {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// wantDigest is the documented digest: SHA-256 over, per file in load
+// order, its base name, NUL, its length, NUL and its bytes.
+func wantDigest(t *testing.T, paths ...string) string {
+	t.Helper()
+	h := sha256.New()
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(p), len(data))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Moving text from one file to another changes the digest, though the
+// bytes read, back to back, are the same.
+func TestDigestFramesFiles(t *testing.T) {
+	ma, err := ParseFiles(map[string][]byte{
+		"a.yaml": []byte("version: 1\nproject: p\n# note\n"),
+		"b.yaml": []byte("version: 1\nproject: p\n"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := ParseFiles(map[string][]byte{
+		"a.yaml": []byte("version: 1\nproject: p\n"),
+		"b.yaml": []byte("# note\nversion: 1\nproject: p\n"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ma.Digest == mb.Digest {
+		t.Fatal("same digest after moving a line from a.yaml to b.yaml")
 	}
 }
