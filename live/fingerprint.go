@@ -111,10 +111,13 @@ func less(pairs ...string) bool {
 	return false
 }
 
-// Fingerprints maps the id of every endpoint service and endpoint in the
-// snapshot to a short SHA-256 of its canonical JSON (a service's includes
-// its principals, connections and notifications). A saved plan keeps them;
-// apply compares them with a fresh read (Diff) to refuse a stale plan.
+// Fingerprints maps every resource in the snapshot that a plan depends on
+// to a short SHA-256 of its canonical JSON: endpoint services (with their
+// principals, connections and notifications) and endpoints by id; load
+// balancers by ARN; VPCs, subnets and security groups by id; and services
+// as a consumer account sees them by "visible:NAME@ACCOUNT/REGION". A saved
+// plan keeps them; apply compares them with a fresh read (Diff) to refuse a
+// stale plan.
 func (s *Snapshot) Fingerprints() map[string]string {
 	out := map[string]string{}
 	for _, sv := range s.Services {
@@ -122,6 +125,21 @@ func (s *Snapshot) Fingerprints() map[string]string {
 	}
 	for _, ep := range s.Endpoints {
 		out[ep.ID] = fingerprint(ep)
+	}
+	for _, lb := range s.LoadBalancers {
+		out[lb.ARN] = fingerprint(lb)
+	}
+	for _, v := range s.VPCs {
+		out[v.ID] = fingerprint(v)
+	}
+	for _, sn := range s.Subnets {
+		out[sn.ID] = fingerprint(sn)
+	}
+	for _, g := range s.SecurityGroups {
+		out[g.ID] = fingerprint(g)
+	}
+	for _, vs := range s.VisibleServices {
+		out["visible:"+vs.ServiceName+"@"+vs.AccountID+"/"+vs.Region] = fingerprint(vs)
 	}
 	return out
 }

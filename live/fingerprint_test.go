@@ -21,8 +21,9 @@ func TestFingerprintsAndDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	fp := snap.Fingerprints()
-	if len(fp) != len(snap.Services)+len(snap.Endpoints) {
-		t.Fatalf("fingerprints %v", fp)
+	if want := len(snap.Services) + len(snap.Endpoints) + len(snap.LoadBalancers) + len(snap.VPCs) +
+		len(snap.Subnets) + len(snap.SecurityGroups) + len(snap.VisibleServices); len(fp) != want || want <= len(snap.Services)+len(snap.Endpoints) {
+		t.Fatalf("%d fingerprints, want %d (services, endpoints, load balancers, network, visible services): %v", len(fp), want, fp)
 	}
 	for id, h := range fp {
 		if len(h) != 16 {
@@ -46,6 +47,15 @@ func TestFingerprintsAndDiff(t *testing.T) {
 	want := "removed vpce-1,added vpce-new,changed vpce-svc-adopted,changed vpce-svc-owned" // by id
 	if strings.Join(got, ",") != want {
 		t.Errorf("diff %v, want %s", got, want)
+	}
+	// A load balancer that lost an AZ changes what the plan checks: a plan
+	// saved before is stale.
+	fs = world()
+	lb := &fs["payments/us-east-1"].lbs[0]
+	lb.AvailabilityZones = lb.AvailabilityZones[:len(lb.AvailabilityZones)-1]
+	changed, _ = read(t, fs, ReadOptions{})
+	if got := Diff(fp, changed.Fingerprints()); strings.Join(got, ",") != "changed "+lbARN {
+		t.Errorf("diff %v, want the load balancer changed", got)
 	}
 	if d := Diff(nil, map[string]string{"b": "1", "a": "2"}); fmt.Sprint(d) != "[added a added b]" {
 		t.Errorf("diff sorted by id: %v", d)
