@@ -11,7 +11,7 @@ const (
 	CodeScopeNotRead      = "PL202" // error: an account-region the manifest uses was not read
 	CodeAdoptMissing      = "PL210" // error: adopt names an id that does not exist
 	CodeAdoptOwned        = "PL211" // error: adopt names a resource plink already manages (another project or name)
-	CodeDuplicateName     = "PL212" // error: several live resources carry the same plink:name
+	CodeDuplicateName     = "PL212" // error: several live resources carry the same plink:name and none can be chosen safely
 	CodeUnknownAccount    = "PL213" // error: an entry names an account alias that is not declared
 	CodeAdoptWrongScope   = "PL214" // error: the adopted resource is in another account or region
 	CodeInvalidPolicy     = "PL215" // error: an endpoint policy is not a valid policy document

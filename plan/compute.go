@@ -110,6 +110,9 @@ type computer struct {
 	epByName  map[string][]*live.Endpoint
 	epByID    map[string]*live.Endpoint
 	claimed   map[string]bool
+	// leftovers are resources carrying an entry's plink:name beside the
+	// one kept for it (an interrupted replace), by id; they are deleted.
+	leftovers map[string]leftover
 
 	lbs        map[string]*live.LoadBalancer
 	vpcs       map[key]*live.VPC
@@ -159,6 +162,7 @@ func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer
 		epByName:    map[string][]*live.Endpoint{},
 		epByID:      map[string]*live.Endpoint{},
 		claimed:     map[string]bool{},
+		leftovers:   map[string]leftover{},
 		lbs:         map[string]*live.LoadBalancer{},
 		vpcs:        map[key]*live.VPC{},
 		subnets:     map[key]*live.Subnet{},
@@ -300,30 +304,69 @@ func (c *computer) account(addr, alias string) *manifest.Account {
 
 // liveRef is what matching needs to know about a live resource.
 type liveRef struct {
-	id, accountID, region string
-	tags                  map[string]string
+	id, accountID, region, state string
+	tags                         map[string]string
+}
+
+// fit is how a live resource that carries a manifest entry's plink:name
+// compares with the entry on the attributes that force a replace.
+type fit struct {
+	// reasons name the replace-forcing attributes (account and region
+	// included) where the resource differs from the entry; none: it matches.
+	reasons []string
+	// identity states the resource's replace-forcing values; two resources
+	// with equal identities are interchangeable for the entry.
+	identity string
+}
+
+// leftover is a live resource that carries a manifest entry's plink:name
+// beside the one kept for the entry: what an interrupted replace leaves.
+// The plan deletes it as an orphan of the project.
+type leftover struct {
+	addr              string // the entry's address
+	keptID            string
+	accountID, region string // where the leftover is
+}
+
+// doomedLeftover reports whether id is a leftover that this plan deletes
+// (its account-region was read completely).
+func (c *computer) doomedLeftover(id string) bool {
+	lo, ok := c.leftovers[id]
+	return ok && c.readOK(lo.accountID, lo.region)
 }
 
 // match finds the live resource for a manifest entry: by plink:name tag
 // within the project, else by an explicit adopt id. ok is false when an
 // error diagnostic was reported and nothing must be planned for the entry.
-func match[T any](c *computer, addr, kind, name, adopt, accountID, region string, byName map[string][]T, byID map[string]T, ref func(T) liveRef) (found T, adopted, ok bool) {
+//
+// Several resources carry the name when a replace (create the new one, then
+// delete the old) was interrupted; fitOf compares each with the entry and
+// pickDuplicate keeps one, leaving the others to be deleted. A nil fitOf
+// claims every candidate and keeps none (the entry cannot be planned, and
+// nothing of it may be deleted).
+func match[T any](c *computer, addr, kind, name, adopt, accountID, region string, byName map[string][]T, byID map[string]T, ref func(T) liveRef, fitOf func(T) fit) (found T, adopted, ok bool) {
 	var zero T
 	if cands := byName[name]; len(cands) > 0 {
-		if len(cands) > 1 {
-			ids := make([]string, len(cands))
-			for i, t := range cands {
-				ids[i] = ref(t).id
-				c.claimed[ids[i]] = true
+		if fitOf == nil {
+			for _, t := range cands {
+				c.claimed[ref(t).id] = true
 			}
-			sort.Strings(ids)
-			c.diag(SeverityError, CodeDuplicateName, addr, c.alias(accountID), region,
-				fmt.Sprintf("%d live %ss are tagged %s=%s %s=%s: %s", len(ids), kind, live.TagProject, c.m.Project, live.TagName, name, strings.Join(ids, ", ")),
-				"delete or untag all but one of them, then run plan again")
 			return zero, false, false
 		}
-		c.claimed[ref(cands[0]).id] = true
-		return cands[0], false, true
+		if len(cands) == 1 {
+			c.claimed[ref(cands[0]).id] = true
+			return cands[0], false, true
+		}
+		refs := make([]liveRef, len(cands))
+		fits := make([]fit, len(cands))
+		for i, t := range cands {
+			refs[i], fits[i] = ref(t), fitOf(t)
+		}
+		i := c.pickDuplicate(addr, kind, name, accountID, region, refs, fits)
+		if i < 0 {
+			return zero, false, false
+		}
+		return cands[i], false, true
 	}
 	if adopt == "" {
 		return zero, false, true
@@ -356,8 +399,119 @@ func match[T any](c *computer, addr, kind, name, adopt, accountID, region string
 	return t, true, true
 }
 
-func svcRef(s *live.Service) liveRef { return liveRef{s.ID, s.AccountID, s.Region, s.Tags} }
-func epRef(e *live.Endpoint) liveRef { return liveRef{e.ID, e.AccountID, e.Region, e.Tags} }
+// pickDuplicate chooses which of several live resources carrying an entry's
+// plink:name to keep, and returns its index; the others become leftovers.
+// Resources that are failed or going away count only when nothing else is
+// left. Among the rest, one that matches the entry on every replace-forcing
+// attribute wins; when none does, they must be interchangeable (equal
+// identities), or the choice is the user's: PL212, nothing is claimed for
+// deletion and -1 is returned. Ties go to the healthiest state, then the
+// lowest id (AWS ids carry no order), so every plan makes the same choice.
+func (c *computer) pickDuplicate(addr, kind, name, accountID, region string, refs []liveRef, fits []fit) int {
+	var alive, all []int
+	for i, r := range refs {
+		all = append(all, i)
+		if stateRank(r.state) < rankGone {
+			alive = append(alive, i)
+		}
+	}
+	pool := alive
+	if len(pool) == 0 {
+		pool = all
+	}
+	var best []int
+	for _, i := range pool {
+		if len(fits[i].reasons) == 0 {
+			best = append(best, i)
+		}
+	}
+	if len(best) == 0 {
+		for _, i := range pool[1:] {
+			if fits[i].identity != fits[pool[0]].identity {
+				c.ambiguous(addr, kind, name, accountID, region, refs, fits)
+				return -1
+			}
+		}
+		best = pool
+	}
+	sort.Slice(best, func(a, b int) bool {
+		ra, rb := refs[best[a]], refs[best[b]]
+		if sa, sb := stateRank(ra.state), stateRank(rb.state); sa != sb {
+			return sa < sb
+		}
+		return ra.id < rb.id
+	})
+	keep := best[0]
+	c.claimed[refs[keep].id] = true
+	for i, r := range refs {
+		if i != keep {
+			c.leftovers[r.id] = leftover{addr: addr, keptID: refs[keep].id, accountID: r.accountID, region: r.region}
+		}
+	}
+	return keep
+}
+
+// ambiguous reports PL212: several resources carry an entry's name, none
+// matches the entry and they differ, so plink cannot tell which one the
+// interrupted replace meant to keep. All are claimed: none is deleted.
+func (c *computer) ambiguous(addr, kind, name, accountID, region string, refs []liveRef, fits []fit) {
+	order := make([]int, len(refs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return refs[order[a]].id < refs[order[b]].id })
+	var list []string
+	for _, i := range order {
+		c.claimed[refs[i].id] = true
+		list = append(list, fmt.Sprintf("%s (%s)", refs[i].id, fits[i].identity))
+	}
+	del := "aws ec2 delete-vpc-endpoints --vpc-endpoint-ids"
+	if kind == kindServiceNoun {
+		del = "aws ec2 delete-vpc-endpoint-service-configurations --service-ids"
+	}
+	c.diag(SeverityError, CodeDuplicateName, addr, c.alias(accountID), region,
+		fmt.Sprintf("%d live %ss are tagged %s=%s %s=%s, none matches %s and they differ: %s", len(refs), kind, live.TagProject, c.m.Project, live.TagName, name, addr, strings.Join(list, "; ")),
+		fmt.Sprintf("a replace was probably interrupted; change %s to match the %s to keep (plink then deletes the others), or delete the unwanted ones (%s ID) or remove their plink tags, then run plan again", addr, kind, del))
+}
+
+// Resource states, ranked for choosing among duplicates: usable, on its
+// way, gone (failed, rejected, expired, deleting or deleted).
+const (
+	rankAvailable = iota
+	rankPending
+	rankGone
+)
+
+func stateRank(state string) int {
+	switch strings.ToLower(state) {
+	case "available":
+		return rankAvailable
+	case "", "pending", "pendingacceptance":
+		return rankPending
+	}
+	return rankGone
+}
+
+const (
+	kindServiceNoun  = "endpoint service"
+	kindEndpointNoun = "endpoint"
+)
+
+func svcRef(s *live.Service) liveRef { return liveRef{s.ID, s.AccountID, s.Region, s.State, s.Tags} }
+func epRef(e *live.Endpoint) liveRef { return liveRef{e.ID, e.AccountID, e.Region, e.State, e.Tags} }
+
+// scopeFit lists account and region where a resource is not where the entry
+// says, and states where it is.
+func (c *computer) scopeFit(accountID, region, wantAccountID, wantRegion string) ([]string, string) {
+	var reasons []string
+	if accountID != wantAccountID {
+		reasons = append(reasons, "account")
+	}
+	if region != wantRegion {
+		reasons = append(reasons, "region")
+	}
+	return reasons, fmt.Sprintf("account %s %s", c.accountLabel(accountID), region)
+}
 
 // desiredTags merges defaults.tags, the entry's tags and plink's own tags.
 func (c *computer) desiredTags(name string, tags map[string]string) map[string]string {

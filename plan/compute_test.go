@@ -126,6 +126,13 @@ func TestScenarios(t *testing.T) {
 			svc + ".connection[consumer.checkout-payments]":  plan.Accept,
 			svc + ".connection[consumer.analytics-payments]": plan.Accept,
 		}, []string{"error PL201", "error PL202"}},
+		{"interrupted-replace", map[string]plan.Action{
+			checkout:                           plan.Update,
+			svc + ".connection[vpce-0chk2]":    plan.Accept,
+			checkout + "[vpce-0chk1]":          plan.Delete,
+			"consumer.legacy-feed[vpce-0lgc1]": plan.Delete,
+			"consumer.legacy-feed[vpce-0lgc2]": plan.Delete,
+		}, nil},
 	}
 	all := map[string]scenario.Scenario{}
 	for _, sc := range scenario.All() {
@@ -576,20 +583,6 @@ func TestAdoptErrors(t *testing.T) {
 }
 
 func TestPlanningErrors(t *testing.T) {
-	t.Run("duplicate name tags", func(t *testing.T) {
-		s := scenario.Converged()
-		dup := scenario.CheckoutEndpoint()
-		dup.ID = "vpce-0dup"
-		s.Endpoints = append(s.Endpoints, dup)
-		p := compute(scenario.Manifest(), s)
-		d := diag(t, p, plan.CodeDuplicateName)
-		if !strings.Contains(d.Message, "vpce-0chk1, vpce-0dup") {
-			t.Errorf("diagnostic = %+v", d)
-		}
-		if a := actions(p); len(a) != 0 {
-			t.Errorf("duplicates must not be created or deleted: %v", a)
-		}
-	})
 	t.Run("unknown account", func(t *testing.T) {
 		m := scenario.Manifest()
 		m.Consumers[0].Account = "nope"

@@ -77,9 +77,9 @@ func (c *computer) resolveConsumers() {
 				continue
 			}
 			if !cs.prov.ok {
-				// the provider's own error is reported; claim the endpoint so
-				// it is not deleted, but plan nothing for it
-				match(c, cs.addr, "endpoint", cm.Name, cm.Adopt, cs.accountID, cs.region, c.epByName, c.epByID, epRef)
+				// the provider's own error is reported; claim the endpoints so
+				// they are not deleted, but plan nothing for them
+				match(c, cs.addr, kindEndpointNoun, cm.Name, cm.Adopt, cs.accountID, cs.region, c.epByName, c.epByID, epRef, nil)
 				continue
 			}
 		} else if cm.ServiceName != "" {
@@ -89,7 +89,7 @@ func (c *computer) resolveConsumers() {
 				}
 			}
 		}
-		ep, adopted, ok := match(c, cs.addr, "endpoint", cm.Name, cm.Adopt, cs.accountID, cs.region, c.epByName, c.epByID, epRef)
+		ep, adopted, ok := match(c, cs.addr, kindEndpointNoun, cm.Name, cm.Adopt, cs.accountID, cs.region, c.epByName, c.epByID, epRef, c.endpointFit(cs))
 		if !ok {
 			continue
 		}
@@ -103,7 +103,6 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 	cm := cs.c
 	ch := Change{Address: cs.addr, Kind: KindEndpoint, Account: cs.alias, AccountID: cs.accountID, Region: cs.region}
 	after := &Values{
-		Type:              typeInterface,
 		VPCID:             cm.VPCID,
 		SubnetIDs:         sorted(cm.SubnetIDs),
 		SecurityGroupIDs:  sorted(cm.SecurityGroupIDs),
@@ -123,36 +122,17 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 	after.Policy = pol
 	acceptance := false
 	ps := cs.prov
-	switch {
-	case ps != nil && cm.Provider != "":
-		if ps.after != nil && ps.after.Type == typeGateway {
-			after.Type = typeGateway
-		}
-		if ps.svcName != "" {
-			after.ServiceName = ps.svcName
-		} else {
+	target := c.endpointTarget(cs, cs.ep)
+	after.Type, after.ServiceName, after.ServiceRegion = target.Type, target.ServiceName, target.ServiceRegion
+	if ps != nil {
+		if cm.Provider != "" && ps.svcName == "" {
 			ch.Refs = map[string]string{"serviceName": ps.addr}
 			ch.DependsOn = append(ch.DependsOn, ps.addr)
 		}
-		if ps.region != cs.region {
-			after.ServiceRegion = ps.region
-		}
 		acceptance = ps.p.AcceptanceRequired
 		c.consumerChecks(cs, ps, after)
-	default:
-		after.ServiceName = cm.ServiceName
-		if ps != nil {
-			acceptance = ps.p.AcceptanceRequired
-			if ps.after != nil && ps.after.Type == typeGateway {
-				after.Type = typeGateway
-			}
-			c.consumerChecks(cs, ps, after)
-		} else if vs := c.visible[key{cs.accountID, cs.region, cm.ServiceName}]; vs != nil {
-			acceptance = vs.AcceptanceRequired
-		}
-		if ps == nil && cs.ep != nil && cs.ep.ServiceName == cm.ServiceName && cs.ep.Type != "" {
-			after.Type = cs.ep.Type
-		}
+	} else if vs := c.visible[key{cs.accountID, cs.region, cm.ServiceName}]; vs != nil {
+		acceptance = vs.AcceptanceRequired
 	}
 	if ep := cs.ep; ep != nil {
 		before := c.liveEndpointValues(ep)
@@ -173,19 +153,11 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 			// one and refuses to remove the last group.
 			after.SecurityGroupIDs = before.SecurityGroupIDs
 		}
-		if before.Type != after.Type {
-			ch.ReplaceReasons = append(ch.ReplaceReasons, "type")
-		}
-		if before.VPCID != after.VPCID {
-			ch.ReplaceReasons = append(ch.ReplaceReasons, "vpcId")
-		}
-		if after.ServiceName == "" || before.ServiceName != after.ServiceName {
-			ch.ReplaceReasons = append(ch.ReplaceReasons, "serviceName")
-		}
-		if before.ServiceRegion != after.ServiceRegion {
-			ch.ReplaceReasons = append(ch.ReplaceReasons, "serviceRegion")
-		}
+		ch.ReplaceReasons = endpointReplaceReasons(before, after)
 		c.scopeReasons(&ch, ep.AccountID, ep.Region)
+		if len(ch.ReplaceReasons) == 0 {
+			c.deferDNSForLeftover(cs, &ch, after)
+		}
 		switch {
 		case len(ch.ReplaceReasons) > 0:
 			ch.Action = Replace
@@ -234,6 +206,66 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 			acc.Reason += fmt.Sprintf("; account %s is in connections.acceptFrom", cs.accountID)
 		}
 		c.changes = append(c.changes, acc)
+	}
+}
+
+// endpointTarget is what a consumer wants of the attributes that force an
+// endpoint's replace (type, vpcId, serviceName, serviceRegion), given the
+// live endpoint it is compared with (nil for a create). ServiceName is ""
+// when the provider's service is created or replaced by this plan.
+func (c *computer) endpointTarget(cs *consState, ep *live.Endpoint) *Values {
+	cm, ps := cs.c, cs.prov
+	v := &Values{Type: typeInterface, VPCID: cm.VPCID}
+	if ps != nil && ps.after != nil && ps.after.Type == typeGateway {
+		v.Type = typeGateway
+	}
+	if ps != nil && cm.Provider != "" {
+		v.ServiceName = ps.svcName
+		if ps.region != cs.region {
+			v.ServiceRegion = ps.region
+		}
+		return v
+	}
+	v.ServiceName = cm.ServiceName
+	if ps == nil && ep != nil && ep.ServiceName == cm.ServiceName && ep.Type != "" {
+		// a service managed elsewhere: its type is whatever AWS says
+		v.Type = ep.Type
+	}
+	return v
+}
+
+// endpointReplaceReasons names the attributes, other than account and
+// region, on which a live endpoint (before) differs from what the manifest
+// wants (after) and that AWS cannot change in place.
+func endpointReplaceReasons(before, after *Values) []string {
+	var out []string
+	if before.Type != after.Type {
+		out = append(out, "type")
+	}
+	if before.VPCID != after.VPCID {
+		out = append(out, "vpcId")
+	}
+	if after.ServiceName == "" || before.ServiceName != after.ServiceName {
+		out = append(out, "serviceName")
+	}
+	if before.ServiceRegion != after.ServiceRegion {
+		out = append(out, "serviceRegion")
+	}
+	return out
+}
+
+// endpointFit compares a live endpoint that carries a consumer's name with
+// the consumer, for choosing among several (see pickDuplicate).
+func (c *computer) endpointFit(cs *consState) func(*live.Endpoint) fit {
+	return func(ep *live.Endpoint) fit {
+		before := c.liveEndpointValues(ep)
+		reasons := endpointReplaceReasons(before, c.endpointTarget(cs, ep))
+		scope, where := c.scopeFit(ep.AccountID, ep.Region, cs.accountID, cs.region)
+		id := fmt.Sprintf("%s in %s to %s", before.Type, before.VPCID, before.ServiceName)
+		if before.ServiceRegion != "" {
+			id += " in " + before.ServiceRegion
+		}
+		return fit{reasons: append(reasons, scope...), identity: id + ", " + where}
 	}
 }
 
@@ -398,6 +430,30 @@ func (c *computer) allowsRole(ps *provState, cs *consState) bool {
 // endpoint, which has one subnet by design.
 func (c *computer) isGatewayConsumer(cs *consState) bool {
 	return cs.prov != nil && cs.prov.after != nil && cs.prov.after.Type == typeGateway
+}
+
+// deferDNSForLeftover keeps private DNS off on a kept endpoint while a
+// leftover of the same interrupted replace, which this plan deletes, still
+// has it on in the same VPC: AWS allows one endpoint per VPC with private
+// DNS for a name, and apply deletes leftovers only after it updates the
+// endpoints it keeps. The next plan turns private DNS on.
+func (c *computer) deferDNSForLeftover(cs *consState, ch *Change, after *Values) {
+	ep := cs.ep
+	if after.PrivateDNSEnabled == nil || !*after.PrivateDNSEnabled || ep.PrivateDNSEnabled {
+		return
+	}
+	for i := range c.s.Endpoints {
+		old := &c.s.Endpoints[i]
+		// Same VPC is enough: the leftover served this consumer, so its
+		// service (even a replaced one) has the same private DNS name.
+		if c.leftovers[old.ID].addr != cs.addr || !c.doomedLeftover(old.ID) || !old.PrivateDNSEnabled ||
+			old.AccountID != ep.AccountID || old.Region != ep.Region || old.VPCID != ep.VPCID {
+			continue
+		}
+		after.PrivateDNSEnabled = ptr(false)
+		ch.Warnings = append(ch.Warnings, fmt.Sprintf("private DNS stays off while %s, the leftover this plan deletes, has it on in %s (AWS allows one endpoint per VPC with the private DNS name); the next apply turns it on", old.ID, old.VPCID))
+		return
+	}
 }
 
 // deferUnverifiedDNS keeps a consumer's private DNS as it is while its

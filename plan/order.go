@@ -9,22 +9,24 @@ import (
 )
 
 // deletes plans the removal of resources tagged for this project that no
-// manifest entry claims, in account-regions that were read completely.
+// manifest entry claims, in account-regions that were read completely: those
+// the manifest no longer names, and leftovers of an interrupted replace.
 func (c *computer) deletes() {
-	epDeletes := map[string]string{}
+	var orphans []Change
 	for i := range c.s.Endpoints {
 		ep := &c.s.Endpoints[i]
 		if c.claimed[ep.ID] || ep.Tags[live.TagProject] != c.m.Project || c.m.Project == "" || !c.readOK(ep.AccountID, ep.Region) {
 			continue
 		}
-		addr := "consumer." + ownedName(ep.Tags, ep.ID)
-		epDeletes[ep.ID] = addr
-		ch := Change{Address: addr, Kind: KindEndpoint, Action: Delete, Account: c.alias(ep.AccountID), AccountID: ep.AccountID,
+		ch := Change{Address: "consumer." + ownedName(ep.Tags, ep.ID), Kind: KindEndpoint, Action: Delete, Account: c.alias(ep.AccountID), AccountID: ep.AccountID,
 			Region: ep.Region, ID: ep.ID, Before: c.liveEndpointValues(ep)}
-		if ep.State == stateAvailable {
-			ch.Breaks = []string{fmt.Sprintf("clients in %s lose access to %s through this endpoint", ep.VPCID, ep.ServiceName)}
+		if lo, ok := c.leftovers[ep.ID]; ok {
+			ch.Breaks = append(ch.Breaks, c.leftoverBreak(lo))
 		}
-		c.changes = append(c.changes, ch)
+		if ep.State == stateAvailable {
+			ch.Breaks = append(ch.Breaks, fmt.Sprintf("clients in %s lose access to %s through this endpoint", ep.VPCID, ep.ServiceName))
+		}
+		orphans = append(orphans, ch)
 	}
 	for i := range c.s.Services {
 		sv := &c.s.Services[i]
@@ -32,15 +34,62 @@ func (c *computer) deletes() {
 			continue
 		}
 		ch := Change{Address: "provider." + ownedName(sv.Tags, sv.ID), Kind: KindService, Action: Delete, Account: c.alias(sv.AccountID),
-			AccountID: sv.AccountID, Region: sv.Region, ID: sv.ID, Before: liveServiceValues(sv), Breaks: c.serviceBreaks(sv)}
-		for _, cn := range sv.Connections {
+			AccountID: sv.AccountID, Region: sv.Region, ID: sv.ID, Before: liveServiceValues(sv)}
+		if lo, ok := c.leftovers[sv.ID]; ok {
+			ch.Breaks = append(ch.Breaks, c.leftoverBreak(lo))
+		}
+		ch.Breaks = append(ch.Breaks, c.serviceBreaks(sv)...)
+		orphans = append(orphans, ch)
+	}
+	c.uniqueAddresses(orphans)
+	epDeletes := map[string]string{}
+	for _, ch := range orphans {
+		if ch.Kind == KindEndpoint {
+			epDeletes[ch.ID] = ch.Address
+		}
+	}
+	for i := range orphans {
+		ch := &orphans[i]
+		if ch.Kind != KindService {
+			continue
+		}
+		for _, cn := range c.svcByID[ch.ID].Connections {
 			if a := epDeletes[cn.EndpointID]; a != "" {
 				ch.DependsOn = append(ch.DependsOn, a)
 			}
 		}
 		sort.Strings(ch.DependsOn)
-		c.changes = append(c.changes, ch)
 	}
+	c.changes = append(c.changes, orphans...)
+}
+
+// uniqueAddresses gives orphan deletes addresses no other change has. An
+// orphan is addressed by its plink:name (consumer.NAME, provider.NAME) when
+// that is unique in the plan; when the name is shared — with a manifest
+// entry (a leftover of an interrupted replace) or with another orphan (one
+// per account or region) — every orphan of that name gets its live id as
+// well: consumer.NAME[vpce-…], provider.NAME[vpce-svc-…].
+func (c *computer) uniqueAddresses(orphans []Change) {
+	taken := map[string]bool{}
+	for _, ch := range c.changes {
+		taken[ch.Address] = true
+	}
+	count := map[string]int{}
+	for _, ch := range orphans {
+		count[ch.Address]++
+	}
+	for i := range orphans {
+		ch := &orphans[i]
+		if taken[ch.Address] || count[ch.Address] > 1 {
+			ch.Address += "[" + ch.ID + "]"
+		}
+	}
+}
+
+// leftoverBreak says why a resource carrying a manifest entry's name is
+// deleted: it is what an interrupted replace left behind.
+func (c *computer) leftoverBreak(lo leftover) string {
+	return fmt.Sprintf("leftover of an interrupted replace of %s: %s carries the same plink:name and is kept", lo.addr, lo.keptID)
 }
 
 // ---- ordering, cost, fingerprints ----

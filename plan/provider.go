@@ -89,7 +89,7 @@ func (c *computer) resolveProviders() {
 		ps.accountID = acct.ID
 		ps.principals = c.desiredPrincipals(ps)
 		c.checkRead(ps.addr, ps.alias, ps.accountID, ps.region)
-		svc, adopted, ok := match(c, ps.addr, "endpoint service", p.Name, p.Adopt, ps.accountID, ps.region, c.svcByName, c.svcByID, svcRef)
+		svc, adopted, ok := match(c, ps.addr, kindServiceNoun, p.Name, p.Adopt, ps.accountID, ps.region, c.svcByName, c.svcByID, svcRef, c.serviceFit(ps))
 		if !ok {
 			continue
 		}
@@ -106,6 +106,22 @@ func (c *computer) resolveProviders() {
 			}
 		}
 		c.providerLint(ps)
+	}
+}
+
+// serviceFit compares a live service that carries a provider's name with
+// the provider, for choosing among several (see pickDuplicate): the load
+// balancer type and the account and region force a replace.
+func (c *computer) serviceFit(ps *provState) func(*live.Service) fit {
+	want := serviceType(ps.p)
+	return func(sv *live.Service) fit {
+		var reasons []string
+		t := liveServiceValues(sv).Type
+		if t != want {
+			reasons = append(reasons, "type")
+		}
+		scope, where := c.scopeFit(sv.AccountID, sv.Region, ps.accountID, ps.region)
+		return fit{reasons: append(reasons, scope...), identity: t + ", " + where}
 	}
 }
 
@@ -330,7 +346,7 @@ func (c *computer) principalChanges(ps *provState, sv *live.Service) {
 func (c *computer) principalBreaks(ps *provState, sv *live.Service, arn string) (breaks, warnings []string) {
 	acct := principalAccount(arn)
 	for _, cn := range sv.Connections {
-		if cn.State != stateAvailable && cn.State != statePendingAcceptance {
+		if cn.State != stateAvailable && cn.State != statePendingAcceptance || c.doomedLeftover(cn.EndpointID) {
 			continue
 		}
 		if acct != "*" && cn.OwnerID != acct {
@@ -363,6 +379,11 @@ func (c *computer) connectionChanges(ps *provState, sv *live.Service) {
 	cfg := ps.p.Connections
 	var waiting []string
 	for _, cn := range conns {
+		if c.doomedLeftover(cn.EndpointID) {
+			// the leftover of an interrupted replace: the plan deletes the
+			// endpoint, so its connection is neither accepted nor rejected
+			continue
+		}
 		declared := ps.declared[cn.EndpointID]
 		fromList := contains(cfg.AcceptFromIDs, cn.OwnerID)
 		var action Action

@@ -65,6 +65,7 @@ func All() []Scenario {
 		Lints(),
 		ForeignUntouched(),
 		ReadFailures(),
+		InterruptedReplace(),
 	}
 }
 
@@ -481,6 +482,36 @@ func ReadFailures() Scenario {
 	m := Manifest()
 	m.Consumers = append(m.Consumers, AnalyticsPayments())
 	return Scenario{"read-failures", m, s}
+}
+
+// InterruptedReplace is the world after an apply that moved the checkout
+// consumer to vpc-0bbd stopped halfway: the new endpoint exists (pending
+// acceptance) beside the old one, both tagged checkout-payments. A consumer
+// removed from the manifest also left two endpoints of one name, one per
+// account and region.
+func InterruptedReplace() Scenario {
+	m := Manifest()
+	m.Consumers[0].VPCID = "vpc-0bbd"
+	m.Consumers[0].SubnetIDs = []string{"subnet-0d1a", "subnet-0d1b"}
+	m.Consumers[0].SecurityGroupIDs = []string{"sg-0d1"}
+	s := Converged()
+	moved := CheckoutEndpoint()
+	moved.ID, moved.VPCID, moved.State = "vpce-0chk2", "vpc-0bbd", "pendingAcceptance"
+	moved.SubnetIDs, moved.SecurityGroupIDs = []string{"subnet-0d1a", "subnet-0d1b"}, []string{"sg-0d1"}
+	moved.PrivateDNSEnabled = false
+	moved.NetworkInterfaceIDs = []string{"eni-0d1", "eni-0d2"}
+	east := live.Endpoint{AccountID: Checkout, Region: USEast1, ID: "vpce-0lgc1", Type: "Interface", VPCID: "vpc-0bbb",
+		ServiceName: SvcName, State: "available", SubnetIDs: []string{"subnet-0b1a"}, SecurityGroupIDs: []string{"sg-0b1"},
+		DNSRecordIPType: "ipv4", IPAddressType: "ipv4", Tags: ownTags("legacy-feed", nil)}
+	west := live.Endpoint{AccountID: Analytics, Region: USWest2, ID: "vpce-0lgc2", Type: "Interface", VPCID: "vpc-0ccc",
+		ServiceName: SvcName, ServiceRegion: USEast1, State: "available", SubnetIDs: []string{"subnet-0c2a"}, SecurityGroupIDs: []string{"sg-0c2"},
+		DNSRecordIPType: "ipv4", IPAddressType: "ipv4", Tags: ownTags("legacy-feed", nil)}
+	s.Endpoints = append(s.Endpoints, moved, east, west)
+	s.Services[0].Connections = append(s.Services[0].Connections,
+		live.Connection{EndpointID: "vpce-0chk2", OwnerID: Checkout, State: "pendingAcceptance", Region: USEast1},
+		live.Connection{EndpointID: "vpce-0lgc1", OwnerID: Checkout, State: "available", Region: USEast1},
+		live.Connection{EndpointID: "vpce-0lgc2", OwnerID: Analytics, State: "available", Region: USWest2})
+	return Scenario{"interrupted-replace", m, s}
 }
 
 // Generate builds a converged topology of the given size for benchmarks:
