@@ -58,6 +58,8 @@ type Options struct {
 	// account-region and Describe action, how many ids were pending and how
 	// many calls the round made.
 	onPoll func(accountID, region, action string, ids, calls int)
+	// describeTimeout, when set (by tests), replaces describeCallTimeout.
+	describeTimeout time.Duration
 }
 
 func (o Options) withDefaults(p *plan.Plan) Options {
@@ -147,6 +149,10 @@ type runner struct {
 	// pollers share the Describe calls of waits, per account-region and
 	// resource type.
 	pollers map[string]*poller
+	// pollCtx, when set, is what poll loops run under: run ends it, and
+	// waits on pollLoops, so that no poll call outlives Run.
+	pollCtx   context.Context
+	pollLoops sync.WaitGroup
 
 	evMu sync.Mutex
 }
@@ -199,6 +205,13 @@ func (r *runner) units() []*unit {
 
 func (r *runner) run(ctx context.Context) *Result {
 	res := &Result{Project: r.opts.Project, Started: time.Now()}
+	pollCtx, stopPolls := context.WithCancel(ctx)
+	r.pollCtx = pollCtx
+	defer func() {
+		// A poll call a timed-out wait left behind ends with the run.
+		stopPolls()
+		r.pollLoops.Wait()
+	}()
 	units := r.units()
 	done := make(chan *unit)
 	running := 0
@@ -408,9 +421,12 @@ func scopeOf(s *step) where {
 	return w
 }
 
+// changeScope is where a change lives.
+func changeScope(c *plan.Change) where { return where{c.Account, c.AccountID, c.Region} }
+
 // client returns the EC2 client of a change's account and region.
 func (r *runner) client(ctx context.Context, c *plan.Change) (EC2API, *Error) {
-	return r.clientAt(ctx, c, where{c.Account, c.AccountID, c.Region})
+	return r.clientAt(ctx, c, changeScope(c))
 }
 
 func (r *runner) clientAt(ctx context.Context, c *plan.Change, w where) (EC2API, *Error) {
@@ -465,10 +481,17 @@ func (r *runner) semAt(account, region, class string) chan struct{} {
 	return s
 }
 
-// call runs one AWS call of a change under its account-region bound.
+// call runs one AWS call of a change under the bound and pacing of its
+// account-region.
 func (r *runner) call(ctx context.Context, c *plan.Change, class, action string, fn func(context.Context) error) *Error {
-	if err := r.callAt(ctx, where{c.Account, c.AccountID, c.Region}, class, action, fn); err != nil {
-		return toError(action, c, err)
+	return r.callIn(ctx, changeScope(c), class, action, fn)
+}
+
+// callIn runs one AWS call in an account-region (for a step, scopeOf) under
+// its bound and pacing; errors are explained for that account-region.
+func (r *runner) callIn(ctx context.Context, w where, class, action string, fn func(context.Context) error) *Error {
+	if err := r.callAt(ctx, w, class, action, fn); err != nil {
+		return toErrorAt(action, w, err)
 	}
 	return nil
 }

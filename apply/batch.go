@@ -231,17 +231,14 @@ func (r *runner) connections(ctx context.Context, steps []*step) {
 // connectionState is the state of an endpoint's connection to a service as
 // the provider sees it, or "" when it cannot tell.
 func (r *runner) connectionState(ctx context.Context, c *plan.Change, cl EC2API, svc, id string) string {
-	var out *ec2.DescribeVpcEndpointConnectionsOutput
-	if e := r.call(ctx, c, classDescribe, "DescribeVpcEndpointConnections", func(ctx context.Context) (err error) {
-		out, err = cl.DescribeVpcEndpointConnections(ctx, &ec2.DescribeVpcEndpointConnectionsInput{Filters: []types.Filter{
-			{Name: aws.String("service-id"), Values: []string{svc}},
-			{Name: aws.String("vpc-endpoint-id"), Values: []string{id}},
-		}})
-		return err
-	}); e != nil {
+	// A page may hold none of the matches; the listing follows NextToken.
+	conns, e := r.listConnections(ctx, changeScope(c), cl,
+		types.Filter{Name: aws.String("service-id"), Values: []string{svc}},
+		types.Filter{Name: aws.String("vpc-endpoint-id"), Values: []string{id}})
+	if e != nil {
 		return ""
 	}
-	for _, cn := range out.VpcEndpointConnections {
+	for _, cn := range conns {
 		if strOr(cn.VpcEndpointId) == id {
 			return string(cn.VpcEndpointState)
 		}

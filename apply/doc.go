@@ -8,7 +8,8 @@
 // (deterministic ClientTokens and ownership tags; a token AWS answers with a
 // deleted resource is salted with that resource's id and the create made
 // again), waits for AWS states (one shared Describe per account-region and
-// resource type per poll round), resolution of values known only after a
+// resource type per poll round; a wait fails only after 3 failed rounds in
+// a row, and every Describe and every wait has a deadline), resolution of values known only after a
 // create (Change.Refs), and the bookkeeping of partial failure: its Result says what was done, what failed
 // (with the AWS error code, message and a hint) and what was not attempted.
 //

@@ -243,22 +243,24 @@ func TestE2EPartialFailureThenConverge(t *testing.T) {
 	cases := []struct {
 		name, before, manifest, action, account string
 		failed                                  int // changes failed, when not 1
+		times                                   int // calls failed, when not 1
 	}{
-		{"service create", "", "full.yaml", "CreateVpcEndpointServiceConfiguration", "111111111111", 0},
-		{"principals", "", "full.yaml", "ModifyVpcEndpointServicePermissions", "333333333333", 0},
-		{"endpoint create", "", "full.yaml", "CreateVpcEndpoint", "222222222222", 0},
+		{"service create", "", "full.yaml", "CreateVpcEndpointServiceConfiguration", "111111111111", 0, 0},
+		{"principals", "", "full.yaml", "ModifyVpcEndpointServicePermissions", "333333333333", 0, 0},
+		{"endpoint create", "", "full.yaml", "CreateVpcEndpoint", "222222222222", 0, 0},
 		// One call accepts both connections of payments-api: both fail.
-		{"accept", "", "full.yaml", "AcceptVpcEndpointConnections", "", 2},
-		{"private DNS after accept", "", "full.yaml", "ModifyVpcEndpoint", "222222222222", 0},
-		{"notification", "", "full.yaml", "CreateVpcEndpointConnectionNotification", "", 0},
-		{"wait", "", "full.yaml", "DescribeVpcEndpoints", "333333333333", 0},
-		{"update service", "full.yaml", "changed.yaml", "ModifyVpcEndpointServiceConfiguration", "", 0},
-		{"update endpoint", "full.yaml", "changed.yaml", "ModifyVpcEndpoint", "", 0},
-		{"update tags", "full.yaml", "changed.yaml", "CreateTags", "", 0},
-		{"reject", "full.yaml", "removed.yaml", "RejectVpcEndpointConnections", "", 0},
-		{"endpoint delete", "full.yaml", "removed.yaml", "DeleteVpcEndpoints", "333333333333", 0},
-		{"principal removal", "full.yaml", "removed.yaml", "ModifyVpcEndpointServicePermissions", "", 0},
-		{"service delete", "full.yaml", "removed.yaml", "DeleteVpcEndpointServiceConfigurations", "", 0},
+		{"accept", "", "full.yaml", "AcceptVpcEndpointConnections", "", 2, 0},
+		{"private DNS after accept", "", "full.yaml", "ModifyVpcEndpoint", "222222222222", 0, 0},
+		{"notification", "", "full.yaml", "CreateVpcEndpointConnectionNotification", "", 0, 0},
+		// A wait fails when 3 poll rounds in a row fail.
+		{"wait", "", "full.yaml", "DescribeVpcEndpoints", "333333333333", 0, 3},
+		{"update service", "full.yaml", "changed.yaml", "ModifyVpcEndpointServiceConfiguration", "", 0, 0},
+		{"update endpoint", "full.yaml", "changed.yaml", "ModifyVpcEndpoint", "", 0, 0},
+		{"update tags", "full.yaml", "changed.yaml", "CreateTags", "", 0, 0},
+		{"reject", "full.yaml", "removed.yaml", "RejectVpcEndpointConnections", "", 0, 0},
+		{"endpoint delete", "full.yaml", "removed.yaml", "DeleteVpcEndpoints", "333333333333", 0, 0},
+		{"principal removal", "full.yaml", "removed.yaml", "ModifyVpcEndpointServicePermissions", "", 0, 0},
+		{"service delete", "full.yaml", "removed.yaml", "DeleteVpcEndpointServiceConfigurations", "", 0, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -267,7 +269,7 @@ func TestE2EPartialFailureThenConverge(t *testing.T) {
 				e.apply(tc.before)
 			}
 			p, r := e.plan(tc.manifest)
-			e.srv.Sandbox.Inject(sandbox.Fault{Action: tc.action, Account: tc.account, Code: "UnauthorizedOperation", Times: 1})
+			e.srv.Sandbox.Inject(sandbox.Fault{Action: tc.action, Account: tc.account, Code: "UnauthorizedOperation", Times: max(tc.times, 1)})
 			res, err := apply.Run(context.Background(), p, apply.FromClientSource(r), opts())
 			if !errors.Is(err, apply.ErrFailed) {
 				t.Fatalf("err = %v, want ErrFailed", err)

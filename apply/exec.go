@@ -203,7 +203,7 @@ func (r *runner) serviceCreate(ctx context.Context, s *step, purpose string) *Er
 	id := *out.ServiceConfiguration.ServiceId
 	r.setOutput(c.Address, output{ID: id, ServiceName: strOr(out.ServiceConfiguration.ServiceName), Created: true})
 	s.note = createdNote(id, stale)
-	return r.waitService(ctx, c, where{c.Account, c.AccountID, c.Region}, cl, id)
+	return r.waitService(ctx, c, changeScope(c), cl, id)
 }
 
 // waitService waits for a new service to be Available.
@@ -316,17 +316,13 @@ func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
 		return e
 	}
 	// A service with live connections cannot be deleted: the plan deletes
-	// it, so its remaining connections are rejected first.
-	var conns *ec2.DescribeVpcEndpointConnectionsOutput
-	if e := r.call(ctx, c, classDescribe, "DescribeVpcEndpointConnections", func(ctx context.Context) (err error) {
-		conns, err = cl.DescribeVpcEndpointConnections(ctx, &ec2.DescribeVpcEndpointConnectionsInput{
-			Filters: []types.Filter{{Name: aws.String("service-id"), Values: []string{id}}}})
-		return err
-	}); e != nil {
+	// it, so its remaining connections, on every page, are rejected first.
+	conns, e := r.listConnections(ctx, w, cl, types.Filter{Name: aws.String("service-id"), Values: []string{id}})
+	if e != nil {
 		return e
 	}
 	var live []string
-	for _, cn := range conns.VpcEndpointConnections {
+	for _, cn := range conns {
 		if strOr(cn.ServiceId) != "" && strOr(cn.ServiceId) != id {
 			continue
 		}
@@ -339,7 +335,7 @@ func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
 	var did []string
 	if len(live) > 0 {
 		var out *ec2.RejectVpcEndpointConnectionsOutput
-		if e := r.call(ctx, c, classService, "RejectVpcEndpointConnections", func(ctx context.Context) (err error) {
+		if e := r.callIn(ctx, w, classService, "RejectVpcEndpointConnections", func(ctx context.Context) (err error) {
 			out, err = cl.RejectVpcEndpointConnections(ctx, &ec2.RejectVpcEndpointConnectionsInput{ServiceId: aws.String(id), VpcEndpointIds: live})
 			return err
 		}); e != nil {
@@ -347,21 +343,21 @@ func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
 		}
 		for _, u := range out.Unsuccessful {
 			if u.Error != nil {
-				return itemError("RejectVpcEndpointConnections", c, strOr(u.Error.Code),
+				return itemErrorAt("RejectVpcEndpointConnections", w, strOr(u.Error.Code),
 					fmt.Sprintf("%s: %s", strOr(u.ResourceId), strOr(u.Error.Message)))
 			}
 		}
 		did = append(did, fmt.Sprintf("rejected %d remaining connection(s)", len(live)))
 	}
 	var out *ec2.DeleteVpcEndpointServiceConfigurationsOutput
-	if e := r.call(ctx, c, classService, "DeleteVpcEndpointServiceConfigurations", func(ctx context.Context) (err error) {
+	if e := r.callIn(ctx, w, classService, "DeleteVpcEndpointServiceConfigurations", func(ctx context.Context) (err error) {
 		out, err = cl.DeleteVpcEndpointServiceConfigurations(ctx, &ec2.DeleteVpcEndpointServiceConfigurationsInput{ServiceIds: []string{id}})
 		return err
 	}); e != nil {
 		s.note = strings.Join(did, "; ")
 		return e
 	}
-	if e := unsuccessful("DeleteVpcEndpointServiceConfigurations", c, id, out.Unsuccessful); e != nil {
+	if e := unsuccessful("DeleteVpcEndpointServiceConfigurations", w, id, out.Unsuccessful); e != nil {
 		s.note = strings.Join(did, "; ")
 		return e
 	}
@@ -376,9 +372,31 @@ func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
 	})
 }
 
+// listConnections lists, page by page, the endpoint connections of a
+// provider account-region that match the filters.
+func (r *runner) listConnections(ctx context.Context, w where, cl EC2API, filters ...types.Filter) ([]types.VpcEndpointConnection, *Error) {
+	var all []types.VpcEndpointConnection
+	var next *string
+	for {
+		var out *ec2.DescribeVpcEndpointConnectionsOutput
+		if e := r.callIn(ctx, w, classDescribe, "DescribeVpcEndpointConnections", func(ctx context.Context) (err error) {
+			out, err = cl.DescribeVpcEndpointConnections(ctx, &ec2.DescribeVpcEndpointConnectionsInput{
+				Filters: filters, MaxResults: aws.Int32(pollPageSize), NextToken: next})
+			return err
+		}); e != nil {
+			return nil, e
+		}
+		all = append(all, out.VpcEndpointConnections...)
+		if aws.ToString(out.NextToken) == "" {
+			return all, nil
+		}
+		next = out.NextToken
+	}
+}
+
 // unsuccessful turns the Unsuccessful item for id into an Error; an item
 // saying the resource is already gone is success (deletes are idempotent).
-func unsuccessful(action string, c *plan.Change, id string, items []types.UnsuccessfulItem) *Error {
+func unsuccessful(action string, w where, id string, items []types.UnsuccessfulItem) *Error {
 	for _, u := range items {
 		if u.Error == nil || (u.ResourceId != nil && *u.ResourceId != id) {
 			continue
@@ -387,7 +405,7 @@ func unsuccessful(action string, c *plan.Change, id string, items []types.Unsucc
 		if strings.HasSuffix(code, ".NotFound") {
 			continue
 		}
-		return itemError(action, c, code, strOr(u.Error.Message))
+		return itemErrorAt(action, w, code, strOr(u.Error.Message))
 	}
 	return nil
 }
@@ -576,7 +594,7 @@ func (r *runner) endpointCreate(ctx context.Context, s *step, purpose string) *E
 // waitEndpoint waits for an endpoint to be usable: pendingAcceptance or
 // available, or only available when accepted is set.
 func (r *runner) waitEndpoint(ctx context.Context, c *plan.Change, cl EC2API, id string, accepted bool) *Error {
-	w := where{c.Account, c.AccountID, c.Region}
+	w := changeScope(c)
 	what := id + " to be pendingAcceptance or available"
 	if accepted {
 		what = id + " to be available (accepted by the provider)"
@@ -743,13 +761,13 @@ func (r *runner) endpointDelete(ctx context.Context, s *step) *Error {
 		return e
 	}
 	var out *ec2.DeleteVpcEndpointsOutput
-	if e := r.call(ctx, c, classEndpoint, "DeleteVpcEndpoints", func(ctx context.Context) (err error) {
+	if e := r.callIn(ctx, w, classEndpoint, "DeleteVpcEndpoints", func(ctx context.Context) (err error) {
 		out, err = cl.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
 		return err
 	}); e != nil {
 		return e
 	}
-	if e := unsuccessful("DeleteVpcEndpoints", c, id, out.Unsuccessful); e != nil {
+	if e := unsuccessful("DeleteVpcEndpoints", w, id, out.Unsuccessful); e != nil {
 		return e
 	}
 	s.note = "deleted " + id
@@ -831,18 +849,19 @@ func (r *runner) notificationDelete(ctx context.Context, s *step) *Error {
 	if c.ID == "" {
 		return missing(c, "live id")
 	}
-	cl, e := r.clientAt(ctx, c, scopeOf(s))
+	w := scopeOf(s)
+	cl, e := r.clientAt(ctx, c, w)
 	if e != nil {
 		return e
 	}
 	var out *ec2.DeleteVpcEndpointConnectionNotificationsOutput
-	if e := r.call(ctx, c, classService, "DeleteVpcEndpointConnectionNotifications", func(ctx context.Context) (err error) {
+	if e := r.callIn(ctx, w, classService, "DeleteVpcEndpointConnectionNotifications", func(ctx context.Context) (err error) {
 		out, err = cl.DeleteVpcEndpointConnectionNotifications(ctx, &ec2.DeleteVpcEndpointConnectionNotificationsInput{ConnectionNotificationIds: []string{c.ID}})
 		return err
 	}); e != nil {
 		return e
 	}
-	if e := unsuccessful("DeleteVpcEndpointConnectionNotifications", c, c.ID, out.Unsuccessful); e != nil {
+	if e := unsuccessful("DeleteVpcEndpointConnectionNotifications", w, c.ID, out.Unsuccessful); e != nil {
 		return e
 	}
 	s.note = "deleted " + c.ID

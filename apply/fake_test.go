@@ -33,8 +33,15 @@ type fakeWorld struct {
 	// stale makes the next creates of an action answer, as AWS does for a
 	// ClientToken whose resource was deleted, with a deleted resource.
 	stale map[string]int
-	// pageSize, when set, pages DescribeVpcEndpoints replies.
-	pageSize int
+	// pageSize, when set, pages DescribeVpcEndpoints replies;
+	// connPageSize DescribeVpcEndpointConnections replies.
+	pageSize     int
+	connPageSize int
+	// hang makes the next calls of an action block until their context
+	// ends, as a Describe that never answers.
+	hang map[string]int
+	// hung counts the calls that hung.
+	hung int
 }
 
 type fakeFault struct {
@@ -64,7 +71,8 @@ type fakeEndpoint struct {
 func newFakeWorld() *fakeWorld {
 	return &fakeWorld{services: map[string]*fakeService{}, endpoints: map[string]*fakeEndpoint{},
 		notifs: map[string]*types.ConnectionNotification{}, tokens: map[string]string{},
-		fail: map[string]*fakeFault{}, unsuccessful: map[string]string{}, pendingDescribes: 1, stale: map[string]int{}}
+		fail: map[string]*fakeFault{}, unsuccessful: map[string]string{}, pendingDescribes: 1, stale: map[string]int{},
+		hang: map[string]int{}}
 }
 
 var aliasIDs = map[string]string{"payments": "111111111111", "checkout": "222222222222", "analytics": "333333333333"}
@@ -137,6 +145,23 @@ func (f *fakeEC2) begin(action string, in any) error {
 }
 
 func (f *fakeEC2) end() { f.w.mu.Unlock() }
+
+// hangs blocks, when the world says the call of action should hang, until
+// ctx ends and returns its error; else it returns nil at once.
+func (f *fakeEC2) hangs(ctx context.Context, action string) error {
+	f.w.mu.Lock()
+	n := f.w.hang[action]
+	if n > 0 {
+		f.w.hang[action] = n - 1
+		f.w.hung++
+	}
+	f.w.mu.Unlock()
+	if n == 0 {
+		return nil
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
 
 func (f *fakeEC2) serviceByName(name string) *fakeService {
 	for _, s := range f.w.services {
@@ -234,6 +259,9 @@ func (f *fakeEC2) DeleteVpcEndpointServiceConfigurations(ctx context.Context, in
 }
 
 func (f *fakeEC2) DescribeVpcEndpointServiceConfigurations(ctx context.Context, in *ec2.DescribeVpcEndpointServiceConfigurationsInput, _ ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointServiceConfigurationsOutput, error) {
+	if err := f.hangs(ctx, "DescribeVpcEndpointServiceConfigurations"); err != nil {
+		return nil, err
+	}
 	defer f.end()
 	if err := f.begin("DescribeVpcEndpointServiceConfigurations", in); err != nil {
 		return nil, err
@@ -478,6 +506,15 @@ func (f *fakeEC2) DescribeVpcEndpointConnections(ctx context.Context, in *ec2.De
 		}
 		out.VpcEndpointConnections = append(out.VpcEndpointConnections, types.VpcEndpointConnection{
 			ServiceId: aws.String(e.serviceID), VpcEndpointId: aws.String(id), VpcEndpointState: e.ep.State})
+	}
+	if n := f.w.connPageSize; n > 0 {
+		from := 0
+		fmt.Sscan(aws.ToString(in.NextToken), &from)
+		out.VpcEndpointConnections = out.VpcEndpointConnections[min(from, len(out.VpcEndpointConnections)):]
+		if len(out.VpcEndpointConnections) > n {
+			out.VpcEndpointConnections = out.VpcEndpointConnections[:n]
+			out.NextToken = aws.String(fmt.Sprint(from + n))
+		}
 	}
 	return out, nil
 }

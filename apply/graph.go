@@ -473,5 +473,16 @@ func (g *graph) applyTargets(targets []string) error {
 	for _, cs := range g.changes {
 		cs.excluded = !keep[cs]
 	}
+	// Ordering-only edges to excluded steps go: those steps never run, and
+	// the steps ordered after them must not wait for them.
+	for _, s := range g.steps {
+		kept := s.after[:0]
+		for _, u := range s.after {
+			if !u.cs.excluded {
+				kept = append(kept, u)
+			}
+		}
+		s.after = kept
+	}
 	return nil
 }

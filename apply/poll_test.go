@@ -244,12 +244,13 @@ func TestPollerDescribe(t *testing.T) {
 	}
 }
 
-// A failed Describe call fails every wait of its round, with the call's
-// error; cancelling the run ends the waits.
+// Describe calls failing pollErrorsTolerated rounds in a row fail every
+// wait of those rounds, with the call's error; cancelling the run ends the
+// waits.
 func TestWaitDescribeFailureAndCancel(t *testing.T) {
 	w := newFakeWorld()
 	w.pendingDescribes = 1 << 30
-	w.injectFault("DescribeVpcEndpointServiceConfigurations", "UnauthorizedOperation", 1)
+	w.injectFault("DescribeVpcEndpointServiceConfigurations", "UnauthorizedOperation", pollErrorsTolerated)
 	res, err := run(t, w, fullPlan(), fastOpts())
 	if !errors.Is(err, ErrFailed) {
 		t.Fatal(err)

@@ -15,13 +15,18 @@ var actionSymbol = map[plan.Action]string{
 
 // WriteSummary renders r for people: one closing line when every change is
 // done ("Apply complete: N added, N changed, N destroyed, N accepted, N
-// rejected."), else a report of what was done, what failed (with the AWS
+// rejected.", with ", N adopted" before the period when something was
+// adopted), else a report of what was done, what failed (with the AWS
 // error and a hint) and what was not attempted (and why). It writes no
 // colour; the caller decides about that.
 func WriteSummary(w io.Writer, r *Result) error {
 	var b strings.Builder
 	s := r.Summary()
 	counts := fmt.Sprintf("%d added, %d changed, %d destroyed, %d accepted, %d rejected", s.Added, s.Changed, s.Destroyed, s.Accepted, s.Rejected)
+	if s.Adopted > 0 {
+		// Appended, so that scripts matching the line without it still match.
+		counts += fmt.Sprintf(", %d adopted", s.Adopted)
+	}
 	if r.OK() {
 		fmt.Fprintf(&b, "Apply complete: %s.\n", counts)
 		if s.Excluded > 0 {

@@ -95,14 +95,16 @@ type Result struct {
 }
 
 // Summary counts the changes of a Result. Added, Changed, Destroyed,
-// Accepted and Rejected count done changes only: a replace counts as one
-// added and one destroyed, an adopt as changed.
+// Accepted, Rejected and Adopted count done changes only: a replace counts
+// as one added and one destroyed; an adopt (with the updates it applies)
+// counts as adopted, not changed, as the plan's "N to adopt" does.
 type Summary struct {
 	Added        int `json:"added"`
 	Changed      int `json:"changed"`
 	Destroyed    int `json:"destroyed"`
 	Accepted     int `json:"accepted"`
 	Rejected     int `json:"rejected"`
+	Adopted      int `json:"adopted"`
 	Done         int `json:"done"`
 	Failed       int `json:"failed"`
 	NotAttempted int `json:"notAttempted"`
@@ -131,8 +133,10 @@ func (r *Result) Summary() Summary {
 		switch c.Action {
 		case plan.Create:
 			s.Added++
-		case plan.Update, plan.Adopt:
+		case plan.Update:
 			s.Changed++
+		case plan.Adopt:
+			s.Adopted++
 		case plan.Replace:
 			s.Added++
 			s.Destroyed++

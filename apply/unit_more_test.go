@@ -216,7 +216,7 @@ func TestAdoptTagsExistingResources(t *testing.T) {
 	if len(w.callsOf("ModifyVpcEndpointServiceConfiguration")) != 1 || len(w.callsOf("DeleteTags")) != 0 {
 		t.Errorf("adopt must apply attribute updates and delete no tag: %v", w.actions(true))
 	}
-	if s := res.Summary(); s.Changed != 2 {
+	if s := res.Summary(); s.Adopted != 2 || s.Changed != 0 {
 		t.Errorf("summary %+v", s)
 	}
 }

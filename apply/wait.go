@@ -40,6 +40,16 @@ const (
 	pollPageSize   = 1000
 )
 
+// A wait fails when pollErrorsTolerated poll rounds in a row failed (after
+// the SDK's own retries): one failed round, a throttling burst or a network
+// blip, does not fail every wait of an account-region at once.
+const pollErrorsTolerated = 3
+
+// describeCallTimeout bounds one Describe call of a poll round, the SDK's
+// retries included, so that a call that never answers counts as a failed
+// round instead of stalling every wait of its account-region.
+const describeCallTimeout = time.Minute
+
 // sighting is what one poll round saw of one resource: the resource, nil
 // when it did not come back (not yet visible, or gone), or the error of the
 // round's Describe call.
@@ -84,7 +94,8 @@ func (r *runner) pollerFor(w where, kind pollKind, cl EC2API) *poller {
 }
 
 // join registers a wait for id and starts the poll loop if it is not
-// running. The waits of one run share its context, which the loop uses.
+// running. The waits of one run share its context; the loop runs under the
+// run's poll context (which ends with the run), or else under ctx.
 func (p *poller) join(ctx context.Context, id string) *waiter {
 	wt := &waiter{id: id, ch: make(chan sighting, 1)}
 	p.mu.Lock()
@@ -92,7 +103,14 @@ func (p *poller) join(ctx context.Context, id string) *waiter {
 	p.waiters[wt] = struct{}{}
 	if !p.running {
 		p.running = true
-		go p.loop(ctx)
+		if p.r.pollCtx != nil {
+			ctx = p.r.pollCtx
+		}
+		p.r.pollLoops.Add(1)
+		go func() {
+			defer p.r.pollLoops.Done()
+			p.loop(ctx)
+		}()
 	}
 	return wt
 }
@@ -216,14 +234,32 @@ func (p *poller) describe(ctx context.Context, ids []string) (map[string]sightin
 	return found, calls, nil
 }
 
+// bounded gives one call its own deadline, describeTimeout; a call that
+// has not answered by then fails with a noAnswerError.
+func (p *poller) bounded(fn func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		d := p.r.opts.describeTimeout
+		if d <= 0 {
+			d = describeCallTimeout
+		}
+		cctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		err := fn(cctx)
+		if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+			return &noAnswerError{after: d}
+		}
+		return err
+	}
+}
+
 func (p *poller) describeEndpoints(ctx context.Context, ids []string, token *string, found map[string]sighting) (*string, error) {
 	var out *ec2.DescribeVpcEndpointsOutput
-	err := p.r.callAt(ctx, p.w, classDescribe, string(p.kind), func(ctx context.Context) (err error) {
+	err := p.r.callAt(ctx, p.w, classDescribe, string(p.kind), p.bounded(func(ctx context.Context) (err error) {
 		out, err = p.cl.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{
 			Filters:    []types.Filter{{Name: aws.String("vpc-endpoint-id"), Values: ids}},
 			MaxResults: aws.Int32(pollPageSize), NextToken: token})
 		return err
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -236,12 +272,12 @@ func (p *poller) describeEndpoints(ctx context.Context, ids []string, token *str
 
 func (p *poller) describeServices(ctx context.Context, ids []string, token *string, found map[string]sighting) (*string, error) {
 	var out *ec2.DescribeVpcEndpointServiceConfigurationsOutput
-	err := p.r.callAt(ctx, p.w, classDescribe, string(p.kind), func(ctx context.Context) (err error) {
+	err := p.r.callAt(ctx, p.w, classDescribe, string(p.kind), p.bounded(func(ctx context.Context) (err error) {
 		out, err = p.cl.DescribeVpcEndpointServiceConfigurations(ctx, &ec2.DescribeVpcEndpointServiceConfigurationsInput{
 			Filters:    []types.Filter{{Name: aws.String("service-id"), Values: ids}},
 			MaxResults: aws.Int32(pollPageSize), NextToken: token})
 		return err
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -253,49 +289,77 @@ func (p *poller) describeServices(ctx context.Context, ids []string, token *stri
 }
 
 // waitFor waits, through the poller of the account-region and resource type,
-// until judge says the resource id is done, fails, or timeout passes. judge
-// gets each round's sighting (ep or sc nil when the resource did not come
-// back) and returns the state it saw, for events and the timeout message. A
-// waiting Event is emitted when the wait starts and whenever the observed
-// state changes. A failed Describe call fails the wait.
+// until judge says the resource id is done, fails, or timeout passes (also
+// while a poll call hangs). judge gets each round's sighting (ep or sc nil
+// when the resource did not come back) and returns the state it saw, for
+// events and the timeout message. A waiting Event is emitted when the wait
+// starts and whenever the observed state changes. pollErrorsTolerated
+// failed poll rounds in a row fail the wait, with the last round's error.
+// Errors are explained for w, where the resource lives.
 func (r *runner) waitFor(ctx context.Context, c *plan.Change, what string, timeout time.Duration,
 	w where, cl EC2API, kind pollKind, id string, judge func(s sighting) (done bool, state string, err *Error)) *Error {
 	start := time.Now()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
 	p := r.pollerFor(w, kind, cl)
 	wt := p.join(ctx, id)
 	defer p.leave(wt)
 	last := "\x00"
+	answered := false // a poll round answered
+	failures := 0     // poll rounds failed in a row
+	var lastErr error
+	gaveUp := func() *Error {
+		now := "still " + last
+		switch {
+		case !answered:
+			now = fmt.Sprintf("no %s call answered", kind)
+		case last == "":
+			now = "still not visible"
+		}
+		msg := fmt.Sprintf("gave up waiting for %s after %s: %s", what, timeout, now)
+		if lastErr != nil {
+			msg += fmt.Sprintf("; the last poll failed: %v", toErrorAt(string(kind), w, lastErr))
+		}
+		return &Error{Call: "wait", Code: "Timeout", Message: msg, Hint: hintAt("Timeout", "wait", w)}
+	}
 	for {
 		var s sighting
 		select {
 		case <-ctx.Done():
-			return toError("wait", c, ctx.Err())
+			return toErrorAt("wait", w, ctx.Err())
+		case <-deadline.C:
+			return gaveUp()
 		case s = <-wt.ch:
 		}
 		if s.err != nil {
-			return toError(string(kind), c, s.err)
+			if ctx.Err() != nil {
+				return toErrorAt("wait", w, ctx.Err())
+			}
+			failures++
+			lastErr = s.err
+			if failures >= pollErrorsTolerated {
+				e := toErrorAt(string(kind), w, s.err)
+				e.Message += fmt.Sprintf(" (%d poll rounds in a row failed)", failures)
+				return e
+			}
+			continue
 		}
+		failures, lastErr = 0, nil
+		answered = true
 		done, state, err := judge(s)
 		if err != nil || done {
 			return err
 		}
-		elapsed := time.Since(start)
 		if state != last {
 			msg := fmt.Sprintf("waiting for %s (timeout %s)", what, timeout)
 			if state != "" {
 				msg = fmt.Sprintf("waiting for %s, now %s (timeout %s)", what, state, timeout)
 			}
-			r.emit(c, PhaseWaiting, msg, elapsed)
+			r.emit(c, PhaseWaiting, msg, time.Since(start))
 			last = state
 		}
-		if elapsed >= timeout {
-			now := state
-			if now == "" {
-				now = "not visible"
-			}
-			return &Error{Call: "wait", Code: "Timeout",
-				Message: fmt.Sprintf("gave up waiting for %s after %s: still %s", what, timeout, now),
-				Hint:    hint("Timeout", "wait", c)}
+		if time.Since(start) >= timeout {
+			return gaveUp()
 		}
 	}
 }
