@@ -359,3 +359,41 @@ func TestE2EReAddAfterDeleteGetsNewResources(t *testing.T) {
 		e.converged("full.yaml")
 	}
 }
+
+// Adopting a hand-made service whose tags the manifest does not declare:
+// the plan shows them removed, apply removes them, and the topology
+// converges (a second apply makes no mutating call).
+func TestE2EAdoptWithUndeclaredTagsConverges(t *testing.T) {
+	e := newEnv(t)
+	pay := e.srv.Clients(t, "payments", "us-east-1").EC2
+	out, err := pay.CreateVpcEndpointServiceConfiguration(context.Background(), &ec2.CreateVpcEndpointServiceConfigurationInput{
+		NetworkLoadBalancerArns: []string{"arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/payments-api/011000000005c0c1"},
+		AcceptanceRequired:      aws.Bool(false),
+		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeVpcEndpointService,
+			Tags: []ec2types.Tag{{Key: aws.String("owner"), Value: aws.String("alice")}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(out.ServiceConfiguration.ServiceId)
+	path := filepath.Join(t.TempDir(), "adopt.yaml")
+	manifestText := `version: 1
+project: adopt-tags
+defaults: { region: us-east-1 }
+accounts:
+  payments: { id: "111111111111", roleArn: "arn:aws:iam::111111111111:role/plink" }
+providers:
+  - name: api
+    account: payments
+    adopt: ` + id + `
+    networkLoadBalancerArns: [arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/payments-api/011000000005c0c1]
+`
+	if err := os.WriteFile(path, []byte(manifestText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := e.apply(path)
+	if s := res.Summary(); s.Adopted != 1 {
+		t.Fatalf("summary %+v, want one adopted", s)
+	}
+	e.converged(path)
+}

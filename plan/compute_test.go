@@ -1005,3 +1005,22 @@ func TestRejectUndeclaredKeepsAccountsAllowedByRole(t *testing.T) {
 		}
 	}
 }
+
+// Dropping a supported region says which cross-region endpoints it cuts off.
+func TestDroppedSupportedRegionBreaks(t *testing.T) {
+	m := scenario.Manifest()
+	s := scenario.Converged()
+	for _, pr := range m.Providers {
+		pr.SupportedRegions = nil
+	}
+	for i := range s.Services {
+		s.Services[i].SupportedRegions = []string{"us-west-2"}
+		s.Services[i].Connections = append(s.Services[i].Connections,
+			live.Connection{EndpointID: "vpce-0west", OwnerID: "333333333333", State: "available", Region: "us-west-2"})
+	}
+	p := compute(m, s)
+	c := change(t, p, svc)
+	if c.Action != plan.Update || len(c.Breaks) != 1 || !strings.Contains(c.Breaks[0], "vpce-0west") {
+		t.Fatalf("action %s, breaks %q", c.Action, c.Breaks)
+	}
+}

@@ -161,10 +161,27 @@ func (c *computer) serviceChange(ps *provState, adopted bool) {
 		ch.Action = NoOp
 		if len(Diff(KindService, ch.Before, ch.After)) > 0 {
 			ch.Action = Update
+			ch.Breaks = append(ch.Breaks, droppedRegionBreaks(sv, ch.After.SupportedRegions)...)
 		}
 	}
 	ps.action = ch.Action
 	c.changes = append(c.changes, ch)
+}
+
+// droppedRegionBreaks says which live cross-region connections come from a
+// region the service stops supporting: their endpoints lose the service.
+func droppedRegionBreaks(sv *live.Service, keep []string) []string {
+	var out []string
+	for _, cn := range sv.Connections {
+		if cn.Region == "" || cn.Region == sv.Region || contains(keep, cn.Region) {
+			continue
+		}
+		if cn.State != stateAvailable && cn.State != statePendingAcceptance && cn.State != statePending {
+			continue
+		}
+		out = append(out, fmt.Sprintf("endpoint %s of account %s in %s connects from a region the service stops supporting (%s); it loses the service", cn.EndpointID, cn.OwnerID, cn.Region, cn.State))
+	}
+	return out
 }
 
 // scopeReasons adds replace reasons when a matched resource lives in another
