@@ -283,10 +283,19 @@ func TopLevel(address string) string {
 		head = head[:i]
 	}
 	parts := strings.SplitN(head, ".", 3)
-	if len(parts) >= 2 {
-		return parts[0] + "." + parts[1]
+	if len(parts) < 2 {
+		return address
 	}
-	return address
+	top := parts[0] + "." + parts[1]
+	// A top-level address with an id (an orphan sharing its name, such as
+	// consumer.web[vpce-1]) is a resource of its own, not a child of
+	// consumer.web.
+	if rest := address[len(top):]; strings.HasPrefix(rest, "[") {
+		if end := strings.IndexByte(rest, ']'); end >= 0 {
+			return top + rest[:end+1]
+		}
+	}
+	return top
 }
 
 func (b *builder) fromPlan() {

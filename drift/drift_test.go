@@ -375,6 +375,8 @@ func TestTopLevel(t *testing.T) {
 		"provider.a.principal[arn:aws:iam::1:root]": "provider.a",
 		"provider.a.connection[vpce-1]":             "provider.a",
 		"consumer.b":                                "consumer.b",
+		"consumer.b[vpce-2]":                        "consumer.b[vpce-2]",
+		"provider.a[vpce-svc-9]":                    "provider.a[vpce-svc-9]",
 		"weird":                                     "weird",
 	} {
 		if got := TopLevel(in); got != want {
