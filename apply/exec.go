@@ -299,6 +299,9 @@ func (r *runner) serviceUpdate(ctx context.Context, s *step) *Error {
 			s.note = strings.Join(did, "; ")
 			return e
 		}
+		if n := renameNote(b.Tags, a.Tags); n != "" {
+			did = append(did, n)
+		}
 	}
 	s.note = strings.Join(did, "; ")
 	return nil
@@ -433,12 +436,14 @@ func (r *runner) createTags(ctx context.Context, c *plan.Change, cl EC2API, clas
 	})
 }
 
-// updateTags applies the difference between before and after tags, never
-// touching plink's own tags.
+// updateTags applies the difference between before and after tags. plink's
+// own tags are left alone, except plink:name when the plan renames the
+// resource (the manifest entry's renamedFrom): before carries the former
+// name and after the new one, and only plink:name is rewritten.
 func (r *runner) updateTags(ctx context.Context, c *plan.Change, cl EC2API, class, id string, before, after map[string]string) *Error {
 	set := tagsToSet(before, after)
 	for k := range set {
-		if isPlinkTag(k) {
+		if isPlinkTag(k) && !renamesTo(k, before, after) {
 			delete(set, k)
 		}
 	}
@@ -700,6 +705,9 @@ func (r *runner) endpointUpdate(ctx context.Context, s *step) *Error {
 		if e := r.updateTags(ctx, c, cl, classEndpoint, c.ID, b.Tags, a.Tags); e != nil {
 			s.note = strings.Join(did, "; ")
 			return e
+		}
+		if n := renameNote(b.Tags, a.Tags); n != "" {
+			did = append(did, n)
 		}
 	}
 	s.note = strings.Join(did, "; ")

@@ -88,6 +88,20 @@ func tagSpec(rt types.ResourceType, m map[string]string) []types.TagSpecificatio
 // never deletes.
 func isPlinkTag(k string) bool { return strings.HasPrefix(k, "plink:") }
 
+// renamesTo reports whether tag k is plink:name and the change renames the
+// resource: both sides carry a name and they differ.
+func renamesTo(k string, before, after map[string]string) bool {
+	return k == live.TagName && before[k] != "" && after[k] != "" && before[k] != after[k]
+}
+
+// renameNote says what an update that renames a resource did, or "".
+func renameNote(before, after map[string]string) string {
+	if !renamesTo(live.TagName, before, after) {
+		return ""
+	}
+	return fmt.Sprintf("renamed %s -> %s (%s)", before[live.TagName], after[live.TagName], live.TagName)
+}
+
 // maxStaleTokens bounds how many answers with a deleted resource one create
 // takes before it gives up: one per time the resource was deleted and made
 // again within AWS's token retention.

@@ -45,7 +45,11 @@ type Account struct {
 
 // Provider is a VPC endpoint service in front of Network or Gateway Load Balancers.
 type Provider struct {
-	Name                    string            `yaml:"name" json:"name"`
+	Name string `yaml:"name" json:"name"`
+	// RenamedFrom lists names the provider had before: a live service of
+	// this project tagged with one of them (and none with Name) is the
+	// provider's, renamed in place instead of replaced.
+	RenamedFrom             []string          `yaml:"renamedFrom,omitempty" json:"renamedFrom,omitempty"`
 	Account                 string            `yaml:"account" json:"account"`
 	Region                  string            `yaml:"region,omitempty" json:"region,omitempty"`
 	NetworkLoadBalancerARNs []string          `yaml:"networkLoadBalancerArns,omitempty" json:"networkLoadBalancerArns,omitempty"`
@@ -106,7 +110,11 @@ type Notification struct {
 
 // Consumer is an interface VPC endpoint.
 type Consumer struct {
-	Name             string   `yaml:"name" json:"name"`
+	Name string `yaml:"name" json:"name"`
+	// RenamedFrom lists names the consumer had before: a live endpoint of
+	// this project tagged with one of them (and none with Name) is the
+	// consumer's, renamed in place instead of replaced.
+	RenamedFrom      []string `yaml:"renamedFrom,omitempty" json:"renamedFrom,omitempty"`
 	Account          string   `yaml:"account" json:"account"`
 	Region           string   `yaml:"region,omitempty" json:"region,omitempty"`
 	VPCID            string   `yaml:"vpcId" json:"vpcId"`

@@ -37,6 +37,74 @@ func (l *loader) validate(m *Manifest) {
 	for _, c := range m.Consumers {
 		l.validateConsumer(m, c, provs, adopted)
 	}
+	var pe, ce []renamed
+	for _, p := range m.Providers {
+		pe = append(pe, renamed{p, p.Name, p.RenamedFrom})
+	}
+	for _, c := range m.Consumers {
+		ce = append(ce, renamed{c, c.Name, c.RenamedFrom})
+	}
+	l.validateRenames("provider", pe)
+	l.validateRenames("consumer", ce)
+}
+
+// renamed is one provider or consumer, as validateRenames sees it.
+type renamed struct {
+	owner any
+	name  string
+	from  []string
+}
+
+// validateRenames checks the renamedFrom lists of the entries of one kind:
+// each former name is a valid name, not the entry's own, not the current
+// name of another entry of the kind, and claimed by one entry only, so that
+// a live resource carrying it has exactly one heir.
+func (l *loader) validateRenames(kind string, entries []renamed) {
+	current := map[string]any{}
+	for _, e := range entries {
+		if _, dup := current[e.name]; !dup && e.name != "" {
+			current[e.name] = e.owner
+		}
+	}
+	type claim struct {
+		owner any
+		name  string
+		pos   Pos
+	}
+	claimed := map[string]claim{}
+	for _, e := range entries {
+		what := kind
+		if e.name != "" {
+			what = fmt.Sprintf("%s `%s`", kind, e.name)
+		}
+		l.checkList(e.owner, "renamedFrom", e.from, func(path, old string) {
+			pos := l.at(e.owner, path)
+			switch other, taken := current[old]; {
+			case !reName.MatchString(old):
+				l.invalid(e.owner, path, "list the names the "+kind+" had before, as written in its plink:name tag",
+					"invalid name `%s` in `renamedFrom` of %s; use 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit", old, what)
+				return
+			case old == e.name:
+				l.sink.errorf(pos, CodeConflict, "list only the names the "+kind+" had before",
+					"%s lists its own name in `renamedFrom`", what)
+				return
+			case taken:
+				l.sink.errorf(pos, CodeConflict, fmt.Sprintf("rename that %s first, or drop `%s` from `renamedFrom`", kind, old),
+					"`%s` in `renamedFrom` of %s is the name of another %s, defined at %s; a former name must be free", old, what, kind, posRef(pos, l.at(other, "name")))
+				return
+			}
+			if first, dup := claimed[old]; dup {
+				by := kind
+				if first.name != "" {
+					by = fmt.Sprintf("%s `%s`", kind, first.name)
+				}
+				l.sink.errorf(pos, CodeDuplicateName, "a live resource can be renamed to one entry only; keep the name in one list",
+					"`%s` in `renamedFrom` of %s is also listed by %s at %s", old, what, by, posRef(pos, first.pos))
+				return
+			}
+			claimed[old] = claim{e.owner, e.name, pos}
+		})
+	}
 }
 
 // projectPos and defaultsPos find a top-level value in whichever file set it.

@@ -135,8 +135,11 @@ type provState struct {
 	region    string
 	ok        bool // account known and no blocking match error
 	svc       *live.Service
-	action    Action
-	after     *Values
+	// renamedFrom is the former name (from the manifest's renamedFrom)
+	// under which svc was found; "" when found by its name or not at all.
+	renamedFrom string
+	action      Action
+	after       *Values
 	// principals are the desired principal ARNs, sorted; newPrincipals those
 	// that the plan adds.
 	principals    []string
@@ -336,7 +339,8 @@ func (c *computer) doomedLeftover(id string) bool {
 }
 
 // match finds the live resource for a manifest entry: by plink:name tag
-// within the project, else by an explicit adopt id. ok is false when an
+// within the project (name is the entry's name, or the former name from its
+// renamedFrom that lookupName chose), else by an explicit adopt id. ok is false when an
 // error diagnostic was reported and nothing must be planned for the entry.
 //
 // Several resources carry the name when a replace (create the new one, then
@@ -397,6 +401,34 @@ func match[T any](c *computer, addr, kind, name, adopt, accountID, region string
 		return zero, false, false
 	}
 	return t, true, true
+}
+
+// lookupName is the plink:name under which an entry's live resource is
+// found: its own name when some live resource of the project carries it,
+// else the first name of renamedFrom that one carries (the entry was
+// renamed), else its own name (nothing exists yet). Resources under the
+// names not chosen stay unclaimed and are deleted as orphans.
+func lookupName[T any](name string, renamedFrom []string, byName map[string][]T) string {
+	if len(byName[name]) > 0 {
+		return name
+	}
+	for _, old := range renamedFrom {
+		if old != name && len(byName[old]) > 0 {
+			return old
+		}
+	}
+	return name
+}
+
+// renameWarning says that a change's resource was found under a former
+// name: it keeps its id unless the change replaces it anyway.
+func renameWarning(ch *Change, prefix, old, noun string) {
+	from := prefix + old
+	if ch.Action == Replace {
+		ch.Warnings = append(ch.Warnings, fmt.Sprintf("renamed from %s: %s %s carries the former name and is replaced (%s)", from, noun, ch.ID, strings.Join(ch.ReplaceReasons, ", ")))
+		return
+	}
+	ch.Warnings = append(ch.Warnings, fmt.Sprintf("renamed from %s: %s %s is kept and its %s tag rewritten", from, noun, ch.ID, live.TagName))
 }
 
 // pickDuplicate chooses which of several live resources carrying an entry's

@@ -133,6 +133,10 @@ func TestScenarios(t *testing.T) {
 			"consumer.legacy-feed[vpce-0lgc1]": plan.Delete,
 			"consumer.legacy-feed[vpce-0lgc2]": plan.Delete,
 		}, nil},
+		{"renamed", map[string]plan.Action{
+			"provider.payments-api-v2":      plan.Update,
+			"consumer.checkout-to-payments": plan.Update,
+		}, nil},
 	}
 	all := map[string]scenario.Scenario{}
 	for _, sc := range scenario.All() {

@@ -57,6 +57,8 @@ type consState struct {
 	region    string
 	prov      *provState
 	ep        *live.Endpoint
+	// renamedFrom is the former name under which ep was found, or "".
+	renamedFrom string
 }
 
 func (c *computer) resolveConsumers() {
@@ -79,7 +81,7 @@ func (c *computer) resolveConsumers() {
 			if !cs.prov.ok {
 				// the provider's own error is reported; claim the endpoints so
 				// they are not deleted, but plan nothing for them
-				match(c, cs.addr, kindEndpointNoun, cm.Name, cm.Adopt, cs.accountID, cs.region, c.epByName, c.epByID, epRef, nil)
+				match(c, cs.addr, kindEndpointNoun, lookupName(cm.Name, cm.RenamedFrom, c.epByName), cm.Adopt, cs.accountID, cs.region, c.epByName, c.epByID, epRef, nil)
 				continue
 			}
 		} else if cm.ServiceName != "" {
@@ -89,11 +91,15 @@ func (c *computer) resolveConsumers() {
 				}
 			}
 		}
-		ep, adopted, ok := match(c, cs.addr, kindEndpointNoun, cm.Name, cm.Adopt, cs.accountID, cs.region, c.epByName, c.epByID, epRef, c.endpointFit(cs))
+		name := lookupName(cm.Name, cm.RenamedFrom, c.epByName)
+		ep, adopted, ok := match(c, cs.addr, kindEndpointNoun, name, cm.Adopt, cs.accountID, cs.region, c.epByName, c.epByID, epRef, c.endpointFit(cs))
 		if !ok {
 			continue
 		}
 		cs.ep = ep
+		if ep != nil && name != cm.Name {
+			cs.renamedFrom = name
+		}
 		c.endpointChange(cs, adopted)
 		c.consumerLint(cs)
 	}
@@ -181,6 +187,9 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 	}
 	c.deferUnverifiedDNS(cs, &ch, after)
 	ch.After = after
+	if cs.renamedFrom != "" {
+		renameWarning(&ch, "consumer.", cs.renamedFrom, kindEndpointNoun)
+	}
 	if (ch.Action == Create || ch.Action == Replace) && acceptance && *after.PrivateDNSEnabled {
 		ch.PrivateDNSAfterAccept = true
 	}

@@ -89,12 +89,16 @@ func (c *computer) resolveProviders() {
 		ps.accountID = acct.ID
 		ps.principals = c.desiredPrincipals(ps)
 		c.checkRead(ps.addr, ps.alias, ps.accountID, ps.region)
-		svc, adopted, ok := match(c, ps.addr, kindServiceNoun, p.Name, p.Adopt, ps.accountID, ps.region, c.svcByName, c.svcByID, svcRef, c.serviceFit(ps))
+		name := lookupName(p.Name, p.RenamedFrom, c.svcByName)
+		svc, adopted, ok := match(c, ps.addr, kindServiceNoun, name, p.Adopt, ps.accountID, ps.region, c.svcByName, c.svcByID, svcRef, c.serviceFit(ps))
 		if !ok {
 			continue
 		}
 		ps.ok = true
 		ps.svc = svc
+		if svc != nil && name != p.Name {
+			ps.renamedFrom = name
+		}
 		c.serviceChange(ps, adopted)
 		var have []string
 		if ps.action != Create && ps.action != Replace {
@@ -163,6 +167,9 @@ func (c *computer) serviceChange(ps *provState, adopted bool) {
 			ch.Action = Update
 			ch.Breaks = append(ch.Breaks, droppedRegionBreaks(sv, ch.After.SupportedRegions)...)
 		}
+	}
+	if ps.renamedFrom != "" {
+		renameWarning(&ch, "provider.", ps.renamedFrom, kindServiceNoun)
 	}
 	ps.action = ch.Action
 	c.changes = append(c.changes, ch)
@@ -247,7 +254,7 @@ func (c *computer) providerLint(ps *provState) {
 					// deletes it, but only after creating the new one.
 					c.diag(SeverityWarning, CodeLBFreedLater, ps.addr, ps.alias, ps.region,
 						fmt.Sprintf("%s: load balancer %s still fronts %s (%s), which this plan deletes after creating the new service; AWS refuses the new service until the old one is gone", ps.addr, arn, other.ID, other.Tags[live.TagName]),
-						"apply the removal first (or apply twice), or keep the old name with `adopt:` to modify it in place")
+						fmt.Sprintf("if %s is provider.%s renamed, add `renamedFrom: [%s]` to it to keep the service; otherwise apply the removal first (or apply twice)", ps.addr, other.Tags[live.TagName], other.Tags[live.TagName]))
 				} else {
 					owner := "untagged"
 					if proj := other.Tags[live.TagProject]; proj != "" {

@@ -66,6 +66,7 @@ func All() []Scenario {
 		ForeignUntouched(),
 		ReadFailures(),
 		InterruptedReplace(),
+		Renamed(),
 	}
 }
 
@@ -512,6 +513,20 @@ func InterruptedReplace() Scenario {
 		live.Connection{EndpointID: "vpce-0lgc1", OwnerID: Checkout, State: "available", Region: USEast1},
 		live.Connection{EndpointID: "vpce-0lgc2", OwnerID: Analytics, State: "available", Region: USWest2})
 	return Scenario{"interrupted-replace", m, s}
+}
+
+// Renamed renames the converged provider to payments-api-v2 and the
+// consumer to checkout-to-payments, each with renamedFrom naming the old
+// name: both are updated in place (their plink:name tags), nothing is
+// created or destroyed.
+func Renamed() Scenario {
+	m := Manifest()
+	m.Providers[0].Name = "payments-api-v2"
+	m.Providers[0].RenamedFrom = []string{"payments-api"}
+	m.Consumers[0].Name = "checkout-to-payments"
+	m.Consumers[0].RenamedFrom = []string{"checkout-v0", "checkout-payments"}
+	m.Consumers[0].Provider = "payments-api-v2"
+	return Scenario{"renamed", m, Converged()}
 }
 
 // Generate builds a converged topology of the given size for benchmarks:
