@@ -1028,3 +1028,76 @@ func TestDroppedSupportedRegionBreaks(t *testing.T) {
 		t.Fatalf("action %s, breaks %q", c.Action, c.Breaks)
 	}
 }
+
+// A declared endpoint the provider rejected (or that failed) carries no
+// traffic: it is replaced, not reported as matching.
+func TestDeadEndpointIsReplaced(t *testing.T) {
+	for _, state := range []string{"rejected", "failed", "expired"} {
+		s := scenario.Converged()
+		for i := range s.Endpoints {
+			if s.Endpoints[i].ID == scenario.CheckEP {
+				s.Endpoints[i].State = state
+			}
+		}
+		p := compute(scenario.Manifest(), s)
+		c := change(t, p, checkout)
+		if c.Action != plan.Replace || !slices.Contains(c.ReplaceReasons, "state") {
+			t.Errorf("%s endpoint: action %s, reasons %v; want a replace for its state", state, c.Action, c.ReplaceReasons)
+		}
+	}
+}
+
+// A replaced endpoint without securityGroupIds does not carry the old VPC's
+// group into the new one: AWS gives the new endpoint its VPC's default.
+func TestReplaceDropsInheritedSecurityGroups(t *testing.T) {
+	m := scenario.Manifest()
+	for _, c := range m.Consumers {
+		if "consumer."+c.Name == checkout {
+			c.SecurityGroupIDs = nil
+			c.VPCID = "vpc-0other"
+		}
+	}
+	p := compute(m, scenario.Converged())
+	c := change(t, p, checkout)
+	if c.Action != plan.Replace || len(c.After.SecurityGroupIDs) != 0 {
+		t.Fatalf("action %s, security groups %v; want a replace with none named", c.Action, c.After.SecurityGroupIDs)
+	}
+	// without a replace, AWS's groups stand (no perpetual diff)
+	m = scenario.Manifest()
+	for _, c := range m.Consumers {
+		if "consumer."+c.Name == checkout {
+			c.SecurityGroupIDs = nil
+		}
+	}
+	p = compute(m, scenario.Converged())
+	if c := change(t, p, checkout); c.Action != plan.NoOp {
+		t.Fatalf("unset securityGroupIds: action %s, want no-op", c.Action)
+	}
+}
+
+// dnsOptions.privateDnsOnlyForInboundResolverEndpoint: false is AWS's
+// default, which AWS may leave out: no diff.
+func TestInboundResolverFalseMatchesUnset(t *testing.T) {
+	m := scenario.Manifest()
+	off := false
+	for _, c := range m.Consumers {
+		if "consumer."+c.Name == checkout {
+			c.DNSOptions = &manifest.DNSOptions{PrivateDNSOnlyForInboundResolverEndpoint: &off}
+		}
+	}
+	if c := change(t, compute(m, scenario.Converged()), checkout); c.Action != plan.NoOp {
+		t.Fatalf("action %s, want no-op", c.Action)
+	}
+}
+
+// Two providers naming one load balancer cannot both exist.
+func TestLoadBalancerNamedByTwoProviders(t *testing.T) {
+	m := scenario.Manifest()
+	dup := *m.Providers[0]
+	dup.Name = "payments-api-copy"
+	m.Providers = append(m.Providers, &dup)
+	p := compute(m, scenario.Converged())
+	if !hasCode(p, plan.CodeLBTaken) {
+		t.Fatalf("no PL223 for a load balancer named twice: %+v", p.Diagnostics)
+	}
+}

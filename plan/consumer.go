@@ -159,8 +159,21 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 			// one and refuses to remove the last group.
 			after.SecurityGroupIDs = before.SecurityGroupIDs
 		}
+		if o := after.PrivateDNSOnlyForInboundResolverEndpoint; o != nil && !*o && before.PrivateDNSOnlyForInboundResolverEndpoint == nil {
+			after.PrivateDNSOnlyForInboundResolverEndpoint = nil // false is AWS's default, often not reported
+		}
 		ch.ReplaceReasons = endpointReplaceReasons(before, after)
 		c.scopeReasons(&ch, ep.AccountID, ep.Region)
+		if deadEndpoint(ep.State) {
+			// A rejected or failed endpoint carries no traffic and cannot be
+			// revived: the declared endpoint is created anew.
+			ch.ReplaceReasons = append(ch.ReplaceReasons, "state")
+			ch.Warnings = append(ch.Warnings, fmt.Sprintf("endpoint %s is %s: it carries no traffic, so it is replaced", ep.ID, ep.State))
+		}
+		if len(ch.ReplaceReasons) > 0 && len(cm.SecurityGroupIDs) == 0 {
+			// The new endpoint gets its own VPC's default group from AWS.
+			after.SecurityGroupIDs = nil
+		}
 		if len(ch.ReplaceReasons) == 0 {
 			c.deferDNSForLeftover(cs, &ch, after)
 		}
@@ -489,4 +502,14 @@ func (c *computer) deferUnverifiedDNS(cs *consState, ch *Change, after *Values) 
 	c.diag(SeverityWarning, CodeDNSWaits, cs.addr, cs.alias, cs.region,
 		fmt.Sprintf("%s: private DNS stays off until %s's private DNS name %s is verified (AWS refuses it before)", cs.addr, ps.addr, ps.p.PrivateDNSName),
 		"publish the TXT record shown for "+ps.addr+" and verify the name; the next apply turns private DNS on")
+}
+
+// deadEndpoint reports whether an endpoint is in a state it never leaves
+// for available: rejected by the provider, failed, expired, or going away.
+func deadEndpoint(state string) bool {
+	switch state {
+	case stateRejected, "failed", "expired", "deleting", "deleted":
+		return true
+	}
+	return false
 }

@@ -248,7 +248,11 @@ func (c *computer) providerLint(ps *provState) {
 					"create the load balancer first or correct the ARN in "+field)
 				continue
 			}
-			if other := c.serviceFronting(arn, ps); other != nil {
+			if twin := c.providerNaming(arn, ps); twin != nil {
+				c.diag(SeverityError, CodeLBTaken, ps.addr, ps.alias, ps.region,
+					fmt.Sprintf("%s: load balancer %s is also named by provider.%s; AWS lets a load balancer serve one endpoint service", ps.addr, arn, twin.Name),
+					"give each provider its own load balancers")
+			} else if other := c.serviceFronting(arn, ps); other != nil {
 				if other.Tags[live.TagProject] == c.m.Project {
 					// This project's service, gone from the manifest: the plan
 					// deletes it, but only after creating the new one.
@@ -504,6 +508,17 @@ func (c *computer) serviceFronting(arn string, ps *provState) *live.Service {
 		}
 		if contains(sv.NetworkLoadBalancerARNs, arn) || contains(sv.GatewayLoadBalancerARNs, arn) {
 			return sv
+		}
+	}
+	return nil
+}
+
+// providerNaming returns another provider of the manifest that names the
+// load balancer arn too.
+func (c *computer) providerNaming(arn string, ps *provState) *manifest.Provider {
+	for _, p := range c.m.Providers {
+		if p != ps.p && (contains(p.NetworkLoadBalancerARNs, arn) || contains(p.GatewayLoadBalancerARNs, arn)) {
+			return p
 		}
 	}
 	return nil

@@ -224,7 +224,11 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 			"run 'plink plan' to see the difference; AWS may still be settling")
 	}
 	if format == "text" {
-		fmt.Fprintln(f.IO.Out, "Live state matches the manifest.")
+		if n := len(remaining(after, nil)); len(opts.Targets) > 0 && n > 0 {
+			fmt.Fprintf(f.IO.Out, "The targeted resources match the manifest; %s outside the targets remain (run plink plan).\n", plural(n, "change"))
+		} else {
+			fmt.Fprintln(f.IO.Out, "Live state matches the manifest.")
+		}
 	}
 	return nil
 }

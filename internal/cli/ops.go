@@ -62,7 +62,8 @@ is named, and the other accounts are still reported). Never prompts.`,
 			if snap == nil {
 				return readErr
 			}
-			r := drift.Build(m, snap, plan.Compute(m, snap, planOptions(f, m)))
+			p := plan.Compute(m, snap, planOptions(f, m))
+			r := drift.Build(m, snap, p)
 			var out bytes.Buffer
 			if err := renderDrift(&out, format, r); err != nil {
 				return err
@@ -83,6 +84,14 @@ is named, and the other accounts are still reported). Never prompts.`,
 			code := r.ExitCode()
 			if verifyErr != nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				code = ExitError
+			}
+			// A manifest that cannot be planned (a subnet that does not exist,
+			// a load balancer taken) is a broken job, not drift.
+			for _, d := range p.Diagnostics {
+				if d.Severity == plan.SeverityError {
+					fmt.Fprintf(f.IO.ErrOut, "plink: error %s: %s\n", d.Code, d.Message)
+					code = ExitError
+				}
 			}
 			return silentExit(code)
 		},
