@@ -32,4 +32,5 @@ const (
 	CodeSubnetWrongVPC    = "PL109" // error: a consumer subnet is in another VPC
 	CodeSGWrongVPC        = "PL110" // error: a consumer security group is in another VPC
 	CodeDNSWaits          = "PL111" // warning: a consumer's private DNS stays off until the provider's name is verified
+	CodeDeclaredWaits     = "PL031" // warning: a declared consumer's connection waits for an acceptance plink will not give
 )

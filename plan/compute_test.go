@@ -1101,3 +1101,29 @@ func TestLoadBalancerNamedByTwoProviders(t *testing.T) {
 		t.Fatalf("no PL223 for a load balancer named twice: %+v", p.Diagnostics)
 	}
 }
+
+// A declared consumer whose acceptance plink will not give is reported.
+func TestDeclaredConsumerLeftPendingIsReported(t *testing.T) {
+	m := scenario.Manifest()
+	off := false
+	for _, pr := range m.Providers {
+		pr.Connections.AcceptDeclared = &off
+	}
+	s := scenario.Converged()
+	for i := range s.Endpoints {
+		if s.Endpoints[i].ID == scenario.CheckEP {
+			s.Endpoints[i].State = "pendingAcceptance"
+		}
+	}
+	for i := range s.Services {
+		for j := range s.Services[i].Connections {
+			if s.Services[i].Connections[j].EndpointID == scenario.CheckEP {
+				s.Services[i].Connections[j].State = "pendingAcceptance"
+			}
+		}
+	}
+	p := compute(m, s)
+	if !hasCode(p, plan.CodeDeclaredWaits) {
+		t.Fatalf("no PL031: %+v", p.Diagnostics)
+	}
+}

@@ -424,7 +424,11 @@ func (c *computer) connectionChanges(ps *provState, sv *live.Service) {
 			case fromList:
 				action, why = Accept, "account "+cn.OwnerID+" is in connections.acceptFrom"
 			case declared != "":
-				// declared, but acceptance is left to someone else
+				// declared, but acceptance is left to someone else: say so,
+				// or the endpoint waits with nobody the wiser
+				c.diag(SeverityWarning, CodeDeclaredWaits, declared, ps.alias, ps.region,
+					fmt.Sprintf("%s (%s) waits for acceptance by %s: connections.acceptDeclared is false and account %s is not in acceptFrom", declared, cn.EndpointID, ps.addr, c.accountLabel(cn.OwnerID)),
+					"accept it outside plink, set connections.acceptDeclared: true, or add the account to connections.acceptFrom")
 			case cfg.RejectUndeclared:
 				action, why = Reject, "not declared in the manifest (connections.rejectUndeclared)"
 			default:
