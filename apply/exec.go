@@ -190,8 +190,8 @@ func (r *runner) serviceCreate(ctx context.Context, s *step, purpose string) *Er
 			return &Error{Call: "CreateVpcEndpointServiceConfiguration", Code: "InvalidResponse", Message: "the response has no service id", Hint: hint("", "", c)}
 		}
 		sc := out.ServiceConfiguration
-		switch sc.ServiceState {
-		case types.ServiceStateDeleted, types.ServiceStateDeleting, types.ServiceStateFailed:
+		switch foldState(sc.ServiceState) {
+		case "deleted", "deleting", "failed":
 			var e *Error
 			if stale, e = r.staleToken(c, "CreateVpcEndpointServiceConfiguration", "endpoint service", *sc.ServiceId, string(sc.ServiceState), stale); e != nil {
 				return e
@@ -218,10 +218,10 @@ func (r *runner) waitService(ctx context.Context, c *plan.Change, w where, cl EC
 			o.ServiceName = *sc.ServiceName
 			r.setOutput(c.Address, o)
 		}
-		switch sc.ServiceState {
-		case types.ServiceStateAvailable:
+		switch foldState(sc.ServiceState) {
+		case "available":
 			return true, string(sc.ServiceState), nil
-		case types.ServiceStateFailed, types.ServiceStateDeleted, types.ServiceStateDeleting:
+		case "failed", "deleted", "deleting":
 			return false, "", &Error{Call: "wait", Code: "ServiceFailed",
 				Message: fmt.Sprintf("endpoint service %s is %s", id, sc.ServiceState),
 				Hint:    "check the load balancers the provider names: they must be active and in the provider's account and region"}
@@ -368,7 +368,7 @@ func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
 	s.note = strings.Join(did, "; ")
 	return r.waitFor(ctx, c, id+" to be deleted", r.opts.DeleteTimeout, w, cl, pollServices, id, func(s sighting) (bool, string, *Error) {
 		sc := s.sc
-		if sc == nil || sc.ServiceState == types.ServiceStateDeleted {
+		if sc == nil || foldState(sc.ServiceState) == "deleted" {
 			return true, "", nil
 		}
 		return false, string(sc.ServiceState), nil
@@ -875,3 +875,7 @@ func (r *runner) notificationDelete(ctx context.Context, s *step) *Error {
 	s.note = "deleted " + c.ID
 	return nil
 }
+
+// foldState lower-cases a state: AWS's wire spelling and the SDK's enum
+// constants differ in case ("available" vs "Available").
+func foldState[S ~string](s S) string { return strings.ToLower(string(s)) }

@@ -225,8 +225,10 @@ func readScope(ctx context.Context, src ClientSource, a Account, region, project
 			return nil, fail("DescribeVpcEndpointServiceConfigurations", err)
 		}
 		for _, s := range out.ServiceConfigurations {
-			switch s.ServiceState {
-			case types.ServiceStateDeleting, types.ServiceStateDeleted, types.ServiceStateFailed:
+			// AWS spells states in camel case on the wire ("available"),
+			// the SDK's enums capitalized ("Available"): compare folded.
+			switch strings.ToLower(string(s.ServiceState)) {
+			case "deleting", "deleted", "failed":
 				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: it is %s", aws.ToString(s.ServiceId), a.Alias, region, s.ServiceState))
 				continue
 			}
@@ -293,8 +295,8 @@ func readScope(ctx context.Context, src ClientSource, a Account, region, project
 				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: plink project %s manages it", id, a.Alias, region, proj))
 				continue
 			}
-			switch e.State {
-			case types.StateDeleting, types.StateDeleted, types.StateRejected, types.StateFailed, types.StateExpired:
+			switch strings.ToLower(string(e.State)) {
+			case "deleting", "deleted", "rejected", "failed", "expired":
 				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: it is %s", id, a.Alias, region, e.State))
 				continue
 			}
@@ -424,8 +426,15 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 			// Accept the owners of connected endpoints that are not exported
 			// (so the result reports no undeclared connection).
 			from := map[string]bool{}
+			var pending []string
 			for _, c := range sd.connections[id] {
-				if c.VpcEndpointState != types.StateAvailable && c.VpcEndpointState != types.StatePendingAcceptance && c.VpcEndpointState != types.StatePending {
+				st := strings.ToLower(string(c.VpcEndpointState))
+				if st == "pendingacceptance" {
+					// Nobody accepted it yet: exporting must not decide to.
+					pending = append(pending, aws.ToString(c.VpcEndpointId))
+					continue
+				}
+				if st != "available" && st != "pending" {
 					continue
 				}
 				if _, ok := exportedEndpoints[aws.ToString(c.VpcEndpointId)]; ok {
@@ -442,6 +451,13 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 				}
 			}
 			p.Connections.AcceptFrom = sortedKeys(from)
+			if len(pending) > 0 {
+				off := false
+				p.Connections.AcceptDeclared = &off
+				sort.Strings(pending)
+				res.Notes = append(res.Notes, fmt.Sprintf("provider %s: %d connection(s) wait for acceptance (%s); acceptDeclared is false so the first apply only adopts; set it to true, or list accounts in acceptFrom, to accept them",
+					p.Name, len(pending), strings.Join(pending, ", ")))
+			}
 			notes := sd.notifications[id]
 			slices.SortFunc(notes, func(a, b types.ConnectionNotification) int {
 				return cmp.Compare(aws.ToString(a.ConnectionNotificationArn), aws.ToString(b.ConnectionNotificationArn))

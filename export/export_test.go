@@ -381,3 +381,48 @@ func TestExportSkipsOtherProjects(t *testing.T) {
 		t.Errorf("notes %q lack %q", res.Notes, want)
 	}
 }
+
+// A connection nobody accepted stays unaccepted: the exported provider says
+// acceptDeclared: false, a note tells how to accept, and the first plan only
+// adopts.
+func TestExportLeavesPendingConnectionsPending(t *testing.T) {
+	ctx := context.Background()
+	w := buildBrownfield(t)
+	pay := w.ec2(t, "payments", "us-east-1")
+	svcs, err := pay.DescribeVpcEndpointServiceConfigurations(ctx, &ec2.DescribeVpcEndpointServiceConfigurationsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svcName string
+	for _, s := range svcs.ServiceConfigurations {
+		if len(s.NetworkLoadBalancerArns) > 0 && s.NetworkLoadBalancerArns[0] == payNLB {
+			svcName = aws.ToString(s.ServiceName)
+		}
+	}
+	co := w.ec2(t, "checkout", "us-east-1")
+	ep, err := co.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{
+		VpcEndpointType: types.VpcEndpointTypeInterface, VpcId: aws.String("vpc-02100000000000001"), ServiceName: aws.String(svcName),
+		SubnetIds: []string{"subnet-0210000000000000c"}, SecurityGroupIds: []string{"sg-02100000000000001"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pendingID := aws.ToString(ep.VpcEndpoint.VpcEndpointId)
+	res, err := export.Export(ctx, accounts, []string{"us-east-1", "us-west-2"}, w.source(), export.Options{Project: "brownfield"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noted := false
+	for _, n := range res.Notes {
+		noted = noted || strings.Contains(n, pendingID) && strings.Contains(n, "acceptDeclared is false")
+	}
+	if !noted {
+		t.Errorf("no note about the pending connection %s: %q", pendingID, res.Notes)
+	}
+	_, p := readAndPlan(t, w, res.Manifest)
+	for _, c := range p.Changes {
+		if c.Action != plan.Adopt && c.Action != plan.NoOp {
+			t.Errorf("plan on the export has %s %s, want only adopt", c.Action, c.Address)
+		}
+	}
+}
