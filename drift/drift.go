@@ -379,6 +379,11 @@ func (b *builder) fromPlan() {
 			}
 			b.add(it)
 		case plan.Accept, plan.Reject:
+			if c.ID == "" && c.Refs["endpointId"] != "" {
+				// the accept of an endpoint the plan creates: that endpoint
+				// is reported missing; no connection exists yet
+				continue
+			}
 			it := base
 			it.Kind = PendingConnection
 			it.Severity = SeverityWarning

@@ -384,3 +384,22 @@ func TestTopLevel(t *testing.T) {
 		}
 	}
 }
+
+// The accept of an endpoint the plan would create is no connection: the
+// missing endpoint is the drift, not a "pending" connection with no id.
+func TestAcceptOfMissingEndpointIsNotAPendingConnection(t *testing.T) {
+	p := &plan.Plan{Project: "p", Changes: []plan.Change{
+		{Address: "consumer.c", Kind: plan.KindEndpoint, Action: plan.Create, Account: "a", Region: "us-east-1"},
+		{Address: "provider.s.connection[consumer.c]", Kind: plan.KindConnection, Action: plan.Accept, Parent: "provider.s",
+			Refs: map[string]string{"endpointId": "consumer.c"}, After: &plan.Values{EndpointOwner: "222222222222", State: "available"}},
+	}}
+	r := Build(testManifest(), &live.Snapshot{}, p)
+	for _, it := range r.Items {
+		if it.Kind == PendingConnection {
+			t.Errorf("pending connection item for an endpoint that does not exist: %+v", it)
+		}
+	}
+	if len(r.Items) == 0 || r.Items[0].Kind != Missing {
+		t.Errorf("items %+v, want the endpoint missing", r.Items)
+	}
+}
