@@ -356,25 +356,7 @@ func whatChanges(c *plan.Change) []string {
 		return strings.Join(parts, ", ")
 	}
 	if c.Kind == plan.KindConnection {
-		v := c.After
-		if v == nil {
-			v = c.Before
-		}
-		if v == nil {
-			v = &plan.Values{}
-		}
-		owner := v.EndpointOwner
-		if owner == "" {
-			owner = "(unknown)"
-		}
-		from := "new endpoint"
-		if c.Before != nil && c.Before.State != "" {
-			from = c.Before.State
-		}
-		to := ""
-		if c.After != nil {
-			to = c.After.State
-		}
+		owner, from, to := connectionStates(c)
 		out = append(out, mdText(fmt.Sprintf("endpoint of account %s: %s → %s", owner, from, to)))
 		if c.Reason != "" {
 			out = append(out, mdText(c.Reason))

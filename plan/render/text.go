@@ -247,7 +247,9 @@ func (t *textRenderer) change(c *plan.Change) {
 	}
 }
 
-func (t *textRenderer) connection(c *plan.Change) {
+// connectionStates is what both views say of a connection change: the
+// endpoint's owner account and its state before and after.
+func connectionStates(c *plan.Change) (owner, from, to string) {
 	v := c.After
 	if v == nil {
 		v = c.Before
@@ -255,18 +257,22 @@ func (t *textRenderer) connection(c *plan.Change) {
 	if v == nil {
 		v = &plan.Values{}
 	}
-	owner := v.EndpointOwner
+	owner = v.EndpointOwner
 	if owner == "" {
 		owner = "(unknown)"
 	}
-	from := "new endpoint"
+	from = "new endpoint"
 	if c.Before != nil && c.Before.State != "" {
 		from = c.Before.State
 	}
-	to := ""
 	if c.After != nil {
 		to = c.After.State
 	}
+	return owner, from, to
+}
+
+func (t *textRenderer) connection(c *plan.Change) {
+	owner, from, to := connectionStates(c)
 	t.linef("  %s %s (account %s: %s -> %s)", t.sym(c.Action), c.Address, owner, from, to)
 	if c.Reason != "" {
 		t.linef("      # %s", c.Reason)
