@@ -23,22 +23,23 @@ import (
 	"github.com/plinkdev/plink/manifest"
 )
 
-// hermetic points the SDK at empty shared config files and clears the AWS
-// environment, so the developer's own settings never leak into a test.
+// hermetic keeps the developer's AWS settings out of a test; the shared
+// config files are in the returned directory.
 func hermetic(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_STS", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
-	}
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	Isolate(testEnv(t), dir)
 	return dir
+}
+
+// testEnv is Isolate's setenv for a test: restored when the test ends.
+func testEnv(t *testing.T) func(string, string) {
+	return func(k, v string) {
+		t.Setenv(k, v)
+		if v == "" {
+			os.Unsetenv(k)
+		}
+	}
 }
 
 func static(key string) aws.CredentialsProvider { return staticSecret(key, "secret") }

@@ -100,7 +100,7 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 	// The sandbox never sees the user's real AWS configuration: a profile
 	// named in the manifest means nothing there, so such accounts are
 	// reached through the world's role/plink in the account instead.
-	isolateFromAWSConfig()
+	awsenv.Isolate(awsenv.ProcessEnv, "")
 	sm := *m
 	sm.Accounts = map[string]*manifest.Account{}
 	for alias, a := range m.Accounts {
@@ -129,17 +129,6 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 		hc.CloseIdleConnections()
 		return stop()
 	}}, nil
-}
-
-// isolateFromAWSConfig keeps a sandbox run away from the user's shared
-// config, profiles and credentials.
-func isolateFromAWSConfig() {
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
-		os.Unsetenv(k)
-	}
-	os.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
 // computePlan verifies credentials, reads live state and computes the plan.
