@@ -320,16 +320,11 @@ func (c *computer) consumerLint(cs *consState) {
 	epZones := map[string]string{} // zone id → subnet
 	for _, id := range sorted(cm.SubnetIDs) {
 		sn := c.subnets[key{cs.accountID, cs.region, id}]
-		if sn == nil {
-			c.diag(SeverityError, CodeSubnetMissing, cs.addr, cs.alias, cs.region,
-				fmt.Sprintf("%s: subnet %s does not exist in account %s region %s", cs.addr, id, c.accountLabel(cs.accountID), cs.region),
-				"check subnetIds, account and region")
-			continue
+		vpc := ""
+		if sn != nil {
+			vpc = sn.VPCID
 		}
-		if sn.VPCID != cm.VPCID {
-			c.diag(SeverityError, CodeSubnetWrongVPC, cs.addr, cs.alias, cs.region,
-				fmt.Sprintf("%s: subnet %s is in %s, not in the endpoint's VPC %s", cs.addr, id, sn.VPCID, cm.VPCID),
-				"use subnets of "+cm.VPCID)
+		if !c.inConsumerVPC(cs, "subnet", "subnetIds", id, vpc, CodeSubnetMissing, CodeSubnetWrongVPC) {
 			continue
 		}
 		if z := c.subnetZoneID(sn); z != "" {
@@ -337,18 +332,11 @@ func (c *computer) consumerLint(cs *consState) {
 		}
 	}
 	for _, id := range sorted(cm.SecurityGroupIDs) {
-		g := c.sgs[key{cs.accountID, cs.region, id}]
-		if g == nil {
-			c.diag(SeverityError, CodeSGMissing, cs.addr, cs.alias, cs.region,
-				fmt.Sprintf("%s: security group %s does not exist in account %s region %s", cs.addr, id, c.accountLabel(cs.accountID), cs.region),
-				"check securityGroupIds, account and region")
-			continue
+		vpc := ""
+		if g := c.sgs[key{cs.accountID, cs.region, id}]; g != nil {
+			vpc = g.VPCID
 		}
-		if g.VPCID != cm.VPCID {
-			c.diag(SeverityError, CodeSGWrongVPC, cs.addr, cs.alias, cs.region,
-				fmt.Sprintf("%s: security group %s is in %s, not in the endpoint's VPC %s", cs.addr, id, g.VPCID, cm.VPCID),
-				"use security groups of "+cm.VPCID)
-		}
+		c.inConsumerVPC(cs, "security group", "securityGroupIds", id, vpc, CodeSGMissing, CodeSGWrongVPC)
 	}
 	served, source := c.servedZones(cs)
 	if served != nil {
@@ -512,4 +500,23 @@ func deadEndpoint(state string) bool {
 		return true
 	}
 	return false
+}
+
+// inConsumerVPC reports a subnet or security group that does not exist in
+// the consumer's account and region (vpcID "") or lies in another VPC than
+// the endpoint's, and says whether it is usable.
+func (c *computer) inConsumerVPC(cs *consState, what, field, id, vpcID, missing, wrong string) bool {
+	switch {
+	case vpcID == "":
+		c.diag(SeverityError, missing, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: %s %s does not exist in account %s region %s", cs.addr, what, id, c.accountLabel(cs.accountID), cs.region),
+			"check "+field+", account and region")
+		return false
+	case vpcID != cs.c.VPCID:
+		c.diag(SeverityError, wrong, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: %s %s is in %s, not in the endpoint's VPC %s", cs.addr, what, id, vpcID, cs.c.VPCID),
+			"use "+what+"s of "+cs.c.VPCID)
+		return false
+	}
+	return true
 }
