@@ -205,19 +205,24 @@ func (d *markdownDoc) render(l limits) string {
 	for _, s := range d.head {
 		line(s)
 	}
-	if len(d.destroys) > 0 {
-		line("#### ⚠ Destroys")
+	// list writes a titled list, with a note for the items cut to fit.
+	list := func(title string, all []string, limit int, one, many string) {
+		if len(all) == 0 {
+			return
+		}
+		line(title)
 		line("")
-		items, left := take(d.destroys, l.destroys)
+		items, left := take(all, limit)
 		for _, s := range items {
 			line(s)
 		}
 		if left > 0 {
 			line("")
-			line("_" + plural(left, "more destructive change is", "more destructive changes are") + " not listed " + cutReason + "._")
+			line("_" + plural(left, one, many) + " not listed " + cutReason + "._")
 		}
 		line("")
 	}
+	list("#### ⚠ Destroys", d.destroys, l.destroys, "more destructive change is", "more destructive changes are")
 	if len(d.rows) > 0 {
 		line("#### Changes")
 		line("")
@@ -237,19 +242,7 @@ func (d *markdownDoc) render(l limits) string {
 		}
 		line("")
 	}
-	if len(d.diags) > 0 {
-		line("#### Diagnostics")
-		line("")
-		items, left := take(d.diags, l.diags)
-		for _, s := range items {
-			line(s)
-		}
-		if left > 0 {
-			line("")
-			line("_" + plural(left, "more diagnostic is", "more diagnostics are") + " not listed " + cutReason + "._")
-		}
-		line("")
-	}
+	list("#### Diagnostics", d.diags, l.diags, "more diagnostic is", "more diagnostics are")
 	if d.full != nil {
 		lines, left := take(d.full, l.full)
 		if left > 0 {
