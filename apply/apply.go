@@ -53,6 +53,10 @@ type Options struct {
 	// provider's principals, connections and notifications) and everything
 	// they depend on. Other changes are reported as excluded.
 	Targets []string
+	// NoWait returns once every call is made, without waiting for created
+	// or modified endpoints to become usable (the CLI's --no-wait); the
+	// result then says which are still settling.
+	NoWait bool
 
 	// onPoll, when set (by tests), is told of every poll round: the
 	// account-region and Describe action, how many ids were pending and how

@@ -28,6 +28,11 @@ type Options struct {
 	HoursPerMonth float64
 	// PlinkVersion is recorded in the plan.
 	PlinkVersion string
+	// AllowDisconnect lets a plan cut off connected endpoints that the
+	// manifest does not declare as a side effect of deleting or replacing a
+	// service (the CLI's --allow-disconnect). Without it such a plan has an
+	// error diagnostic, because with --auto-approve it is a customer outage.
+	AllowDisconnect bool
 }
 
 func (o Options) price(region string) float64 {
