@@ -1,0 +1,67 @@
+package live
+
+import (
+	"context"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// readEndpoints reads the scope's interface (and GWLB) endpoints and keeps
+// those tagged for the project, adopted, or in a VPC a consumer names.
+func (rd *reader) readEndpoints(ctx context.Context, sc *scopeState) {
+	var eps []Endpoint
+	err := rd.call(ctx, sc, callEndpoints, func(ctx context.Context) error {
+		types := []ec2types.Filter{{Name: aws.String("vpc-endpoint-type"),
+			Values: []string{string(ec2types.VpcEndpointTypeInterface), string(ec2types.VpcEndpointTypeGatewayLoadBalancer)}}}
+		return allPages(func(token *string) (*string, error) {
+			out, err := sc.ec2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{MaxResults: aws.Int32(pageSize), Filters: types, NextToken: token})
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range out.VpcEndpoints {
+				ep := toEndpoint(sc, v)
+				if rd.owned(ep.Tags, ep.ID) || sc.consumerVPCs[ep.VPCID] {
+					eps = append(eps, ep)
+				}
+			}
+			return out.NextToken, nil
+		})
+	})
+	if err == nil {
+		rd.add(func(s *Snapshot) { s.Endpoints = append(s.Endpoints, eps...) })
+	}
+}
+
+func toEndpoint(sc *scopeState, v ec2types.VpcEndpoint) Endpoint {
+	ep := Endpoint{
+		AccountID:           sc.AccountID,
+		Region:              sc.Region,
+		ID:                  aws.ToString(v.VpcEndpointId),
+		Type:                string(v.VpcEndpointType),
+		VPCID:               aws.ToString(v.VpcId),
+		ServiceName:         aws.ToString(v.ServiceName),
+		ServiceRegion:       aws.ToString(v.ServiceRegion),
+		State:               lowerFirst(string(v.State)),
+		SubnetIDs:           sortedCopy(v.SubnetIds),
+		PrivateDNSEnabled:   aws.ToBool(v.PrivateDnsEnabled),
+		IPAddressType:       string(v.IpAddressType),
+		Policy:              aws.ToString(v.PolicyDocument),
+		Tags:                tagMap(v.Tags),
+		NetworkInterfaceIDs: sortedCopy(v.NetworkInterfaceIds),
+	}
+	if ep.AccountID == "" {
+		ep.AccountID = aws.ToString(v.OwnerId)
+	}
+	for _, g := range v.Groups {
+		ep.SecurityGroupIDs = append(ep.SecurityGroupIDs, aws.ToString(g.GroupId))
+	}
+	sort.Strings(ep.SecurityGroupIDs)
+	if d := v.DnsOptions; d != nil {
+		ep.DNSRecordIPType = string(d.DnsRecordIpType)
+		ep.PrivateDNSOnlyForInboundResolverEndpoint = d.PrivateDnsOnlyForInboundResolverEndpoint
+	}
+	return ep
+}
