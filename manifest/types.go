@@ -65,6 +65,10 @@ type Provider struct {
 	// Adopt names an existing endpoint service (vpce-svc-...) that plink takes
 	// ownership of by tagging it, instead of creating a new one.
 	Adopt string `yaml:"adopt,omitempty" json:"adopt,omitempty"`
+	// Protect forbids any plan that deletes or replaces the service
+	// (Terraform's prevent_destroy); it is recorded as a tag, so removing
+	// the entry does not lift it.
+	Protect bool `yaml:"protect,omitempty" json:"protect,omitempty"`
 
 	Pos Pos `yaml:"-" json:"-"`
 }
@@ -131,6 +135,8 @@ type Consumer struct {
 	Tags              map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
 	// Adopt names an existing endpoint (vpce-...) to take ownership of.
 	Adopt string `yaml:"adopt,omitempty" json:"adopt,omitempty"`
+	// Protect forbids any plan that deletes or replaces the endpoint.
+	Protect bool `yaml:"protect,omitempty" json:"protect,omitempty"`
 
 	Pos Pos `yaml:"-" json:"-"`
 }
