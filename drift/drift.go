@@ -25,7 +25,7 @@ import (
 // FormatVersion is the version of the JSON drift document
 // (schemas/drift.schema.json). Bump the minor for additive changes, the
 // major for breaking ones.
-const FormatVersion = "1.0"
+const FormatVersion = "1.1"
 
 // Kind says what sort of difference an Item is.
 type Kind string
@@ -58,9 +58,14 @@ const (
 	PrivateDNSUnverified Kind = "private_dns_unverified"
 	// LoadBalancerMissing: a load balancer the service uses no longer exists.
 	LoadBalancerMissing Kind = "load_balancer_missing"
-	// LoadBalancerZoneLost: a load balancer no longer covers an AZ the
-	// service offers.
+	// LoadBalancerZoneLost: the service's load balancers together no longer
+	// cover an AZ the service offers, or a declared consumer uses.
 	LoadBalancerZoneLost Kind = "load_balancer_zone_lost"
+	// Unplannable: live state makes the manifest impossible to plan (a
+	// subnet or VPC deleted, a load balancer taken by another service, …):
+	// the plan error it raised, with its code. It is drift, not a failure of
+	// the run: plink found out what is wrong.
+	Unplannable Kind = "unplannable"
 )
 
 // Severity of an Item.
@@ -86,6 +91,21 @@ type Report struct {
 	// Failures are the reads that failed; resources in those account-regions
 	// are not checked and not in Checked.
 	Failures []Failure `json:"failures,omitempty"`
+	// Errors are plan errors that keep plink from checking: raised on the
+	// manifest alone (an undeclared account alias, an invalid policy, …) or
+	// on an account-region that was not read. Errors that live state
+	// raises are drift items of kind unplannable instead.
+	Errors []Error `json:"errors,omitempty"`
+}
+
+// Error is a plan error diagnostic that is not drift (see Report.Errors).
+type Error struct {
+	Code    string `json:"code"`
+	Address string `json:"address,omitempty"`
+	Account string `json:"account,omitempty"`
+	Region  string `json:"region,omitempty"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
 }
 
 // Item is one difference.
@@ -105,6 +125,10 @@ type Item struct {
 	// Attribute names the attribute that changed, for kind changed.
 	Attribute string `json:"attribute,omitempty"`
 	Message   string `json:"message"`
+	// Hint says what to do about it.
+	Hint string `json:"hint,omitempty"`
+	// Code is the plan diagnostic (PL1xx, PL2xx) the item comes from, if any.
+	Code string `json:"code,omitempty"`
 	// Before is the live value, After the declared one, when they apply.
 	Before any `json:"before,omitempty"`
 	After  any `json:"after,omitempty"`
@@ -126,11 +150,13 @@ const (
 	ExitDrift      = 2
 )
 
-// ExitCode is 1 when any read failed (the report is incomplete, so the job
-// is broken whatever else it found), else 2 when there is drift, else 0.
+// ExitCode is 1 when plink could not find out — a read failed or the
+// manifest has errors of its own (the report is incomplete, so the job is
+// broken whatever else it found) — else 2 when there is drift of any kind,
+// else 0.
 func (r *Report) ExitCode() int {
 	switch {
-	case len(r.Failures) > 0:
+	case len(r.Failures) > 0 || len(r.Errors) > 0:
 		return ExitReadFailed
 	case len(r.Items) > 0:
 		return ExitDrift
@@ -173,8 +199,12 @@ func Build(m *manifest.Manifest, s *live.Snapshot, p *plan.Plan) *Report {
 	slices.SortFunc(r.Failures, func(a, b Failure) int {
 		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Call, b.Call))
 	})
+	// States first: their items say more than the plan's generic ones
+	// for the same address, and add keeps the first.
+	b.states()
 	b.fromPlan()
 	b.fromSnapshot()
+	r.Errors = b.fromDiagnostics()
 
 	checked := map[string]bool{}
 	if m != nil {
@@ -269,6 +299,9 @@ func (b *builder) add(it Item) {
 		it.Severity = SeverityError
 	}
 	key := it.Address + "|" + string(it.Kind) + "|" + it.Attribute
+	if it.Kind == LoadBalancerMissing {
+		key += "|" + show(it.After) // one item per load balancer gone
+	}
 	if b.seen[key] {
 		return
 	}
@@ -313,6 +346,12 @@ func (b *builder) fromPlan() {
 		if c.Parent != "" && whole[c.Parent] {
 			continue
 		}
+		if ph, ok := b.phaseOf(c); ok && (ph == live.PhaseGone || ph == live.PhaseGoing) {
+			// Deleted, or being deleted: neither unmanaged nor a connection
+			// to act on. A declared resource in that state is reported by
+			// states.
+			continue
+		}
 		base := Item{Address: c.Address, Account: c.Account, AccountID: c.AccountID, Region: c.Region, ID: c.ID}
 		what := kindNoun(c.Kind)
 		switch c.Action {
@@ -324,10 +363,13 @@ func (b *builder) fromPlan() {
 			if c.Action == plan.Replace {
 				suffix = " (forces replacement)"
 			}
-			if len(diffs) == 0 {
+			if len(diffs) == 0 && !slices.Contains(c.ReplaceReasons, "state") {
+				// (A replace for its state alone is reported by states,
+				// which names the state.)
 				it := base
 				it.Kind = Changed
 				it.Message = what + " differs from the manifest" + suffix
+				it.Hint = hintApply
 				b.add(it)
 			}
 			for _, d := range diffs {
@@ -339,7 +381,17 @@ func (b *builder) fromPlan() {
 				if c.Action == plan.Replace && len(c.ReplaceReasons) > 0 && !slices.Contains(c.ReplaceReasons, d.name) {
 					r = ""
 				}
-				it.Message = fmt.Sprintf("%s changed outside plink: %s is %s, the manifest says %s%s", what, d.name, show(d.before), show(d.after), r)
+				declared := "the manifest says " + show(d.after)
+				if d.after == nil {
+					declared = "the manifest does not set it"
+					if ref := c.Refs[d.name]; ref != "" {
+						// A value that comes from a resource the plan creates:
+						// that resource is missing (reported on its own).
+						declared = fmt.Sprintf("the manifest takes it from %s, which does not exist", ref)
+					}
+				}
+				it.Message = fmt.Sprintf("%s changed outside plink: %s is %s, %s%s", what, d.name, show(d.before), declared, r)
+				it.Hint = hintApply
 				b.add(it)
 			}
 		case plan.Create:
@@ -354,7 +406,8 @@ func (b *builder) fromPlan() {
 				it.Message = "connection notification is declared but does not exist"
 			default:
 				it.Kind = Missing
-				it.Message = what + " is declared but does not exist: deleted by hand or never created (plink keeps no state, so it cannot tell which)"
+				it.Message = fmt.Sprintf("%s %s does not exist: deleted by hand or never created (plink keeps no state, so it cannot tell which)", what, b.declared(c.Address))
+				it.Hint = "run plink apply to create it; if it was deleted on purpose, remove " + c.Address + " from the manifest"
 			}
 			b.add(it)
 		case plan.Delete:
@@ -376,6 +429,7 @@ func (b *builder) fromPlan() {
 				if len(c.Breaks) > 0 {
 					it.Message += "; deleting it breaks: " + strings.Join(c.Breaks, "; ")
 				}
+				it.Hint = "plink apply deletes it; to keep it, declare it again (or remove its plink tags to let it go unmanaged)"
 			}
 			b.add(it)
 		case plan.Accept, plan.Reject:
@@ -545,8 +599,8 @@ func (b *builder) fromSnapshot() {
 			continue
 		}
 		svc := b.serviceFor(pr, acct, region)
-		if svc == nil {
-			continue
+		if svc == nil || !live.ServicePhase(svc.State).Live() {
+			continue // absent, going or broken: states reports it
 		}
 		addr := "provider." + pr.Name
 		base := Item{Address: addr, Account: pr.Account, AccountID: acct, Region: region, ID: svc.ID}
@@ -568,7 +622,7 @@ func (b *builder) fromSnapshot() {
 			}
 		}
 		for _, conn := range svc.Connections {
-			if conn.State != "available" || allowed[conn.OwnerID] {
+			if live.EndpointPhase(conn.State) != live.PhaseUsable || allowed[conn.OwnerID] {
 				continue
 			}
 			it := base
@@ -595,10 +649,14 @@ func (b *builder) fromSnapshot() {
 			b.add(it)
 		}
 
-		// Load balancers gone or shrunk.
+		// Load balancers gone, and AZs the service offers that none of its
+		// load balancers covers any more. Coverage is the union: two load
+		// balancers in a/b/c and a/b cover c.
+		covered := map[string]bool{}
+		var names []string
 		for _, arn := range append(slices.Clone(svc.NetworkLoadBalancerARNs), svc.GatewayLoadBalancerARNs...) {
 			lb := b.loadBalancer(arn)
-			if lb == nil || lb.State == "deleted" {
+			if lb == nil || !live.LoadBalancerPhase(lb.State).Exists() {
 				if !b.lbRead(acct, region) {
 					continue
 				}
@@ -608,24 +666,34 @@ func (b *builder) fromSnapshot() {
 				it.Before = nil
 				it.After = arn
 				it.Message = fmt.Sprintf("load balancer %s that the service uses no longer exists", arn)
+				it.Hint = "recreate it, or point networkLoadBalancerArns (gatewayLoadBalancerArns) of " + addr + " at one that exists and run plink apply"
+				it.Code = plan.CodeLBMissing
 				b.add(it)
 				continue
 			}
-			var lost []string
-			for _, z := range svc.AvailabilityZones {
-				if !slices.Contains(lb.Zones, z) {
-					lost = append(lost, z)
-				}
+			names = append(names, lb.Name)
+			for _, z := range lb.Zones {
+				covered[z] = true
 			}
-			if len(lost) > 0 {
-				it := base
-				it.Kind = LoadBalancerZoneLost
-				it.Attribute = "availabilityZones"
-				it.Before = lb.Zones
-				it.After = svc.AvailabilityZones
-				it.Message = fmt.Sprintf("load balancer %s no longer covers %s, where the service is offered: endpoints there have no target", lb.Name, strings.Join(lost, ", "))
-				b.add(it)
+		}
+		var lost []string
+		for _, z := range svc.AvailabilityZones {
+			if len(names) > 0 && !covered[z] {
+				lost = append(lost, z)
 			}
+		}
+		if len(lost) > 0 {
+			it := base
+			it.Kind = LoadBalancerZoneLost
+			it.Attribute = "availabilityZones"
+			it.Before = sortedKeys(covered)
+			it.After = svc.AvailabilityZones
+			it.Message = fmt.Sprintf("load balancer %s no longer covers %s, where the service is offered: endpoints there have no target", strings.Join(names, " and "), strings.Join(lost, ", "))
+			if len(names) > 1 {
+				it.Message = fmt.Sprintf("load balancers %s together no longer cover %s, where the service is offered: endpoints there have no target", strings.Join(names, " and "), strings.Join(lost, ", "))
+			}
+			it.Hint = "enable the load balancer in those AZs (add a subnet there), or move consumers to subnets in the AZs it covers"
+			b.add(it)
 		}
 		b.consumerZones(pr, svc, acct, region)
 	}
@@ -639,7 +707,7 @@ func (b *builder) consumerZones(pr *manifest.Provider, svc *live.Service, acct, 
 	found := false
 	for _, arn := range append(slices.Clone(svc.NetworkLoadBalancerARNs), svc.GatewayLoadBalancerARNs...) {
 		lb := b.loadBalancer(arn)
-		if lb == nil {
+		if lb == nil || !live.LoadBalancerPhase(lb.State).Exists() {
 			continue
 		}
 		found = true
@@ -673,8 +741,9 @@ func (b *builder) consumerZones(pr *manifest.Provider, svc *live.Service, acct, 
 		}
 		b.add(Item{
 			Address: "consumer." + c.Name, Account: c.Account, AccountID: cacct, Region: cregion,
-			Kind: LoadBalancerZoneLost, Attribute: "zones",
+			Kind: LoadBalancerZoneLost, Attribute: "zones", Code: plan.CodeSubnetAZNotServed,
 			Message: fmt.Sprintf("subnets in %s are in AZs where no load balancer of provider %s runs: traffic there fails", strings.Join(lost, ", "), pr.Name),
+			Hint:    "enable a load balancer of provider." + pr.Name + " in those AZs, or move subnetIds of consumer." + c.Name + " to subnets in AZs it covers",
 		})
 	}
 }
@@ -709,25 +778,146 @@ func (b *builder) loadBalancer(arn string) *live.LoadBalancer {
 }
 
 // serviceFor finds the live service of a provider: by the plan's id, the
-// adopted id, or the plink tags.
+// adopted id, or the plink tags. Of several, one that exists wins over one
+// that is going, and that over one that is gone (AWS lists a deleted
+// service for a while).
 func (b *builder) serviceFor(pr *manifest.Provider, acct, region string) *live.Service {
 	want := pr.Adopt
-	for _, c := range b.p.Changes {
-		if c.Address == "provider."+pr.Name && c.ID != "" {
-			want = c.ID
-		}
+	if id := b.planID("provider." + pr.Name); id != "" {
+		want = id
 	}
+	var best *live.Service
 	for i := range b.s.Services {
 		svc := &b.s.Services[i]
 		if svc.AccountID != acct || svc.Region != region {
 			continue
 		}
-		if want != "" && svc.ID == want {
-			return svc
-		}
-		if want == "" && svc.Tags[live.TagProject] == b.m.Project && svc.Tags[live.TagName] == pr.Name {
-			return svc
+		if (want != "" && svc.ID == want) || (want == "" && svc.Tags[live.TagProject] == b.m.Project && svc.Tags[live.TagName] == pr.Name) {
+			if best == nil || rank(live.ServicePhase(svc.State)) < rank(live.ServicePhase(best.State)) {
+				best = svc
+			}
 		}
 	}
-	return nil
+	return best
+}
+
+// endpointFor is serviceFor for a consumer's endpoint.
+func (b *builder) endpointFor(c *manifest.Consumer, acct, region string) *live.Endpoint {
+	want := c.Adopt
+	if id := b.planID("consumer." + c.Name); id != "" {
+		want = id
+	}
+	var best *live.Endpoint
+	for i := range b.s.Endpoints {
+		ep := &b.s.Endpoints[i]
+		if ep.AccountID != acct || ep.Region != region {
+			continue
+		}
+		if (want != "" && ep.ID == want) || (want == "" && ep.Tags[live.TagProject] == b.m.Project && ep.Tags[live.TagName] == c.Name) {
+			if best == nil || rank(live.EndpointPhase(ep.State)) < rank(live.EndpointPhase(best.State)) {
+				best = ep
+			}
+		}
+	}
+	return best
+}
+
+// rank orders phases for choosing among resources of one name: the one
+// that exists (or will) first, then broken, going, gone.
+func rank(p live.Phase) int {
+	switch p {
+	case live.PhaseBroken:
+		return 1
+	case live.PhaseGoing:
+		return 2
+	case live.PhaseGone:
+		return 3
+	}
+	return 0
+}
+
+// planID is the live id the plan matched to a top-level address.
+func (b *builder) planID(addr string) string {
+	for _, c := range b.p.Changes {
+		if c.Address == addr && c.ID != "" {
+			return c.ID
+		}
+	}
+	return ""
+}
+
+// phaseOf is the phase of the live resource a change names by id, when the
+// snapshot has it.
+func (b *builder) phaseOf(c plan.Change) (live.Phase, bool) {
+	switch c.Kind {
+	case plan.KindService:
+		for _, svc := range b.s.Services {
+			if c.ID != "" && svc.ID == c.ID {
+				return live.ServicePhase(svc.State), true
+			}
+		}
+	case plan.KindEndpoint:
+		for _, ep := range b.s.Endpoints {
+			if c.ID != "" && ep.ID == c.ID {
+				return live.EndpointPhase(ep.State), true
+			}
+		}
+	case plan.KindConnection:
+		if _, _, state := connOf(c); c.Before != nil && c.Before.State != "" {
+			return live.EndpointPhase(state), true
+		}
+	}
+	return live.PhaseUnknown, false
+}
+
+// Hints shared by several kinds.
+const hintApply = "run plink apply to restore what the manifest declares, or change the manifest to match"
+
+// declared says what the manifest declares at a top-level address, for a
+// message about it being absent: where, and what it is made of.
+func (b *builder) declared(addr string) string {
+	if b.m == nil {
+		return addr
+	}
+	for _, pr := range b.m.Providers {
+		if "provider."+pr.Name == addr {
+			lbs := make([]string, 0, len(pr.NetworkLoadBalancerARNs)+len(pr.GatewayLoadBalancerARNs))
+			for _, arn := range append(slices.Clone(pr.NetworkLoadBalancerARNs), pr.GatewayLoadBalancerARNs...) {
+				lbs = append(lbs, lbShort(arn))
+			}
+			out := fmt.Sprintf("%s (declared in %s region %s", addr, b.named(b.accountID(pr.Account)), b.region(pr.Region))
+			if len(lbs) > 0 {
+				out += " with load balancer " + strings.Join(lbs, ", ")
+			}
+			if pr.Adopt != "" {
+				out += ", adopt: " + pr.Adopt
+			}
+			return out + ")"
+		}
+	}
+	for _, c := range b.m.Consumers {
+		if "consumer."+c.Name == addr {
+			to := c.ServiceName
+			if c.Provider != "" {
+				to = "provider." + c.Provider
+			}
+			out := fmt.Sprintf("%s (declared in %s region %s, VPC %s, connecting to %s", addr, b.named(b.accountID(c.Account)), b.region(c.Region), c.VPCID, to)
+			if c.Adopt != "" {
+				out += ", adopt: " + c.Adopt
+			}
+			return out + ")"
+		}
+	}
+	return addr
+}
+
+// lbShort is a load balancer ARN's type/name part ("net/payments-api").
+func lbShort(arn string) string {
+	if _, rest, ok := strings.Cut(arn, ":loadbalancer/"); ok {
+		parts := strings.Split(rest, "/")
+		if len(parts) >= 2 {
+			return parts[0] + "/" + parts[1]
+		}
+	}
+	return arn
 }

@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -25,8 +26,12 @@ func Summary(r *Report) string {
 	if len(r.Failures) > 0 {
 		parts = append(parts, "could not read "+failedScopes(r.Failures))
 	}
+	if len(r.Errors) > 0 {
+		parts = append(parts, fmt.Sprintf("the manifest has %s that keep it from being checked", plural(len(r.Errors), "error")))
+	}
+	incomplete := len(r.Failures) > 0 || len(r.Errors) > 0
 	if len(r.Items) == 0 {
-		if len(r.Failures) > 0 {
+		if incomplete {
 			parts = append(parts, fmt.Sprintf("no drift in the rest: %s match", plural(len(r.Checked), "resource")))
 			return "drift check incomplete: " + strings.Join(parts, "; ")
 		}
@@ -34,7 +39,7 @@ func Summary(r *Report) string {
 	}
 	resources, accounts := r.drifted()
 	msg := fmt.Sprintf("%s drifted in %s (%s)", plural(len(resources), "resource"), plural(len(accounts), "account"), strings.Join(accounts, ", "))
-	if len(r.Failures) > 0 {
+	if incomplete {
 		return "drift check incomplete: " + strings.Join(append(parts, msg), "; ")
 	}
 	return "drift: " + msg
@@ -111,6 +116,19 @@ func Text(w io.Writer, r *Report) error {
 				label += " " + strings.TrimPrefix(it.Address, it.Resource+".")
 			}
 			ew.printf("      %s: %s\n", label, it.Message)
+			if it.Hint != "" {
+				ew.printf("        hint: %s\n", it.Hint)
+			}
+		}
+		ew.printf("\n")
+	}
+	if len(r.Errors) > 0 {
+		ew.printf("Could not check (the manifest has errors of its own):\n")
+		for _, e := range r.Errors {
+			ew.printf("  ! %s\n", errorLine(e))
+			if e.Hint != "" {
+				ew.printf("      hint: %s\n", e.Hint)
+			}
 		}
 		ew.printf("\n")
 	}
@@ -127,6 +145,15 @@ func Text(w io.Writer, r *Report) error {
 	}
 	ew.printf("%s\n", Summary(r))
 	return ew.err
+}
+
+// errorLine is "CODE address: message".
+func errorLine(e Error) string {
+	head := e.Code
+	if e.Address != "" {
+		head += " " + e.Address
+	}
+	return head + ": " + e.Message
 }
 
 func where(it Item) string {
@@ -165,7 +192,7 @@ func Markdown(w io.Writer, r *Report) error {
 	ew.printf("### %s\n\n", title)
 	icon := ":white_check_mark:"
 	switch {
-	case len(r.Failures) > 0:
+	case len(r.Failures) > 0 || len(r.Errors) > 0:
 		icon = ":x:"
 	case len(r.Items) > 0:
 		icon = ":warning:"
@@ -174,7 +201,17 @@ func Markdown(w io.Writer, r *Report) error {
 	if len(r.Items) > 0 {
 		ew.printf("\n| Resource | Kind | Account | Region | Details |\n|---|---|---|---|---|\n")
 		for _, it := range r.Items {
-			ew.printf("| `%s` | %s | %s | %s | %s |\n", codeEscape(it.Address), it.Kind, mdEscape(it.Account), mdEscape(it.Region), mdEscape(it.Message))
+			details := it.Message
+			if it.Hint != "" {
+				details += " (hint: " + it.Hint + ")"
+			}
+			ew.printf("| `%s` | %s | %s | %s | %s |\n", codeEscape(it.Address), it.Kind, mdEscape(it.Account), mdEscape(it.Region), mdEscape(details))
+		}
+	}
+	if len(r.Errors) > 0 {
+		ew.printf("\n**Not checked** (the manifest has errors):\n\n")
+		for _, e := range r.Errors {
+			ew.printf("- %s\n", mdEscape(errorLine(e)))
 		}
 	}
 	if len(r.Failures) > 0 {
@@ -260,6 +297,9 @@ func JUnit(w io.Writer, r *Report) error {
 			seen := map[Kind]bool{}
 			for _, it := range items {
 				fmt.Fprintf(&body, "%s %s: %s\n", it.Kind, it.Address, it.Message)
+				if it.Hint != "" {
+					fmt.Fprintf(&body, "  hint: %s\n", it.Hint)
+				}
 				if !seen[it.Kind] {
 					seen[it.Kind] = true
 					kinds = append(kinds, string(it.Kind))
@@ -283,6 +323,14 @@ func JUnit(w io.Writer, r *Report) error {
 		suite.Cases = append(suite.Cases, junitCase{
 			Name: name, Classname: classname(r.Project, "account."+f.Account),
 			Error: &junitProblem{Message: msg, Type: "read_failure", Body: msg + "\n"},
+		})
+		suite.Errors++
+	}
+	for _, e := range r.Errors {
+		msg := errorLine(e)
+		suite.Cases = append(suite.Cases, junitCase{
+			Name: "check " + cmp.Or(e.Address, "manifest"), Classname: classname(r.Project, "manifest"),
+			Error: &junitProblem{Message: msg, Type: "manifest_error", Body: msg + "\n"},
 		})
 		suite.Errors++
 	}
