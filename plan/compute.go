@@ -33,6 +33,10 @@ type Options struct {
 	// service (the CLI's --allow-disconnect). Without it such a plan has an
 	// error diagnostic, because with --auto-approve it is a customer outage.
 	AllowDisconnect bool
+	// EndpointsPerVPC is the quota of interface and Gateway Load Balancer
+	// endpoints per VPC that plan warns about; 0 means AWS's default,
+	// DefaultEndpointsPerVPC.
+	EndpointsPerVPC int
 }
 
 func (o Options) price(region string) float64 {
@@ -80,6 +84,9 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 		c.providerChildren(ps)
 	}
 	c.deletes()
+	c.quotaChecks()
+	c.disconnects()
+	c.protection(c.protectedAddrs())
 	p := &Plan{
 		FormatVersion:  FormatVersion,
 		Project:        m.Project,
@@ -115,6 +122,9 @@ type computer struct {
 	epByName  map[string][]*live.Endpoint
 	epByID    map[string]*live.Endpoint
 	claimed   map[string]bool
+	// going maps ids of resources being deleted, or deleted and still
+	// listed by AWS, to their state: the plan treats them as absent.
+	going map[string]string
 	// leftovers are resources carrying an entry's plink:name beside the
 	// one kept for it (an interrupted replace), by id; they are deleted.
 	leftovers map[string]leftover
@@ -170,6 +180,7 @@ func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer
 		epByName:    map[string][]*live.Endpoint{},
 		epByID:      map[string]*live.Endpoint{},
 		claimed:     map[string]bool{},
+		going:       map[string]string{},
 		leftovers:   map[string]leftover{},
 		lbs:         map[string]*live.LoadBalancer{},
 		vpcs:        map[key]*live.VPC{},
@@ -197,6 +208,12 @@ func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer
 	}
 	for i := range s.Services {
 		sv := &s.Services[i]
+		if ph := live.ServicePhase(sv.State); ph == live.PhaseGone || ph == live.PhaseGoing {
+			// A service being deleted, or deleted and still listed, is not
+			// there for the plan: it is neither matched nor deleted again.
+			c.going[sv.ID] = sv.State
+			continue
+		}
 		c.svcByID[sv.ID] = sv
 		if sv.Tags[live.TagProject] == m.Project && m.Project != "" {
 			n := ownedName(sv.Tags, sv.ID)
@@ -205,6 +222,10 @@ func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer
 	}
 	for i := range s.Endpoints {
 		ep := &s.Endpoints[i]
+		if ph := live.EndpointPhase(ep.State); ph == live.PhaseGone || ph == live.PhaseGoing {
+			c.going[ep.ID] = ep.State
+			continue
+		}
 		c.epByID[ep.ID] = ep
 		if ep.Tags[live.TagProject] == m.Project && m.Project != "" {
 			n := ownedName(ep.Tags, ep.ID)
@@ -381,6 +402,12 @@ func match[T any](c *computer, addr, kind, name, adopt, accountID, region string
 		return zero, false, true
 	}
 	t, exists := byID[adopt]
+	if st, gone := c.going[adopt]; !exists && gone {
+		c.diag(SeverityError, CodeAdoptGoing, addr, c.alias(accountID), region,
+			fmt.Sprintf("%s adopts %s, which is %s in account %s region %s", addr, adopt, st, c.accountLabel(accountID), region),
+			"remove adopt to create a new "+kind+" once it is gone, or adopt another one")
+		return zero, false, false
+	}
 	if !exists {
 		c.diag(SeverityError, CodeAdoptMissing, addr, c.alias(accountID), region,
 			fmt.Sprintf("%s adopts %s, which does not exist in account %s region %s", addr, adopt, c.accountLabel(accountID), region),
@@ -520,10 +547,17 @@ const (
 )
 
 func stateRank(state string) int {
-	switch strings.ToLower(state) {
-	case "available":
+	if state == "" {
+		return rankPending
+	}
+	ph := live.EndpointPhase(state)
+	if ph == live.PhaseUnknown {
+		ph = live.ServicePhase(state)
+	}
+	switch ph {
+	case live.PhaseUsable:
 		return rankAvailable
-	case "", "pending", "pendingacceptance":
+	case live.PhaseSettling, live.PhaseWaiting:
 		return rankPending
 	}
 	return rankGone
@@ -551,7 +585,7 @@ func (c *computer) scopeFit(accountID, region, wantAccountID, wantRegion string)
 }
 
 // desiredTags merges defaults.tags, the entry's tags and plink's own tags.
-func (c *computer) desiredTags(name string, tags map[string]string) map[string]string {
+func (c *computer) desiredTags(name string, tags map[string]string, protect bool) map[string]string {
 	out := make(map[string]string, len(c.m.Defaults.Tags)+len(tags)+2)
 	for k, v := range c.m.Defaults.Tags {
 		out[k] = v
@@ -561,6 +595,11 @@ func (c *computer) desiredTags(name string, tags map[string]string) map[string]s
 	}
 	out[live.TagProject] = c.m.Project
 	out[live.TagName] = name
+	if protect {
+		out[TagProtect] = "true"
+	} else {
+		delete(out, TagProtect)
+	}
 	return out
 }
 

@@ -86,7 +86,10 @@ func TestScenarios(t *testing.T) {
 		{"subnet-moved", map[string]plan.Action{checkout: plan.Update}, nil},
 		{"policy-reformatted", map[string]plan.Action{}, nil},
 		{"policy-changed", map[string]plan.Action{checkout: plan.Update}, nil},
-		{"service-deleted-with-connections", map[string]plan.Action{svc: plan.Delete, checkout: plan.Delete}, nil},
+		// the undeclared endpoint vpce-0ext1 is cut off: a reject in the
+		// plan, and an error without --allow-disconnect
+		{"service-deleted-with-connections", map[string]plan.Action{svc: plan.Delete, checkout: plan.Delete,
+			svc + ".connection[vpce-0ext1]": plan.Reject}, []string{"error PL225"}},
 		{"undeclared-pending-warn", map[string]plan.Action{}, []string{"warning PL030"}},
 		{"undeclared-pending-reject", map[string]plan.Action{svc + ".connection[vpce-0ext1]": plan.Reject}, nil},
 		{"declared-pending-accept", map[string]plan.Action{checkout: plan.Update, svc + ".connection[vpce-0chk1]": plan.Accept}, nil},
@@ -106,7 +109,10 @@ func TestScenarios(t *testing.T) {
 			svc + ".connection[consumer.checkout-payments]":   plan.Accept,
 			svc + ".connection[consumer.checkout-payments-2]": plan.Accept,
 			svc + ".connection[consumer.analytics-payments]":  plan.Accept,
-		}, []string{"warning PL102", "warning PL224"}},
+			// the replaced service's undeclared endpoint is cut off
+			"provider.inspection.connection[vpce-0gw1]": plan.Reject,
+			// partner-feed's new service vpce-svc-0new does not exist
+		}, []string{"error PL225", "error PL227", "warning PL102", "warning PL224"}},
 		{"lints", map[string]plan.Action{
 			svc: plan.Update,
 			svc + ".principal[arn:aws:iam::333333333333:root]": plan.Delete,
@@ -808,6 +814,7 @@ func TestExternalServiceLint(t *testing.T) {
 	s.Endpoints = nil
 	s.VisibleServices = []live.VisibleService{{AccountID: scenario.Checkout, Region: "us-east-1",
 		ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-0ext", Owner: "999999999999", AcceptanceRequired: true,
+		PrivateDNSName:    "api.ext.example.com",
 		AvailabilityZones: []string{"us-east-1a"}}} // use1-az2 in checkout's mapping
 	p := compute(m, s)
 	d := diag(t, p, plan.CodeSubnetAZNotServed)

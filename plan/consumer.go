@@ -96,8 +96,11 @@ func (c *computer) resolveConsumers() {
 		if !ok {
 			continue
 		}
+		if ep == nil && cm.Adopt == "" {
+			ep = c.repairEndpoint(cs)
+		}
 		cs.ep = ep
-		if ep != nil && name != cm.Name {
+		if ep != nil && name != cm.Name && ep.Tags[live.TagName] != "" {
 			cs.renamedFrom = name
 		}
 		c.endpointChange(cs, adopted)
@@ -114,7 +117,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		SecurityGroupIDs:  sorted(cm.SecurityGroupIDs),
 		PrivateDNSEnabled: ptr(cm.PrivateDNSEnabled),
 		IPAddressType:     cm.IPAddressType,
-		Tags:              c.desiredTags(cm.Name, cm.Tags),
+		Tags:              c.desiredTags(cm.Name, cm.Tags, cm.Protect),
 	}
 	if cm.DNSOptions != nil {
 		after.DNSRecordIPType = cm.DNSOptions.DNSRecordIPType
@@ -214,6 +217,10 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		} else if ps.newPrincipals["*"] {
 			ch.DependsOn = append(ch.DependsOn, ps.addr+".principal[*]")
 		}
+	}
+	c.reachChecks(cs, &ch)
+	if ch.Action == Update && ch.Before != nil && ch.Before.Tags[live.TagName] == "" {
+		ch.Warnings = append(ch.Warnings, fmt.Sprintf("%s lost its %s tag; the plan restores it", ch.ID, live.TagName))
 	}
 	c.changes = append(c.changes, ch)
 	fromList := ps != nil && contains(ps.p.Connections.AcceptFromIDs, cs.accountID)
@@ -495,11 +502,8 @@ func (c *computer) deferUnverifiedDNS(cs *consState, ch *Change, after *Values) 
 // deadEndpoint reports whether an endpoint is in a state it never leaves
 // for available: rejected by the provider, failed, expired, or going away.
 func deadEndpoint(state string) bool {
-	switch state {
-	case stateRejected, "failed", "expired", "deleting", "deleted":
-		return true
-	}
-	return false
+	ph := live.EndpointPhase(state)
+	return ph == live.PhaseBroken || ph == live.PhaseGone || ph == live.PhaseGoing
 }
 
 // inConsumerVPC reports a subnet or security group that does not exist in
@@ -519,4 +523,34 @@ func (c *computer) inConsumerVPC(cs *consState, what, field, id, vpcID, missing,
 		return false
 	}
 	return true
+}
+
+// repairEndpoint finds the live endpoint of a consumer that lost its
+// plink:name tag by hand: tagged with the project but not named, in the
+// consumer's account, region and VPC, for its service. Exactly one such
+// endpoint is claimed (the plan then rewrites the tag); with none or
+// several, nothing is (a create, and the unnamed ones stay orphans).
+func (c *computer) repairEndpoint(cs *consState) *live.Endpoint {
+	want := c.endpointTarget(cs, nil)
+	var found *live.Endpoint
+	for i := range c.s.Endpoints {
+		ep := &c.s.Endpoints[i]
+		if c.claimed[ep.ID] || c.going[ep.ID] != "" || ep.Tags[live.TagProject] != c.m.Project || ep.Tags[live.TagName] != "" {
+			continue
+		}
+		if ep.AccountID != cs.accountID || ep.Region != cs.region || ep.VPCID != cs.c.VPCID {
+			continue
+		}
+		if want.ServiceName == "" || ep.ServiceName != want.ServiceName {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = ep
+	}
+	if found != nil {
+		c.claimed[found.ID] = true
+	}
+	return found
 }

@@ -15,7 +15,7 @@ func (c *computer) deletes() {
 	var orphans []Change
 	for i := range c.s.Endpoints {
 		ep := &c.s.Endpoints[i]
-		if c.claimed[ep.ID] || ep.Tags[live.TagProject] != c.m.Project || c.m.Project == "" || !c.readOK(ep.AccountID, ep.Region) {
+		if c.claimed[ep.ID] || c.going[ep.ID] != "" || ep.Tags[live.TagProject] != c.m.Project || c.m.Project == "" || !c.readOK(ep.AccountID, ep.Region) {
 			continue
 		}
 		ch := Change{Address: "consumer." + ownedName(ep.Tags, ep.ID), Kind: KindEndpoint, Action: Delete, Account: c.alias(ep.AccountID), AccountID: ep.AccountID,
@@ -30,7 +30,7 @@ func (c *computer) deletes() {
 	}
 	for i := range c.s.Services {
 		sv := &c.s.Services[i]
-		if c.claimed[sv.ID] || sv.Tags[live.TagProject] != c.m.Project || c.m.Project == "" || !c.readOK(sv.AccountID, sv.Region) {
+		if c.claimed[sv.ID] || c.going[sv.ID] != "" || sv.Tags[live.TagProject] != c.m.Project || c.m.Project == "" || !c.readOK(sv.AccountID, sv.Region) {
 			continue
 		}
 		ch := Change{Address: "provider." + ownedName(sv.Tags, sv.ID), Kind: KindService, Action: Delete, Account: c.alias(sv.AccountID),

@@ -55,7 +55,7 @@ func (c *computer) desiredServiceValues(ps *provState, prior *live.Service) *Val
 		PrivateDNSName:          optString(p.PrivateDNSName),
 		SupportedIPAddressTypes: ipTypes,
 		SupportedRegions:        sorted(p.SupportedRegions, ps.region),
-		Tags:                    c.desiredTags(p.Name, p.Tags),
+		Tags:                    c.desiredTags(p.Name, p.Tags, p.Protect),
 	}
 }
 
@@ -95,8 +95,11 @@ func (c *computer) resolveProviders() {
 			continue
 		}
 		ps.ok = true
+		if svc == nil && p.Adopt == "" {
+			svc = c.repairService(ps)
+		}
 		ps.svc = svc
-		if svc != nil && name != p.Name {
+		if svc != nil && name != p.Name && svc.Tags[live.TagName] != "" {
 			ps.renamedFrom = name
 		}
 		c.serviceChange(ps, adopted)
@@ -171,6 +174,9 @@ func (c *computer) serviceChange(ps *provState, adopted bool) {
 	if ps.renamedFrom != "" {
 		renameWarning(&ch, "provider.", ps.renamedFrom, kindServiceNoun)
 	}
+	if ch.Action == Update && sv.Tags[live.TagName] == "" {
+		ch.Warnings = append(ch.Warnings, fmt.Sprintf("%s lost its %s tag; the plan restores it", sv.ID, live.TagName))
+	}
 	ps.action = ch.Action
 	c.changes = append(c.changes, ch)
 }
@@ -183,7 +189,7 @@ func droppedRegionBreaks(sv *live.Service, keep []string) []string {
 		if cn.Region == "" || cn.Region == sv.Region || contains(keep, cn.Region) {
 			continue
 		}
-		if cn.State != stateAvailable && cn.State != statePendingAcceptance && cn.State != statePending {
+		if !connected(cn) {
 			continue
 		}
 		out = append(out, fmt.Sprintf("endpoint %s of account %s in %s connects from a region the service stops supporting (%s); it loses the service", cn.EndpointID, cn.OwnerID, cn.Region, cn.State))
@@ -208,12 +214,21 @@ func (c *computer) scopeReasons(ch *Change, accountID, region string) {
 	ch.PriorRegion = region
 }
 
+// connected reports whether a connection holds an endpoint to its service:
+// available, or on its way there (pendingAcceptance, pending).
+func connected(cn live.Connection) bool {
+	switch live.EndpointPhase(cn.State) {
+	case live.PhaseUsable, live.PhaseWaiting, live.PhaseSettling:
+		return true
+	}
+	return false
+}
+
 // serviceBreaks lists the endpoints connected to a service that is removed.
 func (c *computer) serviceBreaks(sv *live.Service) []string {
 	var conns []live.Connection
 	for _, cn := range sv.Connections {
-		switch cn.State {
-		case stateAvailable, statePendingAcceptance, statePending:
+		if connected(cn) {
 			conns = append(conns, cn)
 		}
 	}
@@ -374,7 +389,7 @@ func (c *computer) principalChanges(ps *provState, sv *live.Service) {
 func (c *computer) principalBreaks(ps *provState, sv *live.Service, arn string) (breaks, warnings []string) {
 	acct := principalAccount(arn)
 	for _, cn := range sv.Connections {
-		if cn.State != stateAvailable && cn.State != statePendingAcceptance || c.doomedLeftover(cn.EndpointID) {
+		if ph := live.EndpointPhase(cn.State); ph != live.PhaseUsable && ph != live.PhaseWaiting || c.doomedLeftover(cn.EndpointID) {
 			continue
 		}
 		if acct != "*" && cn.OwnerID != acct {
@@ -416,8 +431,8 @@ func (c *computer) connectionChanges(ps *provState, sv *live.Service) {
 		fromList := contains(cfg.AcceptFromIDs, cn.OwnerID)
 		var action Action
 		var why string
-		switch cn.State {
-		case statePendingAcceptance:
+		switch live.EndpointPhase(cn.State) {
+		case live.PhaseWaiting:
 			switch {
 			case declared != "" && cfg.AcceptsDeclared():
 				action, why = Accept, "endpoint of "+declared
@@ -434,7 +449,7 @@ func (c *computer) connectionChanges(ps *provState, sv *live.Service) {
 			default:
 				waiting = append(waiting, fmt.Sprintf("%s (account %s)", cn.EndpointID, c.accountLabel(cn.OwnerID)))
 			}
-		case stateAvailable:
+		case live.PhaseUsable:
 			if cfg.RejectUndeclared && declared == "" && !fromList && !allowsSomeIn(ps.principals, cn.OwnerID) {
 				action, why = Reject, "account "+cn.OwnerID+" is no longer an allowed principal and the connection is not declared (connections.rejectUndeclared)"
 			}
@@ -449,7 +464,7 @@ func (c *computer) connectionChanges(ps *provState, sv *live.Service) {
 		after := stateAvailable
 		if action == Reject {
 			after = stateRejected
-			if cn.State == stateAvailable {
+			if live.EndpointPhase(cn.State) == live.PhaseUsable {
 				ch.Breaks = []string{fmt.Sprintf("endpoint %s in account %s is disconnected", cn.EndpointID, c.accountLabel(cn.OwnerID))}
 			}
 		}
@@ -507,7 +522,7 @@ func (c *computer) notificationChanges(ps *provState, sv *live.Service) {
 func (c *computer) serviceFronting(arn string, ps *provState) *live.Service {
 	for i := range c.s.Services {
 		sv := &c.s.Services[i]
-		if ps.svc != nil && sv.ID == ps.svc.ID {
+		if ps.svc != nil && sv.ID == ps.svc.ID || live.ServicePhase(sv.State) == live.PhaseGone {
 			continue
 		}
 		if contains(sv.NetworkLoadBalancerARNs, arn) || contains(sv.GatewayLoadBalancerARNs, arn) {
@@ -526,4 +541,37 @@ func (c *computer) providerNaming(arn string, ps *provState) *manifest.Provider 
 		}
 	}
 	return nil
+}
+
+// repairService finds the live service of a provider that lost its
+// plink:name tag by hand: tagged with the project but not named, in the
+// provider's account and region, fronting one of its load balancers (AWS
+// lets a load balancer serve one service, so at most one can match).
+func (c *computer) repairService(ps *provState) *live.Service {
+	lbs := append(append([]string(nil), ps.p.NetworkLoadBalancerARNs...), ps.p.GatewayLoadBalancerARNs...)
+	var found *live.Service
+	for i := range c.s.Services {
+		sv := &c.s.Services[i]
+		if c.claimed[sv.ID] || c.going[sv.ID] != "" || sv.Tags[live.TagProject] != c.m.Project || sv.Tags[live.TagName] != "" {
+			continue
+		}
+		if sv.AccountID != ps.accountID || sv.Region != ps.region {
+			continue
+		}
+		hit := false
+		for _, arn := range lbs {
+			hit = hit || contains(sv.NetworkLoadBalancerARNs, arn) || contains(sv.GatewayLoadBalancerARNs, arn)
+		}
+		if !hit {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = sv
+	}
+	if found != nil {
+		c.claimed[found.ID] = true
+	}
+	return found
 }

@@ -237,7 +237,7 @@ func TestRenameProviderNotPlannable(t *testing.T) {
 		t.Fatal("no error for the unknown account")
 	}
 	for _, c := range p.Changes {
-		if c.ID == scenario.CheckEP {
+		if c.Kind == plan.KindEndpoint && c.ID == scenario.CheckEP {
 			t.Errorf("endpoint planned: %s %s", c.Address, c.Action)
 		}
 	}

@@ -10,6 +10,7 @@ package scenario
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
@@ -47,7 +48,7 @@ type Scenario struct {
 // All returns every scenario, in a fixed order. Each call builds fresh
 // values, so callers may modify them.
 func All() []Scenario {
-	return []Scenario{
+	all := []Scenario{
 		{"new-topology", Manifest(), Infra()},
 		{"no-changes", Manifest(), Converged()},
 		PrincipalAddedRemoved(),
@@ -67,6 +68,38 @@ func All() []Scenario {
 		ReadFailures(),
 		InterruptedReplace(),
 		Renamed(),
+	}
+	for _, sc := range all {
+		// what the scenario did to services shows in what consumers see
+		sc.Snapshot.VisibleServices = nil
+		AddVisible(sc.Snapshot)
+	}
+	return all
+}
+
+// AddVisible adds what each scope's account would see through
+// DescribeVpcEndpointServices, as the reader records it: every service of
+// the snapshot whose principals allow the account (or that it owns), in
+// the service's region or a supported one.
+func AddVisible(s *live.Snapshot) {
+	for _, sc := range s.Scopes {
+		for _, sv := range s.Services {
+			allowed := sv.AccountID == sc.AccountID
+			for _, p := range sv.Principals {
+				allowed = allowed || p == "*" || strings.Contains(p, ":"+sc.AccountID+":")
+			}
+			inRegion := sv.Region == sc.Region
+			for _, r := range sv.SupportedRegions {
+				inRegion = inRegion || r == sc.Region
+			}
+			if !allowed || !inRegion {
+				continue
+			}
+			s.VisibleServices = append(s.VisibleServices, live.VisibleService{AccountID: sc.AccountID, Region: sc.Region,
+				ServiceName: sv.Name, ServiceID: sv.ID, Type: sv.Type, Owner: sv.AccountID, ServiceRegion: sv.Region,
+				AcceptanceRequired: sv.AcceptanceRequired, PrivateDNSName: sv.PrivateDNSName,
+				SupportedIPAddressTypes: sv.SupportedIPAddressTypes})
+		}
 	}
 }
 
@@ -237,6 +270,7 @@ func Converged() *live.Snapshot {
 	s := Infra()
 	s.Services = []live.Service{PaymentsService()}
 	s.Endpoints = []live.Endpoint{CheckoutEndpoint()}
+	AddVisible(s)
 	return s
 }
 
