@@ -11,10 +11,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxNodes bounds how many YAML nodes one file may expand to, counting every
-// expansion of an alias, so that "billion laughs" documents fail fast.
-const maxNodes = 200_000
-
 // posKey names a value inside a decoded object: owner is a pointer to the
 // nearest enclosing object that has a Pos (Account, Provider, Principal,
 // Notification, Consumer, or the file's Manifest) and path is the value's
@@ -29,16 +25,14 @@ type posKey struct {
 // reported with their position, and decoding goes on so that every problem
 // is found in one pass.
 type decoder struct {
-	file   string
-	sink   *diagSink
-	pos    map[posKey]Pos  // where each decoded value was written
-	bad    map[posKey]bool // values that failed to decode; already reported
-	budget int
-	over   bool
+	file string
+	sink *diagSink
+	pos  map[posKey]Pos  // where each decoded value was written
+	bad  map[posKey]bool // values that failed to decode; already reported
 }
 
 func newDecoder(file string, sink *diagSink, pos map[posKey]Pos, bad map[posKey]bool) *decoder {
-	return &decoder{file: file, sink: sink, pos: pos, bad: bad, budget: maxNodes}
+	return &decoder{file: file, sink: sink, pos: pos, bad: bad}
 }
 
 func (d *decoder) at(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Column: n.Column} }
@@ -84,25 +78,12 @@ func fieldsOf(t reflect.Type) *fieldInfo {
 	return fi
 }
 
-// resolve follows aliases and charges the node budget. It returns nil when
-// the budget is spent (reported once).
+// resolve follows an alias to the node it stands for. Documents whose
+// aliases expand too far were refused before decoding (checkAliases), so
+// following them here costs at most that budget.
 func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
-	for depth := 0; n != nil && n.Kind == yaml.AliasNode; depth++ {
-		if depth > 100 {
-			return nil
-		}
-		n = n.Alias
-	}
-	if n == nil {
-		return nil
-	}
-	d.budget--
-	if d.budget < 0 {
-		if !d.over {
-			d.over = true
-			d.sink.errorf(d.at(n), CodeSyntax, "", "document expands to more than %d YAML nodes; reduce the use of aliases", maxNodes)
-		}
-		return nil
+	if n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias // yaml.v3 never makes an alias of an alias
 	}
 	return n
 }
@@ -152,11 +133,13 @@ func (d *decoder) typeError(n *yaml.Node, owner any, path, want string) {
 // decode decodes n into v. owner and path locate the value for positions
 // and messages.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) {
-	n = d.resolve(n)
 	if n == nil {
 		return
 	}
+	// A value written as an alias is positioned where the alias is, so
+	// that a repeated value is not reported at its first use.
 	d.pos[posKey{owner, path}] = d.at(n)
+	n = d.resolve(n)
 	switch v.Kind() {
 	case reflect.Pointer:
 		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && v.Type().Elem().Kind() != reflect.Struct {
@@ -224,6 +207,17 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) 
 		v.Set(reflect.MakeSlice(v.Type(), len(items), len(items)))
 		for i, it := range items {
 			d.decode(it.node, v.Index(i), owner, it.path)
+		}
+		if elem.Kind() == reflect.Pointer {
+			// An element that failed to decode is left nil; the rest of
+			// the loader must never see it.
+			kept := v.Slice(0, 0)
+			for i := range v.Len() {
+				if !v.Index(i).IsNil() {
+					kept = reflect.Append(kept, v.Index(i))
+				}
+			}
+			v.Set(kept)
 		}
 	case reflect.Map:
 		if v.Type() == reflect.TypeFor[map[string]any]() {
@@ -432,11 +426,13 @@ func (d *decoder) decodeAny(n *yaml.Node, v reflect.Value, owner any, path strin
 }
 
 func (d *decoder) toAny(n *yaml.Node, owner any, path string) (any, bool) {
-	n = d.resolve(n)
 	if n == nil {
 		return nil, false
 	}
+	// A value written as an alias is positioned where the alias is, so
+	// that a repeated value is not reported at its first use.
 	d.pos[posKey{owner, path}] = d.at(n)
+	n = d.resolve(n)
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := map[string]any{}

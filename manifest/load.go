@@ -193,6 +193,9 @@ func (l *loader) parseFile(src source) *Manifest {
 		l.sink.errorf(Pos{File: file, Line: 1, Column: 1}, CodeVersion, "start the file with `version: 1` and `project: NAME`", "file is empty; expected a manifest")
 		return nil
 	}
+	if !l.checkAliases(file, doc.Content[0]) {
+		return nil
+	}
 	fm := &Manifest{}
 	d := newDecoder(file, &l.sink, l.pos, l.bad)
 	root := d.resolve(doc.Content[0])
@@ -204,7 +207,9 @@ func (l *loader) parseFile(src source) *Manifest {
 			l.sink.errorf(d.at(root), CodeVersion, "start the file with `version: 1` and `project: NAME`", "file is empty; expected a manifest")
 			return nil
 		}
-		l.sink.errorf(d.at(root), CodeType, "", "a manifest must be a mapping with `version`, `project`, `accounts`, `providers` and `consumers`, got %s", describe(root))
+		// The value is not quoted: a path that names some other text file
+		// (a key, a config) must not have its content echoed.
+		l.sink.errorf(d.at(root), CodeType, "check that the path names a plink manifest", "a manifest must be a mapping with `version`, `project`, `accounts`, `providers` and `consumers`, got %s", kindOf(root))
 		return nil
 	}
 	if !l.checkVersion(d, root) {
@@ -240,6 +245,22 @@ func (l *loader) checkVersion(d *decoder, root *yaml.Node) bool {
 	}
 	l.sink.errorf(d.at(root), CodeVersion, fmt.Sprintf("add `version: %d` at the top of the file", Version), "missing required field `version`; this build of plink supports version %d", Version)
 	return false
+}
+
+// kindOf says what a node is without quoting its value.
+func kindOf(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		switch n.ShortTag() {
+		case "!!str":
+			return "a string"
+		case "!!int", "!!float":
+			return "a number"
+		case "!!bool":
+			return "a boolean"
+		}
+		return "a scalar"
+	}
+	return describe(n)
 }
 
 func (l *loader) syntaxError(file string, err error) {

@@ -249,26 +249,6 @@ func TestParseFilesMergesInNameOrder(t *testing.T) {
 	}
 }
 
-func TestAliasBombIsBounded(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("version: 1\nproject: p\nx0: &a0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n")
-	for i := 1; i < 9; i++ {
-		b.WriteString("x" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [")
-		for j := range 10 {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("*a" + string(rune('0'+i-1)))
-		}
-		b.WriteString("]\n")
-	}
-	b.WriteString("consumers: [{name: c, account: a, vpcId: vpc-01234567, subnetIds: [subnet-01234567], serviceName: a.b, policy: {Statement: *a8}}]\n")
-	_, err := Parse("bomb.yaml", []byte(b.String()))
-	if err == nil || !strings.Contains(err.Error(), "reduce the use of aliases") {
-		t.Errorf("err = %v; want the expansion limit", err)
-	}
-}
-
 func TestAliasesAreFollowed(t *testing.T) {
 	doc := "version: 1\nproject: p\ndefaults: {region: us-east-1}\naccounts: {a: {id: \"111111111111\"}}\n" +
 		"consumers:\n" +
