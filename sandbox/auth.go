@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // identity is the authenticated caller.
@@ -162,6 +163,32 @@ func authErrorsFor(service string) authErrors {
 	}
 }
 
+// MaxSkew is how far a request's X-Amz-Date may be from the time it
+// arrives, either way, as AWS allows for SigV4.
+const MaxSkew = 15 * time.Minute
+
+// checkSkew refuses a request signed more than MaxSkew before or after now,
+// with the error each service gives. now is the wall clock, not
+// Options.Clock: the SDK signs with the wall clock, and a fake sandbox
+// clock only drives resource lifecycles.
+func checkSkew(amzDate string, now time.Time, service string) *apiError {
+	const layout = "20060102T150405Z"
+	t, err := time.Parse(layout, amzDate)
+	if err != nil {
+		return errf(400, "IncompleteSignature", "X-Amz-Date %q must be an ISO 8601 basic date-time such as 20150830T123600Z", amzDate)
+	}
+	early, late := now.Add(-MaxSkew), now.Add(MaxSkew)
+	switch {
+	case !t.Before(early) && !t.After(late):
+		return nil
+	case service == svcEC2:
+		return errf(400, "RequestExpired", "Request has expired.")
+	case t.Before(early):
+		return errf(403, "SignatureDoesNotMatch", "Signature expired: %s is now earlier than %s (%s - 15 min.)", amzDate, early.Format(layout), now.Format(layout))
+	}
+	return errf(403, "SignatureDoesNotMatch", "Signature not yet current: %s is still later than %s (%s + 15 min.)", amzDate, late.Format(layout), now.Format(layout))
+}
+
 // lookupKey resolves an access key id. Called with s.mu held.
 func (s *Sandbox) lookupKey(key string) *identity {
 	if id, ok := s.keys[key]; ok {
@@ -194,6 +221,9 @@ func (s *Sandbox) authenticate(r *http.Request, body []byte, sig *sigv4, service
 	}
 	if !sig.verify(r, body, id.Secret) {
 		return nil, ae.badSignature
+	}
+	if e := checkSkew(r.Header.Get("X-Amz-Date"), time.Now().UTC(), service); e != nil {
+		return nil, e
 	}
 	if id.Session != nil {
 		tok := r.Header.Get("X-Amz-Security-Token")

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"sort"
 	"strings"
+	"time"
 )
 
 // managedServices are the AWS-managed interface services offered in every
@@ -94,6 +95,13 @@ func (s *Sandbox) customView(sv *service) *svcView {
 	return v
 }
 
+// consumable reports whether consumers see a service: not Failed, not being
+// deleted, not gone.
+func (s *Sandbox) consumable(sv *service, now time.Time) bool {
+	st, gone := s.serviceState(sv, now)
+	return !gone && (st == svcPending || st == svcAvailable)
+}
+
 // canSee reports whether caller (in callerRegion) may see and connect to sv.
 func (s *Sandbox) canSee(sv *service, caller *identity, callerRegion string) bool {
 	if sv.Region != callerRegion && !contains(sv.SupportedRegions, callerRegion) {
@@ -119,7 +127,7 @@ func (c *call) viewsFor(regions []string) []*svcView {
 			out = append(out, c.sb.managedViews(r)...)
 		}
 		for _, sv := range c.sb.st.Services {
-			if sv.Region == r && c.sb.visible(sv.Created, c.now) && c.sb.canSee(sv, c.caller, c.region) {
+			if sv.Region == r && c.sb.visible(sv.Created, c.now) && c.sb.consumable(sv, c.now) && c.sb.canSee(sv, c.caller, c.region) {
 				out = append(out, c.sb.customView(sv))
 			}
 		}

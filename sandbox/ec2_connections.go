@@ -65,6 +65,10 @@ func describeEndpointConnections(c *call) ([]xn, *apiError) {
 		if !ok || sv.Account != c.account() || sv.Region != c.region || !c.sb.visible(ep.Created, c.now) {
 			continue
 		}
+		// A deleted service's connections go with it.
+		if _, gone := c.sb.serviceState(sv, c.now); gone {
+			continue
+		}
 		if _, gone := c.sb.endpointState(ep, c.now); gone {
 			continue
 		}
@@ -124,7 +128,7 @@ func acceptEndpointConnections(c *call) ([]xn, *apiError) {
 		if st != phasePendingAcceptance {
 			return errf(400, "InvalidState", "Vpc Endpoint %s is in state %s; only endpoints in state pendingAcceptance can be accepted", ep.ID, st)
 		}
-		ep.Phase, ep.PhaseAt = phasePending, c.now
+		ep.Phase, ep.PhaseAt, ep.Hold = phasePending, c.now, false
 		return nil
 	})
 }
@@ -133,7 +137,7 @@ func rejectEndpointConnections(c *call) ([]xn, *apiError) {
 	return connectionOp(c, func(ep *endpoint, st string) *apiError {
 		switch st {
 		case phasePendingAcceptance, phasePending, phaseAvailable:
-			ep.Phase, ep.PhaseAt = phaseRejected, c.now
+			ep.Phase, ep.PhaseAt, ep.Hold = phaseRejected, c.now, false
 			return nil
 		}
 		return errf(400, "InvalidState", "Vpc Endpoint %s is in state %s and cannot be rejected", ep.ID, st)

@@ -83,7 +83,7 @@ func (c *call) dnsConflict(vpcID, dnsName, except string) *endpoint {
 		if ep.ID == except || ep.Account != c.account() || ep.Region != c.region || ep.VpcID != vpcID || !ep.PrivateDNS {
 			continue
 		}
-		if ep.Phase == phaseDeleting || ep.Phase == phaseRejected {
+		if !c.sb.activeConnection(ep) {
 			continue
 		}
 		if c.sb.endpointDNSName(ep) == dnsName {
@@ -108,6 +108,9 @@ func (s *Sandbox) endpointDNSName(ep *endpoint) string {
 func (c *call) checkPolicy(doc string) *apiError {
 	if doc == "" {
 		return nil
+	}
+	if max := c.sb.world.Quotas.Effective().EndpointPolicyCharacters; len([]rune(doc)) > max {
+		return invalidParam("The policy document has %d characters; a VPC endpoint policy may have at most %d (quota \"Characters per VPC endpoint policy\")", len([]rune(doc)), max)
 	}
 	var v map[string]any
 	if err := json.Unmarshal([]byte(doc), &v); err != nil {
@@ -217,6 +220,9 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 	if err := c.checkSubnets(subnets, vpcID, v, cross); err != nil {
 		return nil, err
 	}
+	if err := c.checkEndpointQuota(typ, vpcID); err != nil {
+		return nil, err
+	}
 	if t := c.p.str("IpAddressType"); t != "" {
 		if err := validIPType(t, v); err != nil {
 			return nil, err
@@ -267,6 +273,38 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 	c.sb.st.Endpoints[ep.ID] = ep
 	c.remember(key, ep.ID)
 	return []xn{c.endpointXN("vpcEndpoint", ep), opt("clientToken", c.p.str("ClientToken"))}, nil
+}
+
+// checkEndpointQuota refuses an endpoint of type typ in vpc that would
+// exceed the world's quotas. Every endpoint counts until it is deleting
+// (rejected, expired and failed ones still exist).
+func (c *call) checkEndpointQuota(typ, vpcID string) *apiError {
+	q := c.sb.world.Quotas.Effective()
+	inVPC, gwRegion := 0, 0
+	for _, ep := range c.sb.st.Endpoints {
+		if ep.Account != c.account() || ep.Region != c.region || ep.Phase == phaseDeleting {
+			continue
+		}
+		gateway := ep.Type == "Gateway"
+		if gateway {
+			gwRegion++
+		}
+		if ep.VpcID == vpcID && gateway == (typ == "Gateway") {
+			inVPC++
+		}
+	}
+	limit := func(format string, a ...any) *apiError {
+		return errf(400, "VpcEndpointLimitExceeded", "The maximum number of VPC endpoints has been reached: "+format, a...)
+	}
+	switch {
+	case typ != "Gateway" && inVPC >= q.InterfaceEndpointsPerVPC:
+		return limit("VPC %s already has %d interface and Gateway Load Balancer endpoints (quota %d per VPC)", vpcID, inVPC, q.InterfaceEndpointsPerVPC)
+	case typ == "Gateway" && gwRegion >= q.GatewayEndpointsPerRegion:
+		return limit("account %s already has %d gateway endpoints in %s (quota %d per Region)", c.account(), gwRegion, c.region, q.GatewayEndpointsPerRegion)
+	case typ == "Gateway" && inVPC >= q.GatewayEndpointsPerVPC:
+		return limit("VPC %s already has %d gateway endpoints (limit %d per VPC)", vpcID, inVPC, q.GatewayEndpointsPerVPC)
+	}
+	return nil
 }
 
 // priorEndpoint is the endpoint an identical earlier create made (the
@@ -329,8 +367,8 @@ func (s *Sandbox) dnsEntries(ep *endpoint) []xn {
 	if ep.Type != "Interface" {
 		return nil
 	}
-	st, _ := s.endpointState(ep, s.now())
-	if st == phaseRejected || st == "deleted" {
+	switch st, _ := s.endpointState(ep, s.now()); st {
+	case phaseRejected, phaseDeleted, phaseExpired, phaseFailed:
 		return nil
 	}
 	svcLabel := ep.ServiceID
@@ -400,7 +438,7 @@ func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if st, _ := c.sb.endpointState(ep, c.now); st == phaseDeleting || st == "deleted" {
+	if st, _ := c.sb.endpointState(ep, c.now); st == phaseDeleting || st == phaseDeleted {
 		return nil, errf(400, "IncorrectState", "The VPC endpoint %s is in state %s and cannot be modified", ep.ID, st)
 	}
 	v := c.endpointService(ep)
@@ -506,7 +544,7 @@ func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
 	}
 	if len(fresh)+len(rmS) > 0 {
 		if st, _ := c.sb.endpointState(ep, c.now); st == phaseAvailable {
-			next.Phase, next.PhaseAt = phasePending, c.now
+			next.Phase, next.PhaseAt, next.Hold = phasePending, c.now, false
 		}
 	}
 	*ep = next
@@ -524,7 +562,7 @@ func (c *call) endpointService(ep *endpoint) *svcView {
 		}
 		return nil
 	}
-	if sv, ok := c.sb.st.Services[ep.ServiceID]; ok {
+	if sv, ok := c.sb.st.Services[ep.ServiceID]; ok && c.sb.serviceLive(sv, c.now) {
 		return c.sb.customView(sv)
 	}
 	return nil
@@ -543,7 +581,7 @@ func deleteVpcEndpoints(c *call) ([]xn, *apiError) {
 			continue
 		}
 		if ep.Phase != phaseDeleting {
-			ep.Phase, ep.PhaseAt = phaseDeleting, c.now
+			ep.Phase, ep.PhaseAt, ep.Hold = phaseDeleting, c.now, false
 		}
 	}
 	return []xn{set("unsuccessful", bad)}, nil

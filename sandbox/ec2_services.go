@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 // ownService returns a service the caller owns in the call's region.
@@ -17,11 +18,29 @@ func (c *call) ownService(id string) (*service, *apiError) {
 		return nil, missingParam("ServiceId")
 	}
 	sv, ok := c.sb.st.Services[id]
+	if ok {
+		if _, gone := c.sb.serviceState(sv, c.now); gone {
+			ok = false
+		}
+	}
 	if !ok || sv.Account != c.account() || sv.Region != c.region || !c.sb.visible(sv.Created, c.now) {
 		if !strings.HasPrefix(id, "vpce-svc-") {
 			return nil, errf(400, "InvalidVpcEndpointServiceId.Malformed", "Invalid id: \"%s\" (expecting \"vpce-svc-...\")", id)
 		}
 		return nil, errf(400, "InvalidVpcEndpointServiceId.NotFound", "The Vpc Endpoint Service Id '%s' does not exist", id)
+	}
+	return sv, nil
+}
+
+// liveService returns a service the caller owns that is not being deleted,
+// for calls that change it.
+func (c *call) liveService(id string) (*service, *apiError) {
+	sv, err := c.ownService(id)
+	if err != nil {
+		return nil, err
+	}
+	if st, _ := c.sb.serviceState(sv, c.now); st == svcDeleting || st == svcDeleted {
+		return nil, errf(400, "IncorrectState", "The VPC endpoint service %s is in state %s and cannot be changed", id, st)
 	}
 	return sv, nil
 }
@@ -39,7 +58,7 @@ func (s *Sandbox) serviceAZIDs(sv *service) []string {
 	n := s.net(sv.Account, sv.Region)
 	seen := map[string]bool{}
 	for _, arn := range sv.lbs() {
-		if lb, ok := n.lbs[arn]; ok {
+		if lb, ok := s.lb(n, arn); ok {
 			for _, sub := range lb.Subnets {
 				if si, ok := n.subnets[sub]; ok {
 					seen[si.AZID] = true
@@ -70,7 +89,7 @@ func (s *Sandbox) azNames(account, region string, ids []string) []string {
 // own associations do not count as conflicts.
 func (c *call) checkLBs(arns []string, lbType, except string) *apiError {
 	for _, arn := range arns {
-		lb, ok := c.net.lbs[arn]
+		lb, ok := c.sb.lb(c.net, arn)
 		if !ok {
 			return invalidParam("Load balancer ARN '%s' is not valid: no such load balancer in account %s region %s", arn, c.account(), c.region)
 		}
@@ -81,7 +100,8 @@ func (c *call) checkLBs(arns []string, lbType, except string) *apiError {
 			return invalidParam("Load balancer '%s' is in state %s; it must be active", arn, lb.State)
 		}
 		for _, sv := range c.sb.st.Services {
-			if sv.ID != except && contains(sv.lbs(), arn) {
+			// A service being deleted has let its load balancers go.
+			if sv.ID != except && contains(sv.lbs(), arn) && c.sb.serviceLive(sv, c.now) {
 				return invalidParam("Load balancer(s) %s already associated with another VPC Endpoint Service (%s)", arn, sv.ID)
 			}
 		}
@@ -191,6 +211,7 @@ func createServiceConfiguration(c *call) ([]xn, *apiError) {
 	if prior != nil {
 		// The same request again: the service it made, even one deleted
 		// within the token's retention (then Deleted).
+		// (gc has not dropped it yet) or as its token record keeps it.
 		sv, ok := c.sb.st.Services[prior.ResourceID]
 		if !ok {
 			sv = prior.Service
@@ -277,15 +298,16 @@ func remove(list []string, drop string) []string {
 // serviceConfigXN renders a ServiceConfiguration for its owner.
 func (c *call) serviceConfigXN(name string, sv *service) xn {
 	azIDs := c.sb.serviceAZIDs(sv)
-	regions := []xn{el("item", tx("region", sv.Region), tx("serviceState", "Available"))}
+	state, _ := c.sb.serviceState(sv, c.now)
+	regions := []xn{el("item", tx("region", sv.Region), tx("serviceState", state))}
 	for _, r := range sv.SupportedRegions {
-		regions = append(regions, el("item", tx("region", r), tx("serviceState", "Available")))
+		regions = append(regions, el("item", tx("region", r), tx("serviceState", state)))
 	}
 	kids := []xn{
 		set("serviceType", []xn{el("item", tx("serviceType", sv.Type))}),
 		tx("serviceId", sv.ID),
 		tx("serviceName", sv.Name),
-		tx("serviceState", c.sb.serviceState(sv, c.now)),
+		tx("serviceState", state),
 		strSet("availabilityZoneIdSet", azIDs),
 		strSet("availabilityZoneSet", c.sb.azNames(sv.Account, sv.Region, azIDs)),
 		bl("acceptanceRequired", sv.AcceptanceRequired),
@@ -315,7 +337,7 @@ func (c *call) serviceConfigXN(name string, sv *service) xn {
 }
 
 func modifyServiceConfiguration(c *call) ([]xn, *apiError) {
-	sv, err := c.ownService(c.p.str("ServiceId"))
+	sv, err := c.liveService(c.p.str("ServiceId"))
 	if err != nil {
 		return nil, err
 	}
@@ -423,13 +445,13 @@ func modifyServiceConfiguration(c *call) ([]xn, *apiError) {
 }
 
 // activeConnection reports whether an endpoint still holds a connection to
-// its service (anything but rejected, deleting, deleted).
+// its service (pendingAcceptance, pending or available).
 func (s *Sandbox) activeConnection(ep *endpoint) bool {
 	switch ep.Phase {
-	case phaseRejected, phaseDeleting:
-		return false
+	case phasePendingAcceptance, phasePending, phaseAvailable:
+		return true
 	}
-	return true
+	return false
 }
 
 func deleteServiceConfigurations(c *call) ([]xn, *apiError) {
@@ -454,15 +476,20 @@ func deleteServiceConfigurations(c *call) ([]xn, *apiError) {
 			bad = append(bad, unsuccessful(id, errf(400, "ExistingVpcEndpointConnections", "Service %s has %d existing VPC endpoint connection(s); reject or delete them first", id, n)))
 			continue
 		}
-		delete(c.sb.st.Services, id)
-		c.sb.buryTokens(c.now, map[string]*service{id: sv}, nil)
-		for nid, nf := range c.sb.st.Notifications {
-			if nf.ServiceID == id {
-				delete(c.sb.st.Notifications, nid)
-			}
-		}
+		c.sb.startServiceDeletion(sv, c.now, false)
 	}
 	return []xn{set("unsuccessful", bad)}, nil
+}
+
+// startServiceDeletion moves a service to Deleting (a no-op if it already
+// is): Deleting for ServiceDeleteDelay, then Deleted as long again, then
+// gone (gc drops it with its notifications). hold is set by
+// ForceServiceState. Called with s.mu held.
+func (s *Sandbox) startServiceDeletion(sv *service, at time.Time, hold bool) {
+	if sv.Phase == svcDeleting {
+		return
+	}
+	sv.Phase, sv.PhaseAt, sv.Hold = svcDeleting, at, hold
 }
 
 func unsuccessful(id string, e *apiError) xn {
@@ -480,7 +507,8 @@ func describeServiceConfigurations(c *call) ([]xn, *apiError) {
 			case "service-id":
 				return []string{sv.ID}, true
 			case "service-state":
-				return []string{c.sb.serviceState(sv, c.now)}, true
+				st, _ := c.sb.serviceState(sv, c.now)
+				return []string{st}, true
 			case "supported-ip-address-types":
 				return sv.IPTypes, true
 			}
@@ -502,7 +530,9 @@ func describeServiceConfigurations(c *call) ([]xn, *apiError) {
 	} else {
 		for _, sv := range c.sb.st.Services {
 			if sv.Account == c.account() && sv.Region == c.region && c.sb.visible(sv.Created, c.now) {
-				list = append(list, sv)
+				if _, gone := c.sb.serviceState(sv, c.now); !gone {
+					list = append(list, sv)
+				}
 			}
 		}
 		sortServices(list)
@@ -588,7 +618,7 @@ func describeServicePermissions(c *call) ([]xn, *apiError) {
 }
 
 func modifyServicePermissions(c *call) ([]xn, *apiError) {
-	sv, err := c.ownService(c.p.str("ServiceId"))
+	sv, err := c.liveService(c.p.str("ServiceId"))
 	if err != nil {
 		return nil, err
 	}
@@ -630,7 +660,7 @@ func modifyServicePermissions(c *call) ([]xn, *apiError) {
 }
 
 func startPrivateDNSVerification(c *call) ([]xn, *apiError) {
-	sv, err := c.ownService(c.p.str("ServiceId"))
+	sv, err := c.liveService(c.p.str("ServiceId"))
 	if err != nil {
 		return nil, err
 	}

@@ -27,11 +27,11 @@ func elbDescribeLoadBalancers(c *call) ([]xn, *apiError) {
 		return nil, errf(400, "ValidationError", "Load balancer names and load balancer ARNs cannot be specified at the same time")
 	}
 	n := c.net
-	var list []*LoadBalancer
+	var list []LoadBalancer
 	switch {
 	case len(arns) > 0:
 		for _, a := range arns {
-			lb, ok := n.lbs[a]
+			lb, ok := c.sb.lb(n, a)
 			if !ok {
 				return nil, errf(400, "LoadBalancerNotFound", "Load balancers '[%s]' not found", a)
 			}
@@ -41,8 +41,8 @@ func elbDescribeLoadBalancers(c *call) ([]xn, *apiError) {
 		for _, nm := range names {
 			found := false
 			for _, a := range n.lbOrder {
-				if lbName(a) == nm {
-					list = append(list, n.lbs[a])
+				if lb, ok := c.sb.lb(n, a); ok && lbName(a) == nm {
+					list = append(list, lb)
 					found = true
 				}
 			}
@@ -52,7 +52,9 @@ func elbDescribeLoadBalancers(c *call) ([]xn, *apiError) {
 		}
 	default:
 		for _, a := range n.lbOrder {
-			list = append(list, n.lbs[a])
+			if lb, ok := c.sb.lb(n, a); ok {
+				list = append(list, lb)
+			}
 		}
 	}
 	size, hasSize, err := c.p.integer("PageSize")
@@ -77,8 +79,8 @@ func elbDescribeLoadBalancers(c *call) ([]xn, *apiError) {
 		next = encodeToken(end, c.action)
 	}
 	items := make([]xn, 0, end-start)
-	for _, lb := range list[start:end] {
-		items = append(items, c.lbXN(lb))
+	for i := range list[start:end] {
+		items = append(items, c.lbXN(&list[start+i]))
 	}
 	return []xn{members("LoadBalancers", items), opt("NextMarker", next)}, nil
 }
@@ -140,7 +142,7 @@ func elbDescribeTags(c *call) ([]xn, *apiError) {
 	}
 	var items []xn
 	for _, a := range arns {
-		lb, ok := c.net.lbs[a]
+		lb, ok := c.sb.lb(c.net, a)
 		if !ok {
 			return nil, errf(400, "LoadBalancerNotFound", "Load balancers '[%s]' not found", a)
 		}

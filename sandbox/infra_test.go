@@ -368,7 +368,7 @@ func TestAPI(t *testing.T) {
 	sb, err := sandbox.New(sandbox.DefaultWorld(), sandbox.Options{})
 	must(t, err)
 	env := sb.EnvBlock("payments", "http://127.0.0.1:4566")
-	want := "# account payments (111111111111)\nexport AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=AKIASANDBOXPAYMENTS1 AWS_SECRET_ACCESS_KEY=payments-sandbox-secret-key0000000000000 AWS_REGION=us-east-1\n"
+	want := "# account payments (111111111111)\nexport AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=AKIASANDBOXPAYMENTS1 AWS_SECRET_ACCESS_KEY=payments-sandbox-secret-key0000000000000 AWS_REGION=us-east-1\nexport AWS_DEFAULT_REGION=us-east-1\n"
 	if env != want {
 		t.Fatalf("env block:\n%s\nwant:\n%s", env, want)
 	}

@@ -59,7 +59,16 @@ func init() {
 }
 
 // Handler returns the http.Handler that serves the AWS APIs.
-func (s *Sandbox) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+// It also serves ForcePath to loopback clients.
+func (s *Sandbox) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == ForcePath {
+			s.serveForce(w, r)
+			return
+		}
+		s.serveHTTP(w, r)
+	})
+}
 
 func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
@@ -159,19 +168,34 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.mu.Lock()
-	c.now = s.now()
-	c.net = s.net(caller.Account, region)
-	kids, e := h(c)
-	var saveErr error
-	if e == nil && (IsMutating(action) || action == "AssumeRole") {
-		saveErr = s.saveLocked()
-	}
-	s.mu.Unlock()
-	if saveErr != nil {
-		e = errf(500, "InternalError", "sandbox: saving state: %v", saveErr)
-	}
+	kids, e := s.dispatch(h, c)
 	reply(e, kids)
+}
+
+// dispatch runs a handler under the state lock and saves what it changed.
+// A handler that panics (a bug, or a state file edited into something the
+// code does not expect) answers 500 InternalError to its own request only:
+// the lock is released and nothing it half-changed is saved.
+func (s *Sandbox) dispatch(h handlerFunc, c *call) (kids []xn, e *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer func() {
+		if v := recover(); v != nil {
+			kids, e = nil, errf(500, "InternalError", "sandbox: %s failed inside the sandbox: %v (check the state file, or start over with 'plink sandbox reset')", c.action, v)
+		}
+	}()
+	c.now = s.now()
+	c.net = s.net(c.caller.Account, c.region)
+	if s.panicHook != nil {
+		s.panicHook(c.action)
+	}
+	kids, e = h(c)
+	if e == nil && (IsMutating(c.action) || c.action == "AssumeRole") {
+		if err := s.saveLocked(); err != nil {
+			return nil, errf(500, "InternalError", "sandbox: saving state: %v", err)
+		}
+	}
+	return kids, e
 }
 
 func (s *Sandbox) servesRegion(region string) bool {

@@ -38,6 +38,10 @@ type Options struct {
 	ConsistencyDelay time.Duration
 	// ServiceAvailableDelay is how long a new endpoint service stays Pending.
 	ServiceAvailableDelay time.Duration
+	// ServiceDeleteDelay is how long a deleted endpoint service stays
+	// Deleting, and then how long it is still listed as Deleted before it
+	// is gone (0: gone at once).
+	ServiceDeleteDelay time.Duration
 	// EndpointAvailableDelay is how long an endpoint stays pending (after
 	// creation or acceptance) and deleting (after deletion).
 	EndpointAvailableDelay time.Duration
@@ -78,6 +82,8 @@ type Sandbox struct {
 	mu  sync.Mutex // guards st and rng
 	st  *state
 	rng *rand.Rand
+	// panicHook, set by tests only, runs inside every dispatched call.
+	panicHook func(action string)
 
 	fmu     sync.Mutex // guards calls, faults, buckets
 	calls   map[callKey]int
@@ -174,6 +180,9 @@ func New(w *World, o Options) (*Sandbox, error) {
 		st, err := loadState(o.StatePath)
 		if err != nil {
 			return nil, err
+		}
+		if problems := s.validateState(st); len(problems) > 0 {
+			return nil, stateError(o.StatePath, problems)
 		}
 		s.st = st
 	}
@@ -297,8 +306,9 @@ func (s *Sandbox) EnvBlock(alias, url string) string {
 	if len(s.world.Regions) > 0 {
 		region = s.world.Regions[0]
 	}
-	return fmt.Sprintf("# account %s (%s)\nexport AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s\n",
-		a.Alias, a.ID, url, key, secret, region)
+	// AWS CLI v1 and older SDKs read only AWS_DEFAULT_REGION.
+	return fmt.Sprintf("# account %s (%s)\nexport AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s\nexport AWS_DEFAULT_REGION=%s\n",
+		a.Alias, a.ID, url, key, secret, region, region)
 }
 
 // Call counts the API calls made with one service, action, account and

@@ -31,6 +31,9 @@ type state struct {
 	Sessions map[string]*session `json:"sessions"`
 	// NextHost is the next host offset to hand out per subnet id.
 	NextHost map[string]int `json:"nextHost"`
+	// LBStates overrides the state code of world load balancers by ARN
+	// (ForceLoadBalancerState); lbDeleted means the load balancer is gone.
+	LBStates map[string]string `json:"lbStates,omitempty"`
 }
 
 func newState() *state {
@@ -42,6 +45,7 @@ func newState() *state {
 		Tokens:        map[string]*tokenRecord{},
 		Sessions:      map[string]*session{},
 		NextHost:      map[string]int{},
+		LBStates:      map[string]string{},
 	}
 }
 
@@ -72,9 +76,27 @@ type service struct {
 	Permissions        []permission `json:"permissions,omitempty"`
 	Created            time.Time    `json:"created"`
 	Tags               []tag        `json:"tags,omitempty"`
+	// Phase is "" while the service follows its own lifecycle (Pending for
+	// ServiceAvailableDelay, then Available); svcDeleting after deletion
+	// (Deleting, then Deleted, then gone); or a state ForceServiceState put
+	// it in and that it keeps (Pending, Available, Failed).
+	Phase   string    `json:"phase,omitempty"`
+	PhaseAt time.Time `json:"phaseAt,omitempty"`
+	// Hold marks a deletion forced by ForceServiceState: each of Deleting
+	// and Deleted lasts at least ForcedStateHold, so it can be observed.
+	Hold bool `json:"hold,omitempty"`
 	// Deleted marks the copy a token record keeps of a deleted service.
 	Deleted bool `json:"deleted,omitempty"`
 }
+
+// service phases as stored (see service.Phase).
+const (
+	svcPending   = "Pending"
+	svcAvailable = "Available"
+	svcDeleting  = "Deleting" // becomes Deleted, then gone
+	svcDeleted   = "Deleted"
+	svcFailed    = "Failed"
+)
 
 // eni is the network interface an interface endpoint has in one subnet.
 type eni struct {
@@ -89,8 +111,16 @@ const (
 	phasePending           = "pending" // becomes available after EndpointAvailableDelay
 	phaseRejected          = "rejected"
 	phaseDeleting          = "deleting" // becomes deleted, then gone
+	phaseDeleted           = "deleted"  // reported only; stored as deleting
 	phaseAvailable         = "available"
+	phaseExpired           = "expired"
+	phaseFailed            = "failed"
 )
+
+// ForcedStateHold is the least time a state put by ForceEndpointState or
+// ForceServiceState that would otherwise pass at once (pending, deleting,
+// deleted with a zero delay) lasts, in sandbox time.
+const ForcedStateHold = time.Minute
 
 // endpoint is a VPC endpoint (and, seen from the provider, a connection).
 type endpoint struct {
@@ -106,6 +136,9 @@ type endpoint struct {
 	ServiceRegion string    `json:"serviceRegion"`
 	Phase         string    `json:"phase"`
 	PhaseAt       time.Time `json:"phaseAt"`
+	// Hold marks a phase put by ForceEndpointState: pending does not become
+	// available, and deleting and deleted each last at least ForcedStateHold.
+	Hold          bool      `json:"hold,omitempty"`
 	Subnets       []string  `json:"subnets,omitempty"`
 	ENIs          []eni     `json:"enis,omitempty"`
 	Groups        []string  `json:"groups,omitempty"`
@@ -221,23 +254,58 @@ func (s *Sandbox) visible(created, now time.Time) bool {
 	return s.opts.ConsistencyDelay <= 0 || !now.Before(created.Add(s.opts.ConsistencyDelay))
 }
 
-// serviceState is the reported ServiceState of an endpoint service.
-func (s *Sandbox) serviceState(sv *service, now time.Time) string {
+// span is how long a timed phase lasts: the configured delay, or at least
+// ForcedStateHold for a forced phase.
+func span(d time.Duration, hold bool) time.Duration {
+	if hold && d < ForcedStateHold {
+		return ForcedStateHold
+	}
+	return d
+}
+
+// serviceState is the reported ServiceState of an endpoint service, and
+// whether it is gone.
+func (s *Sandbox) serviceState(sv *service, now time.Time) (state string, gone bool) {
 	if sv.Deleted {
-		return "Deleted"
+		return svcDeleted, true
 	}
-	if now.Before(sv.Created.Add(s.opts.ServiceAvailableDelay)) {
-		return "Pending"
+	switch sv.Phase {
+	case "":
+		if now.Before(sv.Created.Add(s.opts.ServiceAvailableDelay)) {
+			return svcPending, false
+		}
+		return svcAvailable, false
+	case svcDeleting:
+		d := span(s.opts.ServiceDeleteDelay, sv.Hold)
+		switch {
+		case now.Before(sv.PhaseAt.Add(d)):
+			return svcDeleting, false
+		case now.Before(sv.PhaseAt.Add(2 * d)):
+			return svcDeleted, false
+		}
+		return svcDeleted, true
 	}
-	return "Available"
+	return sv.Phase, false
+}
+
+// serviceGoneAt is when a deleted service stops being reported.
+func (s *Sandbox) serviceGoneAt(sv *service) time.Time {
+	return sv.PhaseAt.Add(2 * span(s.opts.ServiceDeleteDelay, sv.Hold))
+}
+
+// serviceLive reports whether a service is neither being deleted nor gone:
+// it holds its load balancers and consumers can see it.
+func (s *Sandbox) serviceLive(sv *service, now time.Time) bool {
+	st, gone := s.serviceState(sv, now)
+	return !gone && st != svcDeleting && st != svcDeleted
 }
 
 // endpointState is the reported state of an endpoint, and whether it is gone.
 func (s *Sandbox) endpointState(ep *endpoint, now time.Time) (state string, gone bool) {
-	d := s.opts.EndpointAvailableDelay
+	d := span(s.opts.EndpointAvailableDelay, ep.Hold)
 	switch ep.Phase {
 	case phasePending:
-		if !now.Before(ep.PhaseAt.Add(d)) {
+		if !ep.Hold && !now.Before(ep.PhaseAt.Add(d)) {
 			return phaseAvailable, false
 		}
 		return phasePending, false
@@ -246,16 +314,16 @@ func (s *Sandbox) endpointState(ep *endpoint, now time.Time) (state string, gone
 		case now.Before(ep.PhaseAt.Add(d)):
 			return phaseDeleting, false
 		case now.Before(ep.PhaseAt.Add(2 * d)):
-			return "deleted", false
+			return phaseDeleted, false
 		}
-		return "deleted", true
+		return phaseDeleted, true
 	}
 	return ep.Phase, false
 }
 
 // endpointGoneAt is when a deleting endpoint stops being reported.
 func (s *Sandbox) endpointGoneAt(ep *endpoint) time.Time {
-	return ep.PhaseAt.Add(2 * s.opts.EndpointAvailableDelay)
+	return ep.PhaseAt.Add(2 * span(s.opts.EndpointAvailableDelay, ep.Hold))
 }
 
 // tokenRetention is Options.ClientTokenRetention with its default.
@@ -284,12 +352,17 @@ func (s *Sandbox) tokenGone(rec *tokenRecord, now time.Time) (time.Time, bool) {
 			return s.endpointGoneAt(ep), true
 		}
 	}
+	if sv, ok := s.st.Services[rec.ResourceID]; ok {
+		if _, gone := s.serviceState(sv, now); gone {
+			return s.serviceGoneAt(sv), true
+		}
+	}
 	return time.Time{}, false
 }
 
 // buryTokens records in the token records of deleted resources (by id) when
 // they went and what they were last. Called with s.mu held.
-func (s *Sandbox) buryTokens(gone time.Time, services map[string]*service, endpoints map[string]*endpoint) {
+func (s *Sandbox) buryTokens(services map[string]*service, endpoints map[string]*endpoint) {
 	if len(services)+len(endpoints) == 0 {
 		return
 	}
@@ -300,20 +373,21 @@ func (s *Sandbox) buryTokens(gone time.Time, services map[string]*service, endpo
 		if sv, ok := services[rec.ResourceID]; ok {
 			cp := *sv
 			cp.Deleted = true
-			rec.Gone, rec.Service = &gone, &cp
+			at := s.serviceGoneAt(sv)
+			rec.Gone, rec.Service = &at, &cp
 		}
 		if ep, ok := endpoints[rec.ResourceID]; ok {
 			cp := *ep
-			cp.Phase = "deleted"
+			cp.Phase = phaseDeleted
 			at := s.endpointGoneAt(ep)
 			rec.Gone, rec.Endpoint = &at, &cp
 		}
 	}
 }
 
-// gc drops endpoints whose deletion has completed (keeping them in their
-// ClientToken records) and token records past their retention. Called with
-// s.mu held.
+// gc drops services and endpoints whose deletion has completed (keeping them
+// in their ClientToken records) and token records past their retention.
+// Called with s.mu held.
 func (s *Sandbox) gc(now time.Time) {
 	dropped := map[string]*endpoint{}
 	for id, ep := range s.st.Endpoints {
@@ -322,7 +396,19 @@ func (s *Sandbox) gc(now time.Time) {
 			delete(s.st.Endpoints, id)
 		}
 	}
-	s.buryTokens(now, nil, dropped)
+	droppedSvc := map[string]*service{}
+	for id, sv := range s.st.Services {
+		if _, gone := s.serviceState(sv, now); gone {
+			droppedSvc[id] = sv
+			delete(s.st.Services, id)
+			for nid, nf := range s.st.Notifications {
+				if nf.ServiceID == id {
+					delete(s.st.Notifications, nid)
+				}
+			}
+		}
+	}
+	s.buryTokens(droppedSvc, dropped)
 	for k, rec := range s.st.Tokens {
 		if rec.Gone != nil && !s.retained(*rec.Gone, now) {
 			delete(s.st.Tokens, k)
@@ -347,10 +433,10 @@ func loadState(path string) (*state, error) {
 	}
 	st := newState()
 	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("sandbox: state file %s: %w", path, err)
+		return nil, stateError(path, []string{"not valid JSON: " + jsonPosition(b, err).Error()})
 	}
 	if st.Version != stateVersion {
-		return nil, fmt.Errorf("sandbox: state file %s has version %d, want %d (delete it to start over)", path, st.Version, stateVersion)
+		return nil, stateError(path, []string{fmt.Sprintf("version %d, want %d", st.Version, stateVersion)})
 	}
 	// Maps may be absent in a hand-edited or older file.
 	fresh := newState()
@@ -371,6 +457,9 @@ func loadState(path string) (*state, error) {
 	}
 	if st.NextHost == nil {
 		st.NextHost = fresh.NextHost
+	}
+	if st.LBStates == nil {
+		st.LBStates = fresh.LBStates
 	}
 	return st, nil
 }

@@ -29,6 +29,49 @@ type World struct {
 	Operator string `yaml:"operator"`
 	// Accounts lists the AWS accounts.
 	Accounts []Account `yaml:"accounts"`
+	// Quotas changes AWS's default PrivateLink quotas for every account of
+	// the world; a field left 0 keeps the default (DefaultQuotas).
+	Quotas Quotas `yaml:"quotas"`
+}
+
+// Quotas are the PrivateLink quotas the sandbox enforces (AWS PrivateLink
+// quotas, per account and region unless said otherwise).
+type Quotas struct {
+	// InterfaceEndpointsPerVPC counts Interface and Gateway Load Balancer
+	// endpoints together, per VPC (AWS default 50, adjustable).
+	InterfaceEndpointsPerVPC int `yaml:"interfaceEndpointsPerVpc"`
+	// GatewayEndpointsPerRegion counts Gateway endpoints per account and
+	// region (AWS default 20, adjustable).
+	GatewayEndpointsPerRegion int `yaml:"gatewayEndpointsPerRegion"`
+	// GatewayEndpointsPerVPC is AWS's hard limit of 255 per VPC.
+	GatewayEndpointsPerVPC int `yaml:"gatewayEndpointsPerVpc"`
+	// EndpointPolicyCharacters is the size of an endpoint policy, white
+	// space included (AWS 20,480, not adjustable).
+	EndpointPolicyCharacters int `yaml:"endpointPolicyCharacters"`
+}
+
+// DefaultQuotas are AWS's default PrivateLink quotas.
+var DefaultQuotas = Quotas{
+	InterfaceEndpointsPerVPC:  50,
+	GatewayEndpointsPerRegion: 20,
+	GatewayEndpointsPerVPC:    255,
+	EndpointPolicyCharacters:  20480,
+}
+
+// Effective returns q with every unset (0) quota at its default.
+func (q Quotas) Effective() Quotas {
+	pick := func(v, def int) int {
+		if v == 0 {
+			return def
+		}
+		return v
+	}
+	return Quotas{
+		InterfaceEndpointsPerVPC:  pick(q.InterfaceEndpointsPerVPC, DefaultQuotas.InterfaceEndpointsPerVPC),
+		GatewayEndpointsPerRegion: pick(q.GatewayEndpointsPerRegion, DefaultQuotas.GatewayEndpointsPerRegion),
+		GatewayEndpointsPerVPC:    pick(q.GatewayEndpointsPerVPC, DefaultQuotas.GatewayEndpointsPerVPC),
+		EndpointPolicyCharacters:  pick(q.EndpointPolicyCharacters, DefaultQuotas.EndpointPolicyCharacters),
+	}
 }
 
 // Account is one AWS account of the world.
@@ -259,6 +302,16 @@ func (w *World) validate() error {
 					bad("%s: load balancer %s: unknown state %q", rwhere, lb.Arn, lb.State)
 				}
 			}
+		}
+	}
+	for name, v := range map[string]int{
+		"interfaceEndpointsPerVpc":  w.Quotas.InterfaceEndpointsPerVPC,
+		"gatewayEndpointsPerRegion": w.Quotas.GatewayEndpointsPerRegion,
+		"gatewayEndpointsPerVpc":    w.Quotas.GatewayEndpointsPerVPC,
+		"endpointPolicyCharacters":  w.Quotas.EndpointPolicyCharacters,
+	} {
+		if v < 0 {
+			bad("quotas.%s: %d is negative (leave it out or 0 for AWS's default)", name, v)
 		}
 	}
 	if w.Operator != "" && !aliases[w.Operator] {
