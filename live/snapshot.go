@@ -128,6 +128,9 @@ type Subnet struct {
 	Zone      string `json:"zone"`
 	ZoneID    string `json:"zoneId"`
 	CIDR      string `json:"cidr,omitempty"`
+	// IPv6CIDR is the subnet's associated IPv6 block, if any: dualstack and
+	// ipv6 endpoints need one.
+	IPv6CIDR string `json:"ipv6Cidr,omitempty"`
 }
 
 // SecurityGroup is a security group.
@@ -161,6 +164,8 @@ type VisibleService struct {
 	AvailabilityZones   []string `json:"availabilityZones,omitempty"` // names, in the caller's mapping
 	AvailabilityZoneIDs []string `json:"availabilityZoneIds,omitempty"`
 	PrivateDNSName      string   `json:"privateDnsName,omitempty"`
+	// SupportedIPAddressTypes are ipv4 and/or ipv6 (empty: not reported).
+	SupportedIPAddressTypes []string `json:"supportedIpAddressTypes,omitempty"`
 }
 
 // Failure is a read that failed: which call, in which account and region, and why.
