@@ -187,9 +187,12 @@ func TestVerifyErrorsNameAccountsWithHints(t *testing.T) {
 		t.Fatal("Verify succeeded, want errors")
 	}
 	msg := explain(err)
+	if strings.Contains(msg, "ext-42") {
+		t.Errorf("the external id is printed:\n%s", msg)
+	}
 	for _, want := range []string{
 		"account payments (111111111111): credentials for account `payments` landed in 999999999999 (arn:aws:iam::999999999999:user/AKIDBASE), expected 111111111111: set a profile or roleArn",
-		"account checkout (222222222222): cannot assume role arn:aws:iam::222222222222:role/plink from arn:aws:iam::999999999999:user/AKIDBASE: AccessDenied: AccessDenied from fake sts: check the role's trust policy and its sts:ExternalId condition (externalId ext-42)",
+		"account checkout (222222222222): cannot assume role arn:aws:iam::222222222222:role/plink from arn:aws:iam::999999999999:user/AKIDBASE: AccessDenied: AccessDenied from fake sts: check the role's trust policy and its sts:ExternalId condition against the manifest's externalId for account checkout",
 		"account legacy (333333333333):",
 		"run `aws sso login --profile old` or refresh your credentials",
 		"account missing (444444444444): load profile \"nope\"",

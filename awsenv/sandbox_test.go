@@ -58,13 +58,16 @@ func TestVerifySandboxErrors(t *testing.T) {
 	}
 	for _, want := range []string{
 		"account analytics (333333333333): cannot assume role arn:aws:iam::333333333333:role/plink-external from arn:aws:iam::999999999999:user/plink-operator: AccessDenied: ",
-		"check the role's trust policy and its sts:ExternalId condition (externalId wrong)",
+		"check the role's trust policy and its sts:ExternalId condition against the manifest's externalId for account analytics",
 		"account checkout (999999999999): credentials for account `checkout` landed in 222222222222",
 		"expected 999999999999: check that roleArn arn:aws:iam::222222222222:role/plink is in account 999999999999",
 	} {
 		if !strings.Contains(explain(err), want) {
 			t.Errorf("error lacks %q:\n%v", want, explain(err))
 		}
+	}
+	if strings.Contains(explain(err), "wrong") {
+		t.Errorf("the external id is printed: %v", explain(err))
 	}
 	if strings.Contains(err.Error(), "account payments") {
 		t.Errorf("payments reported: %v", err)

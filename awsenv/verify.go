@@ -125,7 +125,9 @@ func (r *Resolver) assumeRoleError(ctx context.Context, acc *manifest.Account, e
 		}
 		hint := "check the role's trust policy"
 		if acc.ExternalID != "" {
-			hint += " and its sts:ExternalId condition (externalId " + acc.ExternalID + ")"
+			// The external id is a shared secret of sorts (it guards against
+			// the confused deputy); logs must not carry it.
+			hint += " and its sts:ExternalId condition against the manifest's externalId for account " + acc.Alias
 		} else {
 			hint += " (and whether it requires an externalId)"
 		}
