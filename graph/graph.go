@@ -34,15 +34,33 @@ type State string
 
 // States. Without live state every edge is Declared.
 const (
-	Declared  State = "declared"          // in the manifest; live state not read
-	Missing   State = "missing"           // declared, but the endpoint does not exist
-	Pending   State = "pending"           // pending or pendingAcceptance
-	Available State = "available"         // connected
-	Rejected  State = "rejected"          // rejected, failed, expired or deleted
-	Drifted   State = "drifted"           // live differs from the manifest (undeclared, or connected elsewhere)
-	Unknown   State = "unknown"           // the account could not be read
-	pendingAc       = "pendingAcceptance" // AWS's state name
+	Declared  State = "declared"  // in the manifest; live state not read
+	Missing   State = "missing"   // declared, but it does not exist (or AWS lists it as deleted)
+	Going     State = "going"     // being deleted (deleting, Deleting)
+	Pending   State = "pending"   // pending, pendingAcceptance, or a service Pending
+	Available State = "available" // connected, or a service Available
+	Rejected  State = "rejected"  // rejected, expired or failed: it exists but never carries traffic
+	Drifted   State = "drifted"   // live differs from the manifest (undeclared, or connected elsewhere)
+	Unknown   State = "unknown"   // the account could not be read, or a state plink does not know
 )
+
+// fromPhase draws a phase (live.EndpointPhase, ServicePhase: the one place
+// a state gets its meaning). A gone resource is drawn as absent.
+func fromPhase(p live.Phase) State {
+	switch p {
+	case live.PhaseGone:
+		return Missing
+	case live.PhaseGoing:
+		return Going
+	case live.PhaseSettling, live.PhaseWaiting:
+		return Pending
+	case live.PhaseUsable:
+		return Available
+	case live.PhaseBroken:
+		return Rejected
+	}
+	return Unknown
+}
 
 // Graph is the picture of one manifest (and optionally its live state).
 type Graph struct {
@@ -138,7 +156,7 @@ func Build(m *manifest.Manifest, s *live.Snapshot) *Graph {
 			} else if svc := findService(s, m.Project, p, acct, n.Region); svc != nil {
 				services[p.Name] = svc
 				n.LiveID = svc.ID
-				n.State = Available
+				n.State = fromPhase(live.ServicePhase(svc.State))
 			} else {
 				n.State = Missing
 			}
@@ -201,7 +219,9 @@ func Build(m *manifest.Manifest, s *live.Snapshot) *Graph {
 				continue
 			}
 			for _, conn := range svc.Connections {
-				if claimed[conn.EndpointID] || !liveState(conn.State) {
+				// An undeclared endpoint is drawn while it is (or will be)
+				// connected; going, gone or broken it is no drift.
+				if claimed[conn.EndpointID] || !live.EndpointPhase(conn.State).Live() {
 					continue
 				}
 				n := Node{ID: nodeID("x", conn.EndpointID), Name: conn.EndpointID, Kind: External, Region: cmp.Or(conn.Region, svc.Region), LiveID: conn.EndpointID, State: Drifted}
@@ -249,15 +269,6 @@ func sortNodes(ns []Node) {
 	})
 }
 
-// liveState reports whether a connection still exists in a way worth drawing.
-func liveState(s string) bool {
-	switch s {
-	case "available", "pending", pendingAc:
-		return true
-	}
-	return false
-}
-
 func edgeState(nodeState State, ep *live.Endpoint, svc *live.Service) State {
 	if nodeState == Unknown || nodeState == Missing {
 		return nodeState
@@ -276,51 +287,57 @@ func edgeState(nodeState State, ep *live.Endpoint, svc *live.Service) State {
 			}
 		}
 	}
-	return fromAWS(st)
+	return fromPhase(live.EndpointPhase(st))
 }
 
-func fromAWS(s string) State {
-	switch strings.ToLower(s) {
-	case "available":
-		return Available
-	case "pending", strings.ToLower(pendingAc):
-		return Pending
-	case "rejected", "failed", "expired", "deleted", "deleting":
-		return Rejected
-	}
-	return Unknown
-}
-
+// findService finds a provider's live service by adopt id or plink tags.
+// AWS lists a deleted service for a while: it is not there. Of several,
+// one that exists wins over one being deleted.
 func findService(s *live.Snapshot, project string, p *manifest.Provider, acct, region string) *live.Service {
+	var best *live.Service
 	for i := range s.Services {
 		svc := &s.Services[i]
-		if svc.AccountID != acct || svc.Region != region {
+		ph := live.ServicePhase(svc.State)
+		if svc.AccountID != acct || svc.Region != region || !ph.Exists() {
 			continue
 		}
-		if p.Adopt != "" && svc.ID == p.Adopt {
-			return svc
-		}
-		if p.Adopt == "" && svc.Tags[live.TagProject] == project && svc.Tags[live.TagName] == p.Name {
-			return svc
+		if (p.Adopt != "" && svc.ID == p.Adopt) || (p.Adopt == "" && svc.Tags[live.TagProject] == project && svc.Tags[live.TagName] == p.Name) {
+			if best == nil || rank(ph) < rank(live.ServicePhase(best.State)) {
+				best = svc
+			}
 		}
 	}
-	return nil
+	return best
 }
 
+// findEndpoint is findService for a consumer's endpoint.
 func findEndpoint(s *live.Snapshot, project string, c *manifest.Consumer, acct, region string) *live.Endpoint {
+	var best *live.Endpoint
 	for i := range s.Endpoints {
 		ep := &s.Endpoints[i]
-		if ep.AccountID != acct || ep.Region != region {
+		ph := live.EndpointPhase(ep.State)
+		if ep.AccountID != acct || ep.Region != region || !ph.Exists() {
 			continue
 		}
-		if c.Adopt != "" && ep.ID == c.Adopt {
-			return ep
-		}
-		if c.Adopt == "" && ep.Tags[live.TagProject] == project && ep.Tags[live.TagName] == c.Name {
-			return ep
+		if (c.Adopt != "" && ep.ID == c.Adopt) || (c.Adopt == "" && ep.Tags[live.TagProject] == project && ep.Tags[live.TagName] == c.Name) {
+			if best == nil || rank(ph) < rank(live.EndpointPhase(best.State)) {
+				best = ep
+			}
 		}
 	}
-	return nil
+	return best
+}
+
+// rank orders the phases of resources that share a name: the one that
+// exists (or will) first, then broken, then going.
+func rank(p live.Phase) int {
+	switch p {
+	case live.PhaseBroken:
+		return 1
+	case live.PhaseGoing:
+		return 2
+	}
+	return 0
 }
 
 // serviceRegion guesses an AWS service name's region

@@ -183,3 +183,96 @@ func TestWriteErrors(t *testing.T) {
 		t.Error("DOT: no error from a failing writer")
 	}
 }
+
+// Every state AWS reports gets its meaning from live.EndpointPhase and
+// ServicePhase: a declared endpoint or service that is deleted is drawn
+// missing, one being deleted going; an undeclared connection is drawn only
+// while it is, or will be, connected.
+func TestStateMatrix(t *testing.T) {
+	for _, tc := range []struct {
+		state      string
+		declared   State // edge of checkout-payments, whose endpoint is in state
+		undeclared bool  // an undeclared endpoint in state is drawn
+	}{
+		{"pendingAcceptance", Pending, true},
+		{"pending", Pending, true},
+		{"available", Available, true},
+		{"rejected", Rejected, false},
+		{"expired", Rejected, false},
+		{"failed", Rejected, false},
+		{"deleting", Going, false},
+		{"deleted", Missing, false},
+		{"Available", Available, true}, // states compare case-folded
+		{"somethingNew", Unknown, true},
+	} {
+		s := exampleLive()
+		s.Services[0].Connections[0].State = tc.state
+		s.Endpoints[0].State = tc.state
+		s.Services[0].Connections[2].State = tc.state
+		g := Build(loadExample(t), s)
+		drawn := false
+		for _, e := range g.Edges {
+			if e.From == "c_checkout_payments" && e.State != tc.declared {
+				t.Errorf("%s: declared edge %q, want %q", tc.state, e.State, tc.declared)
+			}
+			drawn = drawn || e.From == "x_vpce_0d00000000000001"
+		}
+		if drawn != tc.undeclared {
+			t.Errorf("%s: undeclared connection drawn %v, want %v", tc.state, drawn, tc.undeclared)
+		}
+		for _, a := range g.Accounts {
+			for _, n := range a.Nodes {
+				if n.Name == "checkout-payments" && n.State != tc.declared {
+					t.Errorf("%s: node %q, want %q", tc.state, n.State, tc.declared)
+				}
+			}
+		}
+	}
+
+	for _, tc := range []struct {
+		state string
+		want  State
+	}{
+		{"Pending", Pending},
+		{"Available", Available},
+		{"", Available},
+		{"Deleting", Going},
+		{"Deleted", Missing},
+		{"Failed", Rejected},
+	} {
+		s := exampleLive()
+		s.Services[0].State = tc.state
+		g := Build(loadExample(t), s)
+		for _, a := range g.Accounts {
+			for _, n := range a.Nodes {
+				if n.Name == "payments-api" && n.State != tc.want {
+					t.Errorf("service %s: node %q, want %q", tc.state, n.State, tc.want)
+				}
+			}
+		}
+	}
+
+	// A replace under way: the new endpoint wins over the one being
+	// deleted, whatever their order.
+	s := exampleLive()
+	old := s.Endpoints[0]
+	old.ID, old.State = "vpce-0c000000000000ff", "deleting"
+	s.Endpoints = append([]live.Endpoint{old}, s.Endpoints...)
+	g := Build(loadExample(t), s)
+	for _, a := range g.Accounts {
+		for _, n := range a.Nodes {
+			if n.Name == "checkout-payments" && (n.LiveID != "vpce-0c00000000000001" || n.State != Available) {
+				t.Errorf("replace under way: node %s %q, want the new endpoint available", n.LiveID, n.State)
+			}
+		}
+	}
+	var mm bytes.Buffer
+	s = exampleLive()
+	s.Endpoints[0].State, s.Services[0].Connections[0].State = "deleting", "deleting"
+	if err := Mermaid(&mm, Build(loadExample(t), s)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(mm.String(), "classDef going") || !strings.Contains(mm.String(), "us-east-1 · going") {
+		t.Errorf("a going endpoint is not drawn as going:\n%s", mm.String())
+	}
+}

@@ -10,6 +10,7 @@ import (
 var colours = map[State]string{
 	Declared:  "#455a64",
 	Missing:   "#6a1b9a",
+	Going:     "#8d6e63",
 	Pending:   "#ef6c00",
 	Available: "#2e7d32",
 	Rejected:  "#c62828",
@@ -17,7 +18,7 @@ var colours = map[State]string{
 	Unknown:   "#757575",
 }
 
-var stateOrder = []State{Declared, Missing, Pending, Available, Rejected, Drifted, Unknown}
+var stateOrder = []State{Declared, Missing, Going, Pending, Available, Rejected, Drifted, Unknown}
 
 func kindLabel(k NodeKind) string {
 	switch k {
@@ -100,7 +101,7 @@ func Mermaid(w io.Writer, g *Graph) error {
 	}
 	for _, ed := range g.Edges {
 		arrow := "-->"
-		if ed.State == Drifted || ed.State == Missing || ed.State == Unknown {
+		if ed.State == Drifted || ed.State == Missing || ed.State == Going || ed.State == Unknown {
 			arrow = "-.->"
 		}
 		e.p("  %s %s|\"%s\"| %s\n", ed.From, arrow, mmEscape(ed.Label(g.Live)), ed.To)
@@ -174,7 +175,7 @@ func DOT(w io.Writer, g *Graph) error {
 		attrs := []string{"label=" + dotQuote(strings.ReplaceAll(ed.Label(g.Live), " · ", "\n"))}
 		if g.Live {
 			attrs = append(attrs, "color="+dotQuote(colours[ed.State]), "fontcolor="+dotQuote(colours[ed.State]))
-			if ed.State == Drifted || ed.State == Missing || ed.State == Unknown {
+			if ed.State == Drifted || ed.State == Missing || ed.State == Going || ed.State == Unknown {
 				attrs = append(attrs, `style="dashed"`)
 			}
 		}
