@@ -225,10 +225,13 @@ func readScope(ctx context.Context, src ClientSource, a Account, region, project
 			return nil, fail("DescribeVpcEndpointServiceConfigurations", err)
 		}
 		for _, s := range out.ServiceConfigurations {
-			// AWS spells states in camel case on the wire ("available"),
-			// the SDK's enums capitalized ("Available"): compare folded.
-			switch strings.ToLower(string(s.ServiceState)) {
-			case "deleting", "deleted", "failed":
+			// A deleted service is not there; one being deleted or failed
+			// is nothing to adopt (live.ServicePhase gives every state its
+			// one meaning).
+			switch live.ServicePhase(string(s.ServiceState)) {
+			case live.PhaseGone:
+				continue
+			case live.PhaseGoing, live.PhaseBroken:
 				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: it is %s", aws.ToString(s.ServiceId), a.Alias, region, s.ServiceState))
 				continue
 			}
@@ -295,8 +298,10 @@ func readScope(ctx context.Context, src ClientSource, a Account, region, project
 				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: plink project %s manages it", id, a.Alias, region, proj))
 				continue
 			}
-			switch strings.ToLower(string(e.State)) {
-			case "deleting", "deleted", "rejected", "failed", "expired":
+			switch live.EndpointPhase(string(e.State)) {
+			case live.PhaseGone:
+				continue
+			case live.PhaseGoing, live.PhaseBroken:
 				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: it is %s", id, a.Alias, region, e.State))
 				continue
 			}
@@ -428,14 +433,14 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 			from := map[string]bool{}
 			var pending []string
 			for _, c := range sd.connections[id] {
-				st := strings.ToLower(string(c.VpcEndpointState))
-				if st == "pendingacceptance" {
+				switch live.EndpointPhase(string(c.VpcEndpointState)) {
+				case live.PhaseWaiting:
 					// Nobody accepted it yet: exporting must not decide to.
 					pending = append(pending, aws.ToString(c.VpcEndpointId))
 					continue
-				}
-				if st != "available" && st != "pending" {
-					continue
+				case live.PhaseUsable, live.PhaseSettling:
+				default:
+					continue // gone, going or broken: no connection to keep
 				}
 				if _, ok := exportedEndpoints[aws.ToString(c.VpcEndpointId)]; ok {
 					continue

@@ -426,3 +426,121 @@ func TestExportLeavesPendingConnectionsPending(t *testing.T) {
 		}
 	}
 }
+
+// Every state AWS reports, through live.EndpointPhase and ServicePhase: a
+// deleted endpoint or service is not there (no manifest entry, no note);
+// one being deleted, rejected, expired or failed is left out with a note;
+// the rest are adopted. A connection counts for acceptFrom while it is
+// usable or settling, keeps acceptDeclared false while it waits, and is
+// ignored otherwise.
+func TestExportStates(t *testing.T) {
+	ctx := context.Background()
+	setup := func(t *testing.T) (w *world, svcID, epID string) {
+		w = &world{srv: sandboxtest.Start(t), clients: map[string]*sandboxtest.Clients{}}
+		pay := w.ec2(t, "payments", "us-east-1")
+		svc, err := pay.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
+			NetworkLoadBalancerArns: []string{payNLB}, AcceptanceRequired: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svcID = aws.ToString(svc.ServiceConfiguration.ServiceId)
+		if _, err := pay.ModifyVpcEndpointServicePermissions(ctx, &ec2.ModifyVpcEndpointServicePermissionsInput{ServiceId: aws.String(svcID),
+			AddAllowedPrincipals: []string{"arn:aws:iam::222222222222:root"}}); err != nil {
+			t.Fatal(err)
+		}
+		ep, err := w.ec2(t, "checkout", "us-east-1").CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{
+			VpcEndpointType: types.VpcEndpointTypeInterface, VpcId: aws.String("vpc-02100000000000001"),
+			ServiceName: svc.ServiceConfiguration.ServiceName, SubnetIds: []string{"subnet-0210000000000000a"}, SecurityGroupIds: []string{"sg-02100000000000001"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w, svcID, aws.ToString(ep.VpcEndpoint.VpcEndpointId)
+	}
+	noted := func(notes []string, id string) string {
+		for _, n := range notes {
+			if strings.HasPrefix(n, id+" ") {
+				return n
+			}
+		}
+		return ""
+	}
+
+	for _, tc := range []struct {
+		state   string
+		adopted bool   // the endpoint is in the manifest
+		note    string // the note about it, if any
+		// with checkout not exported: the connection is accepted from
+		// checkout, or left waiting (acceptDeclared false), or neither
+		acceptFrom, waiting bool
+	}{
+		{state: "pendingAcceptance", adopted: true, waiting: true},
+		{state: "pending", adopted: true, acceptFrom: true},
+		{state: "available", adopted: true, acceptFrom: true},
+		{state: "rejected", note: "left out: it is rejected"},
+		{state: "expired", note: "left out: it is expired"},
+		{state: "failed", note: "left out: it is failed"},
+		{state: "deleting", note: "left out: it is deleting"},
+		{state: "deleted"},
+	} {
+		t.Run("endpoint "+tc.state, func(t *testing.T) {
+			w, _, epID := setup(t)
+			if err := w.srv.Sandbox.ForceEndpointState(epID, tc.state); err != nil {
+				t.Fatal(err)
+			}
+			res, err := export.Export(ctx, accounts, []string{"us-east-1"}, w.source(), export.Options{Project: "states"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(res.YAML), epID); got != tc.adopted {
+				t.Errorf("endpoint in the manifest: %v, want %v\n%s", got, tc.adopted, res.YAML)
+			}
+			n := noted(res.Notes, epID)
+			if (tc.note == "") != (n == "") || !strings.Contains(n, tc.note) {
+				t.Errorf("note %q, want one with %q", n, tc.note)
+			}
+
+			// The provider's side alone: checkout is not exported.
+			res, err = export.Export(ctx, accounts[:1], []string{"us-east-1"}, w.source(), export.Options{Project: "states"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := res.Manifest.Providers[0]
+			if got := slices.Contains(p.Connections.AcceptFrom, "checkout") || slices.Contains(p.Connections.AcceptFrom, "222222222222"); got != tc.acceptFrom {
+				t.Errorf("acceptFrom %v, want checkout there: %v", p.Connections.AcceptFrom, tc.acceptFrom)
+			}
+			if got := p.Connections.AcceptDeclared != nil && !*p.Connections.AcceptDeclared; got != tc.waiting {
+				t.Errorf("acceptDeclared false: %v, want %v", got, tc.waiting)
+			}
+		})
+	}
+
+	for _, tc := range []struct {
+		state   string
+		adopted bool
+		note    string
+	}{
+		{state: "Pending", adopted: true},
+		{state: "Available", adopted: true},
+		{state: "Failed", note: "left out: it is Failed"},
+		{state: "Deleting", note: "left out: it is Deleting"},
+		{state: "Deleted"},
+	} {
+		t.Run("service "+tc.state, func(t *testing.T) {
+			w, svcID, _ := setup(t)
+			if err := w.srv.Sandbox.ForceServiceState(svcID, tc.state); err != nil {
+				t.Fatal(err)
+			}
+			res, err := export.Export(ctx, accounts[:1], []string{"us-east-1"}, w.source(), export.Options{Project: "states"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(res.YAML), svcID); got != tc.adopted {
+				t.Errorf("service in the manifest: %v, want %v\n%s", got, tc.adopted, res.YAML)
+			}
+			n := noted(res.Notes, svcID)
+			if (tc.note == "") != (n == "") || !strings.Contains(n, tc.note) {
+				t.Errorf("note %q, want one with %q", n, tc.note)
+			}
+		})
+	}
+}
