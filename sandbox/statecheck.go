@@ -36,8 +36,9 @@ func jsonPosition(b []byte, err error) error {
 	default:
 		return err
 	}
+	// Offset counts the bytes read, the offending one included.
 	line, col := 1, 1
-	for _, c := range b[:min(int(off), len(b))] {
+	for _, c := range b[:max(0, min(int(off)-1, len(b)))] {
 		if c == '\n' {
 			line, col = line+1, 1
 		} else {

@@ -2,8 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,12 +23,13 @@ func newSandboxCmd(f *Factory) *cobra.Command {
 		Short: "A local AWS for PrivateLink (EC2, ELBv2 and STS) for trying plink and for tests",
 		Long: `The sandbox is a local AWS that speaks the EC2, ELBv2 and STS Query APIs, so any
 AWS SDK or the AWS CLI can talk to it. It models several accounts and regions,
-PrivateLink's states (pendingAcceptance, available, rejected) and error codes.
+PrivateLink's states, quotas and error codes; 'plink sandbox force' puts a
+resource of a running sandbox into any state AWS can report.
 
 '--sandbox' on plan, apply, drift and export runs an in-process sandbox whose
 state persists in .plink/; 'plink sandbox serve' serves one for other tools.`,
 	}
-	cmd.AddCommand(newSandboxServeCmd(f), newSandboxEnvCmd(f), newSandboxResetCmd(f))
+	cmd.AddCommand(newSandboxServeCmd(f), newSandboxEnvCmd(f), newSandboxResetCmd(f), newSandboxForceCmd(f))
 	return cmd
 }
 
@@ -80,7 +85,8 @@ func newSandboxServeCmd(f *Factory) *cobra.Command {
 	fs.Float64Var(&o.ResetRate, "reset-rate", 0, "fraction of calls whose connection is reset")
 	fs.DurationVar(&o.ConsistencyDelay, "consistency-delay", 0, "new resources stay invisible to Describe calls this long")
 	fs.DurationVar(&o.ServiceAvailableDelay, "service-delay", 0, "time a new endpoint service stays Pending")
-	fs.DurationVar(&o.EndpointAvailableDelay, "endpoint-delay", 2*time.Second, "time an endpoint stays pending after creation or acceptance")
+	fs.DurationVar(&o.ServiceDeleteDelay, "service-delete-delay", 2*time.Second, "time a deleted endpoint service stays Deleting, then Deleted, before it is gone")
+	fs.DurationVar(&o.EndpointAvailableDelay, "endpoint-delay", 2*time.Second, "time an endpoint stays pending after creation or acceptance (and deleting, then deleted, after deletion)")
 	fs.BoolVar(&o.AutoVerifyPrivateDNS, "verify-private-dns", false, "mark new private DNS names verified at once")
 	return cmd
 }
@@ -121,20 +127,91 @@ func newSandboxEnvCmd(f *Factory) *cobra.Command {
 }
 
 func newSandboxResetCmd(f *Factory) *cobra.Command {
+	var statePath string
 	cmd := &cobra.Command{
 		Use:   "reset",
-		Short: "Forget everything created in the --sandbox state (the world stays)",
-		Args:  cobra.NoArgs,
+		Short: "Forget everything created in the --sandbox state, or in a serve --state file (the world stays)",
+		Example: `  plink sandbox reset
+  plink sandbox reset --state sandbox.json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir := f.Config.String("sandbox-dir")
-			p := filepath.Join(dir, "sandbox-state.json")
+			p, where := statePath, statePath
+			if p == "" {
+				where = f.Config.String("sandbox-dir")
+				p = filepath.Join(where, "sandbox-state.json")
+			}
 			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 				return err
 			}
-			fmt.Fprintf(f.IO.Out, "sandbox state in %s reset\n", dir)
+			fmt.Fprintf(f.IO.Out, "sandbox state in %s reset\n", where)
 			return nil
 		},
 	}
 	cmd.Flags().String("sandbox-dir", ".plink", "directory of the sandbox's state")
+	cmd.Flags().StringVar(&statePath, "state", "", "reset this state file of 'plink sandbox serve --state' instead")
 	return cmd
+}
+
+// forceKinds maps the force command's resource words to the control
+// path's kinds.
+var forceKinds = map[string]string{
+	"endpoint": "endpoint", "service": "service", "load-balancer": "load-balancer", "lb": "load-balancer",
+}
+
+func newSandboxForceCmd(f *Factory) *cobra.Command {
+	var sbURL string
+	cmd := &cobra.Command{
+		Use:   "force endpoint|service|load-balancer ID STATE",
+		Short: "Put a resource of a running sandbox into a state, as AWS would report it",
+		Long: `force puts a resource of a running 'plink sandbox serve' into any state AWS can
+report, to try how plink (or anything else) behaves there:
+
+  endpoint vpce-…       ` + strings.Join(sandbox.EndpointStates, ", ") + `
+  service vpce-svc-…    ` + strings.Join(sandbox.ServiceStates, ", ") + `
+  load-balancer ARN     provisioning, active, active_impaired, failed, or "" to delete it
+
+The state is what every Describe call reports until an API call changes it;
+deleting and deleted then go on to gone. It talks to the sandbox's loopback
+control path (` + sandbox.ForcePath + `).`,
+		Example: `  plink sandbox force endpoint vpce-0a1b2c3d4e5f60718 rejected
+  plink sandbox force service vpce-svc-0a1b2c3d4e5f60718 Deleting --url http://127.0.0.1:4566
+  plink sandbox force load-balancer arn:aws:elasticloadbalancing:…:loadbalancer/net/api/… ""`,
+		Args: cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kind, ok := forceKinds[args[0]]
+			if !ok {
+				return flagErrorf("unknown resource %q (valid: endpoint, service, load-balancer)", args[0])
+			}
+			u, err := url.Parse(sbURL)
+			if err != nil || u.Host == "" {
+				return flagErrorf("--url %q is not a URL such as http://127.0.0.1:4566", sbURL)
+			}
+			u.Path = sandbox.ForcePath
+			client := &http.Client{Timeout: 10 * time.Second}
+			resp, err := client.PostForm(u.String(), url.Values{"kind": {kind}, "id": {args[1]}, "state": {args[2]}})
+			if err != nil {
+				return withHint(fmt.Errorf("sandbox force: %w", err), "start one with 'plink sandbox serve', or pass its --url")
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+			msg := strings.TrimSpace(string(body))
+			if resp.StatusCode != http.StatusOK {
+				if resp.StatusCode == http.StatusNotFound {
+					return withHint(fmt.Errorf("sandbox force: %s does not serve %s (%s)", sbURL, sandbox.ForcePath, resp.Status), "is it a plink sandbox, reached over loopback?")
+				}
+				return fmt.Errorf("%s", strings.TrimPrefix(msg, "sandbox: "))
+			}
+			fmt.Fprintf(f.IO.Out, "%s %s is now %s\n", args[0], args[1], forceShown(args[2]))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&sbURL, "url", "http://"+defaultSandboxAddr, "the running sandbox's URL")
+	return cmd
+}
+
+func forceShown(state string) string {
+	if state == "" {
+		return "deleted"
+	}
+	return state
 }
