@@ -11,23 +11,54 @@ import (
 // The subnets, VPCs and security groups consumers name, read by id filter
 // (readByID) so that an id that does not exist is simply absent.
 
+// readSubnets reads every subnet of the consumers' VPCs, not only the ones
+// they name: an AZ the VPC has and the endpoint does not cover (PL102) is
+// seen only that way. A named subnet outside those VPCs (a mistake the plan
+// reports) is read by id in a second call, made only when one is missing.
 func (rd *reader) readSubnets(ctx context.Context, sc *scopeState) {
 	var got []Subnet
-	err := rd.readByID(ctx, sc, callSubnets, "subnet-id", sc.subnets, func(ctx context.Context, f []ec2types.Filter, token *string) (*string, error) {
+	seen := set{}
+	page := func(ctx context.Context, f []ec2types.Filter, token *string) (*string, error) {
 		out, err := sc.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{MaxResults: aws.Int32(pageSize), Filters: f, NextToken: token})
 		if err != nil {
 			return nil, err
 		}
 		for _, s := range out.Subnets {
-			got = append(got, Subnet{AccountID: sc.AccountID, Region: sc.Region, ID: aws.ToString(s.SubnetId),
+			id := aws.ToString(s.SubnetId)
+			if seen[id] {
+				continue
+			}
+			seen.add(id)
+			sn := Subnet{AccountID: sc.AccountID, Region: sc.Region, ID: id,
 				VPCID: aws.ToString(s.VpcId), Zone: aws.ToString(s.AvailabilityZone), ZoneID: aws.ToString(s.AvailabilityZoneId),
-				CIDR: aws.ToString(s.CidrBlock)})
+				CIDR: aws.ToString(s.CidrBlock)}
+			for _, a := range s.Ipv6CidrBlockAssociationSet {
+				if a.Ipv6CidrBlockState == nil || a.Ipv6CidrBlockState.State == ec2types.SubnetCidrBlockStateCodeAssociated {
+					sn.IPv6CIDR = aws.ToString(a.Ipv6CidrBlock)
+					break
+				}
+			}
+			got = append(got, sn)
 		}
 		return out.NextToken, nil
-	})
-	if err == nil {
-		rd.add(func(s *Snapshot) { s.Subnets = append(s.Subnets, got...) })
 	}
+	if len(sc.vpcs) > 0 {
+		if err := rd.readByID(ctx, sc, callSubnets, "vpc-id", sc.vpcs, page); err != nil {
+			return
+		}
+	}
+	missing := set{}
+	for id := range sc.subnets {
+		if !seen[id] {
+			missing.add(id)
+		}
+	}
+	if len(missing) > 0 {
+		if err := rd.readByID(ctx, sc, callSubnets, "subnet-id", missing, page); err != nil {
+			return
+		}
+	}
+	rd.add(func(s *Snapshot) { s.Subnets = append(s.Subnets, got...) })
 }
 
 func (rd *reader) readVPCs(ctx context.Context, sc *scopeState) {

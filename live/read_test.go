@@ -229,9 +229,10 @@ func (f *fakeAWS) DescribeSubnets(_ context.Context, in *ec2.DescribeSubnetsInpu
 		return nil, err
 	}
 	ids := filterValues(in.Filters, "subnet-id")
+	vpcs := filterValues(in.Filters, "vpc-id")
 	var out []ec2types.Subnet
 	for _, s := range f.subnets {
-		if ids[aws.ToString(s.SubnetId)] {
+		if ids[aws.ToString(s.SubnetId)] || vpcs[aws.ToString(s.VpcId)] {
 			out = append(out, s)
 		}
 	}
@@ -467,7 +468,8 @@ func TestReadPagesFiltersAndAttaches(t *testing.T) {
   ],
   "subnets": [
     {"accountId": "222222222222", "region": "us-east-1", "id": "subnet-a", "vpcId": "vpc-c", "zone": "us-east-1a", "zoneId": "use1-az6", "cidr": "10.0.0.0/24"},
-    {"accountId": "222222222222", "region": "us-east-1", "id": "subnet-b", "vpcId": "vpc-c", "zone": "us-east-1b", "zoneId": "use1-az2"}
+    {"accountId": "222222222222", "region": "us-east-1", "id": "subnet-b", "vpcId": "vpc-c", "zone": "us-east-1b", "zoneId": "use1-az2"},
+    {"accountId": "222222222222", "region": "us-east-1", "id": "subnet-unasked", "vpcId": "vpc-c", "zone": "", "zoneId": ""}
   ],
   "securityGroups": [{"accountId": "222222222222", "region": "us-east-1", "id": "sg-1", "vpcId": "vpc-c", "name": "consumer"}],
   "zones": [
@@ -509,15 +511,20 @@ func TestReadPagesFiltersAndAttaches(t *testing.T) {
 			}
 		}
 	}
-	// Subnets, VPCs and groups: one filtered call each, all ids at once.
-	for call, want := range map[string]string{callSubnets: "subnet-a,subnet-b,subnet-missing", callVPCs: "vpc-c", callGroups: "sg-1,sg-missing"} {
-		if chk.count(call) != 1 {
-			t.Errorf("%s: %d calls", call, chk.count(call))
+	// VPCs and groups: one filtered call each, all ids at once. Subnets:
+	// every subnet of the VPCs (two pages), then the named ones not found there.
+	wantFilters := map[string][]string{callSubnets: {"vpc-c", "vpc-c", "subnet-missing"}, callVPCs: {"vpc-c"}, callGroups: {"sg-1,sg-missing"}}
+	for call, wants := range wantFilters {
+		if chk.count(call) != len(wants) {
+			t.Errorf("%s: %d calls, want %d", call, chk.count(call), len(wants))
 		}
+		n := 0
 		for i, c := range chk.calls {
 			if c != call {
 				continue
 			}
+			want := wants[min(n, len(wants)-1)]
+			n++
 			var fs []ec2types.Filter
 			switch in := chk.inputs[i].(type) {
 			case *ec2.DescribeSubnetsInput:

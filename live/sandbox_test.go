@@ -187,8 +187,10 @@ func TestReadSandbox(t *testing.T) {
 		t.Errorf("s3 not visible from analytics: %v", snap.VisibleServices)
 	}
 
-	// Subnets carry both AZ name and id; the name-to-id mapping is per account.
-	if len(snap.Subnets) != 3 || len(snap.LoadBalancers) != 1 || snap.LoadBalancers[0].ARN != sbLB || len(snap.SecurityGroups) != 1 || len(snap.VPCs) != 3 {
+	// Subnets carry both AZ name and id; the name-to-id mapping is per
+	// account. Every subnet of the consumers' 3 VPCs is read (8 in the
+	// default world), not only the 3 the manifest names.
+	if len(snap.Subnets) != 8 || len(snap.LoadBalancers) != 1 || snap.LoadBalancers[0].ARN != sbLB || len(snap.SecurityGroups) != 1 || len(snap.VPCs) != 3 {
 		t.Errorf("network: %d subnets, %+v lbs, %d sgs, %d vpcs", len(snap.Subnets), snap.LoadBalancers, len(snap.SecurityGroups), len(snap.VPCs))
 	}
 	zone := map[string]string{}

@@ -197,6 +197,10 @@ func toVisible(sc *scopeState, d ec2types.ServiceDetail) VisibleService {
 	if len(d.ServiceType) > 0 {
 		v.Type = string(d.ServiceType[0].ServiceType)
 	}
+	for _, t := range d.SupportedIpAddressTypes {
+		v.SupportedIPAddressTypes = append(v.SupportedIPAddressTypes, string(t))
+	}
+	v.SupportedIPAddressTypes = sortedCopy(v.SupportedIPAddressTypes)
 	if len(v.AvailabilityZoneIDs) == 0 && (v.ServiceRegion == "" || v.ServiceRegion == sc.Region) {
 		v.AvailabilityZoneIDs = zoneIDsOf(v.AvailabilityZones, sc.zoneIDs)
 	}
