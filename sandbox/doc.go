@@ -4,7 +4,8 @@
 // botocore / the AWS CLI) use for EC2, Elastic Load Balancing v2 and STS, so a
 // client needs only its endpoint URL changed (BaseEndpoint or AWS_ENDPOINT_URL).
 // It keeps many accounts and regions, verifies SigV4 signatures, follows the
-// documented PrivateLink state machines and error codes, and can inject latency,
+// documented PrivateLink state machines, quotas and error codes, can put any
+// resource into any state AWS reports (Force*), and can inject latency,
 // throttling, server errors, dropped connections and eventual consistency.
 //
 // The package owns: the world model (accounts, identities, VPCs, subnets,

@@ -182,7 +182,7 @@ func TestSignatureSkew(t *testing.T) {
 	srv := start(t, sandbox.Options{Clock: newClock().Now}) // a fake sandbox clock does not matter
 	cfg := srv.Config(t, "payments")
 	for _, tc := range []struct {
-		skew      time.Duration
+		skew       time.Duration
 		ec2, other string
 	}{
 		{-14 * time.Minute, "", ""},
