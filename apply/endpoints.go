@@ -1,0 +1,257 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/plinkdev/plink/plan"
+)
+
+// serviceNameOf resolves an endpoint's service name: from the provider
+// created or read in this run when the plan refers to it, else the plan's.
+func (r *runner) serviceNameOf(c *plan.Change) (string, *Error) {
+	if ref := c.Refs["serviceName"]; ref != "" {
+		if n := r.output(ref).ServiceName; n != "" {
+			return n, nil
+		}
+		if c.After != nil && c.After.ServiceName != "" {
+			return c.After.ServiceName, nil
+		}
+		return "", &Error{Call: "apply", Code: "UnresolvedRef",
+			Message: fmt.Sprintf("the service name of %s is not known: it was not created in this run", ref),
+			Hint:    "apply " + ref + " first (or without --target), then plan again"}
+	}
+	if c.After == nil || c.After.ServiceName == "" {
+		return "", missing(c, "service name")
+	}
+	return c.After.ServiceName, nil
+}
+
+// endpointType is GatewayLoadBalancer for a consumer of a provider with
+// Gateway Load Balancers, else Interface.
+func (r *runner) endpointType(c *plan.Change, serviceName string) types.VpcEndpointType {
+	if c.After != nil && c.After.Type != "" {
+		return types.VpcEndpointType(c.After.Type)
+	}
+	for i := range r.p.Changes {
+		p := &r.p.Changes[i]
+		if p.Kind != plan.KindService || p.After == nil {
+			continue
+		}
+		if p.Address == c.Refs["serviceName"] || (serviceName != "" && (p.After.ServiceName == serviceName || r.output(p.Address).ServiceName == serviceName)) {
+			if len(p.After.GatewayLoadBalancerARNs) > 0 || p.After.Type == string(types.VpcEndpointTypeGatewayLoadBalancer) {
+				return types.VpcEndpointTypeGatewayLoadBalancer
+			}
+		}
+	}
+	return types.VpcEndpointTypeInterface
+}
+
+func dnsOptions(v *plan.Values, withInbound bool) *types.DnsOptionsSpecification {
+	if v.DNSRecordIPType == "" && (!withInbound || v.PrivateDNSOnlyForInboundResolverEndpoint == nil) {
+		return nil
+	}
+	o := &types.DnsOptionsSpecification{DnsRecordIpType: types.DnsRecordIpType(v.DNSRecordIPType)}
+	if withInbound {
+		o.PrivateDnsOnlyForInboundResolverEndpoint = v.PrivateDNSOnlyForInboundResolverEndpoint
+	}
+	return o
+}
+
+func (r *runner) endpointCreate(ctx context.Context, s *step, purpose string) *Error {
+	c := s.cs.c
+	a := c.After
+	if a == nil {
+		return missing(c, "after values")
+	}
+	name, e := r.serviceNameOf(c)
+	if e != nil {
+		return e
+	}
+	cl, e := r.client(ctx, c)
+	if e != nil {
+		return e
+	}
+	deferDNS := c.PrivateDNSAfterAccept || s.cs.dnsHandoff
+	in := &ec2.CreateVpcEndpointInput{
+		VpcId:             aws.String(a.VPCID),
+		ServiceName:       aws.String(name),
+		VpcEndpointType:   r.endpointType(c, name),
+		SubnetIds:         a.SubnetIDs,
+		SecurityGroupIds:  a.SecurityGroupIDs,
+		IpAddressType:     types.IpAddressType(a.IPAddressType),
+		DnsOptions:        dnsOptions(a, !deferDNS),
+		TagSpecifications: tagSpec(types.ResourceTypeVpcEndpoint, ownedTags(r.opts.Project, c.Address, a.Tags)),
+	}
+	if a.ServiceRegion != "" && a.ServiceRegion != c.Region {
+		in.ServiceRegion = aws.String(a.ServiceRegion)
+	}
+	if a.PrivateDNSEnabled != nil {
+		in.PrivateDnsEnabled = aws.Bool(*a.PrivateDNSEnabled && !deferDNS)
+	}
+	if a.Policy != "" {
+		in.PolicyDocument = aws.String(a.Policy)
+	}
+	id, stale, e := r.create(ctx, c, classEndpoint, "CreateVpcEndpoint", "endpoint", purpose, in,
+		[]string{"deleted", "deleting", "rejected", "failed", "expired"}, func(ctx context.Context, token *string) (*string, string, error) {
+			attempt := *in
+			attempt.ClientToken = token
+			out, err := cl.CreateVpcEndpoint(ctx, &attempt)
+			if err != nil || out.VpcEndpoint == nil {
+				return nil, "", err
+			}
+			return out.VpcEndpoint.VpcEndpointId, string(out.VpcEndpoint.State), nil
+		})
+	if e != nil {
+		return e
+	}
+	r.setOutput(c.Address, output{ID: id, Created: true})
+	s.note = createdNote(id, stale)
+	return r.waitEndpoint(ctx, c, cl, id, false)
+}
+
+// waitEndpoint waits for an endpoint to be usable: pendingAcceptance or
+// available, or only available when accepted is set.
+func (r *runner) waitEndpoint(ctx context.Context, c *plan.Change, cl EC2API, id string, accepted bool) *Error {
+	w := changeScope(c)
+	what := id + " to be pendingAcceptance or available"
+	if accepted {
+		what = id + " to be available (accepted by the provider)"
+	}
+	return r.waitFor(ctx, c, what, r.opts.EndpointTimeout, w, cl, pollEndpoints, id, func(s sighting) (bool, string, *Error) {
+		ep := s.ep
+		if ep == nil {
+			return false, "", nil // not visible yet
+		}
+		st := strings.ToLower(string(ep.State))
+		switch st {
+		case "available":
+			return true, string(ep.State), nil
+		case "pendingacceptance":
+			return !accepted, string(ep.State), nil
+		case "failed", "rejected", "deleted", "deleting", "expired":
+			msg := fmt.Sprintf("endpoint %s is %s", id, ep.State)
+			if ep.LastError != nil && ep.LastError.Message != nil {
+				msg += ": " + *ep.LastError.Message
+			} else if ep.FailureReason != nil {
+				msg += ": " + *ep.FailureReason
+			}
+			h := "run plink plan again: it shows the endpoint's state"
+			if st == "rejected" {
+				h = "the provider rejected the connection; check its connections settings (acceptDeclared, acceptFrom, rejectUndeclared)"
+			}
+			return false, "", &Error{Call: "wait", Code: "EndpointFailed", Message: msg, Hint: h}
+		}
+		return false, string(ep.State), nil
+	})
+}
+
+func (r *runner) endpointUpdate(ctx context.Context, s *step) *Error {
+	c := s.cs.c
+	return r.update(ctx, s, classEndpoint, func(cl EC2API, b, a *plan.Values) (string, func(context.Context) error) {
+		in := &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(c.ID)}
+		in.AddSubnetIds, in.RemoveSubnetIds = setDiff(b.SubnetIDs, a.SubnetIDs)
+		in.AddSecurityGroupIds, in.RemoveSecurityGroupIds = setDiff(b.SecurityGroupIDs, a.SecurityGroupIDs)
+		changed := len(in.AddSubnetIds)+len(in.RemoveSubnetIds)+len(in.AddSecurityGroupIds)+len(in.RemoveSecurityGroupIds) > 0
+		if a.Policy != b.Policy {
+			if a.Policy == "" {
+				in.ResetPolicy = aws.Bool(true)
+			} else {
+				in.PolicyDocument = aws.String(a.Policy)
+			}
+			changed = true
+		}
+		if a.PrivateDNSEnabled != nil && (b.PrivateDNSEnabled == nil || *a.PrivateDNSEnabled != *b.PrivateDNSEnabled) {
+			// Turning private DNS on waits for acceptance when the plan says so.
+			if !(*a.PrivateDNSEnabled && c.PrivateDNSAfterAccept) {
+				in.PrivateDnsEnabled = a.PrivateDNSEnabled
+				changed = true
+			}
+		}
+		inboundChanged := !boolPtrEq(a.PrivateDNSOnlyForInboundResolverEndpoint, b.PrivateDNSOnlyForInboundResolverEndpoint)
+		if a.DNSRecordIPType != b.DNSRecordIPType || (inboundChanged && !c.PrivateDNSAfterAccept) {
+			in.DnsOptions = dnsOptions(a, !c.PrivateDNSAfterAccept)
+			if in.DnsOptions != nil {
+				changed = true
+			}
+		}
+		if a.IPAddressType != b.IPAddressType && a.IPAddressType != "" {
+			in.IpAddressType = types.IpAddressType(a.IPAddressType)
+			changed = true
+		}
+		if !changed {
+			return "", nil
+		}
+		return "ModifyVpcEndpoint", modifyEndpoint(cl, in)
+	})
+}
+
+// modifyEndpoint is the ModifyVpcEndpoint call with in.
+func modifyEndpoint(cl EC2API, in *ec2.ModifyVpcEndpointInput) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := cl.ModifyVpcEndpoint(ctx, in)
+		return err
+	}
+}
+
+// endpointDNS turns private DNS on once the endpoint is available: after
+// its connection was accepted, or after the endpoint it replaces is gone.
+func (r *runner) endpointDNS(ctx context.Context, s *step) *Error {
+	c := s.cs.c
+	id := r.output(c.Address).ID
+	if id == "" {
+		return missing(c, "endpoint id")
+	}
+	cl, e := r.client(ctx, c)
+	if e != nil {
+		return e
+	}
+	if e := r.waitEndpoint(ctx, c, cl, id, true); e != nil {
+		return e
+	}
+	in := &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(id), PrivateDnsEnabled: aws.Bool(true)}
+	if c.After != nil && c.After.PrivateDNSOnlyForInboundResolverEndpoint != nil {
+		in.DnsOptions = dnsOptions(c.After, true)
+	}
+	if e := r.call(ctx, c, classEndpoint, "ModifyVpcEndpoint", modifyEndpoint(cl, in)); e != nil {
+		if e.Code == "InvalidParameter" && strings.Contains(strings.ToLower(e.Message), "verif") {
+			// The service's private DNS name is not verified yet (a new
+			// service's never is): leave private DNS off. The next plan
+			// says so (PL111) and turns it on once the name is verified.
+			s.note = "left private DNS off on " + id + ": the service's private DNS name is not verified yet"
+			return nil
+		}
+		return e
+	}
+	s.note = "enabled private DNS on " + id
+	return nil
+}
+
+func (r *runner) endpointDelete(ctx context.Context, s *step) *Error {
+	id, w, cl, e := r.deleteTarget(ctx, s)
+	if e != nil {
+		return e
+	}
+	if e := r.remove(ctx, w, classEndpoint, "DeleteVpcEndpoints", id, func(ctx context.Context) ([]types.UnsuccessfulItem, error) {
+		out, err := cl.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
+		if err != nil {
+			return nil, err
+		}
+		return out.Unsuccessful, nil
+	}); e != nil {
+		return e
+	}
+	s.note = "deleted " + id
+	return r.waitFor(ctx, s.cs.c, id+" to be deleted", r.opts.DeleteTimeout, w, cl, pollEndpoints, id, func(s sighting) (bool, string, *Error) {
+		ep := s.ep
+		if ep == nil || strings.EqualFold(string(ep.State), "deleted") {
+			return true, "", nil
+		}
+		return false, string(ep.State), nil
+	})
+}

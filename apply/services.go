@@ -1,0 +1,208 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/plinkdev/plink/plan"
+)
+
+func (r *runner) serviceCreate(ctx context.Context, s *step, purpose string) *Error {
+	c := s.cs.c
+	a := c.After
+	if a == nil {
+		return missing(c, "after values")
+	}
+	cl, e := r.client(ctx, c)
+	if e != nil {
+		return e
+	}
+	in := &ec2.CreateVpcEndpointServiceConfigurationInput{
+		AcceptanceRequired:      a.AcceptanceRequired,
+		NetworkLoadBalancerArns: a.NetworkLoadBalancerARNs,
+		GatewayLoadBalancerArns: a.GatewayLoadBalancerARNs,
+		PrivateDnsName:          nonEmpty(a.PrivateDNSName),
+		SupportedIpAddressTypes: a.SupportedIPAddressTypes,
+		SupportedRegions:        a.SupportedRegions,
+		TagSpecifications:       tagSpec(types.ResourceTypeVpcEndpointService, ownedTags(r.opts.Project, c.Address, a.Tags)),
+	}
+	var sc *types.ServiceConfiguration
+	id, stale, e := r.create(ctx, c, classService, "CreateVpcEndpointServiceConfiguration", "endpoint service", purpose, in,
+		[]string{"deleted", "deleting", "failed"}, func(ctx context.Context, token *string) (*string, string, error) {
+			attempt := *in
+			attempt.ClientToken = token
+			out, err := cl.CreateVpcEndpointServiceConfiguration(ctx, &attempt)
+			if err != nil || out.ServiceConfiguration == nil {
+				return nil, "", err
+			}
+			sc = out.ServiceConfiguration
+			return sc.ServiceId, string(sc.ServiceState), nil
+		})
+	if e != nil {
+		return e
+	}
+	r.setOutput(c.Address, output{ID: id, ServiceName: strOr(sc.ServiceName), Created: true})
+	s.note = createdNote(id, stale)
+	return r.waitService(ctx, c, changeScope(c), cl, id)
+}
+
+// waitService waits for a new service to be Available.
+func (r *runner) waitService(ctx context.Context, c *plan.Change, w where, cl EC2API, id string) *Error {
+	return r.waitFor(ctx, c, id+" to be Available", r.opts.ServiceTimeout, w, cl, pollServices, id, func(s sighting) (bool, string, *Error) {
+		sc := s.sc
+		if sc == nil {
+			return false, "", nil // not visible yet
+		}
+		if sc.ServiceName != nil {
+			o := r.output(c.Address)
+			o.ServiceName = *sc.ServiceName
+			r.setOutput(c.Address, o)
+		}
+		switch foldState(sc.ServiceState) {
+		case "available":
+			return true, string(sc.ServiceState), nil
+		case "failed", "deleted", "deleting":
+			return false, "", &Error{Call: "wait", Code: "ServiceFailed",
+				Message: fmt.Sprintf("endpoint service %s is %s", id, sc.ServiceState),
+				Hint:    "check the load balancers the provider names: they must be active and in the provider's account and region"}
+		}
+		return false, string(sc.ServiceState), nil
+	})
+}
+
+func (r *runner) serviceUpdate(ctx context.Context, s *step) *Error {
+	return r.update(ctx, s, classService, func(cl EC2API, b, a *plan.Values) (string, func(context.Context) error) {
+		in := &ec2.ModifyVpcEndpointServiceConfigurationInput{ServiceId: aws.String(s.cs.c.ID)}
+		changed := false
+		in.AddNetworkLoadBalancerArns, in.RemoveNetworkLoadBalancerArns = setDiff(b.NetworkLoadBalancerARNs, a.NetworkLoadBalancerARNs)
+		in.AddGatewayLoadBalancerArns, in.RemoveGatewayLoadBalancerArns = setDiff(b.GatewayLoadBalancerARNs, a.GatewayLoadBalancerARNs)
+		in.AddSupportedIpAddressTypes, in.RemoveSupportedIpAddressTypes = setDiff(b.SupportedIPAddressTypes, a.SupportedIPAddressTypes)
+		in.AddSupportedRegions, in.RemoveSupportedRegions = setDiff(b.SupportedRegions, a.SupportedRegions)
+		for _, l := range [][]string{in.AddNetworkLoadBalancerArns, in.RemoveNetworkLoadBalancerArns, in.AddGatewayLoadBalancerArns,
+			in.RemoveGatewayLoadBalancerArns, in.AddSupportedIpAddressTypes, in.RemoveSupportedIpAddressTypes,
+			in.AddSupportedRegions, in.RemoveSupportedRegions} {
+			changed = changed || len(l) > 0
+		}
+		if a.AcceptanceRequired != nil && (b.AcceptanceRequired == nil || *a.AcceptanceRequired != *b.AcceptanceRequired) {
+			in.AcceptanceRequired = a.AcceptanceRequired
+			changed = true
+		}
+		if before, after := strOr(b.PrivateDNSName), strOr(a.PrivateDNSName); before != after {
+			if after == "" {
+				in.RemovePrivateDnsName = aws.Bool(true)
+			} else {
+				in.PrivateDnsName = aws.String(after)
+			}
+			changed = true
+		}
+		if !changed {
+			return "", nil
+		}
+		return "ModifyVpcEndpointServiceConfiguration", func(ctx context.Context) error {
+			_, err := cl.ModifyVpcEndpointServiceConfiguration(ctx, in)
+			return err
+		}
+	})
+}
+
+func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
+	id, w, cl, e := r.deleteTarget(ctx, s)
+	if e != nil {
+		return e
+	}
+	var did []string
+	n, e := r.rejectRemaining(ctx, w, cl, id)
+	if e != nil {
+		return e
+	}
+	if n > 0 {
+		did = append(did, fmt.Sprintf("rejected %d remaining connection(s)", n))
+	}
+	e = r.remove(ctx, w, classService, "DeleteVpcEndpointServiceConfigurations", id, func(ctx context.Context) ([]types.UnsuccessfulItem, error) {
+		out, err := cl.DeleteVpcEndpointServiceConfigurations(ctx, &ec2.DeleteVpcEndpointServiceConfigurationsInput{ServiceIds: []string{id}})
+		if err != nil {
+			return nil, err
+		}
+		return out.Unsuccessful, nil
+	})
+	if e == nil {
+		did = append(did, "deleted "+id)
+	}
+	s.note = strings.Join(did, "; ")
+	if e != nil {
+		return e
+	}
+	return r.waitFor(ctx, s.cs.c, id+" to be deleted", r.opts.DeleteTimeout, w, cl, pollServices, id, func(s sighting) (bool, string, *Error) {
+		sc := s.sc
+		if sc == nil || foldState(sc.ServiceState) == "deleted" {
+			return true, "", nil
+		}
+		return false, string(sc.ServiceState), nil
+	})
+}
+
+// rejectRemaining rejects the live connections of service id, on every
+// page: a service with live connections cannot be deleted, and the plan
+// deletes it. It returns how many it rejected.
+func (r *runner) rejectRemaining(ctx context.Context, w where, cl EC2API, id string) (int, *Error) {
+	conns, e := r.listConnections(ctx, w, cl, types.Filter{Name: aws.String("service-id"), Values: []string{id}})
+	if e != nil {
+		return 0, e
+	}
+	var live []string
+	for _, cn := range conns {
+		if strOr(cn.ServiceId) != "" && strOr(cn.ServiceId) != id {
+			continue
+		}
+		switch strings.ToLower(string(cn.VpcEndpointState)) {
+		case "pendingacceptance", "pending", "available":
+			live = append(live, strOr(cn.VpcEndpointId))
+		}
+	}
+	if len(live) == 0 {
+		return 0, nil
+	}
+	sort.Strings(live)
+	var out *ec2.RejectVpcEndpointConnectionsOutput
+	if e := r.callIn(ctx, w, classService, "RejectVpcEndpointConnections", func(ctx context.Context) (err error) {
+		out, err = cl.RejectVpcEndpointConnections(ctx, &ec2.RejectVpcEndpointConnectionsInput{ServiceId: aws.String(id), VpcEndpointIds: live})
+		return err
+	}); e != nil {
+		return 0, e
+	}
+	for _, u := range out.Unsuccessful {
+		if u.Error != nil {
+			return 0, itemErrorAt("RejectVpcEndpointConnections", w, strOr(u.Error.Code),
+				fmt.Sprintf("%s: %s", strOr(u.ResourceId), strOr(u.Error.Message)))
+		}
+	}
+	return len(live), nil
+}
+
+// listConnections lists, page by page, the endpoint connections of a
+// provider account-region that match the filters.
+func (r *runner) listConnections(ctx context.Context, w where, cl EC2API, filters ...types.Filter) ([]types.VpcEndpointConnection, *Error) {
+	var all []types.VpcEndpointConnection
+	var next *string
+	for {
+		var out *ec2.DescribeVpcEndpointConnectionsOutput
+		if e := r.callIn(ctx, w, classDescribe, "DescribeVpcEndpointConnections", func(ctx context.Context) (err error) {
+			out, err = cl.DescribeVpcEndpointConnections(ctx, &ec2.DescribeVpcEndpointConnectionsInput{
+				Filters: filters, MaxResults: aws.Int32(pollPageSize), NextToken: next})
+			return err
+		}); e != nil {
+			return nil, e
+		}
+		all = append(all, out.VpcEndpointConnections...)
+		if aws.ToString(out.NextToken) == "" {
+			return all, nil
+		}
+		next = out.NextToken
+	}
+}
