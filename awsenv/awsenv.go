@@ -1,6 +1,7 @@
 // Package awsenv owns credentials and AWS SDK clients for the accounts a
 // manifest names: the SDK's default chain, then per account a shared-config
-// profile or an assumed role, in any region, with the SDK's adaptive retry.
+// profile or an assumed role, in any region, with the SDK's adaptive retry
+// bounded by a time budget per call rather than a count of attempts.
 //
 // It builds clients and checks identities (Verify). It must not read or
 // change PrivateLink resources: package live reads, package apply writes.
@@ -14,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -43,8 +45,15 @@ type Options struct {
 	// owns its TLS settings, so AWS_CA_BUNDLE does not apply to it.
 	HTTPClient *http.Client
 	// RetryMaxAttempts overrides the maximum attempts per call, AWS_MAX_ATTEMPTS
-	// and the shared config's max_attempts included; 0 leaves them.
+	// and the shared config's max_attempts included; 0 leaves them, and
+	// without them a call is retried until RetryBudget is spent.
 	RetryMaxAttempts int
+	// RetryBudget is how long one call keeps being retried through
+	// throttling and transient errors (5xx, connection resets), with the
+	// SDK's backoff; 0 means DefaultRetryBudget.
+	RetryBudget time.Duration
+	// maxBackoff, when set (by tests), caps the delay between retries.
+	maxBackoff time.Duration
 	// Region is the region for account-level calls (STS); the SDK's
 	// configured region, then DefaultRegion, are used when it is empty.
 	Region string
@@ -83,6 +92,7 @@ type Resolver struct {
 	creds    map[string]*onceCreds    // alias → credentials provider
 	clients  map[scopeKey]*onceClient // alias+region → clients
 	identity *onceString              // the base credentials' caller ARN
+	retries  *retryCounter
 }
 
 type scopeKey struct{ alias, region string }
@@ -119,8 +129,10 @@ func New(ctx context.Context, m *manifest.Manifest, opts Options) (*Resolver, er
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	applyDefaults(&cfg, opts)
+	retries := &retryCounter{}
+	applyDefaults(&cfg, opts, retries)
 	r := &Resolver{
+		retries:  retries,
 		project:  m.Project,
 		accounts: map[string]*manifest.Account{},
 		opts:     opts,
@@ -158,14 +170,23 @@ func loadOptions(opts Options) []func(*config.LoadOptions) error {
 }
 
 // applyDefaults makes adaptive retry the default when the user configured no
-// retry mode (AWS_RETRY_MODE, retry_mode) and applies Options that override.
-func applyDefaults(cfg *aws.Config, opts Options) {
+// retry mode (AWS_RETRY_MODE, retry_mode), bounds retries by the time
+// budget rather than a count, and applies Options that override.
+func applyDefaults(cfg *aws.Config, opts Options, retries *retryCounter) {
 	if cfg.RetryMode == "" {
 		cfg.RetryMode = aws.RetryModeAdaptive
 	}
 	if opts.RetryMaxAttempts > 0 {
 		cfg.RetryMaxAttempts = opts.RetryMaxAttempts
 	}
+	budget := opts.RetryBudget
+	if budget <= 0 {
+		budget = DefaultRetryBudget
+	}
+	// AWS_MAX_ATTEMPTS (cfg.RetryMaxAttempts), when set, still caps the
+	// attempts: the SDK's clients wrap this retryer with it.
+	cfg.Retryer = newRetryer(cfg.RetryMode, budget, opts.maxBackoff, retries)
+	cfg.APIOptions = append(cfg.APIOptions, markCallStart)
 	if opts.Endpoint != "" {
 		cfg.BaseEndpoint = aws.String(opts.Endpoint)
 	}
@@ -266,7 +287,7 @@ func (r *Resolver) profileConfig(ctx context.Context, acc *manifest.Account) (aw
 				Hint: fmt.Sprintf("check that profile %q exists in your AWS config (aws configure list-profiles)", acc.Profile)}
 			return
 		}
-		applyDefaults(&cfg, r.opts)
+		applyDefaults(&cfg, r.opts, r.retries)
 		oc.cfg = cfg
 	})
 	return oc.cfg, oc.err
