@@ -301,3 +301,33 @@ func TestQuotaEndpointsPerVPC(t *testing.T) {
 		}
 	}
 }
+
+// TestCostNote: the note states the price the estimate used, per region
+// when they differ, and Gateway Load Balancer endpoints are counted.
+func TestCostNote(t *testing.T) {
+	sc := scenarioByName("cross-region-consumer") // creates an endpoint in us-west-2
+	p := plan.Compute(sc.Manifest, sc.Snapshot, plan.Options{PricePerAZHour: map[string]float64{"us-west-2": 0.02}})
+	if p.Cost == nil || !strings.Contains(p.Cost.Note, "$0.02 per endpoint-AZ-hour") || p.Cost.MonthlyDelta != 29.2 {
+		t.Errorf("cost = %+v", p.Cost)
+	}
+	// two regions at two prices: both are named
+	m := sc.Manifest
+	m.Consumers[0].SubnetIDs = append(m.Consumers[0].SubnetIDs, "subnet-0b1c")
+	p = plan.Compute(m, sc.Snapshot, plan.Options{PricePerAZHour: map[string]float64{"us-west-2": 0.02}})
+	if p.Cost == nil || !strings.Contains(p.Cost.Note, "$0.01 in us-east-1, $0.02 in us-west-2") {
+		t.Errorf("cost = %+v", p.Cost)
+	}
+	// a Gateway Load Balancer endpoint is billed like an interface one
+	s := scenario.Converged()
+	s.Endpoints = nil
+	m = scenario.Manifest()
+	m.Providers[0].NetworkLoadBalancerARNs = nil
+	m.Providers[0].GatewayLoadBalancerARNs = []string{scenario.GWLB}
+	m.Providers[0].PrivateDNSName = ""
+	m.Consumers[0].PrivateDNSEnabled = false
+	m.Consumers[0].SubnetIDs = []string{"subnet-0b1a"}
+	p = compute(m, s)
+	if p.Cost == nil || p.Cost.EndpointAZsDelta != 1 {
+		t.Errorf("gateway load balancer endpoint cost = %+v (changes %v)", p.Cost, actions(p))
+	}
+}

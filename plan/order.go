@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/plinkdev/plink/live"
 )
@@ -162,31 +163,66 @@ func cost(chs []Change, opts Options) *Cost {
 	azs := 0
 	usd := 0.0
 	touched := false
+	regions := map[string]bool{}
+	// Interface and Gateway Load Balancer endpoints are billed per
+	// endpoint-AZ-hour (a GWLB endpoint has one subnet); gateway endpoints
+	// are free.
+	billed := func(v *Values) int {
+		if v == nil || (v.Type != typeInterface && v.Type != typeGateway) {
+			return 0
+		}
+		return len(v.SubnetIDs)
+	}
 	for _, ch := range chs {
 		if ch.Kind != KindEndpoint || ch.Action == NoOp {
 			continue
 		}
 		touched = true
 		n := 0
-		if ch.After != nil && ch.Action != Delete && ch.After.Type == typeInterface {
-			n += len(ch.After.SubnetIDs)
+		if ch.Action != Delete {
+			n += billed(ch.After)
 		}
-		if ch.Before != nil && ch.Before.Type == typeInterface && (ch.Action == Delete || ch.Action == Replace || ch.Action == Update || ch.Action == Adopt) {
-			n -= len(ch.Before.SubnetIDs)
+		if ch.Action == Delete || ch.Action == Replace || ch.Action == Update || ch.Action == Adopt {
+			n -= billed(ch.Before)
 		}
 		azs += n
 		usd += float64(n) * opts.price(ch.Region) * opts.hours()
+		if n != 0 {
+			regions[ch.Region] = true
+		}
 	}
 	if !touched {
 		return nil
 	}
-	price := opts.price("us-east-1")
 	return &Cost{
 		MonthlyDelta:     math.Round(usd*100) / 100,
 		Currency:         "USD",
 		EndpointAZsDelta: azs,
-		Note:             fmt.Sprintf("estimate: $%.4g per endpoint-AZ-hour, %g hours a month, data processing not included", price, opts.hours()),
+		Note:             fmt.Sprintf("estimate: %s per endpoint-AZ-hour, %g hours a month, data processing not included", priceNote(regions, opts), opts.hours()),
 	}
+}
+
+// priceNote states the prices the estimate used: one figure when every
+// region costs the same, else each region's.
+func priceNote(regions map[string]bool, opts Options) string {
+	if len(regions) == 0 {
+		return fmt.Sprintf("$%.4g", opts.price(""))
+	}
+	names := make([]string, 0, len(regions))
+	prices := map[float64]bool{}
+	for r := range regions {
+		names = append(names, r)
+		prices[opts.price(r)] = true
+	}
+	sort.Strings(names)
+	if len(prices) == 1 {
+		return fmt.Sprintf("$%.4g", opts.price(names[0]))
+	}
+	parts := make([]string, len(names))
+	for i, r := range names {
+		parts[i] = fmt.Sprintf("$%.4g in %s", opts.price(r), r)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // fingerprints are the live package's fingerprints of every service and
