@@ -622,8 +622,8 @@ func (b *builder) fromSnapshot() {
 			}
 		}
 		for _, conn := range svc.Connections {
-			if live.EndpointPhase(conn.State) != live.PhaseUsable || allowed[conn.OwnerID] {
-				continue
+			if live.EndpointPhase(conn.State) != live.PhaseUsable || allowed[conn.OwnerID] || b.deletes(conn.EndpointID) {
+				continue // (an endpoint of this project the plan deletes is reported unmanaged)
 			}
 			it := base
 			it.Address = fmt.Sprintf("%s.connection[%s]", addr, conn.EndpointID)
@@ -834,6 +834,16 @@ func rank(p live.Phase) int {
 		return 3
 	}
 	return 0
+}
+
+// deletes reports whether the plan deletes the live resource id.
+func (b *builder) deletes(id string) bool {
+	for _, c := range b.p.Changes {
+		if c.ID == id && c.Action == plan.Delete {
+			return true
+		}
+	}
+	return false
 }
 
 // planID is the live id the plan matched to a top-level address.

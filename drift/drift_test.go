@@ -260,6 +260,10 @@ func TestJSONMatchesSchema(t *testing.T) {
 	for name, r := range map[string]*Report{
 		"full":  Build(testManifest(), testSnapshot(), testPlan()),
 		"empty": Build(nil, nil, nil),
+		"errors": Build(testManifest(), &live.Snapshot{}, &plan.Plan{Diagnostics: []plan.Diagnostic{
+			{Severity: plan.SeverityError, Code: plan.CodeUnknownAccount, Address: "provider.x", Message: "unknown account", Hint: "use one of: a"},
+			{Severity: plan.SeverityError, Code: plan.CodeSubnetMissing, Address: "consumer.checkout-payments", Account: "checkout", Region: "us-east-1", Message: "subnet gone", Hint: "check subnetIds"},
+		}}),
 	} {
 		var buf bytes.Buffer
 		if err := JSON(&buf, r); err != nil {
@@ -401,5 +405,160 @@ func TestAcceptOfMissingEndpointIsNotAPendingConnection(t *testing.T) {
 	}
 	if len(r.Items) == 0 || r.Items[0].Kind != Missing {
 		t.Errorf("items %+v, want the endpoint missing", r.Items)
+	}
+}
+
+// Issue 9 item 4: plan errors raised on live facts are drift (exit 2);
+// those raised on the manifest alone, or on a scope not read, keep plink
+// from checking (exit 1).
+func TestDiagnosticsAreDriftOrErrors(t *testing.T) {
+	m := testManifest()
+	m.Providers[1].Adopt = "vpce-svc-0gone"
+	s := testSnapshot()
+	s.Failures = nil
+	diags := []plan.Diagnostic{
+		{Severity: plan.SeverityError, Code: plan.CodeSubnetMissing, Address: "consumer.checkout-ledger", Account: "checkout", Region: "us-east-1",
+			Message: "consumer.checkout-ledger: subnet subnet-0x does not exist in account checkout (222222222222) region us-east-1", Hint: "check subnetIds, account and region"},
+		{Severity: plan.SeverityError, Code: plan.CodeAdoptMissing, Address: "provider.ledger", Account: "payments", Region: "us-east-1", Message: "provider.ledger adopts vpce-svc-0gone, which does not exist"},
+		{Severity: plan.SeverityError, Code: plan.CodeLBMissing, Address: "provider.payments-api", Account: "payments", Region: "us-east-1", Message: "load balancer gone"},
+		{Severity: plan.SeverityError, Code: plan.CodeReadFailure, Account: "analytics", Message: "reading failed"},
+		{Severity: plan.SeverityWarning, Code: plan.CodeVPCAZNotCovered, Address: "consumer.checkout-payments", Message: "lint"},
+	}
+	r := Build(m, s, &plan.Plan{Project: m.Project, Diagnostics: diags})
+	byAddr := map[string][]Item{}
+	for _, it := range r.Items {
+		byAddr[it.Address] = append(byAddr[it.Address], it)
+	}
+	if its := byAddr["consumer.checkout-ledger"]; len(its) != 1 || its[0].Kind != Unplannable || its[0].Code != plan.CodeSubnetMissing || its[0].Hint == "" {
+		t.Errorf("subnet deleted: %+v, want one unplannable item with code and hint", its)
+	}
+	if its := byAddr["provider.ledger"]; len(its) != 1 || its[0].Kind != Missing || its[0].ID != "vpce-svc-0gone" ||
+		!strings.Contains(its[0].Message, "endpoint service vpce-svc-0gone does not exist: provider.ledger (declared in payments 111111111111 region us-east-1, adopt: vpce-svc-0gone) adopts it") ||
+		!strings.Contains(its[0].Hint, "remove `adopt: vpce-svc-0gone`") {
+		t.Errorf("adopted service gone: %+v", its)
+	}
+	n := 0
+	for _, it := range byAddr["provider.payments-api"] {
+		if it.Kind == LoadBalancerMissing {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("PL103 and the snapshot's missing load balancer: %d items, want 1", n)
+	}
+	if its := byAddr["consumer.checkout-payments"]; len(its) != 1 || its[0].Kind != LoadBalancerZoneLost { // its zone loss, not the lint
+		t.Errorf("a warning became drift: %+v", byAddr["consumer.checkout-payments"])
+	}
+	if r.ExitCode() != 2 || len(r.Errors) != 0 {
+		t.Errorf("exit %d errors %+v, want 2 and none", r.ExitCode(), r.Errors)
+	}
+
+	// Manifest-only errors: exit 1, named in every rendering.
+	for _, code := range []string{plan.CodeUnknownAccount, plan.CodeInvalidPolicy, plan.CodePrincipalMissing, plan.CodeRegionUnsupported, plan.CodeUnknownProvider, plan.CodeScopeNotRead, "M001", "PL004"} {
+		p := &plan.Plan{Project: m.Project, Diagnostics: []plan.Diagnostic{{Severity: plan.SeverityError, Code: code, Address: "consumer.checkout-ledger", Message: "bad " + code, Hint: "fix it"}}}
+		r := Build(m, &live.Snapshot{Scopes: s.Scopes}, p)
+		if r.ExitCode() != 1 || len(r.Errors) != 1 || r.Errors[0].Code != code || IsDrift(code) {
+			t.Errorf("%s: exit %d errors %+v, want 1 and the error", code, r.ExitCode(), r.Errors)
+		}
+		for name, render := range map[string]func(*bytes.Buffer, *Report) error{
+			"text":     func(b *bytes.Buffer, r *Report) error { return Text(b, r) },
+			"markdown": func(b *bytes.Buffer, r *Report) error { return Markdown(b, r) },
+			"junit":    func(b *bytes.Buffer, r *Report) error { return JUnit(b, r) },
+			"json":     func(b *bytes.Buffer, r *Report) error { return JSON(b, r) },
+		} {
+			var buf bytes.Buffer
+			if err := render(&buf, r); err != nil || !strings.Contains(buf.String(), "bad "+code) {
+				t.Errorf("%s: %s rendering lacks the error (%v):\n%s", code, name, err, buf.String())
+			}
+		}
+		if !strings.HasPrefix(Summary(r), "drift check incomplete: the manifest has 1 error that keeps") {
+			t.Errorf("%s: summary %q", code, Summary(r))
+		}
+	}
+	for _, code := range []string{plan.CodeSubnetAZNotServed, plan.CodeLBTaken, plan.CodeAdoptOwned, plan.CodeSGMissing} {
+		if !IsDrift(code) {
+			t.Errorf("%s is raised on live facts but not drift", code)
+		}
+	}
+}
+
+// Issue 9 item 5: coverage is the union of the service's load balancers.
+func TestZoneCoverageIsTheUnion(t *testing.T) {
+	m := testManifest()
+	s := testSnapshot()
+	s.Failures = nil
+	s.LoadBalancers = append(s.LoadBalancers, live.LoadBalancer{AccountID: payID, Region: "us-east-1", ARN: nlb2, Name: "abc", Type: "network", State: "active",
+		Zones: []string{"us-east-1a", "us-east-1b", "us-east-1c"}})
+	lost := func(r *Report) []Item {
+		var out []Item
+		for _, it := range r.Items {
+			if it.Kind == LoadBalancerZoneLost && it.Address == "provider.payments-api" {
+				out = append(out, it)
+			}
+		}
+		return out
+	}
+	if got := lost(Build(m, s, testPlan())); len(got) != 0 {
+		t.Errorf("a/b and a/b/c cover a/b/c, yet: %+v", got)
+	}
+	s.Services[0].AvailabilityZones = append(s.Services[0].AvailabilityZones, "us-east-1d")
+	got := lost(Build(m, s, testPlan()))
+	if len(got) != 1 || got[0].Message != "load balancers payments-api and abc together no longer cover us-east-1d, where the service is offered: endpoints there have no target" {
+		t.Errorf("real loss of us-east-1d: %+v", got)
+	}
+}
+
+// Issue 9 item 1, robust to a reader that still lists them: a resource
+// AWS reports deleting or deleted is neither unmanaged nor a connection to
+// act on, and a declared one is missing with its state named.
+func TestGoingAndGoneAreNotUnmanaged(t *testing.T) {
+	m := testManifest()
+	s := testSnapshot()
+	s.Failures = nil
+	s.Endpoints = []live.Endpoint{
+		{AccountID: coID, Region: "us-east-1", ID: "vpce-0old", State: "deleting", Tags: map[string]string{live.TagProject: m.Project, live.TagName: "gone-consumer"}},
+		{AccountID: coID, Region: "us-east-1", ID: "vpce-0c01", State: "deleted", Tags: map[string]string{live.TagProject: m.Project, live.TagName: "checkout-payments"}},
+	}
+	s.Services = append(s.Services, live.Service{AccountID: payID, Region: "us-east-1", ID: "vpce-svc-0old", State: "Deleted",
+		Tags: map[string]string{live.TagProject: m.Project, live.TagName: "old"}})
+	p := &plan.Plan{Project: m.Project, Changes: []plan.Change{
+		{Address: "consumer.gone-consumer", Kind: plan.KindEndpoint, Action: plan.Delete, Account: "checkout", AccountID: coID, Region: "us-east-1", ID: "vpce-0old"},
+		{Address: "provider.old", Kind: plan.KindService, Action: plan.Delete, Account: "payments", AccountID: payID, Region: "us-east-1", ID: "vpce-svc-0old"},
+		{Address: "consumer.checkout-payments", Kind: plan.KindEndpoint, Action: plan.Replace, Account: "checkout", AccountID: coID, Region: "us-east-1", ID: "vpce-0c01", ReplaceReasons: []string{"state"}},
+		{Address: "provider.payments-api.connection[vpce-0c03]", Kind: plan.KindConnection, Action: plan.Reject, Parent: "provider.payments-api", Account: "payments", AccountID: payID, Region: "us-east-1", ID: "vpce-0c03",
+			Before: &plan.Values{EndpointID: "vpce-0c03", EndpointOwner: coID, State: "deleting"}},
+	}}
+	r := Build(m, s, p)
+	for _, it := range r.Items {
+		switch {
+		case it.Kind == Unmanaged:
+			t.Errorf("unmanaged: %+v", it)
+		case strings.Contains(it.Address, "vpce-0c03"):
+			t.Errorf("a deleting connection reported: %+v", it)
+		case it.Address == "consumer.checkout-payments" && it.Kind != LoadBalancerZoneLost:
+			if it.Kind != Missing || !strings.HasPrefix(it.Message, "endpoint vpce-0c01 is deleted: consumer.checkout-payments (declared in checkout 222222222222") {
+				t.Errorf("declared endpoint deleted: %+v", it)
+			}
+		}
+	}
+}
+
+// Issue 9 item 11: a broken endpoint names its state, why, and what to do.
+func TestBrokenEndpointNamesItsState(t *testing.T) {
+	for state, why := range map[string]string{
+		"rejected": "the provider rejected the connection",
+		"expired":  "nobody accepted the connection in time",
+		"failed":   "AWS could not create it",
+		"partial":  "it will not become available",
+	} {
+		m := testManifest()
+		s := &live.Snapshot{Scopes: testSnapshot().Scopes, Endpoints: []live.Endpoint{{AccountID: coID, Region: "us-east-1", ID: "vpce-0c01", State: state}}}
+		p := &plan.Plan{Project: m.Project, Changes: []plan.Change{{Address: "consumer.checkout-payments", Kind: plan.KindEndpoint, Action: plan.Replace,
+			Account: "checkout", AccountID: coID, Region: "us-east-1", ID: "vpce-0c01", ReplaceReasons: []string{"state"}}}}
+		r := Build(m, s, p)
+		if len(r.Items) != 1 || r.Items[0].Kind != Changed || r.Items[0].Attribute != "state" || r.Items[0].Before != state ||
+			r.Items[0].Message != "endpoint vpce-0c01 is "+state+": "+why+"; it carries no traffic" || r.Items[0].Hint == "" {
+			t.Errorf("%s: %+v", state, r.Items)
+		}
 	}
 }

@@ -27,7 +27,11 @@ func Summary(r *Report) string {
 		parts = append(parts, "could not read "+failedScopes(r.Failures))
 	}
 	if len(r.Errors) > 0 {
-		parts = append(parts, fmt.Sprintf("the manifest has %s that keep it from being checked", plural(len(r.Errors), "error")))
+		verb := "keep"
+		if len(r.Errors) == 1 {
+			verb = "keeps"
+		}
+		parts = append(parts, fmt.Sprintf("the manifest has %s that %s it from being checked", plural(len(r.Errors), "error"), verb))
 	}
 	incomplete := len(r.Failures) > 0 || len(r.Errors) > 0
 	if len(r.Items) == 0 {

@@ -136,6 +136,7 @@ func IsDrift(code string) bool {
 // the rest are unplannable.
 var diagKinds = map[string]Kind{
 	plan.CodeAdoptMissing:      Missing,
+	plan.CodeAdoptGoing:        Missing,
 	plan.CodeLBMissing:         LoadBalancerMissing,
 	plan.CodeSubnetAZNotServed: LoadBalancerZoneLost,
 }
@@ -168,7 +169,7 @@ func (b *builder) fromDiagnostics() []Error {
 		if kind == Unplannable {
 			it.Message = "cannot be planned against live state: " + d.Message
 		}
-		if d.Code == plan.CodeAdoptMissing {
+		if kind == Missing {
 			it.ID, it.Message, it.Hint = b.adoptMissing(d)
 		}
 		b.add(it)
