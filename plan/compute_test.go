@@ -856,8 +856,9 @@ func TestGatewayConsumer(t *testing.T) {
 	if c.After.Type != "GatewayLoadBalancer" {
 		t.Errorf("consumer of a GWLB service has type %s", c.After.Type)
 	}
-	if p.Cost.EndpointAZsDelta != 0 {
-		t.Errorf("gateway endpoints are not billed per AZ here: %+v", p.Cost)
+	// Gateway Load Balancer endpoints are billed per endpoint-AZ-hour too
+	if p.Cost.EndpointAZsDelta != len(m.Consumers[0].SubnetIDs) {
+		t.Errorf("gateway load balancer endpoints are billed: %+v", p.Cost)
 	}
 	// an NLB listed as a gateway load balancer is a type error
 	m.Providers[0].GatewayLoadBalancerARNs = []string{scenario.NLB}
