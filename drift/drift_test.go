@@ -260,6 +260,9 @@ func TestJSONMatchesSchema(t *testing.T) {
 	for name, r := range map[string]*Report{
 		"full":  Build(testManifest(), testSnapshot(), testPlan()),
 		"empty": Build(nil, nil, nil),
+		"orphan": Build(testManifest(), &live.Snapshot{}, &plan.Plan{Changes: []plan.Change{
+			{Address: "consumer.checkout-payments[vpce-0c77]", Kind: plan.KindEndpoint, Action: plan.Delete, Account: "checkout", AccountID: coID, Region: "us-east-1", ID: "vpce-0c77"},
+		}}),
 		"errors": Build(testManifest(), &live.Snapshot{}, &plan.Plan{Diagnostics: []plan.Diagnostic{
 			{Severity: plan.SeverityError, Code: plan.CodeUnknownAccount, Address: "provider.x", Message: "unknown account", Hint: "use one of: a"},
 			{Severity: plan.SeverityError, Code: plan.CodeSubnetMissing, Address: "consumer.checkout-payments", Account: "checkout", Region: "us-east-1", Message: "subnet gone", Hint: "check subnetIds"},
