@@ -151,7 +151,7 @@ var invalidFixtures = []struct {
 	{
 		path: "invalid-syntax.yaml",
 		want: []string{
-			"invalid-syntax.yaml:4: error: invalid YAML: did not find expected ',' or '}'",
+			"invalid-syntax.yaml:5:1: error: invalid YAML: did not find expected ',' or '}' (in the structure that starts at line 4)",
 		},
 	},
 	{
@@ -174,7 +174,7 @@ var invalidFixtures = []struct {
 			"invalid-unknown-field.yaml:5:3: error: unknown field `tag`; did you mean `tags`?",
 			"invalid-unknown-field.yaml:7:33: error: unknown field `rolearn`; did you mean `roleArn`?",
 			"invalid-unknown-field.yaml:13:5: error: unknown field `acceptanceRequred`; did you mean `acceptanceRequired`?",
-			"invalid-unknown-field.yaml:14:5: error: unknown field `colour`; valid fields are `name`, `renamedFrom`, `account`, `region`, `networkLoadBalancerArns`, `gatewayLoadBalancerArns`, `acceptanceRequired`, `privateDnsName`, `supportedIpAddressTypes`, `supportedRegions`, `allowedPrincipals`, `connections`, `notifications`, `tags`, `adopt`",
+			"invalid-unknown-field.yaml:14:5: error: unknown field `colour`; valid fields are `name`, `renamedFrom`, `account`, `region`, `networkLoadBalancerArns`, `gatewayLoadBalancerArns`, `acceptanceRequired`, `privateDnsName`, `supportedIpAddressTypes`, `supportedRegions`, `allowedPrincipals`, `connections`, `notifications`, `tags`, `adopt`, `protect`",
 			"invalid-unknown-field.yaml:20:5: error: unknown field `subnet`; did you mean `subnetIds`?",
 			"invalid-unknown-field.yaml:22:19: error: unknown field `recordType`; valid fields are `dnsRecordIpType`, `privateDnsOnlyForInboundResolverEndpoint`",
 		},

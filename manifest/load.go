@@ -15,7 +15,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	goccy "github.com/goccy/go-yaml"
+	goccyparser "github.com/goccy/go-yaml/parser"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -34,6 +37,7 @@ func Load(paths ...string) (*Manifest, error) {
 	}
 	var srcs []source
 	seen := map[string]bool{}
+	var total int64
 	add := func(name string) {
 		abs, err := filepath.Abs(name)
 		if err == nil {
@@ -42,11 +46,26 @@ func Load(paths ...string) (*Manifest, error) {
 			}
 			seen[abs] = true
 		}
-		data, err := os.ReadFile(name)
-		if err != nil {
+		data, err := ReadFileCapped(name, min(maxFileBytes, maxTotalBytes-total))
+		var fe *fileError
+		switch {
+		case errors.As(err, &fe) && fe.kind == ErrNotRegular:
+			sink.errorf(Pos{File: name}, CodeRead, "point the path at a manifest file, or remove the entry",
+				"cannot read manifest: it is %s; a manifest must be a regular file", fe.what)
+			return
+		case errors.As(err, &fe) && fe.kind == ErrTooLarge && maxTotalBytes-total < maxFileBytes:
+			sink.errorf(Pos{File: name}, CodeRead, "split the project into several manifests",
+				"cannot read manifest: the manifest's files together are larger than the %s limit", formatBytes(maxTotalBytes))
+			return
+		case errors.As(err, &fe) && fe.kind == ErrTooLarge:
+			sink.errorf(Pos{File: name}, CodeRead, "split the manifest into several files in one directory",
+				"cannot read manifest: it is %s for one manifest file", fe.what)
+			return
+		case err != nil:
 			sink.errorf(Pos{File: name}, CodeRead, "", "cannot read manifest: %s", pathErr(err))
 			return
 		}
+		total += int64(len(data))
 		srcs = append(srcs, source{name: name, data: data})
 	}
 	for _, p := range paths {
@@ -67,11 +86,19 @@ func Load(paths ...string) (*Manifest, error) {
 		n := 0
 		for _, e := range entries { // ReadDir sorts by name
 			ext := filepath.Ext(e.Name())
-			if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
+			if ext != ".yaml" && ext != ".yml" {
+				continue
+			}
+			// Sub-directories (and links to them) are not read. Any other
+			// *.yaml entry is read as a manifest file: one that is not a
+			// regular file is an error, never skipped, since leaving a file
+			// out would plan its resources for deletion.
+			full := filepath.Join(p, e.Name())
+			if fi, err := os.Stat(full); err == nil && fi.IsDir() {
 				continue
 			}
 			n++
-			add(filepath.Join(p, e.Name()))
+			add(full)
 		}
 		if n == 0 {
 			sink.errorf(Pos{File: p}, CodeRead, "", "directory has no *.yaml or *.yml files")
@@ -164,13 +191,19 @@ var parserProblems = []string{
 	"found incompatible YAML document",
 }
 
+var reUnknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+
 var reYAMLLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseFile decodes one file, reading its version first. It returns nil
 // when the file cannot be decoded at all.
 func (l *loader) parseFile(src source) *Manifest {
 	file := src.name
-	dec := yaml.NewDecoder(bytes.NewReader(src.data))
+	text, ok := l.checkText(file, src.data)
+	if !ok {
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var doc yaml.Node
 	err := dec.Decode(&doc)
 	if errors.Is(err, io.EOF) {
@@ -178,7 +211,7 @@ func (l *loader) parseFile(src source) *Manifest {
 		return nil
 	}
 	if err != nil {
-		l.syntaxError(file, err)
+		l.syntaxError(file, text, err)
 		return nil
 	}
 	var extra yaml.Node
@@ -186,7 +219,7 @@ func (l *loader) parseFile(src source) *Manifest {
 		l.sink.errorf(Pos{File: file, Line: extra.Line, Column: extra.Column}, CodeSyntax, "split the documents into separate files in one directory", "a manifest file holds one YAML document; found another one here")
 		return nil
 	} else if !errors.Is(err, io.EOF) {
-		l.syntaxError(file, err)
+		l.syntaxError(file, text, err)
 		return nil
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
@@ -263,21 +296,136 @@ func kindOf(n *yaml.Node) string {
 	return describe(n)
 }
 
-func (l *loader) syntaxError(file string, err error) {
+func (l *loader) syntaxError(file string, text []byte, err error) {
 	msg := err.Error()
-	line := 0
+	line := 0 // yaml.v3 gives a line only, and for parser errors the line where the enclosing block starts
+	parserError := false
 	if m := reYAMLLine.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 		// yaml.v3 reports parser (not scanner) errors with a 0-based line.
-		if slices.Contains(parserProblems, msg) {
+		if parserError = slices.Contains(parserProblems, msg); parserError {
 			line++
 		}
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	l.sink.errorf(Pos{File: file, Line: line}, CodeSyntax, "", "invalid YAML: %s", msg)
+	pos := Pos{File: file, Line: line}
+	// A second parser that reports where the problem is (not where its
+	// context starts) gives the column, and the line when it agrees.
+	if gl, gc, ok := locateSyntaxError(text); ok && (gl == line || line == 0 || parserError && gl > line) {
+		pos.Line, pos.Column = gl, gc
+		if parserError && gl > line {
+			msg += fmt.Sprintf(" (in the structure that starts at line %d)", line)
+		}
+	}
+	if m := reUnknownAnchor.FindStringSubmatch(msg); m != nil && pos.Line == 0 {
+		pos.Line, pos.Column = offsetPos(text, bytes.Index(text, []byte("*"+m[1])))
+	}
+	if pos.Line == 0 {
+		pos.Line = 1
+	}
+	if pos.Column == 0 && msg == "mapping values are not allowed in this context" {
+		pos.Column = secondColon(text, pos.Line)
+	}
+	if pos.Column == 0 {
+		pos.Column = firstColumn(text, pos.Line)
+	}
+	hint := ""
+	switch {
+	case lineHasTab(text, pos.Line):
+		hint = "indent with spaces; YAML does not allow tabs in indentation"
+	case slices.Contains([]string{"did not find expected key", "did not find expected '-' indicator", "mapping values are not allowed in this context", "block sequence entries are not allowed in this context"}, msg) ||
+		strings.HasPrefix(msg, "did not find expected key") || strings.HasPrefix(msg, "did not find expected '-' indicator"):
+		hint = "check the indentation: the keys of one mapping, and the entries of one list, start in the same column"
+	}
+	l.sink.errorf(pos, CodeSyntax, hint, "invalid YAML: %s", msg)
 }
+
+// locateSyntaxError parses text with goccy/go-yaml, used only for the
+// position of an error yaml.v3 has already found. Its duplicate-key errors
+// are not syntax (the decoder reports those as M007) and are ignored.
+func locateSyntaxError(text []byte) (line, col int, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	_, err := goccyparser.ParseBytes(text, 0)
+	var se *goccy.SyntaxError
+	if !errors.As(err, &se) || se.Token == nil || se.Token.Position == nil || strings.Contains(se.Message, "already defined") {
+		return 0, 0, false
+	}
+	return se.Token.Position.Line, se.Token.Position.Column, se.Token.Position.Line > 0 && se.Token.Position.Column > 0
+}
+
+// offsetPos turns a byte offset into a line and column; a negative offset
+// gives 0, 0.
+func offsetPos(text []byte, off int) (line, col int) {
+	if off < 0 {
+		return 0, 0
+	}
+	before := text[:off]
+	line = bytes.Count(before, []byte("\n")) + 1
+	if i := bytes.LastIndexByte(before, '\n'); i >= 0 {
+		before = before[i+1:]
+	}
+	return line, utf8.RuneCount(before) + 1
+}
+
+// nthLine returns line n (1-based) of text, without its line break.
+func nthLine(text []byte, n int) []byte {
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(text, '\n')
+		if j < 0 {
+			return nil
+		}
+		text = text[j+1:]
+	}
+	if j := bytes.IndexByte(text, '\n'); j >= 0 {
+		text = text[:j]
+	}
+	return bytes.TrimSuffix(text, []byte("\r"))
+}
+
+// firstColumn is the column of the first character on line n that is not a
+// space, or 1.
+func firstColumn(text []byte, n int) int {
+	for i, r := range []rune(string(nthLine(text, n))) {
+		if r != ' ' {
+			return i + 1
+		}
+	}
+	return 1
+}
+
+// secondColon is the column of the second ": " (or ":" at the end) on line
+// n outside quotes, the usual cause of "mapping values are not allowed"
+// (`key: a: b`), or 0.
+func secondColon(text []byte, n int) int {
+	line := []rune(string(nthLine(text, n)))
+	var quote rune
+	seen := 0
+	for i, r := range line {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'':
+			quote = r
+		case r == '#' && (i == 0 || line[i-1] == ' '):
+			return 0
+		case r == ':' && (i+1 == len(line) || line[i+1] == ' '):
+			if seen++; seen == 2 {
+				return i + 1
+			}
+		}
+	}
+	return 0
+}
+
+func lineHasTab(text []byte, n int) bool { return bytes.IndexByte(nthLine(text, n), '\t') >= 0 }
 
 // at returns the position of the value at path inside owner, falling back
 // to the owner's own position.

@@ -332,9 +332,9 @@ func TestPolicyShapes(t *testing.T) {
 	}
 }
 
-func TestSyntaxErrorWithoutLine(t *testing.T) {
+func TestUnknownAnchorIsPositioned(t *testing.T) {
 	_, err := Parse("x.yaml", []byte("version: 1\nproject: *nope\n"))
-	if err == nil || err.Error() != "x.yaml: error: invalid YAML: unknown anchor 'nope' referenced" {
+	if err == nil || err.Error() != "x.yaml:2:10: error: invalid YAML: unknown anchor 'nope' referenced" {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -76,7 +76,7 @@ func loadClean(t *testing.T, data []byte) *Manifest {
 // half way through the consumers list).
 func TestLoadFiftyThousandConsumers(t *testing.T) {
 	if testing.Short() {
-		t.Skip("loads a 13 MB manifest")
+		t.Skip("loads an 11 MiB manifest")
 	}
 	m := loadClean(t, genManifest(50_000, false))
 	if len(m.Consumers) != 50_000 || len(m.Providers) != 100 {
