@@ -2,7 +2,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,10 +12,12 @@ import (
 
 func main() { os.Exit(run()) }
 
-// run is the whole program; Ctrl-C or SIGTERM cancels the command's context
-// so that servers stop and waits end cleanly.
+// run is the whole program. SIGINT and SIGTERM are handled like
+// Terraform: the first stops the command (servers stop, no new work
+// starts, what was done is reported), a second exits at once.
 func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return cli.Main(ctx, os.Args[1:], iostreams.System(), os.Getenv)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	return cli.Run(os.Args[1:], iostreams.System(), os.Getenv, sigs, os.Exit)
 }

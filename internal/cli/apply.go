@@ -29,9 +29,11 @@ declared connections in the providers' accounts, then private DNS and
 notifications, then removals in reverse. Afterwards live state is read again
 to confirm it matches the manifest.
 
-With FILE, a plan saved by 'plink plan -out FILE' is applied without asking,
-after checking that neither the manifest nor the live resources it read have
-changed since.
+With FILE, a plan saved by 'plink plan -out FILE' is applied without asking:
+the manifest and live state are read and planned again, and apply refuses,
+naming the first difference, unless that plan's changes are exactly the
+saved ones (a changed manifest or live resource, or an edited file, is
+refused). The plan computed now is the one carried out.
 
 Without a terminal, apply refuses to run unless --auto-approve is given.`,
 		Example: `  plink apply --sandbox --auto-approve -f testdata/examples/quickstart.yaml
@@ -61,6 +63,8 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 30m; 0 means no limit)")
 	cmd.Flags().Duration("wait-timeout", apply.DefaultTimeout, "longest wait for one resource to reach its state")
 	cmd.Flags().BoolP("verbose", "v", false, "also list resources that need no change")
+	cmd.Flags().Bool("no-wait", false, "return once every call is made, without waiting for new or changed endpoints to become usable")
+	addAllowDisconnectFlag(cmd)
 	return cmd
 }
 
@@ -127,13 +131,30 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 		return withHint(fmt.Errorf("%s was planned against %s, not %s", file, where[sp.Sandbox], where[sandboxMode(f)]),
 			"apply it the way it was planned (with or without --sandbox)")
 	}
+	if sp.AllowDisconnect && !f.Config.Bool("allow-disconnect") {
+		return withHint(fmt.Errorf("%s was planned with --allow-disconnect: it may cut off connected endpoints the manifest does not declare", file),
+			"review the plan with 'plink show "+file+"', then pass --allow-disconnect to apply too")
+	}
+	// The file is untrusted: its manifest paths may name any file. The
+	// loader reads only regular files within a size cap; of its messages
+	// only the read errors are shown, since the others may quote whatever
+	// file the paths name.
 	m, diags, err := loadManifest(sp.ManifestPaths)
 	if err != nil {
 		return err
 	}
 	if diags.HasErrors() {
-		printDiagnostics(f, diags)
-		return staleError(file, []string{"the manifest no longer loads"})
+		var why []string
+		for _, d := range diags.Errors() {
+			if d.Code == manifest.CodeRead {
+				why = append(why, diagnosticLine(d))
+			}
+		}
+		if len(why) == 0 {
+			why = append(why, plural(len(diags.Errors()), "error"))
+		}
+		return withHint(fmt.Errorf("saved plan %s: its manifest %s no longer loads:\n  %s", file, strings.Join(sp.ManifestPaths, ", "), strings.Join(why, "\n  ")),
+			"check the manifest with 'plink validate', then run 'plink plan -out FILE' again")
 	}
 	if m.Digest != saved.ManifestDigest {
 		return staleError(file, []string{fmt.Sprintf("manifest %s changed (digest %.12s, planned with %.12s)", strings.Join(sp.ManifestPaths, ", "), m.Digest, saved.ManifestDigest)})
@@ -150,17 +171,36 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 	if d := live.Diff(saved.Fingerprints, snap.Fingerprints()); len(d) > 0 {
 		return staleError(file, d)
 	}
-	if saved.HasErrors() {
-		return errors.New("the saved plan has errors; nothing was applied")
+	// A saved plan is a promise, not a program: plan again from the same
+	// manifest and live state, and carry out that plan only when its
+	// changes are exactly the saved ones.
+	p := plan.Compute(m, snap, planOptions(f, m))
+	if d := planDifference(saved, p); d != "" {
+		return withHint(fmt.Errorf("saved plan %s does not match the plan of its manifest and live state; nothing was applied:\n  %s", file, d),
+			"the file was edited or made by another plink; run 'plink plan -out FILE' again and review the new plan")
 	}
-	if !saved.HasChanges() {
+	if p.HasErrors() {
+		return withHint(fmt.Errorf("the plan has errors; nothing was applied:\n  %s", strings.Join(errorDiagnostics(p), "\n  ")),
+			"run 'plink plan' to see them, fix the manifest and plan again")
+	}
+	if !p.HasChanges() {
 		if format == "json" {
 			return writeJSON(f.IO.Out, map[string]any{"type": "result", "changes": 0, "message": "No changes."})
 		}
 		fmt.Fprintln(f.IO.Out, "No changes. Live state matches the manifest.")
 		return nil
 	}
-	return execute(ctx, f, format, m, sess, saved)
+	return execute(ctx, f, format, m, sess, p)
+}
+
+func errorDiagnostics(p *plan.Plan) []string {
+	var out []string
+	for _, d := range p.Diagnostics {
+		if d.Severity == plan.SeverityError {
+			out = append(out, fmt.Sprintf("%s %s: %s", d.Code, d.Address, d.Message))
+		}
+	}
+	return out
 }
 
 func staleError(file string, what []string) error {
@@ -182,19 +222,9 @@ func confirm(f *Factory, prompt string) (bool, error) {
 // live state to confirm convergence.
 func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
 	events := newEventPrinter(f, format)
-	opts := apply.Options{
-		Parallelism:     f.Config.Int("parallelism"),
-		Events:          events.print,
-		Targets:         f.Config.Strings("target"),
-		ServiceTimeout:  f.Config.Duration("wait-timeout"),
-		EndpointTimeout: f.Config.Duration("wait-timeout"),
-		DeleteTimeout:   f.Config.Duration("wait-timeout"),
-	}
-	if sess.sandbox != nil {
-		opts.PollInterval = 100 * time.Millisecond
-	} else {
-		opts.Pace = true // stay inside AWS's throttling buckets
-	}
+	opts := applyOptions(f, sess.sandbox != nil)
+	opts.Events = events.print
+	f.setPhase("applying %s", plural(len(remaining(p, opts.Targets)), "change"))
 	res, runErr := apply.Run(ctx, p, applyClients(sess.resolver), opts)
 	if res == nil {
 		return runErr
@@ -209,11 +239,17 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 			return err
 		}
 	}
+	if ctx.Err() != nil {
+		// Interrupted or timed out: the summary above says what was done
+		// and what was not; report names the cause and the phase.
+		return silentExit(ExitError)
+	}
 	if runErr != nil {
 		return withHint(errors.New("apply did not finish; live state is partly changed"),
 			"fix the cause above and run 'plink apply' again: it plans from live state and finishes the job")
 	}
 	// Confirm: a fresh read must plan no changes (within the targets).
+	f.setPhase("confirming: re-reading live state")
 	after, _, err := computePlan(ctx, f, m, sess)
 	if err != nil {
 		return fmt.Errorf("apply finished, but re-reading live state to confirm failed: %w", err)
@@ -231,6 +267,24 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 		}
 	}
 	return nil
+}
+
+// applyOptions are apply.Run's options from the settings.
+func applyOptions(f *Factory, sandbox bool) apply.Options {
+	opts := apply.Options{
+		Parallelism:     f.Config.Int("parallelism"),
+		Targets:         f.Config.Strings("target"),
+		ServiceTimeout:  f.Config.Duration("wait-timeout"),
+		EndpointTimeout: f.Config.Duration("wait-timeout"),
+		DeleteTimeout:   f.Config.Duration("wait-timeout"),
+		NoWait:          f.Config.Bool("no-wait"),
+	}
+	if sandbox {
+		opts.PollInterval = 100 * time.Millisecond
+	} else {
+		opts.Pace = true // stay inside AWS's throttling buckets
+	}
+	return opts
 }
 
 // remaining lists changes still planned after apply, within targets.
@@ -283,6 +337,7 @@ func (e *eventPrinter) print(ev apply.Event) {
 		return
 	}
 	if ev.Phase == apply.PhaseWaiting {
+		e.f.setPhase("waiting for %s", ev.Address)
 		if !e.f.IO.IsStderrTTY() {
 			return // logs get one line per start and end, not every poll
 		}

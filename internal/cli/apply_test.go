@@ -117,3 +117,39 @@ func TestWaitProgressOnATerminalIsThrottled(t *testing.T) {
 		t.Fatalf("log output:\n%s", errOut.String())
 	}
 }
+
+// TestFlagsReachTheOptions: --no-wait and --allow-disconnect (as flags, or
+// as PLINK_* settings) reach apply's and plan's options.
+func TestFlagsReachTheOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{"unset", nil, nil, false},
+		{"flags", []string{"--no-wait", "--allow-disconnect"}, nil, true},
+		{"env", nil, map[string]string{"PLINK_NO_WAIT": "true", "PLINK_ALLOW_DISCONNECT": "true"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			ios, _, _, _ := iostreams.Test()
+			f := &Factory{IO: ios, Config: newConfig()}
+			cmd := newApplyCmd(f)
+			if err := cmd.ParseFlags(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Config.load("", cmd.Flags()); err != nil {
+				t.Fatal(err)
+			}
+			if got := applyOptions(f, true).NoWait; got != tc.want {
+				t.Errorf("NoWait = %v, want %v", got, tc.want)
+			}
+			if got := planOptions(f, nil).AllowDisconnect; got != tc.want {
+				t.Errorf("AllowDisconnect = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Exit codes, the same for every command.
@@ -13,7 +15,30 @@ const (
 	ExitOK      = 0
 	ExitError   = 1
 	ExitChanges = 2 // changes or drift present, where asked for
+	// ExitSignal ends the process at once on a second SIGINT or SIGTERM
+	// (128 + SIGINT, as shells report an interrupted program).
+	ExitSignal = 130
 )
+
+// Interrupted is the cause of a run cancelled by a signal.
+type Interrupted struct{ Signal string }
+
+func (e *Interrupted) Error() string { return "interrupted by " + e.Signal }
+
+// TimedOut is the cause of a run that reached --timeout.
+type TimedOut struct{ After time.Duration }
+
+func (e *TimedOut) Error() string { return fmt.Sprintf("timed out after %s (--timeout)", e.After) }
+
+// stopCause returns the *Interrupted or *TimedOut that ended ctx, or nil.
+func stopCause(ctx context.Context) error {
+	var in *Interrupted
+	var to *TimedOut
+	if c := context.Cause(ctx); errors.As(c, &in) || errors.As(c, &to) {
+		return c
+	}
+	return nil
+}
 
 // ExitError carries an exit code and an optional hint that tells the user
 // what to do. A nil Err with a code is a "silent" exit: the command has
@@ -52,13 +77,27 @@ func flagErrorf(format string, args ...any) error {
 }
 
 // report prints err the one way plink prints errors and returns the exit
-// code. This is the only place errors become exit codes.
-func report(w io.Writer, cmdPath string, err error) int {
+// code. This is the only place errors become exit codes. stop, when set,
+// is why the run was cut short (an interrupt or --timeout) and phase what
+// it was doing then: a run that stopped and did not finish exits 1 with
+// one line naming both, not with the context errors of every call.
+func report(w io.Writer, cmdPath string, err error, stop error, phase string) int {
 	if err == nil {
 		return ExitOK
 	}
 	var ee *exitError
-	if errors.As(err, &ee) && ee.Err == nil {
+	silent := errors.As(err, &ee) && ee.Err == nil
+	if stop != nil && (silent || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		fmt.Fprintf(w, "plink: %s while %s\n", stop, phase)
+		var to *TimedOut
+		if errors.As(stop, &to) {
+			fmt.Fprintln(w, "hint: raise --timeout (0 means no limit); a slow or throttling account is named by the progress output")
+		} else {
+			fmt.Fprintln(w, "hint: run the command again: plink plans from live state, so a new run finishes what this one left")
+		}
+		return ExitError
+	}
+	if silent {
 		return ee.Code
 	}
 	code := ExitError
@@ -66,18 +105,45 @@ func report(w io.Writer, cmdPath string, err error) int {
 		code = ee.Code
 	}
 	msg := err.Error()
-	if errors.Is(err, context.DeadlineExceeded) {
-		msg += " (the --timeout was reached)"
+	var fe *flagError
+	usage := errors.As(err, &fe)
+	if strings.HasPrefix(msg, "unknown command ") {
+		msg, usage = foldSuggestions(msg), true
 	}
 	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
 		fmt.Fprintf(w, "plink: %s\n", line)
 	}
-	var fe *flagError
 	switch {
 	case ee != nil && ee.Hint != "":
 		fmt.Fprintf(w, "hint: %s\n", ee.Hint)
-	case errors.As(err, &fe):
+	case usage:
 		fmt.Fprintf(w, "hint: run '%s --help' for usage\n", cmdPath)
 	}
+	if stop != nil {
+		fmt.Fprintf(w, "plink: %s while %s\n", stop, phase)
+		code = ExitError
+	}
 	return code
+}
+
+// cobraSuggestions is how cobra appends its suggestions to "unknown command".
+const cobraSuggestions = "\n\nDid you mean this?\n"
+
+// foldSuggestions turns cobra's multi-line suggestion into one error line:
+// `unknown command "pln" for "plink"; did you mean "plan"?`.
+func foldSuggestions(msg string) string {
+	i := strings.Index(msg, cobraSuggestions)
+	if i < 0 {
+		return strings.TrimRight(msg, "\n")
+	}
+	var names []string
+	for _, l := range strings.Split(msg[i+len(cobraSuggestions):], "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			names = append(names, strconv.Quote(l))
+		}
+	}
+	if len(names) == 0 {
+		return msg[:i]
+	}
+	return msg[:i] + "; did you mean " + strings.Join(names, " or ") + "?"
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"sort"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/plinkdev/plink/export"
 	"github.com/plinkdev/plink/graph"
 	"github.com/plinkdev/plink/iampolicy"
+	"github.com/plinkdev/plink/internal/atomicfile"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
@@ -54,14 +54,17 @@ is named, and the other accounts are still reported). Never prompts.`,
 			}
 			defer sess.Close()
 			// A failed account is reported and the rest still read.
+			f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
 			verifyErr := sess.resolver.Verify(ctx)
 			if verifyErr != nil {
-				report(f.IO.ErrOut, "plink drift", credentialsError(verifyErr))
+				report(f.IO.ErrOut, "plink drift", credentialsError(verifyErr), nil, "")
 			}
+			f.setPhase("reading live state of %s", describeScopes(m))
 			snap, readErr := live.Read(ctx, m, sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism")})
 			if snap == nil {
 				return readErr
 			}
+			f.setPhase("building the drift report")
 			p := plan.Compute(m, snap, planOptions(f, m))
 			r := drift.Build(m, snap, p)
 			var out bytes.Buffer
@@ -69,7 +72,7 @@ is named, and the other accounts are still reported). Never prompts.`,
 				return err
 			}
 			if file := f.Config.String("report"); file != "" {
-				if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
+				if err := atomicfile.WriteFile(file, out.Bytes(), 0o644); err != nil {
 					return fmt.Errorf("write report: %w", err)
 				}
 				fmt.Fprintln(f.IO.Out, drift.Summary(r))
@@ -152,9 +155,11 @@ Accounts come from a manifest's accounts section (-f) or from --account flags.`,
 				return err
 			}
 			defer sess.Close()
+			f.setPhase("resolving credentials of %s", plural(len(accounts), "account"))
 			if err := sess.resolver.Verify(ctx); err != nil {
 				return credentialsError(err)
 			}
+			f.setPhase("reading %s in %s", plural(len(accounts), "account"), plural(len(regions), "region"))
 			res, err := export.Export(ctx, accounts, regions, export.FromAWSEnv(sess.resolver), export.Options{Project: project, Concurrency: f.Config.Int("parallelism")})
 			if err != nil {
 				return err
@@ -163,8 +168,8 @@ Accounts come from a manifest's accounts section (-f) or from --account flags.`,
 				fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)
 			}
 			if out := f.Config.String("out"); out != "" {
-				if err := os.WriteFile(out, res.YAML, 0o644); err != nil {
-					return err
+				if err := atomicfile.WriteFile(out, res.YAML, 0o644); err != nil {
+					return fmt.Errorf("write manifest: %w", err)
 				}
 				fmt.Fprintf(f.IO.ErrOut, "wrote %s: %s\n", out, describeManifest(res.Manifest))
 				return nil
@@ -261,7 +266,7 @@ rejected, or drifted.`,
 					return err
 				}
 				if err != nil {
-					report(f.IO.ErrOut, "plink graph", err)
+					report(f.IO.ErrOut, "plink graph", err, nil, "")
 				}
 			}
 			g := graph.Build(m, snap)

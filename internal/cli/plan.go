@@ -49,7 +49,7 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 				if p.HasErrors() {
 					return fmt.Errorf("plan has errors; not saving it to %s", out)
 				}
-				if err := writePlanFile(out, p, paths, sandboxMode(f)); err != nil {
+				if err := writePlanFile(out, p, paths, sandboxMode(f), f.Config.Bool("allow-disconnect")); err != nil {
 					return err
 				}
 				if format != "json" {
@@ -65,7 +65,13 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 	cmd.Flags().Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
 	cmd.Flags().BoolP("verbose", "v", false, "also list resources that need no change")
 	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 5m; 0 means no limit)")
+	addAllowDisconnectFlag(cmd)
 	return cmd
+}
+
+// addAllowDisconnectFlag adds --allow-disconnect to plan and apply.
+func addAllowDisconnectFlag(cmd *cobra.Command) {
+	cmd.Flags().Bool("allow-disconnect", false, "allow the plan to cut off connected endpoints that the manifest does not declare, when it deletes or replaces a service")
 }
 
 func sandboxFlag(f *Factory) string {

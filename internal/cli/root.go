@@ -6,8 +6,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,11 +27,100 @@ type Factory struct {
 	Config *Config
 	// Getenv is os.Getenv, replaceable in tests.
 	Getenv func(string) string
+
+	// phase says what the command is doing, for the message of a timeout
+	// or an interruption ("reading live state of 3 accounts in 2 regions").
+	phase atomic.Value
+	// runCtx is the command's context once --timeout applies (withTimeout).
+	runCtx context.Context
+	// exit ends the process; nil in-process (tests), where no watchdog runs.
+	exit     func(int)
+	done     chan struct{}
+	watchdog sync.Once
 }
 
-// Main runs plink with args and returns the process exit code.
+// StopBound is how long plink waits, after an interrupt or a --timeout,
+// for calls in flight to end before it exits anyway.
+const StopBound = 10 * time.Second
+
+// setPhase records what the command is doing now.
+func (f *Factory) setPhase(format string, args ...any) { f.phase.Store(fmt.Sprintf(format, args...)) }
+
+func (f *Factory) currentPhase() string {
+	if s, _ := f.phase.Load().(string); s != "" {
+		return s
+	}
+	return "starting"
+}
+
+// startWatchdog, once the run's context is done, gives the command
+// StopBound to return, then exits the process: a call that ignores its
+// context (a hung connection, a stuck server) cannot keep plink alive.
+func (f *Factory) startWatchdog() {
+	if f.exit == nil {
+		return
+	}
+	f.watchdog.Do(func() {
+		go func() {
+			t := time.NewTimer(StopBound)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				fmt.Fprintf(f.IO.ErrOut, "plink: still %s %s after stopping; exiting without waiting for it\n", f.currentPhase(), StopBound)
+				f.exit(ExitError)
+			case <-f.done:
+			}
+		}()
+	})
+}
+
+// Main runs plink with args and returns the process exit code. Cancelling
+// ctx stops the command (no new work starts); its cause, when it is an
+// *Interrupted, is reported as such.
 func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string) int {
+	return run(ctx, args, ios, getenv, nil)
+}
+
+// Run is the process: Main with signal handling. The first signal on sigs
+// cancels the command (no new work is started, calls in flight end or are
+// abandoned, what was done and what was not is reported, exit 1); if the
+// command has not returned StopBound later, exit(1) is called. A second
+// signal calls exit(130) at once.
+func Run(args []string, ios *iostreams.IOStreams, getenv func(string) string, sigs <-chan os.Signal, exit func(int)) int {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		var sig os.Signal
+		select {
+		case sig = <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintf(ios.ErrOut, "\nplink: %s received: stopping; no new work is started, calls in flight get %s to end (a second signal exits at once)\n", signalName(sig), StopBound)
+		cancel(&Interrupted{Signal: signalName(sig)})
+		select {
+		case sig = <-sigs:
+			fmt.Fprintf(ios.ErrOut, "plink: %s received again: exiting at once; live state may be partly changed (plink plan shows what remains)\n", signalName(sig))
+			exit(ExitSignal)
+		case <-done:
+		}
+	}()
+	return run(ctx, args, ios, getenv, &runtimeHooks{exit: exit, done: done})
+}
+
+type runtimeHooks struct {
+	exit func(int)
+	done chan struct{}
+}
+
+func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string, h *runtimeHooks) int {
 	f := &Factory{IO: ios, Config: newConfig(), Getenv: getenv}
+	if h != nil {
+		f.exit, f.done = h.exit, h.done
+		context.AfterFunc(ctx, f.startWatchdog)
+	}
 	root := NewRootCmd(f)
 	root.SetArgs(terraformFlags(args))
 	cmd, err := root.ExecuteContextC(ctx)
@@ -33,7 +128,21 @@ func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv f
 	if cmd != nil {
 		path = cmd.CommandPath()
 	}
-	return report(ios.ErrOut, path, err)
+	stopCtx := ctx
+	if f.runCtx != nil {
+		stopCtx = f.runCtx
+	}
+	return report(ios.ErrOut, path, err, stopCause(stopCtx), f.currentPhase())
+}
+
+func signalName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
 }
 
 // NewRootCmd builds the command tree.
@@ -82,7 +191,30 @@ makes live state match, accepting the connections of declared consumers.`,
 		newSandboxCmd(f),
 	)
 	root.CompletionOptions.HiddenDefaultCmd = false
+	groupCommands(root)
 	return root
+}
+
+// groupCommands makes every command that only groups others (plink
+// sandbox) refuse an unknown subcommand with cobra's suggestion, as the
+// root does, instead of printing its help and exiting 0.
+func groupCommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		if !sub.Runnable() && sub.HasSubCommands() {
+			sub.Args = cobra.ArbitraryArgs
+			sub.RunE = func(cmd *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return cmd.Help()
+				}
+				msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					msg += cobraSuggestions + "\t" + strings.Join(s, "\n\t") + "\n"
+				}
+				return errors.New(msg)
+			}
+		}
+		groupCommands(sub)
+	}
 }
 
 // outputFormat returns the --output setting, checked against allowed.

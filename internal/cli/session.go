@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -29,6 +30,7 @@ func addAWSFlags(cmd *cobra.Command) {
 	fs.String("sandbox-dir", ".plink", "directory of the sandbox's state (and an optional world.yaml)")
 	fs.String("sandbox-world", "", "world file for the sandbox (default: <sandbox-dir>/world.yaml, else the built-in world)")
 	fs.Int("parallelism", 0, "most AWS calls in flight per account and region (0: plink's defaults)")
+	fs.Duration("retry-budget", awsenv.DefaultRetryBudget, "how long one AWS call keeps being retried through throttling and server or network errors")
 }
 
 // awsSession is what an AWS-facing command works with: clients for every
@@ -38,13 +40,70 @@ type awsSession struct {
 	resolver *awsenv.Resolver
 	sandbox  *sandbox.Sandbox
 	stop     func() error
+	// quit ends the retry reporter; reported is closed when it has ended.
+	quit, reported chan struct{}
 }
 
 func (s *awsSession) Close() error {
+	if s.quit != nil {
+		close(s.quit)
+		<-s.reported
+	}
 	if s.stop != nil {
 		return s.stop()
 	}
 	return nil
+}
+
+// retryReportEvery is how often the retries AWS forced are reported.
+const retryReportEvery = 10 * time.Second
+
+// reportRetries prints, every retryReportEvery in which calls were
+// retried, how many, so a run slowed by throttling says so; and a total
+// when the session ends.
+func (s *awsSession) reportRetries(f *Factory) {
+	s.quit, s.reported = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(s.reported)
+		t := time.NewTicker(retryReportEvery)
+		defer t.Stop()
+		var last awsenv.RetryStats
+		for {
+			select {
+			case <-t.C:
+				now := s.resolver.RetryStats()
+				if d := retryLine(awsenv.RetryStats{Throttled: now.Throttled - last.Throttled, Transient: now.Transient - last.Transient}); d != "" {
+					fmt.Fprintf(f.IO.ErrOut, "plink: %s in the last %s\n", d, retryReportEvery)
+				}
+				last = now
+			case <-s.quit:
+				if d := retryLine(s.resolver.RetryStats()); d != "" {
+					fmt.Fprintf(f.IO.ErrOut, "plink: %s in all (absorbed by backoff; --retry-budget bounds each call)\n", d)
+				}
+				return
+			}
+		}
+	}()
+}
+
+// retryLine is "throttled: 37 retries; server or network errors: 3
+// retries", or "" when there were none.
+func retryLine(s awsenv.RetryStats) string {
+	var parts []string
+	if s.Throttled > 0 {
+		parts = append(parts, "throttled: "+retries(s.Throttled))
+	}
+	if s.Transient > 0 {
+		parts = append(parts, "server or network errors: "+retries(s.Transient))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func retries(n int64) string {
+	if n == 1 {
+		return "1 retry"
+	}
+	return fmt.Sprintf("%d retries", n)
 }
 
 // sandboxMode reports whether --sandbox is in effect.
@@ -78,12 +137,16 @@ func openSandbox(f *Factory) (*sandbox.Sandbox, error) {
 // chain, or the sandbox with --sandbox.
 func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession, error) {
 	if !sandboxMode(f) {
-		r, err := awsenv.New(ctx, m, awsenv.Options{})
+		f.setPhase("loading the AWS configuration")
+		r, err := awsenv.New(ctx, m, awsenv.Options{RetryBudget: f.Config.Duration("retry-budget")})
 		if err != nil {
 			return nil, err
 		}
-		return &awsSession{resolver: r}, nil
+		s := &awsSession{resolver: r}
+		s.reportRetries(f)
+		return s, nil
 	}
+	f.setPhase("starting the sandbox")
 	sb, err := openSandbox(f)
 	if err != nil {
 		return nil, err
@@ -120,15 +183,18 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 		Endpoint:        url,
 		BaseCredentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, "")),
 		Region:          "us-east-1",
+		RetryBudget:     f.Config.Duration("retry-budget"),
 	})
 	if err != nil {
 		_ = stop()
 		return nil, err
 	}
-	return &awsSession{resolver: r, sandbox: sb, stop: func() error {
+	s := &awsSession{resolver: r, sandbox: sb, stop: func() error {
 		hc.CloseIdleConnections()
 		return stop()
-	}}, nil
+	}}
+	s.reportRetries(f)
+	return s, nil
 }
 
 // computePlan verifies credentials, reads live state and computes the plan.
@@ -137,23 +203,27 @@ func computePlan(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSe
 	if err != nil {
 		return nil, snap, err
 	}
+	f.setPhase("planning")
 	return plan.Compute(m, snap, planOptions(f, m)), snap, nil
 }
 
 // readLive checks every account's credentials, then reads live state. On a
 // failed read the partial snapshot comes back with the error.
 func readLive(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession) (*live.Snapshot, error) {
+	f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
 	if err := s.resolver.Verify(ctx); err != nil {
 		return nil, credentialsError(err)
 	}
+	f.setPhase("reading live state of %s", describeScopes(m))
 	progress(f, "Reading live state of %s...", describeScopes(m))
 	return live.Read(ctx, m, s.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism")})
 }
 
 func planOptions(f *Factory, m *manifest.Manifest) plan.Options {
 	return plan.Options{
-		PricePerAZHour: f.Config.FloatMap("prices"),
-		PlinkVersion:   buildinfo.Get().Version,
+		PricePerAZHour:  f.Config.FloatMap("prices"),
+		PlinkVersion:    buildinfo.Get().Version,
+		AllowDisconnect: f.Config.Bool("allow-disconnect"),
 	}
 }
 
@@ -208,10 +278,18 @@ func applyClients(r *awsenv.Resolver) apply.Clients {
 	})
 }
 
-// withTimeout applies --timeout when the command has it.
+// withTimeout applies --timeout when the command has it. Every phase
+// (credentials, reading, planning, applying, waiting) runs under the
+// returned context, and once it is done the watchdog bounds how long
+// plink may take to stop.
 func withTimeout(ctx context.Context, f *Factory) (context.Context, context.CancelFunc) {
+	var cancel context.CancelFunc
 	if d := f.Config.Duration("timeout"); d > 0 {
-		return context.WithTimeout(ctx, d)
+		ctx, cancel = context.WithTimeoutCause(ctx, d, &TimedOut{After: d})
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
 	}
-	return context.WithCancel(ctx)
+	f.runCtx = ctx
+	context.AfterFunc(ctx, f.startWatchdog)
+	return ctx, cancel
 }

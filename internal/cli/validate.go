@@ -32,12 +32,7 @@ Every error and warning is reported with file:line:column; the exit status is
 				return err
 			}
 			if format == "json" {
-				if diags == nil {
-					diags = manifest.Diagnostics{}
-				}
-				enc := json.NewEncoder(f.IO.Out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(diags); err != nil {
+				if err := writeDiagnosticsJSON(f, diags); err != nil {
 					return err
 				}
 			} else {
@@ -113,6 +108,15 @@ func loadValid(f *Factory, paths []string) (*manifest.Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	if diags.HasErrors() && f.Config.String("output") == "json" {
+		// A program asked for JSON: it gets the diagnostics as validate
+		// -o json prints them (stdout carries no plan, the exit is 1).
+		if err := writeDiagnosticsJSON(f, diags); err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(f.IO.ErrOut, diagSummary(diags))
+		return nil, silentExit(ExitError)
+	}
 	printDiagnostics(f, diags)
 	if diags.HasErrors() {
 		fmt.Fprintln(f.IO.ErrOut, diagSummary(diags))
@@ -121,13 +125,41 @@ func loadValid(f *Factory, paths []string) (*manifest.Manifest, error) {
 	return m, nil
 }
 
+// writeDiagnosticsJSON prints diags as a JSON array on stdout, each with
+// its file, line, column, severity, code, message and hint.
+func writeDiagnosticsJSON(f *Factory, diags manifest.Diagnostics) error {
+	if diags == nil {
+		diags = manifest.Diagnostics{}
+	}
+	enc := json.NewEncoder(f.IO.Out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(diags)
+}
+
 func printDiagnostics(f *Factory, diags manifest.Diagnostics) {
 	for _, d := range diags {
-		fmt.Fprintln(f.IO.ErrOut, d.String())
+		fmt.Fprintln(f.IO.ErrOut, diagnosticLine(d))
 		if d.Hint != "" {
 			fmt.Fprintf(f.IO.ErrOut, "    hint: %s\n", d.Hint)
 		}
 	}
+}
+
+// diagnosticLine is "file:line:col: severity CODE: message", the code being
+// the one plan shows and docs/manifest.md lists.
+func diagnosticLine(d manifest.Diagnostic) string {
+	sev := string(d.Severity)
+	if sev == "" {
+		sev = string(manifest.SeverityError)
+	}
+	if d.Code != "" {
+		sev += " " + d.Code
+	}
+	if pos := d.Pos.String(); pos != "" {
+		return pos + ": " + sev + ": " + d.Message
+	}
+	return sev + ": " + d.Message
 }
 
 func diagSummary(diags manifest.Diagnostics) string {

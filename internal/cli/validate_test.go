@@ -11,7 +11,7 @@ import (
 
 // TestValidateEveryFixture runs `plink validate` on every fixture as a user
 // would: valid ones exit 0, invalid ones exit 1 and print every error the
-// loader finds, each as file:line:col: error: message (the exact texts are
+// loader finds, each as file:line:col: error CODE: message (the exact texts are
 // held by the manifest package's fixture table).
 func TestValidateEveryFixture(t *testing.T) {
 	fixtures, err := filepath.Glob("../../testdata/manifests/*")
@@ -37,8 +37,8 @@ func TestValidateEveryFixture(t *testing.T) {
 					t.Fatalf("Load: %v", lerr)
 				}
 				for _, d := range diags {
-					if !strings.Contains(stderr, d.String()+"\n") {
-						t.Errorf("stderr lacks %q", d.String())
+					if !strings.Contains(stderr, diagnosticLine(d)+"\n") {
+						t.Errorf("stderr lacks %q", diagnosticLine(d))
 					}
 					if d.Line == 0 {
 						t.Errorf("error without a position: %s", d.String())
