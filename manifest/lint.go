@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,7 +21,12 @@ const (
 	LintPrivateDNSNoName      = "PL009" // error: private DNS on for a provider without privateDnsName
 	LintConnectionsNoEffect   = "PL010" // warning: connection rules on a service that accepts automatically
 	LintGatewayEndpoint       = "PL011" // error: consumer of a gateway load balancer service breaks its limits
+	LintEndpointsPerVPC       = "PL012" // warning: more endpoints in one VPC than AWS's default quota
 )
+
+// endpointsPerVPC is AWS's default quota "Interface and Gateway Load
+// Balancer endpoints per VPC" (adjustable in Service Quotas).
+const endpointsPerVPC = 50
 
 // Lint runs the offline checks on a loaded manifest: pitfalls that AWS
 // refuses or that bite in production, found without calling AWS. It returns
@@ -62,6 +68,28 @@ func Lint(m *Manifest) []Diagnostic {
 		if !p.AcceptanceRequired && (len(p.Connections.AcceptFrom) > 0 || p.Connections.RejectUndeclared || p.Connections.AcceptDeclared != nil) {
 			add(p.Pos, SeverityWarning, LintConnectionsNoEffect, "set `acceptanceRequired: true` or remove `connections`",
 				"provider `%s` does not require acceptance, so AWS accepts every connection and `connections` has no effect", p.Name)
+		}
+	}
+
+	// PL012: every consumer is an interface or Gateway Load Balancer
+	// endpoint, and AWS refuses the 51st in a VPC unless the quota was
+	// raised. Reported once per VPC, at the first consumer over it.
+	type vpcKey struct{ account, region, vpc string }
+	keyOf := func(c *Consumer) vpcKey {
+		return vpcKey{cmp.Or(accountID(m, c.Account), c.Account), c.Region, c.VPCID}
+	}
+	perVPC := map[vpcKey]int{}
+	for _, c := range m.Consumers {
+		perVPC[keyOf(c)]++
+	}
+	seenVPC := map[vpcKey]int{}
+	for _, c := range m.Consumers {
+		k := keyOf(c)
+		if seenVPC[k]++; c.VPCID != "" && seenVPC[k] == endpointsPerVPC+1 {
+			add(c.Pos, SeverityWarning, LintEndpointsPerVPC,
+				"request an increase in Service Quotas (Amazon VPC: \"Interface and Gateway Load Balancer endpoints per VPC\") before applying, or spread the endpoints over more VPCs",
+				"%d endpoints are declared in VPC %s (account `%s`, %s), more than AWS's default quota of %d interface and Gateway Load Balancer endpoints per VPC; consumer `%s` is the %dst",
+				perVPC[k], c.VPCID, c.Account, c.Region, endpointsPerVPC, c.Name, endpointsPerVPC+1)
 		}
 	}
 

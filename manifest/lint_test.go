@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -153,5 +154,50 @@ func TestLintConsumerChecks(t *testing.T) {
 				t.Errorf("codes = %v, want %v\n%v", got, tt.want, Diagnostics(ds))
 			}
 		})
+	}
+}
+
+// PL012: the 51st endpoint declared in one VPC (same account and region)
+// is over AWS's default quota; a warning once per VPC, at that consumer. A
+// VPC id reused in another account or region is another VPC.
+func TestLintEndpointsPerVPC(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nproject: p\ndefaults: {region: us-east-1}\naccounts: {a: {id: \"111111111111\"}, b: {id: \"222222222222\"}}\nconsumers:\n")
+	add := func(name, account, region, vpc string) {
+		fmt.Fprintf(&b, "  - {name: %s, account: %s, region: %s, vpcId: %s, subnetIds: [subnet-01234567, subnet-89abcdef], securityGroupIds: [sg-01234567], serviceName: com.amazonaws.%s.s3}\n", name, account, region, vpc, region)
+	}
+	for i := range 52 {
+		add(fmt.Sprintf("full-%d", i), "a", "us-east-1", "vpc-0000000a")
+	}
+	for i := range 50 {
+		add(fmt.Sprintf("other-account-%d", i), "b", "us-east-1", "vpc-0000000a")
+		add(fmt.Sprintf("other-region-%d", i), "a", "us-west-2", "vpc-0000000a")
+	}
+	m, err := Parse("q.yaml", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Diagnostic
+	for _, d := range Lint(m) {
+		if d.Code == LintEndpointsPerVPC {
+			got = append(got, d)
+		}
+	}
+	want := "q.yaml:56:5: warning: 52 endpoints are declared in VPC vpc-0000000a (account `a`, us-east-1), more than AWS's default quota of 50 interface and Gateway Load Balancer endpoints per VPC; consumer `full-50` is the 51st"
+	if len(got) != 1 || got[0].String() != want || !strings.Contains(got[0].Hint, "request an increase in Service Quotas") {
+		t.Errorf("got %v\nwant %s", got, want)
+	}
+}
+
+// The endpoint policy size is a hard limit: an error at load, whose hint
+// says Service Quotas cannot raise it.
+func TestPolicySizeIsHardLimit(t *testing.T) {
+	doc := "version: 1\nproject: p\ndefaults: {region: us-east-1}\naccounts: {a: {id: \"111111111111\"}}\nconsumers:\n" +
+		"  - name: c\n    account: a\n    vpcId: vpc-01234567\n    subnetIds: [subnet-01234567]\n    serviceName: com.amazonaws.us-east-1.s3\n" +
+		"    policy: {Statement: [{Effect: Allow, Action: \"*\", Resource: \"*\", Sid: " + strings.Repeat("x", 20_500) + "}]}\n"
+	_, err := Parse("p.yaml", []byte(doc))
+	ds := wantDiag(t, err, CodePolicy)
+	if !strings.Contains(ds[0].Message, "AWS accepts at most 20480") || !strings.Contains(ds[0].Hint, "Service Quotas cannot raise it") {
+		t.Errorf("got %v (hint %q)", ds[0], ds[0].Hint)
 	}
 }

@@ -578,7 +578,9 @@ func (l *loader) validatePolicy(c *Consumer, what string) {
 		return
 	}
 	if n := utf8.RuneCount(b); n > maxPolicyChars {
-		perr("policy", "it is %d characters as JSON; AWS accepts at most %d", n, maxPolicyChars)
+		// A hard limit, unlike the endpoint count quotas (lint PL012).
+		l.sink.errorf(l.at(c, "policy"), CodePolicy, "shorten the policy (wildcards in actions and resources, fewer statements); this limit is fixed and Service Quotas cannot raise it",
+			"policy of %s: it is %d characters as JSON; AWS accepts at most %d", what, n, maxPolicyChars)
 	}
 }
 
