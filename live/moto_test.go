@@ -36,10 +36,6 @@ func hermetic(t *testing.T) {
 	}, t.TempDir())
 }
 
-func tags(kv ...string) []ec2types.TagSpecification {
-	return []ec2types.TagSpecification{{ResourceType: "", Tags: tagList(kv...)}}
-}
-
 func tagList(kv ...string) []ec2types.Tag {
 	var out []ec2types.Tag
 	for i := 0; i+1 < len(kv); i += 2 {

@@ -189,7 +189,7 @@ func planScopes(m *manifest.Manifest) ([]*scopeState, error) {
 		}
 		acc := m.Accounts[alias]
 		if acc == nil {
-			return nil, fmt.Errorf("%s names account %q, which is not under accounts:", what, alias)
+			return nil, fmt.Errorf("%s names account %q, which is not declared under accounts; declare it there or name one that is", what, alias)
 		}
 		k := [2]string{alias, region}
 		sc := byKey[k]

@@ -864,7 +864,7 @@ func TestPlanScopes(t *testing.T) {
 		Providers: []*manifest.Provider{{Name: "svc", Account: "a"}},
 		Consumers: []*manifest.Consumer{{Name: "c", Account: "zz", Region: "us-east-1"}}}
 	_, err = planScopes(m)
-	if err == nil || err.Error() != "provider svc has no region and the manifest sets no defaults.region\nconsumer c names account \"zz\", which is not under accounts:" {
+	if err == nil || err.Error() != "provider svc has no region and the manifest sets no defaults.region\nconsumer c names account \"zz\", which is not declared under accounts; declare it there or name one that is" {
 		t.Errorf("got %v", err)
 	}
 	if _, err := ReadAPIs(context.Background(), m, world(), ReadOptions{}); err == nil {
