@@ -87,7 +87,7 @@ func report(w io.Writer, cmdPath string, err error, stop error, phase string) in
 	}
 	var ee *exitError
 	silent := errors.As(err, &ee) && ee.Err == nil
-	if stop != nil && (silent || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if stop != nil && (silent || isContextError(err)) {
 		fmt.Fprintf(w, "plink: %s while %s\n", stop, phase)
 		var to *TimedOut
 		if errors.As(stop, &to) {
@@ -146,4 +146,23 @@ func foldSuggestions(msg string) string {
 		return msg[:i]
 	}
 	return msg[:i] + "; did you mean " + strings.Join(names, " or ") + "?"
+}
+
+// isContextError reports whether err is (only) the end of a context: it
+// wraps context.Canceled or DeadlineExceeded, or, from code that formats
+// errors with %v, ends in their text.
+func isContextError(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "hint:") || strings.HasSuffix(line, ":") { // hints, headers of lists
+			continue
+		}
+		if !strings.HasSuffix(line, context.Canceled.Error()) && !strings.HasSuffix(line, context.DeadlineExceeded.Error()) {
+			return false
+		}
+	}
+	return true
 }

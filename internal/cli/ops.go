@@ -64,6 +64,11 @@ is named, and the other accounts are still reported). Never prompts.`,
 			if snap == nil {
 				return readErr
 			}
+			if ctx.Err() != nil {
+				// Interrupted or timed out: a report of what could not be
+				// read would say nothing; report names the cause and phase.
+				return silentExit(ExitError)
+			}
 			f.setPhase("building the drift report")
 			p := plan.Compute(m, snap, planOptions(f, m))
 			r := drift.Build(m, snap, p)

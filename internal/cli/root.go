@@ -37,6 +37,8 @@ type Factory struct {
 	exit     func(int)
 	done     chan struct{}
 	watchdog sync.Once
+	// stopBound replaces StopBound in tests.
+	stopBound time.Duration
 }
 
 // StopBound is how long plink waits, after an interrupt or a --timeout,
@@ -61,12 +63,16 @@ func (f *Factory) startWatchdog() {
 		return
 	}
 	f.watchdog.Do(func() {
+		bound := StopBound
+		if f.stopBound > 0 {
+			bound = f.stopBound
+		}
 		go func() {
-			t := time.NewTimer(StopBound)
+			t := time.NewTimer(bound)
 			defer t.Stop()
 			select {
 			case <-t.C:
-				fmt.Fprintf(f.IO.ErrOut, "plink: still %s %s after stopping; exiting without waiting for it\n", f.currentPhase(), StopBound)
+				fmt.Fprintf(f.IO.ErrOut, "plink: still %s %s after stopping; exiting without waiting for it\n", f.currentPhase(), bound)
 				f.exit(ExitError)
 			case <-f.done:
 			}
