@@ -37,6 +37,11 @@ type Options struct {
 	ServiceTimeout  time.Duration
 	EndpointTimeout time.Duration
 	DeleteTimeout   time.Duration
+	// Heartbeat is how often, while anything is waited for, an event with
+	// Phase PhaseHeartbeat says how many waits are open and for how long
+	// ("still waiting: 3 endpoints, 40s"); zero means DefaultHeartbeat,
+	// negative turns it off.
+	Heartbeat time.Duration
 	// PollInterval is the pause between poll rounds while waiting; zero
 	// means DefaultPollInterval. A round makes one Describe call per
 	// account-region and resource type for everything waited on there
@@ -114,7 +119,7 @@ func Run(ctx context.Context, p *plan.Plan, c Clients, opts Options) (*Result, e
 	if opts.Project == "" {
 		return nil, errors.New("apply: the plan names no project, and the project tag cannot be empty; set project: in the manifest")
 	}
-	g, err := buildGraph(p)
+	g, err := buildGraphSettled(p, !opts.NoWait)
 	if err != nil {
 		return nil, err
 	}
@@ -159,12 +164,18 @@ type runner struct {
 	pollLoops sync.WaitGroup
 
 	evMu sync.Mutex
+
+	// waits counts the waits in progress by what they poll, for the
+	// heartbeat; waitSince is when the current stretch of waiting began.
+	waitMu    sync.Mutex
+	waits     map[pollKind]int
+	waitSince time.Time
 }
 
 func newRunner(p *plan.Plan, g *graph, c Clients, opts Options) *runner {
 	r := &runner{p: p, g: g, clients: c, opts: opts,
 		outputs: map[string]output{}, ec2: map[string]EC2API{}, sems: map[string]chan struct{}{}, limiters: map[string]*rate.Limiter{},
-		pollers: map[string]*poller{}}
+		pollers: map[string]*poller{}, waits: map[pollKind]int{}}
 	for _, cs := range g.changes {
 		o := output{ID: cs.c.ID}
 		for _, v := range []*plan.Values{cs.c.Before, cs.c.After} {
@@ -216,6 +227,8 @@ func (r *runner) run(ctx context.Context) *Result {
 		stopPolls()
 		r.pollLoops.Wait()
 	}()
+	stopBeat := r.heartbeat(ctx)
+	defer stopBeat()
 	units := r.units()
 	done := make(chan *unit)
 	running := 0

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/plan"
 )
 
@@ -138,6 +139,9 @@ func (r *runner) connections(ctx context.Context, steps []*step) {
 		pending = append(pending, id)
 	}
 	sort.Strings(pending)
+	if !accept {
+		pending = r.confirmForeign(ctx, pending, byID)
+	}
 	start := time.Now()
 	waited := false
 	for len(pending) > 0 {
@@ -247,10 +251,10 @@ func (r *runner) connectionState(ctx context.Context, c *plan.Change, cl EC2API,
 }
 
 func connectionSettled(state string, accept bool) bool {
-	switch strings.ToLower(state) {
-	case "available", "pending":
+	switch live.EndpointPhase(state) {
+	case live.PhaseUsable, live.PhaseSettling:
 		return accept
-	case "rejected", "deleted", "deleting":
+	case live.PhaseBroken, live.PhaseGone, live.PhaseGoing:
 		return !accept
 	}
 	return false

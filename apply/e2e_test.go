@@ -29,6 +29,8 @@ import (
 type env struct {
 	t   *testing.T
 	srv *sandboxtest.Server
+	// planOpts are the options plans are computed with.
+	planOpts plan.Options
 }
 
 func newEnv(t *testing.T) *env {
@@ -70,7 +72,7 @@ func (e *env) plan(path string) (*plan.Plan, *awsenv.Resolver) {
 	if len(snap.Failures) > 0 {
 		e.t.Fatalf("read failures: %+v", snap.Failures)
 	}
-	p := plan.Compute(m, snap, plan.Options{})
+	p := plan.Compute(m, snap, e.planOpts)
 	if p.HasErrors() {
 		e.t.Fatalf("plan has errors: %+v", p.Diagnostics)
 	}
@@ -211,9 +213,35 @@ func TestE2EUndeclaredConnectionRejectedAndServiceWithConnectionsDeleted(t *test
 	}
 	e.converged("full.yaml")
 
-	// Deleting analytics-ingest rejects the connection nobody declared first.
+	// Deleting analytics-ingest would cut off the endpoint nobody declared:
+	// the plan shows the reject and refuses without AllowDisconnect.
+	m, err := manifest.Load(filepath.Join("testdata", "removed.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := live.Read(context.Background(), m, e.resolver(m), live.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := plan.Compute(m, snap, plan.Options{})
+	rejectAddr := "provider.analytics-ingest.connection[" + other + "]"
+	var codes []string
+	for _, d := range p.Diagnostics {
+		codes = append(codes, d.Code)
+	}
+	if !slices.Contains(codes, plan.CodeDisconnect) {
+		t.Errorf("no %s without AllowDisconnect: %v", plan.CodeDisconnect, codes)
+	}
+	if _, err := apply.Run(context.Background(), p, apply.FromClientSource(e.resolver(m)), opts()); err == nil {
+		t.Error("apply ran a plan with a disconnect error")
+	}
+	// With it, the reject is a change of its own, done before the delete.
+	e.planOpts.AllowDisconnect = true
 	res = e.apply("removed.yaml")
-	if c := find(t, res, "provider.analytics-ingest"); c.Status != apply.StatusDone || !strings.Contains(c.Message, "rejected 1 remaining connection") {
+	if c := find(t, res, rejectAddr); c.Status != apply.StatusDone {
+		t.Errorf("%s: %+v", rejectAddr, c)
+	}
+	if c := find(t, res, "provider.analytics-ingest"); c.Status != apply.StatusDone {
 		t.Errorf("provider.analytics-ingest: %+v", c)
 	}
 	e.converged("removed.yaml")

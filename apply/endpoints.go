@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/plan"
 )
 
@@ -112,7 +113,26 @@ func (r *runner) endpointCreate(ctx context.Context, s *step, purpose string) *E
 	}
 	r.setOutput(c.Address, output{ID: id, Created: true})
 	s.note = createdNote(id, stale)
+	if r.opts.NoWait {
+		return r.waitEndpointSeen(ctx, c, cl, id)
+	}
 	return r.waitEndpoint(ctx, c, cl, id, false)
+}
+
+// waitEndpointSeen waits only until AWS lists a new endpoint and has not
+// failed it (Options.NoWait): pending counts.
+func (r *runner) waitEndpointSeen(ctx context.Context, c *plan.Change, cl EC2API, id string) *Error {
+	return r.waitFor(ctx, c, id+" to be listed", r.opts.EndpointTimeout, changeScope(c), cl, pollEndpoints, id, func(s sighting) (bool, string, *Error) {
+		if s.ep == nil {
+			return false, "", nil
+		}
+		switch live.EndpointPhase(string(s.ep.State)) {
+		case live.PhaseBroken, live.PhaseGone, live.PhaseGoing:
+			return false, "", &Error{Call: "wait", Code: "EndpointFailed", Message: fmt.Sprintf("endpoint %s is %s", id, s.ep.State),
+				Hint: "run plink plan again: it shows the endpoint's state"}
+		}
+		return true, string(s.ep.State), nil
+	})
 }
 
 // waitEndpoint waits for an endpoint to be usable: pendingAcceptance or
@@ -129,12 +149,12 @@ func (r *runner) waitEndpoint(ctx context.Context, c *plan.Change, cl EC2API, id
 			return false, "", nil // not visible yet
 		}
 		st := strings.ToLower(string(ep.State))
-		switch st {
-		case "available":
+		switch live.EndpointPhase(st) {
+		case live.PhaseUsable:
 			return true, string(ep.State), nil
-		case "pendingacceptance":
+		case live.PhaseWaiting:
 			return !accepted, string(ep.State), nil
-		case "failed", "rejected", "deleted", "deleting", "expired":
+		case live.PhaseBroken, live.PhaseGone, live.PhaseGoing:
 			msg := fmt.Sprintf("endpoint %s is %s", id, ep.State)
 			if ep.LastError != nil && ep.LastError.Message != nil {
 				msg += ": " + *ep.LastError.Message
@@ -249,7 +269,7 @@ func (r *runner) endpointDelete(ctx context.Context, s *step) *Error {
 	s.note = "deleted " + id
 	return r.waitFor(ctx, s.cs.c, id+" to be deleted", r.opts.DeleteTimeout, w, cl, pollEndpoints, id, func(s sighting) (bool, string, *Error) {
 		ep := s.ep
-		if ep == nil || strings.EqualFold(string(ep.State), "deleted") {
+		if ep == nil || live.EndpointPhase(string(ep.State)) == live.PhaseGone {
 			return true, "", nil
 		}
 		return false, string(ep.State), nil

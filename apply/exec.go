@@ -51,6 +51,8 @@ func describeStep(s *step) string {
 		return "enabling private DNS once the replaced endpoint is gone"
 	case stDeleteOld:
 		return "deleting replaced " + c.ID
+	case stSettle:
+		return "waiting until it is usable"
 	}
 	what := map[plan.Kind]string{plan.KindService: "endpoint service", plan.KindPrincipal: "allowed principal",
 		plan.KindConnection: "connection", plan.KindNotification: "connection notification", plan.KindEndpoint: "endpoint"}[c.Kind]
@@ -68,6 +70,9 @@ func describeStep(s *step) string {
 
 func (r *runner) single(ctx context.Context, s *step) *Error {
 	c := s.cs.c
+	if s.stage == stSettle {
+		return r.settle(ctx, s)
+	}
 	switch c.Kind {
 	case plan.KindService:
 		switch {

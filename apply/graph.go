@@ -16,6 +16,7 @@ const (
 	stDNS                     // PrivateDNSAfterAccept: enable private DNS once accepted
 	stDeleteOld               // replace: delete the replaced resource
 	stDNSHandoff              // replace in one VPC: enable private DNS once the old endpoint is gone
+	stSettle                  // wait until what the change made is usable (unless Options.NoWait)
 )
 
 func (s stage) String() string {
@@ -26,6 +27,8 @@ func (s stage) String() string {
 		return "delete replaced"
 	case stDNSHandoff:
 		return "private DNS handoff"
+	case stSettle:
+		return "settle"
 	}
 	return "main"
 }
@@ -46,6 +49,7 @@ const (
 	phDNSHandoff
 	phPrincipalRemove
 	phServiceDelete
+	phSettle
 )
 
 type stepState int
@@ -110,6 +114,9 @@ type graph struct {
 
 func phaseOf(c *plan.Change, st stage) (int, error) {
 	bad := fmt.Errorf("change %s: apply does not know how to %s a %s", c.Address, c.Action, c.Kind)
+	if st == stSettle {
+		return phSettle, nil
+	}
 	switch c.Kind {
 	case plan.KindService:
 		switch {
@@ -155,7 +162,38 @@ func phaseOf(c *plan.Change, st stage) (int, error) {
 }
 
 // buildGraph turns the plan's changes (no-ops dropped) into steps.
-func buildGraph(p *plan.Plan) (*graph, error) {
+func buildGraph(p *plan.Plan) (*graph, error) { return buildGraphSettled(p, false) }
+
+// settles reports whether a change leaves an endpoint or connection that
+// takes a while to become usable: a created, replaced or modified endpoint
+// (pending, then available or pendingAcceptance), an accepted connection
+// (pending, then available).
+func settles(c *plan.Change) bool {
+	switch c.Kind {
+	case plan.KindEndpoint:
+		return c.Action == plan.Create || c.Action == plan.Replace || c.Action == plan.Update && reconfigures(c)
+	case plan.KindConnection:
+		return c.Action == plan.Accept
+	}
+	return false
+}
+
+// reconfigures reports whether an endpoint update changes what makes AWS
+// take the endpoint through pending again: its subnets, IP address type or
+// DNS settings. Tags, policy and security groups apply at once.
+func reconfigures(c *plan.Change) bool {
+	b, a := c.Before, c.After
+	if b == nil || a == nil {
+		return false
+	}
+	return strings.Join(b.SubnetIDs, ",") != strings.Join(a.SubnetIDs, ",") || b.IPAddressType != a.IPAddressType ||
+		b.DNSRecordIPType != a.DNSRecordIPType || !boolPtrEq(b.PrivateDNSEnabled, a.PrivateDNSEnabled)
+}
+
+// buildGraphSettled is buildGraph with, when settle is set, a last stage
+// for every change that settles: apply then ends only when what it made is
+// usable, so "matches the manifest" never hides a pending endpoint.
+func buildGraphSettled(p *plan.Plan, settle bool) (*graph, error) {
 	g := &graph{byAddr: map[string]*changeState{}}
 	var errs []string
 	for i := range p.Changes {
@@ -243,6 +281,9 @@ func buildGraph(p *plan.Plan) (*graph, error) {
 				stages = append(stages, stDNSHandoff)
 			}
 		}
+		if settle && settles(c) {
+			stages = append(stages, stSettle)
+		}
 		for _, st := range stages {
 			ph, err := phaseOf(c, st)
 			if err != nil {
@@ -251,6 +292,7 @@ func buildGraph(p *plan.Plan) (*graph, error) {
 			}
 			s := &step{cs: cs, stage: st, phase: ph}
 			switch {
+			case st != stMain:
 			case c.Kind == plan.KindConnection:
 				s.batch = string(c.Action) + "|" + c.Account + "|" + c.Region + "|" + c.Parent
 			case c.Kind == plan.KindPrincipal:
@@ -396,6 +438,11 @@ func (g *graph) link() {
 			for _, u := range acceptsOf[c.Address] {
 				dep(u)
 			}
+		}
+		if s.phase == phSettle {
+			// ordering only: a targeted apply that leaves the accept out
+			// waits for pendingAcceptance, not for the accept
+			s.after = append(s.after, acceptsOf[c.Address]...)
 		}
 		if s.phase == phEndpointDelete && s.stage == stMain {
 			// Reject an endpoint's connection before deleting the endpoint,

@@ -32,6 +32,9 @@ const (
 	PhaseDone    Phase = "done"
 	PhaseFailed  Phase = "failed"
 	PhaseSkipped Phase = "skipped"
+	// PhaseHeartbeat is a summary of the waits in progress, sent every
+	// Options.Heartbeat while any is open; its Address is "apply".
+	PhaseHeartbeat Phase = "heartbeat"
 )
 
 // Event is progress on one change, for a TTY progress view or a JSON event

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/plan"
 )
 
@@ -64,10 +65,10 @@ func (r *runner) waitService(ctx context.Context, c *plan.Change, w where, cl EC
 			o.ServiceName = *sc.ServiceName
 			r.setOutput(c.Address, o)
 		}
-		switch foldState(sc.ServiceState) {
-		case "available":
+		switch live.ServicePhase(string(sc.ServiceState)) {
+		case live.PhaseUsable:
 			return true, string(sc.ServiceState), nil
-		case "failed", "deleted", "deleting":
+		case live.PhaseBroken, live.PhaseGone, live.PhaseGoing:
 			return false, "", &Error{Call: "wait", Code: "ServiceFailed",
 				Message: fmt.Sprintf("endpoint service %s is %s", id, sc.ServiceState),
 				Hint:    "check the load balancers the provider names: they must be active and in the provider's account and region"}
@@ -117,12 +118,14 @@ func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
 		return e
 	}
 	var did []string
-	n, e := r.rejectRemaining(ctx, w, cl, id)
+	left, e := r.connectedLeft(ctx, w, cl, id)
 	if e != nil {
 		return e
 	}
-	if n > 0 {
-		did = append(did, fmt.Sprintf("rejected %d remaining connection(s)", n))
+	if len(left) > 0 {
+		return &Error{Call: "DeleteVpcEndpointServiceConfigurations", Code: "UnplannedConnections",
+			Message: fmt.Sprintf("endpoint service %s in account %s region %s still has %d connected endpoint(s) the plan does not reject: %s; they connected after the plan was made, so the service was not deleted", id, w.accountID, w.region, len(left), strings.Join(left, ", ")),
+			Hint:    "run plink plan again: it shows them as rejects (and asks for --allow-disconnect for endpoints the manifest does not declare)"}
 	}
 	e = r.remove(ctx, w, classService, "DeleteVpcEndpointServiceConfigurations", id, func(ctx context.Context) ([]types.UnsuccessfulItem, error) {
 		out, err := cl.DeleteVpcEndpointServiceConfigurations(ctx, &ec2.DeleteVpcEndpointServiceConfigurationsInput{ServiceIds: []string{id}})
@@ -140,49 +143,34 @@ func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
 	}
 	return r.waitFor(ctx, s.cs.c, id+" to be deleted", r.opts.DeleteTimeout, w, cl, pollServices, id, func(s sighting) (bool, string, *Error) {
 		sc := s.sc
-		if sc == nil || foldState(sc.ServiceState) == "deleted" {
+		if sc == nil || live.ServicePhase(string(sc.ServiceState)) == live.PhaseGone {
 			return true, "", nil
 		}
 		return false, string(sc.ServiceState), nil
 	})
 }
 
-// rejectRemaining rejects the live connections of service id, on every
-// page: a service with live connections cannot be deleted, and the plan
-// deletes it. It returns how many it rejected.
-func (r *runner) rejectRemaining(ctx context.Context, w where, cl EC2API, id string) (int, *Error) {
+// connectedLeft lists the connections of service id that still hold an
+// endpoint (on every page). The plan rejects, before the delete, every
+// connection it knew of; one left now connected after the plan was made,
+// and plink does not cut it off unplanned.
+func (r *runner) connectedLeft(ctx context.Context, w where, cl EC2API, id string) ([]string, *Error) {
 	conns, e := r.listConnections(ctx, w, cl, types.Filter{Name: aws.String("service-id"), Values: []string{id}})
 	if e != nil {
-		return 0, e
+		return nil, e
 	}
-	var live []string
+	var left []string
 	for _, cn := range conns {
 		if strOr(cn.ServiceId) != "" && strOr(cn.ServiceId) != id {
 			continue
 		}
-		switch strings.ToLower(string(cn.VpcEndpointState)) {
-		case "pendingacceptance", "pending", "available":
-			live = append(live, strOr(cn.VpcEndpointId))
+		switch live.EndpointPhase(string(cn.VpcEndpointState)) {
+		case live.PhaseWaiting, live.PhaseSettling, live.PhaseUsable:
+			left = append(left, fmt.Sprintf("%s of account %s (%s)", strOr(cn.VpcEndpointId), strOr(cn.VpcEndpointOwner), cn.VpcEndpointState))
 		}
 	}
-	if len(live) == 0 {
-		return 0, nil
-	}
-	sort.Strings(live)
-	var out *ec2.RejectVpcEndpointConnectionsOutput
-	if e := r.callIn(ctx, w, classService, "RejectVpcEndpointConnections", func(ctx context.Context) (err error) {
-		out, err = cl.RejectVpcEndpointConnections(ctx, &ec2.RejectVpcEndpointConnectionsInput{ServiceId: aws.String(id), VpcEndpointIds: live})
-		return err
-	}); e != nil {
-		return 0, e
-	}
-	for _, u := range out.Unsuccessful {
-		if u.Error != nil {
-			return 0, itemErrorAt("RejectVpcEndpointConnections", w, strOr(u.Error.Code),
-				fmt.Sprintf("%s: %s", strOr(u.ResourceId), strOr(u.Error.Message)))
-		}
-	}
-	return len(live), nil
+	sort.Strings(left)
+	return left, nil
 }
 
 // listConnections lists, page by page, the endpoint connections of a

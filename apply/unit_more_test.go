@@ -63,20 +63,26 @@ func TestRemovalsInReverseOrder(t *testing.T) {
 	}
 }
 
-func TestServiceDeleteRejectsRemainingConnections(t *testing.T) {
+// A service whose connections the plan did not reject (they connected
+// after the plan was made) is not deleted, and nothing is rejected behind
+// the plan's back.
+func TestServiceDeleteRefusesUnplannedConnections(t *testing.T) {
 	w := newFakeWorld()
 	p := removalPlan(w)
 	p.Changes = p.Changes[4:] // only the service delete: the stray and web are still connected
 	res, err := run(t, w, p, fastOpts())
-	if err != nil {
-		t.Fatalf("%v %+v", err, res.Changes)
+	if !errors.Is(err, ErrFailed) {
+		t.Fatalf("err = %v, want ErrFailed", err)
 	}
-	rej := w.callsOf("RejectVpcEndpointConnections")
-	if len(rej) != 1 || len(rej[0].Input.(*ec2.RejectVpcEndpointConnectionsInput).VpcEndpointIds) != 2 {
+	if rej := w.callsOf("RejectVpcEndpointConnections"); len(rej) != 0 {
 		t.Errorf("reject calls %+v", rej)
 	}
-	if c := statusOf(t, res, "provider.api"); !strings.Contains(c.Message, "rejected 2 remaining connection(s)") {
-		t.Errorf("message %q", c.Message)
+	if del := w.callsOf("DeleteVpcEndpointServiceConfigurations"); len(del) != 0 {
+		t.Errorf("delete calls %+v", del)
+	}
+	c := statusOf(t, res, "provider.api")
+	if c.Error == nil || c.Error.Code != "UnplannedConnections" || !strings.Contains(c.Error.Message, "vpce-stray") || !strings.Contains(c.Error.Hint, "plink plan") {
+		t.Errorf("provider.api: %+v %+v", c, c.Error)
 	}
 }
 

@@ -301,6 +301,7 @@ func (r *runner) waitFor(ctx context.Context, c *plan.Change, what string, timeo
 	start := time.Now()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
+	defer r.waiting(kind)()
 	p := r.pollerFor(w, kind, cl)
 	wt := p.join(ctx, id)
 	defer p.leave(wt)

@@ -63,6 +63,7 @@ func (c *computer) disconnects() {
 					"point the consumer at a service the manifest keeps, or remove it together with the provider")
 			} else {
 				strangers = append(strangers, fmt.Sprintf("%s of account %s (%s)", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State))
+				ch.ConfirmForeign = true
 				if c.opts.AllowDisconnect {
 					ch.Warnings = append(ch.Warnings, "the manifest does not declare this endpoint; disconnected because --allow-disconnect was given")
 				}

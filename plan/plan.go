@@ -75,6 +75,11 @@ type Change struct {
 	// Reason says why an accept or reject is planned (which declared
 	// consumer, acceptFrom entry or rejectUndeclared setting).
 	Reason string `json:"reason,omitempty"`
+	// ConfirmForeign is set on a reject of a connection whose endpoint the
+	// plan did not know as this project's: apply re-reads the endpoint in
+	// its owner account first and keeps the connection if it carries this
+	// project's tag (a concurrent run made it after this plan's read).
+	ConfirmForeign bool `json:"confirmForeign,omitempty"`
 	// Breaks says what a delete or removal breaks, for the reader of the plan.
 	Breaks   []string `json:"breaks,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`

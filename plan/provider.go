@@ -470,6 +470,7 @@ func (c *computer) connectionChanges(ps *provState, sv *live.Service) {
 		}
 		ch.After = &Values{EndpointID: cn.EndpointID, EndpointOwner: cn.OwnerID, State: after}
 		ch.Reason = why
+		ch.ConfirmForeign = action == Reject && !c.projectEndpoint(cn.EndpointID)
 		c.changes = append(c.changes, ch)
 	}
 	if len(waiting) > 0 {
@@ -574,4 +575,12 @@ func (c *computer) repairService(ps *provState) *live.Service {
 		c.claimed[found.ID] = true
 	}
 	return found
+}
+
+// projectEndpoint reports whether the snapshot holds endpoint id as one of
+// this project's: a reject of its connection acts on what the plan saw, not
+// on a guess that needs confirming.
+func (c *computer) projectEndpoint(id string) bool {
+	ep := c.epByID[id]
+	return ep != nil && c.m.Project != "" && ep.Tags[live.TagProject] == c.m.Project
 }

@@ -1,0 +1,212 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/plan"
+)
+
+// DefaultHeartbeat is Options.Heartbeat's default.
+const DefaultHeartbeat = 30 * time.Second
+
+// settle is the last stage of a change that leaves something pending: it
+// waits until the endpoint is usable — available, or pendingAcceptance when
+// nobody in this plan accepts it (acceptance happens elsewhere) — or, for
+// an accepted connection, until the provider sees it available.
+func (r *runner) settle(ctx context.Context, s *step) *Error {
+	c := s.cs.c
+	switch c.Kind {
+	case plan.KindEndpoint:
+		id := r.output(c.Address).ID
+		if id == "" {
+			id = c.ID
+		}
+		if id == "" {
+			return missing(c, "endpoint id")
+		}
+		cl, e := r.client(ctx, c)
+		if e != nil {
+			return e
+		}
+		if e := r.waitEndpoint(ctx, c, cl, id, r.acceptedHere(c.Address)); e != nil {
+			return e
+		}
+		s.note = id + " is usable"
+		return nil
+	case plan.KindConnection:
+		if ep := r.g.endpointOfConnection(c); ep != "" {
+			if x, ok := r.g.byAddr[ep]; ok && !x.excluded && settles(x.c) {
+				return nil // the endpoint's own settle stage waits for it
+			}
+		}
+		return r.settleConnection(ctx, s)
+	}
+	return nil
+}
+
+// acceptedHere reports whether this run accepted the endpoint of addr: its
+// accept is in the plan, in the targets, and done. An accept that failed
+// leaves the endpoint pendingAcceptance, which is then all there is to
+// wait for (the accept's own failure is reported).
+func (r *runner) acceptedHere(addr string) bool {
+	for _, cs := range r.g.changes {
+		if cs.c.Kind != plan.KindConnection || cs.c.Action != plan.Accept || cs.excluded || r.g.endpointOfConnection(cs.c) != addr {
+			continue
+		}
+		for _, s := range cs.steps {
+			if s.stage == stMain && s.state == stateDone {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// settleConnection waits, from the provider's side, for an accepted
+// connection of an endpoint outside the plan (an existing one, or one in
+// an account plink has no credentials for) to be available.
+func (r *runner) settleConnection(ctx context.Context, s *step) *Error {
+	c := s.cs.c
+	svc := r.parentID(c)
+	id := connEndpointID(c)
+	if ref := c.Refs["endpointId"]; ref != "" {
+		id = r.output(ref).ID
+	}
+	if svc == "" || id == "" {
+		return missing(c, "service or endpoint id")
+	}
+	cl, e := r.client(ctx, c)
+	if e != nil {
+		return e
+	}
+	defer r.waiting(pollConnections)()
+	start := time.Now()
+	last := ""
+	for {
+		st := r.connectionState(ctx, c, cl, svc, id)
+		switch live.EndpointPhase(st) {
+		case live.PhaseUsable:
+			s.note = fmt.Sprintf("%s on %s is available", id, svc)
+			return nil
+		case live.PhaseBroken, live.PhaseGone, live.PhaseGoing:
+			return &Error{Call: "wait", Code: "EndpointFailed", Message: fmt.Sprintf("connection of %s to %s is %s after it was accepted", id, svc, st),
+				Hint: "run plink plan again: it shows the endpoint's state"}
+		}
+		if st != last {
+			r.emit(c, PhaseWaiting, fmt.Sprintf("waiting for the connection of %s to be available, now %s (timeout %s)", id, orUnknown(st), r.opts.EndpointTimeout), time.Since(start))
+			last = st
+		}
+		if time.Since(start) >= r.opts.EndpointTimeout {
+			return &Error{Call: "wait", Code: "Timeout", Message: fmt.Sprintf("gave up waiting for the connection of %s to %s to be available after %s: still %s", id, svc, r.opts.EndpointTimeout, orUnknown(st)),
+				Hint: "AWS may still be settling; run plink plan to see the state"}
+		}
+		t := time.NewTimer(r.opts.PollInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return toError("wait", c, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "not listed"
+	}
+	return s
+}
+
+// pollConnections names the provider-side waits in the heartbeat.
+const pollConnections pollKind = "DescribeVpcEndpointConnections"
+
+// waiting records a wait in progress for the heartbeat; call the
+// returned function when it ends.
+func (r *runner) waiting(kind pollKind) func() {
+	r.waitMu.Lock()
+	if r.total() == 0 {
+		r.waitSince = time.Now()
+	}
+	r.waits[kind]++
+	r.waitMu.Unlock()
+	return func() {
+		r.waitMu.Lock()
+		r.waits[kind]--
+		r.waitMu.Unlock()
+	}
+}
+
+func (r *runner) total() int {
+	n := 0
+	for _, v := range r.waits {
+		n += v
+	}
+	return n
+}
+
+// heartbeat sends, every Options.Heartbeat while waits are open, one event
+// that sums them up, so a long apply in a pipeline log is never silent.
+func (r *runner) heartbeat(ctx context.Context) (stop func()) {
+	every := r.opts.Heartbeat
+	if every == 0 {
+		every = DefaultHeartbeat
+	}
+	if every < 0 || r.opts.Events == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if msg, since := r.waitSummary(); msg != "" {
+					r.emit(&plan.Change{Address: "apply"}, PhaseHeartbeat, "still waiting: "+msg, since)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// waitSummary says what is being waited for and since how long: "3
+// endpoints, 1 endpoint service".
+func (r *runner) waitSummary() (string, time.Duration) {
+	r.waitMu.Lock()
+	defer r.waitMu.Unlock()
+	nouns := map[pollKind]string{pollEndpoints: "endpoint", pollServices: "endpoint service", pollConnections: "connection"}
+	var parts []string
+	for kind, n := range r.waits {
+		if n <= 0 {
+			continue
+		}
+		noun := nouns[kind]
+		if noun == "" {
+			noun = string(kind)
+		}
+		if n != 1 {
+			noun += "s"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", n, noun))
+	}
+	if len(parts) == 0 {
+		return "", 0
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", "), time.Since(r.waitSince).Round(time.Second)
+}
