@@ -93,7 +93,8 @@ func TestQuotas(t *testing.T) {
 // lock is released and the sandbox keeps serving.
 func TestHandlerPanic(t *testing.T) {
 	srv := start(t)
-	cons := srv.Clients(t, "checkout").EC2
+	// One attempt: the SDK would retry a 500 with backoff.
+	cons := ec2.NewFromConfig(srv.Config(t, "checkout"), func(o *ec2.Options) { o.RetryMaxAttempts = 1 })
 	srv.Sandbox.SetPanicHook(func(action string) {
 		if action == "DescribeVpcEndpoints" {
 			var m map[string]*struct{ x int }
