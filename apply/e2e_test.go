@@ -363,12 +363,12 @@ func TestE2EReAddAfterDeleteGetsNewResources(t *testing.T) {
 				seen = append(seen, c.ID)
 				continue
 			}
-			if !strings.Contains(c.Message, "earlier client token answered with") {
+			if !strings.Contains(c.Message, "deleted earlier)") || strings.Contains(c.Message, "token") {
 				t.Errorf("round %d: %s: message %q does not say the token was answered with a deleted resource", round, addr, c.Message)
 			}
 			said := false
 			for _, ev := range events {
-				said = said || (ev.Address == addr && strings.Contains(ev.Message, "keeps the client token of a deleted resource"))
+				said = said || (ev.Address == addr && strings.Contains(ev.Message, "made by an earlier run is"))
 			}
 			if !said {
 				t.Errorf("round %d: %s: no event says a deleted resource was returned: %+v", round, addr, events)

@@ -30,7 +30,7 @@ func TestCreateAnsweredWithDeletedResource(t *testing.T) {
 	}
 	first, second := creates[0].Input.(*ec2.CreateVpcEndpointServiceConfigurationInput), creates[1].Input.(*ec2.CreateVpcEndpointServiceConfigurationInput)
 	c := statusOf(t, res, "provider.api")
-	deleted := strings.TrimSuffix(c.Message[strings.Index(c.Message, "answered with ")+len("answered with "):], ", deleted)")
+	deleted := strings.TrimSuffix(c.Message[strings.Index(c.Message, "replacing ")+len("replacing "):], ", deleted earlier)")
 	params := *second
 	params.ClientToken = nil
 	if got, want := aws.ToString(second.ClientToken), ClientToken("demo", "provider.api", "create after:"+deleted, &params); got != want || got == aws.ToString(first.ClientToken) {
@@ -42,7 +42,7 @@ func TestCreateAnsweredWithDeletedResource(t *testing.T) {
 
 	said := map[string]bool{}
 	for _, e := range events {
-		if strings.Contains(e.Message, "keeps the client token of a deleted resource") {
+		if strings.Contains(e.Message, "made by an earlier run is") && !strings.Contains(e.Message, "token") {
 			said[e.Address] = true
 		}
 	}
@@ -52,7 +52,7 @@ func TestCreateAnsweredWithDeletedResource(t *testing.T) {
 		if c.Status != StatusDone {
 			t.Errorf("%s: %+v", addr, c)
 		}
-		if strings.Contains(c.Message, "earlier client token answered with") {
+		if strings.Contains(c.Message, "deleted earlier)") {
 			eps++
 			if !said[addr] {
 				t.Errorf("%s: no event says the create was answered with a deleted endpoint", addr)

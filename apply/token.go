@@ -132,8 +132,8 @@ func (r *runner) staleToken(c *plan.Change, action, what, id, state string, stal
 			Message: fmt.Sprintf("%d creates in a row were answered with a deleted %s (last %s, %s)", len(stale), what, id, state),
 			Hint:    "AWS still answers these client tokens with resources deleted earlier; apply again later, or create the resource outside plink and adopt it by id"}
 	}
-	r.emit(c, PhaseStarted, fmt.Sprintf("%s answered with %s %s, which is %s: AWS keeps the client token of a deleted resource for a while; creating a new %s with a token derived from %s",
-		action, what, id, state, what, id), 0)
+	r.emit(c, PhaseStarted, fmt.Sprintf("%s %s made by an earlier run is %s; creating a new %s",
+		what, id, state, what), 0)
 	return stale, nil
 }
 
@@ -143,5 +143,5 @@ func createdNote(id string, stale []string) string {
 	if len(stale) == 0 {
 		return "created " + id
 	}
-	return fmt.Sprintf("created %s (the earlier client token answered with %s, deleted)", id, strings.Join(stale, ", "))
+	return fmt.Sprintf("created %s (replacing %s, deleted earlier)", id, strings.Join(stale, ", "))
 }
