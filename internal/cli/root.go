@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -93,6 +94,11 @@ func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv f
 // command has not returned StopBound later, exit(1) is called. A second
 // signal calls exit(130) at once.
 func Run(args []string, ios *iostreams.IOStreams, getenv func(string) string, sigs <-chan os.Signal, exit func(int)) int {
+	// The signal handler and the watchdog write to stderr beside the
+	// command: one lock keeps their lines whole.
+	cp := *ios
+	cp.ErrOut = &lockedWriter{w: ios.ErrOut}
+	ios = &cp
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	done := make(chan struct{})
@@ -114,6 +120,17 @@ func Run(args []string, ios *iostreams.IOStreams, getenv func(string) string, si
 		}
 	}()
 	return run(ctx, args, ios, getenv, &runtimeHooks{exit: exit, done: done})
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 type runtimeHooks struct {
