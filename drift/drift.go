@@ -335,7 +335,9 @@ func (b *builder) fromPlan() {
 	// Resources created or deleted as a whole: their children are part of it.
 	whole := map[string]bool{}
 	for _, c := range b.p.Changes {
-		if (c.Kind == plan.KindService || c.Kind == plan.KindEndpoint) && (c.Action == plan.Create || c.Action == plan.Delete) {
+		// (A replaced service's principals and notifications are made anew
+		// on its replacement: part of the replace, not drift of their own.)
+		if (c.Kind == plan.KindService || c.Kind == plan.KindEndpoint) && (c.Action == plan.Create || c.Action == plan.Delete || c.Action == plan.Replace) {
 			whole[c.Address] = true
 		}
 	}
@@ -373,6 +375,9 @@ func (b *builder) fromPlan() {
 				b.add(it)
 			}
 			for _, d := range diffs {
+				if d.after == nil && c.Refs[d.name] == c.Address {
+					continue // its own new value (a replacement's name): not drift
+				}
 				it := base
 				it.Kind = Changed
 				it.Attribute = d.name
@@ -387,7 +392,7 @@ func (b *builder) fromPlan() {
 					if ref := c.Refs[d.name]; ref != "" {
 						// A value that comes from a resource the plan creates:
 						// that resource is missing (reported on its own).
-						declared = fmt.Sprintf("the manifest takes it from %s, which does not exist", ref)
+						declared = fmt.Sprintf("the manifest takes it from %s, %s", ref, b.fate(ref))
 					}
 				}
 				it.Message = fmt.Sprintf("%s changed outside plink: %s is %s, %s%s", what, d.name, show(d.before), declared, r)
@@ -834,6 +839,22 @@ func rank(p live.Phase) int {
 		return 3
 	}
 	return 0
+}
+
+// fate says what the plan does to the resource at addr, whose value
+// another change takes.
+func (b *builder) fate(addr string) string {
+	for _, c := range b.p.Changes {
+		if c.Address == addr {
+			switch c.Action {
+			case plan.Create:
+				return "which does not exist"
+			case plan.Replace:
+				return "which plink apply replaces"
+			}
+		}
+	}
+	return "which plink apply creates"
 }
 
 // deletes reports whether the plan deletes the live resource id.

@@ -300,7 +300,8 @@ func TestDriftStateMatrix(t *testing.T) {
 		{"Available", none, epWant{K(drift.Unmanaged), 2}, none, epWant{K(drift.NotAdopted), 2}},
 		{"Deleting", epWant{K(drift.Missing), 2}, none, none, epWant{K(drift.Missing), 2}},
 		{"Deleted", epWant{K(drift.Missing), 2}, none, none, epWant{K(drift.Missing), 2}},
-		{"Failed", epWant{K(drift.Changed), 2}, epWant{K(drift.Unmanaged), 2}, none, epWant{K(drift.Changed, drift.NotAdopted), 2}},
+		// A failed adopted service is replaced, so it is not adopted.
+		{"Failed", epWant{K(drift.Changed), 2}, epWant{K(drift.Unmanaged), 2}, none, epWant{K(drift.Changed), 2}},
 	}
 	for _, e := range serviceTable {
 		state := e.state
