@@ -76,7 +76,7 @@ func TestServiceStateMatrix(t *testing.T) {
 	}{
 		{"Pending", plan.NoOp, plan.Delete},
 		{"Available", plan.NoOp, plan.Delete},
-		{"Failed", plan.NoOp, plan.Delete},
+		{"Failed", plan.Replace, plan.Delete},
 		{"Deleting", plan.Create, ""},
 		{"Deleted", plan.Create, ""},
 	} {

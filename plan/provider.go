@@ -153,6 +153,11 @@ func (c *computer) serviceChange(ps *provState, adopted bool) {
 		ch.ReplaceReasons = append(ch.ReplaceReasons, "type")
 	}
 	c.scopeReasons(&ch, sv.AccountID, sv.Region)
+	if live.ServicePhase(sv.State) == live.PhaseBroken {
+		// A Failed service serves nobody and does not recover.
+		ch.ReplaceReasons = append(ch.ReplaceReasons, "state")
+		ch.Warnings = append(ch.Warnings, fmt.Sprintf("endpoint service %s is %s: it serves no endpoint, so it is replaced", sv.ID, sv.State))
+	}
 	switch {
 	case len(ch.ReplaceReasons) > 0:
 		ch.Action = Replace
