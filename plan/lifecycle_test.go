@@ -331,3 +331,25 @@ func TestCostNote(t *testing.T) {
 		t.Errorf("gateway load balancer endpoint cost = %+v (changes %v)", p.Cost, actions(p))
 	}
 }
+
+// TestUnsettled: a plan without changes is not "converged" while private
+// DNS is deferred or an endpoint is still pending.
+func TestUnsettled(t *testing.T) {
+	s := scenario.Converged()
+	if u := plan.Unsettled(compute(scenario.Manifest(), s), s); len(u) != 0 {
+		t.Errorf("converged world: %q", u)
+	}
+	s.Endpoints[0].State = "pending"
+	p := compute(scenario.Manifest(), s)
+	if u := plan.Unsettled(p, s); len(u) != 1 || !strings.Contains(u[0], "still pending") || p.HasChanges() {
+		t.Errorf("pending endpoint: %q (changes %v)", u, actions(p))
+	}
+	// private DNS wanted, the service's name not verified: deferred
+	s = scenario.Converged()
+	s.Services[0].PrivateDNSState = "pendingVerification"
+	s.Endpoints[0].PrivateDNSEnabled = false
+	p = compute(scenario.Manifest(), s)
+	if u := plan.Unsettled(p, s); len(u) != 1 || !strings.Contains(u[0], "private DNS stays off") {
+		t.Errorf("deferred private DNS: %q (changes %v, codes %v)", u, actions(p), codes(p))
+	}
+}

@@ -63,6 +63,7 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 30m; 0 means no limit)")
 	cmd.Flags().Duration("wait-timeout", apply.DefaultTimeout, "longest wait for one resource to reach its state")
 	cmd.Flags().BoolP("verbose", "v", false, "also list resources that need no change")
+	cmd.Flags().Bool("detailed-exitcode", false, "exit 2 when apply finished but live state has not converged yet (a deferred setting, a resource still pending)")
 	cmd.Flags().Bool("no-wait", false, "return once every call is made, without waiting for new or changed endpoints to become usable")
 	addAllowDisconnectFlag(cmd)
 	return cmd
@@ -84,7 +85,7 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		return err
 	}
 	defer sess.Close()
-	p, _, err := computePlan(ctx, f, m, sess)
+	p, snap, err := computePlan(ctx, f, m, sess)
 	if err != nil {
 		return err
 	}
@@ -103,10 +104,7 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		return err
 	}
 	if !p.HasChanges() {
-		if format == "json" {
-			return writeJSON(f.IO.Out, map[string]any{"type": "result", "changes": 0, "message": "No changes."})
-		}
-		return nil // the plan view already said "No changes."
+		return noChanges(f, format, p, snap, false)
 	}
 	if !autoApprove {
 		ok, err := confirm(f, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
@@ -184,13 +182,43 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 			"run 'plink plan' to see them, fix the manifest and plan again")
 	}
 	if !p.HasChanges() {
-		if format == "json" {
-			return writeJSON(f.IO.Out, map[string]any{"type": "result", "changes": 0, "message": "No changes."})
-		}
-		fmt.Fprintln(f.IO.Out, "No changes. Live state matches the manifest.")
-		return nil
+		return noChanges(f, format, p, snap, true)
 	}
 	return execute(ctx, f, format, m, sess, p)
+}
+
+// noChanges ends an apply that has nothing to do: converged, or, while a
+// setting is deferred or a resource still pending, not yet (exit 2 with
+// --detailed-exitcode). summarize says the text output has not shown the
+// plan's summary line yet (a saved plan's apply).
+func noChanges(f *Factory, format string, p *plan.Plan, snap *live.Snapshot, summarize bool) error {
+	unsettled := plan.Unsettled(p, snap)
+	switch {
+	case format == "text" && summarize && len(unsettled) == 0:
+		fmt.Fprintln(f.IO.Out, "No changes. Live state matches the manifest.")
+	case format == "text" && summarize:
+		fmt.Fprintln(f.IO.Out, "No changes.")
+	}
+	switch {
+	case format == "json":
+		msg := "No changes."
+		if len(unsettled) > 0 {
+			msg = "No changes, but live state has not converged yet."
+		}
+		out := map[string]any{"type": "result", "changes": 0, "message": msg}
+		if len(unsettled) > 0 {
+			out["unsettled"] = unsettled
+		}
+		if err := writeJSON(f.IO.Out, out); err != nil {
+			return err
+		}
+	case len(unsettled) > 0:
+		fmt.Fprintf(f.IO.Out, "Live state has not converged yet:\n  %s\n", strings.Join(unsettled, "\n  "))
+	}
+	if len(unsettled) > 0 && f.Config.Bool("detailed-exitcode") {
+		return silentExit(ExitChanges)
+	}
+	return nil
 }
 
 func errorDiagnostics(p *plan.Plan) []string {
@@ -250,7 +278,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	}
 	// Confirm: a fresh read must plan no changes (within the targets).
 	f.setPhase("confirming: re-reading live state")
-	after, _, err := computePlan(ctx, f, m, sess)
+	after, snap, err := computePlan(ctx, f, m, sess)
 	if err != nil {
 		return fmt.Errorf("apply finished, but re-reading live state to confirm failed: %w", err)
 	}
@@ -258,6 +286,17 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	if len(left) > 0 {
 		return withHint(fmt.Errorf("apply finished, but live state does not match the manifest yet:\n  %s", strings.Join(left, "\n  ")),
 			"run 'plink plan' to see the difference; AWS may still be settling")
+	}
+	// Nothing left to change is not yet "matches": a deferred setting or a
+	// resource still pending is reported as not converged.
+	if unsettled := plan.Unsettled(after, snap); len(unsettled) > 0 {
+		if format == "text" {
+			fmt.Fprintf(f.IO.Out, "Apply finished, but live state has not converged yet:\n  %s\n", strings.Join(unsettled, "\n  "))
+		}
+		if f.Config.Bool("detailed-exitcode") {
+			return silentExit(ExitChanges)
+		}
+		return nil
 	}
 	if format == "text" {
 		if n := len(remaining(after, nil)); len(opts.Targets) > 0 && n > 0 {
@@ -334,6 +373,11 @@ func (e *eventPrinter) print(ev apply.Event) {
 	defer e.mu.Unlock()
 	if e.format == "json" {
 		_ = writeJSON(e.f.IO.Out, map[string]any{"type": "event", "event": ev})
+		return
+	}
+	if ev.Phase == apply.PhaseHeartbeat {
+		// one line however long the wait: logs are never silent for long
+		fmt.Fprintf(e.f.IO.ErrOut, "%s [%s]\n", ev.Message, ev.Elapsed)
 		return
 	}
 	if ev.Phase == apply.PhaseWaiting {

@@ -31,8 +31,10 @@ nobody accepted, undeclared connected endpoints, unverified private DNS, and loa
 balancers that disappeared or lost an Availability Zone.
 
 Output: --output text, json, junit or markdown.
-Exit status: 0 no drift, 2 drift, 1 the run itself failed (an unreachable account
-is named, and the other accounts are still reported). Never prompts.`,
+Exit status: 0 no drift; 2 drift, including live state that makes the manifest
+unplannable (a load balancer deleted, an adopted resource gone); 1 plink could not
+find out (an unreachable account is named and the others are still reported, an
+invalid manifest, a plan error of the manifest alone). Never prompts.`,
 		Example: `  plink drift -f manifests/
   plink drift -f manifests/ --output junit --report drift.xml --timeout 5m
   plink drift -f manifests/ --output markdown > drift.md`,
@@ -93,12 +95,12 @@ is named, and the other accounts are still reported). Never prompts.`,
 			if verifyErr != nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				code = ExitError
 			}
-			// A manifest that cannot be planned (a subnet that does not exist,
-			// a load balancer taken) is a broken job, not drift.
-			for _, d := range p.Diagnostics {
-				if d.Severity == plan.SeverityError {
-					fmt.Fprintf(f.IO.ErrOut, "plink: error %s: %s\n", d.Code, d.Message)
-					code = ExitError
+			// Plan errors raised by live state are drift items (exit 2);
+			// manifest-only ones are r.Errors, which ExitCode counts as 1:
+			// plink could not find out.
+			if format != "text" {
+				for _, e := range r.Errors {
+					fmt.Fprintf(f.IO.ErrOut, "plink: error %s: %s\n", e.Code, e.Message)
 				}
 			}
 			return silentExit(code)

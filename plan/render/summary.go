@@ -36,6 +36,9 @@ func summaryLine(p *plan.Plan) string {
 		return line + "."
 	case p.HasErrors():
 		return "No changes planned, but the plan has errors."
+	case len(plan.Unsettled(p, nil)) > 0:
+		// a setting waits for something outside plink: not "matches"
+		return "No changes now, but live state does not match the manifest yet: a setting waits (see PL111 above)."
 	default:
 		return "No changes. Live state matches the manifest."
 	}
