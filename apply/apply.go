@@ -58,6 +58,11 @@ type Options struct {
 	// provider's principals, connections and notifications) and everything
 	// they depend on. Other changes are reported as excluded.
 	Targets []string
+	// Stop, when closed, stops the run the way a first Ctrl-C does: no new
+	// step starts and waits end at once (reported as interrupted), while
+	// AWS calls in flight go on under ctx and finish, so the result says
+	// exactly what was done. Cancel ctx to abandon those calls too.
+	Stop <-chan struct{}
 	// NoWait returns once every call is made, without waiting for created
 	// or modified endpoints to become usable (the CLI's --no-wait); the
 	// result then says which are still settling.
@@ -257,7 +262,7 @@ func (r *runner) run(ctx context.Context) *Result {
 					r.emit(s.cs.c, PhaseSkipped, s.reason, 0)
 					continue
 				}
-				if ctx.Err() != nil {
+				if ctx.Err() != nil || r.stopped() {
 					s.state = stateSkipped
 					s.reason = "the run was interrupted before it started"
 					r.emit(s.cs.c, PhaseSkipped, s.reason, 0)
@@ -520,6 +525,8 @@ func (r *runner) callAt(ctx context.Context, w where, class, action string, fn f
 	case s <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-r.opts.Stop:
+		return errNotStarted
 	}
 	defer func() { <-s }()
 	if l := r.limiter(w.account, w.region, action); l != nil {
@@ -527,5 +534,28 @@ func (r *runner) callAt(ctx context.Context, w where, class, action string, fn f
 			return err
 		}
 	}
+	if r.stopped() {
+		return errNotStarted // a call not yet sent is new work
+	}
 	return fn(ctx)
+}
+
+// errNotStarted is a call that Options.Stop kept from being sent.
+var errNotStarted = errors.New("not sent: the run was stopped")
+
+// stopped reports whether Options.Stop is closed.
+func (r *runner) stopped() bool {
+	select {
+	case <-r.opts.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// errStopped ends a wait when the run is stopped: what it waited for was
+// done, but whether it became usable is not known.
+func errStopped(what string) *Error {
+	return &Error{Call: "wait", Code: "Interrupted", Message: "stopped while waiting for " + what,
+		Hint: "run plink apply again: it plans from live state and finishes the job"}
 }

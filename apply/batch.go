@@ -227,6 +227,14 @@ func (r *runner) connections(ctx context.Context, steps []*step) {
 				}
 			}
 			return
+		case <-r.opts.Stop:
+			t.Stop()
+			for _, id := range pending {
+				for _, s := range byID[id] {
+					s.err = errStopped("the connection of " + id)
+				}
+			}
+			return
 		case <-t.C:
 		}
 	}

@@ -29,6 +29,8 @@ func toErrorAt(action string, w where, err error) *Error {
 		e.Code, e.Message = api.ErrorCode(), api.ErrorMessage()
 	case errors.As(err, &late):
 		e.Code, e.Message = "RequestTimeout", late.Error()
+	case errors.Is(err, errNotStarted):
+		e.Code, e.Message = "Interrupted", err.Error()
 	case errors.Is(err, context.Canceled):
 		e.Code, e.Message = "Canceled", "the run was interrupted"
 	case errors.Is(err, context.DeadlineExceeded):

@@ -174,3 +174,35 @@ func findChange(t *testing.T, p *plan.Plan, addr string) plan.Change {
 	t.Fatalf("no change %s", addr)
 	return plan.Change{}
 }
+
+// Stop (a first Ctrl-C) starts no new step and ends waits, while calls in
+// flight finish: the result says what was done and what was not, and a
+// later apply finishes the job.
+func TestStopFinishesCallsInFlight(t *testing.T) {
+	srv := sandboxtest.Start(t, sandbox.Options{AutoVerifyPrivateDNS: true, Latency: 150 * time.Millisecond})
+	e := &env{t: t, srv: srv}
+	p, r := e.plan("full.yaml")
+	stop := make(chan struct{})
+	o := opts()
+	o.Stop = stop
+	time.AfterFunc(400*time.Millisecond, func() { close(stop) })
+	start := time.Now()
+	res, err := apply.Run(context.Background(), p, apply.FromClientSource(r), o)
+	if err == nil {
+		t.Fatal("a stopped run reported success")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("stopped run took %s", d)
+	}
+	s := res.Summary()
+	if s.Done == 0 || s.NotAttempted == 0 {
+		t.Errorf("summary %+v: want some done and some not attempted", s)
+	}
+	for _, c := range res.Changes {
+		if c.Error != nil && c.Error.Code == "Canceled" {
+			t.Errorf("%s: a call in flight was abandoned: %+v", c.Address, c.Error)
+		}
+	}
+	e.apply("full.yaml")
+	e.converged("full.yaml")
+}

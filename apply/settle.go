@@ -110,6 +110,9 @@ func (r *runner) settleConnection(ctx context.Context, s *step) *Error {
 		case <-ctx.Done():
 			t.Stop()
 			return toError("wait", c, ctx.Err())
+		case <-r.opts.Stop:
+			t.Stop()
+			return errStopped("the connection of " + id)
 		case <-t.C:
 		}
 	}

@@ -328,6 +328,8 @@ func (r *runner) waitFor(ctx context.Context, c *plan.Change, what string, timeo
 		select {
 		case <-ctx.Done():
 			return toErrorAt("wait", w, ctx.Err())
+		case <-r.opts.Stop:
+			return errStopped(what)
 		case <-deadline.C:
 			return gaveUp()
 		case s = <-wt.ch:

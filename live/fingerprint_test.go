@@ -147,3 +147,14 @@ func (c *cancelling) DescribeLoadBalancers(ctx context.Context, in *elbv2.Descri
 	c.cancel()
 	return c.ELBAPI.DescribeLoadBalancers(ctx, in, o...)
 }
+
+// A read that failed because the run's context ended says so to errors.Is.
+func TestReadErrorUnwrapsContext(t *testing.T) {
+	e := &ReadError{Failures: []Failure{{Call: "DescribeVpcEndpoints", Error: "context deadline exceeded"}}, ctxErr: context.DeadlineExceeded}
+	if !errors.Is(e, context.DeadlineExceeded) {
+		t.Error("errors.Is does not see the deadline")
+	}
+	if errors.Is(&ReadError{Failures: e.Failures}, context.DeadlineExceeded) {
+		t.Error("a read error without a context error claims one")
+	}
+}

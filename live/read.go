@@ -58,7 +58,14 @@ const (
 // everything else that was read.
 type ReadError struct {
 	Failures []Failure
+	// ctxErr is the context's error when the reads failed because the run
+	// was cancelled or timed out: errors.Is sees it through Unwrap.
+	ctxErr error
 }
+
+// Unwrap is the context's error (context.Canceled, DeadlineExceeded) when
+// the reads ended because the run did, else nil.
+func (e *ReadError) Unwrap() error { return e.ctxErr }
 
 func (e *ReadError) Error() string {
 	var b strings.Builder
@@ -131,7 +138,7 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 	snap := &rd.snap
 	snap.normalize()
 	if len(snap.Failures) > 0 {
-		return snap, &ReadError{Failures: snap.Failures}
+		return snap, &ReadError{Failures: snap.Failures, ctxErr: ctx.Err()}
 	}
 	return snap, nil
 }

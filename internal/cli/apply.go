@@ -253,7 +253,19 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	opts := applyOptions(f, sess.sandbox != nil)
 	opts.Events = events.print
 	f.setPhase("applying %s", plural(len(remaining(p, opts.Targets)), "change"))
-	res, runErr := apply.Run(ctx, p, applyClients(sess.resolver), opts)
+	// A first signal or --timeout stops apply as Terraform does: nothing
+	// new starts and waits end, while calls in flight get most of the stop
+	// bound to finish (so the summary is exact); then they are abandoned.
+	stop := make(chan struct{})
+	callCtx, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelCalls()
+	unhook := context.AfterFunc(ctx, func() {
+		close(stop)
+		time.AfterFunc(f.inflightBound(), cancelCalls)
+	})
+	defer unhook()
+	opts.Stop = stop
+	res, runErr := apply.Run(callCtx, p, applyClients(sess.resolver), opts)
 	if res == nil {
 		return runErr
 	}

@@ -46,6 +46,16 @@ type Factory struct {
 // for calls in flight to end before it exits anyway.
 const StopBound = 10 * time.Second
 
+// inflightBound is how long AWS calls in flight may go on after a stop:
+// most of the stop bound, so the command reports before the watchdog.
+func (f *Factory) inflightBound() time.Duration {
+	b := StopBound
+	if f.stopBound > 0 {
+		b = f.stopBound
+	}
+	return b * 4 / 5
+}
+
 // setPhase records what the command is doing now.
 func (f *Factory) setPhase(format string, args ...any) { f.phase.Store(fmt.Sprintf(format, args...)) }
 
