@@ -222,6 +222,7 @@ func readLive(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSessi
 func planOptions(f *Factory, m *manifest.Manifest) plan.Options {
 	return plan.Options{
 		PricePerAZHour:  f.Config.FloatMap("prices"),
+		EndpointsPerVPC: f.Config.Int("endpoints-per-vpc"),
 		PlinkVersion:    buildinfo.Get().Version,
 		AllowDisconnect: f.Config.Bool("allow-disconnect"),
 	}
