@@ -37,6 +37,10 @@ type Options struct {
 	// endpoints per VPC that plan warns about; 0 means AWS's default,
 	// DefaultEndpointsPerVPC.
 	EndpointsPerVPC int
+	// Destroy plans the deletion of everything the manifest owns instead
+	// of its convergence (plink destroy; see destroyPlan). DeleteAdopted
+	// deletes adopted resources too, instead of releasing them.
+	Destroy, DeleteAdopted bool
 }
 
 func (o Options) price(region string) float64 {
@@ -78,6 +82,9 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 	}
 	c := newComputer(m, s, opts)
 	c.failures()
+	if opts.Destroy {
+		return c.destroyPlan()
+	}
 	c.resolveProviders()
 	c.resolveConsumers()
 	for _, ps := range c.provs {
