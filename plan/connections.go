@@ -13,9 +13,12 @@ const (
 // (plink connections): accepts and rejects of connections that exist now,
 // by acceptDeclared, acceptFrom and rejectUndeclared. Left out are rejects
 // that follow from deleting or replacing a service (they belong to the
-// delete) and accepts of endpoints the plan has still to create. The
-// diagnostics are kept whole: the caller decides what a partial view
-// allows. p is not modified.
+// delete) and accepts of endpoints the plan has still to create. Every
+// other change stays as a no-op that names its resource, account and
+// region: apply acts on none of them, but confirming a reject (a fresh
+// read in the endpoint owner's account, Change.ConfirmForeign) finds the
+// manifest's accounts there. The diagnostics are kept whole: the caller
+// decides what a partial view allows. p is not modified.
 func Connections(p *Plan) *Plan {
 	svcAction := map[string]Action{}
 	for _, ch := range p.Changes {
@@ -26,14 +29,9 @@ func Connections(p *Plan) *Plan {
 	out := *p
 	out.Changes = nil
 	for _, ch := range p.Changes {
-		if ch.Kind != KindConnection || (ch.Action != Accept && ch.Action != Reject) {
-			continue
-		}
-		if ch.ID == "" || len(ch.DependsOn) > 0 || ConnectionRule(ch) == "" {
-			continue // an endpoint this plan creates, or a service's delete
-		}
-		if a := svcAction[ch.Parent]; a == Delete || a == Replace || a == Create {
-			continue
+		if !isRuleDecision(ch, svcAction[ch.Parent]) {
+			ch = Change{Address: ch.Address, Kind: ch.Kind, Action: NoOp, Account: ch.Account, AccountID: ch.AccountID,
+				Region: ch.Region, ID: ch.ID, Parent: ch.Parent, ParentID: ch.ParentID}
 		}
 		out.Changes = append(out.Changes, ch)
 	}
@@ -57,4 +55,16 @@ func ConnectionRule(ch Change) string {
 		return RuleRejectUndeclared
 	}
 	return ""
+}
+
+// isRuleDecision reports whether ch is an accept or reject of an existing
+// connection made by a rule, its service (parentAction) being kept.
+func isRuleDecision(ch Change, parentAction Action) bool {
+	if ch.Kind != KindConnection || (ch.Action != Accept && ch.Action != Reject) {
+		return false
+	}
+	if ch.ID == "" || len(ch.DependsOn) > 0 || ConnectionRule(ch) == "" {
+		return false // an endpoint this plan creates, or a service's delete
+	}
+	return parentAction != Delete && parentAction != Replace && parentAction != Create
 }

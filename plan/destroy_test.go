@@ -226,7 +226,12 @@ func TestConnectionsKeepsOnlyRuleDecisions(t *testing.T) {
 			p := plan.Connections(full)
 			got := map[string]string{}
 			for _, c := range p.Changes {
-				got[c.Address] = plan.ConnectionRule(c)
+				if c.Action != plan.NoOp {
+					got[c.Address] = plan.ConnectionRule(c)
+				}
+			}
+			if len(p.Changes) != len(full.Changes) {
+				t.Errorf("%d changes, want all %d (the rest as no-ops)", len(p.Changes), len(full.Changes))
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("changes = %v, want %v", got, tt.want)

@@ -129,6 +129,9 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 		return withHint(fmt.Errorf("%s was planned against %s, not %s", file, where[sp.Sandbox], where[sandboxMode(f)]),
 			"apply it the way it was planned (with or without --sandbox)")
 	}
+	if err := checkSavedDestroy(f, sp, file); err != nil {
+		return err
+	}
 	if sp.AllowDisconnect && !f.Config.Bool("allow-disconnect") {
 		return withHint(fmt.Errorf("%s was planned with --allow-disconnect: it may cut off connected endpoints the manifest does not declare", file),
 			"review the plan with 'plink show "+file+"', then pass --allow-disconnect to apply too")
@@ -314,7 +317,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 		if n := len(remaining(after, nil)); len(opts.Targets) > 0 && n > 0 {
 			fmt.Fprintf(f.IO.Out, "The targeted resources match the manifest; %s outside the targets remain (run plink plan).\n", plural(n, "change"))
 		} else {
-			fmt.Fprintln(f.IO.Out, "Live state matches the manifest.")
+			fmt.Fprintln(f.IO.Out, convergedMessage(f))
 		}
 	}
 	return nil

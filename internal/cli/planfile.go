@@ -34,17 +34,26 @@ type savedPlan struct {
 	Sandbox       bool      `json:"sandbox"`
 	// AllowDisconnect records --allow-disconnect; apply FILE must be given
 	// it again, so consent to an outage is never taken from an editable file.
-	AllowDisconnect bool            `json:"allowDisconnect,omitempty"`
-	Plan            json.RawMessage `json:"plan"`
+	AllowDisconnect bool `json:"allowDisconnect,omitempty"`
+	// Destroy marks a plan of 'plink destroy -out FILE', applied only by
+	// 'plink destroy FILE'; DeleteAdopted records --delete-adopted, which
+	// must be given again, as --allow-disconnect.
+	Destroy       bool            `json:"destroy,omitempty"`
+	DeleteAdopted bool            `json:"deleteAdopted,omitempty"`
+	Plan          json.RawMessage `json:"plan"`
 }
 
 func writePlanFile(path string, p *plan.Plan, paths []string, sandbox, allowDisconnect bool) error {
+	return writeSavedPlan(path, p, savedPlan{ManifestPaths: paths, Sandbox: sandbox, AllowDisconnect: allowDisconnect})
+}
+
+// writeSavedPlan writes p with the settings in sp.
+func writeSavedPlan(path string, p *plan.Plan, sp savedPlan) error {
 	var buf bytes.Buffer
 	if err := render.JSON(&buf, p); err != nil {
 		return err
 	}
-	sp := savedPlan{Format: planFileFormat, CreatedAt: time.Now().UTC(), ManifestPaths: paths, Sandbox: sandbox,
-		AllowDisconnect: allowDisconnect, Plan: buf.Bytes()}
+	sp.Format, sp.CreatedAt, sp.Plan = planFileFormat, time.Now().UTC(), buf.Bytes()
 	data, err := json.MarshalIndent(sp, "", "  ")
 	if err != nil {
 		return err

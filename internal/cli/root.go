@@ -40,6 +40,8 @@ type Factory struct {
 	watchdog sync.Once
 	// stopBound replaces StopBound in tests.
 	stopBound time.Duration
+	// destroy is set by plink destroy: plans delete what the manifest owns.
+	destroy *destroyMode
 }
 
 // StopBound is how long plink waits, after an interrupt or a --timeout,
@@ -217,6 +219,8 @@ makes live state match, accepting the connections of declared consumers.`,
 		newPlanCmd(f),
 		newShowCmd(f),
 		newApplyCmd(f),
+		newDestroyCmd(f),
+		newConnectionsCmd(f),
 		newDriftCmd(f),
 		newExportCmd(f),
 		newGraphCmd(f),

@@ -225,6 +225,8 @@ func planOptions(f *Factory, m *manifest.Manifest) plan.Options {
 		EndpointsPerVPC: f.Config.Int("endpoints-per-vpc"),
 		PlinkVersion:    buildinfo.Get().Version,
 		AllowDisconnect: f.Config.Bool("allow-disconnect"),
+		Destroy:         f.destroy != nil,
+		DeleteAdopted:   f.destroy != nil && f.destroy.deleteAdopted,
 	}
 }
 

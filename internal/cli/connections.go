@@ -1,0 +1,251 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/apply"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+)
+
+func newConnectionsCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "connections [-f PATH]... [--watch 30s]",
+		Short: "Accept and reject pending connections by the manifest's rules, and nothing else",
+		Long: `Apply only the providers' connection rules: accept the connections of declared
+consumers (connections.acceptDeclared) and of accounts in connections.acceptFrom,
+and reject the others (connections.rejectUndeclared). Nothing else is created,
+changed or deleted, so it is safe to run every minute for SaaS onboarding, with
+its own least-privilege policy (plink iam-policy --for connections).
+
+Every decision is one line on stdout: the endpoint, its account, the rule that
+decided and the outcome (JSON lines with --output json). When the plan has
+errors, accepts still go ahead but rejects are skipped: plink never rejects
+on a view it cannot trust.
+
+With --watch INTERVAL it runs a round every INTERVAL until SIGTERM or SIGINT,
+then stops cleanly (exit 0): a round in progress starts nothing new and its
+calls in flight finish. Without --watch it runs one round: exit 0 when every
+decision was carried out, 1 otherwise.`,
+		Example: `  plink connections -f manifests/
+  plink connections -f manifests/ --watch 30s --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(f, "text", "json")
+			if err != nil {
+				return err
+			}
+			every := f.Config.Duration("watch")
+			if every < 0 || (every > 0 && every < time.Second) {
+				return flagErrorf("invalid --watch %s: give an interval of at least 1s, such as 30s or 1m", every)
+			}
+			m, _, err := manifestFromFlags(f)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if every == 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = withTimeout(ctx, f)
+				defer cancel()
+			}
+			sess, err := openAWS(ctx, f, m)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			if every == 0 {
+				return connectionsRound(ctx, f, format, m, sess)
+			}
+			return watchConnections(ctx, f, format, m, sess, every)
+		},
+	}
+	addFileFlag(cmd)
+	addAWSFlags(cmd)
+	cmd.Flags().Duration("watch", 0, "run a round every INTERVAL (e.g. 30s) until SIGTERM or SIGINT")
+	cmd.Flags().Duration("timeout", 0, "without --watch: give up after this long (0 means no limit)")
+	return cmd
+}
+
+// watchConnections runs rounds until ctx ends (a signal): a failed round is
+// logged and the next one tries again. The stop is clean: exit 0.
+func watchConnections(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := connectionsRound(ctx, f, format, m, sess); err != nil && ctx.Err() == nil {
+			logRoundError(f, format, err)
+		}
+		select {
+		case <-ctx.Done():
+			if format == "json" {
+				return writeJSON(f.IO.Out, map[string]any{"type": "stopped", "time": time.Now().UTC(), "reason": context.Cause(ctx).Error()})
+			}
+			fmt.Fprintf(f.IO.ErrOut, "plink: connections: stopped (%s)\n", context.Cause(ctx))
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func logRoundError(f *Factory, format string, err error) {
+	msg := err.Error()
+	var ee *exitError
+	if errors.As(err, &ee) && ee.Hint != "" {
+		msg += " (hint: " + ee.Hint + ")"
+	}
+	if format == "json" {
+		_ = writeJSON(f.IO.Out, map[string]any{"type": "error", "time": time.Now().UTC(), "error": msg})
+		return
+	}
+	fmt.Fprintf(f.IO.ErrOut, "plink: connections: %s\n", strings.ReplaceAll(msg, "\n", "\n  "))
+}
+
+// decision is one line of the connections log.
+type decision struct {
+	Type         string      `json:"type"` // "decision"
+	Time         time.Time   `json:"time"`
+	Action       plan.Action `json:"action"`
+	Endpoint     string      `json:"endpoint"`
+	Account      string      `json:"account"`
+	AccountAlias string      `json:"accountAlias,omitempty"`
+	Service      string      `json:"service"`
+	ServiceID    string      `json:"serviceId"`
+	Rule         string      `json:"rule"`
+	Reason       string      `json:"reason"`
+	// Status is done, failed, kept (a reject that a fresh read showed to
+	// be of this project's endpoint) or skipped (a reject on a plan with
+	// errors, or not attempted).
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+// connectionsRound reads live state, plans, and carries out the rules'
+// accepts and rejects, logging each decision.
+func connectionsRound(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession) error {
+	full, _, err := computePlan(ctx, f, m, sess)
+	if err != nil {
+		return err
+	}
+	p := plan.Connections(full)
+	var skipped []plan.Change
+	if p.HasErrors() {
+		// Errors may mean a consumer was not matched and so looks
+		// undeclared: accept what the rules positively allow, reject nothing.
+		var keep []plan.Change
+		for _, c := range p.Changes {
+			if c.Action == plan.Reject {
+				skipped = append(skipped, c)
+				continue
+			}
+			keep = append(keep, c)
+		}
+		p.Changes = keep
+		if len(skipped) > 0 {
+			logRoundError(f, format, fmt.Errorf("the plan has errors, so %s skipped:\n%s", plural(len(skipped), "reject is"), strings.Join(errorDiagnostics(full), "\n")))
+		}
+	}
+	var results []apply.ChangeResult
+	var runErr error
+	if p.HasChanges() {
+		results, runErr = runDecisions(ctx, f, sess, p)
+	}
+	byAddr := map[string]apply.ChangeResult{}
+	for _, r := range results {
+		byAddr[r.Address] = r
+	}
+	failed, n := 0, 0
+	for _, c := range append(append([]plan.Change(nil), p.Changes...), skipped...) {
+		if c.Action == plan.NoOp {
+			continue
+		}
+		n++
+		d := newDecision(m, c)
+		if r, ok := byAddr[c.Address]; ok {
+			switch {
+			case r.Status == apply.StatusDone && strings.HasPrefix(r.Message, "kept "):
+				d.Status = "kept"
+			case r.Status == apply.StatusDone:
+				d.Status = "done"
+			case r.Status == apply.StatusFailed:
+				d.Status, failed = "failed", failed+1
+			default:
+				d.Status, failed = "skipped", failed+1
+			}
+			if r.Error != nil {
+				d.Error = r.Error.Error()
+			} else if d.Status == "skipped" {
+				d.Error = r.Reason
+			}
+		} else {
+			d.Status, d.Error = "skipped", "the plan has errors (listed above); plink never rejects on a view it cannot trust"
+		}
+		logDecision(f, format, d)
+	}
+	if n == 0 && format == "text" && f.Config.Duration("watch") == 0 {
+		fmt.Fprintln(f.IO.Out, "No connections to accept or reject.")
+	}
+	if runErr != nil && ctx.Err() == nil {
+		return runErr
+	}
+	if failed > 0 || len(skipped) > 0 {
+		return silentExit(ExitError)
+	}
+	return nil
+}
+
+// runDecisions carries out p with apply. A signal starts nothing new, while
+// calls in flight finish (bounded), so the log says exactly what was done.
+func runDecisions(ctx context.Context, f *Factory, sess *awsSession, p *plan.Plan) ([]apply.ChangeResult, error) {
+	opts := applyOptions(f, sess.sandbox != nil)
+	opts.Targets = nil
+	opts.NoWait = true // an accept is done when AWS takes it; the next round sees the rest
+	opts.Heartbeat = -1
+	opts.Stop = ctx.Done()
+	callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	unhook := context.AfterFunc(ctx, func() { time.AfterFunc(f.inflightBound(), cancel) })
+	defer unhook()
+	f.setPhase("accepting and rejecting %s", plural(len(remaining(p, nil)), "connection"))
+	res, err := apply.Run(callCtx, p, applyClients(sess.resolver), opts)
+	if res == nil {
+		return nil, err
+	}
+	return res.Changes, err
+}
+
+func newDecision(m *manifest.Manifest, c plan.Change) decision {
+	d := decision{Type: "decision", Time: time.Now().UTC(), Action: c.Action, Endpoint: c.ID,
+		Service: c.Parent, ServiceID: c.ParentID, Rule: plan.ConnectionRule(c), Reason: c.Reason}
+	if c.Before != nil {
+		d.Account = c.Before.EndpointOwner
+	}
+	for alias, a := range m.Accounts {
+		if a != nil && a.ID == d.Account {
+			d.AccountAlias = alias
+		}
+	}
+	return d
+}
+
+func logDecision(f *Factory, format string, d decision) {
+	if format == "json" {
+		_ = writeJSON(f.IO.Out, d)
+		return
+	}
+	acct := d.Account
+	if d.AccountAlias != "" {
+		acct = fmt.Sprintf("%s (%s)", d.AccountAlias, d.Account)
+	}
+	line := fmt.Sprintf("%s %s %s of account %s at %s (%s): %s: %s", d.Time.Format(time.RFC3339), d.Action, d.Endpoint, acct, d.Service, d.ServiceID, d.Rule, d.Status)
+	if d.Error != "" {
+		line += " - " + d.Error
+	}
+	fmt.Fprintln(f.IO.Out, line)
+}

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/apply"
+)
+
+// destroyMode is what plink destroy sets on the Factory: every plan the
+// command computes (planOptions) deletes what the manifest owns.
+type destroyMode struct {
+	deleteAdopted bool
+}
+
+func newDestroyCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "destroy [-f PATH]... | destroy FILE",
+		Short: "Delete everything the manifest owns: endpoints, then services; adopted resources are released",
+		Long: `Plan the deletion of everything the manifest owns — every endpoint service and
+endpoint tagged with its project, in every account and region it names, also
+those no longer declared — show the plan, ask for confirmation, and carry it
+out in reverse order: connections that must be cut, endpoints, then services.
+
+A resource the manifest adopts (adopt: ID) was there before plink: it is
+released (plink's tags are removed, nothing else changes) unless
+--delete-adopted is given. A protected resource (protect: true, or its
+plink:protect tag) makes the plan an error. Deleting a service with connected
+endpoints the manifest does not declare needs --allow-disconnect.
+
+With -out FILE the plan is saved and nothing is changed; 'plink destroy FILE'
+carries it out later, refusing (as apply FILE does) unless the plan computed
+then is exactly the saved one. A second destroy finds nothing to do.
+
+Without a terminal, destroy refuses to run unless --auto-approve is given.`,
+		Example: `  plink destroy --sandbox --auto-approve -f testdata/examples/quickstart.yaml
+  plink destroy -f manifests/ -out destroy.json && plink destroy destroy.json
+  plink destroy -f manifests/ --target consumer.checkout-payments`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(f, "text", "json")
+			if err != nil {
+				return err
+			}
+			f.destroy = &destroyMode{deleteAdopted: f.Config.Bool("delete-adopted")}
+			ctx, cancel := withTimeout(cmd.Context(), f)
+			defer cancel()
+			out := f.Config.String("out")
+			if len(args) == 1 {
+				if len(f.Config.Strings("file")) > 0 || out != "" {
+					return flagErrorf("give either a saved plan FILE, or -f manifests (and -out FILE to save the plan), not both")
+				}
+				return applySaved(ctx, f, format, args[0])
+			}
+			if out == "" {
+				return applyManifest(ctx, f, format)
+			}
+			m, paths, err := manifestFromFlags(f)
+			if err != nil {
+				return err
+			}
+			sess, err := openAWS(ctx, f, m)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			p, _, err := computePlan(ctx, f, m, sess)
+			if err != nil {
+				return err
+			}
+			if err := renderPlan(f, format, p); err != nil {
+				return err
+			}
+			if p.HasErrors() {
+				return fmt.Errorf("the plan has errors; not saving it to %s", out)
+			}
+			if err := checkTargets(p, f.Config.Strings("target")); err != nil {
+				return err
+			}
+			sp := savedPlan{ManifestPaths: paths, Sandbox: sandboxMode(f), AllowDisconnect: f.Config.Bool("allow-disconnect"),
+				Destroy: true, DeleteAdopted: f.destroy.deleteAdopted}
+			if err := writeSavedPlan(out, p, sp); err != nil {
+				return err
+			}
+			if format != "json" {
+				fmt.Fprintf(f.IO.ErrOut, "\nSaved the destroy plan to %s. To perform exactly these actions, run:\n  plink destroy %s%s\n", out, sandboxFlag(f), out)
+			}
+			return planExit(f, p)
+		},
+	}
+	addFileFlag(cmd)
+	addAWSFlags(cmd)
+	cmd.Flags().Bool("auto-approve", false, "destroy without asking for confirmation (required without a terminal)")
+	cmd.Flags().StringArray("target", nil, "limit to this resource address and what it depends on (repeatable)")
+	cmd.Flags().String("out", "", "save the destroy plan to FILE for 'plink destroy FILE', changing nothing")
+	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 30m; 0 means no limit)")
+	cmd.Flags().Duration("wait-timeout", apply.DefaultTimeout, "longest wait for one resource to be deleted")
+	cmd.Flags().BoolP("verbose", "v", false, "also list resources that need no change")
+	cmd.Flags().Bool("detailed-exitcode", false, "with -out: exit 2 when there is something to destroy, 0 when nothing; otherwise exit 2 when live state has not settled yet")
+	cmd.Flags().Bool("delete-adopted", false, "delete resources the manifest adopts, instead of releasing them (removing plink's tags)")
+	addAllowDisconnectFlag(cmd)
+	return cmd
+}
+
+// checkSavedDestroy refuses a saved plan applied by the wrong command: a
+// destroy plan only by 'plink destroy FILE' (typing destroy is the consent,
+// never a flag in an editable file), and a plan of 'plink plan' only by
+// apply. --delete-adopted must be given again, as --allow-disconnect.
+func checkSavedDestroy(f *Factory, sp *savedPlan, file string) error {
+	switch {
+	case sp.Destroy && f.destroy == nil:
+		return withHint(fmt.Errorf("%s is a destroy plan: it deletes everything its manifest owns", file),
+			"review it with 'plink show "+file+"', then run 'plink destroy "+file+"'")
+	case !sp.Destroy && f.destroy != nil:
+		return withHint(fmt.Errorf("%s is not a destroy plan; it was saved by 'plink plan -out'", file),
+			"apply it with 'plink apply "+file+"', or save a destroy plan with 'plink destroy -out FILE'")
+	case sp.DeleteAdopted && (f.destroy == nil || !f.destroy.deleteAdopted):
+		return withHint(fmt.Errorf("%s was planned with --delete-adopted: it deletes resources the manifest adopted instead of releasing them", file),
+			"review the plan with 'plink show "+file+"', then pass --delete-adopted to destroy too")
+	}
+	return nil
+}
+
+// convergedMessage is the last line of a run that left nothing to do.
+func convergedMessage(f *Factory) string {
+	if f.destroy != nil {
+		return "Nothing the manifest owns is left."
+	}
+	return "Live state matches the manifest."
+}
