@@ -37,6 +37,10 @@ func ec2Handlers() map[string]handlerFunc {
 		"CreateTags":   createTags,
 		"DeleteTags":   deleteTags,
 		"DescribeTags": describeTags,
+
+		"CreatePlacementGroup":    createPlacementGroup,
+		"DeletePlacementGroup":    deletePlacementGroup,
+		"DescribePlacementGroups": describePlacementGroups,
 	}
 }
 

@@ -21,6 +21,12 @@ func (c *call) taggable(id string) (*[]tag, string, *apiError) {
 			return nil, "", err
 		}
 		return &ep.Tags, "vpc-endpoint", nil
+	case strings.HasPrefix(id, "pg-"):
+		pg, err := c.ownPlacementGroup(id)
+		if err != nil {
+			return nil, "", err
+		}
+		return &pg.Tags, "placement-group", nil
 	case strings.HasPrefix(id, "vpc-"), strings.HasPrefix(id, "subnet-"), strings.HasPrefix(id, "sg-"):
 		return nil, "", errf(400, "UnsupportedOperation", "The sandbox keeps tags of world resources read-only (%s)", id)
 	}
@@ -156,6 +162,11 @@ func describeTags(c *call) ([]xn, *apiError) {
 	for _, ep := range eps {
 		for _, t := range ep.Tags {
 			rows = append(rows, row{ep.ID, "vpc-endpoint", t.Key, t.Value})
+		}
+	}
+	for _, pg := range c.placementGroups() {
+		for _, t := range pg.Tags {
+			rows = append(rows, row{pg.ID, "placement-group", t.Key, t.Value})
 		}
 	}
 	var sel []row

@@ -34,6 +34,8 @@ type state struct {
 	// LBStates overrides the state code of world load balancers by ARN
 	// (ForceLoadBalancerState); lbDeleted means the load balancer is gone.
 	LBStates map[string]string `json:"lbStates,omitempty"`
+	// PlacementGroups by id (ec2_lease.go).
+	PlacementGroups map[string]*placementGroup `json:"placementGroups,omitempty"`
 }
 
 func newState() *state {
@@ -46,6 +48,8 @@ func newState() *state {
 		Sessions:      map[string]*session{},
 		NextHost:      map[string]int{},
 		LBStates:      map[string]string{},
+
+		PlacementGroups: map[string]*placementGroup{},
 	}
 }
 
@@ -460,6 +464,9 @@ func loadState(path string) (*state, error) {
 	}
 	if st.LBStates == nil {
 		st.LBStates = fresh.LBStates
+	}
+	if st.PlacementGroups == nil {
+		st.PlacementGroups = fresh.PlacementGroups
 	}
 	return st, nil
 }

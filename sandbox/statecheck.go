@@ -146,6 +146,11 @@ func (s *Sandbox) validateState(st *state) []string {
 			bad("session %s: access key or account is not valid for this world", key)
 		}
 	}
+	for id, pg := range st.PlacementGroups {
+		if pg == nil || pg.ID != id || !strings.HasPrefix(id, "pg-") || !account(pg.Account) || !s.servesRegion(pg.Region) || !contains(placementStrategies, pg.Strategy) {
+			bad("placement group %s: id, account, region or strategy is not valid for this world", id)
+		}
+	}
 	for arn, lbst := range st.LBStates {
 		found := false
 		for _, n := range s.nets {
