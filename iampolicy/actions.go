@@ -76,6 +76,13 @@ var manageService = []string{
 	"ec2:StartVpcEndpointServicePrivateDnsVerification",
 }
 
+// decideConnections are the writes of plink connections, on the project's
+// endpoint services.
+var decideConnections = []string{
+	"ec2:AcceptVpcEndpointConnections",
+	"ec2:RejectVpcEndpointConnections",
+}
+
 // manageNotifications changes and deletes connection notifications.
 var manageNotifications = []string{
 	"ec2:DeleteVpcEndpointConnectionNotifications",

@@ -30,10 +30,13 @@ const (
 	Apply  Mode = "apply"
 	Drift  Mode = "drift"
 	Export Mode = "export"
+	// Connections is plink connections: the reads of plan, and accepting
+	// and rejecting connections of the project's endpoint services only.
+	Connections Mode = "connections"
 )
 
 // Modes lists the valid modes in the order documented.
-var Modes = []Mode{Plan, Apply, Drift, Export}
+var Modes = []Mode{Plan, Apply, Drift, Export, Connections}
 
 // AnyAccount is the key of the single document For returns without a
 // manifest: it applies to every account.
@@ -86,7 +89,7 @@ func ParseMode(s string) (Mode, error) {
 			return m, nil
 		}
 	}
-	return "", fmt.Errorf("unknown mode %q: valid modes are plan, apply, drift and export", s)
+	return "", fmt.Errorf("unknown mode %q: valid modes are plan, apply, drift, export and connections", s)
 }
 
 // For returns the policy each account needs to run plink in mode, keyed by
@@ -116,6 +119,7 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 			}
 			sc.providers = true
 			regions[region(p.Region)] = true
+			sc.serviceRegions = append(sc.serviceRegions, region(p.Region))
 			if p.Adopt != "" {
 				sc.adopted = append(sc.adopted, arn(region(p.Region), a.ID, "vpc-endpoint-service/"+p.Adopt))
 			}
@@ -192,6 +196,8 @@ type scope struct {
 	subnets     map[string]bool
 	sgs         map[string]bool
 	adopted     []string
+	// serviceRegions are the regions of the account's providers.
+	serviceRegions []string
 }
 
 func arn(region, account, resource string) string {
@@ -223,6 +229,25 @@ func build(mode Mode, sc scope) Document {
 		return d
 	default:
 		add(Statement{Sid: "PlinkRead", Effect: "Allow", Action: append(slices.Clone(readEC2), readELB...), Resource: []string{"*"}, Condition: regionCond()})
+	}
+	if mode == Connections && (sc.providers || sc.project == "") {
+		// Only services carrying the project's tag, in the regions the
+		// manifest declares them: a loop that runs every minute must not
+		// decide for anyone else's service.
+		regions := sortedSet(toSet(sc.serviceRegions))
+		if sc.project == "" {
+			regions = sc.regions
+		}
+		var svcs []string
+		for _, r := range regions {
+			svcs = append(svcs, arn(r, sc.account, "vpc-endpoint-service/*"))
+		}
+		k := "aws:ResourceTag/" + TagProject
+		cond := map[string]map[string][]string{"StringEquals": {k: {sc.project}}}
+		if sc.project == "" {
+			cond = map[string]map[string][]string{"Null": {k: {"false"}}}
+		}
+		add(Statement{Sid: "PlinkDecideConnections", Effect: "Allow", Action: slices.Clone(decideConnections), Resource: svcs, Condition: cond})
 	}
 	if mode != Apply {
 		return d

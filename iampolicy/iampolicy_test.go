@@ -134,7 +134,7 @@ func TestApplyScoping(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	if _, err := For("destroy", nil); err == nil || err.Error() != `unknown mode "destroy": valid modes are plan, apply, drift and export` {
+	if _, err := For("nuke", nil); err == nil || err.Error() != `unknown mode "nuke": valid modes are plan, apply, drift, export and connections` {
 		t.Errorf("error %v", err)
 	}
 	if _, err := ParseMode("Plan"); err == nil {

@@ -239,6 +239,26 @@ func TestPolicyCoversSandboxCalls(t *testing.T) {
 	f.apply(p)
 	f.check(iampolicy.Apply, m2, seen)
 
+	// plink connections: another undeclared endpoint appears and only the
+	// rules' decision is carried out, with the connections policy.
+	if _, err := an.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{
+		VpcEndpointType: types.VpcEndpointTypeInterface, VpcId: aws.String("vpc-03100000000000001"), ServiceName: aws.String(svcName),
+		SubnetIds: []string{"subnet-0310000000000000b"}, SecurityGroupIds: []string{"sg-03100000000000001"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Sandbox.ResetCalls()
+	_, p = f.read(m2)
+	cp := plan.Connections(p)
+	if !cp.HasChanges() {
+		t.Errorf("connections plan has no decision; the coverage test no longer exercises it")
+	}
+	f.apply(cp)
+	f.check(iampolicy.Connections, m2, seen)
+	if !seen["connections ec2:RejectVpcEndpointConnections"] {
+		t.Errorf("the connections flow did not reject")
+	}
+
 	// Drift.
 	s, p = f.read(m2)
 	_ = drift.Build(m2, s, p)

@@ -243,3 +243,57 @@ func TestConnectionsWatch(t *testing.T) {
 		t.Errorf("stderr: %s", errOut.String())
 	}
 }
+
+// TestConnectionsRoundCost counts the AWS calls of one round with nothing
+// to decide: the connections listing is made once per provider
+// account-region, and the rest is plink's live read (see the report in
+// docs/pipelines.md).
+func TestConnectionsRoundCost(t *testing.T) {
+	srv, _, manifestPath := onboardingWorld(t)
+	srv.Sandbox.ResetCalls()
+	code, out, stderr := runPlink(t, "", false, "connections", "-f", manifestPath)
+	if code != ExitOK || !strings.Contains(out, "No connections to accept or reject.") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	total, byAction := 0, map[string]int{}
+	for _, c := range srv.Sandbox.Calls() {
+		total += c.Count
+		byAction[c.Action] += c.Count
+	}
+	t.Logf("one round: %d calls: %v", total, byAction)
+	if byAction["DescribeVpcEndpointConnections"] != 1 {
+		t.Errorf("DescribeVpcEndpointConnections made %d times, want once (one provider account-region)", byAction["DescribeVpcEndpointConnections"])
+	}
+	for a := range byAction {
+		if strings.HasPrefix(a, "Accept") || strings.HasPrefix(a, "Reject") || strings.HasPrefix(a, "Create") || strings.HasPrefix(a, "Modify") || strings.HasPrefix(a, "Delete") {
+			t.Errorf("a round with nothing to decide called %s", a)
+		}
+	}
+}
+
+// TestConnectionsSkipsRejectsOnPlanErrors: with an error in the plan (a
+// consumer's subnet does not exist) a stranger's connection is not
+// rejected, and the run says so and exits 1; the text log names the
+// endpoint, its account and the rule.
+func TestConnectionsSkipsRejectsOnPlanErrors(t *testing.T) {
+	srv, svcID, manifestPath := onboardingWorld(t)
+	broken := strings.Replace(connectionsManifest, "subnetIds: [subnet-0210000000000000a]", "subnetIds: [subnet-02100000000000fff]", 1)
+	if err := os.WriteFile(manifestPath, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stranger := createEndpoint(t, srv, "analytics", svcID, "vpc-03100000000000001", "subnet-0310000000000000a", "sg-03100000000000001")
+	code, out, stderr := runPlink(t, "", false, "connections", "-f", manifestPath)
+	if code != ExitError {
+		t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	want := "reject " + stranger + " of account 333333333333 at provider.payments-api (" + svcID + "): rejectUndeclared: skipped - the plan has errors"
+	if !strings.Contains(out, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, out)
+	}
+	if !strings.Contains(stderr, "the plan has errors, so 1 reject is skipped") || !strings.Contains(stderr, "PL107") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	if st := connectionStates(t, srv)[stranger]; st != "pendingacceptance" {
+		t.Errorf("connection %s is %s, want it left pending", stranger, st)
+	}
+}

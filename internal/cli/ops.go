@@ -293,10 +293,11 @@ rejected, or drifted.`,
 
 func newIAMPolicyCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "iam-policy [--for plan|apply|drift|export] [-f PATH]...",
+		Use:   "iam-policy [--for plan|apply|drift|export|connections] [-f PATH]...",
 		Short: "Print the least-privilege IAM policies plink's role needs in each account",
 		Long: `Print, per account alias, the IAM policy document the role plink uses there needs:
-read-only for plan, drift and export; for apply, writes scoped by the
+read-only for plan, drift and export; for connections, also accepting and
+rejecting connections of the project's endpoint services; for apply, writes scoped by the
 aws:ResourceTag/plink:project and aws:RequestTag/plink:project conditions and by
 the manifest's accounts, regions, VPCs, subnets and security groups.
 Without a manifest, one generic document ("*") is printed.`,
@@ -324,7 +325,7 @@ Without a manifest, one generic document ("*") is printed.`,
 		},
 	}
 	addFileFlag(cmd)
-	cmd.Flags().String("for", "apply", "plan, apply, drift or export")
+	cmd.Flags().String("for", "apply", "plan, apply, drift, export or connections")
 	return cmd
 }
 

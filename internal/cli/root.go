@@ -228,6 +228,7 @@ makes live state match, accepting the connections of declared consumers.`,
 		newSandboxCmd(f),
 	)
 	root.CompletionOptions.HiddenDefaultCmd = false
+	registerCompletions(root)
 	groupCommands(root)
 	return root
 }
