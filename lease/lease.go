@@ -89,8 +89,7 @@ type Options struct {
 	// DefaultSettle). A contender whose read and write took longer than
 	// Settle/2 withdraws, so two runs cannot both win.
 	Settle time.Duration
-	// Holder identifies this run in the holder tag (default
-	// user@host:pid/random).
+	// Holder identifies this run in the holder tag (default RunID).
 	Holder string
 	// Now is the clock for expiry times (default time.Now).
 	Now func() time.Time
@@ -117,16 +116,20 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// RunID is user@host:pid/random, kept to the characters EC2 tag values allow.
+// RunID is user@host:pid/random (host:pid/random without $USER), kept to
+// the characters EC2 tag values allow.
 func RunID() string {
 	host, _ := os.Hostname()
 	user := os.Getenv("USER")
 	if user == "" {
 		user = os.Getenv("USERNAME")
 	}
+	if user != "" {
+		user += "@"
+	}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return tagSafe(fmt.Sprintf("%s@%s:%d/%s", user, host, os.Getpid(), hex.EncodeToString(b[:])))
+	return tagSafe(fmt.Sprintf("%s%s:%d/%s", user, host, os.Getpid(), hex.EncodeToString(b[:])))
 }
 
 func tagSafe(s string) string {
@@ -541,7 +544,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return context.Cause(ctx)
+		return ctx.Err()
 	case <-t.C:
 		return nil
 	}

@@ -66,6 +66,7 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 	cmd.Flags().Bool("detailed-exitcode", false, "exit 2 when apply finished but live state has not converged yet (a deferred setting, a resource still pending)")
 	cmd.Flags().Bool("no-wait", false, "return once every call is made, without waiting for new or changed endpoints to become usable")
 	addAllowDisconnectFlag(cmd)
+	addLockFlags(cmd)
 	return cmd
 }
 
@@ -85,6 +86,11 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		return err
 	}
 	defer sess.Close()
+	ctx, unlock, err := lockProject(ctx, f, m, sess)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	p, snap, err := computePlan(ctx, f, m, sess)
 	if err != nil {
 		return err
@@ -165,6 +171,11 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 		return err
 	}
 	defer sess.Close()
+	ctx, unlock, err := lockProject(ctx, f, m, sess)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	snap, err := readLive(ctx, f, m, sess)
 	if err != nil {
 		return err

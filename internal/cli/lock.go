@@ -1,0 +1,134 @@
+package cli
+
+// The project's lease around mutating runs (package lease): taken before
+// live state is read, renewed while the run lasts, released at the end.
+// See docs/concurrency.md.
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/awsenv"
+	"github.com/plinkdev/plink/lease"
+	"github.com/plinkdev/plink/manifest"
+)
+
+// addLockFlags adds --lock and --lock-timeout to a mutating command.
+func addLockFlags(cmd *cobra.Command) {
+	cmd.Flags().Bool("lock", true, "hold the project's lease on AWS while running, so that a second run of the project waits or stops (docs/concurrency.md)")
+	cmd.Flags().Duration("lock-timeout", 0, "how long to wait for the lease while another run holds it (0: stop at once)")
+}
+
+// releaseBound is how long releasing the lease may take once the run is
+// over (also after an interrupt or --timeout).
+const releaseBound = 30 * time.Second
+
+// leaseTTL is the lease's TTL; tests shorten it to see renewals.
+var leaseTTL = lease.DefaultTTL
+
+// leaseHome is where a project's lease lives: the first provider's account
+// and region, else the first consumer's, else the first account (by alias)
+// in defaults.region.
+func leaseHome(m *manifest.Manifest) (alias, region string) {
+	switch {
+	case len(m.Providers) > 0:
+		alias, region = m.Providers[0].Account, m.Providers[0].Region
+	case len(m.Consumers) > 0:
+		alias, region = m.Consumers[0].Account, m.Consumers[0].Region
+	default:
+		aliases := make([]string, 0, len(m.Accounts))
+		for a := range m.Accounts {
+			aliases = append(aliases, a)
+		}
+		sort.Strings(aliases)
+		if len(aliases) > 0 {
+			alias = aliases[0]
+		}
+	}
+	return alias, cmp.Or(region, m.Defaults.Region, awsenv.DefaultRegion)
+}
+
+// lockProject takes the project's lease unless --lock=false and keeps it
+// renewed. The context it returns is cancelled, with the *lease.LostError
+// as cause, if the lease is lost mid-run, so that nothing new starts; the
+// function it returns releases the lease and must be deferred.
+func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSession) (context.Context, func(), error) {
+	if !f.Config.Bool("lock") {
+		return ctx, func() {}, nil
+	}
+	alias, region := leaseHome(m)
+	acct := alias
+	if a, ok := m.Accounts[alias]; ok {
+		acct = fmt.Sprintf("%s (%s)", alias, a.ID)
+	}
+	scope := lease.Scope{Project: m.Project, Account: acct, Region: region}
+	f.setPhase("taking the lease of project %s in account %s region %s", m.Project, acct, region)
+	c, err := sess.resolver.Clients(ctx, alias, region)
+	if err != nil {
+		return nil, nil, lockError(ctx, scope, err)
+	}
+	wait := f.Config.Duration("lock-timeout")
+	opts := lease.Options{
+		TTL:  leaseTTL,
+		Wait: wait,
+		Waiting: func(info lease.Info) {
+			fmt.Fprintf(f.IO.ErrOut, "plink: waiting up to %s (--lock-timeout) for the lease of project %s: %s holds it until %s unless renewed\n",
+				wait, m.Project, info.Holder, info.Expires.UTC().Format(time.RFC3339))
+		},
+	}
+	if sess.sandbox != nil {
+		// The in-process sandbox is consistent at once: no need to let
+		// a takeover settle for as long as on AWS.
+		opts.Settle, opts.Poll = 200*time.Millisecond, 200*time.Millisecond
+	}
+	l, err := lease.Acquire(ctx, c.EC2, scope, opts)
+	if err != nil {
+		return nil, nil, lockError(ctx, scope, err)
+	}
+	lctx, cancel := context.WithCancelCause(ctx)
+	l.Keep(context.WithoutCancel(ctx), func(err error) {
+		fmt.Fprintf(f.IO.ErrOut, "plink: %v; stopping: no new change starts (another run of the project may be running)\n", err)
+		cancel(err)
+	})
+	unlock := func() {
+		defer cancel(nil)
+		rctx, done := context.WithTimeout(context.WithoutCancel(ctx), releaseBound)
+		defer done()
+		var lost *lease.LostError
+		switch err := l.Release(rctx); {
+		case errors.As(err, &lost):
+			// already said when it was lost; say it again if it was found only now
+			if context.Cause(lctx) == nil {
+				fmt.Fprintf(f.IO.ErrOut, "plink: %v\n", err)
+			}
+		case err != nil:
+			fmt.Fprintf(f.IO.ErrOut, "plink: %v\nhint: the lease expires by itself at the latest %s after its last renewal; or delete it: aws ec2 delete-placement-group --group-name %s --region %s (in account %s)\n",
+				err, leaseTTL, lease.Name(m.Project), region, acct)
+		}
+	}
+	return lctx, unlock, nil
+}
+
+// lockError adds what to do to a failure to take the lease; one cut
+// short by an interrupt or --timeout is left for report to name.
+func lockError(ctx context.Context, scope lease.Scope, err error) error {
+	var held *lease.HeldError
+	var foreign *lease.ForeignError
+	switch {
+	case errors.As(err, &held):
+		return withHint(err, fmt.Sprintf("wait for that run to finish, or pass --lock-timeout 10m to wait for it; if no run is active (it was killed), the lease expires by itself, or delete it: aws ec2 delete-placement-group --group-name %s --region %s (in account %s); docs/concurrency.md",
+			lease.Name(scope.Project), scope.Region, scope.Account))
+	case errors.As(err, &foreign):
+		return withHint(err, "rename or delete that placement group, or run with --lock=false (nothing then keeps two runs of the project apart; docs/concurrency.md)")
+	case ctx.Err() != nil:
+		return err
+	}
+	return withHint(fmt.Errorf("taking the lease of project %s: %w", scope.Project, err),
+		"plink needs ec2:CreatePlacementGroup, DescribePlacementGroups, DeletePlacementGroup, CreateTags and DeleteTags in account "+scope.Account+" (see 'plink iam-policy --for apply'), or run with --lock=false")
+}
