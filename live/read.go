@@ -253,6 +253,11 @@ func planScopes(m *manifest.Manifest) ([]*scopeState, error) {
 	for _, sc := range byKey {
 		regions.add(sc.Region)
 	}
+	// A region a provider supports is one its consumers may be in: when the
+	// last consumer there is removed, its endpoint is found and deleted.
+	for _, p := range m.Providers {
+		regions.add(p.SupportedRegions...)
+	}
 	for alias := range m.Accounts {
 		for region := range regions {
 			if _, err := get("account "+alias, alias, region); err != nil {
