@@ -22,6 +22,10 @@ package iampolicy
 //   - DeleteVpcEndpoints: vpc-endpoint (aws:ResourceTag/${TagKey}).
 //   - CreateTags: the tagged resource, with ec2:CreateAction to allow it only
 //     as part of a create call.
+//   - CreatePlacementGroup: placement-group, with aws:RequestTag/${TagKey};
+//     DeletePlacementGroup, CreateTags, DeleteTags: placement-group, with
+//     aws:ResourceTag/${TagKey}; DescribePlacementGroups: "*". (The
+//     project's lease, package lease.)
 //   - Modify/DeleteVpcEndpointConnectionNotification(s) take a notification
 //     id whose resource type the reference does not scope by tag; plink
 //     grants them on "*" limited to the manifest's regions by
@@ -108,6 +112,15 @@ var tagOnCreate = []string{"ec2:CreateTags"}
 // createActions are the ec2:CreateAction values CreateTags is allowed with:
 // [0] for endpoints, [1] for endpoint services.
 var createActions = []string{"CreateVpcEndpoint", "CreateVpcEndpointServiceConfiguration"}
+
+// readLease reads the project's lease (its home account only).
+var readLease = []string{"ec2:DescribePlacementGroups"}
+
+// createLease creates the lease's placement group (tagged on create).
+var createLease = []string{"ec2:CreatePlacementGroup"}
+
+// manageLease renews, takes over and releases the lease.
+var manageLease = []string{"ec2:CreateTags", "ec2:DeleteTags", "ec2:DeletePlacementGroup"}
 
 // assumeRole is what the operator identity needs on each account's role.
 var assumeRole = []string{"sts:AssumeRole"}

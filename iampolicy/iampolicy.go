@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/manifest"
 )
 
@@ -102,15 +103,19 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 	}
 	out := map[string]Document{}
 	if m == nil {
-		out[AnyAccount] = build(mode, scope{account: "*", regions: []string{"*"}, providers: true, consumers: true})
+		out[AnyAccount] = build(mode, scope{account: "*", regions: []string{"*"}, providers: true, consumers: true, leaseRegion: "*"})
 		return out, nil
 	}
 	if len(m.Accounts) == 0 {
 		return nil, fmt.Errorf("manifest declares no accounts: add at least one under accounts:")
 	}
 	all := manifestRegions(m)
+	home, homeRegion := lease.Home(m)
 	for alias, a := range m.Accounts {
 		sc := scope{account: a.ID, project: m.Project, readRegions: all, vpcs: map[string]bool{}, subnets: map[string]bool{}, sgs: map[string]bool{}}
+		if alias == home {
+			sc.leaseRegion = homeRegion
+		}
 		region := func(r string) string { return cmp.Or(r, m.Defaults.Region) }
 		regions := map[string]bool{}
 		for _, p := range m.Providers {
@@ -198,6 +203,9 @@ type scope struct {
 	adopted     []string
 	// serviceRegions are the regions of the account's providers.
 	serviceRegions []string
+	// leaseRegion is where the project's lease lives when this account is
+	// its home (lease.Home), else "".
+	leaseRegion string
 }
 
 func arn(region, account, resource string) string {
@@ -329,6 +337,25 @@ func build(mode Mode, sc scope) Document {
 			acts = append(acts, manageEndpoint...)
 		}
 		add(Statement{Sid: "PlinkAdoptResources", Effect: "Allow", Action: acts, Resource: slices.Clone(sc.adopted)})
+	}
+	if sc.leaseRegion != "" {
+		// The project's lease (package lease): one placement group, named
+		// for the project and tagged with it, in its home account and
+		// region; DescribePlacementGroups has no resource-level permissions.
+		name := lease.Name(sc.project)
+		if sc.project == "" {
+			name = lease.NamePrefix + "*"
+		}
+		res := []string{arn(sc.leaseRegion, sc.account, "placement-group/"+name)}
+		var rc map[string]map[string][]string
+		if sc.leaseRegion != "*" {
+			rc = map[string]map[string][]string{"StringEquals": {"aws:RequestedRegion": {sc.leaseRegion}}}
+		}
+		add(Statement{Sid: "PlinkLeaseRead", Effect: "Allow", Action: slices.Clone(readLease), Resource: []string{"*"}, Condition: rc})
+		add(Statement{Sid: "PlinkLeaseCreate", Effect: "Allow", Action: slices.Clone(createLease), Resource: res, Condition: tagged("aws:RequestTag")})
+		add(Statement{Sid: "PlinkLeaseTagOnCreate", Effect: "Allow", Action: slices.Clone(tagOnCreate), Resource: res,
+			Condition: map[string]map[string][]string{"StringEquals": {"ec2:CreateAction": {"CreatePlacementGroup"}}}})
+		add(Statement{Sid: "PlinkLeaseManage", Effect: "Allow", Action: slices.Clone(manageLease), Resource: res, Condition: tagged("aws:ResourceTag")})
 	}
 	return d
 }

@@ -99,7 +99,7 @@ func TestApplyScoping(t *testing.T) {
 				if r != "*" && !strings.Contains(r, ":"+id+":") {
 					t.Errorf("%s/%s: resource %s outside the account", alias, s.Sid, r)
 				}
-				if r == "*" && !slices.Contains([]string{"PlinkIdentity", "PlinkRead", "PlinkManageConnectionNotifications", "PlinkMultiRegion"}, s.Sid) {
+				if r == "*" && !slices.Contains([]string{"PlinkIdentity", "PlinkRead", "PlinkManageConnectionNotifications", "PlinkMultiRegion", "PlinkLeaseRead"}, s.Sid) {
 					t.Errorf("%s/%s: Resource * on a write", alias, s.Sid)
 				}
 			}
@@ -109,6 +109,27 @@ func TestApplyScoping(t *testing.T) {
 			if strings.HasPrefix(s.Sid, "PlinkManageOwn") && s.Condition["StringEquals"]["aws:ResourceTag/plink:project"][0] != "payments-privatelink" {
 				t.Errorf("%s/%s: modify without the project resource tag", alias, s.Sid)
 			}
+		}
+	}
+	// The lease: in the first provider's account and region only, on the
+	// project's placement group only, tagged with the project.
+	for alias, d := range docs {
+		var sids []string
+		for _, s := range d.Statement {
+			if !strings.HasPrefix(s.Sid, "PlinkLease") {
+				continue
+			}
+			sids = append(sids, s.Sid)
+			if s.Sid != "PlinkLeaseRead" && (len(s.Resource) != 1 || s.Resource[0] != "arn:aws:ec2:us-east-1:111111111111:placement-group/plink-lease-payments-privatelink") {
+				t.Errorf("%s/%s: resources %v", alias, s.Sid, s.Resource)
+			}
+			want := map[string]string{"PlinkLeaseCreate": "aws:RequestTag/plink:project", "PlinkLeaseManage": "aws:ResourceTag/plink:project"}[s.Sid]
+			if want != "" && !slices.Equal(s.Condition["StringEquals"][want], []string{"payments-privatelink"}) {
+				t.Errorf("%s/%s: condition %v, want %s", alias, s.Sid, s.Condition, want)
+			}
+		}
+		if alias == "payments" && len(sids) != 4 || alias != "payments" && len(sids) != 0 {
+			t.Errorf("%s: lease statements %v; only payments (the first provider's account) holds the lease", alias, sids)
 		}
 	}
 	// checkout only consumes: no service creation, but its subnets by ARN.

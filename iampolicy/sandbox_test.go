@@ -15,6 +15,7 @@ import (
 	"github.com/plinkdev/plink/drift"
 	"github.com/plinkdev/plink/export"
 	"github.com/plinkdev/plink/iampolicy"
+	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
@@ -147,6 +148,25 @@ func (f *flow) apply(p *plan.Plan) {
 	}
 }
 
+// applyLocked is apply as the CLI runs it: under the project's lease,
+// taken in its home account and region, renewed once, released.
+func (f *flow) applyLocked(m *manifest.Manifest, p *plan.Plan) {
+	f.t.Helper()
+	alias, region := lease.Home(m)
+	api := f.srv.Clients(f.t, alias, region).EC2
+	l, err := lease.Acquire(context.Background(), api, lease.Scope{Project: m.Project, Account: alias, Region: region}, lease.Options{})
+	if err != nil {
+		f.t.Fatalf("lease: %v", err)
+	}
+	f.apply(p)
+	if err := l.Renew(context.Background()); err != nil {
+		f.t.Fatalf("renew: %v", err)
+	}
+	if err := l.Release(context.Background()); err != nil {
+		f.t.Fatalf("release: %v", err)
+	}
+}
+
 // check asserts that every call made since the last check is allowed by the
 // policy of mode for the calling account, and returns the actions seen.
 func (f *flow) check(mode iampolicy.Mode, m *manifest.Manifest, seen map[string]bool) {
@@ -206,7 +226,7 @@ func TestPolicyCoversSandboxCalls(t *testing.T) {
 	m1 := f.parse(flowV1, adoptID)
 	_, p := f.read(m1)
 	f.check(iampolicy.Plan, m1, seen)
-	f.apply(p)
+	f.applyLocked(m1, p)
 	f.check(iampolicy.Apply, m1, seen)
 
 	// An undeclared endpoint to reject, then update everything.
@@ -236,7 +256,7 @@ func TestPolicyCoversSandboxCalls(t *testing.T) {
 		}
 	}
 	f.check(iampolicy.Plan, m2, seen)
-	f.apply(p)
+	f.applyLocked(m2, p)
 	f.check(iampolicy.Apply, m2, seen)
 
 	// plink connections: another undeclared endpoint appears and only the
@@ -277,7 +297,7 @@ func TestPolicyCoversSandboxCalls(t *testing.T) {
 	if deletes < 2 {
 		t.Errorf("delete flow plans %d deletes, want the service and its endpoint", deletes)
 	}
-	f.apply(p)
+	f.applyLocked(m3, p)
 	f.check(iampolicy.Apply, m3, seen)
 
 	// Export, with and without a manifest.
@@ -296,6 +316,7 @@ func TestPolicyCoversSandboxCalls(t *testing.T) {
 		"ec2:AcceptVpcEndpointConnections", "ec2:RejectVpcEndpointConnections", "ec2:CreateTags",
 		"ec2:DeleteVpcEndpoints", "ec2:DeleteVpcEndpointServiceConfigurations", "ec2:ModifyVpcEndpoint",
 		"ec2:CreateVpcEndpointConnectionNotification",
+		"ec2:CreatePlacementGroup", "ec2:DescribePlacementGroups", "ec2:DeletePlacementGroup",
 	} {
 		if !seen["apply "+a] {
 			t.Errorf("no apply flow called %s", a)

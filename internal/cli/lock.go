@@ -5,16 +5,13 @@ package cli
 // See docs/concurrency.md.
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/manifest"
 )
@@ -32,28 +29,6 @@ const releaseBound = 30 * time.Second
 // leaseTTL is the lease's TTL; tests shorten it to see renewals.
 var leaseTTL = lease.DefaultTTL
 
-// leaseHome is where a project's lease lives: the first provider's account
-// and region, else the first consumer's, else the first account (by alias)
-// in defaults.region.
-func leaseHome(m *manifest.Manifest) (alias, region string) {
-	switch {
-	case len(m.Providers) > 0:
-		alias, region = m.Providers[0].Account, m.Providers[0].Region
-	case len(m.Consumers) > 0:
-		alias, region = m.Consumers[0].Account, m.Consumers[0].Region
-	default:
-		aliases := make([]string, 0, len(m.Accounts))
-		for a := range m.Accounts {
-			aliases = append(aliases, a)
-		}
-		sort.Strings(aliases)
-		if len(aliases) > 0 {
-			alias = aliases[0]
-		}
-	}
-	return alias, cmp.Or(region, m.Defaults.Region, awsenv.DefaultRegion)
-}
-
 // lockProject takes the project's lease unless --lock=false and keeps it
 // renewed. The context it returns is cancelled, with the *lease.LostError
 // as cause, if the lease is lost mid-run, so that nothing new starts; the
@@ -62,7 +37,7 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 	if !f.Config.Bool("lock") {
 		return ctx, func() {}, nil
 	}
-	alias, region := leaseHome(m)
+	alias, region := lease.Home(m)
 	acct := alias
 	if a, ok := m.Accounts[alias]; ok {
 		acct = fmt.Sprintf("%s (%s)", alias, a.ID)
