@@ -29,6 +29,8 @@ type decoder struct {
 	sink *diagSink
 	pos  map[posKey]Pos  // where each decoded value was written
 	bad  map[posKey]bool // values that failed to decode; already reported
+	// lines are the file's lines, for positions inside block scalars.
+	lines []string
 }
 
 func newDecoder(file string, sink *diagSink, pos map[posKey]Pos, bad map[posKey]bool) *decoder {
@@ -412,9 +414,19 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, owner any, path strin
 
 // decodeAny decodes a free-form mapping (an endpoint policy) into JSON
 // compatible values: map[string]any, []any, string, bool, int64, float64, nil.
+// A string holding a JSON object (jsonencode's output) decodes the same.
 func (d *decoder) decodeAny(n *yaml.Node, v reflect.Value, owner any, path string) {
+	if rn := d.resolve(n); rn != nil && rn.Kind == yaml.ScalarNode && rn.ShortTag() == "!!str" {
+		out, ok := d.policyString(rn, owner, path)
+		if !ok {
+			d.bad[posKey{owner, path}] = true
+			return
+		}
+		v.Set(reflect.ValueOf(out))
+		return
+	}
 	if n.Kind != yaml.MappingNode {
-		d.typeError(n, owner, path, "a mapping")
+		d.typeError(n, owner, path, "a mapping, or a string holding a JSON object")
 		return
 	}
 	out, ok := d.toAny(n, owner, path)

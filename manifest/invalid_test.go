@@ -119,6 +119,19 @@ var invalidFixtures = []struct {
 		},
 	},
 	{
+		path: "invalid-policy-string.yaml",
+		want: []string{
+			"invalid-policy-string.yaml:12:61: error: policy of consumer `quoted`: `Effect` must be Allow or Deny, got \"Permit\"",
+			"invalid-policy-string.yaml:19:7: error: policy of consumer `block`: missing `Statement`; a policy needs at least one statement",
+			"invalid-policy-string.yaml:21:9: error: policy of consumer `block`: unknown element `Statment`; did you mean `Statement`?",
+			"invalid-policy-string.yaml:31:45: error: policy of consumer `broken`: not valid JSON: invalid character '}' looking for beginning of object key string",
+			"invalid-policy-string.yaml:38:14: error: policy of consumer `not-object`: the string holds a list, not a JSON object",
+			"invalid-policy-string.yaml:44:38: error: policy of consumer `duplicate`: `Version` appears twice in one object; JSON keys must be unique",
+			"invalid-policy-string.yaml:50:37: error: policy of consumer `truncated`: not valid JSON: the string ends before the JSON does",
+			"invalid-policy-string.yaml:56:13: error: policy of consumer `empty`: the string is empty; expected a policy document",
+		},
+	},
+	{
 		path: "invalid-references.yaml",
 		want: []string{
 			"invalid-references.yaml:9:14: error: unknown account `paymnts` in provider `api`; did you mean `payments`?",
@@ -165,7 +178,7 @@ var invalidFixtures = []struct {
 			"invalid-types.yaml:13:26: error: `tags.cost-center` must be a string, got integer 4711",
 			"invalid-types.yaml:14:18: error: `connections` must be a mapping, got a list",
 			"invalid-types.yaml:22:24: error: `privateDnsEnabled` must be a boolean, got integer 1",
-			"invalid-types.yaml:23:13: error: `policy` must be a mapping, got string \"{\\\"Statement\\\": []}\"",
+			"invalid-types.yaml:23:28: error: policy of consumer `client`: `Statement` is an empty list",
 		},
 	},
 	{

@@ -231,6 +231,7 @@ func (l *loader) parseFile(src source) *Manifest {
 	}
 	fm := &Manifest{}
 	d := newDecoder(file, &l.sink, l.pos, l.bad)
+	d.lines = strings.Split(string(text), "\n")
 	root := d.resolve(doc.Content[0])
 	if root == nil {
 		return nil
