@@ -247,23 +247,49 @@ func TestStateMatrixService(t *testing.T) {
 	}
 }
 
-// A load balancer deleted by hand: the declared provider cannot be planned
-// (PL103, exit 1), and nothing is deleted because of it.
-func TestStateMatrixLoadBalancerGone(t *testing.T) {
+// A provider's load balancer in each state: deleted by hand or failed, the
+// declared provider cannot be planned (exit 1) and nothing is deleted
+// because of it; provisioning behind a service that has it already, or
+// impaired, it plans as usual.
+func TestStateMatrixLoadBalancer(t *testing.T) {
+	for _, tt := range []struct {
+		state string
+		exit  int
+		code  string
+	}{
+		{"", 1, plan.CodeLBMissing},
+		{"failed", 1, plan.CodeLBNotActive},
+		{"provisioning", 0, ""},
+		{"active_impaired", 0, ""},
+		{"active", 0, ""},
+	} {
+		t.Run("state="+tt.state, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.apply("full.yaml")
+			m := loadFull(t)
+			if err := e.srv.Sandbox.ForceLoadBalancerState(m.Providers[0].NetworkLoadBalancerARNs[0], tt.state); err != nil {
+				t.Fatal(err)
+			}
+			p := e.planManifest(m)
+			if exitOf(p) != tt.exit || tt.code != "" && !hasCode(p, tt.code) {
+				t.Errorf("exit %d, want %d with %s: %s", exitOf(p), tt.exit, tt.code, summary(p))
+			}
+			for _, c := range p.Changes {
+				if c.Action == plan.Delete || c.Action == plan.Replace {
+					t.Errorf("planned %s %s", c.Action, c.Address)
+				}
+			}
+		})
+	}
+	// a new provider on a load balancer still provisioning is refused
 	e := newEnv(t)
-	e.apply("full.yaml")
 	m := loadFull(t)
-	if err := e.srv.Sandbox.ForceLoadBalancerState(m.Providers[0].NetworkLoadBalancerARNs[0], ""); err != nil {
+	if err := e.srv.Sandbox.ForceLoadBalancerState(m.Providers[0].NetworkLoadBalancerARNs[0], "provisioning"); err != nil {
 		t.Fatal(err)
 	}
-	p := e.planManifest(m)
-	if exitOf(p) != 1 || !hasCode(p, plan.CodeLBMissing) {
-		t.Errorf("exit %d: %s", exitOf(p), summary(p))
-	}
-	for _, c := range p.Changes {
-		if c.Action == plan.Delete || c.Action == plan.Replace {
-			t.Errorf("planned %s %s", c.Action, c.Address)
-		}
+	if p := e.planManifest(m); exitOf(p) != 1 || !hasCode(p, plan.CodeLBNotActive) {
+		t.Errorf("new provider on a provisioning load balancer: %s", summary(p))
 	}
 }
 

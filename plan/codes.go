@@ -40,5 +40,6 @@ const (
 	CodeNoPrivateDNSName   = "PL229" // error: privateDnsEnabled on a consumer whose service has no private DNS name
 	CodeQuotaEndpoints     = "PL230" // error: a VPC would hold more interface and Gateway Load Balancer endpoints than the default quota
 	CodeAdoptGoing         = "PL231" // error: adopt names a resource that is being deleted
+	CodeLBNotActive        = "PL232" // error: a provider's load balancer is provisioning or failed
 	CodeDisconnectDeclared = "PL112" // warning: deleting a service cuts off a declared consumer's endpoint
 )

@@ -289,6 +289,16 @@ func (c *computer) providerLint(ps *provState) {
 						fmt.Sprintf("use another load balancer, or take the service over with `adopt: %s` if nothing else manages it", other.ID))
 				}
 			}
+			switch ph := live.LoadBalancerPhase(lb.State); {
+			case ph == live.PhaseBroken:
+				c.diag(SeverityError, CodeLBNotActive, ps.addr, ps.alias, ps.region,
+					fmt.Sprintf("%s: load balancer %s is %s; it serves no traffic and AWS refuses it for an endpoint service", ps.addr, lb.Name, lb.State),
+					"fix or recreate the load balancer (and update the ARN in "+field+"), then plan again")
+			case ph == live.PhaseSettling && (ps.svc == nil || !contains(ps.svc.NetworkLoadBalancerARNs, arn) && !contains(ps.svc.GatewayLoadBalancerARNs, arn)):
+				c.diag(SeverityError, CodeLBNotActive, ps.addr, ps.alias, ps.region,
+					fmt.Sprintf("%s: load balancer %s is still %s; AWS accepts it for an endpoint service only once it is active", ps.addr, lb.Name, lb.State),
+					"wait until the load balancer is active (aws elbv2 describe-load-balancers), then plan again")
+			}
 			if lb.Type != want {
 				c.diag(SeverityError, CodeLBType, ps.addr, ps.alias, ps.region,
 					fmt.Sprintf("%s: load balancer %s is of type %s, but %s needs type %s", ps.addr, lb.Name, lb.Type, field, want),
