@@ -23,8 +23,8 @@ func addLockFlags(cmd *cobra.Command) {
 }
 
 // releaseBound is how long releasing the lease may take once the run is
-// over (also after an interrupt or --timeout).
-const releaseBound = 30 * time.Second
+// over (also after an interrupt or --timeout: within StopBound).
+const releaseBound = 5 * time.Second
 
 // leaseTTL is the lease's TTL; tests shorten it to see renewals.
 var leaseTTL = lease.DefaultTTL
