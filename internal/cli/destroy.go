@@ -100,6 +100,7 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 	cmd.Flags().Bool("detailed-exitcode", false, "with -out: exit 2 when there is something to destroy, 0 when nothing; otherwise exit 2 when live state has not settled yet")
 	cmd.Flags().Bool("delete-adopted", false, "delete resources the manifest adopts, instead of releasing them (removing plink's tags)")
 	addAllowDisconnectFlag(cmd)
+	addLockFlags(cmd) // destroy holds the project's lease as apply does
 	return cmd
 }
 
