@@ -148,7 +148,11 @@ func connectionsRound(ctx context.Context, f *Factory, format string, m *manifes
 		}
 		p.Changes = keep
 		if len(skipped) > 0 {
-			logRoundError(f, format, fmt.Errorf("the plan has errors, so %s skipped:\n%s", plural(len(skipped), "reject is"), strings.Join(errorDiagnostics(full), "\n")))
+			verb := "is"
+			if len(skipped) > 1 {
+				verb = "are"
+			}
+			logRoundError(f, format, fmt.Errorf("the plan has errors, so %s %s skipped:\n%s", plural(len(skipped), "reject"), verb, strings.Join(errorDiagnostics(full), "\n")))
 		}
 	}
 	var results []apply.ChangeResult
