@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -70,6 +71,8 @@ type Clients struct {
 	EC2       *ec2.Client
 	ELB       *elbv2.Client
 	STS       *sts.Client
+	// CloudWatch reads PrivateLink metrics (plink status).
+	CloudWatch *cloudwatch.Client
 }
 
 // ClientSource is the small interface that live and apply use to get clients
@@ -242,6 +245,8 @@ func (r *Resolver) Clients(ctx context.Context, account, region string) (*Client
 			EC2:       ec2.NewFromConfig(cfg, func(o *ec2.Options) { r.endpoint(&o.BaseEndpoint) }),
 			ELB:       elbv2.NewFromConfig(cfg, func(o *elbv2.Options) { r.endpoint(&o.BaseEndpoint) }),
 			STS:       sts.NewFromConfig(cfg, func(o *sts.Options) { r.endpoint(&o.BaseEndpoint) }),
+
+			CloudWatch: cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { r.endpoint(&o.BaseEndpoint) }),
 		}
 	})
 	return oc.c, oc.err

@@ -50,6 +50,10 @@ func init() {
 		svcELB: {
 			"DescribeLoadBalancers": elbDescribeLoadBalancers,
 			"DescribeTags":          elbDescribeTags,
+			// elb_targets.go
+			"DescribeTargetGroups":           elbDescribeTargetGroups,
+			"DescribeTargetHealth":           elbDescribeTargetHealth,
+			"DescribeLoadBalancerAttributes": elbDescribeLoadBalancerAttributes,
 		},
 		svcSTS: {
 			"GetCallerIdentity": stsGetCallerIdentity,
@@ -64,6 +68,14 @@ func (s *Sandbox) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == ForcePath {
 			s.serveForce(w, r)
+			return
+		}
+		if r.URL.Path == WorldPath {
+			s.serveWorld(w, r)
+			return
+		}
+		if isCloudWatch(r) {
+			s.serveCloudWatch(w, r) // cloudwatch.go
 			return
 		}
 		s.serveHTTP(w, r)

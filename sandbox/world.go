@@ -32,6 +32,9 @@ type World struct {
 	// Quotas changes AWS's default PrivateLink quotas for every account of
 	// the world; a field left 0 keeps the default (DefaultQuotas).
 	Quotas Quotas `yaml:"quotas"`
+	// Metrics are the CloudWatch metric series GetMetricData serves
+	// (cloudwatch.go); SetMetric changes them while serving.
+	Metrics []MetricSeries `yaml:"metrics"`
 }
 
 // Quotas are the PrivateLink quotas the sandbox enforces (AWS PrivateLink
@@ -113,6 +116,9 @@ type RegionWorld struct {
 	AvailabilityZones map[string]string `yaml:"availabilityZones"`
 	VPCs              []VPC             `yaml:"vpcs"`
 	LoadBalancers     []LoadBalancer    `yaml:"loadBalancers"`
+	// TargetGroups of the load balancers (elb_targets.go); a network load
+	// balancer that none names gets one healthy target per zone.
+	TargetGroups []TargetGroup `yaml:"targetGroups"`
 }
 
 // VPC is a virtual private cloud with its subnets and security groups.
@@ -150,6 +156,9 @@ type LoadBalancer struct {
 	State string `yaml:"state"`
 	// Scheme is internal (default) or internet-facing.
 	Scheme string `yaml:"scheme"`
+	// CrossZone is the load_balancing.cross_zone.enabled attribute (off by
+	// default for network and gateway load balancers, as in AWS).
+	CrossZone bool `yaml:"crossZone"`
 }
 
 // DefaultWorld returns a fresh copy of the embedded default world
@@ -179,6 +188,7 @@ func parseWorld(b []byte, name string) (*World, error) {
 	if err := dec.Decode(&w); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	w.defaultTargetGroups()
 	if err := w.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -314,6 +324,7 @@ func (w *World) validate() error {
 			bad("quotas.%s: %d is negative (leave it out or 0 for AWS's default)", name, v)
 		}
 	}
+	errs = append(errs, w.validateTargets()...)
 	if w.Operator != "" && !aliases[w.Operator] {
 		bad("operator: no account with alias %q", w.Operator)
 	}
