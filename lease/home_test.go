@@ -35,4 +35,3 @@ func TestHome(t *testing.T) {
 		}
 	}
 }
-
