@@ -206,3 +206,38 @@ func TestStopFinishesCallsInFlight(t *testing.T) {
 	e.apply("full.yaml")
 	e.converged("full.yaml")
 }
+
+// Removing a provider together with its cross-region consumers (and so
+// with the only mention of their region) still finds their endpoints,
+// through the connections of the service: they are deleted as this
+// project's, not taken for strangers and cut off.
+func TestRemovedRegionEndpointsAreFound(t *testing.T) {
+	e := newEnv(t)
+	e.apply("full.yaml")
+	m := loadFull(t)
+	// keep only what lives in us-east-1 and has nothing to do with payments-api
+	m.Providers = nil
+	m.Consumers = nil
+	snap, err := live.Read(context.Background(), m, e.resolver(m), live.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	west := false
+	for _, sc := range snap.Scopes {
+		west = west || sc.Region == "us-west-2" && sc.Account == "analytics"
+	}
+	if !west {
+		t.Fatalf("us-west-2 was not read: %+v", snap.Scopes)
+	}
+	p := plan.Compute(m, snap, plan.Options{})
+	if p.HasErrors() {
+		t.Fatalf("plan errors: %s", summary(p))
+	}
+	if a := actionOf(p, "consumer.analytics-payments-west"); a != plan.Delete {
+		t.Errorf("cross-region consumer: %q\n%s", a, summary(p))
+	}
+	e.applyPlan(t, m, p)
+	if again := e.planManifest(m); again.HasChanges() {
+		t.Errorf("not converged: %s", summary(again))
+	}
+}

@@ -134,6 +134,23 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 		}()
 	}
 	wg.Wait()
+	// A project's service may have connections from a region the manifest
+	// no longer names (its cross-region consumers were removed together
+	// with the provider's supportedRegions): every account is read there
+	// too, so those endpoints are found as this project's and deleted, not
+	// taken for strangers and cut off.
+	if extra := rd.connectionScopes(scopes); len(extra) > 0 {
+		for _, sc := range extra {
+			rd.snap.Scopes = append(rd.snap.Scopes, sc.Scope)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rd.readScope(ctx, sc)
+			}()
+		}
+		wg.Wait()
+		scopes = append(scopes, extra...)
+	}
 	rd.readVisible(ctx, scopes)
 	snap := &rd.snap
 	snap.normalize()
@@ -141,6 +158,17 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 		return snap, &ReadError{Failures: snap.Failures, ctxErr: ctx.Err()}
 	}
 	return snap, nil
+}
+
+func newScopeState(alias, accountID, region string) *scopeState {
+	return &scopeState{
+		Scope:        Scope{Account: alias, AccountID: accountID, Region: region},
+		subnets:      set{},
+		vpcs:         set{},
+		groups:       set{},
+		lbs:          set{},
+		consumerVPCs: set{},
+	}
 }
 
 // scopeState is what one account-region needs read, and its clients.
@@ -201,14 +229,7 @@ func planScopes(m *manifest.Manifest) ([]*scopeState, error) {
 		k := [2]string{alias, region}
 		sc := byKey[k]
 		if sc == nil {
-			sc = &scopeState{
-				Scope:        Scope{Account: alias, AccountID: acc.ID, Region: region},
-				subnets:      set{},
-				vpcs:         set{},
-				groups:       set{},
-				lbs:          set{},
-				consumerVPCs: set{},
-			}
+			sc = newScopeState(alias, acc.ID, region)
 			byKey[k] = sc
 		}
 		return sc, nil
@@ -279,6 +300,49 @@ func planScopes(m *manifest.Manifest) ([]*scopeState, error) {
 		return out[i].Region < out[j].Region
 	})
 	return out, nil
+}
+
+// connectionScopes are the account-regions to read in a second wave: every
+// manifest account in each region that a connection of a service of this
+// project (or adopted) comes from, and that was not read.
+func (rd *reader) connectionScopes(read []*scopeState) []*scopeState {
+	done := map[[2]string]bool{}
+	for _, sc := range read {
+		done[[2]string{sc.Account, sc.Region}] = true
+	}
+	ours := map[string]bool{}
+	for _, a := range rd.m.Accounts {
+		if a != nil {
+			ours[a.ID] = true
+		}
+	}
+	regions := set{}
+	for _, sv := range rd.snap.Services {
+		if sv.Tags[TagProject] != rd.m.Project && !rd.adopted[sv.ID] {
+			continue
+		}
+		for _, cn := range sv.Connections {
+			if cn.Region != "" && ours[cn.OwnerID] {
+				regions.add(cn.Region)
+			}
+		}
+	}
+	var out []*scopeState
+	for _, region := range regions.sorted() {
+		aliases := make([]string, 0, len(rd.m.Accounts))
+		for alias := range rd.m.Accounts {
+			aliases = append(aliases, alias)
+		}
+		sort.Strings(aliases)
+		for _, alias := range aliases {
+			a := rd.m.Accounts[alias]
+			if a == nil || done[[2]string{alias, region}] {
+				continue
+			}
+			out = append(out, newScopeState(alias, a.ID, region))
+		}
+	}
+	return out
 }
 
 type reader struct {
