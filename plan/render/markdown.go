@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -97,9 +98,11 @@ func newMarkdownDoc(p *plan.Plan) *markdownDoc {
 		d.diags = append(d.diags, diagnosticItem(dg))
 	}
 	if p.HasChanges() || len(p.Diagnostics) > 0 {
-		t := &textRenderer{}
+		var text strings.Builder
+		t := &textRenderer{b: bufio.NewWriter(&text)}
 		t.plan(p)
-		d.full = strings.Split(strings.TrimSuffix(t.b.String(), "\n"), "\n")
+		_ = t.b.Flush() // a strings.Builder does not fail
+		d.full = strings.Split(strings.TrimSuffix(text.String(), "\n"), "\n")
 	}
 	var foot []string
 	if p.PlinkVersion != "" {

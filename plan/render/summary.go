@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 
 	"github.com/plinkdev/plink/plan"
@@ -57,15 +58,54 @@ func errorsLine(p *plan.Plan) string {
 }
 
 // roundTrip returns p as decoded from its JSON document: the views draw
-// from this value, so they can only show what the JSON holds.
+// from this value, so they can only show what the JSON holds. The document
+// is taken apart: its frame (everything but the changes and diagnostics)
+// goes through JSON and Decode whole, each change and diagnostic through
+// its own encoding. The decoded value is the same as a whole document's,
+// and a plan of tens of thousands of changes is never held as one JSON
+// text (indented, then buffered again by the decoder) beside two plans.
 func roundTrip(p *plan.Plan) (*plan.Plan, error) {
+	if p == nil {
+		return nil, fmt.Errorf("render: no plan to write")
+	}
+	frame := *p
+	frame.Changes, frame.Diagnostics = nil, nil
 	var buf bytes.Buffer
-	if err := JSON(&buf, p); err != nil {
+	if err := JSON(&buf, &frame); err != nil {
 		return nil, err
 	}
 	dp, err := Decode(&buf)
 	if err != nil {
 		return nil, fmt.Errorf("render: %v", err)
 	}
+	if p.Changes != nil {
+		dp.Changes = make([]plan.Change, len(p.Changes))
+	}
+	for i := range p.Changes {
+		if err := elementTrip(&p.Changes[i], &dp.Changes[i]); err != nil {
+			return nil, err
+		}
+	}
+	if len(p.Diagnostics) > 0 { // omitempty: an empty list decodes as none
+		dp.Diagnostics = make([]plan.Diagnostic, len(p.Diagnostics))
+	}
+	for i := range p.Diagnostics {
+		if err := elementTrip(&p.Diagnostics[i], &dp.Diagnostics[i]); err != nil {
+			return nil, err
+		}
+	}
 	return dp, nil
+}
+
+// elementTrip encodes one element of the document as JSON does and decodes
+// it into out.
+func elementTrip[T any](in, out *T) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("render: writing plan JSON: %w", err)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("render: reading plan JSON: %v", err)
+	}
+	return nil
 }

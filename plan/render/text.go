@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"sort"
@@ -62,15 +63,16 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	if err != nil {
 		return err
 	}
-	t := &textRenderer{opts: opts}
+	// Written as it is drawn: a plan of many thousand changes is not held
+	// twice, once as text.
+	t := &textRenderer{opts: opts, b: bufio.NewWriterSize(w, 64<<10)}
 	t.plan(dp)
-	_, err = io.WriteString(w, t.b.String())
-	return err
+	return t.b.Flush()
 }
 
 type textRenderer struct {
 	opts TextOptions
-	b    strings.Builder
+	b    *bufio.Writer
 }
 
 func (t *textRenderer) color(code, s string) string {
@@ -104,14 +106,15 @@ func (t *textRenderer) sym(a plan.Action) string {
 }
 
 func (t *textRenderer) linef(format string, args ...any) {
-	fmt.Fprintf(&t.b, format, args...)
+	fmt.Fprintf(t.b, format, args...)
 	t.b.WriteByte('\n')
 }
 
 func (t *textRenderer) plan(p *plan.Plan) {
-	var shown []plan.Change
+	var shown []*plan.Change
 	used := map[plan.Action]bool{}
-	for _, c := range p.Changes {
+	for i := range p.Changes {
+		c := &p.Changes[i]
 		if c.Action == plan.NoOp && !t.opts.Verbose {
 			continue
 		}
@@ -143,7 +146,7 @@ func (t *textRenderer) plan(p *plan.Plan) {
 	}
 }
 
-func hasAction(chs []plan.Change) bool {
+func hasAction(chs []*plan.Change) bool {
 	for _, c := range chs {
 		if c.Action != plan.NoOp {
 			return true
@@ -164,10 +167,10 @@ func countErrors(ds []plan.Diagnostic) int {
 
 // groups writes changes grouped by account and region, groups in order of
 // first appearance (the plan is in apply order), changes in plan order.
-func (t *textRenderer) groups(chs []plan.Change) {
+func (t *textRenderer) groups(chs []*plan.Change) {
 	type group struct {
 		account, accountID, region string
-		changes                    []plan.Change
+		changes                    []*plan.Change
 	}
 	var order []*group
 	byKey := map[string]*group{}
@@ -189,7 +192,7 @@ func (t *textRenderer) groups(chs []plan.Change) {
 		t.linef("%s", t.color(ansiBold, fmt.Sprintf("Account %s, region %s:", name, g.region)))
 		t.linef("")
 		for i := range g.changes {
-			t.change(&g.changes[i])
+			t.change(g.changes[i])
 			if i+1 == len(g.changes) || g.changes[i].Action != plan.NoOp || g.changes[i+1].Action != plan.NoOp {
 				t.linef("")
 			}
