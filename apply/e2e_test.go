@@ -132,15 +132,6 @@ func TestE2ECreateConvergeNoOp(t *testing.T) {
 	e.converged("full.yaml")
 }
 
-func writeManifest(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestE2EChangeEachAttributeThenBack(t *testing.T) {
 	e := newEnv(t)
 	e.apply("full.yaml")

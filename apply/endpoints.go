@@ -253,20 +253,13 @@ func (r *runner) endpointDNS(ctx context.Context, s *step) *Error {
 }
 
 func (r *runner) endpointDelete(ctx context.Context, s *step) *Error {
-	id, w, cl, e := r.deleteTarget(ctx, s)
+	id, w, cl, e := r.deleteByID(ctx, s, classEndpoint, "DeleteVpcEndpoints", func(ctx context.Context, cl EC2API, id string) ([]types.UnsuccessfulItem, error) {
+		out, err := cl.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
+		return unsuccessfulOf(out, err, func(o *ec2.DeleteVpcEndpointsOutput) []types.UnsuccessfulItem { return o.Unsuccessful })
+	})
 	if e != nil {
 		return e
 	}
-	if e := r.remove(ctx, w, classEndpoint, "DeleteVpcEndpoints", id, func(ctx context.Context) ([]types.UnsuccessfulItem, error) {
-		out, err := cl.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
-		if err != nil {
-			return nil, err
-		}
-		return out.Unsuccessful, nil
-	}); e != nil {
-		return e
-	}
-	s.note = "deleted " + id
 	return r.waitFor(ctx, s.cs.c, id+" to be deleted", r.opts.DeleteTimeout, w, cl, pollEndpoints, id, func(s sighting) (bool, string, *Error) {
 		ep := s.ep
 		if ep == nil || live.EndpointPhase(string(ep.State)) == live.PhaseGone {

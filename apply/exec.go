@@ -68,50 +68,38 @@ func describeStep(s *step) string {
 	return fmt.Sprintf("%s in %s/%s", msg, c.Account, c.Region)
 }
 
+// kindOps are the executors of one resource kind.
+type kindOps struct {
+	create         func(ctx context.Context, s *step, purpose string) *Error
+	update, delete func(ctx context.Context, s *step) *Error
+}
+
 func (r *runner) single(ctx context.Context, s *step) *Error {
 	c := s.cs.c
-	if s.stage == stSettle {
+	switch {
+	case s.stage == stSettle:
 		return r.settle(ctx, s)
+	case c.Kind == plan.KindEndpoint && (s.stage == stDNS || s.stage == stDNSHandoff):
+		return r.endpointDNS(ctx, s)
 	}
-	switch c.Kind {
-	case plan.KindService:
-		switch {
-		case s.stage == stDeleteOld, c.Action == plan.Delete:
-			return r.serviceDelete(ctx, s)
-		case c.Action == plan.Create:
-			return r.serviceCreate(ctx, s, "create")
-		case c.Action == plan.Replace:
-			return r.serviceCreate(ctx, s, "replace:"+c.ID)
-		default: // update, adopt
-			return r.serviceUpdate(ctx, s)
-		}
-	case plan.KindEndpoint:
-		switch {
-		case s.stage == stDNS, s.stage == stDNSHandoff:
-			return r.endpointDNS(ctx, s)
-		case s.stage == stDeleteOld, c.Action == plan.Delete:
-			return r.endpointDelete(ctx, s)
-		case c.Action == plan.Create:
-			return r.endpointCreate(ctx, s, "create")
-		case c.Action == plan.Replace:
-			return r.endpointCreate(ctx, s, "replace:"+c.ID)
-		default:
-			return r.endpointUpdate(ctx, s)
-		}
-	case plan.KindNotification:
-		switch {
-		case s.stage == stDeleteOld, c.Action == plan.Delete:
-			return r.notificationDelete(ctx, s)
-		case c.Action == plan.Create:
-			return r.notificationCreate(ctx, s, "create")
-		case c.Action == plan.Replace:
-			return r.notificationCreate(ctx, s, "replace:"+c.ID)
-		default:
-			return r.notificationUpdate(ctx, s)
-		}
+	ops, ok := map[plan.Kind]kindOps{
+		plan.KindService:      {r.serviceCreate, r.serviceUpdate, r.serviceDelete},
+		plan.KindEndpoint:     {r.endpointCreate, r.endpointUpdate, r.endpointDelete},
+		plan.KindNotification: {r.notificationCreate, r.notificationUpdate, r.notificationDelete},
+	}[c.Kind]
+	switch {
+	case !ok:
+		return &Error{Call: "apply", Code: "Unsupported", Message: fmt.Sprintf("cannot %s a %s", c.Action, c.Kind),
+			Hint: "this plink cannot apply this plan; use the plink version that made it"}
+	case s.stage == stDeleteOld, c.Action == plan.Delete:
+		return ops.delete(ctx, s)
+	case c.Action == plan.Create:
+		return ops.create(ctx, s, "create")
+	case c.Action == plan.Replace:
+		return ops.create(ctx, s, "replace:"+c.ID)
+	default: // update, adopt
+		return ops.update(ctx, s)
 	}
-	return &Error{Call: "apply", Code: "Unsupported", Message: fmt.Sprintf("cannot %s a %s", c.Action, c.Kind),
-		Hint: "this plink cannot apply this plan; use the plink version that made it"}
 }
 
 func missing(c *plan.Change, what string) *Error {
@@ -269,6 +257,22 @@ func (r *runner) deleteTarget(ctx context.Context, s *step) (string, where, EC2A
 	return c.ID, w, cl, e
 }
 
+// deleteByID deletes the live resource of step s with the batch delete
+// call action (see remove) and notes it; it returns what a wait for the
+// deletion needs.
+func (r *runner) deleteByID(ctx context.Context, s *step, class, action string,
+	call func(ctx context.Context, cl EC2API, id string) ([]types.UnsuccessfulItem, error)) (string, where, EC2API, *Error) {
+	id, w, cl, e := r.deleteTarget(ctx, s)
+	if e != nil {
+		return id, w, cl, e
+	}
+	if e := r.remove(ctx, w, class, action, id, func(ctx context.Context) ([]types.UnsuccessfulItem, error) { return call(ctx, cl, id) }); e != nil {
+		return id, w, cl, e
+	}
+	s.note = "deleted " + id
+	return id, w, cl, nil
+}
+
 // remove makes the batch delete call action for id; call returns the
 // Unsuccessful items of its answer, and one for id is the error unless it
 // says the resource is already gone (deletes are idempotent).
@@ -292,4 +296,12 @@ func (r *runner) remove(ctx context.Context, w where, class, action, id string,
 		return itemErrorAt(action, w, code, strOr(u.Error.Message))
 	}
 	return nil
+}
+
+// unsuccessfulOf is a batch call's Unsuccessful items, or its error.
+func unsuccessfulOf[O any](out *O, err error, items func(*O) []types.UnsuccessfulItem) ([]types.UnsuccessfulItem, error) {
+	if err != nil || out == nil {
+		return nil, err
+	}
+	return items(out), nil
 }

@@ -73,19 +73,11 @@ func (r *runner) notificationUpdate(ctx context.Context, s *step) *Error {
 }
 
 func (r *runner) notificationDelete(ctx context.Context, s *step) *Error {
-	id, w, cl, e := r.deleteTarget(ctx, s)
-	if e != nil {
-		return e
-	}
-	if e := r.remove(ctx, w, classService, "DeleteVpcEndpointConnectionNotifications", id, func(ctx context.Context) ([]types.UnsuccessfulItem, error) {
+	_, _, _, e := r.deleteByID(ctx, s, classService, "DeleteVpcEndpointConnectionNotifications", func(ctx context.Context, cl EC2API, id string) ([]types.UnsuccessfulItem, error) {
 		out, err := cl.DeleteVpcEndpointConnectionNotifications(ctx, &ec2.DeleteVpcEndpointConnectionNotificationsInput{ConnectionNotificationIds: []string{id}})
-		if err != nil {
-			return nil, err
-		}
-		return out.Unsuccessful, nil
-	}); e != nil {
-		return e
-	}
-	s.note = "deleted " + id
-	return nil
+		return unsuccessfulOf(out, err, func(o *ec2.DeleteVpcEndpointConnectionNotificationsOutput) []types.UnsuccessfulItem {
+			return o.Unsuccessful
+		})
+	})
+	return e
 }

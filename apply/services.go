@@ -129,10 +129,9 @@ func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
 	}
 	e = r.remove(ctx, w, classService, "DeleteVpcEndpointServiceConfigurations", id, func(ctx context.Context) ([]types.UnsuccessfulItem, error) {
 		out, err := cl.DeleteVpcEndpointServiceConfigurations(ctx, &ec2.DeleteVpcEndpointServiceConfigurationsInput{ServiceIds: []string{id}})
-		if err != nil {
-			return nil, err
-		}
-		return out.Unsuccessful, nil
+		return unsuccessfulOf(out, err, func(o *ec2.DeleteVpcEndpointServiceConfigurationsOutput) []types.UnsuccessfulItem {
+			return o.Unsuccessful
+		})
 	})
 	if e == nil {
 		did = append(did, "deleted "+id)

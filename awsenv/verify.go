@@ -100,7 +100,8 @@ func (r *Resolver) verifyAccount(ctx context.Context, acc *manifest.Account) err
 	if acc.RoleARN != "" {
 		cfg, _ := r.accountConfig(ctx, acc)
 		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-			return fail(r.assumeRoleError(ctx, acc, err))
+			hint, err := r.assumeRoleError(ctx, acc, err)
+			return fail(err, hint)
 		}
 	}
 	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -114,7 +115,7 @@ func (r *Resolver) verifyAccount(ctx context.Context, acc *manifest.Account) err
 	return nil
 }
 
-func (r *Resolver) assumeRoleError(ctx context.Context, acc *manifest.Account, err error) (error, string) {
+func (r *Resolver) assumeRoleError(ctx context.Context, acc *manifest.Account, err error) (hint string, _ error) {
 	code := ErrorCode(err)
 	if code == "AccessDenied" || code == "AccessDeniedException" {
 		who := "the source credentials"
@@ -131,9 +132,9 @@ func (r *Resolver) assumeRoleError(ctx context.Context, acc *manifest.Account, e
 		} else {
 			hint += " (and whether it requires an externalId)"
 		}
-		return fmt.Errorf("cannot assume role %s from %s: %s", acc.RoleARN, who, apiMessage(err)), hint
+		return hint, fmt.Errorf("cannot assume role %s from %s: %s", acc.RoleARN, who, apiMessage(err))
 	}
-	return fmt.Errorf("assume role %s: %w", acc.RoleARN, err), r.hintFor(acc, err)
+	return r.hintFor(acc, err), fmt.Errorf("assume role %s: %w", acc.RoleARN, err)
 }
 
 func (r *Resolver) wrongAccountHint(acc *manifest.Account) string {
