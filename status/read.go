@@ -1,0 +1,451 @@
+package status
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+
+	"github.com/plinkdev/plink/awsenv"
+	"github.com/plinkdev/plink/live"
+)
+
+// Call names, as counted in Snapshot.Calls and recorded in Failures.
+const (
+	CallTargetGroups   = "DescribeTargetGroups"
+	CallTargetHealth   = "DescribeTargetHealth"
+	CallLBAttributes   = "DescribeLoadBalancerAttributes"
+	CallVisible        = "DescribeVpcEndpointServices"
+	CallGetMetricData  = "GetMetricData"
+	callClients        = "Clients"
+	metricQueriesMax   = 500 // MetricDataQueries per GetMetricData
+	filterValuesMax    = 200 // values per EC2 filter
+	targetGroupsPage   = 400 // DescribeTargetGroups PageSize limit
+	defaultConcurrency = 8
+)
+
+// Namespaces and dimension names AWS PrivateLink publishes metrics under
+// (PrivateLink guide, "CloudWatch metrics for AWS PrivateLink").
+const (
+	NamespaceEndpoints = "AWS/PrivateLinkEndpoints"
+	NamespaceServices  = "AWS/PrivateLinkServices"
+)
+
+// EndpointMetrics and ServiceMetrics are the metrics read per endpoint and
+// per service, with the statistic totalled over the window.
+var (
+	EndpointMetrics = []string{MetricPacketsDropped, MetricRstPacketsReceived, MetricBytesProcessed, MetricActiveConnections, MetricNewConnections}
+	ServiceMetrics  = []string{MetricBytesProcessed, MetricActiveConnections, MetricNewConnections, MetricRstPacketsSent}
+)
+
+// ELBAPI is the part of the ELBv2 client status calls.
+type ELBAPI interface {
+	DescribeTargetGroups(context.Context, *elbv2.DescribeTargetGroupsInput, ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupsOutput, error)
+	DescribeTargetHealth(context.Context, *elbv2.DescribeTargetHealthInput, ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error)
+	DescribeLoadBalancerAttributes(context.Context, *elbv2.DescribeLoadBalancerAttributesInput, ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancerAttributesOutput, error)
+}
+
+// EC2API is the part of the EC2 client status calls.
+type EC2API interface {
+	DescribeVpcEndpointServices(context.Context, *ec2.DescribeVpcEndpointServicesInput, ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointServicesOutput, error)
+}
+
+// CloudWatchAPI is the part of the CloudWatch client status calls.
+type CloudWatchAPI interface {
+	GetMetricData(context.Context, *cloudwatch.GetMetricDataInput, ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
+}
+
+// ReadOptions tune Read.
+type ReadOptions struct {
+	// Window is how far back metrics are read (--since); 0 means an hour.
+	Window time.Duration
+	// Now ends the window; zero means time.Now().
+	Now time.Time
+	// Concurrency is the most account-regions read at once (default 8).
+	Concurrency int
+}
+
+// Read reads what status needs beyond the live snapshot lv (from
+// live.Read): for every account-region of lv, the target groups and target
+// health of the services' network load balancers and their cross-zone
+// attribute, the services the endpoints use as DescribeVpcEndpointServices
+// shows them, and the metrics of every endpoint and service over the
+// window. Calls are batched where AWS allows: one DescribeTargetGroups and
+// one GetMetricData per 500 queries per account-region, one
+// DescribeVpcEndpointServices per 200 service names (and per in-region or
+// cross-region set); DescribeTargetHealth (per target group) and
+// DescribeLoadBalancerAttributes (per load balancer) have no batch form.
+// On failed reads the snapshot holds the rest and the error names them.
+func Read(ctx context.Context, lv *live.Snapshot, src awsenv.ClientSource, opts ReadOptions) (*Snapshot, error) {
+	return ReadAPIs(ctx, lv, func(ctx context.Context, account, region string) (EC2API, ELBAPI, CloudWatchAPI, error) {
+		c, err := src.ClientsFor(ctx, account, region)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return c.EC2, c.ELB, c.CloudWatch, nil
+	}, opts)
+}
+
+// APIs returns the clients for an account alias in a region.
+type APIs func(ctx context.Context, account, region string) (EC2API, ELBAPI, CloudWatchAPI, error)
+
+// ReadAPIs is Read with the APIs from src.
+func ReadAPIs(ctx context.Context, lv *live.Snapshot, src APIs, opts ReadOptions) (*Snapshot, error) {
+	if opts.Window <= 0 {
+		opts.Window = time.Hour
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = defaultConcurrency
+	}
+	rd := &reader{lv: lv, src: src, opts: opts, snap: &Snapshot{Live: lv, Window: opts.Window, Now: opts.Now.UTC(), Calls: map[string]int{}}}
+	sem := make(chan struct{}, opts.Concurrency)
+	var wg sync.WaitGroup
+	for _, sc := range lv.Scopes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			rd.scope(ctx, sc)
+		}()
+	}
+	wg.Wait()
+	s := rd.snap
+	sort.Slice(s.LoadBalancers, func(i, j int) bool { return s.LoadBalancers[i].ARN < s.LoadBalancers[j].ARN })
+	sort.Slice(s.Visible, func(i, j int) bool {
+		return s.Visible[i].AccountID+s.Visible[i].Region < s.Visible[j].AccountID+s.Visible[j].Region
+	})
+	sort.Slice(s.Metrics, func(i, j int) bool {
+		a, b := s.Metrics[i], s.Metrics[j]
+		return a.Kind+a.AccountID+a.Region+a.ID < b.Kind+b.AccountID+b.Region+b.ID
+	})
+	sort.Slice(s.Failures, func(i, j int) bool { return s.Failures[i].String() < s.Failures[j].String() })
+	if len(s.Failures) > 0 {
+		return s, &live.ReadError{Failures: s.Failures}
+	}
+	return s, nil
+}
+
+type reader struct {
+	lv   *live.Snapshot
+	src  APIs
+	opts ReadOptions
+	mu   sync.Mutex
+	snap *Snapshot
+}
+
+type scopeAPIs struct {
+	live.Scope
+	ec2 EC2API
+	elb ELBAPI
+	cw  CloudWatchAPI
+}
+
+func (rd *reader) count(name string) {
+	rd.mu.Lock()
+	rd.snap.Calls[name]++
+	rd.mu.Unlock()
+}
+
+func (rd *reader) fail(sc live.Scope, call string, err error) {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	rd.snap.Failures = append(rd.snap.Failures, live.Failure{Account: sc.Account, AccountID: sc.AccountID, Region: sc.Region, Call: call, Error: awsenv.Describe(err)})
+}
+
+func (rd *reader) add(fn func(*Snapshot)) {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	fn(rd.snap)
+}
+
+func (rd *reader) scope(ctx context.Context, sc live.Scope) {
+	if ctx.Err() != nil {
+		rd.fail(sc, callClients, ctx.Err())
+		return
+	}
+	e, l, c, err := rd.src(ctx, sc.Account, sc.Region)
+	if err != nil {
+		rd.fail(sc, callClients, err)
+		return
+	}
+	s := &scopeAPIs{Scope: sc, ec2: e, elb: l, cw: c}
+	var wg sync.WaitGroup
+	for _, fn := range []func(context.Context, *scopeAPIs){rd.targets, rd.visible, rd.metrics} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(ctx, s)
+		}()
+	}
+	wg.Wait()
+}
+
+// targets reads the target groups, target health and cross-zone attribute
+// of the network load balancers behind the scope's services.
+func (rd *reader) targets(ctx context.Context, s *scopeAPIs) {
+	lbs := map[string]*LoadBalancerHealth{}
+	for _, sv := range rd.lv.Services {
+		if sv.AccountID != s.AccountID || sv.Region != s.Region || live.ServicePhase(sv.State) == live.PhaseGone {
+			continue
+		}
+		for _, arn := range sv.NetworkLoadBalancerARNs {
+			lbs[arn] = &LoadBalancerHealth{AccountID: s.AccountID, Region: s.Region, ARN: arn, TargetGroups: []TargetGroupHealth{}}
+		}
+	}
+	if len(lbs) == 0 {
+		return
+	}
+	// Every target group of the account-region in one paged call; a
+	// LoadBalancerArn filter would be one call per load balancer.
+	var groups []TargetGroupHealth
+	groupLBs := map[string][]string{}
+	var marker *string
+	for {
+		rd.count(CallTargetGroups)
+		out, err := s.elb.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{PageSize: aws.Int32(targetGroupsPage), Marker: marker})
+		if err != nil {
+			rd.fail(s.Scope, CallTargetGroups, err)
+			return
+		}
+		for _, tg := range out.TargetGroups {
+			arn := aws.ToString(tg.TargetGroupArn)
+			for _, l := range tg.LoadBalancerArns {
+				if lbs[l] != nil {
+					groupLBs[arn] = append(groupLBs[arn], l)
+				}
+			}
+			if len(groupLBs[arn]) > 0 {
+				groups = append(groups, TargetGroupHealth{ARN: arn, Targets: []TargetHealth{}})
+			}
+		}
+		next := aws.ToString(out.NextMarker)
+		if next == "" || next == aws.ToString(marker) {
+			break
+		}
+		marker = aws.String(next)
+	}
+	for i := range groups {
+		rd.count(CallTargetHealth)
+		out, err := s.elb.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(groups[i].ARN)})
+		if err != nil {
+			if awsenv.ErrorCode(err) == "TargetGroupNotFound" {
+				continue // deleted since it was listed
+			}
+			rd.fail(s.Scope, CallTargetHealth, err)
+			return
+		}
+		for _, d := range out.TargetHealthDescriptions {
+			t := TargetHealth{}
+			if d.Target != nil {
+				t.ID, t.Zone = aws.ToString(d.Target.Id), aws.ToString(d.Target.AvailabilityZone)
+			}
+			if d.TargetHealth != nil {
+				t.State = string(d.TargetHealth.State)
+			}
+			groups[i].Targets = append(groups[i].Targets, t)
+		}
+		sort.Slice(groups[i].Targets, func(a, b int) bool { return groups[i].Targets[a].ID < groups[i].Targets[b].ID })
+	}
+	for _, g := range groups {
+		for _, l := range groupLBs[g.ARN] {
+			lbs[l].TargetGroups = append(lbs[l].TargetGroups, g)
+		}
+	}
+	var found []LoadBalancerHealth
+	for _, arn := range sortedKeys(lbs) {
+		rd.count(CallLBAttributes)
+		out, err := s.elb.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+		if err != nil {
+			if awsenv.ErrorCode(err) == "LoadBalancerNotFound" {
+				continue // gone: plan and drift report it; no health to judge
+			}
+			rd.fail(s.Scope, CallLBAttributes, err)
+			return
+		}
+		for _, a := range out.Attributes {
+			if aws.ToString(a.Key) == "load_balancing.cross_zone.enabled" {
+				lbs[arn].CrossZone, _ = strconv.ParseBool(aws.ToString(a.Value))
+			}
+		}
+		found = append(found, *lbs[arn])
+	}
+	rd.add(func(sn *Snapshot) { sn.LoadBalancers = append(sn.LoadBalancers, found...) })
+}
+
+// visible asks which of the services the scope's endpoints use it still
+// sees: the service-name filter returns those that exist (ServiceNames
+// would fail the call on the first that does not).
+func (rd *reader) visible(ctx context.Context, s *scopeAPIs) {
+	local, remote := map[string]bool{}, map[string]bool{}
+	regions := map[string]bool{}
+	for _, e := range rd.lv.Endpoints {
+		if e.AccountID != s.AccountID || e.Region != s.Region || live.EndpointPhase(e.State) == live.PhaseGone {
+			continue
+		}
+		if e.ServiceRegion != "" && e.ServiceRegion != s.Region {
+			remote[e.ServiceName] = true
+			regions[e.ServiceRegion] = true
+		} else {
+			local[e.ServiceName] = true
+		}
+	}
+	if len(local)+len(remote) == 0 {
+		return
+	}
+	seen := map[string]bool{}
+	for _, q := range []struct {
+		names   map[string]bool
+		regions []string
+	}{{local, nil}, {remote, sortedKeys(regions)}} {
+		names := sortedKeys(q.names)
+		for len(names) > 0 {
+			batch := names[:min(len(names), filterValuesMax)]
+			names = names[len(batch):]
+			var token *string
+			for {
+				rd.count(CallVisible)
+				out, err := s.ec2.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{
+					Filters:        []ec2types.Filter{{Name: aws.String("service-name"), Values: batch}},
+					ServiceRegions: q.regions, NextToken: token,
+				})
+				if err != nil {
+					rd.fail(s.Scope, CallVisible, err)
+					return
+				}
+				for _, d := range out.ServiceDetails {
+					seen[aws.ToString(d.ServiceName)] = true
+				}
+				for _, n := range out.ServiceNames {
+					seen[n] = true
+				}
+				next := aws.ToString(out.NextToken)
+				if next == "" || next == aws.ToString(token) {
+					break
+				}
+				token = aws.String(next)
+			}
+		}
+	}
+	v := VisibleNames{AccountID: s.AccountID, Region: s.Region, Names: sortedKeys(seen)}
+	rd.add(func(sn *Snapshot) { sn.Visible = append(sn.Visible, v) })
+}
+
+type metricQuery struct {
+	kind, id, metric string
+}
+
+// metrics reads the scope's endpoint and service metrics: one datapoint
+// per query, the whole window as its period, up to 500 queries a call.
+func (rd *reader) metrics(ctx context.Context, s *scopeAPIs) {
+	period := int32((rd.opts.Window + time.Minute - 1) / time.Minute * 60)
+	if period < 60 {
+		period = 60
+	}
+	end := rd.opts.Now.UTC().Truncate(time.Minute)
+	start := end.Add(-time.Duration(period) * time.Second)
+	var queries []cwtypes.MetricDataQuery
+	var keys []metricQuery
+	addQ := func(kind, id, namespace, metric string, dims map[string]string) {
+		stat := "Sum"
+		if metric == MetricActiveConnections {
+			stat = "Maximum"
+		}
+		var ds []cwtypes.Dimension
+		for _, k := range sortedKeys(dims) {
+			ds = append(ds, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(dims[k])})
+		}
+		queries = append(queries, cwtypes.MetricDataQuery{
+			Id: aws.String("q" + strconv.Itoa(len(queries))),
+			MetricStat: &cwtypes.MetricStat{
+				Metric: &cwtypes.Metric{Namespace: aws.String(namespace), MetricName: aws.String(metric), Dimensions: ds},
+				Period: aws.Int32(period), Stat: aws.String(stat),
+			},
+		})
+		keys = append(keys, metricQuery{kind, id, metric})
+	}
+	for _, e := range rd.lv.Endpoints {
+		if e.AccountID != s.AccountID || e.Region != s.Region || !live.EndpointPhase(e.State).Exists() {
+			continue
+		}
+		if e.Type != "" && e.Type != "Interface" && e.Type != "GatewayLoadBalancer" {
+			continue // gateway endpoints publish no metrics
+		}
+		typ := e.Type
+		if typ == "" {
+			typ = "Interface"
+		}
+		dims := map[string]string{"Endpoint Type": typ, "Service Name": e.ServiceName, "VPC Endpoint Id": e.ID, "VPC Id": e.VPCID}
+		for _, m := range EndpointMetrics {
+			addQ("endpoint", e.ID, NamespaceEndpoints, m, dims)
+		}
+	}
+	for _, sv := range rd.lv.Services {
+		if sv.AccountID != s.AccountID || sv.Region != s.Region || !live.ServicePhase(sv.State).Exists() {
+			continue
+		}
+		for _, m := range ServiceMetrics {
+			addQ("service", sv.ID, NamespaceServices, m, map[string]string{"Service Id": sv.ID})
+		}
+	}
+	if len(queries) == 0 {
+		return
+	}
+	values := map[[2]string]map[string]float64{}
+	for _, k := range keys {
+		if values[[2]string{k.kind, k.id}] == nil {
+			values[[2]string{k.kind, k.id}] = map[string]float64{}
+		}
+	}
+	for from := 0; from < len(queries); from += metricQueriesMax {
+		batch := queries[from:min(len(queries), from+metricQueriesMax)]
+		var token *string
+		for {
+			rd.count(CallGetMetricData)
+			out, err := s.cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
+				MetricDataQueries: batch, StartTime: aws.Time(start), EndTime: aws.Time(end), NextToken: token,
+			})
+			if err != nil {
+				rd.fail(s.Scope, CallGetMetricData, err)
+				return
+			}
+			for _, r := range out.MetricDataResults {
+				i, err := strconv.Atoi(aws.ToString(r.Id)[1:])
+				if err != nil || i < 0 || i >= len(keys) || len(r.Values) == 0 {
+					continue
+				}
+				k := keys[i]
+				total := 0.0
+				for _, v := range r.Values {
+					if k.metric == MetricActiveConnections {
+						total = max(total, v)
+					} else {
+						total += v
+					}
+				}
+				values[[2]string{k.kind, k.id}][k.metric] += total
+			}
+			next := aws.ToString(out.NextToken)
+			if next == "" || next == aws.ToString(token) {
+				break
+			}
+			token = aws.String(next)
+		}
+	}
+	var out []ResourceMetrics
+	for k, v := range values {
+		out = append(out, ResourceMetrics{Kind: k[0], AccountID: s.AccountID, Region: s.Region, ID: k[1], Values: v})
+	}
+	rd.add(func(sn *Snapshot) { sn.Metrics = append(sn.Metrics, out...) })
+}

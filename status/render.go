@@ -1,0 +1,179 @@
+package status
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// JSON writes the report as indented JSON (schemas/status.schema.json).
+func JSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// SummaryLine is the one-line summary: findings by severity and the monthly cost.
+func SummaryLine(r *Report) string {
+	if len(r.Findings) == 0 {
+		s := fmt.Sprintf("Healthy: no findings; endpoints cost $%.2f a month.", r.Cost.Monthly)
+		if len(r.Failures) > 0 {
+			s = fmt.Sprintf("Incomplete: %s failed; no findings in what was read.", plural(len(r.Failures), "read"))
+		}
+		return s
+	}
+	s := fmt.Sprintf("Findings: %d error, %d warning, %d info; endpoints cost $%.2f a month.", r.Summary.Errors, r.Summary.Warnings, r.Summary.Infos, r.Cost.Monthly)
+	if len(r.Failures) > 0 {
+		s += fmt.Sprintf(" Incomplete: %s failed.", plural(len(r.Failures), "read"))
+	}
+	return s
+}
+
+// Text writes the human view: one block per account and region, then the
+// findings with their hints, the cost, and the summary.
+func Text(w io.Writer, r *Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "plink status: project %s, metrics over the last %s\n", r.Project, r.Window)
+	for _, sc := range r.Scopes {
+		if len(sc.Services) == 0 && len(sc.Endpoints) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s (%s) %s\n", sc.Account, sc.AccountID, sc.Region)
+		for _, s := range sc.Services {
+			name := s.ID
+			if s.Provider != "" {
+				name = "provider." + s.Provider + " " + s.ID
+			}
+			fmt.Fprintf(&b, "  service  %s  %s  connections: %s%s\n", name, s.State, counts(s.Connections), metricsText(s.Metrics))
+		}
+		for _, e := range sc.Endpoints {
+			name := e.ID
+			if e.Consumer != "" {
+				name = "consumer." + e.Consumer + " " + e.ID
+			}
+			fmt.Fprintf(&b, "  endpoint %s  %s  zones: %s  $%.2f/month%s\n", name, e.State, listOr(e.ZoneIDs, "-"), e.MonthlyCost, metricsText(e.Metrics))
+		}
+	}
+	if len(r.Findings) > 0 {
+		b.WriteString("\nFindings:\n")
+		for _, f := range r.Findings {
+			fmt.Fprintf(&b, "  %-7s %s: %s\n", f.Severity, f.Kind, f.Message)
+			for _, c := range f.Consumers {
+				fmt.Fprintf(&b, "          affects %s\n", affected(c))
+			}
+			if len(f.TargetGroups) > 0 {
+				fmt.Fprintf(&b, "          target groups: %s\n", strings.Join(f.TargetGroups, ", "))
+			}
+			fmt.Fprintf(&b, "          hint: %s\n", f.Hint)
+		}
+	}
+	b.WriteString("\nCost by account:\n")
+	costText(&b, r.Cost.ByAccount)
+	b.WriteString("Cost by consumer:\n")
+	costText(&b, r.Cost.ByConsumer)
+	for _, k := range sortedKeys(r.Cost.ByTag) {
+		fmt.Fprintf(&b, "Cost by tag %s:\n", k)
+		costText(&b, r.Cost.ByTag[k])
+	}
+	fmt.Fprintf(&b, "  (%s)\n", r.Cost.Note)
+	for _, f := range r.Failures {
+		fmt.Fprintf(&b, "\nfailed: %s\n", f.String())
+	}
+	fmt.Fprintf(&b, "\n%s\n", SummaryLine(r))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func affected(c Affected) string {
+	s := "endpoint " + c.EndpointID + " in account " + c.AccountID
+	if c.Consumer != "" {
+		s += " (consumer " + c.Consumer + ")"
+	}
+	return s
+}
+
+func costText(b *strings.Builder, lines []CostLine) {
+	if len(lines) == 0 {
+		b.WriteString("  none\n")
+		return
+	}
+	for _, l := range lines {
+		fmt.Fprintf(b, "  %-40s %3d endpoints %3d AZs  $%9.2f/month\n", l.Key, l.Endpoints, l.AZs, l.Monthly)
+	}
+}
+
+func counts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// metricsText lists the metrics read, in a fixed order.
+func metricsText(m map[string]float64) string {
+	if m == nil {
+		return ""
+	}
+	if len(m) == 0 {
+		return "  metrics: no datapoints"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, k+"="+num(m[k]))
+	}
+	return "  metrics: " + strings.Join(parts, " ")
+}
+
+// Markdown writes the report for a pull request comment or a wiki page.
+func Markdown(w io.Writer, r *Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## plink status: %s\n\n%s\n\n", r.Project, SummaryLine(r))
+	if len(r.Findings) > 0 {
+		b.WriteString("### Findings\n\n| Severity | Kind | Account | Region | Resource | Finding | Hint |\n|---|---|---|---|---|---|---|\n")
+		for _, f := range r.Findings {
+			msg := f.Message
+			for _, c := range f.Consumers {
+				msg += "<br>affects " + affected(c)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | `%s` | %s | %s |\n", f.Severity, f.Kind, f.AccountID, f.Region, f.Resource, mdEscape(msg), mdEscape(f.Hint))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("### Endpoints\n\n| Account | Region | Endpoint | Consumer | State | Zones | $/month | Metrics |\n|---|---|---|---|---|---|---|---|\n")
+	for _, sc := range r.Scopes {
+		for _, e := range sc.Endpoints {
+			fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %s | %s | %.2f | %s |\n", sc.Account, sc.Region, e.ID, e.Consumer, e.State, listOr(e.ZoneIDs, "-"), e.MonthlyCost, mdEscape(strings.TrimPrefix(metricsText(e.Metrics), "  metrics: ")))
+		}
+	}
+	b.WriteString("\n### Cost by account\n\n| Account | Endpoints | AZs | $/month |\n|---|---|---|---|\n")
+	for _, l := range r.Cost.ByAccount {
+		fmt.Fprintf(&b, "| %s | %d | %d | %.2f |\n", mdEscape(l.Key), l.Endpoints, l.AZs, l.Monthly)
+	}
+	for _, k := range sortedKeys(r.Cost.ByTag) {
+		fmt.Fprintf(&b, "\n### Cost by tag `%s`\n\n| Value | Endpoints | AZs | $/month |\n|---|---|---|---|\n", k)
+		for _, l := range r.Cost.ByTag[k] {
+			fmt.Fprintf(&b, "| %s | %d | %d | %.2f |\n", mdEscape(l.Key), l.Endpoints, l.AZs, l.Monthly)
+		}
+	}
+	fmt.Fprintf(&b, "\n_%s_\n", r.Cost.Note)
+	for _, f := range r.Failures {
+		fmt.Fprintf(&b, "\n**failed:** %s\n", mdEscape(f.String()))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", "<br>").Replace(s)
+}

@@ -1,0 +1,842 @@
+// Package status owns what `plink status` reports: what consumers of a
+// manifest's PrivateLink services experience — target health per
+// Availability Zone behind each service, endpoint and service metrics from
+// CloudWatch — and an audit of waste and leftovers (broken endpoints still
+// listed, endpoints whose service is gone, connections left pending,
+// principals nobody uses, idle endpoints, and what it all costs).
+//
+// Reading and deciding are apart, as in plan: Read (read.go) gathers a
+// Snapshot — the live snapshot from live.Read plus target groups, target
+// health, load balancer attributes, visible services and metrics — in one
+// call per API and account-region wherever AWS has a batch form. Compute is
+// a pure function of a Snapshot: no AWS, no clock, no printing. Rendering
+// (render.go) draws text, JSON and markdown from the one Report. The package
+// never changes anything in AWS.
+package status
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+)
+
+// FormatVersion is the version of the JSON report (schemas/status.schema.json).
+const FormatVersion = "1"
+
+// Severities, most severe first.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+	SeverityInfo    = "info"
+)
+
+// Finding kinds.
+const (
+	KindTargetHealth      = "target_health"
+	KindPacketsDropped    = "packets_dropped"
+	KindResets            = "resets"
+	KindIdle              = "idle"
+	KindBrokenEndpoint    = "broken_endpoint"
+	KindServiceGone       = "service_gone"
+	KindPendingAcceptance = "pending_acceptance"
+	KindUnusedPrincipal   = "unused_principal"
+)
+
+// Metric names read from CloudWatch.
+const (
+	MetricPacketsDropped     = "PacketsDropped"
+	MetricRstPacketsReceived = "RstPacketsReceived"
+	MetricBytesProcessed     = "BytesProcessed"
+	MetricActiveConnections  = "ActiveConnections"
+	MetricNewConnections     = "NewConnections"
+	MetricRstPacketsSent     = "RstPacketsSent"
+)
+
+// Snapshot is everything status read: plain data, so Compute can be tested
+// from literals.
+type Snapshot struct {
+	Live *live.Snapshot `json:"live"`
+	// LoadBalancers are the providers' load balancers with their target
+	// groups and cross-zone setting.
+	LoadBalancers []LoadBalancerHealth `json:"loadBalancers,omitempty"`
+	// Visible lists, per consumer account-region that was read, the
+	// service names its endpoints use that DescribeVpcEndpointServices
+	// still shows there.
+	Visible []VisibleNames `json:"visible,omitempty"`
+	// Metrics are the totals over the window per endpoint and service.
+	Metrics []ResourceMetrics `json:"metrics,omitempty"`
+	// Window is the metrics window (--since); Now is when it ended.
+	Window time.Duration `json:"window"`
+	Now    time.Time     `json:"now"`
+	// Failures are status's own reads that failed (live's are in Live).
+	Failures []live.Failure `json:"failures,omitempty"`
+	// Calls counts status's own API calls by name (not live's).
+	Calls map[string]int `json:"calls,omitempty"`
+}
+
+// LoadBalancerHealth is one load balancer's targets as its owner sees them.
+type LoadBalancerHealth struct {
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+	ARN       string `json:"arn"`
+	// CrossZone is load_balancing.cross_zone.enabled.
+	CrossZone    bool                `json:"crossZone"`
+	TargetGroups []TargetGroupHealth `json:"targetGroups"`
+}
+
+// TargetGroupHealth is a target group and the health of its targets.
+type TargetGroupHealth struct {
+	ARN     string         `json:"arn"`
+	Targets []TargetHealth `json:"targets"`
+}
+
+// TargetHealth is one target: its zone (a name in the owner's mapping, or
+// "all") and state (healthy, unhealthy, initial, unused, draining, …).
+type TargetHealth struct {
+	ID    string `json:"id"`
+	Zone  string `json:"zone,omitempty"`
+	State string `json:"state"`
+}
+
+// VisibleNames are the service names visible to an account in a region.
+type VisibleNames struct {
+	AccountID string   `json:"accountId"`
+	Region    string   `json:"region"`
+	Names     []string `json:"names"`
+}
+
+// ResourceMetrics are an endpoint's or a service's metric totals over the
+// window: sums, except ActiveConnections (the maximum). A metric with no
+// datapoints is absent (AWS publishes none for a minute without traffic).
+type ResourceMetrics struct {
+	Kind      string             `json:"kind"` // endpoint | service
+	AccountID string             `json:"accountId"`
+	Region    string             `json:"region"`
+	ID        string             `json:"id"`
+	Values    map[string]float64 `json:"values"`
+}
+
+// Options tune Compute.
+type Options struct {
+	// PendingOlderThan is how long a connection may wait in
+	// pendingAcceptance before it is a finding (0: DefaultPendingOlderThan).
+	PendingOlderThan time.Duration
+	// GroupByTags are tag keys to total the cost by (--group-by tag:KEY).
+	GroupByTags []string
+	// PricePerAZHour by region, DefaultPrice and HoursPerMonth as in plan.Options.
+	PricePerAZHour map[string]float64
+	DefaultPrice   float64
+	HoursPerMonth  float64
+}
+
+// DefaultPendingOlderThan is the default of Options.PendingOlderThan.
+const DefaultPendingOlderThan = 24 * time.Hour
+
+func (o Options) price(region string) float64 {
+	if p, ok := o.PricePerAZHour[region]; ok {
+		return p
+	}
+	if o.DefaultPrice > 0 {
+		return o.DefaultPrice
+	}
+	return plan.DefaultPricePerAZHour
+}
+
+func (o Options) hours() float64 {
+	if o.HoursPerMonth > 0 {
+		return o.HoursPerMonth
+	}
+	return plan.DefaultHoursPerMonth
+}
+
+// Report is the status of a manifest's PrivateLink estate.
+type Report struct {
+	FormatVersion string      `json:"formatVersion"`
+	Project       string      `json:"project"`
+	GeneratedAt   time.Time   `json:"generatedAt"`
+	Window        string      `json:"window"`
+	Scopes        []ScopeView `json:"scopes"`
+	Findings      []Finding   `json:"findings"`
+	Cost          Cost        `json:"cost"`
+	Summary       Summary     `json:"summary"`
+	// Failures are reads that failed: the report is incomplete for them.
+	Failures []live.Failure `json:"failures,omitempty"`
+}
+
+// ScopeView is one account in one region.
+type ScopeView struct {
+	Account   string         `json:"account"`
+	AccountID string         `json:"accountId"`
+	Region    string         `json:"region"`
+	Services  []ServiceView  `json:"services"`
+	Endpoints []EndpointView `json:"endpoints"`
+}
+
+// ServiceView is an endpoint service with its connections counted by state.
+type ServiceView struct {
+	ID          string             `json:"id"`
+	Name        string             `json:"name"`
+	Provider    string             `json:"provider,omitempty"`
+	State       string             `json:"state"`
+	Connections map[string]int     `json:"connections"`
+	Metrics     map[string]float64 `json:"metrics,omitempty"`
+}
+
+// EndpointView is an interface endpoint with its state, zones and metrics.
+type EndpointView struct {
+	ID          string             `json:"id"`
+	Consumer    string             `json:"consumer,omitempty"`
+	ServiceName string             `json:"serviceName"`
+	State       string             `json:"state"`
+	ZoneIDs     []string           `json:"zoneIds,omitempty"`
+	Metrics     map[string]float64 `json:"metrics,omitempty"`
+	MonthlyCost float64            `json:"monthlyCost"`
+}
+
+// Finding is one thing wrong, with a severity and a hint.
+type Finding struct {
+	Kind      string `json:"kind"`
+	Severity  string `json:"severity"`
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+	// Resource is the id of what the finding is about (vpce-…, vpce-svc-…).
+	Resource string `json:"resource"`
+	Message  string `json:"message"`
+	Hint     string `json:"hint"`
+	// ZoneID is the Availability Zone id of a target_health finding.
+	ZoneID string `json:"zoneId,omitempty"`
+	// Consumers are the endpoints affected (target_health).
+	Consumers []Affected `json:"consumers,omitempty"`
+	// TargetGroups are the ARNs behind the zone (target_health).
+	TargetGroups []string `json:"targetGroups,omitempty"`
+	// Value is the metric total behind a metrics finding.
+	Value float64 `json:"value,omitempty"`
+	// MonthlyCost is what the resource costs a month (idle, broken).
+	MonthlyCost float64 `json:"monthlyCost,omitempty"`
+}
+
+// Affected is an endpoint that a finding affects.
+type Affected struct {
+	AccountID  string `json:"accountId"`
+	EndpointID string `json:"endpointId"`
+	Consumer   string `json:"consumer,omitempty"`
+}
+
+// Cost totals the monthly endpoint charges (per endpoint-AZ-hour; data
+// processing not included).
+type Cost struct {
+	Currency   string                `json:"currency"`
+	Monthly    float64               `json:"monthly"`
+	Note       string                `json:"note"`
+	ByConsumer []CostLine            `json:"byConsumer"`
+	ByAccount  []CostLine            `json:"byAccount"`
+	ByTag      map[string][]CostLine `json:"byTag,omitempty"`
+}
+
+// CostLine is one group's total.
+type CostLine struct {
+	Key       string  `json:"key"`
+	Endpoints int     `json:"endpoints"`
+	AZs       int     `json:"azs"`
+	Monthly   float64 `json:"monthly"`
+}
+
+// Summary counts findings by severity.
+type Summary struct {
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+	Infos    int `json:"infos"`
+}
+
+// SeverityRank orders severities: error 3, warning 2, info 1, else 0.
+func SeverityRank(s string) int {
+	switch s {
+	case SeverityError:
+		return 3
+	case SeverityWarning:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
+// ExitCode is 2 when a finding is at or above failOn (warning or error), 1
+// when a read failed (plink could not find out), else 0.
+func (r *Report) ExitCode(failOn string) int {
+	if len(r.Failures) > 0 {
+		return 1
+	}
+	for _, f := range r.Findings {
+		if SeverityRank(f.Severity) >= SeverityRank(failOn) {
+			return 2
+		}
+	}
+	return 0
+}
+
+// Compute builds the report of a snapshot. It is pure: the same manifest,
+// snapshot and options give the same report.
+func Compute(m *manifest.Manifest, snap *Snapshot, opts Options) *Report {
+	if opts.PendingOlderThan <= 0 {
+		opts.PendingOlderThan = DefaultPendingOlderThan
+	}
+	lv := snap.Live
+	if lv == nil {
+		lv = &live.Snapshot{}
+	}
+	ix := newIndex(m, lv)
+	r := &Report{
+		FormatVersion: FormatVersion,
+		Project:       m.Project,
+		GeneratedAt:   snap.Now.UTC(),
+		Window:        snap.Window.String(),
+		Findings:      []Finding{},
+	}
+	r.Failures = append(append([]live.Failure(nil), lv.Failures...), snap.Failures...)
+	metrics := map[string]map[string]float64{}
+	for _, rm := range snap.Metrics {
+		metrics[rm.Kind+"|"+rm.AccountID+"|"+rm.Region+"|"+rm.ID] = rm.Values
+	}
+	r.Findings = append(r.Findings, ZoneFindings(lv, snap.LoadBalancers)...)
+	r.Findings = append(r.Findings, auditServices(ix, lv, snap.Now, opts)...)
+	r.Findings = append(r.Findings, auditEndpoints(ix, lv, snap, metrics, opts)...)
+	sortFindings(r.Findings)
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case SeverityError:
+			r.Summary.Errors++
+		case SeverityWarning:
+			r.Summary.Warnings++
+		default:
+			r.Summary.Infos++
+		}
+	}
+	r.Scopes = scopeViews(ix, lv, metrics, opts)
+	r.Cost = cost(ix, lv, opts)
+	return r
+}
+
+// index is what Compute looks up repeatedly.
+type index struct {
+	m        *manifest.Manifest
+	aliases  map[string]string            // account id → alias
+	zoneID   map[string]string            // account|region|zone name → id
+	subnetZ  map[string]string            // account|subnet id → zone id
+	services map[string]*live.Service     // name → service
+	provider map[string]string            // service id → provider name
+	conns    map[string]map[string]string // service id → owner account → state seen (live one wins)
+}
+
+func newIndex(m *manifest.Manifest, lv *live.Snapshot) *index {
+	ix := &index{m: m, aliases: map[string]string{}, zoneID: map[string]string{}, subnetZ: map[string]string{},
+		services: map[string]*live.Service{}, provider: map[string]string{}}
+	for alias, a := range m.Accounts {
+		if a != nil {
+			ix.aliases[a.ID] = alias
+		}
+	}
+	for _, z := range lv.Zones {
+		ix.zoneID[z.AccountID+"|"+z.Region+"|"+z.Name] = z.ID
+	}
+	for _, s := range lv.Subnets {
+		ix.subnetZ[s.AccountID+"|"+s.ID] = s.ZoneID
+	}
+	for i := range lv.Services {
+		s := &lv.Services[i]
+		ix.services[s.Name] = s
+		if s.Tags[live.TagProject] == m.Project {
+			ix.provider[s.ID] = s.Tags[live.TagName]
+		}
+	}
+	for _, p := range m.Providers {
+		if p.Adopt != "" {
+			ix.provider[p.Adopt] = p.Name
+		}
+	}
+	return ix
+}
+
+func (ix *index) consumer(e *live.Endpoint) string {
+	if e.Tags[live.TagProject] == ix.m.Project {
+		return e.Tags[live.TagName]
+	}
+	for _, c := range ix.m.Consumers {
+		if c.Adopt == e.ID {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+// endpointZones are the zone ids of an endpoint's subnets, sorted.
+func (ix *index) endpointZones(e *live.Endpoint) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, sn := range e.SubnetIDs {
+		if z := ix.subnetZ[e.AccountID+"|"+sn]; z != "" && !seen[z] {
+			seen[z] = true
+			out = append(out, z)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ZoneFindings are the target_health findings of a live snapshot and the
+// load balancers' target health: for every service, each zone it is
+// offered in where consumers' endpoints (read in the snapshot) have a
+// subnet, but a load balancer behind it has no healthy target there and
+// cross-zone load balancing is off (or no healthy target anywhere) — every
+// connection from that zone is reset. A load balancer not in lbs (not
+// read) gives no finding. It is pure, for plan's lint and drift's
+// target_health item as much as for status.
+func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []Finding {
+	if lv == nil {
+		return nil
+	}
+	zoneID := map[string]string{}
+	for _, z := range lv.Zones {
+		zoneID[z.AccountID+"|"+z.Region+"|"+z.Name] = z.ID
+	}
+	subnetZ := map[string]string{}
+	for _, s := range lv.Subnets {
+		subnetZ[s.AccountID+"|"+s.ID] = s.ZoneID
+	}
+	byARN := map[string]*LoadBalancerHealth{}
+	for i := range lbs {
+		byARN[lbs[i].ARN] = &lbs[i]
+	}
+	var out []Finding
+	for si := range lv.Services {
+		s := &lv.Services[si]
+		if ph := live.ServicePhase(s.State); ph == live.PhaseGone || ph == live.PhaseGoing || ph == live.PhaseBroken {
+			continue
+		}
+		offered := map[string]bool{}
+		for _, z := range s.AvailabilityZoneIDs {
+			offered[z] = true
+		}
+		// Consumers by zone id: endpoints in the service's region that are,
+		// or are becoming, connected.
+		byZone := map[string][]Affected{}
+		for ei := range lv.Endpoints {
+			e := &lv.Endpoints[ei]
+			if e.ServiceName != s.Name || e.Region != s.Region {
+				continue
+			}
+			if ph := live.EndpointPhase(e.State); ph != live.PhaseUsable && ph != live.PhaseWaiting && ph != live.PhaseSettling {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, sn := range e.SubnetIDs {
+				z := subnetZ[e.AccountID+"|"+sn]
+				if z == "" || seen[z] || (len(offered) > 0 && !offered[z]) {
+					continue
+				}
+				seen[z] = true
+				byZone[z] = append(byZone[z], Affected{AccountID: e.AccountID, EndpointID: e.ID, Consumer: consumerName(e)})
+			}
+		}
+		if len(byZone) == 0 {
+			continue
+		}
+		for _, arn := range s.NetworkLoadBalancerARNs {
+			lb := byARN[arn]
+			if lb == nil {
+				continue
+			}
+			healthy := map[string]bool{}
+			var groups []string
+			for _, tg := range lb.TargetGroups {
+				groups = append(groups, tg.ARN)
+				for _, t := range tg.Targets {
+					if !strings.EqualFold(t.State, "healthy") {
+						continue
+					}
+					if t.Zone == "all" {
+						healthy["all"] = true
+					} else if id := zoneID[lb.AccountID+"|"+lb.Region+"|"+t.Zone]; id != "" {
+						healthy[id] = true
+					} else if t.Zone != "" {
+						healthy[t.Zone] = true // already an id, or unmapped
+					} else {
+						healthy["all"] = true // zone unknown: do not accuse a zone
+					}
+				}
+			}
+			sort.Strings(groups)
+			for _, z := range sortedKeys(byZone) {
+				if healthy[z] || healthy["all"] || (lb.CrossZone && len(healthy) > 0) {
+					continue
+				}
+				aff := byZone[z]
+				sort.Slice(aff, func(i, j int) bool {
+					return aff[i].AccountID+aff[i].EndpointID < aff[j].AccountID+aff[j].EndpointID
+				})
+				why := "cross-zone load balancing is off"
+				if len(healthy) == 0 {
+					why = "it has no healthy target in any zone"
+				}
+				if len(groups) == 0 {
+					why = "it has no target group"
+				}
+				out = append(out, Finding{
+					Kind: KindTargetHealth, Severity: SeverityError,
+					AccountID: s.AccountID, Region: s.Region, Resource: s.ID, ZoneID: z,
+					Message: fmt.Sprintf("load balancer %s of service %s has no healthy target in %s and %s: connections from %s there are reset",
+						lbShort(arn), s.ID, z, why, plural(len(aff), "endpoint")),
+					Hint:         fmt.Sprintf("fix the targets in %s (aws elbv2 describe-target-health), register healthy ones there, or turn on cross-zone load balancing on the load balancer", z),
+					Consumers:    aff,
+					TargetGroups: groups,
+				})
+			}
+		}
+	}
+	return out
+}
+
+func consumerName(e *live.Endpoint) string { return e.Tags[live.TagName] }
+
+// lbShort is a load balancer ARN's type/name ("net/payments-api").
+func lbShort(arn string) string {
+	_, rest, ok := strings.Cut(arn, ":loadbalancer/")
+	if !ok {
+		return arn
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) >= 2 {
+		return parts[0] + "/" + parts[1]
+	}
+	return rest
+}
+
+// auditServices: connections left pending and principals nobody uses.
+func auditServices(ix *index, lv *live.Snapshot, now time.Time, opts Options) []Finding {
+	var out []Finding
+	for si := range lv.Services {
+		s := &lv.Services[si]
+		if ph := live.ServicePhase(s.State); ph == live.PhaseGone || ph == live.PhaseGoing {
+			continue
+		}
+		owners := map[string]bool{}
+		for _, c := range s.Connections {
+			if live.EndpointPhase(c.State).Exists() {
+				owners[c.OwnerID] = true
+			}
+			if live.EndpointPhase(c.State) != live.PhaseWaiting || c.Created.IsZero() {
+				continue
+			}
+			age := now.Sub(c.Created)
+			if age < opts.PendingOlderThan {
+				continue
+			}
+			out = append(out, Finding{
+				Kind: KindPendingAcceptance, Severity: SeverityWarning,
+				AccountID: s.AccountID, Region: s.Region, Resource: c.EndpointID,
+				Message: fmt.Sprintf("endpoint %s of account %s has waited %s in pendingAcceptance for service %s", c.EndpointID, ix.accountName(c.OwnerID), roundAge(age), s.ID),
+				Hint:    fmt.Sprintf("accept it (declare the consumer, or add %s to connections.acceptFrom, then plink apply) or reject it; it expires if nobody does", c.OwnerID),
+			})
+		}
+		for _, p := range s.Principals {
+			id := principalAccount(p)
+			if id == "" || owners[id] {
+				continue
+			}
+			out = append(out, Finding{
+				Kind: KindUnusedPrincipal, Severity: SeverityInfo,
+				AccountID: s.AccountID, Region: s.Region, Resource: s.ID,
+				Message: fmt.Sprintf("service %s allows %s, but account %s has no endpoint connected to it", s.ID, p, ix.accountName(id)),
+				Hint:    "remove the principal from the provider's allowedPrincipals if that account no longer needs the service",
+			})
+		}
+	}
+	return out
+}
+
+// principalAccount is the account id of an allowed principal ARN
+// (arn:aws:iam::ID:root, :role/…, :user/…); "" for "*" and others.
+func principalAccount(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 6 || parts[0] != "arn" || parts[2] != "iam" || len(parts[4]) != 12 {
+		return ""
+	}
+	return parts[4]
+}
+
+func (ix *index) accountName(id string) string {
+	if a := ix.aliases[id]; a != "" {
+		return a + " (" + id + ")"
+	}
+	return id
+}
+
+func roundAge(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%d days", int(d.Hours()/24))
+	}
+	return d.Round(time.Minute).String()
+}
+
+// auditEndpoints: broken endpoints, endpoints whose service is gone, and
+// the metrics findings (packets dropped, resets, idle).
+func auditEndpoints(ix *index, lv *live.Snapshot, snap *Snapshot, metrics map[string]map[string]float64, opts Options) []Finding {
+	visible := map[string]map[string]bool{}
+	for _, v := range snap.Visible {
+		set := map[string]bool{}
+		for _, n := range v.Names {
+			set[n] = true
+		}
+		visible[v.AccountID+"|"+v.Region] = set
+	}
+	// Connection creation times, to spare endpoints younger than the window.
+	created := map[string]time.Time{}
+	for _, s := range lv.Services {
+		for _, c := range s.Connections {
+			created[c.EndpointID] = c.Created
+		}
+	}
+	var out []Finding
+	for ei := range lv.Endpoints {
+		e := &lv.Endpoints[ei]
+		ph := live.EndpointPhase(e.State)
+		if ph == live.PhaseGone || ph == live.PhaseGoing {
+			continue
+		}
+		who := ix.endpointName(e)
+		monthly := endpointMonthly(e, opts)
+		if ph == live.PhaseBroken {
+			out = append(out, Finding{
+				Kind: KindBrokenEndpoint, Severity: SeverityWarning,
+				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, MonthlyCost: monthly,
+				Message: fmt.Sprintf("endpoint %s is %s: it will never carry traffic, yet it is still listed (and may still be billed)", who, e.State),
+				Hint:    "delete it (aws ec2 delete-vpc-endpoints), or remove its consumer from the manifest and run plink apply",
+			})
+		}
+		if gone := ix.serviceGone(e, visible); gone != "" {
+			out = append(out, Finding{
+				Kind: KindServiceGone, Severity: SeverityError,
+				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, MonthlyCost: monthly,
+				Message: fmt.Sprintf("endpoint %s connects to %s, which %s", who, e.ServiceName, gone),
+				Hint:    "delete the endpoint, or point its consumer at a service that exists and allows the account",
+			})
+		}
+		vals, read := metrics["endpoint|"+e.AccountID+"|"+e.Region+"|"+e.ID]
+		if !read {
+			continue
+		}
+		if v := vals[MetricPacketsDropped]; v > 0 {
+			out = append(out, Finding{
+				Kind: KindPacketsDropped, Severity: SeverityWarning,
+				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, Value: v,
+				Message: fmt.Sprintf("endpoint %s dropped %s packets in the last %s", who, num(v), snap.Window),
+				Hint:    fmt.Sprintf("check that the endpoint's security groups (%s) allow the service's port from the clients, and the network ACLs of its subnets (%s)", listOr(e.SecurityGroupIDs, "none"), listOr(e.SubnetIDs, "none")),
+			})
+		}
+		if v := vals[MetricRstPacketsReceived]; v > 0 {
+			out = append(out, Finding{
+				Kind: KindResets, Severity: SeverityWarning,
+				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, Value: v,
+				Message: fmt.Sprintf("endpoint %s received %s TCP resets from the service in the last %s", who, num(v), snap.Window),
+				Hint:    "check the service's target health per zone and its load balancer's listener (port, protocol) for the port clients use",
+			})
+		}
+		if ph == live.PhaseUsable && vals[MetricBytesProcessed] == 0 {
+			if c, ok := created[e.ID]; ok && !c.IsZero() && snap.Now.Sub(c) < snap.Window {
+				continue // younger than the window: not idle yet
+			}
+			out = append(out, Finding{
+				Kind: KindIdle, Severity: SeverityWarning,
+				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, MonthlyCost: monthly,
+				Message: fmt.Sprintf("endpoint %s processed no bytes in the last %s; it costs $%.2f a month", who, snap.Window, monthly),
+				Hint:    "delete it if nobody uses it (remove its consumer from the manifest and run plink apply), or widen --since to be sure",
+			})
+		}
+	}
+	return out
+}
+
+func (ix *index) endpointName(e *live.Endpoint) string {
+	if c := ix.consumer(e); c != "" {
+		return fmt.Sprintf("%s (consumer %s, account %s)", e.ID, c, ix.accountName(e.AccountID))
+	}
+	return fmt.Sprintf("%s (account %s)", e.ID, ix.accountName(e.AccountID))
+}
+
+// serviceGone says why an endpoint's service is gone, or "".
+func (ix *index) serviceGone(e *live.Endpoint, visible map[string]map[string]bool) string {
+	if s := ix.services[e.ServiceName]; s != nil {
+		switch live.ServicePhase(s.State) {
+		case live.PhaseGone:
+			return "was deleted"
+		case live.PhaseGoing:
+			return "is being deleted"
+		}
+		return ""
+	}
+	set, read := visible[e.AccountID+"|"+e.Region]
+	if !read || set[e.ServiceName] {
+		return ""
+	}
+	return fmt.Sprintf("no longer exists or no longer allows account %s", ix.accountName(e.AccountID))
+}
+
+// endpointMonthly is an endpoint's monthly charge: one per AZ (subnet) for
+// interface and Gateway Load Balancer endpoints.
+func endpointMonthly(e *live.Endpoint, opts Options) float64 {
+	if e.Type != "" && e.Type != "Interface" && e.Type != "GatewayLoadBalancer" {
+		return 0
+	}
+	return round2(float64(len(e.SubnetIDs)) * opts.price(e.Region) * opts.hours())
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+func num(v float64) string {
+	if v == math.Trunc(v) {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func listOr(l []string, none string) string {
+	if len(l) == 0 {
+		return none
+	}
+	return strings.Join(l, ", ")
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if ra, rb := SeverityRank(a.Severity), SeverityRank(b.Severity); ra != rb {
+			return ra > rb
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.AccountID+a.Region != b.AccountID+b.Region {
+			return a.AccountID+a.Region < b.AccountID+b.Region
+		}
+		if a.Resource != b.Resource {
+			return a.Resource < b.Resource
+		}
+		return a.ZoneID < b.ZoneID
+	})
+}
+
+func scopeViews(ix *index, lv *live.Snapshot, metrics map[string]map[string]float64, opts Options) []ScopeView {
+	out := make([]ScopeView, 0, len(lv.Scopes))
+	for _, sc := range lv.Scopes {
+		v := ScopeView{Account: sc.Account, AccountID: sc.AccountID, Region: sc.Region, Services: []ServiceView{}, Endpoints: []EndpointView{}}
+		for _, s := range lv.Services {
+			if s.AccountID != sc.AccountID || s.Region != sc.Region || live.ServicePhase(s.State) == live.PhaseGone {
+				continue
+			}
+			conns := map[string]int{}
+			for _, c := range s.Connections {
+				if live.EndpointPhase(c.State) != live.PhaseGone {
+					conns[c.State]++
+				}
+			}
+			v.Services = append(v.Services, ServiceView{ID: s.ID, Name: s.Name, Provider: ix.provider[s.ID], State: s.State,
+				Connections: conns, Metrics: metrics["service|"+s.AccountID+"|"+s.Region+"|"+s.ID]})
+		}
+		for ei := range lv.Endpoints {
+			e := &lv.Endpoints[ei]
+			if e.AccountID != sc.AccountID || e.Region != sc.Region || live.EndpointPhase(e.State) == live.PhaseGone {
+				continue
+			}
+			v.Endpoints = append(v.Endpoints, EndpointView{ID: e.ID, Consumer: ix.consumer(e), ServiceName: e.ServiceName, State: e.State,
+				ZoneIDs: ix.endpointZones(e), Metrics: metrics["endpoint|"+e.AccountID+"|"+e.Region+"|"+e.ID], MonthlyCost: endpointMonthly(e, opts)})
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func cost(ix *index, lv *live.Snapshot, opts Options) Cost {
+	c := Cost{Currency: "USD", ByConsumer: []CostLine{}, ByAccount: []CostLine{}}
+	byConsumer, byAccount := map[string]*CostLine{}, map[string]*CostLine{}
+	byTag := map[string]map[string]*CostLine{}
+	add := func(m map[string]*CostLine, key string, azs int, usd float64) {
+		l := m[key]
+		if l == nil {
+			l = &CostLine{Key: key}
+			m[key] = l
+		}
+		l.Endpoints++
+		l.AZs += azs
+		l.Monthly += usd
+	}
+	total := 0.0
+	for ei := range lv.Endpoints {
+		e := &lv.Endpoints[ei]
+		if ph := live.EndpointPhase(e.State); ph == live.PhaseGone || ph == live.PhaseGoing {
+			continue
+		}
+		usd := endpointMonthly(e, opts)
+		if usd == 0 {
+			continue
+		}
+		azs := len(e.SubnetIDs)
+		total += usd
+		name := ix.consumer(e)
+		if name == "" {
+			name = "(not in the manifest) " + e.ID
+		}
+		add(byConsumer, name, azs, usd)
+		add(byAccount, ix.accountName(e.AccountID), azs, usd)
+		for _, k := range opts.GroupByTags {
+			if byTag[k] == nil {
+				byTag[k] = map[string]*CostLine{}
+			}
+			val, ok := e.Tags[k]
+			if !ok {
+				val = "(untagged)"
+			}
+			add(byTag[k], val, azs, usd)
+		}
+	}
+	lines := func(m map[string]*CostLine) []CostLine {
+		out := []CostLine{}
+		for _, k := range sortedKeys(m) {
+			l := *m[k]
+			l.Monthly = round2(l.Monthly)
+			out = append(out, l)
+		}
+		return out
+	}
+	c.ByConsumer, c.ByAccount = lines(byConsumer), lines(byAccount)
+	if len(opts.GroupByTags) > 0 {
+		c.ByTag = map[string][]CostLine{}
+		for _, k := range opts.GroupByTags {
+			c.ByTag[k] = lines(byTag[k])
+		}
+	}
+	c.Monthly = round2(total)
+	c.Note = fmt.Sprintf("estimate: $%.4g per endpoint-AZ-hour (default), %g hours a month, data processing not included", opts.price(""), opts.hours())
+	return c
+}
