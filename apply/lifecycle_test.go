@@ -241,3 +241,71 @@ func TestRemovedRegionEndpointsAreFound(t *testing.T) {
 		t.Errorf("not converged: %s", summary(again))
 	}
 }
+
+// plink's own tags through the real SDK: a plink:name removed by hand is
+// restored (not a replace); protect: true writes plink:protect, and the
+// entry removed later is refused deletion; protect: false lifts it.
+func TestOwnTagsRepairProtectRelease(t *testing.T) {
+	e := newEnv(t)
+	res := e.apply("full.yaml")
+	id := res.Created[mxConsumer]
+	chk := e.srv.Clients(t, "checkout", "us-east-1").EC2
+	if _, err := chk.DeleteTags(context.Background(), &ec2.DeleteTagsInput{Resources: []string{id}, Tags: []ec2types.Tag{{Key: aws.String(live.TagName)}}}); err != nil {
+		t.Fatal(err)
+	}
+	m := loadFull(t)
+	p := e.planManifest(m)
+	if a := actionOf(p, mxConsumer); a != plan.Update {
+		t.Fatalf("lost name: %q\n%s", a, summary(p))
+	}
+	e.applyPlan(t, m, p)
+	if again := e.planManifest(m); again.HasChanges() {
+		t.Fatalf("name not restored: %s", summary(again))
+	}
+
+	consumerNamed(m, "checkout-payments").Protect = true
+	e.applyPlan(t, m, e.planManifest(m))
+	if again := e.planManifest(m); again.HasChanges() {
+		t.Fatalf("protect tag not written: %s", summary(again))
+	}
+	gone := loadFull(t)
+	withoutConsumer(gone, "checkout-payments")
+	if p := e.planManifest(gone); !hasCode(p, plan.CodeProtected) {
+		t.Errorf("protected endpoint removed from the manifest: %s", summary(p))
+	}
+	consumerNamed(m, "checkout-payments").Protect = false
+	e.applyPlan(t, m, e.planManifest(m))
+	if p := e.planManifest(gone); hasCode(p, plan.CodeProtected) || actionOf(p, mxConsumer) != plan.Delete {
+		t.Errorf("protect: false did not lift it: %s", summary(p))
+	}
+}
+
+// Destroy releases an adopted resource (its plink tags removed, the
+// resource kept) and deletes the rest; a second destroy has nothing to do.
+func TestDestroyReleasesAdopted(t *testing.T) {
+	e := newEnv(t)
+	res := e.apply("full.yaml")
+	id := res.Created[mxConsumer]
+	untag(t, e, "checkout", "us-east-1", id)
+	m := loadFull(t)
+	consumerNamed(m, "checkout-payments").Adopt = id
+	e.applyPlan(t, m, e.planManifest(m)) // adopt: tags written again
+	e.planOpts = plan.Options{Destroy: true, AllowDisconnect: true}
+	p := e.planManifest(m)
+	if a := actionOf(p, mxConsumer); a != plan.Update {
+		t.Fatalf("adopted endpoint in a destroy: %q\n%s", a, summary(p))
+	}
+	e.applyPlan(t, m, p)
+	out, err := e.srv.Clients(t, "checkout", "us-east-1").EC2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
+	if err != nil || len(out.VpcEndpoints) != 1 {
+		t.Fatalf("released endpoint: %v %+v", err, out)
+	}
+	for _, tg := range out.VpcEndpoints[0].Tags {
+		if strings.HasPrefix(aws.ToString(tg.Key), "plink:") {
+			t.Errorf("released endpoint still carries %s", aws.ToString(tg.Key))
+		}
+	}
+	if again := e.planManifest(m); again.HasChanges() {
+		t.Errorf("second destroy: %s", summary(again))
+	}
+}

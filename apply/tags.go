@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/plan"
 )
 
@@ -33,13 +34,15 @@ func (r *runner) createTags(ctx context.Context, c *plan.Change, cl EC2API, clas
 }
 
 // updateTags applies the difference between before and after tags. plink's
-// own tags are left alone, except plink:name when the plan renames the
-// resource (the manifest entry's renamedFrom): before carries the former
-// name and after the new one, and only plink:name is rewritten.
+// own tags change only as the plan says in these ways: plink:name is
+// rewritten for a rename (renamedFrom) and restored when it was removed by
+// hand; plink:protect follows the entry's protect; and a release (a
+// destroy of an adopted resource: after carries no plink:project) removes
+// them all. plink:project itself is otherwise never changed.
 func (r *runner) updateTags(ctx context.Context, c *plan.Change, cl EC2API, class, id string, before, after map[string]string) *Error {
 	set := tagsToSet(before, after)
 	for k := range set {
-		if isPlinkTag(k) && !renamesTo(k, before, after) {
+		if isPlinkTag(k) && !plinkTagMayChange(k, before, after) {
 			delete(set, k)
 		}
 	}
@@ -50,11 +53,11 @@ func (r *runner) updateTags(ctx context.Context, c *plan.Change, cl EC2API, clas
 }
 
 // removeTags deletes the tags in before that after does not keep; plink's
-// own tags are never removed.
+// own tags only as plinkTagMayChange allows.
 func (r *runner) removeTags(ctx context.Context, c *plan.Change, cl EC2API, class, id string, before, after map[string]string) *Error {
 	var del []string
 	for k := range before {
-		if _, ok := after[k]; !ok && !isPlinkTag(k) {
+		if _, ok := after[k]; !ok && (!isPlinkTag(k) || plinkTagMayChange(k, before, after)) {
 			del = append(del, k)
 		}
 	}
@@ -70,4 +73,19 @@ func (r *runner) removeTags(ctx context.Context, c *plan.Change, cl EC2API, clas
 		_, err := cl.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{id}, Tags: tags})
 		return err
 	})
+}
+
+// plinkTagMayChange reports whether the plan may set or remove plink's own
+// tag k going from before to after (see updateTags).
+func plinkTagMayChange(k string, before, after map[string]string) bool {
+	released := before[live.TagProject] != "" && after[live.TagProject] == ""
+	switch {
+	case released:
+		return true
+	case k == plan.TagProtect:
+		return after[live.TagProject] != ""
+	case k == live.TagName:
+		return after[k] != "" && before[k] != after[k]
+	}
+	return false
 }
