@@ -382,6 +382,9 @@ func (rd *reader) metrics(ctx context.Context, s *scopeAPIs) {
 		if e.Type != "" && e.Type != "Interface" && e.Type != "GatewayLoadBalancer" {
 			continue // gateway endpoints publish no metrics
 		}
+		if e.ServiceRegion != "" && e.ServiceRegion != e.Region {
+			continue // nor do cross-region consumers' endpoints
+		}
 		typ := e.Type
 		if typ == "" {
 			typ = "Interface"

@@ -647,7 +647,10 @@ func auditEndpoints(ix *index, lv *live.Snapshot, snap *Snapshot, metrics map[st
 				Hint:    "check the service's target health per zone and its load balancer's listener (port, protocol) for the port clients use",
 			})
 		}
-		if ph == live.PhaseUsable && vals[MetricBytesProcessed] == 0 {
+		// AWS publishes no metrics for cross-region consumers: silence is
+		// not idleness there.
+		crossRegion := e.ServiceRegion != "" && e.ServiceRegion != e.Region
+		if ph == live.PhaseUsable && !crossRegion && vals[MetricBytesProcessed] == 0 {
 			if c, ok := created[e.ID]; ok && !c.IsZero() && snap.Now.Sub(c) < snap.Window {
 				continue // younger than the window: not idle yet
 			}
