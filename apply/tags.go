@@ -37,12 +37,12 @@ func (r *runner) createTags(ctx context.Context, c *plan.Change, cl EC2API, clas
 // own tags change only as the plan says in these ways: plink:name is
 // rewritten for a rename (renamedFrom) and restored when it was removed by
 // hand; plink:protect follows the entry's protect; and a release (a
-// destroy of an adopted resource: after carries no plink:project) removes
-// them all. plink:project itself is otherwise never changed.
+// destroy's update that gives an adopted resource back, Change.Release)
+// removes them all. plink:project itself is otherwise never changed.
 func (r *runner) updateTags(ctx context.Context, c *plan.Change, cl EC2API, class, id string, before, after map[string]string) *Error {
 	set := tagsToSet(before, after)
 	for k := range set {
-		if isPlinkTag(k) && !plinkTagMayChange(k, before, after) {
+		if isPlinkTag(k) && !plinkTagMayChange(k, before, after, c.Release) {
 			delete(set, k)
 		}
 	}
@@ -57,7 +57,7 @@ func (r *runner) updateTags(ctx context.Context, c *plan.Change, cl EC2API, clas
 func (r *runner) removeTags(ctx context.Context, c *plan.Change, cl EC2API, class, id string, before, after map[string]string) *Error {
 	var del []string
 	for k := range before {
-		if _, ok := after[k]; !ok && (!isPlinkTag(k) || plinkTagMayChange(k, before, after)) {
+		if _, ok := after[k]; !ok && (!isPlinkTag(k) || plinkTagMayChange(k, before, after, c.Release)) {
 			del = append(del, k)
 		}
 	}
@@ -76,12 +76,12 @@ func (r *runner) removeTags(ctx context.Context, c *plan.Change, cl EC2API, clas
 }
 
 // plinkTagMayChange reports whether the plan may set or remove plink's own
-// tag k going from before to after (see updateTags).
-func plinkTagMayChange(k string, before, after map[string]string) bool {
-	released := before[live.TagProject] != "" && after[live.TagProject] == ""
+// tag k going from before to after (see updateTags); release is the
+// change's Release.
+func plinkTagMayChange(k string, before, after map[string]string, release bool) bool {
 	switch {
-	case released:
-		return true
+	case release:
+		return after[k] == ""
 	case k == plan.TagProtect:
 		return after[live.TagProject] != ""
 	case k == live.TagName:

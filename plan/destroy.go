@@ -150,6 +150,7 @@ func (c *computer) release() {
 			after.Tags = nil
 		}
 		ch.Action = Update
+		ch.Release = true
 		ch.After = &after
 		ch.Breaks = nil
 		ch.DependsOn = nil

@@ -80,6 +80,9 @@ type Change struct {
 	// its owner account first and keeps the connection if it carries this
 	// project's tag (a concurrent run made it after this plan's read).
 	ConfirmForeign bool `json:"confirmForeign,omitempty"`
+	// Release is set on the update of a destroy that gives an adopted
+	// resource back: apply removes plink's own tags (and only then).
+	Release bool `json:"release,omitempty"`
 	// Breaks says what a delete or removal breaks, for the reader of the plan.
 	Breaks   []string `json:"breaks,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
