@@ -31,6 +31,12 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 			if err != nil {
 				return err
 			}
+			useShard(f, cmd)
+			if f.Config.Bool("destroy") {
+				// plan --destroy is what plink destroy would do (Terraform's
+				// plan -destroy); its saved plan runs with plink destroy FILE
+				f.destroy = &destroyMode{deleteAdopted: f.Config.Bool("delete-adopted")}
+			}
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
 			sess, err := openAWS(ctx, f, m)
@@ -49,11 +55,16 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 				if p.HasErrors() {
 					return fmt.Errorf("plan has errors; not saving it to %s", out)
 				}
-				if err := writePlanFile(out, p, paths, sandboxMode(f), f.Config.Bool("allow-disconnect")); err != nil {
+				sp := savedPlan{ManifestPaths: paths, Sandbox: sandboxMode(f), AllowDisconnect: f.Config.Bool("allow-disconnect")}
+				verb := "apply"
+				if f.destroy != nil {
+					sp.Destroy, sp.DeleteAdopted, verb = true, f.destroy.deleteAdopted, "destroy"
+				}
+				if err := writeSavedPlan(out, p, sp); err != nil {
 					return err
 				}
 				if format != "json" {
-					fmt.Fprintf(f.IO.ErrOut, "\nSaved the plan to %s. To perform exactly these actions, run:\n  plink apply %s%s\n", out, sandboxFlag(f), out)
+					fmt.Fprintf(f.IO.ErrOut, "\nSaved the plan to %s. To perform exactly these actions, run:\n  plink %s %s%s\n", out, verb, sandboxFlag(f), out)
 				}
 			}
 			return planExit(f, p)
@@ -65,7 +76,10 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 	cmd.Flags().Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
 	cmd.Flags().BoolP("verbose", "v", false, "also list resources that need no change")
 	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 5m; 0 means no limit)")
+	cmd.Flags().Bool("destroy", false, "plan what 'plink destroy' would do: delete everything the manifest owns")
+	cmd.Flags().Bool("delete-adopted", false, "with --destroy: delete adopted resources instead of releasing them")
 	addAllowDisconnectFlag(cmd)
+	addShardFlags(cmd)
 	return cmd
 }
 

@@ -43,10 +43,6 @@ type savedPlan struct {
 	Plan          json.RawMessage `json:"plan"`
 }
 
-func writePlanFile(path string, p *plan.Plan, paths []string, sandbox, allowDisconnect bool) error {
-	return writeSavedPlan(path, p, savedPlan{ManifestPaths: paths, Sandbox: sandbox, AllowDisconnect: allowDisconnect})
-}
-
 // writeSavedPlan writes p with the settings in sp.
 func writeSavedPlan(path string, p *plan.Plan, sp savedPlan) error {
 	var buf bytes.Buffer
