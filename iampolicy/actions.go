@@ -51,6 +51,16 @@ var readELB = []string{
 	"elasticloadbalancing:DescribeTags",
 }
 
+// readStatus are the reads plink status adds to plan's: target health
+// behind the services and endpoint and service metrics. None of them
+// supports resource-level permissions.
+var readStatus = []string{
+	"cloudwatch:GetMetricData",
+	"elasticloadbalancing:DescribeLoadBalancerAttributes",
+	"elasticloadbalancing:DescribeTargetGroups",
+	"elasticloadbalancing:DescribeTargetHealth",
+}
+
 // readExport are the reads of export: services with their permissions,
 // notifications and connections, and endpoints.
 var readExport = []string{

@@ -34,10 +34,13 @@ const (
 	// Connections is plink connections: the reads of plan, and accepting
 	// and rejecting connections of the project's endpoint services only.
 	Connections Mode = "connections"
+	// Status is plink status: the reads of plan, target groups, target
+	// health, load balancer attributes and CloudWatch metrics.
+	Status Mode = "status"
 )
 
 // Modes lists the valid modes in the order documented.
-var Modes = []Mode{Plan, Apply, Drift, Export, Connections}
+var Modes = []Mode{Plan, Apply, Drift, Export, Connections, Status}
 
 // AnyAccount is the key of the single document For returns without a
 // manifest: it applies to every account.
@@ -90,7 +93,7 @@ func ParseMode(s string) (Mode, error) {
 			return m, nil
 		}
 	}
-	return "", fmt.Errorf("unknown mode %q: valid modes are plan, apply, drift, export and connections", s)
+	return "", fmt.Errorf("unknown mode %q: valid modes are plan, apply, drift, export, connections and status", s)
 }
 
 // For returns the policy each account needs to run plink in mode, keyed by
@@ -237,6 +240,10 @@ func build(mode Mode, sc scope) Document {
 		return d
 	default:
 		add(Statement{Sid: "PlinkRead", Effect: "Allow", Action: append(slices.Clone(readEC2), readELB...), Resource: []string{"*"}, Condition: regionCond()})
+	}
+	if mode == Status {
+		add(Statement{Sid: "PlinkStatusRead", Effect: "Allow", Action: slices.Clone(readStatus), Resource: []string{"*"}, Condition: regionCond()})
+		return d
 	}
 	if mode == Connections && (sc.providers || sc.project == "") {
 		// Only services carrying the project's tag, in the regions the

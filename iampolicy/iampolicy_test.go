@@ -155,7 +155,7 @@ func TestApplyScoping(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	if _, err := For("nuke", nil); err == nil || err.Error() != `unknown mode "nuke": valid modes are plan, apply, drift, export and connections` {
+	if _, err := For("nuke", nil); err == nil || err.Error() != `unknown mode "nuke": valid modes are plan, apply, drift, export, connections and status` {
 		t.Errorf("error %v", err)
 	}
 	if _, err := ParseMode("Plan"); err == nil {

@@ -29,7 +29,10 @@ import (
 )
 
 const (
-	svcCloudWatch = "monitoring" // the SigV4 signing name
+	// svcCloudWatch is the IAM service prefix calls are counted under;
+	// cwSigningName is what SigV4 scopes carry.
+	svcCloudWatch = "cloudwatch"
+	cwSigningName = "monitoring"
 	// cwPathPrefix is where RPC v2 CBOR requests for CloudWatch arrive.
 	cwPathPrefix = "/service/GraniteServiceVersion20100801/operation/"
 	// cwTargetPrefix starts the X-Amz-Target of AWS JSON 1.0 requests.
@@ -99,8 +102,8 @@ func (s *Sandbox) serveCloudWatch(w http.ResponseWriter, r *http.Request) {
 		reply(authErrorsFor(svcCloudWatch).missing, nil)
 		return
 	}
-	if sig.Service != svcCloudWatch {
-		reply(errf(400, "InvalidAction", "The sandbox serves %s only for the signing name %q, not %q.", cwPathPrefix, svcCloudWatch, sig.Service), nil)
+	if sig.Service != cwSigningName {
+		reply(errf(400, "InvalidAction", "The sandbox serves CloudWatch only for the signing name %q, not %q.", cwSigningName, sig.Service), nil)
 		return
 	}
 	caller, aerr := s.authenticate(r, body, sig, svcCloudWatch)

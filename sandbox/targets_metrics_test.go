@@ -281,7 +281,7 @@ func TestGetMetricData(t *testing.T) {
 
 	var counted int
 	for _, call := range srv.Sandbox.Calls() {
-		if call.Service == "monitoring" && call.Action == "GetMetricData" {
+		if call.Service == "cloudwatch" && call.Action == "GetMetricData" {
 			counted += call.Count
 		}
 	}
