@@ -260,11 +260,5 @@ func (r *runner) endpointDelete(ctx context.Context, s *step) *Error {
 	if e != nil {
 		return e
 	}
-	return r.waitFor(ctx, s.cs.c, id+" to be deleted", r.opts.DeleteTimeout, w, cl, pollEndpoints, id, func(s sighting) (bool, string, *Error) {
-		ep := s.ep
-		if ep == nil || live.EndpointPhase(string(ep.State)) == live.PhaseGone {
-			return true, "", nil
-		}
-		return false, string(ep.State), nil
-	})
+	return r.waitGone(ctx, s, w, cl, pollEndpoints, id)
 }

@@ -140,13 +140,7 @@ func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {
 	if e != nil {
 		return e
 	}
-	return r.waitFor(ctx, s.cs.c, id+" to be deleted", r.opts.DeleteTimeout, w, cl, pollServices, id, func(s sighting) (bool, string, *Error) {
-		sc := s.sc
-		if sc == nil || live.ServicePhase(string(sc.ServiceState)) == live.PhaseGone {
-			return true, "", nil
-		}
-		return false, string(sc.ServiceState), nil
-	})
+	return r.waitGone(ctx, s, w, cl, pollServices, id)
 }
 
 // connectedLeft lists the connections of service id that still hold an

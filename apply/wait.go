@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/plan"
 )
 
@@ -57,6 +58,27 @@ type sighting struct {
 	ep  *types.VpcEndpoint
 	sc  *types.ServiceConfiguration
 	err error
+}
+
+// gone reports whether what the sighting saw is gone (not listed, or
+// deleted and still listed), and its state.
+func (s sighting) gone() (bool, string) {
+	switch {
+	case s.ep != nil:
+		return live.EndpointPhase(string(s.ep.State)) == live.PhaseGone, string(s.ep.State)
+	case s.sc != nil:
+		return live.ServicePhase(string(s.sc.ServiceState)) == live.PhaseGone, string(s.sc.ServiceState)
+	}
+	return true, ""
+}
+
+// waitGone waits, up to DeleteTimeout, for the endpoint or service id that
+// step s deleted to be gone.
+func (r *runner) waitGone(ctx context.Context, s *step, w where, cl EC2API, kind pollKind, id string) *Error {
+	return r.waitFor(ctx, s.cs.c, id+" to be deleted", r.opts.DeleteTimeout, w, cl, kind, id, func(sg sighting) (bool, string, *Error) {
+		gone, state := sg.gone()
+		return gone, state, nil
+	})
 }
 
 // waiter is one wait registered with a poller.
