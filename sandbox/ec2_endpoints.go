@@ -186,6 +186,9 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 	}
 	subnets := dedupe(c.p.list("SubnetId"))
 	groups := dedupe(c.p.list("SecurityGroupId"))
+	if typ != "Gateway" && len(c.p.list("RouteTableId")) > 0 {
+		return nil, invalidParam("Route tables are only supported for Gateway endpoints")
+	}
 	ep := &endpoint{Account: c.account(), Region: c.region, VpcID: vpcID, Type: typ, ServiceName: v.Name, ServiceRegion: v.Region,
 		Created: c.now, PhaseAt: c.now, IPAddressType: "ipv4", DNSRecordType: "ipv4"}
 	if !v.Managed {
@@ -197,6 +200,9 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 			return nil, invalidParam("Subnets and security groups are not supported for Gateway endpoints")
 		}
 		ep.RouteTables = dedupe(c.p.list("RouteTableId"))
+		if err := c.checkRouteTables(ep.RouteTables, vpcID, v.Name, ""); err != nil {
+			return nil, err
+		}
 	case "GatewayLoadBalancer":
 		if len(subnets) != 1 {
 			return nil, invalidParam("A Gateway Load Balancer endpoint requires exactly one subnet")
@@ -494,6 +500,9 @@ func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
 	}
 	if ep.Type == "Interface" && len(next.Groups) == 0 {
 		return nil, invalidParam("An Interface endpoint must have at least one security group")
+	}
+	if err := c.modifyRouteTables(ep, &next); err != nil {
+		return nil, err
 	}
 
 	reset, _, err := c.p.boolean("ResetPolicy")

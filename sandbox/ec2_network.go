@@ -14,6 +14,7 @@ func ec2Handlers() map[string]handlerFunc {
 		"DescribeSubnets":           describeSubnets,
 		"DescribeSecurityGroups":    describeSecurityGroups,
 		"DescribeAvailabilityZones": describeAvailabilityZones,
+		"DescribeRouteTables":       describeRouteTables,
 
 		"CreateVpcEndpointServiceConfiguration":         createServiceConfiguration,
 		"ModifyVpcEndpointServiceConfiguration":         modifyServiceConfiguration,

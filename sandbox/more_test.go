@@ -42,7 +42,7 @@ func TestCrossRegionDiscovery(t *testing.T) {
 func TestOtherEndpointTypes(t *testing.T) {
 	srv := start(t)
 	cons := srv.Clients(t, "checkout").EC2
-	gw, err := cons.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String(checkoutVPCEast), ServiceName: aws.String("com.amazonaws.us-east-1.s3"), RouteTableIds: []string{"rtb-0123456789abcdef0"}})
+	gw, err := cons.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String(checkoutVPCEast), ServiceName: aws.String("com.amazonaws.us-east-1.s3"), RouteTableIds: []string{"rtb-02100000000000002"}})
 	must(t, err)
 	if gw.VpcEndpoint.VpcEndpointType != types.VpcEndpointTypeGateway || gw.VpcEndpoint.State != "available" {
 		t.Fatalf("gateway endpoint %+v", gw.VpcEndpoint)

@@ -128,6 +128,9 @@ type VPC struct {
 	Name           string          `yaml:"name"`
 	Subnets        []Subnet        `yaml:"subnets"`
 	SecurityGroups []SecurityGroup `yaml:"securityGroups"`
+	// RouteTables of the VPC (ec2_routetables.go); without a main one the
+	// VPC gets an implicit main table.
+	RouteTables []RouteTable `yaml:"routeTables"`
 }
 
 // Subnet is a subnet in one availability zone (named in the owner's mapping).
@@ -325,6 +328,7 @@ func (w *World) validate() error {
 		}
 	}
 	errs = append(errs, w.validateTargets()...)
+	errs = append(errs, w.validateRouteTables()...)
 	if w.Operator != "" && !aliases[w.Operator] {
 		bad("operator: no account with alias %q", w.Operator)
 	}

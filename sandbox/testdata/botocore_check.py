@@ -53,4 +53,19 @@ lbs = client("elbv2", *PAY).describe_load_balancers()["LoadBalancers"]
 assert lbs[0]["AvailabilityZones"][0]["ZoneName"] == "us-east-1a", lbs
 azs = cons.describe_availability_zones()["AvailabilityZones"]
 assert {z["ZoneName"]: z["ZoneId"] for z in azs}["us-east-1a"] == "use1-az2", azs
+# A gateway endpoint (S3) and the route tables it adds its prefix-list route to.
+gw = cons.create_vpc_endpoint(VpcEndpointType="Gateway", VpcId="vpc-02100000000000001", ServiceName="com.amazonaws.us-east-1.s3",
+                              RouteTableIds=["rtb-02100000000000002"])["VpcEndpoint"]
+assert gw["State"] == "available" and gw["RouteTableIds"] == ["rtb-02100000000000002"], gw
+res = cons.modify_vpc_endpoint(VpcEndpointId=gw["VpcEndpointId"], AddRouteTableIds=["rtb-02100000000000001"])
+assert res["Return"], res
+rts = cons.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": ["vpc-02100000000000001"]}])["RouteTables"]
+assert [r["RouteTableId"] for r in rts] == ["rtb-02100000000000001", "rtb-02100000000000002"], rts
+assert rts[0]["Associations"][0]["Main"] is True, rts
+assert [a["SubnetId"] for a in rts[1]["Associations"]] == ["subnet-0210000000000000a", "subnet-0210000000000000b", "subnet-0210000000000000c"], rts
+for r in rts:
+    pl = [x for x in r["Routes"] if x.get("DestinationPrefixListId")]
+    assert pl == [{"DestinationPrefixListId": "pl-63a5400a", "GatewayId": gw["VpcEndpointId"], "State": "active", "Origin": "CreateRoute"}], r
+got = cons.describe_vpc_endpoints(VpcEndpointIds=[gw["VpcEndpointId"]])["VpcEndpoints"][0]
+assert sorted(got["RouteTableIds"]) == ["rtb-02100000000000001", "rtb-02100000000000002"] and got["VpcEndpointType"] == "Gateway", got
 print("ok")
