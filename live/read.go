@@ -29,6 +29,18 @@ type ReadOptions struct {
 	PerScope int
 	// Concurrency is the most calls in flight overall (default 16).
 	Concurrency int
+	// Shard, when set, limits the read to the account-regions it owns (a
+	// shard of a pipeline matrix: plink plan --account A --region R). Those
+	// are read as always, every manifest account among them included. Any
+	// other account-region is read only where an entry of the manifest
+	// lives (the caller passes the shard's manifest: its own entries and
+	// the entries they connect to) or a connection of an owned service
+	// comes from, and only for what plans of owned entries need: zones,
+	// services with their names and zones, endpoints with their tags, load
+	// balancers and the named network — never permissions, connections,
+	// notifications or visible services, so no call there grows with the
+	// number of services.
+	Shard func(account, region string) bool
 }
 
 // Page sizes and batch limits of the APIs read.
@@ -103,7 +115,7 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 16
 	}
-	scopes, err := planScopes(m)
+	scopes, err := planShardScopes(m, opts.Shard)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +126,9 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 		global: make(chan struct{}, opts.Concurrency),
 	}
 	rd.adopted = map[string]bool{}
+	rd.provided = set{}
 	for _, p := range m.Providers {
+		rd.provided.add(p.Name)
 		if p.Adopt != "" {
 			rd.adopted[p.Adopt] = true
 		}
@@ -184,6 +198,9 @@ type scopeState struct {
 	consumerVPCs               set
 	// consumers whose endpoints live here, for the visible-services read.
 	consumers []*manifest.Consumer
+	// foreign marks an account-region outside ReadOptions.Shard: read only
+	// for what the shard's plan needs from it.
+	foreign bool
 
 	sem chan struct{}
 }
@@ -213,7 +230,12 @@ func (s set) sorted() []string {
 // the manifest uses (defaults.region and each provider's and consumer's), so
 // that project-tagged resources removed from the manifest are found where
 // nothing is declared any more. A region no longer used at all is not read.
-func planScopes(m *manifest.Manifest) ([]*scopeState, error) {
+func planScopes(m *manifest.Manifest) ([]*scopeState, error) { return planShardScopes(m, nil) }
+
+// planShardScopes is planScopes limited to a shard (ReadOptions.Shard):
+// every account is read in every region only where the shard owns it;
+// the scopes of entries outside it are marked foreign.
+func planShardScopes(m *manifest.Manifest, shard func(account, region string) bool) ([]*scopeState, error) {
 	byKey := map[[2]string]*scopeState{}
 	get := func(what, alias, region string) (*scopeState, error) {
 		if region == "" {
@@ -230,6 +252,7 @@ func planScopes(m *manifest.Manifest) ([]*scopeState, error) {
 		sc := byKey[k]
 		if sc == nil {
 			sc = newScopeState(alias, acc.ID, region)
+			sc.foreign = shard != nil && !shard(alias, region)
 			byKey[k] = sc
 		}
 		return sc, nil
@@ -281,6 +304,9 @@ func planScopes(m *manifest.Manifest) ([]*scopeState, error) {
 	}
 	for alias := range m.Accounts {
 		for region := range regions {
+			if shard != nil && !shard(alias, region) {
+				continue // another shard reads it
+			}
 			if _, err := get("account "+alias, alias, region); err != nil {
 				errs = append(errs, err)
 			}
@@ -317,6 +343,10 @@ func (rd *reader) connectionScopes(read []*scopeState) []*scopeState {
 		}
 	}
 	regions := set{}
+	// owners holds, in a shard, the accounts (by id) and regions that
+	// connect to the shard's services: outside the shard only those are
+	// read, for their endpoints' tags.
+	owners := set{}
 	for _, sv := range rd.snap.Services {
 		if sv.Tags[TagProject] != rd.m.Project && !rd.adopted[sv.ID] {
 			continue
@@ -324,9 +354,11 @@ func (rd *reader) connectionScopes(read []*scopeState) []*scopeState {
 		for _, cn := range sv.Connections {
 			if cn.Region != "" && ours[cn.OwnerID] {
 				regions.add(cn.Region)
+				owners.add(cn.OwnerID + "|" + cn.Region)
 			}
 		}
 	}
+	shard := rd.opts.Shard
 	var out []*scopeState
 	for _, region := range regions.sorted() {
 		aliases := make([]string, 0, len(rd.m.Accounts))
@@ -339,7 +371,13 @@ func (rd *reader) connectionScopes(read []*scopeState) []*scopeState {
 			if a == nil || done[[2]string{alias, region}] {
 				continue
 			}
-			out = append(out, newScopeState(alias, a.ID, region))
+			foreign := shard != nil && !shard(alias, region)
+			if foreign && !owners[a.ID+"|"+region] {
+				continue // another shard reads it
+			}
+			sc := newScopeState(alias, a.ID, region)
+			sc.foreign = foreign
+			out = append(out, sc)
 		}
 	}
 	return out
@@ -351,6 +389,8 @@ type reader struct {
 	opts    ReadOptions
 	global  chan struct{}
 	adopted set
+	// provided holds the manifest's provider names.
+	provided set
 
 	mu   sync.Mutex
 	snap Snapshot

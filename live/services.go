@@ -41,7 +41,24 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 			owned[s.ID] = s
 		}
 	}
-	if len(owned) > 0 {
+	if sc.foreign {
+		// Outside ReadOptions.Shard: the services' names and zones, and the
+		// permissions of those the shard's consumers connect to (whether
+		// their principal exists yet) — one call per such service; no
+		// connections or notifications.
+		var wg sync.WaitGroup
+		for _, s := range owned {
+			if !rd.provided[s.Tags[TagName]] {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rd.readPermissions(ctx, sc, s)
+			}()
+		}
+		wg.Wait()
+	} else if len(owned) > 0 {
 		var wg sync.WaitGroup
 		for _, s := range owned {
 			wg.Add(1)

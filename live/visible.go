@@ -38,8 +38,8 @@ func (rd *reader) readVisible(ctx context.Context, scopes []*scopeState) {
 	}
 	var wg sync.WaitGroup
 	for _, sc := range scopes {
-		if !sc.ok || len(sc.consumers) == 0 {
-			continue
+		if !sc.ok || len(sc.consumers) == 0 || sc.foreign {
+			continue // a foreign scope's consumers are planned by their own shard
 		}
 		local, remote, regions := set{}, set{}, set{}
 		for _, c := range sc.consumers {

@@ -45,6 +45,7 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 			if err != nil {
 				return err
 			}
+			useShard(f, cmd)
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
 			if len(args) == 1 {
@@ -67,6 +68,7 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 	cmd.Flags().Bool("no-wait", false, "return once every call is made, without waiting for new or changed endpoints to become usable")
 	addAllowDisconnectFlag(cmd)
 	addLockFlags(cmd)
+	addShardFlags(cmd)
 	return cmd
 }
 
@@ -308,6 +310,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	if err != nil {
 		return fmt.Errorf("apply finished, but re-reading live state to confirm failed: %w", err)
 	}
+	after = unblocked(f, after)
 	left := remaining(after, opts.Targets)
 	if len(left) > 0 {
 		return withHint(fmt.Errorf("apply finished, but live state does not match the manifest yet:\n  %s", strings.Join(left, "\n  ")),

@@ -42,6 +42,8 @@ type Factory struct {
 	stopBound time.Duration
 	// destroy is set by plink destroy: plans delete what the manifest owns.
 	destroy *destroyMode
+	// shard is set by --account/--region (shards.go): the run owns only those.
+	shard *shardMode
 }
 
 // StopBound is how long plink waits, after an interrupt or a --timeout,
@@ -227,6 +229,7 @@ makes live state match, accepting the connections of declared consumers.`,
 		newGraphCmd(f),
 		newIAMPolicyCmd(f),
 		newSandboxCmd(f),
+		newShardsCmd(f),
 	)
 	root.CompletionOptions.HiddenDefaultCmd = false
 	registerCompletions(root)

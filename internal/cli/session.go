@@ -136,6 +136,10 @@ func openSandbox(f *Factory) (*sandbox.Sandbox, error) {
 // openAWS builds the clients for m's accounts: AWS through the SDK's default
 // chain, or the sandbox with --sandbox.
 func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession, error) {
+	m, err := credentialManifest(f, m) // a shard reaches only the accounts it reads
+	if err != nil {
+		return nil, err
+	}
 	if !sandboxMode(f) {
 		f.setPhase("loading the AWS configuration")
 		r, err := awsenv.New(ctx, m, awsenv.Options{RetryBudget: f.Config.Duration("retry-budget")})
@@ -204,7 +208,8 @@ func computePlan(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSe
 		return nil, snap, err
 	}
 	f.setPhase("planning")
-	return plan.Compute(m, snap, planOptions(f, m)), snap, nil
+	sm := shardManifest(f, m)
+	return filterShard(f, plan.Compute(sm, snap, planOptions(f, sm))), snap, nil
 }
 
 // readLive checks every account's credentials, then reads live state. On a
@@ -216,7 +221,7 @@ func readLive(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSessi
 	}
 	f.setPhase("reading live state of %s", describeScopes(m))
 	progress(f, "Reading live state of %s...", describeScopes(m))
-	return live.Read(ctx, m, s.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism")})
+	return live.Read(ctx, shardManifest(f, m), s.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
 }
 
 func planOptions(f *Factory, m *manifest.Manifest) plan.Options {

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/internal/shard"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+)
+
+// shardMode is a run limited to a shard of a pipeline matrix.
+type shardMode struct {
+	sel shard.Selection
+	// planned holds the addresses of the run's first plan; waiting those
+	// left for a later run because they depended on another shard's work.
+	planned, waiting map[string]bool
+}
+
+// addShardFlags adds --account and --region to a command that plans.
+func addShardFlags(cmd *cobra.Command) {
+	cmd.Flags().StringArray("account", nil, "own only this account's resources (an alias under accounts:; repeatable); other accounts are read only for what this shard's plan needs from them")
+	cmd.Flags().StringArray("region", nil, "own only this region's resources (repeatable; with --account, those accounts in these regions)")
+}
+
+// useShard reads --account and --region of cmd; openAWS checks them
+// against the manifest.
+func useShard(f *Factory, cmd *cobra.Command) {
+	f.shard = nil
+	accounts, _ := cmd.Flags().GetStringArray("account")
+	regions, _ := cmd.Flags().GetStringArray("region")
+	sel := shard.Selection{Accounts: splitList(accounts), Regions: splitList(regions)}
+	if !sel.All() {
+		f.shard = &shardMode{sel: sel}
+	}
+}
+
+func splitList(in []string) []string {
+	var out []string
+	for _, s := range in {
+		for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// selection is the run's shard (the zero Selection: everything).
+func (f *Factory) selection() shard.Selection {
+	if f.shard == nil {
+		return shard.Selection{}
+	}
+	return f.shard.sel
+}
+
+// shardManifest is the manifest the run reads and plans: in a shard, its
+// entries and those they connect to.
+func shardManifest(f *Factory, m *manifest.Manifest) *manifest.Manifest {
+	return shard.Manifest(m, f.selection())
+}
+
+// credentialManifest checks the shard against m and returns m with only
+// the accounts the run reaches: a shard verifies and assumes no other
+// account's role.
+func credentialManifest(f *Factory, m *manifest.Manifest) (*manifest.Manifest, error) {
+	sel := f.selection()
+	if sel.All() {
+		return m, nil
+	}
+	if err := shard.Check(m, sel); err != nil {
+		return nil, flagErrorf("%v", err)
+	}
+	return shard.Limit(m, shard.Reach(shard.Manifest(m, sel), sel)), nil
+}
+
+// shardReadOption is live.ReadOptions.Shard for the run (nil: no shard).
+func shardReadOption(f *Factory) func(account, region string) bool {
+	sel := f.selection()
+	if sel.All() {
+		return nil
+	}
+	return sel.Owns
+}
+
+// filterShard keeps the shard's changes of p and says on stderr which
+// wait for another shard.
+func filterShard(f *Factory, p *plan.Plan) *plan.Plan {
+	sel := f.selection()
+	out, waiting := shard.Filter(p, sel)
+	if f.shard != nil && f.shard.planned == nil && out != nil {
+		f.shard.planned = map[string]bool{}
+		for _, c := range out.Changes {
+			f.shard.planned[c.Address] = true
+		}
+	}
+	for _, c := range waiting {
+		if f.shard.waiting == nil {
+			f.shard.waiting = map[string]bool{}
+		}
+		f.shard.waiting[c.Address] = true
+	}
+	if len(waiting) > 0 {
+		addrs := make([]string, 0, min(len(waiting), 5))
+		for i, c := range waiting {
+			if i == 5 {
+				addrs = append(addrs, "…")
+				break
+			}
+			addrs = append(addrs, c.Address)
+		}
+		fmt.Fprintf(f.IO.ErrOut, "plink: %s of %s wait for another shard to apply what they depend on (%s); the next run plans them\n",
+			plural(len(waiting), "change"), sel, strings.Join(addrs, ", "))
+	}
+	return out
+}
+
+// unblocked drops from apply's confirming plan the changes this run did
+// not plan: ones that waited for another shard, or new ones (a connection
+// from an endpoint another shard created). Shards run in parallel, so
+// those appear while this one runs; the next run makes them. They are not
+// this run's failure to converge.
+func unblocked(f *Factory, after *plan.Plan) *plan.Plan {
+	if f.shard == nil || after == nil {
+		return after
+	}
+	out := *after
+	out.Changes = nil
+	n := 0
+	for _, c := range after.Changes {
+		if c.Action != plan.NoOp && (f.shard.waiting[c.Address] || !f.shard.planned[c.Address]) {
+			n++
+			continue
+		}
+		out.Changes = append(out.Changes, c)
+	}
+	if n > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "plink: %s became possible while this shard ran (other shards applied what they need); the next run applies them\n", plural(n, "change"))
+	}
+	return &out
+}
+
+func newShardsCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "shards -f MANIFEST --max-accounts N",
+		Short: "Split the manifest's accounts into shards for a pipeline matrix (JSON)",
+		Long: `Print a JSON matrix of shards of at most N accounts each, balanced by the
+providers and consumers they own. Each entry's args (--account A --account B)
+limit plink plan, apply and drift to that shard; a GitHub Actions matrix takes
+the document as it is (strategy.matrix: ${{ fromJSON(...) }}). See
+docs/pipelines.md.`,
+		Example: `  plink shards -f manifests/ --max-accounts 20
+  plink shards -f manifests/ --max-accounts 20 | jq -c .`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, _, err := manifestFromFlags(f)
+			if err != nil {
+				return err
+			}
+			n, _ := cmd.Flags().GetInt("max-accounts")
+			jobs, err := shard.Matrix(m, n)
+			if err != nil {
+				return flagErrorf("%v", err)
+			}
+			enc := json.NewEncoder(f.IO.Out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(struct {
+				Include []shard.Job `json:"include"`
+			}{jobs})
+		},
+	}
+	addFileFlag(cmd)
+	cmd.Flags().Int("max-accounts", 10, "most accounts in one shard")
+	return cmd
+}
