@@ -45,7 +45,7 @@ var requiredFields = map[reflect.Type][]string{
 	reflect.TypeFor[Account]():      {"id"},
 	reflect.TypeFor[Provider]():     {"name", "account"},
 	reflect.TypeFor[Notification](): {"topicArn", "events"},
-	reflect.TypeFor[Consumer]():     {"name", "account", "vpcId", "subnetIds"},
+	reflect.TypeFor[Consumer]():     {"name", "account", "vpcId"}, // subnetIds too, unless type: Gateway (validateGateway)
 }
 
 type fieldInfo struct {

@@ -22,6 +22,9 @@ const (
 	LintConnectionsNoEffect   = "PL010" // warning: connection rules on a service that accepts automatically
 	LintGatewayEndpoint       = "PL011" // error: consumer of a gateway load balancer service breaks its limits
 	LintEndpointsPerVPC       = "PL012" // warning: more endpoints in one VPC than AWS's default quota
+	LintRouteTableShared      = "PL013" // error: two gateway endpoints for one service list the same route table
+	LintNoGatewayService      = "PL014" // error: a gateway endpoint for a service that has none
+	LintGatewaysPerRegion     = "PL015" // warning: more gateway endpoints in one account-region than AWS's default quota
 )
 
 // endpointsPerVPC is AWS's default quota "Interface and Gateway Load
@@ -80,10 +83,15 @@ func Lint(m *Manifest) []Diagnostic {
 	}
 	perVPC := map[vpcKey]int{}
 	for _, c := range m.Consumers {
-		perVPC[keyOf(c)]++
+		if !c.IsGateway() { // gateway endpoints have their own quota (PL015)
+			perVPC[keyOf(c)]++
+		}
 	}
 	seenVPC := map[vpcKey]int{}
 	for _, c := range m.Consumers {
+		if c.IsGateway() {
+			continue
+		}
 		k := keyOf(c)
 		if seenVPC[k]++; c.VPCID != "" && seenVPC[k] == endpointsPerVPC+1 {
 			add(c.Pos, SeverityWarning, LintEndpointsPerVPC,
@@ -131,7 +139,7 @@ func Lint(m *Manifest) []Diagnostic {
 				add(c.Pos, SeverityError, LintGatewayEndpoint, "remove `privateDnsEnabled`",
 					"consumer `%s` is a Gateway Load Balancer endpoint, which does not support private DNS", c.Name)
 			}
-		} else {
+		} else if !c.IsGateway() {
 			if len(c.SecurityGroupIDs) == 0 {
 				add(c.Pos, SeverityWarning, LintNoSecurityGroup, "list the security groups that should guard the endpoint in `securityGroupIds`",
 					"consumer `%s` has no security group; AWS attaches the VPC's default security group", c.Name)
@@ -156,6 +164,7 @@ func Lint(m *Manifest) []Diagnostic {
 			add(c.Pos, SeverityError, LintPrincipalNotAllowed, hint, "%s", msg)
 		}
 	}
+	ds = append(ds, lintGateways(m)...)
 	ds.Sort()
 	return ds
 }

@@ -220,7 +220,7 @@ func TestSchemaPatternsMatchValidator(t *testing.T) {
 		"nlbArn": patNLBARN, "gwlbArn": patGWLBARN, "topicArn": patTopicARN,
 		"vpcId": patVPCID, "subnetId": patSubnetID, "securityGroupId": patSecurityGroup,
 		"serviceId": patServiceID, "endpointId": patEndpointID, "serviceName": patServiceName,
-		"dnsName": patDNSName, "externalId": patExternalID,
+		"dnsName": patDNSName, "externalId": patExternalID, "routeTableId": patRouteTableID,
 	} {
 		d, ok := defs[name].(schemaNode)
 		if !ok {
@@ -260,6 +260,7 @@ func TestSchemaPatternsMatchValidator(t *testing.T) {
 		{enum(prop("notification", "events", "[]")), notificationEvents, "events"},
 		{enum(prop("provider", "supportedIpAddressTypes", "[]")), serviceIPTypes, "supportedIpAddressTypes"},
 		{enum(prop("consumer", "ipAddressType")), endpointIPTypes, "ipAddressType"},
+		{enum(prop("consumer", "type")), consumerTypes, "consumer type"},
 		{enum(prop("dnsOptions", "dnsRecordIpType")), dnsRecordIPTypes, "dnsRecordIpType"},
 		{enum(prop("policy", "Version")), policyVersions, "policy Version"},
 		{enum(prop("policyStatement", "Effect")), policyEffects, "policy Effect"},

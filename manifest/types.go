@@ -112,18 +112,26 @@ type Notification struct {
 	Pos Pos `yaml:"-" json:"-"`
 }
 
-// Consumer is an interface VPC endpoint.
+// Consumer is a VPC endpoint: an interface endpoint, a Gateway Load
+// Balancer endpoint (for a provider with gateway load balancers), or with
+// Type Gateway an S3 or DynamoDB gateway endpoint in route tables.
 type Consumer struct {
 	Name string `yaml:"name" json:"name"`
 	// RenamedFrom lists names the consumer had before: a live endpoint of
 	// this project tagged with one of them (and none with Name) is the
 	// consumer's, renamed in place instead of replaced.
-	RenamedFrom      []string `yaml:"renamedFrom,omitempty" json:"renamedFrom,omitempty"`
-	Account          string   `yaml:"account" json:"account"`
-	Region           string   `yaml:"region,omitempty" json:"region,omitempty"`
+	RenamedFrom []string `yaml:"renamedFrom,omitempty" json:"renamedFrom,omitempty"`
+	Account     string   `yaml:"account" json:"account"`
+	Region      string   `yaml:"region,omitempty" json:"region,omitempty"`
+	// Type is Interface (the default, also for a Gateway Load Balancer
+	// endpoint, whose type follows from its provider) or Gateway.
+	Type             string   `yaml:"type,omitempty" json:"type,omitempty"`
 	VPCID            string   `yaml:"vpcId" json:"vpcId"`
 	SubnetIDs        []string `yaml:"subnetIds,omitempty" json:"subnetIds,omitempty"`
 	SecurityGroupIDs []string `yaml:"securityGroupIds,omitempty" json:"securityGroupIds,omitempty"`
+	// RouteTableIDs are the route tables a gateway endpoint adds its
+	// service's prefix-list route to (Type Gateway only).
+	RouteTableIDs []string `yaml:"routeTableIds,omitempty" json:"routeTableIds,omitempty"`
 	// Provider names a provider in the manifest; ServiceName names any other
 	// service (AWS-managed or external). Exactly one is set.
 	Provider          string            `yaml:"provider,omitempty" json:"provider,omitempty"`

@@ -405,6 +405,7 @@ func (l *loader) validateConsumer(m *Manifest, c *Consumer, provs map[string]*Pr
 	l.accountRef(m, c, "account", c.Account, what)
 	l.checkRegion(c, what, c.Region)
 	l.checkID(c, "vpcId", c.VPCID, reVPCID, "VPC id", "vpc- and 8 or 17 hex digits")
+	l.validateGateway(c, what)
 	if _, set := l.pos[posKey{c, "subnetIds"}]; set && len(c.SubnetIDs) == 0 && l.ok(c, "subnetIds") {
 		l.invalid(c, "subnetIds", "", "`subnetIds` of %s is empty; list at least one subnet, ideally one per Availability Zone", what)
 	}
