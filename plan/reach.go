@@ -146,7 +146,7 @@ func (c *computer) ipTypeChecks(cs *consState, after *Values, serviceTypes []str
 	if len(bare) > 0 {
 		sort.Strings(bare)
 		c.diag(SeverityError, CodeIPTypeUnsupported, cs.addr, cs.alias, cs.region,
-			fmt.Sprintf("%s: ipAddressType %s needs subnets with an IPv6 CIDR block, but %s have none", cs.addr, after.IPAddressType, strings.Join(bare, ", ")),
+			fmt.Sprintf("%s: ipAddressType %s needs subnets with an IPv6 CIDR block, but %s %s none", cs.addr, after.IPAddressType, strings.Join(bare, ", "), map[bool]string{true: "has", false: "have"}[len(bare) == 1]),
 			"associate an IPv6 CIDR block with those subnets, use other subnets, or set ipAddressType: ipv4")
 	}
 }
