@@ -9,13 +9,15 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-// readEndpoints reads the scope's interface (and GWLB) endpoints and keeps
-// those tagged for the project, adopted, or in a VPC a consumer names.
+// readEndpoints reads the scope's interface, GWLB and gateway endpoints
+// and keeps those tagged for the project, adopted, or in a VPC a consumer
+// names (a gateway endpoint: a VPC a gateway consumer names).
 func (rd *reader) readEndpoints(ctx context.Context, sc *scopeState) {
 	var eps []Endpoint
+	gwVPCs := gatewayVPCs(sc)
 	err := rd.call(ctx, sc, callEndpoints, func(ctx context.Context) error {
 		types := []ec2types.Filter{{Name: aws.String("vpc-endpoint-type"),
-			Values: []string{string(ec2types.VpcEndpointTypeInterface), string(ec2types.VpcEndpointTypeGatewayLoadBalancer)}}}
+			Values: []string{string(ec2types.VpcEndpointTypeInterface), string(ec2types.VpcEndpointTypeGatewayLoadBalancer), string(ec2types.VpcEndpointTypeGateway)}}}
 		return allPages(func(token *string) (*string, error) {
 			out, err := sc.ec2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{MaxResults: aws.Int32(pageSize), Filters: types, NextToken: token})
 			if err != nil {
@@ -23,7 +25,11 @@ func (rd *reader) readEndpoints(ctx context.Context, sc *scopeState) {
 			}
 			for _, v := range out.VpcEndpoints {
 				ep := toEndpoint(sc, v)
-				if rd.owned(ep.Tags, ep.ID) || sc.consumerVPCs[ep.VPCID] {
+				near := sc.consumerVPCs[ep.VPCID]
+				if ep.Type == string(ec2types.VpcEndpointTypeGateway) {
+					near = gwVPCs[ep.VPCID]
+				}
+				if rd.owned(ep.Tags, ep.ID) || near {
 					eps = append(eps, ep)
 				}
 			}
@@ -51,6 +57,7 @@ func toEndpoint(sc *scopeState, v ec2types.VpcEndpoint) Endpoint {
 		Policy:              aws.ToString(v.PolicyDocument),
 		Tags:                tagMap(v.Tags),
 		NetworkInterfaceIDs: sortedCopy(v.NetworkInterfaceIds),
+		RouteTableIDs:       sortedCopy(v.RouteTableIds),
 	}
 	if ep.AccountID == "" {
 		ep.AccountID = aws.ToString(v.OwnerId)

@@ -463,6 +463,9 @@ func (rd *reader) readScope(ctx context.Context, sc *scopeState) {
 	if len(sc.lbs) > 0 {
 		spawn(func() { rd.readLoadBalancers(ctx, sc) })
 	}
+	if vpcs := gatewayVPCs(sc); len(vpcs) > 0 {
+		spawn(func() { rd.readGatewayNetwork(ctx, sc, vpcs) })
+	}
 	wg.Wait()
 }
 

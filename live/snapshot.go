@@ -24,6 +24,8 @@ type Snapshot struct {
 	SecurityGroups  []SecurityGroup  `json:"securityGroups,omitempty"`
 	Zones           []Zone           `json:"zones,omitempty"`
 	VisibleServices []VisibleService `json:"visibleServices,omitempty"`
+	// RouteTables are those of the VPCs gateway consumers name (gateway.go).
+	RouteTables []RouteTable `json:"routeTables,omitempty"`
 	// Failures are reads that failed after retries; a snapshot with failures
 	// is incomplete for the scopes named.
 	Failures []Failure `json:"failures,omitempty"`
@@ -79,7 +81,8 @@ type Notification struct {
 	State    string   `json:"state,omitempty"`
 }
 
-// Endpoint is an interface VPC endpoint as its owner sees it.
+// Endpoint is a VPC endpoint (interface, Gateway Load Balancer or gateway)
+// as its owner sees it.
 type Endpoint struct {
 	AccountID                                string            `json:"accountId"`
 	Region                                   string            `json:"region"`
@@ -98,6 +101,8 @@ type Endpoint struct {
 	Policy                                   string            `json:"policy,omitempty"` // raw JSON as AWS returns it
 	Tags                                     map[string]string `json:"tags,omitempty"`
 	NetworkInterfaceIDs                      []string          `json:"networkInterfaceIds,omitempty"`
+	// RouteTableIDs are a gateway endpoint's route tables.
+	RouteTableIDs []string `json:"routeTableIds,omitempty"`
 }
 
 // LoadBalancer is an ELBv2 load balancer that a provider names.
