@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plinkdev/plink/health"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
@@ -80,29 +81,15 @@ type Snapshot struct {
 	Calls map[string]int `json:"calls,omitempty"`
 }
 
-// LoadBalancerHealth is one load balancer's targets as its owner sees them.
-type LoadBalancerHealth struct {
-	AccountID string `json:"accountId"`
-	Region    string `json:"region"`
-	ARN       string `json:"arn"`
-	// CrossZone is load_balancing.cross_zone.enabled.
-	CrossZone    bool                `json:"crossZone"`
-	TargetGroups []TargetGroupHealth `json:"targetGroups"`
-}
-
-// TargetGroupHealth is a target group and the health of its targets.
-type TargetGroupHealth struct {
-	ARN     string         `json:"arn"`
-	Targets []TargetHealth `json:"targets"`
-}
-
-// TargetHealth is one target: its zone (a name in the owner's mapping, or
-// "all") and state (healthy, unhealthy, initial, unused, draining, …).
-type TargetHealth struct {
-	ID    string `json:"id"`
-	Zone  string `json:"zone,omitempty"`
-	State string `json:"state"`
-}
+// The target health types are package health's (shared with plan and
+// drift); the aliases keep status's API whole.
+type (
+	LoadBalancerHealth = health.LoadBalancerHealth
+	TargetGroupHealth  = health.TargetGroupHealth
+	TargetHealth       = health.TargetHealth
+	// Affected is an endpoint that a finding affects.
+	Affected = health.Affected
+)
 
 // VisibleNames are the service names visible to an account in a region.
 type VisibleNames struct {
@@ -219,13 +206,6 @@ type Finding struct {
 	Value float64 `json:"value,omitempty"`
 	// MonthlyCost is what the resource costs a month (idle, broken).
 	MonthlyCost float64 `json:"monthlyCost,omitempty"`
-}
-
-// Affected is an endpoint that a finding affects.
-type Affected struct {
-	AccountID  string `json:"accountId"`
-	EndpointID string `json:"endpointId"`
-	Consumer   string `json:"consumer,omitempty"`
 }
 
 // Cost totals the monthly endpoint charges (per endpoint-AZ-hour; data
@@ -390,131 +370,19 @@ func (ix *index) endpointZones(e *live.Endpoint) []string {
 }
 
 // ZoneFindings are the target_health findings of a live snapshot and the
-// load balancers' target health: for every service, each zone it is
-// offered in where consumers' endpoints (read in the snapshot) have a
-// subnet, but a load balancer behind it has no healthy target there and
-// cross-zone load balancing is off (or no healthy target anywhere) — every
-// connection from that zone is reset. A load balancer not in lbs (not
-// read) gives no finding. It is pure, for plan's lint and drift's
-// target_health item as much as for status.
+// load balancers' target health (health.ZoneFindings, which plan's lint and
+// drift's target_health item share), as status findings: errors, because
+// every connection from the zone is reset.
 func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []Finding {
-	if lv == nil {
-		return nil
-	}
-	zoneID := map[string]string{}
-	for _, z := range lv.Zones {
-		zoneID[z.AccountID+"|"+z.Region+"|"+z.Name] = z.ID
-	}
-	subnetZ := map[string]string{}
-	for _, s := range lv.Subnets {
-		subnetZ[s.AccountID+"|"+s.ID] = s.ZoneID
-	}
-	byARN := map[string]*LoadBalancerHealth{}
-	for i := range lbs {
-		byARN[lbs[i].ARN] = &lbs[i]
-	}
 	var out []Finding
-	for si := range lv.Services {
-		s := &lv.Services[si]
-		if ph := live.ServicePhase(s.State); ph == live.PhaseGone || ph == live.PhaseGoing || ph == live.PhaseBroken {
-			continue
-		}
-		offered := map[string]bool{}
-		for _, z := range s.AvailabilityZoneIDs {
-			offered[z] = true
-		}
-		// Consumers by zone id: endpoints in the service's region that are,
-		// or are becoming, connected.
-		byZone := map[string][]Affected{}
-		for ei := range lv.Endpoints {
-			e := &lv.Endpoints[ei]
-			if e.ServiceName != s.Name || e.Region != s.Region {
-				continue
-			}
-			if ph := live.EndpointPhase(e.State); ph != live.PhaseUsable && ph != live.PhaseWaiting && ph != live.PhaseSettling {
-				continue
-			}
-			seen := map[string]bool{}
-			for _, sn := range e.SubnetIDs {
-				z := subnetZ[e.AccountID+"|"+sn]
-				if z == "" || seen[z] || (len(offered) > 0 && !offered[z]) {
-					continue
-				}
-				seen[z] = true
-				byZone[z] = append(byZone[z], Affected{AccountID: e.AccountID, EndpointID: e.ID, Consumer: consumerName(e)})
-			}
-		}
-		if len(byZone) == 0 {
-			continue
-		}
-		for _, arn := range s.NetworkLoadBalancerARNs {
-			lb := byARN[arn]
-			if lb == nil {
-				continue
-			}
-			healthy := map[string]bool{}
-			var groups []string
-			for _, tg := range lb.TargetGroups {
-				groups = append(groups, tg.ARN)
-				for _, t := range tg.Targets {
-					if !strings.EqualFold(t.State, "healthy") {
-						continue
-					}
-					if t.Zone == "all" {
-						healthy["all"] = true
-					} else if id := zoneID[lb.AccountID+"|"+lb.Region+"|"+t.Zone]; id != "" {
-						healthy[id] = true
-					} else if t.Zone != "" {
-						healthy[t.Zone] = true // already an id, or unmapped
-					} else {
-						healthy["all"] = true // zone unknown: do not accuse a zone
-					}
-				}
-			}
-			sort.Strings(groups)
-			for _, z := range sortedKeys(byZone) {
-				if healthy[z] || healthy["all"] || (lb.CrossZone && len(healthy) > 0) {
-					continue
-				}
-				aff := byZone[z]
-				sort.Slice(aff, func(i, j int) bool {
-					return aff[i].AccountID+aff[i].EndpointID < aff[j].AccountID+aff[j].EndpointID
-				})
-				why := "cross-zone load balancing is off"
-				if len(healthy) == 0 {
-					why = "it has no healthy target in any zone"
-				}
-				if len(groups) == 0 {
-					why = "it has no target group"
-				}
-				out = append(out, Finding{
-					Kind: KindTargetHealth, Severity: SeverityError,
-					AccountID: s.AccountID, Region: s.Region, Resource: s.ID, ZoneID: z,
-					Message: fmt.Sprintf("load balancer %s of service %s has no healthy target in %s and %s: connections from %s there are reset",
-						lbShort(arn), s.ID, z, why, plural(len(aff), "endpoint")),
-					Hint:         fmt.Sprintf("fix the targets in %s (aws elbv2 describe-target-health), register healthy ones there, or turn on cross-zone load balancing on the load balancer", z),
-					Consumers:    aff,
-					TargetGroups: groups,
-				})
-			}
-		}
+	for _, z := range health.ZoneFindings(lv, lbs) {
+		out = append(out, Finding{
+			Kind: KindTargetHealth, Severity: SeverityError,
+			AccountID: z.AccountID, Region: z.Region, Resource: z.ServiceID, ZoneID: z.ZoneID,
+			Message: z.Message(), Hint: z.Hint(), Consumers: z.Consumers, TargetGroups: z.TargetGroups,
+		})
 	}
 	return out
-}
-
-func consumerName(e *live.Endpoint) string { return e.Tags[live.TagName] }
-
-// lbShort is a load balancer ARN's type/name ("net/payments-api").
-func lbShort(arn string) string {
-	_, rest, ok := strings.Cut(arn, ":loadbalancer/")
-	if !ok {
-		return arn
-	}
-	parts := strings.Split(rest, "/")
-	if len(parts) >= 2 {
-		return parts[0] + "/" + parts[1]
-	}
-	return rest
 }
 
 // auditServices: connections left pending and principals nobody uses.

@@ -1,0 +1,226 @@
+// Package health owns the types of load balancer target health (a load
+// balancer's target groups, their targets' zones and states, its cross-zone
+// setting) and the pure check built on them: a zone where the service is
+// offered and consumers have endpoints has no healthy target and cross-zone
+// load balancing is off, so every connection from that zone is reset.
+//
+// It is a leaf shared by status (which shows the finding), plan (which
+// lints it) and drift (which reports it). It must not call AWS, print, or
+// import those packages; reading target health belongs to status.
+package health
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/plinkdev/plink/live"
+)
+
+// LoadBalancerHealth is one load balancer's targets as its owner sees them.
+type LoadBalancerHealth struct {
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+	ARN       string `json:"arn"`
+	// CrossZone is load_balancing.cross_zone.enabled.
+	CrossZone    bool                `json:"crossZone"`
+	TargetGroups []TargetGroupHealth `json:"targetGroups"`
+}
+
+// TargetGroupHealth is a target group and the health of its targets.
+type TargetGroupHealth struct {
+	ARN     string         `json:"arn"`
+	Targets []TargetHealth `json:"targets"`
+}
+
+// TargetHealth is one target: its zone (a name in the owner's mapping, or
+// "all") and state (healthy, unhealthy, initial, unused, draining, …).
+type TargetHealth struct {
+	ID    string `json:"id"`
+	Zone  string `json:"zone,omitempty"`
+	State string `json:"state"`
+}
+
+// Affected is a consumer's endpoint that a finding affects.
+type Affected struct {
+	AccountID  string `json:"accountId"`
+	EndpointID string `json:"endpointId"`
+	// Consumer is the endpoint's plink:name, when it has one.
+	Consumer string `json:"consumer,omitempty"`
+}
+
+// Reasons a zone has no healthy target to send its connections to.
+const (
+	ReasonCrossZoneOff  = "cross-zone load balancing is off"
+	ReasonNoneHealthy   = "it has no healthy target in any zone"
+	ReasonNoTargetGroup = "it has no target group"
+)
+
+// ZoneFinding is one zone of one service where consumers' connections are
+// reset: a load balancer behind the service has no healthy target there
+// and nothing else serves the zone (Reason).
+type ZoneFinding struct {
+	// AccountID, Region, ServiceID and ServiceName are the service's.
+	AccountID   string `json:"accountId"`
+	Region      string `json:"region"`
+	ServiceID   string `json:"serviceId"`
+	ServiceName string `json:"serviceName"`
+	// LoadBalancerARN is the load balancer without a healthy target.
+	LoadBalancerARN string `json:"loadBalancerArn"`
+	// ZoneID is the Availability Zone id (the same in every account).
+	ZoneID string `json:"zoneId"`
+	Reason string `json:"reason"`
+	// Consumers are the endpoints with a subnet in the zone, sorted by
+	// account and endpoint id.
+	Consumers []Affected `json:"consumers"`
+	// TargetGroups are the ARNs of the load balancer's target groups, sorted.
+	TargetGroups []string `json:"targetGroups"`
+}
+
+// Message says what is wrong, in one sentence.
+func (f ZoneFinding) Message() string {
+	return fmt.Sprintf("load balancer %s of service %s has no healthy target in %s and %s: connections from %s there are reset",
+		LBShort(f.LoadBalancerARN), f.ServiceID, f.ZoneID, f.Reason, plural(len(f.Consumers), "endpoint"))
+}
+
+// Hint says what to do about it.
+func (f ZoneFinding) Hint() string {
+	return fmt.Sprintf("fix the targets in %s (aws elbv2 describe-target-health), register healthy ones there, or turn on cross-zone load balancing on the load balancer", f.ZoneID)
+}
+
+// ZoneFindings are the findings of a live snapshot and the load balancers'
+// target health: for every service, each zone it is offered in where
+// consumers' endpoints (read in the snapshot, usable or becoming so) have a
+// subnet, but a load balancer behind it has no healthy target there and
+// cross-zone load balancing is off (or it has no healthy target anywhere).
+// A load balancer not in lbs (not read) gives no finding: no judgement
+// without facts. It is pure; findings come in the snapshot's order of
+// services, then by load balancer and zone id.
+func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []ZoneFinding {
+	if lv == nil || len(lbs) == 0 {
+		return nil
+	}
+	zoneID := map[string]string{}
+	for _, z := range lv.Zones {
+		zoneID[z.AccountID+"|"+z.Region+"|"+z.Name] = z.ID
+	}
+	subnetZ := map[string]string{}
+	for _, s := range lv.Subnets {
+		subnetZ[s.AccountID+"|"+s.ID] = s.ZoneID
+	}
+	byARN := map[string]*LoadBalancerHealth{}
+	for i := range lbs {
+		byARN[lbs[i].ARN] = &lbs[i]
+	}
+	var out []ZoneFinding
+	for si := range lv.Services {
+		s := &lv.Services[si]
+		if ph := live.ServicePhase(s.State); ph == live.PhaseGone || ph == live.PhaseGoing || ph == live.PhaseBroken {
+			continue
+		}
+		offered := map[string]bool{}
+		for _, z := range s.AvailabilityZoneIDs {
+			offered[z] = true
+		}
+		// Consumers by zone id: endpoints in the service's region that are,
+		// or are becoming, connected.
+		byZone := map[string][]Affected{}
+		for ei := range lv.Endpoints {
+			e := &lv.Endpoints[ei]
+			if e.ServiceName != s.Name || e.Region != s.Region {
+				continue
+			}
+			if ph := live.EndpointPhase(e.State); ph != live.PhaseUsable && ph != live.PhaseWaiting && ph != live.PhaseSettling {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, sn := range e.SubnetIDs {
+				z := subnetZ[e.AccountID+"|"+sn]
+				if z == "" || seen[z] || (len(offered) > 0 && !offered[z]) {
+					continue
+				}
+				seen[z] = true
+				byZone[z] = append(byZone[z], Affected{AccountID: e.AccountID, EndpointID: e.ID, Consumer: e.Tags[live.TagName]})
+			}
+		}
+		if len(byZone) == 0 {
+			continue
+		}
+		for _, arn := range s.NetworkLoadBalancerARNs {
+			lb := byARN[arn]
+			if lb == nil {
+				continue
+			}
+			healthy := map[string]bool{}
+			groups := []string{}
+			for _, tg := range lb.TargetGroups {
+				groups = append(groups, tg.ARN)
+				for _, t := range tg.Targets {
+					if !strings.EqualFold(t.State, "healthy") {
+						continue
+					}
+					if t.Zone == "all" {
+						healthy["all"] = true
+					} else if id := zoneID[lb.AccountID+"|"+lb.Region+"|"+t.Zone]; id != "" {
+						healthy[id] = true
+					} else if t.Zone != "" {
+						healthy[t.Zone] = true // already an id, or unmapped
+					} else {
+						healthy["all"] = true // zone unknown: do not accuse a zone
+					}
+				}
+			}
+			sort.Strings(groups)
+			for _, z := range sortedKeys(byZone) {
+				if healthy[z] || healthy["all"] || (lb.CrossZone && len(healthy) > 0) {
+					continue
+				}
+				aff := append([]Affected(nil), byZone[z]...)
+				sort.Slice(aff, func(i, j int) bool {
+					return aff[i].AccountID+aff[i].EndpointID < aff[j].AccountID+aff[j].EndpointID
+				})
+				why := ReasonCrossZoneOff
+				if len(healthy) == 0 {
+					why = ReasonNoneHealthy
+				}
+				if len(groups) == 0 {
+					why = ReasonNoTargetGroup
+				}
+				out = append(out, ZoneFinding{
+					AccountID: s.AccountID, Region: s.Region, ServiceID: s.ID, ServiceName: s.Name,
+					LoadBalancerARN: arn, ZoneID: z, Reason: why, Consumers: aff, TargetGroups: groups,
+				})
+			}
+		}
+	}
+	return out
+}
+
+// LBShort is a load balancer ARN's type/name ("net/payments-api").
+func LBShort(arn string) string {
+	_, rest, ok := strings.Cut(arn, ":loadbalancer/")
+	if !ok {
+		return arn
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) >= 2 {
+		return parts[0] + "/" + parts[1]
+	}
+	return rest
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
