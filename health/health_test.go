@@ -36,8 +36,12 @@ func lb(crossZone bool, targets ...health.TargetHealth) []health.LoadBalancerHea
 }
 
 func TestZoneFindings(t *testing.T) {
-	up := func(zone string) health.TargetHealth { return health.TargetHealth{ID: "i-" + zone, Zone: zone, State: "healthy"} }
-	down := func(zone string) health.TargetHealth { return health.TargetHealth{ID: "i-" + zone, Zone: zone, State: "unhealthy"} }
+	up := func(zone string) health.TargetHealth {
+		return health.TargetHealth{ID: "i-" + zone, Zone: zone, State: "healthy"}
+	}
+	down := func(zone string) health.TargetHealth {
+		return health.TargetHealth{ID: "i-" + zone, Zone: zone, State: "unhealthy"}
+	}
 	for _, tc := range []struct {
 		name string
 		lbs  []health.LoadBalancerHealth
