@@ -42,4 +42,5 @@ const (
 	CodeAdoptGoing         = "PL231" // error: adopt names a resource that is being deleted
 	CodeLBNotActive        = "PL232" // error: a provider's load balancer is provisioning or failed
 	CodeDisconnectDeclared = "PL112" // warning: deleting a service cuts off a declared consumer's endpoint
+	CodeTargetHealth       = "PL116" // warning: a zone where consumers have endpoints has no healthy target behind the service and cross-zone is off
 )

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/plinkdev/plink/health"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 )
@@ -41,6 +42,11 @@ type Options struct {
 	// of its convergence (plink destroy; see destroyPlan). DeleteAdopted
 	// deletes adopted resources too, instead of releasing them.
 	Destroy, DeleteAdopted bool
+	// LoadBalancerHealth is the target health of the providers' load
+	// balancers, read by the caller (status.ReadTargetHealth): each zone
+	// where consumers' endpoints would have their connections reset is a
+	// PL116 warning (health.go). Nil: not read, no lint.
+	LoadBalancerHealth []health.LoadBalancerHealth
 }
 
 func (o Options) price(region string) float64 {
@@ -92,6 +98,7 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 	}
 	c.deletes()
 	c.quotaChecks()
+	c.targetHealth()
 	c.disconnects()
 	c.protection(c.protectedAddrs())
 	p := &Plan{
