@@ -99,6 +99,12 @@ type APIs func(ctx context.Context, account, region string) (EC2API, ELBAPI, Clo
 
 // ReadAPIs is Read with the APIs from src.
 func ReadAPIs(ctx context.Context, lv *live.Snapshot, src APIs, opts ReadOptions) (*Snapshot, error) {
+	return read(ctx, lv, src, opts, nil)
+}
+
+// read reads every scope of lv; with only, just the target health of those
+// services, in their scopes.
+func read(ctx context.Context, lv *live.Snapshot, src APIs, opts ReadOptions, only map[string]bool) (*Snapshot, error) {
 	if opts.Window <= 0 {
 		opts.Window = time.Hour
 	}
@@ -108,10 +114,13 @@ func ReadAPIs(ctx context.Context, lv *live.Snapshot, src APIs, opts ReadOptions
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = defaultConcurrency
 	}
-	rd := &reader{lv: lv, src: src, opts: opts, snap: &Snapshot{Live: lv, Window: opts.Window, Now: opts.Now.UTC(), Calls: map[string]int{}}}
+	rd := &reader{lv: lv, src: src, opts: opts, only: only, snap: &Snapshot{Live: lv, Window: opts.Window, Now: opts.Now.UTC(), Calls: map[string]int{}}}
 	sem := make(chan struct{}, opts.Concurrency)
 	var wg sync.WaitGroup
 	for _, sc := range lv.Scopes {
+		if only != nil && !scopeHas(lv, sc, only) {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -143,6 +152,9 @@ type reader struct {
 	opts ReadOptions
 	mu   sync.Mutex
 	snap *Snapshot
+	// only, when set, limits the read to the target health of these
+	// services (ids): ReadTargetHealth.
+	only map[string]bool
 }
 
 type scopeAPIs struct {
@@ -181,8 +193,12 @@ func (rd *reader) scope(ctx context.Context, sc live.Scope) {
 		return
 	}
 	s := &scopeAPIs{Scope: sc, ec2: e, elb: l, cw: c}
+	reads := []func(context.Context, *scopeAPIs){rd.targets, rd.visible, rd.metrics}
+	if rd.only != nil {
+		reads = reads[:1]
+	}
 	var wg sync.WaitGroup
-	for _, fn := range []func(context.Context, *scopeAPIs){rd.targets, rd.visible, rd.metrics} {
+	for _, fn := range reads {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -198,6 +214,9 @@ func (rd *reader) targets(ctx context.Context, s *scopeAPIs) {
 	lbs := map[string]*LoadBalancerHealth{}
 	for _, sv := range rd.lv.Services {
 		if sv.AccountID != s.AccountID || sv.Region != s.Region || live.ServicePhase(sv.State) == live.PhaseGone {
+			continue
+		}
+		if rd.only != nil && !rd.only[sv.ID] {
 			continue
 		}
 		for _, arn := range sv.NetworkLoadBalancerARNs {
