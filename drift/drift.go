@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/plinkdev/plink/health"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
@@ -25,7 +26,7 @@ import (
 // FormatVersion is the version of the JSON drift document
 // (schemas/drift.schema.json). Bump the minor for additive changes, the
 // major for breaking ones.
-const FormatVersion = "1.1"
+const FormatVersion = "1.2"
 
 // Kind says what sort of difference an Item is.
 type Kind string
@@ -61,6 +62,12 @@ const (
 	// LoadBalancerZoneLost: the service's load balancers together no longer
 	// cover an AZ the service offers, or a declared consumer uses.
 	LoadBalancerZoneLost Kind = "load_balancer_zone_lost"
+	// TargetHealth: a zone of a provider's service where consumers have
+	// endpoints, but a load balancer behind it has no healthy target and
+	// cross-zone load balancing is off: their connections are reset. Built
+	// from health.ZoneFindings (Options.LoadBalancerHealth), as plan's
+	// PL116 and status's finding; one item per load balancer and zone.
+	TargetHealth Kind = "target_health"
 	// Unplannable: live state makes the manifest impossible to plan (a
 	// subnet or VPC deleted, a load balancer taken by another service, …):
 	// the plan error it raised, with its code. It is drift, not a failure of
@@ -132,6 +139,12 @@ type Item struct {
 	// Before is the live value, After the declared one, when they apply.
 	Before any `json:"before,omitempty"`
 	After  any `json:"after,omitempty"`
+	// ZoneID, Consumers and TargetGroups detail a target_health item: the
+	// Availability Zone id, the endpoints whose connections from it are
+	// reset, and the load balancer's target groups.
+	ZoneID       string            `json:"zoneId,omitempty"`
+	Consumers    []health.Affected `json:"consumers,omitempty"`
+	TargetGroups []string          `json:"targetGroups,omitempty"`
 }
 
 // Failure is an account-region that could not be read.
@@ -167,14 +180,33 @@ func (r *Report) ExitCode() int {
 // HasDrift reports whether the report has any item.
 func (r *Report) HasDrift() bool { return len(r.Items) > 0 }
 
-// Build makes the drift report of manifest m from the snapshot s and the
+// Options add what the caller read beyond the live snapshot.
+type Options struct {
+	// LoadBalancerHealth is the target health of the providers' load
+	// balancers (status.ReadTargetHealth); nil: not read, no target_health
+	// items.
+	LoadBalancerHealth []health.LoadBalancerHealth
+	// HealthFailures are the target health reads that failed: reported as
+	// failures (exit 1) without leaving the rest of their account-region
+	// unchecked.
+	HealthFailures []live.Failure
+}
+
+// Build is BuildWith without Options: configuration drift only.
+func Build(m *manifest.Manifest, s *live.Snapshot, p *plan.Plan) *Report {
+	return BuildWith(m, s, p, Options{})
+}
+
+// BuildWith makes the drift report of manifest m from the snapshot s and the
 // plan p that was computed from both. Every non-no-op change is a drift item
 // (children of a resource that is missing or unmanaged as a whole are folded
 // into it); the snapshot adds what a plan does not change: undeclared
 // connected endpoints, unverified private DNS and load balancers gone or
 // shrunk. Resources in account-regions that failed to read are left out and
-// the failures are reported instead. Nil s or p count as empty.
-func Build(m *manifest.Manifest, s *live.Snapshot, p *plan.Plan) *Report {
+// the failures are reported instead. With opts.LoadBalancerHealth, each
+// zone whose consumers' connections are reset is a target_health item.
+// Nil s or p count as empty.
+func BuildWith(m *manifest.Manifest, s *live.Snapshot, p *plan.Plan, opts Options) *Report {
 	if s == nil {
 		s = &live.Snapshot{}
 	}
@@ -189,7 +221,7 @@ func Build(m *manifest.Manifest, s *live.Snapshot, p *plan.Plan) *Report {
 	} else {
 		r.Project = p.Project
 	}
-	for _, f := range s.Failures {
+	for _, f := range append(slices.Clone(s.Failures), opts.HealthFailures...) {
 		alias := f.Account
 		if alias == "" {
 			alias = b.alias[f.AccountID]
@@ -204,6 +236,7 @@ func Build(m *manifest.Manifest, s *live.Snapshot, p *plan.Plan) *Report {
 	b.states()
 	b.fromPlan()
 	b.fromSnapshot()
+	b.fromHealth(opts.LoadBalancerHealth)
 	r.Errors = b.fromDiagnostics()
 
 	checked := map[string]bool{}
@@ -301,6 +334,9 @@ func (b *builder) add(it Item) {
 	key := it.Address + "|" + string(it.Kind) + "|" + it.Attribute
 	if it.Kind == LoadBalancerMissing {
 		key += "|" + show(it.After) // one item per load balancer gone
+	}
+	if it.Kind == TargetHealth {
+		key += "|" + it.ZoneID + "|" + it.Message // one per load balancer and zone
 	}
 	if b.seen[key] {
 		return

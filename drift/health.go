@@ -1,0 +1,57 @@
+package drift
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/plinkdev/plink/health"
+	"github.com/plinkdev/plink/plan"
+)
+
+// fromHealth adds a target_health item per zone of a provider's service
+// where consumers' connections are reset (health.ZoneFindings), on the
+// provider's address. Services that are not the manifest's providers, and
+// providers in account-regions that failed to read, are left out.
+func (b *builder) fromHealth(lbs []health.LoadBalancerHealth) {
+	if b.m == nil || len(lbs) == 0 {
+		return
+	}
+	type prov struct{ name, account, accountID, region string }
+	byID := map[string]prov{}
+	for _, pr := range b.m.Providers {
+		acct, region := b.accountID(pr.Account), b.region(pr.Region)
+		if b.failed(acct, region) {
+			continue
+		}
+		if svc := b.serviceFor(pr, acct, region); svc != nil {
+			byID[svc.ID] = prov{pr.Name, pr.Account, acct, region}
+		}
+	}
+	for _, f := range health.ZoneFindings(b.s, lbs) {
+		pr, ok := byID[f.ServiceID]
+		if !ok {
+			continue
+		}
+		who := make([]string, 0, len(f.Consumers))
+		for _, a := range f.Consumers {
+			w := fmt.Sprintf("endpoint %s of account %s", a.EndpointID, b.named(a.AccountID))
+			if a.Consumer != "" {
+				w = fmt.Sprintf("consumer.%s (%s)", a.Consumer, w)
+			}
+			who = append(who, w)
+		}
+		groups := "none"
+		if len(f.TargetGroups) > 0 {
+			groups = strings.Join(f.TargetGroups, ", ")
+		}
+		b.add(Item{
+			Address: "provider." + pr.name, Account: pr.account, AccountID: pr.accountID, Region: pr.region, ID: f.ServiceID,
+			Kind: TargetHealth, Severity: SeverityError, Code: plan.CodeTargetHealth,
+			Message: fmt.Sprintf("%s: load balancer %s has no healthy target there and %s: connections from %s are reset; target groups: %s",
+				f.ZoneID, health.LBShort(f.LoadBalancerARN), f.Reason, strings.Join(who, ", "), groups),
+			Hint:      f.Hint(),
+			ZoneID:    f.ZoneID,
+			Consumers: f.Consumers, TargetGroups: f.TargetGroups,
+		})
+	}
+}
