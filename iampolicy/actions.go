@@ -51,6 +51,16 @@ var readELB = []string{
 	"elasticloadbalancing:DescribeTags",
 }
 
+// readTargetHealth are the reads plan (lint PL116) and drift (item
+// target_health) add: the target health behind the services of providers
+// that have consumers (status.ReadTargetHealth). None supports
+// resource-level permissions.
+var readTargetHealth = []string{
+	"elasticloadbalancing:DescribeLoadBalancerAttributes",
+	"elasticloadbalancing:DescribeTargetGroups",
+	"elasticloadbalancing:DescribeTargetHealth",
+}
+
 // readStatus are the reads plink status adds to plan's: target health
 // behind the services and endpoint and service metrics. None of them
 // supports resource-level permissions.

@@ -241,6 +241,9 @@ func build(mode Mode, sc scope) Document {
 	default:
 		add(Statement{Sid: "PlinkRead", Effect: "Allow", Action: append(slices.Clone(readEC2), readELB...), Resource: []string{"*"}, Condition: regionCond()})
 	}
+	if mode == Plan || mode == Drift {
+		add(Statement{Sid: "PlinkTargetHealthRead", Effect: "Allow", Action: slices.Clone(readTargetHealth), Resource: []string{"*"}, Condition: regionCond()})
+	}
 	if mode == Status {
 		add(Statement{Sid: "PlinkStatusRead", Effect: "Allow", Action: slices.Clone(readStatus), Resource: []string{"*"}, Condition: regionCond()})
 		return d

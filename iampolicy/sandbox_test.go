@@ -14,6 +14,7 @@ import (
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/drift"
 	"github.com/plinkdev/plink/export"
+	"github.com/plinkdev/plink/health"
 	"github.com/plinkdev/plink/iampolicy"
 	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/live"
@@ -21,6 +22,7 @@ import (
 	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/sandbox"
 	"github.com/plinkdev/plink/sandbox/sandboxtest"
+	"github.com/plinkdev/plink/status"
 )
 
 const flowHeader = `version: 1
@@ -138,6 +140,21 @@ func (f *flow) read(m *manifest.Manifest) (*live.Snapshot, *plan.Plan) {
 	return s, plan.Compute(m, s, plan.Options{})
 }
 
+// planRead is what plink plan and drift read: live state, then the target
+// health of the providers that have consumers, and the plan of both.
+func (f *flow) planRead(m *manifest.Manifest) (*live.Snapshot, *plan.Plan, []health.LoadBalancerHealth) {
+	f.t.Helper()
+	s, _ := f.read(m)
+	elb := func(_ context.Context, account, region string) (status.ELBAPI, error) {
+		return f.srv.Clients(f.t, account, region).ELB, nil
+	}
+	th, err := status.ReadTargetHealthAPIs(context.Background(), m, s, elb, status.ReadOptions{})
+	if err != nil {
+		f.t.Fatalf("target health read: %v", err)
+	}
+	return s, plan.Compute(m, s, plan.Options{LoadBalancerHealth: th.LoadBalancers}), th.LoadBalancers
+}
+
 func (f *flow) apply(p *plan.Plan) {
 	f.t.Helper()
 	clients := apply.ClientsFunc(func(_ context.Context, account, region string) (apply.EC2API, error) {
@@ -224,7 +241,7 @@ func TestPolicyCoversSandboxCalls(t *testing.T) {
 
 	// Create + adopt + accept.
 	m1 := f.parse(flowV1, adoptID)
-	_, p := f.read(m1)
+	_, p, _ := f.planRead(m1)
 	f.check(iampolicy.Plan, m1, seen)
 	f.applyLocked(m1, p)
 	f.check(iampolicy.Apply, m1, seen)
@@ -245,7 +262,7 @@ func TestPolicyCoversSandboxCalls(t *testing.T) {
 	}
 	f.srv.Sandbox.ResetCalls()
 	m2 := f.parse(flowV2, adoptID)
-	_, p = f.read(m2)
+	_, p, _ = f.planRead(m2)
 	actions := map[plan.Action]bool{}
 	for _, c := range p.Changes {
 		actions[c.Action] = true
@@ -280,13 +297,13 @@ func TestPolicyCoversSandboxCalls(t *testing.T) {
 	}
 
 	// Drift.
-	s, p = f.read(m2)
-	_ = drift.Build(m2, s, p)
+	s, p, lbs := f.planRead(m2)
+	_ = drift.BuildWith(m2, s, p, drift.Options{LoadBalancerHealth: lbs})
 	f.check(iampolicy.Drift, m2, seen)
 
 	// Delete.
 	m3 := f.parse(flowV3, adoptID)
-	_, p = f.read(m3)
+	_, p, _ = f.planRead(m3)
 	f.check(iampolicy.Plan, m3, seen)
 	deletes := 0
 	for _, c := range p.Changes {
@@ -309,6 +326,13 @@ func TestPolicyCoversSandboxCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.check(iampolicy.Export, nil, seen)
+
+	// plan and drift read target health, which their policies allow.
+	for _, a := range []string{"elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeLoadBalancerAttributes"} {
+		if !seen["plan "+a] || !seen["drift "+a] {
+			t.Errorf("plan or drift did not call %s", a)
+		}
+	}
 
 	// The flows must have exercised the writes the policy grants.
 	for _, a := range []string{
