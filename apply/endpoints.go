@@ -85,6 +85,7 @@ func (r *runner) endpointCreate(ctx context.Context, s *step, purpose string) *E
 		VpcEndpointType:   r.endpointType(c, name),
 		SubnetIds:         a.SubnetIDs,
 		SecurityGroupIds:  a.SecurityGroupIDs,
+		RouteTableIds:     a.RouteTableIDs,
 		IpAddressType:     types.IpAddressType(a.IPAddressType),
 		DnsOptions:        dnsOptions(a, !deferDNS),
 		TagSpecifications: tagSpec(types.ResourceTypeVpcEndpoint, ownedTags(r.opts.Project, c.Address, a.Tags)),
@@ -177,7 +178,9 @@ func (r *runner) endpointUpdate(ctx context.Context, s *step) *Error {
 		in := &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(c.ID)}
 		in.AddSubnetIds, in.RemoveSubnetIds = setDiff(b.SubnetIDs, a.SubnetIDs)
 		in.AddSecurityGroupIds, in.RemoveSecurityGroupIds = setDiff(b.SecurityGroupIDs, a.SecurityGroupIDs)
-		changed := len(in.AddSubnetIds)+len(in.RemoveSubnetIds)+len(in.AddSecurityGroupIds)+len(in.RemoveSecurityGroupIds) > 0
+		in.AddRouteTableIds, in.RemoveRouteTableIds = setDiff(b.RouteTableIDs, a.RouteTableIDs)
+		changed := len(in.AddSubnetIds)+len(in.RemoveSubnetIds)+len(in.AddSecurityGroupIds)+len(in.RemoveSecurityGroupIds)+
+			len(in.AddRouteTableIds)+len(in.RemoveRouteTableIds) > 0
 		if a.Policy != b.Policy {
 			if a.Policy == "" {
 				in.ResetPolicy = aws.Bool(true)

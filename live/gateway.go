@@ -64,15 +64,23 @@ func (rd *reader) readGatewayNetwork(ctx context.Context, sc *scopeState, vpcs s
 	wg.Wait()
 }
 
+// readRouteTables reads the route tables of vpcs and, in a second call
+// made only when one is missing, the tables gateway consumers name outside
+// them (a mistake the plan reports as such, not as a missing table).
 func (rd *reader) readRouteTables(ctx context.Context, sc *scopeState, vpcs set) {
 	var got []RouteTable
-	err := rd.readByID(ctx, sc, callRouteTables, "vpc-id", vpcs, func(ctx context.Context, f []ec2types.Filter, token *string) (*string, error) {
+	seen := set{}
+	page := func(ctx context.Context, f []ec2types.Filter, token *string) (*string, error) {
 		out, err := sc.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{MaxResults: aws.Int32(rtbPageSize), Filters: f, NextToken: token})
 		if err != nil {
 			return nil, err
 		}
 		for _, t := range out.RouteTables {
 			rt := RouteTable{AccountID: sc.AccountID, Region: sc.Region, ID: aws.ToString(t.RouteTableId), VPCID: aws.ToString(t.VpcId)}
+			if seen[rt.ID] {
+				continue
+			}
+			seen.add(rt.ID)
 			for _, a := range t.Associations {
 				if a.AssociationState != nil && a.AssociationState.State != ec2types.RouteTableAssociationStateCodeAssociated {
 					continue
@@ -94,9 +102,24 @@ func (rd *reader) readRouteTables(ctx context.Context, sc *scopeState, vpcs set)
 			got = append(got, rt)
 		}
 		return out.NextToken, nil
-	})
-	if err != nil {
+	}
+	if err := rd.readByID(ctx, sc, callRouteTables, "vpc-id", vpcs, page); err != nil {
 		return
+	}
+	missing := set{}
+	for _, c := range sc.consumers {
+		if c.IsGateway() {
+			for _, id := range c.RouteTableIDs {
+				if !seen[id] {
+					missing.add(id)
+				}
+			}
+		}
+	}
+	if len(missing) > 0 {
+		if err := rd.readByID(ctx, sc, callRouteTables, "route-table-id", missing, page); err != nil {
+			return
+		}
 	}
 	rd.add(func(s *Snapshot) {
 		s.RouteTables = append(s.RouteTables, got...)

@@ -24,6 +24,9 @@ func (c *computer) normalizePolicy(raw string) string {
 }
 
 func (c *computer) liveEndpointValues(ep *live.Endpoint) *Values {
+	if ep.Type == typeGatewayEndpoint {
+		return c.liveGatewayValues(ep)
+	}
 	t := ep.Type
 	if t == "" {
 		t = typeInterface
@@ -102,6 +105,10 @@ func (c *computer) resolveConsumers() {
 		cs.ep = ep
 		if ep != nil && name != cm.Name && ep.Tags[live.TagName] != "" {
 			cs.renamedFrom = name
+		}
+		if cm.IsGateway() {
+			c.gatewayChange(cs, adopted)
+			continue
 		}
 		c.endpointChange(cs, adopted)
 		c.consumerLint(cs)
@@ -244,6 +251,9 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 // when the provider's service is created or replaced by this plan.
 func (c *computer) endpointTarget(cs *consState, ep *live.Endpoint) *Values {
 	cm, ps := cs.c, cs.prov
+	if cm.IsGateway() {
+		return &Values{Type: typeGatewayEndpoint, VPCID: cm.VPCID, ServiceName: cm.ServiceName}
+	}
 	v := &Values{Type: typeInterface, VPCID: cm.VPCID}
 	if ps != nil && ps.after != nil && ps.after.Type == typeGateway {
 		v.Type = typeGateway

@@ -100,7 +100,7 @@ type Change struct {
 // of the change's Kind are set. Pointers distinguish "false" from "unset".
 type Values struct {
 	// Type is the endpoint service type (Interface | GatewayLoadBalancer) or
-	// the endpoint type (Interface | GatewayLoadBalancer).
+	// the endpoint type (Interface | GatewayLoadBalancer | Gateway).
 	Type string `json:"type,omitempty"`
 
 	// endpoint service
@@ -117,6 +117,7 @@ type Values struct {
 	ServiceRegion                            string   `json:"serviceRegion,omitempty"`
 	SubnetIDs                                []string `json:"subnetIds,omitempty"`
 	SecurityGroupIDs                         []string `json:"securityGroupIds,omitempty"`
+	RouteTableIDs                            []string `json:"routeTableIds,omitempty"` // gateway endpoints
 	PrivateDNSEnabled                        *bool    `json:"privateDnsEnabled,omitempty"`
 	DNSRecordIPType                          string   `json:"dnsRecordIpType,omitempty"`
 	PrivateDNSOnlyForInboundResolverEndpoint *bool    `json:"privateDnsOnlyForInboundResolverEndpoint,omitempty"`

@@ -51,6 +51,7 @@ func (v *Values) Attributes() []Attr {
 	str("serviceRegion", v.ServiceRegion)
 	list("subnetIds", v.SubnetIDs)
 	list("securityGroupIds", v.SecurityGroupIDs)
+	list("routeTableIds", v.RouteTableIDs)
 	boolp("privateDnsEnabled", v.PrivateDNSEnabled)
 	str("dnsRecordIpType", v.DNSRecordIPType)
 	boolp("privateDnsOnlyForInboundResolverEndpoint", v.PrivateDNSOnlyForInboundResolverEndpoint)
@@ -119,7 +120,7 @@ func AttrRank(name string) int {
 var attrOrder = []string{
 	"type", "serviceName", "networkLoadBalancerArns", "gatewayLoadBalancerArns",
 	"acceptanceRequired", "privateDnsName", "supportedIpAddressTypes", "supportedRegions",
-	"vpcId", "serviceRegion", "subnetIds", "securityGroupIds", "privateDnsEnabled",
+	"vpcId", "serviceRegion", "subnetIds", "securityGroupIds", "routeTableIds", "privateDnsEnabled",
 	"dnsRecordIpType", "privateDnsOnlyForInboundResolverEndpoint", "ipAddressType",
 	"policy", "principal", "endpointId", "endpointOwner", "state", "topicArn", "events", "tags",
 }

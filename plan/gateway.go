@@ -1,0 +1,165 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/plinkdev/plink/live"
+)
+
+// Gateway endpoints (S3, DynamoDB; consumers of type: Gateway) have route
+// tables instead of subnets, security groups and private DNS; they are
+// free, need no acceptance and are available at once. Route tables and the
+// policy change in place; another VPC or service replaces the endpoint.
+
+const typeGatewayEndpoint = "Gateway"
+
+// Live lint of gateway consumers (docs/plan.md), beside the codes in codes.go.
+const (
+	CodeRouteTableMissing   = "PL113" // error: a gateway consumer's route table does not exist
+	CodeRouteTableWrongVPC  = "PL114" // error: a gateway consumer's route table is in another VPC
+	CodeGatewayRouteMissing = "PL115" // warning: subnets of a gateway consumer's VPC whose route tables it does not list
+)
+
+// liveGatewayValues are a gateway endpoint's attributes as plink manages them.
+func (c *computer) liveGatewayValues(ep *live.Endpoint) *Values {
+	return &Values{
+		Type:          typeGatewayEndpoint,
+		VPCID:         ep.VPCID,
+		ServiceName:   ep.ServiceName,
+		RouteTableIDs: sorted(ep.RouteTableIDs),
+		Policy:        c.normalizePolicy(ep.Policy),
+		Tags:          liveTags(ep.Tags),
+	}
+}
+
+// gatewayChange plans a gateway consumer's endpoint: create, update (route
+// tables, policy, tags), replace, adopt or no-op.
+func (c *computer) gatewayChange(cs *consState, adopted bool) {
+	cm := cs.c
+	ch := Change{Address: cs.addr, Kind: KindEndpoint, Account: cs.alias, AccountID: cs.accountID, Region: cs.region}
+	after := &Values{
+		Type:          typeGatewayEndpoint,
+		VPCID:         cm.VPCID,
+		ServiceName:   cm.ServiceName,
+		RouteTableIDs: sorted(cm.RouteTableIDs),
+		Tags:          c.desiredTags(cm.Name, cm.Tags, cm.Protect),
+	}
+	pol, err := NormalizePolicyMap(cm.Policy)
+	if err != nil {
+		c.diag(SeverityError, CodeInvalidPolicy, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: %v", cs.addr, err), "write policy as an IAM policy document with Version and Statement")
+	}
+	after.Policy = pol
+	if ep := cs.ep; ep != nil {
+		before := c.liveEndpointValues(ep)
+		ch.ID, ch.Before = ep.ID, before
+		ch.ReplaceReasons = endpointReplaceReasons(before, after)
+		c.scopeReasons(&ch, ep.AccountID, ep.Region)
+		if deadEndpoint(ep.State) {
+			ch.ReplaceReasons = append(ch.ReplaceReasons, "state")
+			ch.Warnings = append(ch.Warnings, fmt.Sprintf("endpoint %s is %s: it carries no traffic, so it is replaced", ep.ID, ep.State))
+		}
+		switch {
+		case len(ch.ReplaceReasons) > 0:
+			ch.Action = Replace
+			ch.Breaks = []string{fmt.Sprintf("gateway endpoint %s and its routes in %s are deleted once its replacement is created", ep.ID, strings.Join(before.RouteTableIDs, ", "))}
+		case adopted:
+			ch.Action = Adopt
+		default:
+			ch.Action = NoOp
+			if len(Diff(KindEndpoint, before, after)) > 0 {
+				ch.Action = Update
+			}
+		}
+		if ch.Action == Update && before.Tags[live.TagName] == "" {
+			ch.Warnings = append(ch.Warnings, fmt.Sprintf("%s lost its %s tag; the plan restores it", ch.ID, live.TagName))
+		}
+	} else {
+		ch.Action = Create
+	}
+	ch.After = after
+	if cs.renamedFrom != "" {
+		renameWarning(&ch, "consumer.", cs.renamedFrom, kindEndpointNoun)
+	}
+	c.changes = append(c.changes, ch)
+	c.gatewayLint(cs)
+}
+
+// gatewayLint checks a gateway consumer against the live VPC: its VPC and
+// route tables exist there (PL108, PL113, PL114), and every subnet of the
+// VPC reaches the service through it (PL115): a subnet whose route table
+// it does not list sends that service's traffic another way (a NAT or
+// internet gateway, or nowhere).
+func (c *computer) gatewayLint(cs *consState) {
+	if !c.readOK(cs.accountID, cs.region) || c.gatewayReadFailed(cs) {
+		return
+	}
+	cm := cs.c
+	if c.vpcs[key{cs.accountID, cs.region, cm.VPCID}] == nil {
+		c.diag(SeverityError, CodeVPCMissing, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: VPC %s does not exist in account %s region %s", cs.addr, cm.VPCID, c.accountLabel(cs.accountID), cs.region),
+			"check vpcId, account and region")
+		return
+	}
+	tables := map[string]*live.RouteTable{}
+	var main *live.RouteTable
+	explicit := map[string]string{} // subnet → its table, in the consumer's VPC
+	for i := range c.s.RouteTables {
+		rt := &c.s.RouteTables[i]
+		if rt.AccountID != cs.accountID || rt.Region != cs.region {
+			continue
+		}
+		tables[rt.ID] = rt
+		if rt.VPCID != cm.VPCID {
+			continue
+		}
+		if rt.Main {
+			main = rt
+		}
+		for _, s := range rt.SubnetIDs {
+			explicit[s] = rt.ID
+		}
+	}
+	for _, id := range sorted(cm.RouteTableIDs) {
+		rt := tables[id]
+		switch {
+		case rt == nil:
+			c.diag(SeverityError, CodeRouteTableMissing, cs.addr, cs.alias, cs.region,
+				fmt.Sprintf("%s: route table %s does not exist in VPC %s (account %s region %s)", cs.addr, id, cm.VPCID, c.accountLabel(cs.accountID), cs.region),
+				"check routeTableIds (aws ec2 describe-route-tables --filters Name=vpc-id,Values="+cm.VPCID+")")
+		case rt.VPCID != cm.VPCID:
+			c.diag(SeverityError, CodeRouteTableWrongVPC, cs.addr, cs.alias, cs.region,
+				fmt.Sprintf("%s: route table %s is in %s, not in the endpoint's VPC %s", cs.addr, id, rt.VPCID, cm.VPCID),
+				"use route tables of "+cm.VPCID)
+		}
+	}
+	var missed []string
+	for _, sn := range c.vpcSubnets[key{cs.accountID, cs.region, cm.VPCID}] {
+		rt := explicit[sn.ID]
+		if rt == "" && main != nil {
+			rt = main.ID
+		}
+		if rt != "" && !contains(cm.RouteTableIDs, rt) {
+			missed = append(missed, fmt.Sprintf("%s (route table %s)", sn.ID, rt))
+		}
+	}
+	if len(missed) > 0 {
+		sort.Strings(missed)
+		c.diag(SeverityWarning, CodeGatewayRouteMissing, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: subnets %s of %s do not reach %s through the gateway endpoint: their route tables are not in routeTableIds", cs.addr, strings.Join(missed, ", "), cm.VPCID, cm.ServiceName),
+			"add those route tables to routeTableIds, if their subnets should use the endpoint")
+	}
+}
+
+// gatewayReadFailed reports whether the route tables of the consumer's
+// scope failed to read (PL201 says so; no lint on half the facts).
+func (c *computer) gatewayReadFailed(cs *consState) bool {
+	for _, f := range c.s.Failures {
+		if f.AccountID == cs.accountID && f.Region == cs.region && (f.Call == "DescribeRouteTables" || f.Call == "DescribeSubnets") {
+			return true
+		}
+	}
+	return false
+}
