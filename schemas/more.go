@@ -13,3 +13,9 @@ var PlanSchema []byte
 //
 //go:embed drift.schema.json
 var DriftSchema []byte
+
+// StatusSchema is schemas/status.schema.json, the JSON Schema of the report
+// `plink status --output json` prints.
+//
+//go:embed status.schema.json
+var StatusSchema []byte

@@ -13,17 +13,18 @@ import (
 // outputValues are the --output values each command accepts (what it
 // passes to outputFormat); commands not listed take text and json.
 var outputValues = map[string][]string{
-	"plan":  {"text", "json", "markdown"},
-	"show":  {"text", "json", "markdown"},
-	"drift": {"text", "json", "junit", "markdown"},
-	"graph": {"text"},
+	"plan":   {"text", "json", "markdown"},
+	"show":   {"text", "json", "markdown"},
+	"drift":  {"text", "json", "junit", "markdown"},
+	"status": {"text", "json", "markdown"},
+	"graph":  {"text"},
 }
 
 // flagValues are the fixed values of flags other than --output, by flag
 // name and command.
 var flagValues = map[string]map[string][]string{
 	"format": {"graph": {"mermaid", "dot"}},
-	"kind":   {"schema": {"manifest", "plan", "drift"}},
+	"kind":   {"schema": {"manifest", "plan", "drift", "status"}},
 }
 
 // registerCompletions makes shell completion offer flag values: --output

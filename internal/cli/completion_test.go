@@ -10,7 +10,7 @@ import (
 // is what each command accepts (its "valid values" error lists them).
 func TestOutputCompletionMatchesCommands(t *testing.T) {
 	quoted := regexp.MustCompile(`"([a-z]+)"`)
-	for _, args := range [][]string{{"plan"}, {"show", "x.json"}, {"drift"}, {"validate"}, {"version"}, {"apply"}, {"destroy"}, {"connections"}} {
+	for _, args := range [][]string{{"plan"}, {"show", "x.json"}, {"drift"}, {"validate"}, {"version"}, {"apply"}, {"destroy"}, {"connections"}, {"status"}} {
 		t.Run(args[0], func(t *testing.T) {
 			code, _, stderr := runPlink(t, "", false, append(args, "--output", "zzz")...)
 			i := strings.Index(stderr, "valid values are ")

@@ -27,8 +27,10 @@ func newDriftCmd(f *Factory) *cobra.Command {
 		Short: "Report every difference between live state and the manifest (for cron and pipelines)",
 		Long: `Read live state like plan and report every difference as drift: resources changed
 or deleted outside plink, principals added or removed by hand, pending connections
-nobody accepted, undeclared connected endpoints, unverified private DNS, and load
-balancers that disappeared or lost an Availability Zone.
+nobody accepted, undeclared connected endpoints, unverified private DNS, load
+balancers that disappeared or lost an Availability Zone, and zones where consumers'
+connections are reset because the load balancer has no healthy target there and
+cross-zone load balancing is off (target_health).
 
 Output: --output text, json, junit or markdown.
 Exit status: 0 no drift; 2 drift, including live state that makes the manifest
@@ -71,9 +73,15 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 				// read would say nothing; report names the cause and phase.
 				return silentExit(ExitError)
 			}
+			// What consumers experience is drift too: zones whose
+			// connections are reset (target_health).
+			th := readTargetHealth(ctx, f, m, snap, sess)
+			if ctx.Err() != nil {
+				return silentExit(ExitError)
+			}
 			f.setPhase("building the drift report")
 			p := plan.Compute(m, snap, planOptions(f, m))
-			r := drift.Build(m, snap, p)
+			r := drift.BuildWith(m, snap, p, drift.Options{LoadBalancerHealth: th.LoadBalancers, HealthFailures: th.Failures})
 			var out bytes.Buffer
 			if err := renderDrift(&out, format, r); err != nil {
 				return err
@@ -293,11 +301,12 @@ rejected, or drifted.`,
 
 func newIAMPolicyCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "iam-policy [--for plan|apply|drift|export|connections] [-f PATH]...",
+		Use:   "iam-policy [--for plan|apply|drift|export|connections|status] [-f PATH]...",
 		Short: "Print the least-privilege IAM policies plink's role needs in each account",
 		Long: `Print, per account alias, the IAM policy document the role plink uses there needs:
-read-only for plan, drift and export; for connections, also accepting and
-rejecting connections of the project's endpoint services; for apply, writes scoped by the
+read-only for plan, drift, export and status (status adds CloudWatch metrics); for
+connections, also accepting and rejecting connections of the project's endpoint
+services; for apply, writes scoped by the
 aws:ResourceTag/plink:project and aws:RequestTag/plink:project conditions and by
 the manifest's accounts, regions, VPCs, subnets and security groups.
 Without a manifest, one generic document ("*") is printed.`,
@@ -325,7 +334,7 @@ Without a manifest, one generic document ("*") is printed.`,
 		},
 	}
 	addFileFlag(cmd)
-	cmd.Flags().String("for", "apply", "plan, apply, drift, export or connections")
+	cmd.Flags().String("for", "apply", "the command the policy is for: plan, apply, drift, export, connections or status")
 	return cmd
 }
 

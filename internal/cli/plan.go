@@ -44,7 +44,7 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 				return err
 			}
 			defer sess.Close()
-			p, _, err := computePlan(ctx, f, m, sess)
+			p, _, err := computePlanWith(ctx, f, m, sess, true)
 			if err != nil {
 				return err
 			}

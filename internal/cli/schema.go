@@ -10,10 +10,13 @@ func newSchemaCmd(f *Factory) *cobra.Command {
 	var which string
 	cmd := &cobra.Command{
 		Use:   "schema",
-		Short: "Print the JSON Schema of the manifest (or of the JSON plan or drift report)",
+		Short: "Print the JSON Schema of the manifest (or of the JSON plan, drift or status report)",
 		Long: `Print the JSON Schema (2020-12) of the manifest, for editors and CI checks.
 Point an editor at it with a first line in the manifest such as:
-  # yaml-language-server: $schema=https://raw.githubusercontent.com/plinkdev/plink/main/schemas/manifest.schema.json`,
+  # yaml-language-server: $schema=https://raw.githubusercontent.com/plinkdev/plink/main/schemas/manifest.schema.json
+
+--kind plan, drift or status prints the schema of what 'plink plan', 'plink drift'
+or 'plink status' print with --output json.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var data []byte
@@ -24,13 +27,15 @@ Point an editor at it with a first line in the manifest such as:
 				data = schemas.PlanSchema
 			case "drift":
 				data = schemas.DriftSchema
+			case "status":
+				data = schemas.StatusSchema
 			default:
-				return flagErrorf("invalid --kind %q: valid values are \"manifest\", \"plan\" and \"drift\"", which)
+				return flagErrorf("invalid --kind %q: valid values are \"manifest\", \"plan\", \"drift\" and \"status\"", which)
 			}
 			_, err := f.IO.Out.Write(data)
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&which, "kind", "manifest", "which schema: manifest, plan or drift")
+	cmd.Flags().StringVar(&which, "kind", "manifest", "which schema: manifest, plan, drift or status")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/sandbox"
+	"github.com/plinkdev/plink/status"
 )
 
 // addAWSFlags adds the flags of every command that reads or changes AWS.
@@ -203,13 +205,51 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 
 // computePlan verifies credentials, reads live state and computes the plan.
 func computePlan(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession) (*plan.Plan, *live.Snapshot, error) {
+	return computePlanWith(ctx, f, m, s, false)
+}
+
+// computePlanWith is computePlan that, with lintHealth, also reads the
+// target health behind the providers that have consumers for lint PL116
+// (plink plan only: apply and the others act on changes, not on lint).
+func computePlanWith(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession, lintHealth bool) (*plan.Plan, *live.Snapshot, error) {
 	snap, err := readLive(ctx, f, m, s)
 	if err != nil {
 		return nil, snap, err
 	}
-	f.setPhase("planning")
 	sm := shardManifest(f, m)
-	return filterShard(f, plan.Compute(sm, snap, planOptions(f, sm))), snap, nil
+	opts := planOptions(f, sm)
+	if lintHealth && !opts.Destroy {
+		th := readTargetHealth(ctx, f, sm, snap, s)
+		if ctx.Err() != nil {
+			return nil, snap, context.Cause(ctx)
+		}
+		warnHealthFailures(f.IO.ErrOut, th.Failures)
+		opts.LoadBalancerHealth = th.LoadBalancers
+	}
+	f.setPhase("planning")
+	return filterShard(f, plan.Compute(sm, snap, opts)), snap, nil
+}
+
+// warnHealthFailures says where plan could not read target health: the
+// plan is still right, only its PL116 lint is missing there.
+func warnHealthFailures(w io.Writer, failures []live.Failure) {
+	for _, fl := range failures {
+		fmt.Fprintf(w, "plink: warning: target health not checked, lint PL116 skipped: %s\n  hint: plan needs elasticloadbalancing:DescribeTargetGroups, DescribeTargetHealth and DescribeLoadBalancerAttributes there (see plink iam-policy --for plan)\n", fl.String())
+	}
+}
+
+// readTargetHealth reads the target health behind m's providers that have
+// consumers (status.ReadTargetHealth), for plan's lint and drift's
+// target_health items. Failed reads are in the result's Failures; nothing
+// is read, and no call made, when no provider has consumers.
+func readTargetHealth(ctx context.Context, f *Factory, m *manifest.Manifest, snap *live.Snapshot, s *awsSession) *status.Snapshot {
+	n := len(status.ConsumedServices(m, snap))
+	if n == 0 {
+		return &status.Snapshot{}
+	}
+	f.setPhase("reading target health behind %s", plural(n, "service"))
+	th, _ := status.ReadTargetHealth(ctx, m, snap, s.resolver, status.ReadOptions{Concurrency: f.Config.Int("parallelism")})
+	return th
 }
 
 // readLive checks every account's credentials, then reads live state. On a
