@@ -243,7 +243,7 @@ func TestThrottlingAndServerErrorsAreAbsorbed(t *testing.T) {
 		exit int
 		want string
 	}{
-		{[]string{"plan", "-f", quickstart, "--detailed-exitcode"}, 2, "Plan: 8 to add"},
+		{[]string{"plan", "-f", quickstart, "--detailed-exitcode"}, 2, "Plan: 9 to add"},
 		{[]string{"apply", "--auto-approve", "-f", quickstart}, 0, "Live state matches the manifest."},
 		{[]string{"plan", "-f", quickstart, "--detailed-exitcode"}, 0, "No changes."},
 	} {

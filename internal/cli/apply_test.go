@@ -45,7 +45,7 @@ func TestApplyAsksForConfirmationOnATerminal(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("apply answered yes: exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
 	}
-	if !strings.Contains(out, "Apply complete: 8 added") {
+	if !strings.Contains(out, "Apply complete: 9 added") {
 		t.Fatalf("no apply summary:\n%s", out)
 	}
 

@@ -99,7 +99,7 @@ func TestApplySavedPlanIsAPromise(t *testing.T) {
 
 	// Nothing was created by the refused applies: the untouched file applies.
 	code, stdout, stderr := runPlink(t, "", false, append([]string{"apply", saved}, sb...)...)
-	if code != ExitOK || !strings.Contains(stdout, "Apply complete: 8 added") {
+	if code != ExitOK || !strings.Contains(stdout, "Apply complete: 9 added") {
 		t.Fatalf("apply of the untouched plan: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 }
