@@ -18,7 +18,7 @@ package iampolicy
 //   - CreateVpcEndpoint: vpc-endpoint (aws:RequestTag/${TagKey}) plus the
 //     vpc, subnet and security-group it uses (no tag condition on those).
 //   - ModifyVpcEndpoint: vpc-endpoint (aws:ResourceTag/${TagKey}) plus the
-//     subnets and security groups it adds.
+//     subnets, security groups and route tables (gateway endpoints) it adds.
 //   - DeleteVpcEndpoints: vpc-endpoint (aws:ResourceTag/${TagKey}).
 //   - CreateTags: the tagged resource, with ec2:CreateAction to allow it only
 //     as part of a create call.
@@ -34,6 +34,7 @@ package iampolicy
 // readEC2 are the EC2 reads of plan and drift (the live reader).
 var readEC2 = []string{
 	"ec2:DescribeAvailabilityZones",
+	"ec2:DescribeRouteTables", // gateway consumers' route tables
 	"ec2:DescribeSecurityGroups",
 	"ec2:DescribeSubnets",
 	"ec2:DescribeVpcEndpointConnectionNotifications",

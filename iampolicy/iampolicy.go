@@ -115,7 +115,7 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 	all := manifestRegions(m)
 	home, homeRegion := lease.Home(m)
 	for alias, a := range m.Accounts {
-		sc := scope{account: a.ID, project: m.Project, readRegions: all, vpcs: map[string]bool{}, subnets: map[string]bool{}, sgs: map[string]bool{}}
+		sc := scope{account: a.ID, project: m.Project, readRegions: all, vpcs: map[string]bool{}, subnets: map[string]bool{}, sgs: map[string]bool{}, rtbs: map[string]bool{}}
 		if alias == home {
 			sc.leaseRegion = homeRegion
 		}
@@ -156,6 +156,9 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 			}
 			for _, g := range c.SecurityGroupIDs {
 				sc.sgs[arn(r, a.ID, "security-group/"+g)] = true
+			}
+			for _, t := range c.RouteTableIDs {
+				sc.rtbs[arn(r, a.ID, "route-table/"+t)] = true
 			}
 			if c.Adopt != "" {
 				sc.adopted = append(sc.adopted, arn(r, a.ID, "vpc-endpoint/"+c.Adopt))
@@ -203,6 +206,7 @@ type scope struct {
 	vpcs        map[string]bool
 	subnets     map[string]bool
 	sgs         map[string]bool
+	rtbs        map[string]bool // gateway consumers' route tables
 	adopted     []string
 	// serviceRegions are the regions of the account's providers.
 	serviceRegions []string
@@ -304,8 +308,10 @@ func build(mode Mode, sc scope) Document {
 		var network []string
 		if sc.project == "" {
 			network = append(append(in(sc.regions, "vpc"), in(sc.regions, "subnet")...), in(sc.regions, "security-group")...)
+			network = append(network, in(sc.regions, "route-table")...)
 		} else {
 			network = append(append(sortedSet(sc.vpcs), sortedSet(sc.subnets)...), sortedSet(sc.sgs)...)
+			network = append(network, sortedSet(sc.rtbs)...)
 		}
 		add(Statement{Sid: "PlinkUseEndpointNetwork", Effect: "Allow", Action: slices.Clone(endpointNetwork), Resource: network})
 		created = append(created, in(sc.regions, "vpc-endpoint")...)
