@@ -290,8 +290,8 @@ func readScope(ctx context.Context, src ClientSource, a Account, region, project
 		}
 		for _, e := range out.VpcEndpoints {
 			id := aws.ToString(e.VpcEndpointId)
-			if e.VpcEndpointType != types.VpcEndpointTypeInterface && e.VpcEndpointType != types.VpcEndpointTypeGatewayLoadBalancer {
-				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: plink manages interface and Gateway Load Balancer endpoints, this one is %s", id, a.Alias, region, e.VpcEndpointType))
+			if e.VpcEndpointType != types.VpcEndpointTypeInterface && e.VpcEndpointType != types.VpcEndpointTypeGatewayLoadBalancer && e.VpcEndpointType != types.VpcEndpointTypeGateway {
+				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: plink manages interface, Gateway Load Balancer and gateway endpoints, this one is %s", id, a.Alias, region, e.VpcEndpointType))
 				continue
 			}
 			if proj := tagMap(e.Tags)[live.TagProject]; proj != "" && proj != project {
@@ -494,12 +494,17 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 				c.SecurityGroupIDs = append(c.SecurityGroupIDs, aws.ToString(g.GroupId))
 			}
 			sort.Strings(c.SecurityGroupIDs)
+			if e.VpcEndpointType == types.VpcEndpointTypeGateway {
+				// routes instead of network interfaces (manifest type: Gateway)
+				c.Type, c.RouteTableIDs = manifest.TypeGateway, sortedCopy(e.RouteTableIds)
+				c.SubnetIDs, c.SecurityGroupIDs, c.PrivateDNSEnabled, c.IPAddressType = nil, nil, false, ""
+			}
 			if prov, ok := providerByService[aws.ToString(e.ServiceName)]; ok {
 				c.Provider = prov
 			} else {
 				c.ServiceName = aws.ToString(e.ServiceName)
 			}
-			if o := e.DnsOptions; o != nil && (o.DnsRecordIpType != "" || o.PrivateDnsOnlyForInboundResolverEndpoint != nil) {
+			if o := e.DnsOptions; o != nil && c.Type != manifest.TypeGateway && (o.DnsRecordIpType != "" || o.PrivateDnsOnlyForInboundResolverEndpoint != nil) {
 				c.DNSOptions = &manifest.DNSOptions{DNSRecordIPType: string(o.DnsRecordIpType), PrivateDNSOnlyForInboundResolverEndpoint: o.PrivateDnsOnlyForInboundResolverEndpoint}
 			}
 			if doc := aws.ToString(e.PolicyDocument); doc != "" {
