@@ -377,11 +377,16 @@ func markdown(rows []row) string {
 		} else {
 			calls = r.boundApplied
 		}
+		callRatio, wallRatio := "—", "—"
+		if r.apply > 0 {
+			callRatio = ratio(float64(r.callsApplied), float64(r.boundApplied))
+			wallRatio = ratio(r.planApplied.Seconds(), r.planBound.Seconds())
+		}
 		fmt.Fprintf(&b, "| %d | %d | %d | %s | %s | %d | %s | %d | %d | %s | %s | %s | %s | %d | %s |\n",
 			r.sz.consumers, r.sz.accounts, r.sz.providers, secs(r.validate),
-			applied, r.boundApplied, ratio(float64(r.callsApplied), float64(r.boundApplied)),
+			applied, r.boundApplied, callRatio,
 			r.callsEmpty, r.boundEmpty,
-			planApplied, secs(r.planBound), ratio(r.planApplied.Seconds(), r.planBound.Seconds()),
+			planApplied, secs(r.planBound), wallRatio,
 			rss, r.terraform, ratio(float64(r.terraform), float64(calls)))
 	}
 	b.WriteString("\n| consumers | plan wall (empty) | busiest account-region: endpoints / service calls / accepts | apply bound | apply wall | ratio |\n")
