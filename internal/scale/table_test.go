@@ -230,6 +230,19 @@ func measure(t *testing.T, bin string, sz size, doApply bool) row {
 	}
 	r.planApplied, r.rssApplied = p.wall, p.rssKiB
 	calls := callsByAction(sb.Calls())
+	// plink plan's target-health lint (PL116, status.ReadTargetHealth)
+	// reads ELB target groups beside live.Read; its calls are not part of
+	// the read's bound and are logged apart.
+	health := map[string]int{}
+	for _, a := range []string{"DescribeTargetGroups", "DescribeTargetHealth", "DescribeLoadBalancerAttributes"} {
+		if calls[a] > 0 {
+			health[a] = calls[a]
+			delete(calls, a)
+		}
+	}
+	if len(health) > 0 {
+		t.Logf("%s: target-health calls of plan (not in the bound): %s", sz, inline(health))
+	}
 	r.callsApplied = total(calls)
 	if diff := diffCounts(calls, b.Total()); len(diff) > 0 {
 		t.Errorf("%s: plan calls after apply differ from the bound:\n  %s", sz, strings.Join(diff, "\n  "))
