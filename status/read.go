@@ -30,6 +30,7 @@ const (
 	filterValuesMax    = 200 // values per EC2 filter
 	targetGroupsPage   = 400 // DescribeTargetGroups PageSize limit
 	defaultConcurrency = 8
+	perScopeCalls      = 4 // target health calls in flight per account-region
 )
 
 // Namespaces and dimension names AWS PrivateLink publishes metrics under
@@ -255,15 +256,16 @@ func (rd *reader) targets(ctx context.Context, s *scopeAPIs) {
 		}
 		marker = aws.String(next)
 	}
-	for i := range groups {
+	// Neither call has a batch form: a few in flight per account-region,
+	// as live reads, so a plan over many services is not one long queue.
+	if !rd.each(s, len(groups), func(i int) (string, error) {
 		rd.count(CallTargetHealth)
 		out, err := s.elb.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(groups[i].ARN)})
 		if err != nil {
 			if awsenv.ErrorCode(err) == "TargetGroupNotFound" {
-				continue // deleted since it was listed
+				return "", nil // deleted since it was listed
 			}
-			rd.fail(s.Scope, CallTargetHealth, err)
-			return
+			return CallTargetHealth, err
 		}
 		for _, d := range out.TargetHealthDescriptions {
 			t := TargetHealth{}
@@ -276,31 +278,81 @@ func (rd *reader) targets(ctx context.Context, s *scopeAPIs) {
 			groups[i].Targets = append(groups[i].Targets, t)
 		}
 		sort.Slice(groups[i].Targets, func(a, b int) bool { return groups[i].Targets[a].ID < groups[i].Targets[b].ID })
+		return "", nil
+	}) {
+		return
 	}
 	for _, g := range groups {
 		for _, l := range groupLBs[g.ARN] {
 			lbs[l].TargetGroups = append(lbs[l].TargetGroups, g)
 		}
 	}
-	var found []LoadBalancerHealth
-	for _, arn := range sortedKeys(lbs) {
+	arns := sortedKeys(lbs)
+	read := make([]bool, len(arns))
+	if !rd.each(s, len(arns), func(i int) (string, error) {
 		rd.count(CallLBAttributes)
-		out, err := s.elb.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+		out, err := s.elb.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arns[i])})
 		if err != nil {
 			if awsenv.ErrorCode(err) == "LoadBalancerNotFound" {
-				continue // gone: plan and drift report it; no health to judge
+				return "", nil // gone: plan and drift report it; no health to judge
 			}
-			rd.fail(s.Scope, CallLBAttributes, err)
-			return
+			return CallLBAttributes, err
 		}
 		for _, a := range out.Attributes {
 			if aws.ToString(a.Key) == "load_balancing.cross_zone.enabled" {
-				lbs[arn].CrossZone, _ = strconv.ParseBool(aws.ToString(a.Value))
+				lbs[arns[i]].CrossZone, _ = strconv.ParseBool(aws.ToString(a.Value))
 			}
 		}
-		found = append(found, *lbs[arn])
+		read[i] = true
+		return "", nil
+	}) {
+		return
+	}
+	var found []LoadBalancerHealth
+	for i, arn := range arns {
+		if read[i] {
+			found = append(found, *lbs[arn])
+		}
 	}
 	rd.add(func(sn *Snapshot) { sn.LoadBalancers = append(sn.LoadBalancers, found...) })
+}
+
+// each runs fn for 0..n-1, at most perScopeCalls at once, and starts no
+// more after one fails; the first failure is recorded (fn returns the call
+// that failed) and each reports whether all succeeded.
+func (rd *reader) each(s *scopeAPIs, n int, fn func(i int) (string, error)) bool {
+	sem := make(chan struct{}, perScopeCalls)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failed := false
+	for i := range n {
+		sem <- struct{}{}
+		mu.Lock()
+		stop := failed
+		mu.Unlock()
+		if stop {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			call, err := fn(i)
+			if err == nil {
+				return
+			}
+			mu.Lock()
+			first := !failed
+			failed = true
+			mu.Unlock()
+			if first {
+				rd.fail(s.Scope, call, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return !failed
 }
 
 // visible asks which of the services the scope's endpoints use it still

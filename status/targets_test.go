@@ -3,8 +3,15 @@ package status_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/plinkdev/plink/health"
 	"github.com/plinkdev/plink/live"
@@ -104,5 +111,84 @@ func TestConsumedServices(t *testing.T) {
 	}}
 	if got := strings.Join(status.ConsumedServices(m, lv), " "); got != "vpce-svc-a vpce-svc-old vpce-svc-west" {
 		t.Errorf("consumed services %q", got)
+	}
+}
+
+// fakeELB serves n target groups behind one load balancer each, counting
+// the calls in flight; DescribeTargetHealth of group failAt fails.
+type fakeELB struct {
+	mu            sync.Mutex
+	n, failAt     int
+	inFlight, max int
+}
+
+func (f *fakeELB) enter() func() {
+	f.mu.Lock()
+	f.inFlight++
+	f.max = max(f.max, f.inFlight)
+	f.mu.Unlock()
+	time.Sleep(2 * time.Millisecond)
+	return func() { f.mu.Lock(); f.inFlight--; f.mu.Unlock() }
+}
+
+func (f *fakeELB) DescribeTargetGroups(context.Context, *elbv2.DescribeTargetGroupsInput, ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupsOutput, error) {
+	out := &elbv2.DescribeTargetGroupsOutput{}
+	for i := range f.n {
+		out.TargetGroups = append(out.TargetGroups, elbtypes.TargetGroup{TargetGroupArn: aws.String(fmt.Sprintf("arn:tg/%d", i)), LoadBalancerArns: []string{fmt.Sprintf("arn:lb/%d", i)}})
+	}
+	return out, nil
+}
+
+func (f *fakeELB) DescribeTargetHealth(_ context.Context, in *elbv2.DescribeTargetHealthInput, _ ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error) {
+	defer f.enter()()
+	if aws.ToString(in.TargetGroupArn) == fmt.Sprintf("arn:tg/%d", f.failAt) {
+		return nil, errors.New("Throttling: rate exceeded")
+	}
+	return &elbv2.DescribeTargetHealthOutput{TargetHealthDescriptions: []elbtypes.TargetHealthDescription{{
+		Target: &elbtypes.TargetDescription{Id: aws.String("i-1"), AvailabilityZone: aws.String("us-east-1a")}, TargetHealth: &elbtypes.TargetHealth{State: elbtypes.TargetHealthStateEnumHealthy}}}}, nil
+}
+
+func (f *fakeELB) DescribeLoadBalancerAttributes(context.Context, *elbv2.DescribeLoadBalancerAttributesInput, ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancerAttributesOutput, error) {
+	defer f.enter()()
+	return &elbv2.DescribeLoadBalancerAttributesOutput{Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("load_balancing.cross_zone.enabled"), Value: aws.String("true")}}}, nil
+}
+
+// TestTargetHealthCallsInFlight: the per-group and per-load-balancer calls
+// run a few at once per account-region (never more than 4), and a failure
+// among them is recorded once, naming its call, with no load balancer half
+// read.
+func TestTargetHealthCallsInFlight(t *testing.T) {
+	const n = 30
+	lv := &live.Snapshot{Scopes: []live.Scope{{Account: "payments", AccountID: "111111111111", Region: "us-east-1"}}}
+	m := &manifest.Manifest{Project: "p", Defaults: manifest.Defaults{Region: "us-east-1"}, Accounts: map[string]*manifest.Account{"payments": {ID: "111111111111"}}}
+	for i := range n {
+		name := fmt.Sprintf("svc%d", i)
+		lv.Services = append(lv.Services, live.Service{AccountID: "111111111111", Region: "us-east-1", ID: "vpce-svc-" + name, State: "Available",
+			NetworkLoadBalancerARNs: []string{fmt.Sprintf("arn:lb/%d", i)}, Tags: map[string]string{live.TagProject: "p", live.TagName: name}})
+		m.Providers = append(m.Providers, &manifest.Provider{Name: name, Account: "payments"})
+		m.Consumers = append(m.Consumers, &manifest.Consumer{Name: "c" + name, Provider: name})
+	}
+	for _, tc := range []struct {
+		failAt   int
+		failures int
+	}{{-1, 0}, {17, 1}} {
+		f := &fakeELB{n: n, failAt: tc.failAt}
+		src := func(context.Context, string, string) (status.ELBAPI, error) { return f, nil }
+		snap, err := status.ReadTargetHealthAPIs(context.Background(), m, lv, src, status.ReadOptions{})
+		if f.max > 4 || f.max < 2 {
+			t.Errorf("fail at %d: %d calls in flight at most, want 2 to 4", tc.failAt, f.max)
+		}
+		if len(snap.Failures) != tc.failures || (tc.failures == 0) != (err == nil) {
+			t.Fatalf("fail at %d: failures %+v, err %v", tc.failAt, snap.Failures, err)
+		}
+		if tc.failures == 0 {
+			if len(snap.LoadBalancers) != n || !snap.LoadBalancers[0].CrossZone || len(snap.LoadBalancers[0].TargetGroups[0].Targets) != 1 {
+				t.Errorf("read %d load balancers: %+v", len(snap.LoadBalancers), snap.LoadBalancers[0])
+			}
+			continue
+		}
+		if fl := snap.Failures[0]; fl.Call != status.CallTargetHealth || !strings.Contains(fl.Error, "Throttling") || len(snap.LoadBalancers) != 0 {
+			t.Errorf("failure %+v, %d load balancers", fl, len(snap.LoadBalancers))
+		}
 	}
 }
