@@ -33,72 +33,40 @@ func (s *Snapshot) normalize() {
 			sv.Notifications = nil
 		}
 	}
-	sort.Slice(s.Services, func(i, j int) bool {
-		a, b := s.Services[i], s.Services[j]
-		return less(a.AccountID, b.AccountID, a.Region, b.Region, a.ID, b.ID)
+	scoped := func(account, region, id string) [5]string { return [5]string{account, region, id} }
+	s.Services = sortKeyed(s.Services, func(x *Service) [5]string { return scoped(x.AccountID, x.Region, x.ID) })
+	s.Endpoints = sortKeyed(s.Endpoints, func(x *Endpoint) [5]string { return scoped(x.AccountID, x.Region, x.ID) })
+	s.LoadBalancers = sortKeyed(s.LoadBalancers, func(x *LoadBalancer) [5]string { return scoped(x.AccountID, x.Region, x.ARN) })
+	s.VPCs = sortKeyed(s.VPCs, func(x *VPC) [5]string { return scoped(x.AccountID, x.Region, x.ID) })
+	s.Subnets = sortKeyed(s.Subnets, func(x *Subnet) [5]string { return scoped(x.AccountID, x.Region, x.ID) })
+	s.SecurityGroups = sortKeyed(s.SecurityGroups, func(x *SecurityGroup) [5]string { return scoped(x.AccountID, x.Region, x.ID) })
+	s.RouteTables = sortKeyed(s.RouteTables, func(x *RouteTable) [5]string { return scoped(x.AccountID, x.Region, x.ID) })
+	s.Zones = sortKeyed(s.Zones, func(x *Zone) [5]string { return scoped(x.AccountID, x.Region, x.Name) })
+	s.VisibleServices = sortKeyed(s.VisibleServices, func(x *VisibleService) [5]string {
+		return [5]string{x.AccountID, x.Region, x.ServiceName, x.Type, x.ServiceID}
 	})
-	sort.Slice(s.Endpoints, func(i, j int) bool {
-		a, b := s.Endpoints[i], s.Endpoints[j]
-		return less(a.AccountID, b.AccountID, a.Region, b.Region, a.ID, b.ID)
-	})
-	sort.Slice(s.LoadBalancers, func(i, j int) bool {
-		a, b := s.LoadBalancers[i], s.LoadBalancers[j]
-		return less(a.AccountID, b.AccountID, a.Region, b.Region, a.ARN, b.ARN)
-	})
-	sort.Slice(s.VPCs, func(i, j int) bool {
-		a, b := s.VPCs[i], s.VPCs[j]
-		return less(a.AccountID, b.AccountID, a.Region, b.Region, a.ID, b.ID)
-	})
-	sort.Slice(s.Subnets, func(i, j int) bool {
-		a, b := s.Subnets[i], s.Subnets[j]
-		return less(a.AccountID, b.AccountID, a.Region, b.Region, a.ID, b.ID)
-	})
-	sort.Slice(s.SecurityGroups, func(i, j int) bool {
-		a, b := s.SecurityGroups[i], s.SecurityGroups[j]
-		return less(a.AccountID, b.AccountID, a.Region, b.Region, a.ID, b.ID)
-	})
-	sort.Slice(s.Zones, func(i, j int) bool {
-		a, b := s.Zones[i], s.Zones[j]
-		return less(a.AccountID, b.AccountID, a.Region, b.Region, a.Name, b.Name)
-	})
-	sort.Slice(s.VisibleServices, func(i, j int) bool {
-		a, b := s.VisibleServices[i], s.VisibleServices[j]
-		return less(a.AccountID, b.AccountID, a.Region, b.Region, a.ServiceName, b.ServiceName, a.Type, b.Type, a.ServiceID, b.ServiceID)
-	})
-	sort.Slice(s.Failures, func(i, j int) bool {
-		a, b := s.Failures[i], s.Failures[j]
-		return less(a.Account, b.Account, a.Region, b.Region, a.Call, b.Call, a.Error, b.Error)
-	})
-	if len(s.Services) == 0 {
-		s.Services = nil
-	}
-	if len(s.Endpoints) == 0 {
-		s.Endpoints = nil
-	}
-	if len(s.LoadBalancers) == 0 {
-		s.LoadBalancers = nil
-	}
-	if len(s.VPCs) == 0 {
-		s.VPCs = nil
-	}
-	if len(s.Subnets) == 0 {
-		s.Subnets = nil
-	}
-	if len(s.SecurityGroups) == 0 {
-		s.SecurityGroups = nil
-	}
-	if len(s.Zones) == 0 {
-		s.Zones = nil
-	}
-	if len(s.VisibleServices) == 0 {
-		s.VisibleServices = nil
-	}
-	if len(s.Failures) == 0 {
-		s.Failures = nil
-	}
+	s.Failures = sortKeyed(s.Failures, func(x *Failure) [5]string { return [5]string{x.Account, x.Region, x.Call, x.Error} })
 	if s.Scopes == nil {
 		s.Scopes = []Scope{}
 	}
+}
+
+// sortKeyed sorts xs by the keys key gives, compared in order, and makes
+// an empty list nil: two reads of one world serialize alike.
+func sortKeyed[T any](xs []T, key func(*T) [5]string) []T {
+	if len(xs) == 0 {
+		return nil
+	}
+	sort.SliceStable(xs, func(i, j int) bool {
+		a, b := key(&xs[i]), key(&xs[j])
+		for k := range a {
+			if a[k] != b[k] {
+				return a[k] < b[k]
+			}
+		}
+		return false
+	})
+	return xs
 }
 
 // less compares pairs of keys in order: less(a1, b1, a2, b2, ...).
@@ -114,7 +82,8 @@ func less(pairs ...string) bool {
 // Fingerprints maps every resource in the snapshot that a plan depends on
 // to a short SHA-256 of its canonical JSON: endpoint services (with their
 // principals, connections and notifications) and endpoints by id; load
-// balancers by ARN; VPCs, subnets and security groups by id; and services
+// balancers by ARN; VPCs, subnets, security groups and route tables by id;
+// and services
 // as a consumer account sees them by "visible:NAME@ACCOUNT/REGION". A saved
 // plan keeps them; apply compares them with a fresh read (Diff) to refuse a
 // stale plan.
@@ -137,6 +106,9 @@ func (s *Snapshot) Fingerprints() map[string]string {
 	}
 	for _, g := range s.SecurityGroups {
 		out[g.ID] = fingerprint(g)
+	}
+	for _, rt := range s.RouteTables {
+		out[rt.ID] = fingerprint(rt)
 	}
 	for _, vs := range s.VisibleServices {
 		out["visible:"+vs.ServiceName+"@"+vs.AccountID+"/"+vs.Region] = fingerprint(vs)

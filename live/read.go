@@ -138,31 +138,14 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 			rd.adopted[c.Adopt] = true
 		}
 	}
-	var wg sync.WaitGroup
-	for _, sc := range scopes {
-		rd.snap.Scopes = append(rd.snap.Scopes, sc.Scope)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rd.readScope(ctx, sc)
-		}()
-	}
-	wg.Wait()
+	rd.readScopes(ctx, scopes)
 	// A project's service may have connections from a region the manifest
 	// no longer names (its cross-region consumers were removed together
 	// with the provider's supportedRegions): every account is read there
 	// too, so those endpoints are found as this project's and deleted, not
 	// taken for strangers and cut off.
 	if extra := rd.connectionScopes(scopes); len(extra) > 0 {
-		for _, sc := range extra {
-			rd.snap.Scopes = append(rd.snap.Scopes, sc.Scope)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rd.readScope(ctx, sc)
-			}()
-		}
-		wg.Wait()
+		rd.readScopes(ctx, extra)
 		scopes = append(scopes, extra...)
 	}
 	rd.readVisible(ctx, scopes)
@@ -326,6 +309,20 @@ func planShardScopes(m *manifest.Manifest, shard func(account, region string) bo
 		return out[i].Region < out[j].Region
 	})
 	return out, nil
+}
+
+// readScopes reads the scopes concurrently and records them as read.
+func (rd *reader) readScopes(ctx context.Context, scopes []*scopeState) {
+	var wg sync.WaitGroup
+	for _, sc := range scopes {
+		rd.snap.Scopes = append(rd.snap.Scopes, sc.Scope)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rd.readScope(ctx, sc)
+		}()
+	}
+	wg.Wait()
 }
 
 // connectionScopes are the account-regions to read in a second wave: every
