@@ -83,37 +83,29 @@ func less(pairs ...string) bool {
 // to a short SHA-256 of its canonical JSON: endpoint services (with their
 // principals, connections and notifications) and endpoints by id; load
 // balancers by ARN; VPCs, subnets, security groups and route tables by id;
-// and services
-// as a consumer account sees them by "visible:NAME@ACCOUNT/REGION". A saved
+// and services as a consumer account sees them by "visible:NAME@ACCOUNT/REGION". A saved
 // plan keeps them; apply compares them with a fresh read (Diff) to refuse a
 // stale plan.
 func (s *Snapshot) Fingerprints() map[string]string {
 	out := map[string]string{}
-	for _, sv := range s.Services {
-		out[sv.ID] = fingerprint(sv)
-	}
-	for _, ep := range s.Endpoints {
-		out[ep.ID] = fingerprint(ep)
-	}
-	for _, lb := range s.LoadBalancers {
-		out[lb.ARN] = fingerprint(lb)
-	}
-	for _, v := range s.VPCs {
-		out[v.ID] = fingerprint(v)
-	}
-	for _, sn := range s.Subnets {
-		out[sn.ID] = fingerprint(sn)
-	}
-	for _, g := range s.SecurityGroups {
-		out[g.ID] = fingerprint(g)
-	}
-	for _, rt := range s.RouteTables {
-		out[rt.ID] = fingerprint(rt)
-	}
-	for _, vs := range s.VisibleServices {
-		out["visible:"+vs.ServiceName+"@"+vs.AccountID+"/"+vs.Region] = fingerprint(vs)
-	}
+	fingerprintAll(out, s.Services, func(x *Service) string { return x.ID })
+	fingerprintAll(out, s.Endpoints, func(x *Endpoint) string { return x.ID })
+	fingerprintAll(out, s.LoadBalancers, func(x *LoadBalancer) string { return x.ARN })
+	fingerprintAll(out, s.VPCs, func(x *VPC) string { return x.ID })
+	fingerprintAll(out, s.Subnets, func(x *Subnet) string { return x.ID })
+	fingerprintAll(out, s.SecurityGroups, func(x *SecurityGroup) string { return x.ID })
+	fingerprintAll(out, s.RouteTables, func(x *RouteTable) string { return x.ID })
+	fingerprintAll(out, s.VisibleServices, func(x *VisibleService) string {
+		return "visible:" + x.ServiceName + "@" + x.AccountID + "/" + x.Region
+	})
 	return out
+}
+
+// fingerprintAll adds the fingerprint of each of xs under its id.
+func fingerprintAll[T any](out map[string]string, xs []T, id func(*T) string) {
+	for i := range xs {
+		out[id(&xs[i])] = fingerprint(xs[i])
+	}
 }
 
 func fingerprint(v any) string {

@@ -37,62 +37,47 @@ func (p Phase) String() string {
 	return "unknown"
 }
 
+// The table: each state AWS reports, case-folded, and its meaning. A
+// "partial" endpoint (some subnets failed) is broken: it never becomes what
+// the manifest asks. An empty service state is a configuration read
+// without one (older tools, moto): it exists; so does a load balancer read
+// without a state code. A load balancer that was not found is absent from
+// the snapshot.
+var (
+	endpointPhases = map[string]Phase{
+		"deleted": PhaseGone, "deleting": PhaseGoing, "pending": PhaseSettling,
+		"pendingacceptance": PhaseWaiting, "available": PhaseUsable,
+		"rejected": PhaseBroken, "expired": PhaseBroken, "failed": PhaseBroken, "partial": PhaseBroken,
+	}
+	servicePhases = map[string]Phase{
+		"deleted": PhaseGone, "deleting": PhaseGoing, "pending": PhaseSettling,
+		"available": PhaseUsable, "": PhaseUsable, "failed": PhaseBroken,
+	}
+	loadBalancerPhases = map[string]Phase{
+		"provisioning": PhaseSettling, "active": PhaseUsable, "active_impaired": PhaseUsable, "": PhaseUsable,
+		"failed": PhaseBroken,
+	}
+)
+
+func phaseOf(table map[string]Phase, state string) Phase {
+	if p, ok := table[strings.ToLower(state)]; ok {
+		return p
+	}
+	return PhaseUnknown
+}
+
 // EndpointPhase classifies a VPC endpoint state (or a connection state as
 // the provider sees it; the two share one vocabulary). States compare
 // case-folded: AWS spells them in lower camel case, some tools do not.
-func EndpointPhase(state string) Phase {
-	switch strings.ToLower(state) {
-	case "deleted":
-		return PhaseGone
-	case "deleting":
-		return PhaseGoing
-	case "pending":
-		return PhaseSettling
-	case "pendingacceptance":
-		return PhaseWaiting
-	case "available":
-		return PhaseUsable
-	case "rejected", "expired", "failed", "partial":
-		return PhaseBroken
-	}
-	return PhaseUnknown
-}
+func EndpointPhase(state string) Phase { return phaseOf(endpointPhases, state) }
 
 // ServicePhase classifies an endpoint service state
 // (Pending | Available | Deleting | Deleted | Failed).
-func ServicePhase(state string) Phase {
-	switch strings.ToLower(state) {
-	case "deleted":
-		return PhaseGone
-	case "deleting":
-		return PhaseGoing
-	case "pending":
-		return PhaseSettling
-	case "available", "":
-		// An empty state is a service whose configuration was read without
-		// one (older tools, moto): it exists.
-		return PhaseUsable
-	case "failed":
-		return PhaseBroken
-	}
-	return PhaseUnknown
-}
+func ServicePhase(state string) Phase { return phaseOf(servicePhases, state) }
 
 // LoadBalancerPhase classifies an ELBv2 load balancer state code
-// (provisioning | active | active_impaired | failed). A load balancer that
-// was not found is absent from the snapshot; one read without a state is
-// taken as usable.
-func LoadBalancerPhase(state string) Phase {
-	switch strings.ToLower(state) {
-	case "provisioning":
-		return PhaseSettling
-	case "active", "active_impaired", "":
-		return PhaseUsable
-	case "failed":
-		return PhaseBroken
-	}
-	return PhaseUnknown
-}
+// (provisioning | active | active_impaired | failed).
+func LoadBalancerPhase(state string) Phase { return phaseOf(loadBalancerPhases, state) }
 
 // Exists reports whether a resource in phase p is still there for the
 // purposes of matching it to the manifest: everything but gone.
