@@ -110,7 +110,7 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 		return out, nil
 	}
 	if len(m.Accounts) == 0 {
-		return nil, fmt.Errorf("manifest declares no accounts: add at least one under accounts:")
+		return nil, fmt.Errorf("manifest declares no accounts; add at least one under accounts")
 	}
 	all := manifestRegions(m)
 	home, homeRegion := lease.Home(m)

@@ -306,12 +306,11 @@ func Compute(m *manifest.Manifest, snap *Snapshot, opts Options) *Report {
 // index is what Compute looks up repeatedly.
 type index struct {
 	m        *manifest.Manifest
-	aliases  map[string]string            // account id → alias
-	zoneID   map[string]string            // account|region|zone name → id
-	subnetZ  map[string]string            // account|subnet id → zone id
-	services map[string]*live.Service     // name → service
-	provider map[string]string            // service id → provider name
-	conns    map[string]map[string]string // service id → owner account → state seen (live one wins)
+	aliases  map[string]string        // account id → alias
+	zoneID   map[string]string        // account|region|zone name → id
+	subnetZ  map[string]string        // account|subnet id → zone id
+	services map[string]*live.Service // name → service
+	provider map[string]string        // service id → provider name
 }
 
 func newIndex(m *manifest.Manifest, lv *live.Snapshot) *index {
