@@ -129,9 +129,13 @@ func TestRouteTablesAndGatewayEndpoints(t *testing.T) {
 
 func TestWorldRouteTableValidation(t *testing.T) {
 	for name, edit := range map[string]func(v *sandbox.VPC){
-		"malformed":    func(v *sandbox.VPC) { v.RouteTables = []sandbox.RouteTable{{ID: "rtb-xyz"}} },
-		"two main":     func(v *sandbox.VPC) { v.RouteTables = []sandbox.RouteTable{{ID: "rtb-0aaaaaaa", Main: true}, {ID: "rtb-0bbbbbbb", Main: true}} },
-		"other subnet": func(v *sandbox.VPC) { v.RouteTables = []sandbox.RouteTable{{ID: "rtb-0aaaaaaa", Subnets: []string{"subnet-0f0f0f0f"}}} },
+		"malformed": func(v *sandbox.VPC) { v.RouteTables = []sandbox.RouteTable{{ID: "rtb-xyz"}} },
+		"two main": func(v *sandbox.VPC) {
+			v.RouteTables = []sandbox.RouteTable{{ID: "rtb-0aaaaaaa", Main: true}, {ID: "rtb-0bbbbbbb", Main: true}}
+		},
+		"other subnet": func(v *sandbox.VPC) {
+			v.RouteTables = []sandbox.RouteTable{{ID: "rtb-0aaaaaaa", Subnets: []string{"subnet-0f0f0f0f"}}}
+		},
 		"twice": func(v *sandbox.VPC) {
 			v.RouteTables = []sandbox.RouteTable{{ID: "rtb-0aaaaaaa", Subnets: []string{v.Subnets[0].ID}}, {ID: "rtb-0bbbbbbb", Subnets: []string{v.Subnets[0].ID}}}
 		},
