@@ -184,15 +184,6 @@ func (t Topology) Mutate(rng *rand.Rand) Topology {
 	return m
 }
 
-func (t Topology) provider(name string) *Provider {
-	for i := range t.Providers {
-		if t.Providers[i].Name == name {
-			return &t.Providers[i]
-		}
-	}
-	return nil
-}
-
 // Names returns the plink:name of every resource the topology declares,
 // providers first, sorted within each kind.
 func (t Topology) Names() (providers, consumers []string) {
