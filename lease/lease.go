@@ -369,6 +369,14 @@ func (l *Lease) Renew(ctx context.Context) error {
 		return l.lose(fmt.Sprintf("it was not renewed in time (it expires at %s)", valid.Format(time.RFC3339)))
 	}
 	info, err := l.read(ctx)
+	// Describe calls are eventually consistent: a quick run may renew or
+	// release before its own new group is listed. Not seeing it is not
+	// proof it is gone; read again, for up to Settle.
+	for try := 0; try < 10 && err == nil && info == nil; try++ {
+		if err = sleep(ctx, l.opts.Settle/10); err == nil {
+			info, err = l.read(ctx)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -458,6 +466,14 @@ func (l *Lease) Release(ctx context.Context) error {
 		return l.lose(fmt.Sprintf("it was not renewed in time (it expired at %s)", valid.Format(time.RFC3339)))
 	}
 	info, err := l.read(ctx)
+	// Describe calls are eventually consistent: a quick run may renew or
+	// release before its own new group is listed. Not seeing it is not
+	// proof it is gone; read again, for up to Settle.
+	for try := 0; try < 10 && err == nil && info == nil; try++ {
+		if err = sleep(ctx, l.opts.Settle/10); err == nil {
+			info, err = l.read(ctx)
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/plinkdev/plink/lease"
+	"github.com/plinkdev/plink/sandbox"
 	"github.com/plinkdev/plink/sandbox/sandboxtest"
 )
 
@@ -594,5 +595,26 @@ func TestCallErrors(t *testing.T) {
 	f.del = nil
 	if err := l.Release(ctx); err != nil {
 		t.Errorf("release once the call works: %v", err)
+	}
+}
+
+// TestReleaseBeforeVisible: Describe calls are eventually consistent; a run
+// that releases before its own new group is listed still deletes it (it
+// reads again for up to Settle) instead of calling the lease lost and
+// leaving the group for the next run to wait out.
+func TestReleaseBeforeVisible(t *testing.T) {
+	api := sandboxtest.Start(t, sandbox.Options{ConsistencyDelay: 300 * time.Millisecond}).Clients(t, "payments").EC2
+	o := opts("run-a", nil)
+	o.Settle = time.Second
+	a, err := lease.Acquire(ctx, api, scope, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Release(ctx); err != nil {
+		t.Fatalf("release before the group is listed: %v", err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if pg := group(t, api); pg != nil {
+		t.Errorf("group left after release: %+v", pg)
 	}
 }

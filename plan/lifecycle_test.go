@@ -353,3 +353,24 @@ func TestUnsettled(t *testing.T) {
 		t.Errorf("deferred private DNS: %q (changes %v, codes %v)", u, actions(p), codes(p))
 	}
 }
+
+// TestReachAddedRegion: a cross-region consumer added in the same plan as
+// its region (supportedRegions) is not refused for not seeing the service
+// yet: apply adds the region first.
+func TestReachAddedRegion(t *testing.T) {
+	m := scenario.Manifest()
+	m.Consumers = append(m.Consumers, scenario.AnalyticsPayments())
+	s := scenario.Converged()
+	s.Services[0].SupportedRegions = nil
+	s.VisibleServices = nil
+	scenario.AddVisible(s)
+	p := compute(m, s)
+	for _, d := range p.Diagnostics {
+		if d.Code == plan.CodeServiceInvisible {
+			t.Errorf("PL227 for a region this plan adds: %s", d.Message)
+		}
+	}
+	if a := actions(p); a["consumer.analytics-payments"] != plan.Create || a[svc] != plan.Update {
+		t.Errorf("actions = %v", a)
+	}
+}

@@ -78,6 +78,9 @@ func (c *computer) mustSee(cs *consState) bool {
 	if !allows(ps.principals, cs.accountID) && !c.allowsRole(ps, cs) {
 		return false // PL220 says so already
 	}
+	if cs.region != ps.region && !contains(ps.svc.SupportedRegions, cs.region) {
+		return false // this plan adds the region (or PL221 says it must)
+	}
 	if ps.p.Adopt != ps.svc.ID && ps.svc.Tags[live.TagName] != ps.p.Name {
 		return false
 	}

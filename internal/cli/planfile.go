@@ -72,7 +72,7 @@ func readPlanFile(path string) (*savedPlan, *plan.Plan, error) {
 		return nil, nil, withHint(fmt.Errorf("%s is not a saved plink plan", path), "write one with 'plink plan -out FILE'")
 	}
 	if sp.Format != planFileFormat {
-		return nil, nil, withHint(fmt.Errorf("%s is a saved plan of format %q; this plink reads %q", path, sp.Format, planFileFormat), "re-run 'plink plan -out FILE' with this version of plink")
+		return nil, nil, withHint(fmt.Errorf("%s is a saved plan of format %s; this plink reads %q", path, quoteValue(sp.Format), planFileFormat), "re-run 'plink plan -out FILE' with this version of plink")
 	}
 	p, err := render.Decode(bytes.NewReader(sp.Plan))
 	if err != nil {

@@ -183,3 +183,22 @@ func TestAllowDisconnectIsNotTakenFromTheFile(t *testing.T) {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 }
+
+// A saved plan's format fields are the file's words: an error cuts them,
+// never echoing a long value whole.
+func TestReadPlanFileDoesNotEchoLongValues(t *testing.T) {
+	long := strings.Repeat("x", 280)
+	for _, body := range []string{
+		`{"format": "` + long + `", "plan": {}}`,
+		`{"format": "` + planFileFormat + `", "plan": {"formatVersion": "` + long + `"}}`,
+	} {
+		path := filepath.Join(t.TempDir(), "plan.json")
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := readPlanFile(path)
+		if err == nil || strings.Contains(err.Error(), long) {
+			t.Errorf("error %v", err)
+		}
+	}
+}

@@ -59,7 +59,11 @@ func Decode(r io.Reader) (*plan.Plan, error) {
 		return nil, fmt.Errorf("reading plan JSON: formatVersion is missing; is this a plink plan?")
 	}
 	if major(doc.FormatVersion) != major(plan.FormatVersion) {
-		return nil, fmt.Errorf("reading plan JSON: formatVersion %q is not supported; this plink reads %s.x", doc.FormatVersion, major(plan.FormatVersion))
+		v := doc.FormatVersion
+		if len(v) > 40 {
+			v = v[:40] + "…" // the file is untrusted: never echo it whole
+		}
+		return nil, fmt.Errorf("reading plan JSON: formatVersion %q is not supported; this plink reads %s.x", v, major(plan.FormatVersion))
 	}
 	return doc.Plan, nil
 }
