@@ -553,6 +553,18 @@ func (f *fakeEC2) DeleteVpcEndpointConnectionNotifications(ctx context.Context, 
 	return &ec2.DeleteVpcEndpointConnectionNotificationsOutput{}, nil
 }
 
+func (f *fakeEC2) DescribeVpcEndpointConnectionNotifications(ctx context.Context, in *ec2.DescribeVpcEndpointConnectionNotificationsInput, _ ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointConnectionNotificationsOutput, error) {
+	defer f.end()
+	if err := f.begin("DescribeVpcEndpointConnectionNotifications", in); err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribeVpcEndpointConnectionNotificationsOutput{}
+	if n := f.w.notifs[aws.ToString(in.ConnectionNotificationId)]; n != nil {
+		out.ConnectionNotificationSet = []types.ConnectionNotification{*n}
+	}
+	return out, nil
+}
+
 func (f *fakeEC2) CreateTags(ctx context.Context, in *ec2.CreateTagsInput, _ ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error) {
 	defer f.end()
 	if err := f.begin("CreateTags", in); err != nil {

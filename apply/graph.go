@@ -174,6 +174,10 @@ func settles(c *plan.Change) bool {
 		return c.Action == plan.Create || c.Action == plan.Replace || c.Action == plan.Update && reconfigures(c)
 	case plan.KindConnection:
 		return c.Action == plan.Accept
+	case plan.KindNotification:
+		// listed only after a while (eventual consistency): a plan made
+		// right after would create it again
+		return c.Action == plan.Create || c.Action == plan.Replace
 	}
 	return false
 }

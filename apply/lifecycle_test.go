@@ -309,3 +309,23 @@ func TestDestroyReleasesAdopted(t *testing.T) {
 		t.Errorf("second destroy: %s", summary(again))
 	}
 }
+
+// Under eventual consistency (new resources unlisted for a while), what
+// apply created is listed before it returns: the plan right after has
+// nothing to do. A provider with a notification and no consumer makes the
+// notification the last thing created (it used to be planned again).
+func TestConvergedUnderEventualConsistency(t *testing.T) {
+	srv := sandboxtest.Start(t, sandbox.Options{AutoVerifyPrivateDNS: true, ConsistencyDelay: 2 * time.Second})
+	e := &env{t: t, srv: srv}
+	m := loadFull(t)
+	m.Providers = m.Providers[:1]
+	m.Consumers = nil
+	p := e.planManifest(m)
+	if actionOf(p, mxProvider+".notification[0]") != plan.Create {
+		t.Fatalf("no notification to create: %s", summary(p))
+	}
+	e.applyPlan(t, m, p)
+	if again := e.planManifest(m); again.HasChanges() {
+		t.Errorf("not converged right after apply: %s", summary(again))
+	}
+}

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/plan"
 )
@@ -38,6 +41,8 @@ func (r *runner) settle(ctx context.Context, s *step) *Error {
 		}
 		s.note = id + " is usable"
 		return nil
+	case plan.KindNotification:
+		return r.settleNotification(ctx, s)
 	case plan.KindConnection:
 		if ep := r.g.endpointOfConnection(c); ep != "" {
 			if x, ok := r.g.byAddr[ep]; ok && !x.excluded && settles(x.c) {
@@ -212,4 +217,48 @@ func (r *runner) waitSummary() (string, time.Duration) {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", "), time.Since(r.waitSince).Round(time.Second)
+}
+
+// settleNotification waits until a created connection notification is
+// listed, so that the plan that confirms the apply sees it.
+func (r *runner) settleNotification(ctx context.Context, s *step) *Error {
+	c := s.cs.c
+	id := r.output(c.Address).ID
+	if id == "" {
+		return missing(c, "notification id")
+	}
+	cl, e := r.client(ctx, c)
+	if e != nil {
+		return e
+	}
+	start := time.Now()
+	for {
+		var out *ec2.DescribeVpcEndpointConnectionNotificationsOutput
+		e := r.call(ctx, c, classDescribe, "DescribeVpcEndpointConnectionNotifications", func(ctx context.Context) (err error) {
+			out, err = cl.DescribeVpcEndpointConnectionNotifications(ctx, &ec2.DescribeVpcEndpointConnectionNotificationsInput{ConnectionNotificationId: aws.String(id)})
+			return err
+		})
+		// an id not listed yet is answered as unknown
+		if e != nil && e.Code != "InvalidConnectionNotification" && !strings.HasSuffix(e.Code, ".NotFound") {
+			return e
+		}
+		if e == nil && len(out.ConnectionNotificationSet) > 0 {
+			s.note = id + " is listed"
+			return nil
+		}
+		if time.Since(start) >= r.opts.ServiceTimeout {
+			return &Error{Call: "wait", Code: "Timeout", Message: fmt.Sprintf("gave up waiting for %s to be listed after %s", id, r.opts.ServiceTimeout),
+				Hint: "AWS may still be settling; run plink plan to see the state"}
+		}
+		t := time.NewTimer(r.opts.PollInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return toError("wait", c, ctx.Err())
+		case <-r.opts.Stop:
+			t.Stop()
+			return errStopped(id)
+		case <-t.C:
+		}
+	}
 }
