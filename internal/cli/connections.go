@@ -49,6 +49,8 @@ decision was carried out, 1 otherwise.`,
 			if err != nil {
 				return err
 			}
+			// A shard decides the connections of its own providers' services.
+			useShard(f, cmd)
 			ctx := cmd.Context()
 			if every == 0 {
 				var cancel context.CancelFunc
@@ -70,6 +72,7 @@ decision was carried out, 1 otherwise.`,
 	addAWSFlags(cmd)
 	cmd.Flags().Duration("watch", 0, "run a round every INTERVAL (e.g. 30s) until SIGTERM or SIGINT")
 	cmd.Flags().Duration("timeout", 0, "without --watch: give up after this long (0 means no limit)")
+	addShardFlags(cmd)
 	return cmd
 }
 

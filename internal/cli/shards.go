@@ -151,7 +151,7 @@ func newShardsCmd(f *Factory) *cobra.Command {
 		Short: "Split the manifest's accounts into shards for a pipeline matrix (JSON)",
 		Long: `Print a JSON matrix of shards of at most N accounts each, balanced by the
 providers and consumers they own. Each entry's args (--account A --account B)
-limit plink plan, apply and drift to that shard; a GitHub Actions matrix takes
+limit plink plan, apply, drift, status and connections to that shard; a GitHub Actions matrix takes
 the document as it is (strategy.matrix: ${{ fromJSON(...) }}). See
 docs/pipelines.md.`,
 		Example: `  plink shards -f manifests/ --max-accounts 20
@@ -177,4 +177,29 @@ docs/pipelines.md.`,
 	addFileFlag(cmd)
 	cmd.Flags().Int("max-accounts", 10, "most accounts in one shard")
 	return cmd
+}
+
+// owns reports whether a resource of the account (alias, or id when the
+// alias is empty) in the region belongs to the run's shard. What names no
+// account or region is the shard's as far as it names nothing else, as a
+// plan diagnostic is.
+func owns(f *Factory, m *manifest.Manifest, alias, accountID, region string) bool {
+	sel := f.selection()
+	if sel.All() {
+		return true
+	}
+	if alias == "" && accountID != "" {
+		for a, acc := range m.Accounts {
+			if acc != nil && acc.ID == accountID {
+				alias = a
+			}
+		}
+		if alias == "" {
+			alias = accountID // an account the manifest does not know: never the shard's
+		}
+	}
+	if alias != "" && len(sel.Accounts) > 0 && !slices.Contains(sel.Accounts, alias) {
+		return false
+	}
+	return region == "" || len(sel.Regions) == 0 || slices.Contains(sel.Regions, region)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/status"
 )
 
@@ -51,6 +52,7 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			if err != nil {
 				return err
 			}
+			useShard(f, cmd)
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
 			sess, err := openAWS(ctx, f, m)
@@ -67,12 +69,12 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 				return silentExit(ExitError)
 			}
 			f.setPhase("reading target health and metrics of %s", describeScopes(m))
-			snap, _ := status.Read(ctx, lv, sess.resolver, status.ReadOptions{Window: since, Concurrency: f.Config.Int("parallelism")})
+			snap, _ := status.Read(ctx, shardScopes(f, m, lv), sess.resolver, status.ReadOptions{Window: since, Concurrency: f.Config.Int("parallelism")})
 			if ctx.Err() != nil {
 				return silentExit(ExitError)
 			}
 			opts.PricePerAZHour = f.Config.FloatMap("prices")
-			r := status.Compute(m, snap, opts)
+			r := shardStatus(f, m, status.Compute(shardManifest(f, m), snap, opts), snap, opts)
 			var out bytes.Buffer
 			switch format {
 			case "json":
@@ -105,7 +107,64 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 	fl.StringArray("group-by", nil, "also total the cost by a tag: tag:KEY (repeatable)")
 	fl.Duration("pending-older-than", status.DefaultPendingOlderThan, "report connections waiting in pendingAcceptance longer than this")
 	fl.Duration("timeout", 0, "give up after this long (e.g. 5m; 0 means no limit)")
+	addShardFlags(cmd)
 	return cmd
+}
+
+// shardScopes is lv with only the shard's account-regions as scopes:
+// status reads target health and metrics there and nowhere else. The
+// other shards' endpoints stay, so a zone of the shard's provider counts
+// every consumer in it.
+func shardScopes(f *Factory, m *manifest.Manifest, lv *live.Snapshot) *live.Snapshot {
+	if f.selection().All() {
+		return lv
+	}
+	out := *lv
+	out.Scopes = nil
+	for _, sc := range lv.Scopes {
+		if owns(f, m, sc.Account, sc.AccountID, sc.Region) {
+			out.Scopes = append(out.Scopes, sc)
+		}
+	}
+	return &out
+}
+
+// shardStatus keeps the findings of r on the shard's resources, and its
+// cost of the shard's endpoints only: the other shards' endpoints were
+// read for the shard's target health, not for their own metrics (which
+// were not read, so they would look idle).
+func shardStatus(f *Factory, m *manifest.Manifest, r *status.Report, snap *status.Snapshot, opts status.Options) *status.Report {
+	if f.selection().All() {
+		return r
+	}
+	findings := []status.Finding{}
+	r.Summary = status.Summary{}
+	for _, fd := range r.Findings {
+		if !owns(f, m, "", fd.AccountID, fd.Region) {
+			continue
+		}
+		findings = append(findings, fd)
+		switch fd.Severity {
+		case status.SeverityError:
+			r.Summary.Errors++
+		case status.SeverityWarning:
+			r.Summary.Warnings++
+		default:
+			r.Summary.Infos++
+		}
+	}
+	r.Findings = findings
+	lv := *snap.Live
+	lv.Endpoints = nil
+	for _, e := range snap.Live.Endpoints {
+		if owns(f, m, "", e.AccountID, e.Region) {
+			lv.Endpoints = append(lv.Endpoints, e)
+		}
+	}
+	own := *snap
+	own.Live = &lv
+	r.Cost = status.Compute(shardManifest(f, m), &own, opts).Cost
+	return r
 }
 
 // statusOptions reads and checks the flags of plink status.
