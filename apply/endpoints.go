@@ -65,10 +65,9 @@ func dnsOptions(v *plan.Values, withInbound bool) *types.DnsOptionsSpecification
 }
 
 func (r *runner) endpointCreate(ctx context.Context, s *step, purpose string) *Error {
-	c := s.cs.c
-	a := c.After
-	if a == nil {
-		return missing(c, "after values")
+	c, a, e := created(s)
+	if e != nil {
+		return e
 	}
 	name, e := r.serviceNameOf(c)
 	if e != nil {
@@ -225,12 +224,7 @@ func modifyEndpoint(cl EC2API, in *ec2.ModifyVpcEndpointInput) func(context.Cont
 // endpointDNS turns private DNS on once the endpoint is available: after
 // its connection was accepted, or after the endpoint it replaces is gone.
 func (r *runner) endpointDNS(ctx context.Context, s *step) *Error {
-	c := s.cs.c
-	id := r.output(c.Address).ID
-	if id == "" {
-		return missing(c, "endpoint id")
-	}
-	cl, e := r.client(ctx, c)
+	c, id, cl, e := r.made(ctx, s, "endpoint id")
 	if e != nil {
 		return e
 	}

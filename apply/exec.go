@@ -102,6 +102,15 @@ func (r *runner) single(ctx context.Context, s *step) *Error {
 	}
 }
 
+// created is the change of a create step and the values it creates.
+func created(s *step) (*plan.Change, *plan.Values, *Error) {
+	c := s.cs.c
+	if c.After == nil {
+		return c, nil, missing(c, "after values")
+	}
+	return c, c.After, nil
+}
+
 func missing(c *plan.Change, what string) *Error {
 	return &Error{Call: "apply", Code: "InvalidPlan", Message: fmt.Sprintf("change %s has no %s", c.Address, what),
 		Hint: "plan again with this plink version; the plan file may be damaged"}

@@ -9,10 +9,9 @@ import (
 )
 
 func (r *runner) notificationCreate(ctx context.Context, s *step, purpose string) *Error {
-	c := s.cs.c
-	a := c.After
-	if a == nil {
-		return missing(c, "after values")
+	c, a, e := created(s)
+	if e != nil {
+		return e
 	}
 	svc := r.parentID(c)
 	if svc == "" {

@@ -15,10 +15,9 @@ import (
 )
 
 func (r *runner) serviceCreate(ctx context.Context, s *step, purpose string) *Error {
-	c := s.cs.c
-	a := c.After
-	if a == nil {
-		return missing(c, "after values")
+	c, a, e := created(s)
+	if e != nil {
+		return e
 	}
 	cl, e := r.client(ctx, c)
 	if e != nil {

@@ -25,14 +25,7 @@ func (r *runner) settle(ctx context.Context, s *step) *Error {
 	c := s.cs.c
 	switch c.Kind {
 	case plan.KindEndpoint:
-		id := r.output(c.Address).ID
-		if id == "" {
-			id = c.ID
-		}
-		if id == "" {
-			return missing(c, "endpoint id")
-		}
-		cl, e := r.client(ctx, c)
+		c, id, cl, e := r.made(ctx, s, "endpoint id")
 		if e != nil {
 			return e
 		}
@@ -90,24 +83,38 @@ func (r *runner) settleConnection(ctx context.Context, s *step) *Error {
 		return e
 	}
 	defer r.waiting(pollConnections)()
-	start := time.Now()
 	last := ""
-	for {
+	return r.pollUntil(ctx, c, "the connection of "+id, r.opts.EndpointTimeout, func(elapsed time.Duration) (bool, string, *Error) {
 		st := r.connectionState(ctx, c, cl, svc, id)
 		switch live.EndpointPhase(st) {
 		case live.PhaseUsable:
 			s.note = fmt.Sprintf("%s on %s is available", id, svc)
-			return nil
+			return true, st, nil
 		case live.PhaseBroken, live.PhaseGone, live.PhaseGoing:
-			return &Error{Call: "wait", Code: "EndpointFailed", Message: fmt.Sprintf("connection of %s to %s is %s after it was accepted", id, svc, st),
+			return false, st, &Error{Call: "wait", Code: "EndpointFailed", Message: fmt.Sprintf("connection of %s to %s is %s after it was accepted", id, svc, st),
 				Hint: "run plink plan again: it shows the endpoint's state"}
 		}
 		if st != last {
-			r.emit(c, PhaseWaiting, fmt.Sprintf("waiting for the connection of %s to be available, now %s (timeout %s)", id, orUnknown(st), r.opts.EndpointTimeout), time.Since(start))
+			r.emit(c, PhaseWaiting, fmt.Sprintf("waiting for the connection of %s to be available, now %s (timeout %s)", id, orUnknown(st), r.opts.EndpointTimeout), elapsed)
 			last = st
 		}
-		if time.Since(start) >= r.opts.EndpointTimeout {
-			return &Error{Call: "wait", Code: "Timeout", Message: fmt.Sprintf("gave up waiting for the connection of %s to %s to be available after %s: still %s", id, svc, r.opts.EndpointTimeout, orUnknown(st)),
+		return false, orUnknown(st), nil
+	})
+}
+
+// pollUntil calls check every PollInterval until it is done, fails, or
+// timeout passes (an error naming what and the last state), and ends at
+// once when the run is stopped.
+func (r *runner) pollUntil(ctx context.Context, c *plan.Change, what string, timeout time.Duration,
+	check func(elapsed time.Duration) (done bool, state string, e *Error)) *Error {
+	start := time.Now()
+	for {
+		done, state, e := check(time.Since(start))
+		if done || e != nil {
+			return e
+		}
+		if time.Since(start) >= timeout {
+			return &Error{Call: "wait", Code: "Timeout", Message: fmt.Sprintf("gave up waiting for %s after %s: still %s", what, timeout, state),
 				Hint: "AWS may still be settling; run plink plan to see the state"}
 		}
 		t := time.NewTimer(r.opts.PollInterval)
@@ -117,7 +124,7 @@ func (r *runner) settleConnection(ctx context.Context, s *step) *Error {
 			return toError("wait", c, ctx.Err())
 		case <-r.opts.Stop:
 			t.Stop()
-			return errStopped("the connection of " + id)
+			return errStopped(what)
 		case <-t.C:
 		}
 	}
@@ -222,17 +229,11 @@ func (r *runner) waitSummary() (string, time.Duration) {
 // settleNotification waits until a created connection notification is
 // listed, so that the plan that confirms the apply sees it.
 func (r *runner) settleNotification(ctx context.Context, s *step) *Error {
-	c := s.cs.c
-	id := r.output(c.Address).ID
-	if id == "" {
-		return missing(c, "notification id")
-	}
-	cl, e := r.client(ctx, c)
+	c, id, cl, e := r.made(ctx, s, "notification id")
 	if e != nil {
 		return e
 	}
-	start := time.Now()
-	for {
+	return r.pollUntil(ctx, c, id+" to be listed", r.opts.ServiceTimeout, func(time.Duration) (bool, string, *Error) {
 		var out *ec2.DescribeVpcEndpointConnectionNotificationsOutput
 		e := r.call(ctx, c, classDescribe, "DescribeVpcEndpointConnectionNotifications", func(ctx context.Context) (err error) {
 			out, err = cl.DescribeVpcEndpointConnectionNotifications(ctx, &ec2.DescribeVpcEndpointConnectionNotificationsInput{ConnectionNotificationId: aws.String(id)})
@@ -240,25 +241,27 @@ func (r *runner) settleNotification(ctx context.Context, s *step) *Error {
 		})
 		// an id not listed yet is answered as unknown
 		if e != nil && e.Code != "InvalidConnectionNotification" && !strings.HasSuffix(e.Code, ".NotFound") {
-			return e
+			return false, "", e
 		}
 		if e == nil && len(out.ConnectionNotificationSet) > 0 {
 			s.note = id + " is listed"
-			return nil
+			return true, "", nil
 		}
-		if time.Since(start) >= r.opts.ServiceTimeout {
-			return &Error{Call: "wait", Code: "Timeout", Message: fmt.Sprintf("gave up waiting for %s to be listed after %s", id, r.opts.ServiceTimeout),
-				Hint: "AWS may still be settling; run plink plan to see the state"}
-		}
-		t := time.NewTimer(r.opts.PollInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return toError("wait", c, ctx.Err())
-		case <-r.opts.Stop:
-			t.Stop()
-			return errStopped(id)
-		case <-t.C:
-		}
+		return false, "not listed", nil
+	})
+}
+
+// made is the change of step s, the live id of what it made (or kept) and
+// the client of its account-region.
+func (r *runner) made(ctx context.Context, s *step, what string) (*plan.Change, string, EC2API, *Error) {
+	c := s.cs.c
+	id := r.output(c.Address).ID
+	if id == "" {
+		id = c.ID
 	}
+	if id == "" {
+		return c, "", nil, missing(c, what)
+	}
+	cl, e := r.client(ctx, c)
+	return c, id, cl, e
 }
