@@ -1,0 +1,38 @@
+package main
+
+import (
+	"math"
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+)
+
+// TestSoftMemoryLimitFollowsTheLiveHeap: the limit starts at base and,
+// once the live heap outgrows it, is raised after a GC to 3/2 of the live
+// heap, so a large topology is not collected back to back.
+func TestSoftMemoryLimitFollowsTheLiveHeap(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	const base = 4 << 20
+	stop := softMemoryLimit(base)
+	defer stop()
+	if got := debug.SetMemoryLimit(-1); got != base {
+		t.Fatalf("limit %d, want %d", got, base)
+	}
+	live := make([][]byte, 64) // 64 MiB kept live
+	for i := range live {
+		live[i] = make([]byte, 1<<20)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for debug.SetMemoryLimit(-1) < 64<<20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("limit %d after GCs with 64 MiB live, want above 64 MiB", debug.SetMemoryLimit(-1))
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := debug.SetMemoryLimit(-1); got > 128<<20 {
+		t.Errorf("limit %d with 64 MiB live, want about 96 MiB", got)
+	}
+	runtime.KeepAlive(live)
+}
