@@ -306,12 +306,28 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	}
 	// Confirm: a fresh read must plan no changes (within the targets).
 	f.setPhase("confirming: re-reading live state")
-	after, snap, err := computePlan(ctx, f, m, sess)
-	if err != nil {
-		return fmt.Errorf("apply finished, but re-reading live state to confirm failed: %w", err)
+	var after *plan.Plan
+	var snap *live.Snapshot
+	var left []string
+	// AWS's reads are eventually consistent: what apply just made may be
+	// missing from a list for a moment even after it was seen by id. A
+	// difference is read again a few times before it counts.
+	for try := 0; ; try++ {
+		var err error
+		after, snap, err = computePlan(ctx, f, m, sess)
+		if err != nil {
+			return fmt.Errorf("apply finished, but re-reading live state to confirm failed: %w", err)
+		}
+		after = unblocked(f, after)
+		left = remaining(after, opts.Targets)
+		if len(left) == 0 || try == confirmRetries || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(confirmPause(sess)):
+		}
 	}
-	after = unblocked(f, after)
-	left := remaining(after, opts.Targets)
 	if len(left) > 0 {
 		return withHint(fmt.Errorf("apply finished, but live state does not match the manifest yet:\n  %s", strings.Join(left, "\n  ")),
 			"run 'plink plan' to see the difference; AWS may still be settling")
@@ -335,6 +351,19 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 		}
 	}
 	return nil
+}
+
+// confirmRetries is how many times apply's confirming read is repeated
+// while it still finds a difference.
+const confirmRetries = 3
+
+// confirmPause is the pause between confirming reads: AWS settles within
+// seconds; the sandbox at once.
+func confirmPause(sess *awsSession) time.Duration {
+	if sess.sandbox != nil {
+		return 200 * time.Millisecond
+	}
+	return 3 * time.Second
 }
 
 // applyOptions are apply.Run's options from the settings.
