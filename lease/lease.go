@@ -368,26 +368,11 @@ func (l *Lease) Renew(ctx context.Context) error {
 	if !l.opts.Now().Before(valid.Add(-l.opts.TTL / 4)) {
 		return l.lose(fmt.Sprintf("it was not renewed in time (it expires at %s)", valid.Format(time.RFC3339)))
 	}
-	info, err := l.read(ctx)
-	// Describe calls are eventually consistent: a quick run may renew or
-	// release before its own new group is listed. Not seeing it is not
-	// proof it is gone; read again, for up to Settle.
-	for try := 0; try < 10 && err == nil && info == nil; try++ {
-		if err = sleep(ctx, l.opts.Settle/10); err == nil {
-			info, err = l.read(ctx)
-		}
-	}
-	if err != nil {
+	if err := l.stillHeld(ctx, id); err != nil {
 		return err
 	}
-	switch {
-	case info == nil || info.GroupID != id:
-		return l.lose("the placement group was deleted")
-	case info.Holder != l.opts.Holder:
-		return l.lose(fmt.Sprintf("run %q took it over", info.Holder))
-	}
 	exp := l.expiry()
-	_, err = l.api.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: []types.Tag{
+	_, err := l.api.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: []types.Tag{
 		{Key: aws.String(TagExpires), Value: aws.String(exp.Format(time.RFC3339Nano))},
 	}})
 	if isNotFound(err) {
@@ -444,6 +429,29 @@ func (l *Lease) Keep(ctx context.Context, onLost func(error)) {
 	}()
 }
 
+// stillHeld reads the lease back and returns nil while this run holds the
+// group id, else the read's error or a *LostError. Describe calls are
+// eventually consistent: a quick run may renew or release before its own
+// new group is listed, so not seeing it is read again, for up to Settle,
+// before it counts as gone.
+func (l *Lease) stillHeld(ctx context.Context, id string) error {
+	info, err := l.read(ctx)
+	for try := 0; try < 10 && err == nil && info == nil; try++ {
+		if err = sleep(ctx, l.opts.Settle/10); err == nil {
+			info, err = l.read(ctx)
+		}
+	}
+	switch {
+	case err != nil:
+		return err
+	case info == nil || info.GroupID != id:
+		return l.lose("the placement group was deleted")
+	case info.Holder != l.opts.Holder:
+		return l.lose(fmt.Sprintf("run %q took it over", info.Holder))
+	}
+	return nil
+}
+
 // Release stops renewing and deletes the lease's placement group if this
 // run still holds it. It returns the *LostError when the lease was lost.
 func (l *Lease) Release(ctx context.Context) error {
@@ -465,25 +473,10 @@ func (l *Lease) Release(ctx context.Context) error {
 		// Another run may have taken it over by now: leave it.
 		return l.lose(fmt.Sprintf("it was not renewed in time (it expired at %s)", valid.Format(time.RFC3339)))
 	}
-	info, err := l.read(ctx)
-	// Describe calls are eventually consistent: a quick run may renew or
-	// release before its own new group is listed. Not seeing it is not
-	// proof it is gone; read again, for up to Settle.
-	for try := 0; try < 10 && err == nil && info == nil; try++ {
-		if err = sleep(ctx, l.opts.Settle/10); err == nil {
-			info, err = l.read(ctx)
-		}
-	}
-	if err != nil {
+	if err := l.stillHeld(ctx, id); err != nil {
 		return err
 	}
-	switch {
-	case info == nil || info.GroupID != id:
-		return l.lose("the placement group was deleted")
-	case info.Holder != l.opts.Holder:
-		return l.lose(fmt.Sprintf("run %q took it over", info.Holder))
-	}
-	_, err = l.api.DeletePlacementGroup(ctx, &ec2.DeletePlacementGroupInput{GroupName: aws.String(Name(l.scope.Project))})
+	_, err := l.api.DeletePlacementGroup(ctx, &ec2.DeletePlacementGroupInput{GroupName: aws.String(Name(l.scope.Project))})
 	if err != nil && errorCode(err) != "InvalidPlacementGroup.Unknown" {
 		return l.callError("releasing", err)
 	}
