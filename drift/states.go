@@ -27,24 +27,10 @@ func (b *builder) states() {
 			continue
 		}
 		addr := "provider." + pr.Name
-		base := Item{Address: addr, Account: pr.Account, AccountID: acct, Region: region, ID: svc.ID}
-		switch live.ServicePhase(svc.State) {
-		case live.PhaseGone, live.PhaseGoing:
-			it := base
-			it.Kind = Missing
-			it.Before = svc.State
-			it.Message = fmt.Sprintf("endpoint service %s is %s: %s was deleted outside plink", svc.ID, svc.State, b.declared(addr))
-			it.Hint = b.missingHint(addr, pr.Adopt, "service")
-			b.add(it)
-		case live.PhaseBroken:
-			it := base
-			it.Kind = Changed
-			it.Attribute = "state"
-			it.Before, it.After = svc.State, "Available"
-			it.Message = fmt.Sprintf("endpoint service %s is %s: AWS could not set it up, and endpoints cannot connect to it", svc.ID, svc.State)
-			it.Hint = fmt.Sprintf("check its load balancers in %s, then delete it (aws ec2 delete-vpc-endpoint-service-configurations --service-ids %s) and run plink apply to create it again", b.named(acct), svc.ID)
-			b.add(it)
-		}
+		b.stateItem(Item{Address: addr, Account: pr.Account, AccountID: acct, Region: region, ID: svc.ID},
+			live.ServicePhase(svc.State), "endpoint service", svc.State, "Available", pr.Adopt,
+			"AWS could not set it up, and endpoints cannot connect to it",
+			fmt.Sprintf("check its load balancers in %s, then delete it (aws ec2 delete-vpc-endpoint-service-configurations --service-ids %s) and run plink apply to create it again", b.named(acct), svc.ID))
 	}
 	for _, c := range b.m.Consumers {
 		acct, region := b.accountID(c.Account), b.region(c.Region)
@@ -56,30 +42,37 @@ func (b *builder) states() {
 			continue
 		}
 		addr := "consumer." + c.Name
-		base := Item{Address: addr, Account: c.Account, AccountID: acct, Region: region, ID: ep.ID}
-		switch live.EndpointPhase(ep.State) {
-		case live.PhaseGone, live.PhaseGoing:
-			it := base
-			it.Kind = Missing
-			it.Before = ep.State
-			it.Message = fmt.Sprintf("endpoint %s is %s: %s was deleted outside plink", ep.ID, ep.State, b.declared(addr))
-			it.Hint = b.missingHint(addr, c.Adopt, "endpoint")
-			b.add(it)
-		case live.PhaseBroken:
-			owner := "the provider"
-			if c.Provider != "" {
-				owner = "provider." + c.Provider
-			}
-			why, hint := brokenEndpoint(ep.State, owner)
-			it := base
-			it.Kind = Changed
-			it.Attribute = "state"
-			it.Before, it.After = ep.State, "available"
-			it.Message = fmt.Sprintf("endpoint %s is %s: %s; it carries no traffic", ep.ID, ep.State, why)
-			it.Hint = hint
-			b.add(it)
+		owner := "the provider"
+		if c.Provider != "" {
+			owner = "provider." + c.Provider
 		}
+		why, hint := brokenEndpoint(ep.State, owner)
+		b.stateItem(Item{Address: addr, Account: c.Account, AccountID: acct, Region: region, ID: ep.ID},
+			live.EndpointPhase(ep.State), "endpoint", ep.State, "available", c.Adopt, why+"; it carries no traffic", hint)
 	}
+}
+
+// stateItem adds the drift item a resource's state is by itself: missing
+// when it is gone or going, changed (attribute state) when it is broken;
+// nothing while it is on its way or usable.
+func (b *builder) stateItem(base Item, ph live.Phase, noun, state, usable, adopt, brokenWhy, brokenHint string) {
+	it := base
+	switch ph {
+	case live.PhaseGone, live.PhaseGoing:
+		it.Kind = Missing
+		it.Before = state
+		it.Message = fmt.Sprintf("%s %s is %s: %s was deleted outside plink", noun, base.ID, state, b.declared(base.Address))
+		it.Hint = b.missingHint(base.Address, adopt, strings.TrimPrefix(noun, "endpoint "))
+	case live.PhaseBroken:
+		it.Kind = Changed
+		it.Attribute = "state"
+		it.Before, it.After = state, usable
+		it.Message = fmt.Sprintf("%s %s is %s: %s", noun, base.ID, state, brokenWhy)
+		it.Hint = brokenHint
+	default:
+		return
+	}
+	b.add(it)
 }
 
 // brokenEndpoint says why an endpoint in a broken state carries no traffic
