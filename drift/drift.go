@@ -823,40 +823,38 @@ func (b *builder) loadBalancer(arn string) *live.LoadBalancer {
 // that is going, and that over one that is gone (AWS lists a deleted
 // service for a while).
 func (b *builder) serviceFor(pr *manifest.Provider, acct, region string) *live.Service {
-	want := pr.Adopt
-	if id := b.planID("provider." + pr.Name); id != "" {
-		want = id
-	}
-	var best *live.Service
-	for i := range b.s.Services {
-		svc := &b.s.Services[i]
-		if svc.AccountID != acct || svc.Region != region {
-			continue
-		}
-		if (want != "" && svc.ID == want) || (want == "" && svc.Tags[live.TagProject] == b.m.Project && svc.Tags[live.TagName] == pr.Name) {
-			if best == nil || rank(live.ServicePhase(svc.State)) < rank(live.ServicePhase(best.State)) {
-				best = svc
-			}
-		}
-	}
-	return best
+	return liveFor(b, b.s.Services, "provider."+pr.Name, pr.Name, pr.Adopt, acct, region,
+		func(x *live.Service) (string, string, string, map[string]string, live.Phase) {
+			return x.AccountID, x.Region, x.ID, x.Tags, live.ServicePhase(x.State)
+		})
 }
 
 // endpointFor is serviceFor for a consumer's endpoint.
 func (b *builder) endpointFor(c *manifest.Consumer, acct, region string) *live.Endpoint {
-	want := c.Adopt
-	if id := b.planID("consumer." + c.Name); id != "" {
+	return liveFor(b, b.s.Endpoints, "consumer."+c.Name, c.Name, c.Adopt, acct, region,
+		func(x *live.Endpoint) (string, string, string, map[string]string, live.Phase) {
+			return x.AccountID, x.Region, x.ID, x.Tags, live.EndpointPhase(x.State)
+		})
+}
+
+// liveFor is the resource of a manifest entry among xs (see serviceFor);
+// of returns a resource's account, region, id, tags and phase.
+func liveFor[T any](b *builder, xs []T, addr, name, adopt, acct, region string,
+	of func(*T) (string, string, string, map[string]string, live.Phase)) *T {
+	want := adopt
+	if id := b.planID(addr); id != "" {
 		want = id
 	}
-	var best *live.Endpoint
-	for i := range b.s.Endpoints {
-		ep := &b.s.Endpoints[i]
-		if ep.AccountID != acct || ep.Region != region {
+	var best *T
+	var bestPhase live.Phase
+	for i := range xs {
+		a, r, id, tags, ph := of(&xs[i])
+		if a != acct || r != region {
 			continue
 		}
-		if (want != "" && ep.ID == want) || (want == "" && ep.Tags[live.TagProject] == b.m.Project && ep.Tags[live.TagName] == c.Name) {
-			if best == nil || rank(live.EndpointPhase(ep.State)) < rank(live.EndpointPhase(best.State)) {
-				best = ep
+		if (want != "" && id == want) || (want == "" && tags[live.TagProject] == b.m.Project && tags[live.TagName] == name) {
+			if best == nil || rank(ph) < rank(bestPhase) {
+				best, bestPhase = &xs[i], ph
 			}
 		}
 	}
