@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -550,19 +549,7 @@ func (s *Sandbox) SetServiceMetric(id, metric string, perMinute float64) error {
 const WorldPath = "/_plink/world"
 
 func (s *Sandbox) serveWorld(w http.ResponseWriter, r *http.Request) {
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if !isLoopback(host) {
-		http.NotFound(w, r)
-		return
-	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "sandbox: "+WorldPath+" takes POST", http.StatusMethodNotAllowed)
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "sandbox: "+err.Error(), http.StatusBadRequest)
+	if !controlForm(w, r, WorldPath) {
 		return
 	}
 	f := r.PostForm

@@ -182,6 +182,28 @@ func (s *Sandbox) ForceLoadBalancerState(arn, state string) error {
 	return s.saveLocked()
 }
 
+// controlForm admits a control request — from loopback only (others get
+// 404, as if the path did not exist), POST, with a form of at most 64 KiB —
+// and parses its form; on false the reply was written.
+func controlForm(w http.ResponseWriter, r *http.Request, path string) bool {
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	if !isLoopback(host) {
+		http.NotFound(w, r)
+		return false
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "sandbox: "+path+" takes POST", http.StatusMethodNotAllowed)
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "sandbox: "+err.Error(), http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
 // ForcePath is the HTTP path of the control endpoint that forces states
 // from outside the process: POST form kind (endpoint, service or
 // load-balancer), id and state. It answers only loopback clients; the
@@ -190,19 +212,7 @@ func (s *Sandbox) ForceLoadBalancerState(arn, state string) error {
 const ForcePath = "/_plink/force"
 
 func (s *Sandbox) serveForce(w http.ResponseWriter, r *http.Request) {
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if !isLoopback(host) {
-		http.NotFound(w, r)
-		return
-	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "sandbox: "+ForcePath+" takes POST", http.StatusMethodNotAllowed)
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "sandbox: "+err.Error(), http.StatusBadRequest)
+	if !controlForm(w, r, ForcePath) {
 		return
 	}
 	kind, id, state := r.PostForm.Get("kind"), r.PostForm.Get("id"), r.PostForm.Get("state")
