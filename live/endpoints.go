@@ -13,32 +13,30 @@ import (
 // and keeps those tagged for the project, adopted, or in a VPC a consumer
 // names (a gateway endpoint: a VPC a gateway consumer names).
 func (rd *reader) readEndpoints(ctx context.Context, sc *scopeState) {
-	var eps []Endpoint
-	gwVPCs := gatewayVPCs(sc)
-	err := rd.call(ctx, sc, callEndpoints, func(ctx context.Context) error {
-		types := []ec2types.Filter{{Name: aws.String("vpc-endpoint-type"),
-			Values: []string{string(ec2types.VpcEndpointTypeInterface), string(ec2types.VpcEndpointTypeGatewayLoadBalancer), string(ec2types.VpcEndpointTypeGateway)}}}
-		return allPages(func(token *string) (*string, error) {
-			out, err := sc.ec2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{MaxResults: aws.Int32(pageSize), Filters: types, NextToken: token})
-			if err != nil {
-				return nil, err
-			}
-			for _, v := range out.VpcEndpoints {
-				ep := toEndpoint(sc, v)
-				near := sc.consumerVPCs[ep.VPCID]
-				if ep.Type == string(ec2types.VpcEndpointTypeGateway) {
-					near = gwVPCs[ep.VPCID]
-				}
-				if rd.owned(ep.Tags, ep.ID) || near {
-					eps = append(eps, ep)
-				}
-			}
-			return out.NextToken, nil
+	types := []ec2types.Filter{{Name: aws.String("vpc-endpoint-type"),
+		Values: []string{string(ec2types.VpcEndpointTypeInterface), string(ec2types.VpcEndpointTypeGatewayLoadBalancer), string(ec2types.VpcEndpointTypeGateway)}}}
+	all, err := listAll(rd, ctx, sc, callEndpoints, func(ctx context.Context, token *string) ([]ec2types.VpcEndpoint, *string, error) {
+		out, err := sc.ec2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{MaxResults: aws.Int32(pageSize), Filters: types, NextToken: token})
+		return listed(out, err, func(o *ec2.DescribeVpcEndpointsOutput) ([]ec2types.VpcEndpoint, *string) {
+			return o.VpcEndpoints, o.NextToken
 		})
 	})
-	if err == nil {
-		rd.add(func(s *Snapshot) { s.Endpoints = append(s.Endpoints, eps...) })
+	if err != nil {
+		return
 	}
+	var eps []Endpoint
+	gwVPCs := gatewayVPCs(sc)
+	for _, v := range all {
+		ep := toEndpoint(sc, v)
+		near := sc.consumerVPCs[ep.VPCID]
+		if ep.Type == string(ec2types.VpcEndpointTypeGateway) {
+			near = gwVPCs[ep.VPCID]
+		}
+		if rd.owned(ep.Tags, ep.ID) || near {
+			eps = append(eps, ep)
+		}
+	}
+	rd.add(func(s *Snapshot) { s.Endpoints = append(s.Endpoints, eps...) })
 }
 
 func toEndpoint(sc *scopeState, v ec2types.VpcEndpoint) Endpoint {

@@ -68,58 +68,42 @@ func (rd *reader) readGatewayNetwork(ctx context.Context, sc *scopeState, vpcs s
 // made only when one is missing, the tables gateway consumers name outside
 // them (a mistake the plan reports as such, not as a missing table).
 func (rd *reader) readRouteTables(ctx context.Context, sc *scopeState, vpcs set) {
-	var got []RouteTable
-	seen := set{}
-	page := func(ctx context.Context, f []ec2types.Filter, token *string) (*string, error) {
-		out, err := sc.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{MaxResults: aws.Int32(rtbPageSize), Filters: f, NextToken: token})
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range out.RouteTables {
-			rt := RouteTable{AccountID: sc.AccountID, Region: sc.Region, ID: aws.ToString(t.RouteTableId), VPCID: aws.ToString(t.VpcId)}
-			if seen[rt.ID] {
-				continue
-			}
-			seen.add(rt.ID)
-			for _, a := range t.Associations {
-				if a.AssociationState != nil && a.AssociationState.State != ec2types.RouteTableAssociationStateCodeAssociated {
-					continue
-				}
-				if aws.ToBool(a.Main) {
-					rt.Main = true
-				}
-				if s := aws.ToString(a.SubnetId); s != "" {
-					rt.SubnetIDs = append(rt.SubnetIDs, s)
-				}
-			}
-			for _, r := range t.Routes {
-				if pl := aws.ToString(r.DestinationPrefixListId); pl != "" && r.State != ec2types.RouteStateBlackhole {
-					rt.GatewayRoutes = append(rt.GatewayRoutes, pl+"→"+aws.ToString(r.GatewayId))
-				}
-			}
-			sort.Strings(rt.SubnetIDs)
-			sort.Strings(rt.GatewayRoutes)
-			got = append(got, rt)
-		}
-		return out.NextToken, nil
-	}
-	if err := rd.readByID(ctx, sc, callRouteTables, "vpc-id", vpcs, page); err != nil {
-		return
-	}
-	missing := set{}
+	named := set{}
 	for _, c := range sc.consumers {
 		if c.IsGateway() {
-			for _, id := range c.RouteTableIDs {
-				if !seen[id] {
-					missing.add(id)
-				}
-			}
+			named.add(c.RouteTableIDs...)
 		}
 	}
-	if len(missing) > 0 {
-		if err := rd.readByID(ctx, sc, callRouteTables, "route-table-id", missing, page); err != nil {
-			return
+	var got []RouteTable
+	err := readInVPCs(rd, ctx, sc, callRouteTables, vpcs, "route-table-id", named, func(ctx context.Context, f []ec2types.Filter, token *string) ([]ec2types.RouteTable, *string, error) {
+		out, err := sc.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{MaxResults: aws.Int32(rtbPageSize), Filters: f, NextToken: token})
+		return listed(out, err, func(o *ec2.DescribeRouteTablesOutput) ([]ec2types.RouteTable, *string) {
+			return o.RouteTables, o.NextToken
+		})
+	}, func(t ec2types.RouteTable) string { return aws.ToString(t.RouteTableId) }, func(t ec2types.RouteTable) {
+		rt := RouteTable{AccountID: sc.AccountID, Region: sc.Region, ID: aws.ToString(t.RouteTableId), VPCID: aws.ToString(t.VpcId)}
+		for _, a := range t.Associations {
+			if a.AssociationState != nil && a.AssociationState.State != ec2types.RouteTableAssociationStateCodeAssociated {
+				continue
+			}
+			if aws.ToBool(a.Main) {
+				rt.Main = true
+			}
+			if s := aws.ToString(a.SubnetId); s != "" {
+				rt.SubnetIDs = append(rt.SubnetIDs, s)
+			}
 		}
+		for _, r := range t.Routes {
+			if pl := aws.ToString(r.DestinationPrefixListId); pl != "" && r.State != ec2types.RouteStateBlackhole {
+				rt.GatewayRoutes = append(rt.GatewayRoutes, pl+"→"+aws.ToString(r.GatewayId))
+			}
+		}
+		sort.Strings(rt.SubnetIDs)
+		sort.Strings(rt.GatewayRoutes)
+		got = append(got, rt)
+	})
+	if err != nil {
+		return
 	}
 	rd.add(func(s *Snapshot) {
 		s.RouteTables = append(s.RouteTables, got...)

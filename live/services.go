@@ -13,16 +13,11 @@ import (
 // those the manifest cares about, and reads their permissions, connections
 // and notifications.
 func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[string]string) {
-	var all []ec2types.ServiceConfiguration
-	err := rd.call(ctx, sc, callServices, func(ctx context.Context) error {
-		return allPages(func(token *string) (*string, error) {
-			out, err := sc.ec2.DescribeVpcEndpointServiceConfigurations(ctx,
-				&ec2.DescribeVpcEndpointServiceConfigurationsInput{MaxResults: aws.Int32(pageSize), NextToken: token})
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, out.ServiceConfigurations...)
-			return out.NextToken, nil
+	all, err := listAll(rd, ctx, sc, callServices, func(ctx context.Context, token *string) ([]ec2types.ServiceConfiguration, *string, error) {
+		out, err := sc.ec2.DescribeVpcEndpointServiceConfigurations(ctx,
+			&ec2.DescribeVpcEndpointServiceConfigurationsInput{MaxResults: aws.Int32(pageSize), NextToken: token})
+		return listed(out, err, func(o *ec2.DescribeVpcEndpointServiceConfigurationsOutput) ([]ec2types.ServiceConfiguration, *string) {
+			return o.ServiceConfigurations, o.NextToken
 		})
 	})
 	if err != nil {
@@ -48,81 +43,49 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 		// connections or notifications.
 		var wg sync.WaitGroup
 		for _, s := range owned {
-			if !rd.provided[s.Tags[TagName]] {
-				continue
+			if rd.provided[s.Tags[TagName]] {
+				wg.Go(func() { rd.readPermissions(ctx, sc, s) })
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rd.readPermissions(ctx, sc, s)
-			}()
 		}
 		wg.Wait()
 	} else if len(owned) > 0 {
 		var wg sync.WaitGroup
 		for _, s := range owned {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rd.readPermissions(ctx, sc, s)
-			}()
+			wg.Go(func() { rd.readPermissions(ctx, sc, s) })
 		}
-		var conns []Connection
-		var connOwner []string
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			_ = rd.call(ctx, sc, callConnections, func(ctx context.Context) error {
-				return allPages(func(token *string) (*string, error) {
-					out, err := sc.ec2.DescribeVpcEndpointConnections(ctx,
-						&ec2.DescribeVpcEndpointConnectionsInput{MaxResults: aws.Int32(pageSize), NextToken: token})
-					if err != nil {
-						return nil, err
-					}
-					for _, c := range out.VpcEndpointConnections {
-						conns = append(conns, toConnection(c))
-						connOwner = append(connOwner, aws.ToString(c.ServiceId))
-					}
-					return out.NextToken, nil
+		// Connections and notifications are listed for the whole scope and
+		// given to the owned services they belong to; what was read is kept
+		// also when a later page failed.
+		var conns []ec2types.VpcEndpointConnection
+		var notes []ec2types.ConnectionNotification
+		wg.Go(func() {
+			conns, _ = listAll(rd, ctx, sc, callConnections, func(ctx context.Context, token *string) ([]ec2types.VpcEndpointConnection, *string, error) {
+				out, err := sc.ec2.DescribeVpcEndpointConnections(ctx, &ec2.DescribeVpcEndpointConnectionsInput{MaxResults: aws.Int32(pageSize), NextToken: token})
+				return listed(out, err, func(o *ec2.DescribeVpcEndpointConnectionsOutput) ([]ec2types.VpcEndpointConnection, *string) {
+					return o.VpcEndpointConnections, o.NextToken
 				})
 			})
-		}()
-		var notes []Notification
-		var noteOwner []string
-		go func() {
-			defer wg.Done()
-			_ = rd.call(ctx, sc, callNotifications, func(ctx context.Context) error {
-				return allPages(func(token *string) (*string, error) {
-					out, err := sc.ec2.DescribeVpcEndpointConnectionNotifications(ctx,
-						&ec2.DescribeVpcEndpointConnectionNotificationsInput{MaxResults: aws.Int32(pageSize), NextToken: token})
-					if err != nil {
-						return nil, err
-					}
-					for _, n := range out.ConnectionNotificationSet {
-						if aws.ToString(n.ServiceId) == "" {
-							continue // an endpoint's notification, not a service's
-						}
-						notes = append(notes, Notification{
-							ID:       aws.ToString(n.ConnectionNotificationId),
-							TopicARN: aws.ToString(n.ConnectionNotificationArn),
-							Events:   sortedCopy(n.ConnectionEvents),
-							State:    string(n.ConnectionNotificationState),
-						})
-						noteOwner = append(noteOwner, aws.ToString(n.ServiceId))
-					}
-					return out.NextToken, nil
+		})
+		wg.Go(func() {
+			notes, _ = listAll(rd, ctx, sc, callNotifications, func(ctx context.Context, token *string) ([]ec2types.ConnectionNotification, *string, error) {
+				out, err := sc.ec2.DescribeVpcEndpointConnectionNotifications(ctx, &ec2.DescribeVpcEndpointConnectionNotificationsInput{MaxResults: aws.Int32(pageSize), NextToken: token})
+				return listed(out, err, func(o *ec2.DescribeVpcEndpointConnectionNotificationsOutput) ([]ec2types.ConnectionNotification, *string) {
+					return o.ConnectionNotificationSet, o.NextToken
 				})
 			})
-		}()
+		})
 		wg.Wait()
-		for i, c := range conns {
-			if s := owned[connOwner[i]]; s != nil {
-				s.Connections = append(s.Connections, c)
+		for _, c := range conns {
+			if s := owned[aws.ToString(c.ServiceId)]; s != nil {
+				s.Connections = append(s.Connections, toConnection(c))
 			}
 		}
-		for i, n := range notes {
-			if s := owned[noteOwner[i]]; s != nil {
-				s.Notifications = append(s.Notifications, n)
+		for _, n := range notes {
+			if aws.ToString(n.ServiceId) == "" {
+				continue // an endpoint's notification, not a service's
+			}
+			if s := owned[aws.ToString(n.ServiceId)]; s != nil {
+				s.Notifications = append(s.Notifications, toNotification(n))
 			}
 		}
 	}
@@ -134,23 +97,21 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 }
 
 func (rd *reader) readPermissions(ctx context.Context, sc *scopeState, s *Service) {
-	var principals []string
-	err := rd.call(ctx, sc, callPermissions+"("+s.ID+")", func(ctx context.Context) error {
-		return allPages(func(token *string) (*string, error) {
-			out, err := sc.ec2.DescribeVpcEndpointServicePermissions(ctx,
-				&ec2.DescribeVpcEndpointServicePermissionsInput{ServiceId: aws.String(s.ID), MaxResults: aws.Int32(pageSize), NextToken: token})
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range out.AllowedPrincipals {
-				principals = append(principals, aws.ToString(p.Principal))
-			}
-			return out.NextToken, nil
+	allowed, err := listAll(rd, ctx, sc, callPermissions+"("+s.ID+")", func(ctx context.Context, token *string) ([]ec2types.AllowedPrincipal, *string, error) {
+		out, err := sc.ec2.DescribeVpcEndpointServicePermissions(ctx,
+			&ec2.DescribeVpcEndpointServicePermissionsInput{ServiceId: aws.String(s.ID), MaxResults: aws.Int32(pageSize), NextToken: token})
+		return listed(out, err, func(o *ec2.DescribeVpcEndpointServicePermissionsOutput) ([]ec2types.AllowedPrincipal, *string) {
+			return o.AllowedPrincipals, o.NextToken
 		})
 	})
-	if err == nil {
-		s.Principals = principals
+	if err != nil {
+		return
 	}
+	var principals []string
+	for _, p := range allowed {
+		principals = append(principals, aws.ToString(p.Principal))
+	}
+	s.Principals = principals
 }
 
 func intersects(s set, lists ...[]string) bool {
@@ -221,4 +182,13 @@ func toConnection(c ec2types.VpcEndpointConnection) Connection {
 		conn.Created = c.CreationTimestamp.UTC()
 	}
 	return conn
+}
+
+func toNotification(n ec2types.ConnectionNotification) Notification {
+	return Notification{
+		ID:       aws.ToString(n.ConnectionNotificationId),
+		TopicARN: aws.ToString(n.ConnectionNotificationArn),
+		Events:   sortedCopy(n.ConnectionEvents),
+		State:    string(n.ConnectionNotificationState),
+	}
 }
