@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -184,7 +183,7 @@ func (r *runner) connections(ctx context.Context, steps []*step) {
 				continue
 			}
 			code := strOr(ue.Code)
-			if !accept && strings.HasSuffix(code, ".NotFound") {
+			if !accept && notFound(code) {
 				// The endpoint is gone: nothing is connected any more.
 				for _, s := range byID[id] {
 					s.note = fmt.Sprintf("%s is gone; nothing to reject", id)
@@ -197,7 +196,7 @@ func (r *runner) connections(ctx context.Context, steps []*step) {
 				}
 				continue
 			}
-			if strings.HasSuffix(code, ".NotFound") && time.Since(start) < r.opts.EndpointTimeout {
+			if notFound(code) && time.Since(start) < r.opts.EndpointTimeout {
 				again = append(again, id)
 				continue
 			}

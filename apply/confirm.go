@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -52,7 +51,7 @@ func (r *runner) ownedNow(ctx context.Context, c *plan.Change, id, ownerID strin
 			return err
 		})
 		if e != nil {
-			if strings.HasSuffix(e.Code, ".NotFound") {
+			if notFound(e.Code) {
 				continue
 			}
 			return false, e

@@ -3,7 +3,6 @@ package apply
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -148,7 +147,7 @@ func (r *runner) waitEndpoint(ctx context.Context, c *plan.Change, cl EC2API, id
 		if ep == nil {
 			return false, "", nil // not visible yet
 		}
-		st := strings.ToLower(string(ep.State))
+		st := foldState(ep.State)
 		switch live.EndpointPhase(st) {
 		case live.PhaseUsable:
 			return true, string(ep.State), nil
@@ -236,7 +235,7 @@ func (r *runner) endpointDNS(ctx context.Context, s *step) *Error {
 		in.DnsOptions = dnsOptions(c.After, true)
 	}
 	if e := r.call(ctx, c, classEndpoint, "ModifyVpcEndpoint", modifyEndpoint(cl, in)); e != nil {
-		if e.Code == "InvalidParameter" && strings.Contains(strings.ToLower(e.Message), "verif") {
+		if unverifiedName(e) {
 			// The service's private DNS name is not verified yet (a new
 			// service's never is): leave private DNS off. The next plan
 			// says so (PL111) and turns it on once the name is verified.

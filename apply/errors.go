@@ -49,6 +49,16 @@ func (e *noAnswerError) Error() string {
 	return fmt.Sprintf("AWS did not answer within %s", e.after)
 }
 
+// notFound reports whether an AWS error code says the resource does not
+// exist (InvalidVpcEndpointId.NotFound, ...): gone, or not visible yet.
+func notFound(code string) bool { return strings.HasSuffix(code, ".NotFound") }
+
+// unverifiedName reports whether AWS refused to turn private DNS on
+// because the service's private DNS name is not verified yet.
+func unverifiedName(e *Error) bool {
+	return e.Code == "InvalidParameter" && strings.Contains(strings.ToLower(e.Message), "verif")
+}
+
 // itemError is an Unsuccessful item of a batch call.
 func itemError(action string, c *plan.Change, code, msg string) *Error {
 	return itemErrorAt(action, changeScope(c), code, msg)
@@ -85,7 +95,7 @@ func hintAt(code, action string, w where) string {
 		return fmt.Sprintf("a quota of %s is reached; raise it in Service Quotas or remove unused resources", loc)
 	case code == "RequestLimitExceeded" || code == "Throttling" || code == "ThrottlingException":
 		return "AWS kept throttling after the SDK's retries; lower --parallelism or try again later"
-	case strings.HasSuffix(code, ".NotFound"):
+	case notFound(code):
 		return "the resource is gone or not yet visible; run plink plan again: it plans from live state"
 	case strings.HasPrefix(code, "InvalidParameter") || code == "MissingParameter":
 		return "AWS rejected a value of this resource; check the manifest entry, then plan again"

@@ -299,7 +299,7 @@ func (r *runner) remove(ctx context.Context, w where, class, action, id string,
 			continue
 		}
 		code := strOr(u.Error.Code)
-		if strings.HasSuffix(code, ".NotFound") {
+		if notFound(code) {
 			continue
 		}
 		return itemErrorAt(action, w, code, strOr(u.Error.Message))

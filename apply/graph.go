@@ -112,53 +112,44 @@ type graph struct {
 	steps   []*step
 }
 
+// byAction are the phases of the kinds whose steps run in batches, by
+// action.
+var byAction = map[plan.Kind]map[plan.Action]int{
+	plan.KindPrincipal:  {plan.Create: phPrincipalAdd, plan.Delete: phPrincipalRemove},
+	plan.KindConnection: {plan.Accept: phAccept, plan.Reject: phReject},
+}
+
+// lifecycle are the phases of the kinds that are created (also updated,
+// replaced and, where adopt is set, adopted) and deleted.
+var lifecycle = map[plan.Kind]struct {
+	up, delete int
+	adopt      bool
+}{
+	plan.KindService:      {phServiceUp, phServiceDelete, true},
+	plan.KindEndpoint:     {phEndpointUp, phEndpointDelete, true},
+	plan.KindNotification: {phNotificationUp, phNotificationDelete, false},
+}
+
 func phaseOf(c *plan.Change, st stage) (int, error) {
-	bad := fmt.Errorf("change %s: apply does not know how to %s a %s", c.Address, c.Action, c.Kind)
 	if st == stSettle {
 		return phSettle, nil
 	}
-	switch c.Kind {
-	case plan.KindService:
+	if ph, ok := byAction[c.Kind][c.Action]; ok {
+		return ph, nil
+	}
+	if lc, ok := lifecycle[c.Kind]; ok {
 		switch {
-		case st == stDeleteOld, c.Action == plan.Delete:
-			return phServiceDelete, nil
-		case c.Action == plan.Create, c.Action == plan.Update, c.Action == plan.Adopt, c.Action == plan.Replace:
-			return phServiceUp, nil
-		}
-	case plan.KindPrincipal:
-		switch c.Action {
-		case plan.Create:
-			return phPrincipalAdd, nil
-		case plan.Delete:
-			return phPrincipalRemove, nil
-		}
-	case plan.KindEndpoint:
-		switch {
-		case st == stDNS:
+		case c.Kind == plan.KindEndpoint && st == stDNS:
 			return phDNS, nil
-		case st == stDNSHandoff:
+		case c.Kind == plan.KindEndpoint && st == stDNSHandoff:
 			return phDNSHandoff, nil
 		case st == stDeleteOld, c.Action == plan.Delete:
-			return phEndpointDelete, nil
-		case c.Action == plan.Create, c.Action == plan.Update, c.Action == plan.Adopt, c.Action == plan.Replace:
-			return phEndpointUp, nil
-		}
-	case plan.KindConnection:
-		switch c.Action {
-		case plan.Accept:
-			return phAccept, nil
-		case plan.Reject:
-			return phReject, nil
-		}
-	case plan.KindNotification:
-		switch {
-		case st == stDeleteOld, c.Action == plan.Delete:
-			return phNotificationDelete, nil
-		case c.Action == plan.Create, c.Action == plan.Update, c.Action == plan.Replace:
-			return phNotificationUp, nil
+			return lc.delete, nil
+		case c.Action == plan.Create, c.Action == plan.Update, c.Action == plan.Replace, c.Action == plan.Adopt && lc.adopt:
+			return lc.up, nil
 		}
 	}
-	return 0, bad
+	return 0, fmt.Errorf("change %s: apply does not know how to %s a %s", c.Address, c.Action, c.Kind)
 }
 
 // buildGraph turns the plan's changes (no-ops dropped) into steps.

@@ -240,7 +240,7 @@ func (r *runner) settleNotification(ctx context.Context, s *step) *Error {
 			return err
 		})
 		// an id not listed yet is answered as unknown
-		if e != nil && e.Code != "InvalidConnectionNotification" && !strings.HasSuffix(e.Code, ".NotFound") {
+		if e != nil && e.Code != "InvalidConnectionNotification" && !notFound(e.Code) {
 			return false, "", e
 		}
 		if e == nil && len(out.ConnectionNotificationSet) > 0 {

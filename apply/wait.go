@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +27,14 @@ import (
 
 // pollKind is the Describe action a poller issues.
 type pollKind string
+
+// idFilter is the name of the filter that selects a poll's resources by id.
+func (k pollKind) idFilter() string {
+	if k == pollEndpoints {
+		return "vpc-endpoint-id"
+	}
+	return "service-id"
+}
 
 const (
 	pollEndpoints pollKind = "DescribeVpcEndpoints"
@@ -229,19 +236,30 @@ func (p *poller) describe(ctx context.Context, ids []string) (map[string]sightin
 	calls := 0
 	for start := 0; start < len(ids); start += pollIDsPerCall {
 		chunk := ids[start:min(start+pollIDsPerCall, len(ids))]
+		filters := []types.Filter{{Name: aws.String(p.kind.idFilter()), Values: chunk}}
 		var next *string
 		for {
 			calls++
 			var err error
 			switch p.kind {
 			case pollEndpoints:
-				next, err = p.describeEndpoints(ctx, chunk, next, found)
+				next, err = pollPage(ctx, p, found, p.cl.DescribeVpcEndpoints,
+					&ec2.DescribeVpcEndpointsInput{Filters: filters, MaxResults: aws.Int32(pollPageSize), NextToken: next},
+					func(o *ec2.DescribeVpcEndpointsOutput) ([]types.VpcEndpoint, *string) {
+						return o.VpcEndpoints, o.NextToken
+					},
+					func(ep *types.VpcEndpoint) (*string, sighting) { return ep.VpcEndpointId, sighting{ep: ep} })
 			default:
-				next, err = p.describeServices(ctx, chunk, next, found)
+				next, err = pollPage(ctx, p, found, p.cl.DescribeVpcEndpointServiceConfigurations,
+					&ec2.DescribeVpcEndpointServiceConfigurationsInput{Filters: filters, MaxResults: aws.Int32(pollPageSize), NextToken: next},
+					func(o *ec2.DescribeVpcEndpointServiceConfigurationsOutput) ([]types.ServiceConfiguration, *string) {
+						return o.ServiceConfigurations, o.NextToken
+					},
+					func(sc *types.ServiceConfiguration) (*string, sighting) { return sc.ServiceId, sighting{sc: sc} })
 			}
 			if err != nil {
 				var api smithy.APIError
-				if errors.As(err, &api) && strings.HasSuffix(api.ErrorCode(), ".NotFound") {
+				if errors.As(err, &api) && notFound(api.ErrorCode()) {
 					// Filters do not fail on unknown ids; should a reply
 					// say NotFound anyway, nothing of the chunk is visible.
 					break
@@ -274,40 +292,27 @@ func (p *poller) bounded(fn func(context.Context) error) func(context.Context) e
 	}
 }
 
-func (p *poller) describeEndpoints(ctx context.Context, ids []string, token *string, found map[string]sighting) (*string, error) {
-	var out *ec2.DescribeVpcEndpointsOutput
+// pollPage makes one Describe call of a poll round (describe with in),
+// recorded and bounded, and records by id (seen) each resource the page
+// lists (items) in found. It returns the next page's token.
+func pollPage[In, Out, Item any](ctx context.Context, p *poller, found map[string]sighting,
+	describe func(context.Context, *In, ...func(*ec2.Options)) (*Out, error), in *In,
+	items func(*Out) ([]Item, *string), seen func(*Item) (id *string, s sighting)) (*string, error) {
+	var out *Out
 	err := p.r.callAt(ctx, p.w, classDescribe, string(p.kind), p.bounded(func(ctx context.Context) (err error) {
-		out, err = p.cl.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{
-			Filters:    []types.Filter{{Name: aws.String("vpc-endpoint-id"), Values: ids}},
-			MaxResults: aws.Int32(pollPageSize), NextToken: token})
+		out, err = describe(ctx, in)
 		return err
 	}))
 	if err != nil {
 		return nil, err
 	}
-	for i := range out.VpcEndpoints {
-		ep := out.VpcEndpoints[i]
-		found[aws.ToString(ep.VpcEndpointId)] = sighting{ep: &ep}
+	page, next := items(out)
+	for i := range page {
+		item := page[i]
+		id, s := seen(&item)
+		found[aws.ToString(id)] = s
 	}
-	return out.NextToken, nil
-}
-
-func (p *poller) describeServices(ctx context.Context, ids []string, token *string, found map[string]sighting) (*string, error) {
-	var out *ec2.DescribeVpcEndpointServiceConfigurationsOutput
-	err := p.r.callAt(ctx, p.w, classDescribe, string(p.kind), p.bounded(func(ctx context.Context) (err error) {
-		out, err = p.cl.DescribeVpcEndpointServiceConfigurations(ctx, &ec2.DescribeVpcEndpointServiceConfigurationsInput{
-			Filters:    []types.Filter{{Name: aws.String("service-id"), Values: ids}},
-			MaxResults: aws.Int32(pollPageSize), NextToken: token})
-		return err
-	}))
-	if err != nil {
-		return nil, err
-	}
-	for i := range out.ServiceConfigurations {
-		sc := out.ServiceConfigurations[i]
-		found[aws.ToString(sc.ServiceId)] = sighting{sc: &sc}
-	}
-	return out.NextToken, nil
+	return next, nil
 }
 
 // waitFor waits, through the poller of the account-region and resource type,
