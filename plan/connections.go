@@ -57,6 +57,25 @@ func ConnectionRule(ch Change) string {
 	return ""
 }
 
+// AcceptedConsumer is the address of the declared consumer whose
+// endpoint an accept is for ("consumer.web"), from its Reason; "" for any
+// other change. An accept planned with the endpoint's create is addressed
+// by the consumer, one of an existing endpoint by its id: this names the
+// consumer in both.
+func AcceptedConsumer(ch Change) string {
+	if ch.Kind != KindConnection || ch.Action != Accept {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(ch.Reason, "endpoint of ")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, ",;"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
 // isRuleDecision reports whether ch is an accept or reject of an existing
 // connection made by a rule, its service (parentAction) being kept.
 func isRuleDecision(ch Change, parentAction Action) bool {

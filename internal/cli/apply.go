@@ -66,6 +66,7 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 	cmd.Flags().BoolP("verbose", "v", false, "also list resources that need no change")
 	cmd.Flags().Bool("detailed-exitcode", false, "exit 2 when apply finished but live state has not converged yet (a deferred setting, a resource still pending)")
 	cmd.Flags().Bool("no-wait", false, "return once every call is made, without waiting for new or changed endpoints to become usable")
+	cmd.Flags().Duration("shard-wait", 0, "with --account/--region: wait up to this long (e.g. 10m) for changes that need another shard's work first, and apply them once possible (shards running at once then converge in one round)")
 	addAllowDisconnectFlag(cmd)
 	addLockFlags(cmd)
 	addShardFlags(cmd)
@@ -111,7 +112,7 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 	if err := checkTargets(p, f.Config.Strings("target")); err != nil {
 		return err
 	}
-	if !p.HasChanges() {
+	if !p.HasChanges() && !shardWaits(f) {
 		return noChanges(f, format, p, snap, false)
 	}
 	if !autoApprove {
@@ -208,7 +209,7 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 // --detailed-exitcode). summarize says the text output has not shown the
 // plan's summary line yet (a saved plan's apply).
 func noChanges(f *Factory, format string, p *plan.Plan, snap *live.Snapshot, summarize bool) error {
-	unsettled := plan.Unsettled(p, snap)
+	unsettled := append(plan.Unsettled(p, snap), shardWaitNotes(f)...)
 	switch {
 	case format == "text" && summarize && len(unsettled) == 0:
 		fmt.Fprintln(f.IO.Out, "No changes. Live state matches the manifest.")
@@ -285,6 +286,9 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	if res == nil {
 		return runErr
 	}
+	if runErr == nil && ctx.Err() == nil {
+		runErr = awaitShards(ctx, callCtx, f, m, sess, opts, res)
+	}
 	if format == "json" {
 		if err := writeJSON(f.IO.Out, map[string]any{"type": "result", "result": res, "summary": res.Summary()}); err != nil {
 			return err
@@ -332,9 +336,11 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 		return withHint(fmt.Errorf("apply finished, but live state does not match the manifest yet:\n  %s", strings.Join(left, "\n  ")),
 			"run 'plink plan' to see the difference; AWS may still be settling")
 	}
-	// Nothing left to change is not yet "matches": a deferred setting or a
-	// resource still pending is reported as not converged.
-	if unsettled := plan.Unsettled(after, snap); len(unsettled) > 0 {
+	// Nothing left to change is not yet "matches": a deferred setting, a
+	// resource still pending, or a change waiting for another shard is
+	// reported as not converged.
+	unsettled := append(plan.Unsettled(after, snap), shardWaitNotes(f)...)
+	if len(unsettled) > 0 {
 		if format == "text" {
 			fmt.Fprintf(f.IO.Out, "Apply finished, but live state has not converged yet:\n  %s\n", strings.Join(unsettled, "\n  "))
 		}

@@ -227,7 +227,7 @@ func computePlanWith(ctx context.Context, f *Factory, m *manifest.Manifest, s *a
 		opts.LoadBalancerHealth = th.LoadBalancers
 	}
 	f.setPhase("planning")
-	return filterShard(f, plan.Compute(sm, snap, opts)), snap, nil
+	return filterShard(f, sm, plan.Compute(sm, snap, opts), snap), snap, nil
 }
 
 // warnHealthFailures says where plan could not read target health: the

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plinkdev/plink/internal/shard"
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
 )
@@ -19,6 +20,9 @@ type shardMode struct {
 	// planned holds the addresses of the run's first plan; waiting those
 	// left for a later run because they depended on another shard's work.
 	planned, waiting map[string]bool
+	// awaited holds, as of the last plan, the accepts another shard makes
+	// for this shard's endpoints (provider.P.connection[consumer.C]).
+	awaited map[string]bool
 }
 
 // addShardFlags adds --account and --region to a command that plans.
@@ -88,11 +92,17 @@ func shardReadOption(f *Factory) func(account, region string) bool {
 	return sel.Owns
 }
 
-// filterShard keeps the shard's changes of p and says on stderr which
-// wait for another shard.
-func filterShard(f *Factory, p *plan.Plan) *plan.Plan {
+// filterShard keeps the shard's changes of p (planned from sm and snap)
+// and says on stderr which wait for another shard.
+func filterShard(f *Factory, sm *manifest.Manifest, p *plan.Plan, snap *live.Snapshot) *plan.Plan {
 	sel := f.selection()
 	out, waiting := shard.Filter(p, sel)
+	if f.shard != nil {
+		f.shard.awaited = map[string]bool{}
+		for _, k := range shard.Awaited(sm, p, snap, sel) {
+			f.shard.awaited[k] = true
+		}
+	}
 	if f.shard != nil && f.shard.planned == nil && out != nil {
 		f.shard.planned = map[string]bool{}
 		for _, c := range out.Changes {

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
 )
@@ -217,6 +218,53 @@ func Filter(p *plan.Plan, s Selection) (*plan.Plan, []plan.Change) {
 		}
 	}
 	return &out, waiting
+}
+
+// Awaited lists the accepts another shard makes for endpoints s owns, by
+// the address a plan gives them before the endpoint exists
+// (provider.P.connection[consumer.C]): the accepts p plans in another
+// shard for them, and, since a shard may not read another's connections,
+// the endpoints of sm (the shard's manifest) that snap shows waiting for
+// acceptance by a provider of another shard. The shard has not converged
+// until they are made. With the zero Selection it is nil.
+func Awaited(sm *manifest.Manifest, p *plan.Plan, snap *live.Snapshot, s Selection) []string {
+	if s.All() || p == nil {
+		return nil
+	}
+	consumers := map[string]plan.Change{}
+	for _, c := range p.Changes {
+		if c.Kind == plan.KindEndpoint && s.Owns(c.Account, c.Region) {
+			consumers[c.Address] = c
+		}
+	}
+	set := map[string]bool{}
+	for _, c := range p.Changes {
+		if _, ok := consumers[plan.AcceptedConsumer(c)]; ok && !s.Owns(c.Account, c.Region) && c.Parent != "" {
+			set[c.Parent+".connection["+plan.AcceptedConsumer(c)+"]"] = true
+		}
+	}
+	waiting := map[string]bool{}
+	if snap != nil {
+		for _, ep := range snap.Endpoints {
+			if live.EndpointPhase(ep.State) == live.PhaseWaiting {
+				waiting[ep.ID] = true
+			}
+		}
+	}
+	providers := map[string]*manifest.Provider{}
+	for _, pv := range sm.Providers {
+		providers[pv.Name] = pv
+	}
+	for _, cm := range sm.Consumers {
+		addr := "consumer." + cm.Name
+		ch, ok := consumers[addr]
+		pv := providers[cm.Provider]
+		if !ok || pv == nil || !waiting[ch.ID] || s.Owns(pv.Account, region(sm, pv.Region)) {
+			continue
+		}
+		set["provider."+pv.Name+".connection["+addr+"]"] = true
+	}
+	return sortedKeys(set)
 }
 
 // ownsDiagnostic: a diagnostic without an account or region is the

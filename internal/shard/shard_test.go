@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
 )
@@ -101,6 +102,44 @@ func TestFilterKeepsTheShardAndDefersWhatWaits(t *testing.T) {
 	}
 	if all, w := Filter(p, Selection{}); all != p || w != nil {
 		t.Error("the zero Selection must return the plan unchanged")
+	}
+}
+
+// TestAwaited: the accepts another shard makes for this shard's endpoints:
+// planned with the endpoint's create, or for an endpoint the shard sees
+// waiting for acceptance (it does not read the provider's connections).
+func TestAwaited(t *testing.T) {
+	sm := &manifest.Manifest{
+		Defaults: manifest.Defaults{Region: "us-east-1"},
+		Providers: []*manifest.Provider{
+			{Name: "pa", Account: "a"},
+			{Name: "pb", Account: "b"},
+		},
+		Consumers: []*manifest.Consumer{
+			{Name: "cb", Account: "b", Provider: "pa"},
+			{Name: "cb2", Account: "b", Provider: "pa"},
+			{Name: "cb3", Account: "b", Provider: "pa"},
+			{Name: "cbb", Account: "b", Provider: "pb"},
+		},
+	}
+	p := &plan.Plan{Changes: []plan.Change{
+		{Address: "consumer.cb", Kind: plan.KindEndpoint, Account: "b", Region: "us-east-1", Action: plan.Create},
+		{Address: "consumer.cb2", Kind: plan.KindEndpoint, Account: "b", Region: "us-east-1", Action: plan.NoOp, ID: "vpce-2"},
+		{Address: "consumer.cb3", Kind: plan.KindEndpoint, Account: "b", Region: "us-east-1", Action: plan.NoOp, ID: "vpce-3"},
+		{Address: "consumer.cbb", Kind: plan.KindEndpoint, Account: "b", Region: "us-east-1", Action: plan.NoOp, ID: "vpce-4"},
+		{Address: "provider.pa.connection[consumer.cb]", Kind: plan.KindConnection, Account: "a", Region: "us-east-1", Action: plan.Accept, Parent: "provider.pa", Reason: "endpoint of consumer.cb, created by this plan"},
+		{Address: "provider.pa.connection[vpce-9]", Kind: plan.KindConnection, Account: "a", Region: "us-east-1", Action: plan.Reject, Parent: "provider.pa", Reason: "not declared in the manifest (connections.rejectUndeclared)"},
+	}}
+	snap := &live.Snapshot{Endpoints: []live.Endpoint{
+		{ID: "vpce-2", State: "pendingAcceptance"}, {ID: "vpce-3", State: "available"}, {ID: "vpce-4", State: "pendingAcceptance"},
+	}}
+	got := Awaited(sm, p, snap, Selection{Accounts: []string{"b"}})
+	want := "provider.pa.connection[consumer.cb2] provider.pa.connection[consumer.cb]"
+	if strings.Join(got, " ") != want {
+		t.Errorf("awaited %v, want %s (cb3 is accepted; cbb's provider is the shard's own)", got, want)
+	}
+	if Awaited(sm, p, snap, Selection{}) != nil {
+		t.Error("the zero Selection awaits nothing")
 	}
 }
 

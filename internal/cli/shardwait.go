@@ -1,0 +1,241 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/plinkdev/plink/apply"
+	"github.com/plinkdev/plink/internal/shard"
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+)
+
+// awaitShards is apply's --shard-wait. Shards of a matrix run at once, and
+// some of a shard's changes need another shard's work first: a consumer
+// whose service another shard is creating, the accept of a connection
+// from an endpoint another shard is creating. The plan listed those as
+// waiting; here apply polls live state for up to the wait and carries
+// each out once it is possible, so that one parallel round converges and
+// a second changes nothing. Only what the plan said waits is done: a
+// waiting create, or the accept of the declared consumer it named, never
+// a reject or delete the plan did not show. The results are appended to
+// res; the waits still open when time runs out are left in
+// f.shard.waiting, for the next run.
+func awaitShards(ctx, callCtx context.Context, f *Factory, m *manifest.Manifest, sess *awsSession, opts apply.Options, res *apply.Result) error {
+	if !shardWaits(f) {
+		return nil
+	}
+	wait := f.Config.Duration("shard-wait")
+	pending := map[string]bool{}
+	maps.Copy(pending, f.shard.waiting)
+	maps.Copy(pending, f.shard.awaited)
+	defer func() { // what is still open
+		for w := range f.shard.waiting {
+			if !pending[w] {
+				delete(f.shard.waiting, w)
+			}
+		}
+		for w := range f.shard.awaited {
+			if !pending[w] {
+				delete(f.shard.awaited, w)
+			}
+		}
+	}()
+	sel, sm := f.selection(), shardManifest(f, m)
+	fmt.Fprintf(f.IO.ErrOut, "plink: waiting up to %s (--shard-wait) for other shards: %s of %s need their work first\n",
+		wait, plural(len(pending), "change"), sel)
+	deadline := time.Now().Add(wait)
+	var blocked []string // the last plan's errors
+	pause := 10 * time.Second
+	if sess.sandbox != nil {
+		pause = 200 * time.Millisecond
+	}
+	for len(pending) > 0 && ctx.Err() == nil {
+		f.setPhase("waiting for other shards (%s)", plural(len(pending), "change"))
+		snap, err := live.Read(ctx, sm, sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			return fmt.Errorf("waiting for other shards: %w", err)
+		}
+		full := plan.Compute(sm, snap, planOptions(f, sm))
+		own, waitingNow := shard.Filter(full, sel)
+		// A plan with errors is a moment between another shard's calls
+		// (a service made, its principal not yet): look again later.
+		blocked = errorDiagnostics(own)
+		if len(blocked) == 0 {
+			run := readyChanges(pending, own, full, waitingNow, snap)
+			if len(run) > 0 {
+				sub := *own
+				sub.Changes = run
+				r, err := apply.Run(callCtx, &sub, applyClients(sess.resolver), opts)
+				mergeResult(res, r)
+				if err != nil {
+					return err
+				}
+				for _, c := range run {
+					f.shard.planned[c.Address] = true
+					delete(pending, c.Address)
+					delete(pending, acceptKey(c))
+				}
+				continue // look again at once: what this made may unblock more
+			}
+		}
+		if len(pending) == 0 || !time.Now().Before(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(min(pause, time.Until(deadline))):
+		}
+	}
+	if len(pending) > 0 && len(blocked) > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "plink: the last plan while waiting for other shards had errors:\n  %s\n", strings.Join(blocked, "\n  "))
+	}
+	return nil
+}
+
+// shardWaits reports whether apply is to wait for other shards: a shard
+// run with --shard-wait whose plan has changes that wait for one.
+func shardWaits(f *Factory) bool {
+	return f.shard != nil && f.Config.Duration("shard-wait") > 0 && len(f.shard.waiting)+len(f.shard.awaited) > 0
+}
+
+// readyChanges returns the changes of own (the shard's plan) that carry
+// out a pending wait, and drops from pending the waits there is nothing
+// left to do for (another run, or plink connections, did it).
+func readyChanges(pending map[string]bool, own, full *plan.Plan, waitingNow []plan.Change, snap *live.Snapshot) []plan.Change {
+	var run []plan.Change
+	doing := map[string]bool{}
+	for _, c := range own.Changes {
+		if c.Action == plan.NoOp {
+			continue
+		}
+		if pending[c.Address] {
+			run = append(run, c)
+			doing[c.Address] = true
+		} else if key := acceptKey(c); key != "" && pending[key] {
+			run = append(run, c)
+			doing[key] = true
+		}
+	}
+	still := map[string]bool{}
+	for _, c := range waitingNow {
+		still[c.Address] = true
+	}
+	byAddr := map[string]plan.Change{}
+	for _, c := range full.Changes {
+		byAddr[c.Address] = c
+	}
+	for w := range pending {
+		if doing[w] || still[w] {
+			continue
+		}
+		provider, consumer, ok := connectionKey(w)
+		if ok && !connected(snap, byAddr[provider].ID, byAddr[consumer].ID) {
+			continue // the endpoint is coming, or its connection not yet accepted
+		}
+		delete(pending, w)
+	}
+	return run
+}
+
+// acceptKey is the address a plan gives the accept of a declared
+// consumer's endpoint before the endpoint exists
+// (provider.P.connection[consumer.C]), for an accept of it that exists.
+func acceptKey(c plan.Change) string {
+	if consumer := plan.AcceptedConsumer(c); consumer != "" && c.Parent != "" {
+		return c.Parent + ".connection[" + consumer + "]"
+	}
+	return ""
+}
+
+// connectionKey splits provider.P.connection[consumer.C].
+func connectionKey(addr string) (provider, consumer string, ok bool) {
+	provider, rest, ok := strings.Cut(addr, ".connection[")
+	if !ok || !strings.HasPrefix(rest, "consumer.") || !strings.HasSuffix(rest, "]") {
+		return "", "", false
+	}
+	return provider, strings.TrimSuffix(rest, "]"), true
+}
+
+// connected reports whether the service's connection from the endpoint is
+// in use (accepted by anyone), as the provider or the endpoint's owner
+// sees it (a shard reads the side it owns).
+func connected(snap *live.Snapshot, serviceID, endpointID string) bool {
+	if endpointID == "" {
+		return false
+	}
+	for _, ep := range snap.Endpoints {
+		if ep.ID == endpointID && live.EndpointPhase(ep.State) == live.PhaseUsable {
+			return true
+		}
+	}
+	for _, s := range snap.Services {
+		if s.ID != serviceID {
+			continue
+		}
+		for _, cn := range s.Connections {
+			if cn.EndpointID == endpointID && live.EndpointPhase(cn.State) == live.PhaseUsable {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mergeResult appends r's changes and creations to res.
+func mergeResult(res, r *apply.Result) {
+	if r == nil {
+		return
+	}
+	res.Changes = append(res.Changes, r.Changes...)
+	if len(r.Created) > 0 && res.Created == nil {
+		res.Created = map[string]string{}
+	}
+	maps.Copy(res.Created, r.Created)
+	if r.Finished.After(res.Finished) {
+		res.Finished = r.Finished
+	}
+}
+
+func sortedKeysOf(set map[string]bool) []string {
+	return slices.Sorted(maps.Keys(set))
+}
+
+// shardWaitNotes say what of this shard still waits for another one: its
+// changes that need another shard's work, and its endpoints that another
+// shard has yet to accept.
+func shardWaitNotes(f *Factory) []string {
+	if f.shard == nil {
+		return nil
+	}
+	how := "the next run (or --shard-wait) applies them"
+	if w := f.Config.Duration("shard-wait"); w > 0 {
+		how = fmt.Sprintf("still waiting after --shard-wait %s; the next run applies them", w)
+	}
+	var out []string
+	if len(f.shard.waiting) > 0 {
+		out = append(out, fmt.Sprintf("%s wait for another shard (%s): %s",
+			plural(len(f.shard.waiting), "change"), shortList(sortedKeysOf(f.shard.waiting)), how))
+	}
+	if len(f.shard.awaited) > 0 {
+		out = append(out, fmt.Sprintf("%s wait for another shard to accept their connections (%s): its next run (or plink connections) accepts them",
+			plural(len(f.shard.awaited), "endpoint"), shortList(sortedKeysOf(f.shard.awaited))))
+	}
+	return out
+}
+
+// shortList joins at most five items.
+func shortList(items []string) string {
+	if len(items) > 5 {
+		items = append(slices.Clone(items[:5]), "…")
+	}
+	return strings.Join(items, ", ")
+}
