@@ -65,6 +65,25 @@ func errorsLine(p *plan.Plan) string {
 // and a plan of tens of thousands of changes is never held as one JSON
 // text (indented, then buffered again by the decoder) beside two plans.
 func roundTrip(p *plan.Plan) (*plan.Plan, error) {
+	dp, err := frameTrip(p)
+	if err != nil {
+		return nil, err
+	}
+	if p.Changes != nil {
+		dp.Changes = make([]plan.Change, len(p.Changes))
+	}
+	for i := range p.Changes {
+		if err := elementTrip(&p.Changes[i], &dp.Changes[i]); err != nil {
+			return nil, err
+		}
+	}
+	return dp, nil
+}
+
+// frameTrip is roundTrip of everything but the changes, which it leaves
+// out: the text view decodes each one just before it draws it, so that a
+// plan of 20,000 changes is not held twice.
+func frameTrip(p *plan.Plan) (*plan.Plan, error) {
 	if p == nil {
 		return nil, fmt.Errorf("render: no plan to write")
 	}
@@ -77,14 +96,6 @@ func roundTrip(p *plan.Plan) (*plan.Plan, error) {
 	dp, err := Decode(&buf)
 	if err != nil {
 		return nil, fmt.Errorf("render: %v", err)
-	}
-	if p.Changes != nil {
-		dp.Changes = make([]plan.Change, len(p.Changes))
-	}
-	for i := range p.Changes {
-		if err := elementTrip(&p.Changes[i], &dp.Changes[i]); err != nil {
-			return nil, err
-		}
 	}
 	if len(p.Diagnostics) > 0 { // omitempty: an empty list decodes as none
 		dp.Diagnostics = make([]plan.Diagnostic, len(p.Diagnostics))

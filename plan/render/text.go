@@ -59,20 +59,26 @@ const (
 // decoded again, and the view is drawn from the decoded value: whatever the
 // text shows, the JSON document holds.
 func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
-	dp, err := roundTrip(p)
+	dp, err := frameTrip(p)
 	if err != nil {
 		return err
 	}
-	// Written as it is drawn: a plan of many thousand changes is not held
-	// twice, once as text.
+	// The changes are p's, each decoded from its JSON just before it is
+	// drawn (change), and the text is written as it is drawn: a plan of
+	// many thousand changes is held neither twice nor as text.
+	dp.Changes = p.Changes
 	t := &textRenderer{opts: opts, b: bufio.NewWriterSize(w, 64<<10)}
 	t.plan(dp)
+	if t.err != nil {
+		return t.err
+	}
 	return t.b.Flush()
 }
 
 type textRenderer struct {
 	opts TextOptions
 	b    *bufio.Writer
+	err  error // the first change that did not go through JSON
 }
 
 func (t *textRenderer) color(code, s string) string {
@@ -211,7 +217,14 @@ var headline = map[plan.Action]string{
 	plan.NoOp:    "is up to date",
 }
 
-func (t *textRenderer) change(c *plan.Change) {
+func (t *textRenderer) change(in *plan.Change) {
+	c := new(plan.Change)
+	if err := elementTrip(in, c); err != nil {
+		if t.err == nil {
+			t.err = err
+		}
+		return
+	}
 	id := ""
 	if c.ID != "" && c.Kind != plan.KindPrincipal {
 		id = " (" + c.ID + ")"
