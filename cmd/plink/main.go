@@ -32,10 +32,10 @@ func run() int {
 }
 
 // defaultMemoryLimit is the soft memory limit when neither GOMEMLIMIT nor
-// GOGC is set: a large plan collects before its heap doubles (GOGC=100),
-// so plan at 10,000 consumers peaks at about 200 MB RSS instead of 235
-// (docs/scale.md).
-const defaultMemoryLimit = 192 << 20
+// GOGC is set: a large plan collects before its heap doubles (GOGC=100).
+// Plan at 10,000 consumers peaks at 125 MB RSS with it, 146–169 MB
+// without (docs/scale.md); small runs never reach it.
+const defaultMemoryLimit = 96 << 20
 
 // softMemoryLimit sets the soft memory limit to base and, after every GC,
 // raises it to 3/2 of the live heap when that is more: a topology whose
