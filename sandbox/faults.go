@@ -161,6 +161,7 @@ func (s *Sandbox) throttle(service, action, account, region string) *apiError {
 		b.tokens--
 		return nil
 	}
+	s.throttled[callKey{service, action, account, region}]++
 	switch service {
 	case svcEC2:
 		return errf(503, "RequestLimitExceeded", "Request limit exceeded.")

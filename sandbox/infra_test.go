@@ -271,6 +271,16 @@ func TestThrottling(t *testing.T) {
 	if len(calls) != 1 || calls[0].Count <= 2 || calls[0].Mutating {
 		t.Fatalf("calls %+v", calls)
 	}
+	// Throttled counts the refused ones among them: all but the two that
+	// passed.
+	th := srv.Sandbox.Throttled()
+	if len(th) != 1 || th[0].Action != "DescribeVpcs" || th[0].Account != payments || th[0].Count != calls[0].Count-2 {
+		t.Fatalf("throttled %+v of calls %+v", th, calls)
+	}
+	srv.Sandbox.ResetCalls()
+	if th := srv.Sandbox.Throttled(); len(th) != 0 {
+		t.Errorf("ResetCalls left %+v", th)
+	}
 }
 
 func TestFaults(t *testing.T) {

@@ -85,10 +85,12 @@ type Sandbox struct {
 	// panicHook, set by tests only, runs inside every dispatched call.
 	panicHook func(action string)
 
-	fmu     sync.Mutex // guards calls, faults, buckets
-	calls   map[callKey]int
-	faults  []*Fault
-	buckets map[string]*bucket
+	fmu   sync.Mutex // guards calls, faults, buckets
+	calls map[callKey]int
+	// throttled counts the calls Throttle refused, as calls does all.
+	throttled map[callKey]int
+	faults    []*Fault
+	buckets   map[string]*bucket
 }
 
 type netInfo struct {
@@ -133,15 +135,16 @@ func New(w *World, o Options) (*Sandbox, error) {
 		return nil, errors.New("sandbox: ErrorRate and ResetRate must be between 0 and 1")
 	}
 	s := &Sandbox{
-		world:   w,
-		opts:    o,
-		keys:    map[string]*identity{},
-		nets:    map[string]*netInfo{},
-		roles:   map[string]*roleInfo{},
-		rng:     rand.New(rand.NewSource(o.Seed)),
-		calls:   map[callKey]int{},
-		buckets: map[string]*bucket{},
-		st:      newState(),
+		world:     w,
+		opts:      o,
+		keys:      map[string]*identity{},
+		nets:      map[string]*netInfo{},
+		roles:     map[string]*roleInfo{},
+		rng:       rand.New(rand.NewSource(o.Seed)),
+		calls:     map[callKey]int{},
+		throttled: map[callKey]int{},
+		buckets:   map[string]*bucket{},
+		st:        newState(),
 	}
 	for ai := range w.Accounts {
 		a := &w.Accounts[ai]
@@ -323,11 +326,18 @@ type Call struct {
 type callKey struct{ service, action, account, region string }
 
 // Calls returns the call counters, sorted by service, action, account, region.
-func (s *Sandbox) Calls() []Call {
+func (s *Sandbox) Calls() []Call { return s.counted(func() map[callKey]int { return s.calls }) }
+
+// Throttled returns, as Calls does, the calls that were refused for
+// throttling (the Throttle option): which bucket a run overdraws, where.
+func (s *Sandbox) Throttled() []Call { return s.counted(func() map[callKey]int { return s.throttled }) }
+
+func (s *Sandbox) counted(which func() map[callKey]int) []Call {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
-	out := make([]Call, 0, len(s.calls))
-	for k, n := range s.calls {
+	counts := which()
+	out := make([]Call, 0, len(counts))
+	for k, n := range counts {
 		out = append(out, Call{Service: k.service, Action: k.action, Account: k.account, Region: k.region, Count: n, Mutating: IsMutating(k.action)})
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -346,10 +356,11 @@ func (s *Sandbox) Calls() []Call {
 	return out
 }
 
-// ResetCalls zeroes the call counters.
+// ResetCalls zeroes the call counters (Calls and Throttled).
 func (s *Sandbox) ResetCalls() {
 	s.fmu.Lock()
 	s.calls = map[callKey]int{}
+	s.throttled = map[callKey]int{}
 	s.fmu.Unlock()
 }
 
