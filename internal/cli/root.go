@@ -44,6 +44,9 @@ type Factory struct {
 	destroy *destroyMode
 	// shard is set by --account/--region (shards.go): the run owns only those.
 	shard *shardMode
+	// traceStart is when the first phase began (PLINK_TRACE=phases).
+	traceStart time.Time
+	traceOnce  sync.Once
 }
 
 // StopBound is how long plink waits, after an interrupt or a --timeout,
@@ -60,8 +63,17 @@ func (f *Factory) inflightBound() time.Duration {
 	return b * 4 / 5
 }
 
-// setPhase records what the command is doing now.
-func (f *Factory) setPhase(format string, args ...any) { f.phase.Store(fmt.Sprintf(format, args...)) }
+// setPhase records what the command is doing now. With PLINK_TRACE=phases
+// each new phase is also logged on stderr with the time since the start,
+// to see where a long run's time goes.
+func (f *Factory) setPhase(format string, args ...any) {
+	phase := fmt.Sprintf(format, args...)
+	if f.Getenv != nil && f.Getenv("PLINK_TRACE") == "phases" && phase != f.currentPhase() {
+		f.traceOnce.Do(func() { f.traceStart = time.Now() })
+		fmt.Fprintf(f.IO.ErrOut, "plink: [%7.1fs] %s\n", time.Since(f.traceStart).Seconds(), phase)
+	}
+	f.phase.Store(phase)
+}
 
 func (f *Factory) currentPhase() string {
 	if s, _ := f.phase.Load().(string); s != "" {
