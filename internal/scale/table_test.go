@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +29,7 @@ var (
 	tableSizes = flag.String("scale.sizes", "", "comma-separated consumer counts for TestScaleTable (default: a smoke size)")
 	tableApply = flag.Int("scale.apply", 2000, "TestScaleTable applies sizes up to this many consumers; larger ones are planned only and apply is extrapolated")
 	tableOut   = flag.String("scale.out", "", "also write TestScaleTable's markdown table to this file")
+	applyLog   = flag.String("scale.applylog", "", "write each apply's JSON event stream to FILE-N.jsonl and its stderr to FILE-N.stderr (N consumers), to break its wall time down")
 )
 
 // Model constants of the bounds (AWS's EC2 request-rate buckets, as the
@@ -129,6 +129,9 @@ func goroot() string {
 	return "/usr/local/go"
 }
 
+// tracePhases has plink log its phases on stderr (PLINK_TRACE=phases).
+var tracePhases bool
+
 // proc is a finished plink process.
 type proc struct {
 	wall   time.Duration
@@ -149,22 +152,62 @@ func plink(t *testing.T, bin, dir, url, key, secret string, args ...string) proc
 		"AWS_REGION=" + Regions[0], "AWS_CONFIG_FILE=" + filepath.Join(dir, "none"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"), "AWS_EC2_METADATA_DISABLED=true",
 	}
+	if tracePhases {
+		cmd.Env = append(cmd.Env, "PLINK_TRACE=phases")
+	}
 	if g := os.Getenv("SCALE_GODEBUG"); g != "" {
 		cmd.Env = append(cmd.Env, "GODEBUG="+g)
 	}
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	start := time.Now()
-	err := cmd.Run()
-	p := proc{wall: time.Since(start), stdout: so.String(), stderr: se.String()}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("plink %s: %v", strings.Join(args, " "), err)
+	}
+	// The peak RSS is the process's own VmHWM, sampled while it runs:
+	// getrusage's maxrss of a child counts the memory of this test process
+	// that exec replaced (Go starts children with CLONE_VM|CLONE_VFORK),
+	// and this process holds the generated world.
+	done := make(chan struct{})
+	hwm := make(chan int64, 1)
+	go func() {
+		var peak int64
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			peak = max(peak, vmHWM(cmd.Process.Pid))
+			select {
+			case <-done:
+				hwm <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	p := proc{wall: time.Since(start), stdout: so.String(), stderr: se.String(), rssKiB: <-hwm}
 	if cmd.ProcessState == nil {
 		t.Fatalf("plink %s: %v", strings.Join(args, " "), err)
 	}
 	p.code = cmd.ProcessState.ExitCode()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		p.rssKiB = ru.Maxrss
-	}
 	return p
+}
+
+// vmHWM is the peak resident set of a running process in KiB, from
+// /proc/PID/status (0 once it has exited).
+func vmHWM(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // measure generates the topology, serves it from this process with 20 ms
@@ -220,8 +263,28 @@ func measure(t *testing.T, bin string, sz size, doApply bool) row {
 		return r
 	}
 	sb.ResetCalls()
-	a := run("apply", "-f", "m.yaml", "--auto-approve")
+	args := []string{"apply", "-f", "m.yaml", "--auto-approve"}
+	if *applyLog != "" {
+		args = append(args, "--output", "json")
+		tracePhases = true
+	}
+	began := time.Now()
+	a := run(args...)
+	tracePhases = false
 	r.apply = a.wall
+	if *applyLog != "" {
+		if err := os.WriteFile(fmt.Sprintf("%s-%d.jsonl", *applyLog, sz.consumers), []byte(a.stdout), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		th := map[string]int{}
+		for _, c := range sb.Throttled() {
+			th[c.Action] += c.Count
+		}
+		t.Logf("%s: apply's calls refused for throttling, by action: %s", sz, inline(th))
+		if err := os.WriteFile(fmt.Sprintf("%s-%d.stderr", *applyLog, sz.consumers), []byte(fmt.Sprintf("# plink apply ran from %s to %s\n%s", began.UTC().Format(time.RFC3339Nano), began.Add(a.wall).UTC().Format(time.RFC3339Nano), a.stderr)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	sb.ResetCalls()
 	p = run("plan", "-f", "m.yaml", "--detailed-exitcode")
