@@ -367,6 +367,17 @@ func (g *graph) link() {
 			}
 		}
 	}
+	// Steps by group, in plan order: a step's implicit dependencies are
+	// among those of its groups (a provider's), not among every step, which
+	// was quadratic: 27 s to link a plan of 10,000 consumers.
+	index := make(map[*step]int, len(g.steps))
+	byGroup := map[string][]*step{}
+	for i, s := range g.steps {
+		index[s] = i
+		for _, grp := range s.cs.groups {
+			byGroup[grp] = append(byGroup[grp], s)
+		}
+	}
 	for _, s := range g.steps {
 		seen := map[*step]bool{}
 		dep := func(u *step) {
@@ -395,10 +406,7 @@ func (g *graph) link() {
 			dep(u)
 		}
 		// Implicit, by group.
-		for _, u := range g.steps {
-			if !sharesGroup(s.cs, u.cs) {
-				continue
-			}
+		for _, u := range groupMates(s, byGroup, index) {
 			switch s.phase {
 			case phEndpointUp:
 				if u.phase == phServiceUp || u.phase == phPrincipalAdd {
@@ -457,13 +465,24 @@ func (g *graph) link() {
 	}
 }
 
-func sharesGroup(a, b *changeState) bool {
-	for _, g := range a.groups {
-		if b.inGroup(g) {
-			return true
+// groupMates are the steps that share a group with s (s among them), each
+// once, in plan order.
+func groupMates(s *step, byGroup map[string][]*step, index map[*step]int) []*step {
+	if len(s.cs.groups) == 1 {
+		return byGroup[s.cs.groups[0]]
+	}
+	set := map[*step]bool{}
+	var out []*step
+	for _, grp := range s.cs.groups {
+		for _, u := range byGroup[grp] {
+			if !set[u] {
+				set[u] = true
+				out = append(out, u)
+			}
 		}
 	}
-	return false
+	sort.Slice(out, func(i, j int) bool { return index[out[i]] < index[out[j]] })
+	return out
 }
 
 // applyTargets marks every change outside the targets (their children, for a
