@@ -96,6 +96,10 @@ func TestPlanAndDriftReadTargetHealth(t *testing.T) {
 		!strings.Contains(out, "consumer.checkout-payments (endpoint vpce-") || !strings.Contains(out, "targetgroup/payments-api-tg/") {
 		t.Errorf("broken plan: exit %d (a warning is no change: want 0)\n%s\n%s", code, out, stderr)
 	}
+	// --target-health=false skips the reads, and so the lint.
+	if code, out, stderr := runPlink(t, "", false, append([]string{"plan", "--detailed-exitcode", "--target-health=false"}, sb...)...); code != ExitOK || strings.Contains(out, "PL116") {
+		t.Errorf("plan --target-health=false: exit %d\n%s\n%s", code, out, stderr)
+	}
 	code, out, stderr = runPlink(t, "", false, append([]string{"drift", "--output", "json"}, sb...)...)
 	if code != ExitChanges || !strings.Contains(out, `"kind": "target_health"`) || !strings.Contains(out, `"zoneId": "use1-az4"`) ||
 		!strings.Contains(out, `"consumer": "checkout-payments"`) || !strings.Contains(stderr, "drift: 1 resource drifted") {

@@ -44,7 +44,7 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 				return err
 			}
 			defer sess.Close()
-			p, _, err := computePlanWith(ctx, f, m, sess, true)
+			p, _, err := computePlanWith(ctx, f, m, sess, f.Config.Bool("target-health"))
 			if err != nil {
 				return err
 			}
@@ -78,6 +78,7 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 5m; 0 means no limit)")
 	cmd.Flags().Bool("destroy", false, "plan what 'plink destroy' would do: delete everything the manifest owns")
 	cmd.Flags().Bool("delete-adopted", false, "with --destroy: delete adopted resources instead of releasing them")
+	cmd.Flags().Bool("target-health", true, "read the target health behind consumed services for lint PL116 (a DescribeTargetHealth per target group, a DescribeLoadBalancerAttributes per load balancer; false skips them, as drift and status still report it)")
 	addAllowDisconnectFlag(cmd)
 	addShardFlags(cmd)
 	return cmd
