@@ -29,7 +29,7 @@ var (
 	tableSizes = flag.String("scale.sizes", "", "comma-separated consumer counts for TestScaleTable (default: a smoke size)")
 	tableApply = flag.Int("scale.apply", 2000, "TestScaleTable applies sizes up to this many consumers; larger ones are planned only and apply is extrapolated")
 	tableOut   = flag.String("scale.out", "", "also write TestScaleTable's markdown table to this file")
-	applyLog   = flag.String("scale.applylog", "", "write each apply's JSON event stream to FILE-N.jsonl and its stderr to FILE-N.stderr (N consumers), to break its wall time down")
+	applyLog   = flag.String("scale.applylog", "", "write each apply's JSON event stream to FILE-N.jsonl, its stderr to FILE-N.stderr and the applied plan's to FILE-N-plan.stderr, with PLINK_TRACE=phases (N consumers), to break their wall time down")
 )
 
 // Model constants of the bounds (AWS's EC2 request-rate buckets, as the
@@ -66,7 +66,9 @@ type row struct {
 	sz                            size
 	validate                      time.Duration
 	planEmpty, planApplied        time.Duration
-	rssEmpty, rssApplied          int64 // KiB
+	planAppliedRead               time.Duration // --target-health=false
+	healthCalls                   int           // lint PL116's target-health reads
+	rssEmpty, rssApplied          int64         // KiB
 	callsApplied, boundApplied    int
 	callsEmpty, boundEmpty        int
 	planBound                     time.Duration
@@ -287,7 +289,14 @@ func measure(t *testing.T, bin string, sz size, doApply bool) row {
 	}
 
 	sb.ResetCalls()
+	tracePhases = *applyLog != ""
 	p = run("plan", "-f", "m.yaml", "--detailed-exitcode")
+	tracePhases = false
+	if *applyLog != "" {
+		if err := os.WriteFile(fmt.Sprintf("%s-%d-plan.stderr", *applyLog, sz.consumers), []byte(p.stderr), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if p.code != 0 {
 		t.Errorf("%s: the plan after apply has changes:\n%s", sz, tail(p.stdout))
 	}
@@ -306,10 +315,13 @@ func measure(t *testing.T, bin string, sz size, doApply bool) row {
 	if len(health) > 0 {
 		t.Logf("%s: target-health calls of plan (not in the bound): %s", sz, inline(health))
 	}
-	r.callsApplied = total(calls)
+	r.callsApplied, r.healthCalls = total(calls), total(health)
 	if diff := diffCounts(calls, b.Total()); len(diff) > 0 {
 		t.Errorf("%s: plan calls after apply differ from the bound:\n  %s", sz, strings.Join(diff, "\n  "))
 	}
+	// The same plan without lint PL116's reads: the reads the bound models.
+	p = run("plan", "-f", "m.yaml", "--detailed-exitcode", "--target-health=false")
+	r.planAppliedRead = p.wall
 	return r
 }
 
@@ -441,14 +453,14 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 // markdown renders the rows as docs/scale.md's tables.
 func markdown(rows []row) string {
 	var b strings.Builder
-	b.WriteString("| consumers | accounts | providers | validate | plan calls (applied) | bound | ratio | plan calls (empty) | bound | plan wall (applied) | bound | ratio | plan RSS (empty / applied) | Terraform calls | Terraform / plink |\n")
-	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| consumers | accounts | providers | validate | plan calls (applied) | bound | ratio | + PL116 reads | plan calls (empty) | bound | plan wall (applied, without / with PL116) | bound | ratio | plan RSS (empty / applied) | Terraform calls | Terraform / plink |\n")
+	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
-		applied, planApplied, rss := "—", "—", fmt.Sprintf("%d MB / —", r.rssEmpty/1024)
+		applied, health, planApplied, rss := "—", "—", "—", fmt.Sprintf("%d MB / —", r.rssEmpty/1024)
 		calls := r.callsApplied
 		if r.apply > 0 {
-			applied = strconv.Itoa(r.callsApplied)
-			planApplied = secs(r.planApplied)
+			applied, health = strconv.Itoa(r.callsApplied), strconv.Itoa(r.healthCalls)
+			planApplied = secs(r.planAppliedRead) + " / " + secs(r.planApplied)
 			rss = fmt.Sprintf("%d MB / %d MB", r.rssEmpty/1024, r.rssApplied/1024)
 		} else {
 			calls = r.boundApplied
@@ -456,11 +468,11 @@ func markdown(rows []row) string {
 		callRatio, wallRatio := "—", "—"
 		if r.apply > 0 {
 			callRatio = ratio(float64(r.callsApplied), float64(r.boundApplied))
-			wallRatio = ratio(r.planApplied.Seconds(), r.planBound.Seconds())
+			wallRatio = ratio(r.planAppliedRead.Seconds(), r.planBound.Seconds())
 		}
-		fmt.Fprintf(&b, "| %d | %d | %d | %s | %s | %d | %s | %d | %d | %s | %s | %s | %s | %d | %s |\n",
+		fmt.Fprintf(&b, "| %d | %d | %d | %s | %s | %d | %s | %s | %d | %d | %s | %s | %s | %s | %d | %s |\n",
 			r.sz.consumers, r.sz.accounts, r.sz.providers, secs(r.validate),
-			applied, r.boundApplied, callRatio,
+			applied, r.boundApplied, callRatio, health,
 			r.callsEmpty, r.boundEmpty,
 			planApplied, secs(r.planBound), wallRatio,
 			rss, r.terraform, ratio(float64(r.terraform), float64(calls)))
