@@ -124,7 +124,7 @@ var invalidFixtures = []struct {
 			"invalid-policy-string.yaml:12:61: error: policy of consumer `quoted`: `Effect` must be Allow or Deny, got \"Permit\"",
 			"invalid-policy-string.yaml:19:7: error: policy of consumer `block`: missing `Statement`; a policy needs at least one statement",
 			"invalid-policy-string.yaml:21:9: error: policy of consumer `block`: unknown element `Statment`; did you mean `Statement`?",
-			"invalid-policy-string.yaml:31:45: error: policy of consumer `broken`: not valid JSON: invalid character '}' looking for beginning of object key string",
+			"invalid-policy-string.yaml:31:43: error: policy of consumer `broken`: not valid JSON: a comma before `}`; JSON allows none after the last element",
 			"invalid-policy-string.yaml:38:14: error: policy of consumer `not-object`: the string holds a list, not a JSON object",
 			"invalid-policy-string.yaml:44:38: error: policy of consumer `duplicate`: `Version` appears twice in one object; JSON keys must be unique",
 			"invalid-policy-string.yaml:50:37: error: policy of consumer `truncated`: not valid JSON: the string ends before the JSON does",

@@ -48,8 +48,17 @@ func (d *decoder) policyString(n *yaml.Node, owner any, path string) (map[string
 				off = int(se.Offset) // the offending byte
 			}
 			pe = &policyStringError{pos: where(max(off, 0)), msg: "not valid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
-			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			// Said in plink's words where encoding/json's differ between
+			// Go releases (1.27 reports both of these otherwise).
+			comma, ok := trailingComma(p.raw, off)
+			if !ok && off > 0 { // Offset counts the bytes read, the offending one among them
+				comma, ok = trailingComma(p.raw, off-1)
+			}
+			switch {
+			case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || (se != nil && off >= len(p.raw)):
 				pe = &policyStringError{pos: where(len(text)), msg: "not valid JSON: the string ends before the JSON does"}
+			case ok:
+				pe = &policyStringError{pos: where(comma), msg: fmt.Sprintf("not valid JSON: a comma before `%c`; JSON allows none after the last element", p.raw[nextNonSpace(p.raw, comma+1)])}
 			}
 		}
 		d.sink.errorf(pe.pos, CodePolicy, "a policy string must hold one JSON object, as jsonencode writes it; or write the policy as a YAML mapping",
@@ -218,3 +227,37 @@ func jsonKind(v any) string {
 	}
 	return "a number"
 }
+
+// trailingComma finds the comma of a trailing comma (",}" or ",]", spaces
+// between) at or just before off, where a JSON syntax error was reported.
+func trailingComma(b []byte, off int) (int, bool) {
+	if off < 0 || off >= len(b) {
+		return 0, false
+	}
+	comma := off
+	if b[off] != ',' { // reported at the closing bracket: the comma is before it
+		comma = off - 1
+		for comma >= 0 && isJSONSpace(b[comma]) {
+			comma--
+		}
+		if comma < 0 || b[comma] != ',' || (b[off] != '}' && b[off] != ']') {
+			return 0, false
+		}
+	}
+	next := nextNonSpace(b, comma+1)
+	if next >= len(b) || (b[next] != '}' && b[next] != ']') {
+		return 0, false
+	}
+	return comma, true
+}
+
+// nextNonSpace is the index of the first byte at or after i that is not
+// JSON whitespace (len(b) when there is none).
+func nextNonSpace(b []byte, i int) int {
+	for i < len(b) && isJSONSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
