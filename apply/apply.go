@@ -223,14 +223,28 @@ func (r *runner) units() []*unit {
 	return out
 }
 
+// pollDrain is how long the end of a run waits for poll rounds in flight.
+const pollDrain = 2 * time.Second
+
 func (r *runner) run(ctx context.Context) *Result {
 	res := &Result{Project: r.opts.Project, Started: time.Now()}
 	pollCtx, stopPolls := context.WithCancel(ctx)
 	r.pollCtx = pollCtx
 	defer func() {
-		// A poll call a timed-out wait left behind ends with the run.
+		// Every wait has left by now, so each poll loop ends after the
+		// round it is in: let that round's call finish rather than cancel
+		// it mid-flight (AWS would still carry it out, after apply has
+		// returned). A round still going after pollDrain (retrying through
+		// throttling, or the run was stopped) is cancelled.
+		drained := make(chan struct{})
+		go func() { r.pollLoops.Wait(); close(drained) }()
+		select {
+		case <-drained:
+		case <-time.After(pollDrain):
+		case <-ctx.Done():
+		}
 		stopPolls()
-		r.pollLoops.Wait()
+		<-drained
 	}()
 	stopBeat := r.heartbeat(ctx)
 	defer stopBeat()
