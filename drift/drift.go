@@ -12,6 +12,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -570,7 +571,7 @@ func attributeDiffs(before, after *plan.Values) []attrDiff {
 		keys[k] = true
 	}
 	var out []attrDiff
-	for _, k := range sortedKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		if !reflect.DeepEqual(bm[k], am[k]) {
 			out = append(out, attrDiff{name: k, before: bm[k], after: am[k]})
 		}
@@ -591,15 +592,6 @@ func toMap(v *plan.Values) map[string]any {
 	return out
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // show renders a value for a human message: strings as they are, lists in
 // brackets, absent as (none).
 func show(v any) string {
@@ -618,7 +610,7 @@ func show(v any) string {
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
-		keys := sortedKeys(x)
+		keys := slices.Sorted(maps.Keys(x))
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			parts[i] = k + "=" + show(x[k])
@@ -727,7 +719,7 @@ func (b *builder) fromSnapshot() {
 			it := base
 			it.Kind = LoadBalancerZoneLost
 			it.Attribute = "availabilityZones"
-			it.Before = sortedKeys(covered)
+			it.Before = append([]string{}, slices.Sorted(maps.Keys(covered))...) // [] in JSON, never null
 			it.After = svc.AvailabilityZones
 			it.Message = fmt.Sprintf("load balancer %s no longer covers %s, where the service is offered: endpoints there have no target", strings.Join(names, " and "), strings.Join(lost, ", "))
 			if len(names) > 1 {

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -455,7 +456,7 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 					from[owner] = true
 				}
 			}
-			p.Connections.AcceptFrom = sortedKeys(from)
+			p.Connections.AcceptFrom = slices.Sorted(maps.Keys(from))
 			if len(pending) > 0 {
 				off := false
 				p.Connections.AcceptDeclared = &off
@@ -573,18 +574,6 @@ func sortedCopy(in []string) []string {
 		return nil
 	}
 	out := slices.Clone(in)
-	sort.Strings(out)
-	return out
-}
-
-func sortedKeys(m map[string]bool) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
 	sort.Strings(out)
 	return out
 }

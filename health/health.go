@@ -11,6 +11,8 @@ package health
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -171,7 +173,7 @@ func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []ZoneFinding {
 				}
 			}
 			sort.Strings(groups)
-			for _, z := range sortedKeys(byZone) {
+			for _, z := range slices.Sorted(maps.Keys(byZone)) {
 				if healthy[z] || healthy["all"] || (lb.CrossZone && len(healthy) > 0) {
 					continue
 				}
@@ -214,13 +216,4 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

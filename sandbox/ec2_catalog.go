@@ -6,6 +6,8 @@ package sandbox
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -53,7 +55,7 @@ func (s *Sandbox) allAZIDs(region string) []string {
 			}
 		}
 	}
-	return sortedKeys(seen)
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // managedViews returns the AWS-managed catalogue of a region.

@@ -5,6 +5,8 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -212,7 +214,7 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 		}
 	case "Interface":
 		if len(groups) == 0 {
-			for _, id := range sortedKeys(c.net.sgs) {
+			for _, id := range slices.Sorted(maps.Keys(c.net.sgs)) {
 				if c.net.sgs[id].VpcID == vpcID {
 					groups = []string{id}
 					break

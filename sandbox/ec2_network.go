@@ -4,7 +4,9 @@ package sandbox
 // network comes from the world and is read-only.
 
 import (
+	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 )
 
@@ -79,7 +81,7 @@ func describeVpcs(c *call) ([]xn, *apiError) {
 			out = append(out, v)
 		}
 	} else {
-		for _, id := range sortedKeys(n.vpcs) {
+		for _, id := range slices.Sorted(maps.Keys(n.vpcs)) {
 			out = append(out, n.vpcs[id])
 		}
 	}
@@ -157,7 +159,7 @@ func describeSubnets(c *call) ([]xn, *apiError) {
 			out = append(out, s)
 		}
 	} else {
-		for _, id := range sortedKeys(n.subnets) {
+		for _, id := range slices.Sorted(maps.Keys(n.subnets)) {
 			out = append(out, n.subnets[id])
 		}
 	}
@@ -235,7 +237,7 @@ func describeSecurityGroups(c *call) ([]xn, *apiError) {
 	case len(names) > 0:
 		for _, nm := range names {
 			found := false
-			for _, id := range sortedKeys(n.sgs) {
+			for _, id := range slices.Sorted(maps.Keys(n.sgs)) {
 				if n.sgs[id].Name == nm {
 					out = append(out, n.sgs[id])
 					found = true
@@ -246,7 +248,7 @@ func describeSecurityGroups(c *call) ([]xn, *apiError) {
 			}
 		}
 	default:
-		for _, id := range sortedKeys(n.sgs) {
+		for _, id := range slices.Sorted(maps.Keys(n.sgs)) {
 			out = append(out, n.sgs[id])
 		}
 	}
@@ -308,7 +310,7 @@ func describeAvailabilityZones(c *call) ([]xn, *apiError) {
 		return nil, err
 	}
 	var all []az
-	for _, nm := range sortedKeys(azs) {
+	for _, nm := range slices.Sorted(maps.Keys(azs)) {
 		all = append(all, az{nm, azs[nm]})
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].name < all[j].name })

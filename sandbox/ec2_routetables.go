@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -56,7 +57,7 @@ func (w *World) validateRouteTables() []error {
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	ids := map[string]bool{}
 	for _, a := range w.Accounts {
-		for _, rname := range sortedKeys(a.Regions) {
+		for _, rname := range slices.Sorted(maps.Keys(a.Regions)) {
 			rw := a.Regions[rname]
 			for _, v := range rw.VPCs {
 				where := fmt.Sprintf("account %s region %s vpc %s", a.Alias, rname, v.ID)
@@ -116,7 +117,7 @@ func prefixListID(service string) string {
 
 // routeTableOf finds a route table of the caller's account and region.
 func (c *call) routeTableOf(id string) (*RouteTable, *VPC) {
-	for _, vid := range sortedKeys(c.net.vpcs) {
+	for _, vid := range slices.Sorted(maps.Keys(c.net.vpcs)) {
 		v := c.net.vpcs[vid]
 		for _, rt := range routeTables(v) {
 			if rt.ID == id {
@@ -220,7 +221,7 @@ func describeRouteTables(c *call) ([]xn, *apiError) {
 		return nil, err
 	}
 	var all []*entry
-	for _, vid := range sortedKeys(c.net.vpcs) {
+	for _, vid := range slices.Sorted(maps.Keys(c.net.vpcs)) {
 		v := c.net.vpcs[vid]
 		for _, rt := range routeTables(v) {
 			all = append(all, &entry{rt: rt, vpc: v})

@@ -6,7 +6,9 @@ package sandbox
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -66,7 +68,7 @@ func (s *Sandbox) serviceAZIDs(sv *service) []string {
 			}
 		}
 	}
-	return sortedKeys(seen)
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // azNames maps AZ ids to names in account's mapping for region.

@@ -10,7 +10,9 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -55,7 +57,7 @@ var reTGArn = regexp.MustCompile(`^arn:aws:elasticloadbalancing:([a-z0-9-]+):(\d
 func (w *World) defaultTargetGroups() {
 	for ai := range w.Accounts {
 		a := &w.Accounts[ai]
-		for _, rname := range sortedKeys(a.Regions) {
+		for _, rname := range slices.Sorted(maps.Keys(a.Regions)) {
 			rw := a.Regions[rname]
 			named := map[string]bool{}
 			for _, tg := range rw.TargetGroups {
@@ -108,7 +110,7 @@ func (w *World) validateTargets() []error {
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	seen := map[string]bool{}
 	for _, a := range w.Accounts {
-		for _, rname := range sortedKeys(a.Regions) {
+		for _, rname := range slices.Sorted(maps.Keys(a.Regions)) {
 			rw := a.Regions[rname]
 			where := fmt.Sprintf("accounts (%s) region %s", a.Alias, rname)
 			lbs := map[string]bool{}
@@ -443,7 +445,7 @@ func (s *Sandbox) ForceTargetHealth(arn, zone, state string) error {
 	var known []string
 	n := 0
 	for _, a := range s.world.Accounts {
-		for _, rname := range sortedKeys(a.Regions) {
+		for _, rname := range slices.Sorted(maps.Keys(a.Regions)) {
 			rw := a.Regions[rname]
 			for i := range rw.TargetGroups {
 				tg := &rw.TargetGroups[i]
@@ -482,7 +484,7 @@ func zoneKnown(rw RegionWorld, zone string) bool {
 
 func zoneList(rw RegionWorld) string {
 	var out []string
-	for _, name := range sortedKeys(rw.AvailabilityZones) {
+	for _, name := range slices.Sorted(maps.Keys(rw.AvailabilityZones)) {
 		out = append(out, name+"="+rw.AvailabilityZones[name])
 	}
 	return strings.Join(out, ", ")

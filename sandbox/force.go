@@ -6,8 +6,10 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -88,7 +90,7 @@ func (s *Sandbox) ForceEndpointState(id, state string) error {
 // endpointIDs lists the ids of the endpoints that are not gone, for errors.
 func (s *Sandbox) endpointIDs(now time.Time) string {
 	var ids []string
-	for _, id := range sortedKeys(s.st.Endpoints) {
+	for _, id := range slices.Sorted(maps.Keys(s.st.Endpoints)) {
 		if _, gone := s.endpointState(s.st.Endpoints[id], now); !gone {
 			ids = append(ids, id)
 		}
@@ -126,7 +128,7 @@ func (s *Sandbox) ForceServiceState(id, state string) error {
 	}
 	if !ok {
 		var ids []string
-		for _, k := range sortedKeys(s.st.Services) {
+		for _, k := range slices.Sorted(maps.Keys(s.st.Services)) {
 			if _, gone := s.serviceState(s.st.Services[k], now); !gone {
 				ids = append(ids, k)
 			}

@@ -2,6 +2,8 @@ package status
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -287,7 +289,7 @@ func (rd *reader) targets(ctx context.Context, s *scopeAPIs) {
 			lbs[l].TargetGroups = append(lbs[l].TargetGroups, g)
 		}
 	}
-	arns := sortedKeys(lbs)
+	arns := slices.Sorted(maps.Keys(lbs))
 	read := make([]bool, len(arns))
 	if !rd.each(s, len(arns), func(i int) (string, error) {
 		rd.count(CallLBAttributes)
@@ -379,8 +381,8 @@ func (rd *reader) visible(ctx context.Context, s *scopeAPIs) {
 	for _, q := range []struct {
 		names   map[string]bool
 		regions []string
-	}{{local, nil}, {remote, sortedKeys(regions)}} {
-		names := sortedKeys(q.names)
+	}{{local, nil}, {remote, slices.Sorted(maps.Keys(regions))}} {
+		names := slices.Sorted(maps.Keys(q.names))
 		for len(names) > 0 {
 			batch := names[:min(len(names), filterValuesMax)]
 			names = names[len(batch):]
@@ -409,7 +411,7 @@ func (rd *reader) visible(ctx context.Context, s *scopeAPIs) {
 			}
 		}
 	}
-	v := VisibleNames{AccountID: s.AccountID, Region: s.Region, Names: sortedKeys(seen)}
+	v := VisibleNames{AccountID: s.AccountID, Region: s.Region, Names: slices.Sorted(maps.Keys(seen))}
 	rd.add(func(sn *Snapshot) { sn.Visible = append(sn.Visible, v) })
 }
 
@@ -434,7 +436,7 @@ func (rd *reader) metrics(ctx context.Context, s *scopeAPIs) {
 			stat = "Maximum"
 		}
 		var ds []cwtypes.Dimension
-		for _, k := range sortedKeys(dims) {
+		for _, k := range slices.Sorted(maps.Keys(dims)) {
 			ds = append(ds, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(dims[k])})
 		}
 		queries = append(queries, cwtypes.MetricDataQuery{

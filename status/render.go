@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -73,7 +75,7 @@ func Text(w io.Writer, r *Report) error {
 	costText(&b, r.Cost.ByAccount)
 	b.WriteString("Cost by consumer:\n")
 	costText(&b, r.Cost.ByConsumer)
-	for _, k := range sortedKeys(r.Cost.ByTag) {
+	for _, k := range slices.Sorted(maps.Keys(r.Cost.ByTag)) {
 		fmt.Fprintf(&b, "Cost by tag %s:\n", k)
 		costText(&b, r.Cost.ByTag[k])
 	}
@@ -109,7 +111,7 @@ func counts(m map[string]int) string {
 		return "none"
 	}
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
 	}
 	return strings.Join(parts, ", ")
@@ -160,7 +162,7 @@ func Markdown(w io.Writer, r *Report) error {
 	for _, l := range r.Cost.ByAccount {
 		fmt.Fprintf(&b, "| %s | %d | %d | %.2f |\n", mdEscape(l.Key), l.Endpoints, l.AZs, l.Monthly)
 	}
-	for _, k := range sortedKeys(r.Cost.ByTag) {
+	for _, k := range slices.Sorted(maps.Keys(r.Cost.ByTag)) {
 		fmt.Fprintf(&b, "\n### Cost by tag `%s`\n\n| Value | Endpoints | AZs | $/month |\n|---|---|---|---|\n", k)
 		for _, l := range r.Cost.ByTag[k] {
 			fmt.Fprintf(&b, "| %s | %d | %d | %.2f |\n", mdEscape(l.Key), l.Endpoints, l.AZs, l.Monthly)

@@ -16,7 +16,9 @@ package status
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -589,15 +591,6 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func sortFindings(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
@@ -692,7 +685,7 @@ func cost(ix *index, lv *live.Snapshot, opts Options) Cost {
 	}
 	lines := func(m map[string]*CostLine) []CostLine {
 		out := []CostLine{}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			l := *m[k]
 			l.Monthly = round2(l.Monthly)
 			out = append(out, l)

@@ -2,6 +2,8 @@ package status
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/live"
@@ -85,7 +87,7 @@ func ConsumedServices(m *manifest.Manifest, lv *live.Snapshot) []string {
 			}
 		}
 	}
-	return sortedKeys(ids)
+	return slices.Sorted(maps.Keys(ids))
 }
 
 // scopeHas reports whether one of the services is in the scope.

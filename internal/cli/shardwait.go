@@ -205,10 +205,6 @@ func mergeResult(res, r *apply.Result) {
 	}
 }
 
-func sortedKeysOf(set map[string]bool) []string {
-	return slices.Sorted(maps.Keys(set))
-}
-
 // shardWaitNotes say what of this shard still waits for another one: its
 // changes that need another shard's work, and its endpoints that another
 // shard has yet to accept.
@@ -223,11 +219,11 @@ func shardWaitNotes(f *Factory) []string {
 	var out []string
 	if len(f.shard.waiting) > 0 {
 		out = append(out, fmt.Sprintf("%s wait for another shard (%s): %s",
-			plural(len(f.shard.waiting), "change"), shortList(sortedKeysOf(f.shard.waiting)), how))
+			plural(len(f.shard.waiting), "change"), shortList(slices.Sorted(maps.Keys(f.shard.waiting))), how))
 	}
 	if len(f.shard.awaited) > 0 {
 		out = append(out, fmt.Sprintf("%s wait for another shard to accept their connections (%s): its next run (or plink connections) accepts them",
-			plural(len(f.shard.awaited), "endpoint"), shortList(sortedKeysOf(f.shard.awaited))))
+			plural(len(f.shard.awaited), "endpoint"), shortList(slices.Sorted(maps.Keys(f.shard.awaited)))))
 	}
 	return out
 }

@@ -2,6 +2,8 @@ package shard
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,7 +40,7 @@ func Matrix(m *manifest.Manifest, maxAccounts int) ([]Job, error) {
 	for _, c := range m.Consumers {
 		weight[c.Account]++
 	}
-	aliases := sortedKeys(m.Accounts)
+	aliases := slices.Sorted(maps.Keys(m.Accounts))
 	sort.SliceStable(aliases, func(i, j int) bool { return weight[aliases[i]] > weight[aliases[j]] })
 	n := (len(aliases) + maxAccounts - 1) / maxAccounts
 	jobs := make([]Job, n)

@@ -12,8 +12,8 @@ package shard
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/plinkdev/plink/live"
@@ -58,7 +58,7 @@ func Check(m *manifest.Manifest, s Selection) error {
 	for _, a := range s.Accounts {
 		if m.Accounts[a] == nil {
 			return fmt.Errorf("--account %s: the manifest declares no such account; it declares %s\n  hint: name an alias under accounts: (plink shards -f MANIFEST lists shards of them)",
-				a, strings.Join(sortedKeys(m.Accounts), ", "))
+				a, strings.Join(slices.Sorted(maps.Keys(m.Accounts)), ", "))
 		}
 	}
 	regions := Regions(m)
@@ -95,16 +95,7 @@ func Regions(m *manifest.Manifest) []string {
 	for _, c := range m.Consumers {
 		add(c.Region)
 	}
-	return sortedKeys(set)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(set))
 }
 
 func region(m *manifest.Manifest, r string) string {
@@ -165,7 +156,7 @@ func Reach(sm *manifest.Manifest, s Selection) []string {
 	for _, c := range sm.Consumers {
 		set[c.Account] = true
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // Limit returns a copy of m whose accounts are only the ones named: what
@@ -264,7 +255,7 @@ func Awaited(sm *manifest.Manifest, p *plan.Plan, snap *live.Snapshot, s Selecti
 		}
 		set["provider."+pv.Name+".connection["+addr+"]"] = true
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // ownsDiagnostic: a diagnostic without an account or region is the

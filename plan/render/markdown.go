@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -375,7 +377,7 @@ func whatChanges(c *plan.Change) []string {
 		}
 	}
 	if len(c.Refs) > 0 {
-		out = append(out, "known after apply: "+names(sortedKeys(c.Refs)))
+		out = append(out, "known after apply: "+names(slices.Sorted(maps.Keys(c.Refs))))
 	}
 	if c.PrivateDNSAfterAccept {
 		out = append(out, "private DNS is turned on after the connection is accepted")

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -320,7 +322,7 @@ func (t *textRenderer) attributes(c *plan.Change) {
 		for _, a := range c.After.Attributes() {
 			lines = append(lines, t.setLine("+", a.Name, a.Value))
 		}
-		for _, name := range sortedKeys(c.Refs) {
+		for _, name := range slices.Sorted(maps.Keys(c.Refs)) {
 			if !hasAttr(c.After, name) {
 				lines = append(lines, line{sym: "+", name: name, value: "(known after apply)"})
 			}
@@ -346,7 +348,7 @@ func (t *textRenderer) attributes(c *plan.Change) {
 			}
 			lines = append(lines, t.diffLine(d, comment(d.Name)))
 		}
-		for _, name := range sortedKeys(c.Refs) {
+		for _, name := range slices.Sorted(maps.Keys(c.Refs)) {
 			before := ""
 			if c.Before != nil {
 				before = attrString(c.Before, name)
@@ -560,21 +562,12 @@ func formatValue(v any) string {
 		return "[" + strings.Join(val, ", ") + "]"
 	case map[string]string:
 		parts := make([]string, 0, len(val))
-		for _, k := range sortedKeys(val) {
+		for _, k := range slices.Sorted(maps.Keys(val)) {
 			parts = append(parts, k+" = "+val[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return fmt.Sprint(v)
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func hasAttr(v *plan.Values, name string) bool {
