@@ -70,7 +70,7 @@ func awaitShards(ctx, callCtx context.Context, f *Factory, m *manifest.Manifest,
 		// (a service made, its principal not yet): look again later.
 		blocked = errorDiagnostics(own)
 		if len(blocked) == 0 {
-			run := readyChanges(pending, own, full, waitingNow, snap)
+			run := shard.Ready(pending, own, full, waitingNow, snap)
 			if len(run) > 0 {
 				sub := *own
 				sub.Changes = run
@@ -82,7 +82,7 @@ func awaitShards(ctx, callCtx context.Context, f *Factory, m *manifest.Manifest,
 				for _, c := range run {
 					f.shard.planned[c.Address] = true
 					delete(pending, c.Address)
-					delete(pending, acceptKey(c))
+					delete(pending, shard.AcceptKey(c))
 				}
 				continue // look again at once: what this made may unblock more
 			}
@@ -105,89 +105,6 @@ func awaitShards(ctx, callCtx context.Context, f *Factory, m *manifest.Manifest,
 // run with --shard-wait whose plan has changes that wait for one.
 func shardWaits(f *Factory) bool {
 	return f.shard != nil && f.Config.Duration("shard-wait") > 0 && len(f.shard.waiting)+len(f.shard.awaited) > 0
-}
-
-// readyChanges returns the changes of own (the shard's plan) that carry
-// out a pending wait, and drops from pending the waits there is nothing
-// left to do for (another run, or plink connections, did it).
-func readyChanges(pending map[string]bool, own, full *plan.Plan, waitingNow []plan.Change, snap *live.Snapshot) []plan.Change {
-	var run []plan.Change
-	doing := map[string]bool{}
-	for _, c := range own.Changes {
-		if c.Action == plan.NoOp {
-			continue
-		}
-		if pending[c.Address] {
-			run = append(run, c)
-			doing[c.Address] = true
-		} else if key := acceptKey(c); key != "" && pending[key] {
-			run = append(run, c)
-			doing[key] = true
-		}
-	}
-	still := map[string]bool{}
-	for _, c := range waitingNow {
-		still[c.Address] = true
-	}
-	byAddr := map[string]plan.Change{}
-	for _, c := range full.Changes {
-		byAddr[c.Address] = c
-	}
-	for w := range pending {
-		if doing[w] || still[w] {
-			continue
-		}
-		provider, consumer, ok := connectionKey(w)
-		if ok && !connected(snap, byAddr[provider].ID, byAddr[consumer].ID) {
-			continue // the endpoint is coming, or its connection not yet accepted
-		}
-		delete(pending, w)
-	}
-	return run
-}
-
-// acceptKey is the address a plan gives the accept of a declared
-// consumer's endpoint before the endpoint exists
-// (provider.P.connection[consumer.C]), for an accept of it that exists.
-func acceptKey(c plan.Change) string {
-	if consumer := plan.AcceptedConsumer(c); consumer != "" && c.Parent != "" {
-		return c.Parent + ".connection[" + consumer + "]"
-	}
-	return ""
-}
-
-// connectionKey splits provider.P.connection[consumer.C].
-func connectionKey(addr string) (provider, consumer string, ok bool) {
-	provider, rest, ok := strings.Cut(addr, ".connection[")
-	if !ok || !strings.HasPrefix(rest, "consumer.") || !strings.HasSuffix(rest, "]") {
-		return "", "", false
-	}
-	return provider, strings.TrimSuffix(rest, "]"), true
-}
-
-// connected reports whether the service's connection from the endpoint is
-// in use (accepted by anyone), as the provider or the endpoint's owner
-// sees it (a shard reads the side it owns).
-func connected(snap *live.Snapshot, serviceID, endpointID string) bool {
-	if endpointID == "" {
-		return false
-	}
-	for _, ep := range snap.Endpoints {
-		if ep.ID == endpointID && live.EndpointPhase(ep.State) == live.PhaseUsable {
-			return true
-		}
-	}
-	for _, s := range snap.Services {
-		if s.ID != serviceID {
-			continue
-		}
-		for _, cn := range s.Connections {
-			if cn.EndpointID == endpointID && live.EndpointPhase(cn.State) == live.PhaseUsable {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // mergeResult appends r's changes and creations to res.

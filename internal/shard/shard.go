@@ -230,8 +230,8 @@ func Awaited(sm *manifest.Manifest, p *plan.Plan, snap *live.Snapshot, s Selecti
 	}
 	set := map[string]bool{}
 	for _, c := range p.Changes {
-		if _, ok := consumers[plan.AcceptedConsumer(c)]; ok && !s.Owns(c.Account, c.Region) && c.Parent != "" {
-			set[c.Parent+".connection["+plan.AcceptedConsumer(c)+"]"] = true
+		if _, ok := consumers[plan.AcceptedConsumer(c)]; ok && !s.Owns(c.Account, c.Region) && AcceptKey(c) != "" {
+			set[AcceptKey(c)] = true
 		}
 	}
 	waiting := map[string]bool{}
@@ -253,7 +253,7 @@ func Awaited(sm *manifest.Manifest, p *plan.Plan, snap *live.Snapshot, s Selecti
 		if !ok || pv == nil || !waiting[ch.ID] || s.Owns(pv.Account, region(sm, pv.Region)) {
 			continue
 		}
-		set["provider."+pv.Name+".connection["+addr+"]"] = true
+		set[acceptAddr("provider."+pv.Name, addr)] = true
 	}
 	return slices.Sorted(maps.Keys(set))
 }
