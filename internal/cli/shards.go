@@ -116,16 +116,19 @@ func filterShard(f *Factory, sm *manifest.Manifest, p *plan.Plan, snap *live.Sna
 		f.shard.waiting[c.Address] = true
 	}
 	if len(waiting) > 0 {
-		addrs := make([]string, 0, min(len(waiting), 5))
-		for i, c := range waiting {
-			if i == 5 {
-				addrs = append(addrs, "…")
-				break
-			}
-			addrs = append(addrs, c.Address)
+		// With --shard-wait apply may make every one of them: all are
+		// named, with their action, since the plan above cannot show them.
+		wait := f.Config.Duration("shard-wait")
+		addrs := make([]string, 0, len(waiting))
+		for _, c := range waiting {
+			addrs = append(addrs, string(c.Action)+" "+c.Address)
 		}
-		fmt.Fprintf(f.IO.ErrOut, "plink: %s of %s wait for another shard to apply what they depend on (%s); the next run plans them\n",
-			plural(len(waiting), "change"), sel, strings.Join(addrs, ", "))
+		list, how := shortList(addrs), "the next run plans them"
+		if wait > 0 {
+			list, how = strings.Join(addrs, ", "), fmt.Sprintf("apply makes them once possible, within --shard-wait %s", wait)
+		}
+		fmt.Fprintf(f.IO.ErrOut, "plink: %s of %s wait for another shard to apply what they depend on (%s); %s\n",
+			plural(len(waiting), "change"), sel, list, how)
 	}
 	return out
 }
