@@ -40,7 +40,7 @@ var legend = []struct {
 }{
 	{plan.Create, "create"},
 	{plan.Update, "update in-place"},
-	{plan.Replace, "destroy and then create replacement"},
+	{plan.Replace, "replace: create the new one, then destroy the old"},
 	{plan.Delete, "destroy"},
 	{plan.Accept, "accept endpoint connection"},
 	{plan.Reject, "reject endpoint connection"},
