@@ -85,12 +85,11 @@ func (s *sigv4) verify(r *http.Request, body []byte, secret string) bool {
 	}
 	canon.WriteString("\n")
 	canon.WriteString(strings.Join(s.SignedHeaders, ";") + "\n")
-	payload := r.Header.Get("X-Amz-Content-Sha256")
-	if payload == "" {
-		sum := sha256.Sum256(body)
-		payload = hex.EncodeToString(sum[:])
-	}
-	canon.WriteString(payload)
+	// The payload hash is always the sandbox's own hash of the body, never
+	// the client's X-Amz-Content-Sha256: a header taken on trust would let a
+	// captured signature carry any body (checkPayload refuses a header that
+	// disagrees before this runs).
+	canon.WriteString(bodyHash(body))
 	crh := sha256.Sum256([]byte(canon.String()))
 	scope := s.Date + "/" + s.Region + "/" + s.Service + "/aws4_request"
 	sts := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crh[:])
@@ -100,6 +99,45 @@ func (s *sigv4) verify(r *http.Request, body []byte, secret string) bool {
 	key = hmacSHA256(key, "aws4_request")
 	want := hex.EncodeToString(hmacSHA256(key, sts))
 	return hmac.Equal([]byte(want), []byte(s.Signature))
+}
+
+func bodyHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+// unsignedPayload is the X-Amz-Content-Sha256 value by which S3 clients
+// leave the body out of the signature. EC2, ELBv2, STS and CloudWatch do
+// not accept it: their signatures always cover the body.
+const unsignedPayload = "UNSIGNED-PAYLOAD"
+
+// checkPayload refuses an X-Amz-Content-Sha256 header that is not the
+// SHA-256 of the body the sandbox received. AWS's Query and JSON services
+// hash the body themselves, so such a request fails as a signature
+// mismatch; the message says which of the two it was.
+func checkPayload(r *http.Request, body []byte, ae authErrors) *apiError {
+	claimed := r.Header.Get("X-Amz-Content-Sha256")
+	switch {
+	case claimed == "":
+		return nil
+	case claimed == unsignedPayload:
+		return errf(ae.badSignature.Status, ae.badSignature.Code, "X-Amz-Content-Sha256 %s is accepted only by S3; this service signs the body: send its hex SHA-256 (or no X-Amz-Content-Sha256 header).", unsignedPayload)
+	case !strings.EqualFold(claimed, bodyHash(body)):
+		return errf(ae.badSignature.Status, ae.badSignature.Code, "The request signature we calculated does not match the signature you provided: X-Amz-Content-Sha256 is not the SHA-256 of the request body (the body was changed after signing, or the header was).")
+	}
+	return nil
+}
+
+// checkSignedHeaders requires host among the signed headers, as AWS does:
+// a signature that does not cover Host could be replayed to another
+// endpoint.
+func checkSignedHeaders(sig *sigv4) *apiError {
+	for _, h := range sig.SignedHeaders {
+		if h == "host" {
+			return nil
+		}
+	}
+	return errf(400, "IncompleteSignature", "'Host' must be a 'SignedHeader' in the AWS Authorization (signed headers: %s).", strings.Join(sig.SignedHeaders, ";"))
 }
 
 func hmacSHA256(key []byte, data string) []byte {
@@ -219,14 +257,25 @@ func (s *Sandbox) authenticate(r *http.Request, body []byte, sig *sigv4, service
 	if id == nil {
 		return nil, ae.unknownKey
 	}
+	if e := checkSignedHeaders(sig); e != nil {
+		return nil, e
+	}
+	if e := checkPayload(r, body, ae); e != nil {
+		return nil, e
+	}
 	if !sig.verify(r, body, id.Secret) {
 		return nil, ae.badSignature
 	}
 	if e := checkSkew(r.Header.Get("X-Amz-Date"), time.Now().UTC(), service); e != nil {
 		return nil, e
 	}
+	tok := r.Header.Get("X-Amz-Security-Token")
+	if id.Session == nil && tok != "" {
+		// A long-term (AKIA…) key has no session token; AWS refuses a
+		// request that sends one with it as an invalid token.
+		return nil, ae.unknownKey
+	}
 	if id.Session != nil {
-		tok := r.Header.Get("X-Amz-Security-Token")
 		if tok != id.Token {
 			return nil, ae.unknownKey
 		}

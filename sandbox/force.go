@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -193,6 +194,10 @@ func controlForm(w http.ResponseWriter, r *http.Request, path string) bool {
 		http.NotFound(w, r)
 		return false
 	}
+	if err := sameOriginControl(r); err != nil {
+		http.Error(w, "sandbox: "+path+": "+err.Error(), http.StatusForbidden)
+		return false
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "sandbox: "+path+" takes POST", http.StatusMethodNotAllowed)
@@ -204,6 +209,34 @@ func controlForm(w http.ResponseWriter, r *http.Request, path string) bool {
 		return false
 	}
 	return true
+}
+
+// sameOriginControl refuses a control request that a web page could have
+// made: a loopback client is also every page open in the user's browser,
+// which can POST a form to 127.0.0.1 (cross-origin, with an Origin header)
+// or reach it under a name of its own by DNS rebinding (with a foreign
+// Host). So the Host must be a loopback name or address on the port the
+// sandbox listens on, and an Origin, if sent, must be that same host.
+func sameOriginControl(r *http.Request) error {
+	name, port, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		name, port = r.Host, ""
+	}
+	if !isLoopback(strings.Trim(name, "[]")) {
+		return fmt.Errorf("the Host header %q is not a loopback name (valid: localhost, 127.0.0.1 or [::1] with the sandbox's port)", r.Host)
+	}
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && port != "" {
+		if _, lport, err := net.SplitHostPort(la.String()); err == nil && lport != port {
+			return fmt.Errorf("the Host header %q names port %s but the sandbox listens on %s", r.Host, port, la.String())
+		}
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Host != r.Host {
+			return fmt.Errorf("cross-origin request from %q refused (only clients on this machine such as curl or plink sandbox force, which send no Origin or http://%s)", o, r.Host)
+		}
+	}
+	return nil
 }
 
 // ForcePath is the HTTP path of the control endpoint that forces states
