@@ -229,11 +229,16 @@ func Acquire(ctx context.Context, api EC2API, scope Scope, opts Options) (*Lease
 	l := &Lease{api: api, scope: scope, opts: o}
 	start := time.Now()
 	waiting := false
+	var reread *Info // a read made after losing a create, used as the next read
 	for {
 		readAt := time.Now()
-		info, err := l.read(ctx)
-		if err != nil {
-			return nil, err
+		info := reread
+		reread = nil
+		if info == nil {
+			var err error
+			if info, err = l.read(ctx); err != nil {
+				return nil, err
+			}
 		}
 		var busy *Info
 		switch {
@@ -242,7 +247,20 @@ func Acquire(ctx context.Context, api EC2API, scope Scope, opts Options) (*Lease
 			if err != nil || won {
 				return okOrNil(l, won), err
 			}
-			busy = &Info{} // created by another run since, not yet visible
+			// Another run created the group between our read and our
+			// create. Read it once more so that what we report (or wait
+			// for) names its holder and expiry; only a group that is still
+			// not listed (Describe is eventually consistent) is reported
+			// without them.
+			again, err := l.read(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if again != nil {
+				reread = again
+				continue
+			}
+			busy = &Info{}
 		case !info.Ours:
 			return nil, &ForeignError{Scope: scope}
 		case info.Holder != "" && info.Holder != o.Holder && o.Now().Before(info.Expires):

@@ -618,3 +618,37 @@ func TestReleaseBeforeVisible(t *testing.T) {
 		t.Errorf("group left after release: %+v", pg)
 	}
 }
+
+// TestLostCreateRaceNamesTheHolder: a run that loses the create race to a
+// rival (the group did not exist when it read, and exists when it creates)
+// reads once more and reports the rival as holder, with its expiry, rather
+// than "another run (just created, not yet visible)".
+func TestLostCreateRaceNamesTheHolder(t *testing.T) {
+	api := client(t)
+	clk := newClock()
+	var rival *lease.Lease
+	f := &faulty{Client: api}
+	f.create = func() error {
+		if rival == nil {
+			var err error
+			if rival, err = lease.Acquire(ctx, api, scope, opts("run-b", clk)); err != nil {
+				t.Fatalf("rival: %v", err)
+			}
+		}
+		return nil
+	}
+	_, err := lease.Acquire(ctx, f, scope, opts("run-a", clk))
+	var held *lease.HeldError
+	if !errors.As(err, &held) {
+		t.Fatalf("lost create race: %v, want a *HeldError", err)
+	}
+	if rival == nil {
+		t.Fatal("the rival never ran: the race was not made")
+	}
+	if held.Info.Holder != "run-b" || held.Info.Expires.IsZero() {
+		t.Errorf("held by %+v, want run-b with its expiry", held.Info)
+	}
+	if msg := err.Error(); strings.Contains(msg, "not yet visible") || !strings.Contains(msg, "run-b holds the lease") || !strings.Contains(msg, " until ") {
+		t.Errorf("message: %s", msg)
+	}
+}
