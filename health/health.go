@@ -59,8 +59,9 @@ const (
 )
 
 // ZoneFinding is one zone of one service where consumers' connections are
-// reset: a load balancer behind the service has no healthy target there
-// and nothing else serves the zone (Reason).
+// reset: a load balancer behind the service that is enabled in the zone
+// has no healthy target there and nothing else on it serves the zone
+// (Reason).
 type ZoneFinding struct {
 	// AccountID, Region, ServiceID and ServiceName are the service's.
 	AccountID   string `json:"accountId"`
@@ -77,12 +78,37 @@ type ZoneFinding struct {
 	Consumers []Affected `json:"consumers"`
 	// TargetGroups are the ARNs of the load balancer's target groups, sorted.
 	TargetGroups []string `json:"targetGroups"`
+	// Serving are the ARNs of every load balancer of the service enabled in
+	// the zone, LoadBalancerARN among them, sorted. With more than one, AWS
+	// connects each endpoint's interface in the zone to one of them, so
+	// only the connections that land on LoadBalancerARN are reset.
+	Serving []string `json:"serving,omitempty"`
+}
+
+// LoadBalancer names the load balancer without a healthy target and, when
+// other load balancers of the service serve the zone too, says which ones:
+// "net/second (one of 2 load balancers enabled in use1-az1, with net/first)".
+func (f ZoneFinding) LoadBalancer() string {
+	if len(f.Serving) < 2 {
+		return LBShort(f.LoadBalancerARN)
+	}
+	var others []string
+	for _, a := range f.Serving {
+		if a != f.LoadBalancerARN {
+			others = append(others, LBShort(a))
+		}
+	}
+	return fmt.Sprintf("%s (one of %d load balancers enabled in %s, with %s)", LBShort(f.LoadBalancerARN), len(f.Serving), f.ZoneID, strings.Join(others, ", "))
 }
 
 // Message says what is wrong, in one sentence.
 func (f ZoneFinding) Message() string {
-	return fmt.Sprintf("load balancer %s of service %s has no healthy target in %s and %s: connections from %s there are reset",
-		LBShort(f.LoadBalancerARN), f.ServiceID, f.ZoneID, f.Reason, plural(len(f.Consumers), "endpoint"))
+	who := "connections from " + plural(len(f.Consumers), "endpoint") + " there are reset"
+	if len(f.Serving) > 1 {
+		who = "connections from the " + plural(len(f.Consumers), "endpoint") + " there that AWS sends to it are reset"
+	}
+	return fmt.Sprintf("load balancer %s of service %s has no healthy target in %s and %s: %s",
+		f.LoadBalancer(), f.ServiceID, f.ZoneID, f.Reason, who)
 }
 
 // Hint says what to do about it.
@@ -93,11 +119,20 @@ func (f ZoneFinding) Hint() string {
 // ZoneFindings are the findings of a live snapshot and the load balancers'
 // target health: for every service, each zone it is offered in where
 // consumers' endpoints (read in the snapshot, usable or becoming so) have a
-// subnet, but a load balancer behind it has no healthy target there and
-// cross-zone load balancing is off (or it has no healthy target anywhere).
-// A load balancer not in lbs (not read) gives no finding: no judgement
-// without facts. It is pure; findings come in the snapshot's order of
-// services, then by load balancer and zone id.
+// subnet, and each load balancer behind it that is enabled in that zone
+// but has no healthy target there with cross-zone load balancing off (or
+// no healthy target anywhere).
+//
+// AWS connects an endpoint's interface in a zone to a load balancer
+// enabled in that zone; one not enabled there takes no traffic from it, so
+// a zone is judged only by the load balancers enabled in it. Their zones
+// come from the snapshot's LoadBalancers (DescribeLoadBalancers, names
+// mapped to ids in the owner's account); the only load balancer of a
+// service serves every zone the service's endpoints are in. A load
+// balancer not in lbs (target health not read), or whose zones cannot be
+// known, gives no finding: no judgement without facts. It is pure;
+// findings come in the snapshot's order of services, then by load balancer
+// and zone id.
 func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []ZoneFinding {
 	if lv == nil || len(lbs) == 0 {
 		return nil
@@ -113,6 +148,18 @@ func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []ZoneFinding {
 	byARN := map[string]*LoadBalancerHealth{}
 	for i := range lbs {
 		byARN[lbs[i].ARN] = &lbs[i]
+	}
+	// lbZones are the zone ids each described load balancer is enabled in;
+	// a zone name that does not map is left out rather than guessed.
+	lbZones := map[string]map[string]bool{}
+	for _, l := range lv.LoadBalancers {
+		set := map[string]bool{}
+		for _, n := range l.Zones {
+			if id := zoneID[l.AccountID+"|"+l.Region+"|"+n]; id != "" {
+				set[id] = true
+			}
+		}
+		lbZones[l.ARN] = set
 	}
 	var out []ZoneFinding
 	for si := range lv.Services {
@@ -148,9 +195,32 @@ func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []ZoneFinding {
 		if len(byZone) == 0 {
 			continue
 		}
+		// enabled: the zones of each of the service's load balancers, when
+		// known; serving: per zone, the load balancers enabled there.
+		enabled := map[string]map[string]bool{}
+		serving := map[string][]string{}
+		for _, arn := range s.NetworkLoadBalancerARNs {
+			set, ok := lbZones[arn]
+			if !ok && len(s.NetworkLoadBalancerARNs) == 1 {
+				// The only one: an endpoint can be in no zone the service
+				// does not serve, and the service's zones are its zones.
+				set, ok = map[string]bool{}, true
+				for z := range byZone {
+					set[z] = true
+				}
+			}
+			if !ok {
+				continue
+			}
+			enabled[arn] = set
+			for z := range set {
+				serving[z] = append(serving[z], arn)
+			}
+		}
 		for _, arn := range s.NetworkLoadBalancerARNs {
 			lb := byARN[arn]
-			if lb == nil {
+			zones, known := enabled[arn]
+			if lb == nil || !known {
 				continue
 			}
 			healthy := map[string]bool{}
@@ -174,6 +244,9 @@ func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []ZoneFinding {
 			}
 			sort.Strings(groups)
 			for _, z := range slices.Sorted(maps.Keys(byZone)) {
+				if !zones[z] {
+					continue // not enabled there: it takes no connection from the zone
+				}
 				if healthy[z] || healthy["all"] || (lb.CrossZone && len(healthy) > 0) {
 					continue
 				}
@@ -188,9 +261,10 @@ func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []ZoneFinding {
 				if len(groups) == 0 {
 					why = ReasonNoTargetGroup
 				}
+				srv := slices.Sorted(slices.Values(serving[z]))
 				out = append(out, ZoneFinding{
 					AccountID: s.AccountID, Region: s.Region, ServiceID: s.ID, ServiceName: s.Name,
-					LoadBalancerARN: arn, ZoneID: z, Reason: why, Consumers: aff, TargetGroups: groups,
+					LoadBalancerARN: arn, ZoneID: z, Reason: why, Consumers: aff, TargetGroups: groups, Serving: srv,
 				})
 			}
 		}

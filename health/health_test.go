@@ -96,3 +96,73 @@ func TestZoneFindingDetail(t *testing.T) {
 		t.Errorf("LBShort of a non-load-balancer ARN = %q", got)
 	}
 }
+
+const lb2ARN = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/second/fedcba9876543210"
+
+// twoLBs is snap with a second load balancer behind the service, enabled
+// only in us-east-1a (use1-az1) while the first is in both zones.
+func twoLBs() *live.Snapshot {
+	s := snap()
+	s.Services[0].NetworkLoadBalancerARNs = []string{lbARN, lb2ARN}
+	s.LoadBalancers = []live.LoadBalancer{
+		{AccountID: "111111111111", Region: "us-east-1", ARN: lbARN, Zones: []string{"us-east-1a", "us-east-1b"}},
+		{AccountID: "111111111111", Region: "us-east-1", ARN: lb2ARN, Zones: []string{"us-east-1a"}},
+	}
+	return s
+}
+
+// TestZoneFindingsPerLoadBalancerZones: a zone is judged only by the load
+// balancers enabled in it; with several there, the finding names the one
+// without a healthy target and the others.
+func TestZoneFindingsPerLoadBalancerZones(t *testing.T) {
+	lbh := func(arn string, targets ...health.TargetHealth) health.LoadBalancerHealth {
+		return health.LoadBalancerHealth{ARN: arn, AccountID: "111111111111", Region: "us-east-1",
+			TargetGroups: []health.TargetGroupHealth{{ARN: "arn:tg-" + health.LBShort(arn), Targets: targets}}}
+	}
+	up := func(zone string) health.TargetHealth {
+		return health.TargetHealth{ID: "i-" + zone, Zone: zone, State: "healthy"}
+	}
+	down := func(zone string) health.TargetHealth {
+		return health.TargetHealth{ID: "i-" + zone, Zone: zone, State: "unhealthy"}
+	}
+	got := func(s *live.Snapshot, lbs ...health.LoadBalancerHealth) []string {
+		var out []string
+		for _, f := range health.ZoneFindings(s, lbs) {
+			out = append(out, health.LBShort(f.LoadBalancerARN)+"@"+f.ZoneID)
+		}
+		return out
+	}
+	// The second has targets only in its own zone: use1-az2 is the first's
+	// alone, and it is healthy there.
+	if fs := got(twoLBs(), lbh(lbARN, up("us-east-1a"), up("us-east-1b")), lbh(lb2ARN, up("us-east-1a"))); len(fs) != 0 {
+		t.Errorf("second enabled in fewer zones, all healthy: findings %v", fs)
+	}
+	// The first has no healthy target in use1-az2: that is a finding, the
+	// second is not blamed for a zone it is not in.
+	if fs := fmt.Sprint(got(twoLBs(), lbh(lbARN, up("us-east-1a"), down("us-east-1b")), lbh(lb2ARN, up("us-east-1a")))); fs != "[net/api@use1-az2]" {
+		t.Errorf("first down in use1-az2: findings %s", fs)
+	}
+	// Both serve use1-az1 and the second is down there: it is named, with
+	// the other one serving the zone.
+	fs := health.ZoneFindings(twoLBs(), []health.LoadBalancerHealth{lbh(lbARN, up("us-east-1a"), up("us-east-1b")), lbh(lb2ARN, down("us-east-1a"))})
+	if len(fs) != 1 || fs[0].LoadBalancerARN != lb2ARN || fs[0].ZoneID != "use1-az1" || fmt.Sprint(fs[0].Serving) != fmt.Sprint([]string{lbARN, lb2ARN}) {
+		t.Fatalf("second down in use1-az1: findings %+v", fs)
+	}
+	if m := fs[0].Message(); m != "load balancer net/second (one of 2 load balancers enabled in use1-az1, with net/api) of service vpce-svc-1 has no healthy target in use1-az1 and "+
+		health.ReasonNoneHealthy+": connections from the 1 endpoint there that AWS sends to it are reset" {
+		t.Errorf("message %q", m)
+	}
+	// A second load balancer whose zones were not read is not judged (no
+	// facts), and the first still is.
+	s := twoLBs()
+	s.LoadBalancers = s.LoadBalancers[:1]
+	if fs := fmt.Sprint(got(s, lbh(lbARN, up("us-east-1a"), down("us-east-1b")), lbh(lb2ARN, down("us-east-1a")))); fs != "[net/api@use1-az2]" {
+		t.Errorf("second's zones unknown: findings %s", fs)
+	}
+	// A zone name that does not map to an id is not guessed at.
+	s = twoLBs()
+	s.LoadBalancers[1].Zones = []string{"us-east-1z"}
+	if fs := got(s, lbh(lbARN, up("us-east-1a"), up("us-east-1b")), lbh(lb2ARN, down("us-east-1a"))); len(fs) != 0 {
+		t.Errorf("second in an unmapped zone: findings %v", fs)
+	}
+}
