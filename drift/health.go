@@ -9,7 +9,8 @@ import (
 )
 
 // fromHealth adds a target_health item per zone of a provider's service
-// where consumers' connections are reset (health.ZoneFindings), on the
+// and load balancer enabled there without a healthy target, so that
+// consumers' connections are reset (health.ZoneFindings), on the
 // provider's address. Services that are not the manifest's providers, and
 // providers in account-regions that failed to read, are left out.
 func (b *builder) fromHealth(lbs []health.LoadBalancerHealth) {
@@ -44,11 +45,17 @@ func (b *builder) fromHealth(lbs []health.LoadBalancerHealth) {
 		if len(f.TargetGroups) > 0 {
 			groups = strings.Join(f.TargetGroups, ", ")
 		}
+		// With several load balancers enabled in the zone, AWS sends each
+		// endpoint's interface there to one of them: only those are reset.
+		reset := "connections from " + strings.Join(who, ", ") + " are reset"
+		if len(f.Serving) > 1 {
+			reset = "the connections AWS sends to it from " + strings.Join(who, ", ") + " are reset"
+		}
 		b.add(Item{
 			Address: "provider." + pr.name, Account: pr.account, AccountID: pr.accountID, Region: pr.region, ID: f.ServiceID,
 			Kind: TargetHealth, Severity: SeverityError, Code: plan.CodeTargetHealth,
-			Message: fmt.Sprintf("%s: load balancer %s has no healthy target there and %s: connections from %s are reset; target groups: %s",
-				f.ZoneID, health.LBShort(f.LoadBalancerARN), f.Reason, strings.Join(who, ", "), groups),
+			Message: fmt.Sprintf("%s: load balancer %s has no healthy target there and %s: %s; target groups: %s",
+				f.ZoneID, f.LoadBalancer(), f.Reason, reset, groups),
 			Hint:      f.Hint(),
 			ZoneID:    f.ZoneID,
 			Consumers: f.Consumers, TargetGroups: f.TargetGroups,

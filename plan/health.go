@@ -42,7 +42,7 @@ func (c *computer) targetHealth() {
 		}
 		c.diag(SeverityWarning, CodeTargetHealth, ps.addr, ps.alias, ps.region,
 			fmt.Sprintf("%s: load balancer %s has no healthy target in %s and %s: connections from %s there are reset; target groups: %s",
-				ps.addr, health.LBShort(f.LoadBalancerARN), f.ZoneID, f.Reason, strings.Join(consumers, ", "), groups),
+				ps.addr, f.LoadBalancer(), f.ZoneID, f.Reason, strings.Join(consumers, ", "), groups),
 			f.Hint())
 	}
 }
