@@ -249,6 +249,11 @@ func (r *runner) endpointDNS(ctx context.Context, s *step) *Error {
 }
 
 func (r *runner) endpointDelete(ctx context.Context, s *step) *Error {
+	if s.stage == stDeleteOld {
+		if e := r.waitReplacement(ctx, s); e != nil {
+			return e
+		}
+	}
 	id, w, cl, e := r.deleteByID(ctx, s, classEndpoint, "DeleteVpcEndpoints", func(ctx context.Context, cl EC2API, id string) ([]types.UnsuccessfulItem, error) {
 		out, err := cl.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
 		return unsuccessfulOf(out, err, func(o *ec2.DeleteVpcEndpointsOutput) []types.UnsuccessfulItem { return o.Unsuccessful })
@@ -257,4 +262,28 @@ func (r *runner) endpointDelete(ctx context.Context, s *step) *Error {
 		return e
 	}
 	return r.waitGone(ctx, s, w, cl, pollEndpoints, id)
+}
+
+// waitReplacement waits, before a replace deletes the old endpoint, until
+// the new one is usable: available when the plan accepts its connection,
+// else pendingAcceptance or available (acceptance that plink does not give
+// is someone else's, PL031). Deleting the old endpoint earlier cuts clients
+// off while the new one is still pending, in the same VPC most of all. It
+// waits with --no-wait too: that flag skips waits for what apply made, not
+// the one that keeps a replace from cutting traffic.
+func (r *runner) waitReplacement(ctx context.Context, s *step) *Error {
+	c := s.cs.c
+	id := r.output(c.Address).ID
+	if id == "" {
+		return missing(c, "id of the replacement endpoint")
+	}
+	cl, e := r.client(ctx, c)
+	if e != nil {
+		return e
+	}
+	if e := r.waitEndpoint(ctx, c, cl, id, s.cs.accepted); e != nil {
+		e.Message = fmt.Sprintf("the old endpoint %s was kept: its replacement %s is not usable: %s", c.ID, id, e.Message)
+		return e
+	}
+	return nil
 }

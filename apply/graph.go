@@ -94,6 +94,10 @@ type changeState struct {
 	// dnsHandoff: a replaced endpoint whose private DNS is turned on only
 	// after the old endpoint (same VPC, same service) is deleted.
 	dnsHandoff bool
+	// accepted: the plan accepts this endpoint's connection, so the
+	// endpoint it makes is usable only once available (not while it waits
+	// for acceptance); a replace deletes the old one only then.
+	accepted bool
 }
 
 func (cs *changeState) inGroup(g string) bool {
@@ -431,6 +435,12 @@ func (g *graph) link() {
 					// endpoints that used the service (group of their Before)
 					dep(u)
 				}
+				if u.phase == phPrincipalAdd {
+					// A swap adds before it removes: the accounts the new
+					// principals admit are never left without access, and a
+					// failed add keeps the old principal.
+					dep(u)
+				}
 			case phServiceDelete:
 				if u.phase >= phReject && u.phase < phServiceDelete {
 					dep(u)
@@ -446,6 +456,15 @@ func (g *graph) link() {
 			// ordering only: a targeted apply that leaves the accept out
 			// waits for pendingAcceptance, not for the accept
 			s.after = append(s.after, acceptsOf[c.Address]...)
+		}
+		if s.stage == stDeleteOld && c.Kind == plan.KindEndpoint {
+			// A replace deletes the old endpoint only once the new one
+			// carries traffic: after its accept (a failed accept keeps the
+			// old one), and endpointDelete waits until it is available.
+			for _, u := range acceptsOf[c.Address] {
+				dep(u)
+				s.cs.accepted = true
+			}
 		}
 		if s.phase == phEndpointDelete && s.stage == stMain {
 			// Reject an endpoint's connection before deleting the endpoint,
