@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/plinkdev/plink/internal/bounded"
 )
 
 // posKey names a value inside a decoded object: owner is a pointer to the
@@ -90,6 +92,16 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// quote writes a value Go-quoted, cut as bounded.Cut cuts it:
+// "aaaa…" (60,000,000 characters).
+func quote(v string) string {
+	short, note := bounded.Cut(v)
+	if short != v && note == "" {
+		return short // a secret's shape, not the value
+	}
+	return strconv.Quote(short) + note
+}
+
 // describe says what a node holds, for "got ..." in type errors.
 func describe(n *yaml.Node) string {
 	switch n.Kind {
@@ -100,17 +112,17 @@ func describe(n *yaml.Node) string {
 	case yaml.ScalarNode:
 		switch n.ShortTag() {
 		case "!!str":
-			return "string " + strconv.Quote(n.Value)
+			return "string " + quote(n.Value)
 		case "!!int":
-			return "integer " + n.Value
+			return "integer " + bounded.Quote(n.Value)
 		case "!!float":
-			return "number " + n.Value
+			return "number " + bounded.Quote(n.Value)
 		case "!!bool":
-			return "boolean " + n.Value
+			return "boolean " + bounded.Quote(n.Value)
 		case "!!null":
 			return "null"
 		default:
-			return n.ShortTag() + " " + strconv.Quote(n.Value)
+			return bounded.Quote(n.ShortTag()) + " " + quote(n.Value)
 		}
 	}
 	return "an unexpected YAML node"
@@ -127,7 +139,7 @@ func (d *decoder) typeError(n *yaml.Node, owner any, path, want string) {
 	d.bad[posKey{owner, path}] = true
 	hint := ""
 	if want == "a string" && n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float" || n.ShortTag() == "!!bool") {
-		hint = fmt.Sprintf("quote the value: %q", n.Value)
+		hint = "quote the value: " + quote(n.Value)
 	}
 	d.sink.errorf(d.at(n), CodeType, hint, "`%s` must be %s, got %s", path, want, describe(n))
 }
@@ -364,13 +376,23 @@ func (d *decoder) unknownField(k *yaml.Node, valid []string) {
 	d.sink.errorf(d.at(k), CodeUnknownField, "", "unknown field `%s`; valid fields are %s", k.Value, quoteList(valid))
 }
 
-func quoteList(names []string) string {
-	q := make([]string, len(names))
+// quoteList names valid values in a message: each cut as errorf cuts a
+// value, and at most maxListed of them, since the names can come from the
+// file (a manifest's 1,000 accounts).
+func quoteList(names []string) composed {
+	q := make([]string, 0, min(len(names), maxListed)+1)
 	for i, n := range names {
-		q[i] = "`" + n + "`"
+		if i == maxListed {
+			q = append(q, fmt.Sprintf("and %d more", len(names)-maxListed))
+			break
+		}
+		q = append(q, "`"+bounded.Quote(n)+"`")
 	}
-	return strings.Join(q, ", ")
+	return composed(strings.Join(q, ", "))
 }
+
+// maxListed is how many names quoteList shows.
+const maxListed = 24
 
 func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, owner any, path string) {
 	if n.Kind != yaml.MappingNode {

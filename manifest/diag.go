@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/plinkdev/plink/internal/bounded"
 )
 
 // Severity of a Diagnostic.
@@ -150,6 +153,72 @@ func (ds Diagnostics) Warnings() Diagnostics {
 // diagSink collects diagnostics.
 type diagSink struct{ list Diagnostics }
 
+// errorf records an error. Its string arguments may hold values from the
+// file, which is untrusted and may hold anything: each is cut as
+// bounded.Cut does ("`aaaa…` (60,000,000 characters)"; a value shaped like a
+// secret is not shown). A hint that names a value cuts it itself (quote).
+// The message and hint are capped at maxMessage bytes whatever they hold,
+// so that no input makes an error long. Arguments of type composed are composed by plink
+// from values already cut, and are kept whole.
 func (s *diagSink) errorf(pos Pos, code, hint, format string, args ...any) {
-	s.list = append(s.list, Diagnostic{Pos: pos, Severity: SeverityError, Code: code, Message: fmt.Sprintf(format, args...), Hint: hint})
+	for i, a := range args {
+		if v, ok := a.(string); ok {
+			args[i] = cutArg(v)
+		}
+	}
+	msg := placeNotes(fmt.Sprintf(format, args...))
+	s.list = append(s.list, Diagnostic{Pos: pos, Severity: SeverityError, Code: code, Message: capText(msg), Hint: capText(hint)})
+}
+
+// composed is part of a message that plink composed from values it has
+// already cut (a list of names); errorf does not cut it again.
+type composed string
+
+// maxMessage caps a message or hint, in bytes: a message names a few
+// values of at most bounded.MaxQuote characters each.
+const maxMessage = 600
+
+// cutArg cuts a long value, marking where its length note goes with NUL
+// bytes (which checkText refuses in a manifest, so no value holds one):
+// placeNotes moves the note past the closing quote the format adds.
+func cutArg(v string) string {
+	short, note := bounded.Cut(v)
+	if note == "" {
+		return short
+	}
+	return short + "\x00" + note + "\x00"
+}
+
+// placeNotes puts each length note cutArg marked after the quote that
+// closes its value: "`aaaa…` (60,000,000 characters)".
+func placeNotes(msg string) string {
+	for {
+		i := strings.IndexByte(msg, 0)
+		if i < 0 {
+			return msg
+		}
+		j := strings.IndexByte(msg[i+1:], 0)
+		if j < 0 {
+			return strings.ReplaceAll(msg, "\x00", "")
+		}
+		j += i + 1
+		note, rest := msg[i+1:j], msg[j+1:]
+		closing := ""
+		if rest != "" && strings.IndexByte("`\"'", rest[0]) >= 0 {
+			closing, rest = rest[:1], rest[1:]
+		}
+		msg = msg[:i] + closing + note + rest
+	}
+}
+
+// capText cuts s to maxMessage bytes, at a character boundary.
+func capText(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	cut := maxMessage - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

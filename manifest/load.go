@@ -20,6 +20,8 @@ import (
 	goccy "github.com/goccy/go-yaml"
 	goccyparser "github.com/goccy/go-yaml/parser"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/plinkdev/plink/internal/bounded"
 )
 
 // Load reads a manifest from paths, each a file or a directory whose
@@ -47,19 +49,19 @@ func Load(paths ...string) (*Manifest, error) {
 			seen[abs] = true
 		}
 		data, err := ReadFileCapped(name, min(maxFileBytes, maxTotalBytes-total))
-		var fe *fileError
+		var fe *bounded.FileError
 		switch {
-		case errors.As(err, &fe) && fe.kind == ErrNotRegular:
+		case errors.As(err, &fe) && fe.Kind == ErrNotRegular:
 			sink.errorf(Pos{File: name}, CodeRead, "point the path at a manifest file, or remove the entry",
-				"cannot read manifest: it is %s; a manifest must be a regular file", fe.what)
+				"cannot read manifest: it is %s; a manifest must be a regular file", fe.What)
 			return
-		case errors.As(err, &fe) && fe.kind == ErrTooLarge && maxTotalBytes-total < maxFileBytes:
+		case errors.As(err, &fe) && fe.Kind == ErrTooLarge && maxTotalBytes-total < maxFileBytes:
 			sink.errorf(Pos{File: name}, CodeRead, "split the project into several manifests",
 				"cannot read manifest: the manifest's files together are larger than the %s limit", formatBytes(maxTotalBytes))
 			return
-		case errors.As(err, &fe) && fe.kind == ErrTooLarge:
+		case errors.As(err, &fe) && fe.Kind == ErrTooLarge:
 			sink.errorf(Pos{File: name}, CodeRead, "split the manifest into several files in one directory",
-				"cannot read manifest: it is %s for one manifest file", fe.what)
+				"cannot read manifest: it is %s for one manifest file", fe.What)
 			return
 		case err != nil:
 			sink.errorf(Pos{File: name}, CodeRead, "", "cannot read manifest: %s", pathErr(err))
@@ -203,6 +205,13 @@ func (l *loader) parseFile(src source) *Manifest {
 	if !ok {
 		return nil
 	}
+	// Depth and width are bounded before yaml.v3 (or goccy/go-yaml, for the
+	// position of a syntax error) builds anything: both take time and
+	// memory far beyond a file's size on deep or wide input.
+	if se := bounded.ScanYAML(text, limits); se != nil {
+		l.sink.errorf(Pos{File: file, Line: se.Line, Column: se.Column}, CodeSyntax, boundHint(se.Kind), "%s", se.Problem())
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var doc yaml.Node
 	err := dec.Decode(&doc)
@@ -340,13 +349,35 @@ func (l *loader) syntaxError(file string, text []byte, err error) {
 		strings.HasPrefix(msg, "did not find expected key") || strings.HasPrefix(msg, "did not find expected '-' indicator"):
 		hint = "check the indentation: the keys of one mapping, and the entries of one list, start in the same column"
 	}
-	l.sink.errorf(pos, CodeSyntax, hint, "invalid YAML: %s", msg)
+	// yaml.v3's message may quote the file (an anchor's name): cut it whole
+	// if it is long, rather than each value in it.
+	l.sink.errorf(pos, CodeSyntax, hint, "invalid YAML: %s", composed(bounded.Quote(msg)))
 }
+
+// boundHint says what to do about a file refused by bounded.ScanYAML.
+func boundHint(kind string) string {
+	switch kind {
+	case bounded.TooDeep:
+		return "a manifest nests fewer than 10 levels; check for unclosed [ or { and for a runaway generator"
+	case bounded.TooWide:
+		return fmt.Sprintf("split the list over several files in one directory; one mapping or list holds at most %s entries", bounded.Thousands(bounded.DefaultMaxWidth))
+	}
+	return "split the manifest into several files in one directory"
+}
+
+// maxLocateBytes is the largest text handed to goccy/go-yaml to locate a
+// syntax error: it takes hundreds of bytes of memory per byte of input, so
+// on a larger file the error keeps yaml.v3's line and the line's first
+// column.
+const maxLocateBytes = 4 << 20
 
 // locateSyntaxError parses text with goccy/go-yaml, used only for the
 // position of an error yaml.v3 has already found. Its duplicate-key errors
 // are not syntax (the decoder reports those as M007) and are ignored.
 func locateSyntaxError(text []byte) (line, col int, ok bool) {
+	if len(text) > maxLocateBytes {
+		return 0, 0, false
+	}
 	defer func() {
 		if recover() != nil {
 			ok = false

@@ -213,7 +213,7 @@ func TestParse(t *testing.T) {
 		{"too many tags", "version: 1\nproject: p\ndefaults: {region: us-east-1}\naccounts: {a: {id: \"111111111111\"}}\nconsumers: [{name: c, account: a, vpcId: vpc-01234567, subnetIds: [subnet-01234567], serviceName: a.b, tags: {" + manyTags(49) + "}}]\n",
 			"x.yaml:5:110: error: consumer `c` has 49 tags (with defaults.tags); at most 48 fit next to plink's own two"},
 		{"long tag key and value", "version: 1\nproject: p\ndefaults: {region: us-east-1, tags: {" + strings.Repeat("k", 129) + ": v, ok: " + strings.Repeat("v", 257) + "}}\n",
-			"x.yaml:3:38: error: tag key `" + strings.Repeat("k", 129) + "` is longer than 128 characters\nx.yaml:3:172: error: value of tag `ok` is longer than 256 characters"},
+			"x.yaml:3:38: error: tag key `" + strings.Repeat("k", 64) + "…` (129 characters) is longer than 128 characters\nx.yaml:3:172: error: value of tag `ok` is longer than 256 characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
