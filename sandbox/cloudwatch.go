@@ -183,6 +183,9 @@ func (s *Sandbox) dispatchCBOR(h cwHandler, c *call, in cbor.Map) (out cbor.Map,
 	if s.panicHook != nil {
 		s.panicHook(c.action)
 	}
+	if e := s.authorize(c); e != nil { // authz.go
+		return nil, e
+	}
 	return h(c, in)
 }
 

@@ -36,6 +36,8 @@ type call struct {
 	now     time.Time
 	reqID   string
 	net     *netInfo // caller's network in region
+	// dryRun is EC2's DryRun=true: authorize, then answer DryRunOperation.
+	dryRun bool
 }
 
 func (c *call) account() string { return c.caller.Account }
@@ -56,8 +58,9 @@ func init() {
 			"DescribeLoadBalancerAttributes": elbDescribeLoadBalancerAttributes,
 		},
 		svcSTS: {
-			"GetCallerIdentity": stsGetCallerIdentity,
-			"AssumeRole":        stsAssumeRole,
+			"GetCallerIdentity":          stsGetCallerIdentity,
+			"AssumeRole":                 stsAssumeRole,
+			"DecodeAuthorizationMessage": stsDecodeAuthorizationMessage, // authz.go
 		},
 	}
 }
@@ -175,10 +178,7 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	c := &call{sb: s, service: service, action: action, region: region, p: p, caller: caller, reqID: reqID}
 	if service == svcEC2 {
-		if dry, _, _ := p.boolean("DryRun"); dry {
-			reply(errf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."), nil)
-			return
-		}
+		c.dryRun, _, _ = p.boolean("DryRun")
 	}
 	kids, e := s.dispatch(h, c)
 	reply(e, kids)
@@ -200,6 +200,15 @@ func (s *Sandbox) dispatch(h handlerFunc, c *call) (kids []xn, e *apiError) {
 	c.net = s.net(c.caller.Account, c.region)
 	if s.panicHook != nil {
 		s.panicHook(c.action)
+	}
+	// Authorization comes first, as in AWS: a refused call learns nothing
+	// about the resources it names, and DryRun answers only whether it
+	// would have been allowed.
+	if e := s.authorize(c); e != nil {
+		return nil, e
+	}
+	if c.dryRun {
+		return nil, errf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
 	}
 	kids, e = h(c)
 	if e == nil && (IsMutating(c.action) || c.action == "AssumeRole") {

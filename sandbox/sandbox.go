@@ -84,6 +84,8 @@ type Sandbox struct {
 	rng *rand.Rand
 	// panicHook, set by tests only, runs inside every dispatched call.
 	panicHook func(action string)
+	// authz holds identity policies and the denial log (authz.go).
+	authz authzState
 
 	fmu   sync.Mutex // guards calls, faults, buckets
 	calls map[callKey]int

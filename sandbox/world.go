@@ -96,6 +96,10 @@ type Credential struct {
 	SecretAccessKey string `yaml:"secretAccessKey"`
 	// PrincipalArn is the IAM user (or root) ARN the key belongs to.
 	PrincipalArn string `yaml:"principalArn"`
+	// Policies are the principal's IAM identity policies, each a JSON
+	// document. Without any the principal may do everything; with some,
+	// every call is authorized as IAM does (authz.go, docs/authorization.md).
+	Policies []string `yaml:"policies"`
 }
 
 // Role is an assumable IAM role and its trust policy, reduced to lists.
@@ -107,6 +111,9 @@ type Role struct {
 	TrustedAccounts []string `yaml:"trustedAccounts"`
 	// ExternalID, when set, must be passed as sts:ExternalId.
 	ExternalID string `yaml:"externalId"`
+	// Policies are the role's IAM identity policies (JSON documents), which
+	// its sessions are authorized with; none means allow-all.
+	Policies []string `yaml:"policies"`
 }
 
 // RegionWorld is an account's network in one region.
@@ -242,11 +249,17 @@ func (w *World) validate() error {
 			if !strings.HasPrefix(c.PrincipalArn, "arn:aws:iam::"+a.ID+":") {
 				bad("%s: credential %s: principalArn %q must be an IAM ARN in account %s", where, c.AccessKeyID, c.PrincipalArn, a.ID)
 			}
+			if _, err := parsePolicies(c.PrincipalArn, c.Policies); err != nil {
+				bad("%s: credential %s: policies: %v", where, c.AccessKeyID, err)
+			}
 		}
 		for _, r := range a.Roles {
 			m := reRoleArn.FindStringSubmatch(r.Arn)
 			if m == nil || m[1] != a.ID {
 				bad("%s: role %q must be arn:aws:iam::%s:role/NAME", where, r.Arn, a.ID)
+			}
+			if _, err := parsePolicies(r.Arn, r.Policies); err != nil {
+				bad("%s: role %s: policies: %v", where, r.Arn, err)
 			}
 		}
 		for rname, rw := range a.Regions {

@@ -1,0 +1,438 @@
+package sandbox
+
+// Which resources a call authorizes, and the condition keys of each: the
+// request side of authorization. The resource types and keys allowed per
+// action come from awsauthz; this file knows where, in a request and in the
+// state, each resource and key value is found.
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/plinkdev/plink/awsauthz"
+)
+
+// ctxKeys is a request context under construction.
+type ctxKeys map[string][]string
+
+func (k ctxKeys) set(key string, vals ...string) {
+	if len(vals) > 0 {
+		k[key] = vals
+	}
+}
+
+func (k ctxKeys) tags(ts []tag) {
+	for _, t := range ts {
+		k["aws:ResourceTag/"+t.Key] = []string{t.Value}
+		k["ec2:ResourceTag/"+t.Key] = []string{t.Value}
+	}
+}
+
+// requestTags sets aws:RequestTag/* and aws:TagKeys from tags a call sets.
+func (k ctxKeys) requestTags(ts []tag) {
+	var keys []string
+	for _, t := range ts {
+		k["aws:RequestTag/"+t.Key] = []string{t.Value}
+		keys = append(keys, t.Key)
+	}
+	k.set("aws:TagKeys", keys...)
+}
+
+// authzBuilder collects the requests of one call.
+type authzBuilder struct {
+	c    *call
+	act  awsauthz.Action
+	out  []authzRequest
+	glob ctxKeys
+}
+
+func (c *call) globalKeys() ctxKeys {
+	g := ctxKeys{
+		"aws:RequestedRegion":  {c.region},
+		"aws:PrincipalAccount": {c.caller.Account},
+		"aws:PrincipalArn":     {c.caller.Arn},
+		"aws:userid":           {c.caller.UserID},
+	}
+	if c.caller.RoleArn != "" {
+		g["aws:PrincipalArn"] = []string{c.caller.RoleArn}
+		g["aws:PrincipalType"] = []string{"AssumedRole"}
+	} else if strings.Contains(c.caller.Arn, ":user/") {
+		g["aws:PrincipalType"] = []string{"User"}
+		g["aws:username"] = []string{c.caller.Arn[strings.LastIndex(c.caller.Arn, "/")+1:]}
+	}
+	return g
+}
+
+// add authorizes one resource of type typ (a row of the action, or of the
+// dependent action perm) with keys filtered to what AWS sets for that row.
+func (b *authzBuilder) add(perm awsauthz.Action, typ, region, account, id string, keys ctxKeys) {
+	row, _ := perm.Row(typ)
+	arn := "*"
+	if typ != "" {
+		arn = awsauthz.Types[typ].Format("aws", region, account, id)
+	}
+	ctx := ctxKeys{}
+	for k, v := range b.glob {
+		ctx[k] = v
+	}
+	allowed := row.Keys()
+	for k, v := range keys {
+		if awsauthz.KeyAllowed(allowed, k) {
+			ctx[k] = v
+		}
+	}
+	b.out = append(b.out, authzRequest{Action: perm.Permission(), Resource: arn, Context: ctx})
+}
+
+// own adds a resource of the call's own action in the caller's account and
+// region.
+func (b *authzBuilder) own(typ, id string, keys ctxKeys) {
+	b.add(b.act, typ, b.c.region, b.c.account(), id, keys)
+}
+
+// multiRegion adds the vpce:AllowMultiRegion check on an ARN.
+func (b *authzBuilder) multiRegion(typ, region, account, id string, keys ctxKeys) {
+	perm := awsauthz.Action{Service: "vpce", Name: "AllowMultiRegion", Rows: []awsauthz.Row{{Type: typ}}}
+	k := ctxKeys{}
+	for key, v := range keys {
+		if strings.HasPrefix(key, "aws:ResourceTag/") {
+			k[key] = v
+		}
+	}
+	perm.Rows[0].RequestKeys = []string{"aws:ResourceTag/${TagKey}"}
+	b.add(perm, typ, region, account, id, k)
+}
+
+// tagOnCreate adds ec2:CreateTags on the resource a create names, when the
+// call carries TagSpecification, with ec2:CreateAction set.
+func (b *authzBuilder) tagOnCreate(typ, id string, ts []tag) {
+	if len(ts) == 0 {
+		return
+	}
+	perm, _ := awsauthz.Lookup("ec2", "CreateTags")
+	k := ctxKeys{"ec2:CreateAction": {b.c.action}, "ec2:Region": {b.c.region}}
+	k.requestTags(ts)
+	b.add(perm, typ, b.c.region, b.c.account(), id, k)
+}
+
+// ---- what each resource type carries ----
+
+func (c *call) vpcArn(id string) string {
+	return awsauthz.Types["vpc"].Format("aws", c.region, c.account(), id)
+}
+
+func (c *call) vpcKeys(id string) ctxKeys {
+	k := ctxKeys{"ec2:Region": {c.region}, "ec2:VpcID": {id}, "ec2:Tenancy": {"default"}}
+	if v, ok := c.net.vpcs[id]; ok {
+		k.tags(nameTags(v.Name))
+	}
+	return k
+}
+
+func (c *call) subnetKeys(id string) ctxKeys {
+	k := ctxKeys{"ec2:Region": {c.region}, "ec2:SubnetID": {id}}
+	if sn, ok := c.net.subnets[id]; ok {
+		k.set("ec2:AvailabilityZone", sn.AvailabilityZone)
+		k.set("ec2:Vpc", c.vpcArn(sn.VpcID))
+		k.tags(nameTags(sn.Name))
+	}
+	return k
+}
+
+func (c *call) sgKeys(id string) ctxKeys {
+	k := ctxKeys{"ec2:Region": {c.region}, "ec2:SecurityGroupID": {id}}
+	if g, ok := c.net.sgs[id]; ok {
+		k.set("ec2:Vpc", c.vpcArn(g.VpcID))
+	}
+	return k
+}
+
+func (c *call) routeTableKeys(id string) ctxKeys {
+	k := ctxKeys{"ec2:Region": {c.region}, "ec2:RouteTableID": {id}}
+	if rt, v := c.routeTableOf(id); rt != nil {
+		k.set("ec2:Vpc", c.vpcArn(v.ID))
+		k.tags(nameTags(rt.Name))
+	}
+	return k
+}
+
+func (c *call) endpointKeys(ep *endpoint) ctxKeys {
+	k := ctxKeys{"ec2:Region": {ep.Region}, "ec2:VpceServiceName": {ep.ServiceName}}
+	k.tags(ep.Tags)
+	owner := "amazon"
+	if ep.ServiceID != "" {
+		if sv, ok := c.sb.st.Services[ep.ServiceID]; ok {
+			owner = sv.Account
+		}
+	}
+	k.set("ec2:VpceServiceOwner", owner)
+	return k
+}
+
+func (c *call) serviceKeys(sv *service) ctxKeys {
+	k := ctxKeys{"ec2:Region": {sv.Region}}
+	k.tags(sv.Tags)
+	k.set("ec2:VpceServicePrivateDnsName", sv.PrivateDNSName)
+	k.set("ec2:VpceSupportedRegion", sv.SupportedRegions...)
+	return k
+}
+
+// crossRegion reports whether a service supports a region besides its own.
+func crossRegion(sv *service) bool {
+	for _, r := range sv.SupportedRegions {
+		if r != sv.Region {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- per action ----
+
+// authzRequests lists every authorization the call needs, in the order AWS
+// would report them: the action's own resources, then dependent actions.
+func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
+	b := &authzBuilder{c: c, act: act, glob: c.globalKeys()}
+	svcByID := func(id string) *service {
+		if sv, ok := c.sb.st.Services[id]; ok {
+			return sv
+		}
+		return nil
+	}
+	ownService := func(id string) {
+		k := ctxKeys{"ec2:Region": {c.region}}
+		if sv := svcByID(id); sv != nil && sv.Account == c.account() {
+			k = c.serviceKeys(sv)
+		}
+		b.own("vpc-endpoint-service", id, k)
+	}
+	ownEndpoint := func(id string) *endpoint {
+		ep, ok := c.sb.st.Endpoints[id]
+		if !ok || ep.Account != c.account() {
+			b.own("vpc-endpoint", id, ctxKeys{"ec2:Region": {c.region}})
+			return nil
+		}
+		b.own("vpc-endpoint", id, c.endpointKeys(ep))
+		return ep
+	}
+	network := func(subnets, groups, tables []string) {
+		for _, id := range tables {
+			b.own("route-table", id, c.routeTableKeys(id))
+		}
+		for _, id := range groups {
+			b.own("security-group", id, c.sgKeys(id))
+		}
+		for _, id := range subnets {
+			b.own("subnet", id, c.subnetKeys(id))
+		}
+	}
+
+	switch act.Permission() {
+	case "ec2:CreateVpcEndpoint":
+		name, svcRegion := c.p.str("ServiceName"), c.p.str("ServiceRegion")
+		tags := c.p.tagSpecsTags()
+		k := ctxKeys{"ec2:Region": {c.region}, "ec2:VpceServiceName": {name}}
+		k.requestTags(tags)
+		typ := c.p.str("VpcEndpointType")
+		if typ == "" {
+			typ = "Gateway"
+		}
+		v, _ := c.resolveService(name, svcRegion, typ)
+		if v != nil {
+			k.set("ec2:VpceServiceOwner", v.Owner)
+		}
+		b.own("vpc-endpoint", "*", k)
+		vpc := c.p.str("VpcId")
+		b.own("vpc", vpc, c.vpcKeys(vpc))
+		network(dedupe(c.p.list("SubnetId")), dedupe(c.p.list("SecurityGroupId")), dedupe(c.p.list("RouteTableId")))
+		if v != nil && v.svc != nil {
+			b.add(act, "vpc-endpoint-service", v.svc.Region, v.svc.Account, v.svc.ID, c.serviceKeys(v.svc))
+		}
+		if svcRegion != "" && svcRegion != c.region {
+			b.multiRegion("vpc-endpoint", c.region, c.account(), "*", k)
+		}
+		b.tagOnCreate("vpc-endpoint", "*", tags)
+	case "ec2:ModifyVpcEndpoint":
+		ep := ownEndpoint(c.p.str("VpcEndpointId"))
+		network(
+			append(dedupe(c.p.list("AddSubnetId")), dedupe(c.p.list("RemoveSubnetId"))...),
+			append(dedupe(c.p.list("AddSecurityGroupId")), dedupe(c.p.list("RemoveSecurityGroupId"))...),
+			append(dedupe(c.p.list("AddRouteTableId")), dedupe(c.p.list("RemoveRouteTableId"))...))
+		if ep != nil && ep.ServiceRegion != "" && ep.ServiceRegion != ep.Region {
+			b.multiRegion("vpc-endpoint", ep.Region, ep.Account, ep.ID, c.endpointKeys(ep))
+		}
+	case "ec2:DeleteVpcEndpoints":
+		var cross []*endpoint
+		for _, id := range dedupe(c.p.list("VpcEndpointId")) {
+			if ep := ownEndpoint(id); ep != nil && ep.ServiceRegion != "" && ep.ServiceRegion != ep.Region {
+				cross = append(cross, ep)
+			}
+		}
+		for _, ep := range cross {
+			b.multiRegion("vpc-endpoint", ep.Region, ep.Account, ep.ID, c.endpointKeys(ep))
+		}
+	case "ec2:CreateVpcEndpointServiceConfiguration":
+		tags := c.p.tagSpecsTags()
+		regions := dedupe(c.p.list("SupportedRegion"))
+		k := ctxKeys{"ec2:Region": {c.region}}
+		k.requestTags(tags)
+		k.set("ec2:VpceServicePrivateDnsName", c.p.str("PrivateDnsName"))
+		k.set("ec2:VpceSupportedRegion", regions...)
+		b.own("vpc-endpoint-service", "*", k)
+		if slices.ContainsFunc(regions, func(r string) bool { return r != c.region }) {
+			b.multiRegion("vpc-endpoint-service", c.region, c.account(), "*", k)
+		}
+		b.tagOnCreate("vpc-endpoint-service", "*", tags)
+	case "ec2:ModifyVpcEndpointServiceConfiguration":
+		id := c.p.str("ServiceId")
+		add, rm := dedupe(c.p.list("AddSupportedRegion")), dedupe(c.p.list("RemoveSupportedRegion"))
+		k := ctxKeys{"ec2:Region": {c.region}}
+		sv := svcByID(id)
+		if sv != nil && sv.Account == c.account() {
+			k = c.serviceKeys(sv)
+		}
+		if named := append(slices.Clone(add), rm...); len(named) > 0 {
+			k["ec2:VpceSupportedRegion"] = named
+		}
+		if dns := c.p.str("PrivateDnsName"); dns != "" {
+			k["ec2:VpceServicePrivateDnsName"] = []string{dns}
+		}
+		b.own("vpc-endpoint-service", id, k)
+		home := c.region
+		if sv != nil {
+			home = sv.Region
+		}
+		if slices.ContainsFunc(append(add, rm...), func(r string) bool { return r != home }) {
+			b.multiRegion("vpc-endpoint-service", c.region, c.account(), id, k)
+		}
+	case "ec2:DeleteVpcEndpointServiceConfigurations":
+		var cross []*service
+		for _, id := range dedupe(c.p.list("ServiceId")) {
+			ownService(id)
+			if sv := svcByID(id); sv != nil && sv.Account == c.account() && crossRegion(sv) {
+				cross = append(cross, sv)
+			}
+		}
+		for _, sv := range cross {
+			b.multiRegion("vpc-endpoint-service", sv.Region, sv.Account, sv.ID, c.serviceKeys(sv))
+		}
+	case "ec2:DescribeVpcEndpointServicePermissions", "ec2:ModifyVpcEndpointServicePermissions",
+		"ec2:StartVpcEndpointServicePrivateDnsVerification":
+		ownService(c.p.str("ServiceId"))
+	case "ec2:AcceptVpcEndpointConnections", "ec2:RejectVpcEndpointConnections":
+		id := c.p.str("ServiceId")
+		ownService(id)
+		sv := svcByID(id)
+		if sv == nil || sv.Account != c.account() {
+			break
+		}
+		for _, eid := range c.p.list("VpcEndpointId") {
+			if ep, ok := c.sb.st.Endpoints[eid]; ok && ep.ServiceID == sv.ID && ep.Region != sv.Region {
+				b.multiRegion("vpc-endpoint-service", sv.Region, sv.Account, sv.ID, c.serviceKeys(sv))
+				break
+			}
+		}
+	case "ec2:CreateVpcEndpointConnectionNotification":
+		if id := c.p.str("ServiceId"); id != "" {
+			ownService(id)
+		}
+		if id := c.p.str("VpcEndpointId"); id != "" {
+			ownEndpoint(id)
+		}
+	case "ec2:ModifyVpcEndpointConnectionNotification", "ec2:DeleteVpcEndpointConnectionNotifications":
+		ids := c.p.list("ConnectionNotificationId")
+		if id := c.p.str("ConnectionNotificationId"); id != "" && len(ids) == 0 {
+			ids = []string{id}
+		}
+		for _, id := range ids {
+			nf, ok := c.sb.st.Notifications[id]
+			switch {
+			case !ok || nf.Account != c.account():
+				// Unknown: the handler answers NotFound once authorized
+				// on what the caller may touch at all.
+				b.own("vpc-endpoint-service", "*", ctxKeys{"ec2:Region": {c.region}})
+			case nf.ServiceID != "":
+				ownService(nf.ServiceID)
+			default:
+				ownEndpoint(nf.EndpointID)
+			}
+		}
+	case "ec2:CreateTags", "ec2:DeleteTags":
+		ts := c.p.tags("Tag")
+		for _, id := range c.p.list("ResourceId") {
+			typ, rid, k := c.taggableKeys(id)
+			if typ == "" {
+				continue // the handler answers for an id of another kind
+			}
+			k.requestTags(ts)
+			b.own(typ, rid, k)
+		}
+	case "ec2:CreatePlacementGroup":
+		k := ctxKeys{"ec2:Region": {c.region}}
+		k.set("ec2:PlacementGroupStrategy", c.p.str("Strategy"))
+		k.requestTags(c.p.tagSpecsTags())
+		b.own("placement-group", c.p.str("GroupName"), k)
+	case "ec2:DeletePlacementGroup":
+		name := c.p.str("GroupName")
+		k := ctxKeys{"ec2:Region": {c.region}}
+		for _, pg := range c.sb.st.PlacementGroups {
+			if pg.Name == name && pg.Account == c.account() && pg.Region == c.region {
+				k.set("ec2:PlacementGroupStrategy", pg.Strategy)
+				k.tags(pg.Tags)
+			}
+		}
+		b.own("placement-group", name, k)
+	case "sts:AssumeRole":
+		arn := c.p.str("RoleArn")
+		account, name := "", arn
+		if m := reRoleArn.FindStringSubmatch(arn); m != nil {
+			account, name = m[1], arn[strings.Index(arn, ":role/")+len(":role/"):]
+		}
+		b.add(act, "role", "", account, name, nil)
+	default:
+		for _, r := range act.Rows {
+			if r.Type != "" {
+				// A row with a resource type must be handled above.
+				b.add(act, r.Type, c.region, c.account(), "?", nil)
+				continue
+			}
+			b.add(act, "", "", "", "", nil)
+		}
+	}
+	return b.out
+}
+
+// taggableKeys resolves a CreateTags/DeleteTags resource id to its type,
+// ARN id and keys; typ is "" for an id the sandbox does not tag.
+func (c *call) taggableKeys(id string) (typ, rid string, k ctxKeys) {
+	k = ctxKeys{"ec2:Region": {c.region}}
+	switch {
+	case strings.HasPrefix(id, "vpce-svc-"):
+		if sv, ok := c.sb.st.Services[id]; ok && sv.Account == c.account() {
+			k = c.serviceKeys(sv)
+		}
+		return "vpc-endpoint-service", id, k
+	case strings.HasPrefix(id, "vpce-"):
+		if ep, ok := c.sb.st.Endpoints[id]; ok && ep.Account == c.account() {
+			k = c.endpointKeys(ep)
+		}
+		return "vpc-endpoint", id, k
+	case strings.HasPrefix(id, "pg-"):
+		if pg, ok := c.sb.st.PlacementGroups[id]; ok && pg.Account == c.account() {
+			k.set("ec2:PlacementGroupStrategy", pg.Strategy)
+			k.tags(pg.Tags)
+			return "placement-group", pg.Name, k
+		}
+		return "placement-group", id, k
+	}
+	return "", "", nil
+}
+
+// tagSpecsTags are the tags of every TagSpecification of a create.
+func (p params) tagSpecsTags() []tag {
+	var out []tag
+	for _, s := range p.tagSpecs() {
+		out = append(out, s.Tags...)
+	}
+	return out
+}
