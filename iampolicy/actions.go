@@ -5,31 +5,44 @@ package iampolicy
 // sandbox and fails when plink makes a call that is not listed here.
 //
 // Resource types and condition keys follow the Service Authorization
-// Reference for Amazon EC2 ("Actions, resources, and condition keys for
-// Amazon EC2"):
-//   - Describe* actions support no resource-level permissions: Resource "*".
+// Reference for Amazon EC2, "Actions, resources, and condition keys for
+// Amazon EC2" (SrcEC2; read in its June 2026 version) and for AWS
+// PrivateLink (SrcVPCE); package awsauthz keeps the same facts as data for
+// the sandbox, which evaluates the printed policies against them:
+//   - The Describe* calls plink makes support no resource-level
+//     permissions (Resource "*"), except DescribeVpcEndpointServicePermissions,
+//     which is authorized on the vpc-endpoint-service it names.
 //   - CreateVpcEndpointServiceConfiguration: vpc-endpoint-service, with
 //     aws:RequestTag/${TagKey} and aws:TagKeys.
 //   - Modify/DeleteVpcEndpointServiceConfiguration(s),
-//     ModifyVpcEndpointServicePermissions, Accept/RejectVpcEndpointConnections,
-//     StartVpcEndpointServicePrivateDnsVerification,
-//     CreateVpcEndpointConnectionNotification: vpc-endpoint-service, with
-//     aws:ResourceTag/${TagKey}.
-//   - CreateVpcEndpoint: vpc-endpoint (aws:RequestTag/${TagKey}) plus the
-//     vpc, subnet and security-group it uses (no tag condition on those).
-//   - ModifyVpcEndpoint: vpc-endpoint (aws:ResourceTag/${TagKey}) plus the
-//     subnets, security groups and route tables (gateway endpoints) it adds.
+//     ModifyVpcEndpointServicePermissions, Accept/RejectVpcEndpointConnections:
+//     vpc-endpoint-service, with aws:ResourceTag/${TagKey}.
+//   - Create/Modify/DeleteVpcEndpointConnectionNotification(s): the
+//     vpc-endpoint or vpc-endpoint-service the notification is for, with
+//     aws:ResourceTag/${TagKey}; plink's are all on services.
+//   - CreateVpcEndpoint: vpc-endpoint (aws:RequestTag/${TagKey},
+//     ec2:VpceServiceName, ec2:VpceServiceOwner) plus the vpc and each
+//     subnet, security group and route table the request names.
+//   - ModifyVpcEndpoint: vpc-endpoint (aws:ResourceTag/${TagKey}) plus each
+//     subnet, security group and route table it adds or removes; the
+//     reference's resource types table gives all three the ec2:Vpc key.
 //   - DeleteVpcEndpoints: vpc-endpoint (aws:ResourceTag/${TagKey}).
-//   - CreateTags: the tagged resource, with ec2:CreateAction to allow it only
-//     as part of a create call.
+//   - vpce:AllowMultiRegion (SrcVPCE): a permission-only action on the
+//     vpc-endpoint or vpc-endpoint-service, without condition keys.
+//   - CreateTags: the tagged resource, with aws:RequestTag/${TagKey} and
+//     ec2:CreateAction (to allow it only as part of a create call).
 //   - CreatePlacementGroup: placement-group, with aws:RequestTag/${TagKey};
 //     DeletePlacementGroup, CreateTags, DeleteTags: placement-group, with
 //     aws:ResourceTag/${TagKey}; DescribePlacementGroups: "*". (The
 //     project's lease, package lease.)
-//   - Modify/DeleteVpcEndpointConnectionNotification(s) take a notification
-//     id whose resource type the reference does not scope by tag; plink
-//     grants them on "*" limited to the manifest's regions by
-//     aws:RequestedRegion.
+//   - sts:GetCallerIdentity needs no permission (SrcGetCallerIdentity).
+
+// Sources cited above.
+const (
+	SrcEC2               = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html"
+	SrcVPCE              = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_vpce.html"
+	SrcGetCallerIdentity = "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html"
+)
 
 // readEC2 are the EC2 reads of plan and drift (the live reader).
 var readEC2 = []string{
@@ -40,7 +53,6 @@ var readEC2 = []string{
 	"ec2:DescribeVpcEndpointConnectionNotifications",
 	"ec2:DescribeVpcEndpointConnections",
 	"ec2:DescribeVpcEndpointServiceConfigurations",
-	"ec2:DescribeVpcEndpointServicePermissions",
 	"ec2:DescribeVpcEndpointServices",
 	"ec2:DescribeVpcEndpoints",
 	"ec2:DescribeVpcs",
@@ -49,7 +61,6 @@ var readEC2 = []string{
 // readELB are the load balancer reads of plan and drift.
 var readELB = []string{
 	"elasticloadbalancing:DescribeLoadBalancers",
-	"elasticloadbalancing:DescribeTags",
 }
 
 // readTargetHealth are the reads plan (lint PL116) and drift (item
@@ -78,27 +89,30 @@ var readExport = []string{
 	"ec2:DescribeVpcEndpointConnectionNotifications",
 	"ec2:DescribeVpcEndpointConnections",
 	"ec2:DescribeVpcEndpointServiceConfigurations",
-	"ec2:DescribeVpcEndpointServicePermissions",
 	"ec2:DescribeVpcEndpoints",
 }
 
-// identity is called by every mode to check which account a credential
-// reaches.
-var identity = []string{"sts:GetCallerIdentity"}
+// readServicePermissions reads the allowed principals of the account's
+// services (plan, drift, export): authorized on the service.
+var readServicePermissions = []string{"ec2:DescribeVpcEndpointServicePermissions"}
 
 // createService creates endpoint services (tagged on create).
 var createService = []string{"ec2:CreateVpcEndpointServiceConfiguration"}
 
-// manageService changes, deletes and handles connections of endpoint
-// services that carry the project tag.
+// manageService changes and handles connections of endpoint services that
+// carry the project tag (provider accounts).
 var manageService = []string{
 	"ec2:AcceptVpcEndpointConnections",
-	"ec2:CreateVpcEndpointConnectionNotification",
-	"ec2:DeleteVpcEndpointServiceConfigurations",
 	"ec2:ModifyVpcEndpointServiceConfiguration",
 	"ec2:ModifyVpcEndpointServicePermissions",
 	"ec2:RejectVpcEndpointConnections",
-	"ec2:StartVpcEndpointServicePrivateDnsVerification",
+}
+
+// deleteService deletes endpoint services that carry the project tag and
+// their notifications (any account: a provider removed from the manifest).
+var deleteService = []string{
+	"ec2:DeleteVpcEndpointConnectionNotifications",
+	"ec2:DeleteVpcEndpointServiceConfigurations",
 }
 
 // decideConnections are the writes of plink connections, on the project's
@@ -108,24 +122,28 @@ var decideConnections = []string{
 	"ec2:RejectVpcEndpointConnections",
 }
 
-// manageNotifications changes and deletes connection notifications.
+// manageNotifications creates and changes connection notifications on the
+// project's services (accounts whose providers declare notifications).
 var manageNotifications = []string{
-	"ec2:DeleteVpcEndpointConnectionNotifications",
+	"ec2:CreateVpcEndpointConnectionNotification",
 	"ec2:ModifyVpcEndpointConnectionNotification",
 }
 
 // createEndpoint creates interface endpoints (tagged on create).
 var createEndpoint = []string{"ec2:CreateVpcEndpoint"}
 
-// endpointNetwork are the actions that name a VPC, subnets and security
-// groups.
-var endpointNetwork = []string{"ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint"}
+// changeEndpoint is the action that adds and removes subnets, security
+// groups and route tables.
+var changeEndpoint = []string{"ec2:ModifyVpcEndpoint"}
 
 // manageEndpoint changes and deletes endpoints that carry the project tag.
 var manageEndpoint = []string{"ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint"}
 
-// retag changes tags of resources that already carry the project tag.
-var retag = []string{"ec2:CreateTags", "ec2:DeleteTags"}
+// retag sets tags on resources that already carry the project tag; untag
+// removes them.
+var retag = []string{"ec2:CreateTags"}
+
+var untag = []string{"ec2:DeleteTags"}
 
 // tagOnCreate is CreateTags as part of the create calls.
 var tagOnCreate = []string{"ec2:CreateTags"}
@@ -147,6 +165,7 @@ var manageLease = []string{"ec2:CreateTags", "ec2:DeleteTags", "ec2:DeletePlacem
 var assumeRole = []string{"sts:AssumeRole"}
 
 // multiRegion is the permission-only action AWS checks for cross-region
-// PrivateLink: creating an endpoint to a service in another region, and
-// setting a service's supported regions.
+// PrivateLink: creating, changing or deleting an endpoint to a service in
+// another region or a service with supported regions, and accepting or
+// rejecting an endpoint in another region.
 var multiRegion = []string{"vpce:AllowMultiRegion"}

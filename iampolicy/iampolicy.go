@@ -106,7 +106,9 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 	}
 	out := map[string]Document{}
 	if m == nil {
-		out[AnyAccount] = build(mode, scope{account: "*", regions: []string{"*"}, providers: true, consumers: true, leaseRegion: "*"})
+		star := []string{"*"}
+		out[AnyAccount] = build(mode, scope{account: "*", readRegions: star, providerRegions: star, consumerRegions: star,
+			providers: true, consumers: true, notifications: true, leaseRegion: "*"})
 		return out, nil
 	}
 	if len(m.Accounts) == 0 {
@@ -114,28 +116,29 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 	}
 	all := manifestRegions(m)
 	home, homeRegion := lease.Home(m)
+	region := func(r string) string { return cmp.Or(r, m.Defaults.Region) }
+	providers := map[string]*manifest.Provider{}
+	for _, p := range m.Providers {
+		providers[p.Name] = p
+	}
 	for alias, a := range m.Accounts {
-		sc := scope{account: a.ID, project: m.Project, readRegions: all, vpcs: map[string]bool{}, subnets: map[string]bool{}, sgs: map[string]bool{}, rtbs: map[string]bool{}}
+		sc := scope{account: a.ID, project: m.Project, readRegions: all, vpcs: map[string]bool{}, subnets: map[string]bool{}, sgs: map[string]bool{}, rtbs: map[string]bool{},
+			ownerNames: map[string]bool{}, owners: map[string]bool{}, namedServices: map[string]bool{}}
 		if alias == home {
 			sc.leaseRegion = homeRegion
 		}
-		region := func(r string) string { return cmp.Or(r, m.Defaults.Region) }
-		regions := map[string]bool{}
+		pr, cr, ownerRegions, namedRegions := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 		for _, p := range m.Providers {
 			if p.Account != alias {
 				continue
 			}
 			sc.providers = true
-			regions[region(p.Region)] = true
-			sc.serviceRegions = append(sc.serviceRegions, region(p.Region))
+			pr[region(p.Region)] = true
 			if p.Adopt != "" {
 				sc.adopted = append(sc.adopted, arn(region(p.Region), a.ID, "vpc-endpoint-service/"+p.Adopt))
 			}
 			if len(p.Notifications) > 0 {
 				sc.notifications = true
-			}
-			if len(p.SupportedRegions) > 0 {
-				sc.multiRegion = true
 			}
 		}
 		for _, c := range m.Consumers {
@@ -144,13 +147,9 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 			}
 			sc.consumers = true
 			r := region(c.Region)
-			for _, p := range m.Providers {
-				if p.Name == c.Provider && region(p.Region) != r {
-					sc.multiRegion = true
-				}
-			}
-			regions[r] = true
-			sc.vpcs[arn(r, a.ID, "vpc/"+c.VPCID)] = true
+			cr[r] = true
+			vpc := arn(r, a.ID, "vpc/"+c.VPCID)
+			sc.vpcs[vpc] = true
 			for _, s := range c.SubnetIDs {
 				sc.subnets[arn(r, a.ID, "subnet/"+s)] = true
 			}
@@ -163,8 +162,28 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 			if c.Adopt != "" {
 				sc.adopted = append(sc.adopted, arn(r, a.ID, "vpc-endpoint/"+c.Adopt))
 			}
+			// The service the endpoint may be created to: a provider of the
+			// manifest that plink creates by its owner and the names AWS
+			// gives services in its region (the id of a service created in
+			// the same run is not known yet), any other service by its exact
+			// name.
+			// An adopted provider's name is known, and names one service.
+			if p := providers[c.Provider]; p != nil && p.Adopt != "" {
+				sc.namedServices["com.amazonaws.vpce."+region(p.Region)+"."+p.Adopt] = true
+				namedRegions[r] = true
+			} else if p != nil {
+				sc.ownerNames["com.amazonaws.vpce."+region(p.Region)+".vpce-svc-*"] = true
+				if pa := m.Accounts[p.Account]; pa != nil {
+					sc.owners[pa.ID] = true
+				}
+				ownerRegions[r] = true
+			} else if c.ServiceName != "" {
+				sc.namedServices[c.ServiceName] = true
+				namedRegions[r] = true
+			}
 		}
-		sc.regions = sortedSet(regions)
+		sc.providerRegions, sc.consumerRegions = sortedSet(pr), sortedSet(cr)
+		sc.ownerRegions, sc.namedRegions = sortedSet(ownerRegions), sortedSet(namedRegions)
 		out[alias] = build(mode, sc)
 	}
 	return out, nil
@@ -192,24 +211,30 @@ func Operator(m *manifest.Manifest) *Document {
 }
 
 type scope struct {
-	account     string
-	project     string // "" without a manifest
-	regions     []string
+	account string
+	project string // "" without a manifest
+	// readRegions are every region plink reads (the manifest's regions):
+	// changes and deletes reach them, since a resource removed from the
+	// manifest is deleted where it is.
 	readRegions []string
-	providers   bool
-	consumers   bool
+	// providerRegions and consumerRegions are where the account has
+	// providers and consumers: the only regions it creates services and
+	// endpoints in.
+	providerRegions, consumerRegions []string
+	providers, consumers             bool
 	// notifications: the account's providers declare notifications.
 	notifications bool
-	// multiRegion: the account's providers serve other regions or its
-	// consumers reach a service in another region (vpce:AllowMultiRegion).
-	multiRegion bool
-	vpcs        map[string]bool
-	subnets     map[string]bool
-	sgs         map[string]bool
-	rtbs        map[string]bool // gateway consumers' route tables
-	adopted     []string
-	// serviceRegions are the regions of the account's providers.
-	serviceRegions []string
+	vpcs          map[string]bool
+	subnets       map[string]bool
+	sgs           map[string]bool
+	rtbs          map[string]bool // gateway consumers' route tables
+	// ownerNames and owners are the ec2:VpceServiceName patterns and
+	// ec2:VpceServiceOwner account ids of the manifest's providers the
+	// account's consumers use, created in ownerRegions; namedServices are
+	// the serviceName entries, created in namedRegions.
+	ownerNames, owners, namedServices map[string]bool
+	ownerRegions, namedRegions        []string
+	adopted                           []string
 	// leaseRegion is where the project's lease lives when this account is
 	// its home (lease.Home), else "".
 	leaseRegion string
@@ -219,6 +244,9 @@ func arn(region, account, resource string) string {
 	return "arn:aws:ec2:" + region + ":" + account + ":" + resource
 }
 
+// cond is a statement's Condition.
+type cond = map[string]map[string][]string
+
 func build(mode Mode, sc scope) Document {
 	d := Document{Version: "2012-10-17"}
 	add := func(s Statement) {
@@ -226,24 +254,41 @@ func build(mode Mode, sc scope) Document {
 		s.Action = slices.Compact(s.Action)
 		sort.Strings(s.Resource)
 		s.Resource = slices.Compact(s.Resource)
-		if len(s.Resource) > 0 {
+		if len(s.Resource) > 0 && len(s.Action) > 0 {
 			d.Statement = append(d.Statement, s)
 		}
 	}
-	regionCond := func() map[string]map[string][]string {
+	regionCond := func() cond {
 		rs := sc.readRegions
 		if len(rs) == 0 || slices.Contains(rs, "*") {
 			return nil
 		}
-		return map[string]map[string][]string{"StringEquals": {"aws:RequestedRegion": slices.Clone(rs)}}
+		return cond{"StringEquals": {"aws:RequestedRegion": slices.Clone(rs)}}
 	}
-	add(Statement{Sid: "PlinkIdentity", Effect: "Allow", Action: slices.Clone(identity), Resource: []string{"*"}})
+	in := func(regions []string, kind string) []string {
+		var out []string
+		for _, r := range regions {
+			out = append(out, arn(r, sc.account, kind+"/*"))
+		}
+		return out
+	}
+	// sts:GetCallerIdentity, which every mode calls, needs no permission
+	// and cannot be denied (see SrcGetCallerIdentity), so it is not
+	// granted.
+	//
+	// DescribeVpcEndpointServicePermissions, unlike the other reads, is
+	// authorized on the service it names: it gets the account's own
+	// services, not "*".
+	permsRead := Statement{Sid: "PlinkReadServicePermissions", Effect: "Allow", Action: slices.Clone(readServicePermissions),
+		Resource: in(sc.readRegions, "vpc-endpoint-service"), Condition: regionCond()}
 	switch mode {
 	case Export:
 		add(Statement{Sid: "PlinkExportRead", Effect: "Allow", Action: slices.Clone(readExport), Resource: []string{"*"}, Condition: regionCond()})
+		add(permsRead)
 		return d
 	default:
 		add(Statement{Sid: "PlinkRead", Effect: "Allow", Action: append(slices.Clone(readEC2), readELB...), Resource: []string{"*"}, Condition: regionCond()})
+		add(permsRead)
 	}
 	if mode == Plan || mode == Drift {
 		add(Statement{Sid: "PlinkTargetHealthRead", Effect: "Allow", Action: slices.Clone(readTargetHealth), Resource: []string{"*"}, Condition: regionCond()})
@@ -252,91 +297,125 @@ func build(mode Mode, sc scope) Document {
 		add(Statement{Sid: "PlinkStatusRead", Effect: "Allow", Action: slices.Clone(readStatus), Resource: []string{"*"}, Condition: regionCond()})
 		return d
 	}
-	if mode == Connections && (sc.providers || sc.project == "") {
+	tagged := func(key string) cond {
+		k := key + "/" + TagProject
+		if sc.project == "" {
+			return cond{"Null": {k: {"false"}}}
+		}
+		return cond{"StringEquals": {k: {sc.project}}}
+	}
+	if mode == Connections && sc.providers {
 		// Only services carrying the project's tag, in the regions the
 		// manifest declares them: a loop that runs every minute must not
 		// decide for anyone else's service.
-		regions := sortedSet(toSet(sc.serviceRegions))
-		if sc.project == "" {
-			regions = sc.regions
-		}
-		var svcs []string
-		for _, r := range regions {
-			svcs = append(svcs, arn(r, sc.account, "vpc-endpoint-service/*"))
-		}
-		k := "aws:ResourceTag/" + TagProject
-		cond := map[string]map[string][]string{"StringEquals": {k: {sc.project}}}
-		if sc.project == "" {
-			cond = map[string]map[string][]string{"Null": {k: {"false"}}}
-		}
-		add(Statement{Sid: "PlinkDecideConnections", Effect: "Allow", Action: slices.Clone(decideConnections), Resource: svcs, Condition: cond})
+		add(Statement{Sid: "PlinkDecideConnections", Effect: "Allow", Action: slices.Clone(decideConnections),
+			Resource: in(sc.providerRegions, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
+		// Accepting or rejecting an endpoint in another region than the
+		// service's also needs vpce:AllowMultiRegion on the service.
+		add(Statement{Sid: "PlinkDecideCrossRegionConnections", Effect: "Allow", Action: slices.Clone(multiRegion),
+			Resource: in(sc.providerRegions, "vpc-endpoint-service")})
 	}
 	if mode != Apply {
 		return d
 	}
 
-	tagged := func(key string) map[string]map[string][]string {
-		k := key + "/" + TagProject
+	// setsOnlyOwnProject lets a tag call set plink:project only to this
+	// project (and leave it alone otherwise): retagging must not move a
+	// resource into another project's reach.
+	setsOnlyOwnProject := func(c cond) cond {
 		if sc.project == "" {
-			return map[string]map[string][]string{"Null": {k: {"false"}}}
+			return c
 		}
-		return map[string]map[string][]string{"StringEquals": {k: {sc.project}}}
+		c["StringEqualsIfExists"] = map[string][]string{"aws:RequestTag/" + TagProject: {sc.project}}
+		return c
 	}
 	// Creates are scoped to the regions where the manifest declares
-	// resources of the account; changes and deletes to every region plink
-	// reads, because a resource removed from the manifest is deleted where
-	// it is, and the project tag already scopes them.
-	in := func(regions []string, kind string) []string {
-		var out []string
-		for _, r := range regions {
-			out = append(out, arn(r, sc.account, kind+"/*"))
-		}
-		return out
-	}
-	manageRegions := sc.readRegions
-	if len(manageRegions) == 0 {
-		manageRegions = sc.regions
-	}
+	// resources of the account, of that kind; changes and deletes to every
+	// region plink reads, because a resource removed from the manifest is
+	// deleted where it is, and the project tag already scopes them.
+	manage := sc.readRegions
 	var created, createdBy []string
 	if sc.providers {
-		add(Statement{Sid: "PlinkCreateEndpointServices", Effect: "Allow", Action: slices.Clone(createService), Resource: in(sc.regions, "vpc-endpoint-service"), Condition: tagged("aws:RequestTag")})
-		created = append(created, in(sc.regions, "vpc-endpoint-service")...)
+		add(Statement{Sid: "PlinkCreateEndpointServices", Effect: "Allow", Action: slices.Clone(createService),
+			Resource: in(sc.providerRegions, "vpc-endpoint-service"), Condition: tagged("aws:RequestTag")})
+		created = append(created, in(sc.providerRegions, "vpc-endpoint-service")...)
 		createdBy = append(createdBy, createActions[1])
 	}
 	if sc.consumers {
-		add(Statement{Sid: "PlinkCreateEndpoints", Effect: "Allow", Action: slices.Clone(createEndpoint), Resource: in(sc.regions, "vpc-endpoint"), Condition: tagged("aws:RequestTag")})
+		if sc.project == "" {
+			add(Statement{Sid: "PlinkCreateEndpoints", Effect: "Allow", Action: slices.Clone(createEndpoint),
+				Resource: in(sc.consumerRegions, "vpc-endpoint"), Condition: tagged("aws:RequestTag")})
+		}
+		if len(sc.ownerNames) > 0 {
+			// Endpoints to the manifest's providers: by owner account and
+			// the service names AWS gives in the providers' regions.
+			c := tagged("aws:RequestTag")
+			c["StringEquals"]["ec2:VpceServiceOwner"] = sortedSet(sc.owners)
+			c["StringLike"] = map[string][]string{"ec2:VpceServiceName": sortedSet(sc.ownerNames)}
+			add(Statement{Sid: "PlinkCreateEndpoints", Effect: "Allow", Action: slices.Clone(createEndpoint),
+				Resource: in(sc.ownerRegions, "vpc-endpoint"), Condition: c})
+		}
+		if len(sc.namedServices) > 0 {
+			c := tagged("aws:RequestTag")
+			c["StringEquals"]["ec2:VpceServiceName"] = sortedSet(sc.namedServices)
+			add(Statement{Sid: "PlinkCreateEndpointsToNamedServices", Effect: "Allow", Action: slices.Clone(createEndpoint),
+				Resource: in(sc.namedRegions, "vpc-endpoint"), Condition: c})
+		}
 		var network []string
 		if sc.project == "" {
-			network = append(append(in(sc.regions, "vpc"), in(sc.regions, "subnet")...), in(sc.regions, "security-group")...)
-			network = append(network, in(sc.regions, "route-table")...)
+			network = append(append(in(sc.consumerRegions, "vpc"), in(sc.consumerRegions, "subnet")...), in(sc.consumerRegions, "security-group")...)
+			network = append(network, in(sc.consumerRegions, "route-table")...)
 		} else {
 			network = append(append(sortedSet(sc.vpcs), sortedSet(sc.subnets)...), sortedSet(sc.sgs)...)
 			network = append(network, sortedSet(sc.rtbs)...)
 		}
-		add(Statement{Sid: "PlinkUseEndpointNetwork", Effect: "Allow", Action: slices.Clone(endpointNetwork), Resource: network})
-		created = append(created, in(sc.regions, "vpc-endpoint")...)
+		add(Statement{Sid: "PlinkUseEndpointNetwork", Effect: "Allow", Action: slices.Clone(createEndpoint), Resource: network})
+		// ModifyVpcEndpoint authorizes the subnets, security groups and
+		// route tables it removes as well as those it adds, and what it
+		// removes comes from live state (a dropped subnet, the VPC's
+		// default security group, an adopted endpoint's own): so any of
+		// them in the consumers' VPCs, by ec2:Vpc.
+		var vc cond
+		if sc.project != "" {
+			vc = cond{"ArnEquals": {"ec2:Vpc": sortedSet(sc.vpcs)}}
+		}
+		add(Statement{Sid: "PlinkChangeEndpointNetwork", Effect: "Allow", Action: slices.Clone(changeEndpoint),
+			Resource:  append(append(in(sc.consumerRegions, "subnet"), in(sc.consumerRegions, "security-group")...), in(sc.consumerRegions, "route-table")...),
+			Condition: vc})
+		created = append(created, in(sc.consumerRegions, "vpc-endpoint")...)
 		createdBy = append(createdBy, createActions[0])
 	}
 	if len(created) > 0 {
 		add(Statement{Sid: "PlinkTagOnCreate", Effect: "Allow", Action: slices.Clone(tagOnCreate), Resource: created,
-			Condition: map[string]map[string][]string{"StringEquals": {"ec2:CreateAction": sortedSet(toSet(createdBy))}}})
+			Condition: cond{"StringEquals": {"ec2:CreateAction": sortedSet(toSet(createdBy))}}})
 	}
-	owned := append(in(manageRegions, "vpc-endpoint-service"), in(manageRegions, "vpc-endpoint")...)
-	add(Statement{Sid: "PlinkManageOwnEndpointServices", Effect: "Allow", Action: slices.Clone(manageService), Resource: in(manageRegions, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
-	add(Statement{Sid: "PlinkManageOwnEndpoints", Effect: "Allow", Action: slices.Clone(manageEndpoint), Resource: in(manageRegions, "vpc-endpoint"), Condition: tagged("aws:ResourceTag")})
-	add(Statement{Sid: "PlinkRetagOwnResources", Effect: "Allow", Action: slices.Clone(retag), Resource: owned, Condition: tagged("aws:ResourceTag")})
-	if sc.providers || sc.notifications || sc.project == "" {
-		var rc map[string]map[string][]string
-		if !slices.Contains(manageRegions, "*") && len(manageRegions) > 0 {
-			rc = map[string]map[string][]string{"StringEquals": {"aws:RequestedRegion": slices.Clone(manageRegions)}}
+	if sc.providers {
+		acts := slices.Clone(manageService)
+		if sc.notifications {
+			acts = append(acts, manageNotifications...)
 		}
-		add(Statement{Sid: "PlinkManageConnectionNotifications", Effect: "Allow", Action: slices.Clone(manageNotifications), Resource: []string{"*"}, Condition: rc})
+		add(Statement{Sid: "PlinkManageOwnEndpointServices", Effect: "Allow", Action: acts,
+			Resource: in(manage, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
 	}
-	if sc.multiRegion || sc.project == "" {
-		// A permission-only action: cross-region endpoints and services
-		// with supported regions need it besides the EC2 call itself.
-		add(Statement{Sid: "PlinkMultiRegion", Effect: "Allow", Action: slices.Clone(multiRegion), Resource: []string{"*"}})
-	}
+	// Every account may hold a service of the project that left the
+	// manifest: deleting it (and its notifications) needs no more.
+	add(Statement{Sid: "PlinkDeleteOwnEndpointServices", Effect: "Allow", Action: slices.Clone(deleteService),
+		Resource: in(manage, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
+	add(Statement{Sid: "PlinkManageOwnEndpoints", Effect: "Allow", Action: slices.Clone(manageEndpoint), Resource: in(manage, "vpc-endpoint"), Condition: tagged("aws:ResourceTag")})
+	owned := append(in(manage, "vpc-endpoint-service"), in(manage, "vpc-endpoint")...)
+	add(Statement{Sid: "PlinkRetagOwnResources", Effect: "Allow", Action: slices.Clone(retag), Resource: owned, Condition: setsOnlyOwnProject(tagged("aws:ResourceTag"))})
+	add(Statement{Sid: "PlinkUntagOwnResources", Effect: "Allow", Action: slices.Clone(untag), Resource: owned, Condition: tagged("aws:ResourceTag")})
+	// vpce:AllowMultiRegion is checked besides the EC2 call on the endpoint
+	// or service whenever another region is involved: creating a
+	// cross-region endpoint or a service with supported regions, changing
+	// or removing supported regions, deleting such a service or endpoint,
+	// accepting or rejecting a cross-region connection. A service or
+	// endpoint removed from the manifest may still be cross-region, so it
+	// is granted on the account's own endpoints and services wherever
+	// plink reads, not only where the manifest is cross-region today; the
+	// EC2 call itself stays scoped by the project tag.
+	add(Statement{Sid: "PlinkMultiRegion", Effect: "Allow", Action: slices.Clone(multiRegion),
+		Resource: append(in(manage, "vpc-endpoint-service"), in(manage, "vpc-endpoint")...)})
 	if len(sc.adopted) > 0 {
 		// Adopted resources carry no plink tag until apply tags them, so they
 		// are named by ARN.
@@ -347,12 +426,12 @@ func build(mode Mode, sc scope) Document {
 			ep = ep || strings.Contains(a, ":vpc-endpoint/")
 		}
 		if svc {
-			acts = append(acts, manageService...)
+			acts = append(append(acts, manageService...), deleteService...)
 		}
 		if ep {
 			acts = append(acts, manageEndpoint...)
 		}
-		add(Statement{Sid: "PlinkAdoptResources", Effect: "Allow", Action: acts, Resource: slices.Clone(sc.adopted)})
+		add(Statement{Sid: "PlinkAdoptResources", Effect: "Allow", Action: acts, Resource: slices.Clone(sc.adopted), Condition: setsOnlyOwnProject(cond{})})
 	}
 	if sc.leaseRegion != "" {
 		// The project's lease (package lease): one placement group, named
@@ -363,15 +442,15 @@ func build(mode Mode, sc scope) Document {
 			name = lease.NamePrefix + "*"
 		}
 		res := []string{arn(sc.leaseRegion, sc.account, "placement-group/"+name)}
-		var rc map[string]map[string][]string
+		var rc cond
 		if sc.leaseRegion != "*" {
-			rc = map[string]map[string][]string{"StringEquals": {"aws:RequestedRegion": {sc.leaseRegion}}}
+			rc = cond{"StringEquals": {"aws:RequestedRegion": {sc.leaseRegion}}}
 		}
 		add(Statement{Sid: "PlinkLeaseRead", Effect: "Allow", Action: slices.Clone(readLease), Resource: []string{"*"}, Condition: rc})
 		add(Statement{Sid: "PlinkLeaseCreate", Effect: "Allow", Action: slices.Clone(createLease), Resource: res, Condition: tagged("aws:RequestTag")})
 		add(Statement{Sid: "PlinkLeaseTagOnCreate", Effect: "Allow", Action: slices.Clone(tagOnCreate), Resource: res,
-			Condition: map[string]map[string][]string{"StringEquals": {"ec2:CreateAction": {"CreatePlacementGroup"}}}})
-		add(Statement{Sid: "PlinkLeaseManage", Effect: "Allow", Action: slices.Clone(manageLease), Resource: res, Condition: tagged("aws:ResourceTag")})
+			Condition: cond{"StringEquals": {"ec2:CreateAction": {"CreatePlacementGroup"}}}})
+		add(Statement{Sid: "PlinkLeaseManage", Effect: "Allow", Action: slices.Clone(manageLease), Resource: res, Condition: setsOnlyOwnProject(tagged("aws:ResourceTag"))})
 	}
 	return d
 }
@@ -380,6 +459,9 @@ func manifestRegions(m *manifest.Manifest) []string {
 	set := map[string]bool{}
 	if m.Defaults.Region != "" {
 		set[m.Defaults.Region] = true
+	}
+	for _, r := range m.Defaults.Regions {
+		set[r] = true
 	}
 	for _, p := range m.Providers {
 		if p.Region != "" {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -99,7 +100,7 @@ func TestApplyScoping(t *testing.T) {
 				if r != "*" && !strings.Contains(r, ":"+id+":") {
 					t.Errorf("%s/%s: resource %s outside the account", alias, s.Sid, r)
 				}
-				if r == "*" && !slices.Contains([]string{"PlinkIdentity", "PlinkRead", "PlinkManageConnectionNotifications", "PlinkMultiRegion", "PlinkLeaseRead"}, s.Sid) {
+				if r == "*" && !slices.Contains([]string{"PlinkRead", "PlinkLeaseRead"}, s.Sid) {
 					t.Errorf("%s/%s: Resource * on a write", alias, s.Sid)
 				}
 			}
@@ -203,39 +204,267 @@ func TestDocumentsAreValidJSONPolicies(t *testing.T) {
 	}
 }
 
-// Cross-region PrivateLink needs the permission-only vpce:AllowMultiRegion
-// in the provider's account (supportedRegions) and the consumer's.
-func TestApplyAllowsMultiRegionWhereNeeded(t *testing.T) {
-	m := loadTestManifest(t)
-	docs, err := For(Apply, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	multi := map[string]bool{}
-	for _, p := range m.Providers {
-		if len(p.SupportedRegions) > 0 {
-			multi[p.Account] = true
+// allowed is a small model of IAM's evaluation of one identity policy, for
+// these unit tests only (the sandbox evaluates the printed policies for
+// real in sandbox_test.go): action and resource globs, and the condition
+// operators plink writes.
+func allowed(d Document, action, resource string, ctx map[string]string) bool {
+	for _, s := range d.Statement {
+		if s.Effect != "Allow" || !slices.Contains(s.Action, action) {
+			continue
+		}
+		if !slices.ContainsFunc(s.Resource, func(p string) bool { return glob(p, resource) }) {
+			continue
+		}
+		if conditionsHold(s.Condition, ctx) {
+			return true
 		}
 	}
-	for _, c := range m.Consumers {
-		for _, p := range m.Providers {
-			if p.Name == c.Provider && p.Region != c.Region {
-				multi[c.Account] = true
+	return false
+}
+
+func conditionsHold(c map[string]map[string][]string, ctx map[string]string) bool {
+	for op, kv := range c {
+		for key, vals := range kv {
+			v, ok := ctx[key]
+			var hold bool
+			switch op {
+			case "StringEquals":
+				hold = ok && slices.Contains(vals, v)
+			case "StringEqualsIfExists":
+				hold = !ok || slices.Contains(vals, v)
+			case "StringLike", "ArnEquals", "ArnLike":
+				hold = ok && slices.ContainsFunc(vals, func(p string) bool { return glob(p, v) })
+			case "Null":
+				hold = (vals[0] == "true") == !ok
+			default:
+				panic("the test model does not know the operator " + op)
+			}
+			if !hold {
+				return false
 			}
 		}
 	}
-	if len(multi) == 0 {
-		t.Fatal("the test manifest has no cross-region use")
+	return true
+}
+
+func glob(pattern, s string) bool {
+	re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
+	return regexp.MustCompile(re).MatchString(s)
+}
+
+const project = "payments-privatelink"
+
+func applyDocs(t *testing.T, mode Mode) map[string]Document {
+	t.Helper()
+	docs, err := For(mode, loadTestManifest(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for alias, d := range docs {
-		if got := d.Allows("vpce:AllowMultiRegion"); got != multi[alias] {
-			t.Errorf("%s: allows vpce:AllowMultiRegion = %v, want %v", alias, got, multi[alias])
+	return docs
+}
+
+// ModifyVpcEndpoint authorizes the subnets, security groups and route
+// tables it removes, which come from live state: a subnet dropped from the
+// manifest, the VPC's default security group, an adopted endpoint's own.
+func TestModifyEndpointMayRemoveWhatLiveHolds(t *testing.T) {
+	co := applyDocs(t, Apply)["checkout"]
+	vpc := map[string]string{"ec2:Vpc": "arn:aws:ec2:us-east-1:222222222222:vpc/vpc-02100000000000001"}
+	for _, r := range []string{
+		"arn:aws:ec2:us-east-1:222222222222:subnet/subnet-0210000000000000c",     // no longer declared
+		"arn:aws:ec2:us-east-1:222222222222:security-group/sg-0210000000000000d", // the VPC's default group
+		"arn:aws:ec2:us-east-1:222222222222:route-table/rtb-0210000000000000e",   // a route table added by hand
+	} {
+		if !allowed(co, "ec2:ModifyVpcEndpoint", r, vpc) {
+			t.Errorf("ModifyVpcEndpoint cannot remove %s in the consumer's VPC", r)
+		}
+		if allowed(co, "ec2:ModifyVpcEndpoint", r, map[string]string{"ec2:Vpc": "arn:aws:ec2:us-east-1:222222222222:vpc/vpc-0ffffffffffffffff"}) {
+			t.Errorf("ModifyVpcEndpoint may use %s in a VPC no consumer uses", r)
+		}
+		if allowed(co, "ec2:CreateVpcEndpoint", r, vpc) {
+			t.Errorf("CreateVpcEndpoint may use %s, which the manifest does not name", r)
 		}
 	}
-	plan, _ := For(Plan, m)
-	for alias, d := range plan {
+}
+
+// vpce:AllowMultiRegion: wherever AWS requires it (creating and deleting
+// cross-region endpoints and services with supported regions, removing a
+// region, deciding cross-region connections), on the account's own
+// endpoints and services, never on "*".
+func TestMultiRegionWhereAWSRequiresIt(t *testing.T) {
+	m := loadTestManifest(t)
+	for _, mode := range []Mode{Apply, Connections} {
+		docs := applyDocs(t, mode)
+		for alias, d := range docs {
+			id := m.Accounts[alias].ID
+			provider := slices.ContainsFunc(m.Providers, func(p *manifest.Provider) bool { return p.Account == alias })
+			for _, region := range []string{"us-east-1", "us-west-2"} {
+				svc := "arn:aws:ec2:" + region + ":" + id + ":vpc-endpoint-service/vpce-svc-0aaaaaaaaaaaaaaaa"
+				ep := "arn:aws:ec2:" + region + ":" + id + ":vpc-endpoint/vpce-0aaaaaaaaaaaaaaaa"
+				wantSvc := mode == Apply || provider && region == "us-east-1"
+				if got := allowed(d, "vpce:AllowMultiRegion", svc, nil); got != wantSvc {
+					t.Errorf("%s/%s: vpce:AllowMultiRegion on %s = %v, want %v", mode, alias, svc, got, wantSvc)
+				}
+				if got := allowed(d, "vpce:AllowMultiRegion", ep, nil); got != (mode == Apply) {
+					t.Errorf("%s/%s: vpce:AllowMultiRegion on %s = %v", mode, alias, ep, got)
+				}
+			}
+			if allowed(d, "vpce:AllowMultiRegion", "arn:aws:ec2:us-east-1:999999999999:vpc-endpoint/vpce-0aaaaaaaaaaaaaaaa", nil) {
+				t.Errorf("%s/%s: vpce:AllowMultiRegion on another account's endpoint", mode, alias)
+			}
+			for _, s := range d.Statement {
+				if slices.Contains(s.Action, "vpce:AllowMultiRegion") && slices.Contains(s.Resource, "*") {
+					t.Errorf("%s/%s: vpce:AllowMultiRegion on *", mode, alias)
+				}
+			}
+		}
+	}
+	for alias, d := range applyDocs(t, Plan) {
 		if d.Allows("vpce:AllowMultiRegion") {
 			t.Errorf("%s: the plan (read-only) policy allows vpce:AllowMultiRegion", alias)
+		}
+	}
+}
+
+// CreateVpcEndpoint only to the services the manifest declares: its
+// providers (by owner account and their regions' service names) and the
+// services it names.
+func TestCreateEndpointOnlyToDeclaredServices(t *testing.T) {
+	docs := applyDocs(t, Apply)
+	co := docs["checkout"]
+	ep := "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/*"
+	req := func(name, owner string) map[string]string {
+		return map[string]string{"aws:RequestTag/plink:project": project, "ec2:VpceServiceName": name, "ec2:VpceServiceOwner": owner}
+	}
+	for _, c := range []struct {
+		name, owner string
+		want        bool
+	}{
+		{"com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef1", "111111111111", true}, // payments-api, created by plink
+		{"com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0", "333333333333", true}, // legacy-ingest, adopted
+		{"com.amazonaws.us-east-1.s3", "amazon", true},                                    // named
+		{"com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef1", "999999999999", false},
+		{"com.amazonaws.vpce.us-east-1.vpce-svc-0fffffffffffffff0", "333333333333", false}, // analytics' other services
+		{"com.amazonaws.us-east-1.dynamodb", "amazon", false},
+		{"com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef1", "111111111111", false},
+	} {
+		if got := allowed(co, "ec2:CreateVpcEndpoint", ep, req(c.name, c.owner)); got != c.want {
+			t.Errorf("CreateVpcEndpoint to %s of %s: allowed %v, want %v", c.name, c.owner, got, c.want)
+		}
+	}
+	other := req("com.amazonaws.us-east-1.s3", "amazon")
+	other["aws:RequestTag/plink:project"] = "someone-else"
+	if allowed(co, "ec2:CreateVpcEndpoint", ep, other) {
+		t.Error("CreateVpcEndpoint tagged for another project")
+	}
+}
+
+// Accounts that only consume decide no connections and create no
+// notifications; grants for calls plink never makes are gone.
+func TestConsumerOnlyAccountsAndUnusedGrants(t *testing.T) {
+	for mode, docs := range map[Mode]map[string]Document{Apply: applyDocs(t, Apply), Connections: applyDocs(t, Connections)} {
+		for _, a := range []string{"ec2:AcceptVpcEndpointConnections", "ec2:RejectVpcEndpointConnections",
+			"ec2:CreateVpcEndpointConnectionNotification", "ec2:StartVpcEndpointServicePrivateDnsVerification"} {
+			if docs["checkout"].Allows(a) {
+				t.Errorf("%s: checkout, which only consumes, is allowed %s", mode, a)
+			}
+		}
+	}
+	for _, mode := range Modes {
+		for alias, d := range applyDocs(t, mode) {
+			for _, a := range []string{"elasticloadbalancing:DescribeTags", "ec2:StartVpcEndpointServicePrivateDnsVerification", "sts:GetCallerIdentity"} {
+				if d.Allows(a) {
+					t.Errorf("%s/%s allows %s, which plink never needs", mode, alias, a)
+				}
+			}
+		}
+	}
+}
+
+// Creates only in the regions where the account has entries of that kind:
+// analytics provides in us-east-1 and consumes in us-west-2.
+func TestCreatesOnlyWhereTheAccountHasEntries(t *testing.T) {
+	an := applyDocs(t, Apply)["analytics"]
+	tag := map[string]string{"aws:RequestTag/plink:project": project}
+	if !allowed(an, "ec2:CreateVpcEndpointServiceConfiguration", "arn:aws:ec2:us-east-1:333333333333:vpc-endpoint-service/*", tag) {
+		t.Error("analytics cannot create its service in us-east-1")
+	}
+	if allowed(an, "ec2:CreateVpcEndpointServiceConfiguration", "arn:aws:ec2:us-west-2:333333333333:vpc-endpoint-service/*", tag) {
+		t.Error("analytics may create services in us-west-2, where it only consumes")
+	}
+	req := map[string]string{"aws:RequestTag/plink:project": project, "ec2:VpceServiceName": "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef1", "ec2:VpceServiceOwner": "111111111111"}
+	if !allowed(an, "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-west-2:333333333333:vpc-endpoint/*", req) {
+		t.Error("analytics cannot create its endpoint in us-west-2")
+	}
+	if allowed(an, "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-east-1:333333333333:vpc-endpoint/*", req) {
+		t.Error("analytics may create endpoints in us-east-1, where it only provides")
+	}
+	if allowed(an, "ec2:CreateTags", "arn:aws:ec2:us-east-1:333333333333:vpc-endpoint/vpce-1", map[string]string{"ec2:CreateAction": "CreateVpcEndpoint"}) {
+		t.Error("analytics may tag endpoints on create in us-east-1")
+	}
+}
+
+// Retagging a resource of the project may set any tag but plink:project,
+// which it may only set to the project itself.
+func TestRetagCannotMoveAResourceToAnotherProject(t *testing.T) {
+	for alias, d := range applyDocs(t, Apply) {
+		id := loadTestManifest(t).Accounts[alias].ID
+		for _, res := range []string{"arn:aws:ec2:us-east-1:" + id + ":vpc-endpoint/vpce-1", "arn:aws:ec2:us-east-1:" + id + ":vpc-endpoint-service/vpce-svc-1"} {
+			own := map[string]string{"aws:ResourceTag/plink:project": project}
+			with := func(v string) map[string]string {
+				c := map[string]string{"aws:ResourceTag/plink:project": project}
+				if v != "" {
+					c["aws:RequestTag/plink:project"] = v
+				}
+				return c
+			}
+			if !allowed(d, "ec2:CreateTags", res, own) || !allowed(d, "ec2:CreateTags", res, with(project)) {
+				t.Errorf("%s: cannot retag %s", alias, res)
+			}
+			if allowed(d, "ec2:CreateTags", res, with("another-project")) {
+				t.Errorf("%s: CreateTags may rewrite plink:project of %s", alias, res)
+			}
+			if allowed(d, "ec2:CreateTags", res, map[string]string{"aws:ResourceTag/plink:project": "another-project"}) {
+				t.Errorf("%s: CreateTags on another project's %s", alias, res)
+			}
+		}
+		if alias == "payments" {
+			pg := "arn:aws:ec2:us-east-1:111111111111:placement-group/plink-lease-payments-privatelink"
+			if allowed(d, "ec2:CreateTags", pg, map[string]string{"aws:ResourceTag/plink:project": project, "aws:RequestTag/plink:project": "x"}) {
+				t.Error("the lease's CreateTags may rewrite plink:project")
+			}
+		}
+	}
+	// Adoption tags an untagged resource: with this project only.
+	an := applyDocs(t, Apply)["analytics"]
+	svc := "arn:aws:ec2:us-east-1:333333333333:vpc-endpoint-service/vpce-svc-0123456789abcdef0"
+	if !allowed(an, "ec2:CreateTags", svc, map[string]string{"aws:RequestTag/plink:project": project}) ||
+		allowed(an, "ec2:CreateTags", svc, map[string]string{"aws:RequestTag/plink:project": "x"}) {
+		t.Error("adoption tags with another project, or not with this one")
+	}
+}
+
+// Connection notifications are changed and deleted on the project's
+// services only, and the permissions read on the account's own services.
+func TestNotificationsAndPermissionReadsScoped(t *testing.T) {
+	docs := applyDocs(t, Apply)
+	pay := docs["payments"]
+	svc := "arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service/vpce-svc-1"
+	for _, a := range []string{"ec2:ModifyVpcEndpointConnectionNotification", "ec2:DeleteVpcEndpointConnectionNotifications"} {
+		if !allowed(pay, a, svc, map[string]string{"aws:ResourceTag/plink:project": project}) {
+			t.Errorf("payments cannot %s on its service", a)
+		}
+		if allowed(pay, a, svc, map[string]string{"aws:ResourceTag/plink:project": "x"}) || allowed(pay, a, "*", nil) {
+			t.Errorf("%s is allowed beyond the project's services", a)
+		}
+	}
+	for _, mode := range []Mode{Plan, Drift, Export, Apply} {
+		d := applyDocs(t, mode)["payments"]
+		if !allowed(d, "ec2:DescribeVpcEndpointServicePermissions", svc, map[string]string{"aws:RequestedRegion": "us-east-1"}) {
+			t.Errorf("%s: cannot read the permissions of the account's service", mode)
+		}
+		if allowed(d, "ec2:DescribeVpcEndpointServicePermissions", "arn:aws:ec2:us-east-1:999999999999:vpc-endpoint-service/vpce-svc-1", map[string]string{"aws:RequestedRegion": "us-east-1"}) {
+			t.Errorf("%s: reads the permissions of another account's service", mode)
 		}
 	}
 }

@@ -196,6 +196,9 @@ func (f *flow) check(mode iampolicy.Mode, m *manifest.Manifest, seen map[string]
 		if c.Service == "sts" && c.Action == "AssumeRole" {
 			continue // the operator's permission, see Operator
 		}
+		if c.Service == "sts" && c.Action == "GetCallerIdentity" {
+			continue // needs no permission (iampolicy.SrcGetCallerIdentity)
+		}
 		action := c.Service + ":" + c.Action
 		seen[string(mode)+" "+action] = true
 		alias := c.Account
