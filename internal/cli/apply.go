@@ -89,11 +89,9 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		return err
 	}
 	defer sess.Close()
-	ctx, unlock, err := lockProject(ctx, f, m, sess)
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	// Plan before taking the lease: an apply with nothing to do (a cron
+	// that applies every few minutes) must make no mutating call at all,
+	// and taking the lease is two (CreatePlacementGroup, DeletePlacementGroup).
 	p, snap, err := computePlan(ctx, f, m, sess)
 	if err != nil {
 		return err
@@ -125,7 +123,40 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 			return silentExit(ExitError)
 		}
 	}
+	ctx, unlock, err := lockProject(ctx, f, m, sess)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if p, err = replanUnderLease(f, p, func() (*plan.Plan, error) {
+		now, _, err := computePlan(ctx, f, m, sess)
+		return now, err
+	}); err != nil {
+		return err
+	}
 	return execute(ctx, f, format, m, sess, p)
+}
+
+// replanUnderLease reads live state again once the lease is held and
+// returns that plan if its changes are exactly the approved ones, as a
+// saved plan is checked: the first plan was read without the lease, so
+// another run may have changed live state before this one took it.
+// Without --lock there is no lease to have waited for: p is kept.
+func replanUnderLease(f *Factory, approved *plan.Plan, replan func() (*plan.Plan, error)) (*plan.Plan, error) {
+	if !f.Config.Bool("lock") {
+		return approved, nil
+	}
+	f.quietShardNotes = true // the first plan said them
+	defer func() { f.quietShardNotes = false }()
+	now, err := replan()
+	if err != nil {
+		return nil, err
+	}
+	if d := planDifference(approved, now); d != "" {
+		return nil, withHint(fmt.Errorf("live state changed between the plan shown and taking the lease (another run of the project?); nothing was applied:\n  %s", d),
+			"run 'plink apply' again to plan from the new live state")
+	}
+	return now, nil
 }
 
 func applySaved(ctx context.Context, f *Factory, format, file string) error {
@@ -174,11 +205,6 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 		return err
 	}
 	defer sess.Close()
-	ctx, unlock, err := lockProject(ctx, f, m, sess)
-	if err != nil {
-		return err
-	}
-	defer unlock()
 	snap, err := readLive(ctx, f, m, sess)
 	if err != nil {
 		return err
@@ -200,6 +226,20 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 	}
 	if !p.HasChanges() {
 		return noChanges(f, format, p, snap, true)
+	}
+	ctx, unlock, err := lockProject(ctx, f, m, sess)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if p, err = replanUnderLease(f, p, func() (*plan.Plan, error) {
+		snap, err := readLive(ctx, f, m, sess)
+		if err != nil {
+			return nil, err
+		}
+		return plan.Compute(m, snap, planOptions(f, m)), nil
+	}); err != nil {
+		return err
 	}
 	return execute(ctx, f, format, m, sess, p)
 }

@@ -82,6 +82,9 @@ func (c *Config) String(key string) string { return c.v.GetString(key) }
 // Bool returns a setting.
 func (c *Config) Bool(key string) bool { return c.v.GetBool(key) }
 
+// Float returns a setting.
+func (c *Config) Float(key string) float64 { return c.v.GetFloat64(key) }
+
 // Int returns a setting.
 func (c *Config) Int(key string) int { return c.v.GetInt(key) }
 

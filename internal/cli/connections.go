@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
+	"reflect"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,7 +49,7 @@ decision was carried out, 1 otherwise.`,
 			if every < 0 || (every > 0 && every < time.Second) {
 				return flagErrorf("invalid --watch %s: give an interval of at least 1s, such as 30s or 1m", every)
 			}
-			m, _, err := manifestFromFlags(f)
+			m, paths, err := manifestFromFlags(f)
 			if err != nil {
 				return err
 			}
@@ -61,11 +65,13 @@ decision was carried out, 1 otherwise.`,
 			if err != nil {
 				return err
 			}
-			defer sess.Close()
 			if every == 0 {
-				return connectionsRound(ctx, f, format, m, sess)
+				defer sess.Close()
+				return connectionsRound(ctx, f, format, m, sess, false)
 			}
-			return watchConnections(ctx, f, format, m, sess, every)
+			w := &watched{paths: paths, m: m, sess: sess}
+			defer func() { _ = w.sess.Close() }()
+			return watchConnections(ctx, f, format, w, every)
 		},
 	}
 	addFileFlag(cmd)
@@ -76,13 +82,79 @@ decision was carried out, 1 otherwise.`,
 	return cmd
 }
 
-// watchConnections runs rounds until ctx ends (a signal): a failed round is
-// logged and the next one tries again. The stop is clean: exit 0.
-func watchConnections(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, every time.Duration) error {
+// watched is the manifest a --watch loop decides by: read again before
+// every round, since a decision on a stale manifest may be a reject that
+// cannot be undone (an endpoint of an account just added to acceptFrom).
+type watched struct {
+	paths []string
+	// m is the newest manifest that loaded; stale says the files changed
+	// since into something that does not load.
+	m     *manifest.Manifest
+	stale bool
+	sess  *awsSession
+}
+
+// reload reads the manifest again. An edit that does not load keeps the
+// last valid manifest, is said every round, and makes the round reject
+// nothing: what the newest readable manifest would reject is unknown. An
+// edit that changes the accounts opens a session for the new ones.
+func (w *watched) reload(ctx context.Context, f *Factory, format string) error {
+	m, diags, err := loadManifest(w.paths)
+	if err == nil && diags.HasErrors() {
+		var why []string
+		for _, d := range diags.Errors() {
+			why = append(why, diagnosticLine(d))
+		}
+		if len(why) > 3 {
+			why = append(why[:3], fmt.Sprintf("and %d more", len(why)-3))
+		}
+		err = errors.New(strings.Join(why, "\n"))
+	}
+	if err != nil {
+		w.stale = true
+		logRoundError(f, format, fmt.Errorf("manifest %s no longer loads; this round decides by the last one that did, and rejects nothing until it loads again:\n%w",
+			strings.Join(w.paths, ", "), err))
+		return nil
+	}
+	w.stale = false
+	if m.Digest == w.m.Digest {
+		return nil
+	}
+	if !reflect.DeepEqual(m.Accounts, w.m.Accounts) {
+		sess, err := openAWS(ctx, f, m)
+		if err != nil {
+			w.stale = true
+			return fmt.Errorf("manifest %s changed its accounts, and they cannot be reached; deciding by the last manifest, rejecting nothing: %w", strings.Join(w.paths, ", "), err)
+		}
+		_ = w.sess.Close()
+		w.sess = sess
+	}
+	w.m = m
+	if format == "json" {
+		return writeJSON(f.IO.Out, map[string]any{"type": "reloaded", "time": time.Now().UTC(), "manifest": strings.Join(w.paths, ", "), "digest": m.Digest})
+	}
+	fmt.Fprintf(f.IO.ErrOut, "plink: connections: manifest %s changed; deciding by the new one\n", strings.Join(w.paths, ", "))
+	return nil
+}
+
+// watchConnections runs rounds until ctx ends (a signal), reading the
+// manifest again before each; SIGHUP starts a round at once. A failed
+// round is logged and the next one tries again. The stop is clean: exit 0.
+func watchConnections(ctx context.Context, f *Factory, format string, w *watched, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	for {
-		if err := connectionsRound(ctx, f, format, m, sess); err != nil && ctx.Err() == nil {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for first := true; ; first = false {
+		err := error(nil)
+		if !first {
+			err = w.reload(ctx, f, format)
+		}
+		if err == nil {
+			err = connectionsRound(ctx, f, format, w.m, w.sess, w.stale)
+		}
+		if err != nil && ctx.Err() == nil {
 			logRoundError(f, format, err)
 		}
 		select {
@@ -93,6 +165,7 @@ func watchConnections(ctx context.Context, f *Factory, format string, m *manifes
 			fmt.Fprintf(f.IO.ErrOut, "plink: connections: stopped (%s)\n", context.Cause(ctx))
 			return nil
 		case <-t.C:
+		case <-hup:
 		}
 	}
 }
@@ -131,14 +204,20 @@ type decision struct {
 
 // connectionsRound reads live state, plans, and carries out the rules'
 // accepts and rejects, logging each decision.
-func connectionsRound(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession) error {
+// With noRejects (the manifest's newest edit does not load) it rejects
+// nothing, as when the plan has errors.
+func connectionsRound(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, noRejects bool) error {
 	full, _, err := computePlan(ctx, f, m, sess)
 	if err != nil {
 		return err
 	}
 	p := plan.Connections(full)
 	var skipped []plan.Change
-	if p.HasErrors() {
+	skipWhy := "the plan has errors (listed above); plink never rejects on a view it cannot trust"
+	if noRejects {
+		skipWhy = "the manifest's newest edit does not load; plink rejects nothing until it does"
+	}
+	if p.HasErrors() || noRejects {
 		// Errors may mean a consumer was not matched and so looks
 		// undeclared: accept what the rules positively allow, reject nothing.
 		var keep []plan.Change
@@ -150,7 +229,7 @@ func connectionsRound(ctx context.Context, f *Factory, format string, m *manifes
 			keep = append(keep, c)
 		}
 		p.Changes = keep
-		if len(skipped) > 0 {
+		if len(skipped) > 0 && !noRejects {
 			verb := "is"
 			if len(skipped) > 1 {
 				verb = "are"
@@ -191,7 +270,7 @@ func connectionsRound(ctx context.Context, f *Factory, format string, m *manifes
 				d.Error = r.Reason
 			}
 		} else {
-			d.Status, d.Error = "skipped", "the plan has errors (listed above); plink never rejects on a view it cannot trust"
+			d.Status, d.Error = "skipped", skipWhy
 		}
 		logDecision(f, format, d)
 	}

@@ -297,3 +297,101 @@ func TestConnectionsSkipsRejectsOnPlanErrors(t *testing.T) {
 		t.Errorf("connection %s is %s, want it left pending", stranger, st)
 	}
 }
+
+// TestConnectionsWatchReloadsManifest: the loop reads the manifest again
+// every round (SIGHUP starts one at once). While the newest edit does not
+// load it decides by the last valid one and rejects nothing; once the edit
+// adds an account to acceptFrom, that account's endpoint is accepted, not
+// rejected by the manifest the loop started with.
+func TestConnectionsWatchReloadsManifest(t *testing.T) {
+	srv, svcID, manifestPath := onboardingWorld(t)
+	ios, _, _, _ := iostreams.Test()
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	ios.Out, ios.ErrOut = out, errOut
+	sigs := make(chan os.Signal, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- Run([]string{"connections", "-f", manifestPath, "--watch", "1h", "--output", "json"}, ios,
+			func(string) string { return "" }, sigs, func(int) {})
+	}()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not happen\nstdout: %s\nstderr: %s", what, out.String(), errOut.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	roundsStarted := func() int {
+		n := 0
+		for _, c := range srv.Sandbox.Calls() {
+			if c.Action == "DescribeVpcEndpointConnections" {
+				n += c.Count
+			}
+		}
+		return n
+	}
+	// The first round has started: SIGHUP is being listened for.
+	waitFor("the first round", func() bool { return roundsStarted() > 0 })
+
+	// An edit that does not load; analytics (an allowed principal the
+	// manifest does not accept) connects. The round decides by the last
+	// valid manifest, which would reject it, but rejects nothing.
+	valid, err := os.ReadFile(manifestPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifestPath, append(valid, []byte("consumers: [\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stranger := createEndpoint(t, srv, "analytics", svcID, "vpc-03100000000000001", "subnet-0310000000000000a", "sg-03100000000000001")
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the skipped reject", func() bool {
+		return strings.Contains(out.String(), `"endpoint":"`+stranger+`"`) && strings.Contains(out.String(), `"status":"skipped"`)
+	})
+	if st := connectionStates(t, srv)[stranger]; st != "pendingacceptance" {
+		t.Fatalf("while the manifest does not load, %s is %s, want pendingAcceptance (no reject)", stranger, st)
+	}
+	if !strings.Contains(out.String(), "no longer loads") {
+		t.Fatalf("the broken edit is not said:\n%s", out.String())
+	}
+
+	// The edit is fixed and accepts analytics: the next round accepts.
+	fixed := strings.Replace(string(valid), `acceptFrom: ["222222222222"]`, `acceptFrom: ["222222222222", "333333333333"]`, 1)
+	if fixed == string(valid) {
+		t.Fatal("the manifest has no acceptFrom to edit")
+	}
+	if err := os.WriteFile(manifestPath, []byte(fixed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the accept", func() bool { return connectionStates(t, srv)[stranger] == "available" })
+	if !strings.Contains(out.String(), `"type":"reloaded"`) {
+		t.Errorf("the reload is not logged:\n%s", out.String())
+	}
+	var decided []string
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var d decision
+		if json.Unmarshal([]byte(l), &d) == nil && d.Type == "decision" && d.Endpoint == stranger {
+			decided = append(decided, string(d.Action)+":"+d.Status)
+		}
+	}
+	if strings.Join(decided, " ") != "reject:skipped accept:done" {
+		t.Errorf("decisions on %s: %v, want a skipped reject, then a done accept\n%s", stranger, decided, out.String())
+	}
+	sigs <- syscall.SIGTERM
+	select {
+	case code := <-done:
+		if code != ExitOK {
+			t.Fatalf("exit %d after SIGTERM\nstderr: %s", code, errOut.String())
+		}
+	case <-time.After(StopBound):
+		t.Fatalf("did not stop within %s of SIGTERM", StopBound)
+	}
+}

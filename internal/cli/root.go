@@ -44,6 +44,9 @@ type Factory struct {
 	destroy *destroyMode
 	// shard is set by --account/--region (shards.go): the run owns only those.
 	shard *shardMode
+	// quietShardNotes keeps a repeated plan (apply's under the lease) from
+	// saying again which changes wait for another shard.
+	quietShardNotes bool
 	// traceStart is when the first phase began (PLINK_TRACE=phases).
 	traceStart time.Time
 	traceOnce  sync.Once

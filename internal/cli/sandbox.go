@@ -41,10 +41,6 @@ func loadWorldFlag(path string) (*sandbox.World, error) {
 }
 
 func newSandboxServeCmd(f *Factory) *cobra.Command {
-	var (
-		addr, worldPath, statePath string
-		o                          sandbox.Options
-	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the sandbox on a loopback address until interrupted",
@@ -52,11 +48,25 @@ func newSandboxServeCmd(f *Factory) *cobra.Command {
   eval "$(plink sandbox env --account checkout)"; aws ec2 describe-vpc-endpoints`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			w, err := loadWorldFlag(worldPath)
+			c := f.Config
+			w, err := loadWorldFlag(c.String("world"))
 			if err != nil {
 				return err
 			}
-			o.StatePath = statePath
+			o := sandbox.Options{
+				StatePath:              c.String("state"),
+				Latency:                c.Duration("latency"),
+				Throttle:               c.Bool("throttle"),
+				ThrottleScale:          c.Float("throttle-scale"),
+				ErrorRate:              c.Float("error-rate"),
+				ResetRate:              c.Float("reset-rate"),
+				ConsistencyDelay:       c.Duration("consistency-delay"),
+				ServiceAvailableDelay:  c.Duration("service-delay"),
+				ServiceDeleteDelay:     c.Duration("service-delete-delay"),
+				EndpointAvailableDelay: c.Duration("endpoint-delay"),
+				AutoVerifyPrivateDNS:   c.Bool("verify-private-dns"),
+			}
+			addr := c.String("addr")
 			sb, err := sandbox.New(w, o)
 			if err != nil {
 				return err
@@ -75,31 +85,31 @@ func newSandboxServeCmd(f *Factory) *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&addr, "addr", defaultSandboxAddr, "loopback address to listen on (port 0 picks a free one)")
-	fs.StringVar(&worldPath, "world", "", "world file (default: the built-in world)")
-	fs.StringVar(&statePath, "state", "", "persist state to this file (default: in memory)")
-	fs.DurationVar(&o.Latency, "latency", 0, "added to every API call")
-	fs.BoolVar(&o.Throttle, "throttle", false, "enforce AWS's API throttling token buckets")
-	fs.Float64Var(&o.ThrottleScale, "throttle-scale", 1, "scale the throttling buckets (below 1 is stricter)")
-	fs.Float64Var(&o.ErrorRate, "error-rate", 0, "fraction of calls that fail with 500/503")
-	fs.Float64Var(&o.ResetRate, "reset-rate", 0, "fraction of calls whose connection is reset")
-	fs.DurationVar(&o.ConsistencyDelay, "consistency-delay", 0, "new resources stay invisible to Describe calls this long")
-	fs.DurationVar(&o.ServiceAvailableDelay, "service-delay", 0, "time a new endpoint service stays Pending")
-	fs.DurationVar(&o.ServiceDeleteDelay, "service-delete-delay", 2*time.Second, "time a deleted endpoint service stays Deleting, then Deleted, before it is gone")
-	fs.DurationVar(&o.EndpointAvailableDelay, "endpoint-delay", 2*time.Second, "time an endpoint stays pending after creation or acceptance (and deleting, then deleted, after deletion)")
-	fs.BoolVar(&o.AutoVerifyPrivateDNS, "verify-private-dns", false, "mark new private DNS names verified at once")
+	fs.String("addr", defaultSandboxAddr, "loopback address to listen on (port 0 picks a free one)")
+	fs.String("world", "", "world file (default: the built-in world)")
+	fs.String("state", "", "persist state to this file (default: in memory)")
+	fs.Duration("latency", 0, "added to every API call")
+	fs.Bool("throttle", false, "enforce AWS's API throttling token buckets")
+	fs.Float64("throttle-scale", 1, "scale the throttling buckets (below 1 is stricter)")
+	fs.Float64("error-rate", 0, "fraction of calls that fail with 500/503")
+	fs.Float64("reset-rate", 0, "fraction of calls whose connection is reset")
+	fs.Duration("consistency-delay", 0, "new resources stay invisible to Describe calls this long")
+	fs.Duration("service-delay", 0, "time a new endpoint service stays Pending")
+	fs.Duration("service-delete-delay", 2*time.Second, "time a deleted endpoint service stays Deleting, then Deleted, before it is gone")
+	fs.Duration("endpoint-delay", 2*time.Second, "time an endpoint stays pending after creation or acceptance (and deleting, then deleted, after deletion)")
+	fs.Bool("verify-private-dns", false, "mark new private DNS names verified at once")
 	return cmd
 }
 
 func newSandboxEnvCmd(f *Factory) *cobra.Command {
-	var url, worldPath, account string
 	cmd := &cobra.Command{
 		Use:     "env --account ALIAS",
 		Short:   "Print shell exports that point AWS tools at a running sandbox as one account",
 		Example: `  eval "$(plink sandbox env --account payments)"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			w, err := loadWorldFlag(worldPath)
+			url, account := f.Config.String("url"), f.Config.String("account")
+			w, err := loadWorldFlag(f.Config.String("world"))
 			if err != nil {
 				return err
 			}
@@ -120,14 +130,13 @@ func newSandboxEnvCmd(f *Factory) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&url, "url", "http://"+defaultSandboxAddr, "the running sandbox's URL")
-	cmd.Flags().StringVar(&worldPath, "world", "", "world file (default: the built-in world)")
-	cmd.Flags().StringVar(&account, "account", "", "account alias or id (default: every account)")
+	cmd.Flags().String("url", "http://"+defaultSandboxAddr, "the running sandbox's URL")
+	cmd.Flags().String("world", "", "world file (default: the built-in world)")
+	cmd.Flags().String("account", "", "account alias or id (default: every account)")
 	return cmd
 }
 
 func newSandboxResetCmd(f *Factory) *cobra.Command {
-	var statePath string
 	cmd := &cobra.Command{
 		Use:   "reset",
 		Short: "Forget everything created in the --sandbox state, or in a serve --state file (the world stays)",
@@ -135,6 +144,7 @@ func newSandboxResetCmd(f *Factory) *cobra.Command {
   plink sandbox reset --state sandbox.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			statePath := f.Config.String("state")
 			p, where := statePath, statePath
 			if p == "" {
 				where = f.Config.String("sandbox-dir")
@@ -148,7 +158,7 @@ func newSandboxResetCmd(f *Factory) *cobra.Command {
 		},
 	}
 	cmd.Flags().String("sandbox-dir", ".plink", "directory of the sandbox's state")
-	cmd.Flags().StringVar(&statePath, "state", "", "reset this state file of 'plink sandbox serve --state' instead")
+	cmd.Flags().String("state", "", "reset this state file of 'plink sandbox serve --state' instead")
 	return cmd
 }
 
@@ -159,7 +169,6 @@ var forceKinds = map[string]string{
 }
 
 func newSandboxForceCmd(f *Factory) *cobra.Command {
-	var sbURL string
 	cmd := &cobra.Command{
 		Use:   "force endpoint|service|load-balancer ID STATE",
 		Short: "Put a resource of a running sandbox into a state, as AWS would report it",
@@ -178,6 +187,7 @@ control path (` + sandbox.ForcePath + `).`,
   plink sandbox force load-balancer arn:aws:elasticloadbalancing:…:loadbalancer/net/api/… ""`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			sbURL := f.Config.String("url")
 			kind, ok := forceKinds[args[0]]
 			if !ok {
 				return flagErrorf("unknown resource %q (valid: endpoint, service, load-balancer)", args[0])
@@ -205,7 +215,7 @@ control path (` + sandbox.ForcePath + `).`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&sbURL, "url", "http://"+defaultSandboxAddr, "the running sandbox's URL")
+	cmd.Flags().String("url", "http://"+defaultSandboxAddr, "the running sandbox's URL")
 	return cmd
 }
 

@@ -7,7 +7,6 @@ import (
 )
 
 func newSchemaCmd(f *Factory) *cobra.Command {
-	var which string
 	cmd := &cobra.Command{
 		Use:   "schema",
 		Short: "Print the JSON Schema of the manifest (or of the JSON plan, drift or status report)",
@@ -20,7 +19,7 @@ or 'plink status' print with --output json.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var data []byte
-			switch which {
+			switch which := f.Config.String("kind"); which {
 			case "manifest":
 				data = schemas.ManifestSchema
 			case "plan":
@@ -36,6 +35,6 @@ or 'plink status' print with --output json.`,
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&which, "kind", "manifest", "which schema: manifest, plan, drift or status")
+	cmd.Flags().String("kind", "manifest", "which schema: manifest, plan, drift or status")
 	return cmd
 }

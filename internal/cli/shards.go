@@ -31,13 +31,14 @@ func addShardFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArray("region", nil, "own only this region's resources (repeatable; with --account, those accounts in these regions)")
 }
 
-// useShard reads --account and --region of cmd; openAWS checks them
-// against the manifest.
+// useShard reads --account and --region (flag > PLINK_ACCOUNT and
+// PLINK_REGION > config file); openAWS checks them against the manifest.
 func useShard(f *Factory, cmd *cobra.Command) {
 	f.shard = nil
-	accounts, _ := cmd.Flags().GetStringArray("account")
-	regions, _ := cmd.Flags().GetStringArray("region")
-	sel := shard.Selection{Accounts: splitList(accounts), Regions: splitList(regions)}
+	if cmd.Flags().Lookup("account") == nil {
+		return
+	}
+	sel := shard.Selection{Accounts: splitList(f.Config.Strings("account")), Regions: splitList(f.Config.Strings("region"))}
 	if !sel.All() {
 		f.shard = &shardMode{sel: sel}
 	}
@@ -115,7 +116,7 @@ func filterShard(f *Factory, sm *manifest.Manifest, p *plan.Plan, snap *live.Sna
 		}
 		f.shard.waiting[c.Address] = true
 	}
-	if len(waiting) > 0 {
+	if len(waiting) > 0 && !f.quietShardNotes {
 		// With --shard-wait apply may make every one of them: all are
 		// named, with their action, since the plan above cannot show them.
 		wait := f.Config.Duration("shard-wait")
@@ -175,7 +176,7 @@ docs/pipelines.md.`,
 			if err != nil {
 				return err
 			}
-			n, _ := cmd.Flags().GetInt("max-accounts")
+			n := f.Config.Int("max-accounts")
 			jobs, err := shard.Matrix(m, n)
 			if err != nil {
 				return flagErrorf("%v", err)

@@ -1,0 +1,252 @@
+package cli
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/plinkdev/plink/internal/iostreams"
+)
+
+// settingValues are, per flag type, three distinct values and how the
+// Config reads them back: one for the config file, one for PLINK_*, one
+// for the flag, each unlike the flag's default.
+func settingValues(typ string) (vals [3]string, get func(c *Config, key string) any, ok bool) {
+	switch typ {
+	case "string":
+		return [3]string{"from-file", "from-env", "from-flag"}, func(c *Config, k string) any { return c.String(k) }, true
+	case "bool":
+		// a bool has two values: the file says the opposite of the
+		// default, the environment the default again, the flag the opposite
+		return [3]string{"!", "=", "!"}, func(c *Config, k string) any { return c.Bool(k) }, true
+	case "int":
+		return [3]string{"7", "8", "9"}, func(c *Config, k string) any { return c.Int(k) }, true
+	case "float64":
+		return [3]string{"0.25", "0.5", "0.75"}, func(c *Config, k string) any { return c.Float(k) }, true
+	case "duration":
+		return [3]string{"7m0s", "8m0s", "9m0s"}, func(c *Config, k string) any { return c.Duration(k) }, true
+	case "stringArray", "stringSlice":
+		return [3]string{"file-a", "env-b", "flag-c"}, func(c *Config, k string) any { return strings.Join(c.Strings(k), ",") }, true
+	}
+	return vals, nil, false
+}
+
+// parse turns a setting's text into the Go value the getter returns.
+func parse(typ, s string) any {
+	switch typ {
+	case "bool":
+		return s == "true"
+	case "int":
+		var n int
+		fmt.Sscan(s, &n)
+		return n
+	case "float64":
+		var x float64
+		fmt.Sscan(s, &x)
+		return x
+	case "duration":
+		d, _ := time.ParseDuration(s)
+		return d
+	}
+	return s
+}
+
+func walkCommands(c *cobra.Command, fn func(*cobra.Command)) {
+	fn(c)
+	for _, sub := range c.Commands() {
+		walkCommands(sub, fn)
+	}
+}
+
+// TestEverySettingResolvesFlagEnvFileDefault: for every flag of every
+// command, the value a command reads is the flag's if given, else
+// PLINK_<NAME>'s, else the config file's, else the default — the promise
+// of the README. TestCommandsReadSettingsOnlyThroughConfig keeps every
+// command reading them through that one path.
+func TestEverySettingResolvesFlagEnvFileDefault(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	root := NewRootCmd(&Factory{IO: ios, Config: newConfig(), Getenv: func(string) string { return "" }})
+	n := 0
+	walkCommands(root, func(cmd *cobra.Command) {
+		if !cmd.Runnable() {
+			return
+		}
+		cmd.InitDefaultHelpFlag()
+		cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+			if fl.Name == "help" || fl.Name == "config" {
+				return
+			}
+			vals, get, ok := settingValues(fl.Value.Type())
+			if !ok {
+				t.Errorf("%s --%s: flag type %s has no row in settingValues; add one", cmd.CommandPath(), fl.Name, fl.Value.Type())
+				return
+			}
+			if fl.Value.Type() == "bool" {
+				def := fl.DefValue == "true"
+				vals = [3]string{fmt.Sprint(!def), fmt.Sprint(def), fmt.Sprint(!def)}
+			}
+			n++
+			env := envPrefix + "_" + strings.ToUpper(strings.NewReplacer("-", "_").Replace(fl.Name))
+			typ := fl.Value.Type()
+			if typ == "stringArray" || typ == "stringSlice" {
+				typ = "string"
+			}
+			for _, tc := range []struct {
+				name                string
+				file, envVal, flagV string
+				want                any
+			}{
+				{"default", "", "", "", nil},
+				{"file", vals[0], "", "", parse(typ, vals[0])},
+				{"env over file", vals[0], vals[1], "", parse(typ, vals[1])},
+				{"flag over env", vals[0], vals[1], vals[2], parse(typ, vals[2])},
+			} {
+				t.Run(fmt.Sprintf("%s/--%s/%s", strings.ReplaceAll(cmd.CommandPath(), " ", "_"), fl.Name, tc.name), func(t *testing.T) {
+					dir := t.TempDir()
+					cfg := ""
+					if tc.file != "" {
+						cfg = filepath.Join(dir, "plink.yaml")
+						if err := os.WriteFile(cfg, fmt.Appendf(nil, "%s: %q\n", fl.Name, tc.file), 0o600); err != nil {
+							t.Fatal(err)
+						}
+					}
+					t.Setenv(env, tc.envVal)
+					if tc.envVal == "" {
+						os.Unsetenv(env)
+					}
+					// a fresh flag set of the same definition, so no test sees another's values
+					fs := pflag.NewFlagSet(cmd.Name(), pflag.ContinueOnError)
+					fs.AddFlagSet(cmd.Flags())
+					fresh := pflag.NewFlagSet(cmd.Name(), pflag.ContinueOnError)
+					fs.VisitAll(func(f *pflag.Flag) {
+						cp := *f
+						cp.Value = newValueLike(t, f)
+						cp.Changed = false
+						fresh.AddFlag(&cp)
+					})
+					if tc.flagV != "" {
+						if err := fresh.Set(fl.Name, tc.flagV); err != nil {
+							t.Fatal(err)
+						}
+					}
+					c := newConfig()
+					if err := c.load(cfg, fresh); err != nil {
+						t.Fatal(err)
+					}
+					want := tc.want
+					if want == nil {
+						want = parse(typ, fl.DefValue)
+						if typ == "string" && (fl.Value.Type() == "stringArray" || fl.Value.Type() == "stringSlice") {
+							want = strings.Trim(fl.DefValue, "[]")
+						}
+					}
+					if got := get(c, fl.Name); !reflect.DeepEqual(got, want) {
+						t.Errorf("%s --%s (%s): got %#v, want %#v", cmd.CommandPath(), fl.Name, tc.name, got, want)
+					}
+				})
+			}
+		})
+	})
+	if n < 50 {
+		t.Fatalf("only %d flags visited; the walk is broken", n)
+	}
+}
+
+// newValueLike returns a fresh pflag.Value of f's type at f's default.
+func newValueLike(t *testing.T, f *pflag.Flag) pflag.Value {
+	t.Helper()
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	switch f.Value.Type() {
+	case "string":
+		fs.String("v", f.DefValue, "")
+	case "bool":
+		fs.Bool("v", f.DefValue == "true", "")
+	case "int":
+		var n int
+		fmt.Sscan(f.DefValue, &n)
+		fs.Int("v", n, "")
+	case "float64":
+		var x float64
+		fmt.Sscan(f.DefValue, &x)
+		fs.Float64("v", x, "")
+	case "duration":
+		d, _ := time.ParseDuration(f.DefValue)
+		fs.Duration("v", d, "")
+	case "stringArray":
+		fs.StringArray("v", nil, "")
+	case "stringSlice":
+		fs.StringSlice("v", nil, "")
+	default:
+		t.Fatalf("no fresh value for type %s", f.Value.Type())
+	}
+	return fs.Lookup("v").Value
+}
+
+// TestCommandsReadSettingsOnlyThroughConfig: a command that reads a flag
+// from its FlagSet (or binds it to a variable) skips PLINK_* and the
+// config file; every setting is read through Factory.Config.
+func TestCommandsReadSettingsOnlyThroughConfig(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// completion runs before settings are loaded, on cobra's own parse
+	allowed := map[string]bool{"completion.go": true}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || allowed[name] {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			m := sel.Sel.Name
+			direct := isFlagGetter(m)
+			bound := strings.HasSuffix(m, "Var") || strings.HasSuffix(m, "VarP")
+			if (direct || bound) && !isConfigReceiver(sel.X) {
+				t.Errorf("%s: %s reads a flag around Factory.Config (flag > PLINK_* > config file); use f.Config", fset.Position(call.Pos()), m)
+			}
+			return true
+		})
+	}
+}
+
+func isFlagGetter(m string) bool {
+	switch m {
+	case "GetString", "GetBool", "GetInt", "GetDuration", "GetStringArray", "GetStringSlice", "GetFloat64", "GetCount":
+		return true
+	}
+	return false
+}
+
+// isConfigReceiver allows viper's own getters inside config.go (c.v.GetX)
+// and root.go's --config, which names the file the settings come from.
+func isConfigReceiver(x ast.Expr) bool {
+	if sel, ok := x.(*ast.SelectorExpr); ok && sel.Sel.Name == "v" {
+		return true
+	}
+	if id, ok := x.(*ast.Ident); ok && id.Name == "pf" {
+		return true // root's --config: where the settings come from
+	}
+	return false
+}
