@@ -42,5 +42,7 @@ const (
 	CodeAdoptGoing         = "PL231" // error: adopt names a resource that is being deleted
 	CodeLBNotActive        = "PL232" // error: a provider's load balancer is provisioning or failed
 	CodeDisconnectDeclared = "PL112" // warning: deleting a service cuts off a declared consumer's endpoint
+	CodeAccountLeaves      = "PL233" // error: accounts leaving the manifest (their principal removed) have endpoints connected to a service of the project
+	CodeForeignOpen        = "PL032" // warning: connections from accounts the manifest neither names nor admits stay open
 	CodeTargetHealth       = "PL116" // warning: a zone where consumers have endpoints has no healthy target behind the service and cross-zone is off
 )

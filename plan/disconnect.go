@@ -13,11 +13,21 @@ import (
 // still refused deletion, as Terraform's prevent_destroy cannot.
 const TagProtect = "plink:protect"
 
-// disconnects turns the side effects of deleting or replacing a service
-// into changes: AWS deletes a service only once no endpoint is connected,
-// so every connected endpoint that the plan does not delete itself is
-// rejected first, and the plan says so. Cutting off an endpoint that the
-// manifest does not declare is an error unless Options.AllowDisconnect.
+// disconnects lists every way this plan takes a service away from
+// connected endpoints as a disconnect: a reject of each such endpoint's
+// connection, counted in the summary, under one consent. The ways are
+//
+//   - deleting or replacing the service: AWS deletes a service only once no
+//     endpoint is connected, so each connected endpoint that the plan does
+//     not delete itself is rejected first;
+//   - removing a region from supportedRegions: endpoints connected from
+//     that region lose the service (AWS does not refuse the removal);
+//   - rejecting, by connections.rejectUndeclared, an available connection
+//     whose account the plan (or someone before it) stopped allowing.
+//
+// Cutting off an endpoint that the manifest does not declare is error
+// PL225 unless Options.AllowDisconnect. Connections from accounts that
+// leave the manifest are accountsLeaving's (PL233).
 func (c *computer) disconnects() {
 	deleted := map[string]bool{} // endpoint ids this plan deletes
 	for _, ch := range c.changes {
@@ -25,10 +35,56 @@ func (c *computer) disconnects() {
 			deleted[ch.ID] = true
 		}
 	}
+	leaving := c.accountsLeaving(deleted)
 	var rejects []Change
+	planned := map[string]bool{} // addresses of connection changes
+	for _, ch := range c.changes {
+		if ch.Kind == KindConnection {
+			planned[ch.Address] = true
+		}
+	}
+	// strangers of each provider and cause, for PL225
+	type cut struct {
+		svc       *Change
+		cause     string // what the plan does, for the message
+		alt       string // what else the user may do, for the hint
+		strangers []string
+	}
+	var cuts []*cut
+	cutOff := func(svc *Change, sv *live.Service, cn live.Connection, reason, verb string, k *cut) {
+		addr := fmt.Sprintf("%s.connection[%s]", svc.Address, cn.EndpointID)
+		if planned[addr] {
+			return
+		}
+		planned[addr] = true
+		ch := Change{Address: addr, Kind: KindConnection, Action: Reject,
+			Account: c.alias(sv.AccountID), AccountID: sv.AccountID, Region: sv.Region, ID: cn.EndpointID,
+			Parent: svc.Address, ParentID: sv.ID,
+			Before: &Values{EndpointID: cn.EndpointID, EndpointOwner: cn.OwnerID, State: cn.State},
+			After:  &Values{EndpointID: cn.EndpointID, EndpointOwner: cn.OwnerID, State: stateRejected}}
+		ch.Reason = reason
+		ch.Breaks = []string{fmt.Sprintf("endpoint %s in account %s is disconnected", cn.EndpointID, c.accountLabel(cn.OwnerID))}
+		if live.EndpointPhase(cn.State) != live.PhaseUsable {
+			ch.Breaks = []string{fmt.Sprintf("endpoint %s in account %s (%s) is rejected and never connects", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State)}
+		}
+		if decl := c.declaredEndpoint(cn.EndpointID); decl != "" {
+			c.diag(SeverityWarning, CodeDisconnectDeclared, decl, c.alias(sv.AccountID), sv.Region,
+				fmt.Sprintf("%s (%s) is cut off from %s, which this plan %s; it carries no traffic until replaced", decl, cn.EndpointID, svc.Address, verb),
+				"point the consumer at a service the manifest keeps, or remove it together with the provider")
+		} else {
+			if !leaving[cn.EndpointID] {
+				k.strangers = append(k.strangers, fmt.Sprintf("%s of account %s (%s)", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State))
+			}
+			ch.ConfirmForeign = true
+			if c.opts.AllowDisconnect {
+				ch.Warnings = append(ch.Warnings, "the manifest does not declare this endpoint; disconnected because --allow-disconnect was given")
+			}
+		}
+		rejects = append(rejects, ch)
+	}
 	for i := range c.changes {
 		svc := &c.changes[i]
-		if svc.Kind != KindService || (svc.Action != Delete && svc.Action != Replace) || svc.ID == "" {
+		if svc.Kind != KindService || svc.ID == "" {
 			continue
 		}
 		sv := c.svcByID[svc.ID]
@@ -37,46 +93,143 @@ func (c *computer) disconnects() {
 		}
 		conns := append([]live.Connection(nil), sv.Connections...)
 		sort.Slice(conns, func(i, j int) bool { return conns[i].EndpointID < conns[j].EndpointID })
-		var strangers []string
-		base := svc.Address
-		for _, cn := range conns {
-			if !connected(cn) || deleted[cn.EndpointID] {
-				continue
+		switch {
+		case svc.Action == Delete || svc.Action == Replace:
+			verb := map[Action]string{Delete: "deleted", Replace: "replaced"}[svc.Action]
+			k := &cut{svc: svc, cause: "would be " + verb, alt: "or keep the provider (and its service) in the manifest"}
+			cuts = append(cuts, k)
+			for _, cn := range conns {
+				if !connected(cn) || deleted[cn.EndpointID] {
+					continue
+				}
+				cutOff(svc, sv, cn, fmt.Sprintf("%s is %s: AWS deletes an endpoint service only once no endpoint is connected", svc.Address, verb), verb, k)
 			}
-			ch := Change{Address: fmt.Sprintf("%s.connection[%s]", base, cn.EndpointID), Kind: KindConnection, Action: Reject,
-				Account: c.alias(sv.AccountID), AccountID: sv.AccountID, Region: sv.Region, ID: cn.EndpointID,
-				Parent: svc.Address, ParentID: sv.ID,
-				Before: &Values{EndpointID: cn.EndpointID, EndpointOwner: cn.OwnerID, State: cn.State},
-				After:  &Values{EndpointID: cn.EndpointID, EndpointOwner: cn.OwnerID, State: stateRejected}}
-			verb := "deleted"
-			if svc.Action == Replace {
-				verb = "replaced"
-			}
-			ch.Reason = fmt.Sprintf("%s is %s: AWS deletes an endpoint service only once no endpoint is connected", svc.Address, verb)
-			ch.Breaks = []string{fmt.Sprintf("endpoint %s in account %s is disconnected", cn.EndpointID, c.accountLabel(cn.OwnerID))}
-			if live.EndpointPhase(cn.State) != live.PhaseUsable {
-				ch.Breaks = []string{fmt.Sprintf("endpoint %s in account %s (%s) is rejected and never connects", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State)}
-			}
-			if decl := c.declaredEndpoint(cn.EndpointID); decl != "" {
-				c.diag(SeverityWarning, CodeDisconnectDeclared, decl, c.alias(sv.AccountID), sv.Region,
-					fmt.Sprintf("%s (%s) is cut off from %s, which this plan %s; it carries no traffic until replaced", decl, cn.EndpointID, svc.Address, verb),
-					"point the consumer at a service the manifest keeps, or remove it together with the provider")
-			} else {
-				strangers = append(strangers, fmt.Sprintf("%s of account %s (%s)", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State))
-				ch.ConfirmForeign = true
-				if c.opts.AllowDisconnect {
-					ch.Warnings = append(ch.Warnings, "the manifest does not declare this endpoint; disconnected because --allow-disconnect was given")
+		case svc.Action == Update && svc.Before != nil && svc.After != nil:
+			var dropped []string
+			for _, r := range svc.Before.SupportedRegions {
+				if !contains(svc.After.SupportedRegions, r) {
+					dropped = append(dropped, r)
 				}
 			}
-			rejects = append(rejects, ch)
-		}
-		if len(strangers) > 0 && !c.opts.AllowDisconnect {
-			c.diag(SeverityError, CodeDisconnect, svc.Address, c.alias(sv.AccountID), sv.Region,
-				fmt.Sprintf("%s would be %s with %d connected endpoint(s) that the manifest does not declare, cutting them off: %s", svc.Address, map[Action]string{Delete: "deleted", Replace: "replaced"}[svc.Action], len(strangers), strings.Join(strangers, ", ")),
-				"tell their owners first; then run again with --allow-disconnect, or keep the provider (and its service) in the manifest")
+			if len(dropped) == 0 {
+				continue
+			}
+			k := &cut{svc: svc, cause: "would stop supporting " + strings.Join(dropped, ", "),
+				alt: fmt.Sprintf("or keep %s in supportedRegions of %s", strings.Join(dropped, ", "), svc.Address)}
+			cuts = append(cuts, k)
+			for _, cn := range conns {
+				if !connected(cn) || deleted[cn.EndpointID] || !contains(dropped, cn.Region) {
+					continue
+				}
+				cutOff(svc, sv, cn, fmt.Sprintf("%s is removed from supportedRegions of %s: an endpoint in that region loses the service", cn.Region, svc.Address),
+					"stops serving in "+cn.Region, k)
+			}
 		}
 	}
+	// Rejects of available connections by connections.rejectUndeclared
+	// (their accounts are no longer allowed): disconnects as well.
+	ruled := map[string]*cut{}
+	for i := range c.changes {
+		ch := &c.changes[i]
+		if ConnectionRule(*ch) != RuleRejectUndeclared || ch.Before == nil || deleted[ch.ID] || leaving[ch.ID] {
+			continue
+		}
+		if ph := live.EndpointPhase(ch.Before.State); ph != live.PhaseUsable && ph != live.PhaseSettling {
+			continue // a pending request turned away is not a disconnect
+		}
+		k := ruled[ch.Parent]
+		if k == nil {
+			k = &cut{svc: &Change{Address: ch.Parent, Account: ch.Account, Region: ch.Region},
+				cause: "would reject, by connections.rejectUndeclared,",
+				alt:   "or keep their accounts in allowedPrincipals (or connections.acceptFrom) of " + ch.Parent}
+			ruled[ch.Parent] = k
+			cuts = append(cuts, k)
+		}
+		k.strangers = append(k.strangers, fmt.Sprintf("%s of account %s (%s)", ch.ID, c.accountLabel(ch.Before.EndpointOwner), ch.Before.State))
+		if c.opts.AllowDisconnect {
+			ch.Warnings = append(ch.Warnings, "the endpoint is available and the manifest does not declare it; disconnected because --allow-disconnect was given")
+		}
+	}
+	for _, k := range cuts {
+		if len(k.strangers) == 0 || c.opts.AllowDisconnect {
+			continue
+		}
+		svc := k.svc
+		c.diag(SeverityError, CodeDisconnect, svc.Address, svc.Account, svc.Region,
+			fmt.Sprintf("%s %s with %d connected endpoint(s) that the manifest does not declare, cutting them off: %s", svc.Address, k.cause, len(k.strangers), strings.Join(k.strangers, ", ")),
+			"tell their owners first; then run again with --allow-disconnect, "+k.alt)
+	}
 	c.changes = append(c.changes, rejects...)
+}
+
+// accountsLeaving reports connections to the project's kept services from
+// accounts that lose access in this plan and that the manifest does not
+// name (PL233), and connections from accounts it neither names nor admits
+// that stay open (PL032). It returns the endpoint ids PL233 covers.
+//
+// The provider cannot tell whose endpoint a connection is: the connection
+// names the endpoint's id, owner account and region, and the tags AWS
+// returns with it are the connection's own, not the endpoint's. plink reads
+// only the manifest's accounts, so once an account is gone from the
+// manifest, the endpoints plink made there can be neither seen nor
+// deleted. So every connected endpoint of an account that the manifest
+// does not name, and whose last allowed principal the plan removes, is
+// reported before it is too late: either it is a consumer the manifest
+// dropped with its account (remove the consumers first, apply, then the
+// account), or a customer the provider stops admitting (consent with
+// --allow-disconnect). Accounts the manifest still admits (a principal in
+// the account, "*", or connections.acceptFrom) are customers and never
+// reported.
+func (c *computer) accountsLeaving(deleted map[string]bool) map[string]bool {
+	named := map[string]bool{}
+	for _, a := range c.m.Accounts {
+		if a != nil {
+			named[a.ID] = true
+		}
+	}
+	out := map[string]bool{}
+	for _, ps := range c.provs {
+		sv := ps.svc
+		if !ps.ok || sv == nil || ps.action == Create || ps.action == Replace {
+			continue
+		}
+		conns := append([]live.Connection(nil), sv.Connections...)
+		sort.Slice(conns, func(i, j int) bool { return conns[i].EndpointID < conns[j].EndpointID })
+		var gone, open []string
+		for _, cn := range conns {
+			if !connected(cn) || deleted[cn.EndpointID] || named[cn.OwnerID] || cn.OwnerID == ps.accountID ||
+				allowsSomeIn(ps.principals, cn.OwnerID) || contains(ps.p.Connections.AcceptFromIDs, cn.OwnerID) {
+				continue
+			}
+			what := fmt.Sprintf("%s of account %s (%s)", cn.EndpointID, cn.OwnerID, cn.State)
+			switch {
+			case allowsSomeIn(sv.Principals, cn.OwnerID):
+				gone = append(gone, what)
+				out[cn.EndpointID] = true
+			case live.EndpointPhase(cn.State) != live.PhaseWaiting && !ps.p.Connections.RejectUndeclared:
+				open = append(open, what)
+			}
+		}
+		if len(gone) > 0 {
+			sev, verb := SeverityError, "would lose"
+			if c.opts.AllowDisconnect {
+				sev, verb = SeverityWarning, "loses"
+			}
+			after := "they stay connected"
+			if ps.p.Connections.RejectUndeclared {
+				after = "their available connections are rejected (connections.rejectUndeclared), the endpoints stay"
+			}
+			c.diag(sev, CodeAccountLeaves, ps.addr, ps.alias, ps.region,
+				fmt.Sprintf("%s: %d connected endpoint(s) belong to accounts that leave the manifest and %s their allowed principal in this plan: %s; %s, and plink, which reads only the manifest's accounts, could no longer see or delete them", ps.addr, len(gone), verb, strings.Join(gone, ", "), after),
+				"if they are endpoints of the project's consumers: keep the account (and its principal) in the manifest, remove or move its consumers, apply (plink deletes their endpoints), then remove the account; if they are a customer's that you stop admitting, tell the owner and run again with --allow-disconnect")
+		}
+		if len(open) > 0 {
+			c.diag(SeverityWarning, CodeForeignOpen, ps.addr, ps.alias, ps.region,
+				fmt.Sprintf("%s has %d connection(s) from accounts the manifest neither names nor admits, left open: %s", ps.addr, len(open), strings.Join(open, ", ")),
+				"plink cannot read those accounts: delete the endpoints in their owner account if they are the project's (aws ec2 delete-vpc-endpoints), admit the accounts (allowedPrincipals or connections.acceptFrom) if they are customers', or set connections.rejectUndeclared: true to close them")
+		}
+	}
+	return out
 }
 
 // declaredEndpoint is the address of the manifest consumer whose kept
