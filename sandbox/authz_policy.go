@@ -149,8 +149,8 @@ func parseStatement(b json.RawMessage) (statement, error) {
 		return st, fmt.Errorf("Resource: %w", err)
 	}
 	for _, r := range st.Resources {
-		if r != "*" && !strings.HasPrefix(r, "arn:") {
-			return st, fmt.Errorf("resource %q must be an ARN or *", r)
+		if r != "*" && (!strings.HasPrefix(r, "arn:") || strings.Count(r, ":") < 5) {
+			return st, fmt.Errorf("resource %q must be an ARN (arn:partition:service:region:account:resource, parts may hold * and ?) or *", r)
 		}
 	}
 	if c, ok := raw["Condition"]; ok {
@@ -450,7 +450,7 @@ func arnLike(pattern, arn string) bool {
 	}
 	pp, ap := strings.SplitN(pattern, ":", 6), strings.SplitN(arn, ":", 6)
 	if len(pp) != 6 || len(ap) != 6 {
-		return glob(pattern, arn)
+		return false // parsePolicy refuses such patterns; a resource is always an ARN
 	}
 	for i := range pp {
 		if !glob(pp[i], ap[i]) {

@@ -1,0 +1,107 @@
+package awsauthz
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var rePerm = regexp.MustCompile(`^[a-z0-9-]+:[A-Za-z0-9]+$`)
+
+// TestRowsWellFormed checks every row names known resource types, cites a
+// source, and is consistent in what it says about dependent permissions.
+func TestRowsWellFormed(t *testing.T) {
+	services := []string{"ec2", "elasticloadbalancing", "sts", "cloudwatch", "sns"}
+	seen := map[string]bool{}
+	for _, a := range Actions() {
+		p := a.Permission()
+		if seen[strings.ToLower(p)] {
+			t.Errorf("%s: duplicate row", p)
+		}
+		seen[strings.ToLower(p)] = true
+		if !slices.Contains(services, a.Service) || !rePerm.MatchString(p) {
+			t.Errorf("%s: service must be one of %v and the name an API action", p, services)
+		}
+		if !strings.HasPrefix(a.Source, "https://docs.aws.amazon.com/") {
+			t.Errorf("%s: source %q must be an AWS documentation URL", p, a.Source)
+		}
+		if len(a.Rows) == 0 {
+			t.Errorf("%s: no rows (a row with Type \"\" means Resource \"*\")", p)
+		}
+		for _, r := range a.Rows {
+			if r.Type == "" {
+				if len(a.Rows) != 1 || len(r.RequestKeys) != 0 {
+					t.Errorf("%s: a \"*\" row must be the action's only row and carry no keys", p)
+				}
+				continue
+			}
+			if _, ok := Types[r.Type]; !ok {
+				t.Errorf("%s: unknown resource type %q", p, r.Type)
+			}
+			for _, k := range r.RequestKeys {
+				if !strings.Contains(k, ":") {
+					t.Errorf("%s: key %q is not prefix:name", p, k)
+				}
+			}
+		}
+		for _, d := range a.Dependent {
+			if !rePerm.MatchString(d) {
+				t.Errorf("%s: dependent %q is not service:Action", p, d)
+			}
+		}
+		if (a.MultiRegion != "") != slices.Contains(a.Dependent, AllowMultiRegion) {
+			t.Errorf("%s: MultiRegion says when %s is checked iff it is a dependent permission", p, AllowMultiRegion)
+		}
+		if a.Access == "" {
+			t.Errorf("%s: access level missing", p)
+		}
+	}
+	for name, rt := range Types {
+		if !strings.HasPrefix(rt.ARN, "arn:${Partition}:"+rt.Service+":") || strings.Count(rt.ARN, "${") != 4-boolInt(rt.Service == "iam") {
+			t.Errorf("type %s: ARN template %q", name, rt.ARN)
+		}
+		if len(rt.Keys) == 0 {
+			t.Errorf("type %s: no condition keys", name)
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestLookupFormatAndKeys(t *testing.T) {
+	a, ok := Lookup("EC2", "createvpcendpoint")
+	if !ok || a.Name != "CreateVpcEndpoint" {
+		t.Fatalf("Lookup is case-insensitive: %v %v", a.Name, ok)
+	}
+	if _, ok := Lookup("ec2", "RunInstances"); ok {
+		t.Fatal("RunInstances has no row")
+	}
+	row, ok := a.Row("vpc-endpoint")
+	if !ok || !row.Required {
+		t.Fatal("vpc-endpoint row must be required")
+	}
+	keys := row.Keys()
+	for _, k := range []string{"aws:RequestTag/plink:project", "aws:TagKeys", "ec2:VpceServiceName", "aws:ResourceTag/x", "ec2:Region"} {
+		if !KeyAllowed(keys, k) {
+			t.Errorf("%s not allowed for CreateVpcEndpoint's vpc-endpoint row", k)
+		}
+	}
+	if sub, _ := a.Row("subnet"); KeyAllowed(sub.Keys(), "ec2:VpceServiceName") || KeyAllowed(sub.Keys(), "aws:RequestTag/x") || !KeyAllowed(sub.Keys(), "ec2:Vpc") {
+		t.Error("the subnet row carries the subnet's keys only")
+	}
+	if KeyAllowed(keys, "aws:RequestTag/") {
+		t.Error("a tag key pattern needs a tag key")
+	}
+	if got := Types["subnet"].Format("aws", "us-east-1", "222222222222", "subnet-1"); got != "arn:aws:ec2:us-east-1:222222222222:subnet/subnet-1" {
+		t.Errorf("Format = %s", got)
+	}
+	if got := Types["role"].Format("aws", "", "222222222222", "plink"); got != "arn:aws:iam::222222222222:role/plink" {
+		t.Errorf("Format = %s", got)
+	}
+}
