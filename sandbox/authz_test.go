@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -661,5 +662,28 @@ func TestAuthzWorldPolicies(t *testing.T) {
 	_, err = sandbox.New(w, sandbox.Options{})
 	if err == nil || !strings.Contains(err.Error(), "role arn:aws:iam::222222222222:role/plink: policies:") || !strings.Contains(err.Error(), "Statement[0]: Action or NotAction is required") {
 		t.Fatalf("malformed world policy: %v", err)
+	}
+}
+
+// TestAuthzBotocore: unmodified boto3 gets UnauthorizedOperation and
+// DryRunOperation as from AWS and decodes the message with
+// sts.decode_authorization_message.
+func TestAuthzBotocore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
+		t.Skip("python3 with boto3 not available")
+	}
+	srv := start(t)
+	setPolicies(t, srv, checkoutUser, doc(readAll))
+	cmd := exec.Command("python3", "testdata/botocore_authz.py", srv.URL)
+	cmd.Env = append(cmd.Environ(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ok") {
+		t.Fatalf("boto3 authorization check failed: %v\n%s", err, out)
+	}
+	if n := len(srv.Sandbox.Denials()); n != 2 {
+		t.Fatalf("%d denials, want the 2 creates", n)
 	}
 }
