@@ -60,6 +60,9 @@ func toEndpoint(sc *scopeState, v ec2types.VpcEndpoint) Endpoint {
 	if ep.AccountID == "" {
 		ep.AccountID = aws.ToString(v.OwnerId)
 	}
+	if v.CreationTimestamp != nil {
+		ep.Created = v.CreationTimestamp.UTC()
+	}
 	for _, g := range v.Groups {
 		ep.SecurityGroupIDs = append(ep.SecurityGroupIDs, aws.ToString(g.GroupId))
 	}

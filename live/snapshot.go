@@ -103,6 +103,9 @@ type Endpoint struct {
 	NetworkInterfaceIDs                      []string          `json:"networkInterfaceIds,omitempty"`
 	// RouteTableIDs are a gateway endpoint's route tables.
 	RouteTableIDs []string `json:"routeTableIds,omitempty"`
+	// Created is the endpoint's CreationTimestamp: status spares endpoints
+	// younger than its window from being called idle.
+	Created time.Time `json:"created,omitzero"`
 }
 
 // LoadBalancer is an ELBv2 load balancer that a provider names.

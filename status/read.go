@@ -27,10 +27,11 @@ const (
 	CallLBAttributes   = "DescribeLoadBalancerAttributes"
 	CallVisible        = "DescribeVpcEndpointServices"
 	CallGetMetricData  = "GetMetricData"
-	callClients        = "Clients"
-	metricQueriesMax   = 500 // MetricDataQueries per GetMetricData
-	filterValuesMax    = 200 // values per EC2 filter
-	targetGroupsPage   = 400 // DescribeTargetGroups PageSize limit
+	callClients        = "Clients"                   // as live names it too
+	callZones          = "DescribeAvailabilityZones" // live's first call of a scope
+	metricQueriesMax   = 500                         // MetricDataQueries per GetMetricData
+	filterValuesMax    = 200                         // values per EC2 filter
+	targetGroupsPage   = 400                         // DescribeTargetGroups PageSize limit
 	defaultConcurrency = 8
 	perScopeCalls      = 4 // target health calls in flight per account-region
 )
@@ -118,10 +119,19 @@ func read(ctx context.Context, lv *live.Snapshot, src APIs, opts ReadOptions, on
 		opts.Concurrency = defaultConcurrency
 	}
 	rd := &reader{lv: lv, src: src, opts: opts, only: only, snap: &Snapshot{Live: lv, Window: opts.Window, Now: opts.Now.UTC(), Calls: map[string]int{}}}
+	// A scope whose live read could not start (no clients: the role could
+	// not be assumed; or its first call failed) is already named by that
+	// one failure: reading it again would fail the same way, twice.
+	unread := map[string]bool{}
+	for _, f := range lv.Failures {
+		if f.Call == callClients || f.Call == callZones {
+			unread[f.AccountID+"|"+f.Region] = true
+		}
+	}
 	sem := make(chan struct{}, opts.Concurrency)
 	var wg sync.WaitGroup
 	for _, sc := range lv.Scopes {
-		if only != nil && !scopeHas(lv, sc, only) {
+		if (only != nil && !scopeHas(lv, sc, only)) || unread[sc.AccountID+"|"+sc.Region] {
 			continue
 		}
 		wg.Add(1)

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/plinkdev/plink/live"
 )
 
 // JSON writes the report as indented JSON (schemas/status.schema.json).
@@ -17,20 +19,42 @@ func JSON(w io.Writer, r *Report) error {
 	return enc.Encode(r)
 }
 
-// SummaryLine is the one-line summary: findings by severity and the monthly cost.
+// SummaryLine is the one-line summary, from the report's Summary alone
+// (the verdict and the counts) and its cost: it begins with the verdict
+// (Healthy, Findings, Incomplete), as the exit code follows it.
 func SummaryLine(r *Report) string {
-	if len(r.Findings) == 0 {
-		s := fmt.Sprintf("Healthy: no findings; endpoints cost $%.2f a month.", r.Cost.Monthly)
-		if len(r.Failures) > 0 {
-			s = fmt.Sprintf("Incomplete: %s failed; no findings in what was read.", plural(len(r.Failures), "read"))
+	s := r.Summary
+	counts := fmt.Sprintf("%d error, %d warning, %d info", s.Errors, s.Warnings, s.Infos)
+	switch s.Verdict {
+	case VerdictHealthy:
+		if s.Errors+s.Warnings+s.Infos == 0 {
+			return fmt.Sprintf("Healthy: no findings; endpoints cost $%.2f a month.", r.Cost.Monthly)
 		}
-		return s
+		return fmt.Sprintf("Healthy: no finding at or above %s (%s); endpoints cost $%.2f a month.", s.FailOn, counts, r.Cost.Monthly)
+	case VerdictFindings:
+		return fmt.Sprintf("Findings: %s; endpoints cost $%.2f a month.", counts, r.Cost.Monthly)
 	}
-	s := fmt.Sprintf("Findings: %d error, %d warning, %d info; endpoints cost $%.2f a month.", r.Summary.Errors, r.Summary.Warnings, r.Summary.Infos, r.Cost.Monthly)
-	if len(r.Failures) > 0 {
-		s += fmt.Sprintf(" Incomplete: %s failed.", plural(len(r.Failures), "read"))
+	found := "no findings"
+	if s.Errors+s.Warnings+s.Infos > 0 {
+		found = counts
 	}
-	return s
+	return fmt.Sprintf("Incomplete: %s failed (%s); in what was read: %s; the endpoints read cost $%.2f a month.",
+		plural(s.Failed, "read"), failedAccounts(r.Failures), found, r.Cost.Monthly)
+}
+
+// failedAccounts names the accounts of the failed reads, once each.
+func failedAccounts(fs []live.Failure) string {
+	var names []string
+	for _, f := range fs {
+		n := "account " + f.Account + " (" + f.AccountID + ")"
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return "nothing named"
+	}
+	return strings.Join(names, ", ")
 }
 
 // Text writes the human view: one block per account and region, then the
@@ -56,6 +80,16 @@ func Text(w io.Writer, r *Report) error {
 				name = "consumer." + e.Consumer + " " + e.ID
 			}
 			fmt.Fprintf(&b, "  endpoint %s  %s  zones: %s  $%.2f/month%s\n", name, e.State, listOr(e.ZoneIDs, "-"), e.MonthlyCost, metricsText(e.Metrics))
+		}
+	}
+	others := false
+	for _, sc := range r.Scopes {
+		for _, o := range sc.OtherEndpoints {
+			if !others {
+				b.WriteString("\nOther endpoints in these VPCs (not this project's: not audited, not costed):\n")
+				others = true
+			}
+			fmt.Fprintf(&b, "  %s (%s) %s  %s  %s  %s  %s\n", sc.Account, sc.AccountID, sc.Region, o.ID, o.VPCID, o.State, otherOwner(o))
 		}
 	}
 	if len(r.Findings) > 0 {
@@ -86,6 +120,13 @@ func Text(w io.Writer, r *Report) error {
 	fmt.Fprintf(&b, "\n%s\n", SummaryLine(r))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func otherOwner(o OtherEndpoint) string {
+	if o.Project != "" {
+		return "project " + o.Project
+	}
+	return "untagged"
 }
 
 func affected(c Affected) string {
@@ -157,6 +198,16 @@ func Markdown(w io.Writer, r *Report) error {
 		for _, e := range sc.Endpoints {
 			fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %s | %s | %.2f | %s |\n", sc.Account, sc.Region, e.ID, e.Consumer, e.State, listOr(e.ZoneIDs, "-"), e.MonthlyCost, mdEscape(strings.TrimPrefix(metricsText(e.Metrics), "  metrics: ")))
 		}
+	}
+	var others strings.Builder
+	for _, sc := range r.Scopes {
+		for _, o := range sc.OtherEndpoints {
+			fmt.Fprintf(&others, "| %s | %s | `%s` | `%s` | %s | %s |\n", sc.Account, sc.Region, o.ID, o.VPCID, o.State, mdEscape(otherOwner(o)))
+		}
+	}
+	if others.Len() > 0 {
+		b.WriteString("\n### Other endpoints in these VPCs\n\nNot this project's: not audited, not costed.\n\n| Account | Region | Endpoint | VPC | State | Owner |\n|---|---|---|---|---|---|\n")
+		b.WriteString(others.String())
 	}
 	b.WriteString("\n### Cost by account\n\n| Account | Endpoints | AZs | $/month |\n|---|---|---|---|\n")
 	for _, l := range r.Cost.ByAccount {

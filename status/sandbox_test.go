@@ -141,8 +141,8 @@ func TestZoneAndMetricsFindings(t *testing.T) {
 
 	// Healthy but for analytics, allowed and without an endpoint (info).
 	_, r := e.report(status.ReadOptions{}, status.Options{})
-	if got := kinds(r); got != "info:unused_principal" || r.ExitCode("warning") != 0 {
-		t.Fatalf("healthy: findings %q, exit %d\n%s", got, r.ExitCode("warning"), text(r))
+	if got := kinds(r); got != "info:unused_principal" || r.ExitCode() != 0 {
+		t.Fatalf("healthy: findings %q, exit %d\n%s", got, r.ExitCode(), text(r))
 	}
 
 	// use1-az4 is us-east-1c to payments, us-east-1b (subnet b) to checkout.
@@ -164,9 +164,13 @@ func TestZoneAndMetricsFindings(t *testing.T) {
 	if pd := r.Findings[1]; pd.Value != 240 || pd.Resource != ep.ID || !strings.Contains(pd.Hint, "sg-02100000000000001") {
 		t.Errorf("packets_dropped finding = %+v (4 a minute for an hour is 240)", pd)
 	}
-	if r.ExitCode("warning") != 2 || r.ExitCode("error") != 2 {
-		t.Errorf("exit codes %d/%d, want 2/2", r.ExitCode("warning"), r.ExitCode("error"))
+	if r.ExitCode() != 2 || r.Summary.Verdict != status.VerdictFindings {
+		t.Errorf("exit code %d, verdict %q, want 2, findings", r.ExitCode(), r.Summary.Verdict)
 	}
+	if r.Settle("error"); r.ExitCode() != 2 || r.Summary.FailOn != "error" {
+		t.Errorf("--fail-on error: exit code %d, summary %+v, want 2", r.ExitCode(), r.Summary)
+	}
+	r.Settle("warning")
 	out := text(r)
 	for _, want := range []string{"use1-az4", ep.ID, "account 222222222222 (consumer checkout-payments)", "hint:", "Findings: 1 error, 1 warning"} {
 		if !strings.Contains(out, want) {
@@ -183,8 +187,9 @@ func TestZoneAndMetricsFindings(t *testing.T) {
 	if err := e.srv.Sandbox.ForceCrossZone(paymentsNLB, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, r = e.report(status.ReadOptions{}, status.Options{}); kinds(r) != "warning:packets_dropped info:unused_principal" || r.ExitCode("error") != 0 {
-		t.Errorf("cross-zone on: %q, exit --fail-on error %d", kinds(r), r.ExitCode("error"))
+	if _, r = e.report(status.ReadOptions{}, status.Options{FailOn: "error"}); kinds(r) != "warning:packets_dropped info:unused_principal" || r.ExitCode() != 0 ||
+		status.SummaryLine(r) != "Healthy: no finding at or above error (0 error, 1 warning, 1 info); endpoints cost $29.20 a month." {
+		t.Errorf("cross-zone on: %q, exit --fail-on error %d, %q", kinds(r), r.ExitCode(), status.SummaryLine(r))
 	}
 	// No healthy target anywhere: cross-zone does not help.
 	if err := e.srv.Sandbox.ForceTargetHealth(paymentsNLB, "", "unhealthy"); err != nil {
@@ -210,7 +215,7 @@ func TestZoneAndMetricsFindings(t *testing.T) {
 	if err := e.srv.Sandbox.SetEndpointMetric(ep.ID, status.MetricRstPacketsReceived, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, r = e.report(status.ReadOptions{}, status.Options{}); kinds(r) != "info:unused_principal" || r.ExitCode("warning") != 0 {
+	if _, r = e.report(status.ReadOptions{}, status.Options{}); kinds(r) != "info:unused_principal" || r.ExitCode() != 0 {
 		t.Errorf("restored: %q", kinds(r))
 	}
 }
@@ -224,8 +229,9 @@ func TestAudit(t *testing.T) {
 	if err := e.srv.Sandbox.SetEndpointMetric(ep.ID, status.MetricBytesProcessed, 10); err != nil {
 		t.Fatal(err)
 	}
-	// Another service, not the project's, that checkout's VPC connects to
-	// and that is then deleted.
+	// Another service, not the project's, that an endpoint of the project
+	// (tagged for it, no longer in the manifest) connects to from
+	// checkout's VPC, and that is then deleted.
 	pay := e.srv.Clients(t, "analytics").EC2
 	chk := e.srv.Clients(t, "checkout").EC2
 	other, err := pay.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
@@ -239,7 +245,9 @@ func TestAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	orphan, err := chk.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: ec2types.VpcEndpointTypeInterface,
-		VpcId: aws.String("vpc-02100000000000001"), ServiceName: other.ServiceConfiguration.ServiceName, SubnetIds: []string{"subnet-0210000000000000a"}})
+		VpcId: aws.String("vpc-02100000000000001"), ServiceName: other.ServiceConfiguration.ServiceName, SubnetIds: []string{"subnet-0210000000000000a"},
+		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeVpcEndpoint,
+			Tags: []ec2types.Tag{{Key: aws.String(live.TagProject), Value: aws.String("status-e2e")}, {Key: aws.String(live.TagName), Value: aws.String("retired")}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,24 +282,29 @@ func TestAudit(t *testing.T) {
 	if f := byKind["service_gone"]; f.Resource != aws.ToString(orphan.VpcEndpoint.VpcEndpointId) || f.MonthlyCost != 7.3 {
 		t.Errorf("service_gone = %+v", f)
 	}
-	if f := byKind["broken_endpoint"]; f.Resource != aws.ToString(orphan.VpcEndpoint.VpcEndpointId) || !strings.Contains(f.Message, "rejected") {
+	if f := byKind["broken_endpoint"]; f.Resource != aws.ToString(orphan.VpcEndpoint.VpcEndpointId) || !strings.Contains(f.Message, "rejected") ||
+		!strings.Contains(f.Hint, `run plink apply: it is tagged for project status-e2e but no consumer of the manifest is named "retired", so apply deletes it`) {
 		t.Errorf("broken_endpoint = %+v", f)
 	}
-	if f := byKind["idle"]; f.Resource != e.endpoint("analytics-s3").ID || f.MonthlyCost != 7.3 {
+	if f := byKind["idle"]; f.Resource != e.endpoint("analytics-s3").ID || f.MonthlyCost != 7.3 ||
+		f.Hint != "if nobody uses it, remove consumer analytics-s3 from the manifest and run plink apply; or widen --since to be sure" {
 		t.Errorf("idle = %+v", f)
 	}
 	if f := byKind["pending_acceptance"]; f.Resource != aws.ToString(waiting.VpcEndpoint.VpcEndpointId) || !strings.Contains(f.Message, "analytics (333333333333)") || !strings.Contains(f.Message, "2 days") {
 		t.Errorf("pending_acceptance = %+v", f)
 	}
-	// Cost: checkout-payments 3 AZs, analytics-s3 1, the orphan 1 (the
-	// waiting endpoint is outside the consumers' VPC subnets read but in
-	// analytics' consumer VPC, so it counts too).
-	if r.Cost.Monthly != round(7.3*6) {
-		t.Errorf("monthly cost = %v, want %v\n%+v", r.Cost.Monthly, round(7.3*6), r.Cost)
+	// Cost: the project's endpoints only — checkout-payments 3 AZs,
+	// analytics-s3 1, the retired one 1. The waiting endpoint, in
+	// analytics' consumer VPC but untagged, is not the project's.
+	if r.Cost.Monthly != round(7.3*5) {
+		t.Errorf("monthly cost = %v, want %v\n%+v", r.Cost.Monthly, round(7.3*5), r.Cost)
 	}
 	team := r.Cost.ByTag["team"]
-	if len(team) != 2 || team[0].Key != "(untagged)" || team[1].Key != "platform" || team[1].Endpoints != 2 || team[1].AZs != 4 {
+	if len(team) != 2 || team[0].Key != "(untagged)" || team[0].Endpoints != 1 || team[1].Key != "platform" || team[1].Endpoints != 2 || team[1].AZs != 4 {
 		t.Errorf("cost by tag team = %+v", team)
+	}
+	if c := r.Cost.ByConsumer; len(c) != 3 || c[0].Key != "(not in the manifest) "+aws.ToString(orphan.VpcEndpoint.VpcEndpointId) {
+		t.Errorf("cost by consumer = %+v", c)
 	}
 	validate(t, r)
 
@@ -342,8 +355,28 @@ func TestReadFailure(t *testing.T) {
 		t.Fatalf("err = %v, want one failure naming checkout", err)
 	}
 	r := status.Compute(e.m, snap, status.Options{})
-	if r.ExitCode("warning") != 1 || !strings.Contains(text(r), "failed: Clients in account checkout (222222222222) region us-east-1") {
-		t.Errorf("exit %d\n%s", r.ExitCode("warning"), text(r))
+	if r.ExitCode() != 1 || r.Summary.Verdict != status.VerdictIncomplete || r.Summary.Failed != 1 ||
+		!strings.Contains(text(r), "failed: Clients in account checkout (222222222222) region us-east-1") {
+		t.Errorf("exit %d, summary %+v\n%s", r.ExitCode(), r.Summary, text(r))
+	}
+	if got := status.SummaryLine(r); !strings.HasPrefix(got, "Incomplete: 1 read failed (account checkout (222222222222)); in what was read: ") {
+		t.Errorf("summary line %q", got)
+	}
+
+	// A scope live could not start reading (its clients failed) is named
+	// once, by live's failure: status does not ask for it again.
+	lv.Failures = []live.Failure{{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "Clients", Error: "cannot assume role"}}
+	asked := map[string]bool{}
+	count := func(_ context.Context, account, region string) (status.EC2API, status.ELBAPI, status.CloudWatchAPI, error) {
+		asked[account] = true
+		return deny(ctx, account, region)
+	}
+	snap, err = status.ReadAPIs(ctx, lv, count, status.ReadOptions{})
+	if err != nil || asked["checkout"] || !asked["payments"] || len(snap.Failures) != 0 {
+		t.Errorf("after live's failure: err %v, asked %v, status's failures %+v", err, asked, snap.Failures)
+	}
+	if r := status.Compute(e.m, snap, status.Options{}); r.ExitCode() != 1 || len(r.Failures) != 1 || r.Failures[0].Account != "checkout" {
+		t.Errorf("after live's failure: exit %d, failures %+v", r.ExitCode(), r.Failures)
 	}
 	validate(t, r)
 }
@@ -374,4 +407,104 @@ func validate(t *testing.T, r *status.Report) {
 	if err := status.Markdown(&md, r); err != nil || !strings.Contains(md.String(), "## plink status: status-e2e") {
 		t.Errorf("markdown: %v\n%s", err, md.String())
 	}
+}
+
+// TestEndpointAgeAndOwnership: an endpoint younger than the window is not
+// idle, by its own CreationTimestamp (analytics-s3 connects to no service
+// of the manifest, so no connection says when it was made); it is once
+// the window has passed. Endpoints of another project, and untagged ones
+// not adopted, in the consumers' VPCs are listed apart: not findings, not
+// cost, and the run is healthy (exit 0).
+func TestEndpointAgeAndOwnership(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	if err := e.srv.Sandbox.SetEndpointMetric(e.endpoint("checkout-payments").ID, status.MetricBytesProcessed, 10); err != nil {
+		t.Fatal(err)
+	}
+	s3 := e.endpoint("analytics-s3")
+	if s3.Created.IsZero() {
+		t.Fatalf("analytics-s3 %s: no CreationTimestamp read", s3.ID)
+	}
+	_, r := e.report(status.ReadOptions{}, status.Options{})
+	if got := kinds(r); got != "info:unused_principal" || r.ExitCode() != 0 {
+		t.Fatalf("a fresh endpoint: findings %q, exit %d\n%s", got, r.ExitCode(), text(r))
+	}
+	_, r = e.report(status.ReadOptions{Now: time.Now().Add(2 * time.Hour)}, status.Options{})
+	if got := kinds(r); got != "warning:idle info:unused_principal" || r.Findings[0].Resource != s3.ID || r.ExitCode() != 2 {
+		t.Fatalf("two hours on: findings %q, exit %d\n%s", got, r.ExitCode(), text(r))
+	}
+	if err := e.srv.Sandbox.SetEndpointMetric(s3.ID, status.MetricBytesProcessed, 10); err != nil {
+		t.Fatal(err)
+	}
+
+	// Another project's endpoint in checkout's VPC, idle, and an untagged
+	// one there whose service is then deleted.
+	chk := e.srv.Clients(t, "checkout").EC2
+	theirs, err := chk.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: ec2types.VpcEndpointTypeInterface,
+		VpcId: aws.String("vpc-02100000000000001"), ServiceName: aws.String("com.amazonaws.us-east-1.s3"), SubnetIds: []string{"subnet-0210000000000000a"},
+		PrivateDnsEnabled: aws.Bool(false),
+		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeVpcEndpoint,
+			Tags: []ec2types.Tag{{Key: aws.String(live.TagProject), Value: aws.String("someone-else")}, {Key: aws.String(live.TagName), Value: aws.String("their-s3")}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ana := e.srv.Clients(t, "analytics").EC2
+	svc, err := ana.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
+		NetworkLoadBalancerArns: []string{"arn:aws:elasticloadbalancing:us-east-1:333333333333:loadbalancer/net/analytics-ingest/031000000005c0c1"}, AcceptanceRequired: aws.Bool(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ana.ModifyVpcEndpointServicePermissions(ctx, &ec2.ModifyVpcEndpointServicePermissionsInput{ServiceId: svc.ServiceConfiguration.ServiceId,
+		AddAllowedPrincipals: []string{"arn:aws:iam::222222222222:root"}}); err != nil {
+		t.Fatal(err)
+	}
+	untagged, err := chk.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: ec2types.VpcEndpointTypeInterface,
+		VpcId: aws.String("vpc-02100000000000001"), ServiceName: svc.ServiceConfiguration.ServiceName, SubnetIds: []string{"subnet-0210000000000000b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Sandbox.ForceServiceState(aws.ToString(svc.ServiceConfiguration.ServiceId), "Deleted"); err != nil {
+		t.Fatal(err)
+	}
+	theirID, untaggedID := aws.ToString(theirs.VpcEndpoint.VpcEndpointId), aws.ToString(untagged.VpcEndpoint.VpcEndpointId)
+
+	_, r = e.report(status.ReadOptions{Now: time.Now().Add(48 * time.Hour)}, status.Options{})
+	if got := kinds(r); got != "info:unused_principal" || r.ExitCode() != 0 || r.Summary.Verdict != status.VerdictHealthy {
+		t.Fatalf("others' endpoints: findings %q, exit %d\n%s", got, r.ExitCode(), text(r))
+	}
+	if r.Cost.Monthly != round(7.3*4) || len(r.Cost.ByConsumer) != 2 {
+		t.Errorf("others' endpoints are costed: %+v", r.Cost)
+	}
+	others := map[string]status.OtherEndpoint{}
+	for _, sc := range r.Scopes {
+		for _, ep := range sc.Endpoints {
+			if ep.ID == theirID || ep.ID == untaggedID {
+				t.Errorf("%s is listed among the project's endpoints", ep.ID)
+			}
+		}
+		for _, o := range sc.OtherEndpoints {
+			others[o.ID] = o
+		}
+	}
+	if o := others[theirID]; o.Project != "someone-else" || o.VPCID != "vpc-02100000000000001" || o.ServiceName != "com.amazonaws.us-east-1.s3" {
+		t.Errorf("another project's endpoint listed as %+v", o)
+	}
+	if o, ok := others[untaggedID]; !ok || o.Project != "" {
+		t.Errorf("the untagged endpoint listed as %+v (listed: %v)", o, ok)
+	}
+	out := text(r)
+	for _, want := range []string{"Other endpoints in these VPCs (not this project's: not audited, not costed):", theirID + "  vpc-02100000000000001", "project someone-else", "untagged",
+		"Healthy: no finding at or above warning (0 error, 0 warning, 1 info); endpoints cost $29.20 a month."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "remove its consumer") || strings.Contains(out, "(not in the manifest)") {
+		t.Errorf("text treats another's endpoint as the project's:\n%s", out)
+	}
+	var md bytes.Buffer
+	if err := status.Markdown(&md, r); err != nil || !strings.Contains(md.String(), "### Other endpoints in these VPCs") || !strings.Contains(md.String(), "`"+untaggedID+"`") {
+		t.Errorf("markdown: %v\n%s", err, md.String())
+	}
+	validate(t, r)
 }

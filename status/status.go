@@ -118,6 +118,9 @@ type Options struct {
 	PendingOlderThan time.Duration
 	// GroupByTags are tag keys to total the cost by (--group-by tag:KEY).
 	GroupByTags []string
+	// FailOn is the least severity that makes the verdict "findings"
+	// (--fail-on: warning or error; "" is warning).
+	FailOn string
 	// PricePerAZHour by region, DefaultPrice and HoursPerMonth as in plan.Options.
 	PricePerAZHour map[string]float64
 	DefaultPrice   float64
@@ -165,6 +168,20 @@ type ScopeView struct {
 	Region    string         `json:"region"`
 	Services  []ServiceView  `json:"services"`
 	Endpoints []EndpointView `json:"endpoints"`
+	// OtherEndpoints are endpoints in the consumers' VPCs that are not the
+	// project's (another project's tag, or untagged and not adopted):
+	// listed apart, never audited nor costed — status audits one project.
+	OtherEndpoints []OtherEndpoint `json:"otherEndpoints,omitempty"`
+}
+
+// OtherEndpoint is an endpoint of the scope that the project does not own.
+type OtherEndpoint struct {
+	ID          string `json:"id"`
+	VPCID       string `json:"vpcId"`
+	ServiceName string `json:"serviceName"`
+	State       string `json:"state"`
+	// Project is its plink:project tag, when another project's.
+	Project string `json:"project,omitempty"`
 }
 
 // ServiceView is an endpoint service with its connections counted by state.
@@ -229,12 +246,29 @@ type CostLine struct {
 	Monthly   float64 `json:"monthly"`
 }
 
-// Summary counts findings by severity.
+// Summary is the report's verdict and the counts behind it. The summary
+// line (SummaryLine), the JSON summary and the exit code (ExitCode) are
+// all derived from it, and it is set in one place (Settle).
 type Summary struct {
-	Errors   int `json:"errors"`
-	Warnings int `json:"warnings"`
-	Infos    int `json:"infos"`
+	// Verdict is healthy (exit 0), findings (a finding at or above FailOn,
+	// exit 2) or incomplete (a read failed: plink could not find out, exit
+	// 1, whatever was found in the rest).
+	Verdict string `json:"verdict"`
+	// FailOn is the least severity that counts toward the verdict.
+	FailOn   string `json:"failOn"`
+	Errors   int    `json:"errors"`
+	Warnings int    `json:"warnings"`
+	Infos    int    `json:"infos"`
+	// Failed counts the reads that failed (Report.Failures).
+	Failed int `json:"failed"`
 }
+
+// Verdicts of a report (Summary.Verdict).
+const (
+	VerdictHealthy    = "healthy"
+	VerdictFindings   = "findings"
+	VerdictIncomplete = "incomplete"
+)
 
 // SeverityRank orders severities: error 3, warning 2, info 1, else 0.
 func SeverityRank(s string) int {
@@ -249,18 +283,43 @@ func SeverityRank(s string) int {
 	return 0
 }
 
-// ExitCode is 2 when a finding is at or above failOn (warning or error), 1
-// when a read failed (plink could not find out), else 0.
-func (r *Report) ExitCode(failOn string) int {
-	if len(r.Failures) > 0 {
-		return 1
+// Settle sets the summary from the report's findings and failures: the
+// counts by severity and the verdict at failOn (warning or error; ""
+// is warning). Whoever changes Findings or Failures calls it again.
+func (r *Report) Settle(failOn string) {
+	if failOn == "" {
+		failOn = SeverityWarning
 	}
+	s := Summary{FailOn: failOn, Failed: len(r.Failures), Verdict: VerdictHealthy}
 	for _, f := range r.Findings {
+		switch f.Severity {
+		case SeverityError:
+			s.Errors++
+		case SeverityWarning:
+			s.Warnings++
+		default:
+			s.Infos++
+		}
 		if SeverityRank(f.Severity) >= SeverityRank(failOn) {
-			return 2
+			s.Verdict = VerdictFindings
 		}
 	}
-	return 0
+	if s.Failed > 0 {
+		s.Verdict = VerdictIncomplete
+	}
+	r.Summary = s
+}
+
+// ExitCode is the verdict's: 0 healthy, 2 findings, 1 incomplete (plink
+// could not find out).
+func (r *Report) ExitCode() int {
+	switch r.Summary.Verdict {
+	case VerdictHealthy:
+		return 0
+	case VerdictFindings:
+		return 2
+	}
+	return 1 // incomplete, or a report never settled: nothing is known
 }
 
 // Compute builds the report of a snapshot. It is pure: the same manifest,
@@ -286,20 +345,17 @@ func Compute(m *manifest.Manifest, snap *Snapshot, opts Options) *Report {
 	for _, rm := range snap.Metrics {
 		metrics[rm.Kind+"|"+rm.AccountID+"|"+rm.Region+"|"+rm.ID] = rm.Values
 	}
-	r.Findings = append(r.Findings, ZoneFindings(lv, snap.LoadBalancers)...)
+	// Only the project's services are judged: another project's service
+	// read because it shares a load balancer is that project's to audit.
+	for _, f := range ZoneFindings(lv, snap.LoadBalancers) {
+		if ix.ownsService(f.Resource) {
+			r.Findings = append(r.Findings, f)
+		}
+	}
 	r.Findings = append(r.Findings, auditServices(ix, lv, snap.Now, opts)...)
 	r.Findings = append(r.Findings, auditEndpoints(ix, lv, snap, metrics, opts)...)
 	sortFindings(r.Findings)
-	for _, f := range r.Findings {
-		switch f.Severity {
-		case SeverityError:
-			r.Summary.Errors++
-		case SeverityWarning:
-			r.Summary.Warnings++
-		default:
-			r.Summary.Infos++
-		}
-	}
+	r.Settle(opts.FailOn)
 	r.Scopes = scopeViews(ix, lv, metrics, opts)
 	r.Cost = cost(ix, lv, opts)
 	return r
@@ -313,11 +369,16 @@ type index struct {
 	subnetZ  map[string]string        // account|subnet id → zone id
 	services map[string]*live.Service // name → service
 	provider map[string]string        // service id → provider name
+	// declared are the manifest's consumers by name; adopted by the
+	// endpoint id they adopt.
+	declared map[string]*manifest.Consumer
+	adopted  map[string]*manifest.Consumer
 }
 
 func newIndex(m *manifest.Manifest, lv *live.Snapshot) *index {
 	ix := &index{m: m, aliases: map[string]string{}, zoneID: map[string]string{}, subnetZ: map[string]string{},
-		services: map[string]*live.Service{}, provider: map[string]string{}}
+		services: map[string]*live.Service{}, provider: map[string]string{},
+		declared: map[string]*manifest.Consumer{}, adopted: map[string]*manifest.Consumer{}}
 	for alias, a := range m.Accounts {
 		if a != nil {
 			ix.aliases[a.ID] = alias
@@ -341,19 +402,54 @@ func newIndex(m *manifest.Manifest, lv *live.Snapshot) *index {
 			ix.provider[p.Adopt] = p.Name
 		}
 	}
+	for _, c := range m.Consumers {
+		if c == nil {
+			continue
+		}
+		ix.declared[c.Name] = c
+		if c.Adopt != "" {
+			ix.adopted[c.Adopt] = c
+		}
+	}
 	return ix
 }
 
 func (ix *index) consumer(e *live.Endpoint) string {
+	if c := ix.adopted[e.ID]; c != nil {
+		return c.Name
+	}
 	if e.Tags[live.TagProject] == ix.m.Project {
 		return e.Tags[live.TagName]
 	}
-	for _, c := range ix.m.Consumers {
-		if c.Adopt == e.ID {
-			return c.Name
-		}
-	}
 	return ""
+}
+
+// owns reports whether an endpoint is the project's: tagged with its
+// plink:project, or adopted by id. Only those are audited and costed.
+func (ix *index) owns(e *live.Endpoint) bool {
+	return ix.adopted[e.ID] != nil || e.Tags[live.TagProject] == ix.m.Project
+}
+
+// ownsService reports whether a service is the project's (tagged, or a
+// provider adopts it).
+func (ix *index) ownsService(id string) bool {
+	_, ok := ix.provider[id]
+	return ok
+}
+
+// removal says how to get rid of one of the project's endpoints, by how
+// the project holds it: an adopted one is released, not deleted, when its
+// consumer leaves the manifest; a tagged one whose name is not in the
+// manifest is deleted by the next apply.
+func (ix *index) removal(e *live.Endpoint) string {
+	if c := ix.adopted[e.ID]; c != nil {
+		return fmt.Sprintf("delete it (aws ec2 delete-vpc-endpoints --vpc-endpoint-ids %s) and remove consumer %s from the manifest: plink releases an adopted endpoint, it does not delete it", e.ID, c.Name)
+	}
+	name := e.Tags[live.TagName]
+	if c := ix.declared[name]; c != nil && name != "" {
+		return fmt.Sprintf("remove consumer %s from the manifest and run plink apply", name)
+	}
+	return fmt.Sprintf("run plink apply: it is tagged for project %s but no consumer of the manifest is named %q, so apply deletes it", ix.m.Project, name)
 }
 
 // endpointZones are the zone ids of an endpoint's subnets, sorted.
@@ -391,7 +487,7 @@ func auditServices(ix *index, lv *live.Snapshot, now time.Time, opts Options) []
 	var out []Finding
 	for si := range lv.Services {
 		s := &lv.Services[si]
-		if ph := live.ServicePhase(s.State); ph == live.PhaseGone || ph == live.PhaseGoing {
+		if ph := live.ServicePhase(s.State); ph == live.PhaseGone || ph == live.PhaseGoing || !ix.ownsService(s.ID) {
 			continue
 		}
 		owners := map[string]bool{}
@@ -464,19 +560,20 @@ func auditEndpoints(ix *index, lv *live.Snapshot, snap *Snapshot, metrics map[st
 		}
 		visible[v.AccountID+"|"+v.Region] = set
 	}
-	// Connection creation times, to spare endpoints younger than the window.
-	created := map[string]time.Time{}
+	// Connection creation times stand in for an endpoint's own
+	// CreationTimestamp when that was not read.
+	connCreated := map[string]time.Time{}
 	for _, s := range lv.Services {
 		for _, c := range s.Connections {
-			created[c.EndpointID] = c.Created
+			connCreated[c.EndpointID] = c.Created
 		}
 	}
 	var out []Finding
 	for ei := range lv.Endpoints {
 		e := &lv.Endpoints[ei]
 		ph := live.EndpointPhase(e.State)
-		if ph == live.PhaseGone || ph == live.PhaseGoing {
-			continue
+		if ph == live.PhaseGone || ph == live.PhaseGoing || !ix.owns(e) {
+			continue // another project's endpoints are its own to audit
 		}
 		who := ix.endpointName(e)
 		monthly := endpointMonthly(e, opts)
@@ -485,7 +582,7 @@ func auditEndpoints(ix *index, lv *live.Snapshot, snap *Snapshot, metrics map[st
 				Kind: KindBrokenEndpoint, Severity: SeverityWarning,
 				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, MonthlyCost: monthly,
 				Message: fmt.Sprintf("endpoint %s is %s: it will never carry traffic, yet it is still listed (and may still be billed)", who, e.State),
-				Hint:    "delete it (aws ec2 delete-vpc-endpoints), or remove its consumer from the manifest and run plink apply",
+				Hint:    "delete it (aws ec2 delete-vpc-endpoints --vpc-endpoint-ids " + e.ID + "), or " + ix.removal(e),
 			})
 		}
 		if gone := ix.serviceGone(e, visible); gone != "" {
@@ -520,14 +617,18 @@ func auditEndpoints(ix *index, lv *live.Snapshot, snap *Snapshot, metrics map[st
 		// not idleness there.
 		crossRegion := e.ServiceRegion != "" && e.ServiceRegion != e.Region
 		if ph == live.PhaseUsable && !crossRegion && vals[MetricBytesProcessed] == 0 {
-			if c, ok := created[e.ID]; ok && !c.IsZero() && snap.Now.Sub(c) < snap.Window {
+			created := e.Created
+			if created.IsZero() {
+				created = connCreated[e.ID]
+			}
+			if !created.IsZero() && snap.Now.Sub(created) < snap.Window {
 				continue // younger than the window: not idle yet
 			}
 			out = append(out, Finding{
 				Kind: KindIdle, Severity: SeverityWarning,
 				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, MonthlyCost: monthly,
 				Message: fmt.Sprintf("endpoint %s processed no bytes in the last %s; it costs $%.2f a month", who, snap.Window, monthly),
-				Hint:    "delete it if nobody uses it (remove its consumer from the manifest and run plink apply), or widen --since to be sure",
+				Hint:    "if nobody uses it, " + ix.removal(e) + "; or widen --since to be sure",
 			})
 		}
 	}
@@ -632,6 +733,11 @@ func scopeViews(ix *index, lv *live.Snapshot, metrics map[string]map[string]floa
 			if e.AccountID != sc.AccountID || e.Region != sc.Region || live.EndpointPhase(e.State) == live.PhaseGone {
 				continue
 			}
+			if !ix.owns(e) {
+				o := OtherEndpoint{ID: e.ID, VPCID: e.VPCID, ServiceName: e.ServiceName, State: e.State, Project: e.Tags[live.TagProject]}
+				v.OtherEndpoints = append(v.OtherEndpoints, o)
+				continue
+			}
 			v.Endpoints = append(v.Endpoints, EndpointView{ID: e.ID, Consumer: ix.consumer(e), ServiceName: e.ServiceName, State: e.State,
 				ZoneIDs: ix.endpointZones(e), Metrics: metrics["endpoint|"+e.AccountID+"|"+e.Region+"|"+e.ID], MonthlyCost: endpointMonthly(e, opts)})
 		}
@@ -657,8 +763,8 @@ func cost(ix *index, lv *live.Snapshot, opts Options) Cost {
 	total := 0.0
 	for ei := range lv.Endpoints {
 		e := &lv.Endpoints[ei]
-		if ph := live.EndpointPhase(e.State); ph == live.PhaseGone || ph == live.PhaseGoing {
-			continue
+		if ph := live.EndpointPhase(e.State); ph == live.PhaseGone || ph == live.PhaseGoing || !ix.owns(e) {
+			continue // the project's bill only
 		}
 		usd := endpointMonthly(e, opts)
 		if usd == 0 {
@@ -667,8 +773,8 @@ func cost(ix *index, lv *live.Snapshot, opts Options) Cost {
 		azs := len(e.SubnetIDs)
 		total += usd
 		name := ix.consumer(e)
-		if name == "" {
-			name = "(not in the manifest) " + e.ID
+		if ix.declared[name] == nil {
+			name = "(not in the manifest) " + e.ID // tagged for the project, deleted by the next apply
 		}
 		add(byConsumer, name, azs, usd)
 		add(byAccount, ix.accountName(e.AccountID), azs, usd)

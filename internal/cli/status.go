@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/status"
@@ -21,8 +22,8 @@ func newStatusCmd(f *Factory) *cobra.Command {
 		Long: `Read live state, the target health of every provider's load balancer per
 Availability Zone, and endpoint and service metrics from CloudWatch, and report:
 
-  target_health       a zone where consumers have endpoints but the load balancer has no
-                      healthy target and cross-zone load balancing is off (error)
+  target_health       a zone where consumers have endpoints but a load balancer enabled
+                      there has no healthy target and cross-zone load balancing is off (error)
   packets_dropped     an endpoint that dropped packets in the window (warning)
   resets              an endpoint that received TCP resets (warning)
   idle                an endpoint that processed no bytes in the whole window (warning)
@@ -31,10 +32,11 @@ Availability Zone, and endpoint and service metrics from CloudWatch, and report:
   pending_acceptance  a connection waiting longer than --pending-older-than (warning)
   unused_principal    an allowed account with no endpoint (info)
 
-and the monthly cost by account, consumer and any tag (--group-by tag:KEY).
-It changes nothing. Output: --output text, json (schemas/status.schema.json) or markdown.
+and the monthly cost by account, consumer and any tag (--group-by tag:KEY). Only the
+project's endpoints (tagged plink:project, or adopted) are audited and costed; other
+endpoints in the same VPCs are listed apart. It changes nothing. Output: --output text, json (schemas/status.schema.json) or markdown.
 Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not find out
-(an account or call that could not be read is named).`,
+(an account or call that could not be read is named, and the rest still reported).`,
 		Example: `  plink status -f manifests/
   plink status -f manifests/ --since 24h --group-by tag:team --output markdown
   plink status -f manifests/ --fail-on error --output json > status.json`,
@@ -60,7 +62,16 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 				return err
 			}
 			defer sess.Close()
-			lv, err := readLive(ctx, f, m, sess)
+			// As drift: an account that cannot be reached is named, and the
+			// others are still read and reported (exit 1: incomplete).
+			f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
+			verifyErr := sess.resolver.Verify(ctx)
+			if verifyErr != nil {
+				report(f.IO.ErrOut, "plink status", credentialsError(verifyErr), nil, "")
+			}
+			f.setPhase("reading live state of %s", describeScopes(m))
+			progress(f, "Reading live state of %s...", describeScopes(m))
+			lv, err := live.Read(ctx, shardManifest(f, m), sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
 			var re *live.ReadError
 			if err != nil && (lv == nil || !errors.As(err, &re)) {
 				return err
@@ -73,7 +84,9 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			if ctx.Err() != nil {
 				return silentExit(ExitError)
 			}
+			snap.Failures = append(snap.Failures, credentialFailures(verifyErr, lv)...)
 			opts.PricePerAZHour = f.Config.FloatMap("prices")
+			opts.FailOn = failOn
 			r := shardStatus(f, m, status.Compute(shardManifest(f, m), snap, opts), snap, opts)
 			var out bytes.Buffer
 			switch format {
@@ -96,7 +109,7 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			for _, fl := range r.Failures {
 				fmt.Fprintf(f.IO.ErrOut, "plink: could not read: %s\n", fl.String())
 			}
-			return silentExit(r.ExitCode(failOn))
+			return silentExit(r.ExitCode())
 		},
 	}
 	addFileFlag(cmd)
@@ -138,22 +151,13 @@ func shardStatus(f *Factory, m *manifest.Manifest, r *status.Report, snap *statu
 		return r
 	}
 	findings := []status.Finding{}
-	r.Summary = status.Summary{}
 	for _, fd := range r.Findings {
-		if !owns(f, m, "", fd.AccountID, fd.Region) {
-			continue
-		}
-		findings = append(findings, fd)
-		switch fd.Severity {
-		case status.SeverityError:
-			r.Summary.Errors++
-		case status.SeverityWarning:
-			r.Summary.Warnings++
-		default:
-			r.Summary.Infos++
+		if owns(f, m, "", fd.AccountID, fd.Region) {
+			findings = append(findings, fd)
 		}
 	}
 	r.Findings = findings
+	r.Settle(opts.FailOn) // the shard's verdict, from the shard's findings
 	lv := *snap.Live
 	lv.Endpoints = nil
 	for _, e := range snap.Live.Endpoints {
@@ -165,6 +169,36 @@ func shardStatus(f *Factory, m *manifest.Manifest, r *status.Report, snap *statu
 	own.Live = &lv
 	r.Cost = status.Compute(shardManifest(f, m), &own, opts).Cost
 	return r
+}
+
+// credentialFailures are the accounts whose credentials failed (Verify)
+// that no failed read of lv names already: an account is in the report's
+// failures once, and the verdict is incomplete even when its reads, by
+// chance, went through.
+func credentialFailures(verifyErr error, lv *live.Snapshot) []live.Failure {
+	if verifyErr == nil {
+		return nil
+	}
+	named := map[string]bool{}
+	for _, fl := range lv.Failures {
+		named[fl.AccountID] = true
+	}
+	errs := []error{verifyErr}
+	if j, ok := verifyErr.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	var out []live.Failure
+	for _, e := range errs {
+		var ae *awsenv.AccountError
+		if !errors.As(e, &ae) {
+			out = append(out, live.Failure{Call: "credentials", Error: e.Error()})
+			continue
+		}
+		if !named[ae.ID] {
+			out = append(out, live.Failure{Account: ae.Alias, AccountID: ae.ID, Call: "credentials", Error: ae.Err.Error()})
+		}
+	}
+	return out
 }
 
 // statusOptions reads and checks the flags of plink status.
