@@ -13,6 +13,7 @@
 package bounded
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -28,19 +29,26 @@ type Limits struct {
 	// MaxWidth is the most entries one mapping or sequence may have.
 	MaxWidth int
 	// MaxEntries is the most entries all collections of a document may have
-	// together: it bounds the nodes a parser makes for a file.
+	// together, comments counted as entries: it bounds the nodes a parser
+	// makes for a file.
 	MaxEntries int
+	// MaxScalar is the longest value (a string, a scalar), in bytes as
+	// written: a parser copies a value several times while it builds it.
+	MaxScalar int
 }
 
-// The default limits, sized against the largest manifests plink must load:
-// a manifest of 50,000 consumers, 12,500 providers and 1,000 accounts nests
-// 6 levels deep, its widest list has 50,000 entries and all its collections
-// hold about 1.1 million entries (a saved plan of it: 8 levels, 50,000 and
-// about 1.6 million).
+// The default limits, sized against the largest manifests plink must load
+// (internal/scale.Generate(1000, 12500, 50000, 1), 19 MB): a manifest of
+// 50,000 consumers, 12,500 providers and 1,000 accounts nests 5 levels
+// deep, its widest list has 50,000 entries and its collections hold
+// 822,474 entries in all (comments counted); its world file nests 9 levels, 10,000 wide,
+// 222,521 entries. An endpoint policy, the longest value a manifest holds,
+// is at most 20,480 characters.
 const (
 	DefaultMaxDepth   = 64
 	DefaultMaxWidth   = 200_000
-	DefaultMaxEntries = 4_000_000
+	DefaultMaxEntries = 2_000_000
+	DefaultMaxScalar  = 1 << 20
 )
 
 func (l Limits) withDefaults() Limits {
@@ -53,6 +61,9 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxEntries <= 0 {
 		l.MaxEntries = DefaultMaxEntries
 	}
+	if l.MaxScalar <= 0 {
+		l.MaxScalar = DefaultMaxScalar
+	}
 	return l
 }
 
@@ -61,6 +72,7 @@ const (
 	TooDeep      = "depth"
 	TooWide      = "width"
 	TooMany      = "entries"
+	TooLong      = "value"
 	DuplicateKey = "duplicate"
 )
 
@@ -69,8 +81,10 @@ const (
 // and what was wrong.
 type ScanError struct {
 	Line, Column int
-	// Kind is TooDeep, TooWide, TooMany or DuplicateKey.
+	// Kind is TooDeep, TooWide, TooMany, TooLong or DuplicateKey.
 	Kind string
+	// Length is the length in bytes of a value too long (TooLong).
+	Length int
 	// Limit is the bound passed (not set for DuplicateKey).
 	Limit int
 	// FirstLine and FirstColumn are where a duplicate key was first defined.
@@ -92,6 +106,8 @@ func (e *ScanError) Problem() string {
 		return fmt.Sprintf("a mapping or list with more than %d entries; a valid file has at most %d entries in one mapping or list", e.Limit, e.Limit)
 	case TooMany:
 		return fmt.Sprintf("more than %d entries in all; a valid file has at most %d entries in all its mappings and lists together", e.Limit, e.Limit)
+	case TooLong:
+		return fmt.Sprintf("a value of %s bytes; a valid value is at most %s (%s bytes)", Thousands(e.Length), FormatBytes(int64(e.Limit)), Thousands(e.Limit))
 	case DuplicateKey:
 		return fmt.Sprintf("duplicate key \"%s\"; first defined at line %d, column %d", e.Key, e.FirstLine, e.FirstColumn)
 	}
@@ -153,15 +169,18 @@ func ReadFile(path string, max int64) ([]byte, error) {
 	if err := checkRegular(path, fi); err != nil {
 		return nil, err
 	}
-	// Read one byte past the cap, so a file that grew since Stat is caught.
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
+	// Read one byte past the cap, so a file that grew since Stat is caught,
+	// into a buffer of the file's size: one copy of a large file, not the
+	// doublings of io.ReadAll.
+	var buf bytes.Buffer
+	buf.Grow(int(min(fi.Size(), max)) + 512)
+	if _, err := buf.ReadFrom(io.LimitReader(f, max+1)); err != nil {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
-	if int64(len(data)) > max {
+	if int64(buf.Len()) > max {
 		return nil, tooLarge(path, max)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 func checkRegular(path string, fi fs.FileInfo) error {

@@ -94,6 +94,11 @@ func (s *jscan) run() {
 		case '"':
 			start := s.i
 			end, escaped := s.skipString()
+			if end-start > s.lim.MaxScalar {
+				line, col := Position(s.data, start)
+				s.err = &ScanError{Line: line, Column: col, Kind: TooLong, Limit: s.lim.MaxScalar, Length: end - start}
+				return
+			}
 			if n := len(s.stack); n > 0 && s.stack[n-1].object && s.stack[n-1].key {
 				if !s.value() {
 					return

@@ -16,7 +16,7 @@ import (
 // that runs next says what is wrong). It errs towards counting too deep or
 // too wide, never less than a YAML parser would build.
 func ScanYAML(data []byte, lim Limits) *ScanError {
-	s := &yscan{data: data, lim: lim.withDefaults()}
+	s := &yscan{data: data, lim: lim.withDefaults(), plainFrom: -1}
 	s.run()
 	return s.err
 }
@@ -36,18 +36,23 @@ type flevel struct {
 }
 
 type yscan struct {
-	data    []byte
-	i       int // next byte
-	ls      int // offset of the current line's start
-	lim     Limits
-	block   []ylevel
-	flow    []flevel
-	entries int
-	err     *ScanError
+	// plainFrom is the start of the plain scalar that ended the last line,
+	// or -1: a plain scalar may go on, on the lines that follow.
+	plainFrom int
+	data      []byte
+	i         int // next byte
+	ls        int // offset of the current line's start
+	lim       Limits
+	block     []ylevel
+	flow      []flevel
+	entries   int
+	err       *ScanError
 }
 
-func (s *yscan) fail(kind string, limit int) {
-	line, col := Position(s.data, s.i)
+func (s *yscan) fail(kind string, limit int) { s.failAt(s.i, kind, limit) }
+
+func (s *yscan) failAt(off int, kind string, limit int) {
+	line, col := Position(s.data, off)
 	s.err = &ScanError{Line: line, Column: col, Kind: kind, Limit: limit}
 }
 
@@ -63,6 +68,17 @@ func Position(data []byte, off int) (line, col int) {
 	return line, utf8.RuneCount(before) + 1
 }
 
+// checkLength refuses a value written from offset from to s.i that is
+// longer than MaxScalar, at its start.
+func (s *yscan) checkLength(from int) bool {
+	if n := s.i - from; n > s.lim.MaxScalar {
+		line, col := Position(s.data, from)
+		s.err = &ScanError{Line: line, Column: col, Kind: TooLong, Limit: s.lim.MaxScalar, Length: n}
+		return false
+	}
+	return true
+}
+
 func (s *yscan) depth() int { return len(s.block) + len(s.flow) }
 
 // entry counts one entry in all; false when it passes MaxEntries.
@@ -75,8 +91,12 @@ func (s *yscan) entry() bool {
 	return true
 }
 
-// enter records a block entry of a sequence (seq) or mapping at column c.
-func (s *yscan) enter(c int, seq bool) bool {
+// enter records a block entry of a sequence (seq) or mapping at column c,
+// which starts at offset at.
+func (s *yscan) enter(c int, seq bool, at int) bool {
+	i := s.i
+	s.i = at // for the position of an error
+	defer func() { s.i = i }()
 	if n := len(s.block); n > 0 {
 		top := &s.block[n-1]
 		if top.indent == c && !seq && top.seq && top.indentless {
@@ -158,7 +178,13 @@ func (s *yscan) run() {
 			return
 		}
 		switch c := s.data[s.i]; {
-		case c == '\n' || c == '\r' || c == '#':
+		case c == '#':
+			if !s.entry() {
+				return
+			}
+			s.skipLine()
+			continue
+		case c == '\n' || c == '\r':
 			s.skipLine()
 			continue
 		case indent == 0 && c == '%':
@@ -183,12 +209,16 @@ func (s *yscan) run() {
 // line's content belongs to, for a block scalar's extent.
 func (s *yscan) line(parent int) {
 	keyed := false // a key was seen: what follows is its value, not a key
-	for s.err == nil {
+	first := true  // nothing but spaces before s.i on this line
+	for ; s.err == nil; first = false {
 		s.skipSpaces()
 		if s.i >= len(s.data) {
 			return
 		}
 		c := s.data[s.i]
+		if c == '#' && !s.entry() {
+			return
+		}
 		if c == '\n' || c == '\r' || c == '#' {
 			s.skipLine()
 			return
@@ -196,7 +226,7 @@ func (s *yscan) line(parent int) {
 		col := s.col()
 		switch {
 		case (c == '-' || c == '?') && s.sep(s.i+1) && !keyed:
-			if !s.enter(col, c == '-') {
+			if !s.enter(col, c == '-', s.i) {
 				return
 			}
 			parent = col
@@ -209,6 +239,9 @@ func (s *yscan) line(parent int) {
 			continue
 		}
 		// One node: properties, then a scalar, alias or flow collection.
+		start := s.i
+		from, cont := s.i, s.plainFrom
+		s.plainFrom = -1
 		block := s.item()
 		if s.err != nil {
 			return
@@ -216,11 +249,25 @@ func (s *yscan) line(parent int) {
 		if block {
 			s.skipLine()
 			s.skipBlockScalar(parent)
+			s.checkLength(from)
 			return
+		}
+		if s.i > from && isPlainStart(s.data[from]) {
+			// A plain scalar: alone on a line after one that ended with a
+			// plain scalar, it may be that scalar going on.
+			if cont >= 0 && first {
+				from = cont
+			}
+			if !s.checkLength(from) {
+				return
+			}
+			if s.i >= len(s.data) || s.data[s.i] == '\n' || s.data[s.i] == '\r' || s.data[s.i] == ' ' || s.data[s.i] == '#' {
+				s.plainFrom = from
+			}
 		}
 		s.skipSpaces()
 		if !keyed && s.i < len(s.data) && s.data[s.i] == ':' && (s.sep(s.i+1) || s.flowKeyEnd()) {
-			if !s.enter(col, false) {
+			if !s.enter(col, false, start) {
 				return
 			}
 			parent = col
@@ -237,6 +284,16 @@ func (s *yscan) line(parent int) {
 		}
 		return
 	}
+}
+
+// isPlainStart reports whether a node that starts with c is a plain
+// scalar (item's default case).
+func isPlainStart(c byte) bool {
+	switch c {
+	case '&', '!', '*', '|', '>', '"', '\'', '[', '{', '\n', '\r', '#':
+		return false
+	}
+	return true
 }
 
 // flowKeyEnd: "key":value without a space is a key after a quoted scalar
@@ -313,8 +370,11 @@ func (s *yscan) plain() {
 	}
 }
 
-// quoted skips a single- or double-quoted scalar, which may span lines.
+// quoted skips a single- or double-quoted scalar, which may span lines,
+// and checks its length.
 func (s *yscan) quoted(q byte) {
+	from := s.i
+	defer s.checkLength(from)
 	s.i++
 	for s.i < len(s.data) {
 		c := s.data[s.i]
@@ -386,6 +446,9 @@ func (s *yscan) flowCollection() {
 			s.i++
 			s.ls = s.i
 		case c == '#' && s.i > 0 && (s.data[s.i-1] == ' ' || s.data[s.i-1] == '\t' || s.data[s.i-1] == '\n'):
+			if !s.entry() {
+				return
+			}
 			for s.i < len(s.data) && s.data[s.i] != '\n' {
 				s.i++
 			}
@@ -425,7 +488,11 @@ func (s *yscan) flowCollection() {
 			if !entry() {
 				return
 			}
+			from := s.i
 			s.flowPlain()
+			if !s.checkLength(from) {
+				return
+			}
 		}
 	}
 	// Unclosed at the end of the text: the parser reports it; the bounds
