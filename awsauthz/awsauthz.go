@@ -24,7 +24,7 @@ const (
 	SrcCloudWatch  = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html#amazoncloudwatch-actions-as-permissions"
 	SrcSNS         = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html#amazonsns-actions-as-permissions"
 	SrcGuideIAM    = "https://docs.aws.amazon.com/vpc/latest/privatelink/security_iam_id-based-policy-examples.html"
-	SrcCFNService  = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcendpointservice.html (resource schema handlers: create, update and delete list vpce:AllowMultiRegion)"
+	SrcCFNService  = "CloudFormation's resource schema for AWS::EC2::VPCEndpointService, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcendpointservice.html (its create, update and delete handler permissions list vpce:AllowMultiRegion; read as rendered by the stackql awscc provider docs)"
 	SrcFIS         = "https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#disrupt-vpc-endpoint (ModifyVpcEndpoint on a cross-Region endpoint needs vpce:AllowMultiRegion)"
 	SrcTagCreate   = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html (tag on create needs ec2:CreateTags; ec2:CreateAction names the create action)"
 	SrcCreateVPCE  = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html"
@@ -137,17 +137,17 @@ var table = []Action{
 		"Unlike the other Describe calls it takes a service id and is authorized on that service's ARN."),
 	withMulti(withDep(ec2("CreateVpcEndpointServiceConfiguration", "Write", svcRow(append(cp(createTags), "ec2:VpceServicePrivateDnsName", "ec2:VpceSupportedRegion")...), ""),
 		"ec2:CreateTags", AllowMultiRegion),
-		"SupportedRegion names a region other than the service's own.", SrcCFNService),
+		"SupportedRegion names a region other than the service's own", SrcCFNService),
 	withMulti(withDep(ec2("ModifyVpcEndpointServiceConfiguration", "Write", svcRow("ec2:VpceServicePrivateDnsName", "ec2:VpceSupportedRegion"), ""), AllowMultiRegion),
-		"AddSupportedRegion or RemoveSupportedRegion names a region other than the service's own.", SrcCFNService),
+		"AddSupportedRegion or RemoveSupportedRegion names a region other than the service's own", SrcCFNService),
 	withMulti(withDep(ec2("DeleteVpcEndpointServiceConfigurations", "Write", svcRow(), ""), AllowMultiRegion),
-		"the service supports a region other than its own.", SrcCFNService),
+		"the service supports a region other than its own", SrcCFNService),
 	ec2("ModifyVpcEndpointServicePermissions", "Permissions management", svcRow(), ""),
 	ec2("StartVpcEndpointServicePrivateDnsVerification", "Write", svcRow(), ""),
 	withMulti(withDep(ec2("AcceptVpcEndpointConnections", "Write", svcRow(), ""), AllowMultiRegion),
-		"an endpoint accepted is in a region other than the service's.", ""),
+		"an endpoint accepted is in a region other than the service's", ""),
 	withMulti(withDep(ec2("RejectVpcEndpointConnections", "Write", svcRow(), ""), AllowMultiRegion),
-		"an endpoint rejected is in a region other than the service's.", ""),
+		"an endpoint rejected is in a region other than the service's", ""),
 	withMulti(withDep(ec2("CreateVpcEndpoint", "Write", append([]Row{
 		{Type: "vpc-endpoint", Required: true, RequestKeys: append(cp(createTags), "ec2:VpceServiceName", "ec2:VpceServiceOwner")},
 		{Type: "vpc", Required: true},
@@ -157,12 +157,12 @@ var table = []Action{
 			"group that the API reference says is then used is chosen by the service, not named by the request (settled so; not "+
 			"verified against a call to AWS). The vpc-endpoint-service row (the provider's service, for an endpoint service with an "+
 			"id) is inferred."), "ec2:CreateTags", AllowMultiRegion),
-		"ServiceRegion names a region other than the endpoint's.", "an AWS error for a cross-region create: not authorized to perform ec2:CreateVpcEndpoint on resource …vpc-endpoint/* because no identity-based policy allows the vpce:AllowMultiRegion action"),
+		"ServiceRegion names a region other than the endpoint's", "reported, not checked by the author: AWS's error for a cross-region create quoted in issue 18, \"not authorized to perform ec2:CreateVpcEndpoint on resource …vpc-endpoint/* because no identity-based policy allows the vpce:AllowMultiRegion action\""),
 	withMulti(withDep(ec2("ModifyVpcEndpoint", "Write", append([]Row{{Type: "vpc-endpoint", Required: true}}, network...),
 		"Subnets, security groups and route tables added and removed are all authorized."), AllowMultiRegion),
-		"the endpoint's service is in another region.", SrcFIS),
+		"the endpoint's service is in another region", SrcFIS),
 	withMulti(withDep(ec2("DeleteVpcEndpoints", "Write", []Row{{Type: "vpc-endpoint", Required: true}}, ""), AllowMultiRegion),
-		"the endpoint's service is in another region.", ""),
+		"the endpoint's service is in another region", ""),
 	ec2("CreateVpcEndpointConnectionNotification", "Write", []Row{{Type: "vpc-endpoint"}, {Type: "vpc-endpoint-service"}},
 		"Authorized on the endpoint or the service the notification is for."),
 	ec2("ModifyVpcEndpointConnectionNotification", "Write", []Row{{Type: "vpc-endpoint"}, {Type: "vpc-endpoint-service"}},

@@ -1,6 +1,8 @@
 package awsauthz
 
 import (
+	"flag"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -104,4 +106,37 @@ func TestLookupFormatAndKeys(t *testing.T) {
 	if got := Types["role"].Format("aws", "", "222222222222", "plink"); got != "arn:aws:iam::222222222222:role/plink" {
 		t.Errorf("Format = %s", got)
 	}
+}
+
+var update = flag.Bool("update", false, "rewrite the table in docs/authorization.md")
+
+const (
+	beginMark = "<!-- BEGIN awsauthz.Markdown -->\n"
+	endMark   = "<!-- END awsauthz.Markdown -->"
+)
+
+// TestDocTable keeps docs/authorization.md's table equal to the data
+// (go test ./awsauthz -run TestDocTable -update rewrites it).
+func TestDocTable(t *testing.T) {
+	const path = "../docs/authorization.md"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	i, j := strings.Index(doc, beginMark), strings.Index(doc, endMark)
+	if i < 0 || j < i {
+		t.Fatalf("%s: markers %q and %q missing", path, beginMark, endMark)
+	}
+	want := doc[:i+len(beginMark)] + Markdown() + doc[j:]
+	if want == doc {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatalf("%s is out of date with the table; run go test ./awsauthz -run TestDocTable -update", path)
 }
