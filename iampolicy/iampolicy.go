@@ -455,6 +455,25 @@ func build(mode Mode, sc scope) Document {
 	return d
 }
 
+// Regions are the regions plink reads every account of m in: the
+// manifest's defaults, its providers' and consumers' regions and the
+// regions its providers support.
+func Regions(m *manifest.Manifest) []string { return manifestRegions(m) }
+
+// Reads returns the read actions mode calls in every account and region
+// (not the lease's, see Lease), in the order the policy lists them.
+func Reads(mode Mode) []string {
+	switch mode {
+	case Export:
+		return append(slices.Clone(readExport), readServicePermissions...)
+	case Plan, Drift:
+		return append(append(append(slices.Clone(readEC2), readServicePermissions...), readELB...), readTargetHealth...)
+	case Status:
+		return append(append(append(slices.Clone(readEC2), readServicePermissions...), readELB...), readStatus...)
+	}
+	return append(append(slices.Clone(readEC2), readServicePermissions...), readELB...)
+}
+
 func manifestRegions(m *manifest.Manifest) []string {
 	set := map[string]bool{}
 	if m.Defaults.Region != "" {

@@ -14,7 +14,6 @@ import (
 	"github.com/plinkdev/plink/drift"
 	"github.com/plinkdev/plink/export"
 	"github.com/plinkdev/plink/graph"
-	"github.com/plinkdev/plink/iampolicy"
 	"github.com/plinkdev/plink/internal/atomicfile"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
@@ -353,56 +352,4 @@ rejected, or drifted.`,
 	cmd.Flags().String("format", "mermaid", "mermaid or dot")
 	cmd.Flags().Duration("timeout", 0, "give up after this long (0 means no limit)")
 	return cmd
-}
-
-func newIAMPolicyCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "iam-policy [--for plan|apply|drift|export|connections|status] [-f PATH]...",
-		Short: "Print the least-privilege IAM policies plink's role needs in each account",
-		Long: `Print, per account alias, the IAM policy document the role plink uses there needs:
-read-only for plan, drift, export and status (status adds CloudWatch metrics); for
-connections, also accepting and rejecting connections of the project's endpoint
-services; for apply, writes scoped by the
-aws:ResourceTag/plink:project and aws:RequestTag/plink:project conditions and by
-the manifest's accounts, regions, VPCs, subnets and security groups.
-Without a manifest, one generic document ("*") is printed.`,
-		Example: "  plink iam-policy --for apply -f manifests/\n  plink iam-policy --for drift",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			mode, err := iampolicy.ParseMode(f.Config.String("for"))
-			if err != nil {
-				return &flagError{err}
-			}
-			var m *manifest.Manifest
-			if files := f.Config.Strings("file"); len(files) > 0 {
-				if m, err = loadValid(f, files); err != nil {
-					return err
-				}
-			}
-			docs, err := iampolicy.For(mode, m)
-			if err != nil {
-				return err
-			}
-			if op := iampolicy.Operator(m); op != nil && m != nil {
-				docs = withOperator(docs, *op)
-			}
-			return iampolicy.JSON(f.IO.Out, docs)
-		},
-	}
-	addFileFlag(cmd)
-	cmd.Flags().String("for", "apply", "the command the policy is for: plan, apply, drift, export, connections or status")
-	return cmd
-}
-
-// withOperator adds the operator identity's own policy (sts:AssumeRole on
-// every account's role) under the key "operator".
-func withOperator(docs map[string]iampolicy.Document, op iampolicy.Document) map[string]iampolicy.Document {
-	out := make(map[string]iampolicy.Document, len(docs)+1)
-	for k, v := range docs {
-		out[k] = v
-	}
-	if len(op.Statement) > 0 {
-		out["operator"] = op
-	}
-	return out
 }

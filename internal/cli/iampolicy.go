@@ -1,0 +1,205 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/iampolicy"
+	"github.com/plinkdev/plink/iampolicy/check"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+)
+
+func newIAMPolicyCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "iam-policy [--for plan|apply|drift|export|connections|status] [-f PATH]... [--check]",
+		Short: "Print the least-privilege IAM policies plink's role needs in each account, or check them against AWS",
+		Long: `Print, per account alias, the IAM policy document the role plink uses there needs:
+read-only for plan, drift, export and status (status adds CloudWatch metrics); for
+connections, also accepting and rejecting connections of the project's endpoint
+services; for apply, writes scoped by the
+aws:ResourceTag/plink:project and aws:RequestTag/plink:project conditions and by
+the manifest's accounts, regions, VPCs, subnets, security groups and services.
+Without a manifest, one generic document ("*") is printed.
+
+With --check (and -f), ask AWS, with each account's credentials, whether the
+calls of the command would be allowed: the reads themselves, and every write of
+the current plan (apply, connections) as an EC2 call with DryRun=true, so
+nothing is changed. Each denied call is reported per account and region with the
+reason AWS gives (decoded with sts:DecodeAuthorizationMessage when the
+credentials may) and the statement of the printed policy that grants it.
+Exit status with --check: 0 every call allowed; 2 a call denied; 1 plink could not
+find out (credentials, an unexpected answer).`,
+		Example: "  plink iam-policy --for apply -f manifests/\n  plink iam-policy --for drift\n  plink iam-policy --check --for apply -f manifests/",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			mode, err := iampolicy.ParseMode(f.Config.String("for"))
+			if err != nil {
+				return &flagError{err}
+			}
+			if f.Config.Bool("check") {
+				return runIAMCheck(cmd.Context(), f, mode)
+			}
+			var m *manifest.Manifest
+			if files := f.Config.Strings("file"); len(files) > 0 {
+				if m, err = loadValid(f, files); err != nil {
+					return err
+				}
+			}
+			docs, err := iampolicy.For(mode, m)
+			if err != nil {
+				return err
+			}
+			if op := iampolicy.Operator(m); op != nil && m != nil {
+				docs = withOperator(docs, *op)
+			}
+			return iampolicy.JSON(f.IO.Out, docs)
+		},
+	}
+	addFileFlag(cmd)
+	addAWSFlags(cmd)
+	cmd.Flags().String("for", "apply", "the command the policy is for: plan, apply, drift, export, connections or status")
+	cmd.Flags().Bool("check", false, "ask AWS whether the command's calls are allowed (reads, and writes as DryRun); changes nothing")
+	cmd.Flags().Duration("timeout", 0, "with --check: give up after this long (0 means no limit)")
+	return cmd
+}
+
+// withOperator adds the operator identity's own policy (sts:AssumeRole on
+// every account's role) under the key "operator".
+func withOperator(docs map[string]iampolicy.Document, op iampolicy.Document) map[string]iampolicy.Document {
+	out := make(map[string]iampolicy.Document, len(docs)+1)
+	for k, v := range docs {
+		out[k] = v
+	}
+	if len(op.Statement) > 0 {
+		out["operator"] = op
+	}
+	return out
+}
+
+// runIAMCheck is plink iam-policy --check.
+func runIAMCheck(ctx context.Context, f *Factory, mode iampolicy.Mode) error {
+	format, err := outputFormat(f, "text", "json")
+	if err != nil {
+		return err
+	}
+	files := f.Config.Strings("file")
+	if len(files) == 0 {
+		return flagErrorf("--check needs the manifest (-f PATH): it asks AWS about the calls plink makes for it")
+	}
+	m, err := loadValid(f, files)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := withTimeout(ctx, f)
+	defer cancel()
+	sess, err := openAWS(ctx, f, m)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
+	if err := sess.resolver.Verify(ctx); err != nil {
+		return credentialsError(err)
+	}
+	f.setPhase("checking the calls of plink %s", mode)
+	rep, err := check.Run(ctx, sess.resolver, check.Options{Mode: mode, Manifest: m,
+		Plan: func(ctx context.Context) (*plan.Plan, error) {
+			p, _, err := computePlan(ctx, f, m, sess)
+			return p, err
+		}})
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return silentExit(ExitError)
+	}
+	if format == "json" {
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else if err := renderCheck(f.IO.Out, rep); err != nil {
+		return err
+	}
+	fmt.Fprintln(f.IO.ErrOut, checkSummary(rep))
+	switch {
+	case rep.Count(check.Denied) > 0:
+		return silentExit(ExitChanges)
+	case rep.Count(check.Unknown) > 0 || rep.PlanError != "":
+		return silentExit(ExitError)
+	}
+	return nil
+}
+
+// checkSummary is the last line of a check: what was asked and answered.
+func checkSummary(r *check.Report) string {
+	s := fmt.Sprintf("iam-policy --check --for %s: %s checked: %d allowed, %d denied, %d could not be checked",
+		r.Mode, plural(len(r.Results)-r.Count(check.Skipped), "call"), r.Count(check.Allowed), r.Count(check.Denied), r.Count(check.Unknown))
+	if n := r.Count(check.Skipped); n > 0 {
+		s += fmt.Sprintf(", %d left for later", n)
+	}
+	return s
+}
+
+// renderCheck writes the denied, unknown and skipped calls, grouped by
+// account and region, each denial with the statement to add.
+func renderCheck(w io.Writer, r *check.Report) error {
+	var b strings.Builder
+	last := ""
+	for _, x := range r.Results {
+		if x.Status == check.Allowed {
+			continue
+		}
+		if where := fmt.Sprintf("%s (%s) %s", x.Account, x.AccountID, x.Region); where != last {
+			fmt.Fprintf(&b, "%s:\n", where)
+			last = where
+		}
+		call := x.Call
+		if x.DryRun {
+			call += " (DryRun)"
+		}
+		if x.Change != "" {
+			call += " for " + x.Change
+		}
+		switch x.Status {
+		case check.Denied:
+			fmt.Fprintf(&b, "  denied   %s\n", call)
+			what := x.Action
+			if x.Resource != "" {
+				what += " on " + x.Resource
+			}
+			fmt.Fprintf(&b, "           refused: %s\n           reason: %s\n", what, x.Reason)
+			if x.DecodeNote != "" {
+				fmt.Fprintf(&b, "           note: %s\n", x.DecodeNote)
+			}
+			if x.Statement != nil {
+				data, err := json.MarshalIndent(x.Statement, "           ", "  ")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(&b, "           add this statement (plink iam-policy --for %s):\n           %s\n", r.Mode, data)
+			} else {
+				fmt.Fprintf(&b, "           plink iam-policy --for %s grants no %s: it is not a call this command needs\n", r.Mode, x.Action)
+			}
+		case check.Unknown:
+			fmt.Fprintf(&b, "  unknown  %s: %s\n", call, x.Reason)
+		case check.Skipped:
+			fmt.Fprintf(&b, "  later    %s: %s\n", call, x.Reason)
+		}
+	}
+	if r.PlanError != "" {
+		fmt.Fprintf(&b, "the plan's writes were not checked: the plan could not be made: %s\n", r.PlanError)
+	}
+	if b.Len() == 0 {
+		b.WriteString("every call is allowed\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
