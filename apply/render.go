@@ -27,7 +27,7 @@ func WriteSummary(w io.Writer, r *Result) error {
 		// Appended, so that scripts matching the line without it still match.
 		counts += fmt.Sprintf(", %d adopted", s.Adopted)
 	}
-	if r.OK() {
+	if r.OK() && r.Interrupted == "" {
 		fmt.Fprintf(&b, "Apply complete: %s.\n", counts)
 		if s.Excluded > 0 {
 			fmt.Fprintf(&b, "%d change(s) outside the targets were not applied; run plink plan to see them.\n", s.Excluded)
@@ -35,7 +35,11 @@ func WriteSummary(w io.Writer, r *Result) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	fmt.Fprintf(&b, "Apply failed: %d failed, %d not attempted, %d done (%s).\n", s.Failed, s.NotAttempted, s.Done, counts)
+	if r.Interrupted != "" {
+		fmt.Fprintf(&b, "Apply interrupted (%s): %d failed, %d not attempted, %d done (%s).\n", r.Interrupted, s.Failed, s.NotAttempted, s.Done, counts)
+	} else {
+		fmt.Fprintf(&b, "Apply failed: %d failed, %d not attempted, %d done (%s).\n", s.Failed, s.NotAttempted, s.Done, counts)
+	}
 	section := func(title string, st Status, line func(ChangeResult)) {
 		first := true
 		for _, c := range r.Changes {

@@ -95,6 +95,10 @@ type Result struct {
 	Created  map[string]string `json:"created,omitempty"` // address → id
 	Started  time.Time         `json:"started"`
 	Finished time.Time         `json:"finished"`
+	// Interrupted names what stopped the run before it was over (a
+	// signal, --timeout, a lost lease), however far it got: its summary
+	// says "interrupted", never "complete".
+	Interrupted string `json:"interrupted,omitempty"`
 }
 
 // Summary counts the changes of a Result. Added, Changed, Destroyed,

@@ -157,6 +157,10 @@ func sortDiagnostics(ds []Diagnostic) {
 	})
 }
 
+// EstimateCost is the cost estimate of chs alone: a shard's share of a
+// plan, whose Cost counts every shard's endpoints.
+func EstimateCost(chs []Change, opts Options) *Cost { return cost(chs, opts) }
+
 // cost estimates the monthly change in interface endpoint charges; nil when
 // the plan touches no endpoint.
 func cost(chs []Change, opts Options) *Cost {

@@ -94,6 +94,11 @@ type Change struct {
 	PriorAccount   string `json:"priorAccount,omitempty"`
 	PriorAccountID string `json:"priorAccountId,omitempty"`
 	PriorRegion    string `json:"priorRegion,omitempty"`
+	// WaitsFor names the changes of another shard (addresses) that this
+	// change of a shard's plan needs first: it is shown, counted and costed
+	// as any change, but the shard's apply leaves it for a later run (or
+	// makes it within --shard-wait once the other shard has).
+	WaitsFor []string `json:"waitsFor,omitempty"`
 }
 
 // Values are a resource's attributes as plink manages them; only the fields

@@ -214,7 +214,7 @@ func TestSignalsDuringApply(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", want, stderr)
 			}
 		}
-		if out := p.stdout.String(); !strings.Contains(out, "Apply failed: ") || !strings.Contains(out, "not attempted") {
+		if out := p.stdout.String(); !strings.Contains(out, "Apply interrupted (SIGTERM): ") || !strings.Contains(out, "not attempted") {
 			t.Errorf("no summary of what was done and what was not:\n%s", out)
 		}
 		if stopped > 11*time.Second {

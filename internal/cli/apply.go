@@ -110,7 +110,7 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 	if err := checkTargets(p, f.Config.Strings("target")); err != nil {
 		return err
 	}
-	if !p.HasChanges() && !shardWaits(f) {
+	if !runnable(p).HasChanges() && !shardWaits(f) {
 		return noChanges(f, format, p, snap, false)
 	}
 	if !autoApprove {
@@ -224,7 +224,7 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 		return withHint(fmt.Errorf("the plan has errors; nothing was applied:\n  %s", strings.Join(errorDiagnostics(p), "\n  ")),
 			"run 'plink plan' to see them, fix the manifest and plan again")
 	}
-	if !p.HasChanges() {
+	if !runnable(p).HasChanges() {
 		return noChanges(f, format, p, snap, true)
 	}
 	ctx, unlock, err := lockProject(ctx, f, m, sess)
@@ -322,12 +322,17 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	})
 	defer unhook()
 	opts.Stop = stop
-	res, runErr := apply.Run(callCtx, p, applyClients(sess.resolver), opts)
+	res, runErr := apply.Run(callCtx, runnable(p), applyClients(sess.resolver), opts)
 	if res == nil {
 		return runErr
 	}
 	if runErr == nil && ctx.Err() == nil {
 		runErr = awaitShards(ctx, callCtx, f, m, sess, opts, res)
+	}
+	if c := stopCause(ctx); c != nil {
+		res.Interrupted = strings.TrimPrefix(c.Error(), "interrupted by ")
+	} else if ctx.Err() != nil {
+		res.Interrupted = context.Cause(ctx).Error() // the lease was lost
 	}
 	if format == "json" {
 		if err := writeJSON(f.IO.Out, map[string]any{"type": "result", "result": res, "summary": res.Summary()}); err != nil {

@@ -23,6 +23,8 @@ type shardMode struct {
 	// awaited holds, as of the last plan, the accepts another shard makes
 	// for this shard's endpoints (provider.P.connection[consumer.C]).
 	awaited map[string]bool
+	// changes are the waiting changes by address, as last planned.
+	changes map[string]plan.Change
 }
 
 // addShardFlags adds --account and --region to a command that plans.
@@ -116,6 +118,22 @@ func filterShard(f *Factory, sm *manifest.Manifest, p *plan.Plan, snap *live.Sna
 		}
 		f.shard.waiting[c.Address] = true
 	}
+	if f.shard != nil && out != nil {
+		// What waits for another shard is still this shard's change: shown,
+		// counted and costed, marked with what it waits for; apply leaves it
+		// (runnable). The cost is the shard's share, not the whole plan's.
+		cp := *out
+		marked := markWaiting(out, waiting)
+		if f.shard.changes == nil {
+			f.shard.changes = map[string]plan.Change{}
+		}
+		for _, c := range marked {
+			f.shard.changes[c.Address] = c
+		}
+		cp.Changes = append(slices.Clone(out.Changes), marked...)
+		cp.Cost = plan.EstimateCost(cp.Changes, planOptions(f, sm))
+		out = &cp
+	}
 	if len(waiting) > 0 && !f.quietShardNotes {
 		// With --shard-wait apply may make every one of them: all are
 		// named, with their action, since the plan above cannot show them.
@@ -132,6 +150,40 @@ func filterShard(f *Factory, sm *manifest.Manifest, p *plan.Plan, snap *live.Sna
 			plural(len(waiting), "change"), sel, list, how)
 	}
 	return out
+}
+
+// markWaiting returns the waiting changes with WaitsFor set to the
+// addresses they depend on that the shard's own plan does not make.
+func markWaiting(own *plan.Plan, waiting []plan.Change) []plan.Change {
+	mine := map[string]bool{}
+	for _, c := range own.Changes {
+		mine[c.Address] = true
+	}
+	out := make([]plan.Change, 0, len(waiting))
+	for _, c := range waiting {
+		c.WaitsFor = nil
+		for _, d := range c.DependsOn {
+			if !mine[d] {
+				c.WaitsFor = append(c.WaitsFor, d)
+			}
+		}
+		if len(c.WaitsFor) == 0 { // depends on a waiting change of its own
+			c.WaitsFor = []string{"another shard"}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// runnable is p without the changes that wait for another shard: what
+// apply can make now.
+func runnable(p *plan.Plan) *plan.Plan {
+	if !slices.ContainsFunc(p.Changes, func(c plan.Change) bool { return len(c.WaitsFor) > 0 }) {
+		return p
+	}
+	out := *p
+	out.Changes = slices.DeleteFunc(slices.Clone(p.Changes), func(c plan.Change) bool { return len(c.WaitsFor) > 0 })
+	return &out
 }
 
 // unblocked drops from apply's confirming plan the changes this run did

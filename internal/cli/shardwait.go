@@ -95,6 +95,19 @@ func awaitShards(ctx, callCtx context.Context, f *Factory, m *manifest.Manifest,
 		case <-time.After(min(pause, time.Until(deadline))):
 		}
 	}
+	if ctx.Err() != nil {
+		// Interrupted: what still waited was not attempted, and the
+		// summary says so, as it does for an interrupted wait of apply's.
+		for _, addr := range slices.Sorted(maps.Keys(pending)) {
+			c, ok := f.shard.changes[addr]
+			if !ok {
+				continue // another shard's accept: not this run's change
+			}
+			res.Changes = append(res.Changes, apply.ChangeResult{Address: c.Address, Kind: c.Kind, Action: c.Action,
+				Account: c.Account, AccountID: c.AccountID, Region: c.Region, Status: apply.StatusNotAttempted,
+				Reason: "interrupted while waiting for another shard's " + strings.Join(c.WaitsFor, ", ")})
+		}
+	}
 	if len(pending) > 0 && len(blocked) > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "plink: the last plan while waiting for other shards had errors:\n  %s\n", strings.Join(blocked, "\n  "))
 	}

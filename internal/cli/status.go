@@ -46,7 +46,7 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			if err != nil {
 				return err
 			}
-			opts, failOn, since, err := statusOptions(cmd)
+			opts, failOn, since, err := statusOptions(f)
 			if err != nil {
 				return err
 			}
@@ -202,24 +202,23 @@ func credentialFailures(verifyErr error, lv *live.Snapshot) []live.Failure {
 }
 
 // statusOptions reads and checks the flags of plink status.
-func statusOptions(cmd *cobra.Command) (status.Options, string, time.Duration, error) {
-	fl := cmd.Flags()
+// Every setting comes from f.Config (flag > PLINK_* > config file).
+func statusOptions(f *Factory) (status.Options, string, time.Duration, error) {
 	var opts status.Options
-	since, _ := fl.GetDuration("since")
+	since := f.Config.Duration("since")
 	if since < time.Minute || since > 455*24*time.Hour {
 		return opts, "", 0, flagErrorf("invalid --since %s: give a window from 1m to 455 days (CloudWatch keeps metrics 15 months), e.g. 1h", since)
 	}
-	failOn, _ := fl.GetString("fail-on")
+	failOn := f.Config.String("fail-on")
 	if failOn != status.SeverityWarning && failOn != status.SeverityError {
 		return opts, "", 0, flagErrorf("invalid --fail-on %q: valid values are \"warning\" and \"error\"", failOn)
 	}
-	pending, _ := fl.GetDuration("pending-older-than")
+	pending := f.Config.Duration("pending-older-than")
 	if pending <= 0 {
 		return opts, "", 0, flagErrorf("invalid --pending-older-than %s: give a positive duration, e.g. 24h", pending)
 	}
 	opts.PendingOlderThan = pending
-	groups, _ := fl.GetStringArray("group-by")
-	for _, g := range groups {
+	for _, g := range f.Config.Strings("group-by") {
 		key, ok := strings.CutPrefix(g, "tag:")
 		if !ok || key == "" {
 			return opts, "", 0, flagErrorf("invalid --group-by %q: give tag:KEY, e.g. --group-by tag:team", g)

@@ -385,6 +385,9 @@ func whatChanges(c *plan.Change) []string {
 	for _, w := range c.Warnings {
 		out = append(out, "⚠ "+mdText(w))
 	}
+	if len(c.WaitsFor) > 0 {
+		out = append(out, "waits for "+names(c.WaitsFor)+" (another shard's change)")
+	}
 	return out
 }
 

@@ -263,6 +263,9 @@ func (t *textRenderer) change(in *plan.Change) {
 	for _, w := range c.Warnings {
 		t.linef("    %s %s", t.color(ansiYellow, "! warning:"), w)
 	}
+	if len(c.WaitsFor) > 0 {
+		t.linef("    %s %s (another shard's change): this shard's apply makes it once that is applied (--shard-wait), or its next run", t.color(ansiYellow, "! waits for"), strings.Join(c.WaitsFor, ", "))
+	}
 }
 
 // connectionStates is what both views say of a connection change: the
