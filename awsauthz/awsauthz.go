@@ -151,12 +151,13 @@ var table = []Action{
 	withMulti(withDep(ec2("CreateVpcEndpoint", "Write", append([]Row{
 		{Type: "vpc-endpoint", Required: true, RequestKeys: append(cp(createTags), "ec2:VpceServiceName", "ec2:VpceServiceOwner")},
 		{Type: "vpc", Required: true},
-	}, append(append([]Row(nil), network...), Row{Type: "vpc-endpoint-service"})...),
+	}, network...),
 		"Each subnet, security group and route table the request names is authorized. Without SecurityGroupId nothing is "+
 			"authorized for security groups: the reference marks security-group optional for this action, and the VPC's default "+
 			"group that the API reference says is then used is chosen by the service, not named by the request (settled so; not "+
-			"verified against a call to AWS). The vpc-endpoint-service row (the provider's service, for an endpoint service with an "+
-			"id) is inferred."), "ec2:CreateTags", AllowMultiRegion),
+			"verified against a call to AWS). The provider's endpoint service is not a resource of this action: which services an "+
+			"endpoint may reach is said by ec2:VpceServiceName and ec2:VpceServiceOwner on the vpc-endpoint row, and the provider's "+
+			"allowed principals decide the rest."), "ec2:CreateTags", AllowMultiRegion),
 		"ServiceRegion names a region other than the endpoint's", "reported, not checked by the author: AWS's error for a cross-region create quoted in issue 18, \"not authorized to perform ec2:CreateVpcEndpoint on resource …vpc-endpoint/* because no identity-based policy allows the vpce:AllowMultiRegion action\""),
 	withMulti(withDep(ec2("ModifyVpcEndpoint", "Write", append([]Row{{Type: "vpc-endpoint", Required: true}}, network...),
 		"Subnets, security groups and route tables added and removed are all authorized."), AllowMultiRegion),

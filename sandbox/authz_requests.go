@@ -245,9 +245,6 @@ func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
 		vpc := c.p.str("VpcId")
 		b.own("vpc", vpc, c.vpcKeys(vpc))
 		network(dedupe(c.p.list("SubnetId")), dedupe(c.p.list("SecurityGroupId")), dedupe(c.p.list("RouteTableId")))
-		if v != nil && v.svc != nil {
-			b.add(act, "vpc-endpoint-service", v.svc.Region, v.svc.Account, v.svc.ID, c.serviceKeys(v.svc))
-		}
 		if svcRegion != "" && svcRegion != c.region {
 			b.multiRegion("vpc-endpoint", c.region, c.account(), "*", k)
 		}
