@@ -28,10 +28,21 @@ func (b *builder) fromHealth(lbs []health.LoadBalancerHealth) {
 			byID[svc.ID] = prov{pr.Name, pr.Account, acct, region}
 		}
 	}
+	// The manifest's consumers by their endpoint's id: an affected endpoint
+	// is named only by them, never by another project's plink:name tag.
+	names := map[string]string{}
+	for _, c := range b.m.Consumers {
+		if ep := b.endpointFor(c, b.accountID(c.Account), b.region(c.Region)); ep != nil {
+			names[ep.ID] = c.Name
+		}
+	}
 	for _, f := range health.ZoneFindings(b.s, lbs) {
 		pr, ok := byID[f.ServiceID]
 		if !ok {
 			continue
+		}
+		for i, a := range f.Consumers {
+			f.Consumers[i].Consumer = names[a.EndpointID]
 		}
 		who := make([]string, 0, len(f.Consumers))
 		for _, a := range f.Consumers {

@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/drift"
 	"github.com/plinkdev/plink/live"
@@ -160,4 +164,44 @@ func TestTargetHealthZonesOfEachLoadBalancer(t *testing.T) {
 		t.Errorf("second down in use1-az1: PL116 %+v", d)
 	}
 	validateJSON(t, r)
+
+	// Another project's endpoint from checkout's VPC to the service, in
+	// use1-az1 too (checkout's us-east-1c): it is affected, but it is not
+	// a consumer of this manifest, whatever its plink:name says.
+	s, err = live.ReadAPIs(ctx, m, src, live.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcName := ""
+	for _, sv := range s.Services {
+		if sv.Tags[live.TagName] == "payments-api" {
+			svcName = sv.Name
+		}
+	}
+	theirs, err := srv.Clients(t, "checkout").EC2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: types.VpcEndpointTypeInterface,
+		VpcId: aws.String("vpc-02100000000000001"), ServiceName: aws.String(svcName), SubnetIds: []string{"subnet-0210000000000000c"},
+		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeVpcEndpoint,
+			Tags: []types.Tag{{Key: aws.String(live.TagProject), Value: aws.String("someone-else")}, {Key: aws.String(live.TagName), Value: aws.String("checkout-payments")}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirID := aws.ToString(theirs.VpcEndpoint.VpcEndpointId)
+	_, r = check()
+	var th []drift.Item
+	for _, it := range r.Items {
+		if it.Kind == drift.TargetHealth {
+			th = append(th, it)
+		}
+	}
+	if len(th) != 1 || len(th[0].Consumers) != 2 {
+		t.Fatalf("with another project's endpoint: target_health items %+v", th)
+	}
+	for _, a := range th[0].Consumers {
+		if (a.EndpointID == theirID) != (a.Consumer == "") {
+			t.Errorf("affected %+v: only the manifest's consumer is named (theirs is %s)", a, theirID)
+		}
+	}
+	if !strings.Contains(th[0].Message, "endpoint "+theirID+" of account checkout") || strings.Contains(th[0].Message, "consumer.checkout-payments (endpoint "+theirID) {
+		t.Errorf("another project's endpoint named as a consumer: %s", th[0].Message)
+	}
 }

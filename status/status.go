@@ -347,10 +347,23 @@ func Compute(m *manifest.Manifest, snap *Snapshot, opts Options) *Report {
 	}
 	// Only the project's services are judged: another project's service
 	// read because it shares a load balancer is that project's to audit.
+	byID := map[string]*live.Endpoint{}
+	for i := range lv.Endpoints {
+		byID[lv.Endpoints[i].ID] = &lv.Endpoints[i]
+	}
 	for _, f := range ZoneFindings(lv, snap.LoadBalancers) {
-		if ix.ownsService(f.Resource) {
-			r.Findings = append(r.Findings, f)
+		if !ix.ownsService(f.Resource) {
+			continue
 		}
+		// Affected endpoints are named by the project's consumers only:
+		// another project's endpoint is affected, but not a consumer here.
+		for i, a := range f.Consumers {
+			f.Consumers[i].Consumer = ""
+			if e := byID[a.EndpointID]; e != nil {
+				f.Consumers[i].Consumer = ix.consumer(e)
+			}
+		}
+		r.Findings = append(r.Findings, f)
 	}
 	r.Findings = append(r.Findings, auditServices(ix, lv, snap.Now, opts)...)
 	r.Findings = append(r.Findings, auditEndpoints(ix, lv, snap, metrics, opts)...)

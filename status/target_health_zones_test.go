@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/live"
@@ -93,4 +96,30 @@ func TestTargetHealthZonesOfEachLoadBalancer(t *testing.T) {
 		t.Errorf("finding %+v", f)
 	}
 	validate(t, r)
+
+	// Another project's endpoint to the service, in use1-az1 too: affected,
+	// but not named as a consumer of this manifest, whatever its tag says.
+	var svcName string
+	lv, _ = live.ReadAPIs(ctx, m, src, live.ReadOptions{})
+	for _, sv := range lv.Services {
+		svcName = sv.Name
+	}
+	theirs, err := srv.Clients(t, "checkout").EC2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: ec2types.VpcEndpointTypeInterface,
+		VpcId: aws.String("vpc-02100000000000001"), ServiceName: aws.String(svcName), SubnetIds: []string{"subnet-0210000000000000c"},
+		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeVpcEndpoint,
+			Tags: []ec2types.Tag{{Key: aws.String(live.TagProject), Value: aws.String("someone-else")}, {Key: aws.String(live.TagName), Value: aws.String("checkout-payments")}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirID := aws.ToString(theirs.VpcEndpoint.VpcEndpointId)
+	r = report()
+	f = r.Findings[0]
+	if f.Kind != status.KindTargetHealth || len(f.Consumers) != 2 {
+		t.Fatalf("with another project's endpoint: %+v", f)
+	}
+	for _, a := range f.Consumers {
+		if (a.EndpointID == theirID) != (a.Consumer == "") {
+			t.Errorf("affected %+v: only the manifest's consumer is named (theirs is %s)", a, theirID)
+		}
+	}
 }
