@@ -1,0 +1,196 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/plinkdev/plink/awsenv"
+	"github.com/plinkdev/plink/iampolicy"
+	"github.com/plinkdev/plink/iampolicy/check"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/sandbox"
+	"github.com/plinkdev/plink/sandbox/sandboxtest"
+)
+
+const checkManifestV1 = `version: 1
+project: cli-check
+defaults: { region: us-east-1 }
+accounts:
+  payments: { id: "111111111111", roleArn: "arn:aws:iam::111111111111:role/plink" }
+  checkout: { id: "222222222222", roleArn: "arn:aws:iam::222222222222:role/plink" }
+providers:
+  - name: payments-api
+    account: payments
+    networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/payments-api/011000000005c0c1"]
+    allowedPrincipals: [{ account: checkout }]
+consumers:
+  - name: checkout-payments
+    account: checkout
+    vpcId: vpc-02100000000000001
+    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000b]
+    securityGroupIds: [sg-02100000000000001]
+    provider: payments-api
+`
+
+// checkManifestV2 drops a subnet and adds one: a ModifyVpcEndpoint.
+var checkManifestV2 = strings.Replace(checkManifestV1, "subnet-0210000000000000b]", "subnet-0210000000000000c]", 1)
+
+// withPolicies writes dir/world.yaml: the default world with each
+// account's role/plink given plink's policy for mode, less the statements
+// drop names, plus extra statements.
+func withPolicies(t *testing.T, dir, manifestText string, mode iampolicy.Mode, drop map[string]string, extra ...string) {
+	t.Helper()
+	m, err := manifest.Parse("m.yaml", []byte(manifestText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := iampolicy.For(mode, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	world, err := os.ReadFile("../../sandbox/worlds/default.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(world)
+	for alias, d := range docs {
+		d.Statement = slices.DeleteFunc(slices.Clone(d.Statement), func(s iampolicy.Statement) bool { return s.Sid == drop[alias] })
+		data, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := string(data)
+		if len(extra) > 0 {
+			doc = strings.TrimSuffix(doc, "]}") + "," + strings.Join(extra, ",") + "]}"
+		}
+		quoted, _ := json.Marshal(doc) // a JSON string is a YAML double-quoted scalar
+		line := "      - arn: arn:aws:iam::" + m.Accounts[alias].ID + ":role/plink\n"
+		if !strings.Contains(text, line) {
+			t.Fatalf("the default world has no %q", line)
+		}
+		text = strings.Replace(text, line, line+"        policies: ["+string(quoted)+"]\n", 1)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "world.yaml"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIAMPolicyCheck: plink iam-policy --check against the sandbox, under
+// the printed policy (exit 0) and with one statement missing (exit 2,
+// naming the call, the action and resource refused and the statement),
+// changing nothing.
+func TestIAMPolicyCheck(t *testing.T) {
+	dir := t.TempDir()
+	mf := filepath.Join(dir, "plink.yaml")
+	write := func(text string) {
+		if err := os.WriteFile(mf, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sb := []string{"--sandbox", "--sandbox-dir", dir, "-f", mf}
+	write(checkManifestV1)
+	if code, _, stderr := runPlink(t, "", false, append([]string{"apply", "--auto-approve"}, sb...)...); code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s", code, stderr)
+	}
+	write(checkManifestV2)
+
+	withPolicies(t, dir, checkManifestV2, iampolicy.Apply, nil)
+	code, out, stderr := runPlink(t, "", false, append([]string{"iam-policy", "--check"}, sb...)...)
+	if code != ExitOK || out != "every call is allowed\n" || !strings.Contains(stderr, " 0 denied, 0 could not be checked") {
+		t.Fatalf("under the printed policy: exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+
+	decode := `{"Sid":"Decode","Effect":"Allow","Action":"sts:DecodeAuthorizationMessage","Resource":"*"}`
+	withPolicies(t, dir, checkManifestV2, iampolicy.Apply, map[string]string{"checkout": "PlinkChangeEndpointNetwork"}, decode)
+	code, out, stderr = runPlink(t, "", false, append([]string{"iam-policy", "--check", "--for", "apply"}, sb...)...)
+	if code != ExitChanges {
+		t.Fatalf("one statement missing: exit %d, want 2\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	for _, want := range []string{
+		"checkout (222222222222) us-east-1:\n  denied   ec2:ModifyVpcEndpoint (DryRun) for consumer.checkout-payments\n",
+		"refused: ec2:ModifyVpcEndpoint on arn:aws:ec2:us-east-1:222222222222:subnet/subnet-0210000000000000",
+		"reason: no identity-based policy allows ec2:ModifyVpcEndpoint on arn:aws:ec2:us-east-1:222222222222:subnet/",
+		`add this statement (plink iam-policy --for apply):`, `"Sid": "PlinkChangeEndpointNetwork"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(stderr, "1 denied") {
+		t.Errorf("summary: %s", stderr)
+	}
+
+	// The same as JSON; and plan still has the change to make: nothing
+	// was changed.
+	code, out, _ = runPlink(t, "", false, append([]string{"iam-policy", "--check", "--output", "json"}, sb...)...)
+	var rep check.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitChanges {
+		t.Fatalf("json: exit %d, %v\n%s", code, err, out)
+	}
+	if rep.Count(check.Denied) != 1 || rep.Count(check.Allowed) == 0 {
+		t.Errorf("json report: %s", out)
+	}
+	if err := os.Remove(filepath.Join(dir, "world.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runPlink(t, "", false, append([]string{"plan", "--detailed-exitcode", "--no-color"}, sb...)...)
+	if code != ExitChanges || !strings.Contains(out, "consumer.checkout-payments") {
+		t.Errorf("after the check, plan: exit %d\n%s", code, out)
+	}
+}
+
+// The errors of --check: no manifest, an output it does not write, and an
+// account plink cannot reach (exit 1, could not find out).
+func TestIAMPolicyCheckErrors(t *testing.T) {
+	dir := t.TempDir()
+	mf := filepath.Join(dir, "plink.yaml")
+	if code, _, stderr := runPlink(t, "", false, "iam-policy", "--check", "--sandbox", "--sandbox-dir", dir); code != ExitError ||
+		!strings.Contains(stderr, "--check needs the manifest (-f PATH)") {
+		t.Errorf("no manifest: exit %d: %s", code, stderr)
+	}
+	bad := strings.Replace(checkManifestV1, "role/plink\" }\nproviders", "role/nobody\" }\nproviders", 1)
+	if err := os.WriteFile(mf, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runPlink(t, "", false, "iam-policy", "--check", "--output", "markdown", "--sandbox", "--sandbox-dir", dir, "-f", mf); code != ExitError ||
+		!strings.Contains(stderr, `invalid --output "markdown"`) {
+		t.Errorf("--output markdown: exit %d: %s", code, stderr)
+	}
+	code, out, stderr := runPlink(t, "", false, "iam-policy", "--check", "--sandbox", "--sandbox-dir", dir, "-f", mf)
+	if code != ExitError || out != "" || !strings.Contains(stderr, "role/nobody") {
+		t.Errorf("unreachable account: exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+}
+
+// An answer that is neither an allowance nor a refusal: plink could not
+// find out, exit 1, and the report says what AWS answered.
+func TestIAMPolicyCheckUnknownAnswer(t *testing.T) {
+	awsenv.Isolate(func(k, v string) {
+		t.Setenv(k, v)
+		if v == "" {
+			os.Unsetenv(k)
+		}
+	}, t.TempDir())
+	srv := sandboxtest.Start(t)
+	key, secret, err := srv.Sandbox.OperatorCredentials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", key)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	t.Setenv("AWS_REGION", "us-east-1")
+	srv.Sandbox.Inject(sandbox.Fault{Action: "DescribeVpcs", Account: "222222222222", Code: "InvalidParameterValue", Times: -1})
+	mf := filepath.Join(t.TempDir(), "plink.yaml")
+	if err := os.WriteFile(mf, []byte(checkManifestV1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runPlink(t, "", false, "iam-policy", "--check", "--for", "plan", "-f", mf)
+	if code != ExitError || !strings.Contains(out, "  unknown  ec2:DescribeVpcs: InvalidParameterValue") || !strings.Contains(stderr, "1 could not be checked") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+}
