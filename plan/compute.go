@@ -89,7 +89,9 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 	c := newComputer(m, s, opts)
 	c.failures()
 	if opts.Destroy {
-		return c.destroyPlan()
+		p := c.destroyPlan()
+		p.Destroy = true
+		return p
 	}
 	c.resolveProviders()
 	c.resolveConsumers()

@@ -37,6 +37,10 @@ type Plan struct {
 	Project        string `json:"project"`
 	ManifestDigest string `json:"manifestDigest,omitempty"`
 	PlinkVersion   string `json:"plinkVersion,omitempty"`
+	// Destroy marks a plan of plink destroy (or plan --destroy): its goal
+	// is that nothing the manifest owns is left, not that live state
+	// matches the manifest.
+	Destroy bool `json:"destroy,omitempty"`
 	// Changes are in apply order; no-op changes are kept so that renderers and
 	// drift reports can list what was checked.
 	Changes     []Change     `json:"changes"`

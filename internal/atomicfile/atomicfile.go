@@ -46,11 +46,14 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
 		// Name the destination, not the temporary file nobody asked for.
+		// The file is written whole beside its destination and renamed
+		// over it, so what failed is creating a file in its directory
+		// (which may be read-only, or a pseudo file system such as /proc).
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return fmt.Errorf("cannot write %s: %w", path, err)
+		return fmt.Errorf("cannot write %s: cannot create a new file in %s (%w); plink writes a file beside the destination and renames it over it, so the directory must be writable: choose a path in one", path, dir, err)
 	}
 	done := false
 	defer func() {

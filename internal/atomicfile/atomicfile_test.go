@@ -85,3 +85,18 @@ func TestWriteFileInAMissingDirectory(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestWriteFileWhereNoFileCanBeCreated: a destination that exists in a
+// directory where no file can be made (a pseudo file system) is refused
+// with the reason, not a bare "no such file or directory" about a file
+// that is there.
+func TestWriteFileWhereNoFileCanBeCreated(t *testing.T) {
+	if _, err := os.Stat("/proc/version"); err != nil {
+		t.Skip("no /proc/version on this system")
+	}
+	err := WriteFile("/proc/version", []byte("x"), 0o644)
+	if err == nil || !strings.Contains(err.Error(), "cannot write /proc/version: cannot create a new file in /proc/") ||
+		!strings.Contains(err.Error(), "the directory must be writable") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -105,7 +105,7 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		if format == "json" {
 			_ = renderPlan(f, "json", p)
 		}
-		return withHint(errors.New("the plan has errors; nothing was applied"), "fix the errors listed above and run apply again")
+		return withHint(errors.New("the plan has errors; nothing was applied"), "fix the errors listed above and run 'plink "+commandName(f)+"' again")
 	}
 	if err := checkTargets(p, f.Config.Strings("target")); err != nil {
 		return err
@@ -154,7 +154,7 @@ func replanUnderLease(f *Factory, approved *plan.Plan, replan func() (*plan.Plan
 	}
 	if d := planDifference(approved, now); d != "" {
 		return nil, withHint(fmt.Errorf("live state changed between the plan shown and taking the lease (another run of the project?); nothing was applied:\n  %s", d),
-			"run 'plink apply' again to plan from the new live state")
+			"run 'plink "+commandName(f)+"' again to plan from the new live state")
 	}
 	return now, nil
 }
@@ -252,7 +252,7 @@ func noChanges(f *Factory, format string, p *plan.Plan, snap *live.Snapshot, sum
 	unsettled := append(plan.Unsettled(p, snap), shardWaitNotes(f)...)
 	switch {
 	case format == "text" && summarize && len(unsettled) == 0:
-		fmt.Fprintln(f.IO.Out, "No changes. Live state matches the manifest.")
+		fmt.Fprintln(f.IO.Out, "No changes. "+convergedMessage(f))
 	case format == "text" && summarize:
 		fmt.Fprintln(f.IO.Out, "No changes.")
 	}
@@ -350,8 +350,8 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 		return silentExit(ExitError)
 	}
 	if runErr != nil {
-		return withHint(errors.New("apply did not finish; live state is partly changed"),
-			"fix the cause above and run 'plink apply' again: it plans from live state and finishes the job")
+		return withHint(errors.New(commandName(f)+" did not finish; live state is partly changed"),
+			"fix the cause above and run 'plink "+commandName(f)+"' again: it plans from live state and finishes the job")
 	}
 	// Confirm: a fresh read must plan no changes (within the targets).
 	f.setPhase("confirming: re-reading live state")

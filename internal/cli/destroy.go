@@ -130,3 +130,11 @@ func convergedMessage(f *Factory) string {
 	}
 	return "Live state matches the manifest."
 }
+
+// commandName is the command a hint tells the user to run again.
+func commandName(f *Factory) string {
+	if f.destroy != nil {
+		return "destroy"
+	}
+	return "apply"
+}

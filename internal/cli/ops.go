@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/plinkdev/plink/drift"
 	"github.com/plinkdev/plink/export"
@@ -206,6 +208,12 @@ Accounts come from a manifest's accounts section (-f) or from --account flags.`,
   plink export --sandbox -f accounts.yaml --region us-east-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The manifest is YAML; -o json writes the same document as JSON
+			// (which plink also loads), without the YAML's comments.
+			format, err := outputFormat(f, "text", "yaml", "json")
+			if err != nil {
+				return err
+			}
 			accounts, project, err := exportAccounts(f)
 			if err != nil {
 				return err
@@ -237,14 +245,20 @@ Accounts come from a manifest's accounts section (-f) or from --account flags.`,
 			for _, n := range res.Notes {
 				fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)
 			}
+			doc := res.YAML
+			if format == "json" {
+				if doc, err = yamlToJSON(res.YAML); err != nil {
+					return fmt.Errorf("export: %w", err)
+				}
+			}
 			if out := f.Config.String("out"); out != "" {
-				if err := atomicfile.WriteFile(out, res.YAML, 0o644); err != nil {
+				if err := atomicfile.WriteFile(out, doc, 0o644); err != nil {
 					return fmt.Errorf("write manifest: %w", err)
 				}
 				fmt.Fprintf(f.IO.ErrOut, "wrote %s: %s\n", out, describeManifest(res.Manifest))
 				return nil
 			}
-			_, err = f.IO.Out.Write(res.YAML)
+			_, err = f.IO.Out.Write(doc)
 			return err
 		},
 	}
@@ -352,4 +366,72 @@ rejected, or drifted.`,
 	cmd.Flags().String("format", "mermaid", "mermaid or dot")
 	cmd.Flags().Duration("timeout", 0, "give up after this long (0 means no limit)")
 	return cmd
+}
+
+// yamlToJSON re-encodes a YAML document as indented JSON, keeping the
+// order of every mapping's keys (a manifest read top to bottom).
+func yamlToJSON(doc []byte) ([]byte, error) {
+	var n yaml.Node
+	if err := yaml.Unmarshal(doc, &n); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := writeNodeJSON(&b, &n); err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b.Bytes(), "", "  "); err != nil {
+		return nil, err
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+func writeNodeJSON(b *bytes.Buffer, n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			b.WriteString("null")
+			return nil
+		}
+		return writeNodeJSON(b, n.Content[0])
+	case yaml.AliasNode:
+		return writeNodeJSON(b, n.Alias)
+	case yaml.MappingNode:
+		b.WriteByte('{')
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			k, _ := json.Marshal(n.Content[i].Value)
+			b.Write(k)
+			b.WriteByte(':')
+			if err := writeNodeJSON(b, n.Content[i+1]); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case yaml.SequenceNode:
+		b.WriteByte('[')
+		for i, c := range n.Content {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeNodeJSON(b, c); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	default:
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return err
+		}
+		data, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		b.Write(data)
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/plinkdev/plink/internal/iostreams"
 )
@@ -216,7 +217,7 @@ makes live state match, accepting the connections of declared consumers.`,
 			if f.Config.Bool("no-color") {
 				f.IO.DisableColor()
 			}
-			return nil
+			return refuseNegative(f, cmd.Flags())
 		},
 	}
 	root.SetIn(f.IO.In)
@@ -250,6 +251,41 @@ makes live state match, accepting the connections of declared consumers.`,
 	registerCompletions(root)
 	groupCommands(root)
 	return root
+}
+
+// refuseNegative refuses a negative duration, count or rate from any
+// source (flag, PLINK_*, config file): no setting of plink means anything
+// below zero, and a negative timeout or bound would silently mean "none".
+func refuseNegative(f *Factory, flags *pflag.FlagSet) error {
+	var err error
+	flags.VisitAll(func(fl *pflag.Flag) {
+		if err != nil {
+			return
+		}
+		switch fl.Value.Type() {
+		case "duration":
+			if d := f.Config.Duration(fl.Name); d < 0 {
+				err = flagErrorf("invalid --%s %s: give a duration of 0 or more, such as %s", fl.Name, d, durationExample(fl))
+			}
+		case "int":
+			if n := f.Config.Int(fl.Name); n < 0 {
+				err = flagErrorf("invalid --%s %d: give 0 or more", fl.Name, n)
+			}
+		case "float64":
+			if x := f.Config.Float(fl.Name); x < 0 {
+				err = flagErrorf("invalid --%s %g: give 0 or more", fl.Name, x)
+			}
+		}
+	})
+	return err
+}
+
+// durationExample is the flag's default when it has one worth showing.
+func durationExample(fl *pflag.Flag) string {
+	if fl.DefValue != "" && fl.DefValue != "0s" {
+		return fl.DefValue
+	}
+	return "10m"
 }
 
 // groupCommands makes every command that only groups others (plink

@@ -40,6 +40,8 @@ func summaryLine(p *plan.Plan) string {
 	case len(plan.Unsettled(p, nil)) > 0:
 		// a setting waits for something outside plink: not "matches"
 		return "No changes now, but live state does not match the manifest yet: a setting waits (see PL111 above)."
+	case p.Destroy:
+		return "No changes. Nothing the manifest owns is left."
 	default:
 		return "No changes. Live state matches the manifest."
 	}
