@@ -64,7 +64,16 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 	}
 	l, err := lease.Acquire(ctx, c.EC2, scope, opts)
 	if err != nil {
-		return nil, nil, lockError(ctx, scope, err)
+		err = lockError(ctx, scope, err)
+		if f.shard != nil && errors.As(err, new(*lease.HeldError)) {
+			// The lease is the project's, not the shard's: shards applied
+			// at once take turns unless told not to lock.
+			var ee *exitError
+			if errors.As(err, &ee) {
+				ee.Hint += "; shards of one project applied at once need --lock=false each (the lease is one per project, docs/pipelines.md)"
+			}
+		}
+		return nil, nil, err
 	}
 	lctx, cancel := context.WithCancelCause(ctx)
 	l.Keep(context.WithoutCancel(ctx), func(err error) {

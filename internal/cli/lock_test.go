@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/plinkdev/plink/internal/iostreams"
+	"github.com/plinkdev/plink/internal/shard"
 	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/sandbox"
@@ -63,8 +64,15 @@ func TestLockLostStopsTheRun(t *testing.T) {
 	_, _, err = lockProject(ctx, f, m, sess)
 	var held *lease.HeldError
 	var ee *exitError
-	if !errors.As(err, &held) || !errors.As(err, &ee) || !strings.Contains(ee.Hint, "--lock-timeout") {
+	if !errors.As(err, &held) || !errors.As(err, &ee) || !strings.Contains(ee.Hint, "--lock-timeout") || strings.Contains(ee.Hint, "shards") {
 		t.Fatalf("second lock: %v", err)
+	}
+	// A shard is told why shards of one project take turns.
+	f.shard = &shardMode{sel: shard.Selection{Accounts: []string{"checkout"}}}
+	_, _, err = lockProject(ctx, f, m, sess)
+	f.shard = nil
+	if !errors.As(err, &ee) || !strings.Contains(ee.Hint, "shards of one project applied at once need --lock=false each") {
+		t.Fatalf("a shard's second lock: %v", err)
 	}
 
 	c, err := sess.resolver.Clients(ctx, "payments", "us-east-1")
