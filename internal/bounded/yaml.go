@@ -417,8 +417,11 @@ func (s *yscan) flowCollection() {
 	base := len(s.flow)
 	open := func() bool {
 		s.flow = append(s.flow, flevel{expect: true})
+		if !s.checkDepth() { // at the bracket that passes the bound
+			return false
+		}
 		s.i++
-		return s.checkDepth()
+		return true
 	}
 	// entry counts an entry of the innermost collection when one starts.
 	entry := func() bool {
