@@ -239,3 +239,34 @@ func TestAccountLeavingTheManifest(t *testing.T) {
 		t.Errorf("after offboarding the plan has changes: %+v", p.Summary())
 	}
 }
+
+// A provider renamed without renamedFrom on the same load balancer: AWS
+// refuses a second service on it and apply creates before it deletes, so
+// plan refuses (PL224) with the renamedFrom hint and nothing is changed;
+// with renamedFrom the rename applies in one run and the next has no
+// changes.
+func TestProviderRenamedWithoutRenamedFromIsRefused(t *testing.T) {
+	e := newEnv(t)
+	first := writeManifest(t, "a.yaml", disco(acctCheckout, "", "[{account: checkout}]", "{}", ""))
+	res := e.apply(first)
+	svcID := res.Created["provider.api"]
+
+	renamed := strings.Replace(disco(acctCheckout, "", "[{account: checkout}]", "{}", ""), "  - name: api\n", "  - name: api-v2\n", 1)
+	e.srv.Sandbox.ResetCalls()
+	p := e.planOf(writeManifest(t, "b.yaml", renamed))
+	d := findDiag(t, p, plan.CodeLBFreedLater)
+	if d.Severity != plan.SeverityError || d.Address != "provider.api-v2" || !strings.Contains(d.Message, svcID) ||
+		!strings.Contains(d.Hint, "renamedFrom: [api]") {
+		t.Errorf("diagnostic = %+v", d)
+	}
+	if m := e.mutations(); len(m) > 0 {
+		t.Errorf("planning made mutating calls: %v", m)
+	}
+
+	fixed := writeManifest(t, "c.yaml", strings.Replace(renamed, "  - name: api-v2\n", "  - name: api-v2\n    renamedFrom: [api]\n", 1))
+	res = e.apply(fixed)
+	if s := res.Summary(); s.Changed != 1 || s.Added != 0 || s.Destroyed != 0 {
+		t.Errorf("summary %+v, want the service renamed in place", s)
+	}
+	e.converged(fixed)
+}

@@ -19,7 +19,7 @@ const (
 	CodeRegionUnsupported  = "PL221" // error: a cross-region consumer's region is not in supportedRegions
 	CodeUnknownProvider    = "PL222" // error: a consumer names a provider that is not declared
 	CodeLBTaken            = "PL223" // error: a provider's load balancer already fronts an endpoint service plink does not manage here
-	CodeLBFreedLater       = "PL224" // warning: a provider's load balancer fronts a service of this project that the plan deletes
+	CodeLBFreedLater       = "PL224" // error: a provider's load balancer fronts a service of this project that the plan deletes (AWS would refuse the new service first)
 	CodeUndeclaredPending  = "PL030" // warning: pending connections nobody declared are left waiting
 	CodeSubnetAZNotServed  = "PL101" // error: a consumer subnet is in an AZ the service has no load balancer in
 	CodeVPCAZNotCovered    = "PL102" // warning: the consumer VPC has subnets in AZs the endpoint does not cover

@@ -112,7 +112,7 @@ func TestScenarios(t *testing.T) {
 			// the replaced service's undeclared endpoint is cut off
 			"provider.inspection.connection[vpce-0gw1]": plan.Reject,
 			// partner-feed's new service vpce-svc-0new does not exist
-		}, []string{"error PL225", "error PL227", "warning PL102", "warning PL224"}},
+		}, []string{"error PL224", "error PL225", "error PL227", "warning PL102"}},
 		{"lints", map[string]plan.Action{
 			svc: plan.Update,
 			svc + ".principal[arn:aws:iam::333333333333:root]": plan.Delete,

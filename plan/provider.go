@@ -273,12 +273,22 @@ func (c *computer) providerLint(ps *provState) {
 					fmt.Sprintf("%s: load balancer %s is also named by provider.%s; AWS lets a load balancer serve one endpoint service", ps.addr, arn, twin.Name),
 					"give each provider its own load balancers")
 			} else if other := c.serviceFronting(arn, ps); other != nil {
-				if other.Tags[live.TagProject] == c.m.Project {
-					// This project's service, gone from the manifest: the plan
-					// deletes it, but only after creating the new one.
+				if st := c.going[other.ID]; st != "" && other.Tags[live.TagProject] == c.m.Project {
+					// Already being deleted, by AWS or an earlier run: no
+					// order of this plan helps; the create succeeds once it
+					// is gone.
 					c.diag(SeverityWarning, CodeLBFreedLater, ps.addr, ps.alias, ps.region,
-						fmt.Sprintf("%s: load balancer %s still fronts %s (%s), which this plan deletes after creating the new service; AWS refuses the new service until the old one is gone", ps.addr, arn, other.ID, other.Tags[live.TagName]),
-						fmt.Sprintf("if %s is provider.%s renamed, add `renamedFrom: [%s]` to it to keep the service; otherwise apply the removal first (or apply twice)", ps.addr, other.Tags[live.TagName], other.Tags[live.TagName]))
+						fmt.Sprintf("%s: load balancer %s still fronts %s, which is %s; AWS refuses the new service until it is gone", ps.addr, arn, other.ID, st),
+						"wait until it is gone (aws ec2 describe-vpc-endpoint-service-configurations --service-ids "+other.ID+"), then plan again")
+				} else if other.Tags[live.TagProject] == c.m.Project {
+					// This project's service, gone from the manifest: the plan
+					// would create the new service before deleting the old
+					// one, and AWS refuses a second service on a load
+					// balancer, so apply would fail half way. Refuse here.
+					old := ownedName(other.Tags, other.ID)
+					c.diag(SeverityError, CodeLBFreedLater, ps.addr, ps.alias, ps.region,
+						fmt.Sprintf("%s: load balancer %s still fronts %s (provider.%s), which this plan would delete only after creating the new service; AWS refuses a second service on a load balancer, so apply would fail", ps.addr, arn, other.ID, old),
+						fmt.Sprintf("if %s is provider.%s renamed, add `renamedFrom: [%s]` to it: the service is kept and only its plink:name tag rewritten; to make a new service on this load balancer instead, first apply the manifest without %s (the old service is deleted), then add it", ps.addr, old, old, ps.addr))
 				} else {
 					owner := "untagged"
 					if proj := other.Tags[live.TagProject]; proj != "" {
