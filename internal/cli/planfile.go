@@ -3,14 +3,17 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/plinkdev/plink/internal/atomicfile"
-	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/internal/bounded"
 	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/plan/render"
 )
@@ -18,9 +21,12 @@ import (
 // planFileFormat names the saved-plan format; a reader refuses others.
 const planFileFormat = "plink-saved-plan/1"
 
-// maxPlanFileBytes caps a saved plan's size: a plan of 50,000 consumers
-// is some tens of MiB.
-const maxPlanFileBytes = 512 << 20
+// maxPlanFileBytes caps a saved plan's size. A saved plan of the largest
+// manifest plink must load (internal/scale: 50,000 consumers, 12,500
+// providers, 1,000 accounts, every resource to create) is MEASURED; the cap
+// leaves room for a plan of replacements (before and after values) of that
+// size, and refuses a file padded with junk before decoding it.
+var maxPlanFileBytes int64 = 256 << 20 // a var: tests lower it
 
 // savedPlan is what `plink plan -out FILE` writes: the plan (with the
 // manifest digest and the fingerprint of every live resource it read) and
@@ -62,10 +68,24 @@ func writeSavedPlan(path string, p *plan.Plan, sp savedPlan) error {
 	return nil
 }
 
+// readPlanFile reads a saved plan as strictly as manifest.Load reads a
+// manifest: a size cap, the depth and width bounds of every file plink
+// reads, no key twice in one object (encoding/json would keep the last one
+// while other tools show the first), and no field this plink does not
+// write. Errors name the file, line and column, and quote at most a short
+// prefix of what the file holds. Passing here proves nothing about who
+// wrote the file: apply still plans again and compares (planDifference).
 func readPlanFile(path string) (*savedPlan, *plan.Plan, error) {
-	data, err := manifest.ReadFileCapped(path, maxPlanFileBytes)
+	data, err := bounded.ReadFile(path, maxPlanFileBytes)
+	if errors.Is(err, bounded.ErrTooLarge) {
+		return nil, nil, withHint(fmt.Errorf("read plan file: %w", err), "a saved plan of 50,000 consumers is far smaller; write it again with 'plink plan -out FILE'")
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("read plan file: %w", err)
+	}
+	const rewrite = "the file was edited or is not a saved plan; write it again with 'plink plan -out FILE'"
+	if se := bounded.ScanJSON(data, bounded.Limits{}); se != nil {
+		return nil, nil, withHint(fmt.Errorf("%s:%d:%d: %s", path, se.Line, se.Column, se.Problem()), rewrite)
 	}
 	var sp savedPlan
 	if err := json.Unmarshal(data, &sp); err != nil || sp.Format == "" {
@@ -74,11 +94,147 @@ func readPlanFile(path string) (*savedPlan, *plan.Plan, error) {
 	if sp.Format != planFileFormat {
 		return nil, nil, withHint(fmt.Errorf("%s is a saved plan of format %s; this plink reads %q", path, quoteValue(sp.Format), planFileFormat), "re-run 'plink plan -out FILE' with this version of plink")
 	}
+	if uf := unknownField(data, reflect.TypeFor[savedPlanFields]()); uf != nil {
+		line, col := bounded.Position(data, uf.offset)
+		return nil, nil, withHint(fmt.Errorf("%s:%d:%d: unknown field %q in %s; valid fields are %s", path, line, col, bounded.Quote(uf.name), uf.in, strings.Join(uf.valid, ", ")), rewrite)
+	}
 	p, err := render.Decode(bytes.NewReader(sp.Plan))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &sp, p, nil
+}
+
+// savedPlanFields is the saved plan as unknownField checks it: the plan is
+// the document render.JSON writes (the Plan's fields and a summary).
+type savedPlanFields struct {
+	savedPlan
+	Plan struct {
+		*plan.Plan
+		Summary plan.Summary `json:"summary"`
+	} `json:"plan"`
+}
+
+// fieldError is a key of a JSON object that its Go type has no field for.
+type fieldError struct {
+	offset int    // where the key starts
+	name   string // the key
+	in     string // the object, as a path ("plan.changes[3]")
+	valid  []string
+}
+
+// unknownField walks the JSON in data along type t and returns the first
+// key that no field of the struct type at its place names exactly (json
+// tags; encoding/json would also take a key in another case), or nil.
+// Maps, interfaces and json.RawMessage hold any keys. data has passed
+// ScanJSON, so the walk's depth is bounded.
+func unknownField(data []byte, t reflect.Type) *fieldError {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var walk func(t reflect.Type, path string) *fieldError
+	skip := func() {
+		var v json.RawMessage
+		_ = dec.Decode(&v)
+	}
+	walk = func(t reflect.Type, path string) *fieldError {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch {
+		case t == reflect.TypeFor[json.RawMessage](), t == reflect.TypeFor[time.Time]():
+			skip()
+			return nil
+		case t.Kind() == reflect.Struct:
+			fields := jsonFields(t)
+			tok, err := dec.Token()
+			if d, ok := tok.(json.Delim); err != nil || !ok || d != '{' {
+				return nil // not an object: json.Unmarshal has said what is wrong, or will
+			}
+			for dec.More() {
+				end := int(dec.InputOffset())
+				tok, err := dec.Token()
+				key, ok := tok.(string)
+				if err != nil || !ok {
+					return nil
+				}
+				ft, known := fields[key]
+				if !known {
+					start := bytes.IndexByte(data[end:], '"') + end
+					valid := slices.Sorted(maps.Keys(fields))
+					in := path
+					if in == "" {
+						in = "the saved plan"
+					}
+					return &fieldError{offset: start, name: key, in: in, valid: valid}
+				}
+				if fe := walk(ft, fieldPath(path, key)); fe != nil {
+					return fe
+				}
+			}
+			_, _ = dec.Token()
+		case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
+			tok, err := dec.Token()
+			if d, ok := tok.(json.Delim); err != nil || !ok || d != '[' {
+				return nil // null, or not a list
+			}
+			for i := 0; dec.More(); i++ {
+				if fe := walk(t.Elem(), fmt.Sprintf("%s[%d]", path, i)); fe != nil {
+					return fe
+				}
+			}
+			_, _ = dec.Token()
+		default: // maps, interfaces, scalars: any keys
+			skip()
+		}
+		return nil
+	}
+	return walk(t, "")
+}
+
+func fieldPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// jsonFields maps the JSON names of a struct's fields (embedded structs'
+// fields promoted, outer fields first) to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	fields := map[string]reflect.Type{}
+	var add func(t reflect.Type)
+	add = func(t reflect.Type) {
+		var embedded []reflect.Type
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if f.Anonymous && name == "" {
+				et := f.Type
+				if et.Kind() == reflect.Pointer {
+					et = et.Elem()
+				}
+				embedded = append(embedded, et)
+				continue
+			}
+			if !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if _, dup := fields[name]; !dup {
+				fields[name] = f.Type
+			}
+		}
+		for _, et := range embedded {
+			add(et)
+		}
+	}
+	add(t)
+	return fields
 }
 
 // planDifference returns the first difference between the changes of a
