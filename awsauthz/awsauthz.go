@@ -262,7 +262,9 @@ func (a Action) Row(typ string) (Row, bool) {
 
 // Format formats the type's ARN template.
 func (t ResourceType) Format(partition, region, account, id string) string {
-	s := strings.NewReplacer("${Partition}", partition, "${Region}", region, "${Account}", account).Replace(t.ARN)
+	s := strings.Replace(t.ARN, "${Partition}", partition, 1)
+	s = strings.Replace(s, "${Region}", region, 1)
+	s = strings.Replace(s, "${Account}", account, 1)
 	i := strings.LastIndex(s, "${")
 	if i < 0 {
 		return s

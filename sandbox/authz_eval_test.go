@@ -169,3 +169,47 @@ func TestDecodeAuthorizationMessageRequiresMessage(t *testing.T) {
 		t.Fatalf("got %v", e)
 	}
 }
+
+// BenchmarkAuthorize measures one CreateVpcEndpoint's authorization (the
+// endpoint, the VPC, three subnets, a security group; seven requests) against
+// a 30-statement policy, and the allow-all path every principal without
+// policies takes.
+func BenchmarkAuthorize(b *testing.B) {
+	s, err := New(nil, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var stmts []string
+	for i := 0; i < 29; i++ {
+		stmts = append(stmts, `{"Effect":"Allow","Action":["ec2:Modify*","ec2:Delete*"],"Resource":"arn:aws:ec2:*:222222222222:vpc-endpoint/*","Condition":{"StringEquals":{"aws:ResourceTag/plink:project":"p`+string(rune('a'+i%26))+`"}}}`)
+	}
+	stmts = append(stmts, `{"Effect":"Allow","Action":"ec2:CreateVpcEndpoint","Resource":"*","Condition":{"StringEqualsIfExists":{"aws:RequestTag/plink:project":"demo"},"ArnEqualsIfExists":{"ec2:Vpc":"arn:aws:ec2:us-east-1:222222222222:vpc/vpc-02100000000000001"}}}`)
+	doc := `{"Version":"2012-10-17","Statement":[` + strings.Join(stmts, ",") + `]}`
+	caller := s.keys["AKIASANDBOXCHECKOUT1"]
+	c := &call{sb: s, service: svcEC2, action: "CreateVpcEndpoint", region: "us-east-1", caller: caller, net: s.net(caller.Account, "us-east-1"),
+		p: params{"VpcEndpointType": {"Interface"}, "VpcId": {checkoutVPC}, "ServiceName": {"com.amazonaws.us-east-1.ssm"},
+			"SubnetId.1": {"subnet-0210000000000000a"}, "SubnetId.2": {"subnet-0210000000000000b"}, "SubnetId.3": {"subnet-0210000000000000c"},
+			"SecurityGroupId.1":               {"sg-02100000000000001"},
+			"TagSpecification.1.ResourceType": {"vpc-endpoint"}, "TagSpecification.1.Tag.1.Key": {"plink:project"}, "TagSpecification.1.Tag.1.Value": {"demo"}}}
+	b.Run("allow-all", func(b *testing.B) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for i := 0; i < b.N; i++ {
+			if e := s.authorize(c); e != nil {
+				b.Fatal(e)
+			}
+		}
+	})
+	if err := s.SetPolicies(caller.Arn, doc, `{"Statement":{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*"}}`); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("30-statement policy", func(b *testing.B) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for i := 0; i < b.N; i++ {
+			if e := s.authorize(c); e != nil {
+				b.Fatal(e)
+			}
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // policy is one parsed identity policy document.
@@ -129,10 +130,12 @@ func parseStatement(b json.RawMessage) (statement, error) {
 	if err != nil {
 		return st, fmt.Errorf("Action: %w", err)
 	}
-	for _, a := range st.Actions {
+	for i, a := range st.Actions {
 		if a != "*" && !strings.Contains(a, ":") {
 			return st, fmt.Errorf("action %q must be service:Action (such as ec2:CreateVpcEndpoint) or *", a)
 		}
+		// Action names match case-insensitively: kept lower-case once.
+		st.Actions[i] = strings.ToLower(a)
 	}
 	switch r, nr := raw["Resource"], raw["NotResource"]; {
 	case r != nil && nr != nil:
@@ -271,6 +274,7 @@ type decision struct {
 // nothing matching is an implicit deny.
 func evaluate(policies []*policy, r authzRequest) decision {
 	var d decision
+	r.Action = strings.ToLower(r.Action) // statements hold theirs lower-case
 	var allows []matchedStatement
 	for _, p := range policies {
 		for _, st := range p.Statements {
@@ -298,7 +302,7 @@ func evaluate(policies []*policy, r authzRequest) decision {
 func (st statement) matches(r authzRequest) bool {
 	hit := false
 	for _, a := range st.Actions {
-		if globFold(a, r.Action) {
+		if glob(a, r.Action) {
 			hit = true
 			break
 		}
@@ -460,35 +464,46 @@ func arnLike(pattern, arn string) bool {
 	return true
 }
 
-func globFold(pattern, s string) bool { return glob(strings.ToLower(pattern), strings.ToLower(s)) }
-
 // glob matches s against a pattern with * (any run) and ? (one character);
-// "\x00c" is the literal c (from ${*} and friends).
+// "\x00c" is the literal c (from ${*} and friends). It walks the strings
+// rune by rune without converting them, backtracking to the last *.
 func glob(pattern, s string) bool {
-	p := []rune(pattern)
-	t := []rune(s)
-	var pi, ti int
+	switch {
+	case pattern == "*":
+		return true
+	case !strings.ContainsAny(pattern, "*?\x00"):
+		return pattern == s
+	}
+	var pi, si int
 	star, mark := -1, 0
-	for ti < len(t) {
-		switch {
-		case pi < len(p) && p[pi] == 0 && pi+1 < len(p) && p[pi+1] == t[ti]:
-			pi, ti = pi+2, ti+1
-		case pi < len(p) && p[pi] == '?':
-			pi, ti = pi+1, ti+1
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, ti
-			pi++
-		case pi < len(p) && p[pi] == t[ti] && p[pi] != 0:
-			pi, ti = pi+1, ti+1
-		case star >= 0:
-			pi, mark = star+1, mark+1
-			ti = mark
-		default:
+	for si < len(s) {
+		if pi < len(pattern) {
+			switch pc := pattern[pi]; {
+			case pc == '*':
+				star, mark = pi, si
+				pi++
+				continue
+			case pc == '?':
+				_, n := utf8.DecodeRuneInString(s[si:])
+				pi, si = pi+1, si+n
+				continue
+			case pc == 0 && pi+1 < len(pattern) && pattern[pi+1] == s[si]:
+				pi, si = pi+2, si+1
+				continue
+			case pc != 0 && pc == s[si]:
+				pi, si = pi+1, si+1
+				continue
+			}
+		}
+		if star < 0 {
 			return false
 		}
+		_, n := utf8.DecodeRuneInString(s[mark:])
+		mark += n
+		pi, si = star+1, mark
 	}
-	for pi < len(p) && p[pi] == '*' {
+	for pi < len(pattern) && pattern[pi] == '*' {
 		pi++
 	}
-	return pi == len(p)
+	return pi == len(pattern)
 }

@@ -177,6 +177,29 @@ func (c *call) serviceKeys(sv *service) ctxKeys {
 	return k
 }
 
+// serviceOwner is ec2:VpceServiceOwner for a service name: the owner's
+// account for an endpoint service, "amazon" for an AWS service, "" when no
+// such service exists. Looked up directly rather than through the catalogue
+// a consumer sees: the owner is a fact of the service, whoever asks.
+func (c *call) serviceOwner(name, serviceRegion string) string {
+	region := c.region
+	if serviceRegion != "" {
+		region = serviceRegion
+	}
+	if strings.HasPrefix(name, "com.amazonaws.vpce.") {
+		for _, sv := range c.sb.st.Services {
+			if sv.Name == name && sv.Region == region && !sv.Deleted {
+				return sv.Account
+			}
+		}
+		return ""
+	}
+	if strings.HasPrefix(name, "com.amazonaws.") {
+		return "amazon"
+	}
+	return ""
+}
+
 // crossRegion reports whether a service supports a region besides its own.
 func crossRegion(sv *service) bool {
 	for _, r := range sv.SupportedRegions {
@@ -233,14 +256,7 @@ func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
 		tags := c.p.tagSpecsTags()
 		k := ctxKeys{"ec2:Region": {c.region}, "ec2:VpceServiceName": {name}}
 		k.requestTags(tags)
-		typ := c.p.str("VpcEndpointType")
-		if typ == "" {
-			typ = "Gateway"
-		}
-		v, _ := c.resolveService(name, svcRegion, typ)
-		if v != nil {
-			k.set("ec2:VpceServiceOwner", v.Owner)
-		}
+		k.set("ec2:VpceServiceOwner", c.serviceOwner(name, svcRegion))
 		b.own("vpc-endpoint", "*", k)
 		vpc := c.p.str("VpcId")
 		b.own("vpc", vpc, c.vpcKeys(vpc))
