@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -683,5 +685,36 @@ func TestAuthzBotocore(t *testing.T) {
 	}
 	if n := len(srv.Sandbox.Denials()); n != 2 {
 		t.Fatalf("%d denials, want the 2 creates", n)
+	}
+}
+
+// TestAuthzWorldFileYAML: policies written in a world file, as
+// `plink sandbox serve --world FILE` reads it.
+func TestAuthzWorldFileYAML(t *testing.T) {
+	b, err := os.ReadFile("worlds/default.yaml")
+	must(t, err)
+	const anchor = "        principalArn: arn:aws:iam::222222222222:user/checkout-admin\n"
+	text := string(b)
+	if !strings.Contains(text, anchor) {
+		t.Fatalf("default world has no %q", anchor)
+	}
+	policy := anchor + "        policies:\n          - |\n            {\"Version\": \"2012-10-17\", \"Statement\": [\n              {\"Effect\": \"Allow\", \"Action\": \"ec2:DescribeVpcs\", \"Resource\": \"*\"}]}\n"
+	path := filepath.Join(t.TempDir(), "world.yaml")
+	must(t, os.WriteFile(path, []byte(strings.Replace(text, anchor, policy, 1)), 0o600))
+	w, err := sandbox.LoadWorld(path)
+	must(t, err)
+	srv := startWorld(t, w)
+	c := srv.Clients(t, "checkout")
+	if _, err := c.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{})
+	wantCode(t, err, "UnauthorizedOperation")
+
+	bad := strings.Replace(text, anchor, anchor+"        policies: ['{\"Statement\": []']\n", 1)
+	must(t, os.WriteFile(path, []byte(bad), 0o600))
+	_, err = sandbox.LoadWorld(path)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "credential AKIASANDBOXCHECKOUT1: policies: arn:aws:iam::222222222222:user/checkout-admin: policy 1: not a JSON object") {
+		t.Fatalf("malformed policy in a world file: %v", err)
 	}
 }
