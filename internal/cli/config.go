@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,9 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plinkdev/plink/internal/bounded"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 )
+
+// maxConfigBytes caps the config file: a mapping of some dozen flag names.
+const maxConfigBytes = 1 << 20
 
 // envPrefix: PLINK_OUTPUT, PLINK_NO_COLOR, PLINK_SANDBOX_DIR, ...
 const envPrefix = "PLINK"
@@ -54,10 +59,19 @@ func (c *Config) load(explicit string, flags *pflag.FlagSet) error {
 		return withHint(fmt.Errorf("config file %s does not exist", path), "pass an existing file to --config, or drop the flag to use .plink.yaml")
 	}
 	if path != "" {
-		c.v.SetConfigFile(path)
+		// Read as every file plink reads: a regular file under a size cap,
+		// its depth, width and values bounded before viper's YAML parser
+		// sees it.
+		data, err := bounded.ReadFile(path, maxConfigBytes)
+		if err != nil {
+			return withHint(fmt.Errorf("config file: %w", err), "a config file is a short YAML mapping of flag names to values")
+		}
+		if se := bounded.ScanYAML(data, bounded.Limits{}); se != nil {
+			return withHint(fmt.Errorf("config file %s:%d:%d: %s", path, se.Line, se.Column, se.Problem()), "a config file is a short YAML mapping of flag names to values")
+		}
 		c.v.SetConfigType("yaml")
-		if err := c.v.ReadInConfig(); err != nil {
-			return fmt.Errorf("config file %s: %w", path, err)
+		if err := c.v.ReadConfig(bytes.NewReader(data)); err != nil {
+			return fmt.Errorf("config file %s: %s", path, bounded.Quote(err.Error()))
 		}
 		c.used = path
 	}
