@@ -90,6 +90,9 @@ type Resolver struct {
 	accounts map[string]*manifest.Account
 	opts     Options
 	base     aws.Config
+	// stop is the context New was given: the run's. Credential helpers
+	// still running when it ends are killed (helper.go).
+	stop context.Context
 
 	mu       sync.Mutex
 	profiles map[string]*onceConfig   // profile name → loaded config
@@ -135,7 +138,9 @@ func New(ctx context.Context, m *manifest.Manifest, opts Options) (*Resolver, er
 	}
 	retries := &retryCounter{}
 	applyDefaults(&cfg, opts, retries)
+	useOwnProcessCredentials(&cfg, ctx)
 	r := &Resolver{
+		stop:     ctx,
 		retries:  retries,
 		project:  m.Project,
 		accounts: map[string]*manifest.Account{},
@@ -308,6 +313,7 @@ func (r *Resolver) profileConfig(ctx context.Context, acc *manifest.Account) (aw
 			return
 		}
 		applyDefaults(&cfg, r.opts, r.retries)
+		useOwnProcessCredentials(&cfg, r.stop)
 		oc.cfg = cfg
 	})
 	return oc.cfg, oc.err

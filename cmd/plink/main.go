@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/internal/cli"
 	"github.com/plinkdev/plink/internal/iostreams"
 )
@@ -18,7 +19,15 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == "" { // the user's own tuning wins
 		softMemoryLimit(defaultMemoryLimit)
 	}
-	os.Exit(run())
+	exit(run())
+}
+
+// exit ends the process, first killing the credential helpers plink
+// started that still run: os.Exit skips deferred calls and context
+// callbacks, and a helper must not outlive plink.
+func exit(code int) {
+	awsenv.StopHelpers()
+	os.Exit(code)
 }
 
 // run is the whole program. SIGINT and SIGTERM are handled like
@@ -28,7 +37,7 @@ func run() int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	return cli.Run(os.Args[1:], iostreams.System(), os.Getenv, sigs, os.Exit)
+	return cli.Run(os.Args[1:], iostreams.System(), os.Getenv, sigs, exit)
 }
 
 // defaultMemoryLimit is the soft memory limit when neither GOMEMLIMIT nor
