@@ -20,6 +20,7 @@ const (
 	CodeRouteTableMissing   = "PL113" // error: a gateway consumer's route table does not exist
 	CodeRouteTableWrongVPC  = "PL114" // error: a gateway consumer's route table is in another VPC
 	CodeGatewayRouteMissing = "PL115" // warning: subnets of a gateway consumer's VPC whose route tables it does not list
+	CodeRouteTaken          = "PL234" // error: a route table a gateway consumer adds already routes its service through another gateway endpoint
 )
 
 // liveGatewayValues are a gateway endpoint's attributes as plink manages them.
@@ -85,6 +86,7 @@ func (c *computer) gatewayChange(cs *consState, adopted bool) {
 	}
 	c.changes = append(c.changes, ch)
 	c.gatewayLint(cs)
+	c.routeConflicts(cs, &ch)
 }
 
 // gatewayLint checks a gateway consumer against the live VPC: its VPC and
@@ -162,4 +164,93 @@ func (c *computer) gatewayReadFailed(cs *consState) bool {
 		}
 	}
 	return false
+}
+
+// routeConflicts refuses route tables that a gateway consumer adds (all of
+// them for a create or replace) when they already route its service
+// through another gateway endpoint: AWS allows one route per prefix list
+// in a route table and refuses the second endpoint (RouteAlreadyExists) —
+// at apply, after other changes were made. The route tables' prefix-list
+// routes are read; a route's prefix list is known to be the service's when
+// an endpoint of that service in the snapshot holds it. Two consumers of
+// the manifest adding the same table for one service conflict too.
+func (c *computer) routeConflicts(cs *consState, ch *Change) {
+	if ch.After == nil || !c.readOK(cs.accountID, cs.region) || c.gatewayReadFailed(cs) {
+		return
+	}
+	adds := ch.After.RouteTableIDs
+	if ch.Action != Create && ch.Action != Replace && ch.Before != nil {
+		adds, _ = setDiffStrings(ch.Before.RouteTableIDs, ch.After.RouteTableIDs)
+	}
+	if len(adds) == 0 {
+		return
+	}
+	own := ""
+	if cs.ep != nil {
+		own = cs.ep.ID
+	}
+	svc := ch.After.ServiceName
+	// prefix lists of svc: those that endpoints of svc in this scope route
+	pls := map[string]bool{}
+	type route struct{ table, pl, ep string }
+	var routes []route
+	for i := range c.s.RouteTables {
+		rt := &c.s.RouteTables[i]
+		if rt.AccountID != cs.accountID || rt.Region != cs.region {
+			continue
+		}
+		for _, r := range rt.GatewayRoutes {
+			pl, ep, ok := strings.Cut(r, "→")
+			if !ok {
+				continue
+			}
+			routes = append(routes, route{rt.ID, pl, ep})
+			if e := c.epByID[ep]; e != nil && e.ServiceName == svc && e.AccountID == cs.accountID && e.Region == cs.region {
+				pls[pl] = true
+			}
+		}
+	}
+	for _, r := range routes {
+		if !pls[r.pl] || r.ep == own || !contains(adds, r.table) {
+			continue
+		}
+		holder := "an endpoint plink does not manage"
+		hint := fmt.Sprintf("remove %s from routeTableIds of %s, or take the route off %s first (aws ec2 modify-vpc-endpoint --vpc-endpoint-id %s --remove-route-table-ids %s); if %s is the endpoint you want, adopt it (adopt: %s)", r.table, cs.addr, r.ep, r.ep, r.table, r.ep, r.ep)
+		if e := c.epByID[r.ep]; e != nil && e.Tags[live.TagProject] == c.m.Project && c.m.Project != "" {
+			holder = "consumer." + ownedName(e.Tags, e.ID) + " of this project"
+			if !c.claimed[e.ID] {
+				hint = fmt.Sprintf("this plan deletes %s only after it has added the route of %s: apply the manifest without %s's route table first, then add it", r.ep, cs.addr, cs.addr)
+			}
+		} else if c.going[r.ep] != "" {
+			continue // its routes go with it
+		}
+		c.diag(SeverityError, CodeRouteTaken, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: route table %s already routes %s (prefix list %s) through gateway endpoint %s (%s); AWS allows one such route per route table and would refuse this endpoint (RouteAlreadyExists)", cs.addr, r.table, svc, r.pl, r.ep, holder),
+			hint)
+	}
+	for _, t := range adds {
+		k := key{cs.accountID, cs.region, t + "|" + svc}
+		if other := c.routeClaims[k]; other != "" {
+			c.diag(SeverityError, CodeRouteTaken, cs.addr, cs.alias, cs.region,
+				fmt.Sprintf("%s: route table %s is also given to %s by %s; AWS allows one gateway endpoint route per service in a route table", cs.addr, t, svc, other),
+				fmt.Sprintf("list %s in only one of %s and %s", t, other, cs.addr))
+			continue
+		}
+		c.routeClaims[k] = cs.addr
+	}
+}
+
+// setDiffStrings returns what is in b and not in a, and in a and not in b.
+func setDiffStrings(a, b []string) (added, removed []string) {
+	for _, x := range b {
+		if !contains(a, x) {
+			added = append(added, x)
+		}
+	}
+	for _, x := range a {
+		if !contains(b, x) {
+			removed = append(removed, x)
+		}
+	}
+	return added, removed
 }
