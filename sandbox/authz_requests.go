@@ -395,6 +395,13 @@ func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
 			}
 		}
 		b.own("placement-group", name, k)
+	case "sns:GetTopicAttributes":
+		arn := c.p.str("TopicArn")
+		region, account, name := c.region, c.account(), arn
+		if m := reTopicArn.FindStringSubmatch(arn); m != nil {
+			region, account, name = m[1], m[2], m[3]
+		}
+		b.add(act, "topic", region, account, name, nil)
 	case "sts:AssumeRole":
 		arn := c.p.str("RoleArn")
 		account, name := "", arn

@@ -1,8 +1,11 @@
 // Package sandbox is a local AWS for PrivateLink.
 //
 // It speaks the wire protocols that the unmodified aws-sdk-go-v2 clients (and
-// botocore / the AWS CLI) use for EC2, Elastic Load Balancing v2 and STS, so a
-// client needs only its endpoint URL changed (BaseEndpoint or AWS_ENDPOINT_URL).
+// botocore / the AWS CLI) use for EC2, Elastic Load Balancing v2, STS,
+// CloudWatch GetMetricData and SNS GetTopicAttributes, so a client needs only
+// its endpoint URL changed (BaseEndpoint or AWS_ENDPOINT_URL). Principals
+// with identity policies are authorized on every call as IAM does (authz.go,
+// docs/authorization.md).
 // It keeps many accounts and regions, verifies SigV4 signatures, follows the
 // documented PrivateLink state machines, quotas and error codes, can put any
 // resource into any state AWS reports (Force*), and can inject latency,

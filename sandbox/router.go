@@ -23,6 +23,7 @@ var apiVersions = map[string]string{
 	"2016-11-15": svcEC2,
 	"2015-12-01": svcELB,
 	"2011-06-15": svcSTS,
+	"2010-03-31": svcSNS, // sns.go
 }
 
 // call is one API request being served.
@@ -62,6 +63,7 @@ func init() {
 			"AssumeRole":                 stsAssumeRole,
 			"DecodeAuthorizationMessage": stsDecodeAuthorizationMessage, // authz.go
 		},
+		svcSNS: snsHandlers(),
 	}
 }
 
@@ -127,7 +129,7 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	table, ok := handlers[service]
 	if !ok {
-		reply(errf(400, "InvalidAction", "The sandbox does not serve the service %q (it serves ec2, elasticloadbalancing, sts).", service), nil)
+		reply(errf(400, "InvalidAction", "The sandbox does not serve the service %q (it serves ec2, elasticloadbalancing, sts, sns; and CloudWatch).", service), nil)
 		return
 	}
 	caller, aerr := s.authenticate(r, body, sig, service)
@@ -241,11 +243,8 @@ func (s *Sandbox) requestID() string {
 
 func (s *Sandbox) reply(w http.ResponseWriter, service, action, reqID string, e *apiError, kids []xn) {
 	switch service {
-	case svcELB, svcSTS:
-		ns := elbNS
-		if service == svcSTS {
-			ns = stsNS
-		}
+	case svcELB, svcSTS, svcSNS:
+		ns := map[string]string{svcELB: elbNS, svcSTS: stsNS, svcSNS: snsNS}[service]
 		if e != nil {
 			writeXML(w, e.Status, queryErrorBody(ns, e, reqID))
 			return

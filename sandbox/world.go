@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/plinkdev/plink/internal/bounded"
 )
 
 //go:embed worlds/default.yaml
@@ -125,6 +126,8 @@ type RegionWorld struct {
 	// TargetGroups of the load balancers (elb_targets.go); a network load
 	// balancer that none names gets one healthy target per zone.
 	TargetGroups []TargetGroup `yaml:"targetGroups"`
+	// Topics are the account's SNS topics in the region (sns.go).
+	Topics []Topic `yaml:"topics"`
 }
 
 // VPC is a virtual private cloud with its subnets and security groups.
@@ -182,10 +185,15 @@ func DefaultWorld() *World {
 }
 
 // LoadWorld reads and validates a world YAML file. Unknown fields are errors.
+// It is read as every file plink reads: a regular file of at most 64 MiB,
+// its depth and width bounded before the YAML parser sees it.
 func LoadWorld(path string) (*World, error) {
-	b, err := os.ReadFile(path)
+	b, err := bounded.ReadFile(path, 64<<20)
 	if err != nil {
 		return nil, err
+	}
+	if se := bounded.ScanYAML(b, bounded.Limits{}); se != nil {
+		return nil, fmt.Errorf("%s:%d:%d: %s", path, se.Line, se.Column, se.Problem())
 	}
 	return parseWorld(b, path)
 }
@@ -305,6 +313,7 @@ func (w *World) validate() error {
 					uniq("security group", g.ID)
 				}
 			}
+			errs = append(errs, validateTopics(rwhere, rw.Topics)...)
 			for _, lb := range rw.LoadBalancers {
 				m := reLBArn.FindStringSubmatch(lb.Arn)
 				if m == nil || m[1] != rname || m[2] != a.ID {
