@@ -249,33 +249,21 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 // --detailed-exitcode). summarize says the text output has not shown the
 // plan's summary line yet (a saved plan's apply).
 func noChanges(f *Factory, format string, p *plan.Plan, snap *live.Snapshot, summarize bool) error {
-	unsettled := append(plan.Unsettled(p, snap), shardWaitNotes(f)...)
-	switch {
-	case format == "text" && summarize && len(unsettled) == 0:
-		fmt.Fprintln(f.IO.Out, "No changes. "+convergedMessage(f))
-	case format == "text" && summarize:
-		fmt.Fprintln(f.IO.Out, "No changes.")
-	}
-	switch {
-	case format == "json":
+	v := newVerdict(f, append(plan.Unsettled(p, snap), shardWaitNotes(f)...), 0, false)
+	if format == "json" {
 		msg := "No changes."
-		if len(unsettled) > 0 {
+		if v.Verdict != verdictConverged {
 			msg = "No changes, but live state has not converged yet."
 		}
-		out := map[string]any{"type": "result", "changes": 0, "message": msg}
-		if len(unsettled) > 0 {
-			out["unsettled"] = unsettled
-		}
-		if err := writeJSON(f.IO.Out, out); err != nil {
+		if err := writeJSON(f.IO.Out, map[string]any{"type": "result", "changes": 0, "message": msg}); err != nil {
 			return err
 		}
-	case len(unsettled) > 0:
-		fmt.Fprintf(f.IO.Out, "Live state has not converged yet:\n  %s\n", strings.Join(unsettled, "\n  "))
+	} else if summarize {
+		fmt.Fprint(f.IO.Out, "No changes. ")
+	} else if v.Verdict == verdictConverged {
+		return v.exit() // the plan's summary line has said it
 	}
-	if len(unsettled) > 0 && f.Config.Bool("detailed-exitcode") {
-		return silentExit(ExitChanges)
-	}
-	return nil
+	return v.emit(f, format)
 }
 
 func errorDiagnostics(p *plan.Plan) []string {
@@ -384,24 +372,11 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	// Nothing left to change is not yet "matches": a deferred setting, a
 	// resource still pending, or a change waiting for another shard is
 	// reported as not converged.
-	unsettled := append(plan.Unsettled(after, snap), shardWaitNotes(f)...)
-	if len(unsettled) > 0 {
-		if format == "text" {
-			fmt.Fprintf(f.IO.Out, "Apply finished, but live state has not converged yet:\n  %s\n", strings.Join(unsettled, "\n  "))
-		}
-		if f.Config.Bool("detailed-exitcode") {
-			return silentExit(ExitChanges)
-		}
-		return nil
+	outside := 0
+	if len(opts.Targets) > 0 {
+		outside = len(remaining(after, nil))
 	}
-	if format == "text" {
-		if n := len(remaining(after, nil)); len(opts.Targets) > 0 && n > 0 {
-			fmt.Fprintf(f.IO.Out, "The targeted resources match the manifest; %s outside the targets remain (run plink plan).\n", plural(n, "change"))
-		} else {
-			fmt.Fprintln(f.IO.Out, convergedMessage(f))
-		}
-	}
-	return nil
+	return newVerdict(f, append(plan.Unsettled(after, snap), shardWaitNotes(f)...), outside, true).emit(f, format)
 }
 
 // confirmRetries is how many times apply's confirming read is repeated

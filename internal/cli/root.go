@@ -259,7 +259,7 @@ makes live state match, accepting the connections of declared consumers.`,
 func refuseNegative(f *Factory, flags *pflag.FlagSet) error {
 	var err error
 	flags.VisitAll(func(fl *pflag.Flag) {
-		if err != nil {
+		if err != nil || fl.Name == "watch" { // connections says more of --watch
 			return
 		}
 		switch fl.Value.Type() {
