@@ -101,7 +101,7 @@ func parsePolicies(principal string, docs []string) ([]*policy, error) {
 // changes nothing.
 func (s *Sandbox) SetPolicies(principalArn string, docs ...string) error {
 	if !s.knownPrincipal(principalArn) {
-		return fmt.Errorf("sandbox: no user or role %q in the world (a credential's principalArn or a role's arn)", principalArn)
+		return fmt.Errorf("sandbox: no user or role %q in the world (valid: %s)", principalArn, strings.Join(s.principals(), ", "))
 	}
 	ps, err := parsePolicies(principalArn, docs)
 	if err != nil {
@@ -116,6 +116,23 @@ func (s *Sandbox) SetPolicies(principalArn string, docs ...string) error {
 	}
 	a.policies[principalArn] = ps
 	return nil
+}
+
+// principals lists the world's users and roles, sorted.
+func (s *Sandbox) principals() []string {
+	seen := map[string]bool{}
+	for arn := range s.roles {
+		seen[arn] = true
+	}
+	for _, id := range s.keys {
+		seen[id.Arn] = true
+	}
+	out := make([]string, 0, len(seen))
+	for arn := range seen {
+		out = append(out, arn)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (s *Sandbox) knownPrincipal(arn string) bool {

@@ -610,7 +610,8 @@ func TestAuthzAssumedRoleUsesRolePolicies(t *testing.T) {
 
 func TestAuthzSetPoliciesErrors(t *testing.T) {
 	srv := start(t)
-	if err := srv.Sandbox.SetPolicies("arn:aws:iam::222222222222:role/nobody", doc(readAll)); err == nil || !strings.Contains(err.Error(), "no user or role") {
+	if err := srv.Sandbox.SetPolicies("arn:aws:iam::222222222222:role/nobody", doc(readAll)); err == nil || !strings.Contains(err.Error(), "no user or role") ||
+		!strings.Contains(err.Error(), "valid: ") || !strings.Contains(err.Error(), "arn:aws:iam::222222222222:role/plink, ") {
 		t.Fatalf("unknown principal: %v", err)
 	}
 	for _, tc := range []struct{ doc, want string }{
