@@ -25,6 +25,8 @@ const (
 	LintRouteTableShared      = "PL013" // error: two gateway endpoints for one service list the same route table
 	LintNoGatewayService      = "PL014" // error: a gateway endpoint for a service that has none
 	LintGatewaysPerRegion     = "PL015" // warning: more gateway endpoints in one account-region than AWS's default quota
+	LintGWLBCrossRegion       = "PL016" // error: supportedRegions on a Gateway Load Balancer provider
+	LintWildcardAutoAccept    = "PL017" // warning: every AWS principal allowed and accepted automatically
 )
 
 // endpointsPerVPC is AWS's default quota "Interface and Gateway Load
@@ -67,6 +69,21 @@ func Lint(m *Manifest) []Diagnostic {
 				continue
 			}
 			seen[arn] = pr.Pos
+		}
+		// Cross-Region access is documented for endpoint services of
+		// interface endpoints (Network Load Balancers); a Gateway Load
+		// Balancer endpoint connects within its Region.
+		if len(p.GatewayLoadBalancerARNs) > 0 && len(p.SupportedRegions) > 0 {
+			add(p.Pos, SeverityError, LintGWLBCrossRegion, "remove `supportedRegions`; put a provider (with its own Gateway Load Balancer) in each Region that needs it",
+				"provider `%s` fronts Gateway Load Balancers and lists `supportedRegions` %s; AWS offers cross-Region access only for endpoint services of interface endpoints (Network Load Balancers)", p.Name, strings.Join(p.SupportedRegions, ", "))
+		}
+		if !p.AcceptanceRequired {
+			for _, pr := range p.AllowedPrincipals {
+				if principalARN(m, p, pr) == "*" && pr.AllowWildcard {
+					add(pr.Pos, SeverityWarning, LintWildcardAutoAccept, "set `acceptanceRequired: true` (with `connections` rules to accept whom you mean), or list the principals that may connect",
+						"provider `%s` allows every AWS principal (`*`) and accepts every connection automatically: its load balancer is reachable from any AWS account, although it has no public IP address", p.Name)
+				}
+			}
 		}
 		if !p.AcceptanceRequired && (len(p.Connections.AcceptFrom) > 0 || p.Connections.RejectUndeclared || p.Connections.AcceptDeclared != nil) {
 			add(p.Pos, SeverityWarning, LintConnectionsNoEffect, "set `acceptanceRequired: true` or remove `connections`",

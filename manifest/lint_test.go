@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -82,7 +83,7 @@ func TestLintPrincipals(t *testing.T) {
 		{"account alias allows", []Principal{{Account: "cons"}}, "cons", nil},
 		{"role in the account allows", []Principal{{ARN: "arn:aws:iam::222222222222:role/x"}}, "cons", nil},
 		{"other account does not", []Principal{{ARN: "arn:aws:iam::333333333333:root"}}, "cons", []string{LintPrincipalNotAllowed}},
-		{"wildcard with opt-in allows everyone", []Principal{{ARN: "*", AllowWildcard: true}}, "cons", nil},
+		{"wildcard with opt-in allows everyone (and warns: no acceptance)", []Principal{{ARN: "*", AllowWildcard: true}}, "cons", []string{LintWildcardAutoAccept}},
 		{"wildcard without opt-in", []Principal{{ARN: "*"}}, "cons", []string{LintWildcardPrincipal}},
 		{"same account is not judged", nil, "prov", nil},
 		{"duplicate via alias and arn", []Principal{{Account: "cons"}, {ARN: "arn:aws:iam::222222222222:root"}}, "cons", []string{LintDuplicatePrincipal}},
@@ -199,5 +200,58 @@ func TestPolicySizeIsHardLimit(t *testing.T) {
 	ds := wantDiag(t, err, CodePolicy)
 	if !strings.Contains(ds[0].Message, "AWS accepts at most 20480") || !strings.Contains(ds[0].Hint, "Service Quotas cannot raise it") {
 		t.Errorf("got %v (hint %q)", ds[0], ds[0].Hint)
+	}
+}
+
+// A Gateway Load Balancer provider with supportedRegions is an error
+// (PL016); a wildcard principal on a provider that accepts automatically
+// is a warning (PL017), and not when acceptance is required.
+func TestLintGWLBRegionsAndOpenWildcard(t *testing.T) {
+	doc := `version: 1
+project: p
+defaults: {region: us-east-1}
+accounts:
+  prov: {id: "111111111111"}
+providers:
+  - name: inspect
+    account: prov
+    gatewayLoadBalancerArns: [arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/gwy/fw/0123456789abcdef]
+    supportedRegions: [us-west-2]
+    allowedPrincipals: [{account: prov}]
+  - name: open
+    account: prov
+    networkLoadBalancerArns: [arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/open/0123456789abcdef]
+    acceptanceRequired: false
+    allowedPrincipals: [{arn: "*", allowWildcard: true}]
+  - name: gated
+    account: prov
+    networkLoadBalancerArns: [arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/gated/0123456789abcdef]
+    acceptanceRequired: true
+    allowedPrincipals: [{arn: "*", allowWildcard: true}]
+`
+	path := filepath.Join(t.TempDir(), "m.yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range Lint(m) {
+		if d.Code != LintGWLBCrossRegion && d.Code != LintWildcardAutoAccept {
+			continue
+		}
+		if d.Hint == "" {
+			t.Errorf("%s has no hint", d)
+		}
+		got = append(got, fmt.Sprintf("%d:%d %s %s", d.Pos.Line, d.Pos.Column, d.Severity, d.Code))
+		if d.Code == LintGWLBCrossRegion && (!strings.Contains(d.Message, "`inspect`") || !strings.Contains(d.Message, "us-west-2")) {
+			t.Errorf("message: %s", d.Message)
+		}
+	}
+	want := []string{"7:5 error PL016", "16:25 warning PL017"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }

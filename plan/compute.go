@@ -156,9 +156,6 @@ type computer struct {
 	provs    []*provState
 	provByNm map[string]*provState
 	policies map[string]string
-	// routeClaims: the gateway consumer that adds a route table for a
-	// service (id = table|service), to find two adding the same.
-	routeClaims map[key]string
 }
 
 type provState struct {
@@ -210,7 +207,6 @@ func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer
 		visible:     map[key]*live.VisibleService{},
 		provByNm:    map[string]*provState{},
 		policies:    map[string]string{},
-		routeClaims: map[key]string{},
 	}
 	for _, sc := range s.Scopes {
 		c.read[key{sc.AccountID, sc.Region, ""}] = true

@@ -173,7 +173,7 @@ func (c *computer) gatewayReadFailed(cs *consState) bool {
 // at apply, after other changes were made. The route tables' prefix-list
 // routes are read; a route's prefix list is known to be the service's when
 // an endpoint of that service in the snapshot holds it. Two consumers of
-// the manifest adding the same table for one service conflict too.
+// the manifest giving one table to one service are manifest lint PL013.
 func (c *computer) routeConflicts(cs *consState, ch *Change) {
 	if ch.After == nil || !c.readOK(cs.accountID, cs.region) || c.gatewayReadFailed(cs) {
 		return
@@ -227,16 +227,6 @@ func (c *computer) routeConflicts(cs *consState, ch *Change) {
 		c.diag(SeverityError, CodeRouteTaken, cs.addr, cs.alias, cs.region,
 			fmt.Sprintf("%s: route table %s already routes %s (prefix list %s) through gateway endpoint %s (%s); AWS allows one such route per route table and would refuse this endpoint (RouteAlreadyExists)", cs.addr, r.table, svc, r.pl, r.ep, holder),
 			hint)
-	}
-	for _, t := range adds {
-		k := key{cs.accountID, cs.region, t + "|" + svc}
-		if other := c.routeClaims[k]; other != "" {
-			c.diag(SeverityError, CodeRouteTaken, cs.addr, cs.alias, cs.region,
-				fmt.Sprintf("%s: route table %s is also given to %s by %s; AWS allows one gateway endpoint route per service in a route table", cs.addr, t, svc, other),
-				fmt.Sprintf("list %s in only one of %s and %s", t, other, cs.addr))
-			continue
-		}
-		c.routeClaims[k] = cs.addr
 	}
 }
 
