@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/plinkdev/plink/internal/bounded"
 )
 
 const stateVersion = 1
@@ -428,12 +430,18 @@ func (s *Sandbox) gc(now time.Time) {
 // ---- persistence ----
 
 func loadState(path string) (*state, error) {
-	b, err := os.ReadFile(path)
+	// Read as every file plink reads: a regular file under a cap, its
+	// depth bounded before encoding/json sees it; width and entries as a
+	// sandbox of 50,000 endpoints writes them, many times over.
+	b, err := bounded.ReadFile(path, 1<<30)
 	if os.IsNotExist(err) {
 		return newState(), nil
 	}
 	if err != nil {
 		return nil, err
+	}
+	if se := bounded.ScanJSON(b, bounded.Limits{MaxWidth: 1 << 22, MaxEntries: 1 << 28}); se != nil {
+		return nil, stateError(path, []string{fmt.Sprintf("line %d, column %d: %s", se.Line, se.Column, se.Problem())})
 	}
 	st := newState()
 	if err := json.Unmarshal(b, st); err != nil {

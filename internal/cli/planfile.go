@@ -28,6 +28,14 @@ const planFileFormat = "plink-saved-plan/1"
 // size, and refuses a file padded with junk before decoding it.
 var maxPlanFileBytes int64 = 256 << 20 // a var: tests lower it
 
+// planLimits bound a saved plan's structure. The plan of 50,000 consumers
+// lists 137,440 changes in one array and holds 2,615,910 entries in all,
+// more than the bounds of a manifest: one array may hold 1,048,576 entries
+// and the file 16,777,216 (the size cap comes first for any file that
+// could reach them); depth and the longest value are bounded as in every
+// file.
+var planLimits = bounded.Limits{MaxWidth: 1 << 20, MaxEntries: 1 << 24}
+
 // savedPlan is what `plink plan -out FILE` writes: the plan (with the
 // manifest digest and the fingerprint of every live resource it read) and
 // where the manifest came from. `plink apply FILE` treats it as a promise,
@@ -84,7 +92,7 @@ func readPlanFile(path string) (*savedPlan, *plan.Plan, error) {
 		return nil, nil, fmt.Errorf("read plan file: %w", err)
 	}
 	const rewrite = "the file was edited or is not a saved plan; write it again with 'plink plan -out FILE'"
-	if se := bounded.ScanJSON(data, bounded.Limits{}); se != nil {
+	if se := bounded.ScanJSON(data, planLimits); se != nil {
 		return nil, nil, withHint(fmt.Errorf("%s:%d:%d: %s", path, se.Line, se.Column, se.Problem()), rewrite)
 	}
 	var sp savedPlan
