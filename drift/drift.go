@@ -484,6 +484,17 @@ func (b *builder) fromPlan() {
 			it.Kind = PendingConnection
 			it.Severity = SeverityWarning
 			ep, owner, state := connOf(c)
+			if c.Action == plan.Reject && live.EndpointPhase(state) == live.PhaseUsable {
+				// Connected, not pending: a rejectUndeclared reject cuts an
+				// endpoint off that is in use.
+				it.Kind = UndeclaredConnection
+				it.Message = fmt.Sprintf("endpoint %s of account %s is connected but is neither a declared consumer nor in acceptFrom: plink apply would reject it (connections.rejectUndeclared)", ep, b.named(owner))
+				if b.m != nil && !b.inManifest(owner) {
+					it.Message += "; the account is not in the manifest, so plink can neither see nor delete the endpoint"
+				}
+				b.add(it)
+				continue
+			}
 			verb := "declared; plink apply would accept it"
 			if c.Action == plan.Reject {
 				verb = "undeclared; plink apply would reject it"
@@ -638,34 +649,7 @@ func (b *builder) fromSnapshot() {
 		addr := "provider." + pr.Name
 		base := Item{Address: addr, Account: pr.Account, AccountID: acct, Region: region, ID: svc.ID}
 
-		// Undeclared connected endpoints.
-		allowed := map[string]bool{}
-		for _, c := range b.m.Consumers {
-			if c.Provider == pr.Name {
-				allowed[b.accountID(c.Account)] = true
-			}
-		}
-		for _, id := range pr.Connections.AcceptFromIDs {
-			allowed[id] = true
-		}
-		for _, a := range pr.Connections.AcceptFrom {
-			allowed[a] = true
-			if id := b.accountID(a); id != "" {
-				allowed[id] = true
-			}
-		}
-		for _, conn := range svc.Connections {
-			if live.EndpointPhase(conn.State) != live.PhaseUsable || allowed[conn.OwnerID] || b.deletes(conn.EndpointID) {
-				continue // (an endpoint of this project the plan deletes is reported unmanaged)
-			}
-			it := base
-			it.Address = fmt.Sprintf("%s.connection[%s]", addr, conn.EndpointID)
-			it.ID = conn.EndpointID
-			it.Kind = UndeclaredConnection
-			it.Severity = SeverityWarning
-			it.Message = fmt.Sprintf("endpoint %s of account %s is connected but is neither a declared consumer nor in acceptFrom", conn.EndpointID, b.named(conn.OwnerID))
-			b.add(it)
-		}
+		b.connections(pr, svc, base)
 
 		// Private DNS.
 		if svc.PrivateDNSName != "" && svc.PrivateDNSState != "" && svc.PrivateDNSState != "verified" {
@@ -730,6 +714,109 @@ func (b *builder) fromSnapshot() {
 		}
 		b.consumerZones(pr, svc, acct, region)
 	}
+}
+
+// connections reports the provider's connections that the manifest does
+// not account for and the plan does not act on. A connection is declared
+// when its endpoint is the endpoint of a declared consumer of this provider
+// — by endpoint, not by account: an account with one declared consumer may
+// have others nobody declared. Reported are:
+//   - an available one that is neither declared nor from an acceptFrom
+//     account (undeclared_connection); when its owner account is outside
+//     the manifest, the message says plink can neither see nor delete it
+//     (an account that left the manifest strands what plink made there);
+//   - one waiting in pendingAcceptance that nothing will accept or reject
+//     (pending_connection: with rejectUndeclared false plan only warns,
+//     PL030, and the endpoint's owner waits).
+//
+// Connections the plan accepts, rejects or deletes are reported from the
+// plan; rejected, expired and failed ones are not connections any more.
+func (b *builder) connections(pr *manifest.Provider, svc *live.Service, base Item) {
+	declared := map[string]string{} // endpoint id → consumer address
+	unread := map[string]bool{}     // accounts of declared consumers that were not read
+	for _, c := range b.m.Consumers {
+		if c.Provider != pr.Name {
+			continue
+		}
+		if cacct := b.accountID(c.Account); b.failed(cacct, b.region(c.Region)) {
+			// Its endpoint is unknown: any connection from its account may
+			// be it, and the read failure is reported instead.
+			unread[cacct] = true
+		}
+		if ep := b.endpointFor(c, b.accountID(c.Account), b.region(c.Region)); ep != nil {
+			declared[ep.ID] = "consumer." + c.Name
+		}
+		if id := b.planID("consumer." + c.Name); id != "" {
+			declared[id] = "consumer." + c.Name
+		}
+	}
+	acceptFrom := map[string]bool{}
+	for _, id := range pr.Connections.AcceptFromIDs {
+		acceptFrom[id] = true
+	}
+	for _, a := range pr.Connections.AcceptFrom {
+		acceptFrom[a] = true
+		if id := b.accountID(a); id != "" {
+			acceptFrom[id] = true
+		}
+	}
+	planned := map[string]bool{} // endpoints whose connection the plan decides
+	for _, c := range b.p.Changes {
+		if c.Kind == plan.KindConnection && (c.Action == plan.Accept || c.Action == plan.Reject) {
+			ep, _, _ := connOf(c)
+			planned[ep] = true
+		}
+	}
+	service := fmt.Sprintf("service %s (%s)", svc.ID, base.Address)
+	for _, conn := range svc.Connections {
+		if planned[conn.EndpointID] || b.deletes(conn.EndpointID) || unread[conn.OwnerID] {
+			continue // reported from the plan (an endpoint of this project it deletes is unmanaged)
+		}
+		it := base
+		it.Address = fmt.Sprintf("%s.connection[%s]", base.Address, conn.EndpointID)
+		it.ID = conn.EndpointID
+		outside := b.m.Accounts != nil && !b.inManifest(conn.OwnerID)
+		switch live.EndpointPhase(conn.State) {
+		case live.PhaseUsable:
+			if declared[conn.EndpointID] != "" || acceptFrom[conn.OwnerID] {
+				continue // (acceptFrom accounts are customers: outside the manifest by design)
+			}
+			it.Kind = UndeclaredConnection
+			it.Severity = SeverityWarning
+			it.Message = fmt.Sprintf("endpoint %s of account %s is connected to %s but is neither a declared consumer nor in acceptFrom", conn.EndpointID, b.named(conn.OwnerID), service)
+			if outside {
+				it.Message = fmt.Sprintf("endpoint %s of account %s, which the manifest does not name, is connected to %s: plink cannot read that account, so it can neither see nor delete the endpoint (if plink made it before the account left the manifest, it stays connected and billed)", conn.EndpointID, conn.OwnerID, service)
+				it.Hint = fmt.Sprintf("if it is the project's, declare account %s again (without its consumers), run plink apply to delete the endpoint, then remove the account; or delete it in account %s (aws ec2 delete-vpc-endpoints --vpc-endpoint-ids %s); if it is a customer's, add the account to connections.acceptFrom", conn.OwnerID, conn.OwnerID, conn.EndpointID)
+			}
+			b.add(it)
+		case live.PhaseWaiting:
+			it.Kind = PendingConnection
+			it.Severity = SeverityWarning
+			why := "it is not a declared consumer, its account is not in acceptFrom, and rejectUndeclared is false"
+			if d := declared[conn.EndpointID]; d != "" {
+				why = "it is the endpoint of " + d + " but acceptDeclared is false"
+			} else if acceptFrom[conn.OwnerID] {
+				why = "its account is in acceptFrom but the plan does not accept it"
+			}
+			it.Message = fmt.Sprintf("connection from endpoint %s (account %s) to %s waits in pendingAcceptance and plink will neither accept nor reject it: %s", conn.EndpointID, b.named(conn.OwnerID), service, why)
+			if outside {
+				it.Message += "; the account is not in the manifest"
+			}
+			it.Hint = "declare its consumer (or add its account to connections.acceptFrom) to accept it, or set connections.rejectUndeclared: true to reject it; until then its owner waits"
+			b.add(it)
+		}
+	}
+}
+
+// inManifest reports whether an account id is one of the manifest's
+// accounts.
+func (b *builder) inManifest(accountID string) bool {
+	for _, a := range b.m.Accounts {
+		if a != nil && a.ID == accountID {
+			return true
+		}
+	}
+	return false
 }
 
 // consumerZones reports declared consumers of the provider with subnets in

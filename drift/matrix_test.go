@@ -238,7 +238,9 @@ func TestDriftStateMatrix(t *testing.T) {
 	// Endpoints (and their connections), by state × intent.
 	none := epWant{nil, 0}
 	endpointTable := []mxStates{
-		{"pendingAcceptance", epWant{K(drift.PendingConnection), 2}, epWant{K(drift.Unmanaged), 2}, none, epWant{K(drift.NotAdopted, drift.PendingConnection), 2}},
+		// An undeclared connection left pendingAcceptance (rejectUndeclared
+		// false: plan only warns PL030) is drift: its owner waits.
+		{"pendingAcceptance", epWant{K(drift.PendingConnection), 2}, epWant{K(drift.Unmanaged), 2}, epWant{K(drift.PendingConnection), 2}, epWant{K(drift.NotAdopted, drift.PendingConnection), 2}},
 		{"pending", none, epWant{K(drift.Unmanaged), 2}, none, epWant{K(drift.NotAdopted), 2}},
 		{"available", none, epWant{K(drift.Unmanaged), 2}, epWant{K(drift.UndeclaredConnection), 2}, epWant{K(drift.NotAdopted), 2}},
 		{"rejected", epWant{K(drift.Changed), 2}, epWant{K(drift.Unmanaged), 2}, none, epWant{K(drift.Changed), 2}},
