@@ -274,8 +274,17 @@ func connectionsRound(ctx context.Context, f *Factory, format string, m *manifes
 		}
 		logDecision(f, format, d)
 	}
-	if n == 0 && format == "text" && f.Config.Duration("watch") == 0 {
-		fmt.Fprintln(f.IO.Out, "No connections to accept or reject.")
+	if f.Config.Duration("watch") == 0 {
+		// A single round ends with its outcome, so that a JSON reader can
+		// tell "nothing to decide" from a round that never got to decide.
+		switch {
+		case format == "json":
+			if err := writeJSON(f.IO.Out, map[string]any{"type": "summary", "decisions": n, "failed": failed, "skipped": len(skipped)}); err != nil {
+				return err
+			}
+		case n == 0:
+			fmt.Fprintln(f.IO.Out, "No connections to accept or reject.")
+		}
 	}
 	if runErr != nil && ctx.Err() == nil {
 		return runErr
