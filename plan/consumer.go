@@ -314,8 +314,8 @@ func (c *computer) consumerChecks(cs *consState, ps *provState, after *Values) {
 	// permissions), as the manifest lint (PL008) and the sandbox agree.
 	if cs.accountID != ps.accountID && !allows(ps.principals, cs.accountID) && !c.allowsRole(ps, cs) {
 		c.diag(SeverityError, CodePrincipalMissing, cs.addr, cs.alias, cs.region,
-			fmt.Sprintf("%s in account %s is not allowed to connect to %s: its allowedPrincipals do not include arn:aws:iam::%s:root", cs.addr, c.accountLabel(cs.accountID), ps.addr, cs.accountID),
-			fmt.Sprintf("add `- account: %s` to allowedPrincipals of %s", cs.alias, ps.addr))
+			fmt.Sprintf("%s in account %s is not allowed to connect to %s: %s", cs.addr, c.accountLabel(cs.accountID), ps.addr, c.principalsWanted(ps, cs)),
+			c.principalHint(ps, cs))
 	}
 	if after.ServiceRegion != "" && !contains(ps.p.SupportedRegions, cs.region) {
 		c.diag(SeverityError, CodeRegionUnsupported, cs.addr, cs.alias, cs.region,
@@ -563,4 +563,36 @@ func (c *computer) repairEndpoint(cs *consState) *live.Endpoint {
 		c.claimed[found.ID] = true
 	}
 	return found
+}
+
+// principalsWanted says which principals of the provider would let plink
+// create the consumer's endpoint: the account's root, the role plink acts
+// as there (its roleArn), or "*"; and which principals of that account the
+// provider allows instead, which do not (a role or user plink does not act
+// as).
+func (c *computer) principalsWanted(ps *provState, cs *consState) string {
+	forms := []string{rootARN(cs.accountID)}
+	if role := c.roleOf(cs.alias); role != "" {
+		forms = append(forms, role+" (the role plink acts as there)")
+	}
+	msg := "its allowedPrincipals include none of " + strings.Join(forms, ", ") + " or *"
+	var others []string
+	for _, p := range ps.principals {
+		if p != "*" && principalAccount(p) == cs.accountID {
+			others = append(others, p)
+		}
+	}
+	if len(others) > 0 {
+		msg += fmt.Sprintf("; it allows %s of that account, which plink does not act as", strings.Join(others, ", "))
+	}
+	return msg
+}
+
+// principalHint names the manifest entries that would allow the consumer.
+func (c *computer) principalHint(ps *provState, cs *consState) string {
+	hint := fmt.Sprintf("add `- account: %s` (%s) to allowedPrincipals of %s", cs.alias, rootARN(cs.accountID), ps.addr)
+	if role := c.roleOf(cs.alias); role != "" {
+		hint += fmt.Sprintf(", or `- arn: %s` to allow only the role plink acts as", role)
+	}
+	return hint
 }
