@@ -67,9 +67,9 @@ decision was carried out, 1 otherwise.`,
 			}
 			if every == 0 {
 				defer sess.Close()
-				return connectionsRound(ctx, f, format, m, sess, false)
+				return connectionsRound(ctx, f, format, m, sess, false, nil)
 			}
-			w := &watched{paths: paths, m: m, sess: sess}
+			w := &watched{paths: paths, m: m, sess: sess, leftSaid: map[string]bool{}}
 			defer func() { _ = w.sess.Close() }()
 			return watchConnections(ctx, f, format, w, every)
 		},
@@ -92,6 +92,9 @@ type watched struct {
 	m     *manifest.Manifest
 	stale bool
 	sess  *awsSession
+	// leftSaid holds the connections left pending that were already
+	// said, so a loop says each once, not every round.
+	leftSaid map[string]bool
 }
 
 // reload reads the manifest again. An edit that does not load keeps the
@@ -152,7 +155,7 @@ func watchConnections(ctx context.Context, f *Factory, format string, w *watched
 			err = w.reload(ctx, f, format)
 		}
 		if err == nil {
-			err = connectionsRound(ctx, f, format, w.m, w.sess, w.stale)
+			err = connectionsRound(ctx, f, format, w.m, w.sess, w.stale, w.leftSaid)
 		}
 		if err != nil && ctx.Err() == nil {
 			logRoundError(f, format, err)
@@ -206,11 +209,14 @@ type decision struct {
 // accepts and rejects, logging each decision.
 // With noRejects (the manifest's newest edit does not load) it rejects
 // nothing, as when the plan has errors.
-func connectionsRound(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, noRejects bool) error {
+// Connections no rule decides are said too (leftSaid, when not nil,
+// remembers which were, across the rounds of a loop).
+func connectionsRound(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, noRejects bool, leftSaid map[string]bool) error {
 	full, _, err := computePlan(ctx, f, m, sess)
 	if err != nil {
 		return err
 	}
+	sayLeftPending(f, format, full, leftSaid)
 	p := plan.Connections(full)
 	var skipped []plan.Change
 	skipWhy := "the plan has errors (listed above); plink never rejects on a view it cannot trust"
@@ -293,6 +299,29 @@ func connectionsRound(ctx context.Context, f *Factory, format string, m *manifes
 		return silentExit(ExitError)
 	}
 	return nil
+}
+
+// sayLeftPending logs the pending connections the rules leave waiting:
+// undeclared ones while rejectUndeclared is false (PL030), declared ones
+// while acceptDeclared is false (PL031). Nothing decides them, and a
+// connection that waits with nobody told is an onboarding that stalls.
+func sayLeftPending(f *Factory, format string, p *plan.Plan, said map[string]bool) {
+	for _, d := range p.Diagnostics {
+		if d.Code != plan.CodeUndeclaredPending && d.Code != plan.CodeDeclaredWaits {
+			continue
+		}
+		if said != nil {
+			if said[d.Message] {
+				continue
+			}
+			said[d.Message] = true
+		}
+		if format == "json" {
+			_ = writeJSON(f.IO.Out, map[string]any{"type": "left_pending", "time": time.Now().UTC(), "code": d.Code, "address": d.Address, "message": d.Message, "hint": d.Hint})
+			continue
+		}
+		fmt.Fprintf(f.IO.Out, "%s left pending (%s): %s (hint: %s)\n", time.Now().UTC().Format(time.RFC3339), d.Code, d.Message, d.Hint)
+	}
 }
 
 // runDecisions carries out p with apply. A signal starts nothing new, while

@@ -395,3 +395,50 @@ func TestConnectionsWatchReloadsManifest(t *testing.T) {
 		t.Fatalf("did not stop within %s of SIGTERM", StopBound)
 	}
 }
+
+// TestConnectionsSaysWhatItLeavesPending: with rejectUndeclared false, an
+// undeclared pending connection is decided by no rule; the round says so
+// (PL030, with what to do), in text and JSON, and a loop says it once.
+func TestConnectionsSaysWhatItLeavesPending(t *testing.T) {
+	srv, svcID, manifestPath := onboardingWorld(t)
+	body, err := os.ReadFile(manifestPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lenient := strings.Replace(string(body), "rejectUndeclared: true", "rejectUndeclared: false", 1)
+	if err := os.WriteFile(manifestPath, []byte(lenient), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stranger := createEndpoint(t, srv, "analytics", svcID, "vpc-03100000000000001", "subnet-0310000000000000a", "sg-03100000000000001")
+	code, out, stderr := runPlink(t, "", false, "connections", "-f", manifestPath)
+	if code != ExitOK || !strings.Contains(out, "left pending (PL030)") || !strings.Contains(out, stranger) || !strings.Contains(out, "rejectUndeclared: true") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	code, out, _ = runPlink(t, "", false, "connections", "-f", manifestPath, "--output", "json")
+	if code != ExitOK || !strings.Contains(out, `"type":"left_pending"`) || !strings.Contains(out, `"code":"PL030"`) || !strings.Contains(out, `"type":"summary"`) {
+		t.Fatalf("json: exit %d\n%s", code, out)
+	}
+	if st := connectionStates(t, srv)[stranger]; st != "pendingacceptance" {
+		t.Fatalf("%s is %s; nothing may decide it", stranger, st)
+	}
+	said := map[string]bool{}
+	ios, _, outBuf, _ := iostreams.Test()
+	f := &Factory{IO: ios, Config: newConfig(), Getenv: func(string) string { return "" }}
+	m, _, err := loadManifest([]string{manifestPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := openAWS(context.Background(), f, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	for range 2 {
+		if err := connectionsRound(context.Background(), f, "text", m, sess, false, said); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(outBuf.String(), "left pending (PL030)"); n != 1 {
+		t.Errorf("a loop said the pending connection %d times, want once:\n%s", n, outBuf)
+	}
+}
