@@ -4,8 +4,9 @@ package plan
 // and docs/plan.md describes each. PL1xx are live lint (the manifest
 // disagrees with the world it would be applied to); PL2xx are problems found
 // while planning (the plan is wrong or incomplete); PL030 reports pending
-// connections. PL001–PL0xx otherwise belong to manifest lint (package
-// manifest) and are not used here.
+// connections, PL031 declared connections waiting and PL032 connections
+// left open from accounts outside the manifest. PL001–PL0xx otherwise
+// belong to manifest lint (package manifest) and are not used here.
 const (
 	CodeReadFailure        = "PL201" // error: a live read failed; the snapshot is incomplete
 	CodeScopeNotRead       = "PL202" // error: an account-region the manifest uses was not read
