@@ -45,6 +45,7 @@ func TestReadPlanFileIsStrict(t *testing.T) {
 		return ":" + itoa(line) + ":" + itoa(col) + ": "
 	}
 	lastBrace := strings.LastIndex(orig, "}")
+	planEnd := strings.LastIndex(orig[:lastBrace], "}") // the plan is the last field
 	for _, tc := range []struct {
 		name string
 		text string
@@ -65,6 +66,10 @@ func TestReadPlanFileIsStrict(t *testing.T) {
 		{"unknown field in a change", strings.Replace(orig, `"action": "create"`, `"action": "create", "runThis": "rm -rf /"`, 1),
 			func(text string) []string {
 				return []string{at(text, `"runThis"`, 0) + `unknown field "runThis" in plan.changes[0]; valid fields are `, "action"}
+			}},
+		{"unknown field after nested values", orig[:planEnd] + `, "trailing": 1` + orig[planEnd:],
+			func(text string) []string {
+				return []string{at(text, `"trailing"`, 0) + `unknown field "trailing" in plan; valid fields are `}
 			}},
 		{"a field in another case", strings.Replace(orig, `"action": "create"`, `"Action": "create"`, 1),
 			func(text string) []string {
