@@ -165,7 +165,7 @@ func New(ctx context.Context, m *manifest.Manifest, opts Options) (*Resolver, er
 }
 
 func loadOptions(opts Options) []func(*config.LoadOptions) error {
-	var lo []func(*config.LoadOptions) error
+	lo := []func(*config.LoadOptions) error{config.WithLogger(stderrLogger)}
 	if opts.BaseCredentials != nil {
 		lo = append(lo, config.WithCredentialsProvider(opts.BaseCredentials))
 	}
