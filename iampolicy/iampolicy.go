@@ -16,7 +16,6 @@ import (
 	"io"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/manifest"
@@ -107,7 +106,7 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 	out := map[string]Document{}
 	if m == nil {
 		star := []string{"*"}
-		out[AnyAccount] = build(mode, scope{account: "*", readRegions: star, providerRegions: star, consumerRegions: star,
+		out[AnyAccount] = build(mode, scope{account: "*", readRegions: star, providerRegions: star, consumerRegions: star, interfaceRegions: star, gatewayRegions: star,
 			providers: true, consumers: true, notifications: true, leaseRegion: "*"})
 		return out, nil
 	}
@@ -128,6 +127,7 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 			sc.leaseRegion = homeRegion
 		}
 		pr, cr, ownerRegions, namedRegions := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+		ir, gr := map[string]bool{}, map[string]bool{}
 		for _, p := range m.Providers {
 			if p.Account != alias {
 				continue
@@ -148,6 +148,11 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 			sc.consumers = true
 			r := region(c.Region)
 			cr[r] = true
+			if c.Type == "Gateway" {
+				gr[r] = true
+			} else {
+				ir[r] = true
+			}
 			vpc := arn(r, a.ID, "vpc/"+c.VPCID)
 			sc.vpcs[vpc] = true
 			for _, s := range c.SubnetIDs {
@@ -183,6 +188,7 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 			}
 		}
 		sc.providerRegions, sc.consumerRegions = sortedSet(pr), sortedSet(cr)
+		sc.interfaceRegions, sc.gatewayRegions = sortedSet(ir), sortedSet(gr)
 		sc.ownerRegions, sc.namedRegions = sortedSet(ownerRegions), sortedSet(namedRegions)
 		out[alias] = build(mode, sc)
 	}
@@ -221,6 +227,10 @@ type scope struct {
 	// providers and consumers: the only regions it creates services and
 	// endpoints in.
 	providerRegions, consumerRegions []string
+	// interfaceRegions and gatewayRegions are where it has interface (and
+	// Gateway Load Balancer) endpoints, with subnets, and gateway
+	// endpoints, with route tables.
+	interfaceRegions, gatewayRegions []string
 	providers, consumers             bool
 	// notifications: the account's providers declare notifications.
 	notifications bool
@@ -380,7 +390,7 @@ func build(mode Mode, sc scope) Document {
 			vc = cond{"ArnEquals": {"ec2:Vpc": sortedSet(sc.vpcs)}}
 		}
 		add(Statement{Sid: "PlinkChangeEndpointNetwork", Effect: "Allow", Action: slices.Clone(changeEndpoint),
-			Resource:  append(append(in(sc.consumerRegions, "subnet"), in(sc.consumerRegions, "security-group")...), in(sc.consumerRegions, "route-table")...),
+			Resource:  append(append(in(sc.interfaceRegions, "subnet"), in(sc.interfaceRegions, "security-group")...), in(sc.gatewayRegions, "route-table")...),
 			Condition: vc})
 		created = append(created, in(sc.consumerRegions, "vpc-endpoint")...)
 		createdBy = append(createdBy, createActions[0])
@@ -417,21 +427,10 @@ func build(mode Mode, sc scope) Document {
 	add(Statement{Sid: "PlinkMultiRegion", Effect: "Allow", Action: slices.Clone(multiRegion),
 		Resource: append(in(manage, "vpc-endpoint-service"), in(manage, "vpc-endpoint")...)})
 	if len(sc.adopted) > 0 {
-		// Adopted resources carry no plink tag until apply tags them, so they
-		// are named by ARN.
-		acts := []string{"ec2:CreateTags"}
-		var svc, ep bool
-		for _, a := range sc.adopted {
-			svc = svc || strings.Contains(a, ":vpc-endpoint-service/")
-			ep = ep || strings.Contains(a, ":vpc-endpoint/")
-		}
-		if svc {
-			acts = append(append(acts, manageService...), deleteService...)
-		}
-		if ep {
-			acts = append(acts, manageEndpoint...)
-		}
-		add(Statement{Sid: "PlinkAdoptResources", Effect: "Allow", Action: acts, Resource: slices.Clone(sc.adopted), Condition: setsOnlyOwnProject(cond{})})
+		// Adopted resources carry no plink tag until apply tags them, so
+		// they are named by ARN; apply tags them first, and every other
+		// change to them is then a change to a resource of the project.
+		add(Statement{Sid: "PlinkAdoptResources", Effect: "Allow", Action: slices.Clone(tagOnCreate), Resource: slices.Clone(sc.adopted), Condition: setsOnlyOwnProject(cond{})})
 	}
 	if sc.leaseRegion != "" {
 		// The project's lease (package lease): one placement group, named
