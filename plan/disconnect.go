@@ -163,8 +163,10 @@ func (c *computer) disconnects() {
 }
 
 // accountsLeaving reports connections to the project's kept services from
-// accounts that lose access in this plan and that the manifest does not
-// name (PL233), and connections from accounts it neither names nor admits
+// accounts that lose access in this plan and that the plan does not read
+// (PL233): the manifest no longer names them (every named account is read
+// in every region the manifest uses and each region a connection comes
+// from). And connections from such accounts that it does not admit and
 // that stay open (PL032). It returns the endpoint ids PL233 covers.
 //
 // The provider cannot tell whose endpoint a connection is: the connection
@@ -181,12 +183,6 @@ func (c *computer) disconnects() {
 // the account, "*", or connections.acceptFrom) are customers and never
 // reported.
 func (c *computer) accountsLeaving(deleted map[string]bool) map[string]bool {
-	named := map[string]bool{}
-	for _, a := range c.m.Accounts {
-		if a != nil {
-			named[a.ID] = true
-		}
-	}
 	out := map[string]bool{}
 	for _, ps := range c.provs {
 		sv := ps.svc
@@ -197,7 +193,14 @@ func (c *computer) accountsLeaving(deleted map[string]bool) map[string]bool {
 		sort.Slice(conns, func(i, j int) bool { return conns[i].EndpointID < conns[j].EndpointID })
 		var gone, open []string
 		for _, cn := range conns {
-			if !connected(cn) || deleted[cn.EndpointID] || named[cn.OwnerID] || cn.OwnerID == ps.accountID ||
+			region := cn.Region
+			if region == "" {
+				region = sv.Region
+			}
+			// Where the plan read the owner's account-region, it sees the
+			// endpoint itself: the project's is deleted or kept by the
+			// manifest, another's is a stranger for disconnects above.
+			if !connected(cn) || deleted[cn.EndpointID] || c.readOK(cn.OwnerID, region) || cn.OwnerID == ps.accountID ||
 				allowsSomeIn(ps.principals, cn.OwnerID) || contains(ps.p.Connections.AcceptFromIDs, cn.OwnerID) {
 				continue
 			}
