@@ -175,6 +175,10 @@ type runner struct {
 	waitMu    sync.Mutex
 	waits     map[pollKind]int
 	waitSince time.Time
+
+	// awaiting holds, by address, what a done change left waiting for
+	// someone else (ChangeResult.Awaiting; settle.go).
+	awaiting sync.Map
 }
 
 func newRunner(p *plan.Plan, g *graph, c Clients, opts Options) *runner {
@@ -398,6 +402,9 @@ func (r *runner) fillResult(res *Result) {
 			}
 		default:
 			cr.Status = StatusDone
+			if why, ok := r.awaiting.Load(c.Address); ok {
+				cr.Awaiting = why.(string)
+			}
 		}
 		res.Changes = append(res.Changes, cr)
 	}

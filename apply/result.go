@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/plinkdev/plink/plan"
@@ -85,6 +86,11 @@ type ChangeResult struct {
 	Error   *Error `json:"error,omitempty"`
 	// Reason says why a change was not attempted or was excluded.
 	Reason string `json:"reason,omitempty"`
+	// Awaiting, on a done change, says what its resource still waits for
+	// that this run cannot give: an endpoint left pendingAcceptance waits
+	// for its service's owner to accept it (a service outside the
+	// manifest). Such a run is done but not converged (Result.Unsettled).
+	Awaiting string `json:"awaiting,omitempty"`
 }
 
 // Result is the outcome of Run: one ChangeResult per change of the plan that
@@ -163,4 +169,22 @@ func (r *Result) Summary() Summary {
 func (r *Result) OK() bool {
 	s := r.Summary()
 	return s.Failed == 0 && s.NotAttempted == 0
+}
+
+// Unsettled lists, one sentence each, what the done changes left waiting
+// for someone else (ChangeResult.Awaiting): "consumer.NAME (account,
+// region): vpce-… is pendingAcceptance: it waits for the owner of …". A
+// run with any is not converged: the caller must not say live state
+// matches the manifest.
+func (r *Result) Unsettled() []string {
+	if r == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range r.Changes {
+		if c.Status == StatusDone && c.Awaiting != "" {
+			out = append(out, fmt.Sprintf("%s (%s %s, %s): %s", c.Address, c.Account, c.AccountID, c.Region, c.Awaiting))
+		}
+	}
+	return out
 }

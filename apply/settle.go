@@ -29,8 +29,18 @@ func (r *runner) settle(ctx context.Context, s *step) *Error {
 		if e != nil {
 			return e
 		}
-		if e := r.waitEndpoint(ctx, c, cl, id, r.acceptedHere(c.Address)); e != nil {
+		accepted := r.acceptedHere(c.Address)
+		if e := r.waitEndpoint(ctx, c, cl, id, accepted); e != nil {
 			return e
+		}
+		if !accepted && live.EndpointPhase(r.pollerFor(changeScope(c), pollEndpoints, cl).finalState(id)) == live.PhaseWaiting {
+			// The change is done — nothing more this run can do — but
+			// pendingAcceptance is not usable: the service's owner must
+			// accept it. The result says so, and the run is not converged.
+			why := awaitingAcceptance(c, id)
+			r.awaiting.Store(c.Address, why)
+			s.note = why
+			return nil
 		}
 		s.note = id + " is usable"
 		return nil
@@ -45,6 +55,20 @@ func (r *runner) settle(ctx context.Context, s *step) *Error {
 		return r.settleConnection(ctx, s)
 	}
 	return nil
+}
+
+// awaitingAcceptance says what an endpoint left pendingAcceptance waits
+// for: the owner of its service, which this plan does not accept it on (a
+// service outside the manifest, or one whose acceptDeclared is false).
+func awaitingAcceptance(c *plan.Change, id string) string {
+	svc := "its service"
+	for _, v := range []*plan.Values{c.After, c.Before} {
+		if v != nil && v.ServiceName != "" {
+			svc = "service " + v.ServiceName
+			break
+		}
+	}
+	return fmt.Sprintf("%s is pendingAcceptance: it waits for the owner of %s to accept the connection, and is not usable until then", id, svc)
 }
 
 // acceptedHere reports whether this run accepted the endpoint of addr: its

@@ -103,6 +103,10 @@ type poller struct {
 
 	mu      sync.Mutex
 	waiters map[*waiter]struct{}
+	// final is the state each finished wait ended in, by id: a wait that
+	// accepts more than one end state (an endpoint pendingAcceptance or
+	// available) leaves which one it was for its caller (finalState).
+	final   map[string]string
 	running bool
 	// idle is signalled when the last waiter leaves, so the loop ends
 	// without sleeping out its interval.
@@ -116,7 +120,7 @@ func (r *runner) pollerFor(w where, kind pollKind, cl EC2API) *poller {
 	defer r.mu.Unlock()
 	p, ok := r.pollers[key]
 	if !ok {
-		p = &poller{r: r, w: w, kind: kind, cl: cl, waiters: map[*waiter]struct{}{}, idle: make(chan struct{}, 1)}
+		p = &poller{r: r, w: w, kind: kind, cl: cl, waiters: map[*waiter]struct{}{}, final: map[string]string{}, idle: make(chan struct{}, 1)}
 		r.pollers[key] = p
 	}
 	return p
@@ -142,6 +146,14 @@ func (p *poller) join(ctx context.Context, id string) *waiter {
 		}()
 	}
 	return wt
+}
+
+// finalState is the state the last finished wait for id ended in ("" if
+// none did).
+func (p *poller) finalState(id string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.final[id]
 }
 
 func (p *poller) leave(wt *waiter) {
@@ -378,6 +390,11 @@ func (r *runner) waitFor(ctx context.Context, c *plan.Change, what string, timeo
 		answered = true
 		done, state, err := judge(s)
 		if err != nil || done {
+			if done {
+				p.mu.Lock()
+				p.final[id] = state
+				p.mu.Unlock()
+			}
 			return err
 		}
 		if state != last {
