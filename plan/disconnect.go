@@ -46,7 +46,7 @@ func (c *computer) disconnects() {
 	// strangers of each provider and cause, for PL225
 	type cut struct {
 		svc       *Change
-		cause     string // what the plan does, for the message
+		cause     string // what the plan does to them, for the message
 		alt       string // what else the user may do, for the hint
 		strangers []string
 	}
@@ -96,7 +96,7 @@ func (c *computer) disconnects() {
 		switch {
 		case svc.Action == Delete || svc.Action == Replace:
 			verb := map[Action]string{Delete: "deleted", Replace: "replaced"}[svc.Action]
-			k := &cut{svc: svc, cause: "would be " + verb, alt: "or keep the provider (and its service) in the manifest"}
+			k := &cut{svc: svc, cause: "would be " + verb + " with", alt: "or keep the provider (and its service) in the manifest"}
 			cuts = append(cuts, k)
 			for _, cn := range conns {
 				if !connected(cn) || deleted[cn.EndpointID] {
@@ -114,7 +114,7 @@ func (c *computer) disconnects() {
 			if len(dropped) == 0 {
 				continue
 			}
-			k := &cut{svc: svc, cause: "would stop supporting " + strings.Join(dropped, ", "),
+			k := &cut{svc: svc, cause: "would stop supporting " + strings.Join(dropped, ", ") + " with",
 				alt: fmt.Sprintf("or keep %s in supportedRegions of %s", strings.Join(dropped, ", "), svc.Address)}
 			cuts = append(cuts, k)
 			for _, cn := range conns {
@@ -140,7 +140,7 @@ func (c *computer) disconnects() {
 		k := ruled[ch.Parent]
 		if k == nil {
 			k = &cut{svc: &Change{Address: ch.Parent, Account: ch.Account, Region: ch.Region},
-				cause: "would reject, by connections.rejectUndeclared,",
+				cause: "would reject (connections.rejectUndeclared: their accounts are no longer allowed principals)",
 				alt:   "or keep their accounts in allowedPrincipals (or connections.acceptFrom) of " + ch.Parent}
 			ruled[ch.Parent] = k
 			cuts = append(cuts, k)
@@ -156,7 +156,7 @@ func (c *computer) disconnects() {
 		}
 		svc := k.svc
 		c.diag(SeverityError, CodeDisconnect, svc.Address, svc.Account, svc.Region,
-			fmt.Sprintf("%s %s with %d connected endpoint(s) that the manifest does not declare, cutting them off: %s", svc.Address, k.cause, len(k.strangers), strings.Join(k.strangers, ", ")),
+			fmt.Sprintf("%s %s %d connected endpoint(s) that the manifest does not declare, cutting them off: %s", svc.Address, k.cause, len(k.strangers), strings.Join(k.strangers, ", ")),
 			"tell their owners first; then run again with --allow-disconnect, "+k.alt)
 	}
 	c.changes = append(c.changes, rejects...)
