@@ -460,8 +460,8 @@ func (e *e2e) applyStep(ctx context.Context, name, text string, destroy bool, wa
 		if err := l.Release(ctx); err != nil {
 			return err
 		}
-		if destroy {
-			return nil
+		if destroy || e.alter != nil {
+			return nil // the minimality runs look for a denial only
 		}
 		_, p, _, err = e.read(ctx, m, r, false, plan.Options{})
 		if err != nil {
@@ -1011,4 +1011,89 @@ func TestEveryGrantIsNeeded(t *testing.T) {
 		t.Errorf("%d of %d grants are needed by no flow (drop them from the generator):\n%s", len(needless), len(gs), strings.Join(needless, "\n"))
 	}
 	t.Logf("%d grants, each needed by some flow", len(gs))
+}
+
+// TestPrintedPolicyRefuses: what the printed apply policy must not allow,
+// each through the real SDK as the account's role: an endpoint to a service
+// the manifest does not declare, retagging a resource into another
+// project, a create in a region where the account has no entries.
+func TestPrintedPolicyRefuses(t *testing.T) {
+	ctx := context.Background()
+	e := newE2E(t, nil)
+	if err := e.setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.applyStep(ctx, "apply v1", e2eV1, false); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.parse(e2eV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.attach(iampolicy.Apply, m); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.resolver(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := func(alias, region string) *ec2.Client {
+		c, err := r.ClientsFor(ctx, alias, region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.EC2
+	}
+	projectTags := func(rt types.ResourceType) []types.TagSpecification {
+		return []types.TagSpecification{{ResourceType: rt, Tags: []types.Tag{{Key: aws.String(live.TagProject), Value: aws.String(m.Project)},
+			{Key: aws.String(live.TagName), Value: aws.String("intruder")}}}}
+	}
+	payments, err := e.serviceName(ctx, "us-east-1", "payments-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkout := clients("checkout", "us-east-1")
+	mine, err := checkout.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{Filters: []types.Filter{{Name: aws.String("tag:" + live.TagName), Values: []string{"checkout-payments"}}}})
+	if err != nil || len(mine.VpcEndpoints) != 1 {
+		t.Fatalf("checkout-payments: %v", err)
+	}
+	for _, c := range []struct {
+		name, action, resource string
+		call                   func() error
+	}{
+		{"CreateVpcEndpoint to a service the manifest does not declare", "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/*", func() error {
+			_, err := checkout.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: types.VpcEndpointTypeGateway,
+				VpcId: aws.String("vpc-02100000000000001"), ServiceName: aws.String("com.amazonaws.us-east-1.dynamodb"),
+				RouteTableIds: []string{"rtb-02100000000000001"}, TagSpecifications: projectTags(types.ResourceTypeVpcEndpoint)})
+			return err
+		}},
+		{"CreateTags moving an endpoint to another project", "ec2:CreateTags", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/" + aws.ToString(mine.VpcEndpoints[0].VpcEndpointId), func() error {
+			_, err := checkout.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{aws.ToString(mine.VpcEndpoints[0].VpcEndpointId)},
+				Tags: []types.Tag{{Key: aws.String(live.TagProject), Value: aws.String("another-project")}}})
+			return err
+		}},
+		{"CreateVpcEndpoint in a region where the account has no consumer", "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-west-2:222222222222:vpc-endpoint/*", func() error {
+			_, err := clients("checkout", "us-west-2").CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: types.VpcEndpointTypeInterface,
+				VpcId: aws.String("vpc-02200000000000001"), ServiceName: aws.String(payments), ServiceRegion: aws.String("us-east-1"),
+				SubnetIds: []string{"subnet-0220000000000000a"}, SecurityGroupIds: []string{"sg-02200000000000001"}, TagSpecifications: projectTags(types.ResourceTypeVpcEndpoint)})
+			return err
+		}},
+		{"CreateVpcEndpointServiceConfiguration in a region where the account provides nothing", "ec2:CreateVpcEndpointServiceConfiguration", "arn:aws:ec2:us-west-2:333333333333:vpc-endpoint-service/*", func() error {
+			_, err := clients("analytics", "us-west-2").CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
+				NetworkLoadBalancerArns: []string{"arn:aws:elasticloadbalancing:us-west-2:333333333333:loadbalancer/net/analytics-ingest/032000000005c0c1"},
+				TagSpecifications:       projectTags(types.ResourceTypeVpcEndpointService)})
+			return err
+		}},
+	} {
+		e.srv.Sandbox.ResetDenials()
+		err := c.call()
+		if awsenv.ErrorCode(err) != "UnauthorizedOperation" {
+			t.Errorf("%s: %v, want UnauthorizedOperation", c.name, err)
+			continue
+		}
+		d := e.srv.Sandbox.Denials()
+		if len(d) != 1 || d[0].Action != c.action || d[0].Resource != c.resource {
+			t.Errorf("%s: denials %+v, want %s on %s", c.name, d, c.action, c.resource)
+		}
+	}
 }
