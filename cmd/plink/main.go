@@ -23,10 +23,12 @@ func main() {
 }
 
 // exit ends the process, first killing the credential helpers plink
-// started that still run: os.Exit skips deferred calls and context
+// started that still run, and anything else below it (a helper the SDK
+// ran for a role chain): os.Exit skips deferred calls and context
 // callbacks, and a helper must not outlive plink.
 func exit(code int) {
 	awsenv.StopHelpers()
+	awsenv.StopChildren()
 	os.Exit(code)
 }
 
