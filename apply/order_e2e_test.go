@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/sandbox"
 	"github.com/plinkdev/plink/sandbox/sandboxtest"
@@ -27,22 +28,35 @@ import (
 // it: hook may look at the world as it is at that moment.
 func spyEnv(t *testing.T, o sandbox.Options, hook func(form url.Values)) *env {
 	t.Helper()
+	return spyEnvAfter(t, o, hook, nil)
+}
+
+// spyEnvAfter is spyEnv with a second hook, after, that sees each call's
+// form once the sandbox has answered it.
+func spyEnvAfter(t *testing.T, o sandbox.Options, hook, after func(form url.Values)) *env {
+	t.Helper()
 	sb, err := sandbox.New(sandbox.DefaultWorld(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := sb.Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && hook != nil {
-			body, err := io.ReadAll(r.Body)
-			if err == nil {
+		var form url.Values
+		if r.Method == http.MethodPost {
+			if body, err := io.ReadAll(r.Body); err == nil {
 				r.Body = io.NopCloser(bytes.NewReader(body))
-				if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
-					hook(form)
+				if f, err := url.ParseQuery(string(body)); err == nil && f.Get("Action") != "" {
+					form = f
 				}
 			}
 		}
+		if form != nil && hook != nil {
+			hook(form)
+		}
 		h.ServeHTTP(w, r)
+		if form != nil && after != nil {
+			after(form)
+		}
 	}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: &sandboxtest.Server{URL: srv.URL, Sandbox: sb}}
@@ -192,4 +206,46 @@ func planChange(t *testing.T, p *plan.Plan, addr string) plan.Change {
 	}
 	t.Fatalf("no change %s in the plan", addr)
 	return plan.Change{}
+}
+
+// When the replacement fails after its accept, the old endpoint is kept:
+// the replace's last stage fails saying so, and the old endpoint is still
+// there and available.
+func TestReplaceKeepsOldWhenNewFails(t *testing.T) {
+	var e *env
+	armed := false
+	var mu sync.Mutex
+	e = spyEnvAfter(t, sandbox.Options{AutoVerifyPrivateDNS: true}, nil, func(form url.Values) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !armed || form.Get("Action") != "AcceptVpcEndpointConnections" {
+			return
+		}
+		if err := e.srv.Sandbox.ForceEndpointState(form.Get("VpcEndpointId.1"), "failed"); err != nil {
+			t.Errorf("force: %v", err)
+		}
+	})
+	res := e.apply(writeManifest(t, "first.yaml", orderHead+"    provider: api\n"))
+	old := res.Created["consumer.web"]
+	mu.Lock()
+	armed = true
+	mu.Unlock()
+	p, r := e.plan(writeManifest(t, "moved.yaml", orderHead+"    provider: ingest\n"))
+	res, err := apply.Run(context.Background(), p, apply.FromClientSource(r), opts())
+	if err == nil {
+		t.Fatal("apply succeeded with a failed replacement")
+	}
+	var got *apply.ChangeResult
+	for i := range res.Changes {
+		if res.Changes[i].Address == "consumer.web" {
+			got = &res.Changes[i]
+		}
+	}
+	if got == nil || got.Status != apply.StatusFailed || got.Error == nil || !strings.Contains(got.Error.Message, "the old endpoint "+old+" was kept") {
+		t.Fatalf("consumer.web: %+v", got)
+	}
+	out, err := e.srv.Clients(t, "checkout").EC2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{old}})
+	if err != nil || len(out.VpcEndpoints) != 1 || strings.ToLower(string(out.VpcEndpoints[0].State)) != "available" {
+		t.Errorf("old endpoint %s: %+v %v", old, out, err)
+	}
 }

@@ -52,3 +52,19 @@ func TestGatewayRouteConflictRefusedAtPlan(t *testing.T) {
 	}
 	e.converged(main)
 }
+
+// A gateway consumer renamed without renamedFrom: the new endpoint would
+// take the route of the project's old one, which the plan deletes only
+// after creating the new: refused, saying to apply the removal first.
+func TestGatewayRouteHeldByEndpointThePlanDeletes(t *testing.T) {
+	e := newEnv(t)
+	first := gatewayManifest(t, s3Gateway+"    routeTableIds: [rtb-02100000000000002]\n")
+	res := e.apply(first)
+	old := res.Created["consumer.checkout-s3"]
+	renamed := gatewayManifest(t, strings.Replace(s3Gateway, "checkout-s3", "checkout-s3-v2", 1)+"    routeTableIds: [rtb-02100000000000002]\n")
+	p := e.planOf(renamed)
+	d := findDiag(t, p, plan.CodeRouteTaken)
+	if !strings.Contains(d.Message, "gateway endpoint "+old+" (consumer.checkout-s3 of this project)") || !strings.Contains(d.Hint, "this plan deletes "+old+" only after") || !strings.Contains(d.Hint, "renamedFrom: [checkout-s3]") {
+		t.Errorf("diagnostic = %+v", d)
+	}
+}

@@ -217,9 +217,12 @@ func (c *computer) routeConflicts(cs *consState, ch *Change) {
 		holder := "an endpoint plink does not manage"
 		hint := fmt.Sprintf("remove %s from routeTableIds of %s, or take the route off %s first (aws ec2 modify-vpc-endpoint --vpc-endpoint-id %s --remove-route-table-ids %s); if %s is the endpoint you want, adopt it (adopt: %s)", r.table, cs.addr, r.ep, r.ep, r.table, r.ep, r.ep)
 		if e := c.epByID[r.ep]; e != nil && e.Tags[live.TagProject] == c.m.Project && c.m.Project != "" {
-			holder = "consumer." + ownedName(e.Tags, e.ID) + " of this project"
+			name := ownedName(e.Tags, e.ID)
+			holder = "consumer." + name + " of this project"
 			if !c.claimed[e.ID] {
-				hint = fmt.Sprintf("this plan deletes %s only after it has added the route of %s: apply the manifest without %s's route table first, then add it", r.ep, cs.addr, cs.addr)
+				hint = fmt.Sprintf("this plan deletes %s only after it has added the route of %s: if %s is consumer.%s renamed, add `renamedFrom: [%s]` to keep the endpoint; otherwise apply without %s in routeTableIds first (the old endpoint is deleted), then add it", r.ep, cs.addr, cs.addr, name, name, r.table)
+			} else {
+				hint = fmt.Sprintf("list %s in routeTableIds of only one of consumer.%s and %s", r.table, name, cs.addr)
 			}
 		} else if c.going[r.ep] != "" {
 			continue // its routes go with it
