@@ -12,8 +12,9 @@ const (
 // Connections returns the part of p that the connection rules decide
 // (plink connections): accepts and rejects of connections that exist now,
 // by acceptDeclared, acceptFrom and rejectUndeclared. Left out are rejects
-// that follow from deleting or replacing a service (they belong to the
-// delete) and accepts of endpoints the plan has still to create. Every
+// that follow from deleting or replacing a service or from removing a
+// region it supports (they belong to that change) and accepts of
+// endpoints the plan has still to create. Every
 // other change stays as a no-op that names its resource, account and
 // region: apply acts on none of them, but confirming a reject (a fresh
 // read in the endpoint owner's account, Change.ConfirmForeign) finds the
@@ -41,7 +42,8 @@ func Connections(p *Plan) *Plan {
 
 // ConnectionRule names the rule behind an accept or reject that Compute
 // planned from the manifest's connections settings, from its Reason; ""
-// for any other change (a disconnect of a deleted service).
+// for any other change (a disconnect of a deleted service or a removed
+// region).
 func ConnectionRule(ch Change) string {
 	if ch.Kind != KindConnection {
 		return ""
