@@ -236,3 +236,28 @@ func treeSize(n *yaml.Node, depth int) (maxDepth, width, entries int) {
 	}
 	return maxDepth, width, entries
 }
+
+// TestLargeSyntaxErrorsAreNotRelocated: goccy/go-yaml, which gives the
+// column of a syntax error, takes some 200 bytes of memory per byte and more
+// than linear time, so a file over maxLocateBytes keeps yaml.v3's line and
+// the line's first column — and loading it allocates a fraction of what
+// goccy would (about 200 MB here).
+func TestLargeSyntaxErrorsAreNotRelocated(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nproject: p\nx:\n")
+	for range 60_000 {
+		b.WriteString("  - {a: 1, b: 2}\n")
+	}
+	b.WriteString("y: [unclosed\n")
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ds, alloc := loadAlloc(t, path)
+	if len(ds) != 1 || ds[0].Code != CodeSyntax || ds[0].Line < 60_000 || ds[0].Column != 1 {
+		t.Fatalf("got %v", ds)
+	}
+	if alloc > 100<<20 {
+		t.Errorf("loading a 1 MB file with a syntax error allocated %d MB", alloc>>20)
+	}
+}
