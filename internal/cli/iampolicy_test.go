@@ -194,3 +194,38 @@ func TestIAMPolicyCheckUnknownAnswer(t *testing.T) {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
 	}
 }
+
+// renderCheck's other lines: a call left for later, a refused permission
+// plink's policy does not grant, a plan that could not be made.
+func TestRenderCheckLines(t *testing.T) {
+	var b strings.Builder
+	rep := &check.Report{Mode: iampolicy.Apply, PlanError: "reading live state: UnauthorizedOperation", Results: []check.Result{
+		{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "ec2:CreateVpcEndpoint", DryRun: true, Change: "consumer.c",
+			Status: check.Skipped, Reason: "its service (provider.p) is created in this run"},
+		{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "ec2:DescribeVpcs", Status: check.Denied,
+			Action: "ec2:DescribeVpcs", Reason: "UnauthorizedOperation (encoded message not decoded)", DecodeNote: "not decoded", Missing: true},
+	}}
+	if err := renderCheck(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"  later    ec2:CreateVpcEndpoint (DryRun) for consumer.c: its service (provider.p) is created in this run\n",
+		"           note: not decoded\n",
+		"           plink iam-policy --for apply grants no ec2:DescribeVpcs: it is not a call this command needs\n",
+		"the plan's writes were not checked: the plan could not be made: reading live state: UnauthorizedOperation\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("missing %q in\n%s", want, b.String())
+		}
+	}
+	if s := checkSummary(rep); s != "iam-policy --check --for apply: 1 call checked: 0 allowed, 1 denied, 0 could not be checked, 1 left for later" {
+		t.Errorf("summary %q", s)
+	}
+	if err := renderCheck(failWriter{}, rep); err == nil {
+		t.Error("no error from a failing writer")
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }

@@ -1,0 +1,168 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/plinkdev/plink/awsenv"
+	"github.com/plinkdev/plink/iampolicy"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+)
+
+// fakeAWS answers EC2 with UnauthorizedOperation (or success) and STS's
+// DecodeAuthorizationMessage with what decode says: the answers the
+// sandbox never gives, for the narrow paths of explain.
+func fakeAWS(t *testing.T, ec2OK bool, decode func() (int, string)) *awsenv.Clients {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		q, _ := url.ParseQuery(string(body))
+		switch q.Get("Action") {
+		case "DecodeAuthorizationMessage":
+			code, text := decode()
+			w.WriteHeader(code)
+			io.WriteString(w, text)
+		case "DescribeVpcs":
+			if ec2OK {
+				io.WriteString(w, `<DescribeVpcsResponse><requestId>r</requestId><vpcSet/></DescribeVpcsResponse>`)
+				return
+			}
+			w.WriteHeader(403)
+			io.WriteString(w, `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation. Encoded authorization failure message: ENCODED</Message></Error></Errors><RequestID>r</RequestID></Response>`)
+		default:
+			w.WriteHeader(400)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")}
+	return &awsenv.Clients{EC2: ec2.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg)}
+}
+
+func decodedAs(msg string) func() (int, string) {
+	return func() (int, string) {
+		return 200, `<DecodeAuthorizationMessageResponse><DecodeAuthorizationMessageResult><DecodedMessage>` + msg +
+			`</DecodedMessage></DecodeAuthorizationMessageResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DecodeAuthorizationMessageResponse>`
+	}
+}
+
+func stsError(code string) func() (int, string) {
+	return func() (int, string) {
+		return 400, `<ErrorResponse><Error><Type>Sender</Type><Code>` + code + `</Code><Message>bad message</Message></Error><RequestId>r</RequestId></ErrorResponse>`
+	}
+}
+
+func testChecker() *checker {
+	m := &manifest.Manifest{Project: "p", Accounts: map[string]*manifest.Account{"a": {ID: "111111111111"}}, Defaults: manifest.Defaults{Region: "us-east-1"}}
+	docs, _ := iampolicy.For(iampolicy.Plan, m)
+	return &checker{m: m, mode: iampolicy.Plan, docs: docs, rep: &Report{}}
+}
+
+func TestExplainPaths(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name   string
+		ec2OK  bool
+		dryRun bool
+		decode func() (int, string)
+		want   func(r Result) string // "" when right
+	}{
+		{"a dry run that AWS carried out", true, true, nil, func(r Result) string {
+			if r.Status != Unknown || !strings.Contains(r.Reason, "made the call instead of answering the dry run") {
+				return "want unknown"
+			}
+			return ""
+		}},
+		{"decoding refused", false, false, stsError("AccessDenied"), func(r Result) string {
+			if r.Status != Denied || r.Decoded || !strings.Contains(r.DecodeNote, "may not call sts:DecodeAuthorizationMessage") || r.Statement == nil {
+				return "want a note on the decode permission"
+			}
+			return ""
+		}},
+		{"decoding fails otherwise", false, false, stsError("InvalidAuthorizationMessageException"), func(r Result) string {
+			if r.DecodeNote != "the message was not decoded: InvalidAuthorizationMessageException: bad message" {
+				return "want AWS's error in the note"
+			}
+			return ""
+		}},
+		{"a decoded message that is not JSON", false, false, decodedAs("not json"), func(r Result) string {
+			if r.Decoded || !strings.HasPrefix(r.DecodeNote, "the decoded message is not the JSON AWS documents") {
+				return "want a note on the message"
+			}
+			return ""
+		}},
+		{"an explicit deny", false, false, decodedAs(`{"allowed":false,"explicitDeny":true,"context":{"action":"ec2:DescribeVpcs","resource":"*"}}`), func(r Result) string {
+			if !r.Decoded || r.Reason != "an explicit Deny in a policy refuses ec2:DescribeVpcs on *" {
+				return "want the explicit deny named"
+			}
+			return ""
+		}},
+		{"a permission plink's policy does not grant", false, false, decodedAs(`{"allowed":false,"context":{"action":"vpce:AllowMultiRegion","resource":"arn:aws:ec2:us-east-1:111111111111:vpc-endpoint/*"}}`), func(r Result) string {
+			if r.Statement != nil || !r.Missing || r.Action != "vpce:AllowMultiRegion" {
+				return "want Missing"
+			}
+			return ""
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ck := testChecker()
+			w := &where{alias: "a", id: "111111111111", region: "us-east-1", c: fakeAWS(t, c.ec2OK, c.decode)}
+			_, err := w.c.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+			ck.record(ctx, w, "ec2:DescribeVpcs", "", c.dryRun, err)
+			r := ck.rep.Results[0]
+			if msg := c.want(r); msg != "" {
+				t.Errorf("%s: %+v", msg, r)
+			}
+		})
+	}
+}
+
+// Every read the policies grant has a probe, so --check asks about it.
+func TestEveryReadHasAProbe(t *testing.T) {
+	for _, mode := range iampolicy.Modes {
+		for _, a := range iampolicy.Reads(mode) {
+			if probes[a] == nil {
+				t.Errorf("%s: no probe for %s", mode, a)
+			}
+		}
+	}
+}
+
+type noClients struct{}
+
+func (noClients) ClientsFor(_ context.Context, account, region string) (*awsenv.Clients, error) {
+	return nil, fmt.Errorf("no clients for %s in %s", account, region)
+}
+
+// A write whose account cannot be reached is Unknown, naming why.
+func TestWritesWithoutClients(t *testing.T) {
+	ck := testChecker()
+	ck.src = noClients{}
+	ck.writes(context.Background(), &plan.Plan{Changes: []plan.Change{{Address: "consumer.x", Kind: plan.KindEndpoint, Action: plan.Delete,
+		Account: "a", Region: "us-east-1", ID: "vpce-1"}}})
+	if len(ck.rep.Results) != 1 || ck.rep.Results[0].Status != Unknown || ck.rep.Results[0].Reason != "no clients for a in us-east-1" {
+		t.Errorf("results %+v", ck.rep.Results)
+	}
+	if statementFor(iampolicy.Document{}, "ec2:X", "") != nil {
+		t.Error("a statement for an action no statement has")
+	}
+	if !arnMatch("arn:aws:ec2:*:111:subnet/*", "arn:aws:ec2:us-east-1:111:subnet/subnet-1") || arnMatch("arn:aws:ec2:*:111:subnet/*", "arn:aws:ec2:us-east-1:222:subnet/s") {
+		t.Error("arnMatch")
+	}
+	if errors.Is(errNothing, nil) || errNothing.Error() != "nothing to read" {
+		t.Error("errNothing")
+	}
+}
