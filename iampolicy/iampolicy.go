@@ -3,7 +3,10 @@
 // a manifest, with writes scoped to the manifest's accounts and regions and
 // to resources tagged with the manifest's project, plus the operator's
 // sts:AssumeRole policy. The action lists in actions.go are the single
-// source of truth, checked against the sandbox's call counter in tests.
+// source of truth. Tests run every flow against the sandbox, which
+// authorizes each call as IAM does, under exactly these policies (no call
+// may be denied) and with each grant taken away in turn (some call must
+// be): the policies are sufficient and minimal.
 //
 // It is pure: it must not call AWS or IAM, and it does not print. The
 // command layer picks the mode and renders the documents with JSON.
