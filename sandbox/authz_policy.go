@@ -108,11 +108,11 @@ func parseStatement(b json.RawMessage) (statement, error) {
 		}
 	}
 	if v, ok := raw["Sid"]; ok && json.Unmarshal(v, &st.Sid) != nil {
-		return st, errors.New("Sid must be a string")
+		return st, errors.New("the Sid must be a string")
 	}
 	var eff string
 	if json.Unmarshal(raw["Effect"], &eff) != nil || (eff != "Allow" && eff != "Deny") {
-		return st, errors.New(`Effect must be "Allow" or "Deny"`)
+		return st, errors.New(`the Effect must be "Allow" or "Deny"`)
 	}
 	st.Deny = eff == "Deny"
 	var err error
@@ -125,10 +125,10 @@ func parseStatement(b json.RawMessage) (statement, error) {
 		st.Actions, err = stringOrList(na)
 		st.NotAction = true
 	default:
-		return st, errors.New("Action or NotAction is required")
+		return st, errors.New("an Action or NotAction is required")
 	}
 	if err != nil {
-		return st, fmt.Errorf("Action: %w", err)
+		return st, fmt.Errorf("the Action: %w", err)
 	}
 	for i, a := range st.Actions {
 		if a != "*" && !strings.Contains(a, ":") {
@@ -146,10 +146,10 @@ func parseStatement(b json.RawMessage) (statement, error) {
 		st.Resources, err = stringOrList(nr)
 		st.NotResource = true
 	default:
-		return st, errors.New("Resource or NotResource is required in an identity policy")
+		return st, errors.New("a Resource or NotResource is required in an identity policy")
 	}
 	if err != nil {
-		return st, fmt.Errorf("Resource: %w", err)
+		return st, fmt.Errorf("the Resource: %w", err)
 	}
 	for _, r := range st.Resources {
 		if r != "*" && (!strings.HasPrefix(r, "arn:") || strings.Count(r, ":") < 5) {
@@ -168,7 +168,7 @@ func parseStatement(b json.RawMessage) (statement, error) {
 func parseConditions(b json.RawMessage) ([]condition, error) {
 	var ops map[string]map[string]json.RawMessage
 	if err := json.Unmarshal(b, &ops); err != nil {
-		return nil, errors.New("Condition must map operators to {key: value or [values]}")
+		return nil, errors.New("the Condition must map operators to {key: value or [values]}")
 	}
 	var out []condition
 	for op, keys := range ops {
@@ -189,7 +189,7 @@ func parseConditions(b json.RawMessage) ([]condition, error) {
 		for k, v := range keys {
 			vals, err := stringOrList(v)
 			if err != nil {
-				return nil, fmt.Errorf("Condition %s %s: %w", op, k, err)
+				return nil, fmt.Errorf("the Condition %s %s: %w", op, k, err)
 			}
 			cc := c
 			cc.Key, cc.Values = k, vals

@@ -661,7 +661,7 @@ func TestAuthzWorldPolicies(t *testing.T) {
 	w = sandbox.DefaultWorld()
 	w.Accounts[1].Roles[0].Policies = []string{`{"Statement": {"Effect": "Allow"}}`}
 	_, err = sandbox.New(w, sandbox.Options{})
-	if err == nil || !strings.Contains(err.Error(), "role arn:aws:iam::222222222222:role/plink: policies:") || !strings.Contains(err.Error(), "Statement[0]: Action or NotAction is required") {
+	if err == nil || !strings.Contains(err.Error(), "role arn:aws:iam::222222222222:role/plink: policies:") || !strings.Contains(err.Error(), "Statement[0]: an Action or NotAction is required") {
 		t.Fatalf("malformed world policy: %v", err)
 	}
 }
