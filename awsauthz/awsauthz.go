@@ -23,7 +23,7 @@ const (
 	SrcSTS         = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html#awssecuritytokenservice-actions-as-permissions"
 	SrcCloudWatch  = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html#amazoncloudwatch-actions-as-permissions"
 	SrcSNS         = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html#amazonsns-actions-as-permissions"
-	SrcGuideIAM    = "https://docs.aws.amazon.com/vpc/latest/privatelink/security_iam_id-based-policy-examples.html"
+	SrcGuideIAM    = "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-iam.html"
 	SrcCFNService  = "CloudFormation's resource schema for AWS::EC2::VPCEndpointService, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcendpointservice.html (its create, update and delete handler permissions list vpce:AllowMultiRegion; read as rendered by the stackql awscc provider docs)"
 	SrcFIS         = "https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#disrupt-vpc-endpoint (ModifyVpcEndpoint on a cross-Region endpoint needs vpce:AllowMultiRegion)"
 	SrcTagCreate   = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html (tag on create needs ec2:CreateTags; ec2:CreateAction names the create action)"
@@ -135,10 +135,12 @@ var table = []Action{
 	ec2("DescribePlacementGroups", "List", star, ""),
 	ec2("DescribeVpcEndpointServicePermissions", "List", svcRow(),
 		"Unlike the other Describe calls it takes a service id and is authorized on that service's ARN."),
-	withMulti(withDep(ec2("CreateVpcEndpointServiceConfiguration", "Write", svcRow(append(cp(createTags), "ec2:VpceServicePrivateDnsName", "ec2:VpceSupportedRegion")...), ""),
+	withMulti(withDep(verified(ec2("CreateVpcEndpointServiceConfiguration", "Write", svcRow(append(cp(createTags), "ec2:VpceServicePrivateDnsName", "ec2:VpceSupportedRegion")...), ""),
+		"ec2:VpceServicePrivateDnsName on the service: "+SrcGuideIAM),
 		"ec2:CreateTags", AllowMultiRegion),
 		"SupportedRegion names a region other than the service's own", SrcCFNService),
-	withMulti(withDep(ec2("ModifyVpcEndpointServiceConfiguration", "Write", svcRow("ec2:VpceServicePrivateDnsName", "ec2:VpceSupportedRegion"), ""), AllowMultiRegion),
+	withMulti(withDep(verified(ec2("ModifyVpcEndpointServiceConfiguration", "Write", svcRow("ec2:VpceServicePrivateDnsName", "ec2:VpceSupportedRegion"), ""),
+		"ec2:VpceServicePrivateDnsName on the service: "+SrcGuideIAM), AllowMultiRegion),
 		"AddSupportedRegion or RemoveSupportedRegion names a region other than the service's own", SrcCFNService),
 	withMulti(withDep(ec2("DeleteVpcEndpointServiceConfigurations", "Write", svcRow(), ""), AllowMultiRegion),
 		"the service supports a region other than its own", SrcCFNService),
@@ -148,7 +150,7 @@ var table = []Action{
 		"an endpoint accepted is in a region other than the service's", ""),
 	withMulti(withDep(ec2("RejectVpcEndpointConnections", "Write", svcRow(), ""), AllowMultiRegion),
 		"an endpoint rejected is in a region other than the service's", ""),
-	withMulti(withDep(ec2("CreateVpcEndpoint", "Write", append([]Row{
+	withMulti(withDep(verified(ec2("CreateVpcEndpoint", "Write", append([]Row{
 		{Type: "vpc-endpoint", Required: true, RequestKeys: append(cp(createTags), "ec2:VpceServiceName", "ec2:VpceServiceOwner")},
 		{Type: "vpc", Required: true},
 	}, network...),
@@ -157,7 +159,10 @@ var table = []Action{
 			"group that the API reference says is then used is chosen by the service, not named by the request (settled so; not "+
 			"verified against a call to AWS). The provider's endpoint service is not a resource of this action: which services an "+
 			"endpoint may reach is said by ec2:VpceServiceName and ec2:VpceServiceOwner on the vpc-endpoint row, and the provider's "+
-			"allowed principals decide the rest."), "ec2:CreateTags", AllowMultiRegion),
+			"allowed principals decide the rest."),
+		"resources vpc-endpoint (with ec2:VpceServiceOwner), vpc, security-group, subnet and route-table, and no endpoint service: "+
+			"the PrivateLink guide's example \"Control VPC endpoints creation based on the service owner\", "+SrcGuideIAM),
+		"ec2:CreateTags", AllowMultiRegion),
 		"ServiceRegion names a region other than the endpoint's", "reported, not checked by the author: AWS's error for a cross-region create quoted in issue 18, \"not authorized to perform ec2:CreateVpcEndpoint on resource …vpc-endpoint/* because no identity-based policy allows the vpce:AllowMultiRegion action\""),
 	withMulti(withDep(ec2("ModifyVpcEndpoint", "Write", append([]Row{{Type: "vpc-endpoint", Required: true}}, network...),
 		"Subnets, security groups and route tables added and removed are all authorized."), AllowMultiRegion),
@@ -199,6 +204,15 @@ var table = []Action{
 	{Service: "cloudwatch", Name: "GetMetricData", Access: "Read", Rows: star, Source: SrcCloudWatch},
 
 	{Service: "sns", Name: "GetTopicAttributes", Access: "Read", Rows: []Row{{Type: "topic", Required: true}}, Source: SrcSNS},
+}
+
+// verified records what part of a row was checked, and against what.
+func verified(a Action, what string) Action {
+	if a.Verified != "" {
+		a.Verified += "; "
+	}
+	a.Verified += what
+	return a
 }
 
 func withDep(a Action, deps ...string) Action { a.Dependent = append(a.Dependent, deps...); return a }
