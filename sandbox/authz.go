@@ -162,6 +162,14 @@ func (s *Sandbox) ResetDenials() {
 	s.authz.dmu.Unlock()
 }
 
+// countDryRun counts a call made with DryRun=true (Call.DryRuns), so a
+// test can tell a permission check that changed nothing from a change.
+func (s *Sandbox) countDryRun(service, action, account, region string) {
+	s.fmu.Lock()
+	s.dryRuns[callKey{service, action, account, region}]++
+	s.fmu.Unlock()
+}
+
 // iamPrefix is the IAM service prefix of a sandbox service.
 func iamPrefix(service string) string {
 	if service == svcELB {

@@ -523,6 +523,16 @@ func TestAuthzDryRun(t *testing.T) {
 	if len(out.VpcEndpoints) != 0 {
 		t.Fatalf("a dry run created %d endpoints", len(out.VpcEndpoints))
 	}
+	// Both dry runs are counted as such; the describe is not.
+	for _, cl := range srv.Sandbox.Calls() {
+		switch {
+		case cl.Account != checkout:
+		case cl.Action == "CreateVpcEndpoint" && (cl.Count != 2 || cl.DryRuns != 2):
+			t.Fatalf("dry runs of CreateVpcEndpoint: %+v", cl)
+		case cl.Action == "DescribeVpcEndpoints" && cl.DryRuns != 0:
+			t.Fatalf("describe counted as a dry run: %+v", cl)
+		}
+	}
 	// An allow-all principal's dry run answers DryRunOperation, as before.
 	_, err = srv.Clients(t, "analytics").EC2.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{"vpce-0000000000000dead"}, DryRun: aws.Bool(true)})
 	wantCode(t, err, "DryRunOperation")

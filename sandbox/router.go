@@ -181,6 +181,9 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{sb: s, service: service, action: action, region: region, p: p, caller: caller, reqID: reqID}
 	if service == svcEC2 {
 		c.dryRun, _, _ = p.boolean("DryRun")
+		if c.dryRun {
+			s.countDryRun(service, action, caller.Account, region) // authz.go
+		}
 	}
 	kids, e := s.dispatch(h, c)
 	reply(e, kids)

@@ -91,8 +91,10 @@ type Sandbox struct {
 	calls map[callKey]int
 	// throttled counts the calls Throttle refused, as calls does all.
 	throttled map[callKey]int
-	faults    []*Fault
-	buckets   map[string]*bucket
+	// dryRuns counts, of calls, those made with EC2's DryRun=true.
+	dryRuns map[callKey]int
+	faults  []*Fault
+	buckets map[string]*bucket
 }
 
 type netInfo struct {
@@ -145,6 +147,7 @@ func New(w *World, o Options) (*Sandbox, error) {
 		rng:       rand.New(rand.NewSource(o.Seed)),
 		calls:     map[callKey]int{},
 		throttled: map[callKey]int{},
+		dryRuns:   map[callKey]int{},
 		buckets:   map[string]*bucket{},
 		st:        newState(),
 	}
@@ -323,12 +326,23 @@ type Call struct {
 	Count                            int
 	// Mutating reports whether the action changes state (IsMutating).
 	Mutating bool
+	// DryRuns is how many of Count were EC2 calls with DryRun=true, which
+	// change nothing whatever the action.
+	DryRuns int
 }
 
 type callKey struct{ service, action, account, region string }
 
 // Calls returns the call counters, sorted by service, action, account, region.
-func (s *Sandbox) Calls() []Call { return s.counted(func() map[callKey]int { return s.calls }) }
+func (s *Sandbox) Calls() []Call {
+	out := s.counted(func() map[callKey]int { return s.calls })
+	s.fmu.Lock()
+	for i, c := range out {
+		out[i].DryRuns = s.dryRuns[callKey{c.Service, c.Action, c.Account, c.Region}]
+	}
+	s.fmu.Unlock()
+	return out
+}
 
 // Throttled returns, as Calls does, the calls that were refused for
 // throttling (the Throttle option): which bucket a run overdraws, where.
@@ -363,6 +377,7 @@ func (s *Sandbox) ResetCalls() {
 	s.fmu.Lock()
 	s.calls = map[callKey]int{}
 	s.throttled = map[callKey]int{}
+	s.dryRuns = map[callKey]int{}
 	s.fmu.Unlock()
 }
 
