@@ -488,7 +488,6 @@ func (e *e2e) run(ctx context.Context) error {
 			return e.applyStep(ctx, "apply v1: creates, adoptions, acceptance", e2eV1, false, plan.Create, plan.Adopt, plan.Accept)
 		},
 		func() error { return e.repairTags(ctx) },
-		func() error { return e.planStep(ctx, "plan v2", e2eV2) },
 		func() error {
 			return e.applyStep(ctx, "apply v2: updates, a cross-region replace and creates", e2eV2, false, plan.Update, plan.Replace, plan.Create, plan.Accept)
 		},
