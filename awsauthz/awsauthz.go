@@ -186,7 +186,7 @@ var table = []Action{
 		{Type: "vpc-endpoint-service", RequestKeys: createTags},
 		{Type: "placement-group", RequestKeys: createTags},
 	}, Source: SrcEC2},
-	ec2("CreatePlacementGroup", "Write", []Row{{Type: "placement-group", Required: true, RequestKeys: createTags}}, ""),
+	withDep(ec2("CreatePlacementGroup", "Write", []Row{{Type: "placement-group", Required: true, RequestKeys: createTags}}, ""), "ec2:CreateTags"),
 	ec2("DeletePlacementGroup", "Write", []Row{{Type: "placement-group", Required: true}}, ""),
 
 	{Service: "elasticloadbalancing", Name: "DescribeLoadBalancers", Access: "Read", Rows: star, Source: SrcELB},

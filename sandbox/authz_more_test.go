@@ -132,6 +132,19 @@ func TestAuthzPlacementGroupsAndTags(t *testing.T) {
 	}
 	out, err := pay.EC2.CreatePlacementGroup(ctx, &ec2.CreatePlacementGroupInput{GroupName: aws.String(name), Strategy: types.PlacementStrategySpread, TagSpecifications: spec("demo")})
 	must(t, err)
+	// Tag on create is also ec2:CreateTags with ec2:CreateAction; without
+	// that statement the same create is refused.
+	setPolicies(t, srv, paymentsUser, doc(readAll,
+		stmt{Effect: "Allow", Action: "ec2:CreatePlacementGroup", Resource: "*"}))
+	_, err = pay.EC2.CreatePlacementGroup(ctx, &ec2.CreatePlacementGroupInput{GroupName: aws.String("g2"), Strategy: types.PlacementStrategySpread, TagSpecifications: spec("demo")})
+	if d := unauthorized(t, err, pay.STS); d.Context.Action != "ec2:CreateTags" || strings.Join(d.cond("ec2:CreateAction"), "") != "CreatePlacementGroup" {
+		t.Fatalf("decoded %+v", d)
+	}
+	setPolicies(t, srv, paymentsUser, doc(readAll,
+		stmt{Effect: "Allow", Action: []string{"ec2:DeletePlacementGroup", "ec2:CreateTags"}, Resource: pgArn, Condition: map[string]any{
+			"StringEquals":         map[string]any{"aws:ResourceTag/plink:project": "demo"},
+			"StringEqualsIfExists": map[string]any{"aws:RequestTag/plink:project": "demo"}}},
+	))
 	// Retagging may keep plink:project but not change it.
 	pg := out.PlacementGroup.GroupId
 	_, err = pay.EC2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{*pg}, Tags: []types.Tag{{Key: aws.String("plink:name"), Value: aws.String("lease")}}})

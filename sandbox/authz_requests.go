@@ -381,10 +381,12 @@ func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
 			b.own(typ, rid, k)
 		}
 	case "ec2:CreatePlacementGroup":
+		tags := c.p.tagSpecsTags()
 		k := ctxKeys{"ec2:Region": {c.region}}
 		k.set("ec2:PlacementGroupStrategy", c.p.str("Strategy"))
-		k.requestTags(c.p.tagSpecsTags())
+		k.requestTags(tags)
 		b.own("placement-group", c.p.str("GroupName"), k)
+		b.tagOnCreate("placement-group", c.p.str("GroupName"), tags)
 	case "ec2:DeletePlacementGroup":
 		name := c.p.str("GroupName")
 		k := ctxKeys{"ec2:Region": {c.region}}
