@@ -80,11 +80,16 @@ type Result struct {
 	Missing   bool                 `json:"missing,omitempty"`
 }
 
+// FormatVersion is the version of the JSON Report (--output json): the
+// minor grows with added fields, the major with breaking changes.
+const FormatVersion = "1.0"
+
 // Report is the outcome of a check.
 type Report struct {
-	Mode    iampolicy.Mode `json:"mode"`
-	Project string         `json:"project"`
-	Results []Result       `json:"results"`
+	FormatVersion string         `json:"formatVersion"`
+	Mode          iampolicy.Mode `json:"mode"`
+	Project       string         `json:"project"`
+	Results       []Result       `json:"results"`
 	// PlanError says why the plan's writes were not checked (its reads
 	// failed); the reads' results say which were denied.
 	PlanError string `json:"planError,omitempty"`
@@ -129,7 +134,7 @@ func Run(ctx context.Context, src Source, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	ck := &checker{src: src, m: m, mode: opts.Mode, docs: docs, rep: &Report{Mode: opts.Mode, Project: m.Project}}
+	ck := &checker{src: src, m: m, mode: opts.Mode, docs: docs, rep: &Report{FormatVersion: FormatVersion, Mode: opts.Mode, Project: m.Project}}
 	for _, alias := range sortedAliases(m) {
 		for _, region := range iampolicy.Regions(m) {
 			ck.reads(ctx, alias, region)

@@ -131,7 +131,7 @@ func TestIAMPolicyCheck(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitChanges {
 		t.Fatalf("json: exit %d, %v\n%s", code, err, out)
 	}
-	if rep.Count(check.Denied) != 1 || rep.Count(check.Allowed) == 0 {
+	if rep.FormatVersion != check.FormatVersion || rep.Mode != iampolicy.Apply || rep.Count(check.Denied) != 1 || rep.Count(check.Allowed) == 0 {
 		t.Errorf("json report: %s", out)
 	}
 	if err := os.Remove(filepath.Join(dir, "world.yaml")); err != nil {
