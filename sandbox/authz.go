@@ -57,6 +57,7 @@ type authzState struct {
 }
 
 // authzInit builds the policies from the world once. Called with s.mu held.
+// New has validated the world, so every document parses here.
 func (s *Sandbox) authzInit() *authzState {
 	a := &s.authz
 	a.once.Do(func() {
