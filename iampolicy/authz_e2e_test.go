@@ -953,13 +953,6 @@ func without(g grant) alteration {
 	}
 }
 
-// exempt are grants AWS requires that the sandbox does not check yet, each
-// with its source; the minimality test does not ask a flow to need them.
-var exempt = map[string]string{
-	"PlinkLeaseTagOnCreate statement ": "the Service Authorization Reference lists ec2:CreateTags as a dependent action of " +
-		"CreatePlacementGroup (with ec2:CreateAction, iampolicy.SrcEC2); the sandbox does not authorize it on CreatePlacementGroup",
-}
-
 // TestEveryGrantIsNeeded is the minimality test: with any one grant of the
 // printed policies taken away (a statement, an action, the resources of a
 // type in a region, a value of a condition), some step of the flows is
@@ -990,12 +983,8 @@ func TestEveryGrantIsNeeded(t *testing.T) {
 				mu.Lock()
 				switch {
 				case errors.As(err, &de):
-					if exempt[g.String()] != "" {
-						t.Logf("%s is exempt but a flow needs it now: the exemption can go", g)
-					}
 				case err != nil:
 					t.Errorf("without %s the flows fail for another reason: %v", g, err)
-				case exempt[g.String()] != "":
 				default:
 					needless = append(needless, g.String())
 				}

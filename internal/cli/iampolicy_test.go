@@ -166,9 +166,10 @@ func TestIAMPolicyCheckErrors(t *testing.T) {
 	}
 }
 
-// An answer that is neither an allowance nor a refusal: plink could not
-// find out, exit 1, and the report says what AWS answered.
-func TestIAMPolicyCheckUnknownAnswer(t *testing.T) {
+// operatorEnv starts a sandbox and points the SDK's default chain at it
+// as the operator, as plink without --sandbox reaches AWS.
+func operatorEnv(t *testing.T) *sandboxtest.Server {
+	t.Helper()
 	awsenv.Isolate(func(k, v string) {
 		t.Setenv(k, v)
 		if v == "" {
@@ -184,6 +185,57 @@ func TestIAMPolicyCheckUnknownAnswer(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", key)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
 	t.Setenv("AWS_REGION", "us-east-1")
+	return srv
+}
+
+// With a permission missing, the sandbox's call log shows that --check
+// made only reads and dry runs: every mutating call was a DryRun.
+func TestIAMPolicyCheckMakesOnlyReadsAndDryRuns(t *testing.T) {
+	srv := operatorEnv(t)
+	m, err := manifest.Parse("m.yaml", []byte(checkManifestV1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := iampolicy.For(iampolicy.Apply, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for alias, d := range docs {
+		if alias == "payments" {
+			d.Statement = slices.DeleteFunc(slices.Clone(d.Statement), func(s iampolicy.Statement) bool { return s.Sid == "PlinkCreateEndpointServices" })
+		}
+		data, _ := json.Marshal(d)
+		if err := srv.Sandbox.SetPolicies("arn:aws:iam::"+m.Accounts[alias].ID+":role/plink", string(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mf := filepath.Join(t.TempDir(), "plink.yaml")
+	if err := os.WriteFile(mf, []byte(checkManifestV1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runPlink(t, "", false, "iam-policy", "--check", "-f", mf)
+	if code != ExitChanges || !strings.Contains(out, "denied   ec2:CreateVpcEndpointServiceConfiguration (DryRun) for provider.payments-api") ||
+		!strings.Contains(out, "later    ec2:CreateVpcEndpoint (DryRun) for consumer.checkout-payments") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	mutating := 0
+	for _, c := range srv.Sandbox.Calls() {
+		if c.Mutating {
+			mutating += c.Count
+			if c.DryRuns != c.Count {
+				t.Errorf("%s:%s in %s: %d calls, %d of them dry runs", c.Service, c.Action, c.Account, c.Count, c.DryRuns)
+			}
+		}
+	}
+	if mutating == 0 {
+		t.Error("no mutating call was asked about")
+	}
+}
+
+// An answer that is neither an allowance nor a refusal: plink could not
+// find out, exit 1, and the report says what AWS answered.
+func TestIAMPolicyCheckUnknownAnswer(t *testing.T) {
+	srv := operatorEnv(t)
 	srv.Sandbox.Inject(sandbox.Fault{Action: "DescribeVpcs", Account: "222222222222", Code: "InvalidParameterValue", Times: -1})
 	mf := filepath.Join(t.TempDir(), "plink.yaml")
 	if err := os.WriteFile(mf, []byte(checkManifestV1), 0o644); err != nil {
