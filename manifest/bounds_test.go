@@ -110,6 +110,8 @@ func TestErrorsQuoteLittle(t *testing.T) {
 			"unknown account `" + strings.Repeat("a", bounded.QuotePrefix) + "…` (900,000 characters)"},
 		{"a secret as the project", "version: 1\nproject: " + secret + "\n",
 			"invalid project `(a value shaped like an AWS secret key or session token, not shown)`"},
+		{"a secret where a boolean belongs", "version: 1\nproject: p\naccounts: {a: {id: \"111111111111\"}}\nproviders: [{name: p, account: a, acceptanceRequired: " + secret + "}]\n",
+			"got string (a value shaped like an AWS secret key or session token, not shown)"},
 		{"a secret as a key", "version: 1\nproject: p\n" + secret + ": 1\n",
 			"unknown field `(a value shaped like an AWS secret key or session token, not shown)`"},
 		{"an unknown anchor of 900,000 characters", "version: 1\nproject: *" + long + "\n",

@@ -33,6 +33,17 @@ func TestSandboxFilesAreBounded(t *testing.T) {
 			}
 		}
 	})
+	t.Run("state that is not a regular file", func(t *testing.T) {
+		dir := t.TempDir()
+		state := filepath.Join(dir, "sandbox-state.json")
+		if err := syscall.Mkfifo(state, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := runPlink(t, "", false, "plan", "-f", quickstart, "--sandbox", "--sandbox-dir", dir)
+		if want := state + " is a named pipe (FIFO), not a regular file"; code != ExitError || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, stderr lacks %q:\n%.1000s", code, want, stderr)
+		}
+	})
 	t.Run("state", func(t *testing.T) {
 		dir := t.TempDir()
 		state := filepath.Join(dir, "sandbox-state.json")
