@@ -96,8 +96,8 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 // "aaaa…" (60,000,000 characters).
 func quote(v string) string {
 	short, note := bounded.Cut(v)
-	if short != v && note == "" {
-		return short // a secret's shape, not the value
+	if bounded.LooksSecret(v) {
+		return short // a description of the value, not the value
 	}
 	return strconv.Quote(short) + note
 }

@@ -158,8 +158,8 @@ type diagSink struct{ list Diagnostics }
 // bounded.Cut does ("`aaaa…` (60,000,000 characters)"; a value shaped like a
 // secret is not shown). A hint that names a value cuts it itself (quote).
 // The message and hint are capped at maxMessage bytes whatever they hold,
-// so that no input makes an error long. Arguments of type composed are composed by plink
-// from values already cut, and are kept whole.
+// so that no input makes an error long. Arguments of type composed are
+// made by plink from values already cut, and are kept whole.
 func (s *diagSink) errorf(pos Pos, code, hint, format string, args ...any) {
 	for i, a := range args {
 		if v, ok := a.(string); ok {
