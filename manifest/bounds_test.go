@@ -263,3 +263,25 @@ func TestLargeSyntaxErrorsAreNotRelocated(t *testing.T) {
 		t.Errorf("loading a 1 MB file with a syntax error allocated %d MB", alloc>>20)
 	}
 }
+
+// TestEntriesAreBoundedAcrossFiles: the entry bound holds for a manifest's
+// files together, so that a directory of files each under it does not add
+// up to a load past it.
+func TestEntriesAreBoundedAcrossFiles(t *testing.T) {
+	saved := limits
+	limits = bounded.Limits{MaxEntries: 10}
+	defer func() { limits = saved }()
+	file := "version: 1\nproject: p\n" + strings.Repeat("# c\n", 4) // 6 entries, comments counted
+	_, err := ParseFiles(map[string][]byte{"a.yaml": []byte(file), "b.yaml": []byte(file)})
+	var ds Diagnostics
+	if !errors.As(err, &ds) || len(ds) != 1 {
+		t.Fatalf("got %v", err)
+	}
+	want := "b.yaml:5:1: error: the manifest's files together hold more than 10 entries in all"
+	if !strings.HasPrefix(ds[0].String(), want) || ds[0].Code != CodeSyntax {
+		t.Fatalf("got %s (%s), want %s", ds[0], ds[0].Code, want)
+	}
+	if _, err := ParseFiles(map[string][]byte{"a.yaml": []byte(file)}); err != nil {
+		t.Fatalf("one file under the bound: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -150,6 +151,8 @@ type loader struct {
 	// regionDefaulted marks providers and consumers whose region came from
 	// defaults.region.
 	regionDefaulted map[any]bool
+	// entries counts the entries (and comments) of the files scanned so far.
+	entries int
 }
 
 func parse(srcs []source) (*Manifest, error) {
@@ -208,8 +211,20 @@ func (l *loader) parseFile(src source) *Manifest {
 	// Depth and width are bounded before yaml.v3 (or goccy/go-yaml, for the
 	// position of a syntax error) builds anything: both take time and
 	// memory far beyond a file's size on deep or wide input.
-	if se := bounded.ScanYAML(text, limits); se != nil {
-		l.sink.errorf(Pos{File: file, Line: se.Line, Column: se.Column}, CodeSyntax, boundHint(se.Kind), "%s", se.Problem())
+	// The entry bound holds for the manifest's files together: a
+	// directory of files each under it must not add up past it.
+	lim := limits
+	full := cmp.Or(lim.MaxEntries, bounded.DefaultMaxEntries)
+	lim.MaxEntries = max(full-l.entries, 1) // at least 1: a zero bound means the default
+	n, se := bounded.ScanYAMLEntries(text, lim)
+	l.entries += n
+	if se != nil {
+		pos := Pos{File: file, Line: se.Line, Column: se.Column}
+		if se.Kind == bounded.TooMany && l.entries > n {
+			l.sink.errorf(pos, CodeSyntax, boundHint(se.Kind), "the manifest's files together hold more than %d entries in all (this file's count passes it here); a valid manifest has at most %d entries in all its files' mappings and lists together", full, full)
+			return nil
+		}
+		l.sink.errorf(pos, CodeSyntax, boundHint(se.Kind), "%s", se.Problem())
 		return nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(text))

@@ -16,9 +16,16 @@ import (
 // that runs next says what is wrong). It errs towards counting too deep or
 // too wide, never less than a YAML parser would build.
 func ScanYAML(data []byte, lim Limits) *ScanError {
+	_, err := ScanYAMLEntries(data, lim)
+	return err
+}
+
+// ScanYAMLEntries is ScanYAML that also returns the entries counted (with
+// comments), so that a reader of several files can bound them together.
+func ScanYAMLEntries(data []byte, lim Limits) (int, *ScanError) {
 	s := &yscan{data: data, lim: lim.withDefaults(), plainFrom: -1}
 	s.run()
-	return s.err
+	return s.entries, s.err
 }
 
 type ylevel struct {
