@@ -86,7 +86,7 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 
 // addAllowDisconnectFlag adds --allow-disconnect to plan and apply.
 func addAllowDisconnectFlag(cmd *cobra.Command) {
-	cmd.Flags().Bool("allow-disconnect", false, "allow the plan to cut off connected endpoints that the manifest does not declare, when it deletes or replaces a service")
+	cmd.Flags().Bool("allow-disconnect", false, "allow the plan to cut off connected endpoints that the manifest does not declare (deleting or replacing their service, removing their region, rejectUndeclared, or an account leaving the manifest)")
 }
 
 func sandboxFlag(f *Factory) string {
