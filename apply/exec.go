@@ -179,7 +179,7 @@ func (r *runner) create(ctx context.Context, c *plan.Change, class, action, what
 	call func(ctx context.Context, token *string) (id *string, state string, err error)) (string, []string, *Error) {
 	var stale []string
 	for {
-		token := aws.String(ClientToken(r.opts.Project, c.Address, saltedPurpose(purpose, stale), in))
+		token := aws.String(ClientToken(r.opts.Project, c.Address, saltedPurpose(purpose, stale, freshSalt), in))
 		var id *string
 		var state string
 		if e := r.call(ctx, c, class, action, func(ctx context.Context) (err error) {

@@ -64,8 +64,10 @@ func TestCreateAnsweredWithDeletedResource(t *testing.T) {
 	}
 }
 
-// A create whose every token is answered with a deleted resource gives up
-// after maxStaleTokens new tokens, with an error that says what happened.
+// A create whose every token is answered with a deleted resource (only a
+// broken API does that: the last try's token is one nobody used) gives up
+// after maxStaleTokens salted tokens and a fresh one, with an error that
+// says what happened.
 func TestCreateGivesUpOnStaleTokens(t *testing.T) {
 	w := newFakeWorld()
 	w.stale["CreateVpcEndpoint"] = 1 << 20
@@ -80,7 +82,22 @@ func TestCreateGivesUpOnStaleTokens(t *testing.T) {
 			t.Errorf("%s: %+v %+v", addr, c, c.Error)
 		}
 	}
-	if n := len(w.callsOf("CreateVpcEndpoint")); n != 2*(maxStaleTokens+1) {
-		t.Errorf("CreateVpcEndpoint calls: %d, want %d", n, 2*(maxStaleTokens+1))
+	if n := len(w.callsOf("CreateVpcEndpoint")); n != 2*(maxStaleTokens+2) {
+		t.Errorf("CreateVpcEndpoint calls: %d, want %d", n, 2*(maxStaleTokens+2))
+	}
+}
+
+// Past maxStaleTokens answers with deleted resources, a create's purpose
+// takes a fresh salt: a destroy-and-apply loop does not stop working until
+// AWS forgets the tokens (TestDestroyApplyCycles in internal/cli runs one).
+func TestFreshPurposePastTheStaleBound(t *testing.T) {
+	short := saltedPurpose("create", []string{"vpce-1", "vpce-2"}, freshSalt)
+	if short != "create after:vpce-1 after:vpce-2" {
+		t.Errorf("salted purpose %q", short)
+	}
+	long := make([]string, maxStaleTokens+1)
+	a, b := saltedPurpose("create", long, freshSalt), saltedPurpose("create", long, freshSalt)
+	if a == b || !strings.HasPrefix(a, "create fresh:") {
+		t.Errorf("fresh purposes %q and %q", a, b)
 	}
 }

@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -112,11 +113,29 @@ const maxStaleTokens = 5
 // "create", then "create after:vpce-1", "create after:vpce-1 after:vpce-2".
 // It is deterministic, so a retried run derives the same tokens and finds
 // the resource it made the first time.
-func saltedPurpose(purpose string, stale []string) string {
+//
+// Past maxStaleTokens (a resource deleted and made again that often within
+// AWS's token retention, as a destroy-and-apply loop does) the chain would
+// grow by a call every cycle and then refuse until the tokens expire: the
+// last try takes a token nobody used (fresh), which AWS answers with a new
+// resource. Its idempotency is then the SDK's, which retries the call
+// with the same token, and the plink tags the resource is created with,
+// which a later run finds it by.
+func saltedPurpose(purpose string, stale []string, fresh func() string) string {
+	if len(stale) > maxStaleTokens {
+		return purpose + " fresh:" + fresh()
+	}
 	for _, id := range stale {
 		purpose += " after:" + id
 	}
 	return purpose
+}
+
+// freshSalt is a random salt for saltedPurpose.
+func freshSalt() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // staleToken handles a create answered with a resource in a final state
@@ -127,7 +146,7 @@ func saltedPurpose(purpose string, stale []string) string {
 // by it; or an error once maxStaleTokens were answered so.
 func (r *runner) staleToken(c *plan.Change, action, what, id, state string, stale []string) ([]string, *Error) {
 	stale = append(stale, id)
-	if len(stale) > maxStaleTokens {
+	if len(stale) > maxStaleTokens+1 {
 		return stale, &Error{Call: action, Code: "StaleClientToken",
 			Message: fmt.Sprintf("%d creates in a row were answered with a deleted %s (last %s, %s)", len(stale), what, id, state),
 			Hint:    "AWS still answers these client tokens with resources deleted earlier; apply again later, or create the resource outside plink and adopt it by id"}

@@ -115,6 +115,7 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 	sortChanges(p.Changes)
 	sortDiagnostics(p.Diagnostics)
 	p.Cost = cost(p.Changes, opts)
+	p.Unsettled = Unsettled(p, s)
 	return p
 }
 

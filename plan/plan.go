@@ -46,6 +46,9 @@ type Plan struct {
 	Changes     []Change     `json:"changes"`
 	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
 	Cost        *Cost        `json:"cost,omitempty"`
+	// Unsettled says, as read, what keeps a plan without changes from
+	// meaning that live state matches the manifest (Unsettled).
+	Unsettled []string `json:"unsettled,omitempty"`
 	// Fingerprints maps every live resource id the plan was computed from to a
 	// hash of what was read, so a saved plan can detect a changed world.
 	Fingerprints map[string]string `json:"fingerprints,omitempty"`

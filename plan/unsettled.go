@@ -29,14 +29,25 @@ func Unsettled(p *Plan, s *live.Snapshot) []string {
 		for _, sv := range s.Services {
 			svcs[sv.ID] = sv.State
 		}
+		accepted := map[string]bool{}
+		for _, c := range p.Changes {
+			if c.Kind == KindConnection && c.Action == Accept {
+				accepted[c.ID] = true
+			}
+		}
 		for _, c := range p.Changes {
 			if c.ID == "" || c.Action == Delete {
 				continue
 			}
 			switch c.Kind {
 			case KindEndpoint:
-				if st, ok := eps[c.ID]; ok && live.EndpointPhase(st) == live.PhaseSettling {
+				st, ok := eps[c.ID]
+				switch {
+				case ok && live.EndpointPhase(st) == live.PhaseSettling:
 					out = append(out, fmt.Sprintf("%s: endpoint %s is still %s", c.Address, c.ID, st))
+				case ok && live.EndpointPhase(st) == live.PhaseWaiting && !accepted[c.ID]:
+					// no change of this plan accepts it: its service's owner must
+					out = append(out, fmt.Sprintf("%s: endpoint %s is %s: it waits for the service's owner to accept the connection, and is not usable until then", c.Address, c.ID, st))
 				}
 			case KindService:
 				if st, ok := svcs[c.ID]; ok && live.ServicePhase(st) == live.PhaseSettling {
@@ -47,4 +58,30 @@ func Unsettled(p *Plan, s *live.Snapshot) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Settling reports whether a resource of p is on its way in AWS (an
+// endpoint pending or deleting, a service Pending): what a wait, not a
+// change, brings to its state. Unsettled lists them with the rest.
+func Settling(p *Plan, s *live.Snapshot) bool {
+	if s == nil {
+		return false
+	}
+	ids := map[string]Kind{}
+	for _, c := range p.Changes {
+		if c.ID != "" && c.Action != Delete {
+			ids[c.ID] = c.Kind
+		}
+	}
+	for _, ep := range s.Endpoints {
+		if k, ok := ids[ep.ID]; ok && k == KindEndpoint && live.EndpointPhase(ep.State) == live.PhaseSettling {
+			return true
+		}
+	}
+	for _, sv := range s.Services {
+		if k, ok := ids[sv.ID]; ok && k == KindService && live.ServicePhase(sv.State) == live.PhaseSettling {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -111,6 +112,7 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		return err
 	}
 	if !runnable(p).HasChanges() && !shardWaits(f) {
+		p, snap = settle(ctx, f, m, sess, p, snap)
 		return noChanges(f, format, p, snap, false)
 	}
 	if !autoApprove {
@@ -135,6 +137,34 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		return err
 	}
 	return execute(ctx, f, format, m, sess, p)
+}
+
+// settle waits, when nothing is left to change but a resource of the
+// manifest is still on its way (an endpoint pending after a run was
+// killed mid-create), until it arrives, as apply waits for what it makes
+// itself: up to --wait-timeout, not with --no-wait. It only reads, so it
+// takes no lease. It returns the last plan read.
+func settle(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSession, p *plan.Plan, snap *live.Snapshot) (*plan.Plan, *live.Snapshot) {
+	if f.Config.Bool("no-wait") || !plan.Settling(p, snap) {
+		return p, snap
+	}
+	deadline := time.Now().Add(f.Config.Duration("wait-timeout"))
+	f.quietShardNotes = true
+	defer func() { f.quietShardNotes = false }()
+	for plan.Settling(p, snap) && time.Now().Before(deadline) {
+		f.setPhase("waiting for resources on their way: %s", strings.Join(plan.Unsettled(p, snap), "; "))
+		select {
+		case <-ctx.Done():
+			return p, snap
+		case <-time.After(confirmPause(sess)):
+		}
+		next, nsnap, err := computePlan(ctx, f, m, sess)
+		if err != nil || runnable(next).HasChanges() {
+			return p, snap // the verdict says what is unsettled; the next run plans the rest
+		}
+		p, snap = next, nsnap
+	}
+	return p, snap
 }
 
 // replanUnderLease reads live state again once the lease is held and
@@ -376,7 +406,16 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	if len(opts.Targets) > 0 {
 		outside = len(remaining(after, nil))
 	}
-	return newVerdict(f, append(plan.Unsettled(after, snap), shardWaitNotes(f)...), outside, true).emit(f, format)
+	unsettled := append(plan.Unsettled(after, snap), shardWaitNotes(f)...)
+	// what apply saw waiting (an endpoint that a service outside the
+	// manifest has yet to accept), unless the confirming read said it
+	addr := func(s string) string { return s[:strings.IndexAny(s+" ", " :")] }
+	for _, u := range res.Unsettled() {
+		if !slices.ContainsFunc(unsettled, func(s string) bool { return addr(s) == addr(u) }) {
+			unsettled = append(unsettled, u)
+		}
+	}
+	return newVerdict(f, unsettled, outside, true).emit(f, format)
 }
 
 // confirmRetries is how many times apply's confirming read is repeated

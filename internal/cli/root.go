@@ -140,7 +140,7 @@ func Run(args []string, ios *iostreams.IOStreams, getenv func(string) string, si
 		case <-done:
 			return
 		}
-		fmt.Fprintf(ios.ErrOut, "\nplink: %s received: stopping; no new work is started, calls in flight get %s to end (a second signal exits at once)\n", signalName(sig), StopBound)
+		fmt.Fprintf(ios.ErrOut, "\nplink: %s received: stopping; no new work is started, reads stop now, apply's calls in flight get up to %s to finish (a second signal exits at once)\n", signalName(sig), StopBound*4/5)
 		cancel(&Interrupted{Signal: signalName(sig)})
 		select {
 		case sig = <-sigs:

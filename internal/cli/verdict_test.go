@@ -148,12 +148,12 @@ var verdictCommands = []verdictCommand{
 		},
 	},
 	{
-		name: "apply", args: []string{"apply", "--auto-approve", "--detailed-exitcode"}, mutating: true,
+		name: "apply", args: []string{"apply", "--auto-approve", "--detailed-exitcode", "--wait-timeout", "1s"}, mutating: true,
 		text: applyTextCategory,
 		json: applyJSONCategory,
 	},
 	{
-		name: "destroy", args: []string{"destroy", "--auto-approve", "--detailed-exitcode"}, mutating: true, noShards: true,
+		name: "destroy", args: []string{"destroy", "--auto-approve", "--detailed-exitcode", "--wait-timeout", "1s"}, mutating: true, noShards: true,
 		text: applyTextCategory,
 		json: applyJSONCategory,
 	},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/plinkdev/plink/plan"
 )
@@ -37,8 +38,11 @@ func summaryLine(p *plan.Plan) string {
 		return line + "."
 	case p.HasErrors():
 		return "No changes planned, but the plan has errors."
+	case len(p.Unsettled) > 0:
+		// a resource on its way, a setting waiting for something outside
+		// plink: not "matches"
+		return "No changes now, but live state does not match the manifest yet: " + strings.Join(p.Unsettled, "; ") + "."
 	case len(plan.Unsettled(p, nil)) > 0:
-		// a setting waits for something outside plink: not "matches"
 		return "No changes now, but live state does not match the manifest yet: a setting waits (see PL111 above)."
 	case p.Destroy:
 		return "No changes. Nothing the manifest owns is left."
