@@ -130,10 +130,7 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		return err
 	}
 	defer unlock()
-	if p, err = replanUnderLease(f, p, func() (*plan.Plan, error) {
-		now, _, err := computePlan(ctx, f, m, sess)
-		return now, err
-	}); err != nil {
+	if p, err = replanUnderLease(ctx, f, m, sess, p); err != nil {
 		return err
 	}
 	return execute(ctx, f, format, m, sess, p)
@@ -172,13 +169,13 @@ func settle(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSess
 // saved plan is checked: the first plan was read without the lease, so
 // another run may have changed live state before this one took it.
 // Without --lock there is no lease to have waited for: p is kept.
-func replanUnderLease(f *Factory, approved *plan.Plan, replan func() (*plan.Plan, error)) (*plan.Plan, error) {
+func replanUnderLease(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSession, approved *plan.Plan) (*plan.Plan, error) {
 	if !f.Config.Bool("lock") {
 		return approved, nil
 	}
 	f.quietShardNotes = true // the first plan said them
 	defer func() { f.quietShardNotes = false }()
-	now, err := replan()
+	now, _, err := computePlan(ctx, f, m, sess)
 	if err != nil {
 		return nil, err
 	}
@@ -235,17 +232,16 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 		return err
 	}
 	defer sess.Close()
-	snap, err := readLive(ctx, f, m, sess)
+	// A saved plan is a promise, not a program: plan again from the same
+	// manifest and live state (of the same shard, --account/--region), and
+	// carry out that plan only when its changes are exactly the saved ones.
+	p, snap, err := computePlan(ctx, f, m, sess)
 	if err != nil {
 		return err
 	}
 	if d := live.Diff(saved.Fingerprints, snap.Fingerprints()); len(d) > 0 {
 		return staleError(file, d)
 	}
-	// A saved plan is a promise, not a program: plan again from the same
-	// manifest and live state, and carry out that plan only when its
-	// changes are exactly the saved ones.
-	p := plan.Compute(m, snap, planOptions(f, m))
 	if d := planDifference(saved, p); d != "" {
 		return withHint(fmt.Errorf("saved plan %s does not match the plan of its manifest and live state; nothing was applied:\n  %s", file, d),
 			"the file was edited or made by another plink; run 'plink plan -out FILE' again and review the new plan")
@@ -262,13 +258,7 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 		return err
 	}
 	defer unlock()
-	if p, err = replanUnderLease(f, p, func() (*plan.Plan, error) {
-		snap, err := readLive(ctx, f, m, sess)
-		if err != nil {
-			return nil, err
-		}
-		return plan.Compute(m, snap, planOptions(f, m)), nil
-	}); err != nil {
+	if p, err = replanUnderLease(ctx, f, m, sess, p); err != nil {
 		return err
 	}
 	return execute(ctx, f, format, m, sess, p)

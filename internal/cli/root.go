@@ -217,6 +217,9 @@ makes live state match, accepting the connections of declared consumers.`,
 			if f.Config.Bool("no-color") {
 				f.IO.DisableColor()
 			}
+			if err := checkSettings(f, cmd); err != nil {
+				return err
+			}
 			return refuseNegative(f, cmd.Flags())
 		},
 	}

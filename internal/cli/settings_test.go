@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -58,5 +59,42 @@ func TestExportJSON(t *testing.T) {
 	code, _, stderr = runPlink(t, "", false, append([]string{"export", "-f", quickstart, "--region", "us-east-1", "--output", "xml"}, sb...)...)
 	if code != ExitError || !strings.Contains(stderr, `invalid --output "xml"`) {
 		t.Errorf("export -o xml: exit %d: %s", code, stderr)
+	}
+}
+
+// TestBadSettingsFromEnvAndFileRefused: a value its flag would refuse is
+// refused from PLINK_* and the config file too, naming where it came
+// from, instead of being read as zero; an unknown config key is warned of.
+func TestBadSettingsFromEnvAndFileRefused(t *testing.T) {
+	sb := []string{"plan", "--sandbox", "--sandbox-dir", t.TempDir(), "-f", quickstart}
+	for _, tc := range []struct{ env, val, want string }{
+		{"PLINK_TIMEOUT", "30", `invalid PLINK_TIMEOUT "30"`},
+		{"PLINK_DETAILED_EXITCODE", "yes", `invalid PLINK_DETAILED_EXITCODE "yes"`},
+		{"PLINK_RETRY_BUDGET", "300", "a duration with its unit, such as 5m0s"},
+		{"PLINK_PARALLELISM", "abc", `invalid PLINK_PARALLELISM "abc"`},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			t.Setenv(tc.env, tc.val)
+			code, _, stderr := runPlink(t, "", false, sb...)
+			if code != ExitError || !strings.Contains(stderr, tc.want) {
+				t.Errorf("%s=%s: exit %d, stderr %q, want %q", tc.env, tc.val, code, stderr, tc.want)
+			}
+		})
+	}
+	dir := t.TempDir()
+	cfg := dir + "/plink.yaml"
+	if err := os.WriteFile(cfg, []byte("lock-timeout: abc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runPlink(t, "", false, "apply", "--config", cfg, "--sandbox", "--sandbox-dir", dir, "--auto-approve", "-f", quickstart)
+	if code != ExitError || !strings.Contains(stderr, `invalid lock-timeout in config file `+cfg+` "abc"`) {
+		t.Errorf("lock-timeout: abc in the config file: exit %d, %s", code, stderr)
+	}
+	if err := os.WriteFile(cfg, []byte("outptu: json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runPlink(t, "", false, "validate", "--config", cfg, "-f", quickstart)
+	if code != ExitOK || !strings.Contains(stderr, `"outptu" is not a setting of plink`) || !strings.Contains(stderr, `did you mean "output"?`) {
+		t.Errorf("a misspelt key: exit %d, %s", code, stderr)
 	}
 }

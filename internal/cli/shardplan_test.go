@@ -100,3 +100,20 @@ func TestInterruptedShardWaitIsNotComplete(t *testing.T) {
 		t.Errorf("the summary of an interrupted shard wait:\n%s", out)
 	}
 }
+
+// TestShardSavedPlanApplies: a shard's saved plan (plan --account X -out)
+// is applied with the same --account: planned again for that shard, it
+// matches, and the shard's changes are made.
+func TestShardSavedPlanApplies(t *testing.T) {
+	dir := t.TempDir()
+	sb := []string{"--sandbox", "--sandbox-dir", dir, "--no-color"}
+	planFile := dir + "/payments.plan"
+	code, out, stderr := runPlink(t, "", false, append([]string{"plan", "-f", quickstart, "--account", "payments", "-out", planFile, "--detailed-exitcode"}, sb...)...)
+	if code != ExitChanges {
+		t.Fatalf("plan --account payments -out: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, stderr = runPlink(t, "", false, append([]string{"apply", planFile, "--account", "payments"}, sb...)...)
+	if code != ExitOK || !strings.Contains(out, "Apply complete") {
+		t.Fatalf("apply of the shard's saved plan: exit %d\n%s\n%s", code, out, stderr)
+	}
+}
