@@ -268,6 +268,9 @@ func (r *runner) run(ctx context.Context) *Result {
 				if d := s.failedDep(); d != nil {
 					s.state = stateSkipped
 					switch {
+					case d.state == stateFailed && d.cs.c.Address == s.cs.c.Address:
+						s.root = d.cs.c.Address
+						s.reason = "an earlier step of this change failed"
 					case d.state == stateFailed:
 						s.root = d.cs.c.Address
 						s.reason = "depends on " + s.root + ", which failed"

@@ -270,20 +270,38 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 // plan's summary line yet (a saved plan's apply).
 func noChanges(f *Factory, format string, p *plan.Plan, snap *live.Snapshot, summarize bool) error {
 	v := newVerdict(f, append(plan.Unsettled(p, snap), shardWaitNotes(f)...), 0, false)
+	waiting := len(p.Changes) - len(runnable(p).Changes)
 	if format == "json" {
 		msg := "No changes."
-		if v.Verdict != verdictConverged {
+		switch {
+		case waiting > 0:
+			msg = fmt.Sprintf("Nothing to apply now: %s for another shard.", waitVerb(waiting))
+		case v.Verdict != verdictConverged:
 			msg = "No changes, but live state has not converged yet."
 		}
-		if err := writeJSON(f.IO.Out, map[string]any{"type": "result", "changes": 0, "message": msg}); err != nil {
+		out := map[string]any{"type": "result", "changes": 0, "message": msg}
+		if waiting > 0 {
+			out["waiting"] = waiting
+		}
+		if err := writeJSON(f.IO.Out, out); err != nil {
 			return err
 		}
+	} else if waiting > 0 {
+		fmt.Fprintf(f.IO.Out, "Nothing to apply now: %s for another shard.\n", waitVerb(waiting))
 	} else if summarize {
 		fmt.Fprint(f.IO.Out, "No changes. ")
 	} else if v.Verdict == verdictConverged {
 		return v.exit() // the plan's summary line has said it
 	}
 	return v.emit(f, format)
+}
+
+// waitVerb is "1 change waits" or "3 changes wait".
+func waitVerb(n int) string {
+	if n == 1 {
+		return "1 change waits"
+	}
+	return plural(n, "change") + " wait"
 }
 
 func errorDiagnostics(p *plan.Plan) []string {
@@ -336,6 +354,10 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	}
 	if runErr == nil && ctx.Err() == nil {
 		runErr = awaitShards(ctx, callCtx, f, m, sess, opts, res)
+	} else if runErr != nil && f.shard != nil {
+		// A failed run waits for no other shard: what it would have made
+		// once they had applied is not attempted, and said so.
+		notAttempted(f, res, f.shard.waiting, "apply failed before it could wait for another shard's ")
 	}
 	if c := stopCause(ctx); c != nil {
 		res.Interrupted = strings.TrimPrefix(c.Error(), "interrupted by ")
@@ -366,6 +388,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	var after *plan.Plan
 	var snap *live.Snapshot
 	var left []string
+	f.quietShardNotes = true // the plan said them
 	// AWS's reads are eventually consistent: what apply just made may be
 	// missing from a list for a moment even after it was seen by id. A
 	// difference is read again a few times before it counts.

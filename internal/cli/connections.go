@@ -157,7 +157,9 @@ func watchConnections(ctx context.Context, f *Factory, format string, w *watched
 		if err == nil {
 			err = connectionsRound(ctx, f, format, w.m, w.sess, w.stale, w.leftSaid)
 		}
-		if err != nil && ctx.Err() == nil {
+		var ee *exitError
+		if err != nil && ctx.Err() == nil && !(errors.As(err, &ee) && ee.Err == nil) {
+			// a silent exit is a round whose decisions were logged already
 			logRoundError(f, format, err)
 		}
 		select {

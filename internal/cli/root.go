@@ -262,7 +262,7 @@ makes live state match, accepting the connections of declared consumers.`,
 func refuseNegative(f *Factory, flags *pflag.FlagSet) error {
 	var err error
 	flags.VisitAll(func(fl *pflag.Flag) {
-		if err != nil || fl.Name == "watch" { // connections says more of --watch
+		if err != nil || fl.Name == "watch" || fl.Name == "max-accounts" { // their commands say more
 			return
 		}
 		switch fl.Value.Type() {

@@ -71,6 +71,19 @@ func TestShardPlanCountsWhatWaits(t *testing.T) {
 	if strings.Contains(out, "matches the manifest") || !strings.Contains(out, "has not converged yet") || !strings.Contains(out, "Apply complete: 1 added") {
 		t.Errorf("checkout's apply (the gateway endpoint made, the consumer waiting):\n%s", out)
 	}
+	if strings.Contains(stderr, "became possible") {
+		t.Errorf("nothing became possible (no other shard ran), yet:\n%s", stderr)
+	}
+	// Again: only the waiting consumer is left; text and JSON say that
+	// nothing was applied, and why.
+	code, out, stderr = runPlink(t, "", false, append([]string{"apply", "--auto-approve", "--detailed-exitcode"}, sb...)...)
+	if code != ExitChanges || !strings.Contains(out, "Nothing to apply now: 1 change waits for another shard.") || strings.Contains(out, "Apply complete") {
+		t.Errorf("checkout's second apply: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, _ = runPlink(t, "", false, append([]string{"apply", "--auto-approve", "--detailed-exitcode", "--output", "json"}, sb...)...)
+	if code != ExitChanges || !strings.Contains(out, `"message":"Nothing to apply now: 1 change waits for another shard."`) || !strings.Contains(out, `"waiting":1`) {
+		t.Errorf("checkout's second apply -o json: exit %d\n%s", code, out)
+	}
 }
 
 // TestInterruptedShardWaitIsNotComplete: a signal during --shard-wait

@@ -41,6 +41,9 @@ func useShard(f *Factory, cmd *cobra.Command) {
 		return
 	}
 	sel := shard.Selection{Accounts: splitList(f.Config.Strings("account")), Regions: splitList(f.Config.Strings("region"))}
+	if sel.All() && cmd.Flags().Lookup("shard-wait") != nil && f.Config.Duration("shard-wait") > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "plink: warning: --shard-wait %s has no effect without --account or --region: a whole-manifest apply waits for no other shard\n", f.Config.Duration("shard-wait"))
+	}
 	if !sel.All() {
 		f.shard = &shardMode{sel: sel}
 	}
@@ -142,12 +145,12 @@ func filterShard(f *Factory, sm *manifest.Manifest, p *plan.Plan, snap *live.Sna
 		for _, c := range waiting {
 			addrs = append(addrs, string(c.Action)+" "+c.Address)
 		}
-		list, how := shortList(addrs), "the next run plans them"
+		list, how := shortList(addrs), "apply leaves them to the next run (or --shard-wait)"
 		if wait > 0 {
 			list, how = strings.Join(addrs, ", "), fmt.Sprintf("apply makes them once possible, within --shard-wait %s", wait)
 		}
-		fmt.Fprintf(f.IO.ErrOut, "plink: %s of %s wait for another shard to apply what they depend on (%s); %s\n",
-			plural(len(waiting), "change"), sel, list, how)
+		fmt.Fprintf(f.IO.ErrOut, "plink: %s: %s for another shard to apply what they depend on (%s; marked \"waits for\" in the plan); %s\n",
+			sel, waitVerb(len(waiting)), list, how)
 	}
 	return out
 }
@@ -200,7 +203,11 @@ func unblocked(f *Factory, after *plan.Plan) *plan.Plan {
 	n := 0
 	for _, c := range after.Changes {
 		if c.Action != plan.NoOp && (f.shard.waiting[c.Address] || !f.shard.planned[c.Address]) {
-			n++
+			// still waiting is not "became possible": only a change that
+			// no longer waits, or is new, is
+			if len(c.WaitsFor) == 0 {
+				n++
+			}
 			continue
 		}
 		out.Changes = append(out.Changes, c)

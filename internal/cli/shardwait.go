@@ -47,8 +47,14 @@ func awaitShards(ctx, callCtx context.Context, f *Factory, m *manifest.Manifest,
 		}
 	}()
 	sel, sm := f.selection(), shardManifest(f, m)
-	fmt.Fprintf(f.IO.ErrOut, "plink: waiting up to %s (--shard-wait) for other shards: %s of %s need their work first\n",
-		wait, plural(len(pending), "change"), sel)
+	what := []string{}
+	if n := len(f.shard.waiting); n > 0 {
+		what = append(what, waitVerb(n)+" for their work")
+	}
+	if n := len(f.shard.awaited); n > 0 {
+		what = append(what, fmt.Sprintf("%s for their accepts", strings.Replace(waitVerb(n), "change", "endpoint", 1)))
+	}
+	fmt.Fprintf(f.IO.ErrOut, "plink: waiting up to %s (--shard-wait) for other shards: in %s, %s\n", wait, sel, strings.Join(what, "; "))
 	deadline := time.Now().Add(wait)
 	var blocked []string // the last plan's errors
 	pause := 10 * time.Second
@@ -56,7 +62,7 @@ func awaitShards(ctx, callCtx context.Context, f *Factory, m *manifest.Manifest,
 		pause = 200 * time.Millisecond
 	}
 	for len(pending) > 0 && ctx.Err() == nil {
-		f.setPhase("waiting for other shards (%s)", plural(len(pending), "change"))
+		f.setPhase("waiting for other shards (%s and accepts of this shard)", plural(len(pending), "change"))
 		snap, err := live.Read(ctx, sm, sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -98,20 +104,30 @@ func awaitShards(ctx, callCtx context.Context, f *Factory, m *manifest.Manifest,
 	if ctx.Err() != nil {
 		// Interrupted: what still waited was not attempted, and the
 		// summary says so, as it does for an interrupted wait of apply's.
-		for _, addr := range slices.Sorted(maps.Keys(pending)) {
-			c, ok := f.shard.changes[addr]
-			if !ok {
-				continue // another shard's accept: not this run's change
-			}
-			res.Changes = append(res.Changes, apply.ChangeResult{Address: c.Address, Kind: c.Kind, Action: c.Action,
-				Account: c.Account, AccountID: c.AccountID, Region: c.Region, Status: apply.StatusNotAttempted,
-				Reason: "interrupted while waiting for another shard's " + strings.Join(c.WaitsFor, ", ")})
-		}
+		notAttempted(f, res, pending, "interrupted while waiting for another shard's ")
 	}
 	if len(pending) > 0 && len(blocked) > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "plink: the last plan while waiting for other shards had errors:\n  %s\n", strings.Join(blocked, "\n  "))
 	}
 	return nil
+}
+
+// notAttempted adds to res, as not attempted, the waiting changes of this
+// shard among addrs (another shard's accepts are not this run's), with
+// why and what each waited for.
+func notAttempted(f *Factory, res *apply.Result, addrs map[string]bool, why string) {
+	if f.shard == nil || res == nil {
+		return
+	}
+	for _, addr := range slices.Sorted(maps.Keys(addrs)) {
+		c, ok := f.shard.changes[addr]
+		if !ok {
+			continue
+		}
+		res.Changes = append(res.Changes, apply.ChangeResult{Address: c.Address, Kind: c.Kind, Action: c.Action,
+			Account: c.Account, AccountID: c.AccountID, Region: c.Region, Status: apply.StatusNotAttempted,
+			Reason: why + strings.Join(c.WaitsFor, ", ")})
+	}
 }
 
 // shardWaits reports whether apply is to wait for other shards: a shard
@@ -148,12 +164,16 @@ func shardWaitNotes(f *Factory) []string {
 	}
 	var out []string
 	if len(f.shard.waiting) > 0 {
-		out = append(out, fmt.Sprintf("%s wait for another shard (%s): %s",
-			plural(len(f.shard.waiting), "change"), shortList(slices.Sorted(maps.Keys(f.shard.waiting))), how))
+		out = append(out, fmt.Sprintf("%s for another shard (%s): %s",
+			waitVerb(len(f.shard.waiting)), shortList(slices.Sorted(maps.Keys(f.shard.waiting))), how))
 	}
 	if len(f.shard.awaited) > 0 {
-		out = append(out, fmt.Sprintf("%s wait for another shard to accept their connections (%s): its next run (or plink connections) accepts them",
-			plural(len(f.shard.awaited), "endpoint"), shortList(slices.Sorted(maps.Keys(f.shard.awaited)))))
+		verb := "wait for another shard to accept their connections"
+		if len(f.shard.awaited) == 1 {
+			verb = "waits for another shard to accept its connection"
+		}
+		out = append(out, fmt.Sprintf("%s %s (%s): its next run (or plink connections) accepts them",
+			plural(len(f.shard.awaited), "endpoint"), verb, shortList(slices.Sorted(maps.Keys(f.shard.awaited)))))
 	}
 	return out
 }

@@ -23,7 +23,7 @@ func TestShardWaitInSequence(t *testing.T) {
 	// checkout's endpoint to payments-api waits for the payments shard;
 	// nobody makes the service within the wait.
 	out, errOut := apply("--account", "checkout", "--shard-wait", "1s")
-	for _, want := range []string{"(create consumer.checkout-payments); apply makes them once possible, within --shard-wait 1s",
+	for _, want := range []string{`(create consumer.checkout-payments; marked "waits for" in the plan); apply makes them once possible, within --shard-wait 1s`,
 		"waiting up to 1s (--shard-wait) for other shards", "still waiting after --shard-wait 1s; the next run applies them"} {
 		if !strings.Contains(out+errOut, want) {
 			t.Errorf("checkout's first run does not say %q:\n%s\n%s", want, errOut, out)
@@ -32,7 +32,7 @@ func TestShardWaitInSequence(t *testing.T) {
 	// payments makes the service; its accept of checkout's endpoint
 	// waits, and without --shard-wait the next run is named.
 	out, errOut = apply("--account", "payments")
-	if !strings.Contains(out, "the next run (or --shard-wait) applies them") || !strings.Contains(errOut, "the next run plans them") || strings.Contains(errOut, "--shard-wait) for other shards") {
+	if !strings.Contains(out, "the next run (or --shard-wait) applies them") || !strings.Contains(errOut, "apply leaves them to the next run (or --shard-wait)") || strings.Contains(errOut, "--shard-wait) for other shards") {
 		t.Errorf("payments' run without --shard-wait:\n%s\n%s", errOut, out)
 	}
 	// checkout's endpoint now has its service.

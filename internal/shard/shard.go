@@ -43,10 +43,14 @@ func (s Selection) Owns(account, region string) bool {
 // String is "accounts a, b in regions r" for messages.
 func (s Selection) String() string {
 	var parts []string
-	if len(s.Accounts) > 0 {
+	if n := len(s.Accounts); n == 1 {
+		parts = append(parts, "account "+s.Accounts[0])
+	} else if n > 1 {
 		parts = append(parts, "accounts "+strings.Join(s.Accounts, ", "))
 	}
-	if len(s.Regions) > 0 {
+	if n := len(s.Regions); n == 1 {
+		parts = append(parts, "region "+s.Regions[0])
+	} else if n > 1 {
 		parts = append(parts, "regions "+strings.Join(s.Regions, ", "))
 	}
 	return strings.Join(parts, " in ")
