@@ -395,6 +395,27 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 			exportedEndpoints[aws.ToString(e.VpcEndpointId)] = aws.ToString(e.ServiceName)
 		}
 	}
+	// Resources already tagged with this project mean the project exists:
+	// a plan of the exported manifest deletes the project's resources in
+	// the accounts and regions it declares but that were not exported,
+	// and in the regions of these accounts that were left out.
+	managed := 0
+	for _, sd := range scopes {
+		for _, s := range sd.services {
+			if tagMap(s.Tags)[live.TagProject] == opts.Project {
+				managed++
+			}
+		}
+		for _, e := range sd.endpoints {
+			if tagMap(e.Tags)[live.TagProject] == opts.Project {
+				managed++
+			}
+		}
+	}
+	if managed > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("project %s already exists: its plink:project tag is on %s here; a plan of this manifest deletes the project's resources it does not describe, so export every account and region the project uses (or pass a new --project) before you apply it",
+			opts.Project, plural(managed, "resource")))
+	}
 	for _, sd := range scopes {
 		res.Notes = append(res.Notes, sd.notes...)
 		for _, s := range sd.services {
@@ -576,4 +597,12 @@ func sortedCopy(in []string) []string {
 	out := slices.Clone(in)
 	sort.Strings(out)
 	return out
+}
+
+// plural is "1 resource" or "3 resources".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

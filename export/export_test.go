@@ -544,3 +544,33 @@ func TestExportStates(t *testing.T) {
 		})
 	}
 }
+
+// Exporting into a project that already exists says that a plan of the
+// result deletes what the project has where the export did not look.
+func TestExportIntoAnExistingProjectWarns(t *testing.T) {
+	ctx := context.Background()
+	w := &world{srv: sandboxtest.Start(t), clients: map[string]*sandboxtest.Clients{}}
+	pay := w.ec2(t, "payments", "us-east-1")
+	if _, err := pay.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
+		NetworkLoadBalancerArns: []string{payNLB},
+		TagSpecifications: nameTag(types.ResourceTypeVpcEndpointService, "api",
+			types.Tag{Key: aws.String("plink:project"), Value: aws.String("mine")}),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := export.Export(ctx, accounts[:1], []string{"us-east-1"}, w.source(), export.Options{Project: "mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "project mine already exists: its plink:project tag is on 1 resource here"
+	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.HasPrefix(n, want) }) {
+		t.Errorf("notes %q lack %q", res.Notes, want)
+	}
+	res, err = export.Export(ctx, accounts[:1], []string{"us-east-1"}, w.source(), export.Options{Project: "fresh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "already exists") }) {
+		t.Errorf("a new project is warned of: %q", res.Notes)
+	}
+}
