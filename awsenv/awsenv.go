@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 
@@ -74,6 +75,9 @@ type Clients struct {
 	STS       *sts.Client
 	// CloudWatch reads PrivateLink metrics (plink status).
 	CloudWatch *cloudwatch.Client
+	// SNS reads the access policy of connection notifications' topics
+	// (package live: GetTopicAttributes).
+	SNS *sns.Client
 }
 
 // ClientSource is the small interface that live and apply use to get clients
@@ -267,6 +271,7 @@ func (r *Resolver) Clients(ctx context.Context, account, region string) (*Client
 			STS:       sts.NewFromConfig(cfg, func(o *sts.Options) { r.endpoint(&o.BaseEndpoint) }),
 
 			CloudWatch: cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { r.endpoint(&o.BaseEndpoint) }),
+			SNS:        sns.NewFromConfig(cfg, func(o *sns.Options) { r.endpoint(&o.BaseEndpoint) }),
 		}
 	})
 	return oc.c, oc.err
