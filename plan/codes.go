@@ -46,4 +46,5 @@ const (
 	CodeAccountLeaves      = "PL233" // error: accounts leaving the manifest (their principal removed) have endpoints connected to a service of the project
 	CodeForeignOpen        = "PL032" // warning: connections from accounts the manifest neither names nor admits stay open
 	CodeTargetHealth       = "PL116" // warning: a zone where consumers have endpoints has no healthy target behind the service and cross-zone is off
+	CodeTopicClosed        = "PL117" // warning: a notification's SNS topic does not let vpce.amazonaws.com publish (info: its policy could not be read)
 )
