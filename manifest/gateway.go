@@ -72,6 +72,7 @@ func (l *loader) validateGateway(c *Consumer, what string) {
 	conflict("privateDnsEnabled", c.PrivateDNSEnabled, "remove `privateDnsEnabled`")
 	conflict("dnsOptions", c.DNSOptions != nil, "remove `dnsOptions`")
 	conflict("ipAddressType", c.IPAddressType != "", "remove `ipAddressType`")
+	conflict("ipAddresses", len(c.IPAddresses) > 0, "remove `ipAddresses`; a gateway endpoint has no network interfaces")
 	conflict("provider", c.Provider != "", "set `serviceName: com.amazonaws.REGION.s3` (or .dynamodb); gateway endpoints connect to AWS services only")
 	l.checkList(c, "routeTableIds", c.RouteTableIDs, func(p, v string) {
 		l.checkID(c, p, v, reRouteTableID, "route table id", "rtb- and 8 or 17 hex digits")

@@ -492,6 +492,8 @@ func ownerPos(owner any) Pos {
 		return o.Pos
 	case *Consumer:
 		return o.Pos
+	case *SubnetIPs:
+		return o.Pos
 	case *Principal:
 		return o.Pos
 	case *Notification:

@@ -125,17 +125,25 @@ type Consumer struct {
 	Region      string   `yaml:"region,omitempty" json:"region,omitempty"`
 	// Type is Interface (the default, also for a Gateway Load Balancer
 	// endpoint, whose type follows from its provider) or Gateway.
-	Type             string   `yaml:"type,omitempty" json:"type,omitempty"`
-	VPCID            string   `yaml:"vpcId" json:"vpcId"`
-	SubnetIDs        []string `yaml:"subnetIds,omitempty" json:"subnetIds,omitempty"`
-	SecurityGroupIDs []string `yaml:"securityGroupIds,omitempty" json:"securityGroupIds,omitempty"`
+	Type      string   `yaml:"type,omitempty" json:"type,omitempty"`
+	VPCID     string   `yaml:"vpcId" json:"vpcId"`
+	SubnetIDs []string `yaml:"subnetIds,omitempty" json:"subnetIds,omitempty"`
+	// IPAddresses fixes, per subnet of SubnetIDs, the private addresses the
+	// endpoint's network interface there takes (CreateVpcEndpoint's
+	// SubnetConfigurations); a subnet not listed gets addresses from AWS.
+	IPAddresses      map[string]*SubnetIPs `yaml:"ipAddresses,omitempty" json:"ipAddresses,omitempty"`
+	SecurityGroupIDs []string              `yaml:"securityGroupIds,omitempty" json:"securityGroupIds,omitempty"`
 	// RouteTableIDs are the route tables a gateway endpoint adds its
 	// service's prefix-list route to (Type Gateway only).
 	RouteTableIDs []string `yaml:"routeTableIds,omitempty" json:"routeTableIds,omitempty"`
 	// Provider names a provider in the manifest; ServiceName names any other
 	// service (AWS-managed or external). Exactly one is set.
-	Provider          string            `yaml:"provider,omitempty" json:"provider,omitempty"`
-	ServiceName       string            `yaml:"serviceName,omitempty" json:"serviceName,omitempty"`
+	Provider    string `yaml:"provider,omitempty" json:"provider,omitempty"`
+	ServiceName string `yaml:"serviceName,omitempty" json:"serviceName,omitempty"`
+	// ServiceRegion is the region of ServiceName's service when it is not
+	// the consumer's own (cross-region PrivateLink; serviceName only: a
+	// provider's region is its own).
+	ServiceRegion     string            `yaml:"serviceRegion,omitempty" json:"serviceRegion,omitempty"`
 	PrivateDNSEnabled bool              `yaml:"privateDnsEnabled,omitempty" json:"privateDnsEnabled,omitempty"`
 	DNSOptions        *DNSOptions       `yaml:"dnsOptions,omitempty" json:"dnsOptions,omitempty"`
 	IPAddressType     string            `yaml:"ipAddressType,omitempty" json:"ipAddressType,omitempty"`
@@ -145,6 +153,15 @@ type Consumer struct {
 	Adopt string `yaml:"adopt,omitempty" json:"adopt,omitempty"`
 	// Protect forbids any plan that deletes or replaces the endpoint.
 	Protect bool `yaml:"protect,omitempty" json:"protect,omitempty"`
+
+	Pos Pos `yaml:"-" json:"-"`
+}
+
+// SubnetIPs are the fixed private addresses of an endpoint's network
+// interface in one subnet.
+type SubnetIPs struct {
+	IPv4 string `yaml:"ipv4,omitempty" json:"ipv4,omitempty"`
+	IPv6 string `yaml:"ipv6,omitempty" json:"ipv6,omitempty"`
 
 	Pos Pos `yaml:"-" json:"-"`
 }

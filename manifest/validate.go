@@ -445,6 +445,8 @@ func (l *loader) validateConsumer(m *Manifest, c *Consumer, provs map[string]*Pr
 		l.checkEnum(c, "dnsOptions.dnsRecordIpType", c.DNSOptions.DNSRecordIPType, dnsRecordIPTypes)
 	}
 	l.checkEnum(c, "ipAddressType", c.IPAddressType, endpointIPTypes)
+	l.validateIPAddresses(c, what)
+	l.validateServiceRegion(c, what)
 	if c.Policy != nil && l.ok(c, "policy") {
 		l.validatePolicy(c, what)
 	}
