@@ -36,6 +36,7 @@ func (rd *reader) readEndpoints(ctx context.Context, sc *scopeState) {
 			eps = append(eps, ep)
 		}
 	}
+	rd.readAddresses(ctx, sc, eps)
 	rd.add(func(s *Snapshot) { s.Endpoints = append(s.Endpoints, eps...) })
 }
 

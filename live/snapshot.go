@@ -26,6 +26,9 @@ type Snapshot struct {
 	VisibleServices []VisibleService `json:"visibleServices,omitempty"`
 	// RouteTables are those of the VPCs gateway consumers name (gateway.go).
 	RouteTables []RouteTable `json:"routeTables,omitempty"`
+	// Topics are the access policies of the SNS topics the manifest's
+	// providers send connection notifications to (topics.go), by ARN.
+	Topics []Topic `json:"topics,omitempty"`
 	// Failures are reads that failed after retries; a snapshot with failures
 	// is incomplete for the scopes named.
 	Failures []Failure `json:"failures,omitempty"`
@@ -101,6 +104,11 @@ type Endpoint struct {
 	Policy                                   string            `json:"policy,omitempty"` // raw JSON as AWS returns it
 	Tags                                     map[string]string `json:"tags,omitempty"`
 	NetworkInterfaceIDs                      []string          `json:"networkInterfaceIds,omitempty"`
+	// Addresses are the private addresses of the endpoint's network
+	// interfaces, per subnet; read (AddressesRead) only for the endpoints
+	// of consumers that fix them (ipAddresses).
+	Addresses     []ENIAddress `json:"addresses,omitempty"`
+	AddressesRead bool         `json:"addressesRead,omitempty"`
 	// RouteTableIDs are a gateway endpoint's route tables.
 	RouteTableIDs []string `json:"routeTableIds,omitempty"`
 	// Created is the endpoint's CreationTimestamp: status spares endpoints

@@ -50,7 +50,7 @@ func (rd *reader) readVisible(ctx context.Context, scopes []*scopeState) {
 					continue // not created yet: nothing to see
 				}
 				name, region = s.Name, s.Region
-			} else {
+			} else if region = c.ServiceRegion; region == "" {
 				region = serviceRegion(name)
 			}
 			if name == "" {

@@ -121,6 +121,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 	after := &Values{
 		VPCID:             cm.VPCID,
 		SubnetIDs:         sorted(cm.SubnetIDs),
+		IPAddresses:       wantedAddresses(cm),
 		SecurityGroupIDs:  sorted(cm.SecurityGroupIDs),
 		PrivateDNSEnabled: ptr(cm.PrivateDNSEnabled),
 		IPAddressType:     cm.IPAddressType,
@@ -152,6 +153,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 	}
 	if ep := cs.ep; ep != nil {
 		before := c.liveEndpointValues(ep)
+		before.IPAddresses = liveAddresses(ep, cm)
 		ch.ID = ep.ID
 		ch.Before = before
 		// unset options take what AWS has, so defaults never show as drift
@@ -226,6 +228,8 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		}
 	}
 	c.reachChecks(cs, &ch)
+	addressWarnings(&ch)
+	c.addressHeld(cs, &ch)
 	if ch.Action == Update && ch.Before != nil && ch.Before.Tags[live.TagName] == "" {
 		ch.Warnings = append(ch.Warnings, fmt.Sprintf("%s lost its %s tag; the plan restores it", ch.ID, live.TagName))
 	}
@@ -266,6 +270,9 @@ func (c *computer) endpointTarget(cs *consState, ep *live.Endpoint) *Values {
 		return v
 	}
 	v.ServiceName = cm.ServiceName
+	if cm.ServiceRegion != "" && cm.ServiceRegion != cs.region {
+		v.ServiceRegion = cm.ServiceRegion
+	}
 	if ps == nil && ep != nil && ep.ServiceName == cm.ServiceName && ep.Type != "" {
 		// a service managed elsewhere: its type is whatever AWS says
 		v.Type = ep.Type
@@ -354,6 +361,10 @@ func (c *computer) consumerLint(cs *consState) {
 			vpc = g.VPCID
 		}
 		c.inConsumerVPC(cs, "security group", "securityGroupIds", id, vpc, CodeSGMissing, CodeSGWrongVPC)
+	}
+	c.addressChecks(cs)
+	if sr := cm.ServiceRegion; sr != "" && sr != cs.region && cs.prov == nil {
+		c.crossRegionZones(cs, sr)
 	}
 	served, source := c.servedZones(cs)
 	if served != nil {

@@ -125,9 +125,12 @@ type Values struct {
 	ServiceName             string   `json:"serviceName,omitempty"` // also set on endpoints
 
 	// endpoint
-	VPCID                                    string   `json:"vpcId,omitempty"`
-	ServiceRegion                            string   `json:"serviceRegion,omitempty"`
-	SubnetIDs                                []string `json:"subnetIds,omitempty"`
+	VPCID         string   `json:"vpcId,omitempty"`
+	ServiceRegion string   `json:"serviceRegion,omitempty"`
+	SubnetIDs     []string `json:"subnetIds,omitempty"`
+	// IPAddresses are an endpoint's fixed addresses ("SUBNET=ADDRESS",
+	// sorted): only those the manifest fixes, on both sides.
+	IPAddresses                              []string `json:"ipAddresses,omitempty"`
 	SecurityGroupIDs                         []string `json:"securityGroupIds,omitempty"`
 	RouteTableIDs                            []string `json:"routeTableIds,omitempty"` // gateway endpoints
 	PrivateDNSEnabled                        *bool    `json:"privateDnsEnabled,omitempty"`

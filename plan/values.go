@@ -50,6 +50,7 @@ func (v *Values) Attributes() []Attr {
 	str("vpcId", v.VPCID)
 	str("serviceRegion", v.ServiceRegion)
 	list("subnetIds", v.SubnetIDs)
+	list("ipAddresses", v.IPAddresses)
 	list("securityGroupIds", v.SecurityGroupIDs)
 	list("routeTableIds", v.RouteTableIDs)
 	boolp("privateDnsEnabled", v.PrivateDNSEnabled)
@@ -120,7 +121,7 @@ func AttrRank(name string) int {
 var attrOrder = []string{
 	"type", "serviceName", "networkLoadBalancerArns", "gatewayLoadBalancerArns",
 	"acceptanceRequired", "privateDnsName", "supportedIpAddressTypes", "supportedRegions",
-	"vpcId", "serviceRegion", "subnetIds", "securityGroupIds", "routeTableIds", "privateDnsEnabled",
+	"vpcId", "serviceRegion", "subnetIds", "ipAddresses", "securityGroupIds", "routeTableIds", "privateDnsEnabled",
 	"dnsRecordIpType", "privateDnsOnlyForInboundResolverEndpoint", "ipAddressType",
 	"policy", "principal", "endpointId", "endpointOwner", "state", "topicArn", "events", "tags",
 }
