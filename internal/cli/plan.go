@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +17,13 @@ func newPlanCmd(f *Factory) *cobra.Command {
 		Short: "Show what apply would change: live state of every account diffed against the manifest",
 		Long: `Read live state from every account and region in the manifest, diff it against
 the manifest and print the plan. Nothing is changed.
+
+Lint PL116 (no healthy target behind a consumed service in a zone) needs
+calls AWS offers only per load balancer and target group. By default
+(--target-health=changed) plan reads target health only behind the providers
+whose consumers it creates, replaces, moves to other subnets or accepts, so a
+plan with nothing to change makes none of those calls; --target-health=all
+reads it behind every provider with consumers, --target-health=off never.
 
 With -out FILE the plan is saved, with the manifest's digest and a fingerprint of
 every live resource read, for 'plink apply FILE' in a later pipeline step.`,
@@ -44,7 +53,11 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 				return err
 			}
 			defer sess.Close()
-			p, _, err := computePlanWith(ctx, f, m, sess, f.Config.Bool("target-health"))
+			health, err := targetHealthMode(f, cmd)
+			if err != nil {
+				return err
+			}
+			p, _, err := computePlanWith(ctx, f, m, sess, health)
 			if err != nil {
 				return err
 			}
@@ -78,7 +91,8 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 5m; 0 means no limit)")
 	cmd.Flags().Bool("destroy", false, "plan what 'plink destroy' would do: delete everything the manifest owns")
 	cmd.Flags().Bool("delete-adopted", false, "with --destroy: delete adopted resources instead of releasing them")
-	cmd.Flags().Bool("target-health", true, "read the target health behind consumed services for lint PL116 (a DescribeTargetHealth per target group, a DescribeLoadBalancerAttributes per load balancer; false skips them, as drift and status still report it)")
+	cmd.Flags().Var(newTargetHealthValue(), "target-health", "where to read target health for lint PL116 (a DescribeTargetHealth per target group, a DescribeLoadBalancerAttributes per load balancer): changed (behind the providers whose consumers the plan creates, replaces, moves to other subnets or accepts), all (every provider with consumers; a bare --target-health, or true) or off (false); drift and status always read all of it")
+	cmd.Flags().Lookup("target-health").NoOptDefVal = HealthAll
 	addAllowDisconnectFlag(cmd)
 	addShardFlags(cmd)
 	return cmd
@@ -143,4 +157,53 @@ func newShowCmd(f *Factory) *cobra.Command {
 	cmd.Flags().Bool("detailed-exitcode", false, "exit 0 when the saved plan has no changes, 2 when it has")
 	cmd.Flags().BoolP("verbose", "v", false, "also list resources that need no change")
 	return cmd
+}
+
+// targetHealthValue is --target-health: all, changed or off; true and
+// false, its values when it was a boolean, mean all and off.
+type targetHealthValue struct{ mode string }
+
+func newTargetHealthValue() *targetHealthValue { return &targetHealthValue{mode: HealthChanged} }
+
+func (v *targetHealthValue) String() string { return v.mode }
+func (v *targetHealthValue) Type() string   { return "string" }
+
+func (v *targetHealthValue) Set(s string) error {
+	m, err := parseTargetHealth(s)
+	if err != nil {
+		return err
+	}
+	v.mode = m
+	return nil
+}
+
+// parseTargetHealth reads a --target-health value.
+func parseTargetHealth(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case HealthAll, "true":
+		return HealthAll, nil
+	case HealthChanged:
+		return HealthChanged, nil
+	case HealthOff, "false":
+		return HealthOff, nil
+	}
+	return "", fmt.Errorf("%s is not all, changed or off", quoteSetting(s))
+}
+
+// targetHealthMode is the run's --target-health, from the flag, PLINK_TARGET_HEALTH
+// or the config file; a value from the latter two that the flag would
+// refuse is refused naming where it came from.
+func targetHealthMode(f *Factory, cmd *cobra.Command) (string, error) {
+	raw := f.Config.String("target-health")
+	m, err := parseTargetHealth(raw)
+	if err == nil {
+		return m, nil
+	}
+	where := "config file " + f.Config.File()
+	if fl := cmd.Flags().Lookup("target-health"); fl != nil && fl.Changed {
+		where = "--target-health"
+	} else if _, ok := os.LookupEnv(envPrefix + "_TARGET_HEALTH"); ok {
+		where = envPrefix + "_TARGET_HEALTH"
+	}
+	return "", flagErrorf("invalid %s: %v; give all, changed or off (true means all, false off)", where, err)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/internal/buildinfo"
+	"github.com/plinkdev/plink/internal/shard"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
@@ -205,29 +207,137 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 
 // computePlan verifies credentials, reads live state and computes the plan.
 func computePlan(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession) (*plan.Plan, *live.Snapshot, error) {
-	return computePlanWith(ctx, f, m, s, false)
+	return computePlanWith(ctx, f, m, s, HealthOff)
 }
 
-// computePlanWith is computePlan that, with lintHealth, also reads the
-// target health behind the providers that have consumers for lint PL116
-// (plink plan only: apply and the others act on changes, not on lint).
-func computePlanWith(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession, lintHealth bool) (*plan.Plan, *live.Snapshot, error) {
+// What plink plan reads of target health for lint PL116 (--target-health).
+const (
+	// HealthAll reads it behind every provider that has consumers.
+	HealthAll = "all"
+	// HealthChanged reads it only behind the providers whose consumers
+	// the plan creates, replaces, moves to other subnets or accepts.
+	HealthChanged = "changed"
+	// HealthOff reads none.
+	HealthOff = "off"
+)
+
+// computePlanWith is computePlan that also reads the target health for
+// lint PL116 as mode (HealthAll, HealthChanged, HealthOff) says (plink
+// plan only: apply and the others act on changes, not on lint).
+func computePlanWith(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession, mode string) (*plan.Plan, *live.Snapshot, error) {
 	snap, err := readLive(ctx, f, m, s)
 	if err != nil {
 		return nil, snap, err
 	}
 	sm := shardManifest(f, m)
 	opts := planOptions(f, sm)
-	if lintHealth && !opts.Destroy {
-		th := readTargetHealth(ctx, f, sm, snap, s)
-		if ctx.Err() != nil {
-			return nil, snap, context.Cause(ctx)
-		}
+	if opts.Destroy {
+		mode = HealthOff
+	}
+	sel := f.selection()
+	f.setPhase("planning")
+	p, th := PlanWithTargetHealth(mode, sm, snap, opts,
+		func(p *plan.Plan) []plan.Change {
+			own, waiting := shard.Filter(p, sel)
+			if own == nil {
+				return waiting
+			}
+			return append(slices.Clone(own.Changes), waiting...)
+		},
+		func(hm *manifest.Manifest) *status.Snapshot { return readTargetHealth(ctx, f, hm, snap, s) })
+	if ctx.Err() != nil {
+		return nil, snap, context.Cause(ctx)
+	}
+	if th != nil {
 		warnHealthFailures(f.IO.ErrOut, th.Failures)
-		opts.LoadBalancerHealth = th.LoadBalancers
 	}
 	f.setPhase("planning")
-	return filterShard(f, sm, plan.Compute(sm, snap, opts), snap), snap, nil
+	return filterShard(f, sm, p, snap), snap, nil
+}
+
+// PlanWithTargetHealth computes the plan of m against snap (plan.Compute
+// with opts) with the target health read for lint PL116 as mode says:
+// HealthOff reads none; HealthAll reads it behind every provider with
+// consumers; HealthChanged plans first without it, and reads it (then
+// plans again: the plan is a pure function) only behind the providers
+// whose consumers own's changes of that plan create, replace, move to
+// other subnets or accept (targetHealthProviders) — none for a plan that
+// changes nothing. own picks the changes that are the run's (a shard's);
+// nil means all. read reads the target health behind the consumed
+// services of the manifest it is given (m with only those consumers).
+// The snapshot read, if any, comes back with the plan.
+func PlanWithTargetHealth(mode string, m *manifest.Manifest, snap *live.Snapshot, opts plan.Options, own func(*plan.Plan) []plan.Change, read func(*manifest.Manifest) *status.Snapshot) (*plan.Plan, *status.Snapshot) {
+	if mode == HealthOff || opts.Destroy {
+		return plan.Compute(m, snap, opts), nil
+	}
+	hm := m
+	if mode != HealthAll {
+		p := plan.Compute(m, snap, opts)
+		changes := p.Changes
+		if own != nil {
+			changes = own(p)
+		}
+		names := targetHealthProviders(m, changes)
+		if len(names) == 0 {
+			return p, nil
+		}
+		hm = withConsumersOf(m, names)
+	}
+	th := read(hm)
+	if th == nil {
+		th = &status.Snapshot{}
+	}
+	opts.LoadBalancerHealth = th.LoadBalancers
+	return plan.Compute(m, snap, opts), th
+}
+
+// targetHealthProviders are the names of m's providers where lint PL116
+// can change a decision of the plan: those of the consumers that changes
+// create, replace or move to other subnets (an update of subnetIds), and
+// of the declared consumers whose connections it accepts.
+func targetHealthProviders(m *manifest.Manifest, changes []plan.Change) map[string]bool {
+	provider := map[string]string{}
+	for _, c := range m.Consumers {
+		if c != nil && c.Provider != "" {
+			provider["consumer."+c.Name] = c.Provider
+		}
+	}
+	out := map[string]bool{}
+	for _, ch := range changes {
+		addr := ""
+		switch {
+		case ch.Kind == plan.KindEndpoint && (ch.Action == plan.Create || ch.Action == plan.Replace):
+			addr = ch.Address
+		case ch.Kind == plan.KindEndpoint && ch.Action == plan.Update && ch.Before != nil && ch.After != nil &&
+			!slices.Equal(sortedCopy(ch.Before.SubnetIDs), sortedCopy(ch.After.SubnetIDs)):
+			addr = ch.Address
+		case ch.Kind == plan.KindConnection && ch.Action == plan.Accept:
+			addr = plan.AcceptedConsumer(ch)
+		}
+		if p := provider[addr]; p != "" {
+			out[p] = true
+		}
+	}
+	return out
+}
+
+func sortedCopy(ss []string) []string {
+	out := slices.Clone(ss)
+	slices.Sort(out)
+	return out
+}
+
+// withConsumersOf is a copy of m whose consumers are only those of the
+// named providers: what ReadTargetHealth then reads behind.
+func withConsumersOf(m *manifest.Manifest, providers map[string]bool) *manifest.Manifest {
+	out := *m
+	out.Consumers = nil
+	for _, c := range m.Consumers {
+		if c != nil && providers[c.Provider] {
+			out.Consumers = append(out.Consumers, c)
+		}
+	}
+	return &out
 }
 
 // warnHealthFailures says where plan could not read target health: the

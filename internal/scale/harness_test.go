@@ -14,11 +14,13 @@ import (
 
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/awsenv"
+	"github.com/plinkdev/plink/internal/cli"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/sandbox"
 	"github.com/plinkdev/plink/sandbox/sandboxtest"
+	"github.com/plinkdev/plink/status"
 )
 
 // TestMain keeps the SDK away from the machine's AWS configuration for
@@ -73,19 +75,33 @@ func (e *env) resolver(tb testing.TB) *awsenv.Resolver {
 }
 
 // plan runs what `plink plan` runs: verify credentials, read live state,
-// compute the plan. It fails on read failures and plan errors.
+// compute the plan, reading target health for lint PL116 as plan's
+// default --target-health=changed does. It fails on read failures and plan
+// errors.
 func (e *env) plan(tb testing.TB) (*plan.Plan, *awsenv.Resolver) {
+	tb.Helper()
+	return e.planHealth(tb, e.m, cli.HealthChanged)
+}
+
+// planHealth is plan of m with --target-health=mode.
+func (e *env) planHealth(tb testing.TB, m *manifest.Manifest, mode string) (*plan.Plan, *awsenv.Resolver) {
 	tb.Helper()
 	ctx := context.Background()
 	r := e.resolver(tb)
 	if err := r.Verify(ctx); err != nil {
 		tb.Fatalf("verify: %v", err)
 	}
-	snap, err := live.Read(ctx, e.m, r, live.ReadOptions{})
+	snap, err := live.Read(ctx, m, r, live.ReadOptions{})
 	if err != nil {
 		tb.Fatalf("read: %v", err)
 	}
-	p := plan.Compute(e.m, snap, plan.Options{})
+	p, th := cli.PlanWithTargetHealth(mode, m, snap, plan.Options{}, nil, func(hm *manifest.Manifest) *status.Snapshot {
+		th, _ := status.ReadTargetHealth(ctx, hm, snap, r, status.ReadOptions{})
+		return th
+	})
+	if th != nil && len(th.Failures) > 0 {
+		tb.Fatalf("reading target health: %v", th.Failures)
+	}
 	if p.HasErrors() {
 		tb.Fatalf("plan has errors: %+v", p.Diagnostics)
 	}

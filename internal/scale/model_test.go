@@ -141,6 +141,50 @@ func expectedCalls(m *manifest.Manifest, applied bool) budget {
 	return b
 }
 
+// expectedHealth is the budget of plan's target-health reads (lint PL116,
+// status.ReadTargetHealth) behind the services of the named providers of m
+// that have consumers, once they exist: per account-region holding one,
+// the pages of DescribeTargetGroups (400 a page); per load balancer one
+// DescribeLoadBalancerAttributes; per target group of those load balancers
+// one DescribeTargetHealth — targetGroups of them (Generate registers none).
+func expectedHealth(m *manifest.Manifest, providers map[string]bool, targetGroups int) map[string]int {
+	consumed := map[string]bool{}
+	for _, c := range m.Consumers {
+		consumed[c.Provider] = true
+	}
+	scopes, lbs := map[string]bool{}, map[string]bool{}
+	for _, p := range m.Providers {
+		if !consumed[p.Name] || !providers[p.Name] {
+			continue
+		}
+		scopes[p.Account+"|"+p.Region] = true
+		for _, a := range p.NetworkLoadBalancerARNs {
+			lbs[a] = true
+		}
+	}
+	out := map[string]int{}
+	if len(scopes) > 0 {
+		out["DescribeTargetGroups"] = len(scopes) // no target groups: one page each
+		out["DescribeLoadBalancerAttributes"] = len(lbs)
+	}
+	if targetGroups > 0 {
+		out["DescribeTargetHealth"] = targetGroups
+	}
+	return out
+}
+
+// add returns a + b per key.
+func add(a, b map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, v := range a {
+		out[k] += v
+	}
+	for k, v := range b {
+		out[k] += v
+	}
+	return out
+}
+
 // diffCounts returns "action: got N, want M" for every action that differs.
 func diffCounts(got, want map[string]int) []string {
 	keys := map[string]bool{}

@@ -2,9 +2,11 @@ package scale
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/plinkdev/plink/internal/cli"
 	"github.com/plinkdev/plink/plan"
 )
 
@@ -61,6 +63,33 @@ func converge(t *testing.T, sz size) run {
 	}
 	if diff := diffCounts(applied, expectedCalls(e.m, true).Total()); len(diff) > 0 {
 		t.Errorf("%s: calls of the plan after apply differ from the budget:\n  %s\nall calls:\n%s", sz, strings.Join(diff, "\n  "), formatCounts(applied))
+	}
+
+	// Target health (lint PL116): the converged plan above read none
+	// (plan's default, --target-health=changed: nothing changes); with
+	// all it reads behind every consumed provider, exactly the budget.
+	all := map[string]bool{}
+	for _, pr := range e.m.Providers {
+		all[pr.Name] = true
+	}
+	sb.ResetCalls()
+	e.planHealth(t, e.m, cli.HealthAll)
+	if diff := diffCounts(callsByAction(sb.Calls()), add(expectedCalls(e.m, true).Total(), expectedHealth(e.m, all, 0))); len(diff) > 0 {
+		t.Errorf("%s: calls of the plan after apply with --target-health=all differ from the budget:\n  %s", sz, strings.Join(diff, "\n  "))
+	}
+	// A plan that moves one consumer to other subnets (drops one) reads
+	// the target health of that consumer's provider only.
+	moved := *e.m
+	moved.Consumers = slices.Clone(e.m.Consumers)
+	c := *moved.Consumers[0]
+	c.SubnetIDs = c.SubnetIDs[:len(c.SubnetIDs)-1]
+	moved.Consumers[0] = &c
+	sb.ResetCalls()
+	if p, _ := e.planHealth(t, &moved, cli.HealthChanged); !p.HasChanges() {
+		t.Errorf("%s: dropping a subnet of %s changed nothing", sz, c.Name)
+	}
+	if diff := diffCounts(callsByAction(sb.Calls()), add(expectedCalls(&moved, true).Total(), expectedHealth(e.m, map[string]bool{c.Provider: true}, 0))); len(diff) > 0 {
+		t.Errorf("%s: calls of a plan moving %s differ from the budget (its provider's target health only):\n  %s", sz, c.Name, strings.Join(diff, "\n  "))
 	}
 
 	// A second apply of the converged plan changes nothing.
