@@ -138,6 +138,15 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 			rd.adopted[c.Adopt] = true
 		}
 	}
+	// Notification topics' policies (topics.go) need nothing else read:
+	// they are read beside the scopes.
+	topicsDone := make(chan struct{})
+	go func() {
+		defer close(topicsDone)
+		if ts, ok := src.(TopicAPISource); ok {
+			rd.readTopics(ctx, ts)
+		}
+	}()
 	rd.readScopes(ctx, scopes)
 	// A project's service may have connections from a region the manifest
 	// no longer names (its cross-region consumers were removed together
@@ -149,6 +158,7 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 		scopes = append(scopes, extra...)
 	}
 	rd.readVisible(ctx, scopes)
+	<-topicsDone
 	snap := &rd.snap
 	snap.normalize()
 	if len(snap.Failures) > 0 {
