@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -91,6 +92,7 @@ func (r *runner) endpointCreate(ctx context.Context, s *step, purpose string) *E
 	if a.ServiceRegion != "" && a.ServiceRegion != c.Region {
 		in.ServiceRegion = aws.String(a.ServiceRegion)
 	}
+	in.SubnetConfigurations = subnetConfigurations(a.IPAddresses, nil)
 	if a.PrivateDNSEnabled != nil {
 		in.PrivateDnsEnabled = aws.Bool(*a.PrivateDNSEnabled && !deferDNS)
 	}
@@ -177,8 +179,14 @@ func (r *runner) endpointUpdate(ctx context.Context, s *step) *Error {
 		in.AddSubnetIds, in.RemoveSubnetIds = setDiff(b.SubnetIDs, a.SubnetIDs)
 		in.AddSecurityGroupIds, in.RemoveSecurityGroupIds = setDiff(b.SecurityGroupIDs, a.SecurityGroupIDs)
 		in.AddRouteTableIds, in.RemoveRouteTableIds = setDiff(b.RouteTableIDs, a.RouteTableIDs)
+		// A subnet added with a fixed address, or whose fixed address
+		// changes, gets its SubnetConfiguration (AWS replaces the network
+		// interface of an existing subnet to move it).
+		if moved := plan.ChangedAddressSubnets(b.IPAddresses, a.IPAddresses); len(moved) > 0 {
+			in.SubnetConfigurations = subnetConfigurations(a.IPAddresses, moved)
+		}
 		changed := len(in.AddSubnetIds)+len(in.RemoveSubnetIds)+len(in.AddSecurityGroupIds)+len(in.RemoveSecurityGroupIds)+
-			len(in.AddRouteTableIds)+len(in.RemoveRouteTableIds) > 0
+			len(in.AddRouteTableIds)+len(in.RemoveRouteTableIds)+len(in.SubnetConfigurations) > 0
 		if a.Policy != b.Policy {
 			if a.Policy == "" {
 				in.ResetPolicy = aws.Bool(true)
@@ -210,6 +218,36 @@ func (r *runner) endpointUpdate(ctx context.Context, s *step) *Error {
 		}
 		return "ModifyVpcEndpoint", modifyEndpoint(cl, in)
 	})
+}
+
+// subnetConfigurations turns plan address values ("SUBNET=ADDRESS") into
+// SubnetConfigurations, one per subnet (of only, when not nil; else every
+// subnet, sorted).
+func subnetConfigurations(values []string, only []string) []types.SubnetConfiguration {
+	var out []types.SubnetConfiguration
+	byID := plan.SubnetAddresses(values)
+	ids := only
+	if ids == nil {
+		for sn := range byID {
+			ids = append(ids, sn)
+		}
+		slices.Sort(ids)
+	}
+	for _, sn := range ids {
+		a, ok := byID[sn]
+		if !ok {
+			continue
+		}
+		sc := types.SubnetConfiguration{SubnetId: aws.String(sn)}
+		if a[0] != "" {
+			sc.Ipv4 = aws.String(a[0])
+		}
+		if a[1] != "" {
+			sc.Ipv6 = aws.String(a[1])
+		}
+		out = append(out, sc)
+	}
+	return out
 }
 
 // modifyEndpoint is the ModifyVpcEndpoint call with in.

@@ -47,7 +47,8 @@ const (
 // readEC2 are the EC2 reads of plan and drift (the live reader).
 var readEC2 = []string{
 	"ec2:DescribeAvailabilityZones",
-	"ec2:DescribeRouteTables", // gateway consumers' route tables
+	"ec2:DescribeNetworkInterfaces", // fixed endpoint addresses (ipAddresses)
+	"ec2:DescribeRouteTables",       // gateway consumers' route tables
 	"ec2:DescribeSecurityGroups",
 	"ec2:DescribeSubnets",
 	"ec2:DescribeVpcEndpointConnectionNotifications",

@@ -21,6 +21,14 @@ var managedServices = []string{
 	"ssm", "ssmmessages", "sts",
 }
 
+// crossRegionManaged are the services of managedServices that AWS offers
+// across regions: an interface endpoint in one region may connect to them
+// in another (ServiceRegion). The PrivateLink guide's "Cross-region enabled
+// AWS services" lists S3, IAM, ECR, KMS, ECS, Lambda, Data Firehose,
+// Managed Service for Apache Flink and Route 53; these are the ones of the
+// sandbox's catalogue.
+var crossRegionManaged = []string{"ecr.api", "ecr.dkr", "kms", "lambda", "s3"}
+
 // gatewayServices also (or only) offer Gateway endpoints.
 var gatewayServices = []string{"dynamodb", "s3"}
 
@@ -125,8 +133,10 @@ func (s *Sandbox) canSee(sv *service, caller *identity, callerRegion string) boo
 func (c *call) viewsFor(regions []string) []*svcView {
 	var out []*svcView
 	for _, r := range regions {
-		if r == c.region {
-			out = append(out, c.sb.managedViews(r)...)
+		for _, v := range c.sb.managedViews(r) {
+			if r == c.region || (v.Type == "Interface" && contains(crossRegionManaged, strings.TrimPrefix(v.Name, "com.amazonaws."+r+"."))) {
+				out = append(out, v)
+			}
 		}
 		for _, sv := range c.sb.st.Services {
 			if sv.Region == r && c.sb.visible(sv.Created, c.now) && c.sb.consumable(sv, c.now) && c.sb.canSee(sv, c.caller, c.region) {

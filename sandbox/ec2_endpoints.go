@@ -183,9 +183,6 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 		return nil, err
 	}
 	cross := v.Region != c.region
-	if cross && v.Managed {
-		return nil, errf(400, "InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", name)
-	}
 	subnets := dedupe(c.p.list("SubnetId"))
 	groups := dedupe(c.p.list("SecurityGroupId"))
 	if typ != "Gateway" && len(c.p.list("RouteTableId")) > 0 {
@@ -240,6 +237,13 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 	if t := c.p.str("DnsOptions.DnsRecordIpType"); t != "" {
 		ep.DNSRecordType = t
 	}
+	if typ == "Gateway" && len(c.p.indices("SubnetConfiguration")) > 0 {
+		return nil, invalidParam("Subnet configurations are not supported for Gateway endpoints")
+	}
+	fixed, err := c.subnetConfigs(subnets, ep.IPAddressType, nil)
+	if err != nil {
+		return nil, err
+	}
 	policy := c.p.str("PolicyDocument")
 	if err := c.checkPolicy(policy); err != nil {
 		return nil, err
@@ -268,7 +272,7 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 	ep.ID = c.sb.newID("vpce")
 	ep.DNSSuffix = c.sb.randAlnum(8)
 	for _, sub := range subnets {
-		ep.addSubnet(c, sub)
+		ep.addSubnet(c, sub, fixed[sub])
 	}
 	switch {
 	case typ == "Gateway":
@@ -350,13 +354,23 @@ func (c *call) applyPrivateDNS(ep *endpoint, v *svcView, want, explicit bool, ex
 	return nil
 }
 
-func (ep *endpoint) addSubnet(c *call, sub string) {
-	si := c.net.subnets[sub]
+func (ep *endpoint) addSubnet(c *call, sub string, fixed subnetConfig) {
 	ep.Subnets = append(ep.Subnets, sub)
 	if ep.Type == "Gateway" {
 		return
 	}
-	ep.ENIs = append(ep.ENIs, eni{Subnet: sub, ID: c.sb.newID("eni"), IP: c.sb.allocIP(sub, si.CIDR)})
+	ep.ENIs = append(ep.ENIs, c.newENI(ep.ID, sub, fixed))
+}
+
+// newENI is a new network interface of endpoint epID in sub with the fixed
+// addresses, or the subnet's next free IPv4 address.
+func (c *call) newENI(epID, sub string, fixed subnetConfig) eni {
+	e := eni{Subnet: sub, ID: c.sb.newID("eni"), IP: fixed.IPv4, IPv6: fixed.IPv6}
+	if e.IP == "" && fixed.IPv6 == "" {
+		e.IP = c.sb.allocIP(sub, c.net.subnets[sub].CIDR)
+	}
+	c.sb.recordFixed(epID, e, fixed)
+	return e
 }
 
 func (ep *endpoint) removeSubnet(sub string) {
@@ -550,10 +564,25 @@ func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
 			next.PrivateDNS = false
 		}
 	}
-	for _, s := range fresh {
-		next.addSubnet(c, s)
+	if ep.Type == "Gateway" && len(c.p.indices("SubnetConfiguration")) > 0 {
+		return nil, invalidParam("Subnet configurations are not supported for Gateway endpoints")
 	}
-	if len(fresh)+len(rmS) > 0 {
+	fixed, err := c.subnetConfigs(append(append([]string(nil), remaining...), fresh...), next.IPAddressType, ep.ENIs)
+	if err != nil {
+		return nil, err
+	}
+	moved := 0
+	for i, e := range next.ENIs {
+		// AWS replaces the interface of a subnet given new addresses.
+		if f, ok := fixed[e.Subnet]; ok && (f.IPv4 != e.IP || f.IPv6 != e.IPv6) {
+			next.ENIs[i] = c.newENI(ep.ID, e.Subnet, f)
+			moved++
+		}
+	}
+	for _, s := range fresh {
+		next.addSubnet(c, s, fixed[s])
+	}
+	if len(fresh)+len(rmS)+moved > 0 {
 		if st, _ := c.sb.endpointState(ep, c.now); st == phaseAvailable {
 			next.Phase, next.PhaseAt, next.Hold = phasePending, c.now, false
 		}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 )
 
 func ec2Handlers() map[string]handlerFunc {
@@ -17,6 +18,7 @@ func ec2Handlers() map[string]handlerFunc {
 		"DescribeSecurityGroups":    describeSecurityGroups,
 		"DescribeAvailabilityZones": describeAvailabilityZones,
 		"DescribeRouteTables":       describeRouteTables,
+		"DescribeNetworkInterfaces": describeNetworkInterfaces,
 
 		"CreateVpcEndpointServiceConfiguration":         createServiceConfiguration,
 		"ModifyVpcEndpointServiceConfiguration":         modifyServiceConfiguration,
@@ -192,7 +194,7 @@ func describeSubnets(c *call) ([]xn, *apiError) {
 			bl("defaultForAz", false),
 			bl("mapPublicIpOnLaunch", false),
 			bl("assignIpv6AddressOnCreation", false),
-			set("ipv6CidrBlockAssociationSet", nil),
+			set("ipv6CidrBlockAssociationSet", ipv6Associations(s)),
 			tagSetXN(nameTags(s.Name)),
 		)
 	}
@@ -358,4 +360,15 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// ipv6Associations is a subnet's ipv6CidrBlockAssociationSet.
+func ipv6Associations(s *subnetInfo) []xn {
+	if s.IPv6CIDR == "" {
+		return nil
+	}
+	return []xn{el("item",
+		tx("associationId", "subnet-cidr-assoc-"+strings.TrimPrefix(s.ID, "subnet-")),
+		tx("ipv6CidrBlock", s.IPv6CIDR),
+		el("ipv6CidrBlockState", tx("state", "associated")))}
 }

@@ -33,6 +33,10 @@ type state struct {
 	Sessions map[string]*session `json:"sessions"`
 	// NextHost is the next host offset to hand out per subnet id.
 	NextHost map[string]int `json:"nextHost"`
+	// FixedIPs maps subnet|address to the endpoint given that address by a
+	// SubnetConfiguration, so that allocIP passes over it (an entry whose
+	// endpoint no longer holds the address is stale and ignored).
+	FixedIPs map[string]string `json:"fixedIps,omitempty"`
 	// LBStates overrides the state code of world load balancers by ARN
 	// (ForceLoadBalancerState); lbDeleted means the load balancer is gone.
 	LBStates map[string]string `json:"lbStates,omitempty"`
@@ -109,6 +113,9 @@ type eni struct {
 	Subnet string `json:"subnet"`
 	ID     string `json:"id"`
 	IP     string `json:"ip"`
+	// IPv6 is the interface's IPv6 address, given only as a fixed address
+	// (SubnetConfiguration).
+	IPv6 string `json:"ipv6,omitempty"`
 }
 
 // endpoint phases as stored; the reported state is derived with time.
@@ -242,7 +249,11 @@ func (s *Sandbox) allocIP(subnetID, cidr string) string {
 	a := pfx.Masked().Addr().As4()
 	v := binary.BigEndian.Uint32(a[:]) + uint32(off)
 	binary.BigEndian.PutUint32(a[:], v)
-	return netip.AddrFrom4(a).String()
+	ip := netip.AddrFrom4(a).String()
+	if s.holdsFixed(subnetID, ip) {
+		return s.allocIP(subnetID, cidr) // a fixed address took it: the next one
+	}
+	return ip
 }
 
 // ---- time ----

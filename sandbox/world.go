@@ -147,7 +147,9 @@ type Subnet struct {
 	ID               string `yaml:"id"`
 	AvailabilityZone string `yaml:"availabilityZone"`
 	CIDR             string `yaml:"cidr"`
-	Name             string `yaml:"name"`
+	// IPv6CIDR is the subnet's IPv6 block (a /64), if it has one.
+	IPv6CIDR string `yaml:"ipv6Cidr"`
+	Name     string `yaml:"name"`
 }
 
 // SecurityGroup is a VPC security group.
@@ -304,6 +306,11 @@ func (w *World) validate() error {
 					sp, err := netip.ParsePrefix(s.CIDR)
 					if err != nil || !sp.Addr().Is4() || sp.Bits() > 28 || (pfx.IsValid() && (!pfx.Contains(sp.Addr()) || sp.Bits() < pfx.Bits())) {
 						bad("%s: subnet %s: cidr %q must be an IPv4 /16../28 inside the VPC %s", rwhere, s.ID, s.CIDR, v.CIDR)
+					}
+					if s.IPv6CIDR != "" {
+						if p6, err := netip.ParsePrefix(s.IPv6CIDR); err != nil || !p6.Addr().Is6() || p6.Addr().Is4In6() || p6.Bits() != 64 || p6.Masked() != p6 {
+							bad("%s: subnet %s: ipv6Cidr %q must be an IPv6 /64 block", rwhere, s.ID, s.IPv6CIDR)
+						}
 					}
 				}
 				for _, g := range v.SecurityGroups {
