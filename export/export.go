@@ -525,6 +525,9 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 				c.Provider = prov
 			} else {
 				c.ServiceName = aws.ToString(e.ServiceName)
+				if sr := aws.ToString(e.ServiceRegion); sr != "" && sr != sd.region {
+					c.ServiceRegion = sr // a cross-region endpoint to a service outside the export
+				}
 			}
 			if o := e.DnsOptions; o != nil && c.Type != manifest.TypeGateway && (o.DnsRecordIpType != "" || o.PrivateDnsOnlyForInboundResolverEndpoint != nil) {
 				c.DNSOptions = &manifest.DNSOptions{DNSRecordIPType: string(o.DnsRecordIpType), PrivateDNSOnlyForInboundResolverEndpoint: o.PrivateDnsOnlyForInboundResolverEndpoint}
