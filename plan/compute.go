@@ -101,6 +101,7 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 	c.deletes()
 	c.quotaChecks()
 	c.targetHealth()
+	c.notificationTopics()
 	c.disconnects()
 	c.protection(c.protectedAddrs())
 	p := &Plan{

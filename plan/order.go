@@ -137,8 +137,11 @@ func sortChanges(chs []Change) {
 
 func sortDiagnostics(ds []Diagnostic) {
 	sev := func(s Severity) int {
-		if s == SeverityError {
+		switch s {
+		case SeverityError:
 			return 0
+		case SeverityInfo:
+			return 2
 		}
 		return 1
 	}

@@ -160,6 +160,9 @@ type Severity string
 const (
 	SeverityError   Severity = "error"
 	SeverityWarning Severity = "warning"
+	// SeverityInfo is a note: something plink could not check (PL117),
+	// which stops nothing.
+	SeverityInfo Severity = "info"
 )
 
 // Diagnostic is a finding about the manifest against live state (live lint)

@@ -436,6 +436,8 @@ func diagnosticItem(d plan.Diagnostic) string {
 	label := "⚠ **Warning**"
 	if d.Severity == plan.SeverityError {
 		label = "❌ **Error**"
+	} else if d.Severity == plan.SeverityInfo {
+		label = "ℹ **Note**"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "- %s %s", label, mdCode(d.Code))

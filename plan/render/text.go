@@ -601,6 +601,8 @@ func (t *textRenderer) diagnostics(ds []plan.Diagnostic) {
 		label := t.color(ansiYellow+ansiBold, "Warning")
 		if d.Severity == plan.SeverityError {
 			label = t.color(ansiRed+ansiBold, "Error")
+		} else if d.Severity == plan.SeverityInfo {
+			label = t.color(ansiCyan+ansiBold, "Note")
 		}
 		where := ""
 		if d.Account != "" || d.Region != "" {
