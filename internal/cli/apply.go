@@ -199,6 +199,9 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 	if err := checkSavedDestroy(f, sp, file); err != nil {
 		return err
 	}
+	if err := useSavedShard(f, sp, file); err != nil {
+		return err
+	}
 	if sp.AllowDisconnect && !f.Config.Bool("allow-disconnect") {
 		return withHint(fmt.Errorf("%s was planned with --allow-disconnect: it may cut off connected endpoints the manifest does not declare", file),
 			"review the plan with 'plink show "+file+"', then pass --allow-disconnect to apply too")

@@ -68,7 +68,8 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 				if p.HasErrors() {
 					return fmt.Errorf("plan has errors; not saving it to %s", out)
 				}
-				sp := savedPlan{ManifestPaths: paths, Sandbox: sandboxMode(f), AllowDisconnect: f.Config.Bool("allow-disconnect")}
+				sel := f.selection()
+				sp := savedPlan{ManifestPaths: paths, Sandbox: sandboxMode(f), AllowDisconnect: f.Config.Bool("allow-disconnect"), Accounts: sel.Accounts, Regions: sel.Regions}
 				verb := "apply"
 				if f.destroy != nil {
 					sp.Destroy, sp.DeleteAdopted, verb = true, f.destroy.deleteAdopted, "destroy"

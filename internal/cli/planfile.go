@@ -52,9 +52,13 @@ type savedPlan struct {
 	// Destroy marks a plan of 'plink destroy -out FILE', applied only by
 	// 'plink destroy FILE'; DeleteAdopted records --delete-adopted, which
 	// must be given again, as --allow-disconnect.
-	Destroy       bool            `json:"destroy,omitempty"`
-	DeleteAdopted bool            `json:"deleteAdopted,omitempty"`
-	Plan          json.RawMessage `json:"plan"`
+	Destroy       bool `json:"destroy,omitempty"`
+	DeleteAdopted bool `json:"deleteAdopted,omitempty"`
+	// Accounts and Regions are the shard (--account, --region) the plan
+	// was made for: apply FILE plans that shard again, and refuses another.
+	Accounts []string        `json:"accounts,omitempty"`
+	Regions  []string        `json:"regions,omitempty"`
+	Plan     json.RawMessage `json:"plan"`
 }
 
 // writeSavedPlan writes p with the settings in sp.

@@ -61,7 +61,7 @@ func TestReadPlanFileIsStrict(t *testing.T) {
 			}},
 		{"unknown top-level field", strings.Replace(orig, `"format":`, `"padding": "xxxx", "format":`, 1),
 			func(text string) []string {
-				return []string{at(text, `"padding"`, 0) + `unknown field "padding" in the saved plan; valid fields are allowDisconnect, createdAt`}
+				return []string{at(text, `"padding"`, 0) + `unknown field "padding" in the saved plan; valid fields are accounts, allowDisconnect, createdAt`}
 			}},
 		{"unknown field in a change", strings.Replace(orig, `"action": "create"`, `"action": "create", "runThis": "rm -rf /"`, 1),
 			func(text string) []string {

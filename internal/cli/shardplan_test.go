@@ -125,8 +125,22 @@ func TestShardSavedPlanApplies(t *testing.T) {
 	if code != ExitChanges {
 		t.Fatalf("plan --account payments -out: exit %d\n%s\n%s", code, out, stderr)
 	}
-	code, out, stderr = runPlink(t, "", false, append([]string{"apply", planFile, "--account", "payments"}, sb...)...)
-	if code != ExitOK || !strings.Contains(out, "Apply complete") {
+	// Another shard's flags are refused: that plan would not be the saved one.
+	code, _, stderr = runPlink(t, "", false, append([]string{"apply", planFile, "--account", "checkout"}, sb...)...)
+	if code != ExitError || !strings.Contains(stderr, "was planned for the shard of account payments, not for the shard of account checkout") {
+		t.Fatalf("apply of payments' plan as checkout: exit %d\n%s", code, stderr)
+	}
+	// Without flags, the file's shard is applied.
+	code, out, stderr = runPlink(t, "", false, append([]string{"apply", planFile}, sb...)...)
+	if code != ExitOK || !strings.Contains(out, "Apply complete") || !strings.Contains(stderr, "was planned for the shard of account payments: applying that shard") {
 		t.Fatalf("apply of the shard's saved plan: exit %d\n%s\n%s", code, out, stderr)
+	}
+	// With the same flags, a second saved plan of the shard applies too.
+	if code, out, stderr = runPlink(t, "", false, append([]string{"plan", "-f", quickstart, "--account", "payments", "-out", planFile}, sb...)...); code != ExitOK {
+		t.Fatalf("second plan: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, stderr = runPlink(t, "", false, append([]string{"apply", planFile, "--account", "payments"}, sb...)...)
+	if code != ExitOK {
+		t.Fatalf("apply --account payments of its saved plan: exit %d\n%s\n%s", code, out, stderr)
 	}
 }

@@ -49,6 +49,29 @@ func useShard(f *Factory, cmd *cobra.Command) {
 	}
 }
 
+// useSavedShard makes apply FILE plan the shard the file was planned for:
+// given no --account/--region, it is the file's; given others, it is
+// refused, since that plan would not be the saved one.
+func useSavedShard(f *Factory, sp *savedPlan, file string) error {
+	saved := shard.Selection{Accounts: sp.Accounts, Regions: sp.Regions}
+	now := f.selection()
+	switch {
+	case now.All() && saved.All():
+	case now.All():
+		f.shard = &shardMode{sel: saved}
+		fmt.Fprintf(f.IO.ErrOut, "plink: %s was planned for the shard of %s: applying that shard\n", file, saved)
+	case !slices.Equal(slices.Sorted(slices.Values(now.Accounts)), slices.Sorted(slices.Values(saved.Accounts))) ||
+		!slices.Equal(slices.Sorted(slices.Values(now.Regions)), slices.Sorted(slices.Values(saved.Regions))):
+		was := "the whole manifest"
+		if !saved.All() {
+			was = "the shard of " + saved.String()
+		}
+		return withHint(fmt.Errorf("%s was planned for %s, not for the shard of %s", file, was, now),
+			"apply it without --account/--region (it applies what it was planned for), or plan that shard again: plink plan --account ... -out FILE")
+	}
+	return nil
+}
+
 func splitList(in []string) []string {
 	var out []string
 	for _, s := range in {
