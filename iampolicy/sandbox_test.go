@@ -35,7 +35,8 @@ accounts:
 `
 
 // flowV1 creates a service with a notification and a consumer that needs
-// acceptance, and adopts a hand-made service.
+// acceptance, and adopts a hand-made service; a consumer of KMS in another
+// region takes a fixed address (flowV2 moves it and adds a subnet).
 const flowV1 = flowHeader + `providers:
   - name: payments-api
     account: payments
@@ -58,6 +59,14 @@ consumers:
     subnetIds: [subnet-0210000000000000a]
     securityGroupIds: [sg-02100000000000001]
     provider: payments-api
+  - name: checkout-kms-west
+    account: checkout
+    vpcId: vpc-02100000000000001
+    subnetIds: [subnet-0210000000000000a]
+    ipAddresses: { subnet-0210000000000000a: { ipv4: 10.21.0.100 } }
+    securityGroupIds: [sg-02100000000000001]
+    serviceName: com.amazonaws.us-west-2.kms
+    serviceRegion: us-west-2
 `
 
 // flowV2 updates everything it can: service attributes, principals,
@@ -85,6 +94,14 @@ consumers:
     securityGroupIds: [sg-02100000000000001]
     provider: payments-api
     tags: { team: checkout }
+  - name: checkout-kms-west
+    account: checkout
+    vpcId: vpc-02100000000000001
+    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000b]
+    ipAddresses: { subnet-0210000000000000a: { ipv4: 10.21.0.101 }, subnet-0210000000000000b: { ipv4: 10.21.1.101 } }
+    securityGroupIds: [sg-02100000000000001]
+    serviceName: com.amazonaws.us-west-2.kms
+    serviceRegion: us-west-2
 `
 
 // flowV3 removes payments-api and its consumer, keeping one consumer in
