@@ -350,7 +350,7 @@ func endpointType(p *plan.Plan, c *plan.Change) types.VpcEndpointType {
 // parentSkip is why a call on a service created in this run is not asked
 // about.
 func parentSkip(c *plan.Change) string {
-	return "its service (" + c.Parent + ") is created in this run: the call is asked about with the service's own create"
+	return "its service (" + c.Parent + ") is created in this run, so the call cannot be asked about until it exists: run --check again once it does"
 }
 
 func principalCalls(c *plan.Change) []dryCall {
@@ -402,7 +402,7 @@ func connectionCalls(c *plan.Change) []dryCall {
 	case c.ParentID == "":
 		d.skip = parentSkip(c)
 	case id == "":
-		d.skip = "its endpoint is created in this run: the call is asked about once the endpoint exists"
+		d.skip = "its endpoint is created in this run, so the call cannot be asked about until it exists: run --check again once it does"
 	default:
 		d.do = func(ctx context.Context, cl *ec2.Client) error {
 			var err error

@@ -129,10 +129,13 @@ func runIAMCheck(ctx context.Context, f *Factory, mode iampolicy.Mode) error {
 		return err
 	}
 	fmt.Fprintln(f.IO.ErrOut, checkSummary(rep))
+	// One verdict: 0 only when every call was asked about and allowed. A
+	// call left for later (it names a resource the plan creates first) is
+	// not known to be allowed: a gate must not pass on it.
 	switch {
 	case rep.Count(check.Denied) > 0:
 		return silentExit(ExitChanges)
-	case rep.Count(check.Unknown) > 0 || rep.PlanError != "":
+	case rep.Count(check.Unknown) > 0 || rep.Count(check.Skipped) > 0 || rep.PlanError != "":
 		return silentExit(ExitError)
 	}
 	return nil
@@ -143,7 +146,7 @@ func checkSummary(r *check.Report) string {
 	s := fmt.Sprintf("iam-policy --check --for %s: %s checked: %d allowed, %d denied, %d could not be checked",
 		r.Mode, plural(len(r.Results)-r.Count(check.Skipped), "call"), r.Count(check.Allowed), r.Count(check.Denied), r.Count(check.Unknown))
 	if n := r.Count(check.Skipped); n > 0 {
-		s += fmt.Sprintf(", %d left for later", n)
+		s += fmt.Sprintf(", %d left for later (not known to be allowed: they act on what this plan creates; run --check again once it exists)", n)
 	}
 	return s
 }

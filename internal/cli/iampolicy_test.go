@@ -270,7 +270,7 @@ func TestRenderCheckLines(t *testing.T) {
 			t.Errorf("missing %q in\n%s", want, b.String())
 		}
 	}
-	if s := checkSummary(rep); s != "iam-policy --check --for apply: 1 call checked: 0 allowed, 1 denied, 0 could not be checked, 1 left for later" {
+	if s := checkSummary(rep); s != "iam-policy --check --for apply: 1 call checked: 0 allowed, 1 denied, 0 could not be checked, 1 left for later (not known to be allowed: they act on what this plan creates; run --check again once it exists)" {
 		t.Errorf("summary %q", s)
 	}
 	if err := renderCheck(failWriter{}, rep); err == nil {
@@ -281,3 +281,34 @@ func TestRenderCheckLines(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
+
+// On a fresh project every call that can be asked is allowed, but the
+// writes on what the plan creates first cannot be asked yet: the check
+// says so and exits 1 (not known), never 0 — a pipeline gate must not
+// pass on calls nobody asked about.
+func TestIAMPolicyCheckLeftForLaterIsNotAllowed(t *testing.T) {
+	srv := operatorEnv(t)
+	m, err := manifest.Parse("m.yaml", []byte(checkManifestV1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := iampolicy.For(iampolicy.Apply, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for alias, d := range docs {
+		data, _ := json.Marshal(d)
+		if err := srv.Sandbox.SetPolicies("arn:aws:iam::"+m.Accounts[alias].ID+":role/plink", string(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mf := filepath.Join(t.TempDir(), "plink.yaml")
+	if err := os.WriteFile(mf, []byte(checkManifestV1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runPlink(t, "", false, "iam-policy", "--check", "-f", mf)
+	if code != ExitError || !strings.Contains(stderr, "0 denied") || !strings.Contains(stderr, "left for later (not known to be allowed") ||
+		!strings.Contains(out, "cannot be asked about until it exists") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+}
