@@ -193,8 +193,11 @@ func Build(m *manifest.Manifest, s *live.Snapshot) *Graph {
 			}
 		} else {
 			to = nodeID("x", c.ServiceName)
-			externals[to] = Node{ID: to, Name: c.ServiceName, Kind: External, Region: serviceRegion(c.ServiceName, n.Region)}
 			toRegion = serviceRegion(c.ServiceName, n.Region)
+			if c.ServiceRegion != "" {
+				toRegion = c.ServiceRegion // com.amazonaws.iam carries no region
+			}
+			externals[to] = Node{ID: to, Name: c.ServiceName, Kind: External, Region: toRegion}
 		}
 		e.To = to
 		e.Region = n.Region
