@@ -36,12 +36,14 @@ package iampolicy
 //     aws:ResourceTag/${TagKey}; DescribePlacementGroups: "*". (The
 //     project's lease, package lease.)
 //   - sts:GetCallerIdentity needs no permission (SrcGetCallerIdentity).
+//   - sns:GetTopicAttributes: topic (SrcSNS).
 
 // Sources cited above.
 const (
 	SrcEC2               = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html"
 	SrcVPCE              = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_vpce.html"
 	SrcGetCallerIdentity = "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html"
+	SrcSNS               = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html"
 )
 
 // readEC2 are the EC2 reads of plan and drift (the live reader).
@@ -63,6 +65,11 @@ var readEC2 = []string{
 var readELB = []string{
 	"elasticloadbalancing:DescribeLoadBalancers",
 }
+
+// readTopics reads the access policy of the SNS topics the providers'
+// notifications name (lint PL117), with every read of live state (plan,
+// apply, drift, status, connections): authorized on the topic (SrcSNS).
+var readTopics = []string{"sns:GetTopicAttributes"}
 
 // readTargetHealth are the reads plan (lint PL116) and drift (item
 // target_health) add: the target health behind the services of providers

@@ -842,7 +842,8 @@ func TestEveryFlowUnderThePrintedPolicy(t *testing.T) {
 			t.Errorf("no apply step called %s", a)
 		}
 	}
-	for _, a := range []string{"connections ec2:AcceptVpcEndpointConnections", "connections ec2:RejectVpcEndpointConnections", "status cloudwatch:GetMetricData"} {
+	for _, a := range []string{"connections ec2:AcceptVpcEndpointConnections", "connections ec2:RejectVpcEndpointConnections", "status cloudwatch:GetMetricData",
+		"plan sns:GetTopicAttributes", "apply sns:GetTopicAttributes", "drift sns:GetTopicAttributes", "status sns:GetTopicAttributes", "connections sns:GetTopicAttributes"} {
 		if !e.seen[a] {
 			t.Errorf("no step called %s", a)
 		}

@@ -21,6 +21,7 @@ import (
 	"sort"
 
 	"github.com/plinkdev/plink/lease"
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 )
 
@@ -110,7 +111,7 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 	if m == nil {
 		star := []string{"*"}
 		out[AnyAccount] = build(mode, scope{account: "*", readRegions: star, providerRegions: star, consumerRegions: star, interfaceRegions: star, gatewayRegions: star,
-			providers: true, consumers: true, notifications: true, leaseRegion: "*"})
+			providers: true, consumers: true, notifications: true, leaseRegion: "*", topics: []string{"arn:aws:sns:*:*:*"}})
 		return out, nil
 	}
 	if len(m.Accounts) == 0 {
@@ -123,9 +124,15 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 	for _, p := range m.Providers {
 		providers[p.Name] = p
 	}
+	// The notification topics each account reads (package live chooses
+	// the account: the topic's own, when one of its providers is there).
+	topics := map[string][]string{}
+	for _, t := range live.NotificationTopics(m, nil) {
+		topics[t.Account] = append(topics[t.Account], t.ARN)
+	}
 	for alias, a := range m.Accounts {
 		sc := scope{account: a.ID, project: m.Project, readRegions: all, vpcs: map[string]bool{}, subnets: map[string]bool{}, sgs: map[string]bool{}, rtbs: map[string]bool{},
-			ownerNames: map[string]bool{}, owners: map[string]bool{}, namedServices: map[string]bool{}}
+			ownerNames: map[string]bool{}, owners: map[string]bool{}, namedServices: map[string]bool{}, topics: topics[alias]}
 		if alias == home {
 			sc.leaseRegion = homeRegion
 		}
@@ -251,6 +258,9 @@ type scope struct {
 	// leaseRegion is where the project's lease lives when this account is
 	// its home (lease.Home), else "".
 	leaseRegion string
+	// topics are the ARNs of the SNS topics whose access policy this
+	// account reads for the providers' notifications (live.NotificationTopics).
+	topics []string
 }
 
 func arn(region, account, resource string) string {
@@ -302,6 +312,11 @@ func build(mode Mode, sc scope) Document {
 	default:
 		add(Statement{Sid: "PlinkRead", Effect: "Allow", Action: append(slices.Clone(readEC2), readELB...), Resource: []string{"*"}, Condition: regionCond()})
 		add(permsRead)
+		// The live reader reads the access policy of the notification
+		// topics (lint PL117): authorized on each topic. A topic may be in a
+		// region plink reads nothing else in, so no region condition: the
+		// ARNs name the regions.
+		add(Statement{Sid: "PlinkReadNotificationTopics", Effect: "Allow", Action: slices.Clone(readTopics), Resource: slices.Clone(sc.topics)})
 	}
 	if mode == Plan || mode == Drift {
 		add(Statement{Sid: "PlinkTargetHealthRead", Effect: "Allow", Action: slices.Clone(readTargetHealth), Resource: []string{"*"}, Condition: regionCond()})
