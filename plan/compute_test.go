@@ -434,7 +434,7 @@ func TestServiceDeletedBreaks(t *testing.T) {
 	want := []string{
 		"endpoint service vpce-svc-0pay111 has 2 connected endpoints; they lose their connection",
 		"endpoint vpce-0chk1 of account checkout (222222222222), available",
-		"endpoint vpce-0ext1 of account 444444444444, pendingAcceptance",
+		"endpoint vpce-0ext1 of account 444444444444, available",
 	}
 	if !reflect.DeepEqual(c.Breaks, want) {
 		t.Errorf("breaks:\n got %q\nwant %q", c.Breaks, want)

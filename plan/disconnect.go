@@ -72,7 +72,10 @@ func (c *computer) disconnects() {
 				fmt.Sprintf("%s (%s) is cut off from %s, which this plan %s; it carries no traffic until replaced", decl, cn.EndpointID, svc.Address, verb),
 				"point the consumer at a service the manifest keeps, or remove it together with the provider")
 		} else {
-			if !leaving[cn.EndpointID] {
+			// a request still waiting for acceptance carries no traffic:
+			// turning it away is listed (the reject), but is no disconnect
+			// to consent to
+			if !leaving[cn.EndpointID] && live.EndpointPhase(cn.State) != live.PhaseWaiting {
 				k.strangers = append(k.strangers, fmt.Sprintf("%s of account %s (%s)", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State))
 			}
 			ch.ConfirmForeign = true

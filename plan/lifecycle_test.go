@@ -113,6 +113,23 @@ func TestAdoptGoing(t *testing.T) {
 	}
 }
 
+// TestPendingRequestIsNoDisconnect: deleting a service with an undeclared
+// request still waiting for acceptance turns it away (a reject in the
+// plan, counted) but cuts nobody off: no PL225, no consent needed.
+func TestPendingRequestIsNoDisconnect(t *testing.T) {
+	sc := scenarioByName("service-deleted-with-connections")
+	sc.Snapshot.Services[0].Connections[len(sc.Snapshot.Services[0].Connections)-1].State = "pendingAcceptance"
+	p := compute(sc.Manifest, sc.Snapshot)
+	for _, d := range p.Diagnostics {
+		if d.Code == plan.CodeDisconnect {
+			t.Fatalf("a pending request counted as a disconnect: %+v", d)
+		}
+	}
+	if rej := change(t, p, svc+".connection[vpce-0ext1]"); rej.Action != plan.Reject {
+		t.Errorf("the pending request is not turned away: %+v", rej)
+	}
+}
+
 // TestDisconnect: deleting a service with an undeclared endpoint connected
 // is a reject in the plan, counted, and an error unless AllowDisconnect.
 func TestDisconnect(t *testing.T) {

@@ -338,7 +338,7 @@ func ServiceDeletedWithConnections() Scenario {
 	m.Consumers = nil
 	s := Converged()
 	s.Services[0].Connections = append(s.Services[0].Connections,
-		live.Connection{EndpointID: "vpce-0ext1", OwnerID: Outsider, State: "pendingAcceptance", Region: USEast1})
+		live.Connection{EndpointID: "vpce-0ext1", OwnerID: Outsider, State: "available", Region: USEast1})
 	return Scenario{"service-deleted-with-connections", m, s}
 }
 
