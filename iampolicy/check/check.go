@@ -140,6 +140,9 @@ func Run(ctx context.Context, src Source, opts Options) (*Report, error) {
 			ck.reads(ctx, alias, region)
 		}
 	}
+	if opts.Mode != iampolicy.Export {
+		ck.topics(ctx)
+	}
 	if opts.Mode == iampolicy.Apply {
 		alias, region := lease.Home(m)
 		ck.lease(ctx, alias, region)
