@@ -63,6 +63,13 @@ type Options struct {
 	// APIOptions are added to every client's middleware stack (tests count
 	// calls with them).
 	APIOptions []func(*middleware.Stack) error
+	// STSRate paces AssumeRole: every role is assumed through its caller's
+	// STS bucket (the source credentials', per STS endpoint and region) at
+	// 95% of this many requests per second, with a burst of 5 seconds of
+	// it, from one limiter that every Resolver of the process shares,
+	// instead of being retried into a drained bucket. 0 leaves AssumeRole
+	// unpaced; plink passes --sts-rate (DefaultSTSRate).
+	STSRate float64
 }
 
 // Clients are the SDK clients for one account in one region.
@@ -104,6 +111,9 @@ type Resolver struct {
 	clients  map[scopeKey]*onceClient // alias+region → clients
 	identity *onceString              // the base credentials' caller ARN
 	retries  *retryCounter
+	// verified holds each account's verification (VerifyAccount): done
+	// once a run, however many readers ask.
+	verified map[string]*verifyState
 }
 
 type scopeKey struct{ alias, region string }
@@ -154,6 +164,7 @@ func New(ctx context.Context, m *manifest.Manifest, opts Options) (*Resolver, er
 		creds:    map[string]*onceCreds{},
 		clients:  map[scopeKey]*onceClient{},
 		identity: &onceString{},
+		verified: map[string]*verifyState{},
 	}
 	for alias, a := range m.Accounts {
 		if a == nil {
@@ -350,13 +361,21 @@ func (r *Resolver) accountConfig(ctx context.Context, acc *manifest.Account) (aw
 			if src.Region == "" {
 				src.Region = r.homeRegion()
 			}
-			client := sts.NewFromConfig(src, func(o *sts.Options) { r.endpoint(&o.BaseEndpoint) })
+			client := sts.NewFromConfig(src, func(o *sts.Options) {
+				r.endpoint(&o.BaseEndpoint)
+				if r.opts.STSRate > 0 && src.Credentials != nil {
+					o.APIOptions = withAPIOption(o.APIOptions, paceAssumeRole(src.Credentials, aws.ToString(o.BaseEndpoint), src.Region, r.opts.STSRate))
+				}
+			})
 			p := stscreds.NewAssumeRoleProvider(client, acc.RoleARN, func(o *stscreds.AssumeRoleOptions) {
 				o.RoleSessionName = SessionName(r.project)
 				if acc.ExternalID != "" {
 					o.ExternalID = aws.String(acc.ExternalID)
 				}
 			})
+			// One cache per account, shared by the clients of every
+			// region (Clients copies this config): the role is assumed
+			// once a run and refreshed only when its session expires.
 			cfg.Credentials = aws.NewCredentialsCache(p)
 		}
 		oc.cfg = cfg

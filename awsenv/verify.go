@@ -47,9 +47,10 @@ func (e *WrongAccountError) Error() string {
 	return fmt.Sprintf("credentials for account `%s` landed in %s (%s), expected %s", e.Alias, e.Actual, e.ARN, e.Expected)
 }
 
-// Verify checks every account concurrently: its credentials work and land in
-// the declared account id. It returns nil, or every account's error joined
-// (each an *AccountError), sorted by alias.
+// Verify checks every account concurrently (VerifyAccount): its
+// credentials work and land in the declared account id. It returns nil,
+// or every account's error joined (each an *AccountError), sorted by
+// alias. Accounts already verified in this run are not asked again.
 func (r *Resolver) Verify(ctx context.Context) error {
 	aliases := r.Accounts()
 	errs := make([]error, len(aliases))
@@ -58,11 +59,78 @@ func (r *Resolver) Verify(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = r.verifyAccount(ctx, r.accounts[alias])
+			errs[i] = r.VerifyAccount(ctx, alias)
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// verifyState is one account's verification: done is closed when err is
+// final.
+type verifyState struct {
+	done chan struct{}
+	err  error
+}
+
+// VerifyAccount checks one account, as Verify does for all, once per
+// Resolver: concurrent callers share one check, and later ones get its
+// result without a call. A check cut short because ctx ended is not kept,
+// so another caller checks again. The error is an *AccountError.
+func (r *Resolver) VerifyAccount(ctx context.Context, alias string) error {
+	acc, ok := r.accounts[alias]
+	if !ok {
+		return fmt.Errorf("unknown account %q: accounts are %v", alias, r.Accounts())
+	}
+	r.mu.Lock()
+	v := r.verified[alias]
+	if v == nil {
+		v = &verifyState{done: make(chan struct{})}
+		r.verified[alias] = v
+		r.mu.Unlock()
+		v.err = r.verifyAccount(ctx, acc)
+		if v.err != nil && ctx.Err() != nil {
+			r.mu.Lock()
+			delete(r.verified, alias)
+			r.mu.Unlock()
+		}
+		close(v.done)
+		return v.err
+	}
+	r.mu.Unlock()
+	select {
+	case <-v.done:
+		return v.err
+	case <-ctx.Done():
+		return &AccountError{Alias: acc.Alias, ID: acc.ID, Err: context.Cause(ctx)}
+	}
+}
+
+// Verified returns a ClientSource that hands out an account's clients
+// once its credentials are verified (VerifyAccount), and the account's
+// error instead when they fail. A reader that starts on every account at
+// once (live.Read) so reads each account as soon as its own role is
+// assumed, rather than after every role is; Verify afterwards reports
+// every account that failed, without asking again. first, when not nil,
+// is called once, when the first account is verified.
+func (r *Resolver) Verified(first func()) ClientSource {
+	return &verifiedSource{r: r, first: first}
+}
+
+type verifiedSource struct {
+	r     *Resolver
+	first func()
+	once  sync.Once
+}
+
+func (v *verifiedSource) ClientsFor(ctx context.Context, account, region string) (*Clients, error) {
+	if err := v.r.VerifyAccount(ctx, account); err != nil {
+		return nil, err
+	}
+	if v.first != nil {
+		v.once.Do(v.first)
+	}
+	return v.r.Clients(ctx, account, region)
 }
 
 // Identity returns the ARN the base credentials (the default chain or
