@@ -442,7 +442,7 @@ func (e *e2e) applyStep(ctx context.Context, name, text string, destroy bool, wa
 		if err != nil {
 			return err
 		}
-		l, err := lease.Acquire(ctx, cl.EC2, lease.Scope{Project: m.Project, Account: alias, Region: region}, lease.Options{})
+		l, err := lease.Acquire(ctx, cl.EC2, lease.Scope{Project: m.Project, Account: alias, Region: region}, lease.Options{Settle: 100 * time.Millisecond})
 		if err != nil {
 			return err
 		}
@@ -783,10 +783,20 @@ func (e *e2e) leaseRace(ctx context.Context, text string) error {
 			return err
 		}
 		scope := lease.Scope{Project: m.Project, Account: alias, Region: region}
-		if _, err := lease.Acquire(ctx, cl.EC2, scope, lease.Options{Holder: "crashed"}); err != nil {
+		if _, err := lease.Acquire(ctx, cl.EC2, scope, lease.Options{Holder: "crashed", Settle: 100 * time.Millisecond}); err != nil {
 			return err
 		}
 		later := func() time.Time { return time.Now().Add(24 * time.Hour) } // the crashed run's hold has expired
+		// A shard's own lease (placement-group/plink-lease-PROJECT.shard.*)
+		// beside the project's, whose hold has expired.
+		sl, err := lease.Acquire(ctx, cl.EC2, lease.Scope{Project: m.Project, Account: alias, Region: region, Accounts: []string{alias}},
+			lease.Options{Holder: "shard", Now: later, Settle: 100 * time.Millisecond})
+		if err != nil {
+			return err
+		}
+		if err := sl.Release(ctx); err != nil {
+			return err
+		}
 		// A take-over slower than Settle/2 withdraws: with Settle 1ns every
 		// one is slow, whatever the machine's speed.
 		if _, err := lease.Acquire(ctx, cl.EC2, scope, lease.Options{Holder: "slow", Now: later, Settle: time.Nanosecond}); err == nil ||

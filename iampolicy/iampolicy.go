@@ -452,13 +452,17 @@ func build(mode Mode, sc scope) Document {
 	}
 	if sc.leaseRegion != "" {
 		// The project's lease (package lease): one placement group, named
-		// for the project and tagged with it, in its home account and
+		// for the project and tagged with it, and one per shard applied
+		// (named for the project and the shard), in its home account and
 		// region; DescribePlacementGroups has no resource-level permissions.
 		name := lease.Name(sc.project)
 		if sc.project == "" {
 			name = lease.NamePrefix + "*"
 		}
 		res := []string{arn(sc.leaseRegion, sc.account, "placement-group/"+name)}
+		if sc.project != "" {
+			res = append(res, arn(sc.leaseRegion, sc.account, "placement-group/"+lease.ShardPrefix(sc.project)+"*"))
+		}
 		var rc cond
 		if sc.leaseRegion != "*" {
 			rc = cond{"StringEquals": {"aws:RequestedRegion": {sc.leaseRegion}}}

@@ -113,7 +113,8 @@ func TestApplyScoping(t *testing.T) {
 		}
 	}
 	// The lease: in the first provider's account and region only, on the
-	// project's placement group only, tagged with the project.
+	// project's placement group and its shards' only, tagged with the
+	// project.
 	for alias, d := range docs {
 		var sids []string
 		for _, s := range d.Statement {
@@ -121,7 +122,8 @@ func TestApplyScoping(t *testing.T) {
 				continue
 			}
 			sids = append(sids, s.Sid)
-			if s.Sid != "PlinkLeaseRead" && (len(s.Resource) != 1 || s.Resource[0] != "arn:aws:ec2:us-east-1:111111111111:placement-group/plink-lease-payments-privatelink") {
+			if s.Sid != "PlinkLeaseRead" && !slices.Equal(s.Resource, []string{"arn:aws:ec2:us-east-1:111111111111:placement-group/plink-lease-payments-privatelink",
+				"arn:aws:ec2:us-east-1:111111111111:placement-group/plink-lease-payments-privatelink.shard.*"}) {
 				t.Errorf("%s/%s: resources %v", alias, s.Sid, s.Resource)
 			}
 			want := map[string]string{"PlinkLeaseCreate": "aws:RequestTag/plink:project", "PlinkLeaseManage": "aws:ResourceTag/plink:project"}[s.Sid]

@@ -188,7 +188,7 @@ func (f *flow) applyLocked(m *manifest.Manifest, p *plan.Plan) {
 	f.t.Helper()
 	alias, region := lease.Home(m)
 	api := f.srv.Clients(f.t, alias, region).EC2
-	l, err := lease.Acquire(context.Background(), api, lease.Scope{Project: m.Project, Account: alias, Region: region}, lease.Options{})
+	l, err := lease.Acquire(context.Background(), api, lease.Scope{Project: m.Project, Account: alias, Region: region}, lease.Options{Settle: 100 * time.Millisecond})
 	if err != nil {
 		f.t.Fatalf("lease: %v", err)
 	}

@@ -8,8 +8,17 @@
 // it runs and deletes it when done; a run killed outright leaves it until
 // it expires, and the next run then takes it over.
 //
+// A shard of the project (plink --account/--region) takes a lease of its
+// own, plink-lease-PROJECT.shard.SELECTION, beside the project's in the
+// same home, so that shards applied at once do not exclude each other. A
+// run that has taken its lease lists every lease of the project there and
+// gives it back if another run holds one that overlaps its own (the whole
+// project overlaps every shard; two shards overlap when they share an
+// account and region): of two runs that take overlapping leases at once,
+// at least one sees the other (docs/concurrency.md).
+//
 // It calls only CreatePlacementGroup, DescribePlacementGroups,
-// DeletePlacementGroup, CreateTags and DeleteTags, on that one group, and
+// DeletePlacementGroup, CreateTags and DeleteTags, on its own group, and
 // never changes a placement group that lacks the project's tag. It does
 // not print: waits and losses are reported through Options and errors.
 package lease
@@ -17,10 +26,13 @@ package lease
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +48,31 @@ const (
 	TagProject = "plink:project"
 	TagHolder  = "plink:lease-holder"
 	TagExpires = "plink:lease-expires"
+	// TagKind is KindProject or KindShard (a lease without it, written by
+	// an earlier plink, is the project's).
+	TagKind = "plink:lease-kind"
+	// TagShard is a shard lease's selection, "ALIAS+ALIAS@REGION+REGION"
+	// (absent when longer than a tag value may be: it then counts as
+	// overlapping every shard).
+	TagShard = "plink:lease-shard"
+)
+
+// Kinds of lease (TagKind).
+const (
+	KindProject = "project"
+	KindShard   = "shard"
+)
+
+// shardInfix separates the project from a shard's selection in a shard
+// lease's name; a project name has no dot, so no shard lease's name is
+// another project's lease's name.
+const shardInfix = ".shard."
+
+// maxName is the longest placement group name AWS takes (255 ASCII
+// characters); maxTagValue the longest tag value.
+const (
+	maxName     = 255
+	maxTagValue = 256
 )
 
 // NamePrefix starts the name of every lease's placement group.
@@ -51,6 +88,78 @@ const (
 // Name is the placement group name of a project's lease.
 func Name(project string) string { return NamePrefix + project }
 
+// ShardPrefix starts the names of every shard lease of the project.
+func ShardPrefix(project string) string { return Name(project) + shardInfix }
+
+// ShardName is the placement group name of the lease of a project's shard
+// selected by accounts (aliases) and regions: ShardPrefix and the
+// selection (Selection). A name longer than AWS takes keeps its first
+// characters and ends in "~" and 16 hex digits of the selection's
+// SHA-256, so distinct selections keep distinct names.
+func ShardName(project string, accounts, regions []string) string {
+	sel := Selection(accounts, regions)
+	name := ShardPrefix(project) + sel
+	if len(name) <= maxName {
+		return name
+	}
+	sum := sha256.Sum256([]byte(sel))
+	suffix := "~" + hex.EncodeToString(sum[:8])
+	return name[:maxName-len(suffix)] + suffix
+}
+
+// Selection is a shard's selection as its lease records it: the sorted
+// account aliases joined by "+", then "@" and the sorted regions joined by
+// "+" when it names regions ("payments+search", "payments@us-east-1",
+// "@us-west-2"); "" is the whole project.
+func Selection(accounts, regions []string) string {
+	a, r := slices.Clone(accounts), slices.Clone(regions)
+	slices.Sort(a)
+	slices.Sort(r)
+	a, r = slices.Compact(a), slices.Compact(r)
+	sel := strings.Join(a, "+")
+	if len(r) > 0 {
+		sel += "@" + strings.Join(r, "+")
+	}
+	return sel
+}
+
+// parseSelection splits a Selection back into accounts and regions.
+func parseSelection(sel string) (accounts, regions []string) {
+	a, r, _ := strings.Cut(sel, "@")
+	if a != "" {
+		accounts = strings.Split(a, "+")
+	}
+	if r != "" {
+		regions = strings.Split(r, "+")
+	}
+	return accounts, regions
+}
+
+// Overlap reports whether two selections (Selection; "" the whole
+// project) may own the same account and region, so that their runs must
+// not apply at once: the whole project overlaps everything; two shards
+// overlap when their accounts meet (no accounts: every account) and their
+// regions meet (no regions: every region).
+func Overlap(a, b string) bool {
+	if a == "" || b == "" {
+		return true
+	}
+	aa, ar := parseSelection(a)
+	ba, br := parseSelection(b)
+	meet := func(x, y []string) bool {
+		if len(x) == 0 || len(y) == 0 {
+			return true
+		}
+		for _, v := range x {
+			if slices.Contains(y, v) {
+				return true
+			}
+		}
+		return false
+	}
+	return meet(aa, ba) && meet(ar, br)
+}
+
 // EC2API is the part of the EC2 client the lease uses.
 type EC2API interface {
 	CreatePlacementGroup(context.Context, *ec2.CreatePlacementGroupInput, ...func(*ec2.Options)) (*ec2.CreatePlacementGroupOutput, error)
@@ -60,16 +169,41 @@ type EC2API interface {
 	DeleteTags(context.Context, *ec2.DeleteTagsInput, ...func(*ec2.Options)) (*ec2.DeleteTagsOutput, error)
 }
 
-// Scope is where a project's lease lives.
+// Scope is where a lease lives and whose it is.
 type Scope struct {
 	Project string
 	// Account names the account in messages, e.g. "payments (111111111111)".
 	Account string
 	Region  string
+	// Accounts and Regions select a shard of the project (plink --account
+	// and --region): the lease is the shard's (ShardName). Both empty: the
+	// whole project's (Name).
+	Accounts, Regions []string
 }
 
-func (s Scope) where() string {
-	return fmt.Sprintf("placement group %s in account %s region %s", Name(s.Project), s.Account, s.Region)
+// Shard reports whether the scope is a shard's.
+func (s Scope) Shard() bool { return len(s.Accounts) > 0 || len(s.Regions) > 0 }
+
+// Name is the scope's placement group name.
+func (s Scope) Name() string {
+	if s.Shard() {
+		return ShardName(s.Project, s.Accounts, s.Regions)
+	}
+	return Name(s.Project)
+}
+
+// selection is the scope's Selection ("" for the whole project).
+func (s Scope) selection() string {
+	if !s.Shard() {
+		return ""
+	}
+	return Selection(s.Accounts, s.Regions)
+}
+
+func (s Scope) where() string { return s.whereName(s.Name()) }
+
+func (s Scope) whereName(name string) string {
+	return fmt.Sprintf("placement group %s in account %s region %s", name, s.Account, s.Region)
 }
 
 // Options tune Acquire. The zero value fails at once on a held lease.
@@ -149,6 +283,13 @@ func tagSafe(s string) string {
 // Info is what a lease's placement group says.
 type Info struct {
 	GroupID string
+	// Name is the group's name.
+	Name string
+	// Shard is the selection of a shard's lease (Selection), "" for the
+	// project's; ShardKnown is false for a shard lease whose selection
+	// was too long for its tag (it overlaps every shard).
+	Shard      string
+	ShardKnown bool
 	// Holder is the run holding it ("" when free).
 	Holder  string
 	Expires time.Time
@@ -168,7 +309,20 @@ func (e *HeldError) Error() string {
 	if who == "" {
 		who = "another run (just created, not yet visible)"
 	}
-	msg := fmt.Sprintf("project %s is locked by another run: %s holds the lease (%s)", e.Scope.Project, who, e.Scope.where())
+	name, of := e.Scope.Name(), ""
+	if e.Info.Name != "" {
+		name = e.Info.Name
+	}
+	if name != Name(e.Scope.Project) {
+		of = " of shard " + e.Info.Shard
+		if e.Info.Shard == "" {
+			of = " of a shard"
+		}
+		if e.Info.Name == "" {
+			of = " of shard " + e.Scope.selection()
+		}
+	}
+	msg := fmt.Sprintf("project %s is locked by another run: %s holds the lease%s (%s)", e.Scope.Project, who, of, e.Scope.whereName(name))
 	if !e.Info.Expires.IsZero() {
 		msg += " until " + e.Info.Expires.UTC().Format(time.RFC3339) + " unless renewed"
 	}
@@ -193,7 +347,11 @@ type LostError struct {
 }
 
 func (e *LostError) Error() string {
-	return fmt.Sprintf("lost the lease of project %s (%s): %s", e.Scope.Project, e.Scope.where(), e.Why)
+	of := ""
+	if e.Scope.Shard() {
+		of = " shard " + e.Scope.selection()
+	}
+	return fmt.Sprintf("lost the lease of project %s%s (%s): %s", e.Scope.Project, of, e.Scope.where(), e.Why)
 }
 
 // Lease is a lease this run holds.
@@ -221,14 +379,110 @@ func (l *Lease) GroupID() string {
 	return l.groupID
 }
 
-// Acquire takes the project's lease: it creates the placement group, or
-// takes over one that is free or expired. A lease another run holds is
-// waited for up to Options.Wait, then reported as a *HeldError.
+// Acquire takes the scope's lease (the project's, or a shard's): it
+// creates the placement group, or takes over one that is free or expired.
+// Holding it, it waits Settle/2 (for AWS's reads to show any lease taken
+// meanwhile) and lists the project's other leases: if another run holds
+// one that overlaps the scope (the project's lease overlaps every shard's;
+// shards overlap when they share an account and region), it gives its own
+// back and counts the lease as held by that run. Either way a lease
+// another run holds is waited for up to Options.Wait (polling, with
+// jitter when both gave way), then reported as a *HeldError.
 func Acquire(ctx context.Context, api EC2API, scope Scope, opts Options) (*Lease, error) {
 	o := opts.withDefaults()
-	l := &Lease{api: api, scope: scope, opts: o}
 	start := time.Now()
 	waiting := false
+	for {
+		l, err := take(ctx, api, scope, o, start, &waiting)
+		if err != nil {
+			return nil, err
+		}
+		rival, err := l.rival(ctx)
+		if err == nil && rival == nil {
+			return l, nil
+		}
+		// Give ours back: the other run may be waiting for it, too.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.Settle+o.TTL/4)
+		rerr := l.Release(rctx)
+		cancel()
+		if err != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		if rerr != nil {
+			return nil, fmt.Errorf("giving the lease back to %s: %w", rival.Holder, rerr)
+		}
+		left := o.Wait - time.Since(start)
+		if left <= 0 {
+			e := &HeldError{Scope: scope, Info: *rival}
+			if o.Wait > 0 {
+				e.Waited = time.Since(start)
+			}
+			return nil, e
+		}
+		if !waiting && o.Waiting != nil {
+			o.Waiting(*rival)
+			waiting = true
+		}
+		// Both runs may have given way: wait a random part of a poll more
+		// than the other, so that one of them gets through.
+		if err := sleep(ctx, min(o.Poll+jitter(o.Poll), left)); err != nil {
+			return nil, fmt.Errorf("waiting for the lease (%s): %w", scope.where(), err)
+		}
+	}
+}
+
+// jitter is a random duration in [0, d).
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return time.Duration(binary.LittleEndian.Uint64(b[:]) % uint64(d))
+}
+
+// rival waits Settle/2, then lists the project's leases in the home and
+// returns one that another run holds, unexpired, and that overlaps l's
+// scope; nil when there is none. Of two runs that take overlapping leases
+// at once, each writes its own and then reads: the later reader sees the
+// earlier writer, as long as a write shows in reads within Settle/2.
+func (l *Lease) rival(ctx context.Context) (*Info, error) {
+	if err := sleep(ctx, l.opts.Settle/2); err != nil {
+		return nil, fmt.Errorf("taking the lease (%s): %w", l.scope.where(), err)
+	}
+	out, err := l.api.DescribePlacementGroups(ctx, &ec2.DescribePlacementGroupsInput{Filters: []types.Filter{
+		{Name: aws.String("tag:" + TagProject), Values: []string{l.scope.Project}},
+	}})
+	if err != nil {
+		return nil, l.callError("listing the project's other leases beside", err)
+	}
+	own, sel := l.scope.Name(), l.scope.selection()
+	now := l.opts.Now()
+	for _, pg := range out.PlacementGroups {
+		name := aws.ToString(pg.GroupName)
+		if name == own || (name != Name(l.scope.Project) && !strings.HasPrefix(name, ShardPrefix(l.scope.Project))) {
+			continue
+		}
+		if pg.State == types.PlacementGroupStateDeleting || pg.State == types.PlacementGroupStateDeleted {
+			continue
+		}
+		info := l.info(pg)
+		if !info.Ours || info.Holder == "" || !now.Before(info.Expires) {
+			continue // free or expired: it keeps nobody out
+		}
+		// A shard lease whose selection is not recorded overlaps every
+		// other; the project's lease overlaps every shard's.
+		if info.Name != Name(l.scope.Project) && info.ShardKnown && !Overlap(sel, info.Shard) {
+			continue
+		}
+		return info, nil
+	}
+	return nil, nil
+}
+
+// take takes the scope's own placement group (Acquire's first step).
+func take(ctx context.Context, api EC2API, scope Scope, o Options, start time.Time, waiting *bool) (*Lease, error) {
+	l := &Lease{api: api, scope: scope, opts: o}
 	var reread *Info // a read made after losing a create, used as the next read
 	for {
 		readAt := time.Now()
@@ -283,9 +537,9 @@ func Acquire(ctx context.Context, api EC2API, scope Scope, opts Options) (*Lease
 			}
 			return nil, e
 		}
-		if !waiting && o.Waiting != nil && busy.Holder != "" {
+		if !*waiting && o.Waiting != nil && busy.Holder != "" {
 			o.Waiting(*busy)
-			waiting = true
+			*waiting = true
 		}
 		if err := sleep(ctx, min(o.Poll, left)); err != nil {
 			return nil, fmt.Errorf("waiting for the lease (%s): %w", scope.where(), err)
@@ -308,14 +562,22 @@ func (l *Lease) expiry() time.Time {
 
 func (l *Lease) create(ctx context.Context) (bool, error) {
 	exp := l.expiry()
+	tags := []types.Tag{
+		{Key: aws.String(TagProject), Value: aws.String(l.scope.Project)},
+		{Key: aws.String(TagHolder), Value: aws.String(l.opts.Holder)},
+		{Key: aws.String(TagExpires), Value: aws.String(exp.Format(time.RFC3339Nano))},
+		{Key: aws.String(TagKind), Value: aws.String(KindProject)},
+	}
+	if l.scope.Shard() {
+		tags[3].Value = aws.String(KindShard)
+		if sel := l.scope.selection(); len(sel) <= maxTagValue {
+			tags = append(tags, types.Tag{Key: aws.String(TagShard), Value: aws.String(sel)})
+		}
+	}
 	out, err := l.api.CreatePlacementGroup(ctx, &ec2.CreatePlacementGroupInput{
-		GroupName: aws.String(Name(l.scope.Project)),
-		Strategy:  types.PlacementStrategySpread,
-		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypePlacementGroup, Tags: []types.Tag{
-			{Key: aws.String(TagProject), Value: aws.String(l.scope.Project)},
-			{Key: aws.String(TagHolder), Value: aws.String(l.opts.Holder)},
-			{Key: aws.String(TagExpires), Value: aws.String(exp.Format(time.RFC3339Nano))},
-		}}},
+		GroupName:         aws.String(l.scope.Name()),
+		Strategy:          types.PlacementStrategySpread,
+		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypePlacementGroup, Tags: tags}},
 	})
 	if errorCode(err) == "InvalidPlacementGroup.Duplicate" {
 		return false, nil
@@ -494,7 +756,7 @@ func (l *Lease) Release(ctx context.Context) error {
 	if err := l.stillHeld(ctx, id); err != nil {
 		return err
 	}
-	_, err := l.api.DeletePlacementGroup(ctx, &ec2.DeletePlacementGroupInput{GroupName: aws.String(Name(l.scope.Project))})
+	_, err := l.api.DeletePlacementGroup(ctx, &ec2.DeletePlacementGroupInput{GroupName: aws.String(l.scope.Name())})
 	if err != nil && errorCode(err) != "InvalidPlacementGroup.Unknown" {
 		return l.callError("releasing", err)
 	}
@@ -518,7 +780,8 @@ func Peek(ctx context.Context, api EC2API, scope Scope, now time.Time) (*Info, e
 
 // read returns the lease's placement group, or nil when there is none.
 func (l *Lease) read(ctx context.Context) (*Info, error) {
-	out, err := l.api.DescribePlacementGroups(ctx, &ec2.DescribePlacementGroupsInput{GroupNames: []string{Name(l.scope.Project)}})
+	name := l.scope.Name()
+	out, err := l.api.DescribePlacementGroups(ctx, &ec2.DescribePlacementGroupsInput{GroupNames: []string{name}})
 	if errorCode(err) == "InvalidPlacementGroup.Unknown" {
 		return nil, nil
 	}
@@ -526,27 +789,34 @@ func (l *Lease) read(ctx context.Context) (*Info, error) {
 		return nil, l.callError("reading", err)
 	}
 	for _, pg := range out.PlacementGroups {
-		if aws.ToString(pg.GroupName) != Name(l.scope.Project) {
+		if aws.ToString(pg.GroupName) != name {
 			continue
 		}
 		if pg.State == types.PlacementGroupStateDeleting || pg.State == types.PlacementGroupStateDeleted {
 			return nil, nil
 		}
-		info := &Info{GroupID: aws.ToString(pg.GroupId)}
-		for _, t := range pg.Tags {
-			switch aws.ToString(t.Key) {
-			case TagProject:
-				info.Ours = aws.ToString(t.Value) == l.scope.Project
-			case TagHolder:
-				info.Holder = aws.ToString(t.Value)
-			case TagExpires:
-				// An unreadable expiry counts as expired.
-				info.Expires, _ = time.Parse(time.RFC3339, aws.ToString(t.Value))
-			}
-		}
-		return info, nil
+		return l.info(pg), nil
 	}
 	return nil, nil
+}
+
+// info is what a placement group of the project says as a lease.
+func (l *Lease) info(pg types.PlacementGroup) *Info {
+	info := &Info{GroupID: aws.ToString(pg.GroupId), Name: aws.ToString(pg.GroupName)}
+	for _, t := range pg.Tags {
+		switch aws.ToString(t.Key) {
+		case TagProject:
+			info.Ours = aws.ToString(t.Value) == l.scope.Project
+		case TagHolder:
+			info.Holder = aws.ToString(t.Value)
+		case TagExpires:
+			// An unreadable expiry counts as expired.
+			info.Expires, _ = time.Parse(time.RFC3339, aws.ToString(t.Value))
+		case TagShard:
+			info.Shard, info.ShardKnown = aws.ToString(t.Value), true
+		}
+	}
+	return info
 }
 
 func (l *Lease) callError(doing string, err error) error {

@@ -652,3 +652,126 @@ func TestLostCreateRaceNamesTheHolder(t *testing.T) {
 		t.Errorf("message: %s", msg)
 	}
 }
+
+// shardScope is scope for a shard of the project.
+func shardScope(accounts ...string) lease.Scope {
+	s := scope
+	s.Accounts = accounts
+	return s
+}
+
+// TestShardLeasesExclude: two shards hold their leases at once; the
+// project's lease and a shard's exclude each other both ways, naming the
+// holder; so do overlapping shards; the one refused leaves nothing behind.
+func TestShardLeasesExclude(t *testing.T) {
+	api := client(t)
+	a, err := lease.Acquire(ctx, api, shardScope("checkout"), opts("shard-a", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := lease.Acquire(ctx, api, shardScope("payments", "search"), opts("shard-b", nil))
+	if err != nil {
+		t.Fatalf("a second, disjoint shard: %v", err)
+	}
+	_, err = lease.Acquire(ctx, api, scope, opts("whole", nil))
+	var held *lease.HeldError
+	if !errors.As(err, &held) || (held.Info.Holder != "shard-a" && held.Info.Holder != "shard-b") ||
+		!strings.Contains(err.Error(), "project demo is locked by another run: shard-") || !strings.Contains(err.Error(), "holds the lease of shard ") {
+		t.Fatalf("the project's lease beside shards: %v", err)
+	}
+	_, err = lease.Acquire(ctx, api, shardScope("search"), opts("shard-c", nil))
+	want := "project demo is locked by another run: shard-b holds the lease of shard payments+search (placement group plink-lease-demo.shard.payments+search in account payments (111111111111) region us-east-1) until "
+	if !errors.As(err, &held) || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("an overlapping shard:\n got %v\nwant %s…", err, want)
+	}
+	out, err := api.DescribePlacementGroups(ctx, &ec2.DescribePlacementGroupsInput{})
+	if err != nil || len(out.PlacementGroups) != 2 {
+		t.Fatalf("the refused runs left their groups: %v %+v", err, out)
+	}
+	if err := a.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := lease.Acquire(ctx, api, scope, opts("whole", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = lease.Acquire(ctx, api, shardScope("checkout"), opts("shard-a", nil))
+	want = "project demo is locked by another run: whole holds the lease (placement group plink-lease-demo in account payments (111111111111) region us-east-1) until "
+	if !errors.As(err, &held) || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("a shard beside the project's lease:\n got %v\nwant %s…", err, want)
+	}
+	// An expired or free lease keeps nobody out.
+	if err := whole.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk := newClock()
+	if _, err := lease.Acquire(ctx, api, scope, opts("crashed", clk)); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour)
+	s, err := lease.Acquire(ctx, api, shardScope("checkout"), opts("shard-a", clk))
+	if err != nil {
+		t.Fatalf("a shard beside an expired project lease: %v", err)
+	}
+	_ = s.Release(ctx)
+}
+
+// TestShardAndProjectRace: a whole-project run and a shard's run take
+// their leases at the same moment, many times over, against a sandbox
+// whose reads lag writes by less than Settle/2: never do both hold one at
+// once. Without waiting, at least one is refused; with --lock-timeout
+// both get through, one after the other.
+func TestShardAndProjectRace(t *testing.T) {
+	srv := sandboxtest.Start(t, sandbox.Options{ConsistencyDelay: 20 * time.Millisecond})
+	api := srv.Clients(t, "payments").EC2
+	o := func(holder string, wait time.Duration) lease.Options {
+		return lease.Options{Holder: holder, Poll: 20 * time.Millisecond, Settle: 100 * time.Millisecond, Wait: wait}
+	}
+	for _, wait := range []time.Duration{0, 5 * time.Second} {
+		for i := range 8 {
+			var holding, most, won atomic.Int32
+			var wg sync.WaitGroup
+			for _, sc := range []lease.Scope{scope, shardScope("checkout"), shardScope("checkout", "payments")} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					l, err := lease.Acquire(ctx, api, sc, o(sc.Name(), wait))
+					if err != nil {
+						if !errors.As(err, new(*lease.HeldError)) {
+							t.Errorf("round %d: %s: %v", i, sc.Name(), err)
+						}
+						return
+					}
+					n := holding.Add(1)
+					for {
+						m := most.Load()
+						if n <= m || most.CompareAndSwap(m, n) {
+							break
+						}
+					}
+					won.Add(1)
+					time.Sleep(30 * time.Millisecond)
+					holding.Add(-1)
+					if err := l.Release(ctx); err != nil {
+						t.Errorf("round %d: release %s: %v", i, sc.Name(), err)
+					}
+				}()
+			}
+			wg.Wait()
+			if most.Load() > 1 {
+				t.Fatalf("wait %s, round %d: %d overlapping leases held at once", wait, i, most.Load())
+			}
+			if wait > 0 && won.Load() != 3 {
+				t.Errorf("wait %s, round %d: %d of 3 runs got the lease", wait, i, won.Load())
+			}
+			if wait == 0 && won.Load() > 1 {
+				t.Errorf("round %d: %d runs got overlapping leases", i, won.Load())
+			}
+			// Let the deletes be seen before the next round.
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}

@@ -1,10 +1,12 @@
 package cli
 
-// The project's lease around mutating runs (package lease): taken before
-// live state is read, renewed while the run lasts, released at the end.
+// The run's lease around mutating runs (package lease): the project's, or
+// a shard's own; taken before live state is read again for the apply,
+// renewed while the run lasts, released at the end.
 // See docs/concurrency.md.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,10 +31,14 @@ const releaseBound = 5 * time.Second
 // leaseTTL is the lease's TTL; tests shorten it to see renewals.
 var leaseTTL = lease.DefaultTTL
 
-// lockProject takes the project's lease unless --lock=false and keeps it
-// renewed. The context it returns is cancelled, with the *lease.LostError
-// as cause, if the lease is lost mid-run, so that nothing new starts; the
-// function it returns releases the lease and must be deferred.
+// lockProject takes the run's lease unless --lock=false and keeps it
+// renewed: the project's, or with --account/--region the shard's own
+// (beside the project's, in the project's home), so that shards applied at
+// once do not wait for one another while a whole-project run and a shard,
+// or two overlapping shards, still exclude each other (package lease). The
+// context it returns is cancelled, with the *lease.LostError as cause, if
+// the lease is lost mid-run, so that nothing new starts; the function it
+// returns releases the lease and must be deferred.
 func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSession) (context.Context, func(), error) {
 	if !f.Config.Bool("lock") {
 		return ctx, func() {}, nil
@@ -42,9 +48,16 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 	if a, ok := m.Accounts[alias]; ok {
 		acct = fmt.Sprintf("%s (%s)", alias, a.ID)
 	}
-	scope := lease.Scope{Project: m.Project, Account: acct, Region: region}
-	f.setPhase("taking the lease of project %s in account %s region %s", m.Project, acct, region)
-	c, err := sess.resolver.Clients(ctx, alias, region)
+	sel := f.selection()
+	scope := lease.Scope{Project: m.Project, Account: acct, Region: region, Accounts: sel.Accounts, Regions: sel.Regions}
+	what := "project " + m.Project
+	if scope.Shard() {
+		what = fmt.Sprintf("shard %s of project %s", lease.Selection(sel.Accounts, sel.Regions), m.Project)
+	}
+	f.setPhase("taking the lease of %s in account %s region %s", what, acct, region)
+	// A shard may not read the home account otherwise: its clients are
+	// made for the lease.
+	c, err := sess.clientsIn(ctx, alias, region)
 	if err != nil {
 		return nil, nil, lockError(ctx, scope, err)
 	}
@@ -53,8 +66,12 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 		TTL:  leaseTTL,
 		Wait: wait,
 		Waiting: func(info lease.Info) {
-			fmt.Fprintf(f.IO.ErrOut, "plink: waiting up to %s (--lock-timeout) for the lease of project %s: %s holds it until %s unless renewed\n",
-				wait, m.Project, info.Holder, info.Expires.UTC().Format(time.RFC3339))
+			of := ""
+			if info.Name != "" && info.Name != lease.Name(m.Project) {
+				of = " (the lease of shard " + cmp.Or(info.Shard, info.Name) + ")"
+			}
+			fmt.Fprintf(f.IO.ErrOut, "plink: waiting up to %s (--lock-timeout) for the lease of %s: %s holds it%s until %s unless renewed\n",
+				wait, what, info.Holder, of, info.Expires.UTC().Format(time.RFC3339))
 		},
 	}
 	if sess.sandbox != nil {
@@ -64,16 +81,7 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 	}
 	l, err := lease.Acquire(ctx, c.EC2, scope, opts)
 	if err != nil {
-		err = lockError(ctx, scope, err)
-		if f.shard != nil && errors.As(err, new(*lease.HeldError)) {
-			// The lease is the project's, not the shard's: shards applied
-			// at once take turns unless told not to lock.
-			var ee *exitError
-			if errors.As(err, &ee) {
-				ee.Hint += "; shards of one project applied at once need --lock=false each (the lease is one per project, docs/pipelines.md)"
-			}
-		}
-		return nil, nil, err
+		return nil, nil, lockError(ctx, scope, err)
 	}
 	lctx, cancel := context.WithCancelCause(ctx)
 	l.Keep(context.WithoutCancel(ctx), func(err error) {
@@ -93,7 +101,7 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 			}
 		case err != nil:
 			fmt.Fprintf(f.IO.ErrOut, "plink: %v\nhint: the lease expires by itself at the latest %s after its last renewal; or delete it: aws ec2 delete-placement-group --group-name %s --region %s (in account %s)\n",
-				err, leaseTTL, lease.Name(m.Project), region, acct)
+				err, leaseTTL, scope.Name(), region, acct)
 		}
 	}
 	return lctx, unlock, nil
@@ -107,7 +115,7 @@ func lockError(ctx context.Context, scope lease.Scope, err error) error {
 	switch {
 	case errors.As(err, &held):
 		return withHint(err, fmt.Sprintf("wait for that run to finish, or pass --lock-timeout 10m to wait for it; if no run is active (it was killed), the lease expires by itself, or delete it: aws ec2 delete-placement-group --group-name %s --region %s (in account %s); docs/concurrency.md",
-			lease.Name(scope.Project), scope.Region, scope.Account))
+			cmp.Or(held.Info.Name, scope.Name()), scope.Region, scope.Account))
 	case errors.As(err, &foreign):
 		return withHint(err, "rename or delete that placement group, or run with --lock=false (nothing then keeps two runs of the project apart; docs/concurrency.md)")
 	case ctx.Err() != nil:

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -67,12 +68,15 @@ func TestLockLostStopsTheRun(t *testing.T) {
 	if !errors.As(err, &held) || !errors.As(err, &ee) || !strings.Contains(ee.Hint, "--lock-timeout") || strings.Contains(ee.Hint, "shards") {
 		t.Fatalf("second lock: %v", err)
 	}
-	// A shard is told why shards of one project take turns.
+	// A shard is refused while the whole project's lease is held, naming
+	// its holder and that lease.
 	f.shard = &shardMode{sel: shard.Selection{Accounts: []string{"checkout"}}}
 	_, _, err = lockProject(ctx, f, m, sess)
 	f.shard = nil
-	if !errors.As(err, &ee) || !strings.Contains(ee.Hint, "shards of one project applied at once need --lock=false each") {
-		t.Fatalf("a shard's second lock: %v", err)
+	if !errors.As(err, &held) || !errors.As(err, &ee) || strings.Contains(ee.Hint, "--lock=false") ||
+		!strings.Contains(err.Error(), "holds the lease (placement group plink-lease-payments-privatelink in account payments (111111111111) region us-east-1)") ||
+		!strings.Contains(ee.Hint, "--group-name plink-lease-payments-privatelink ") {
+		t.Fatalf("a shard's lock beside the project's: %v (hint %q)", err, ee.Hint)
 	}
 
 	c, err := sess.resolver.Clients(ctx, "payments", "us-east-1")
@@ -169,5 +173,132 @@ func TestLockCallErrors(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "plink: waiting up to 1m0s (--lock-timeout) for the lease of project payments-privatelink: ") {
 		t.Errorf("no waiting note: %s", stderr)
+	}
+}
+
+// TestShardLeases: each shard takes a lease of its own, so two shards hold
+// theirs at once; the whole project's lease and a shard's exclude each
+// other both ways, as do two shards that share an account and region, and
+// the refusal names the holder's lease.
+func TestShardLeases(t *testing.T) {
+	ctx := context.Background()
+	f, m, sess, _ := lockSession(t, t.TempDir(), nil)
+	lock := func(accounts, regions []string) (func(), error) {
+		t.Helper()
+		f.shard = nil
+		if len(accounts)+len(regions) > 0 {
+			f.shard = &shardMode{sel: shard.Selection{Accounts: accounts, Regions: regions}}
+		}
+		defer func() { f.shard = nil }()
+		_, unlock, err := lockProject(ctx, f, m, sess)
+		return unlock, err
+	}
+	refused := func(err error, holder string) {
+		t.Helper()
+		var held *lease.HeldError
+		var ee *exitError
+		if !errors.As(err, &held) || !errors.As(err, &ee) || !strings.Contains(err.Error(), holder) ||
+			!strings.Contains(ee.Hint, "--group-name "+held.Info.Name+" ") {
+			t.Fatalf("want refused naming %q, got %v", holder, err)
+		}
+	}
+	checkout, err := lock([]string{"checkout"}, nil)
+	if err != nil {
+		t.Fatalf("shard checkout: %v", err)
+	}
+	both, err := lock([]string{"payments", "analytics"}, []string{"us-east-1"})
+	if err != nil {
+		t.Fatalf("shard analytics+payments beside shard checkout: %v", err)
+	}
+	west, err := lock([]string{"payments"}, []string{"us-west-2"})
+	if err != nil {
+		t.Fatalf("shard payments@us-west-2 beside payments+analytics@us-east-1: %v", err)
+	}
+	// Overlapping shards and the whole project are refused.
+	_, err = lock(nil, nil)
+	refused(err, "holds the lease of shard ")
+	_, err = lock([]string{"checkout", "search"}, nil)
+	refused(err, "holds the lease of shard checkout (placement group plink-lease-payments-privatelink.shard.checkout in account payments (111111111111) region us-east-1)")
+	_, err = lock(nil, []string{"us-west-2"})
+	refused(err, "holds the lease of shard ")
+	_, err = lock([]string{"checkout"}, nil) // the same shard again
+	refused(err, "holds the lease of shard checkout (placement group plink-lease-payments-privatelink.shard.checkout ")
+	checkout()
+	both()
+	west()
+
+	// The whole project's lease keeps every shard out, and the other way.
+	all, err := lock(nil, nil)
+	if err != nil {
+		t.Fatalf("the project's lease once the shards are done: %v", err)
+	}
+	_, err = lock([]string{"checkout"}, nil)
+	refused(err, "holds the lease (placement group plink-lease-payments-privatelink in account payments (111111111111) region us-east-1)")
+	all()
+	c, err := sess.resolver.Clients(ctx, "payments", "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.EC2.DescribePlacementGroups(ctx, &ec2.DescribePlacementGroupsInput{}); err != nil || len(out.PlacementGroups) != 0 {
+		t.Errorf("leases left behind: %v %+v", err, out)
+	}
+}
+
+// TestShardLeaseInTheProjectsHome: a shard whose accounts do not reach the
+// project's home account still takes its lease there, with clients made
+// for it.
+func TestShardLeaseInTheProjectsHome(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	mf := dir + "/plink.yaml"
+	if err := os.WriteFile(mf, []byte(`version: 1
+project: homes
+defaults: { region: us-east-1 }
+accounts:
+  payments: { id: "111111111111" }
+  analytics: { id: "333333333333" }
+providers:
+  - name: payments-api
+    account: payments
+    networkLoadBalancerArns: ["`+paymentsNLB+`"]
+  - name: analytics-ingest
+    account: analytics
+    networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:us-east-1:333333333333:loadbalancer/net/analytics-ingest/031000000005c0c1"]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, _, _ := iostreams.Test()
+	f := &Factory{IO: ios, Config: newConfig(), Getenv: func(string) string { return "" }}
+	f.Config.v.Set("sandbox", true)
+	f.Config.v.Set("sandbox-dir", dir+"/.plink")
+	f.Config.v.Set("lock", true)
+	f.shard = &shardMode{sel: shard.Selection{Accounts: []string{"analytics"}}}
+	m, diags, err := loadManifest([]string{mf})
+	if err != nil || diags.HasErrors() {
+		t.Fatalf("%v %v", err, diags)
+	}
+	sess, err := openAWS(ctx, f, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if got := sess.resolver.Accounts(); len(got) != 1 || got[0] != "analytics" {
+		t.Fatalf("the shard's resolver has %v, want only analytics", got)
+	}
+	_, unlock, err := lockProject(ctx, f, m, sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sess.clientsIn(ctx, "payments", "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.EC2.DescribePlacementGroups(ctx, &ec2.DescribePlacementGroupsInput{})
+	if err != nil || len(out.PlacementGroups) != 1 || aws.ToString(out.PlacementGroups[0].GroupName) != "plink-lease-homes.shard.analytics" {
+		t.Fatalf("the shard's lease in payments: %v %+v", err, out)
+	}
+	unlock()
+	if _, err := sess.clientsIn(ctx, "nobody", "us-east-1"); err == nil || !strings.Contains(err.Error(), `unknown account "nobody"`) {
+		t.Errorf("clients of an account the manifest lacks: %v", err)
 	}
 }

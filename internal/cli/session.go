@@ -42,8 +42,13 @@ func addAWSFlags(cmd *cobra.Command) {
 // serving them on loopback.
 type awsSession struct {
 	resolver *awsenv.Resolver
-	sandbox  *sandbox.Sandbox
-	stop     func() error
+	// more builds clients for accounts of the whole manifest that the
+	// resolver (a shard's: the accounts it reads) does not have: the
+	// project's lease lives in its home account, which a shard may not
+	// otherwise read.
+	more    func(ctx context.Context, alias string) (*awsenv.Resolver, error)
+	sandbox *sandbox.Sandbox
+	stop    func() error
 	// quit ends the retry reporter; reported is closed when it has ended.
 	quit, reported chan struct{}
 }
@@ -137,20 +142,48 @@ func openSandbox(f *Factory) (*sandbox.Sandbox, error) {
 	return sandbox.New(world, sandbox.Options{StatePath: filepath.Join(dir, "sandbox-state.json")})
 }
 
+// clientsIn returns the clients of an account of the manifest in a
+// region, also of one the session's resolver was not built for (more).
+func (s *awsSession) clientsIn(ctx context.Context, alias, region string) (*awsenv.Clients, error) {
+	if s.more == nil || slices.Contains(s.resolver.Accounts(), alias) {
+		return s.resolver.Clients(ctx, alias, region)
+	}
+	r, err := s.more(ctx, alias)
+	if err != nil {
+		return nil, err
+	}
+	return r.Clients(ctx, alias, region)
+}
+
 // openAWS builds the clients for m's accounts: AWS through the SDK's default
 // chain, or the sandbox with --sandbox.
 func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession, error) {
+	full := m
 	m, err := credentialManifest(f, m) // a shard reaches only the accounts it reads
 	if err != nil {
 		return nil, err
 	}
+	// one returns a manifest of only alias among full's accounts.
+	one := func(alias string) (*manifest.Manifest, error) {
+		if full.Accounts[alias] == nil {
+			return nil, fmt.Errorf("unknown account %q", alias)
+		}
+		return shard.Limit(full, []string{alias}), nil
+	}
 	if !sandboxMode(f) {
 		f.setPhase("loading the AWS configuration")
-		r, err := awsenv.New(ctx, m, awsenv.Options{RetryBudget: f.Config.Duration("retry-budget")})
+		opts := awsenv.Options{RetryBudget: f.Config.Duration("retry-budget")}
+		r, err := awsenv.New(ctx, m, opts)
 		if err != nil {
 			return nil, err
 		}
-		s := &awsSession{resolver: r}
+		s := &awsSession{resolver: r, more: func(ctx context.Context, alias string) (*awsenv.Resolver, error) {
+			om, err := one(alias)
+			if err != nil {
+				return nil, err
+			}
+			return awsenv.New(ctx, om, opts)
+		}}
 		s.reportRetries(f)
 		return s, nil
 	}
@@ -172,32 +205,42 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 	// named in the manifest means nothing there, so such accounts are
 	// reached through the world's role/plink in the account instead.
 	awsenv.Isolate(awsenv.ProcessEnv, "")
-	sm := *m
-	sm.Accounts = map[string]*manifest.Account{}
-	for alias, a := range m.Accounts {
-		acc := *a
-		if acc.Profile != "" || acc.RoleARN == "" {
-			acc.Profile = ""
-			acc.RoleARN = fmt.Sprintf("arn:aws:iam::%s:role/plink", acc.ID)
-			acc.ExternalID = ""
+	roles := func(m *manifest.Manifest) *manifest.Manifest {
+		sm := *m
+		sm.Accounts = map[string]*manifest.Account{}
+		for alias, a := range m.Accounts {
+			acc := *a
+			if acc.Profile != "" || acc.RoleARN == "" {
+				acc.Profile = ""
+				acc.RoleARN = fmt.Sprintf("arn:aws:iam::%s:role/plink", acc.ID)
+				acc.ExternalID = ""
+			}
+			sm.Accounts[alias] = &acc
 		}
-		sm.Accounts[alias] = &acc
+		return &sm
 	}
 	// Our own HTTP client, so its idle connections can be closed before the
 	// server stops: the server would otherwise wait for them.
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	r, err := awsenv.New(ctx, &sm, awsenv.Options{
+	opts := awsenv.Options{
 		HTTPClient:      hc,
 		Endpoint:        url,
 		BaseCredentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, "")),
 		Region:          "us-east-1",
 		RetryBudget:     f.Config.Duration("retry-budget"),
-	})
+	}
+	r, err := awsenv.New(ctx, roles(m), opts)
 	if err != nil {
 		_ = stop()
 		return nil, err
 	}
-	s := &awsSession{resolver: r, sandbox: sb, stop: func() error {
+	s := &awsSession{resolver: r, sandbox: sb, more: func(ctx context.Context, alias string) (*awsenv.Resolver, error) {
+		om, err := one(alias)
+		if err != nil {
+			return nil, err
+		}
+		return awsenv.New(ctx, roles(om), opts)
+	}, stop: func() error {
 		hc.CloseIdleConnections()
 		return stop()
 	}}

@@ -95,8 +95,8 @@ func TestShardsConverge(t *testing.T) {
 		}
 	}
 
-	// Two rounds of parallel shard applies. The lease is per project, so
-	// the parallel jobs run without it (docs/pipelines.md).
+	// Two rounds of parallel shard applies, with the lock on: each shard
+	// takes its own lease (docs/concurrency.md).
 	for round := 1; round <= 2; round++ {
 		var wg sync.WaitGroup
 		res := make([]proc, len(matrix.Include))
@@ -104,7 +104,7 @@ func TestShardsConverge(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				args := append([]string{"apply", "-f", "m.yaml", "--auto-approve", "--lock=false", "--shard-wait", "40s", "--detailed-exitcode"}, strings.Fields(j.Args)...)
+				args := append([]string{"apply", "-f", "m.yaml", "--auto-approve", "--shard-wait", "40s", "--detailed-exitcode"}, strings.Fields(j.Args)...)
 				res[i] = run(args...)
 			}()
 		}
