@@ -354,7 +354,7 @@ func TestE2EReAddAfterDeleteGetsNewResources(t *testing.T) {
 				seen = append(seen, c.ID)
 				continue
 			}
-			if !strings.Contains(c.Message, "deleted earlier)") || strings.Contains(c.Message, "token") {
+			if !strings.Contains(c.Message, "deleted since)") || strings.Contains(c.Message, "token") {
 				t.Errorf("round %d: %s: message %q does not say the token was answered with a deleted resource", round, addr, c.Message)
 			}
 			said := false

@@ -8,9 +8,12 @@ import (
 	"github.com/plinkdev/plink/plan"
 )
 
+// actionSymbol is the plan's symbol of each action, so that a summary's
+// lines read as the plan's did (an accept is ">", never a check mark that
+// reads as success in the "Failed" or "Not attempted" sections).
 var actionSymbol = map[plan.Action]string{
 	plan.Create: "+", plan.Update: "~", plan.Replace: "-/+", plan.Delete: "-",
-	plan.Accept: "✓", plan.Reject: "✗", plan.Adopt: "~",
+	plan.Accept: ">", plan.Reject: "x", plan.Adopt: "~",
 }
 
 // WriteSummary renders r for people: one closing line when every change is

@@ -30,7 +30,7 @@ func TestCreateAnsweredWithDeletedResource(t *testing.T) {
 	}
 	first, second := creates[0].Input.(*ec2.CreateVpcEndpointServiceConfigurationInput), creates[1].Input.(*ec2.CreateVpcEndpointServiceConfigurationInput)
 	c := statusOf(t, res, "provider.api")
-	deleted := strings.TrimSuffix(c.Message[strings.Index(c.Message, "replacing ")+len("replacing "):], ", deleted earlier)")
+	deleted := strings.TrimSuffix(c.Message[strings.Index(c.Message, "had made ")+len("had made "):], " for it, deleted since)")
 	params := *second
 	params.ClientToken = nil
 	if got, want := aws.ToString(second.ClientToken), ClientToken("demo", "provider.api", "create after:"+deleted, &params); got != want || got == aws.ToString(first.ClientToken) {
@@ -52,7 +52,7 @@ func TestCreateAnsweredWithDeletedResource(t *testing.T) {
 		if c.Status != StatusDone {
 			t.Errorf("%s: %+v", addr, c)
 		}
-		if strings.Contains(c.Message, "deleted earlier)") {
+		if strings.Contains(c.Message, "deleted since)") {
 			eps++
 			if !said[addr] {
 				t.Errorf("%s: no event says the create was answered with a deleted endpoint", addr)

@@ -162,5 +162,5 @@ func createdNote(id string, stale []string) string {
 	if len(stale) == 0 {
 		return "created " + id
 	}
-	return fmt.Sprintf("created %s (replacing %s, deleted earlier)", id, strings.Join(stale, ", "))
+	return fmt.Sprintf("created %s (an earlier run had made %s for it, deleted since)", id, strings.Join(stale, ", "))
 }

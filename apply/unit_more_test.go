@@ -453,7 +453,7 @@ Failed:
       hint: raise it
 
 Not attempted:
-  ✓ provider.api.connection[consumer.web] (payments 111111111111, us-east-1): depends on consumer.web, which failed
+  > provider.api.connection[consumer.web] (payments 111111111111, us-east-1): depends on consumer.web, which failed
 
 1 change(s) outside the targets were not applied.
 
