@@ -102,7 +102,9 @@ func (r *Resolver) VerifyAccount(ctx context.Context, alias string) error {
 	case <-v.done:
 		return v.err
 	case <-ctx.Done():
-		return &AccountError{Alias: acc.Alias, ID: acc.ID, Err: context.Cause(ctx)}
+		// The context's own error, as a call cut short says it: callers
+		// tell a run that ended from a failed account by it.
+		return &AccountError{Alias: acc.Alias, ID: acc.ID, Err: ctx.Err()}
 	}
 }
 

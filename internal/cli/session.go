@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,6 +36,7 @@ func addAWSFlags(cmd *cobra.Command) {
 	fs.String("sandbox-world", "", "world file for the sandbox (default: <sandbox-dir>/world.yaml, else the built-in world)")
 	fs.Int("parallelism", 0, "most AWS calls in flight per account and region (0: plink's defaults)")
 	fs.Duration("retry-budget", awsenv.DefaultRetryBudget, "how long one AWS call keeps being retried through throttling and server or network errors")
+	fs.Float64("sts-rate", awsenv.DefaultSTSRate, "AssumeRole requests per second the operator's STS bucket refills at (AWS publishes no figure); roles are assumed at 95% of it (0: unpaced)")
 }
 
 // awsSession is what an AWS-facing command works with: clients for every
@@ -172,7 +174,7 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 	}
 	if !sandboxMode(f) {
 		f.setPhase("loading the AWS configuration")
-		opts := awsenv.Options{RetryBudget: f.Config.Duration("retry-budget")}
+		opts := awsenv.Options{RetryBudget: f.Config.Duration("retry-budget"), STSRate: f.Config.Float("sts-rate")}
 		r, err := awsenv.New(ctx, m, opts)
 		if err != nil {
 			return nil, err
@@ -228,6 +230,7 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 		BaseCredentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, "")),
 		Region:          "us-east-1",
 		RetryBudget:     f.Config.Duration("retry-budget"),
+		STSRate:         f.Config.Float("sts-rate"),
 	}
 	r, err := awsenv.New(ctx, roles(m), opts)
 	if err != nil {
@@ -405,16 +408,21 @@ func readTargetHealth(ctx context.Context, f *Factory, m *manifest.Manifest, sna
 	return th
 }
 
-// readLive checks every account's credentials, then reads live state. On a
-// failed read the partial snapshot comes back with the error.
+// readLive reads live state, each account as soon as its credentials are
+// verified, and reports every account that could not be reached as
+// before. On a failed read the partial snapshot comes back with the error.
 func readLive(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession) (*live.Snapshot, error) {
 	f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
-	if err := s.resolver.Verify(ctx); err != nil {
-		return nil, credentialsError(err)
+	reading := sync.OnceFunc(func() {
+		f.setPhase("reading live state of %s", describeScopes(m))
+		progress(f, "Reading live state of %s...", describeScopes(m))
+	})
+	snap, err := live.Read(ctx, shardManifest(f, m), s.resolver.Verified(reading), live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
+	if verr := s.resolver.Verify(ctx); verr != nil {
+		return nil, credentialsError(verr)
 	}
-	f.setPhase("reading live state of %s", describeScopes(m))
-	progress(f, "Reading live state of %s...", describeScopes(m))
-	return live.Read(ctx, shardManifest(f, m), s.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
+	reading()
+	return snap, err
 }
 
 func planOptions(f *Factory, m *manifest.Manifest) plan.Options {
