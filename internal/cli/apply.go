@@ -179,7 +179,7 @@ func replanUnderLease(ctx context.Context, f *Factory, m *manifest.Manifest, ses
 	if err != nil {
 		return nil, err
 	}
-	if d := planDifference(approved, now); d != "" {
+	if d := leaseDifference(f, approved, now); d != "" {
 		return nil, withHint(fmt.Errorf("live state changed between the plan shown and taking the lease (another run of the project?); nothing was applied:\n  %s", d),
 			"run 'plink "+commandName(f)+"' again to plan from the new live state")
 	}

@@ -14,8 +14,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/plinkdev/plink/internal/shard"
 	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
 )
 
 // addLockFlags adds --lock and --lock-timeout to a mutating command.
@@ -105,6 +107,50 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 		}
 	}
 	return lctx, unlock, nil
+}
+
+// leaseDifference is planDifference of the approved plan and the plan read
+// again under the lease (replanUnderLease). For a shard, the changes the
+// approved plan showed waiting for another shard are left out on both
+// sides: shards applied at once each hold their own lease, so another
+// shard's apply may have made them possible meanwhile (its service's name
+// now known, the endpoint to accept now there), which is what they waited
+// for; they were approved as the shard's changes. Every other change must
+// still be exactly the approved one.
+func leaseDifference(f *Factory, approved, now *plan.Plan) string {
+	if f.shard == nil {
+		return planDifference(approved, now)
+	}
+	waited := map[string]bool{}
+	for _, c := range approved.Changes {
+		if len(c.WaitsFor) > 0 {
+			waited[waitKey(c)] = true
+		}
+	}
+	if len(waited) == 0 {
+		return planDifference(approved, now)
+	}
+	drop := func(p *plan.Plan) *plan.Plan {
+		cp := *p
+		cp.Changes = nil
+		for _, c := range p.Changes {
+			if !waited[waitKey(c)] {
+				cp.Changes = append(cp.Changes, c)
+			}
+		}
+		return &cp
+	}
+	return planDifference(drop(approved), drop(now))
+}
+
+// waitKey names a change across plans: the accept of a declared
+// consumer's endpoint by the consumer (shard.AcceptKey), whether the
+// endpoint exists yet or not; any other change by its address.
+func waitKey(c plan.Change) string {
+	if k := shard.AcceptKey(c); k != "" {
+		return k
+	}
+	return c.Address
 }
 
 // lockError adds what to do to a failure to take the lease; one cut

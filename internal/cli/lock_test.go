@@ -15,6 +15,7 @@ import (
 	"github.com/plinkdev/plink/internal/shard"
 	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/sandbox"
 )
 
@@ -300,5 +301,46 @@ providers:
 	unlock()
 	if _, err := sess.clientsIn(ctx, "nobody", "us-east-1"); err == nil || !strings.Contains(err.Error(), `unknown account "nobody"`) {
 		t.Errorf("clients of an account the manifest lacks: %v", err)
+	}
+}
+
+// leaseDifference: under its lease a shard accepts that the changes its
+// plan showed waiting for another shard have become possible meanwhile (a
+// service name now known, the endpoint to accept now there) — shards apply
+// at once — but nothing else may differ; a whole-project run accepts no
+// difference at all.
+func TestLeaseDifference(t *testing.T) {
+	waiting := plan.Change{Address: "consumer.c", Kind: plan.KindEndpoint, Action: plan.Create, After: &plan.Values{VPCID: "vpc-1"},
+		Refs: map[string]string{"serviceName": "provider.p"}, WaitsFor: []string{"provider.p"}}
+	ready := waiting
+	ready.After, ready.Refs, ready.WaitsFor = &plan.Values{VPCID: "vpc-1", ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-1"}, nil, nil
+	accept := plan.Change{Address: "provider.q.connection[consumer.d]", Kind: plan.KindConnection, Action: plan.Accept, Parent: "provider.q",
+		Reason: "endpoint of consumer.d", WaitsFor: []string{"consumer.d"}}
+	accepted := plan.Change{Address: "provider.q.connection[vpce-1]", Kind: plan.KindConnection, Action: plan.Accept, Parent: "provider.q",
+		Reason: "endpoint of consumer.d", ID: "vpce-1"}
+	own := plan.Change{Address: "provider.q", Kind: plan.KindService, Action: plan.Create}
+	changed := own
+	changed.Action = plan.Update
+	other := plan.Change{Address: "consumer.e", Kind: plan.KindEndpoint, Action: plan.Create}
+	mk := func(cs ...plan.Change) *plan.Plan { return &plan.Plan{Project: "p", Changes: cs} }
+	shardF := &Factory{shard: &shardMode{sel: shard.Selection{Accounts: []string{"a"}}}}
+	for _, tc := range []struct {
+		name           string
+		approved, now  *plan.Plan
+		shard, project bool // is there a difference?
+	}{
+		{"same", mk(own, waiting, accept), mk(own, waiting, accept), false, false},
+		{"waits became possible", mk(own, waiting, accept), mk(own, ready, accepted), false, true},
+		{"a waited change done meanwhile", mk(own, waiting), mk(own), false, true},
+		{"an approved change differs", mk(own, waiting), mk(changed, ready), true, true},
+		{"a new change", mk(own, waiting), mk(own, ready, other), true, true},
+		{"an approved change is gone", mk(own, waiting), mk(ready), true, true},
+	} {
+		if got := leaseDifference(shardF, tc.approved, tc.now); (got != "") != tc.shard {
+			t.Errorf("%s: a shard's difference %q", tc.name, got)
+		}
+		if got := leaseDifference(&Factory{}, tc.approved, tc.now); (got != "") != tc.project {
+			t.Errorf("%s: the whole project's difference %q", tc.name, got)
+		}
 	}
 }
