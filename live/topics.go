@@ -157,16 +157,18 @@ func (rd *reader) readTopics(ctx context.Context, src TopicAPISource) {
 func (rd *reader) readTopic(ctx context.Context, src TopicAPISource, tr TopicRead) Topic {
 	t := Topic{ARN: tr.ARN, Account: tr.Account, AccountID: rd.m.Accounts[tr.Account].ID, Region: tr.Region}
 	err := func() error {
+		// Clients first, outside the bound: they may wait for the
+		// account's role to be verified (awsenv's Verified source).
+		api, err := src.TopicAPI(ctx, tr.Account, tr.Region)
+		if err != nil {
+			return err
+		}
 		select {
 		case rd.global <- struct{}{}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 		defer func() { <-rd.global }()
-		api, err := src.TopicAPI(ctx, tr.Account, tr.Region)
-		if err != nil {
-			return err
-		}
 		out, err := api.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(tr.ARN)})
 		if err != nil {
 			return err
