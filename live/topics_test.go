@@ -127,6 +127,20 @@ func TestReadTopicsSandbox(t *testing.T) {
 	if len(snap.Failures) != 0 {
 		t.Errorf("failures %+v: an unreadable topic is not a failed read", snap.Failures)
 	}
+	// Through the source that reads each account once its role is verified
+	// (the CLI's), the same.
+	again, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0).Verified(nil), live.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Topics) != len(snap.Topics) {
+		t.Fatalf("through Verified: topics %+v", again.Topics)
+	}
+	for i, tp := range again.Topics {
+		if tp != snap.Topics[i] {
+			t.Errorf("through Verified: %+v, want %+v", tp, snap.Topics[i])
+		}
+	}
 }
 
 // TestReadTopicsNone: without notifications no SNS call is made.
