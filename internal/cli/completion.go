@@ -25,6 +25,8 @@ var outputValues = map[string][]string{
 var flagValues = map[string]map[string][]string{
 	"format": {"graph": {"mermaid", "dot"}},
 	"kind":   {"schema": {"manifest", "plan", "drift", "status"}},
+
+	"target-health": {"plan": {HealthChanged, HealthAll, HealthOff}},
 }
 
 // registerCompletions makes shell completion offer flag values: --output

@@ -236,3 +236,11 @@ func TestTargetHealthProviders(t *testing.T) {
 		}
 	}
 }
+
+// Shell completion offers --target-health's values.
+func TestTargetHealthCompletes(t *testing.T) {
+	_, out, _ := runPlink(t, "", false, "__complete", "plan", "--target-health=")
+	if !strings.HasPrefix(out, "changed\nall\noff\n") {
+		t.Errorf("completion of --target-health:\n%s", out)
+	}
+}
