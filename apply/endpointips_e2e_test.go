@@ -120,7 +120,7 @@ func TestE2EFixedEndpointAddresses(t *testing.T) {
 		!slices.Equal(ch.After.IPAddresses, []string{"subnet-0210000000000000a=10.21.0.101", "subnet-0210000000000000c=10.21.2.100"}) {
 		t.Fatalf("update change %+v", ch)
 	}
-	if len(ch.Warnings) != 1 || !strings.Contains(ch.Warnings[0], "replaces the network interface of "+ch.ID+" in subnet-0210000000000000a to give it 10.21.0.101") {
+	if len(ch.Warnings) != 1 || ch.Warnings[0] != "AWS replaces the network interface of "+ch.ID+" in subnet-0210000000000000a to give it 10.21.0.101: clients in that subnet lose the endpoint for a moment" {
 		t.Errorf("warnings %q", ch.Warnings)
 	}
 	e.apply(update)

@@ -131,7 +131,8 @@ const e2ePaymentsIngest = `  - name: payments-ingest
 
 // v1 creates: two services (west-api in us-west-2 serving us-east-1 too:
 // a multi-region create), a notification, endpoints (one needing
-// acceptance), a gateway endpoint; adopts a service and an endpoint.
+// acceptance, with a fixed address: its interfaces are read), a gateway
+// endpoint; adopts a service and an endpoint.
 var e2eV1 = e2eHeader + "providers:\n" + e2ePayments(`    allowedPrincipals: [{ account: checkout }, { account: analytics }]
     notifications:
       - { topicArn: "arn:aws:sns:us-east-1:111111111111:pl-events", events: [Connect] }
@@ -140,6 +141,7 @@ var e2eV1 = e2eHeader + "providers:\n" + e2ePayments(`    allowedPrincipals: [{ 
     account: checkout
     vpcId: vpc-02100000000000001
     subnetIds: [subnet-0210000000000000a, subnet-0210000000000000b]
+    ipAddresses: { subnet-0210000000000000a: { ipv4: 10.21.0.100 } }
     securityGroupIds: [sg-02100000000000001]
     provider: payments-api
     tags: { team: checkout }
@@ -157,6 +159,7 @@ const checkoutPaymentsV2 = `  - name: checkout-payments
     account: checkout
     vpcId: vpc-02100000000000001
     subnetIds: [subnet-0210000000000000a, subnet-0210000000000000c]
+    ipAddresses: { subnet-0210000000000000a: { ipv4: 10.21.0.100 } }
     securityGroupIds: [sg-02100000000000001]
     provider: payments-api
     privateDnsEnabled: true

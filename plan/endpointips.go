@@ -110,9 +110,14 @@ func addressWarnings(ch *Change) {
 		if !contains(ch.Before.SubnetIDs, sn) {
 			continue
 		}
-		want := SubnetAddresses(ch.After.IPAddresses)[sn]
+		var addrs []string
+		for _, a := range SubnetAddresses(ch.After.IPAddresses)[sn] {
+			if a != "" {
+				addrs = append(addrs, a)
+			}
+		}
 		ch.Warnings = append(ch.Warnings, fmt.Sprintf("AWS replaces the network interface of %s in %s to give it %s: clients in that subnet lose the endpoint for a moment",
-			ch.ID, sn, strings.TrimPrefix(strings.Join([]string{want[0], want[1]}, " and "), " and ")))
+			ch.ID, sn, strings.Join(addrs, " and ")))
 	}
 }
 
