@@ -215,12 +215,12 @@ func evalPublish(policy string, req publishRequest) (verdict, error) {
 		return v, fmt.Errorf("no Statement")
 	case strings.HasPrefix(raw, "["):
 		if err := json.Unmarshal(d.Statement, &stmts); err != nil {
-			return v, fmt.Errorf("Statement: %v", err)
+			return v, fmt.Errorf("%s: %v", "Statement", err) // the policy field's own name
 		}
 	default:
 		var s policyStmt
 		if err := json.Unmarshal(d.Statement, &s); err != nil {
-			return v, fmt.Errorf("Statement: %v", err)
+			return v, fmt.Errorf("%s: %v", "Statement", err) // the policy field's own name
 		}
 		stmts = []policyStmt{s}
 	}
@@ -264,7 +264,7 @@ func (s policyStmt) names(req publishRequest) (bool, error) {
 	case len(s.Principal) > 0:
 		p, err := principalMatches(s.Principal)
 		if err != nil {
-			return false, fmt.Errorf("Principal: %v", err)
+			return false, fmt.Errorf("%s: %v", "Principal", err) // the policy field's own name
 		}
 		principal = p
 	case len(s.NotPrincipal) > 0:
@@ -351,7 +351,7 @@ func conditionsHold(cond map[string]map[string]json.RawMessage, req publishReque
 		for _, key := range keys {
 			vals, err := stringList(cond[op][key])
 			if err != nil {
-				return no, "", fmt.Errorf("Condition %s %s: %v", op, key, err)
+				return no, "", fmt.Errorf("%s %s %s: %v", "Condition", op, key, err) // the policy field's own name
 			}
 			t, why := conditionHolds(op, key, vals, req)
 			switch t {

@@ -108,7 +108,6 @@ func (s *yscan) enter(c int, seq bool, at int) bool {
 		top := &s.block[n-1]
 		if top.indent == c && !seq && top.seq && top.indentless {
 			s.block = s.block[:n-1] // a key after "key:\n- a" ends the list
-			n--
 		}
 	}
 	if n := len(s.block); n > 0 {
