@@ -36,6 +36,10 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 			if err != nil {
 				return err
 			}
+			health, err := targetHealthMode(f, cmd)
+			if err != nil {
+				return err
+			}
 			m, paths, err := manifestFromFlags(f)
 			if err != nil {
 				return err
@@ -53,10 +57,6 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 				return err
 			}
 			defer sess.Close()
-			health, err := targetHealthMode(f, cmd)
-			if err != nil {
-				return err
-			}
 			p, _, err := computePlanWith(ctx, f, m, sess, health)
 			if err != nil {
 				return err
@@ -92,7 +92,7 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 5m; 0 means no limit)")
 	cmd.Flags().Bool("destroy", false, "plan what 'plink destroy' would do: delete everything the manifest owns")
 	cmd.Flags().Bool("delete-adopted", false, "with --destroy: delete adopted resources instead of releasing them")
-	cmd.Flags().Var(newTargetHealthValue(), "target-health", "where to read target health for lint PL116 (a DescribeTargetHealth per target group, a DescribeLoadBalancerAttributes per load balancer): changed (behind the providers whose consumers the plan creates, replaces, moves to other subnets or accepts), all (every provider with consumers; a bare --target-health, or true) or off (false); drift and status always read all of it")
+	cmd.Flags().String("target-health", HealthChanged, "where to read target health for lint PL116 (a DescribeTargetHealth per target group, a DescribeLoadBalancerAttributes per load balancer): changed (behind the providers whose consumers the plan creates, replaces, moves to other subnets or accepts), all (every provider with consumers; a bare --target-health, or true) or off (false); drift and status always read all of it")
 	cmd.Flags().Lookup("target-health").NoOptDefVal = HealthAll
 	addAllowDisconnectFlag(cmd)
 	addShardFlags(cmd)
@@ -158,24 +158,6 @@ func newShowCmd(f *Factory) *cobra.Command {
 	cmd.Flags().Bool("detailed-exitcode", false, "exit 0 when the saved plan has no changes, 2 when it has")
 	cmd.Flags().BoolP("verbose", "v", false, "also list resources that need no change")
 	return cmd
-}
-
-// targetHealthValue is --target-health: all, changed or off; true and
-// false, its values when it was a boolean, mean all and off.
-type targetHealthValue struct{ mode string }
-
-func newTargetHealthValue() *targetHealthValue { return &targetHealthValue{mode: HealthChanged} }
-
-func (v *targetHealthValue) String() string { return v.mode }
-func (v *targetHealthValue) Type() string   { return "string" }
-
-func (v *targetHealthValue) Set(s string) error {
-	m, err := parseTargetHealth(s)
-	if err != nil {
-		return err
-	}
-	v.mode = m
-	return nil
 }
 
 // parseTargetHealth reads a --target-health value.

@@ -163,7 +163,7 @@ func TestPlanTargetHealthWhereThePlanActs(t *testing.T) {
 func TestTargetHealthRefusesUnknownValues(t *testing.T) {
 	srv := servedSandbox(t)
 	code, _, stderr := runPlink(t, "", false, "plan", "-f", quickstart, "--target-health=some")
-	if code != ExitError || !strings.Contains(stderr, `invalid argument "some" for "--target-health" flag: "some" is not all, changed or off`) {
+	if code != ExitError || !strings.Contains(stderr, `invalid --target-health: "some" is not all, changed or off; give all, changed or off (true means all, false off)`) {
 		t.Errorf("--target-health=some: exit %d\n%s", code, stderr)
 	}
 	t.Setenv("PLINK_TARGET_HEALTH", "yes")
