@@ -74,6 +74,7 @@ func converge(t *testing.T, sz size) run {
 	}
 	sb.ResetCalls()
 	e.planHealth(t, e.m, cli.HealthAll)
+	t.Logf("%s: target-health reads of the converged plan: changed none, all %v", sz, expectedHealth(e.m, all, 0))
 	if diff := diffCounts(callsByAction(sb.Calls()), add(expectedCalls(e.m, true).Total(), expectedHealth(e.m, all, 0))); len(diff) > 0 {
 		t.Errorf("%s: calls of the plan after apply with --target-health=all differ from the budget:\n  %s", sz, strings.Join(diff, "\n  "))
 	}
