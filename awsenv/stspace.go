@@ -28,8 +28,14 @@ const DefaultSTSRate = 20.0
 // finds it a fraction of a token short and is throttled.
 const stsPaceMargin = 0.95
 
-// stsBurstSeconds is the burst of plink's STS limiter in seconds of its
-// rate: the sandbox's STS bucket holds 100 tokens at 20 per second.
+// stsBurstSeconds is the size of the modelled STS bucket in seconds of
+// its rate: the sandbox's holds 100 tokens at 20 per second. plink's
+// limiter holds 95% of it: the bucket's clock starts when the first
+// request reaches it, plink's when the first leaves, and the first
+// requests of a run open their connections while later ones reuse them, so
+// the 101st request could reach a bucket the first 100 left a fraction of
+// a token short (one throttled AssumeRole in three runs at 200 accounts
+// with the full burst, none with 95%).
 const stsBurstSeconds = 5
 
 // stsLimiters are the STS limiters of the process, one per caller (the
@@ -56,7 +62,7 @@ func stsLimiter(key stsKey) *rate.Limiter {
 	}
 	l := stsLimiters.m[key]
 	if l == nil {
-		burst := int(math.Max(1, math.Floor(key.rate*stsBurstSeconds)))
+		burst := int(math.Max(1, math.Floor(key.rate*stsBurstSeconds*stsPaceMargin)))
 		l = rate.NewLimiter(rate.Limit(key.rate*stsPaceMargin), burst)
 		stsLimiters.m[key] = l
 	}

@@ -29,7 +29,7 @@ var (
 	tableSizes = flag.String("scale.sizes", "", "comma-separated consumer counts for TestScaleTable (default: a smoke size)")
 	tableApply = flag.Int("scale.apply", 2000, "TestScaleTable applies sizes up to this many consumers; larger ones are planned only and apply is extrapolated")
 	tableOut   = flag.String("scale.out", "", "also write TestScaleTable's markdown table to this file")
-	applyLog   = flag.String("scale.applylog", "", "write each apply's JSON event stream to FILE-N.jsonl, its stderr to FILE-N.stderr and the applied plan's to FILE-N-plan.stderr, with PLINK_TRACE=phases (N consumers), to break their wall time down")
+	applyLog   = flag.String("scale.applylog", "", "write each apply's JSON event stream to FILE-N.jsonl, its stderr to FILE-N.stderr, the applied plan's to FILE-N-plan.stderr and the empty world's plan's to FILE-N-empty.stderr, with PLINK_TRACE=phases (N consumers), to break their wall time down")
 )
 
 // Model constants of the bounds (AWS's EC2 request-rate buckets, as the
@@ -44,6 +44,8 @@ const (
 	serviceRate        = 1.0
 	acceptBurst        = 10.0
 	acceptRate         = 1.0
+	stsBurst           = 100.0 // the operator's AssumeRole bucket (sandbox; AWS publishes none)
+	stsRate            = 20.0
 	readPerScope       = 4  // live.ReadOptions.PerScope default
 	readConcurrency    = 16 // live.ReadOptions.Concurrency default
 	terraformStartup   = 4.7
@@ -247,12 +249,20 @@ func measure(t *testing.T, bin string, sz size, doApply bool) row {
 	r.validate = run("validate", "-f", "m.yaml").wall
 
 	sb.ResetCalls()
+	tracePhases = *applyLog != ""
 	p := run("plan", "-f", "m.yaml", "--detailed-exitcode")
+	tracePhases = false
 	r.planEmpty, r.rssEmpty = p.wall, p.rssKiB
+	if *applyLog != "" {
+		if err := os.WriteFile(fmt.Sprintf("%s-%d-empty.stderr", *applyLog, sz.consumers), []byte(p.stderr), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if os.Getenv("SCALE_GODEBUG") != "" {
 		t.Logf("plan stderr:\n%s", p.stderr)
 	}
 	r.callsEmpty = total(callsByAction(sb.Calls()))
+	logThrottled(t, sz, "plan (empty)", sb)
 	r.boundEmpty = total(expectedCalls(m, false).Total())
 
 	r.busiestEP, r.busiestSvc, r.busAcc = busiest(m)
@@ -303,6 +313,7 @@ func measure(t *testing.T, bin string, sz size, doApply bool) row {
 		t.Errorf("%s: the plan after apply has changes:\n%s", sz, tail(p.stdout))
 	}
 	r.planApplied, r.rssApplied = p.wall, p.rssKiB
+	logThrottled(t, sz, "plan (applied)", sb)
 	calls := callsByAction(sb.Calls())
 	// plink plan's target-health lint (PL116, status.ReadTargetHealth)
 	// reads ELB target groups beside live.Read; its calls are not part of
@@ -325,6 +336,20 @@ func measure(t *testing.T, bin string, sz size, doApply bool) row {
 	p = run("plan", "-f", "m.yaml", "--detailed-exitcode", "--target-health=false")
 	r.planAppliedRead = p.wall
 	return r
+}
+
+// logThrottled logs the calls of a run that the sandbox refused for
+// throttling, by action (AssumeRole: the operator's STS bucket).
+func logThrottled(t *testing.T, sz size, what string, sb *sandbox.Sandbox) {
+	t.Helper()
+	th := map[string]int{}
+	for _, c := range sb.Throttled() {
+		th[c.Action] += c.Count
+	}
+	if len(th) == 0 {
+		th["none"] = 0
+	}
+	t.Logf("%s: %s: calls refused for throttling, by action: %s", sz, what, inline(th))
 }
 
 func contains(ss []string, s string) bool {
@@ -400,15 +425,29 @@ func applyBound(eps, svcs, accepts int) time.Duration {
 // calls over 16 lanes, the busiest account-region's calls over 4 lanes,
 // and that account-region's bucket; plus the dependent rounds every scope
 // waits for (credentials, zones, then the service list before its
-// permissions).
+// permissions). No read of an account can start before its role is
+// assumed, and every role comes through the operator's one STS bucket: the
+// last account's reads begin no sooner than the bucket lets the last role
+// through.
 func planBound(m *manifest.Manifest, b budget) time.Duration {
 	perScope := scopeCalls(m)
 	busiest := maxOf(perScope)
 	calls := total(b.Total())
 	lanes := max(time.Duration(calls)*latency/readConcurrency,
 		time.Duration(math.Ceil(float64(busiest)/readPerScope))*latency,
-		bucketTime(busiest, nonMutatingBurst, nonMutatingRate))
+		bucketTime(busiest, nonMutatingBurst, nonMutatingRate),
+		bucketTime(len(m.Accounts), stsBurst, stsRate)+time.Duration(math.Ceil(float64(minOf(perScope))/readPerScope))*latency)
 	return lanes + 3*latency
+}
+
+func minOf(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		if n == 0 || v < n {
+			n = v
+		}
+	}
+	return n
 }
 
 // scopeCalls estimates the applied plan's calls per account-region: the
