@@ -364,7 +364,7 @@ func (r *Resolver) accountConfig(ctx context.Context, acc *manifest.Account) (aw
 			client := sts.NewFromConfig(src, func(o *sts.Options) {
 				r.endpoint(&o.BaseEndpoint)
 				if r.opts.STSRate > 0 && src.Credentials != nil {
-					o.APIOptions = withAPIOption(o.APIOptions, paceAssumeRole(src.Credentials, aws.ToString(o.BaseEndpoint), src.Region, r.opts.STSRate))
+					o.APIOptions = withAPIOption(o.APIOptions, paceAssumeRole(r.stop, src.Credentials, aws.ToString(o.BaseEndpoint), src.Region, r.opts.STSRate))
 				}
 			})
 			p := stscreds.NewAssumeRoleProvider(client, acc.RoleARN, func(o *stscreds.AssumeRoleOptions) {

@@ -74,8 +74,12 @@ func stsLimiter(key stsKey) *rate.Limiter {
 // for a token of its caller's limiter before it is signed and sent. It
 // sits after the retry middleware, so a retry waits too, and before
 // signing, so a long wait never stales a signature. src are the
-// credentials that sign the call: their access key names the caller.
-func paceAssumeRole(src aws.CredentialsProvider, endpoint, region string, perSecond float64) func(*middleware.Stack) error {
+// credentials that sign the call: their access key names the caller. The
+// wait also ends with stop (the run): an account's credentials cache
+// calls AssumeRole with a context that its callers' cancellation does not
+// reach, and a role still waiting for a token when the run ends must not
+// be asked for afterwards.
+func paceAssumeRole(stop context.Context, src aws.CredentialsProvider, endpoint, region string, perSecond float64) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("plinkPaceAssumeRole",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
@@ -83,8 +87,13 @@ func paceAssumeRole(src aws.CredentialsProvider, endpoint, region string, perSec
 				// uses next. When they fail, signing reports it.
 				if creds, err := src.Retrieve(ctx); err == nil {
 					l := stsLimiter(stsKey{caller: creds.AccessKeyID, endpoint: endpoint, region: region, rate: perSecond})
-					if err := l.Wait(ctx); err != nil {
-						if cause := context.Cause(ctx); cause != nil {
+					wait, cancel := context.WithCancelCause(ctx)
+					defer cancel(nil)
+					if stop != nil {
+						defer context.AfterFunc(stop, func() { cancel(context.Cause(stop)) })()
+					}
+					if err := l.Wait(wait); err != nil {
+						if cause := context.Cause(wait); cause != nil {
 							err = cause
 						}
 						return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("waiting for the STS request rate (--sts-rate %g): %w", perSecond, err)

@@ -121,6 +121,12 @@ func isolated(t *testing.T) {
 // through STS (0: unpaced), over log when it is not nil.
 func paceResolver(t *testing.T, srv *sandboxtest.Server, m *manifest.Manifest, rate float64, log *wireLog) *awsenv.Resolver {
 	t.Helper()
+	return paceResolverIn(context.Background(), t, srv, m, rate, log)
+}
+
+// paceResolverIn is paceResolver for a run whose context is run.
+func paceResolverIn(run context.Context, t *testing.T, srv *sandboxtest.Server, m *manifest.Manifest, rate float64, log *wireLog) *awsenv.Resolver {
+	t.Helper()
 	opts := awsenv.Options{
 		Endpoint:        srv.URL,
 		BaseCredentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider("AKIAPACEOPERATOR0001", "pace-operator-secret", "")),
@@ -130,7 +136,7 @@ func paceResolver(t *testing.T, srv *sandboxtest.Server, m *manifest.Manifest, r
 	if log != nil {
 		opts.HTTPClient = &http.Client{Transport: log}
 	}
-	r, err := awsenv.New(context.Background(), m, opts)
+	r, err := awsenv.New(run, m, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,5 +373,30 @@ func TestSTSWaitEndsWithTheRun(t *testing.T) {
 	}
 	if got := sum(callsOf(srv.Sandbox.Calls(), "AssumeRole")); got != 1 {
 		t.Errorf("%d AssumeRole calls, want the one the bucket allowed", got)
+	}
+}
+
+// TestSTSWaitEndsWhenTheRunStops: an account's credentials cache assumes
+// its role with a context that the caller's cancellation does not reach;
+// the wait for an STS token still ends when the run (the context the
+// Resolver was made with) does, so the role is never asked for after it.
+func TestSTSWaitEndsWhenTheRunStops(t *testing.T) {
+	isolated(t)
+	srv := sandboxtest.StartWorld(t, paceWorld(2), sandbox.Options{})
+	run, stop := context.WithCancelCause(context.Background())
+	r := paceResolverIn(run, t, srv, paceManifest(2), 0.01, nil)
+	if err := r.VerifyAccount(context.Background(), "acct01"); err != nil {
+		t.Fatal(err)
+	}
+	// acct02's role waits 100 s for its token, unless the run ends.
+	done := make(chan error, 1)
+	go func() { done <- r.VerifyAccount(context.Background(), "acct02") }()
+	stop(errors.New("the run was interrupted"))
+	err := <-done
+	if err == nil || !strings.Contains(err.Error(), "waiting for the STS request rate (--sts-rate 0.01): the run was interrupted") {
+		t.Fatalf("VerifyAccount: %v", err)
+	}
+	if got := sum(callsOf(srv.Sandbox.Calls(), "AssumeRole")); got != 1 {
+		t.Errorf("%d AssumeRole calls, want 1", got)
 	}
 }

@@ -40,3 +40,22 @@ func TestPlanNamesEveryUnreachableAccount(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr:\n%s\nwant exit 1, no stdout, stderr:\n%s", code, stdout, stderr, want)
 	}
 }
+
+// TestSTSRateSetting: --sts-rate paces the roles a run assumes. At 0.01 a
+// second the first of the quick start's three roles is assumed at once and
+// the next only after 100 s, so a run bounded to 2 s ends waiting for it;
+// at 0 nothing is paced. A negative rate is refused.
+func TestSTSRateSetting(t *testing.T) {
+	code, _, stderr := runPlink(t, "", false, "plan", "-f", quickstart, "--sandbox", "--sandbox-dir", t.TempDir(), "--sts-rate", "0.01", "--timeout", "2s")
+	if code != ExitError || !strings.Contains(stderr, "plink: timed out after 2s (--timeout) while ") {
+		t.Errorf("--sts-rate 0.01: exit %d, stderr:\n%s", code, stderr)
+	}
+	code, _, stderr = runPlink(t, "", false, "plan", "-f", quickstart, "--sandbox", "--sandbox-dir", t.TempDir(), "--sts-rate", "0", "--timeout", "1m")
+	if code != ExitOK || strings.Contains(stderr, "timed out") {
+		t.Errorf("--sts-rate 0: exit %d, stderr:\n%s", code, stderr)
+	}
+	code, _, stderr = runPlink(t, "", false, "plan", "-f", quickstart, "--sandbox", "--sandbox-dir", t.TempDir(), "--sts-rate", "-1")
+	if code != ExitError || !strings.Contains(stderr, "invalid --sts-rate -1: give 0 or more") {
+		t.Errorf("--sts-rate -1: exit %d, stderr:\n%s", code, stderr)
+	}
+}
