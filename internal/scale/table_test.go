@@ -284,15 +284,11 @@ func measure(t *testing.T, bin string, sz size, doApply bool) row {
 	a := run(args...)
 	tracePhases = false
 	r.apply = a.wall
+	logThrottled(t, sz, "apply", sb)
 	if *applyLog != "" {
 		if err := os.WriteFile(fmt.Sprintf("%s-%d.jsonl", *applyLog, sz.consumers), []byte(a.stdout), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		th := map[string]int{}
-		for _, c := range sb.Throttled() {
-			th[c.Action] += c.Count
-		}
-		t.Logf("%s: apply's calls refused for throttling, by action: %s", sz, inline(th))
 		if err := os.WriteFile(fmt.Sprintf("%s-%d.stderr", *applyLog, sz.consumers), []byte(fmt.Sprintf("# plink apply ran from %s to %s\n%s", began.UTC().Format(time.RFC3339Nano), began.Add(a.wall).UTC().Format(time.RFC3339Nano), a.stderr)), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -339,12 +335,19 @@ func measure(t *testing.T, bin string, sz size, doApply bool) row {
 }
 
 // logThrottled logs the calls of a run that the sandbox refused for
-// throttling, by action (AssumeRole: the operator's STS bucket).
+// throttling, by action (AssumeRole: the operator's STS bucket), and
+// checks that the run assumed each account's role once: its AssumeRole
+// calls, less those refused, are one per account, however many times it
+// read live state (apply reads before and after taking the lease, and
+// again to confirm).
 func logThrottled(t *testing.T, sz size, what string, sb *sandbox.Sandbox) {
 	t.Helper()
 	th := map[string]int{}
 	for _, c := range sb.Throttled() {
 		th[c.Action] += c.Count
+	}
+	if assumed := callsByAction(sb.Calls())["AssumeRole"] - th["AssumeRole"]; assumed != sz.accounts {
+		t.Errorf("%s: %s assumed %d roles for %d accounts", sz, what, assumed, sz.accounts)
 	}
 	if len(th) == 0 {
 		th["none"] = 0
