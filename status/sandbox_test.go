@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -367,11 +368,16 @@ func TestReadFailure(t *testing.T) {
 	// once, by live's failure: status does not ask for it again.
 	lv.Failures = []live.Failure{{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "Clients", Error: "cannot assume role"}}
 	asked := map[string]bool{}
+	var askedMu sync.Mutex // scopes are read concurrently
 	count := func(_ context.Context, account, region string) (status.EC2API, status.ELBAPI, status.CloudWatchAPI, error) {
+		askedMu.Lock()
 		asked[account] = true
+		askedMu.Unlock()
 		return deny(ctx, account, region)
 	}
 	snap, err = status.ReadAPIs(ctx, lv, count, status.ReadOptions{})
+	askedMu.Lock()
+	defer askedMu.Unlock()
 	if err != nil || asked["checkout"] || !asked["payments"] || len(snap.Failures) != 0 {
 		t.Errorf("after live's failure: err %v, asked %v, status's failures %+v", err, asked, snap.Failures)
 	}
