@@ -65,10 +65,10 @@ type Options struct {
 	APIOptions []func(*middleware.Stack) error
 	// STSRate paces AssumeRole: every role is assumed through its caller's
 	// STS bucket (the source credentials', per STS endpoint and region) at
-	// 95% of this many requests per second, with a burst of 5 seconds of
-	// it, from one limiter that every Resolver of the process shares,
-	// instead of being retried into a drained bucket. 0 leaves AssumeRole
-	// unpaced; plink passes --sts-rate (DefaultSTSRate).
+	// 95% of this many requests per second, with a burst of 95% of 5
+	// seconds of it, from one limiter that every Resolver of the process
+	// shares, instead of being retried into a drained bucket. 0 leaves
+	// AssumeRole unpaced; plink passes --sts-rate (DefaultSTSRate).
 	STSRate float64
 }
 

@@ -76,7 +76,8 @@ type verifyState struct {
 // VerifyAccount checks one account, as Verify does for all, once per
 // Resolver: concurrent callers share one check, and later ones get its
 // result without a call. A check cut short because ctx ended is not kept,
-// so another caller checks again. The error is an *AccountError.
+// so another caller checks again. The error of an account the Resolver
+// knows is an *AccountError.
 func (r *Resolver) VerifyAccount(ctx context.Context, alias string) error {
 	acc, ok := r.accounts[alias]
 	if !ok {
