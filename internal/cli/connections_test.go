@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/internal/iostreams"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/sandbox/sandboxtest"
@@ -69,21 +68,7 @@ func (s *syncBuffer) String() string {
 // (tagged for the project, principals set) and points the AWS SDK's
 // default chain at it as the operator.
 func onboardingWorld(t *testing.T) (*sandboxtest.Server, string, string) {
-	awsenv.Isolate(func(k, v string) {
-		t.Setenv(k, v)
-		if v == "" {
-			os.Unsetenv(k)
-		}
-	}, t.TempDir())
-	srv := sandboxtest.Start(t)
-	key, secret, err := srv.Sandbox.OperatorCredentials()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
-	t.Setenv("AWS_ACCESS_KEY_ID", key)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
-	t.Setenv("AWS_REGION", "us-east-1")
+	srv := servedSandbox(t)
 	ctx := context.Background()
 	pay := srv.Clients(t, "payments").EC2
 	out, err := pay.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{

@@ -8,12 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/iampolicy"
 	"github.com/plinkdev/plink/iampolicy/check"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/sandbox"
-	"github.com/plinkdev/plink/sandbox/sandboxtest"
 )
 
 const checkManifestV1 = `version: 1
@@ -166,32 +164,11 @@ func TestIAMPolicyCheckErrors(t *testing.T) {
 	}
 }
 
-// operatorEnv starts a sandbox and points the SDK's default chain at it
-// as the operator, as plink without --sandbox reaches AWS.
-func operatorEnv(t *testing.T) *sandboxtest.Server {
-	t.Helper()
-	awsenv.Isolate(func(k, v string) {
-		t.Setenv(k, v)
-		if v == "" {
-			os.Unsetenv(k)
-		}
-	}, t.TempDir())
-	srv := sandboxtest.Start(t)
-	key, secret, err := srv.Sandbox.OperatorCredentials()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
-	t.Setenv("AWS_ACCESS_KEY_ID", key)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
-	t.Setenv("AWS_REGION", "us-east-1")
-	return srv
-}
 
 // With a permission missing, the sandbox's call log shows that --check
 // made only reads and dry runs: every mutating call was a DryRun.
 func TestIAMPolicyCheckMakesOnlyReadsAndDryRuns(t *testing.T) {
-	srv := operatorEnv(t)
+	srv := servedSandbox(t)
 	m, err := manifest.Parse("m.yaml", []byte(checkManifestV1))
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +212,7 @@ func TestIAMPolicyCheckMakesOnlyReadsAndDryRuns(t *testing.T) {
 // An answer that is neither an allowance nor a refusal: plink could not
 // find out, exit 1, and the report says what AWS answered.
 func TestIAMPolicyCheckUnknownAnswer(t *testing.T) {
-	srv := operatorEnv(t)
+	srv := servedSandbox(t)
 	srv.Sandbox.Inject(sandbox.Fault{Action: "DescribeVpcs", Account: "222222222222", Code: "InvalidParameterValue", Times: -1})
 	mf := filepath.Join(t.TempDir(), "plink.yaml")
 	if err := os.WriteFile(mf, []byte(checkManifestV1), 0o644); err != nil {
@@ -287,7 +264,7 @@ func (failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
 // says so and exits 1 (not known), never 0 — a pipeline gate must not
 // pass on calls nobody asked about.
 func TestIAMPolicyCheckLeftForLaterIsNotAllowed(t *testing.T) {
-	srv := operatorEnv(t)
+	srv := servedSandbox(t)
 	m, err := manifest.Parse("m.yaml", []byte(checkManifestV1))
 	if err != nil {
 		t.Fatal(err)
