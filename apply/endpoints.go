@@ -78,27 +78,7 @@ func (r *runner) endpointCreate(ctx context.Context, s *step, purpose string) *E
 		return e
 	}
 	deferDNS := c.PrivateDNSAfterAccept || s.cs.dnsHandoff
-	in := &ec2.CreateVpcEndpointInput{
-		VpcId:             aws.String(a.VPCID),
-		ServiceName:       aws.String(name),
-		VpcEndpointType:   r.endpointType(c, name),
-		SubnetIds:         a.SubnetIDs,
-		SecurityGroupIds:  a.SecurityGroupIDs,
-		RouteTableIds:     a.RouteTableIDs,
-		IpAddressType:     types.IpAddressType(a.IPAddressType),
-		DnsOptions:        dnsOptions(a, !deferDNS),
-		TagSpecifications: tagSpec(types.ResourceTypeVpcEndpoint, ownedTags(r.opts.Project, c.Address, a.Tags)),
-	}
-	if a.ServiceRegion != "" && a.ServiceRegion != c.Region {
-		in.ServiceRegion = aws.String(a.ServiceRegion)
-	}
-	in.SubnetConfigurations = subnetConfigurations(a.IPAddresses, nil)
-	if a.PrivateDNSEnabled != nil {
-		in.PrivateDnsEnabled = aws.Bool(*a.PrivateDNSEnabled && !deferDNS)
-	}
-	if a.Policy != "" {
-		in.PolicyDocument = aws.String(a.Policy)
-	}
+	in := EndpointCreateInput(r.opts.Project, c.Address, c.Region, name, r.endpointType(c, name), a, deferDNS)
 	id, stale, e := r.create(ctx, c, classEndpoint, "CreateVpcEndpoint", "endpoint", purpose, in,
 		[]string{"deleted", "deleting", "rejected", "failed", "expired"}, func(ctx context.Context, token *string) (*string, string, error) {
 			attempt := *in
@@ -175,45 +155,8 @@ func (r *runner) waitEndpoint(ctx context.Context, c *plan.Change, cl EC2API, id
 func (r *runner) endpointUpdate(ctx context.Context, s *step) *Error {
 	c := s.cs.c
 	return r.update(ctx, s, classEndpoint, func(cl EC2API, b, a *plan.Values) (string, func(context.Context) error) {
-		in := &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(c.ID)}
-		in.AddSubnetIds, in.RemoveSubnetIds = setDiff(b.SubnetIDs, a.SubnetIDs)
-		in.AddSecurityGroupIds, in.RemoveSecurityGroupIds = setDiff(b.SecurityGroupIDs, a.SecurityGroupIDs)
-		in.AddRouteTableIds, in.RemoveRouteTableIds = setDiff(b.RouteTableIDs, a.RouteTableIDs)
-		// A subnet added with a fixed address, or whose fixed address
-		// changes, gets its SubnetConfiguration (AWS replaces the network
-		// interface of an existing subnet to move it).
-		if moved := plan.ChangedAddressSubnets(b.IPAddresses, a.IPAddresses); len(moved) > 0 {
-			in.SubnetConfigurations = subnetConfigurations(a.IPAddresses, moved)
-		}
-		changed := len(in.AddSubnetIds)+len(in.RemoveSubnetIds)+len(in.AddSecurityGroupIds)+len(in.RemoveSecurityGroupIds)+
-			len(in.AddRouteTableIds)+len(in.RemoveRouteTableIds)+len(in.SubnetConfigurations) > 0
-		if a.Policy != b.Policy {
-			if a.Policy == "" {
-				in.ResetPolicy = aws.Bool(true)
-			} else {
-				in.PolicyDocument = aws.String(a.Policy)
-			}
-			changed = true
-		}
-		if a.PrivateDNSEnabled != nil && (b.PrivateDNSEnabled == nil || *a.PrivateDNSEnabled != *b.PrivateDNSEnabled) {
-			// Turning private DNS on waits for acceptance when the plan says so.
-			if !(*a.PrivateDNSEnabled && c.PrivateDNSAfterAccept) {
-				in.PrivateDnsEnabled = a.PrivateDNSEnabled
-				changed = true
-			}
-		}
-		inboundChanged := !boolPtrEq(a.PrivateDNSOnlyForInboundResolverEndpoint, b.PrivateDNSOnlyForInboundResolverEndpoint)
-		if a.DNSRecordIPType != b.DNSRecordIPType || (inboundChanged && !c.PrivateDNSAfterAccept) {
-			in.DnsOptions = dnsOptions(a, !c.PrivateDNSAfterAccept)
-			if in.DnsOptions != nil {
-				changed = true
-			}
-		}
-		if a.IPAddressType != b.IPAddressType && a.IPAddressType != "" {
-			in.IpAddressType = types.IpAddressType(a.IPAddressType)
-			changed = true
-		}
-		if !changed {
+		in := EndpointModifyInput(c.ID, b, a, c.PrivateDNSAfterAccept)
+		if in == nil {
 			return "", nil
 		}
 		return "ModifyVpcEndpoint", modifyEndpoint(cl, in)

@@ -229,7 +229,7 @@ func (r *runner) update(ctx context.Context, s *step, class string,
 		return e
 	}
 	if c.Action == plan.Adopt {
-		set := tagsToSet(b.Tags, ownedTags(r.opts.Project, c.Address, a.Tags))
+		set := tagsToSet(b.Tags, OwnedTags(r.opts.Project, c.Address, a.Tags))
 		if e := r.createTags(ctx, c, cl, class, c.ID, set); e != nil {
 			return e
 		}

@@ -23,15 +23,7 @@ func (r *runner) serviceCreate(ctx context.Context, s *step, purpose string) *Er
 	if e != nil {
 		return e
 	}
-	in := &ec2.CreateVpcEndpointServiceConfigurationInput{
-		AcceptanceRequired:      a.AcceptanceRequired,
-		NetworkLoadBalancerArns: a.NetworkLoadBalancerARNs,
-		GatewayLoadBalancerArns: a.GatewayLoadBalancerARNs,
-		PrivateDnsName:          nonEmpty(a.PrivateDNSName),
-		SupportedIpAddressTypes: a.SupportedIPAddressTypes,
-		SupportedRegions:        a.SupportedRegions,
-		TagSpecifications:       tagSpec(types.ResourceTypeVpcEndpointService, ownedTags(r.opts.Project, c.Address, a.Tags)),
-	}
+	in := ServiceCreateInput(r.opts.Project, c.Address, a)
 	var sc *types.ServiceConfiguration
 	id, stale, e := r.create(ctx, c, classService, "CreateVpcEndpointServiceConfiguration", "endpoint service", purpose, in,
 		[]string{"deleted", "deleting", "failed"}, func(ctx context.Context, token *string) (*string, string, error) {
@@ -78,30 +70,8 @@ func (r *runner) waitService(ctx context.Context, c *plan.Change, w where, cl EC
 
 func (r *runner) serviceUpdate(ctx context.Context, s *step) *Error {
 	return r.update(ctx, s, classService, func(cl EC2API, b, a *plan.Values) (string, func(context.Context) error) {
-		in := &ec2.ModifyVpcEndpointServiceConfigurationInput{ServiceId: aws.String(s.cs.c.ID)}
-		changed := false
-		in.AddNetworkLoadBalancerArns, in.RemoveNetworkLoadBalancerArns = setDiff(b.NetworkLoadBalancerARNs, a.NetworkLoadBalancerARNs)
-		in.AddGatewayLoadBalancerArns, in.RemoveGatewayLoadBalancerArns = setDiff(b.GatewayLoadBalancerARNs, a.GatewayLoadBalancerARNs)
-		in.AddSupportedIpAddressTypes, in.RemoveSupportedIpAddressTypes = setDiff(b.SupportedIPAddressTypes, a.SupportedIPAddressTypes)
-		in.AddSupportedRegions, in.RemoveSupportedRegions = setDiff(b.SupportedRegions, a.SupportedRegions)
-		for _, l := range [][]string{in.AddNetworkLoadBalancerArns, in.RemoveNetworkLoadBalancerArns, in.AddGatewayLoadBalancerArns,
-			in.RemoveGatewayLoadBalancerArns, in.AddSupportedIpAddressTypes, in.RemoveSupportedIpAddressTypes,
-			in.AddSupportedRegions, in.RemoveSupportedRegions} {
-			changed = changed || len(l) > 0
-		}
-		if a.AcceptanceRequired != nil && (b.AcceptanceRequired == nil || *a.AcceptanceRequired != *b.AcceptanceRequired) {
-			in.AcceptanceRequired = a.AcceptanceRequired
-			changed = true
-		}
-		if before, after := strOr(b.PrivateDNSName), strOr(a.PrivateDNSName); before != after {
-			if after == "" {
-				in.RemovePrivateDnsName = aws.Bool(true)
-			} else {
-				in.PrivateDnsName = aws.String(after)
-			}
-			changed = true
-		}
-		if !changed {
+		in := ServiceModifyInput(s.cs.c.ID, b, a)
+		if in == nil {
 			return "", nil
 		}
 		return "ModifyVpcEndpointServiceConfiguration", func(ctx context.Context) error {

@@ -28,7 +28,7 @@ func (r *runner) createTags(ctx context.Context, c *plan.Change, cl EC2API, clas
 		return nil
 	}
 	return r.call(ctx, c, class, "CreateTags", func(ctx context.Context) error {
-		_, err := cl.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: sdkTags(set)})
+		_, err := cl.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: SDKTags(set)})
 		return err
 	})
 }

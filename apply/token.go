@@ -55,9 +55,9 @@ func resourceName(address string) string {
 	return address
 }
 
-// ownedTags are the tags a create carries: the change's tags, then plink's
-// ownership tags, which win.
-func ownedTags(project, address string, tags map[string]string) map[string]string {
+// OwnedTags are the tags a create (or adopt) carries: the change's tags,
+// then plink's ownership tags, which win.
+func OwnedTags(project, address string, tags map[string]string) map[string]string {
 	out := make(map[string]string, len(tags)+2)
 	for k, v := range tags {
 		out[k] = v
@@ -67,8 +67,8 @@ func ownedTags(project, address string, tags map[string]string) map[string]strin
 	return out
 }
 
-// sdkTags turns a map into sorted SDK tags.
-func sdkTags(m map[string]string) []types.Tag {
+// SDKTags turns a map into sorted SDK tags.
+func SDKTags(m map[string]string) []types.Tag {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -82,7 +82,7 @@ func sdkTags(m map[string]string) []types.Tag {
 }
 
 func tagSpec(rt types.ResourceType, m map[string]string) []types.TagSpecification {
-	return []types.TagSpecification{{ResourceType: rt, Tags: sdkTags(m)}}
+	return []types.TagSpecification{{ResourceType: rt, Tags: SDKTags(m)}}
 }
 
 // isPlinkTag reports whether k is one of plink's own tag keys, which apply

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/plan"
 )
@@ -50,61 +51,6 @@ func (ck *checker) writes(ctx context.Context, p *plan.Plan) {
 
 var dry = aws.Bool(true)
 
-func tagSpec(rt types.ResourceType, m map[string]string) []types.TagSpecification {
-	return []types.TagSpecification{{ResourceType: rt, Tags: sdkTags(m)}}
-}
-
-func sdkTags(m map[string]string) []types.Tag {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]types.Tag, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
-	}
-	return out
-}
-
-// ownedTags are the tags apply gives what it creates or adopts: the
-// change's, then plink's ownership tags.
-func ownedTags(project, address string, tags map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range tags {
-		out[k] = v
-	}
-	out[live.TagProject] = project
-	name := address
-	for _, p := range []string{"provider.", "consumer."} {
-		name = strings.TrimPrefix(name, p)
-	}
-	out[live.TagName] = name
-	return out
-}
-
-func setDiff(before, after []string) (added, removed []string) {
-	in := func(l []string, v string) bool {
-		for _, x := range l {
-			if x == v {
-				return true
-			}
-		}
-		return false
-	}
-	for _, v := range after {
-		if !in(before, v) {
-			added = append(added, v)
-		}
-	}
-	for _, v := range before {
-		if !in(after, v) {
-			removed = append(removed, v)
-		}
-	}
-	return added, removed
-}
-
 // retags are the CreateTags and DeleteTags of an update or adopt: what the
 // tags must become. plink:project itself changes only on adopt (set) and
 // release (removed), as apply does it.
@@ -119,7 +65,7 @@ func (ck *checker) retags(c *plan.Change) []dryCall {
 	}
 	after := a.Tags
 	if c.Action == plan.Adopt {
-		after = ownedTags(ck.m.Project, c.Address, a.Tags)
+		after = apply.OwnedTags(ck.m.Project, c.Address, a.Tags)
 	}
 	set := map[string]string{}
 	for k, v := range after {
@@ -137,7 +83,7 @@ func (ck *checker) retags(c *plan.Change) []dryCall {
 	var out []dryCall
 	if len(set) > 0 {
 		out = append(out, dryCall{call: "ec2:CreateTags", do: func(ctx context.Context, cl *ec2.Client) error {
-			_, err := cl.CreateTags(ctx, &ec2.CreateTagsInput{DryRun: dry, Resources: []string{c.ID}, Tags: sdkTags(set)})
+			_, err := cl.CreateTags(ctx, &ec2.CreateTagsInput{DryRun: dry, Resources: []string{c.ID}, Tags: apply.SDKTags(set)})
 			return err
 		}})
 	}
@@ -193,15 +139,8 @@ func (ck *checker) serviceCalls(c *plan.Change) []dryCall {
 			return nil
 		}
 		out := []dryCall{{call: "ec2:CreateVpcEndpointServiceConfiguration", do: func(ctx context.Context, cl *ec2.Client) error {
-			in := &ec2.CreateVpcEndpointServiceConfigurationInput{
-				DryRun: dry, AcceptanceRequired: a.AcceptanceRequired,
-				NetworkLoadBalancerArns: a.NetworkLoadBalancerARNs, GatewayLoadBalancerArns: a.GatewayLoadBalancerARNs,
-				SupportedIpAddressTypes: a.SupportedIPAddressTypes, SupportedRegions: a.SupportedRegions,
-				TagSpecifications: tagSpec(types.ResourceTypeVpcEndpointService, ownedTags(ck.m.Project, c.Address, a.Tags)),
-			}
-			if a.PrivateDNSName != nil && *a.PrivateDNSName != "" {
-				in.PrivateDnsName = a.PrivateDNSName
-			}
+			in := apply.ServiceCreateInput(ck.m.Project, c.Address, a)
+			in.DryRun = dry
 			_, err := cl.CreateVpcEndpointServiceConfiguration(ctx, in)
 			return err
 		}}}
@@ -220,26 +159,8 @@ func (ck *checker) serviceCalls(c *plan.Change) []dryCall {
 		if b == nil {
 			b = &plan.Values{}
 		}
-		in := &ec2.ModifyVpcEndpointServiceConfigurationInput{DryRun: dry, ServiceId: aws.String(c.ID)}
-		in.AddNetworkLoadBalancerArns, in.RemoveNetworkLoadBalancerArns = setDiff(b.NetworkLoadBalancerARNs, a.NetworkLoadBalancerARNs)
-		in.AddGatewayLoadBalancerArns, in.RemoveGatewayLoadBalancerArns = setDiff(b.GatewayLoadBalancerARNs, a.GatewayLoadBalancerARNs)
-		in.AddSupportedIpAddressTypes, in.RemoveSupportedIpAddressTypes = setDiff(b.SupportedIPAddressTypes, a.SupportedIPAddressTypes)
-		in.AddSupportedRegions, in.RemoveSupportedRegions = setDiff(b.SupportedRegions, a.SupportedRegions)
-		changed := len(in.AddNetworkLoadBalancerArns)+len(in.RemoveNetworkLoadBalancerArns)+len(in.AddGatewayLoadBalancerArns)+
-			len(in.RemoveGatewayLoadBalancerArns)+len(in.AddSupportedIpAddressTypes)+len(in.RemoveSupportedIpAddressTypes)+
-			len(in.AddSupportedRegions)+len(in.RemoveSupportedRegions) > 0
-		if a.AcceptanceRequired != nil && (b.AcceptanceRequired == nil || *a.AcceptanceRequired != *b.AcceptanceRequired) {
-			in.AcceptanceRequired, changed = a.AcceptanceRequired, true
-		}
-		if before, after := aws.ToString(b.PrivateDNSName), aws.ToString(a.PrivateDNSName); before != after {
-			if after == "" {
-				in.RemovePrivateDnsName = aws.Bool(true)
-			} else {
-				in.PrivateDnsName = aws.String(after)
-			}
-			changed = true
-		}
-		if changed {
+		if in := apply.ServiceModifyInput(c.ID, b, a); in != nil {
+			in.DryRun = dry
 			out = append(out, dryCall{call: "ec2:ModifyVpcEndpointServiceConfiguration", do: func(ctx context.Context, cl *ec2.Client) error {
 				_, err := cl.ModifyVpcEndpointServiceConfiguration(ctx, in)
 				return err
@@ -267,21 +188,8 @@ func (ck *checker) endpointCalls(p *plan.Plan, c *plan.Change) []dryCall {
 			out = append(out, dryCall{call: "ec2:CreateVpcEndpoint", skip: "its service (" + ref + ") is created in this run, so its name is not known yet: run --check again once it exists"})
 		} else {
 			out = append(out, dryCall{call: "ec2:CreateVpcEndpoint", do: func(ctx context.Context, cl *ec2.Client) error {
-				in := &ec2.CreateVpcEndpointInput{
-					DryRun: dry, VpcId: aws.String(a.VPCID), ServiceName: aws.String(name),
-					VpcEndpointType: endpointType(p, c), SubnetIds: a.SubnetIDs, SecurityGroupIds: a.SecurityGroupIDs,
-					RouteTableIds: a.RouteTableIDs, IpAddressType: types.IpAddressType(a.IPAddressType),
-					TagSpecifications: tagSpec(types.ResourceTypeVpcEndpoint, ownedTags(ck.m.Project, c.Address, a.Tags)),
-				}
-				if a.ServiceRegion != "" && a.ServiceRegion != c.Region {
-					in.ServiceRegion = aws.String(a.ServiceRegion)
-				}
-				if a.Policy != "" {
-					in.PolicyDocument = aws.String(a.Policy)
-				}
-				if a.PrivateDNSEnabled != nil {
-					in.PrivateDnsEnabled = aws.Bool(*a.PrivateDNSEnabled && !c.PrivateDNSAfterAccept)
-				}
+				in := apply.EndpointCreateInput(ck.m.Project, c.Address, c.Region, name, endpointType(p, c), a, c.PrivateDNSAfterAccept)
+				in.DryRun = dry
 				_, err := cl.CreateVpcEndpoint(ctx, in)
 				return err
 			}})
@@ -301,27 +209,8 @@ func (ck *checker) endpointCalls(p *plan.Plan, c *plan.Change) []dryCall {
 		if b == nil {
 			b = &plan.Values{}
 		}
-		in := &ec2.ModifyVpcEndpointInput{DryRun: dry, VpcEndpointId: aws.String(c.ID)}
-		in.AddSubnetIds, in.RemoveSubnetIds = setDiff(b.SubnetIDs, a.SubnetIDs)
-		in.AddSecurityGroupIds, in.RemoveSecurityGroupIds = setDiff(b.SecurityGroupIDs, a.SecurityGroupIDs)
-		in.AddRouteTableIds, in.RemoveRouteTableIds = setDiff(b.RouteTableIDs, a.RouteTableIDs)
-		changed := len(in.AddSubnetIds)+len(in.RemoveSubnetIds)+len(in.AddSecurityGroupIds)+len(in.RemoveSecurityGroupIds)+
-			len(in.AddRouteTableIds)+len(in.RemoveRouteTableIds) > 0
-		if a.Policy != b.Policy {
-			if a.Policy == "" {
-				in.ResetPolicy = aws.Bool(true)
-			} else {
-				in.PolicyDocument = aws.String(a.Policy)
-			}
-			changed = true
-		}
-		if a.PrivateDNSEnabled != nil && (b.PrivateDNSEnabled == nil || *a.PrivateDNSEnabled != *b.PrivateDNSEnabled) {
-			in.PrivateDnsEnabled, changed = a.PrivateDNSEnabled, true
-		}
-		if a.IPAddressType != b.IPAddressType && a.IPAddressType != "" {
-			in.IpAddressType, changed = types.IpAddressType(a.IPAddressType), true
-		}
-		if changed {
+		if in := apply.EndpointModifyInput(c.ID, b, a, c.PrivateDNSAfterAccept); in != nil {
+			in.DryRun = dry
 			out = append(out, dryCall{call: "ec2:ModifyVpcEndpoint", do: func(ctx context.Context, cl *ec2.Client) error {
 				_, err := cl.ModifyVpcEndpoint(ctx, in)
 				return err
