@@ -67,8 +67,8 @@ var readELB = []string{
 }
 
 // readTopics reads the access policy of the SNS topics the providers'
-// notifications name (lint PL117), with every read of live state (plan,
-// apply, drift, status, connections): authorized on the topic (SrcSNS).
+// notifications name: plink plan only, for lint PL117; authorized on the
+// topic (SrcSNS).
 var readTopics = []string{"sns:GetTopicAttributes"}
 
 // readTargetHealth are the reads plan (lint PL116) and drift (item

@@ -312,11 +312,13 @@ func build(mode Mode, sc scope) Document {
 	default:
 		add(Statement{Sid: "PlinkRead", Effect: "Allow", Action: append(slices.Clone(readEC2), readELB...), Resource: []string{"*"}, Condition: regionCond()})
 		add(permsRead)
-		// The live reader reads the access policy of the notification
-		// topics (lint PL117): authorized on each topic. A topic may be in a
-		// region plink reads nothing else in, so no region condition: the
-		// ARNs name the regions.
-		add(Statement{Sid: "PlinkReadNotificationTopics", Effect: "Allow", Action: slices.Clone(readTopics), Resource: slices.Clone(sc.topics)})
+		// plink plan reads the access policy of the notification topics
+		// (lint PL117; no other command does): authorized on each topic. A
+		// topic may be in a region plink reads nothing else in, so no
+		// region condition: the ARNs name the regions.
+		if mode == Plan {
+			add(Statement{Sid: "PlinkReadNotificationTopics", Effect: "Allow", Action: slices.Clone(readTopics), Resource: slices.Clone(sc.topics)})
+		}
 	}
 	if mode == Plan || mode == Drift {
 		add(Statement{Sid: "PlinkTargetHealthRead", Effect: "Allow", Action: slices.Clone(readTargetHealth), Resource: []string{"*"}, Condition: regionCond()})

@@ -41,6 +41,10 @@ type ReadOptions struct {
 	// notifications or visible services, so no call there grows with the
 	// number of services.
 	Shard func(account, region string) bool
+	// Topics reads the access policies of the SNS topics the providers
+	// send notifications to (topics.go): plan's lint PL117 needs them,
+	// nothing else does, so only plan asks.
+	Topics bool
 }
 
 // Page sizes and batch limits of the APIs read.
@@ -143,7 +147,7 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 	topicsDone := make(chan struct{})
 	go func() {
 		defer close(topicsDone)
-		if ts, ok := src.(TopicAPISource); ok {
+		if ts, ok := src.(TopicAPISource); ok && opts.Topics {
 			rd.readTopics(ctx, ts)
 		}
 	}()

@@ -94,7 +94,7 @@ func TestReadTopicsSandbox(t *testing.T) {
 	srv := sandboxtest.Start(t)
 	m := topicsManifest(t)
 	srv.Sandbox.ResetCalls()
-	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{})
+	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{Topics: true})
 	if err != nil {
 		t.Fatalf("Read: %v", err)
 	}
@@ -129,7 +129,7 @@ func TestReadTopicsSandbox(t *testing.T) {
 	}
 	// Through the source that reads each account once its role is verified
 	// (the CLI's), the same.
-	again, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0).Verified(nil), live.ReadOptions{})
+	again, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0).Verified(nil), live.ReadOptions{Topics: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestReadTopicsNone(t *testing.T) {
 		p.Notifications = nil
 	}
 	srv.Sandbox.ResetCalls()
-	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{})
+	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{Topics: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestReadTopicsShard(t *testing.T) {
 	m := topicsManifest(t)
 	srv.Sandbox.ResetCalls()
 	shard := func(account, region string) bool { return account == "analytics" }
-	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{Shard: shard})
+	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{Shard: shard, Topics: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestReadTopicsDenied(t *testing.T) {
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","elasticloadbalancing:Describe*"],"Resource":"*"}]}`); err != nil {
 		t.Fatal(err)
 	}
-	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{})
+	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{Topics: true})
 	if err != nil {
 		t.Fatalf("Read: %v", err)
 	}
@@ -222,7 +222,7 @@ func TestReadTopicsCredentialErrors(t *testing.T) {
 	m.Accounts["payments"].Profile = "no-such-profile"
 	m.Accounts["analytics"].RoleARN = "arn:aws:iam::333333333333:role/plink-external"
 	m.Accounts["analytics"].ExternalID = "wrong"
-	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 1), live.ReadOptions{})
+	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 1), live.ReadOptions{Topics: true})
 	var rerr *live.ReadError
 	if !errors.As(err, &rerr) {
 		t.Fatalf("Read: %v, want the scopes' failures", err)
@@ -255,7 +255,7 @@ func TestReadTopicsNoSNSClient(t *testing.T) {
 	hermetic(t)
 	srv := sandboxtest.Start(t)
 	m := topicsManifest(t)
-	snap, err := live.Read(context.Background(), m, noSNS{sbResolver(t, srv, m, nil, 0)}, live.ReadOptions{})
+	snap, err := live.Read(context.Background(), m, noSNS{sbResolver(t, srv, m, nil, 0)}, live.ReadOptions{Topics: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,14 +299,14 @@ func TestReadTopicsAPISource(t *testing.T) {
 		return c.EC2, c.ELB, nil
 	})
 	srv.Sandbox.ResetCalls()
-	snap, err := live.ReadAPIs(context.Background(), m, apis, live.ReadOptions{})
+	snap, err := live.ReadAPIs(context.Background(), m, apis, live.ReadOptions{Topics: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if calls, n := topicCalls(srv); n != 0 || len(snap.Topics) != 0 {
 		t.Errorf("a source without SNS: calls %v, topics %+v", calls, snap.Topics)
 	}
-	snap, err = live.ReadAPIs(context.Background(), m, topicFake{apis, policyless{}}, live.ReadOptions{})
+	snap, err = live.ReadAPIs(context.Background(), m, topicFake{apis, policyless{}}, live.ReadOptions{Topics: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func TestReadTopicsCancelled(t *testing.T) {
 	m := topicsManifest(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	snap, err := live.Read(ctx, m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{})
+	snap, err := live.Read(ctx, m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{Topics: true})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Read: %v", err)
 	}
@@ -368,5 +368,21 @@ func TestNotificationTopicsAndScope(t *testing.T) {
 		if r != c.region || a != c.account || ok != c.ok {
 			t.Errorf("TopicScope(%s) = %s %s %v", c.arn, r, a, ok)
 		}
+	}
+}
+
+// TestReadTopicsOnlyWhenAsked: only plink plan's lint needs the topics'
+// policies; every other read of live state makes no SNS call.
+func TestReadTopicsOnlyWhenAsked(t *testing.T) {
+	hermetic(t)
+	srv := sandboxtest.Start(t)
+	m := topicsManifest(t)
+	srv.Sandbox.ResetCalls()
+	snap, err := live.Read(context.Background(), m, sbResolver(t, srv, m, nil, 0), live.ReadOptions{})
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	if calls, n := topicCalls(srv); n != 0 || len(snap.Topics) != 0 {
+		t.Errorf("a read without Topics made GetTopicAttributes calls %v and read %d topics", calls, len(snap.Topics))
 	}
 }

@@ -88,7 +88,7 @@ func topicsPlan(t *testing.T, srv *sandboxtest.Server, text string) *plan.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := live.Read(context.Background(), m, r, live.ReadOptions{})
+	snap, err := live.Read(context.Background(), m, r, live.ReadOptions{Topics: true})
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}

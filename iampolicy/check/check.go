@@ -140,7 +140,7 @@ func Run(ctx context.Context, src Source, opts Options) (*Report, error) {
 			ck.reads(ctx, alias, region)
 		}
 	}
-	if opts.Mode != iampolicy.Export {
+	if opts.Mode == iampolicy.Plan { // only plink plan reads the topics (lint PL117)
 		ck.topics(ctx)
 	}
 	if opts.Mode == iampolicy.Apply {

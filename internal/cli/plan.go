@@ -57,7 +57,7 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 				return err
 			}
 			defer sess.Close()
-			p, _, err := computePlanWith(ctx, f, m, sess, health)
+			p, _, err := computePlanWith(ctx, f, m, sess, health, true)
 			if err != nil {
 				return err
 			}

@@ -253,7 +253,7 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 
 // computePlan verifies credentials, reads live state and computes the plan.
 func computePlan(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession) (*plan.Plan, *live.Snapshot, error) {
-	return computePlanWith(ctx, f, m, s, HealthOff)
+	return computePlanWith(ctx, f, m, s, HealthOff, false)
 }
 
 // What plink plan reads of target health for lint PL116 (--target-health).
@@ -270,8 +270,8 @@ const (
 // computePlanWith is computePlan that also reads the target health for
 // lint PL116 as mode (HealthAll, HealthChanged, HealthOff) says (plink
 // plan only: apply and the others act on changes, not on lint).
-func computePlanWith(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession, mode string) (*plan.Plan, *live.Snapshot, error) {
-	snap, err := readLive(ctx, f, m, s)
+func computePlanWith(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession, mode string, topics bool) (*plan.Plan, *live.Snapshot, error) {
+	snap, err := readLiveWith(ctx, f, m, s, topics)
 	if err != nil {
 		return nil, snap, err
 	}
@@ -412,12 +412,18 @@ func readTargetHealth(ctx context.Context, f *Factory, m *manifest.Manifest, sna
 // verified, and reports every account that could not be reached as
 // before. On a failed read the partial snapshot comes back with the error.
 func readLive(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession) (*live.Snapshot, error) {
+	return readLiveWith(ctx, f, m, s, false)
+}
+
+// readLiveWith is readLive that, with topics, also reads the notification
+// topics' policies (plink plan's lint PL117).
+func readLiveWith(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession, topics bool) (*live.Snapshot, error) {
 	f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
 	reading := sync.OnceFunc(func() {
 		f.setPhase("reading live state of %s", describeScopes(m))
 		progress(f, "Reading live state of %s...", describeScopes(m))
 	})
-	snap, err := live.Read(ctx, shardManifest(f, m), s.resolver.Verified(reading), live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
+	snap, err := live.Read(ctx, shardManifest(f, m), s.resolver.Verified(reading), live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f), Topics: topics})
 	if verr := s.resolver.Verify(ctx); verr != nil {
 		return nil, credentialsError(verr)
 	}
