@@ -113,7 +113,7 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 	}
 	if !runnable(p).HasChanges() && !shardWaits(f) {
 		p, snap = settle(ctx, f, m, sess, p, snap)
-		return noChanges(f, format, p, snap, false)
+		return noChanges(f, format, p, false)
 	}
 	if !autoApprove {
 		ok, err := confirm(f, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
@@ -149,7 +149,7 @@ func settle(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSess
 	f.quietShardNotes = true
 	defer func() { f.quietShardNotes = false }()
 	for plan.Settling(p, snap) && time.Now().Before(deadline) {
-		f.setPhase("waiting for resources on their way: %s", strings.Join(plan.Unsettled(p, snap), "; "))
+		f.setPhase("waiting for resources on their way: %s", strings.Join(p.Unsettled, "; "))
 		select {
 		case <-ctx.Done():
 			return p, snap
@@ -254,7 +254,7 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 			"run 'plink plan' to see them, fix the manifest and plan again")
 	}
 	if !runnable(p).HasChanges() {
-		return noChanges(f, format, p, snap, true)
+		return noChanges(f, format, p, true)
 	}
 	ctx, unlock, err := lockProject(ctx, f, m, sess)
 	if err != nil {
@@ -271,8 +271,8 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 // setting is deferred or a resource still pending, not yet (exit 2 with
 // --detailed-exitcode). summarize says the text output has not shown the
 // plan's summary line yet (a saved plan's apply).
-func noChanges(f *Factory, format string, p *plan.Plan, snap *live.Snapshot, summarize bool) error {
-	v := newVerdict(f, append(plan.Unsettled(p, snap), shardWaitNotes(f)...), 0, false)
+func noChanges(f *Factory, format string, p *plan.Plan, summarize bool) error {
+	v := newVerdict(f, append(slices.Clone(p.Unsettled), shardWaitNotes(f)...), 0, false)
 	waiting := len(p.Changes) - len(runnable(p).Changes)
 	if format == "json" {
 		msg := "No changes."
@@ -389,7 +389,6 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	// Confirm: a fresh read must plan no changes (within the targets).
 	f.setPhase("confirming: re-reading live state")
 	var after *plan.Plan
-	var snap *live.Snapshot
 	var left []string
 	f.quietShardNotes = true // the plan said them
 	// AWS's reads are eventually consistent: what apply just made may be
@@ -397,7 +396,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	// difference is read again a few times before it counts.
 	for try := 0; ; try++ {
 		var err error
-		after, snap, err = computePlan(ctx, f, m, sess)
+		after, _, err = computePlan(ctx, f, m, sess)
 		if err != nil {
 			return fmt.Errorf("apply finished, but re-reading live state to confirm failed: %w", err)
 		}
@@ -422,7 +421,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	if len(opts.Targets) > 0 {
 		outside = len(remaining(after, nil))
 	}
-	unsettled := append(plan.Unsettled(after, snap), shardWaitNotes(f)...)
+	unsettled := append(slices.Clone(after.Unsettled), shardWaitNotes(f)...)
 	// what apply saw waiting (an endpoint that a service outside the
 	// manifest has yet to accept), unless the confirming read said it
 	addr := func(s string) string { return s[:strings.IndexAny(s+" ", " :")] }

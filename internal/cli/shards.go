@@ -158,6 +158,7 @@ func filterShard(f *Factory, sm *manifest.Manifest, p *plan.Plan, snap *live.Sna
 		}
 		cp.Changes = append(slices.Clone(out.Changes), marked...)
 		cp.Cost = plan.EstimateCost(cp.Changes, planOptions(f, sm))
+		cp.Unsettled = plan.Unsettled(&cp, snap) // of the shard's resources only
 		out = &cp
 	}
 	if len(waiting) > 0 && !f.quietShardNotes {
