@@ -164,7 +164,6 @@ func TestIAMPolicyCheckErrors(t *testing.T) {
 	}
 }
 
-
 // With a permission missing, the sandbox's call log shows that --check
 // made only reads and dry runs: every mutating call was a DryRun.
 func TestIAMPolicyCheckMakesOnlyReadsAndDryRuns(t *testing.T) {
