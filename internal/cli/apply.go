@@ -112,7 +112,7 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		return err
 	}
 	if !runnable(p).HasChanges() && !shardWaits(f) {
-		p, snap = settle(ctx, f, m, sess, p, snap)
+		p = settle(ctx, f, m, sess, p, snap)
 		return noChanges(f, format, p, false)
 	}
 	if !autoApprove {
@@ -141,9 +141,9 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 // killed mid-create), until it arrives, as apply waits for what it makes
 // itself: up to --wait-timeout, not with --no-wait. It only reads, so it
 // takes no lease. It returns the last plan read.
-func settle(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSession, p *plan.Plan, snap *live.Snapshot) (*plan.Plan, *live.Snapshot) {
+func settle(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSession, p *plan.Plan, snap *live.Snapshot) *plan.Plan {
 	if f.Config.Bool("no-wait") || !plan.Settling(p, snap) {
-		return p, snap
+		return p
 	}
 	deadline := time.Now().Add(f.Config.Duration("wait-timeout"))
 	f.quietShardNotes = true
@@ -152,16 +152,16 @@ func settle(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSess
 		f.setPhase("waiting for resources on their way: %s", strings.Join(p.Unsettled, "; "))
 		select {
 		case <-ctx.Done():
-			return p, snap
+			return p
 		case <-time.After(confirmPause(sess)):
 		}
 		next, nsnap, err := computePlan(ctx, f, m, sess)
 		if err != nil || runnable(next).HasChanges() {
-			return p, snap // the verdict says what is unsettled; the next run plans the rest
+			return p // the verdict says what is unsettled; the next run plans the rest
 		}
 		p, snap = next, nsnap
 	}
-	return p, snap
+	return p
 }
 
 // replanUnderLease reads live state again once the lease is held and
