@@ -10,7 +10,8 @@
 // commit, kill points, the log of mutating calls), the invariant checks
 // (converged, no duplicate, nothing lost, nothing foreign touched, no
 // declared endpoint rejected) and the table of figures. TestCampaign drives
-// it; docs/RELIABILITY.md records a full run.
+// it; docs/RELIABILITY.md records a full run. Everything but this doc is in
+// _test.go files, so no production package can import it.
 //
 // It must not change what it measures: it never calls into apply or plan
 // beyond their public API, and reads live state for its checks with its own
