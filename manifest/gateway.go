@@ -16,7 +16,7 @@ const (
 	TypeGateway   = "Gateway"
 )
 
-var consumerTypes = []string{TypeInterface, TypeGateway}
+var consumerTypes = []string{TypeInterface, TypeGateway, TypeResource, TypeServiceNetwork}
 
 const patRouteTableID = `^rtb-([0-9a-f]{8}|[0-9a-f]{17})$`
 

@@ -34,9 +34,9 @@ func TestGatewayConsumerErrors(t *testing.T) {
 		{"route tables on an interface endpoint", "{name: c, account: a, vpcId: vpc-01234567, subnetIds: [subnet-01234567], routeTableIds: [rtb-01234567], serviceName: com.amazonaws.us-east-1.sqs}",
 			"p.yaml:8:93: error: consumer `c` sets `routeTableIds`, which only gateway endpoints have"},
 		{"unknown type", "{name: c, account: a, type: gateway, vpcId: vpc-01234567, subnetIds: [subnet-01234567], serviceName: com.amazonaws.us-east-1.s3}",
-			"p.yaml:8:33: error: invalid `type` value `gateway`; valid values are Interface, Gateway"},
+			"p.yaml:8:33: error: invalid `type` value `gateway`; valid values are Interface, Gateway, Resource, ServiceNetwork"},
 		{"gateway load balancer type", "{name: c, account: a, type: GatewayLoadBalancer, vpcId: vpc-01234567, subnetIds: [subnet-01234567], provider: api}",
-			"p.yaml:8:33: error: invalid `type` value `GatewayLoadBalancer` in consumer `c`; valid values are Interface, Gateway"},
+			"p.yaml:8:33: error: invalid `type` value `GatewayLoadBalancer` in consumer `c`; valid values are Interface, Gateway, Resource, ServiceNetwork"},
 		{"gateway with interface settings", "{name: c, account: a, type: Gateway, vpcId: vpc-01234567, subnetIds: [subnet-01234567], securityGroupIds: [sg-01234567], privateDnsEnabled: true, ipAddressType: ipv4, dnsOptions: {dnsRecordIpType: ipv4}, serviceName: com.amazonaws.us-east-1.s3}",
 			"p.yaml:8:74: error: consumer `c` is a gateway endpoint (type: Gateway), which has no `subnetIds`\n" +
 				"p.yaml:8:111: error: consumer `c` is a gateway endpoint (type: Gateway), which has no `securityGroupIds`\n" +

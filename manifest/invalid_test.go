@@ -189,13 +189,21 @@ var invalidFixtures = []struct {
 			"invalid-unknown-field.yaml:13:5: error: unknown field `acceptanceRequred`; did you mean `acceptanceRequired`?",
 			"invalid-unknown-field.yaml:14:5: error: unknown field `colour`; valid fields are `name`, `renamedFrom`, `account`, `region`, `networkLoadBalancerArns`, `gatewayLoadBalancerArns`, `acceptanceRequired`, `privateDnsName`, `supportedIpAddressTypes`, `supportedRegions`, `allowedPrincipals`, `connections`, `notifications`, `tags`, `adopt`, `protect`",
 			"invalid-unknown-field.yaml:20:5: error: unknown field `subnet`; did you mean `subnetIds`?",
-			"invalid-unknown-field.yaml:22:19: error: unknown field `recordType`; valid fields are `dnsRecordIpType`, `privateDnsOnlyForInboundResolverEndpoint`",
+			"invalid-unknown-field.yaml:22:19: error: unknown field `recordType`; valid fields are `dnsRecordIpType`, `privateDnsOnlyForInboundResolverEndpoint`, `privateDnsPreference`, `privateDnsSpecifiedDomains`",
 		},
 	},
 	{
 		path: "invalid-version-missing.yaml",
 		want: []string{
 			"invalid-version-missing.yaml:1:1: error: missing required field `version`; this build of plink supports version 1",
+		},
+	},
+	{
+		path: "invalid-lattice.yaml",
+		want: []string{
+			"invalid-lattice.yaml:14:18: error: consumer `orders-db` is a Resource endpoint (type: Resource), which has no `serviceName`; it takes `resourceConfigurationArn`, subnetIds, securityGroupIds, ipAddressType, privateDnsEnabled and dnsOptions",
+			"invalid-lattice.yaml:15:31: error: invalid resourceConfiguration ARN `arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-01`; expected arn:aws:vpc-lattice:REGION:ACCOUNT:resourceconfiguration/rcfg- and 17 hex digits",
+			"invalid-lattice.yaml:20:24: error: consumer `mesh` sets `serviceNetworkArn`, which only service-network endpoints (type: ServiceNetwork) have; its type is Interface (the default)",
 		},
 	},
 	{

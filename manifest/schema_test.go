@@ -94,6 +94,7 @@ func TestInvalidFixturesFailSchema(t *testing.T) {
 	for _, name := range []string{
 		"invalid-unknown-field.yaml", "invalid-types.yaml", "invalid-required.yaml", "invalid-ids.yaml",
 		"invalid-conflicts.yaml", "invalid-policy.yaml", "invalid-version.yaml", "invalid-version-missing.yaml",
+		"invalid-lattice.yaml",
 	} {
 		if err := s.Validate(yamlToJSON(t, filepath.Join(fixtures, name))); err == nil {
 			t.Errorf("%s passes the schema; want it rejected", name)
@@ -221,6 +222,7 @@ func TestSchemaPatternsMatchValidator(t *testing.T) {
 		"vpcId": patVPCID, "subnetId": patSubnetID, "securityGroupId": patSecurityGroup,
 		"serviceId": patServiceID, "endpointId": patEndpointID, "serviceName": patServiceName,
 		"dnsName": patDNSName, "externalId": patExternalID, "routeTableId": patRouteTableID,
+		"resourceConfigurationArn": patResourceConfigurationARN, "serviceNetworkArn": patServiceNetworkARN,
 	} {
 		d, ok := defs[name].(schemaNode)
 		if !ok {
@@ -262,6 +264,7 @@ func TestSchemaPatternsMatchValidator(t *testing.T) {
 		{enum(prop("consumer", "ipAddressType")), endpointIPTypes, "ipAddressType"},
 		{enum(prop("consumer", "type")), consumerTypes, "consumer type"},
 		{enum(prop("dnsOptions", "dnsRecordIpType")), dnsRecordIPTypes, "dnsRecordIpType"},
+		{enum(prop("dnsOptions", "privateDnsPreference")), privateDNSPreferences, "privateDnsPreference"},
 		{enum(prop("policy", "Version")), policyVersions, "policy Version"},
 		{enum(prop("policyStatement", "Effect")), policyEffects, "policy Effect"},
 	} {

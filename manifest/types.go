@@ -124,7 +124,9 @@ type Consumer struct {
 	Account     string   `yaml:"account" json:"account"`
 	Region      string   `yaml:"region,omitempty" json:"region,omitempty"`
 	// Type is Interface (the default, also for a Gateway Load Balancer
-	// endpoint, whose type follows from its provider) or Gateway.
+	// endpoint, whose type follows from its provider), Gateway, Resource (a
+	// VPC Lattice resource configuration) or ServiceNetwork (a VPC Lattice
+	// service network).
 	Type      string   `yaml:"type,omitempty" json:"type,omitempty"`
 	VPCID     string   `yaml:"vpcId" json:"vpcId"`
 	SubnetIDs []string `yaml:"subnetIds,omitempty" json:"subnetIds,omitempty"`
@@ -143,7 +145,13 @@ type Consumer struct {
 	// ServiceRegion is the region of ServiceName's service when it is not
 	// the consumer's own (cross-region PrivateLink; serviceName only: a
 	// provider's region is its own).
-	ServiceRegion     string            `yaml:"serviceRegion,omitempty" json:"serviceRegion,omitempty"`
+	ServiceRegion string `yaml:"serviceRegion,omitempty" json:"serviceRegion,omitempty"`
+	// ResourceConfigurationARN is the VPC Lattice resource configuration a
+	// Resource endpoint connects to (type: Resource only).
+	ResourceConfigurationARN string `yaml:"resourceConfigurationArn,omitempty" json:"resourceConfigurationArn,omitempty"`
+	// ServiceNetworkARN is the VPC Lattice service network a ServiceNetwork
+	// endpoint connects to (type: ServiceNetwork only).
+	ServiceNetworkARN string            `yaml:"serviceNetworkArn,omitempty" json:"serviceNetworkArn,omitempty"`
 	PrivateDNSEnabled bool              `yaml:"privateDnsEnabled,omitempty" json:"privateDnsEnabled,omitempty"`
 	DNSOptions        *DNSOptions       `yaml:"dnsOptions,omitempty" json:"dnsOptions,omitempty"`
 	IPAddressType     string            `yaml:"ipAddressType,omitempty" json:"ipAddressType,omitempty"`
@@ -170,6 +178,14 @@ type SubnetIPs struct {
 type DNSOptions struct {
 	DNSRecordIPType                          string `yaml:"dnsRecordIpType,omitempty" json:"dnsRecordIpType,omitempty"`
 	PrivateDNSOnlyForInboundResolverEndpoint *bool  `yaml:"privateDnsOnlyForInboundResolverEndpoint,omitempty" json:"privateDnsOnlyForInboundResolverEndpoint,omitempty"`
+	// PrivateDNSPreference says which of a Resource or ServiceNetwork
+	// endpoint's domains get a private hosted zone (ALL_DOMAINS,
+	// VERIFIED_DOMAINS_ONLY, VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS,
+	// SPECIFIED_DOMAINS_ONLY); with private DNS on only.
+	PrivateDNSPreference string `yaml:"privateDnsPreference,omitempty" json:"privateDnsPreference,omitempty"`
+	// PrivateDNSSpecifiedDomains are the domains the two SPECIFIED
+	// preferences name.
+	PrivateDNSSpecifiedDomains []string `yaml:"privateDnsSpecifiedDomains,omitempty" json:"privateDnsSpecifiedDomains,omitempty"`
 }
 
 // Pos is a position in a manifest file, 1-based.

@@ -419,7 +419,7 @@ func (l *loader) validateConsumer(m *Manifest, c *Consumer, provs map[string]*Pr
 	case c.Provider != "" && c.ServiceName != "":
 		l.sink.errorf(l.at(c, "serviceName"), CodeConflict, "", "%s sets both `provider` and `serviceName`; set `provider` for a service in this manifest, `serviceName` for any other", what)
 	case c.Provider == "" && c.ServiceName == "":
-		if l.ok(c, "provider") && l.ok(c, "serviceName") {
+		if l.ok(c, "provider") && l.ok(c, "serviceName") && !c.IsLattice() && c.ResourceConfigurationARN == "" && c.ServiceNetworkARN == "" {
 			l.sink.errorf(ownerPos(c), CodeRequired, "", "%s needs `provider` (a provider in this manifest) or `serviceName` (such as com.amazonaws.us-east-1.s3)", what)
 		}
 	case c.Provider != "" && l.ok(c, "provider"):
@@ -445,8 +445,11 @@ func (l *loader) validateConsumer(m *Manifest, c *Consumer, provs map[string]*Pr
 		l.checkEnum(c, "dnsOptions.dnsRecordIpType", c.DNSOptions.DNSRecordIPType, dnsRecordIPTypes)
 	}
 	l.checkEnum(c, "ipAddressType", c.IPAddressType, endpointIPTypes)
-	l.validateIPAddresses(c, what)
-	l.validateServiceRegion(c, what)
+	l.validateLattice(c, what)
+	if !c.IsLattice() {
+		l.validateIPAddresses(c, what)
+		l.validateServiceRegion(c, what)
+	}
 	if c.Policy != nil && l.ok(c, "policy") {
 		l.validatePolicy(c, what)
 	}
