@@ -1,4 +1,4 @@
-package main
+package memlimit
 
 import (
 	"math"
@@ -14,7 +14,7 @@ import (
 func TestSoftMemoryLimitFollowsTheLiveHeap(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	const base = 4 << 20
-	stop := softMemoryLimit(base)
+	stop := Follow(base)
 	defer stop()
 	if got := debug.SetMemoryLimit(-1); got != base {
 		t.Fatalf("limit %d, want %d", got, base)
@@ -35,4 +35,21 @@ func TestSoftMemoryLimitFollowsTheLiveHeap(t *testing.T) {
 		t.Errorf("limit %d with 64 MiB live, want about 96 MiB", got)
 	}
 	runtime.KeepAlive(live)
+}
+
+// TestUserTuningWins: with GOMEMLIMIT or GOGC set, plink leaves the limit
+// alone; with neither, the default applies.
+func TestUserTuningWins(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	for _, env := range []map[string]string{{"GOMEMLIMIT": "1GiB"}, {"GOGC": "200"}} {
+		debug.SetMemoryLimit(math.MaxInt64)
+		ApplyDefault(func(k string) string { return env[k] })
+		if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+			t.Errorf("with %v the limit became %d; the user's tuning must win", env, got)
+		}
+	}
+	ApplyDefault(func(string) string { return "" })
+	if got := debug.SetMemoryLimit(-1); got != Default {
+		t.Errorf("without tuning the limit is %d, want %d", got, Default)
+	}
 }
