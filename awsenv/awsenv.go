@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
@@ -85,6 +87,23 @@ type Clients struct {
 	// SNS reads the access policy of connection notifications' topics
 	// (package live: GetTopicAttributes).
 	SNS *sns.Client
+	// Route53 publishes and reads the TXT record that verifies a provider's
+	// private DNS name. Route 53 is global: it is signed for its partition's
+	// home region (Route53Region), not Region.
+	Route53 *route53.Client
+}
+
+// Route53Region is the region Route 53 requests are signed for from region:
+// Route 53 is global, served from us-east-1 in the aws partition (and from
+// cn-northwest-1 and us-gov-west-1 in the China and GovCloud partitions).
+func Route53Region(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "cn-northwest-1"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "us-gov-west-1"
+	}
+	return "us-east-1"
 }
 
 // ClientSource is the small interface that live and apply use to get clients
@@ -283,6 +302,10 @@ func (r *Resolver) Clients(ctx context.Context, account, region string) (*Client
 
 			CloudWatch: cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { r.endpoint(&o.BaseEndpoint) }),
 			SNS:        sns.NewFromConfig(cfg, func(o *sns.Options) { r.endpoint(&o.BaseEndpoint) }),
+			Route53: route53.NewFromConfig(cfg, func(o *route53.Options) {
+				o.Region = Route53Region(region)
+				r.endpoint(&o.BaseEndpoint)
+			}),
 		}
 	})
 	return oc.c, oc.err

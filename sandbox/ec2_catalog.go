@@ -100,6 +100,7 @@ func (s *Sandbox) customView(sv *service) *svcView {
 	v := &svcView{Name: sv.Name, ID: sv.ID, Region: sv.Region, Owner: sv.Account, Type: sv.Type, Accept: sv.AcceptanceRequired,
 		AZIDs: s.serviceAZIDs(sv), IPTypes: sv.IPTypes, svc: sv}
 	if sv.PrivateDNSName != "" {
+		s.resolvePrivateDNS(sv, s.now())
 		v.DNSName, v.DNSState = sv.PrivateDNSName, sv.DNSState
 	}
 	return v

@@ -126,6 +126,7 @@ func (c *call) setPrivateDNS(sv *service, name string) {
 	sv.DNSVerifyName = "_" + c.sb.randAlnum(20)
 	sv.DNSVerifyValue = "vpce:" + c.sb.randAlnum(20)
 	sv.DNSState = "pendingVerification"
+	sv.DNSVerifyAt = time.Time{}
 	if c.sb.opts.AutoVerifyPrivateDNS {
 		sv.DNSState = "verified"
 	}
@@ -326,6 +327,7 @@ func (c *call) serviceConfigXN(name string, sv *service) xn {
 		opt("privateDnsName", sv.PrivateDNSName),
 	)
 	if sv.PrivateDNSName != "" {
+		c.sb.resolvePrivateDNS(sv, c.now)
 		kids = append(kids, el("privateDnsNameConfiguration",
 			tx("state", sv.DNSState), tx("type", "TXT"), tx("value", sv.DNSVerifyValue), tx("name", sv.DNSVerifyName)))
 	}
@@ -433,6 +435,7 @@ func modifyServiceConfiguration(c *call) ([]xn, *apiError) {
 		return nil, invalidParam("PrivateDnsName and RemovePrivateDnsName cannot be used together")
 	case rmDNS:
 		next.PrivateDNSName, next.DNSState, next.DNSVerifyName, next.DNSVerifyValue = "", "", "", ""
+		next.DNSVerifyAt = time.Time{}
 	case newDNS != "" && newDNS != sv.PrivateDNSName:
 		if sv.Type == "GatewayLoadBalancer" {
 			return nil, invalidParam("Private DNS names are not supported for Gateway Load Balancer endpoint services")
@@ -669,10 +672,8 @@ func startPrivateDNSVerification(c *call) ([]xn, *apiError) {
 	if sv.PrivateDNSName == "" {
 		return nil, invalidParam("The service %s has no private DNS name to verify", sv.ID)
 	}
-	if strings.HasSuffix(sv.PrivateDNSName, ".invalid") {
-		sv.DNSState = "failed"
-	} else {
-		sv.DNSState = "verified"
-	}
+	// AWS checks the domain's public DNS a while later (route53.go).
+	sv.DNSState, sv.DNSVerifyAt = "pendingVerification", c.now
+	c.sb.resolvePrivateDNS(sv, c.now)
 	return []xn{bl("return", true)}, nil
 }

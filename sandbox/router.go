@@ -79,6 +79,10 @@ func (s *Sandbox) Handler() http.Handler {
 			s.serveWorld(w, r)
 			return
 		}
+		if isRoute53(r) {
+			s.serveRoute53(w, r) // route53.go
+			return
+		}
 		if isCloudWatch(r) {
 			s.serveCloudWatch(w, r) // cloudwatch.go
 			return

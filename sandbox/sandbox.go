@@ -55,6 +55,13 @@ type Options struct {
 	// AutoVerifyPrivateDNS makes a new private DNS name verified at once
 	// instead of pendingVerification.
 	AutoVerifyPrivateDNS bool
+	// PrivateDNSVerifyDelay is how long a private DNS name stays
+	// pendingVerification after StartVpcEndpointServicePrivateDnsVerification
+	// before it is verified or failed.
+	PrivateDNSVerifyDelay time.Duration
+	// DNSChangeDelay is how long a Route 53 change stays PENDING before it
+	// is INSYNC (and its records answer public DNS).
+	DNSChangeDelay time.Duration
 	// Seed makes generated ids and fault draws deterministic.
 	Seed int64
 	// StatePath, if set, is the file state is loaded from by New and saved
@@ -382,9 +389,10 @@ func (s *Sandbox) ResetCalls() {
 }
 
 // IsMutating reports whether an API action changes state (Create*, Modify*,
-// Delete*, Accept*, Reject*, Start*). Describe*, Get* and AssumeRole do not.
+// Delete*, Accept*, Reject*, Start*, and Route 53's Change*). Describe*,
+// Get*, List* and AssumeRole do not.
 func IsMutating(action string) bool {
-	for _, p := range []string{"Create", "Modify", "Delete", "Accept", "Reject", "Start"} {
+	for _, p := range []string{"Create", "Modify", "Delete", "Accept", "Reject", "Start", "Change"} {
 		if strings.HasPrefix(action, p) {
 			return true
 		}

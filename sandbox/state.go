@@ -42,6 +42,10 @@ type state struct {
 	LBStates map[string]string `json:"lbStates,omitempty"`
 	// PlacementGroups by id (ec2_lease.go).
 	PlacementGroups map[string]*placementGroup `json:"placementGroups,omitempty"`
+	// DNSRecords are the Route 53 record sets by hosted zone id, then
+	// name|type; DNSChanges the change batches by id (route53.go).
+	DNSRecords map[string]map[string]*rrset `json:"dnsRecords,omitempty"`
+	DNSChanges map[string]*dnsChange        `json:"dnsChanges,omitempty"`
 }
 
 func newState() *state {
@@ -56,6 +60,8 @@ func newState() *state {
 		LBStates:      map[string]string{},
 
 		PlacementGroups: map[string]*placementGroup{},
+		DNSRecords:      map[string]map[string]*rrset{},
+		DNSChanges:      map[string]*dnsChange{},
 	}
 }
 
@@ -73,19 +79,23 @@ type service struct {
 	Account string `json:"account"`
 	Region  string `json:"region"`
 	// Type is Interface (NLB) or GatewayLoadBalancer.
-	Type               string       `json:"type"`
-	NLBs               []string     `json:"nlbs,omitempty"`
-	GWLBs              []string     `json:"gwlbs,omitempty"`
-	AcceptanceRequired bool         `json:"acceptanceRequired"`
-	IPTypes            []string     `json:"ipTypes"`
-	SupportedRegions   []string     `json:"supportedRegions,omitempty"`
-	PrivateDNSName     string       `json:"privateDnsName,omitempty"`
-	DNSState           string       `json:"dnsState,omitempty"`
-	DNSVerifyName      string       `json:"dnsVerifyName,omitempty"`
-	DNSVerifyValue     string       `json:"dnsVerifyValue,omitempty"`
-	Permissions        []permission `json:"permissions,omitempty"`
-	Created            time.Time    `json:"created"`
-	Tags               []tag        `json:"tags,omitempty"`
+	Type               string   `json:"type"`
+	NLBs               []string `json:"nlbs,omitempty"`
+	GWLBs              []string `json:"gwlbs,omitempty"`
+	AcceptanceRequired bool     `json:"acceptanceRequired"`
+	IPTypes            []string `json:"ipTypes"`
+	SupportedRegions   []string `json:"supportedRegions,omitempty"`
+	PrivateDNSName     string   `json:"privateDnsName,omitempty"`
+	DNSState           string   `json:"dnsState,omitempty"`
+	DNSVerifyName      string   `json:"dnsVerifyName,omitempty"`
+	DNSVerifyValue     string   `json:"dnsVerifyValue,omitempty"`
+	// DNSVerifyAt is when StartVpcEndpointServicePrivateDnsVerification
+	// was last called; the outcome is decided Options.PrivateDNSVerifyDelay
+	// later (resolvePrivateDNS).
+	DNSVerifyAt time.Time    `json:"dnsVerifyAt,omitzero"`
+	Permissions []permission `json:"permissions,omitempty"`
+	Created     time.Time    `json:"created"`
+	Tags        []tag        `json:"tags,omitempty"`
 	// Phase is "" while the service follows its own lifecycle (Pending for
 	// ServiceAvailableDelay, then Available); svcDeleting after deletion
 	// (Deleting, then Deleted, then gone); or a state ForceServiceState put
@@ -486,6 +496,12 @@ func loadState(path string) (*state, error) {
 	}
 	if st.PlacementGroups == nil {
 		st.PlacementGroups = fresh.PlacementGroups
+	}
+	if st.DNSRecords == nil {
+		st.DNSRecords = fresh.DNSRecords
+	}
+	if st.DNSChanges == nil {
+		st.DNSChanges = fresh.DNSChanges
 	}
 	return st, nil
 }

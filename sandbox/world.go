@@ -35,6 +35,9 @@ type World struct {
 	// Metrics are the CloudWatch metric series GetMetricData serves
 	// (cloudwatch.go); SetMetric changes them while serving.
 	Metrics []MetricSeries `yaml:"metrics"`
+	// HostedZones are the Route 53 hosted zones of the accounts
+	// (route53.go).
+	HostedZones []HostedZone `yaml:"hostedZones"`
 }
 
 // Quotas are the PrivateLink quotas the sandbox enforces (AWS PrivateLink
@@ -357,6 +360,7 @@ func (w *World) validate() error {
 	}
 	errs = append(errs, w.validateTargets()...)
 	errs = append(errs, w.validateRouteTables()...)
+	errs = append(errs, w.validateZones()...)
 	if w.Operator != "" && !aliases[w.Operator] {
 		bad("operator: no account with alias %q", w.Operator)
 	}
