@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plinkdev/plink/export"
+	"github.com/plinkdev/plink/internal/atomicfile"
+	"github.com/plinkdev/plink/manifest"
+)
+
+// accountFlag is ALIAS=ID[:role/NAME|:profile/NAME].
+var accountFlag = regexp.MustCompile(`^([a-z0-9][a-z0-9-]*)=(\d{12})(?::(role|profile)/(.+))?$`)
+
+func newExportCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "export (-f MANIFEST | --account ALIAS=ID[:role/NAME|:profile/NAME]...) --region REGION... --project NAME",
+		Short: "Write a manifest that adopts the endpoint services and endpoints that already exist",
+		Long: `Read the endpoint services (with their principals) and interface endpoints that
+exist in the given accounts and regions, and write a manifest that describes them
+with adopt: ids, so that the first plan only adds plink's tags.
+
+Accounts come from a manifest's accounts section (-f) or from --account flags.`,
+		Example: `  plink export --account payments=111111111111:role/plink --account checkout=222222222222:profile/checkout \
+      --region us-east-1 --region us-west-2 --project payments > plink.yaml
+  plink export --sandbox -f accounts.yaml --region us-east-1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The manifest is YAML; -o json writes the same document as JSON
+			// (which plink also loads), without the YAML's comments.
+			format, err := outputFormat(f, "text", "yaml", "json")
+			if err != nil {
+				return err
+			}
+			accounts, project, err := exportAccounts(f)
+			if err != nil {
+				return err
+			}
+			regions := f.Config.Strings("region")
+			if len(regions) == 0 {
+				return flagErrorf("no region given: pass --region REGION (repeatable)")
+			}
+			m := &manifest.Manifest{Version: manifest.Version, Project: project, Accounts: map[string]*manifest.Account{}}
+			for i := range accounts {
+				m.Accounts[accounts[i].Alias] = &accounts[i]
+			}
+			ctx, cancel := withTimeout(cmd.Context(), f)
+			defer cancel()
+			sess, err := openAWS(ctx, f, m)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			f.setPhase("resolving credentials of %s", plural(len(accounts), "account"))
+			if err := sess.resolver.Verify(ctx); err != nil {
+				return credentialsError(err)
+			}
+			f.setPhase("reading %s in %s", plural(len(accounts), "account"), plural(len(regions), "region"))
+			res, err := export.Export(ctx, accounts, regions, export.FromAWSEnv(sess.resolver), export.Options{Project: project, Concurrency: f.Config.Int("parallelism")})
+			if err != nil {
+				return err
+			}
+			for _, n := range res.Notes {
+				fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)
+			}
+			doc := res.YAML
+			if format == "json" {
+				if doc, err = yamlToJSON(res.YAML); err != nil {
+					return fmt.Errorf("export: %w", err)
+				}
+			}
+			if out := f.Config.String("out"); out != "" {
+				if err := atomicfile.WriteFile(out, doc, 0o644); err != nil {
+					return fmt.Errorf("write manifest: %w", err)
+				}
+				fmt.Fprintf(f.IO.ErrOut, "wrote %s: %s\n", out, describeManifest(res.Manifest))
+				return nil
+			}
+			_, err = f.IO.Out.Write(doc)
+			return err
+		},
+	}
+	cmd.Flags().StringArrayP("file", "f", nil, "manifest whose accounts (and project) to export")
+	addAWSFlags(cmd)
+	cmd.Flags().StringArray("account", nil, "account to export: ALIAS=ID, ALIAS=ID:role/NAME or ALIAS=ID:profile/NAME (repeatable)")
+	cmd.Flags().StringArray("region", nil, "region to read (repeatable)")
+	cmd.Flags().String("project", "", "project of the new manifest (default: the -f manifest's)")
+	cmd.Flags().String("out", "", "write the manifest to FILE instead of stdout")
+	cmd.Flags().Duration("timeout", 0, "give up after this long (0 means no limit)")
+	return cmd
+}
+
+// exportAccounts returns the accounts to export and the project name.
+func exportAccounts(f *Factory) ([]manifest.Account, string, error) {
+	project := f.Config.String("project")
+	var accounts []manifest.Account
+	if files := f.Config.Strings("file"); len(files) > 0 {
+		m, err := loadValid(f, files)
+		if err != nil {
+			return nil, "", err
+		}
+		if project == "" {
+			project = m.Project
+		}
+		for alias, a := range m.Accounts {
+			acc := *a
+			acc.Alias = alias
+			accounts = append(accounts, acc)
+		}
+	}
+	for _, spec := range f.Config.Strings("account") {
+		g := accountFlag.FindStringSubmatch(spec)
+		if g == nil {
+			return nil, "", flagErrorf("invalid --account %q: expected ALIAS=ID, ALIAS=ID:role/NAME or ALIAS=ID:profile/NAME (ID is 12 digits)", spec)
+		}
+		acc := manifest.Account{Alias: g[1], ID: g[2]}
+		switch g[3] {
+		case "role":
+			acc.RoleARN = fmt.Sprintf("arn:aws:iam::%s:role/%s", g[2], g[4])
+		case "profile":
+			acc.Profile = g[4]
+		}
+		accounts = append(accounts, acc)
+	}
+	if len(accounts) == 0 {
+		return nil, "", flagErrorf("no accounts to export: pass -f MANIFEST or --account ALIAS=ID")
+	}
+	if project == "" {
+		return nil, "", flagErrorf("no project: pass --project NAME (it becomes the plink:project tag)")
+	}
+	sort.Slice(accounts, func(i, j int) bool { return accounts[i].Alias < accounts[j].Alias })
+	return accounts, project, nil
+}
