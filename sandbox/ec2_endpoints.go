@@ -82,7 +82,7 @@ func (c *call) checkGroups(groups []string, vpcID string) *apiError {
 // name, if any.
 func (c *call) dnsConflict(vpcID, dnsName, except string) *endpoint {
 	for _, ep := range c.sb.st.Endpoints {
-		if ep.ID == except || ep.Account != c.account() || ep.Region != c.region || ep.VpcID != vpcID || !ep.PrivateDNS {
+		if ep.ID == except || ep.Account != c.account() || ep.Region != c.region || ep.VpcID != vpcID || !ep.PrivateDNS || isLattice(ep.Type) {
 			continue
 		}
 		if !c.sb.activeConnection(ep) {
@@ -157,9 +157,9 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 		typ = "Gateway"
 	}
 	switch typ {
-	case "Interface", "Gateway", "GatewayLoadBalancer":
+	case "Interface", "Gateway", "GatewayLoadBalancer", "Resource", "ServiceNetwork":
 	default:
-		return nil, badParam("Invalid VpcEndpointType '%s' (the sandbox supports Interface, Gateway and GatewayLoadBalancer)", typ)
+		return nil, badParam("Invalid VpcEndpointType '%s' (the sandbox supports Interface, Gateway, GatewayLoadBalancer, Resource and ServiceNetwork)", typ)
 	}
 	vpcID := c.p.str("VpcId")
 	if vpcID == "" {
@@ -167,6 +167,18 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 	}
 	if _, ok := c.net.vpcs[vpcID]; !ok {
 		return nil, errf(400, "InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
+	}
+	if isLattice(typ) {
+		ep, err := c.createLatticeEndpoint(typ, vpcID) // ec2_lattice.go
+		if err != nil {
+			return nil, err
+		}
+		c.sb.st.Endpoints[ep.ID] = ep
+		c.remember(key, ep.ID)
+		return []xn{c.endpointXN("vpcEndpoint", ep), opt("clientToken", c.p.str("ClientToken"))}, nil
+	}
+	if err := c.notLatticeFields(typ); err != nil {
+		return nil, err
 	}
 	name := c.p.str("ServiceName")
 	if name == "" {
@@ -432,7 +444,9 @@ func (c *call) endpointXN(name string, ep *endpoint) xn {
 		tx("vpcEndpointId", ep.ID),
 		tx("vpcEndpointType", ep.Type),
 		tx("vpcId", ep.VpcID),
-		tx("serviceName", ep.ServiceName),
+		opt("serviceName", ep.ServiceName),
+		opt("resourceConfigurationArn", ep.ResourceConfigurationArn),
+		opt("serviceNetworkArn", ep.ServiceNetworkArn),
 		tx("state", st),
 		opt("policyDocument", ep.Policy),
 		strSet("routeTableIdSet", ep.RouteTables),
@@ -440,7 +454,11 @@ func (c *call) endpointXN(name string, ep *endpoint) xn {
 		set("groupSet", groups),
 	}
 	if ep.Type != "Gateway" {
-		kids = append(kids, tx("ipAddressType", ep.IPAddressType), el("dnsOptions", tx("dnsRecordIpType", ep.DNSRecordType)))
+		dns := []xn{tx("dnsRecordIpType", ep.DNSRecordType), opt("privateDnsPreference", ep.PrivateDNSPreference)}
+		if len(ep.PrivateDNSDomains) > 0 {
+			dns = append(dns, strSet("privateDnsSpecifiedDomainSet", ep.PrivateDNSDomains))
+		}
+		kids = append(kids, tx("ipAddressType", ep.IPAddressType), el("dnsOptions", dns...))
 	}
 	kids = append(kids,
 		bl("privateDnsEnabled", ep.PrivateDNS),
@@ -450,7 +468,7 @@ func (c *call) endpointXN(name string, ep *endpoint) xn {
 		ts("creationTimestamp", ep.Created),
 		tagSetXN(ep.Tags),
 		tx("ownerId", ep.Account),
-		tx("serviceRegion", ep.ServiceRegion),
+		opt("serviceRegion", ep.ServiceRegion),
 	)
 	return el(name, kids...)
 }
@@ -471,8 +489,8 @@ func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
 
 	addS, rmS := dedupe(c.p.list("AddSubnetId")), dedupe(c.p.list("RemoveSubnetId"))
 	addG, rmG := dedupe(c.p.list("AddSecurityGroupId")), dedupe(c.p.list("RemoveSecurityGroupId"))
-	if ep.Type != "Interface" && len(addG)+len(rmG) > 0 {
-		return nil, invalidParam("Security groups can only be modified on Interface endpoints")
+	if ep.Type != "Interface" && !isLattice(ep.Type) && len(addG)+len(rmG) > 0 {
+		return nil, invalidParam("Security groups can only be modified on Interface, Resource and ServiceNetwork endpoints")
 	}
 	if ep.Type == "Gateway" && len(addS)+len(rmS) > 0 {
 		return nil, invalidParam("Subnets cannot be modified on Gateway endpoints")
@@ -497,6 +515,11 @@ func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
 			return nil, err
 		}
 	}
+	if isLattice(ep.Type) && len(addS)+len(rmS) > 0 {
+		if err := c.checkLatticeSubnets(append(append([]string(nil), remaining...), fresh...), ep.VpcID, c.latticeTargetOf(ep)); err != nil {
+			return nil, err
+		}
+	}
 	for _, s := range rmS {
 		next.removeSubnet(s)
 	}
@@ -517,6 +540,9 @@ func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
 	if ep.Type == "Interface" && len(next.Groups) == 0 {
 		return nil, invalidParam("An Interface endpoint must have at least one security group")
 	}
+	if isLattice(ep.Type) && len(next.Groups) == 0 {
+		return nil, invalidParam("A %s endpoint must have at least one security group", ep.Type)
+	}
 	if err := c.modifyRouteTables(ep, &next); err != nil {
 		return nil, err
 	}
@@ -524,6 +550,9 @@ func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
 	reset, _, err := c.p.boolean("ResetPolicy")
 	if err != nil {
 		return nil, err
+	}
+	if doc := c.p.str("PolicyDocument"); (doc != "" || reset) && isLattice(ep.Type) {
+		return nil, invalidParam("Endpoint policies are not supported for %s endpoints", ep.Type)
 	}
 	if doc := c.p.str("PolicyDocument"); doc != "" {
 		if reset {
@@ -547,7 +576,13 @@ func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
 	if t := c.p.str("DnsOptions.DnsRecordIpType"); t != "" {
 		next.DNSRecordType = t
 	}
-	if pdns, set, err := c.p.boolean("PrivateDnsEnabled"); err != nil {
+	if isLattice(ep.Type) {
+		if err := c.modifyLatticeDNS(&next); err != nil { // ec2_lattice.go
+			return nil, err
+		}
+	} else if err := c.notLatticeFields(ep.Type); err != nil {
+		return nil, err
+	} else if pdns, set, err := c.p.boolean("PrivateDnsEnabled"); err != nil {
 		return nil, err
 	} else if set && pdns != ep.PrivateDNS {
 		if ep.Type != "Interface" {
@@ -646,6 +681,10 @@ func describeVpcEndpoints(c *call) ([]xn, *apiError) {
 				return stateVariants(st), true
 			case "vpc-endpoint-type":
 				return []string{ep.Type}, true
+			case "resource-configuration-arn":
+				return []string{ep.ResourceConfigurationArn}, true
+			case "service-network-arn":
+				return []string{ep.ServiceNetworkArn}, true
 			case "ip-address-type":
 				return []string{ep.IPAddressType}, true
 			}

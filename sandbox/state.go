@@ -161,18 +161,25 @@ type endpoint struct {
 	PhaseAt       time.Time `json:"phaseAt"`
 	// Hold marks a phase put by ForceEndpointState: pending does not become
 	// available, and deleting and deleted each last at least ForcedStateHold.
-	Hold          bool      `json:"hold,omitempty"`
-	Subnets       []string  `json:"subnets,omitempty"`
-	ENIs          []eni     `json:"enis,omitempty"`
-	Groups        []string  `json:"groups,omitempty"`
-	RouteTables   []string  `json:"routeTables,omitempty"`
-	PrivateDNS    bool      `json:"privateDns"`
-	DNSRecordType string    `json:"dnsRecordIpType,omitempty"`
-	IPAddressType string    `json:"ipAddressType"`
-	Policy        string    `json:"policy,omitempty"`
-	DNSSuffix     string    `json:"dnsSuffix"`
-	Created       time.Time `json:"created"`
-	Tags          []tag     `json:"tags,omitempty"`
+	Hold          bool     `json:"hold,omitempty"`
+	Subnets       []string `json:"subnets,omitempty"`
+	ENIs          []eni    `json:"enis,omitempty"`
+	Groups        []string `json:"groups,omitempty"`
+	RouteTables   []string `json:"routeTables,omitempty"`
+	PrivateDNS    bool     `json:"privateDns"`
+	DNSRecordType string   `json:"dnsRecordIpType,omitempty"`
+	IPAddressType string   `json:"ipAddressType"`
+	Policy        string   `json:"policy,omitempty"`
+	// ResourceConfigurationArn and ServiceNetworkArn are what a Resource or
+	// ServiceNetwork endpoint connects to (ec2_lattice.go), with its private
+	// DNS preference and specified domains.
+	ResourceConfigurationArn string    `json:"resourceConfigurationArn,omitempty"`
+	ServiceNetworkArn        string    `json:"serviceNetworkArn,omitempty"`
+	PrivateDNSPreference     string    `json:"privateDnsPreference,omitempty"`
+	PrivateDNSDomains        []string  `json:"privateDnsDomains,omitempty"`
+	DNSSuffix                string    `json:"dnsSuffix"`
+	Created                  time.Time `json:"created"`
+	Tags                     []tag     `json:"tags,omitempty"`
 }
 
 // notification is a connection notification.

@@ -38,6 +38,11 @@ type World struct {
 	// HostedZones are the Route 53 hosted zones of the accounts
 	// (route53.go).
 	HostedZones []HostedZone `yaml:"hostedZones"`
+	// ResourceConfigurations and ServiceNetworks are the VPC Lattice
+	// resources Resource and ServiceNetwork endpoints connect to, with whom
+	// their owners share them (ec2_lattice.go).
+	ResourceConfigurations []ResourceConfiguration `yaml:"resourceConfigurations"`
+	ServiceNetworks        []ServiceNetwork        `yaml:"serviceNetworks"`
 }
 
 // Quotas are the PrivateLink quotas the sandbox enforces (AWS PrivateLink
@@ -92,6 +97,10 @@ type Account struct {
 	Roles []Role `yaml:"roles"`
 	// Regions holds the account's network per region name.
 	Regions map[string]RegionWorld `yaml:"regions"`
+	// Organization is the id (o-...) of the AWS Organizations organization
+	// the account belongs to, if any: what is shared with the organization
+	// is shared with it.
+	Organization string `yaml:"organization"`
 }
 
 // Credential is a long-term access key and the IAM principal it acts as.
@@ -360,6 +369,7 @@ func (w *World) validate() error {
 	}
 	errs = append(errs, w.validateTargets()...)
 	errs = append(errs, w.validateRouteTables()...)
+	errs = append(errs, w.validateLattice()...)
 	errs = append(errs, w.validateZones()...)
 	if w.Operator != "" && !aliases[w.Operator] {
 		bad("operator: no account with alias %q", w.Operator)
