@@ -47,6 +47,7 @@ var requiredFields = map[reflect.Type][]string{
 	reflect.TypeFor[Account]():      {"id"},
 	reflect.TypeFor[Provider]():     {"name", "account"},
 	reflect.TypeFor[Notification](): {"topicArn", "events"},
+	reflect.TypeFor[PrivateDNS]():   {"name"},
 	reflect.TypeFor[Consumer]():     {"name", "account", "vpcId"}, // subnetIds too, unless type: Gateway (validateGateway)
 }
 

@@ -182,12 +182,22 @@ var invalidFixtures = []struct {
 		},
 	},
 	{
+		path: "invalid-private-dns.yaml",
+		want: []string{
+			"invalid-private-dns.yaml:11:25: error: provider `disagree` sets `privateDnsName` `api.example.com` and `privateDns.name` `other.example.com`",
+			"invalid-private-dns.yaml:15:61: error: invalid `privateDns.route53HostedZoneId` `/hostedzone/Z123`; expected a hosted zone id like Z0123456789ABCDEFGHIJ",
+			"invalid-private-dns.yaml:19:25: error: invalid `privateDns.name` `not a name`; expected a DNS name like api.example.com",
+			"invalid-private-dns.yaml:23:17: error: missing required field `privateDns.name`",
+			"invalid-private-dns.yaml:27:17: error: provider `gateway` fronts gateway load balancers, which do not support `privateDns`",
+		},
+	},
+	{
 		path: "invalid-unknown-field.yaml",
 		want: []string{
 			"invalid-unknown-field.yaml:5:3: error: unknown field `tag`; did you mean `tags`?",
 			"invalid-unknown-field.yaml:7:33: error: unknown field `rolearn`; did you mean `roleArn`?",
 			"invalid-unknown-field.yaml:13:5: error: unknown field `acceptanceRequred`; did you mean `acceptanceRequired`?",
-			"invalid-unknown-field.yaml:14:5: error: unknown field `colour`; valid fields are `name`, `renamedFrom`, `account`, `region`, `networkLoadBalancerArns`, `gatewayLoadBalancerArns`, `acceptanceRequired`, `privateDnsName`, `supportedIpAddressTypes`, `supportedRegions`, `allowedPrincipals`, `connections`, `notifications`, `tags`, `adopt`, `protect`",
+			"invalid-unknown-field.yaml:14:5: error: unknown field `colour`; valid fields are `name`, `renamedFrom`, `account`, `region`, `networkLoadBalancerArns`, `gatewayLoadBalancerArns`, `acceptanceRequired`, `privateDnsName`, `privateDns`, `supportedIpAddressTypes`, `supportedRegions`, `allowedPrincipals`, `connections`, `notifications`, `tags`, `adopt`, `protect`",
 			"invalid-unknown-field.yaml:20:5: error: unknown field `subnet`; did you mean `subnetIds`?",
 			"invalid-unknown-field.yaml:22:19: error: unknown field `recordType`; valid fields are `dnsRecordIpType`, `privateDnsOnlyForInboundResolverEndpoint`, `privateDnsPreference`, `privateDnsSpecifiedDomains`",
 		},

@@ -56,6 +56,11 @@ type Provider struct {
 	GatewayLoadBalancerARNs []string          `yaml:"gatewayLoadBalancerArns,omitempty" json:"gatewayLoadBalancerArns,omitempty"`
 	AcceptanceRequired      bool              `yaml:"acceptanceRequired,omitempty" json:"acceptanceRequired,omitempty"`
 	PrivateDNSName          string            `yaml:"privateDnsName,omitempty" json:"privateDnsName,omitempty"`
+	// PrivateDNS is the long form of PrivateDNSName: with it plink also
+	// publishes the TXT record AWS verifies the name by, in a public hosted
+	// zone of the provider's account, and starts the verification. The
+	// loader copies its Name into PrivateDNSName.
+	PrivateDNS              *PrivateDNS       `yaml:"privateDns,omitempty" json:"privateDns,omitempty"`
 	SupportedIPAddressTypes []string          `yaml:"supportedIpAddressTypes,omitempty" json:"supportedIpAddressTypes,omitempty"`
 	SupportedRegions        []string          `yaml:"supportedRegions,omitempty" json:"supportedRegions,omitempty"`
 	AllowedPrincipals       []Principal       `yaml:"allowedPrincipals,omitempty" json:"allowedPrincipals,omitempty"`
@@ -72,6 +77,20 @@ type Provider struct {
 
 	Pos Pos `yaml:"-" json:"-"`
 }
+
+// PrivateDNS is a provider's private DNS name and where plink publishes
+// the TXT record that verifies it.
+type PrivateDNS struct {
+	Name string `yaml:"name" json:"name"`
+	// Route53HostedZoneID is the public hosted zone (Z...) in the
+	// provider's account that holds Name; empty: the zone whose name is the
+	// longest suffix of Name, found with ListHostedZonesByName.
+	Route53HostedZoneID string `yaml:"route53HostedZoneId,omitempty" json:"route53HostedZoneId,omitempty"`
+}
+
+// ManagesDNSRecord reports whether plink publishes the verification record
+// of the provider's private DNS name (the long form, privateDns, is set).
+func (p *Provider) ManagesDNSRecord() bool { return p.PrivateDNS != nil && p.PrivateDNS.Name != "" }
 
 // Principal is one entry of allowedPrincipals: exactly one of Account (an
 // alias from `accounts:`), ARN (an IAM principal ARN) or Wildcard (`"*"`,

@@ -307,6 +307,7 @@ func (l *loader) validateProvider(m *Manifest, p *Provider, adopted map[string]P
 	checkLB("networkLoadBalancerArns", p.NetworkLoadBalancerARNs, reNLBARN, reGWLBARN, "network", "gatewayLoadBalancerArns", "net")
 	checkLB("gatewayLoadBalancerArns", p.GatewayLoadBalancerARNs, reGWLBARN, reNLBARN, "gateway", "networkLoadBalancerArns", "gwy")
 
+	l.validatePrivateDNS(p, what, gwlb && !nlb)
 	if p.PrivateDNSName != "" && l.ok(p, "privateDnsName") {
 		if gwlb && !nlb {
 			l.sink.errorf(l.at(p, "privateDnsName"), CodeConflict, "", "%s fronts gateway load balancers, which do not support `privateDnsName`", what)

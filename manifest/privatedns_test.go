@@ -1,0 +1,42 @@
+package manifest
+
+import "testing"
+
+func TestPrivateDNSLongForm(t *testing.T) {
+	doc := `version: 1
+project: p
+defaults: { region: us-east-1 }
+accounts:
+  payments: { id: "111111111111" }
+providers:
+  - name: long
+    account: payments
+    networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/a/0123456789abcdef"]
+    privateDns: { name: api.example.com, route53HostedZoneId: Z0123ABC }
+  - name: both
+    account: payments
+    networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/b/0123456789abcdef"]
+    privateDnsName: b.example.com
+    privateDns: { name: b.example.com }
+  - name: short
+    account: payments
+    networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/c/0123456789abcdef"]
+    privateDnsName: c.example.com
+`
+	m, err := Parse("m.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		name    string
+		manages bool
+	}{{"api.example.com", true}, {"b.example.com", true}, {"c.example.com", false}}
+	for i, p := range m.Providers {
+		if p.PrivateDNSName != want[i].name || p.ManagesDNSRecord() != want[i].manages {
+			t.Errorf("provider %s: privateDnsName %q, manages record %v; want %q, %v", p.Name, p.PrivateDNSName, p.ManagesDNSRecord(), want[i].name, want[i].manages)
+		}
+	}
+	if z := m.Providers[0].PrivateDNS.Route53HostedZoneID; z != "Z0123ABC" {
+		t.Errorf("zone %q", z)
+	}
+}
