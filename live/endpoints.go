@@ -9,12 +9,14 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-// readEndpoints reads the scope's interface, GWLB and gateway endpoints
-// and keeps those tagged for the project, adopted, or in a VPC a consumer
-// names (a gateway endpoint: a VPC a gateway consumer names).
+// readEndpoints reads the scope's interface, GWLB, gateway, resource and
+// service-network endpoints and keeps those tagged for the project,
+// adopted, or in a VPC a consumer names (a gateway endpoint: a VPC a
+// gateway consumer names).
 func (rd *reader) readEndpoints(ctx context.Context, sc *scopeState) {
 	types := []ec2types.Filter{{Name: aws.String("vpc-endpoint-type"),
-		Values: []string{string(ec2types.VpcEndpointTypeInterface), string(ec2types.VpcEndpointTypeGatewayLoadBalancer), string(ec2types.VpcEndpointTypeGateway)}}}
+		Values: []string{string(ec2types.VpcEndpointTypeInterface), string(ec2types.VpcEndpointTypeGatewayLoadBalancer), string(ec2types.VpcEndpointTypeGateway),
+			string(ec2types.VpcEndpointTypeResource), string(ec2types.VpcEndpointTypeServiceNetwork)}}}
 	all, err := listAll(rd, ctx, sc, callEndpoints, func(ctx context.Context, token *string) ([]ec2types.VpcEndpoint, *string, error) {
 		out, err := sc.ec2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{MaxResults: aws.Int32(pageSize), Filters: types, NextToken: token})
 		return listed(out, err, func(o *ec2.DescribeVpcEndpointsOutput) ([]ec2types.VpcEndpoint, *string) {
@@ -57,6 +59,9 @@ func toEndpoint(sc *scopeState, v ec2types.VpcEndpoint) Endpoint {
 		Tags:                tagMap(v.Tags),
 		NetworkInterfaceIDs: sortedCopy(v.NetworkInterfaceIds),
 		RouteTableIDs:       sortedCopy(v.RouteTableIds),
+
+		ResourceConfigurationARN: aws.ToString(v.ResourceConfigurationArn),
+		ServiceNetworkARN:        aws.ToString(v.ServiceNetworkArn),
 	}
 	if ep.AccountID == "" {
 		ep.AccountID = aws.ToString(v.OwnerId)
@@ -71,6 +76,8 @@ func toEndpoint(sc *scopeState, v ec2types.VpcEndpoint) Endpoint {
 	if d := v.DnsOptions; d != nil {
 		ep.DNSRecordIPType = string(d.DnsRecordIpType)
 		ep.PrivateDNSOnlyForInboundResolverEndpoint = d.PrivateDnsOnlyForInboundResolverEndpoint
+		ep.PrivateDNSPreference = aws.ToString(d.PrivateDnsPreference)
+		ep.PrivateDNSSpecifiedDomains = sortedCopy(d.PrivateDnsSpecifiedDomains)
 	}
 	return ep
 }

@@ -90,7 +90,7 @@ type Endpoint struct {
 	AccountID                                string            `json:"accountId"`
 	Region                                   string            `json:"region"`
 	ID                                       string            `json:"id"`
-	Type                                     string            `json:"type"` // Interface | GatewayLoadBalancer | Gateway
+	Type                                     string            `json:"type"` // Interface | GatewayLoadBalancer | Gateway | Resource | ServiceNetwork
 	VPCID                                    string            `json:"vpcId"`
 	ServiceName                              string            `json:"serviceName"`
 	ServiceRegion                            string            `json:"serviceRegion,omitempty"`
@@ -111,6 +111,13 @@ type Endpoint struct {
 	AddressesRead bool         `json:"addressesRead,omitempty"`
 	// RouteTableIDs are a gateway endpoint's route tables.
 	RouteTableIDs []string `json:"routeTableIds,omitempty"`
+	// ResourceConfigurationARN and ServiceNetworkARN are what a Resource or
+	// ServiceNetwork endpoint connects to, with its private DNS preference
+	// and specified domains (DnsOptions).
+	ResourceConfigurationARN   string   `json:"resourceConfigurationArn,omitempty"`
+	ServiceNetworkARN          string   `json:"serviceNetworkArn,omitempty"`
+	PrivateDNSPreference       string   `json:"privateDnsPreference,omitempty"`
+	PrivateDNSSpecifiedDomains []string `json:"privateDnsSpecifiedDomains,omitempty"`
 	// Created is the endpoint's CreationTimestamp: status spares endpoints
 	// younger than its window from being called idle.
 	Created time.Time `json:"created,omitzero"`

@@ -49,6 +49,10 @@ func (c *computer) liveEndpointValues(ep *live.Endpoint) *Values {
 		IPAddressType:                            ep.IPAddressType,
 		Policy:                                   pol,
 		Tags:                                     liveTags(ep.Tags),
+		ResourceConfigurationARN:                 ep.ResourceConfigurationARN,
+		ServiceNetworkARN:                        ep.ServiceNetworkARN,
+		PrivateDNSPreference:                     ep.PrivateDNSPreference,
+		PrivateDNSSpecifiedDomains:               sorted(ep.PrivateDNSSpecifiedDomains),
 	}
 }
 
@@ -141,6 +145,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 	ps := cs.prov
 	target := c.endpointTarget(cs, cs.ep)
 	after.Type, after.ServiceName, after.ServiceRegion = target.Type, target.ServiceName, target.ServiceRegion
+	after.ResourceConfigurationARN, after.ServiceNetworkARN = target.ResourceConfigurationARN, target.ServiceNetworkARN
 	if ps != nil {
 		if cm.Provider != "" && ps.svcName == "" {
 			ch.Refs = map[string]string{"serviceName": ps.addr}
@@ -166,6 +171,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		if after.IPAddressType == "" {
 			after.IPAddressType = before.IPAddressType
 		}
+		latticeDNS(cm, before, after)
 		if len(after.SecurityGroupIDs) == 0 {
 			// AWS puts the VPC's default group on an endpoint created without
 			// one and refuses to remove the last group.
@@ -192,7 +198,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		switch {
 		case len(ch.ReplaceReasons) > 0:
 			ch.Action = Replace
-			ch.Breaks = []string{fmt.Sprintf("endpoint %s is deleted once its replacement is created; clients in %s that use its own DNS names or IPs for %s must move to the new endpoint's (private DNS moves over after the old endpoint is gone)", ep.ID, ep.VPCID, ep.ServiceName)}
+			ch.Breaks = []string{fmt.Sprintf("endpoint %s is deleted once its replacement is created; clients in %s that use its own DNS names or IPs for %s must move to the new endpoint's (private DNS moves over after the old endpoint is gone)", ep.ID, ep.VPCID, endpointTargetLabel(ep))}
 		case adopted:
 			ch.Action = Adopt
 		default:
@@ -209,6 +215,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		}
 	} else {
 		ch.Action = Create
+		latticeDNS(cm, nil, after)
 	}
 	c.deferUnverifiedDNS(cs, &ch, after)
 	ch.After = after
@@ -258,6 +265,9 @@ func (c *computer) endpointTarget(cs *consState, ep *live.Endpoint) *Values {
 	if cm.IsGateway() {
 		return &Values{Type: typeGatewayEndpoint, VPCID: cm.VPCID, ServiceName: cm.ServiceName}
 	}
+	if cm.IsLattice() {
+		return latticeTarget(cm) // lattice.go
+	}
 	v := &Values{Type: typeInterface, VPCID: cm.VPCID}
 	if ps != nil && ps.after != nil && ps.after.Type == typeGateway {
 		v.Type = typeGateway
@@ -291,6 +301,9 @@ func endpointReplaceReasons(before, after *Values) []string {
 	if before.VPCID != after.VPCID {
 		out = append(out, "vpcId")
 	}
+	if latticeType(after.Type) {
+		return append(out, latticeReplaceReasons(before, after)...)
+	}
 	if after.ServiceName == "" || before.ServiceName != after.ServiceName {
 		out = append(out, "serviceName")
 	}
@@ -307,7 +320,7 @@ func (c *computer) endpointFit(cs *consState) func(*live.Endpoint) fit {
 		before := c.liveEndpointValues(ep)
 		reasons := endpointReplaceReasons(before, c.endpointTarget(cs, ep))
 		scope, where := c.scopeFit(ep.AccountID, ep.Region, cs.accountID, cs.region)
-		id := fmt.Sprintf("%s in %s to %s", before.Type, before.VPCID, before.ServiceName)
+		id := fmt.Sprintf("%s in %s to %s", before.Type, before.VPCID, endpointTargetLabel(ep))
 		if before.ServiceRegion != "" {
 			id += " in " + before.ServiceRegion
 		}
@@ -562,7 +575,7 @@ func (c *computer) repairEndpoint(cs *consState) *live.Endpoint {
 		if ep.AccountID != cs.accountID || ep.Region != cs.region || ep.VPCID != cs.c.VPCID {
 			continue
 		}
-		if want.ServiceName == "" || ep.ServiceName != want.ServiceName {
+		if !sameLatticeTarget(ep, want) && (want.ServiceName == "" || ep.ServiceName != want.ServiceName) {
 			continue
 		}
 		if found != nil {

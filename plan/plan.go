@@ -138,6 +138,14 @@ type Values struct {
 	PrivateDNSOnlyForInboundResolverEndpoint *bool    `json:"privateDnsOnlyForInboundResolverEndpoint,omitempty"`
 	IPAddressType                            string   `json:"ipAddressType,omitempty"`
 	Policy                                   string   `json:"policy,omitempty"` // normalized JSON
+	// ResourceConfigurationARN and ServiceNetworkARN are what a Resource or
+	// ServiceNetwork endpoint connects to (a change replaces it);
+	// PrivateDNSPreference and PrivateDNSSpecifiedDomains (sorted) its
+	// private DNS options.
+	ResourceConfigurationARN   string   `json:"resourceConfigurationArn,omitempty"`
+	ServiceNetworkARN          string   `json:"serviceNetworkArn,omitempty"`
+	PrivateDNSPreference       string   `json:"privateDnsPreference,omitempty"`
+	PrivateDNSSpecifiedDomains []string `json:"privateDnsSpecifiedDomains,omitempty"`
 
 	// principal
 	Principal string `json:"principal,omitempty"`

@@ -47,6 +47,8 @@ func (v *Values) Attributes() []Attr {
 	strp("privateDnsName", v.PrivateDNSName)
 	list("supportedIpAddressTypes", v.SupportedIPAddressTypes)
 	list("supportedRegions", v.SupportedRegions)
+	str("resourceConfigurationArn", v.ResourceConfigurationARN)
+	str("serviceNetworkArn", v.ServiceNetworkARN)
 	str("vpcId", v.VPCID)
 	str("serviceRegion", v.ServiceRegion)
 	list("subnetIds", v.SubnetIDs)
@@ -56,6 +58,8 @@ func (v *Values) Attributes() []Attr {
 	boolp("privateDnsEnabled", v.PrivateDNSEnabled)
 	str("dnsRecordIpType", v.DNSRecordIPType)
 	boolp("privateDnsOnlyForInboundResolverEndpoint", v.PrivateDNSOnlyForInboundResolverEndpoint)
+	str("privateDnsPreference", v.PrivateDNSPreference)
+	list("privateDnsSpecifiedDomains", v.PrivateDNSSpecifiedDomains)
 	str("ipAddressType", v.IPAddressType)
 	str("policy", v.Policy)
 	str("principal", v.Principal)
@@ -121,8 +125,9 @@ func AttrRank(name string) int {
 var attrOrder = []string{
 	"type", "serviceName", "networkLoadBalancerArns", "gatewayLoadBalancerArns",
 	"acceptanceRequired", "privateDnsName", "supportedIpAddressTypes", "supportedRegions",
+	"resourceConfigurationArn", "serviceNetworkArn",
 	"vpcId", "serviceRegion", "subnetIds", "ipAddresses", "securityGroupIds", "routeTableIds", "privateDnsEnabled",
-	"dnsRecordIpType", "privateDnsOnlyForInboundResolverEndpoint", "ipAddressType",
+	"dnsRecordIpType", "privateDnsOnlyForInboundResolverEndpoint", "privateDnsPreference", "privateDnsSpecifiedDomains", "ipAddressType",
 	"policy", "principal", "endpointId", "endpointOwner", "state", "topicArn", "events", "tags",
 }
 
