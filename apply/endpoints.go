@@ -54,12 +54,17 @@ func (r *runner) endpointType(c *plan.Change, serviceName string) types.VpcEndpo
 }
 
 func dnsOptions(v *plan.Values, withInbound bool) *types.DnsOptionsSpecification {
-	if v.DNSRecordIPType == "" && (!withInbound || v.PrivateDNSOnlyForInboundResolverEndpoint == nil) {
+	if v.DNSRecordIPType == "" && (!withInbound || v.PrivateDNSOnlyForInboundResolverEndpoint == nil) && v.PrivateDNSPreference == "" {
 		return nil
 	}
 	o := &types.DnsOptionsSpecification{DnsRecordIpType: types.DnsRecordIpType(v.DNSRecordIPType)}
 	if withInbound {
 		o.PrivateDnsOnlyForInboundResolverEndpoint = v.PrivateDNSOnlyForInboundResolverEndpoint
+	}
+	if v.PrivateDNSPreference != "" && v.PrivateDNSEnabled != nil && *v.PrivateDNSEnabled {
+		// Resource and ServiceNetwork endpoints (plan/lattice.go)
+		o.PrivateDnsPreference = aws.String(v.PrivateDNSPreference)
+		o.PrivateDnsSpecifiedDomains = v.PrivateDNSSpecifiedDomains
 	}
 	return o
 }
@@ -69,9 +74,12 @@ func (r *runner) endpointCreate(ctx context.Context, s *step, purpose string) *E
 	if e != nil {
 		return e
 	}
-	name, e := r.serviceNameOf(c)
-	if e != nil {
-		return e
+	name := ""
+	if !latticeChange(c) {
+		var e *Error
+		if name, e = r.serviceNameOf(c); e != nil {
+			return e
+		}
 	}
 	cl, e := r.client(ctx, c)
 	if e != nil {
@@ -267,4 +275,10 @@ func (r *runner) waitReplacement(ctx context.Context, s *step) *Error {
 		return e
 	}
 	return nil
+}
+
+// latticeChange reports whether a change is of a Resource or ServiceNetwork
+// endpoint, which names an ARN instead of a service.
+func latticeChange(c *plan.Change) bool {
+	return c.After != nil && (c.After.Type == string(types.VpcEndpointTypeResource) || c.After.Type == string(types.VpcEndpointTypeServiceNetwork))
 }

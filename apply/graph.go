@@ -321,6 +321,11 @@ func needsHandoff(c *plan.Change) bool {
 	if a.VPCID != b.VPCID {
 		return false
 	}
+	if latticeChange(c) {
+		// a Resource or ServiceNetwork endpoint's private DNS names are its
+		// configuration's or network's
+		return a.ResourceConfigurationARN == b.ResourceConfigurationARN && a.ServiceNetworkARN == b.ServiceNetworkARN
+	}
 	return a.ServiceName == "" || b.ServiceName == "" || a.ServiceName == b.ServiceName || len(c.Refs) > 0
 }
 

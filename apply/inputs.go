@@ -5,6 +5,8 @@ package apply
 // DryRun, so that what is asked about is what apply will do.
 
 import (
+	"slices"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -64,15 +66,18 @@ func ServiceModifyInput(id string, b, a *plan.Values) *ec2.ModifyVpcEndpointServ
 // connection is accepted (plan.Change.PrivateDNSAfterAccept).
 func EndpointCreateInput(project, address, region, name string, typ types.VpcEndpointType, a *plan.Values, deferDNS bool) *ec2.CreateVpcEndpointInput {
 	in := &ec2.CreateVpcEndpointInput{
-		VpcId:             aws.String(a.VPCID),
-		ServiceName:       aws.String(name),
-		VpcEndpointType:   typ,
-		SubnetIds:         a.SubnetIDs,
-		SecurityGroupIds:  a.SecurityGroupIDs,
-		RouteTableIds:     a.RouteTableIDs,
-		IpAddressType:     types.IpAddressType(a.IPAddressType),
-		DnsOptions:        dnsOptions(a, !deferDNS),
-		TagSpecifications: tagSpec(types.ResourceTypeVpcEndpoint, OwnedTags(project, address, a.Tags)),
+		VpcId:           aws.String(a.VPCID),
+		ServiceName:     nonEmptyString(name),
+		VpcEndpointType: typ,
+		// a Resource or ServiceNetwork endpoint names its target instead
+		ResourceConfigurationArn: nonEmptyString(a.ResourceConfigurationARN),
+		ServiceNetworkArn:        nonEmptyString(a.ServiceNetworkARN),
+		SubnetIds:                a.SubnetIDs,
+		SecurityGroupIds:         a.SecurityGroupIDs,
+		RouteTableIds:            a.RouteTableIDs,
+		IpAddressType:            types.IpAddressType(a.IPAddressType),
+		DnsOptions:               dnsOptions(a, !deferDNS),
+		TagSpecifications:        tagSpec(types.ResourceTypeVpcEndpoint, OwnedTags(project, address, a.Tags)),
 	}
 	if a.ServiceRegion != "" && a.ServiceRegion != region {
 		in.ServiceRegion = aws.String(a.ServiceRegion)
@@ -119,7 +124,11 @@ func EndpointModifyInput(id string, b, a *plan.Values, dnsAfterAccept bool) *ec2
 		}
 	}
 	inboundChanged := !boolPtrEq(a.PrivateDNSOnlyForInboundResolverEndpoint, b.PrivateDNSOnlyForInboundResolverEndpoint)
-	if a.DNSRecordIPType != b.DNSRecordIPType || (inboundChanged && !dnsAfterAccept) {
+	// A Resource or ServiceNetwork endpoint's preference is sent when it
+	// changes and private DNS stays (or goes) on; AWS drops it by itself
+	// when private DNS goes off.
+	prefChanged := a.PrivateDNSPreference != "" && (a.PrivateDNSPreference != b.PrivateDNSPreference || !slices.Equal(a.PrivateDNSSpecifiedDomains, b.PrivateDNSSpecifiedDomains))
+	if a.DNSRecordIPType != b.DNSRecordIPType || (inboundChanged && !dnsAfterAccept) || prefChanged {
 		in.DnsOptions = dnsOptions(a, !dnsAfterAccept)
 		if in.DnsOptions != nil {
 			changed = true
@@ -133,4 +142,12 @@ func EndpointModifyInput(id string, b, a *plan.Values, dnsAfterAccept bool) *ec2
 		return nil
 	}
 	return in
+}
+
+// nonEmptyString is s, or nil for "".
+func nonEmptyString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
 }

@@ -1,0 +1,282 @@
+package apply_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/plinkdev/plink/apply"
+	"github.com/plinkdev/plink/drift"
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+)
+
+// The default world's VPC Lattice resources (sandbox/worlds/default.yaml):
+// payments shares ordersRCFG (gateway in use1-az1 and use1-az2: checkout's
+// us-east-1c and us-east-1a) and replicaRCFG with checkout, and meshSN
+// with the organization checkout is in.
+const (
+	ordersRCFG  = "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0111000000000000a"
+	privateRCFG = "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0111000000000000b"
+	replicaRCFG = "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0111000000000000c"
+	meshSN      = "arn:aws:vpc-lattice:us-east-1:111111111111:servicenetwork/sn-0111000000000000a"
+)
+
+func ordersDB(arn, extra string) string {
+	return `  - name: orders-db
+    account: checkout
+    type: Resource
+    vpcId: vpc-02100000000000001
+    securityGroupIds: [sg-02100000000000001]
+    resourceConfigurationArn: ` + arn + "\n" + extra
+}
+
+const meshConsumer = `  - name: mesh
+    account: checkout
+    type: ServiceNetwork
+    vpcId: vpc-02100000000000001
+    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000b]
+    securityGroupIds: [sg-02100000000000001]
+    serviceNetworkArn: ` + meshSN + "\n"
+
+// latticeEndpoints are checkout's Resource and ServiceNetwork endpoints in
+// us-east-1, by type.
+func (e *env) latticeEndpoints() map[ec2types.VpcEndpointType]ec2types.VpcEndpoint {
+	e.t.Helper()
+	out, err := e.srv.Clients(e.t, "checkout").EC2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-endpoint-type"), Values: []string{"Resource", "ServiceNetwork"}}}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	got := map[ec2types.VpcEndpointType]ec2types.VpcEndpoint{}
+	for _, ep := range out.VpcEndpoints {
+		if st := string(ep.State); st == "deleting" || st == "deleted" {
+			continue
+		}
+		if _, dup := got[ep.VpcEndpointType]; dup {
+			e.t.Fatalf("two %s endpoints", ep.VpcEndpointType)
+		}
+		got[ep.VpcEndpointType] = ep
+	}
+	return got
+}
+
+func changeOf(t *testing.T, p *plan.Plan, addr string) plan.Change {
+	t.Helper()
+	for _, c := range p.Changes {
+		if c.Address == addr {
+			return c
+		}
+	}
+	t.Fatalf("no change for %s in %+v", addr, p.Changes)
+	return plan.Change{}
+}
+
+func TestE2EResourceAndServiceNetworkEndpoints(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+
+	// Create: a resource endpoint with private DNS for one specified
+	// domain, and a service-network endpoint.
+	create := fixedManifest(t, ordersDB(ordersRCFG, `    subnetIds: [subnet-0210000000000000a]
+    privateDnsEnabled: true
+    dnsOptions:
+      privateDnsPreference: VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS
+      privateDnsSpecifiedDomains: [orders-db.internal.example.com]
+`)+meshConsumer)
+	p, _ := e.plan(create)
+	db, mesh := changeOf(t, p, "consumer.orders-db"), changeOf(t, p, "consumer.mesh")
+	if db.Action != plan.Create || db.After.Type != "Resource" || db.After.ResourceConfigurationARN != ordersRCFG || db.After.ServiceName != "" ||
+		db.After.PrivateDNSPreference != "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS" || !slices.Equal(db.After.PrivateDNSSpecifiedDomains, []string{"orders-db.internal.example.com"}) {
+		t.Fatalf("resource create %+v", db.After)
+	}
+	if mesh.Action != plan.Create || mesh.After.Type != "ServiceNetwork" || mesh.After.ServiceNetworkARN != meshSN || db.PrivateDNSAfterAccept {
+		t.Fatalf("service-network create %+v", mesh)
+	}
+	for _, c := range p.Changes {
+		if c.Kind == plan.KindConnection {
+			t.Errorf("a Resource or ServiceNetwork endpoint has no acceptance: %+v", c)
+		}
+	}
+	res := e.apply(create)
+	if s := res.Summary(); s.Added != 2 {
+		t.Errorf("summary %+v", s)
+	}
+	eps := e.latticeEndpoints()
+	rep, snep := eps[ec2types.VpcEndpointTypeResource], eps[ec2types.VpcEndpointTypeServiceNetwork]
+	if aws.ToString(rep.ResourceConfigurationArn) != ordersRCFG || !aws.ToBool(rep.PrivateDnsEnabled) || rep.DnsOptions == nil ||
+		aws.ToString(rep.DnsOptions.PrivateDnsPreference) != "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS" || rep.Tags == nil {
+		t.Fatalf("resource endpoint %+v", rep)
+	}
+	if aws.ToString(snep.ServiceNetworkArn) != meshSN || !slices.Equal(snep.SubnetIds, []string{"subnet-0210000000000000a", "subnet-0210000000000000b"}) {
+		t.Fatalf("service-network endpoint %+v", snep)
+	}
+	// The second apply changes nothing and makes no mutating call.
+	e.converged(create)
+
+	// Update in place: a second subnet (us-east-1c, served by the gateway)
+	// and another preference; the service network loses a subnet.
+	update := fixedManifest(t, ordersDB(ordersRCFG, `    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000c]
+    privateDnsEnabled: true
+    dnsOptions:
+      privateDnsPreference: VERIFIED_DOMAINS_ONLY
+`)+strings.Replace(meshConsumer, ", subnet-0210000000000000b", "", 1))
+	p, _ = e.plan(update)
+	db, mesh = changeOf(t, p, "consumer.orders-db"), changeOf(t, p, "consumer.mesh")
+	if db.Action != plan.Update || len(db.ReplaceReasons) != 0 || mesh.Action != plan.Update {
+		t.Fatalf("update: %s %v, %s", db.Action, db.ReplaceReasons, mesh.Action)
+	}
+	var names []string
+	for _, d := range plan.Diff(db.Kind, db.Before, db.After) {
+		names = append(names, d.Name)
+	}
+	if !slices.Equal(names, []string{"subnetIds", "privateDnsPreference", "privateDnsSpecifiedDomains"}) {
+		t.Errorf("resource endpoint diff %v", names)
+	}
+	e.apply(update)
+	eps = e.latticeEndpoints()
+	if got := eps[ec2types.VpcEndpointTypeResource]; aws.ToString(got.VpcEndpointId) != aws.ToString(rep.VpcEndpointId) ||
+		!slices.Equal(got.SubnetIds, []string{"subnet-0210000000000000a", "subnet-0210000000000000c"}) ||
+		aws.ToString(got.DnsOptions.PrivateDnsPreference) != "VERIFIED_DOMAINS_ONLY" || len(got.DnsOptions.PrivateDnsSpecifiedDomains) != 0 {
+		t.Fatalf("resource endpoint after the update %+v", got)
+	}
+	e.converged(update)
+
+	// Drift: a subnet removed and private DNS turned off outside plink.
+	ec := e.srv.Clients(t, "checkout").EC2
+	if _, err := ec.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: rep.VpcEndpointId,
+		RemoveSubnetIds: []string{"subnet-0210000000000000c"}, PrivateDnsEnabled: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := manifest.Load(update)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := live.Read(ctx, m, e.resolver(m), live.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := drift.Build(m, snap, plan.Compute(m, snap, e.planOpts))
+	var items []string
+	for _, it := range report.Items {
+		items = append(items, it.Address+" "+string(it.Kind)+" "+it.Attribute)
+	}
+	for _, want := range []string{"consumer.orders-db changed subnetIds", "consumer.orders-db changed privateDnsEnabled", "consumer.orders-db changed privateDnsPreference"} {
+		if !slices.Contains(items, want) {
+			t.Errorf("drift items %q lack %q", items, want)
+		}
+	}
+	e.apply(update)
+	e.converged(update)
+
+	// Replace: another resource configuration is a new endpoint.
+	replace := fixedManifest(t, ordersDB(replicaRCFG, "    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000b]\n")+strings.Replace(meshConsumer, ", subnet-0210000000000000b", "", 1))
+	p, _ = e.plan(replace)
+	db = changeOf(t, p, "consumer.orders-db")
+	if db.Action != plan.Replace || !slices.Equal(db.ReplaceReasons, []string{"resourceConfigurationArn"}) ||
+		len(db.Breaks) != 1 || !strings.Contains(db.Breaks[0], "for resource configuration "+ordersRCFG) {
+		t.Fatalf("replace %s %v %q", db.Action, db.ReplaceReasons, db.Breaks)
+	}
+	e.apply(replace)
+	if got := e.latticeEndpoints()[ec2types.VpcEndpointTypeResource]; aws.ToString(got.ResourceConfigurationArn) != replicaRCFG || aws.ToString(got.VpcEndpointId) == aws.ToString(rep.VpcEndpointId) {
+		t.Fatalf("after the replace %+v", got)
+	}
+	e.converged(replace)
+
+	// Delete both.
+	none := fixedManifest(t, "")
+	p, _ = e.plan(none)
+	if s := p.Summary(); s.Destroy != 2 {
+		t.Fatalf("delete plan %+v", s)
+	}
+	e.apply(none)
+	if got := e.latticeEndpoints(); len(got) != 0 {
+		t.Fatalf("left after the delete: %+v", got)
+	}
+	e.converged(none)
+}
+
+// What AWS refuses and the plan cannot see (plink reads no VPC Lattice API:
+// see docs/manifest.md) fails the apply with AWS's own words, naming the
+// configuration and the account.
+func TestE2EResourceEndpointNotShared(t *testing.T) {
+	e := newEnv(t)
+	path := fixedManifest(t, ordersDB(privateRCFG, "    subnetIds: [subnet-0210000000000000a]\n"))
+	p, r := e.plan(path)
+	res, err := apply.Run(context.Background(), p, apply.FromClientSource(r), opts())
+	if err == nil {
+		t.Fatal("apply of a configuration not shared with checkout succeeded")
+	}
+	var b strings.Builder
+	_ = apply.WriteSummary(&b, res)
+	if !strings.Contains(b.String()+err.Error(), "The resource configuration "+privateRCFG+" does not exist or is not shared with account 222222222222") {
+		t.Errorf("apply error %v\n%s", err, b.String())
+	}
+}
+
+// The state matrix for Resource and ServiceNetwork endpoints (the rows of
+// TestStateMatrixEndpoint that apply to endpoints without acceptance):
+// each type forced into each state AWS reports, crossed with the manifest
+// declaring it as it is, changed, or removed.
+func TestStateMatrixLatticeEndpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("state matrix against the sandbox")
+	}
+	table := map[string]map[string]want{
+		"pending":   {"declared": {"", 0}, "changed": {plan.Update, 2}, "removed": {plan.Delete, 2}},
+		"available": {"declared": {"", 0}, "changed": {plan.Update, 2}, "removed": {plan.Delete, 2}},
+		// a rejected or failed endpoint carries no traffic: replaced
+		"rejected": {"declared": {plan.Replace, 2}, "changed": {plan.Replace, 2}, "removed": {plan.Delete, 2}},
+		"failed":   {"declared": {plan.Replace, 2}, "changed": {plan.Replace, 2}, "removed": {plan.Delete, 2}},
+		// going or gone: created anew, and nothing to delete
+		"deleting": {"declared": {plan.Create, 2}, "changed": {plan.Create, 2}, "removed": {"", 0}},
+		"deleted":  {"declared": {plan.Create, 2}, "changed": {plan.Create, 2}, "removed": {"", 0}},
+	}
+	consumers := map[string]string{
+		"Resource":       ordersDB(ordersRCFG, "    subnetIds: [subnet-0210000000000000a]\n"),
+		"ServiceNetwork": meshConsumer,
+	}
+	addrs := map[string]string{"Resource": "consumer.orders-db", "ServiceNetwork": "consumer.mesh"}
+	intents := []string{"declared", "changed", "removed"}
+	for _, typ := range []string{"Resource", "ServiceNetwork"} {
+		for _, state := range []string{"pending", "available", "rejected", "failed", "deleting", "deleted"} {
+			for _, in := range intents {
+				w := table[state][in]
+				t.Run(typ+"/"+state+"/"+in, func(t *testing.T) {
+					t.Parallel()
+					e := newEnv(t)
+					path := fixedManifest(t, consumers[typ])
+					res := e.apply(path)
+					id := res.Created[addrs[typ]]
+					m, err := manifest.Load(path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					switch in {
+					case "changed":
+						m.Consumers[0].Tags = map[string]string{"tier": "gold"}
+					case "removed":
+						m.Consumers = nil
+					}
+					if err := e.srv.Sandbox.ForceEndpointState(id, state); err != nil {
+						t.Fatal(err)
+					}
+					p := e.planManifest(m)
+					checkRow(t, p, addrs[typ], w)
+					if w.exit == 2 && state != "pending" {
+						e.applyPlan(t, m, p)
+						if again := e.planManifest(m); again.HasChanges() || again.HasErrors() {
+							t.Errorf("not converged after one apply: %s", summary(again))
+						}
+					}
+				})
+			}
+		}
+	}
+}
