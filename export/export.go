@@ -291,8 +291,11 @@ func readScope(ctx context.Context, src ClientSource, a Account, region, project
 		}
 		for _, e := range out.VpcEndpoints {
 			id := aws.ToString(e.VpcEndpointId)
-			if e.VpcEndpointType != types.VpcEndpointTypeInterface && e.VpcEndpointType != types.VpcEndpointTypeGatewayLoadBalancer && e.VpcEndpointType != types.VpcEndpointTypeGateway {
-				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: plink manages interface, Gateway Load Balancer and gateway endpoints, this one is %s", id, a.Alias, region, e.VpcEndpointType))
+			switch e.VpcEndpointType {
+			case types.VpcEndpointTypeInterface, types.VpcEndpointTypeGatewayLoadBalancer, types.VpcEndpointTypeGateway,
+				types.VpcEndpointTypeResource, types.VpcEndpointTypeServiceNetwork:
+			default:
+				sd.notes = append(sd.notes, fmt.Sprintf("%s in %s %s left out: plink manages interface, Gateway Load Balancer, gateway, resource and service-network endpoints, this one is %s", id, a.Alias, region, e.VpcEndpointType))
 				continue
 			}
 			if proj := tagMap(e.Tags)[live.TagProject]; proj != "" && proj != project {
@@ -521,7 +524,12 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 				c.Type, c.RouteTableIDs = manifest.TypeGateway, sortedCopy(e.RouteTableIds)
 				c.SubnetIDs, c.SecurityGroupIDs, c.PrivateDNSEnabled, c.IPAddressType = nil, nil, false, ""
 			}
-			if prov, ok := providerByService[aws.ToString(e.ServiceName)]; ok {
+			lattice := e.VpcEndpointType == types.VpcEndpointTypeResource || e.VpcEndpointType == types.VpcEndpointTypeServiceNetwork
+			if lattice {
+				// what it connects to is its ARN (manifest type: Resource or ServiceNetwork)
+				c.Type = string(e.VpcEndpointType)
+				c.ResourceConfigurationARN, c.ServiceNetworkARN = aws.ToString(e.ResourceConfigurationArn), aws.ToString(e.ServiceNetworkArn)
+			} else if prov, ok := providerByService[aws.ToString(e.ServiceName)]; ok {
 				c.Provider = prov
 			} else {
 				c.ServiceName = aws.ToString(e.ServiceName)
@@ -531,6 +539,13 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 			}
 			if o := e.DnsOptions; o != nil && c.Type != manifest.TypeGateway && (o.DnsRecordIpType != "" || o.PrivateDnsOnlyForInboundResolverEndpoint != nil) {
 				c.DNSOptions = &manifest.DNSOptions{DNSRecordIPType: string(o.DnsRecordIpType), PrivateDNSOnlyForInboundResolverEndpoint: o.PrivateDnsOnlyForInboundResolverEndpoint}
+			}
+			if o := e.DnsOptions; lattice && o != nil && c.PrivateDNSEnabled && aws.ToString(o.PrivateDnsPreference) != "" {
+				if c.DNSOptions == nil {
+					c.DNSOptions = &manifest.DNSOptions{}
+				}
+				c.DNSOptions.PrivateDNSPreference = aws.ToString(o.PrivateDnsPreference)
+				c.DNSOptions.PrivateDNSSpecifiedDomains = sortedCopy(o.PrivateDnsSpecifiedDomains)
 			}
 			if doc := aws.ToString(e.PolicyDocument); doc != "" {
 				var pol map[string]any
