@@ -184,7 +184,13 @@ func Build(m *manifest.Manifest, s *live.Snapshot) *Graph {
 		e := Edge{From: n.ID, State: Declared}
 		var to string
 		toRegion := n.Region
-		if c.Provider != "" {
+		if arn := c.LatticeARN(); arn != "" {
+			// a VPC Lattice resource configuration or service network,
+			// outside the manifest
+			owner, reg := manifest.LatticeARNOwner(arn)
+			to, toRegion = nodeID("x", arn), cmp.Or(reg, n.Region)
+			externals[to] = Node{ID: to, Name: latticeName(arn, owner), Kind: External, Region: toRegion}
+		} else if c.Provider != "" {
 			to = nodeID("p", c.Provider)
 			for _, p := range m.Providers {
 				if p.Name == c.Provider {
@@ -374,4 +380,18 @@ func nodeID(prefix, name string) string {
 		}
 	}
 	return b.String()
+}
+
+// latticeName names a resource configuration or service network by its
+// id and owner: "rcfg-0123… (resource configuration of 111111111111)".
+func latticeName(arn, owner string) string {
+	id := arn[strings.LastIndexByte(arn, '/')+1:]
+	what := "service network"
+	if strings.HasPrefix(id, "rcfg-") {
+		what = "resource configuration"
+	}
+	if owner == "" {
+		return id + " (" + what + ")"
+	}
+	return id + " (" + what + " of " + owner + ")"
 }
