@@ -9,6 +9,8 @@ package plan
 // acceptance step for them and no endpoint policy.
 
 import (
+	"fmt"
+
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 )
@@ -85,4 +87,28 @@ func endpointTargetLabel(ep *live.Endpoint) string {
 func sameLatticeTarget(ep *live.Endpoint, want *Values) bool {
 	return latticeType(want.Type) && ep.Type == want.Type &&
 		ep.ResourceConfigurationARN == want.ResourceConfigurationARN && ep.ServiceNetworkARN == want.ServiceNetworkARN
+}
+
+// latticeCostNote says how many Resource and ServiceNetwork endpoint
+// changes the estimate leaves out. AWS's PrivateLink pricing page
+// (https://aws.amazon.com/privatelink/pricing/, "Resource endpoint
+// pricing") gives their data processing ($0.01 per GB for the first PB a
+// month in a Region, $0.006 the next 4 PB, $0.004 beyond, as for interface
+// endpoints) but no hourly figure plink could cite, and service-network
+// endpoints are billed through VPC Lattice per resource and service
+// associated; so they are not priced rather than priced wrong.
+func latticeCostNote(chs []Change) string {
+	n := 0
+	for _, ch := range chs {
+		if ch.Kind != KindEndpoint || ch.Action == NoOp {
+			continue
+		}
+		if (ch.After != nil && latticeType(ch.After.Type)) || (ch.Before != nil && latticeType(ch.Before.Type)) {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d Resource/ServiceNetwork endpoint change(s) not priced (AWS bills them per GB processed and through VPC Lattice; see docs/plan.md)", n)
 }

@@ -205,7 +205,7 @@ func cost(chs []Change, opts Options) *Cost {
 		MonthlyDelta:     math.Round(usd*100) / 100,
 		Currency:         "USD",
 		EndpointAZsDelta: azs,
-		Note:             fmt.Sprintf("estimate: %s per endpoint-AZ-hour, %g hours a month, data processing not included", priceNote(regions, opts), opts.hours()),
+		Note:             fmt.Sprintf("estimate: %s per endpoint-AZ-hour, %g hours a month, data processing not included", priceNote(regions, opts), opts.hours()) + latticeCostNote(chs),
 	}
 }
 
