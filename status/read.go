@@ -377,6 +377,9 @@ func (rd *reader) visible(ctx context.Context, s *scopeAPIs) {
 		if e.AccountID != s.AccountID || e.Region != s.Region || live.EndpointPhase(e.State) == live.PhaseGone {
 			continue
 		}
+		if e.ServiceName == "" {
+			continue // a Resource or ServiceNetwork endpoint: no service to look up
+		}
 		if e.ServiceRegion != "" && e.ServiceRegion != s.Region {
 			remote[e.ServiceName] = true
 			regions[e.ServiceRegion] = true
@@ -463,7 +466,10 @@ func (rd *reader) metrics(ctx context.Context, s *scopeAPIs) {
 			continue
 		}
 		if e.Type != "" && e.Type != "Interface" && e.Type != "GatewayLoadBalancer" {
-			continue // gateway endpoints publish no metrics
+			// gateway endpoints publish no metrics; Resource and
+			// ServiceNetwork endpoints publish theirs in AWS/VpcLattice,
+			// which status does not read (EndpointView.MetricsNote)
+			continue
 		}
 		if e.ServiceRegion != "" && e.ServiceRegion != e.Region {
 			continue // nor do cross-region consumers' endpoints

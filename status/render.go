@@ -79,7 +79,7 @@ func Text(w io.Writer, r *Report) error {
 			if e.Consumer != "" {
 				name = "consumer." + e.Consumer + " " + e.ID
 			}
-			fmt.Fprintf(&b, "  endpoint %s  %s  zones: %s  $%.2f/month%s\n", name, e.State, listOr(e.ZoneIDs, "-"), e.MonthlyCost, metricsText(e.Metrics))
+			fmt.Fprintf(&b, "  endpoint %s  %s  zones: %s  $%.2f/month%s%s\n", name, e.State, listOr(e.ZoneIDs, "-"), e.MonthlyCost, metricsText(e.Metrics), metricsNote(e))
 		}
 	}
 	others := false
@@ -158,6 +158,15 @@ func counts(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
+// metricsNote is "  metrics: NOTE" for an endpoint whose metrics status
+// does not read, else "".
+func metricsNote(e EndpointView) string {
+	if e.MetricsNote == "" {
+		return ""
+	}
+	return "  " + e.Type + " " + e.Target + "  metrics: " + e.MetricsNote
+}
+
 // metricsText lists the metrics read, in a fixed order.
 func metricsText(m map[string]float64) string {
 	if m == nil {
@@ -196,7 +205,7 @@ func Markdown(w io.Writer, r *Report) error {
 	b.WriteString("### Endpoints\n\n| Account | Region | Endpoint | Consumer | State | Zones | $/month | Metrics |\n|---|---|---|---|---|---|---|---|\n")
 	for _, sc := range r.Scopes {
 		for _, e := range sc.Endpoints {
-			fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %s | %s | %.2f | %s |\n", sc.Account, sc.Region, e.ID, e.Consumer, e.State, listOr(e.ZoneIDs, "-"), e.MonthlyCost, mdEscape(strings.TrimPrefix(metricsText(e.Metrics), "  metrics: ")))
+			fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %s | %s | %.2f | %s |\n", sc.Account, sc.Region, e.ID, e.Consumer, e.State, listOr(e.ZoneIDs, "-"), e.MonthlyCost, mdEscape(strings.TrimPrefix(strings.TrimSpace(metricsText(e.Metrics)+metricsNote(e)), "metrics: ")))
 		}
 	}
 	var others strings.Builder
