@@ -193,6 +193,30 @@ func TestE2EResourceAndServiceNetworkEndpoints(t *testing.T) {
 	}
 	e.converged(replace)
 
+	// Drift: the service-network endpoint deleted by hand is missing, and
+	// the report says what it connects to.
+	mid := aws.ToString(e.latticeEndpoints()[ec2types.VpcEndpointTypeServiceNetwork].VpcEndpointId)
+	if _, err := ec.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{mid}}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err = manifest.Load(replace); err != nil {
+		t.Fatal(err)
+	}
+	if snap, err = live.Read(ctx, m, e.resolver(m), live.ReadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	missing := false
+	for _, it := range drift.Build(m, snap, plan.Compute(m, snap, e.planOpts)).Items {
+		if it.Address == "consumer.mesh" && it.Kind == drift.Missing && strings.Contains(it.Message, "connecting to "+meshSN) {
+			missing = true
+		}
+	}
+	if !missing {
+		t.Errorf("the deleted service-network endpoint is not reported missing with its network")
+	}
+	e.apply(replace)
+	e.converged(replace)
+
 	// Delete both.
 	none := fixedManifest(t, "")
 	p, _ = e.plan(none)

@@ -1045,6 +1045,9 @@ func (b *builder) declared(addr string) string {
 			if c.Provider != "" {
 				to = "provider." + c.Provider
 			}
+			if arn := c.LatticeARN(); arn != "" {
+				to = arn // a Resource or ServiceNetwork consumer
+			}
 			out := fmt.Sprintf("%s (declared in %s region %s, VPC %s, connecting to %s", addr, b.named(b.accountID(c.Account)), b.region(c.Region), c.VPCID, to)
 			if c.Adopt != "" {
 				out += ", adopt: " + c.Adopt
