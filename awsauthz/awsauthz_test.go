@@ -14,7 +14,8 @@ var rePerm = regexp.MustCompile(`^[a-z0-9-]+:[A-Za-z0-9]+$`)
 // TestRowsWellFormed checks every row names known resource types, cites a
 // source, and is consistent in what it says about dependent permissions.
 func TestRowsWellFormed(t *testing.T) {
-	services := []string{"ec2", "elasticloadbalancing", "sts", "cloudwatch", "sns"}
+	services := []string{"ec2", "elasticloadbalancing", "sts", "cloudwatch", "sns", "vpce"}
+	pages := []string{PageEC2, PagePrivateLink, PageELB, PageSTS, PageCloudWatch, PageSNS}
 	seen := map[string]bool{}
 	for _, a := range Actions() {
 		p := a.Permission()
@@ -33,7 +34,7 @@ func TestRowsWellFormed(t *testing.T) {
 		}
 		for _, r := range a.Rows {
 			if r.Type == "" {
-				if len(a.Rows) != 1 || len(r.RequestKeys) != 0 {
+				if len(a.Rows) != 1 || len(r.Keys) != 0 {
 					t.Errorf("%s: a \"*\" row must be the action's only row and carry no keys", p)
 				}
 				continue
@@ -41,7 +42,7 @@ func TestRowsWellFormed(t *testing.T) {
 			if _, ok := Types[r.Type]; !ok {
 				t.Errorf("%s: unknown resource type %q", p, r.Type)
 			}
-			for _, k := range r.RequestKeys {
+			for _, k := range r.Keys {
 				if !strings.Contains(k, ":") {
 					t.Errorf("%s: key %q is not prefix:name", p, k)
 				}
@@ -54,6 +55,14 @@ func TestRowsWellFormed(t *testing.T) {
 		}
 		if (a.MultiRegion != "") != slices.Contains(a.Dependent, AllowMultiRegion) {
 			t.Errorf("%s: MultiRegion says when %s is checked iff it is a dependent permission", p, AllowMultiRegion)
+		}
+		if !slices.Contains(pages, a.Data) {
+			t.Errorf("%s: Data %q must name the page of the reference's data the row was checked against", p, a.Data)
+		}
+		for _, k := range a.Keys {
+			if !strings.Contains(k, ":") {
+				t.Errorf("%s: key %q is not prefix:name", p, k)
+			}
 		}
 		if a.Access == "" {
 			t.Errorf("%s: access level missing", p)
@@ -88,14 +97,27 @@ func TestLookupFormatAndKeys(t *testing.T) {
 	if !ok || !row.Required {
 		t.Fatal("vpc-endpoint row must be required")
 	}
-	keys := row.Keys()
-	for _, k := range []string{"aws:RequestTag/plink:project", "aws:TagKeys", "ec2:VpceServiceName", "aws:ResourceTag/x", "ec2:Region"} {
+	keys := a.KeysFor("vpc-endpoint")
+	for _, k := range []string{"aws:RequestTag/plink:project", "aws:TagKeys", "ec2:VpceServiceName", "ec2:VpceServiceOwner", "ec2:Region"} {
 		if !KeyAllowed(keys, k) {
 			t.Errorf("%s not allowed for CreateVpcEndpoint's vpc-endpoint row", k)
 		}
 	}
-	if sub, _ := a.Row("subnet"); KeyAllowed(sub.Keys(), "ec2:VpceServiceName") || KeyAllowed(sub.Keys(), "aws:RequestTag/x") || !KeyAllowed(sub.Keys(), "ec2:Vpc") {
-		t.Error("the subnet row carries the subnet's keys only")
+	if KeyAllowed(keys, "aws:ResourceTag/x") {
+		t.Error("a new endpoint has no aws:ResourceTag in CreateVpcEndpoint")
+	}
+	if _, ok := a.Row("vpc-endpoint-service"); ok {
+		t.Error("the reference lists no endpoint service for CreateVpcEndpoint")
+	}
+	if sub := a.KeysFor("subnet"); KeyAllowed(sub, "ec2:VpceServiceName") || KeyAllowed(sub, "aws:RequestTag/x") || !KeyAllowed(sub, "ec2:SubnetID") || KeyAllowed(sub, "ec2:Vpc") {
+		t.Error("the subnet row of CreateVpcEndpoint carries ec2:SubnetID and the tags, not ec2:Vpc")
+	}
+	mod, _ := Lookup("ec2", "ModifyVpcEndpoint")
+	if !KeyAllowed(mod.KeysFor("subnet"), "ec2:Vpc") || !KeyAllowed(mod.KeysFor("security-group"), "ec2:Vpc") || KeyAllowed(mod.KeysFor("route-table"), "ec2:Vpc") {
+		t.Error("ModifyVpcEndpoint: ec2:Vpc on subnets and security groups, not on route tables")
+	}
+	if d, _ := Lookup("ec2", "DescribeVpcs"); !slices.Equal(d.KeysFor(""), []string{"ec2:Region"}) {
+		t.Errorf("DescribeVpcs keys %v", d.KeysFor(""))
 	}
 	if KeyAllowed(keys, "aws:RequestTag/") {
 		t.Error("a tag key pattern needs a tag key")

@@ -7,12 +7,16 @@ import (
 )
 
 // Markdown renders the table for docs/authorization.md: one line per action
-// with its resource types (* = required), request keys, dependent
-// permissions, when vpce:AllowMultiRegion is checked, and its sources.
+// with its resource types (* = required) and the condition keys the
+// reference lists for each, the keys it lists for the action as a whole,
+// the reference's dependent actions, the permissions the sandbox checks
+// besides (and when vpce:AllowMultiRegion is), what the row was checked
+// against, and its sources.
 func Markdown() string {
 	var b strings.Builder
-	b.WriteString("| Permission | Resource types (* required) and request keys | Also checked | Verified | Source, notes |\n")
-	b.WriteString("| --- | --- | --- | --- | --- |\n")
+	fmt.Fprintf(&b, "Checked against: the Service Authorization Reference's pages as kept in %s at commit %s (%s…).\n\n", DataRepo, DataCommit, DataDir)
+	b.WriteString("| Permission | Access | Resource types (* required) and their condition keys | Keys of the action | Dependent actions (reference) | Also checked by the sandbox | Checked against | Source, notes |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, a := range Actions() {
 		var rows []string
 		for _, r := range a.Rows {
@@ -24,8 +28,8 @@ func Markdown() string {
 			if r.Required {
 				s += "*"
 			}
-			if len(r.RequestKeys) > 0 {
-				s += " + `" + strings.Join(r.RequestKeys, "`, `") + "`"
+			if len(r.Keys) > 0 {
+				s += ": `" + strings.Join(r.Keys, "`, `") + "`"
 			}
 			rows = append(rows, s)
 		}
@@ -43,13 +47,14 @@ func Markdown() string {
 		if a.NoAuth {
 			also = []string{"nothing: no permission is required"}
 		}
-		verified := "inferred"
+		checked := "`" + a.Data + "`"
 		if a.Verified != "" {
-			verified = esc(a.Verified)
+			checked += "; " + esc(a.Verified)
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | [reference](%s)%s |\n", a.Permission(), strings.Join(rows, "; "), strings.Join(also, "; "), verified, a.Source, noteText(a.Note))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s | [reference](%s)%s |\n", a.Permission(), a.Access, strings.Join(rows, "; "),
+			codeList(a.Keys), codeList(a.RefDependent), strings.Join(also, "; "), checked, a.Source, noteText(a.Note))
 	}
-	b.WriteString("\n| Resource type | ARN | Condition keys AWS sets for it |\n| --- | --- | --- |\n")
+	b.WriteString("\n| Resource type | ARN | Condition keys of the type (the reference's resource types table) |\n| --- | --- | --- |\n")
 	names := make([]string, 0, len(Types))
 	for n := range Types {
 		names = append(names, n)
@@ -57,9 +62,16 @@ func Markdown() string {
 	sort.Strings(names)
 	for _, n := range names {
 		t := Types[n]
-		fmt.Fprintf(&b, "| `%s` (%s) | `%s` | `%s` |\n", n, t.Service, t.ARN, strings.Join(t.Keys, "`, `"))
+		fmt.Fprintf(&b, "| `%s` (%s) | `%s` | %s |\n", n, t.Service, t.ARN, codeList(t.Keys))
 	}
 	return b.String()
+}
+
+func codeList(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return "`" + strings.Join(s, "`, `") + "`"
 }
 
 func noteText(n string) string {

@@ -6,9 +6,10 @@ package iampolicy
 //
 // Resource types and condition keys follow the Service Authorization
 // Reference for Amazon EC2, "Actions, resources, and condition keys for
-// Amazon EC2" (SrcEC2; read in its June 2026 version) and for AWS
-// PrivateLink (SrcVPCE); package awsauthz keeps the same facts as data for
-// the sandbox, which evaluates the printed policies against them:
+// Amazon EC2" (SrcEC2) and for AWS PrivateLink (SrcVPCE), as package
+// awsauthz keeps them as data (checked against the reference's pages at
+// awsauthz.DataCommit); the sandbox evaluates the printed policies against
+// them:
 //   - The Describe* calls plink makes support no resource-level
 //     permissions (Resource "*"), except DescribeVpcEndpointServicePermissions,
 //     which is authorized on the vpc-endpoint-service it names.
@@ -22,10 +23,12 @@ package iampolicy
 //     aws:ResourceTag/${TagKey}; plink's are all on services.
 //   - CreateVpcEndpoint: vpc-endpoint (aws:RequestTag/${TagKey},
 //     ec2:VpceServiceName, ec2:VpceServiceOwner) plus the vpc and each
-//     subnet, security group and route table the request names.
+//     subnet, security group and route table the request names; no
+//     vpc-endpoint-service, so the service's tags cannot scope it (only its
+//     name and owner: Live).
 //   - ModifyVpcEndpoint: vpc-endpoint (aws:ResourceTag/${TagKey}) plus each
-//     subnet, security group and route table it adds or removes; the
-//     reference's resource types table gives all three the ec2:Vpc key.
+//     subnet, security group and route table it adds or removes; ec2:Vpc is
+//     a key of its subnets and security groups, not of its route tables.
 //   - DeleteVpcEndpoints: vpc-endpoint (aws:ResourceTag/${TagKey}).
 //   - vpce:AllowMultiRegion (SrcVPCE): a permission-only action on the
 //     vpc-endpoint or vpc-endpoint-service, without condition keys.
@@ -41,7 +44,7 @@ package iampolicy
 // Sources cited above.
 const (
 	SrcEC2               = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html"
-	SrcVPCE              = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_vpce.html"
+	SrcVPCE              = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsprivatelink.html"
 	SrcGetCallerIdentity = "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html"
 	SrcSNS               = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html"
 )

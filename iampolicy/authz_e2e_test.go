@@ -226,6 +226,13 @@ var e2eV6 = e2eHeader + "providers:\n" + e2eIngest + "consumers:\n" + e2eCheckou
 func e2eWorld() *sandbox.World {
 	w := sandbox.DefaultWorld()
 	for i := range w.Accounts {
+		if w.Accounts[i].ID == "111111111111" {
+			// Another project's load balancer (TestPrintedPolicyRefuses).
+			rw := w.Accounts[i].Regions["us-east-1"]
+			rw.LoadBalancers = append(rw.LoadBalancers, sandbox.LoadBalancer{Arn: theirLB, Type: "network", VpcID: rw.VPCs[0].ID,
+				Subnets: []string{"subnet-0110000000000000a"}})
+			w.Accounts[i].Regions["us-east-1"] = rw
+		}
 		if w.Accounts[i].ID != "222222222222" {
 			continue
 		}
@@ -238,9 +245,13 @@ func e2eWorld() *sandbox.World {
 	return w
 }
 
+const theirLB = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/theirs/011000000005c0c2"
+
 // alteration changes the printed documents (the minimality test); nil
 // leaves them as printed.
-type alteration func(mode iampolicy.Mode, alias string, d *iampolicy.Document)
+// live maps each live service name the document grants to "live:PROVIDER":
+// service ids differ from run to run, so grants name them by provider.
+type alteration func(mode iampolicy.Mode, alias string, d *iampolicy.Document, live map[string]string)
 
 // e2e runs the flows against one sandbox.
 type e2e struct {
@@ -291,7 +302,12 @@ func (e *e2e) parse(text string) (*manifest.Manifest, error) {
 // account of the sandbox, with m's documents; export: the generic one),
 // and the operator its own.
 func (e *e2e) attach(mode iampolicy.Mode, m *manifest.Manifest) error {
-	docs, err := iampolicy.For(mode, m)
+	return e.attachLive(mode, m, iampolicy.Live{})
+}
+
+// attachLive is attach with the policy plink iam-policy --live prints.
+func (e *e2e) attachLive(mode iampolicy.Mode, m *manifest.Manifest, lv iampolicy.Live) error {
+	docs, err := iampolicy.ForLive(mode, m, lv)
 	if err != nil {
 		return err
 	}
@@ -309,9 +325,13 @@ func (e *e2e) attach(mode iampolicy.Mode, m *manifest.Manifest) error {
 			d.Statement[i].Action = slices.Clone(d.Statement[i].Action)
 			d.Statement[i].Resource = slices.Clone(d.Statement[i].Resource)
 		}
-		e.printed = append(e.printed, attached{mode, alias, d})
+		sym := map[string]string{}
+		for provider, name := range lv.ServiceNames {
+			sym[name] = "live:" + provider
+		}
+		e.printed = append(e.printed, attached{mode, alias, symbolic(d, sym)})
 		if e.alter != nil {
-			e.alter(mode, alias, &d)
+			e.alter(mode, alias, &d, sym)
 		}
 		data, err := json.Marshal(d)
 		if err != nil {
@@ -328,6 +348,23 @@ func (e *e2e) attach(mode iampolicy.Mode, m *manifest.Manifest) error {
 		}
 	}
 	return nil
+}
+
+// live is what plink iam-policy --live reads before printing: the plan,
+// read under the plan policy, and its providers' live service names.
+func (e *e2e) live(ctx context.Context, m *manifest.Manifest) (iampolicy.Live, error) {
+	if err := e.attach(iampolicy.Plan, m); err != nil {
+		return iampolicy.Live{}, err
+	}
+	r, err := e.resolver(m)
+	if err != nil {
+		return iampolicy.Live{}, err
+	}
+	_, p, _, err := e.read(ctx, m, r, false, false, plan.Options{})
+	if err != nil {
+		return iampolicy.Live{}, err
+	}
+	return iampolicy.Live{ServiceNames: iampolicy.ServiceNames(p)}, nil
 }
 
 // resolver reaches each account as the CLI does: the operator assumes the
@@ -412,15 +449,21 @@ func (e *e2e) planStep(ctx context.Context, name, text string) error {
 	return e.done(iampolicy.Plan, err)
 }
 
-// applyStep is plink apply (or destroy) under the apply policy: under the
-// project's lease, then a plan that must have nothing left to do.
+// applyStep is plink apply (or destroy) under the apply policy that plink
+// iam-policy --live prints (endpoints to providers whose service exists are
+// granted to its name only): under the project's lease, then a plan that
+// must have nothing left to do.
 func (e *e2e) applyStep(ctx context.Context, name, text string, destroy bool, wants ...plan.Action) error {
 	e.step = name
 	m, err := e.parse(text)
 	if err != nil {
 		return err
 	}
-	if err := e.attach(iampolicy.Apply, m); err != nil {
+	lv, err := e.live(ctx, m)
+	if err := e.done(iampolicy.Plan, err); err != nil {
+		return err
+	}
+	if err := e.attachLive(iampolicy.Apply, m, lv); err != nil {
 		return err
 	}
 	r, err := e.resolver(m)
@@ -928,8 +971,35 @@ func grants(printed []attached) []grant {
 }
 
 // without takes g away from a document.
+// symbolic is d with each condition value that sym maps replaced by its
+// symbol.
+func symbolic(d iampolicy.Document, sym map[string]string) iampolicy.Document {
+	out := d
+	out.Statement = slices.Clone(d.Statement)
+	for i, s := range out.Statement {
+		if s.Condition == nil {
+			continue
+		}
+		c := map[string]map[string][]string{}
+		for op, kv := range s.Condition {
+			c[op] = map[string][]string{}
+			for k, vals := range kv {
+				vs := slices.Clone(vals)
+				for j, v := range vs {
+					if x, ok := sym[v]; ok {
+						vs[j] = x
+					}
+				}
+				c[op][k] = vs
+			}
+		}
+		out.Statement[i].Condition = c
+	}
+	return out
+}
+
 func without(g grant) alteration {
-	return func(_ iampolicy.Mode, _ string, d *iampolicy.Document) {
+	return func(_ iampolicy.Mode, _ string, d *iampolicy.Document, live map[string]string) {
 		var keep []iampolicy.Statement
 		for _, s := range d.Statement {
 			if s.Sid != g.sid {
@@ -950,7 +1020,7 @@ func without(g grant) alteration {
 					c[op] = map[string][]string{}
 					for k, vals := range kv {
 						if op == f[0] && k == f[1] {
-							vals = slices.DeleteFunc(slices.Clone(vals), func(v string) bool { return v == f[2] })
+							vals = slices.DeleteFunc(slices.Clone(vals), func(v string) bool { return v == f[2] || live[v] == f[2] })
 						}
 						c[op][k] = vals
 						if len(vals) == 0 {
@@ -993,17 +1063,20 @@ func TestEveryGrantIsNeeded(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for g := range work {
-				err := newE2E(t, without(g)).run(context.Background())
-				var de *deniedError
-				mu.Lock()
-				switch {
-				case errors.As(err, &de):
-				case err != nil:
-					t.Errorf("without %s the flows fail for another reason: %v", g, err)
-				default:
-					needless = append(needless, g.String())
-				}
-				mu.Unlock()
+				// A subtest each: its sandbox closes when it ends.
+				t.Run("without "+g.String(), func(t *testing.T) {
+					err := newE2E(t, without(g)).run(context.Background())
+					var de *deniedError
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case errors.As(err, &de):
+					case err != nil:
+						t.Errorf("without %s the flows fail for another reason: %v", g, err)
+					default:
+						needless = append(needless, g.String())
+					}
+				})
 			}
 		}()
 	}
@@ -1021,8 +1094,10 @@ func TestEveryGrantIsNeeded(t *testing.T) {
 
 // TestPrintedPolicyRefuses: what the printed apply policy must not allow,
 // each through the real SDK as the account's role: an endpoint to a service
-// the manifest does not declare, retagging a resource into another
-// project, a create in a region where the account has no entries.
+// the manifest does not declare, or (printed with --live) to another
+// project's service of the provider's own account; removing or claiming
+// another project's plink:project tag, retagging a resource into another
+// project; a create in a region where the account has no entries.
 func TestPrintedPolicyRefuses(t *testing.T) {
 	ctx := context.Background()
 	e := newE2E(t, nil)
@@ -1036,7 +1111,31 @@ func TestPrintedPolicyRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.attach(iampolicy.Apply, m); err != nil {
+	// Another project's service in payments' account and region, open to
+	// checkout: the policy plink iam-policy --live prints once payments-api
+	// exists names that service only.
+	pay := e.admin("payments", "us-east-1")
+	foreign, err := pay.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
+		NetworkLoadBalancerArns: []string{theirLB},
+		AcceptanceRequired:      aws.Bool(false),
+		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeVpcEndpointService, Tags: []types.Tag{
+			{Key: aws.String(live.TagProject), Value: aws.String("another-project")}, {Key: aws.String(live.TagName), Value: aws.String("theirs")}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pay.ModifyVpcEndpointServicePermissions(ctx, &ec2.ModifyVpcEndpointServicePermissionsInput{ServiceId: foreign.ServiceConfiguration.ServiceId,
+		AddAllowedPrincipals: []string{"arn:aws:iam::222222222222:root"}}); err != nil {
+		t.Fatal(err)
+	}
+	lv, err := e.live(ctx, m)
+	if err := e.done(iampolicy.Plan, err); err != nil {
+		t.Fatal(err)
+	}
+	if lv.ServiceNames["payments-api"] == "" || lv.ServiceNames["west-api"] == "" {
+		t.Fatalf("live service names %v: payments-api and west-api exist after apply v1", lv.ServiceNames)
+	}
+	if err := e.attachLive(iampolicy.Apply, m, lv); err != nil {
 		t.Fatal(err)
 	}
 	r, err := e.resolver(m)
@@ -1071,6 +1170,22 @@ func TestPrintedPolicyRefuses(t *testing.T) {
 			_, err := checkout.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: types.VpcEndpointTypeGateway,
 				VpcId: aws.String("vpc-02100000000000001"), ServiceName: aws.String("com.amazonaws.us-east-1.dynamodb"),
 				RouteTableIds: []string{"rtb-02100000000000001"}, TagSpecifications: projectTags(types.ResourceTypeVpcEndpoint)})
+			return err
+		}},
+		{"CreateVpcEndpoint to another project's service in the provider's account", "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/*", func() error {
+			_, err := checkout.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: types.VpcEndpointTypeInterface,
+				VpcId: aws.String("vpc-02100000000000001"), ServiceName: foreign.ServiceConfiguration.ServiceName,
+				SubnetIds: []string{"subnet-0210000000000000a"}, SecurityGroupIds: []string{"sg-02100000000000001"}, TagSpecifications: projectTags(types.ResourceTypeVpcEndpoint)})
+			return err
+		}},
+		{"DeleteTags removing plink:project from another project's service", "ec2:DeleteTags", "arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service/" + aws.ToString(foreign.ServiceConfiguration.ServiceId), func() error {
+			_, err := clients("payments", "us-east-1").DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{aws.ToString(foreign.ServiceConfiguration.ServiceId)},
+				Tags: []types.Tag{{Key: aws.String(live.TagProject)}}})
+			return err
+		}},
+		{"CreateTags claiming another project's service", "ec2:CreateTags", "arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service/" + aws.ToString(foreign.ServiceConfiguration.ServiceId), func() error {
+			_, err := clients("payments", "us-east-1").CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{aws.ToString(foreign.ServiceConfiguration.ServiceId)},
+				Tags: []types.Tag{{Key: aws.String(live.TagProject), Value: aws.String(m.Project)}}})
 			return err
 		}},
 		{"CreateTags moving an endpoint to another project", "ec2:CreateTags", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/" + aws.ToString(mine.VpcEndpoints[0].VpcEndpointId), func() error {

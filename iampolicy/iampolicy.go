@@ -19,10 +19,12 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
 )
 
 // Mode is the plink command a policy is for.
@@ -99,11 +101,74 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("unknown mode %q: valid modes are plan, apply, drift, export, connections and status", s)
 }
 
+// Live is what live state adds to a manifest's policy: the names of the
+// endpoint services of its providers that exist (ServiceNames, keyed by
+// provider name; see ServiceNames). An endpoint to a provider whose
+// service exists is granted to that name exactly; one to a provider whose
+// service does not exist yet (or is replaced) can only be granted by its
+// owner and the names AWS gives services in its region, since
+// CreateVpcEndpoint authorizes no endpoint-service resource that a tag
+// could scope (awsauthz).
+type Live struct {
+	ServiceNames map[string]string
+}
+
+// ServiceNames returns the name of each provider's live service that plan
+// p keeps (no change, update or adopt), keyed by provider name: a service
+// that p creates or replaces has no name yet (or a new one).
+func ServiceNames(p *plan.Plan) map[string]string {
+	out := map[string]string{}
+	for _, c := range p.Changes {
+		name, ok := strings.CutPrefix(c.Address, "provider.")
+		if c.Kind != plan.KindService || !ok || c.After == nil || c.After.ServiceName == "" {
+			continue
+		}
+		switch c.Action {
+		case plan.NoOp, plan.Update, plan.Adopt:
+			out[name] = c.After.ServiceName
+		}
+	}
+	return out
+}
+
+// Unpinned lists the providers whose consumers' CreateVpcEndpoint the
+// policy of m with lv grants by owner and name pattern, not by exact
+// name: those plink creates whose service lv does not name. Each is
+// "PROVIDER (ACCOUNT_ID, REGION)".
+func Unpinned(m *manifest.Manifest, lv Live) []string {
+	if m == nil {
+		return nil
+	}
+	used := map[string]bool{}
+	for _, c := range m.Consumers {
+		used[c.Provider] = true
+	}
+	var out []string
+	for _, p := range m.Providers {
+		if !used[p.Name] || p.Adopt != "" || lv.ServiceNames[p.Name] != "" {
+			continue
+		}
+		id := ""
+		if a := m.Accounts[p.Account]; a != nil {
+			id = a.ID
+		}
+		out = append(out, fmt.Sprintf("%s (%s, %s)", p.Name, id, cmp.Or(p.Region, m.Defaults.Region)))
+	}
+	sort.Strings(out)
+	return out
+}
+
 // For returns the policy each account needs to run plink in mode, keyed by
 // account alias. Without a manifest (m nil) it returns one document under
 // AnyAccount with account and region wildcards and the project condition
 // reduced to "has a plink:project tag".
 func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
+	return ForLive(mode, m, Live{})
+}
+
+// ForLive is For with what live state says (Live): endpoints to providers
+// whose service exists are granted to its exact name.
+func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, error) {
 	if _, err := ParseMode(string(mode)); err != nil {
 		return nil, err
 	}
@@ -183,8 +248,12 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 			// the same run is not known yet), any other service by its exact
 			// name.
 			// An adopted provider's name is known, and names one service.
+			// So is a provider's whose service exists (Live).
 			if p := providers[c.Provider]; p != nil && p.Adopt != "" {
 				sc.namedServices["com.amazonaws.vpce."+region(p.Region)+"."+p.Adopt] = true
+				namedRegions[r] = true
+			} else if name := lv.ServiceNames[c.Provider]; p != nil && name != "" {
+				sc.namedServices[name] = true
 				namedRegions[r] = true
 			} else if p != nil {
 				sc.ownerNames["com.amazonaws.vpce."+region(p.Region)+".vpce-svc-*"] = true
@@ -404,14 +473,21 @@ func build(mode Mode, sc scope) Document {
 		// route tables it removes as well as those it adds, and what it
 		// removes comes from live state (a dropped subnet, the VPC's
 		// default security group, an adopted endpoint's own): so any of
-		// them in the consumers' VPCs, by ec2:Vpc.
+		// them in the consumers' VPCs, by ec2:Vpc, which the reference
+		// lists for the subnets and security groups of ModifyVpcEndpoint.
 		var vc cond
 		if sc.project != "" {
 			vc = cond{"ArnEquals": {"ec2:Vpc": sortedSet(sc.vpcs)}}
 		}
 		add(Statement{Sid: "PlinkChangeEndpointNetwork", Effect: "Allow", Action: slices.Clone(changeEndpoint),
-			Resource:  append(append(in(sc.interfaceRegions, "subnet"), in(sc.interfaceRegions, "security-group")...), in(sc.gatewayRegions, "route-table")...),
+			Resource:  append(in(sc.interfaceRegions, "subnet"), in(sc.interfaceRegions, "security-group")...),
 			Condition: vc})
+		// It lists no ec2:Vpc for route tables: those of the regions with
+		// gateway endpoints. The endpoint itself must carry the project's
+		// tag (PlinkManageOwnEndpoints), and AWS associates an endpoint
+		// only with route tables of its own VPC.
+		add(Statement{Sid: "PlinkChangeGatewayRouteTables", Effect: "Allow", Action: slices.Clone(changeEndpoint),
+			Resource: in(sc.gatewayRegions, "route-table")})
 		created = append(created, in(sc.consumerRegions, "vpc-endpoint")...)
 		createdBy = append(createdBy, createActions[0])
 	}

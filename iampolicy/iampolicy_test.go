@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -275,7 +276,6 @@ func TestModifyEndpointMayRemoveWhatLiveHolds(t *testing.T) {
 	for _, r := range []string{
 		"arn:aws:ec2:us-east-1:222222222222:subnet/subnet-0210000000000000c",     // no longer declared
 		"arn:aws:ec2:us-east-1:222222222222:security-group/sg-0210000000000000d", // the VPC's default group
-		"arn:aws:ec2:us-east-1:222222222222:route-table/rtb-0210000000000000e",   // a route table added by hand
 	} {
 		if !allowed(co, "ec2:ModifyVpcEndpoint", r, vpc) {
 			t.Errorf("ModifyVpcEndpoint cannot remove %s in the consumer's VPC", r)
@@ -286,6 +286,20 @@ func TestModifyEndpointMayRemoveWhatLiveHolds(t *testing.T) {
 		if allowed(co, "ec2:CreateVpcEndpoint", r, vpc) {
 			t.Errorf("CreateVpcEndpoint may use %s, which the manifest does not name", r)
 		}
+	}
+	// AWS sets no ec2:Vpc on the route tables of ModifyVpcEndpoint
+	// (awsauthz): a route table added by hand is removable in a region
+	// with gateway consumers, whatever its VPC (the endpoint, tagged with
+	// the project, is in the consumer's), and in no other region.
+	rt := "arn:aws:ec2:us-east-1:222222222222:route-table/rtb-0210000000000000e"
+	if !allowed(co, "ec2:ModifyVpcEndpoint", rt, nil) {
+		t.Errorf("ModifyVpcEndpoint cannot remove %s", rt)
+	}
+	if allowed(co, "ec2:CreateVpcEndpoint", rt, vpc) {
+		t.Errorf("CreateVpcEndpoint may use %s, which the manifest does not name", rt)
+	}
+	if west := "arn:aws:ec2:us-west-2:222222222222:route-table/rtb-0220000000000000e"; allowed(co, "ec2:ModifyVpcEndpoint", west, nil) {
+		t.Errorf("ModifyVpcEndpoint may use %s: checkout has no gateway endpoint in us-west-2", west)
 	}
 }
 
@@ -358,6 +372,77 @@ func TestCreateEndpointOnlyToDeclaredServices(t *testing.T) {
 	other["aws:RequestTag/plink:project"] = "someone-else"
 	if allowed(co, "ec2:CreateVpcEndpoint", ep, other) {
 		t.Error("CreateVpcEndpoint tagged for another project")
+	}
+}
+
+// With the live name of payments-api's service (plink iam-policy --live),
+// CreateVpcEndpoint reaches that service only: not another service of the
+// same owner in the same region (another project's), which the policy
+// without live state must allow since the service's id is not known
+// before it exists.
+func TestCreateEndpointPinnedByLiveName(t *testing.T) {
+	m := loadTestManifest(t)
+	const mine, theirs = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef1", "com.amazonaws.vpce.us-east-1.vpce-svc-0ddddddddddddddd1"
+	ep := "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/*"
+	req := func(name string) map[string]string {
+		return map[string]string{"aws:RequestTag/plink:project": project, "ec2:VpceServiceName": name, "ec2:VpceServiceOwner": "111111111111"}
+	}
+	static, err := For(Apply, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !allowed(static["checkout"], "ec2:CreateVpcEndpoint", ep, req(theirs)) {
+		t.Fatal("without live state, any service of payments in us-east-1 must be allowed (its id is not known)")
+	}
+	if got := Unpinned(m, Live{}); !slices.Equal(got, []string{"payments-api (111111111111, us-east-1)"}) {
+		t.Errorf("Unpinned without live state = %v", got)
+	}
+	lv := Live{ServiceNames: map[string]string{"payments-api": mine}}
+	pinned, err := ForLive(Apply, m, lv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	co := pinned["checkout"]
+	if !allowed(co, "ec2:CreateVpcEndpoint", ep, req(mine)) || !allowed(co, "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-west-2:222222222222:vpc-endpoint/*", req(mine)) {
+		t.Error("the live service's name must be allowed where its consumers are")
+	}
+	if allowed(co, "ec2:CreateVpcEndpoint", ep, req(theirs)) {
+		t.Error("with the live name, another service of the same owner must be refused")
+	}
+	for _, s := range co.Statement {
+		if s.Sid == "PlinkCreateEndpoints" {
+			t.Errorf("a pattern statement is left though every provider is pinned: %+v", s)
+		}
+	}
+	if got := Unpinned(m, lv); len(got) != 0 {
+		t.Errorf("Unpinned = %v, want none", got)
+	}
+	if Unpinned(nil, lv) != nil {
+		t.Error("Unpinned without a manifest")
+	}
+}
+
+// ServiceNames takes the names of the services a plan keeps, not of those
+// it creates or replaces.
+func TestServiceNamesFromAPlan(t *testing.T) {
+	p := &plan.Plan{Changes: []plan.Change{
+		{Kind: plan.KindService, Address: "provider.kept", Action: plan.NoOp, After: &plan.Values{ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-1"}},
+		{Kind: plan.KindService, Address: "provider.changed", Action: plan.Update, After: &plan.Values{ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-2"}},
+		{Kind: plan.KindService, Address: "provider.adopted", Action: plan.Adopt, After: &plan.Values{ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-3"}},
+		{Kind: plan.KindService, Address: "provider.new", Action: plan.Create, After: &plan.Values{}},
+		{Kind: plan.KindService, Address: "provider.replaced", Action: plan.Replace, After: &plan.Values{ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-4"}},
+		{Kind: plan.KindEndpoint, Address: "consumer.c", Action: plan.NoOp, After: &plan.Values{ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-1"}},
+	}}
+	got := ServiceNames(p)
+	want := map[string]string{"kept": "com.amazonaws.vpce.us-east-1.vpce-svc-1", "changed": "com.amazonaws.vpce.us-east-1.vpce-svc-2",
+		"adopted": "com.amazonaws.vpce.us-east-1.vpce-svc-3"}
+	if len(got) != len(want) {
+		t.Fatalf("ServiceNames = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("ServiceNames[%s] = %q, want %q", k, got[k], v)
+		}
 	}
 }
 

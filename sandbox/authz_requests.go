@@ -66,7 +66,6 @@ func (c *call) globalKeys() ctxKeys {
 // add authorizes one resource of type typ (a row of the action, or of the
 // dependent action perm) with keys filtered to what AWS sets for that row.
 func (b *authzBuilder) add(perm awsauthz.Action, typ, region, account, id string, keys ctxKeys) {
-	row, _ := perm.Row(typ)
 	arn := "*"
 	if typ != "" {
 		arn = awsauthz.Types[typ].Format("aws", region, account, id)
@@ -75,7 +74,7 @@ func (b *authzBuilder) add(perm awsauthz.Action, typ, region, account, id string
 	for k, v := range b.glob {
 		ctx[k] = v
 	}
-	allowed := row.Keys()
+	allowed := perm.KeysFor(typ)
 	for k, v := range keys {
 		if awsauthz.KeyAllowed(allowed, k) {
 			ctx[k] = v
@@ -90,17 +89,11 @@ func (b *authzBuilder) own(typ, id string, keys ctxKeys) {
 	b.add(b.act, typ, b.c.region, b.c.account(), id, keys)
 }
 
-// multiRegion adds the vpce:AllowMultiRegion check on an ARN.
+// multiRegion adds the vpce:AllowMultiRegion check on an ARN (with the
+// keys its row lists: none).
 func (b *authzBuilder) multiRegion(typ, region, account, id string, keys ctxKeys) {
-	perm := awsauthz.Action{Service: "vpce", Name: "AllowMultiRegion", Rows: []awsauthz.Row{{Type: typ}}}
-	k := ctxKeys{}
-	for key, v := range keys {
-		if strings.HasPrefix(key, "aws:ResourceTag/") {
-			k[key] = v
-		}
-	}
-	perm.Rows[0].RequestKeys = []string{"aws:ResourceTag/${TagKey}"}
-	b.add(perm, typ, region, account, id, k)
+	perm, _ := awsauthz.Lookup("vpce", "AllowMultiRegion")
+	b.add(perm, typ, region, account, id, keys)
 }
 
 // tagOnCreate adds ec2:CreateTags on the resource a create names, when the
@@ -384,12 +377,14 @@ func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
 		tags := c.p.tagSpecsTags()
 		k := ctxKeys{"ec2:Region": {c.region}}
 		k.set("ec2:PlacementGroupStrategy", c.p.str("Strategy"))
+		k.set("ec2:PlacementGroupName", c.p.str("GroupName"))
 		k.requestTags(tags)
 		b.own("placement-group", c.p.str("GroupName"), k)
 		b.tagOnCreate("placement-group", c.p.str("GroupName"), tags)
 	case "ec2:DeletePlacementGroup":
 		name := c.p.str("GroupName")
 		k := ctxKeys{"ec2:Region": {c.region}}
+		k.set("ec2:PlacementGroupName", name)
 		for _, pg := range c.sb.st.PlacementGroups {
 			if pg.Name == name && pg.Account == c.account() && pg.Region == c.region {
 				k.set("ec2:PlacementGroupStrategy", pg.Strategy)
@@ -442,6 +437,7 @@ func (c *call) taggableKeys(id string) (typ, rid string, k ctxKeys) {
 	case strings.HasPrefix(id, "pg-"):
 		if pg, ok := c.sb.st.PlacementGroups[id]; ok && pg.Account == c.account() {
 			k.set("ec2:PlacementGroupStrategy", pg.Strategy)
+			k.set("ec2:PlacementGroupName", pg.Name)
 			k.tags(pg.Tags)
 			return "placement-group", pg.Name, k
 		}

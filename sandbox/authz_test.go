@@ -258,11 +258,17 @@ func TestAuthzEveryResourceOfACreate(t *testing.T) {
 	if d.Context.Resource != subnetArn("us-east-1", checkout, sub[1]) {
 		t.Fatalf("denied resource %s, want subnet %s", d.Context.Resource, sub[1])
 	}
-	if got := d.cond("ec2:Vpc"); len(got) != 1 || got[0] != "arn:aws:ec2:us-east-1:222222222222:vpc/"+checkoutVPCEast {
-		t.Fatalf("ec2:Vpc %v", got)
+	// The reference lists ec2:SubnetID (and the tags and ec2:Region) for
+	// the subnets of CreateVpcEndpoint, not ec2:Vpc or ec2:AvailabilityZone
+	// (ModifyVpcEndpoint has those).
+	if got := d.cond("ec2:SubnetID"); len(got) != 1 || got[0] != sub[1] {
+		t.Fatalf("ec2:SubnetID %v", got)
 	}
-	if got := d.cond("ec2:AvailabilityZone"); len(got) != 1 || got[0] != "us-east-1b" {
-		t.Fatalf("ec2:AvailabilityZone %v", got)
+	if got := d.cond("ec2:Region"); len(got) != 1 || got[0] != "us-east-1" {
+		t.Fatalf("ec2:Region %v", got)
+	}
+	if got, az := d.cond("ec2:Vpc"), d.cond("ec2:AvailabilityZone"); got != nil || az != nil {
+		t.Fatalf("subnet context of CreateVpcEndpoint carries ec2:Vpc %v, ec2:AvailabilityZone %v", got, az)
 	}
 	// Request keys of the endpoint are not on the subnet.
 	if got := d.cond("ec2:VpceServiceName"); got != nil {

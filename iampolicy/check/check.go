@@ -82,7 +82,7 @@ type Result struct {
 
 // FormatVersion is the version of the JSON Report (--output json): the
 // minor grows with added fields, the major with breaking changes.
-const FormatVersion = "1.0"
+const FormatVersion = "1.1"
 
 // Report is the outcome of a check.
 type Report struct {
@@ -93,6 +93,9 @@ type Report struct {
 	// PlanError says why the plan's writes were not checked (its reads
 	// failed); the reads' results say which were denied.
 	PlanError string `json:"planError,omitempty"`
+	// LeaseNote says why the lease's take-over and release were not asked
+	// about (apply: its placement group does not exist now).
+	LeaseNote string `json:"leaseNote,omitempty"`
 }
 
 // Count returns how many results have status s.
@@ -149,6 +152,13 @@ func Run(ctx context.Context, src Source, opts Options) (*Report, error) {
 	}
 	if (opts.Mode == iampolicy.Apply || opts.Mode == iampolicy.Connections) && opts.Plan != nil {
 		p, err := opts.Plan(ctx)
+		if err == nil {
+			// The statements to suggest are those of the policy --live
+			// prints for this plan.
+			if docs, derr := iampolicy.ForLive(opts.Mode, m, iampolicy.Live{ServiceNames: iampolicy.ServiceNames(p)}); derr == nil {
+				ck.docs = docs
+			}
+		}
 		switch {
 		case err != nil:
 			ck.rep.PlanError = err.Error()
@@ -251,7 +261,7 @@ func (ck *checker) explain(ctx context.Context, w *where, r *Result, err error) 
 	} else if m := reAccessDenied.FindStringSubmatch(err.Error()); m != nil {
 		r.Action, r.Resource = m[1], m[2]
 	}
-	r.Statement = statementFor(ck.docs[w.alias], r.Action, r.Resource)
+	r.Statement = statementFor(ck.docs[w.alias], r.Action, r.Resource, r.Call)
 	r.Missing = r.Statement == nil
 }
 
@@ -295,12 +305,17 @@ func cmpOr(a, b string) string {
 }
 
 // statementFor is the statement of doc that grants action on resource (on
-// any resource when resource is unknown), or nil.
-func statementFor(doc iampolicy.Document, action, resource string) *iampolicy.Statement {
+// any resource when resource is unknown), or nil. A statement that grants
+// ec2:CreateTags only as part of a create (an ec2:CreateAction condition)
+// does not grant a CreateTags call of its own.
+func statementFor(doc iampolicy.Document, action, resource, call string) *iampolicy.Statement {
 	var first *iampolicy.Statement
 	for i := range doc.Statement {
 		s := &doc.Statement[i]
 		if !slices.Contains(s.Action, action) {
+			continue
+		}
+		if call == action && onlyOnCreate(s) {
 			continue
 		}
 		if first == nil {
@@ -311,6 +326,15 @@ func statementFor(doc iampolicy.Document, action, resource string) *iampolicy.St
 		}
 	}
 	return first
+}
+
+func onlyOnCreate(s *iampolicy.Statement) bool {
+	for _, kv := range s.Condition {
+		if _, ok := kv["ec2:CreateAction"]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // arnMatch matches an ARN pattern with * and ? wildcards.

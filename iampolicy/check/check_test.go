@@ -23,6 +23,7 @@ import (
 	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/iampolicy"
 	"github.com/plinkdev/plink/iampolicy/check"
+	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
@@ -444,6 +445,71 @@ func TestCheckSkipsWhatThePlanCreatesAndConnectionsMode(t *testing.T) {
 	for _, x := range rep.Results {
 		if x.DryRun {
 			t.Errorf("connections asked about %s, which is not a decision", x.Call)
+		}
+	}
+}
+
+// The lease's take-over and release are asked about, with DryRun, on its
+// placement group while one exists; without one, the report says they
+// were not asked. With PlinkLeaseManage missing, each is denied and the
+// statement named; nothing changes (the group is still there).
+func TestCheckAsksAboutTheLeaseRelease(t *testing.T) {
+	w := newWorld(t)
+	w.applyAsAdmin(w.manifest(v1))
+	m := w.manifest(v2)
+	home, region := lease.Home(m)
+	w.attach(m, iampolicy.Apply, map[string][]string{home: {"PlinkLeaseManage"}}, decodeStatement)
+	r := w.resolver(m)
+	run := func() *check.Report {
+		t.Helper()
+		rep, err := check.Run(context.Background(), r, check.Options{Mode: iampolicy.Apply, Manifest: m, Plan: planOf(m, r)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	rep := run()
+	if !strings.Contains(rep.LeaseNote, "ec2:DeletePlacementGroup on placement-group/"+lease.Name(m.Project)) || find(rep, check.Denied, "ec2:DeletePlacementGroup") != nil ||
+		rep.Count(check.Denied) != 0 {
+		t.Fatalf("no lease: want the note and no denial\n%s", dump(rep))
+	}
+
+	// A run left its lease (as the lease package makes it).
+	key, secret, err := w.sb.Credentials(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ec2.NewFromConfig(aws.Config{Region: region, BaseEndpoint: aws.String(w.url), Credentials: credentials.NewStaticCredentialsProvider(key, secret, "")})
+	if _, err := lease.Acquire(context.Background(), admin, lease.Scope{Project: m.Project, Account: home, Region: region}, lease.Options{Holder: "left"}); err != nil {
+		t.Fatal(err)
+	}
+	w.mutations()
+	rep = run()
+	if rep.LeaseNote != "" {
+		t.Errorf("a lease exists, yet: %s", rep.LeaseNote)
+	}
+	for _, call := range []string{"ec2:CreateTags", "ec2:DeleteTags", "ec2:DeletePlacementGroup"} {
+		d := find(rep, check.Denied, call)
+		if d == nil || d.Change != "lease" || !d.DryRun || d.Account != home || d.Region != region || d.Statement == nil || d.Statement.Sid != "PlinkLeaseManage" ||
+			!strings.Contains(d.Resource, ":placement-group/"+lease.Name(m.Project)) {
+			t.Errorf("%s: want a DryRun denial on the lease's group naming PlinkLeaseManage, got %+v\n%s", call, d, dump(rep))
+		}
+	}
+	for _, mu := range w.mutations() {
+		if !mu.dryRun {
+			t.Errorf("%s was made without DryRun", mu.action)
+		}
+	}
+	if info, err := lease.Peek(context.Background(), admin, lease.Scope{Project: m.Project, Account: home, Region: region}, time.Now()); err != nil || info == nil || info.Holder != "left" {
+		t.Errorf("the lease changed: %+v %v", info, err)
+	}
+
+	// Under the printed policy the three are allowed.
+	w.attach(m, iampolicy.Apply, nil)
+	rep = run()
+	for _, call := range []string{"ec2:CreateTags", "ec2:DeleteTags", "ec2:DeletePlacementGroup"} {
+		if d := find(rep, check.Allowed, call); d == nil || d.Change != "lease" {
+			t.Errorf("%s is not allowed on the lease under the printed policy\n%s", call, dump(rep))
 		}
 	}
 }

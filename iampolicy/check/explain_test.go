@@ -156,8 +156,18 @@ func TestWritesWithoutClients(t *testing.T) {
 	if len(ck.rep.Results) != 1 || ck.rep.Results[0].Status != Unknown || ck.rep.Results[0].Reason != "no clients for a in us-east-1" {
 		t.Errorf("results %+v", ck.rep.Results)
 	}
-	if statementFor(iampolicy.Document{}, "ec2:X", "") != nil {
+	if statementFor(iampolicy.Document{}, "ec2:X", "", "ec2:X") != nil {
 		t.Error("a statement for an action no statement has")
+	}
+	onCreate := iampolicy.Statement{Sid: "OnCreate", Action: []string{"ec2:CreateTags"}, Resource: []string{"*"},
+		Condition: map[string]map[string][]string{"StringEquals": {"ec2:CreateAction": {"CreatePlacementGroup"}}}}
+	retag := iampolicy.Statement{Sid: "Retag", Action: []string{"ec2:CreateTags"}, Resource: []string{"*"}}
+	doc := iampolicy.Document{Statement: []iampolicy.Statement{onCreate, retag}}
+	if s := statementFor(doc, "ec2:CreateTags", "arn:aws:ec2:us-east-1:111:placement-group/g", "ec2:CreateTags"); s == nil || s.Sid != "Retag" {
+		t.Errorf("a CreateTags call of its own: %+v, want Retag", s)
+	}
+	if s := statementFor(doc, "ec2:CreateTags", "arn:aws:ec2:us-east-1:111:placement-group/g", "ec2:CreatePlacementGroup"); s == nil || s.Sid != "OnCreate" {
+		t.Errorf("CreateTags as part of a create: %+v, want OnCreate", s)
 	}
 	if !arnMatch("arn:aws:ec2:*:111:subnet/*", "arn:aws:ec2:us-east-1:111:subnet/subnet-1") || arnMatch("arn:aws:ec2:*:111:subnet/*", "arn:aws:ec2:us-east-1:222:subnet/s") {
 		t.Error("arnMatch")

@@ -165,8 +165,13 @@ func (ck *checker) reads(ctx context.Context, alias, region string) {
 	}
 }
 
-// lease checks what apply does first in the lease's home: read it, and
-// create the placement group (with DryRun).
+// lease checks the lease's calls in its home, as package lease makes
+// them: read it and create its placement group (acquire); and, on the
+// group when one exists, retag it (renew, take over), remove the holder's
+// tag (withdraw) and delete it (release), each with DryRun. Those three
+// are authorized on the group and its plink:project tag, so they can be
+// asked about only while it exists (a run holds it, or left it); when it
+// does not, Report.LeaseNote says so.
 func (ck *checker) lease(ctx context.Context, alias, region string) {
 	w, err := ck.clients(ctx, alias, region)
 	if err != nil {
@@ -174,13 +179,36 @@ func (ck *checker) lease(ctx context.Context, alias, region string) {
 			Call: "credentials", Status: Unknown, Reason: err.Error()})
 		return
 	}
-	_, err = w.c.EC2.DescribePlacementGroups(ctx, &ec2.DescribePlacementGroupsInput{GroupNames: []string{lease.Name(ck.m.Project)}})
+	name := lease.Name(ck.m.Project)
+	out, err := w.c.EC2.DescribePlacementGroups(ctx, &ec2.DescribePlacementGroupsInput{GroupNames: []string{name}})
 	if awsenv.ErrorCode(err) == "InvalidPlacementGroup.Unknown" {
 		err = nil // no lease yet: the read was allowed
 	}
 	ck.record(ctx, w, "ec2:DescribePlacementGroups", "lease", false, err)
-	_, err = w.c.EC2.CreatePlacementGroup(ctx, leaseCreateInput(ck.m.Project))
-	ck.record(ctx, w, "ec2:CreatePlacementGroup", "lease", true, err)
+	_, cerr := w.c.EC2.CreatePlacementGroup(ctx, leaseCreateInput(ck.m.Project))
+	ck.record(ctx, w, "ec2:CreatePlacementGroup", "lease", true, cerr)
+	if err != nil {
+		return // the read was refused or failed: its result says so
+	}
+	id := ""
+	if out != nil && len(out.PlacementGroups) > 0 {
+		id = aws.ToString(out.PlacementGroups[0].GroupId)
+	}
+	if id == "" {
+		ck.rep.LeaseNote = "the lease's take-over and release (ec2:CreateTags, ec2:DeleteTags and ec2:DeletePlacementGroup on placement-group/" + name +
+			" in " + alias + " " + region + ") were not asked about: they are authorized on its placement group and its plink:project tag, " +
+			"and it exists only while a run holds it; run --check while plink apply holds it to ask"
+		return
+	}
+	exp := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	holder := &ec2types.Tag{Key: aws.String(lease.TagHolder), Value: aws.String("plink iam-policy --check")}
+	_, err = w.c.EC2.CreateTags(ctx, &ec2.CreateTagsInput{DryRun: aws.Bool(true), Resources: []string{id}, Tags: []ec2types.Tag{*holder,
+		{Key: aws.String(lease.TagExpires), Value: aws.String(exp)}}})
+	ck.record(ctx, w, "ec2:CreateTags", "lease", true, err)
+	_, err = w.c.EC2.DeleteTags(ctx, &ec2.DeleteTagsInput{DryRun: aws.Bool(true), Resources: []string{id}, Tags: []ec2types.Tag{*holder}})
+	ck.record(ctx, w, "ec2:DeleteTags", "lease", true, err)
+	_, err = w.c.EC2.DeletePlacementGroup(ctx, &ec2.DeletePlacementGroupInput{DryRun: aws.Bool(true), GroupName: aws.String(name)})
+	ck.record(ctx, w, "ec2:DeletePlacementGroup", "lease", true, err)
 }
 
 // leaseCreateInput is the lease's create as package lease makes it, as a

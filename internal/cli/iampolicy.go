@@ -17,7 +17,7 @@ import (
 
 func newIAMPolicyCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "iam-policy [--for plan|apply|drift|export|connections|status] [-f PATH]... [--check]",
+		Use:   "iam-policy [--for plan|apply|drift|export|connections|status] [-f PATH]... [--live] [--check]",
 		Short: "Print the least-privilege IAM policies plink's role needs in each account, or check them against AWS",
 		Long: `Print, per account alias, the IAM policy document the role plink uses there needs:
 read-only for plan, drift, export and status (status adds CloudWatch metrics); for
@@ -27,6 +27,14 @@ aws:ResourceTag/plink:project and aws:RequestTag/plink:project conditions and by
 the manifest's accounts, regions, VPCs, subnets, security groups and services.
 Without a manifest, one generic document ("*") is printed.
 
+CreateVpcEndpoint authorizes no endpoint-service resource, so which services
+an endpoint may reach is said only by the service's name and owner. An
+endpoint to a provider whose service does not exist yet can only be granted
+for the names AWS gives services in that account and region; with --live
+(and -f), plink reads the providers' services (with the plan policy's reads)
+and grants endpoints to those that exist by their exact names. Print the
+policy again with --live after the first apply.
+
 With --check (and -f), ask AWS, with each account's credentials, whether the
 calls of the command would be allowed: the reads themselves, and every write of
 the current plan (apply, connections) as an EC2 call with DryRun=true, so
@@ -35,7 +43,7 @@ reason AWS gives (decoded with sts:DecodeAuthorizationMessage when the
 credentials may) and the statement of the printed policy that grants it.
 Exit status with --check: 0 every call allowed; 2 a call denied; 1 plink could not
 find out (credentials, an unexpected answer).`,
-		Example: "  plink iam-policy --for apply -f manifests/\n  plink iam-policy --for drift\n  plink iam-policy --check --for apply -f manifests/",
+		Example: "  plink iam-policy --for apply -f manifests/\n  plink iam-policy --for apply --live -f manifests/\n  plink iam-policy --for drift\n  plink iam-policy --check --for apply -f manifests/",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			mode, err := iampolicy.ParseMode(f.Config.String("for"))
@@ -51,9 +59,26 @@ find out (credentials, an unexpected answer).`,
 					return err
 				}
 			}
-			docs, err := iampolicy.For(mode, m)
+			var lv iampolicy.Live
+			if f.Config.Bool("live") {
+				if m == nil {
+					return flagErrorf("--live needs the manifest (-f PATH): it reads the services of its providers")
+				}
+				if lv, err = readLivePolicyInputs(cmd.Context(), f, m); err != nil {
+					return err
+				}
+			}
+			docs, err := iampolicy.ForLive(mode, m, lv)
 			if err != nil {
 				return err
+			}
+			if mode == iampolicy.Apply {
+				if un := iampolicy.Unpinned(m, lv); len(un) > 0 {
+					fmt.Fprintf(f.IO.ErrOut, "note: the endpoint services of %s do not exist yet (or were not read: --live), so their consumers' "+
+						"CreateVpcEndpoint is granted for any service of that account and region (ec2:VpceServiceOwner, ec2:VpceServiceName "+
+						"com.amazonaws.vpce.REGION.vpce-svc-*); once they exist, print the policy again with --live to grant their names only\n",
+						strings.Join(un, ", "))
+				}
 			}
 			if op := iampolicy.Operator(m); op != nil && m != nil {
 				docs = withOperator(docs, *op)
@@ -64,6 +89,7 @@ find out (credentials, an unexpected answer).`,
 	addFileFlag(cmd)
 	addAWSFlags(cmd)
 	cmd.Flags().String("for", "apply", "the command the policy is for: plan, apply, drift, export, connections or status")
+	cmd.Flags().Bool("live", false, "read the manifest's live endpoint services (with the plan policy's reads) and grant endpoints to them by exact name")
 	cmd.Flags().Bool("check", false, "ask AWS whether the command's calls are allowed (reads, and writes as DryRun); changes nothing")
 	cmd.Flags().Duration("timeout", 0, "with --check: give up after this long (0 means no limit)")
 	return cmd
@@ -80,6 +106,27 @@ func withOperator(docs map[string]iampolicy.Document, op iampolicy.Document) map
 		out["operator"] = op
 	}
 	return out
+}
+
+// readLivePolicyInputs is what --live reads: the plan of m, for the names
+// of the providers' services that exist and that it keeps.
+func readLivePolicyInputs(ctx context.Context, f *Factory, m *manifest.Manifest) (iampolicy.Live, error) {
+	ctx, cancel := withTimeout(ctx, f)
+	defer cancel()
+	sess, err := openAWS(ctx, f, m)
+	if err != nil {
+		return iampolicy.Live{}, err
+	}
+	defer sess.Close()
+	f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
+	if err := sess.resolver.Verify(ctx); err != nil {
+		return iampolicy.Live{}, credentialsError(err)
+	}
+	p, _, err := computePlan(ctx, f, m, sess)
+	if err != nil {
+		return iampolicy.Live{}, err
+	}
+	return iampolicy.Live{ServiceNames: iampolicy.ServiceNames(p)}, nil
 }
 
 // runIAMCheck is plink iam-policy --check.
@@ -127,6 +174,9 @@ func runIAMCheck(ctx context.Context, f *Factory, mode iampolicy.Mode) error {
 		}
 	} else if err := renderCheck(f.IO.Out, rep); err != nil {
 		return err
+	}
+	if rep.LeaseNote != "" {
+		fmt.Fprintln(f.IO.ErrOut, "note: "+rep.LeaseNote)
 	}
 	fmt.Fprintln(f.IO.ErrOut, checkSummary(rep))
 	// One verdict: 0 only when every call was asked about and allowed. A

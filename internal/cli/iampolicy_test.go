@@ -98,7 +98,8 @@ func TestIAMPolicyCheck(t *testing.T) {
 
 	withPolicies(t, dir, checkManifestV2, iampolicy.Apply, nil)
 	code, out, stderr := runPlink(t, "", false, append([]string{"iam-policy", "--check"}, sb...)...)
-	if code != ExitOK || out != "every call is allowed\n" || !strings.Contains(stderr, " 0 denied, 0 could not be checked") {
+	if code != ExitOK || out != "every call is allowed\n" || !strings.Contains(stderr, " 0 denied, 0 could not be checked") ||
+		!strings.Contains(stderr, "note: the lease's take-over and release (ec2:CreateTags, ec2:DeleteTags and ec2:DeletePlacementGroup on placement-group/plink-lease-cli-check") {
 		t.Fatalf("under the printed policy: exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
 	}
 
@@ -286,5 +287,61 @@ func TestIAMPolicyCheckLeftForLaterIsNotAllowed(t *testing.T) {
 	if code != ExitError || !strings.Contains(stderr, "0 denied") || !strings.Contains(stderr, "left for later (not known to be allowed") ||
 		!strings.Contains(out, "cannot be asked about until it exists") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+}
+
+// plink iam-policy --live grants endpoints to a provider whose service
+// exists by its exact name; without it (or before the service exists) the
+// policy grants any service of the provider's account and region, and
+// plink says so.
+func TestIAMPolicyLive(t *testing.T) {
+	dir := t.TempDir()
+	mf := filepath.Join(dir, "plink.yaml")
+	if err := os.WriteFile(mf, []byte(checkManifestV1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sb := []string{"--sandbox", "--sandbox-dir", dir, "-f", mf}
+	const note = "note: the endpoint services of payments-api (111111111111, us-east-1) do not exist yet (or were not read: --live)"
+	statements := func(out string) map[string]iampolicy.Statement {
+		t.Helper()
+		var docs map[string]iampolicy.Document
+		if err := json.Unmarshal([]byte(out), &docs); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		byID := map[string]iampolicy.Statement{}
+		for _, s := range docs["checkout"].Statement {
+			byID[s.Sid] = s
+		}
+		return byID
+	}
+	code, out, stderr := runPlink(t, "", false, "iam-policy", "-f", mf)
+	if code != ExitOK || !strings.Contains(stderr, note) {
+		t.Fatalf("static: exit %d\n%s", code, stderr)
+	}
+	if _, ok := statements(out)["PlinkCreateEndpoints"]; !ok {
+		t.Fatalf("static: no PlinkCreateEndpoints\n%s", out)
+	}
+	code, out, stderr = runPlink(t, "", false, append([]string{"iam-policy", "--live"}, sb...)...)
+	if _, ok := statements(out)["PlinkCreateEndpoints"]; code != ExitOK || !ok || !strings.Contains(stderr, note) {
+		t.Fatalf("--live before the first apply: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, _, stderr := runPlink(t, "", false, append([]string{"apply", "--auto-approve"}, sb...)...); code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s", code, stderr)
+	}
+	code, out, stderr = runPlink(t, "", false, append([]string{"iam-policy", "--live"}, sb...)...)
+	if code != ExitOK || strings.Contains(stderr, "note: the endpoint services") {
+		t.Fatalf("--live: exit %d\n%s", code, stderr)
+	}
+	st := statements(out)
+	named, ok := st["PlinkCreateEndpointsToNamedServices"]
+	if _, wide := st["PlinkCreateEndpoints"]; wide || !ok {
+		t.Fatalf("--live once payments-api exists: %s", out)
+	}
+	names := named.Condition["StringEquals"]["ec2:VpceServiceName"]
+	if len(names) != 1 || !strings.HasPrefix(names[0], "com.amazonaws.vpce.us-east-1.vpce-svc-") || strings.HasSuffix(names[0], "*") {
+		t.Errorf("the service's exact name: %v", names)
+	}
+	if code, _, stderr := runPlink(t, "", false, "iam-policy", "--live"); code != ExitError || !strings.Contains(stderr, "--live needs the manifest (-f PATH)") {
+		t.Errorf("--live without -f: exit %d: %s", code, stderr)
 	}
 }
