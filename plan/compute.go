@@ -94,9 +94,14 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 		return p
 	}
 	c.resolveProviders()
+	dropNoOpValues(c.changes)
+	n := len(c.changes)
 	c.resolveConsumers()
+	dropNoOpValues(c.changes[n:])
 	for _, ps := range c.provs {
+		n = len(c.changes)
 		c.providerChildren(ps)
+		dropNoOpValues(c.changes[n:])
 	}
 	c.deletes()
 	c.quotaChecks()
@@ -104,6 +109,7 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 	c.notificationTopics()
 	c.disconnects()
 	c.protection(c.protectedAddrs())
+	dropNoOpValues(c.changes)
 	p := &Plan{
 		FormatVersion:  FormatVersion,
 		Project:        m.Project,

@@ -2,7 +2,9 @@ package plan
 
 // FormatVersion is the version of the JSON plan document (schemas/plan.schema.json).
 // Bump the minor for additive changes, the major for breaking ones.
-const FormatVersion = "1.0"
+// 1.1: a no-op change carries no values, but an endpoint service's after
+// values (noop.go).
+const FormatVersion = "1.1"
 
 // Action is what a change does to a resource.
 type Action string
@@ -42,7 +44,8 @@ type Plan struct {
 	// matches the manifest.
 	Destroy bool `json:"destroy,omitempty"`
 	// Changes are in apply order; no-op changes are kept so that renderers and
-	// drift reports can list what was checked.
+	// drift reports can list what was checked, without their values
+	// (noop.go).
 	Changes     []Change     `json:"changes"`
 	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
 	Cost        *Cost        `json:"cost,omitempty"`

@@ -19,7 +19,10 @@ import (
 )
 
 // planFileFormat names the saved-plan format; a reader refuses others.
-const planFileFormat = "plink-saved-plan/1"
+// Format 2: a no-op change carries no values (an endpoint service only its
+// after values), so a plan of format 1 would differ from the plan made
+// again on every no-op; it is refused by name instead.
+const planFileFormat = "plink-saved-plan/2"
 
 // maxPlanFileBytes caps a saved plan's size. A saved plan of the largest
 // manifest plink must load (internal/scale: 50,000 consumers, 12,500
