@@ -2,8 +2,10 @@ package apply
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -39,7 +41,70 @@ func toErrorAt(action string, w where, err error) *Error {
 		e.Code, e.Message = "ClientError", err.Error()
 	}
 	e.Hint = hintAt(e.Code, action, w)
+	if m := reEncoded.FindStringSubmatch(e.Message); m != nil && e.Code == "UnauthorizedOperation" {
+		// EC2's reason is some 2 KB of opaque text: keep it whole in
+		// EncodedMessage (JSON) and say it short, with how to read it.
+		e.EncodedMessage = m[1]
+		e.Message = fmt.Sprintf("not authorized to perform ec2:%s in account %s (%s) in %s; AWS's reason is encoded (%d characters: "+
+			"the error's encodedMessage in --output json)", action, w.account, w.accountID, w.region, len(m[1]))
+		e.Hint = fmt.Sprintf("to read it, with the credentials plink uses for account %s: aws sts decode-authorization-message "+
+			"--query DecodedMessage --output text --encoded-message MESSAGE (plink decodes it itself when those credentials may call "+
+			"sts:DecodeAuthorizationMessage); plink iam-policy --check -f PATH names the statement to add", w.account)
+	}
 	return e
+}
+
+// reEncoded finds EC2's encoded authorization failure message.
+var reEncoded = regexp.MustCompile(`Encoded authorization failure message: (\S+)`)
+
+// Decoder is sts:DecodeAuthorizationMessage with the credentials plink
+// uses for an account (alias) in a region: the decoded JSON.
+type Decoder func(ctx context.Context, account, region, encoded string) (string, error)
+
+// Explain decodes, with dec, the encoded authorization message of each
+// failed change of res, and says what AWS refused: the permission, the
+// resource, the account and region. A message that cannot be decoded (the
+// credentials may not call sts:DecodeAuthorizationMessage, or anything
+// else) is left as toErrorAt said it, with the command to decode it: it
+// fails quietly.
+func Explain(ctx context.Context, res *Result, dec Decoder) {
+	if res == nil || dec == nil {
+		return
+	}
+	for i := range res.Changes {
+		cr := &res.Changes[i]
+		e := cr.Error
+		if e == nil || e.EncodedMessage == "" {
+			continue
+		}
+		out, err := dec(ctx, cr.Account, cr.Region, e.EncodedMessage)
+		if err != nil {
+			continue
+		}
+		var d struct {
+			ExplicitDeny bool `json:"explicitDeny"`
+			Context      struct {
+				Action   string `json:"action"`
+				Resource string `json:"resource"`
+			} `json:"context"`
+		}
+		if json.Unmarshal([]byte(out), &d) != nil || d.Context.Action == "" {
+			continue
+		}
+		on := ""
+		if d.Context.Resource != "" {
+			on = " on " + d.Context.Resource
+		}
+		loc := fmt.Sprintf("account %s (%s) in %s", cr.Account, cr.AccountID, cr.Region)
+		if d.ExplicitDeny {
+			e.Message = fmt.Sprintf("not authorized: an explicit Deny in a policy of %s refuses %s%s", loc, d.Context.Action, on)
+			e.Hint = fmt.Sprintf("a Deny statement (identity policy, permission boundary or SCP) of %s refuses %s; plink cannot work around it", loc, d.Context.Action)
+			continue
+		}
+		e.Message = fmt.Sprintf("not authorized: no identity-based policy of %s allows %s%s", loc, d.Context.Action, on)
+		e.Hint = fmt.Sprintf("grant %s%s to the role or profile plink uses for account %s: plink iam-policy -f PATH (--for the command) "+
+			"prints the policy, and plink iam-policy --check -f PATH names the statement to add", d.Context.Action, on, cr.Account)
+	}
 }
 
 // noAnswerError is a call that got no answer within its own deadline.

@@ -58,6 +58,9 @@ type Error struct {
 	// Timeout / Canceled / Client for failures outside AWS.
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// EncodedMessage is the encoded authorization failure message of an
+	// UnauthorizedOperation, in full (Message says it shorter: errors.go).
+	EncodedMessage string `json:"encodedMessage,omitempty"`
 	// Hint says what to do about it.
 	Hint string `json:"hint,omitempty"`
 }

@@ -355,6 +355,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	if res == nil {
 		return runErr
 	}
+	apply.Explain(callCtx, res, authzDecoder(sess.resolver)) // what AWS refused, decoded when the credentials may
 	if runErr == nil && ctx.Err() == nil {
 		runErr = awaitShards(ctx, callCtx, f, m, sess, opts, res)
 	} else if runErr != nil && f.shard != nil {

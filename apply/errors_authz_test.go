@@ -1,0 +1,89 @@
+package apply_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/plinkdev/plink/apply"
+	"github.com/plinkdev/plink/awsenv"
+)
+
+// A call AWS refuses for lack of a permission: the error says, in a line,
+// the action, the account and region, and how to read AWS's encoded reason
+// (kept whole for JSON); Explain decodes it with the account's own
+// credentials when they may (naming the permission and the resource), and
+// leaves it quietly as it was when they may not.
+func TestUnauthorizedErrorIsReadable(t *testing.T) {
+	const role = "arn:aws:iam::222222222222:role/plink"
+	for _, c := range []struct {
+		name, policy string
+		decoded      string // "" when decoding is refused
+	}{
+		{"decode allowed", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"ec2:CreateVpcEndpoint","Resource":"*"}]}`,
+			"not authorized: no identity-based policy of account checkout (222222222222) in us-east-1 allows ec2:CreateVpcEndpoint on arn:aws:ec2:us-east-1:222222222222:"},
+		{"explicit deny", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+			{"Effect":"Deny","Action":"ec2:CreateVpcEndpoint","Resource":"*"}]}`,
+			"not authorized: an explicit Deny in a policy of account checkout (222222222222) in us-east-1 refuses ec2:CreateVpcEndpoint on arn:aws:ec2:us-east-1:222222222222:"},
+		{"decode denied", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["ec2:CreateVpcEndpoint","sts:DecodeAuthorizationMessage"],"Resource":"*"}]}`, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			p, r := e.plan(gatewayManifest(t, s3Gateway))
+			if err := e.srv.Sandbox.SetPolicies(role, c.policy); err != nil {
+				t.Fatal(err)
+			}
+			res, err := apply.Run(context.Background(), p, apply.FromClientSource(r), opts())
+			if err == nil || len(res.Changes) != 1 || res.Changes[0].Error == nil {
+				t.Fatalf("apply: %v %+v", err, res)
+			}
+			ae := res.Changes[0].Error
+			short := "not authorized to perform ec2:CreateVpcEndpoint in account checkout (222222222222) in us-east-1; AWS's reason is encoded ("
+			if ae.Code != "UnauthorizedOperation" || !strings.HasPrefix(ae.Message, short) || len(ae.Message) > 200 ||
+				ae.EncodedMessage == "" || strings.Contains(ae.Error(), ae.EncodedMessage) ||
+				!strings.Contains(ae.Hint, "aws sts decode-authorization-message --query DecodedMessage --output text --encoded-message MESSAGE") {
+				t.Fatalf("error %+v", ae)
+			}
+			before := *ae
+			apply.Explain(context.Background(), res, decoder(r))
+			switch {
+			case c.decoded == "" && *ae != before:
+				t.Errorf("decoding was refused, yet the error changed: %+v", ae)
+			case c.decoded != "" && (!strings.HasPrefix(ae.Message, c.decoded) || ae.EncodedMessage != before.EncodedMessage || ae.Hint == before.Hint):
+				t.Errorf("decoded: %+v, want a message starting %q", ae, c.decoded)
+			}
+		})
+	}
+}
+
+func decoder(r *awsenv.Resolver) apply.Decoder {
+	return func(ctx context.Context, account, region, encoded string) (string, error) {
+		c, err := r.ClientsFor(ctx, account, region)
+		if err != nil {
+			return "", err
+		}
+		out, err := c.STS.DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.DecodedMessage), nil
+	}
+}
+
+// Explain leaves alone what it cannot read: no result, no decoder, errors
+// without an encoded message, a decoded message that is not AWS's JSON.
+func TestExplainLeavesTheRestAlone(t *testing.T) {
+	apply.Explain(context.Background(), nil, nil)
+	res := &apply.Result{Changes: []apply.ChangeResult{
+		{Error: &apply.Error{Code: "InvalidParameter", Message: "m"}},
+		{Error: &apply.Error{Code: "UnauthorizedOperation", Message: "short", EncodedMessage: "x"}},
+		{},
+	}}
+	apply.Explain(context.Background(), res, func(context.Context, string, string, string) (string, error) { return "not json", nil })
+	if res.Changes[0].Error.Message != "m" || res.Changes[1].Error.Message != "short" {
+		t.Errorf("changed: %+v %+v", res.Changes[0].Error, res.Changes[1].Error)
+	}
+}
