@@ -78,7 +78,10 @@ func (s *sigv4) verify(r *http.Request, body []byte, secret string) bool {
 	if path == "" {
 		path = "/"
 	}
-	canon.WriteString(path + "\n")
+	// SigV4 encodes the (already encoded) path once more for every
+	// service but S3: an ARN in a REST path (VPC Lattice's identifiers)
+	// is signed as arn%253Aaws%253A....
+	canon.WriteString(encodeTwice(path) + "\n")
 	canon.WriteString(canonicalQuery(r.URL.Query()) + "\n")
 	for _, h := range s.SignedHeaders {
 		canon.WriteString(h + ":" + headerValue(r, h) + "\n")
@@ -299,4 +302,19 @@ func principalAllowed(entry string, caller *identity) bool {
 		return true
 	}
 	return false
+}
+
+// encodeTwice URI-encodes every byte of an escaped path outside the
+// unreserved characters and '/', as SigV4's canonical URI has it.
+func encodeTwice(path string) string {
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("-._~/", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteString("%" + strings.ToUpper(hex.EncodeToString([]byte{c})))
+	}
+	return b.String()
 }

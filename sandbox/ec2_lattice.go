@@ -23,12 +23,23 @@ import (
 // is the account of its ARN.
 type ResourceConfiguration struct {
 	Arn string `yaml:"arn"`
+	// Name is its name (GetResourceConfiguration); default the id.
+	Name string `yaml:"name"`
 	// SharedWith are the account ids (12 digits) and organization ids
 	// (o-...) it is shared with through AWS RAM; its owner may always use it.
 	SharedWith []string `yaml:"sharedWith"`
-	// ZoneIDs are the Availability Zone ids its resource gateway has subnets
-	// in; a resource endpoint's subnets must be in them.
-	ZoneIDs []string `yaml:"zoneIds"`
+	// ResourceGateway is the gateway in the owner's VPC that carries its
+	// traffic: a resource endpoint's subnets must be in the Availability
+	// Zones of the gateway's subnets.
+	ResourceGateway ResourceGateway `yaml:"resourceGateway"`
+}
+
+// ResourceGateway is a VPC Lattice resource gateway of the owner of a
+// resource configuration, in the configuration's region.
+type ResourceGateway struct {
+	ID        string   `yaml:"id"`
+	VpcID     string   `yaml:"vpcId"`
+	SubnetIDs []string `yaml:"subnetIds"`
 }
 
 // ServiceNetwork is a VPC Lattice service network: its owner is the
@@ -40,11 +51,11 @@ type ServiceNetwork struct {
 }
 
 var (
-	reRCFGArn       = regexp.MustCompile(`^arn:aws:vpc-lattice:([a-z0-9-]+):(\d{12}):resourceconfiguration/rcfg-[0-9a-f]{17}$`)
-	reSNArn         = regexp.MustCompile(`^arn:aws:vpc-lattice:([a-z0-9-]+):(\d{12}):servicenetwork/sn-[0-9a-f]{17}$`)
-	reOrgID         = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	reLatticeZoneID = regexp.MustCompile(`^[a-z0-9]+-az[0-9]+$`)
-	dnsDomains      = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$`)
+	reRCFGArn   = regexp.MustCompile(`^arn:aws:vpc-lattice:([a-z0-9-]+):(\d{12}):resourceconfiguration/rcfg-[0-9a-f]{17}$`)
+	reSNArn     = regexp.MustCompile(`^arn:aws:vpc-lattice:([a-z0-9-]+):(\d{12}):servicenetwork/sn-[0-9a-f]{17}$`)
+	reOrgID     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	reGatewayID = regexp.MustCompile(`^rgw-[0-9a-f]{17}$`)
+	dnsDomains  = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$`)
 )
 
 // privateDNSPreferences are DnsOptions.PrivateDnsPreference's values.
@@ -83,16 +94,27 @@ func (w *World) validateLattice() []error {
 	}
 	for _, rc := range w.ResourceConfigurations {
 		region, owner := check("resource configuration", rc.Arn, reRCFGArn, rc.SharedWith)
-		if len(rc.ZoneIDs) == 0 {
-			bad("resource configuration %s: zoneIds: its resource gateway serves at least one Availability Zone", rc.Arn)
+		g := rc.ResourceGateway
+		if !reGatewayID.MatchString(g.ID) {
+			bad("resource configuration %s: resourceGateway.id %q must be rgw- and 17 hex digits", rc.Arn, g.ID)
 		}
-		for _, z := range rc.ZoneIDs {
-			if !reLatticeZoneID.MatchString(z) {
-				bad("resource configuration %s: zone id %q is malformed (e.g. use1-az1)", rc.Arn, z)
-				continue
+		if len(g.SubnetIDs) == 0 {
+			bad("resource configuration %s: resourceGateway.subnetIds: a resource gateway has at least one subnet", rc.Arn)
+		}
+		if owner == nil || region == "" {
+			continue
+		}
+		subnets := map[string]bool{}
+		for _, v := range owner.Regions[region].VPCs {
+			if v.ID == g.VpcID {
+				for _, sn := range v.Subnets {
+					subnets[sn.ID] = true
+				}
 			}
-			if owner != nil && region != "" && !slices.Contains(mapValues(owner.Regions[region].AvailabilityZones), z) {
-				bad("resource configuration %s: zone id %s is not an Availability Zone of %s in %s", rc.Arn, z, owner.Alias, region)
+		}
+		for _, sn := range g.SubnetIDs {
+			if !subnets[sn] {
+				bad("resource configuration %s: resource gateway subnet %s is not a subnet of %s's VPC %s in %s", rc.Arn, sn, owner.Alias, g.VpcID, region)
 			}
 		}
 	}
@@ -107,11 +129,17 @@ func (w *World) validateLattice() []error {
 	return errs
 }
 
-func mapValues(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
+// gatewayZones are the Availability Zone ids of a resource gateway's
+// subnets, sorted.
+func (s *Sandbox) gatewayZones(owner, region string, g ResourceGateway) []string {
+	n := s.net(owner, region)
+	var out []string
+	for _, id := range g.SubnetIDs {
+		if si, ok := n.subnets[id]; ok && !slices.Contains(out, si.AZID) {
+			out = append(out, si.AZID)
+		}
 	}
+	slices.Sort(out)
 	return out
 }
 
@@ -165,7 +193,7 @@ func (c *call) resolveLattice(typ, arn string) (*latticeTarget, *apiError) {
 			if !c.sb.world.sharedWith(m[2], rc.SharedWith, c.account()) {
 				return nil, notShared
 			}
-			return &latticeTarget{arn: arn, zoneIDs: rc.ZoneIDs}, nil
+			return &latticeTarget{arn: arn, zoneIDs: c.sb.gatewayZones(m[2], m[1], rc.ResourceGateway)}, nil
 		}
 	}
 	return nil, notShared

@@ -1,6 +1,7 @@
 package sandbox_test
 
 import (
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/vpclattice"
 
 	"github.com/plinkdev/plink/sandbox"
 )
@@ -242,8 +244,9 @@ func TestWorldLatticeValidation(t *testing.T) {
 	w := sandbox.DefaultWorld()
 	w.ResourceConfigurations = append(w.ResourceConfigurations,
 		sandbox.ResourceConfiguration{Arn: "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/bad"},
-		sandbox.ResourceConfiguration{Arn: "arn:aws:vpc-lattice:eu-west-1:444444444444:resourceconfiguration/rcfg-0111000000000000c", SharedWith: []string{"x"}, ZoneIDs: []string{"use1-az9"}},
-		sandbox.ResourceConfiguration{Arn: sharedRCFG, ZoneIDs: []string{"use1-az9", "zone"}})
+		sandbox.ResourceConfiguration{Arn: "arn:aws:vpc-lattice:eu-west-1:444444444444:resourceconfiguration/rcfg-0111000000000000d", SharedWith: []string{"x"},
+			ResourceGateway: sandbox.ResourceGateway{ID: "rgw-0111000000000000d", SubnetIDs: []string{"subnet-0110000000000000a"}}},
+		sandbox.ResourceConfiguration{Arn: sharedRCFG, ResourceGateway: sandbox.ResourceGateway{ID: "rgw-1", VpcID: "vpc-01100000000000001", SubnetIDs: []string{"subnet-0210000000000000a"}}})
 	w.ServiceNetworks = append(w.ServiceNetworks, sandbox.ServiceNetwork{Arn: meshSN})
 	w.Accounts[0].Organization = "org-1"
 	_, err := sandbox.New(w, sandbox.Options{})
@@ -252,12 +255,12 @@ func TestWorldLatticeValidation(t *testing.T) {
 	}
 	for _, want := range []string{
 		`resource configuration "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/bad": malformed ARN`,
-		"resource configuration arn:aws:vpc-lattice:eu-west-1:444444444444:resourceconfiguration/rcfg-0111000000000000c: region eu-west-1 is not in regions",
+		"resource configuration arn:aws:vpc-lattice:eu-west-1:444444444444:resourceconfiguration/rcfg-0111000000000000d: region eu-west-1 is not in regions",
 		"owner 444444444444 is not an account of the world",
 		`sharedWith "x" is neither a 12-digit account id nor an organization id`,
 		"resource configuration " + sharedRCFG + ": duplicate",
-		"zone id use1-az9 is not an Availability Zone of payments in us-east-1",
-		`zone id "zone" is malformed`,
+		`resourceGateway.id "rgw-1" must be rgw- and 17 hex digits`,
+		"resource gateway subnet subnet-0210000000000000a is not a subnet of payments's VPC vpc-01100000000000001 in us-east-1",
 		"service network " + meshSN + ": duplicate",
 		`account payments: organization "org-1" must be an organization id`,
 		"resourceconfiguration/bad\": malformed ARN",
@@ -266,4 +269,96 @@ func TestWorldLatticeValidation(t *testing.T) {
 			t.Errorf("world errors do not say %q:\n%v", want, err)
 		}
 	}
+}
+
+// The VPC Lattice reads, through the SDK's vpclattice client (REST-JSON).
+func TestLatticeAPI(t *testing.T) {
+	srv := start(t)
+	lat := func(alias string) *vpclattice.Client {
+		return vpclattice.NewFromConfig(srv.ConfigRegion(t, alias, "us-east-1"))
+	}
+	co, pay, an := lat("checkout"), lat("payments"), lat("analytics")
+
+	// Shared with checkout: by ARN and by id.
+	for _, id := range []string{sharedRCFG, "rcfg-0111000000000000a"} {
+		out, err := co.GetResourceConfiguration(ctx, &vpclattice.GetResourceConfigurationInput{ResourceConfigurationIdentifier: aws.String(id)})
+		must(t, err)
+		if aws.ToString(out.Arn) != sharedRCFG || aws.ToString(out.Name) != "orders-db" || aws.ToString(out.ResourceGatewayId) != "rgw-0111000000000000a" || out.Status != "ACTIVE" {
+			t.Errorf("GetResourceConfiguration(%s) = %+v", id, out)
+		}
+	}
+	// Not shared with checkout, nor with analytics; the owner sees it.
+	_, err := co.GetResourceConfiguration(ctx, &vpclattice.GetResourceConfigurationInput{ResourceConfigurationIdentifier: aws.String(unsharedRCFG)})
+	wantCode(t, err, "ResourceNotFoundException")
+	_, err = an.GetResourceConfiguration(ctx, &vpclattice.GetResourceConfigurationInput{ResourceConfigurationIdentifier: aws.String(sharedRCFG)})
+	wantCode(t, err, "ResourceNotFoundException")
+	_, err = pay.GetResourceConfiguration(ctx, &vpclattice.GetResourceConfigurationInput{ResourceConfigurationIdentifier: aws.String(unsharedRCFG)})
+	must(t, err)
+	// In another region it does not exist.
+	west := vpclattice.NewFromConfig(srv.ConfigRegion(t, "checkout", "us-west-2"))
+	_, err = west.GetResourceConfiguration(ctx, &vpclattice.GetResourceConfigurationInput{ResourceConfigurationIdentifier: aws.String(sharedRCFG)})
+	wantCode(t, err, "ResourceNotFoundException")
+
+	// The service network is shared with the organization of checkout
+	// and analytics.
+	for _, c := range []*vpclattice.Client{co, an, pay} {
+		out, err := c.GetServiceNetwork(ctx, &vpclattice.GetServiceNetworkInput{ServiceNetworkIdentifier: aws.String(meshSN)})
+		must(t, err)
+		if aws.ToString(out.Arn) != meshSN {
+			t.Errorf("GetServiceNetwork = %+v", out)
+		}
+	}
+	_, err = co.GetServiceNetwork(ctx, &vpclattice.GetServiceNetworkInput{ServiceNetworkIdentifier: aws.String("sn-0111000000000000f")})
+	wantCode(t, err, "ResourceNotFoundException")
+
+	// The resource gateway is its owner's only.
+	g, err := pay.GetResourceGateway(ctx, &vpclattice.GetResourceGatewayInput{ResourceGatewayIdentifier: aws.String("rgw-0111000000000000a")})
+	must(t, err)
+	if !slices.Equal(g.SubnetIds, []string{"subnet-0110000000000000a", "subnet-0110000000000000b"}) || aws.ToString(g.VpcId) != paymentsVPCEast {
+		t.Errorf("GetResourceGateway = %+v", g)
+	}
+	_, err = co.GetResourceGateway(ctx, &vpclattice.GetResourceGatewayInput{ResourceGatewayIdentifier: aws.String("rgw-0111000000000000a")})
+	wantCode(t, err, "ResourceNotFoundException")
+
+	// Calls are counted as any other; faults reach them.
+	n := 0
+	for _, c := range srv.Sandbox.Calls() {
+		if c.Action == "GetResourceConfiguration" {
+			n += c.Count
+		}
+	}
+	if n != 6 {
+		t.Errorf("GetResourceConfiguration counted %d times, want 6", n)
+	}
+}
+
+// What the sandbox refuses on the Lattice paths: unsigned or wrongly
+// signed requests, other methods, unknown paths.
+func TestLatticeAPIRefusals(t *testing.T) {
+	srv := start(t)
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/resourceconfigurations/"},
+		{"POST", "/resourceconfigurations/rcfg-0111000000000000a"},
+		{"GET", "/servicenetworks/sn-1/associations"},
+	} {
+		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err)
+		resp.Body.Close()
+		if resp.StatusCode < 400 || resp.Header.Get("X-Amzn-ErrorType") == "" {
+			t.Errorf("%s %s: %d %q", tc.method, tc.path, resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
+		}
+	}
+	// Unsigned.
+	resp, err := http.Get(srv.URL + "/resourceconfigurations/rcfg-0111000000000000a")
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != 403 || resp.Header.Get("X-Amzn-ErrorType") != "MissingAuthenticationToken" {
+		t.Errorf("unsigned: %d %q", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
+	}
+	// Signed for another service.
+	cfg := srv.ConfigRegion(t, "checkout", "us-east-1")
+	ec := vpclattice.NewFromConfig(cfg)
+	_, err = ec.GetServiceNetwork(ctx, &vpclattice.GetServiceNetworkInput{ServiceNetworkIdentifier: aws.String(meshSN)}, vpclattice.WithSigV4SigningName("ec2"))
+	wantCode(t, err, "InvalidAction")
 }

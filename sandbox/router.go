@@ -87,6 +87,10 @@ func (s *Sandbox) Handler() http.Handler {
 			s.serveCloudWatch(w, r) // cloudwatch.go
 			return
 		}
+		if isLatticeAPI(r) {
+			s.serveLatticeAPI(w, r) // lattice_api.go
+			return
+		}
 		s.serveHTTP(w, r)
 	})
 }
