@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
@@ -61,12 +62,27 @@ func (f ClientsFunc) EC2(ctx context.Context, account, region string) (EC2API, e
 
 // FromClientSource adapts an awsenv.ClientSource (an *awsenv.Resolver) to
 // Clients.
-func FromClientSource(src awsenv.ClientSource) Clients {
-	return ClientsFunc(func(ctx context.Context, account, region string) (EC2API, error) {
-		c, err := src.ClientsFor(ctx, account, region)
-		if err != nil {
-			return nil, err
-		}
-		return c.EC2, nil
-	})
+// It gives Route 53 clients too (DNSClients).
+func FromClientSource(src awsenv.ClientSource) Clients { return sourceClients{src} }
+
+type sourceClients struct{ src awsenv.ClientSource }
+
+func (s sourceClients) EC2(ctx context.Context, account, region string) (EC2API, error) {
+	c, err := s.src.ClientsFor(ctx, account, region)
+	if err != nil {
+		return nil, err
+	}
+	return c.EC2, nil
+}
+
+// Route53 is the account's Route 53 client (signed for Route 53's region).
+func (s sourceClients) Route53(ctx context.Context, account, region string) (Route53API, error) {
+	c, err := s.src.ClientsFor(ctx, account, region)
+	if err != nil {
+		return nil, err
+	}
+	if c.Route53 == nil {
+		return nil, fmt.Errorf("account %s: no Route 53 client", account)
+	}
+	return c.Route53, nil
 }

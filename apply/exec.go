@@ -55,7 +55,8 @@ func describeStep(s *step) string {
 		return "waiting until it is usable"
 	}
 	what := map[plan.Kind]string{plan.KindService: "endpoint service", plan.KindPrincipal: "allowed principal",
-		plan.KindConnection: "connection", plan.KindNotification: "connection notification", plan.KindEndpoint: "endpoint"}[c.Kind]
+		plan.KindConnection: "connection", plan.KindNotification: "connection notification", plan.KindEndpoint: "endpoint",
+		plan.KindDNSRecord: "private DNS verification record"}[c.Kind]
 	verb := map[plan.Action]string{plan.Create: "creating", plan.Update: "updating", plan.Replace: "replacing",
 		plan.Delete: "deleting", plan.Accept: "accepting", plan.Reject: "rejecting", plan.Adopt: "adopting"}[c.Action]
 	if c.Kind == plan.KindPrincipal {
@@ -86,6 +87,7 @@ func (r *runner) single(ctx context.Context, s *step) *Error {
 		plan.KindService:      {r.serviceCreate, r.serviceUpdate, r.serviceDelete},
 		plan.KindEndpoint:     {r.endpointCreate, r.endpointUpdate, r.endpointDelete},
 		plan.KindNotification: {r.notificationCreate, r.notificationUpdate, r.notificationDelete},
+		plan.KindDNSRecord:    {r.dnsRecordUp, r.dnsRecordUpdate, r.dnsRecordDelete},
 	}[c.Kind]
 	switch {
 	case !ok:

@@ -41,6 +41,7 @@ const (
 	phPrincipalAdd
 	phEndpointUp
 	phAccept
+	phDNSRecord // verification record (written and verified) before private DNS is turned on
 	phDNS
 	phNotificationUp
 	phReject
@@ -48,6 +49,7 @@ const (
 	phEndpointDelete
 	phDNSHandoff
 	phPrincipalRemove
+	phDNSRecordDelete
 	phServiceDelete
 	phSettle
 )
@@ -132,6 +134,7 @@ var lifecycle = map[plan.Kind]struct {
 	plan.KindService:      {phServiceUp, phServiceDelete, true},
 	plan.KindEndpoint:     {phEndpointUp, phEndpointDelete, true},
 	plan.KindNotification: {phNotificationUp, phNotificationDelete, false},
+	plan.KindDNSRecord:    {phDNSRecord, phDNSRecordDelete, false},
 }
 
 func phaseOf(c *plan.Change, st stage) (int, error) {
@@ -212,12 +215,19 @@ func buildGraphSettled(p *plan.Plan, settle bool) (*graph, error) {
 	// Service names → provider addresses, to place endpoints in groups.
 	svcByName := map[string]string{}
 	for _, cs := range g.changes {
-		if cs.c.Kind != plan.KindService {
+		addr := cs.c.Address
+		switch cs.c.Kind {
+		case plan.KindService:
+		case plan.KindDNSRecord:
+			// a kept service whose name this plan verifies: its
+			// consumers turn private DNS on after the record's step
+			addr = cs.c.Parent
+		default:
 			continue
 		}
 		for _, v := range []*plan.Values{cs.c.Before, cs.c.After} {
-			if v != nil && v.ServiceName != "" {
-				svcByName[v.ServiceName] = cs.c.Address
+			if v != nil && v.ServiceName != "" && (svcByName[v.ServiceName] == "" || cs.c.Kind == plan.KindService) {
+				svcByName[v.ServiceName] = addr
 			}
 		}
 	}
@@ -252,7 +262,7 @@ func buildGraphSettled(p *plan.Plan, settle bool) (*graph, error) {
 		switch c.Kind {
 		case plan.KindService:
 			add(cs, c.Address)
-		case plan.KindPrincipal, plan.KindConnection, plan.KindNotification:
+		case plan.KindPrincipal, plan.KindConnection, plan.KindNotification, plan.KindDNSRecord:
 			if c.Parent == "" {
 				errs = append(errs, fmt.Sprintf("change %s: %s has no parent provider", c.Address, c.Kind))
 			}
@@ -421,7 +431,7 @@ func (g *graph) link() {
 				if u.phase == phServiceUp || u.phase == phPrincipalAdd {
 					dep(u)
 				}
-			case phNotificationUp, phPrincipalAdd:
+			case phNotificationUp, phPrincipalAdd, phDNSRecord:
 				if u.phase == phServiceUp {
 					dep(u)
 				}
@@ -455,6 +465,12 @@ func (g *graph) link() {
 		if s.phase == phDNS {
 			for _, u := range acceptsOf[c.Address] {
 				dep(u)
+			}
+			// Private DNS is turned on once the name is verified.
+			for _, u := range groupMates(s, byGroup, index) {
+				if u.phase == phDNSRecord {
+					dep(u)
+				}
 			}
 		}
 		if s.phase == phSettle {

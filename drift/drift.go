@@ -446,6 +446,13 @@ func (b *builder) fromPlan() {
 			case plan.KindNotification:
 				it.Kind = Missing
 				it.Message = "connection notification is declared but does not exist"
+			case plan.KindDNSRecord:
+				it.Kind = Missing
+				it.Message = "the TXT record that verifies the provider's private DNS name does not exist"
+				if c.After != nil && c.After.RecordName != "" {
+					it.Message = fmt.Sprintf("TXT record %s in hosted zone %s, which verifies the provider's private DNS name, does not exist (deleted by hand, or not written yet)", c.After.RecordName, c.After.ZoneID)
+				}
+				it.Hint = hintApply
 			default:
 				it.Kind = Missing
 				it.Message = fmt.Sprintf("%s %s does not exist: deleted by hand or never created (plink keeps no state, so it cannot tell which)", what, b.declared(c.Address))
@@ -561,6 +568,8 @@ func kindNoun(k plan.Kind) string {
 		return "connection"
 	case plan.KindNotification:
 		return "connection notification"
+	case plan.KindDNSRecord:
+		return "private DNS verification record"
 	}
 	return "resource"
 }

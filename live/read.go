@@ -162,6 +162,10 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 		scopes = append(scopes, extra...)
 	}
 	rd.readVisible(ctx, scopes)
+	// Verification records (route53.go) need the services read first.
+	if ds, ok := src.(DNSAPISource); ok {
+		rd.readDNS(ctx, ds)
+	}
 	<-topicsDone
 	snap := &rd.snap
 	snap.normalize()

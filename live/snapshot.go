@@ -29,6 +29,12 @@ type Snapshot struct {
 	// Topics are the access policies of the SNS topics the manifest's
 	// providers send connection notifications to (topics.go), by ARN.
 	Topics []Topic `json:"topics,omitempty"`
+	// DNSZones are the public hosted zones found for the private DNS names
+	// of providers with privateDns, DNSRecords the verification TXT records
+	// read in them and in the zones services name in plink:dns-zone
+	// (route53.go).
+	DNSZones   []DNSZone   `json:"dnsZones,omitempty"`
+	DNSRecords []DNSRecord `json:"dnsRecords,omitempty"`
 	// Failures are reads that failed after retries; a snapshot with failures
 	// is incomplete for the scopes named.
 	Failures []Failure `json:"failures,omitempty"`

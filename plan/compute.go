@@ -70,6 +70,7 @@ func (o Options) hours() float64 {
 const (
 	statePendingAcceptance = "pendingAcceptance"
 	stateAvailable         = "available"
+	stateVerified          = "verified"
 	statePending           = "pending"
 	stateRejected          = "rejected"
 )
@@ -104,6 +105,7 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 		dropNoOpValues(c.changes[n:])
 	}
 	c.deletes()
+	c.dnsRecordDeletes()
 	c.quotaChecks()
 	c.targetHealth()
 	c.notificationTopics()
@@ -190,6 +192,9 @@ type provState struct {
 	azIDs map[string]bool
 	// declared maps endpoint ids of kept consumer endpoints to their address.
 	declared map[string]string
+	// dnsVerifies: the plan verifies the service's private DNS name
+	// (privatedns.go), so consumers turn private DNS on after that.
+	dnsVerifies bool
 }
 
 func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer {

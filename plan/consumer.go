@@ -516,6 +516,12 @@ func (c *computer) deferUnverifiedDNS(cs *consState, ch *Change, after *Values) 
 	if ps == nil || ps.p.PrivateDNSName == "" || after.PrivateDNSEnabled == nil || !*after.PrivateDNSEnabled {
 		return
 	}
+	if ps.dnsVerifies && (ch.Before == nil || ch.Before.PrivateDNSEnabled == nil || !*ch.Before.PrivateDNSEnabled) {
+		// This plan verifies the name (provider.NAME.dns_record): apply
+		// turns private DNS on once it is verified.
+		ch.PrivateDNSAfterAccept = true
+		return
+	}
 	if ps.svc == nil || (ps.svc.PrivateDNSName == ps.p.PrivateDNSName && ps.svc.PrivateDNSState == "verified") {
 		// A service created by this plan: apply tries after acceptance and
 		// leaves private DNS off if the name is not verified by then.

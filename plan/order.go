@@ -121,6 +121,11 @@ func phase(ch *Change) int {
 		return 3
 	case KindNotification:
 		return 4
+	case KindDNSRecord:
+		if ch.Action == Delete {
+			return 7
+		}
+		return 1
 	}
 	return 9
 }

@@ -29,6 +29,7 @@ const (
 	KindConnection   Kind = "connection"              // provider.NAME.connection[vpce-ID | consumer.NAME]
 	KindNotification Kind = "connection_notification" // provider.NAME.notification[N]
 	KindEndpoint     Kind = "endpoint"                // consumer.NAME
+	KindDNSRecord    Kind = "dns_record"              // provider.NAME.dns_record
 )
 
 // Plan is the value plan.Compute returns: every change needed to make live
@@ -161,6 +162,14 @@ type Values struct {
 	// notification
 	TopicARN string   `json:"topicArn,omitempty"`
 	Events   []string `json:"events,omitempty"`
+
+	// dns_record: the TXT record that verifies a provider's private DNS
+	// name, in a Route 53 hosted zone, and the name's verification state
+	// (verified after a create or update).
+	ZoneID       string   `json:"zoneId,omitempty"`
+	RecordName   string   `json:"recordName,omitempty"`
+	RecordValues []string `json:"recordValues,omitempty"`
+	Verification string   `json:"verification,omitempty"`
 
 	Tags map[string]string `json:"tags,omitempty"`
 }

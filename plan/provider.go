@@ -33,8 +33,22 @@ func liveServiceValues(sv *live.Service) *Values {
 		PrivateDNSName:          optString(sv.PrivateDNSName),
 		SupportedIPAddressTypes: sorted(sv.SupportedIPAddressTypes),
 		SupportedRegions:        sorted(sv.SupportedRegions, sv.Region),
-		Tags:                    liveTags(sv.Tags),
+		Tags:                    serviceTags(sv.Tags),
 	}
+}
+
+// serviceTags are a live service's tags as the plan compares them:
+// without plink:dns-zone, which records the verification record plink
+// wrote (privatedns.go) and is changed only with that record.
+func serviceTags(tags map[string]string) map[string]string {
+	out := liveTags(tags)
+	if _, ok := out[live.TagDNSZone]; ok {
+		delete(out, live.TagDNSZone)
+		if len(out) == 0 {
+			return nil
+		}
+	}
+	return out
 }
 
 func (c *computer) desiredServiceValues(ps *provState, prior *live.Service) *Values {
@@ -103,6 +117,7 @@ func (c *computer) resolveProviders() {
 			ps.renamedFrom = name
 		}
 		c.serviceChange(ps, adopted)
+		c.dnsRecordChange(ps)
 		var have []string
 		if ps.action != Create && ps.action != Replace {
 			have = ps.svc.Principals
@@ -340,7 +355,7 @@ func (c *computer) providerLint(ps *provState) {
 	if known {
 		ps.azIDs = zones
 	}
-	if sv := ps.svc; sv != nil && ps.action != Replace && p.PrivateDNSName != "" && sv.PrivateDNSName == p.PrivateDNSName &&
+	if sv := ps.svc; sv != nil && ps.action != Replace && !ps.dnsVerifies && p.PrivateDNSName != "" && sv.PrivateDNSName == p.PrivateDNSName &&
 		sv.PrivateDNSState != "" && sv.PrivateDNSState != "verified" {
 		hint := fmt.Sprintf("publish a TXT record named %s with value %q in the domain's DNS zone, then run: aws ec2 start-vpc-endpoint-service-private-dns-verification --service-id %s",
 			sv.PrivateDNSTXTName, sv.PrivateDNSTXTValue, sv.ID)

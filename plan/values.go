@@ -68,6 +68,10 @@ func (v *Values) Attributes() []Attr {
 	str("state", v.State)
 	str("topicArn", v.TopicARN)
 	list("events", v.Events)
+	str("zoneId", v.ZoneID)
+	str("recordName", v.RecordName)
+	list("recordValues", v.RecordValues)
+	str("verification", v.Verification)
 	if len(v.Tags) > 0 {
 		out = append(out, Attr{"tags", v.Tags})
 	}
@@ -128,7 +132,8 @@ var attrOrder = []string{
 	"resourceConfigurationArn", "serviceNetworkArn",
 	"vpcId", "serviceRegion", "subnetIds", "ipAddresses", "securityGroupIds", "routeTableIds", "privateDnsEnabled",
 	"dnsRecordIpType", "privateDnsOnlyForInboundResolverEndpoint", "privateDnsPreference", "privateDnsSpecifiedDomains", "ipAddressType",
-	"policy", "principal", "endpointId", "endpointOwner", "state", "topicArn", "events", "tags",
+	"policy", "principal", "endpointId", "endpointOwner", "state", "topicArn", "events",
+	"zoneId", "recordName", "recordValues", "verification", "tags",
 }
 
 func attrMap(attrs []Attr) map[string]any {

@@ -483,15 +483,7 @@ func progress(f *Factory, format string, args ...any) {
 }
 
 // applyClients adapts the resolver to apply's narrow client interface.
-func applyClients(r *awsenv.Resolver) apply.Clients {
-	return apply.ClientsFunc(func(ctx context.Context, account, region string) (apply.EC2API, error) {
-		c, err := r.ClientsFor(ctx, account, region)
-		if err != nil {
-			return nil, err
-		}
-		return c.EC2, nil
-	})
-}
+func applyClients(r *awsenv.Resolver) apply.Clients { return apply.FromClientSource(r) }
 
 // withTimeout applies --timeout when the command has it. Every phase
 // (credentials, reading, planning, applying, waiting) runs under the

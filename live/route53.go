@@ -1,0 +1,354 @@
+package live
+
+// Private DNS verification records: a provider with the long form
+// privateDns has plink publish the TXT record AWS verifies its private DNS
+// name by, in a public Route 53 hosted zone of the provider's account. The
+// reader finds that zone (the one given, or the public zone whose name is
+// the longest suffix of the name: ListHostedZonesByName, one call per
+// candidate domain) and reads the record at the name the service's
+// PrivateDnsNameConfiguration gives (ListResourceRecordSets, one call).
+//
+// Route 53 records carry no tags, so ownership is recorded on the service,
+// which plink owns: the tag plink:dns-zone names the zone plink wrote the
+// service's record in (TagDNSZone). Every service of the project with that
+// tag has its record read too, in that zone, also when the manifest no
+// longer declares it: that is how a record plink wrote is found to delete.
+// Nothing here reads Route 53 for a provider of the short form
+// privateDnsName, or for a service without the tag.
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+)
+
+// TagDNSZone is the tag on an endpoint service that says plink published
+// the TXT record verifying its private DNS name, and in which hosted zone
+// (its id): the record is plink's to change and delete.
+const TagDNSZone = "plink:dns-zone"
+
+// Route 53 calls, as recorded in Failures.
+const (
+	CallHostedZonesByName = "ListHostedZonesByName"
+	CallRecordSets        = "ListResourceRecordSets"
+)
+
+// Route53API is the part of the Route 53 client the reader calls.
+type Route53API interface {
+	ListHostedZonesByName(context.Context, *route53.ListHostedZonesByNameInput, ...func(*route53.Options)) (*route53.ListHostedZonesByNameOutput, error)
+	ListResourceRecordSets(context.Context, *route53.ListResourceRecordSetsInput, ...func(*route53.Options)) (*route53.ListResourceRecordSetsOutput, error)
+}
+
+// DNSAPISource is an APISource that also hands out Route 53 clients;
+// Read's always is. A source that is not one reads no record.
+type DNSAPISource interface {
+	DNSAPI(ctx context.Context, account, region string) (Route53API, error)
+}
+
+// DNSAPI is the account's Route 53 client (signed for Route 53's region
+// whatever region is).
+func (c clientAPIs) DNSAPI(ctx context.Context, account, region string) (Route53API, error) {
+	cl, err := c.src.ClientsFor(ctx, account, region)
+	if err != nil {
+		return nil, err
+	}
+	if cl.Route53 == nil {
+		return nil, errors.New("no Route 53 client")
+	}
+	return cl.Route53, nil
+}
+
+// DNSZone is the public hosted zone a provider's verification record goes
+// in, as found for its private DNS name.
+type DNSZone struct {
+	// Provider is the manifest provider's name; Name its private DNS name.
+	Provider  string `json:"provider"`
+	Name      string `json:"name"`
+	AccountID string `json:"accountId"`
+	// ZoneID and ZoneName are the zone found ("" when none is).
+	ZoneID   string `json:"zoneId,omitempty"`
+	ZoneName string `json:"zoneName,omitempty"`
+	// Problem says why the zone given is not usable (private, or not a
+	// zone of the account for the name), or that no public zone holds the
+	// name.
+	Problem string `json:"problem,omitempty"`
+}
+
+// DNSRecord is the TXT record set at one name of a hosted zone.
+type DNSRecord struct {
+	AccountID string `json:"accountId"`
+	ZoneID    string `json:"zoneId"`
+	// Name is the record's name, lower case, without the final dot.
+	Name string `json:"name"`
+	// Exists says whether the zone has a TXT record set at Name; Values
+	// are its values as Route 53 gives them (quoted), TTL its TTL.
+	Exists bool     `json:"exists"`
+	Values []string `json:"values,omitempty"`
+	TTL    int64    `json:"ttl,omitempty"`
+}
+
+// VerificationDomain is the domain a private DNS name is verified for: the
+// name without a leading wildcard label.
+func VerificationDomain(name string) string {
+	return strings.TrimPrefix(strings.ToLower(strings.TrimSuffix(name, ".")), "*.")
+}
+
+// VerificationRecordName is the name of the TXT record that verifies
+// a service's private DNS name: the label AWS gives under the domain.
+func VerificationRecordName(label, privateDNSName string) string {
+	if label == "" || privateDNSName == "" {
+		return ""
+	}
+	return strings.ToLower(label) + "." + VerificationDomain(privateDNSName)
+}
+
+// TXTValue is a TXT value as Route 53 takes it: quoted, with quotes and
+// backslashes escaped.
+func TXTValue(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+type dnsRead struct {
+	account, accountID, region string
+	provider, name, zoneGiven  string // a zone lookup; provider "" for none
+	zoneID, record             string // a record read; zoneID "" for none
+	// recordInFoundZone: read the record in the zone the lookup finds.
+	recordInFoundZone bool
+}
+
+// dnsReads lists what Route 53 reads the snapshot's services and the
+// manifest's providers need.
+func (rd *reader) dnsReads() []dnsRead {
+	var out []dnsRead
+	seen := map[string]bool{}
+	rd.mu.Lock()
+	services := append([]Service(nil), rd.snap.Services...)
+	rd.mu.Unlock()
+	alias := map[string]string{}
+	for a, acc := range rd.m.Accounts {
+		if acc != nil {
+			alias[acc.ID] = a
+		}
+	}
+	for _, sv := range services {
+		z := sv.Tags[TagDNSZone]
+		if z == "" || sv.Tags[TagProject] != rd.m.Project || alias[sv.AccountID] == "" {
+			continue
+		}
+		rec := VerificationRecordName(sv.PrivateDNSTXTName, sv.PrivateDNSName)
+		if rec == "" || seen[z+"|"+rec] {
+			continue
+		}
+		seen[z+"|"+rec] = true
+		out = append(out, dnsRead{account: alias[sv.AccountID], accountID: sv.AccountID, region: sv.Region, zoneID: z, record: rec})
+	}
+	for _, p := range rd.m.Providers {
+		acc := rd.m.Accounts[p.Account]
+		if !p.ManagesDNSRecord() || acc == nil {
+			continue
+		}
+		region := p.Region
+		if region == "" {
+			region = rd.m.Defaults.Region
+		}
+		if rd.opts.Shard != nil && !rd.opts.Shard(p.Account, region) {
+			continue
+		}
+		r := dnsRead{account: p.Account, accountID: acc.ID, region: region, provider: p.Name, name: p.PrivateDNSName, zoneGiven: p.PrivateDNS.Route53HostedZoneID}
+		// The record at the name the provider's live service asks for, if
+		// it has the manifest's name already.
+		for _, sv := range services {
+			if sv.AccountID != acc.ID || sv.Region != region || !strings.EqualFold(sv.PrivateDNSName, p.PrivateDNSName) {
+				continue
+			}
+			if sv.Tags[TagName] == p.Name && sv.Tags[TagProject] == rd.m.Project || sv.ID == p.Adopt {
+				r.record = VerificationRecordName(sv.PrivateDNSTXTName, sv.PrivateDNSName)
+				r.recordInFoundZone = r.record != ""
+				break
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// readDNS reads the zones and records dnsReads lists, each under the
+// overall bound. A failed call is a Failure of the provider's
+// account-region: without it the plan cannot tell a record plink must
+// write from one that exists.
+func (rd *reader) readDNS(ctx context.Context, src DNSAPISource) {
+	reads := rd.dnsReads()
+	if len(reads) == 0 {
+		return
+	}
+	var wg sync.WaitGroup
+	zones := make([]*DNSZone, len(reads))
+	records := make([][]DNSRecord, len(reads))
+	for i, r := range reads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			zones[i], records[i] = rd.readDNSOne(ctx, src, r)
+		}()
+	}
+	wg.Wait()
+	rd.add(func(s *Snapshot) {
+		for i := range reads {
+			if zones[i] != nil {
+				s.DNSZones = append(s.DNSZones, *zones[i])
+			}
+			for _, rec := range records[i] {
+				dup := false
+				for _, have := range s.DNSRecords {
+					dup = dup || have.ZoneID == rec.ZoneID && have.Name == rec.Name
+				}
+				if !dup {
+					s.DNSRecords = append(s.DNSRecords, rec)
+				}
+			}
+		}
+		sort.Slice(s.DNSZones, func(i, j int) bool { return s.DNSZones[i].Provider < s.DNSZones[j].Provider })
+		sort.Slice(s.DNSRecords, func(i, j int) bool {
+			a, b := s.DNSRecords[i], s.DNSRecords[j]
+			return a.ZoneID < b.ZoneID || a.ZoneID == b.ZoneID && a.Name < b.Name
+		})
+	})
+}
+
+func (rd *reader) readDNSOne(ctx context.Context, src DNSAPISource, r dnsRead) (*DNSZone, []DNSRecord) {
+	sc := &scopeState{Scope: Scope{Account: r.account, AccountID: r.accountID, Region: r.region}}
+	api, err := src.DNSAPI(ctx, r.account, r.region)
+	if err != nil {
+		rd.fail(sc, callClients, err)
+		return nil, nil
+	}
+	bounded := func(name string, fn func(context.Context) error) error {
+		select {
+		case rd.global <- struct{}{}:
+		case <-ctx.Done():
+			rd.fail(sc, name, ctx.Err())
+			return ctx.Err()
+		}
+		defer func() { <-rd.global }()
+		if err := fn(ctx); err != nil {
+			rd.fail(sc, name, err)
+			return err
+		}
+		return nil
+	}
+	var zone *DNSZone
+	var recs []DNSRecord
+	if r.provider != "" {
+		zone = &DNSZone{Provider: r.provider, Name: r.name, AccountID: r.accountID}
+		if err := rd.findZone(bounded, api, zone, r.zoneGiven); err != nil {
+			return nil, nil
+		}
+		if r.recordInFoundZone && zone.ZoneID != "" {
+			rec, err := readRecord(bounded, api, r.accountID, zone.ZoneID, r.record)
+			if err != nil {
+				return nil, nil
+			}
+			recs = append(recs, rec)
+		}
+	}
+	if r.provider == "" && r.zoneID != "" {
+		rec, err := readRecord(bounded, api, r.accountID, r.zoneID, r.record)
+		if err != nil {
+			return zone, recs
+		}
+		recs = append(recs, rec)
+	}
+	return zone, recs
+}
+
+// findZone finds the public zone for zone.Name: the given zone id, which
+// must be a public zone of the account named like the name or a parent
+// domain of it, or else the public zone with the longest such name.
+func (rd *reader) findZone(call func(string, func(context.Context) error) error, api Route53API, zone *DNSZone, given string) error {
+	domain := VerificationDomain(zone.Name)
+	for d := domain; strings.Contains(d, "."); d = d[strings.Index(d, ".")+1:] {
+		var out *route53.ListHostedZonesByNameOutput
+		if err := call(CallHostedZonesByName, func(ctx context.Context) (err error) {
+			out, err = api.ListHostedZonesByName(ctx, &route53.ListHostedZonesByNameInput{DNSName: aws.String(d), MaxItems: aws.Int32(100)})
+			return err
+		}); err != nil {
+			return err
+		}
+		for _, hz := range out.HostedZones {
+			name := strings.TrimSuffix(strings.ToLower(aws.ToString(hz.Name)), ".")
+			if name != d {
+				break // listed in name order: past d
+			}
+			id := strings.TrimPrefix(aws.ToString(hz.Id), "/hostedzone/")
+			private := hz.Config != nil && hz.Config.PrivateZone
+			switch {
+			case given != "" && id != given:
+				continue
+			case private && given != "":
+				zone.Problem = "hosted zone " + given + " (" + name + ") is private: AWS verifies the name in public DNS"
+				return nil
+			case private:
+				continue
+			}
+			zone.ZoneID, zone.ZoneName = id, name
+			return nil
+		}
+	}
+	if given != "" {
+		zone.Problem = "hosted zone " + given + " is not a hosted zone of account " + zone.AccountID + " for " + domain + " or a parent domain of it"
+	} else {
+		zone.Problem = "account " + zone.AccountID + " has no public hosted zone for " + domain + " or a parent domain of it"
+	}
+	return nil
+}
+
+func readRecord(call func(string, func(context.Context) error) error, api Route53API, accountID, zoneID, name string) (DNSRecord, error) {
+	rec := DNSRecord{AccountID: accountID, ZoneID: zoneID, Name: name}
+	var out *route53.ListResourceRecordSetsOutput
+	err := call(CallRecordSets, func(ctx context.Context) (err error) {
+		out, err = api.ListResourceRecordSets(ctx, &route53.ListResourceRecordSetsInput{HostedZoneId: aws.String(zoneID),
+			StartRecordName: aws.String(name), StartRecordType: r53types.RRTypeTxt, MaxItems: aws.Int32(1)})
+		return err
+	})
+	if err != nil {
+		return rec, err
+	}
+	for _, rs := range out.ResourceRecordSets {
+		if strings.TrimSuffix(strings.ToLower(aws.ToString(rs.Name)), ".") != name || rs.Type != r53types.RRTypeTxt {
+			continue
+		}
+		rec.Exists = true
+		rec.TTL = aws.ToInt64(rs.TTL)
+		for _, v := range rs.ResourceRecords {
+			rec.Values = append(rec.Values, aws.ToString(v.Value))
+		}
+	}
+	return rec, nil
+}
+
+// DNSZoneFor is the zone found for a provider, or nil.
+func (s *Snapshot) DNSZoneFor(provider string) *DNSZone {
+	for i := range s.DNSZones {
+		if s.DNSZones[i].Provider == provider {
+			return &s.DNSZones[i]
+		}
+	}
+	return nil
+}
+
+// DNSRecordAt is the record read at name in a zone, or nil when it was
+// not read.
+func (s *Snapshot) DNSRecordAt(zoneID, name string) *DNSRecord {
+	for i := range s.DNSRecords {
+		if s.DNSRecords[i].ZoneID == zoneID && s.DNSRecords[i].Name == name {
+			return &s.DNSRecords[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package plan
+
+// The verification record of a provider's private DNS name
+// (provider.NAME.dns_record): with the long form privateDns, plink
+// publishes the TXT record AWS asks for (the service's
+// PrivateDnsNameConfiguration) in a public hosted zone of the provider's
+// account, starts the verification and waits for verified; consumers get
+// private DNS after that.
+//
+// Route 53 records have no tags. Ownership is recorded on the service,
+// which plink owns: the tag plink:dns-zone (live.TagDNSZone) names the zone
+// plink wrote the record in. apply writes the tag before it creates the
+// record and removes it again if the create finds a record there already,
+// so the tag never claims a record someone else wrote. A record without the
+// tag is never changed or deleted: if it holds the right value, plink only
+// starts the verification; if not, the plan says so and leaves it.
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/plinkdev/plink/live"
+)
+
+// Codes of the verification record.
+const (
+	CodeDNSNoZone      = "PL125" // warning: no public hosted zone for a privateDns name: the record is left to the user (PL105)
+	CodeDNSForeign     = "PL126" // warning: the verification record exists and plink did not write it; plink leaves it
+	CodeDNSZoneInvalid = "PL238" // error: privateDns.route53HostedZoneId is not a public zone of the account for the name
+)
+
+// dnsAddr is the address of a provider's verification record.
+func dnsAddr(providerAddr string) string { return providerAddr + ".dns_record" }
+
+// dnsRecordChange plans the verification record of a provider whose
+// service is planned (serviceChange) and sets ps.dnsVerifies when the plan
+// verifies the name.
+func (c *computer) dnsRecordChange(ps *provState) {
+	p := ps.p
+	if !p.ManagesDNSRecord() || !ps.ok || !c.readOK(ps.accountID, ps.region) {
+		return
+	}
+	zone := c.s.DNSZoneFor(p.Name)
+	if zone == nil {
+		return // not read (a snapshot without Route 53): PL105 as before
+	}
+	if zone.ZoneID == "" {
+		if p.PrivateDNS.Route53HostedZoneID != "" {
+			c.diag(SeverityError, CodeDNSZoneInvalid, ps.addr, ps.alias, ps.region,
+				fmt.Sprintf("%s: %s", ps.addr, zone.Problem),
+				"give the id of a public hosted zone of account "+c.accountLabel(ps.accountID)+" for "+live.VerificationDomain(p.PrivateDNSName)+" (aws route53 list-hosted-zones-by-name), or leave route53HostedZoneId out to use the zone found by name")
+			return
+		}
+		c.diag(SeverityWarning, CodeDNSNoZone, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: %s; plink cannot publish the record that verifies %s", ps.addr, zone.Problem, p.PrivateDNSName),
+			"publish it where the domain's DNS is served (PL105 shows the record), or create the public hosted zone in the provider's account")
+		return
+	}
+	ch := c.child(ps, KindDNSRecord, dnsAddr(ps.addr))
+	ch.DependsOn = nil
+	if ps.action == Create || ps.action == Replace {
+		ch.DependsOn = []string{ps.addr}
+	}
+	sv := ps.svc
+	fresh := sv == nil || ps.action == Create || ps.action == Replace
+	before := c.ownedRecord(sv)
+	after := &Values{ZoneID: zone.ZoneID, Verification: stateVerified}
+	if !fresh {
+		ch.ID = sv.ID
+		// the service's name places its consumers' private DNS step after
+		// this change (apply's graph)
+		after.ServiceName = sv.Name
+		if before != nil {
+			before.ServiceName = sv.Name
+		}
+	}
+	if fresh || sv.PrivateDNSName != p.PrivateDNSName || sv.PrivateDNSTXTName == "" {
+		// AWS gives the record's name and value only once the service has
+		// the name: apply reads them after the service change.
+		ch.Refs = map[string]string{"recordName": ps.addr, "recordValues": ps.addr}
+		ch.After = after
+		ch.Action = Create
+		if before != nil {
+			ch.Action = Update
+			ch.Before = before
+		}
+		ps.dnsVerifies = true
+		c.changes = append(c.changes, ch)
+		return
+	}
+	name := live.VerificationRecordName(sv.PrivateDNSTXTName, sv.PrivateDNSName)
+	value := live.TXTValue(sv.PrivateDNSTXTValue)
+	rec := c.s.DNSRecordAt(zone.ZoneID, name)
+	if before == nil && rec != nil && rec.Exists {
+		// A record plink did not write (the service has no plink:dns-zone
+		// tag for it): never changed. Its value may still verify the name.
+		if !slices.Contains(rec.Values, value) {
+			c.diag(SeverityWarning, CodeDNSForeign, ps.addr, ps.alias, ps.region,
+				fmt.Sprintf("%s: TXT record %s in hosted zone %s exists with %v, not the value AWS asks for; plink did not write it and leaves it", ps.addr, name, zone.ZoneID, rec.Values),
+				fmt.Sprintf("set its value to %s, or delete it and plan again: plink then writes it", value))
+			return
+		}
+		if sv.PrivateDNSState == stateVerified {
+			return
+		}
+		ch.Warnings = append(ch.Warnings, fmt.Sprintf("TXT record %s in hosted zone %s holds the value AWS asks for, but plink did not write it: plink only starts the verification and never changes the record", name, zone.ZoneID))
+		ch.Action = Update
+		ch.Before = &Values{ServiceName: sv.Name, Verification: sv.PrivateDNSState}
+		ch.After = &Values{ServiceName: sv.Name, Verification: stateVerified}
+		ps.dnsVerifies = true
+		c.changes = append(c.changes, ch)
+		return
+	}
+	after.RecordName, after.RecordValues = name, []string{value}
+	ch.After = after
+	switch {
+	case before == nil:
+		ch.Action = Create
+		if sv.Tags[live.TagDNSZone] != "" {
+			ch.Warnings = append(ch.Warnings, fmt.Sprintf("TXT record %s, which plink wrote in hosted zone %s, is missing; the plan writes it again", name, sv.Tags[live.TagDNSZone]))
+		}
+	default:
+		before.Verification = sv.PrivateDNSState
+		ch.Before = before
+		ch.Action = NoOp
+		if len(Diff(KindDNSRecord, before, after)) > 0 {
+			ch.Action = Update
+		}
+	}
+	if ch.Action == Create && sv.PrivateDNSState == stateVerified {
+		// The name is verified already (by a record elsewhere, or one
+		// removed since): the record is written, nothing more.
+		after.Verification = stateVerified
+	}
+	ps.dnsVerifies = ch.Action != NoOp
+	c.changes = append(c.changes, ch)
+}
+
+// ownedRecord is the record plink wrote for a live service: the service
+// carries plink:dns-zone and the record exists at its verification name in
+// that zone. Nil when there is none.
+func (c *computer) ownedRecord(sv *live.Service) *Values {
+	if sv == nil || sv.Tags[live.TagDNSZone] == "" || sv.Tags[live.TagProject] != c.m.Project {
+		return nil
+	}
+	zone := sv.Tags[live.TagDNSZone]
+	name := live.VerificationRecordName(sv.PrivateDNSTXTName, sv.PrivateDNSName)
+	rec := c.s.DNSRecordAt(zone, name)
+	if rec == nil || !rec.Exists {
+		return nil
+	}
+	return &Values{ZoneID: zone, RecordName: name, RecordValues: append([]string(nil), rec.Values...)}
+}
+
+// dnsRecordDeletes plans the removal of records plink wrote for services
+// the plan deletes, and for providers that no longer ask for one (the
+// short form privateDnsName, or no name).
+func (c *computer) dnsRecordDeletes() {
+	n := len(c.changes)
+	for i := 0; i < n; i++ {
+		ch := c.changes[i]
+		if ch.Kind != KindService || ch.Action != Delete && ch.Action != Replace {
+			continue
+		}
+		if ch.Action == Replace {
+			continue // the provider's own dns_record change replaces the record
+		}
+		sv := c.svcByID[ch.ID]
+		if rec := c.ownedRecord(sv); rec != nil {
+			d := Change{Address: dnsAddr(ch.Address), Kind: KindDNSRecord, Action: Delete, Account: ch.Account, AccountID: ch.AccountID,
+				Region: ch.Region, ID: sv.ID, Parent: ch.Address, ParentID: sv.ID, Before: rec}
+			c.changes = append(c.changes, d)
+		}
+	}
+	for _, ps := range c.provs {
+		if ps.p.ManagesDNSRecord() || !ps.ok || ps.svc == nil || ps.action == Replace {
+			continue
+		}
+		if rec := c.ownedRecord(ps.svc); rec != nil {
+			d := c.child(ps, KindDNSRecord, dnsAddr(ps.addr))
+			d.Action, d.ID, d.Before = Delete, ps.svc.ID, rec
+			d.Warnings = append(d.Warnings, fmt.Sprintf("%s no longer sets privateDns: the TXT record plink wrote is deleted", ps.addr))
+			c.changes = append(c.changes, d)
+		}
+	}
+}
