@@ -16,6 +16,7 @@ import (
 
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/drift"
+	"github.com/plinkdev/plink/export"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
@@ -231,7 +232,13 @@ func TestPrivateDNSVerifiedEndToEnd(t *testing.T) {
 // A provider removed from the manifest takes its record with it.
 func TestPrivateDNSRecordDeletedWithService(t *testing.T) {
 	e := newDNSEnv(t, sandbox.Options{})
-	e.apply(dnsManifest(t, "    privateDns: { name: api.payments.example.com }"))
+	full := dnsManifest(t, "    privateDns: { name: api.payments.example.com }")
+	e.apply(full)
+	// plink destroy deletes it too.
+	m, snap := e.read(full)
+	if ch := change(plan.Compute(m, snap, plan.Options{Destroy: true}), dnsAddr); ch == nil || ch.Action != plan.Delete {
+		t.Fatalf("destroy plan: %+v", ch)
+	}
 	empty := filepath.Join(t.TempDir(), "empty.yaml")
 	doc := `version: 1
 project: dns-e2e
@@ -440,5 +447,39 @@ func TestPrivateDNSWaitsForInSync(t *testing.T) {
 	}
 	if gets == 0 {
 		t.Fatal("no GetChange call")
+	}
+}
+
+// export writes a provider whose verification record plink wrote in the
+// long form, with its zone; the export loads and plans no record change.
+func TestPrivateDNSExportRoundTrip(t *testing.T) {
+	e := newDNSEnv(t, sandbox.Options{})
+	path := dnsManifest(t, "    privateDns: { name: api.payments.example.com }")
+	e.apply(path)
+	m, _ := e.read(path)
+	var accts []export.Account
+	for _, alias := range []string{"payments", "checkout"} {
+		a := *m.Accounts[alias]
+		a.Alias = alias
+		accts = append(accts, a)
+	}
+	res, err := export.Export(context.Background(), accts, []string{"us-east-1"}, export.FromAWSEnv(e.resolver(m)), export.Options{Project: "dns-e2e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.YAML), "route53HostedZoneId: Z0PAYMENTS1") {
+		t.Fatalf("export lacks the zone:\n%s", res.YAML)
+	}
+	p := res.Manifest.Providers[0]
+	if p.PrivateDNS == nil || p.PrivateDNSName != "api.payments.example.com" || !p.ManagesDNSRecord() {
+		t.Fatalf("exported provider %+v", p)
+	}
+	out := filepath.Join(t.TempDir(), "export.yaml")
+	if err := os.WriteFile(out, res.YAML, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pl, _ := e.plan(out)
+	if ch := change(pl, dnsAddr); ch == nil || ch.Action != plan.NoOp {
+		t.Fatalf("plan of the export: %+v", ch)
 	}
 }

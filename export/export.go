@@ -435,6 +435,12 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 				Tags:                    userTags(s.Tags),
 				Adopt:                   id,
 			}
+			if zone := tags[live.TagDNSZone]; zone != "" && p.PrivateDNSName != "" {
+				// plink publishes this name's verification record: the long
+				// form keeps it doing so.
+				p.PrivateDNS = &manifest.PrivateDNS{Name: p.PrivateDNSName, Route53HostedZoneID: zone}
+				p.PrivateDNSName = ""
+			}
 			for _, t := range s.SupportedIpAddressTypes {
 				p.SupportedIPAddressTypes = append(p.SupportedIPAddressTypes, string(t))
 			}

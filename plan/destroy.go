@@ -21,6 +21,7 @@ func (c *computer) destroyPlan() *Plan {
 	c.destroyScopes()
 	c.deletes()
 	c.adoptedDeletes()
+	c.dnsRecordDeletes()
 	c.release()
 	c.disconnects()
 	c.destroyProtection()
