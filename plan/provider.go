@@ -154,7 +154,7 @@ func (c *computer) serviceChange(ps *provState, adopted bool) {
 	if ps.svc == nil {
 		ch.Action = Create
 		ch.Refs = map[string]string{"serviceName": ps.addr}
-		if ps.p.PrivateDNSName != "" {
+		if ps.p.PrivateDNSName != "" && !ps.p.ManagesDNSRecord() {
 			ch.Warnings = append(ch.Warnings, fmt.Sprintf("private DNS name %s must be verified with a DNS TXT record after creation before consumers can use it", ps.p.PrivateDNSName))
 		}
 		ps.action = Create
