@@ -343,6 +343,7 @@ func runDecisions(ctx context.Context, f *Factory, sess *awsSession, p *plan.Pla
 	if res == nil {
 		return nil, err
 	}
+	apply.Explain(callCtx, res, authzDecoder(sess.resolver)) // what AWS refused, decoded when the credentials may
 	return res.Changes, err
 }
 

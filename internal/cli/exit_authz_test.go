@@ -52,3 +52,22 @@ func TestApplyUnauthorizedIsReadable(t *testing.T) {
 		})
 	}
 }
+
+// plink connections refused a reject: the decision names the permission
+// and resource AWS refused (decoded with the provider's credentials).
+func TestConnectionsUnauthorizedIsReadable(t *testing.T) {
+	srv, svcID, manifestPath := onboardingWorld(t)
+	stranger := createEndpoint(t, srv, "analytics", svcID, "vpc-03100000000000001", "subnet-0310000000000000a", "sg-03100000000000001")
+	if err := srv.Sandbox.SetPolicies("arn:aws:iam::111111111111:role/plink",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"ec2:RejectVpcEndpointConnections","Resource":"*"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runPlink(t, "", false, "connections", "-f", manifestPath)
+	want := "not authorized: no identity-based policy of account payments (111111111111) in us-east-1 allows ec2:RejectVpcEndpointConnections on arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service/" + svcID
+	if code != ExitError || !strings.Contains(out+stderr, want) || strings.Contains(out+stderr, "Encoded authorization failure message") {
+		t.Fatalf("exit %d, want 1 and %q\nstdout: %s\nstderr: %s", code, want, out, stderr)
+	}
+	if st := connectionStates(t, srv)[stranger]; st != "pendingacceptance" {
+		t.Errorf("connection %s is %s, want it left pending", stranger, st)
+	}
+}

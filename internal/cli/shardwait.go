@@ -81,6 +81,7 @@ func awaitShards(ctx, callCtx context.Context, f *Factory, m *manifest.Manifest,
 				sub := *own
 				sub.Changes = run
 				r, err := apply.Run(callCtx, &sub, applyClients(sess.resolver), opts)
+				apply.Explain(callCtx, r, authzDecoder(sess.resolver))
 				mergeResult(res, r)
 				if err != nil {
 					return err
