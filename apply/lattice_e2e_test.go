@@ -2,6 +2,7 @@ package apply_test
 
 import (
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -10,11 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/drift"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/sandbox"
 )
 
 // The default world's VPC Lattice resources (sandbox/worlds/default.yaml):
@@ -230,21 +231,117 @@ func TestE2EResourceAndServiceNetworkEndpoints(t *testing.T) {
 	e.converged(none)
 }
 
-// What AWS refuses and the plan cannot see (plink reads no VPC Lattice API:
-// see docs/manifest.md) fails the apply with AWS's own words, naming the
-// configuration and the account.
-func TestE2EResourceEndpointNotShared(t *testing.T) {
-	e := newEnv(t)
-	path := fixedManifest(t, ordersDB(privateRCFG, "    subnetIds: [subnet-0210000000000000a]\n"))
-	p, r := e.plan(path)
-	res, err := apply.Run(context.Background(), p, apply.FromClientSource(r), opts())
-	if err == nil {
-		t.Fatal("apply of a configuration not shared with checkout succeeded")
+// latticeManifest is fixedManifest with payments (the configurations'
+// owner) declared too when withOwner is set.
+func latticeManifest(t *testing.T, withOwner bool, consumers string) string {
+	t.Helper()
+	path := fixedManifest(t, consumers)
+	if !withOwner {
+		return path
 	}
-	var b strings.Builder
-	_ = apply.WriteSummary(&b, res)
-	if !strings.Contains(b.String()+err.Error(), "The resource configuration "+privateRCFG+" does not exist or is not shared with account 222222222222") {
-		t.Errorf("apply error %v\n%s", err, b.String())
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(b), "accounts:\n", "accounts:\n  payments: {id: \"111111111111\", roleArn: \"arn:aws:iam::111111111111:role/plink\"}\n", 1)
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func diagLines(p *plan.Plan) []string {
+	var out []string
+	for _, d := range p.Diagnostics {
+		if d.Code == plan.CodeVPCAZNotCovered || d.Code == "PL007" {
+			continue
+		}
+		out = append(out, string(d.Severity)+" "+d.Code+" "+d.Message+" | "+d.Hint)
+	}
+	return out
+}
+
+// The plan lints what AWS would refuse of Resource and ServiceNetwork
+// consumers, from what VPC Lattice tells the consumer's account (and the
+// owner's, when the manifest declares it): a configuration or network not
+// shared (PL240), a subnet in a zone the resource gateway has no subnet in
+// (PL241), and what it could not read (PL130).
+func TestE2ELatticeLints(t *testing.T) {
+	e := newEnv(t)
+	lattice := func() int {
+		n := 0
+		for _, c := range e.srv.Sandbox.Calls() {
+			if c.Service == "vpc-lattice" {
+				n += c.Count
+			}
+		}
+		return n
+	}
+
+	// Not shared with checkout: an error, and the apply does not start.
+	e.srv.Sandbox.ResetCalls()
+	p := e.planOf(fixedManifest(t, ordersDB(privateRCFG, "    subnetIds: [subnet-0210000000000000a]\n")))
+	want := []string{"error PL240 consumer.orders-db: resource configuration " + privateRCFG + " is not shared with account checkout (222222222222), or does not exist (VPC Lattice GetResourceConfiguration: not found); AWS refuses the endpoint | ask its owner, account 111111111111, to share it through AWS RAM with 222222222222 (or its organization), and accept the share in 222222222222; or check resourceConfigurationArn"}
+	if got := diagLines(p); !slices.Equal(got, want) {
+		t.Errorf("diagnostics\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if n := lattice(); n != 1 {
+		t.Errorf("%d VPC Lattice calls, want 1 (GetResourceConfiguration)", n)
+	}
+	// A service network that does not exist, likewise.
+	p = e.planOf(fixedManifest(t, strings.Replace(meshConsumer, "sn-0111000000000000a", "sn-0111000000000000f", 1)))
+	if got := diagLines(p); len(got) != 1 || !strings.HasPrefix(got[0], "error PL240 consumer.mesh: service network arn:aws:vpc-lattice:us-east-1:111111111111:servicenetwork/sn-0111000000000000f is not shared with account checkout") {
+		t.Errorf("diagnostics %q", got)
+	}
+
+	// Subnet b (use1-az4) for the orders configuration, whose gateway has
+	// subnets in use1-az1 and use1-az2: with payments, its owner, in the
+	// manifest plink reads the gateway there.
+	twoZones := ordersDB(ordersRCFG, "    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000b]\n")
+	e.srv.Sandbox.ResetCalls()
+	p = e.planOf(latticeManifest(t, true, twoZones))
+	want = []string{"error PL241 consumer.orders-db: subnets subnet-0210000000000000b (use1-az4) are in Availability Zones where resource gateway rgw-0111000000000000a of " + ordersRCFG + " has no subnet; AWS refuses the endpoint there | use subnets in use1-az1, use1-az2 (AZ ids), or give the resource gateway subnets in those zones (account 111111111111)"}
+	if got := diagLines(p); !slices.Equal(got, want) {
+		t.Errorf("diagnostics\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if n := lattice(); n != 2 {
+		t.Errorf("%d VPC Lattice calls, want 2 (GetResourceConfiguration, GetResourceGateway)", n)
+	}
+	// Without the owner plink cannot see the gateway: no zone check, no call.
+	e.srv.Sandbox.ResetCalls()
+	p = e.planOf(latticeManifest(t, false, twoZones))
+	if got := diagLines(p); len(got) != 0 {
+		t.Errorf("diagnostics without the owner %q", got)
+	}
+	if n := lattice(); n != 1 {
+		t.Errorf("%d VPC Lattice calls without the owner, want 1", n)
+	}
+	// Shared through the organization: nothing to say.
+	if got := diagLines(e.planOf(fixedManifest(t, meshConsumer))); len(got) != 0 {
+		t.Errorf("diagnostics for the shared network %q", got)
+	}
+
+	// Denied: the plan says it could not check, and goes on.
+	e.srv.Sandbox.Inject(sandbox.Fault{Action: "GetResourceConfiguration", Code: "AccessDeniedException", Status: 403, Times: -1})
+	p = e.planOf(fixedManifest(t, ordersDB(ordersRCFG, "    subnetIds: [subnet-0210000000000000a]\n")))
+	if got := diagLines(p); len(got) != 1 || !strings.HasPrefix(got[0], "info PL130 consumer.orders-db: could not check that resource configuration "+ordersRCFG+" is shared with account checkout (222222222222): AccessDeniedException") || p.HasErrors() {
+		t.Errorf("diagnostics when denied %q", got)
+	}
+	e.srv.Sandbox.ClearFaults()
+	// The gateway cannot be read in the owner's account: likewise.
+	e.srv.Sandbox.Inject(sandbox.Fault{Action: "GetResourceGateway", Code: "AccessDeniedException", Status: 403, Times: -1})
+	p = e.planOf(latticeManifest(t, true, twoZones))
+	if got := diagLines(p); len(got) != 1 || !strings.HasPrefix(got[0], "info PL130 consumer.orders-db: could not read the Availability Zones of resource gateway rgw-0111000000000000a of "+ordersRCFG+" in its owner's account 111111111111: AccessDeniedException") {
+		t.Errorf("diagnostics when the gateway is denied %q", got)
+	}
+	e.srv.Sandbox.ClearFaults()
+
+	// A manifest without Resource or ServiceNetwork consumers makes no
+	// VPC Lattice call.
+	e.srv.Sandbox.ResetCalls()
+	e.planOf(fixedManifest(t, sqsConsumer+"    subnetIds: [subnet-0210000000000000a]\n"))
+	if n := lattice(); n != 0 {
+		t.Errorf("%d VPC Lattice calls for an interface consumer", n)
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/vpclattice"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/plinkdev/plink/manifest"
@@ -91,6 +92,9 @@ type Clients struct {
 	// private DNS name. Route 53 is global: it is signed for its partition's
 	// home region (Route53Region), not Region.
 	Route53 *route53.Client
+	// Lattice reads the VPC Lattice resource configurations and service
+	// networks Resource and ServiceNetwork consumers name (package live).
+	Lattice *vpclattice.Client
 }
 
 // Route53Region is the region Route 53 requests are signed for from region:
@@ -306,6 +310,7 @@ func (r *Resolver) Clients(ctx context.Context, account, region string) (*Client
 				o.Region = Route53Region(region)
 				r.endpoint(&o.BaseEndpoint)
 			}),
+			Lattice: vpclattice.NewFromConfig(cfg, func(o *vpclattice.Options) { r.endpoint(&o.BaseEndpoint) }),
 		}
 	})
 	return oc.c, oc.err

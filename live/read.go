@@ -151,6 +151,15 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 			rd.readTopics(ctx, ts)
 		}
 	}()
+	// So are the Lattice targets of Resource and ServiceNetwork
+	// consumers (lattice.go).
+	latticeDone := make(chan struct{})
+	go func() {
+		defer close(latticeDone)
+		if ls, ok := src.(LatticeAPISource); ok {
+			rd.readLattice(ctx, ls)
+		}
+	}()
 	rd.readScopes(ctx, scopes)
 	// A project's service may have connections from a region the manifest
 	// no longer names (its cross-region consumers were removed together
@@ -167,6 +176,7 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 		rd.readDNS(ctx, ds)
 	}
 	<-topicsDone
+	<-latticeDone
 	snap := &rd.snap
 	snap.normalize()
 	if len(snap.Failures) > 0 {

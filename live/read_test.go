@@ -558,7 +558,7 @@ func TestReadPagesFiltersAndAttaches(t *testing.T) {
 	for i, c := range chk.calls {
 		if c == callEndpoints {
 			in := chk.inputs[i].(*ec2.DescribeVpcEndpointsInput)
-			if aws.ToInt32(in.MaxResults) != 1000 || len(in.Filters) != 1 || strings.Join(in.Filters[0].Values, ",") != "Interface,GatewayLoadBalancer,Gateway" {
+			if aws.ToInt32(in.MaxResults) != 1000 || len(in.Filters) != 1 || strings.Join(in.Filters[0].Values, ",") != "Interface,GatewayLoadBalancer,Gateway,Resource,ServiceNetwork" {
 				t.Errorf("endpoints input %+v", in)
 			}
 		}

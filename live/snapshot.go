@@ -35,6 +35,10 @@ type Snapshot struct {
 	// (route53.go).
 	DNSZones   []DNSZone   `json:"dnsZones,omitempty"`
 	DNSRecords []DNSRecord `json:"dnsRecords,omitempty"`
+	// LatticeTargets are the VPC Lattice resource configurations and service
+	// networks of Resource and ServiceNetwork consumers, as their accounts
+	// see them (lattice.go).
+	LatticeTargets []LatticeTarget `json:"latticeTargets,omitempty"`
 	// Failures are reads that failed after retries; a snapshot with failures
 	// is incomplete for the scopes named.
 	Failures []Failure `json:"failures,omitempty"`

@@ -376,6 +376,9 @@ func (c *computer) consumerLint(cs *consState) {
 		c.inConsumerVPC(cs, "security group", "securityGroupIds", id, vpc, CodeSGMissing, CodeSGWrongVPC)
 	}
 	c.addressChecks(cs)
+	if cm.IsLattice() {
+		c.latticeLint(cs, epZones) // lattice.go
+	}
 	if sr := cm.ServiceRegion; sr != "" && sr != cs.region && cs.prov == nil {
 		c.crossRegionZones(cs, sr)
 	}

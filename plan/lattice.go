@@ -10,6 +10,9 @@ package plan
 
 import (
 	"fmt"
+	"slices"
+	"sort"
+	"strings"
 
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
@@ -111,4 +114,70 @@ func latticeCostNote(chs []Change) string {
 		return ""
 	}
 	return fmt.Sprintf("; %d Resource/ServiceNetwork endpoint change(s) not priced (AWS bills them per GB processed and through VPC Lattice; see docs/plan.md)", n)
+}
+
+// latticeLint checks a Resource or ServiceNetwork consumer against what
+// its account's VPC Lattice said of its target (live.LatticeTarget): not
+// found (not shared with the account, or no such thing) is PL240 for an
+// endpoint the plan creates and a warning for one that exists (it stops
+// working); a subnet in a zone the resource gateway has no subnet in is
+// PL241; what could not be read is PL130. Nothing is said when the target
+// was not read (a source without VPC Lattice).
+func (c *computer) latticeLint(cs *consState, epZones map[string]string) {
+	cm := cs.c
+	arn := cm.LatticeARN()
+	var t *live.LatticeTarget
+	for i := range c.s.LatticeTargets {
+		lt := &c.s.LatticeTargets[i]
+		if lt.ARN == arn && lt.AccountID == cs.accountID && lt.Region == cs.region {
+			t = lt
+		}
+	}
+	if t == nil {
+		return
+	}
+	what, call := "resource configuration", "GetResourceConfiguration"
+	if cm.Type == manifest.TypeServiceNetwork {
+		what, call = "service network", "GetServiceNetwork"
+	}
+	owner, _ := manifest.LatticeARNOwner(arn)
+	acct := c.accountLabel(cs.accountID)
+	switch {
+	case t.Error != "":
+		c.diag(SeverityInfo, CodeLatticeUnchecked, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: could not check that %s %s is shared with account %s: %s", cs.addr, what, arn, acct, t.Error),
+			fmt.Sprintf("let plink's role in %s call vpc-lattice:%s (plink iam-policy --for plan)", cs.alias, call))
+		return
+	case !t.Visible:
+		sev, msg := SeverityError, "AWS refuses the endpoint"
+		if ep := cs.ep; ep != nil && !deadEndpoint(ep.State) && ep.ResourceConfigurationARN+ep.ServiceNetworkARN == arn {
+			sev, msg = SeverityWarning, fmt.Sprintf("its endpoint %s stops reaching it", ep.ID)
+		}
+		c.diag(sev, CodeLatticeNotShared, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: %s %s is not shared with account %s, or does not exist (VPC Lattice %s: not found); %s", cs.addr, what, arn, acct, call, msg),
+			fmt.Sprintf("ask its owner, account %s, to share it through AWS RAM with %s (or its organization), and accept the share in %s; or check %s", owner, cs.accountID, cs.accountID, map[bool]string{true: "resourceConfigurationArn", false: "serviceNetworkArn"}[cm.Type == manifest.TypeResource]))
+		return
+	}
+	if t.ZonesError != "" {
+		c.diag(SeverityInfo, CodeLatticeUnchecked, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: could not read the Availability Zones of resource gateway %s of %s in its owner's account %s: %s", cs.addr, t.ResourceGatewayID, arn, owner, t.ZonesError),
+			fmt.Sprintf("let plink's role in account %s call vpc-lattice:GetResourceGateway and ec2:DescribeSubnets", owner))
+		return
+	}
+	if !t.ZonesRead || len(t.ZoneIDs) == 0 {
+		return
+	}
+	var bad []string
+	for z, sn := range epZones {
+		if !slices.Contains(t.ZoneIDs, z) {
+			bad = append(bad, fmt.Sprintf("%s (%s)", sn, z))
+		}
+	}
+	if len(bad) == 0 {
+		return
+	}
+	sort.Strings(bad)
+	c.diag(SeverityError, CodeLatticeZone, cs.addr, cs.alias, cs.region,
+		fmt.Sprintf("%s: subnets %s are in Availability Zones where resource gateway %s of %s has no subnet; AWS refuses the endpoint there", cs.addr, strings.Join(bad, ", "), t.ResourceGatewayID, arn),
+		fmt.Sprintf("use subnets in %s (AZ ids), or give the resource gateway subnets in those zones (account %s)", strings.Join(t.ZoneIDs, ", "), owner))
 }
