@@ -1,12 +1,17 @@
 package sandbox_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
@@ -250,6 +255,59 @@ func TestRoute53ZoneWorldValidation(t *testing.T) {
 	for _, want := range []string{"hostedZones[0] (bad): id", "hostedZones[1] (Z1): name \"Example.com.\"", "hostedZones[2] (Z1): id must be unique", "account \"nobody\""} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+// Requests the SDK would not send, signed as it signs: every refusal of
+// the Route 53 handlers answers in Route 53's error shape.
+func TestRoute53BadRequests(t *testing.T) {
+	srv := startWorld(t, zoneWorld())
+	cfg := srv.Config(t, "payments")
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	must(t, err)
+	signer := v4.NewSigner()
+	send := func(method, path, body, service string, sign bool) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		must(t, err)
+		sum := sha256.Sum256([]byte(body))
+		if sign {
+			must(t, signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()))
+		}
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	batch := func(inner string) string {
+		return `<ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Changes>` + inner + `</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`
+	}
+	rrset := `<ResourceRecordSet><Name>_x.payments.example.com</Name><Type>TXT</Type><TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"v"</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>`
+	for _, tc := range []struct {
+		what, method, path, body, service string
+		unsigned                          bool
+		status                            int
+		code                              string
+	}{
+		{"unsigned", "GET", "/2013-04-01/hostedzonesbyname", "", "route53", true, 403, "MissingAuthenticationToken"},
+		{"signed for ec2", "GET", "/2013-04-01/hostedzonesbyname", "", "ec2", false, 400, "InvalidAction"},
+		{"unknown operation", "GET", "/2013-04-01/healthcheck", "", "route53", false, 404, "UnknownOperationException"},
+		{"zone id without a name", "GET", "/2013-04-01/hostedzonesbyname?hostedzoneid=Z0PAYMENTS1", "", "route53", false, 400, "InvalidInput"},
+		{"maxitems not a number", "GET", "/2013-04-01/hostedzonesbyname?maxitems=many", "", "route53", false, 400, "InvalidInput"},
+		{"type without a name", "GET", "/2013-04-01/hostedzone/Z0PAYMENTS1/rrset?type=TXT", "", "route53", false, 400, "InvalidInput"},
+		{"unknown type", "GET", "/2013-04-01/hostedzone/Z0PAYMENTS1/rrset?name=a.payments.example.com&type=BOGUS", "", "route53", false, 400, "InvalidInput"},
+		{"no such zone", "GET", "/2013-04-01/hostedzone/Z0NOSUCHZONE/rrset", "", "route53", false, 404, "NoSuchHostedZone"},
+		{"malformed XML", "POST", "/2013-04-01/hostedzone/Z0PAYMENTS1/rrset", "<oops", "route53", false, 400, "MalformedXML"},
+		{"no change", "POST", "/2013-04-01/hostedzone/Z0PAYMENTS1/rrset", batch(""), "route53", false, 400, "InvalidInput"},
+		{"unknown action", "POST", "/2013-04-01/hostedzone/Z0PAYMENTS1/rrset", batch(`<Change><Action>RENAME</Action>` + rrset + `</Change>`), "route53", false, 400, "InvalidInput"},
+		{"unknown record type", "POST", "/2013-04-01/hostedzone/Z0PAYMENTS1/rrset", batch(`<Change><Action>CREATE</Action>` + strings.Replace(rrset, "TXT", "BOGUS", 1) + `</Change>`), "route53", false, 400, "InvalidInput"},
+		{"no TTL", "POST", "/2013-04-01/hostedzone/Z0PAYMENTS1/rrset", batch(`<Change><Action>CREATE</Action>` + strings.Replace(rrset, "<TTL>300</TTL>", "", 1) + `</Change>`), "route53", false, 400, "InvalidChangeBatch"},
+	} {
+		status, body := send(tc.method, tc.path, tc.body, tc.service, !tc.unsigned)
+		if status != tc.status || !strings.Contains(body, tc.code) {
+			t.Errorf("%s: %d %s, want %d %s", tc.what, status, body, tc.status, tc.code)
 		}
 	}
 }
