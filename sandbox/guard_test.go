@@ -150,6 +150,9 @@ func TestStateFileValidation(t *testing.T) {
 		{"nil", `{"version": 1, "endpoints": {"vpce-0123": null}}`, []string{"endpoint vpce-0123: empty entry"}},
 		{"lb", `{"version": 1, "lbStates": {"arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/x/0000000000000000": "failed"}}`,
 			[]string{"load balancer state: arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/x/0000000000000000 is not in the world"}},
+		{"dns zone", `{"version": 1, "dnsRecords": {"Z0NOWHERE": {}}}`, []string{"dns records: hosted zone Z0NOWHERE is not in the world"}},
+		{"dns record", `{"version": 1, "dnsRecords": {"Z0PAYMENTSNET01": {"a.payments.example.net|TXT": {"name": "a.payments.example.net", "type": "TXT", "values": ["\"v\""], "change": "CNONE"}}}, "dnsChanges": {"C1": null}}`,
+			[]string{"dns records: a.payments.example.net|TXT in hosted zone Z0PAYMENTSNET01: name, type, values or change is not valid", "dns change C1: id is not valid"}},
 	} {
 		p := filepath.Join(dir, tc.name+".json")
 		must(t, os.WriteFile(p, []byte(tc.content), 0o600))

@@ -165,5 +165,21 @@ func (s *Sandbox) validateState(st *state) []string {
 			bad("load balancer state: %s: %q (valid: provisioning, active, active_impaired, failed, deleted)", arn, lbst)
 		}
 	}
+	for zone, recs := range st.DNSRecords {
+		if z, _ := s.zone(zone); z == nil {
+			bad("dns records: hosted zone %s is not in the world", zone)
+			continue
+		}
+		for key, rs := range recs {
+			if rs == nil || key != rs.Name+"|"+rs.Type || !r53Types[rs.Type] || len(rs.Values) == 0 || st.DNSChanges[rs.Change] == nil {
+				bad("dns records: %s in hosted zone %s: name, type, values or change is not valid", key, zone)
+			}
+		}
+	}
+	for id, ch := range st.DNSChanges {
+		if ch == nil || ch.ID != id {
+			bad("dns change %s: id is not valid", id)
+		}
+	}
 	return errs
 }
