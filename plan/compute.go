@@ -166,6 +166,7 @@ type computer struct {
 	provs    []*provState
 	provByNm map[string]*provState
 	policies map[string]string
+	lbIdx    *lbIndex // lbIndex()
 }
 
 type provState struct {

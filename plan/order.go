@@ -1,8 +1,10 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -130,14 +132,43 @@ func phase(ch *Change) int {
 	return 9
 }
 
+// sortChanges puts changes in apply order: by phase, then by address,
+// equal keys in their order. It sorts the changes' indexes and then moves
+// each change once: a Change is some 400 bytes, and a stable sort that
+// swaps them moves each O(log² n) times.
 func sortChanges(chs []Change) {
-	sort.SliceStable(chs, func(i, j int) bool {
-		pi, pj := phase(&chs[i]), phase(&chs[j])
-		if pi != pj {
-			return pi < pj
+	n := len(chs)
+	phases := make([]int8, n)
+	order := make([]int32, n)
+	for i := range chs {
+		phases[i] = int8(phase(&chs[i]))
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		if phases[a] != phases[b] {
+			return cmp.Compare(phases[a], phases[b])
 		}
-		return chs[i].Address < chs[j].Address
+		return strings.Compare(chs[a].Address, chs[b].Address)
 	})
+	// chs[i] takes the change at order[i]: follow each cycle of the
+	// permutation, holding one change aside.
+	for i := range order {
+		if order[i] < 0 || int(order[i]) == i {
+			continue
+		}
+		held := chs[i]
+		j := i
+		for {
+			from := int(order[j])
+			order[j] = -1
+			if from == i {
+				chs[j] = held
+				break
+			}
+			chs[j] = chs[from]
+			j = from
+		}
+	}
 }
 
 func sortDiagnostics(ds []Diagnostic) {

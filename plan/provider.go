@@ -561,12 +561,8 @@ func (c *computer) notificationChanges(ps *provState, sv *live.Service) {
 // serviceFronting returns a live service, other than the provider's own,
 // that already fronts the load balancer arn.
 func (c *computer) serviceFronting(arn string, ps *provState) *live.Service {
-	for i := range c.s.Services {
-		sv := &c.s.Services[i]
-		if ps.svc != nil && sv.ID == ps.svc.ID || live.ServicePhase(sv.State) == live.PhaseGone {
-			continue
-		}
-		if contains(sv.NetworkLoadBalancerARNs, arn) || contains(sv.GatewayLoadBalancerARNs, arn) {
+	for _, sv := range c.lbIndex().services[arn] {
+		if ps.svc == nil || sv.ID != ps.svc.ID {
 			return sv
 		}
 	}
@@ -576,8 +572,8 @@ func (c *computer) serviceFronting(arn string, ps *provState) *live.Service {
 // providerNaming returns another provider of the manifest that names the
 // load balancer arn too.
 func (c *computer) providerNaming(arn string, ps *provState) *manifest.Provider {
-	for _, p := range c.m.Providers {
-		if p != ps.p && (contains(p.NetworkLoadBalancerARNs, arn) || contains(p.GatewayLoadBalancerARNs, arn)) {
+	for _, p := range c.lbIndex().providers[arn] {
+		if p != ps.p {
 			return p
 		}
 	}
