@@ -170,7 +170,11 @@ var readLease = []string{"ec2:DescribePlacementGroups"}
 var createLease = []string{"ec2:CreatePlacementGroup"}
 
 // manageLease renews, takes over and releases the lease.
-var manageLease = []string{"ec2:CreateTags", "ec2:DeleteTags", "ec2:DeletePlacementGroup"}
+var manageLease = []string{"ec2:CreateTags", "ec2:DeletePlacementGroup"}
+
+// withdrawLease removes the holder's tag from the lease (a take-over that
+// was too slow withdraws): that tag only.
+var withdrawLease = []string{"ec2:DeleteTags"}
 
 // assumeRole is what the operator identity needs on each account's role.
 var assumeRole = []string{"sts:AssumeRole"}

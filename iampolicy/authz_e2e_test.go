@@ -844,6 +844,17 @@ func (e *e2e) leaseRace(ctx context.Context, text string) error {
 		if err := sl.Release(ctx); err != nil {
 			return err
 		}
+		// A shard's lease left by a crashed run, whose slow take-over
+		// withdraws (DeleteTags on the shard's group).
+		shardScope := lease.Scope{Project: m.Project, Account: alias, Region: region, Accounts: []string{alias}}
+		if _, err := lease.Acquire(ctx, cl.EC2, shardScope, lease.Options{Holder: "crashed-shard", Now: later, Settle: 100 * time.Millisecond}); err != nil {
+			return err
+		}
+		laterStill := func() time.Time { return time.Now().Add(48 * time.Hour) } // and so has the crashed shard's
+		if _, err := lease.Acquire(ctx, cl.EC2, shardScope, lease.Options{Holder: "slow-shard", Now: laterStill, Settle: time.Nanosecond}); err == nil ||
+			!strings.Contains(err.Error(), "could not take over the lease") {
+			return fmt.Errorf("a slow take-over of a shard's lease: %v, want it to withdraw", err)
+		}
 		// A take-over slower than Settle/2 withdraws: with Settle 1ns every
 		// one is slow, whatever the machine's speed.
 		if _, err := lease.Acquire(ctx, cl.EC2, scope, lease.Options{Holder: "slow", Now: later, Settle: time.Nanosecond}); err == nil ||
@@ -855,11 +866,15 @@ func (e *e2e) leaseRace(ctx context.Context, text string) error {
 	if err := e.done(iampolicy.Apply, err); err != nil {
 		return err
 	}
-	// The stale group goes, by hand, before destroy takes the lease.
+	// The stale groups go, by hand, before destroy takes the lease.
 	alias, region := lease.Home(m)
-	_, err = e.admin(alias, region).DeletePlacementGroup(ctx, &ec2.DeletePlacementGroupInput{GroupName: aws.String(lease.Name(m.Project))})
+	for _, name := range []string{lease.Name(m.Project), lease.ShardName(m.Project, []string{alias}, nil)} {
+		if _, err := e.admin(alias, region).DeletePlacementGroup(ctx, &ec2.DeletePlacementGroupInput{GroupName: aws.String(name)}); err != nil {
+			return err
+		}
+	}
 	e.srv.Sandbox.ResetCalls()
-	return err
+	return nil
 }
 
 // serviceName is the name of payments' service plink:name name in region.
@@ -1096,8 +1111,9 @@ func TestEveryGrantIsNeeded(t *testing.T) {
 // each through the real SDK as the account's role: an endpoint to a service
 // the manifest does not declare, or (printed with --live) to another
 // project's service of the provider's own account; removing or claiming
-// another project's plink:project tag, retagging a resource into another
-// project; a create in a region where the account has no entries.
+// another project's plink:project tag, removing the lease's, retagging a
+// resource into another project; a create in a region where the account
+// has no entries.
 func TestPrintedPolicyRefuses(t *testing.T) {
 	ctx := context.Background()
 	e := newE2E(t, nil)
@@ -1162,10 +1178,27 @@ func TestPrintedPolicyRefuses(t *testing.T) {
 	if err != nil || len(mine.VpcEndpoints) != 1 {
 		t.Fatalf("checkout-payments: %v", err)
 	}
+	// The project's lease, held as apply holds it.
+	home, homeRegion := lease.Home(m)
+	held, err := lease.Acquire(ctx, clients(home, homeRegion), lease.Scope{Project: m.Project, Account: home, Region: homeRegion}, lease.Options{Settle: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := held.Release(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	leaseARN := "arn:aws:ec2:" + homeRegion + ":" + m.Accounts[home].ID + ":placement-group/" + lease.Name(m.Project)
 	for _, c := range []struct {
 		name, action, resource string
 		call                   func() error
 	}{
+		{"DeleteTags removing plink:project from the lease", "ec2:DeleteTags", leaseARN, func() error {
+			_, err := clients(home, homeRegion).DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{held.GroupID()},
+				Tags: []types.Tag{{Key: aws.String(live.TagProject), Value: aws.String(m.Project)}}})
+			return err
+		}},
 		{"CreateVpcEndpoint to a service the manifest does not declare", "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/*", func() error {
 			_, err := checkout.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: types.VpcEndpointTypeGateway,
 				VpcId: aws.String("vpc-02100000000000001"), ServiceName: aws.String("com.amazonaws.us-east-1.dynamodb"),

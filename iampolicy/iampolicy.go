@@ -550,6 +550,12 @@ func build(mode Mode, sc scope) Document {
 		add(Statement{Sid: "PlinkLeaseTagOnCreate", Effect: "Allow", Action: slices.Clone(tagOnCreate), Resource: res,
 			Condition: cond{"StringEquals": {"ec2:CreateAction": {"CreatePlacementGroup"}}}})
 		add(Statement{Sid: "PlinkLeaseManage", Effect: "Allow", Action: slices.Clone(manageLease), Resource: res, Condition: setsOnlyOwnProject(tagged("aws:ResourceTag"))})
+		// The lease removes one tag, the holder's: DeleteTags may remove
+		// that one only (never plink:project, which would put the lease
+		// out of every run's reach).
+		wc := tagged("aws:ResourceTag")
+		wc["ForAllValues:StringEquals"] = map[string][]string{"aws:TagKeys": {lease.TagHolder}}
+		add(Statement{Sid: "PlinkLeaseWithdraw", Effect: "Allow", Action: slices.Clone(withdrawLease), Resource: slices.Clone(res), Condition: wc})
 	}
 	return d
 }

@@ -127,12 +127,13 @@ func TestApplyScoping(t *testing.T) {
 				"arn:aws:ec2:us-east-1:111111111111:placement-group/plink-lease-payments-privatelink.shard.*"}) {
 				t.Errorf("%s/%s: resources %v", alias, s.Sid, s.Resource)
 			}
-			want := map[string]string{"PlinkLeaseCreate": "aws:RequestTag/plink:project", "PlinkLeaseManage": "aws:ResourceTag/plink:project"}[s.Sid]
+			want := map[string]string{"PlinkLeaseCreate": "aws:RequestTag/plink:project", "PlinkLeaseManage": "aws:ResourceTag/plink:project",
+				"PlinkLeaseWithdraw": "aws:ResourceTag/plink:project"}[s.Sid]
 			if want != "" && !slices.Equal(s.Condition["StringEquals"][want], []string{"payments-privatelink"}) {
 				t.Errorf("%s/%s: condition %v, want %s", alias, s.Sid, s.Condition, want)
 			}
 		}
-		if alias == "payments" && len(sids) != 4 || alias != "payments" && len(sids) != 0 {
+		if alias == "payments" && len(sids) != 5 || alias != "payments" && len(sids) != 0 {
 			t.Errorf("%s: lease statements %v; only payments (the first provider's account) holds the lease", alias, sids)
 		}
 	}

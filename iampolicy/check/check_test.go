@@ -451,14 +451,15 @@ func TestCheckSkipsWhatThePlanCreatesAndConnectionsMode(t *testing.T) {
 
 // The lease's take-over and release are asked about, with DryRun, on its
 // placement group while one exists; without one, the report says they
-// were not asked. With PlinkLeaseManage missing, each is denied and the
+// were not asked. With PlinkLeaseManage and PlinkLeaseWithdraw missing,
+// each is denied and the
 // statement named; nothing changes (the group is still there).
 func TestCheckAsksAboutTheLeaseRelease(t *testing.T) {
 	w := newWorld(t)
 	w.applyAsAdmin(w.manifest(v1))
 	m := w.manifest(v2)
 	home, region := lease.Home(m)
-	w.attach(m, iampolicy.Apply, map[string][]string{home: {"PlinkLeaseManage"}}, decodeStatement)
+	w.attach(m, iampolicy.Apply, map[string][]string{home: {"PlinkLeaseManage", "PlinkLeaseWithdraw"}}, decodeStatement)
 	r := w.resolver(m)
 	run := func() *check.Report {
 		t.Helper()
@@ -488,11 +489,11 @@ func TestCheckAsksAboutTheLeaseRelease(t *testing.T) {
 	if rep.LeaseNote != "" {
 		t.Errorf("a lease exists, yet: %s", rep.LeaseNote)
 	}
-	for _, call := range []string{"ec2:CreateTags", "ec2:DeleteTags", "ec2:DeletePlacementGroup"} {
+	for call, sid := range map[string]string{"ec2:CreateTags": "PlinkLeaseManage", "ec2:DeleteTags": "PlinkLeaseWithdraw", "ec2:DeletePlacementGroup": "PlinkLeaseManage"} {
 		d := find(rep, check.Denied, call)
-		if d == nil || d.Change != "lease" || !d.DryRun || d.Account != home || d.Region != region || d.Statement == nil || d.Statement.Sid != "PlinkLeaseManage" ||
+		if d == nil || d.Change != "lease" || !d.DryRun || d.Account != home || d.Region != region || d.Statement == nil || d.Statement.Sid != sid ||
 			!strings.Contains(d.Resource, ":placement-group/"+lease.Name(m.Project)) {
-			t.Errorf("%s: want a DryRun denial on the lease's group naming PlinkLeaseManage, got %+v\n%s", call, d, dump(rep))
+			t.Errorf("%s: want a DryRun denial on the lease's group naming %s, got %+v\n%s", call, sid, d, dump(rep))
 		}
 	}
 	for _, mu := range w.mutations() {
