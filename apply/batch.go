@@ -35,6 +35,12 @@ func (r *runner) principals(ctx context.Context, steps []*step) {
 		fail(steps, e)
 		return
 	}
+	if c.Action == plan.Update {
+		// Only the tags of kept principals' permissions (provideroptions.go).
+		r.tagPermissions(ctx, c, cl, svc, steps, nil)
+		return
+	}
+	ids := map[string]string{} // principal → service permission id, as added
 	principalOf := func(s *step) string {
 		v := s.cs.c.After
 		if !add {
@@ -57,7 +63,12 @@ func (r *runner) principals(ctx context.Context, steps []*step) {
 			in.RemoveAllowedPrincipals = arns
 		}
 		return r.call(ctx, c, classService, "ModifyVpcEndpointServicePermissions", func(ctx context.Context) error {
-			_, err := cl.ModifyVpcEndpointServicePermissions(ctx, in)
+			out, err := cl.ModifyVpcEndpointServicePermissions(ctx, in)
+			if err == nil {
+				for _, ap := range out.AddedPrincipals {
+					ids[aws.ToString(ap.Principal)] = aws.ToString(ap.ServicePermissionId)
+				}
+			}
 			return err
 		})
 	}
@@ -86,13 +97,16 @@ func (r *runner) principals(ctx context.Context, steps []*step) {
 				s.note = verb + " " + principalOf(s) + " on " + svc
 			}
 		}
-		return
-	}
-	for _, s := range ok {
-		s.err = e
-		if e == nil {
-			s.note = verb + " " + principalOf(s) + " on " + svc
+	} else {
+		for _, s := range ok {
+			s.err = e
+			if e == nil {
+				s.note = verb + " " + principalOf(s) + " on " + svc
+			}
 		}
+	}
+	if add {
+		r.tagPermissions(ctx, c, cl, svc, ok, ids)
 	}
 }
 

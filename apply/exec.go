@@ -60,7 +60,7 @@ func describeStep(s *step) string {
 	verb := map[plan.Action]string{plan.Create: "creating", plan.Update: "updating", plan.Replace: "replacing",
 		plan.Delete: "deleting", plan.Accept: "accepting", plan.Reject: "rejecting", plan.Adopt: "adopting"}[c.Action]
 	if c.Kind == plan.KindPrincipal {
-		verb = map[plan.Action]string{plan.Create: "allowing", plan.Delete: "removing"}[c.Action]
+		verb = map[plan.Action]string{plan.Create: "allowing", plan.Update: "tagging", plan.Delete: "removing"}[c.Action]
 	}
 	msg := verb + " " + what
 	if c.ID != "" {

@@ -121,7 +121,7 @@ type graph struct {
 // byAction are the phases of the kinds whose steps run in batches, by
 // action.
 var byAction = map[plan.Kind]map[plan.Action]int{
-	plan.KindPrincipal:  {plan.Create: phPrincipalAdd, plan.Delete: phPrincipalRemove},
+	plan.KindPrincipal:  {plan.Create: phPrincipalAdd, plan.Update: phPrincipalAdd, plan.Delete: phPrincipalRemove},
 	plan.KindConnection: {plan.Accept: phAccept, plan.Reject: phReject},
 }
 

@@ -41,7 +41,16 @@ func (r *runner) serviceCreate(ctx context.Context, s *step, purpose string) *Er
 	}
 	r.setOutput(c.Address, output{ID: id, ServiceName: strOr(sc.ServiceName), Created: true})
 	s.note = createdNote(id, stale)
-	return r.waitService(ctx, c, changeScope(c), cl, id)
+	if e := r.waitService(ctx, c, changeScope(c), cl, id); e != nil {
+		return e
+	}
+	if set, e := r.setPayer(ctx, c, cl, id, nil, a); e != nil || set {
+		if set && e == nil {
+			s.note += "; the service owner pays for its endpoints"
+		}
+		return e
+	}
+	return nil
 }
 
 // waitService waits for a new service to be Available.
@@ -69,7 +78,7 @@ func (r *runner) waitService(ctx context.Context, c *plan.Change, w where, cl EC
 }
 
 func (r *runner) serviceUpdate(ctx context.Context, s *step) *Error {
-	return r.update(ctx, s, classService, func(cl EC2API, b, a *plan.Values) (string, func(context.Context) error) {
+	if e := r.update(ctx, s, classService, func(cl EC2API, b, a *plan.Values) (string, func(context.Context) error) {
 		in := ServiceModifyInput(s.cs.c.ID, b, a)
 		if in == nil {
 			return "", nil
@@ -78,7 +87,22 @@ func (r *runner) serviceUpdate(ctx context.Context, s *step) *Error {
 			_, err := cl.ModifyVpcEndpointServiceConfiguration(ctx, in)
 			return err
 		}
-	})
+	}); e != nil {
+		return e
+	}
+	c := s.cs.c
+	cl, e := r.client(ctx, c)
+	if e != nil {
+		return e
+	}
+	set, e := r.setPayer(ctx, c, cl, c.ID, c.Before, c.After)
+	if set && e == nil {
+		if s.note != "" {
+			s.note += "; "
+		}
+		s.note += "the service owner pays for its endpoints"
+	}
+	return e
 }
 
 func (r *runner) serviceDelete(ctx context.Context, s *step) *Error {

@@ -202,6 +202,9 @@ type scopeData struct {
 	region        string
 	services      []types.ServiceConfiguration
 	principals    map[string][]string // service id -> principal ARNs
+	// principalTags are the tags of service permissions, by service id
+	// and principal.
+	principalTags map[string]map[string]map[string]string
 	notifications map[string][]types.ConnectionNotification
 	connections   map[string][]types.VpcEndpointConnection
 	endpoints     []types.VpcEndpoint
@@ -216,7 +219,7 @@ func readScope(ctx context.Context, src ClientSource, a Account, region, project
 	if err != nil {
 		return nil, fail("Clients", err)
 	}
-	sd := &scopeData{acct: a, region: region, principals: map[string][]string{},
+	sd := &scopeData{acct: a, region: region, principals: map[string][]string{}, principalTags: map[string]map[string]map[string]string{},
 		notifications: map[string][]types.ConnectionNotification{}, connections: map[string][]types.VpcEndpointConnection{}}
 
 	sp := ec2.NewDescribeVpcEndpointServiceConfigurationsPaginator(api, &ec2.DescribeVpcEndpointServiceConfigurationsInput{MaxResults: aws.Int32(1000)})
@@ -253,6 +256,12 @@ func readScope(ctx context.Context, src ClientSource, a Account, region, project
 			}
 			for _, p := range out.AllowedPrincipals {
 				sd.principals[id] = append(sd.principals[id], aws.ToString(p.Principal))
+				if tags := userTags(p.Tags); len(tags) > 0 {
+					if sd.principalTags[id] == nil {
+						sd.principalTags[id] = map[string]map[string]string{}
+					}
+					sd.principalTags[id][aws.ToString(p.Principal)] = tags
+				}
 			}
 		}
 	}
@@ -457,7 +466,12 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 			principals := slices.Clone(sd.principals[id])
 			sort.Strings(principals)
 			for _, arn := range slices.Compact(principals) {
-				p.AllowedPrincipals = append(p.AllowedPrincipals, principal(arn, aliasOf))
+				pr := principal(arn, aliasOf)
+				pr.Tags = sd.principalTags[id][arn]
+				p.AllowedPrincipals = append(p.AllowedPrincipals, pr)
+			}
+			if s.PayerResponsibility == types.PayerResponsibilityServiceOwner {
+				p.PayerResponsibility = manifest.PayerServiceOwner
 			}
 			// Accept the owners of connected endpoints that are not exported
 			// (so the result reports no undeclared connection).
@@ -584,6 +598,9 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 func principal(arn string, aliasOf map[string]string) manifest.Principal {
 	if arn == "*" {
 		return manifest.Principal{ARN: "*", AllowWildcard: true}
+	}
+	if !strings.HasPrefix(arn, "arn:") && strings.Contains(arn, ".amazonaws.com") {
+		return manifest.Principal{Service: arn} // a service principal
 	}
 	parts := strings.Split(arn, ":")
 	if len(parts) == 6 && parts[2] == "iam" && parts[5] == "root" {

@@ -110,6 +110,12 @@ func (rd *reader) readPermissions(ctx context.Context, sc *scopeState, s *Servic
 	var principals []string
 	for _, p := range allowed {
 		principals = append(principals, aws.ToString(p.Principal))
+		if tags := tagMap(p.Tags); len(tags) > 0 {
+			if s.PrincipalTags == nil {
+				s.PrincipalTags = map[string]map[string]string{}
+			}
+			s.PrincipalTags[aws.ToString(p.Principal)] = tags
+		}
 	}
 	s.Principals = principals
 }
@@ -138,6 +144,7 @@ func toService(sc *scopeState, c ec2types.ServiceConfiguration, zoneIDs map[stri
 		AvailabilityZones:       sortedCopy(c.AvailabilityZones),
 		AvailabilityZoneIDs:     sortedCopy(c.AvailabilityZoneIds),
 		PrivateDNSName:          aws.ToString(c.PrivateDnsName),
+		PayerResponsibility:     string(c.PayerResponsibility),
 		Tags:                    tagMap(c.Tags),
 	}
 	if len(c.ServiceType) > 0 {

@@ -73,8 +73,14 @@ type Service struct {
 	SupportedRegions        []string          `json:"supportedRegions,omitempty"`
 	Tags                    map[string]string `json:"tags,omitempty"`
 	Principals              []string          `json:"principals,omitempty"` // allowed principal ARNs, sorted
-	Connections             []Connection      `json:"connections,omitempty"`
-	Notifications           []Notification    `json:"notifications,omitempty"`
+	// PrincipalTags are the tags of the service permissions, by principal
+	// (only those with tags).
+	PrincipalTags map[string]map[string]string `json:"principalTags,omitempty"`
+	// PayerResponsibility is ServiceOwner when the service owner pays for
+	// the endpoints; empty for AWS's default, the endpoint owner.
+	PayerResponsibility string         `json:"payerResponsibility,omitempty"`
+	Connections         []Connection   `json:"connections,omitempty"`
+	Notifications       []Notification `json:"notifications,omitempty"`
 }
 
 // Connection is an endpoint's connection to a service, seen by the provider.

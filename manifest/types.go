@@ -49,24 +49,28 @@ type Provider struct {
 	// RenamedFrom lists names the provider had before: a live service of
 	// this project tagged with one of them (and none with Name) is the
 	// provider's, renamed in place instead of replaced.
-	RenamedFrom             []string          `yaml:"renamedFrom,omitempty" json:"renamedFrom,omitempty"`
-	Account                 string            `yaml:"account" json:"account"`
-	Region                  string            `yaml:"region,omitempty" json:"region,omitempty"`
-	NetworkLoadBalancerARNs []string          `yaml:"networkLoadBalancerArns,omitempty" json:"networkLoadBalancerArns,omitempty"`
-	GatewayLoadBalancerARNs []string          `yaml:"gatewayLoadBalancerArns,omitempty" json:"gatewayLoadBalancerArns,omitempty"`
-	AcceptanceRequired      bool              `yaml:"acceptanceRequired,omitempty" json:"acceptanceRequired,omitempty"`
-	PrivateDNSName          string            `yaml:"privateDnsName,omitempty" json:"privateDnsName,omitempty"`
+	RenamedFrom             []string `yaml:"renamedFrom,omitempty" json:"renamedFrom,omitempty"`
+	Account                 string   `yaml:"account" json:"account"`
+	Region                  string   `yaml:"region,omitempty" json:"region,omitempty"`
+	NetworkLoadBalancerARNs []string `yaml:"networkLoadBalancerArns,omitempty" json:"networkLoadBalancerArns,omitempty"`
+	GatewayLoadBalancerARNs []string `yaml:"gatewayLoadBalancerArns,omitempty" json:"gatewayLoadBalancerArns,omitempty"`
+	AcceptanceRequired      bool     `yaml:"acceptanceRequired,omitempty" json:"acceptanceRequired,omitempty"`
+	PrivateDNSName          string   `yaml:"privateDnsName,omitempty" json:"privateDnsName,omitempty"`
 	// PrivateDNS is the long form of PrivateDNSName: with it plink also
 	// publishes the TXT record AWS verifies the name by, in a public hosted
 	// zone of the provider's account, and starts the verification. The
 	// loader copies its Name into PrivateDNSName.
-	PrivateDNS              *PrivateDNS       `yaml:"privateDns,omitempty" json:"privateDns,omitempty"`
-	SupportedIPAddressTypes []string          `yaml:"supportedIpAddressTypes,omitempty" json:"supportedIpAddressTypes,omitempty"`
-	SupportedRegions        []string          `yaml:"supportedRegions,omitempty" json:"supportedRegions,omitempty"`
-	AllowedPrincipals       []Principal       `yaml:"allowedPrincipals,omitempty" json:"allowedPrincipals,omitempty"`
-	Connections             Connections       `yaml:"connections,omitempty" json:"connections,omitempty"`
-	Notifications           []Notification    `yaml:"notifications,omitempty" json:"notifications,omitempty"`
-	Tags                    map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	PrivateDNS              *PrivateDNS `yaml:"privateDns,omitempty" json:"privateDns,omitempty"`
+	SupportedIPAddressTypes []string    `yaml:"supportedIpAddressTypes,omitempty" json:"supportedIpAddressTypes,omitempty"`
+	// PayerResponsibility is who pays for the endpoints' costs:
+	// EndpointOwner (AWS's default) or ServiceOwner. AWS cannot set it back
+	// from ServiceOwner, so that change replaces the service.
+	PayerResponsibility string            `yaml:"payerResponsibility,omitempty" json:"payerResponsibility,omitempty"`
+	SupportedRegions    []string          `yaml:"supportedRegions,omitempty" json:"supportedRegions,omitempty"`
+	AllowedPrincipals   []Principal       `yaml:"allowedPrincipals,omitempty" json:"allowedPrincipals,omitempty"`
+	Connections         Connections       `yaml:"connections,omitempty" json:"connections,omitempty"`
+	Notifications       []Notification    `yaml:"notifications,omitempty" json:"notifications,omitempty"`
+	Tags                map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
 	// Adopt names an existing endpoint service (vpce-svc-...) that plink takes
 	// ownership of by tagging it, instead of creating a new one.
 	Adopt string `yaml:"adopt,omitempty" json:"adopt,omitempty"`
@@ -93,13 +97,20 @@ type PrivateDNS struct {
 func (p *Provider) ManagesDNSRecord() bool { return p.PrivateDNS != nil && p.PrivateDNS.Name != "" }
 
 // Principal is one entry of allowedPrincipals: exactly one of Account (an
-// alias from `accounts:`), ARN (an IAM principal ARN) or Wildcard (`"*"`,
-// which also needs AllowWildcard) is set.
+// alias from `accounts:`), ARN (an IAM principal ARN, or `"*"`, which also
+// needs AllowWildcard) or Service (an AWS service principal) is set.
 type Principal struct {
 	Account string `yaml:"account,omitempty" json:"account,omitempty"`
 	ARN     string `yaml:"arn,omitempty" json:"arn,omitempty"`
+	// Service is an AWS service principal such as
+	// elasticloadbalancing.amazonaws.com, allowed as AWS takes it.
+	Service string `yaml:"service,omitempty" json:"service,omitempty"`
 	// AllowWildcard is the explicit opt-in for arn: "*".
 	AllowWildcard bool `yaml:"allowWildcard,omitempty" json:"allowWildcard,omitempty"`
+	// Tags go on the service permission AWS makes for the principal
+	// (vpce-svc-perm-...), exactly as written: no defaults.tags, no plink
+	// tags (the permission belongs to its service).
+	Tags map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
 
 	// Resolved is the principal ARN after alias resolution; set by the loader.
 	Resolved string `yaml:"-" json:"-"`

@@ -316,6 +316,7 @@ func (l *loader) validateProvider(m *Manifest, p *Provider, adopted map[string]P
 		}
 	}
 	l.checkList(p, "supportedIpAddressTypes", p.SupportedIPAddressTypes, func(ep, v string) { l.checkEnum(p, ep, v, serviceIPTypes) })
+	l.checkEnum(p, "payerResponsibility", p.PayerResponsibility, PayerResponsibilities)
 	l.checkList(p, "supportedRegions", p.SupportedRegions, func(ep, v string) {
 		l.checkID(p, ep, v, reRegion, "region", "a region name like us-west-2")
 	})
@@ -348,13 +349,32 @@ func (l *loader) checkAdopt(owner any, id string, re *regexp.Regexp, what, examp
 }
 
 func (l *loader) validatePrincipal(m *Manifest, p *Provider, pr *Principal, what string) {
+	l.checkPrincipalTags(pr)
+	set := 0
+	for _, v := range []string{pr.Account, pr.ARN, pr.Service} {
+		if v != "" {
+			set++
+		}
+	}
 	switch {
+	case pr.Service != "" && set > 1:
+		l.sink.errorf(pr.Pos, CodeConflict, "", "a principal sets one of `account`, `arn` and `service`, not several")
+		return
 	case pr.Account != "" && pr.ARN != "":
 		l.sink.errorf(pr.Pos, CodeConflict, "", "a principal sets either `account` or `arn`, not both")
 		return
-	case pr.Account == "" && pr.ARN == "":
-		if l.ok(pr, "account") && l.ok(pr, "arn") {
-			l.sink.errorf(pr.Pos, CodeRequired, "", "a principal needs `account` (an alias from `accounts:`) or `arn` (an IAM principal ARN)")
+	case set == 0:
+		if l.ok(pr, "account") && l.ok(pr, "arn") && l.ok(pr, "service") {
+			l.sink.errorf(pr.Pos, CodeRequired, "", "a principal needs `account` (an alias from `accounts:`), `arn` (an IAM principal ARN) or `service` (an AWS service principal)")
+		}
+		return
+	}
+	if pr.Service != "" {
+		if pr.AllowWildcard {
+			l.sink.errorf(l.at(pr, "allowWildcard"), CodeConflict, "", "`allowWildcard` only applies to `arn: \"*\"`")
+		}
+		if l.checkID(pr, "service", pr.Service, reServicePrincipal, "service principal", "an AWS service principal like elasticloadbalancing.amazonaws.com") {
+			pr.Resolved = pr.Service
 		}
 		return
 	}

@@ -126,7 +126,10 @@ type Values struct {
 	PrivateDNSName          *string  `json:"privateDnsName,omitempty"`
 	SupportedIPAddressTypes []string `json:"supportedIpAddressTypes,omitempty"`
 	SupportedRegions        []string `json:"supportedRegions,omitempty"`
-	ServiceName             string   `json:"serviceName,omitempty"` // also set on endpoints
+	// PayerResponsibility is EndpointOwner or ServiceOwner, set only when
+	// the manifest sets payerResponsibility.
+	PayerResponsibility string `json:"payerResponsibility,omitempty"`
+	ServiceName         string `json:"serviceName,omitempty"` // also set on endpoints
 
 	// endpoint
 	VPCID         string   `json:"vpcId,omitempty"`

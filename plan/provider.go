@@ -33,8 +33,18 @@ func liveServiceValues(sv *live.Service) *Values {
 		PrivateDNSName:          optString(sv.PrivateDNSName),
 		SupportedIPAddressTypes: sorted(sv.SupportedIPAddressTypes),
 		SupportedRegions:        sorted(sv.SupportedRegions, sv.Region),
+		PayerResponsibility:     sv.PayerResponsibility, // ServiceOwner, or "": AWS's default
 		Tags:                    serviceTags(sv.Tags),
 	}
+}
+
+// payerOf is a live service's payer responsibility: ServiceOwner, or
+// EndpointOwner, AWS's default, which AWS reports as nothing.
+func payerOf(sv *live.Service) string {
+	if sv.PayerResponsibility == "" {
+		return manifest.PayerEndpointOwner
+	}
+	return sv.PayerResponsibility
 }
 
 // serviceTags are a live service's tags as the plan compares them:
@@ -69,6 +79,7 @@ func (c *computer) desiredServiceValues(ps *provState, prior *live.Service) *Val
 		PrivateDNSName:          optString(p.PrivateDNSName),
 		SupportedIPAddressTypes: ipTypes,
 		SupportedRegions:        sorted(p.SupportedRegions, ps.region),
+		PayerResponsibility:     p.PayerResponsibility,
 		Tags:                    c.desiredTags(p.Name, p.Tags, p.Protect),
 	}
 }
@@ -166,6 +177,15 @@ func (c *computer) serviceChange(ps *provState, adopted bool) {
 	ch.Before = liveServiceValues(sv)
 	if ch.Before.Type != ch.After.Type {
 		ch.ReplaceReasons = append(ch.ReplaceReasons, "type")
+	}
+	switch {
+	case ch.After.PayerResponsibility == "":
+		ch.Before.PayerResponsibility = "" // not managed: the manifest does not set it
+	case ch.Before.PayerResponsibility == "":
+		ch.Before.PayerResponsibility = payerOf(sv) // EndpointOwner: never a replace
+	case ch.Before.PayerResponsibility == manifest.PayerServiceOwner && ch.After.PayerResponsibility != manifest.PayerServiceOwner:
+		ch.ReplaceReasons = append(ch.ReplaceReasons, "payerResponsibility")
+		ch.Warnings = append(ch.Warnings, fmt.Sprintf("AWS cannot set the payer responsibility of %s back from ServiceOwner: the service is replaced", sv.ID))
 	}
 	c.scopeReasons(&ch, sv.AccountID, sv.Region)
 	if live.ServicePhase(sv.State) == live.PhaseBroken {
@@ -399,13 +419,17 @@ func (c *computer) principalChanges(ps *provState, sv *live.Service) {
 	if sv != nil {
 		have = sorted(sv.Principals)
 	}
+	tags := c.principalTags(ps)
 	for _, arn := range ps.principals {
 		ch := c.child(ps, KindPrincipal, fmt.Sprintf("%s.principal[%s]", ps.addr, arn))
-		ch.After = &Values{Principal: arn}
+		ch.After = &Values{Principal: arn, Tags: tags[arn]}
 		if contains(have, arn) {
 			ch.Action = NoOp
 			ch.ID = arn
-			ch.Before = &Values{Principal: arn}
+			ch.Before = &Values{Principal: arn, Tags: liveTags(sv.PrincipalTags[arn])}
+			if len(Diff(KindPrincipal, ch.Before, ch.After)) > 0 {
+				ch.Action = Update // the tags of its service permission
+			}
 		} else {
 			ch.Action = Create
 		}

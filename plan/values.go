@@ -47,6 +47,7 @@ func (v *Values) Attributes() []Attr {
 	strp("privateDnsName", v.PrivateDNSName)
 	list("supportedIpAddressTypes", v.SupportedIPAddressTypes)
 	list("supportedRegions", v.SupportedRegions)
+	str("payerResponsibility", v.PayerResponsibility)
 	str("resourceConfigurationArn", v.ResourceConfigurationARN)
 	str("serviceNetworkArn", v.ServiceNetworkARN)
 	str("vpcId", v.VPCID)
@@ -128,7 +129,7 @@ func AttrRank(name string) int {
 
 var attrOrder = []string{
 	"type", "serviceName", "networkLoadBalancerArns", "gatewayLoadBalancerArns",
-	"acceptanceRequired", "privateDnsName", "supportedIpAddressTypes", "supportedRegions",
+	"acceptanceRequired", "privateDnsName", "supportedIpAddressTypes", "supportedRegions", "payerResponsibility",
 	"resourceConfigurationArn", "serviceNetworkArn",
 	"vpcId", "serviceRegion", "subnetIds", "ipAddresses", "securityGroupIds", "routeTableIds", "privateDnsEnabled",
 	"dnsRecordIpType", "privateDnsOnlyForInboundResolverEndpoint", "privateDnsPreference", "privateDnsSpecifiedDomains", "ipAddressType",

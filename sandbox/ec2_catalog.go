@@ -284,7 +284,9 @@ func (c *call) serviceDetailXN(v *svcView) xn {
 		strSet("supportedIpAddressTypeSet", v.IPTypes),
 	)
 	if !v.Managed {
-		kids = append(kids, tx("payerResponsibility", "ServiceOwner"))
+		if v.svc != nil && v.svc.PayerResponsibility != "" {
+			kids = append(kids, tx("payerResponsibility", v.svc.PayerResponsibility))
+		}
 	}
 	return el("item", kids...)
 }

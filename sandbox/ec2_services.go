@@ -332,7 +332,7 @@ func (c *call) serviceConfigXN(name string, sv *service) xn {
 			tx("state", sv.DNSState), tx("type", "TXT"), tx("value", sv.DNSVerifyValue), tx("name", sv.DNSVerifyName)))
 	}
 	kids = append(kids,
-		tx("payerResponsibility", "ServiceOwner"),
+		opt("payerResponsibility", sv.PayerResponsibility),
 		tagSetXN(sv.Tags),
 		set("supportedRegionSet", regions),
 		bl("remoteAccessEnabled", false),
@@ -617,7 +617,7 @@ func describeServicePermissions(c *call) ([]xn, *apiError) {
 	items := make([]xn, len(page))
 	for i, p := range page {
 		items[i] = el("item", tx("principalType", principalType(p.Principal)), tx("principal", p.Principal),
-			tx("servicePermissionId", p.ID), tx("serviceId", sv.ID), tagSetXN(nil))
+			tx("servicePermissionId", p.ID), tx("serviceId", sv.ID), tagSetXN(p.Tags))
 	}
 	return []xn{set("allowedPrincipals", items), opt("nextToken", next)}, nil
 }
@@ -629,8 +629,8 @@ func modifyServicePermissions(c *call) ([]xn, *apiError) {
 	}
 	add, rm := dedupe(c.p.list("AddAllowedPrincipals")), dedupe(c.p.list("RemoveAllowedPrincipals"))
 	for _, p := range append(append([]string(nil), add...), rm...) {
-		if p != "*" && !rePrincipal.MatchString(p) {
-			return nil, errf(400, "InvalidPrincipal", "Invalid principal: '%s' (expected '*' or an IAM ARN such as arn:aws:iam::123456789012:root)", p)
+		if p != "*" && !rePrincipal.MatchString(p) && !reServicePrincipal.MatchString(p) {
+			return nil, errf(400, "InvalidPrincipal", "Invalid principal: '%s' (expected '*', an IAM ARN such as arn:aws:iam::123456789012:root, or a service principal such as elasticloadbalancing.amazonaws.com)", p)
 		}
 	}
 	var added []xn

@@ -9,6 +9,12 @@ const maxTags = 50
 // taggable resolves a resource id of the caller to its tag list and type.
 func (c *call) taggable(id string) (*[]tag, string, *apiError) {
 	switch {
+	case strings.HasPrefix(id, "vpce-svc-perm-"):
+		perm, err := c.ownPermission(id)
+		if err != nil {
+			return nil, "", err
+		}
+		return &perm.Tags, "vpc-endpoint-service-permission", nil
 	case strings.HasPrefix(id, "vpce-svc-"):
 		sv, err := c.ownService(id)
 		if err != nil {
@@ -148,6 +154,11 @@ func describeTags(c *call) ([]xn, *apiError) {
 	for _, sv := range svcs {
 		for _, t := range sv.Tags {
 			rows = append(rows, row{sv.ID, "vpc-endpoint-service", t.Key, t.Value})
+		}
+		for _, p := range sv.Permissions {
+			for _, t := range p.Tags {
+				rows = append(rows, row{p.ID, "vpc-endpoint-service-permission", t.Key, t.Value})
+			}
 		}
 	}
 	var eps []*endpoint

@@ -70,6 +70,7 @@ type permission struct {
 	Principal string    `json:"principal"`
 	ID        string    `json:"id"`
 	Added     time.Time `json:"added"`
+	Tags      []tag     `json:"tags,omitempty"`
 }
 
 // service is an endpoint service configuration.
@@ -94,8 +95,12 @@ type service struct {
 	// later (resolvePrivateDNS).
 	DNSVerifyAt time.Time    `json:"dnsVerifyAt,omitzero"`
 	Permissions []permission `json:"permissions,omitempty"`
-	Created     time.Time    `json:"created"`
-	Tags        []tag        `json:"tags,omitempty"`
+	// PayerResponsibility is ServiceOwner once set
+	// (ModifyVpcEndpointServicePayerResponsibility); empty is AWS's
+	// default, the endpoint owner.
+	PayerResponsibility string    `json:"payerResponsibility,omitempty"`
+	Created             time.Time `json:"created"`
+	Tags                []tag     `json:"tags,omitempty"`
 	// Phase is "" while the service follows its own lifecycle (Pending for
 	// ServiceAvailableDelay, then Available); svcDeleting after deletion
 	// (Deleting, then Deleted, then gone); or a state ForceServiceState put

@@ -1,0 +1,170 @@
+package apply_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/plinkdev/plink/drift"
+	"github.com/plinkdev/plink/export"
+	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/sandbox"
+	"github.com/plinkdev/plink/sandbox/sandboxtest"
+)
+
+// optionsManifest is a provider with the given allowedPrincipals entries
+// and extra provider fields.
+func optionsManifest(t *testing.T, principals, extra string) string {
+	t.Helper()
+	doc := `version: 1
+project: options-e2e
+defaults: { region: us-east-1 }
+accounts:
+  payments: { id: "111111111111", roleArn: "arn:aws:iam::111111111111:role/plink" }
+  checkout: { id: "222222222222", roleArn: "arn:aws:iam::222222222222:role/plink" }
+providers:
+  - name: payments-api
+    account: payments
+    networkLoadBalancerArns:
+      - arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/payments-api/011000000005c0c1
+    acceptanceRequired: true
+` + extra + `
+    allowedPrincipals:
+` + principals
+	path := filepath.Join(t.TempDir(), "plink.yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// permissions are payments' one service's permissions: tags by principal,
+// and the principal types.
+func (e *env) permissions() (map[string]map[string]string, map[string]string) {
+	e.t.Helper()
+	prov := e.srv.Clients(e.t, "payments").EC2
+	out, err := prov.DescribeVpcEndpointServiceConfigurations(context.Background(), &ec2.DescribeVpcEndpointServiceConfigurationsInput{})
+	if err != nil || len(out.ServiceConfigurations) != 1 {
+		e.t.Fatalf("services: %v %+v", err, out)
+	}
+	perms, err := prov.DescribeVpcEndpointServicePermissions(context.Background(), &ec2.DescribeVpcEndpointServicePermissionsInput{ServiceId: out.ServiceConfigurations[0].ServiceId})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tags, types := map[string]map[string]string{}, map[string]string{}
+	for _, p := range perms.AllowedPrincipals {
+		m := map[string]string{}
+		for _, tg := range p.Tags {
+			m[*tg.Key] = *tg.Value
+		}
+		tags[*p.Principal] = m
+		types[*p.Principal] = string(p.PrincipalType)
+	}
+	return tags, types
+}
+
+const (
+	checkoutRoot = "arn:aws:iam::222222222222:root"
+	elbService   = "elasticloadbalancing.amazonaws.com"
+)
+
+// Service principals and tags on the permissions of allowed principals:
+// create, no-op second apply, update, drift, export round trip, delete.
+func TestPrincipalOptionsEndToEnd(t *testing.T) {
+	e := &env{t: t, srv: sandboxtest.Start(t, sandbox.Options{})}
+	path := optionsManifest(t, `      - { account: checkout, tags: { team: checkout, cost: shared } }
+      - { service: `+elbService+` }
+`, "")
+	e.apply(path)
+	tags, types := e.permissions()
+	if types[elbService] != "Service" || types[checkoutRoot] != "Account" || tags[checkoutRoot]["team"] != "checkout" || tags[checkoutRoot]["cost"] != "shared" {
+		t.Fatalf("after create: %v %v", types, tags)
+	}
+	e.converged(path)
+
+	// Update: a tag's value changes, another goes.
+	path2 := optionsManifest(t, `      - { account: checkout, tags: { team: payments } }
+      - { service: `+elbService+` }
+`, "")
+	p, _ := e.plan(path2)
+	addr := "provider.payments-api.principal[" + checkoutRoot + "]"
+	if ch := change(p, addr); ch == nil || ch.Action != plan.Update {
+		t.Fatalf("plan of the tag change: %+v", ch)
+	}
+	e.apply(path2)
+	if tags, _ := e.permissions(); len(tags[checkoutRoot]) != 1 || tags[checkoutRoot]["team"] != "payments" {
+		t.Fatalf("after the update: %v", tags)
+	}
+	e.converged(path2)
+
+	// Drift: a tag changed by hand.
+	prov := e.srv.Clients(t, "payments").EC2
+	svcs, err := prov.DescribeVpcEndpointServiceConfigurations(context.Background(), &ec2.DescribeVpcEndpointServiceConfigurationsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perms, err := prov.DescribeVpcEndpointServicePermissions(context.Background(), &ec2.DescribeVpcEndpointServicePermissionsInput{ServiceId: svcs.ServiceConfigurations[0].ServiceId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var permID string
+	for _, ap := range perms.AllowedPrincipals {
+		if *ap.Principal == checkoutRoot {
+			permID = *ap.ServicePermissionId
+		}
+	}
+	if _, err := prov.CreateTags(context.Background(), &ec2.CreateTagsInput{Resources: []string{permID}, Tags: []ec2types.Tag{{Key: aws.String("team"), Value: aws.String("someone")}}}); err != nil {
+		t.Fatal(err)
+	}
+	m, snap := e.read(path2)
+	rep := drift.Build(m, snap, plan.Compute(m, snap, plan.Options{}))
+	found := false
+	for _, it := range rep.Items {
+		found = found || it.Address == addr && it.Kind == drift.Changed && strings.Contains(it.Message, "someone")
+	}
+	if !found {
+		t.Fatalf("drift: %+v", rep.Items)
+	}
+	e.apply(path2)
+	e.converged(path2)
+
+	// Export writes the service principal and the tags back.
+	res, err := export.Export(context.Background(), []export.Account{{Alias: "payments", ID: "111111111111", RoleARN: "arn:aws:iam::111111111111:role/plink"}},
+		[]string{"us-east-1"}, export.FromAWSEnv(e.resolver(m)), export.Options{Project: "options-e2e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(res.YAML)
+	if !strings.Contains(y, "service: "+elbService) || !strings.Contains(y, "team: payments") {
+		t.Fatalf("export:\n%s", y)
+	}
+	out := filepath.Join(t.TempDir(), "export.yaml")
+	if err := os.WriteFile(out, res.YAML, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pe, _ := e.plan(out)
+	for _, ch := range pe.Changes {
+		if ch.Kind == plan.KindPrincipal && ch.Action != plan.NoOp {
+			t.Errorf("plan of the export: %s %s", ch.Action, ch.Address)
+		}
+	}
+
+	// Delete: the service principal goes.
+	path3 := optionsManifest(t, `      - { account: checkout, tags: { team: payments } }
+`, "")
+	p, _ = e.plan(path3)
+	if ch := change(p, "provider.payments-api.principal["+elbService+"]"); ch == nil || ch.Action != plan.Delete {
+		t.Fatalf("plan of the removal: %+v", ch)
+	}
+	e.apply(path3)
+	if _, types := e.permissions(); len(types) != 1 {
+		t.Fatalf("after the removal: %v", types)
+	}
+	e.converged(path3)
+}
