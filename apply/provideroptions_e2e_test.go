@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/drift"
 	"github.com/plinkdev/plink/export"
 	"github.com/plinkdev/plink/plan"
@@ -167,4 +168,54 @@ func TestPrincipalOptionsEndToEnd(t *testing.T) {
 		t.Fatalf("after the removal: %v", types)
 	}
 	e.converged(path3)
+}
+
+// A principal removed by hand between plan and apply has no permission to
+// tag; clients that cannot list permissions are refused.
+func TestPrincipalTagErrors(t *testing.T) {
+	e := &env{t: t, srv: sandboxtest.Start(t, sandbox.Options{})}
+	e.apply(optionsManifest(t, "      - { account: checkout }\n", ""))
+	tagged := optionsManifest(t, "      - { account: checkout, tags: { team: checkout } }\n", "")
+	p, r := e.plan(tagged)
+	addr := "provider.payments-api.principal[" + checkoutRoot + "]"
+
+	narrow := apply.ClientsFunc(func(ctx context.Context, account, region string) (apply.EC2API, error) {
+		c, err := r.ClientsFor(ctx, account, region)
+		if err != nil {
+			return nil, err
+		}
+		return struct{ apply.EC2API }{c.EC2}, nil
+	})
+	if err := changeError(t, p, narrow, addr); err.Code != "Unsupported" {
+		t.Fatalf("narrow client: %+v", err)
+	}
+
+	prov := e.srv.Clients(t, "payments").EC2
+	svcs, err := prov.DescribeVpcEndpointServiceConfigurations(context.Background(), &ec2.DescribeVpcEndpointServiceConfigurationsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prov.ModifyVpcEndpointServicePermissions(context.Background(), &ec2.ModifyVpcEndpointServicePermissionsInput{
+		ServiceId: svcs.ServiceConfigurations[0].ServiceId, RemoveAllowedPrincipals: []string{checkoutRoot}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := changeError(t, p, apply.FromClientSource(r), addr); err.Code != "InvalidPrincipal.NotFound" || !strings.Contains(err.Hint, "plan again") {
+		t.Fatalf("principal removed under the plan: %+v", err)
+	}
+}
+
+// changeError applies p with c and returns the error of the change at addr.
+func changeError(t *testing.T, p *plan.Plan, c apply.Clients, addr string) *apply.Error {
+	t.Helper()
+	res, err := apply.Run(context.Background(), p, c, opts())
+	if err == nil {
+		t.Fatal("apply succeeded")
+	}
+	for _, cr := range res.Changes {
+		if cr.Address == addr && cr.Error != nil {
+			return cr.Error
+		}
+	}
+	t.Fatalf("no error on %s: %v", addr, err)
+	return nil
 }
