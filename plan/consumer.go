@@ -401,7 +401,7 @@ func (c *computer) consumerLint(cs *consState) {
 	seen := map[string]bool{}
 	for _, sn := range c.vpcSubnets[key{cs.accountID, cs.region, cm.VPCID}] {
 		z := c.subnetZoneID(sn)
-		if z == "" || seen[z] || epZones[z] != "" || (served != nil && !served[z]) {
+		if z == "" || seen[z] || epZones[z] != "" || (served != nil && !served[z]) || c.latticeUnserved(cs, z) {
 			continue
 		}
 		seen[z] = true

@@ -116,6 +116,30 @@ func latticeCostNote(chs []Change) string {
 	return fmt.Sprintf("; %d Resource/ServiceNetwork endpoint change(s) not priced (AWS bills them per GB processed and through VPC Lattice; see docs/plan.md)", n)
 }
 
+// latticeTargetOf is what the consumer's account's VPC Lattice said of a
+// Resource or ServiceNetwork consumer's target, or nil.
+func (c *computer) latticeTargetOf(cs *consState) *live.LatticeTarget {
+	arn := cs.c.LatticeARN()
+	if arn == "" {
+		return nil
+	}
+	for i := range c.s.LatticeTargets {
+		lt := &c.s.LatticeTargets[i]
+		if lt.ARN == arn && lt.AccountID == cs.accountID && lt.Region == cs.region {
+			return lt
+		}
+	}
+	return nil
+}
+
+// latticeUnserved reports whether zone z is one a Resource consumer's
+// resource gateway is known not to serve: the consumer's VPC having
+// subnets there is no gap in its coverage (PL102).
+func (c *computer) latticeUnserved(cs *consState, z string) bool {
+	t := c.latticeTargetOf(cs)
+	return t != nil && t.ZonesRead && len(t.ZoneIDs) > 0 && !slices.Contains(t.ZoneIDs, z)
+}
+
 // latticeLint checks a Resource or ServiceNetwork consumer against what
 // its account's VPC Lattice said of its target (live.LatticeTarget): not
 // found (not shared with the account, or no such thing) is PL240 for an
@@ -126,13 +150,7 @@ func latticeCostNote(chs []Change) string {
 func (c *computer) latticeLint(cs *consState, epZones map[string]string) {
 	cm := cs.c
 	arn := cm.LatticeARN()
-	var t *live.LatticeTarget
-	for i := range c.s.LatticeTargets {
-		lt := &c.s.LatticeTargets[i]
-		if lt.ARN == arn && lt.AccountID == cs.accountID && lt.Region == cs.region {
-			t = lt
-		}
-	}
+	t := c.latticeTargetOf(cs)
 	if t == nil {
 		return
 	}

@@ -2,6 +2,8 @@ package sandbox_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -361,4 +363,28 @@ func TestLatticeAPIRefusals(t *testing.T) {
 	ec := vpclattice.NewFromConfig(cfg)
 	_, err = ec.GetServiceNetwork(ctx, &vpclattice.GetServiceNetworkInput{ServiceNetworkIdentifier: aws.String(meshSN)}, vpclattice.WithSigV4SigningName("ec2"))
 	wantCode(t, err, "InvalidAction")
+}
+
+// A state file with Resource and ServiceNetwork endpoints loads again; one
+// whose endpoint carries the other type's ARN does not.
+func TestLatticeEndpointsInStateFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	srv := start(t, sandbox.Options{StatePath: good})
+	co := srv.Clients(t, "checkout").EC2
+	_, err := latticeEndpoint(co, types.VpcEndpointTypeResource, sharedRCFG, []string{checkoutSubnetsEast()[0]})
+	must(t, err)
+	_, err = latticeEndpoint(co, types.VpcEndpointTypeServiceNetwork, meshSN, []string{checkoutSubnetsEast()[0]})
+	must(t, err)
+	if _, err := sandbox.New(nil, sandbox.Options{StatePath: good}); err != nil {
+		t.Fatalf("valid state refused: %v", err)
+	}
+	b, err := os.ReadFile(good)
+	must(t, err)
+	bad := filepath.Join(dir, "bad.json")
+	must(t, os.WriteFile(bad, []byte(strings.Replace(string(b), `"serviceNetworkArn": "`+meshSN+`"`, `"resourceConfigurationArn": "`+sharedRCFG+`"`, 1)), 0o600))
+	_, err = sandbox.New(nil, sandbox.Options{StatePath: bad})
+	if err == nil || !strings.Contains(err.Error(), "a ServiceNetwork endpoint has exactly its own type's ARN") {
+		t.Errorf("tampered state: %v", err)
+	}
 }

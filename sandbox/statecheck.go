@@ -102,14 +102,19 @@ func (s *Sandbox) validateState(st *state) []string {
 			bad("%s: account %q is not in the world (accounts: %s)", where, ep.Account, strings.Join(s.aliases(), ", "))
 			continue
 		}
-		if !s.servesRegion(ep.Region) || !s.servesRegion(ep.ServiceRegion) {
+		// a Resource or ServiceNetwork endpoint has no service region
+		if !s.servesRegion(ep.Region) || (!isLattice(ep.Type) && !s.servesRegion(ep.ServiceRegion)) {
 			bad("%s: region %q or service region %q is not served (regions: %s)", where, ep.Region, ep.ServiceRegion, regions)
 			continue
 		}
 		switch ep.Type {
 		case "Interface", "GatewayLoadBalancer", "Gateway":
+		case "Resource", "ServiceNetwork":
+			if (ep.ResourceConfigurationArn == "") == (ep.ServiceNetworkArn == "") || (ep.Type == "Resource") != (ep.ResourceConfigurationArn != "") {
+				bad("%s: a %s endpoint has exactly its own type's ARN (resourceConfigurationArn %q, serviceNetworkArn %q)", where, ep.Type, ep.ResourceConfigurationArn, ep.ServiceNetworkArn)
+			}
 		default:
-			bad("%s: type %q (valid: Interface, GatewayLoadBalancer, Gateway)", where, ep.Type)
+			bad("%s: type %q (valid: Interface, GatewayLoadBalancer, Gateway, Resource, ServiceNetwork)", where, ep.Type)
 		}
 		switch ep.Phase {
 		case phasePendingAcceptance, phasePending, phaseAvailable, phaseRejected, phaseExpired, phaseFailed, phaseDeleting:
