@@ -68,4 +68,26 @@ for r in rts:
     assert pl == [{"DestinationPrefixListId": "pl-63a5400a", "GatewayId": gw["VpcEndpointId"], "State": "active", "Origin": "CreateRoute"}], r
 got = cons.describe_vpc_endpoints(VpcEndpointIds=[gw["VpcEndpointId"]])["VpcEndpoints"][0]
 assert sorted(got["RouteTableIds"]) == ["rtb-02100000000000001", "rtb-02100000000000002"] and got["VpcEndpointType"] == "Gateway", got
+# A resource endpoint (VPC Lattice resource configuration shared with checkout),
+# its private DNS preference, and the VPC Lattice read of the configuration.
+RCFG = "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0111000000000000a"
+rep = cons.create_vpc_endpoint(VpcEndpointType="Resource", VpcId="vpc-02100000000000001", ResourceConfigurationArn=RCFG,
+                               SubnetIds=["subnet-0210000000000000c"], PrivateDnsEnabled=True,
+                               DnsOptions={"PrivateDnsPreference": "SPECIFIED_DOMAINS_ONLY", "PrivateDnsSpecifiedDomains": ["db.example.com"]})["VpcEndpoint"]
+assert rep["ResourceConfigurationArn"] == RCFG and rep["VpcEndpointType"] == "Resource" and "ServiceName" not in rep, rep
+assert rep["DnsOptions"]["PrivateDnsPreference"] == "SPECIFIED_DOMAINS_ONLY" and rep["DnsOptions"]["PrivateDnsSpecifiedDomains"] == ["db.example.com"], rep
+try:
+    cons.create_vpc_endpoint(VpcEndpointType="Resource", VpcId="vpc-02100000000000001", SubnetIds=["subnet-0210000000000000c"],
+                             ResourceConfigurationArn="arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0111000000000000b")
+    raise SystemExit("expected an error")
+except ClientError as e:
+    assert e.response["Error"]["Code"] == "InvalidParameter", e.response
+lat = client("vpc-lattice", *CHK)
+rc = lat.get_resource_configuration(resourceConfigurationIdentifier=RCFG)
+assert rc["arn"] == RCFG and rc["resourceGatewayId"] == "rgw-0111000000000000a", rc
+try:
+    lat.get_resource_configuration(resourceConfigurationIdentifier="rcfg-0111000000000000b")
+    raise SystemExit("expected an error")
+except ClientError as e:
+    assert e.response["Error"]["Code"] == "ResourceNotFoundException", e.response
 print("ok")
