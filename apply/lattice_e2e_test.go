@@ -125,13 +125,14 @@ func TestE2EResourceAndServiceNetworkEndpoints(t *testing.T) {
 	// The second apply changes nothing and makes no mutating call.
 	e.converged(create)
 
-	// Update in place: a second subnet (us-east-1c, served by the gateway)
-	// and another preference; the service network loses a subnet.
-	update := fixedManifest(t, ordersDB(ordersRCFG, `    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000c]
+	// Update in place: another preference; the service network gains a
+	// subnet (AWS adds subnets to service-network endpoints).
+	meshWithC := strings.Replace(meshConsumer, "subnet-0210000000000000b]", "subnet-0210000000000000b, subnet-0210000000000000c]", 1)
+	update := fixedManifest(t, ordersDB(ordersRCFG, `    subnetIds: [subnet-0210000000000000a]
     privateDnsEnabled: true
     dnsOptions:
       privateDnsPreference: VERIFIED_DOMAINS_ONLY
-`)+strings.Replace(meshConsumer, ", subnet-0210000000000000b", "", 1))
+`)+meshWithC)
 	p, _ = e.plan(update)
 	db, mesh = changeOf(t, p, "consumer.orders-db"), changeOf(t, p, "consumer.mesh")
 	if db.Action != plan.Update || len(db.ReplaceReasons) != 0 || mesh.Action != plan.Update {
@@ -141,22 +142,36 @@ func TestE2EResourceAndServiceNetworkEndpoints(t *testing.T) {
 	for _, d := range plan.Diff(db.Kind, db.Before, db.After) {
 		names = append(names, d.Name)
 	}
-	if !slices.Equal(names, []string{"subnetIds", "privateDnsPreference", "privateDnsSpecifiedDomains"}) {
+	if !slices.Equal(names, []string{"privateDnsPreference", "privateDnsSpecifiedDomains"}) {
 		t.Errorf("resource endpoint diff %v", names)
 	}
 	e.apply(update)
 	eps = e.latticeEndpoints()
 	if got := eps[ec2types.VpcEndpointTypeResource]; aws.ToString(got.VpcEndpointId) != aws.ToString(rep.VpcEndpointId) ||
-		!slices.Equal(got.SubnetIds, []string{"subnet-0210000000000000a", "subnet-0210000000000000c"}) ||
 		aws.ToString(got.DnsOptions.PrivateDnsPreference) != "VERIFIED_DOMAINS_ONLY" || len(got.DnsOptions.PrivateDnsSpecifiedDomains) != 0 {
 		t.Fatalf("resource endpoint after the update %+v", got)
 	}
+	if got := eps[ec2types.VpcEndpointTypeServiceNetwork]; aws.ToString(got.VpcEndpointId) != aws.ToString(snep.VpcEndpointId) || len(got.SubnetIds) != 3 {
+		t.Fatalf("service-network endpoint after the update %+v", got)
+	}
 	e.converged(update)
 
-	// Drift: a subnet removed and private DNS turned off outside plink.
+	// What AWS does not change in place replaces: a resource endpoint's
+	// subnets, a subnet taken from a service-network endpoint.
+	p, _ = e.plan(fixedManifest(t, ordersDB(ordersRCFG, `    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000c]
+    privateDnsEnabled: true
+    dnsOptions:
+      privateDnsPreference: VERIFIED_DOMAINS_ONLY
+`)+meshConsumer))
+	for _, addr := range []string{"consumer.orders-db", "consumer.mesh"} {
+		if ch := changeOf(t, p, addr); ch.Action != plan.Replace || !slices.Equal(ch.ReplaceReasons, []string{"subnetIds"}) {
+			t.Errorf("%s: %s %v, want a replace for subnetIds", addr, ch.Action, ch.ReplaceReasons)
+		}
+	}
+
+	// Drift: private DNS turned off outside plink.
 	ec := e.srv.Clients(t, "checkout").EC2
-	if _, err := ec.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: rep.VpcEndpointId,
-		RemoveSubnetIds: []string{"subnet-0210000000000000c"}, PrivateDnsEnabled: aws.Bool(false)}); err != nil {
+	if _, err := ec.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: rep.VpcEndpointId, PrivateDnsEnabled: aws.Bool(false)}); err != nil {
 		t.Fatal(err)
 	}
 	m, err := manifest.Load(update)
@@ -172,7 +187,7 @@ func TestE2EResourceAndServiceNetworkEndpoints(t *testing.T) {
 	for _, it := range report.Items {
 		items = append(items, it.Address+" "+string(it.Kind)+" "+it.Attribute)
 	}
-	for _, want := range []string{"consumer.orders-db changed subnetIds", "consumer.orders-db changed privateDnsEnabled", "consumer.orders-db changed privateDnsPreference"} {
+	for _, want := range []string{"consumer.orders-db changed privateDnsEnabled", "consumer.orders-db changed privateDnsPreference"} {
 		if !slices.Contains(items, want) {
 			t.Errorf("drift items %q lack %q", items, want)
 		}
@@ -181,7 +196,7 @@ func TestE2EResourceAndServiceNetworkEndpoints(t *testing.T) {
 	e.converged(update)
 
 	// Replace: another resource configuration is a new endpoint.
-	replace := fixedManifest(t, ordersDB(replicaRCFG, "    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000b]\n")+strings.Replace(meshConsumer, ", subnet-0210000000000000b", "", 1))
+	replace := fixedManifest(t, ordersDB(replicaRCFG, "    subnetIds: [subnet-0210000000000000a]\n")+meshWithC)
 	p, _ = e.plan(replace)
 	db = changeOf(t, p, "consumer.orders-db")
 	if db.Action != plan.Replace || !slices.Equal(db.ReplaceReasons, []string{"resourceConfigurationArn"}) ||

@@ -60,8 +60,15 @@ func latticeDNS(cm *manifest.Consumer, before, after *Values) {
 	}
 }
 
-// latticeReplaceReasons are the ARNs a live Resource or ServiceNetwork
-// endpoint (before) has other than the manifest's (after).
+// latticeReplaceReasons are what a live Resource or ServiceNetwork
+// endpoint (before) has other than the manifest's (after) and AWS cannot
+// change in place: its ARN; a Resource endpoint's subnets; a subnet taken
+// from a ServiceNetwork endpoint. The PrivateLink guide's document history
+// (November 2026) says subnets can be added to service-network endpoints,
+// and private DNS turned on and off on both kinds; it says nothing of
+// changing a resource endpoint's subnets, or removing one from a
+// service-network endpoint, so plink does neither in place. Subnets are
+// compared only when after names them (a real desired state, not a fit).
 func latticeReplaceReasons(before, after *Values) []string {
 	var out []string
 	if before.ResourceConfigurationARN != after.ResourceConfigurationARN {
@@ -69,6 +76,21 @@ func latticeReplaceReasons(before, after *Values) []string {
 	}
 	if before.ServiceNetworkARN != after.ServiceNetworkARN {
 		out = append(out, "serviceNetworkArn")
+	}
+	if len(after.SubnetIDs) == 0 {
+		return out
+	}
+	switch after.Type {
+	case manifest.TypeResource:
+		if !slices.Equal(before.SubnetIDs, after.SubnetIDs) {
+			out = append(out, "subnetIds")
+		}
+	case manifest.TypeServiceNetwork:
+		for _, sn := range before.SubnetIDs {
+			if !slices.Contains(after.SubnetIDs, sn) {
+				return append(out, "subnetIds")
+			}
+		}
 	}
 	return out
 }

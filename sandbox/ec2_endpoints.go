@@ -495,6 +495,9 @@ func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
 	if ep.Type == "Gateway" && len(addS)+len(rmS) > 0 {
 		return nil, invalidParam("Subnets cannot be modified on Gateway endpoints")
 	}
+	if err := latticeSubnetChange(ep.Type, addS, rmS); err != nil { // ec2_lattice.go
+		return nil, err
+	}
 	for _, s := range rmS {
 		if !contains(next.Subnets, s) {
 			return nil, invalidParam("The subnet %s is not associated with the VPC endpoint %s", s, ep.ID)

@@ -417,3 +417,17 @@ func (c *call) notLatticeFields(typ string) *apiError {
 	}
 	return nil
 }
+
+// latticeSubnetChange refuses the subnet changes a Resource or
+// ServiceNetwork endpoint does not take: AWS documents adding subnets to
+// service-network endpoints (PrivateLink guide, document history, November
+// 2026) and no other change of their subnets.
+func latticeSubnetChange(typ string, add, remove []string) *apiError {
+	switch {
+	case typ == "Resource" && len(add)+len(remove) > 0:
+		return invalidParam("The subnets of a Resource endpoint cannot be modified; create another endpoint")
+	case typ == "ServiceNetwork" && len(remove) > 0:
+		return invalidParam("Subnets can only be added to a ServiceNetwork endpoint; create another endpoint to remove one")
+	}
+	return nil
+}

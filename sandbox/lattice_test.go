@@ -48,7 +48,7 @@ func TestResourceEndpointLifecycle(t *testing.T) {
 	co := srv.Clients(t, "checkout").EC2
 	// checkout's us-east-1a is use1-az2 and us-east-1c use1-az1: the two
 	// zones the configuration's resource gateway serves.
-	a, b, c := checkoutSubnetsEast()[0], checkoutSubnetsEast()[1], checkoutSubnetsEast()[2]
+	a, c := checkoutSubnetsEast()[0], checkoutSubnetsEast()[2]
 	ep, err := latticeEndpoint(co, types.VpcEndpointTypeResource, sharedRCFG, []string{a}, func(in *ec2.CreateVpcEndpointInput) {
 		in.PrivateDnsEnabled = aws.Bool(true)
 		in.DnsOptions = &types.DnsOptionsSpecification{PrivateDnsPreference: aws.String("SPECIFIED_DOMAINS_ONLY"), PrivateDnsSpecifiedDomains: []string{"orders-db.example.com"}}
@@ -89,12 +89,12 @@ func TestResourceEndpointLifecycle(t *testing.T) {
 	}
 
 	id := ep.VpcEndpointId
-	// Modify: add subnet c (use1-az1), a group, and the preference.
-	_, err = co.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: id, AddSubnetIds: []string{c},
+	// Modify: the preference.
+	_, err = co.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: id,
 		DnsOptions: &types.DnsOptionsSpecification{PrivateDnsPreference: aws.String("VERIFIED_DOMAINS_ONLY")}})
 	must(t, err)
 	got := currentEndpoint(t, co, aws.ToString(id))
-	if !slices.Equal(got.SubnetIds, []string{a, c}) || aws.ToString(got.DnsOptions.PrivateDnsPreference) != "VERIFIED_DOMAINS_ONLY" || len(got.DnsOptions.PrivateDnsSpecifiedDomains) != 0 {
+	if !slices.Equal(got.SubnetIds, []string{a}) || aws.ToString(got.DnsOptions.PrivateDnsPreference) != "VERIFIED_DOMAINS_ONLY" || len(got.DnsOptions.PrivateDnsSpecifiedDomains) != 0 {
 		t.Fatalf("after modify: subnets %v, dns %+v", got.SubnetIds, got.DnsOptions)
 	}
 	// Turning private DNS off drops the preference.
@@ -111,7 +111,8 @@ func TestResourceEndpointLifecycle(t *testing.T) {
 		code string
 		msg  string
 	}{
-		{"subnet in a zone the gateway does not serve", &ec2.ModifyVpcEndpointInput{VpcEndpointId: id, AddSubnetIds: []string{b}}, "InvalidParameter", "does not serve the availability zone of the subnet: " + b + " (use1-az4); it serves use1-az1, use1-az2"},
+		{"subnets added", &ec2.ModifyVpcEndpointInput{VpcEndpointId: id, AddSubnetIds: []string{c}}, "InvalidParameter", "The subnets of a Resource endpoint cannot be modified"},
+		{"subnets removed", &ec2.ModifyVpcEndpointInput{VpcEndpointId: id, RemoveSubnetIds: []string{a}}, "InvalidParameter", "The subnets of a Resource endpoint cannot be modified"},
 		{"policy", &ec2.ModifyVpcEndpointInput{VpcEndpointId: id, PolicyDocument: aws.String(`{"Statement":[]}`)}, "InvalidParameter", "Endpoint policies are not supported for Resource endpoints"},
 		{"reset policy", &ec2.ModifyVpcEndpointInput{VpcEndpointId: id, ResetPolicy: aws.Bool(true)}, "InvalidParameter", "Endpoint policies are not supported"},
 		{"preference without private DNS", &ec2.ModifyVpcEndpointInput{VpcEndpointId: id, DnsOptions: &types.DnsOptionsSpecification{PrivateDnsPreference: aws.String("ALL_DOMAINS")}}, "InvalidParameter", "only supported when private DNS is enabled"},
@@ -237,9 +238,20 @@ func TestServiceNetworkEndpointSharedWithOrganization(t *testing.T) {
 	out, err := an.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: types.VpcEndpointTypeServiceNetwork, VpcId: aws.String("vpc-03100000000000001"),
 		SubnetIds: []string{"subnet-0310000000000000a", "subnet-0310000000000000b"}, ServiceNetworkArn: aws.String(meshSN), SecurityGroupIds: []string{"sg-03100000000000001"}})
 	must(t, err)
-	if ep := out.VpcEndpoint; aws.ToString(ep.ServiceNetworkArn) != meshSN || ep.VpcEndpointType != types.VpcEndpointTypeServiceNetwork || ep.ResourceConfigurationArn != nil {
+	ep := out.VpcEndpoint
+	if aws.ToString(ep.ServiceNetworkArn) != meshSN || ep.VpcEndpointType != types.VpcEndpointTypeServiceNetwork || ep.ResourceConfigurationArn != nil {
 		t.Fatalf("endpoint %+v", ep)
 	}
+	// Subnets are added, not removed.
+	_, err = an.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: ep.VpcEndpointId, AddSubnetIds: []string{"subnet-0310000000000000c"}})
+	must(t, err)
+	if got := currentEndpoint(t, an, aws.ToString(ep.VpcEndpointId)); len(got.SubnetIds) != 3 {
+		t.Errorf("subnets after the add %v", got.SubnetIds)
+	}
+	_, err = an.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: ep.VpcEndpointId, AddSubnetIds: []string{"subnet-0310000000000000d"}, RemoveSubnetIds: []string{"subnet-0310000000000000a"}})
+	wantCode(t, err, "InvalidParameter")
+	_, err = an.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: ep.VpcEndpointId, AddSubnetIds: []string{"subnet-0210000000000000a"}})
+	wantCode(t, err, "InvalidSubnetID.NotFound")
 }
 
 func TestWorldLatticeValidation(t *testing.T) {
