@@ -64,6 +64,9 @@ find out (credentials, an unexpected answer).`,
 				if m == nil {
 					return flagErrorf("--live needs the manifest (-f PATH): it reads the services of its providers")
 				}
+				if mode != iampolicy.Apply {
+					return flagErrorf("--live changes only the apply policy (its CreateVpcEndpoint); drop it or use --for apply")
+				}
 				if lv, err = readLivePolicyInputs(cmd.Context(), f, m); err != nil {
 					return err
 				}

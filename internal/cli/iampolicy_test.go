@@ -344,4 +344,8 @@ func TestIAMPolicyLive(t *testing.T) {
 	if code, _, stderr := runPlink(t, "", false, "iam-policy", "--live"); code != ExitError || !strings.Contains(stderr, "--live needs the manifest (-f PATH)") {
 		t.Errorf("--live without -f: exit %d: %s", code, stderr)
 	}
+	if code, _, stderr := runPlink(t, "", false, append([]string{"iam-policy", "--live", "--for", "plan"}, sb...)...); code != ExitError ||
+		!strings.Contains(stderr, "--live changes only the apply policy") {
+		t.Errorf("--live --for plan: exit %d: %s", code, stderr)
+	}
 }
