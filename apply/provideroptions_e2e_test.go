@@ -219,3 +219,130 @@ func changeError(t *testing.T, p *plan.Plan, c apply.Clients, addr string) *appl
 	t.Fatalf("no error on %s: %v", addr, err)
 	return nil
 }
+
+// consumerNotifyManifest is checkout's endpoint to an AWS service with the
+// given notifications YAML (indented list items, or "").
+func consumerNotifyManifest(t *testing.T, notifications string) string {
+	t.Helper()
+	doc := `version: 1
+project: notify-e2e
+defaults: { region: us-east-1 }
+accounts:
+  checkout: { id: "222222222222", roleArn: "arn:aws:iam::222222222222:role/plink" }
+consumers:
+  - name: checkout-kms
+    account: checkout
+    vpcId: vpc-02100000000000001
+    subnetIds: [subnet-0210000000000000a]
+    securityGroupIds: [sg-02100000000000001]
+    serviceName: com.amazonaws.us-east-1.kms
+`
+	if notifications != "" {
+		doc += "    notifications:\n" + notifications
+	}
+	path := filepath.Join(t.TempDir(), "plink.yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func (e *env) endpointNotifications() []ec2types.ConnectionNotification {
+	e.t.Helper()
+	out, err := e.srv.Clients(e.t, "checkout").EC2.DescribeVpcEndpointConnectionNotifications(context.Background(), &ec2.DescribeVpcEndpointConnectionNotificationsInput{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out.ConnectionNotificationSet
+}
+
+// A consumer's own connection notifications (VpcEndpointId): create, no-op
+// second apply, update, drift, export round trip, delete.
+func TestConsumerNotificationsEndToEnd(t *testing.T) {
+	e := &env{t: t, srv: sandboxtest.Start(t, sandbox.Options{})}
+	const topic = "arn:aws:sns:us-east-1:222222222222:endpoint-events"
+	path := consumerNotifyManifest(t, "      - { topicArn: \""+topic+"\", events: [Accept, Reject] }\n")
+	p, _ := e.plan(path)
+	addr := "consumer.checkout-kms.notification[0]"
+	if ch := change(p, addr); ch == nil || ch.Action != plan.Create || ch.Parent != "consumer.checkout-kms" {
+		t.Fatalf("plan: %+v", ch)
+	}
+	e.apply(path)
+	ns := e.endpointNotifications()
+	if len(ns) != 1 || ns[0].VpcEndpointId == nil || ns[0].ServiceId != nil || *ns[0].ConnectionNotificationArn != topic || len(ns[0].ConnectionEvents) != 2 {
+		t.Fatalf("notifications %+v", ns)
+	}
+	e.converged(path)
+
+	// Update: other events.
+	path2 := consumerNotifyManifest(t, "      - { topicArn: \""+topic+"\", events: [Delete] }\n")
+	if p, _ := e.plan(path2); change(p, addr) == nil || change(p, addr).Action != plan.Update {
+		t.Fatalf("plan of new events: %+v", change(p, addr))
+	}
+	e.apply(path2)
+	if ns := e.endpointNotifications(); len(ns) != 1 || len(ns[0].ConnectionEvents) != 1 || ns[0].ConnectionEvents[0] != "Delete" {
+		t.Fatalf("after the update: %+v", ns)
+	}
+	e.converged(path2)
+
+	// Drift: deleted by hand, it is missing.
+	if _, err := e.srv.Clients(t, "checkout").EC2.DeleteVpcEndpointConnectionNotifications(context.Background(), &ec2.DeleteVpcEndpointConnectionNotificationsInput{
+		ConnectionNotificationIds: []string{*e.endpointNotifications()[0].ConnectionNotificationId}}); err != nil {
+		t.Fatal(err)
+	}
+	m, snap := e.read(path2)
+	rep := drift.Build(m, snap, plan.Compute(m, snap, plan.Options{}))
+	found := false
+	for _, it := range rep.Items {
+		found = found || it.Address == addr && it.Kind == drift.Missing
+	}
+	if !found {
+		t.Fatalf("drift: %+v", rep.Items)
+	}
+	e.apply(path2)
+	e.converged(path2)
+
+	// Export writes it back with the consumer.
+	res, err := export.Export(context.Background(), []export.Account{{Alias: "checkout", ID: "222222222222", RoleARN: "arn:aws:iam::222222222222:role/plink"}},
+		[]string{"us-east-1"}, export.FromAWSEnv(e.resolver(m)), export.Options{Project: "notify-e2e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Manifest.Consumers[0]; len(c.Notifications) != 1 || c.Notifications[0].TopicARN != topic {
+		t.Fatalf("export:\n%s", res.YAML)
+	}
+	out := filepath.Join(t.TempDir(), "export.yaml")
+	if err := os.WriteFile(out, res.YAML, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pe, _ := e.plan(out)
+	for _, ch := range pe.Changes {
+		if ch.Kind == plan.KindNotification && ch.Action != plan.NoOp {
+			t.Errorf("plan of the export: %s %s", ch.Action, ch.Address)
+		}
+	}
+
+	// Delete: a notification the consumer no longer declares goes (a
+	// consumer that declares others keeps the scope read).
+	path3 := consumerNotifyManifest(t, "      - { topicArn: \"arn:aws:sns:us-east-1:222222222222:other\", events: [Accept] }\n")
+	p, _ = e.plan(path3)
+	var deletes, creates int
+	for _, ch := range p.Changes {
+		if ch.Kind == plan.KindNotification {
+			switch ch.Action {
+			case plan.Delete:
+				deletes++
+			case plan.Create:
+				creates++
+			}
+		}
+	}
+	if deletes != 1 || creates != 1 {
+		t.Fatalf("plan of another topic: %d deletes, %d creates", deletes, creates)
+	}
+	e.apply(path3)
+	if ns := e.endpointNotifications(); len(ns) != 1 || !strings.HasSuffix(*ns[0].ConnectionNotificationArn, ":other") {
+		t.Fatalf("after the swap: %+v", ns)
+	}
+	e.converged(path3)
+}

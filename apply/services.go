@@ -189,18 +189,26 @@ func (r *runner) notificationCreate(ctx context.Context, s *step, purpose string
 	if e != nil {
 		return e
 	}
-	svc := r.parentID(c)
-	if svc == "" {
-		return missing(c, "service id (its provider was not created)")
-	}
+	parent := r.parentID(c)
 	cl, e := r.client(ctx, c)
 	if e != nil {
 		return e
 	}
 	in := &ec2.CreateVpcEndpointConnectionNotificationInput{
-		ServiceId:                 aws.String(svc),
 		ConnectionNotificationArn: aws.String(a.TopicARN),
 		ConnectionEvents:          a.Events,
+	}
+	switch {
+	case strings.HasPrefix(c.Parent, "consumer."):
+		// an endpoint's own notification (plan/consumernotifications.go)
+		if parent == "" {
+			return missing(c, "endpoint id (its consumer was not created)")
+		}
+		in.VpcEndpointId = aws.String(parent)
+	case parent == "":
+		return missing(c, "service id (its provider was not created)")
+	default:
+		in.ServiceId = aws.String(parent)
 	}
 	// A notification has no state in which a token could answer it stale.
 	id, _, e := r.create(ctx, c, classService, "CreateVpcEndpointConnectionNotification", "connection notification", purpose, in,

@@ -265,21 +265,32 @@ func readScope(ctx context.Context, src ClientSource, a Account, region, project
 			}
 		}
 	}
-	if len(sd.services) > 0 {
-		// One call per account-region for all services' notifications and
-		// connections, grouped by service id.
+	// One call per account-region for all services' and endpoints'
+	// notifications, grouped by service or endpoint id.
+	readNotifications := func() *Failure {
 		np := ec2.NewDescribeVpcEndpointConnectionNotificationsPaginator(api, &ec2.DescribeVpcEndpointConnectionNotificationsInput{MaxResults: aws.Int32(1000)})
 		for np.HasMorePages() {
 			out, err := np.NextPage(ctx)
 			if err != nil {
-				return nil, fail("DescribeVpcEndpointConnectionNotifications", err)
+				return fail("DescribeVpcEndpointConnectionNotifications", err)
 			}
 			for _, n := range out.ConnectionNotificationSet {
-				if id := aws.ToString(n.ServiceId); id != "" {
+				id := aws.ToString(n.ServiceId)
+				if id == "" {
+					id = aws.ToString(n.VpcEndpointId) // an endpoint's own
+				}
+				if id != "" {
 					sd.notifications[id] = append(sd.notifications[id], n)
 				}
 			}
 		}
+		return nil
+	}
+	if len(sd.services) > 0 {
+		if f := readNotifications(); f != nil {
+			return nil, f
+		}
+		// ... and connections, grouped by service id.
 		cp := ec2.NewDescribeVpcEndpointConnectionsPaginator(api, &ec2.DescribeVpcEndpointConnectionsInput{MaxResults: aws.Int32(1000)})
 		for cp.HasMorePages() {
 			out, err := cp.NextPage(ctx)
@@ -319,6 +330,11 @@ func readScope(ctx context.Context, src ClientSource, a Account, region, project
 				continue
 			}
 			sd.endpoints = append(sd.endpoints, e)
+		}
+	}
+	if len(sd.services) == 0 && len(sd.endpoints) > 0 {
+		if f := readNotifications(); f != nil {
+			return nil, f
 		}
 	}
 	return sd, nil
@@ -539,6 +555,9 @@ func write(accounts []Account, regions []string, scopes []*scopeData, opts Optio
 				c.SecurityGroupIDs = append(c.SecurityGroupIDs, aws.ToString(g.GroupId))
 			}
 			sort.Strings(c.SecurityGroupIDs)
+			for _, n := range sd.notifications[id] {
+				c.Notifications = append(c.Notifications, manifest.Notification{TopicARN: aws.ToString(n.ConnectionNotificationArn), Events: sortedCopy(n.ConnectionEvents)})
+			}
 			if e.VpcEndpointType == types.VpcEndpointTypeGateway {
 				// routes instead of network interfaces (manifest type: Gateway)
 				c.Type, c.RouteTableIDs = manifest.TypeGateway, sortedCopy(e.RouteTableIds)

@@ -45,6 +45,9 @@ func (s *Snapshot) normalize() {
 	s.VisibleServices = sortKeyed(s.VisibleServices, func(x *VisibleService) [5]string {
 		return [5]string{x.AccountID, x.Region, x.ServiceName, x.Type, x.ServiceID}
 	})
+	s.EndpointNotifications = sortKeyed(s.EndpointNotifications, func(x *EndpointNotification) [5]string {
+		return [5]string{x.AccountID, x.Region, x.EndpointID, x.ID}
+	})
 	s.Failures = sortKeyed(s.Failures, func(x *Failure) [5]string { return [5]string{x.Account, x.Region, x.Call, x.Error} })
 	if s.Scopes == nil {
 		s.Scopes = []Scope{}

@@ -487,7 +487,8 @@ func TestReadPagesFiltersAndAttaches(t *testing.T) {
     {"accountId": "222222222222", "region": "us-east-1", "serviceName": "com.amazonaws.vpce.us-east-1.vpce-svc-owned", "serviceId": "vpce-svc-owned", "type": "Interface", "owner": "111111111111", "acceptanceRequired": true,
      "availabilityZones": ["us-east-1a"], "availabilityZoneIds": ["use1-az6"]},
     {"accountId": "222222222222", "region": "us-west-2", "serviceName": "com.amazonaws.vpce.us-east-1.vpce-svc-owned", "owner": "111111111111", "serviceRegion": "us-east-1", "acceptanceRequired": false}
-  ]
+  ],
+  "endpointNotifications": [{"accountId": "111111111111", "region": "us-east-1", "endpointId": "vpce-1", "id": "vpce-nfn-ep", "topicArn": "", "events": null}]
 }`
 	if compact(t, string(got)) != compact(t, want) {
 		t.Errorf("snapshot:\n%s", got)

@@ -24,6 +24,7 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 		return
 	}
 	var services []*Service
+	var endpointNotes []EndpointNotification
 	owned := map[string]*Service{}
 	for _, c := range all {
 		s := toService(sc, c, zoneIDs)
@@ -48,7 +49,9 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 			}
 		}
 		wg.Wait()
-	} else if len(owned) > 0 {
+	} else if len(owned) > 0 || consumersNotify(sc) {
+		// (Notifications are read also where only consumers live when one
+		// of them declares its own: consumernotifications.go.)
 		var wg sync.WaitGroup
 		for _, s := range owned {
 			wg.Go(func() { rd.readPermissions(ctx, sc, s) })
@@ -59,6 +62,9 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 		var conns []ec2types.VpcEndpointConnection
 		var notes []ec2types.ConnectionNotification
 		wg.Go(func() {
+			if len(owned) == 0 {
+				return // no service: no connection to read
+			}
 			conns, _ = listAll(rd, ctx, sc, callConnections, func(ctx context.Context, token *string) ([]ec2types.VpcEndpointConnection, *string, error) {
 				out, err := sc.ec2.DescribeVpcEndpointConnections(ctx, &ec2.DescribeVpcEndpointConnectionsInput{MaxResults: aws.Int32(pageSize), NextToken: token})
 				return listed(out, err, func(o *ec2.DescribeVpcEndpointConnectionsOutput) ([]ec2types.VpcEndpointConnection, *string) {
@@ -82,7 +88,11 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 		}
 		for _, n := range notes {
 			if aws.ToString(n.ServiceId) == "" {
-				continue // an endpoint's notification, not a service's
+				// an endpoint's own notification (consumernotifications.go)
+				if id := aws.ToString(n.VpcEndpointId); id != "" {
+					endpointNotes = append(endpointNotes, EndpointNotification{AccountID: sc.AccountID, Region: sc.Region, EndpointID: id, Notification: toNotification(n)})
+				}
+				continue
 			}
 			if s := owned[aws.ToString(n.ServiceId)]; s != nil {
 				s.Notifications = append(s.Notifications, toNotification(n))
@@ -93,6 +103,7 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 		for _, s := range services {
 			snap.Services = append(snap.Services, *s)
 		}
+		snap.EndpointNotifications = append(snap.EndpointNotifications, endpointNotes...)
 	})
 }
 

@@ -35,6 +35,10 @@ type Snapshot struct {
 	// (route53.go).
 	DNSZones   []DNSZone   `json:"dnsZones,omitempty"`
 	DNSRecords []DNSRecord `json:"dnsRecords,omitempty"`
+	// EndpointNotifications are endpoints' own connection notifications,
+	// read where a consumer declares one or the project has a service
+	// (consumernotifications.go).
+	EndpointNotifications []EndpointNotification `json:"endpointNotifications,omitempty"`
 	// LatticeTargets are the VPC Lattice resource configurations and service
 	// networks of Resource and ServiceNetwork consumers, as their accounts
 	// see them (lattice.go).

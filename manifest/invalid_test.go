@@ -194,6 +194,9 @@ var invalidFixtures = []struct {
 			"invalid-private-dns.yaml:34:9: error: a principal sets one of `account`, `arn` and `service`, not several",
 			"invalid-private-dns.yaml:35:71: error: `allowWildcard` only applies to `arn: \"*\"`",
 			"invalid-private-dns.yaml:36:38: error: tag key `aws:x` uses the prefix `aws:`, which is reserved by AWS",
+			"invalid-private-dns.yaml:44:20: error: consumer `s3` is a Gateway endpoint; AWS creates connection notifications for interface endpoints only",
+			"invalid-private-dns.yaml:52:9: error: topic `arn:aws:sns:us-east-1:111111111111:t` is notified twice by consumer `twice`; first at line 51, column 9",
+			"invalid-private-dns.yaml:52:70: error: invalid `events` value `Bounce`; valid values are Connect, Accept, Reject, Delete",
 		},
 	},
 	{

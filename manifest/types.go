@@ -187,6 +187,10 @@ type Consumer struct {
 	IPAddressType     string            `yaml:"ipAddressType,omitempty" json:"ipAddressType,omitempty"`
 	Policy            map[string]any    `yaml:"policy,omitempty" json:"policy,omitempty"`
 	Tags              map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	// Notifications are the endpoint's own connection notifications
+	// (CreateVpcEndpointConnectionNotification with VpcEndpointId;
+	// interface endpoints only).
+	Notifications []Notification `yaml:"notifications,omitempty" json:"notifications,omitempty"`
 	// Adopt names an existing endpoint (vpce-...) to take ownership of.
 	Adopt string `yaml:"adopt,omitempty" json:"adopt,omitempty"`
 	// Protect forbids any plan that deletes or replaces the endpoint.

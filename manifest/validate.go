@@ -326,12 +326,7 @@ func (l *loader) validateProvider(m *Manifest, p *Provider, adopted map[string]P
 	}
 	l.validateConnections(m, p, what)
 	for i := range p.Notifications {
-		n := &p.Notifications[i]
-		l.checkID(n, "topicArn", n.TopicARN, reTopicARN, "SNS topic ARN", "arn:aws:sns:REGION:ACCOUNT:NAME")
-		if _, set := l.pos[posKey{n, "events"}]; set && len(n.Events) == 0 && l.ok(n, "events") {
-			l.invalid(n, "events", "", "`events` is empty; list one or more of %s", strings.Join(notificationEvents, ", "))
-		}
-		l.checkList(n, "events", n.Events, func(ep, v string) { l.checkEnum(n, ep, v, notificationEvents) })
+		l.validateNotification(&p.Notifications[i])
 	}
 	l.checkResourceTags(p, p.Tags, what)
 	l.checkAdopt(p, p.Adopt, reServiceID, "endpoint service id", "vpce-svc- and 17 hex digits", adopted)
@@ -427,6 +422,7 @@ func (l *loader) validateConsumer(m *Manifest, c *Consumer, provs map[string]*Pr
 	l.checkRegion(c, what, c.Region)
 	l.checkID(c, "vpcId", c.VPCID, reVPCID, "VPC id", "vpc- and 8 or 17 hex digits")
 	l.validateGateway(c, what)
+	l.validateConsumerNotifications(c, provs, what)
 	if _, set := l.pos[posKey{c, "subnetIds"}]; set && len(c.SubnetIDs) == 0 && l.ok(c, "subnetIds") {
 		l.invalid(c, "subnetIds", "", "`subnetIds` of %s is empty; list at least one subnet, ideally one per Availability Zone", what)
 	}

@@ -104,6 +104,7 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 		c.providerChildren(ps)
 		dropNoOpValues(c.changes[n:])
 	}
+	c.consumerNotifications()
 	c.deletes()
 	c.dnsRecordDeletes()
 	c.quotaChecks()

@@ -53,8 +53,12 @@ func createConnectionNotification(c *call) ([]xn, *apiError) {
 		if _, err := c.ownService(svcID); err != nil {
 			return nil, err
 		}
-	} else if _, err := c.ownEndpoint(epID); err != nil {
+	} else if ep, err := c.ownEndpoint(epID); err != nil {
 		return nil, err
+	} else if ep.Type != "Interface" {
+		// "You can create a connection notification for interface
+		// endpoints only." (CreateVpcEndpointConnectionNotification)
+		return nil, invalidParam("Connection notifications are supported for interface endpoints only; %s is a %s endpoint", epID, ep.Type)
 	}
 	arn := c.p.str("ConnectionNotificationArn")
 	if arn == "" {
@@ -158,7 +162,7 @@ func describeConnectionNotifications(c *call) ([]xn, *apiError) {
 		list = append(list, nf)
 	} else {
 		for _, nf := range c.sb.st.Notifications {
-			if nf.Account == c.account() && nf.Region == c.region && c.sb.visible(nf.Created, c.now) {
+			if nf.Account == c.account() && nf.Region == c.region && c.sb.visible(nf.Created, c.now) && !c.sb.endpointGone(nf.EndpointID, c.now) {
 				list = append(list, nf)
 			}
 		}

@@ -8,6 +8,7 @@ package sandbox
 import (
 	"regexp"
 	"sort"
+	"time"
 )
 
 // reServicePrincipal is an AWS service principal as endpoint service
@@ -55,4 +56,18 @@ func modifyPayerResponsibility(c *call) ([]xn, *apiError) {
 		return nil, badParam("Value (%s) for parameter payerResponsibility is invalid. Valid value: ServiceOwner (the endpoint owner, the default, cannot be set again)", v)
 	}
 	return []xn{bl("return", true)}, nil
+}
+
+// endpointGone reports whether the endpoint an endpoint's notification
+// belongs to is deleted (its notifications go with it; gc drops them).
+func (s *Sandbox) endpointGone(id string, now time.Time) bool {
+	if id == "" {
+		return false
+	}
+	ep, ok := s.st.Endpoints[id]
+	if !ok {
+		return true
+	}
+	st, gone := s.endpointState(ep, now)
+	return gone || st == phaseDeleted
 }

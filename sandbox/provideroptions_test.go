@@ -50,3 +50,29 @@ func TestServicePermissionsPrincipalsAndTags(t *testing.T) {
 		t.Fatalf("payer %q", d.ServiceConfigurations[0].PayerResponsibility)
 	}
 }
+
+// An endpoint's own notification: interface endpoints only, and it goes
+// with its endpoint.
+func TestEndpointNotifications(t *testing.T) {
+	srv := start(t)
+	cons := srv.Clients(t, "checkout").EC2
+	gw, err := cons.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: ec2types.VpcEndpointTypeGateway, VpcId: aws.String(checkoutVPCEast),
+		ServiceName: aws.String("com.amazonaws.us-east-1.s3"), RouteTableIds: []string{"rtb-02100000000000002"}})
+	must(t, err)
+	topic := aws.String("arn:aws:sns:us-east-1:222222222222:t")
+	_, err = cons.CreateVpcEndpointConnectionNotification(ctx, &ec2.CreateVpcEndpointConnectionNotificationInput{VpcEndpointId: gw.VpcEndpoint.VpcEndpointId,
+		ConnectionNotificationArn: topic, ConnectionEvents: []string{"Accept"}})
+	wantCode(t, err, "InvalidParameter")
+	ep, err := createEndpoint(cons, checkoutVPCEast, "com.amazonaws.us-east-1.kms", checkoutSubnetsEast()[:1])
+	must(t, err)
+	_, err = cons.CreateVpcEndpointConnectionNotification(ctx, &ec2.CreateVpcEndpointConnectionNotificationInput{VpcEndpointId: ep.VpcEndpointId,
+		ConnectionNotificationArn: topic, ConnectionEvents: []string{"Accept"}})
+	must(t, err)
+	_, err = cons.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{*ep.VpcEndpointId}})
+	must(t, err)
+	out, err := cons.DescribeVpcEndpointConnectionNotifications(ctx, &ec2.DescribeVpcEndpointConnectionNotificationsInput{})
+	must(t, err)
+	if len(out.ConnectionNotificationSet) != 0 {
+		t.Fatalf("notifications of a deleted endpoint: %+v", out.ConnectionNotificationSet)
+	}
+}

@@ -435,6 +435,11 @@ func (s *Sandbox) gc(now time.Time) {
 			delete(s.st.Endpoints, id)
 		}
 	}
+	for nid, nf := range s.st.Notifications {
+		if nf.EndpointID != "" && dropped[nf.EndpointID] != nil {
+			delete(s.st.Notifications, nid) // an endpoint's notifications go with it
+		}
+	}
 	droppedSvc := map[string]*service{}
 	for id, sv := range s.st.Services {
 		if _, gone := s.serviceState(sv, now); gone {

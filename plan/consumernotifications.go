@@ -1,0 +1,81 @@
+package plan
+
+// An endpoint's own connection notifications (a consumer's notifications,
+// consumer.NAME.notification[N]): CreateVpcEndpointConnectionNotification
+// with VpcEndpointId. They are matched to the endpoint's live notifications
+// by topic, as a provider's are; a live one the consumer does not declare
+// is deleted. An endpoint that is created or replaced gets them new (a
+// replaced endpoint's go with it).
+
+import (
+	"fmt"
+
+	"github.com/plinkdev/plink/live"
+)
+
+// consumerNotifications plans the notifications of every consumer whose
+// endpoint change is planned.
+func (c *computer) consumerNotifications() {
+	byName := map[string]int{}
+	for i, cm := range c.m.Consumers {
+		byName["consumer."+cm.Name] = i
+	}
+	n := len(c.changes)
+	for i := 0; i < n; i++ {
+		ch := c.changes[i]
+		idx, ok := byName[ch.Address]
+		if ch.Kind != KindEndpoint || !ok || ch.Action == Delete {
+			continue
+		}
+		cm := c.m.Consumers[idx]
+		var have []live.Notification
+		if ch.Action != Create && ch.Action != Replace && ch.ID != "" {
+			if !c.readOK(ch.AccountID, ch.Region) {
+				continue
+			}
+			have = c.s.NotificationsOf(ch.AccountID, ch.Region, ch.ID)
+		}
+		if len(cm.Notifications) == 0 && len(have) == 0 {
+			continue
+		}
+		child := func(addr string) Change {
+			out := Change{Address: addr, Kind: KindNotification, Account: ch.Account, AccountID: ch.AccountID, Region: ch.Region, Parent: ch.Address}
+			if ch.Action == Create || ch.Action == Replace {
+				out.DependsOn = []string{ch.Address}
+			} else {
+				out.ParentID = ch.ID
+			}
+			return out
+		}
+		used := map[int]bool{}
+		for j, nf := range cm.Notifications {
+			nc := child(fmt.Sprintf("%s.notification[%d]", ch.Address, j))
+			nc.After = &Values{TopicARN: nf.TopicARN, Events: sorted(nf.Events)}
+			nc.Action = Create
+			for k, h := range have {
+				if used[k] || h.TopicARN != nf.TopicARN {
+					continue
+				}
+				used[k] = true
+				nc.ID = h.ID
+				nc.Before = &Values{TopicARN: h.TopicARN, Events: sorted(h.Events)}
+				nc.Action = NoOp
+				if len(Diff(KindNotification, nc.Before, nc.After)) > 0 {
+					nc.Action = Update
+				}
+				break
+			}
+			c.changes = append(c.changes, nc)
+		}
+		for k, h := range have {
+			if used[k] {
+				continue
+			}
+			dc := child(fmt.Sprintf("%s.notification[%s]", ch.Address, h.ID))
+			dc.Action = Delete
+			dc.ID = h.ID
+			dc.Before = &Values{TopicARN: h.TopicARN, Events: sorted(h.Events)}
+			c.changes = append(c.changes, dc)
+		}
+	}
+}
