@@ -150,6 +150,11 @@ func (c *call) routeTableKeys(id string) ctxKeys {
 }
 
 func (c *call) endpointKeys(ep *endpoint) ctxKeys {
+	if isLattice(ep.Type) {
+		k := ctxKeys{"ec2:Region": {ep.Region}} // no service: no service keys
+		k.tags(ep.Tags)
+		return k
+	}
 	k := ctxKeys{"ec2:Region": {ep.Region}, "ec2:VpceServiceName": {ep.ServiceName}}
 	k.tags(ep.Tags)
 	owner := "amazon"
@@ -250,6 +255,15 @@ func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
 		k := ctxKeys{"ec2:Region": {c.region}, "ec2:VpceServiceName": {name}}
 		k.requestTags(tags)
 		k.set("ec2:VpceServiceOwner", c.serviceOwner(name, svcRegion))
+		if isLattice(c.p.str("VpcEndpointType")) {
+			// A Resource or ServiceNetwork endpoint names no service: the
+			// service keys are absent (ec2_lattice.go), its private DNS
+			// preference keys present when given.
+			k = ctxKeys{"ec2:Region": {c.region}}
+			k.requestTags(tags)
+			k.set("ec2:VpcePrivateDnsPreference", c.p.str("DnsOptions.PrivateDnsPreference"))
+			k.set("ec2:VpcePrivateDnsSpecifiedDomains", dedupe(c.p.list("DnsOptions.PrivateDnsSpecifiedDomain"))...)
+		}
 		b.own("vpc-endpoint", "*", k)
 		vpc := c.p.str("VpcId")
 		b.own("vpc", vpc, c.vpcKeys(vpc))

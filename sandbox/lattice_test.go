@@ -400,3 +400,34 @@ func TestLatticeEndpointsInStateFile(t *testing.T) {
 		t.Errorf("tampered state: %v", err)
 	}
 }
+
+// A Resource or ServiceNetwork endpoint names no service: a policy that
+// allows CreateVpcEndpoint only without ec2:VpceServiceName (Null) lets it
+// be created and refuses an interface endpoint; its private DNS
+// preference is in the request context.
+func TestAuthzLatticeEndpointKeys(t *testing.T) {
+	srv := start(t)
+	c := srv.Clients(t, "checkout")
+	setPolicies(t, srv, checkoutUser, doc(readAll,
+		stmt{Effect: "Allow", Action: "ec2:CreateVpcEndpoint", Resource: "arn:aws:ec2:*:*:vpc-endpoint/*",
+			Condition: map[string]any{"Null": map[string]any{"ec2:VpceServiceName": "true"}}},
+		stmt{Effect: "Allow", Action: "ec2:CreateVpcEndpoint", Resource: []string{
+			"arn:aws:ec2:*:*:vpc/*", "arn:aws:ec2:*:*:subnet/*", "arn:aws:ec2:*:*:security-group/*"}},
+		stmt{Effect: "Deny", Action: "ec2:CreateVpcEndpoint", Resource: "arn:aws:ec2:*:*:vpc-endpoint/*",
+			Condition: map[string]any{"StringEquals": map[string]any{"ec2:VpcePrivateDnsPreference": "ALL_DOMAINS"}}},
+	))
+	a := checkoutSubnetsEast()[0]
+	if _, err := latticeEndpoint(c.EC2, types.VpcEndpointTypeResource, sharedRCFG, []string{a}); err != nil {
+		t.Fatalf("resource endpoint: %v", err)
+	}
+	_, err := latticeEndpoint(c.EC2, types.VpcEndpointTypeServiceNetwork, meshSN, []string{a}, func(in *ec2.CreateVpcEndpointInput) {
+		in.PrivateDnsEnabled = aws.Bool(true)
+		in.DnsOptions = &types.DnsOptionsSpecification{PrivateDnsPreference: aws.String("ALL_DOMAINS")}
+	})
+	d := unauthorized(t, err, c.STS)
+	if got := d.cond("ec2:VpcePrivateDnsPreference"); len(got) != 1 || got[0] != "ALL_DOMAINS" {
+		t.Errorf("context %v", got)
+	}
+	_, err = createEndpoint(c.EC2, checkoutVPCEast, "com.amazonaws.us-east-1.sqs", []string{a})
+	unauthorized(t, err, c.STS)
+}
