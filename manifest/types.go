@@ -64,7 +64,7 @@ type Provider struct {
 	SupportedIPAddressTypes []string    `yaml:"supportedIpAddressTypes,omitempty" json:"supportedIpAddressTypes,omitempty"`
 	// PayerResponsibility is who pays for the endpoints' costs:
 	// EndpointOwner (AWS's default) or ServiceOwner. AWS cannot set it back
-	// from ServiceOwner, so that change replaces the service.
+	// from ServiceOwner (plan error PL239).
 	PayerResponsibility string            `yaml:"payerResponsibility,omitempty" json:"payerResponsibility,omitempty"`
 	SupportedRegions    []string          `yaml:"supportedRegions,omitempty" json:"supportedRegions,omitempty"`
 	AllowedPrincipals   []Principal       `yaml:"allowedPrincipals,omitempty" json:"allowedPrincipals,omitempty"`

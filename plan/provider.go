@@ -184,8 +184,12 @@ func (c *computer) serviceChange(ps *provState, adopted bool) {
 	case ch.Before.PayerResponsibility == "":
 		ch.Before.PayerResponsibility = payerOf(sv) // EndpointOwner: never a replace
 	case ch.Before.PayerResponsibility == manifest.PayerServiceOwner && ch.After.PayerResponsibility != manifest.PayerServiceOwner:
-		ch.ReplaceReasons = append(ch.ReplaceReasons, "payerResponsibility")
-		ch.Warnings = append(ch.Warnings, fmt.Sprintf("AWS cannot set the payer responsibility of %s back from ServiceOwner: the service is replaced", sv.ID))
+		// AWS has no way back, and a replace cannot help: the new service
+		// needs the load balancers the old one holds until it is deleted.
+		c.diag(SeverityError, CodePayerBack, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: %s has payerResponsibility ServiceOwner, and AWS cannot set it back to EndpointOwner", ps.addr, sv.ID),
+			"keep payerResponsibility: ServiceOwner (or leave the field out: plink then leaves it); to have endpoint owners pay again, remove the provider and apply (its service is deleted), then add it back")
+		ch.After.PayerResponsibility = ch.Before.PayerResponsibility
 	}
 	c.scopeReasons(&ch, sv.AccountID, sv.Region)
 	if live.ServicePhase(sv.State) == live.PhaseBroken {

@@ -19,3 +19,8 @@ func (c *computer) principalTags(ps *provState) map[string]map[string]string {
 	}
 	return out
 }
+
+// CodePayerBack is the error of a manifest that asks a service whose
+// owner pays for its endpoints (payerResponsibility ServiceOwner) to make
+// the endpoint owners pay again: AWS has no call for it.
+const CodePayerBack = "PL239"
