@@ -265,6 +265,21 @@ func latticeManifest(t *testing.T, withOwner bool, consumers string) string {
 	return path
 }
 
+// lintPlan is planOf as plink plan reads: with the VPC Lattice targets
+// (the lints' reads, which apply, drift and status do not make).
+func (e *env) lintPlan(path string) *plan.Plan {
+	e.t.Helper()
+	m, err := manifest.Load(path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	snap, err := live.Read(context.Background(), m, e.resolver(m), live.ReadOptions{LatticeTargets: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return plan.Compute(m, snap, e.planOpts)
+}
+
 func diagLines(p *plan.Plan) []string {
 	var out []string
 	for _, d := range p.Diagnostics {
@@ -295,7 +310,7 @@ func TestE2ELatticeLints(t *testing.T) {
 
 	// Not shared with checkout: an error, and the apply does not start.
 	e.srv.Sandbox.ResetCalls()
-	p := e.planOf(fixedManifest(t, ordersDB(privateRCFG, "    subnetIds: [subnet-0210000000000000a]\n")))
+	p := e.lintPlan(fixedManifest(t, ordersDB(privateRCFG, "    subnetIds: [subnet-0210000000000000a]\n")))
 	want := []string{"error PL240 consumer.orders-db: resource configuration " + privateRCFG + " is not shared with account checkout (222222222222), or does not exist (VPC Lattice GetResourceConfiguration: not found); AWS refuses the endpoint | ask its owner, account 111111111111, to share it through AWS RAM with 222222222222 (or its organization), and accept the share in 222222222222; or check resourceConfigurationArn"}
 	if got := diagLines(p); !slices.Equal(got, want) {
 		t.Errorf("diagnostics\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -304,7 +319,7 @@ func TestE2ELatticeLints(t *testing.T) {
 		t.Errorf("%d VPC Lattice calls, want 1 (GetResourceConfiguration)", n)
 	}
 	// A service network that does not exist, likewise.
-	p = e.planOf(fixedManifest(t, strings.Replace(meshConsumer, "sn-0111000000000000a", "sn-0111000000000000f", 1)))
+	p = e.lintPlan(fixedManifest(t, strings.Replace(meshConsumer, "sn-0111000000000000a", "sn-0111000000000000f", 1)))
 	if got := diagLines(p); len(got) != 1 || !strings.HasPrefix(got[0], "error PL240 consumer.mesh: service network arn:aws:vpc-lattice:us-east-1:111111111111:servicenetwork/sn-0111000000000000f is not shared with account checkout") {
 		t.Errorf("diagnostics %q", got)
 	}
@@ -314,7 +329,7 @@ func TestE2ELatticeLints(t *testing.T) {
 	// manifest plink reads the gateway there.
 	twoZones := ordersDB(ordersRCFG, "    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000b]\n")
 	e.srv.Sandbox.ResetCalls()
-	p = e.planOf(latticeManifest(t, true, twoZones))
+	p = e.lintPlan(latticeManifest(t, true, twoZones))
 	want = []string{"error PL241 consumer.orders-db: subnets subnet-0210000000000000b (use1-az4) are in Availability Zones where resource gateway rgw-0111000000000000a of " + ordersRCFG + " has no subnet; AWS refuses the endpoint there | use subnets in use1-az1, use1-az2 (AZ ids), or give the resource gateway subnets in those zones (account 111111111111)"}
 	if got := diagLines(p); !slices.Equal(got, want) {
 		t.Errorf("diagnostics\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -324,7 +339,7 @@ func TestE2ELatticeLints(t *testing.T) {
 	}
 	// Without the owner plink cannot see the gateway: no zone check, no call.
 	e.srv.Sandbox.ResetCalls()
-	p = e.planOf(latticeManifest(t, false, twoZones))
+	p = e.lintPlan(latticeManifest(t, false, twoZones))
 	if got := diagLines(p); len(got) != 0 {
 		t.Errorf("diagnostics without the owner %q", got)
 	}
@@ -332,29 +347,36 @@ func TestE2ELatticeLints(t *testing.T) {
 		t.Errorf("%d VPC Lattice calls without the owner, want 1", n)
 	}
 	// Shared through the organization: nothing to say.
-	if got := diagLines(e.planOf(fixedManifest(t, meshConsumer))); len(got) != 0 {
+	if got := diagLines(e.lintPlan(fixedManifest(t, meshConsumer))); len(got) != 0 {
 		t.Errorf("diagnostics for the shared network %q", got)
 	}
 
 	// Denied: the plan says it could not check, and goes on.
 	e.srv.Sandbox.Inject(sandbox.Fault{Action: "GetResourceConfiguration", Code: "AccessDeniedException", Status: 403, Times: -1})
-	p = e.planOf(fixedManifest(t, ordersDB(ordersRCFG, "    subnetIds: [subnet-0210000000000000a]\n")))
+	p = e.lintPlan(fixedManifest(t, ordersDB(ordersRCFG, "    subnetIds: [subnet-0210000000000000a]\n")))
 	if got := diagLines(p); len(got) != 1 || !strings.HasPrefix(got[0], "info PL130 consumer.orders-db: could not check that resource configuration "+ordersRCFG+" is shared with account checkout (222222222222): AccessDeniedException") || p.HasErrors() {
 		t.Errorf("diagnostics when denied %q", got)
 	}
 	e.srv.Sandbox.ClearFaults()
 	// The gateway cannot be read in the owner's account: likewise.
 	e.srv.Sandbox.Inject(sandbox.Fault{Action: "GetResourceGateway", Code: "AccessDeniedException", Status: 403, Times: -1})
-	p = e.planOf(latticeManifest(t, true, twoZones))
+	p = e.lintPlan(latticeManifest(t, true, twoZones))
 	if got := diagLines(p); len(got) != 1 || !strings.HasPrefix(got[0], "info PL130 consumer.orders-db: could not read the Availability Zones of resource gateway rgw-0111000000000000a of "+ordersRCFG+" in its owner's account 111111111111: AccessDeniedException") {
 		t.Errorf("diagnostics when the gateway is denied %q", got)
 	}
 	e.srv.Sandbox.ClearFaults()
 
+	// Without the lints' reads (apply, drift, status) no VPC Lattice call
+	// is made, and the plan says nothing of sharing.
+	e.srv.Sandbox.ResetCalls()
+	if got := diagLines(e.planOf(fixedManifest(t, ordersDB(privateRCFG, "    subnetIds: [subnet-0210000000000000a]\n")))); len(got) != 0 || lattice() != 0 {
+		t.Errorf("without the lints' reads: %d calls, diagnostics %q", lattice(), got)
+	}
+
 	// A manifest without Resource or ServiceNetwork consumers makes no
 	// VPC Lattice call.
 	e.srv.Sandbox.ResetCalls()
-	e.planOf(fixedManifest(t, sqsConsumer+"    subnetIds: [subnet-0210000000000000a]\n"))
+	e.lintPlan(fixedManifest(t, sqsConsumer+"    subnetIds: [subnet-0210000000000000a]\n"))
 	if n := lattice(); n != 0 {
 		t.Errorf("%d VPC Lattice calls for an interface consumer", n)
 	}

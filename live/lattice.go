@@ -14,8 +14,8 @@ package live
 // zones it serves; a gateway of another account is not visible to plink,
 // whose zones stay unknown. A read that fails is recorded in the target's
 // Error, not as a failed read: the plan is complete without it and only
-// says it could not check. No call is made for a manifest without such
-// consumers.
+// says it could not check. Only plink plan asks (ReadOptions.LatticeTargets),
+// and no call is made for a manifest without such consumers.
 
 import (
 	"context"

@@ -36,7 +36,7 @@ consumers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := live.Read(context.Background(), m, noLattice{t, srv}, live.ReadOptions{})
+	snap, err := live.Read(context.Background(), m, noLattice{t, srv}, live.ReadOptions{LatticeTargets: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,10 @@ type ReadOptions struct {
 	// send notifications to (topics.go): plan's lint PL117 needs them,
 	// nothing else does, so only plan asks.
 	Topics bool
+	// LatticeTargets reads what VPC Lattice says of the targets of
+	// Resource and ServiceNetwork consumers (lattice.go): plan's lints
+	// PL240 and PL241 need them, nothing else does, so only plan asks.
+	LatticeTargets bool
 }
 
 // Page sizes and batch limits of the APIs read.
@@ -156,7 +160,7 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 	latticeDone := make(chan struct{})
 	go func() {
 		defer close(latticeDone)
-		if ls, ok := src.(LatticeAPISource); ok {
+		if ls, ok := src.(LatticeAPISource); ok && opts.LatticeTargets {
 			rd.readLattice(ctx, ls)
 		}
 	}()

@@ -415,15 +415,16 @@ func readLive(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSessi
 	return readLiveWith(ctx, f, m, s, false)
 }
 
-// readLiveWith is readLive that, with topics, also reads the notification
-// topics' policies (plink plan's lint PL117).
+// readLiveWith is readLive that, with topics, also reads what only plink
+// plan's lints need: the notification topics' policies (PL117) and the VPC
+// Lattice targets of Resource and ServiceNetwork consumers (PL240, PL241).
 func readLiveWith(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession, topics bool) (*live.Snapshot, error) {
 	f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
 	reading := sync.OnceFunc(func() {
 		f.setPhase("reading live state of %s", describeScopes(m))
 		progress(f, "Reading live state of %s...", describeScopes(m))
 	})
-	snap, err := live.Read(ctx, shardManifest(f, m), s.resolver.Verified(reading), live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f), Topics: topics})
+	snap, err := live.Read(ctx, shardManifest(f, m), s.resolver.Verified(reading), live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f), Topics: topics, LatticeTargets: topics})
 	if verr := s.resolver.Verify(ctx); verr != nil {
 		return nil, credentialsError(verr)
 	}
@@ -460,8 +461,19 @@ func credentialsError(err error) error {
 			b.WriteString("\n  hint: " + ae.Hint)
 		}
 	}
-	return errors.New(b.String())
+	return &accountsError{msg: b.String(), errs: errs}
 }
+
+// accountsError is credentialsError's list: its text has each account's
+// hint under its error, and errors.Is and errors.As see every account's
+// error (isContextError: did every account fail because the run ended?).
+type accountsError struct {
+	msg  string
+	errs []error
+}
+
+func (e *accountsError) Error() string   { return e.msg }
+func (e *accountsError) Unwrap() []error { return e.errs }
 
 func describeScopes(m *manifest.Manifest) string {
 	regions := map[string]bool{}
