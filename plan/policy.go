@@ -37,7 +37,7 @@ func NormalizePolicy(doc string) (string, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return "", fmt.Errorf("policy is not valid JSON: %v", err)
+		return "", fmt.Errorf("policy is not valid JSON: %w", err)
 	}
 	if dec.More() {
 		return "", errors.New("policy has trailing data after the JSON document")
@@ -75,7 +75,7 @@ func NormalizePolicyMap(doc map[string]any) (string, error) {
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {
-		return "", fmt.Errorf("policy cannot be written as JSON: %v", err)
+		return "", fmt.Errorf("policy cannot be written as JSON: %w", err)
 	}
 	return NormalizePolicy(string(b))
 }

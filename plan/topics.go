@@ -215,12 +215,12 @@ func evalPublish(policy string, req publishRequest) (verdict, error) {
 		return v, fmt.Errorf("no Statement")
 	case strings.HasPrefix(raw, "["):
 		if err := json.Unmarshal(d.Statement, &stmts); err != nil {
-			return v, fmt.Errorf("%s: %v", "Statement", err) // the policy field's own name
+			return v, fmt.Errorf("%s: %w", "Statement", err) // the policy field's own name
 		}
 	default:
 		var s policyStmt
 		if err := json.Unmarshal(d.Statement, &s); err != nil {
-			return v, fmt.Errorf("%s: %v", "Statement", err) // the policy field's own name
+			return v, fmt.Errorf("%s: %w", "Statement", err) // the policy field's own name
 		}
 		stmts = []policyStmt{s}
 	}
@@ -231,14 +231,14 @@ func evalPublish(policy string, req publishRequest) (verdict, error) {
 		}
 		ok, err := s.names(req)
 		if err != nil {
-			return v, fmt.Errorf("%s: %v", name, err)
+			return v, fmt.Errorf("%s: %w", name, err)
 		}
 		if !ok {
 			continue
 		}
 		holds, why, err := conditionsHold(s.Condition, req)
 		if err != nil {
-			return v, fmt.Errorf("%s: %v", name, err)
+			return v, fmt.Errorf("%s: %w", name, err)
 		}
 		switch {
 		case strings.EqualFold(s.Effect, "Deny") && holds == yes:
@@ -264,13 +264,13 @@ func (s policyStmt) names(req publishRequest) (bool, error) {
 	case len(s.Principal) > 0:
 		p, err := principalMatches(s.Principal)
 		if err != nil {
-			return false, fmt.Errorf("%s: %v", "Principal", err) // the policy field's own name
+			return false, fmt.Errorf("%s: %w", "Principal", err) // the policy field's own name
 		}
 		principal = p
 	case len(s.NotPrincipal) > 0:
 		p, err := principalMatches(s.NotPrincipal)
 		if err != nil {
-			return false, fmt.Errorf("NotPrincipal: %v", err)
+			return false, fmt.Errorf("NotPrincipal: %w", err)
 		}
 		principal = !p
 	}
@@ -299,7 +299,7 @@ func principalMatches(raw json.RawMessage) (bool, error) {
 	for k, v := range m {
 		vals, err := stringList(v)
 		if err != nil {
-			return false, fmt.Errorf("%s: %v", k, err)
+			return false, fmt.Errorf("%s: %w", k, err)
 		}
 		for _, val := range vals {
 			if strings.EqualFold(k, "AWS") && val == "*" || strings.EqualFold(k, "Service") && strings.EqualFold(val, vpcePrincipal) {
@@ -323,7 +323,7 @@ func listMatches(pos, neg json.RawMessage, field, value string, fold bool) (bool
 	}
 	pats, err := stringList(raw)
 	if err != nil {
-		return false, fmt.Errorf("%s: %v", field, err)
+		return false, fmt.Errorf("%s: %w", field, err)
 	}
 	hit := false
 	for _, p := range pats {
@@ -351,7 +351,7 @@ func conditionsHold(cond map[string]map[string]json.RawMessage, req publishReque
 		for _, key := range keys {
 			vals, err := stringList(cond[op][key])
 			if err != nil {
-				return no, "", fmt.Errorf("%s %s %s: %v", "Condition", op, key, err) // the policy field's own name
+				return no, "", fmt.Errorf("%s %s %s: %w", "Condition", op, key, err) // the policy field's own name
 			}
 			t, why := conditionHolds(op, key, vals, req)
 			switch t {

@@ -57,7 +57,7 @@ var condOps = map[string]bool{
 func parsePolicy(doc, name string) (*policy, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(doc), &raw); err != nil {
-		return nil, fmt.Errorf("%s: not a JSON object: %v", name, err)
+		return nil, fmt.Errorf("%s: not a JSON object: %w", name, err)
 	}
 	for k := range raw {
 		switch k {

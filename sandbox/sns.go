@@ -52,7 +52,7 @@ func validateTopics(where string, topics []Topic) []error {
 		if t.Policy != "" {
 			var doc map[string]any
 			if err := json.Unmarshal([]byte(t.Policy), &doc); err != nil {
-				errs = append(errs, fmt.Errorf("%s: topic %s: policy is not a JSON object: %v", where, t.Name, err))
+				errs = append(errs, fmt.Errorf("%s: topic %s: policy is not a JSON object: %w", where, t.Name, err))
 			} else if _, ok := doc["Statement"]; !ok {
 				errs = append(errs, errors.New(where+": topic "+t.Name+": policy has no Statement"))
 			}

@@ -52,7 +52,7 @@ func Decode(r io.Reader) (*plan.Plan, error) {
 	var doc document
 	doc.Plan = &plan.Plan{}
 	if err := json.NewDecoder(r).Decode(&doc); err != nil {
-		return nil, fmt.Errorf("reading plan JSON: %v", err)
+		return nil, fmt.Errorf("reading plan JSON: %w", err)
 	}
 	major := func(v string) string { return strings.SplitN(v, ".", 2)[0] }
 	if doc.FormatVersion == "" {

@@ -101,7 +101,7 @@ func frameTrip(p *plan.Plan) (*plan.Plan, error) {
 	}
 	dp, err := Decode(&buf)
 	if err != nil {
-		return nil, fmt.Errorf("render: %v", err)
+		return nil, fmt.Errorf("render: %w", err)
 	}
 	if len(p.Diagnostics) > 0 { // omitempty: an empty list decodes as none
 		dp.Diagnostics = make([]plan.Diagnostic, len(p.Diagnostics))
@@ -122,7 +122,7 @@ func elementTrip[T any](in, out *T) error {
 		return fmt.Errorf("render: writing plan JSON: %w", err)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("render: reading plan JSON: %v", err)
+		return fmt.Errorf("render: reading plan JSON: %w", err)
 	}
 	return nil
 }
