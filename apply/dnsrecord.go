@@ -221,6 +221,8 @@ func (r *runner) writeRecord(ctx context.Context, c *plan.Change, cl EC2API, r53
 // a DELETE must give it (Route 53 deletes only on an exact match), or nil
 // when it is gone already. A record whose values differ from the plan's
 // changed since the plan was made: plink does not delete on a stale view.
+// A plan without values did not read the record (its service's
+// plink:dns-zone tag alone says plink wrote it): what is there is deleted.
 func (r *runner) recordToDelete(ctx context.Context, c *plan.Change, r53 Route53API, v *plan.Values) (*r53types.ResourceRecordSet, *Error) {
 	var out *route53.ListResourceRecordSetsOutput
 	if e := r.call(ctx, c, classDescribe, "ListResourceRecordSets", func(ctx context.Context) (err error) {
@@ -238,7 +240,7 @@ func (r *runner) recordToDelete(ctx context.Context, c *plan.Change, r53 Route53
 		for _, rr := range rs.ResourceRecords {
 			vals = append(vals, aws.ToString(rr.Value))
 		}
-		if !slices.Equal(vals, v.RecordValues) {
+		if v.RecordValues != nil && !slices.Equal(vals, v.RecordValues) {
 			return nil, &Error{Call: "ListResourceRecordSets", Code: "StalePlan",
 				Message: fmt.Sprintf("TXT record %s in hosted zone %s holds %v, not the %v the plan read", v.RecordName, v.ZoneID, vals, v.RecordValues),
 				Hint:    "plan again: the record changed since the plan was made"}

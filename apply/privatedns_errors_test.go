@@ -173,19 +173,43 @@ func TestPrivateDNSStalePlan(t *testing.T) {
 		t.Fatalf("name removed under the plan: %+v", e)
 	}
 
-	// Delete of a record changed since the plan.
+	// The old record of a renamed name, changed since the plan: not deleted.
 	e2 := newDNSEnv(t, sandbox.Options{})
 	e2.apply(path)
 	_, name2, _, _ := e2.service()
-	p, r = e2.plan(dnsManifest(t, "    privateDnsName: api.payments.example.com"))
-	if ch := change(p, dnsAddr); ch == nil || ch.Action != plan.Delete {
+	p, r = e2.plan(dnsManifest(t, "    privateDns: { name: pay.payments.example.com }"))
+	if ch := change(p, dnsAddr); ch == nil || ch.Action != plan.Update || ch.Before.RecordName != name2+".api.payments.example.com" {
 		t.Fatalf("plan: %+v", ch)
 	}
 	e2.txt(r53types.ChangeActionUpsert, name2+".api.payments.example.com", `"changed"`)
 	if e := e2.runFails(p, apply.FromClientSource(r), opts()); e.Code != "StalePlan" || !strings.Contains(e.Message, `"changed"`) {
 		t.Fatalf("delete of a changed record: %+v", e)
 	}
-	if recs := e2.records("Z0PAYMENTS1"); len(recs) != 1 {
+	if recs := e2.records("Z0PAYMENTS1"); len(recs) != 1 || *recs[0].ResourceRecords[0].Value != `"changed"` {
+		t.Fatalf("records: %+v", recs)
+	}
+
+	// Back to the short form, the record is not read (no Route 53
+	// permission is needed to plan it): apply deletes what the tag says
+	// plink wrote, whatever it holds now.
+	e3 := newDNSEnv(t, sandbox.Options{})
+	e3.apply(path)
+	_, name3, _, _ := e3.service()
+	e3.srv.Sandbox.ResetCalls()
+	p, r = e3.plan(dnsManifest(t, "    privateDnsName: api.payments.example.com"))
+	if ch := change(p, dnsAddr); ch == nil || ch.Action != plan.Delete || ch.Before.RecordValues != nil {
+		t.Fatalf("plan: %+v", ch)
+	}
+	for _, c := range e3.srv.Sandbox.Calls() {
+		if c.Service == "route53" {
+			t.Errorf("the plan of the short form called Route 53: %+v", c)
+		}
+	}
+	e3.txt(r53types.ChangeActionUpsert, name3+".api.payments.example.com", `"changed"`)
+	if _, err := apply.Run(context.Background(), p, apply.FromClientSource(r), opts()); err != nil {
+		t.Fatal(err)
+	}
+	if recs := e3.records("Z0PAYMENTS1"); len(recs) != 0 {
 		t.Fatalf("records: %+v", recs)
 	}
 }

@@ -10,11 +10,14 @@ package live
 //
 // Route 53 records carry no tags, so ownership is recorded on the service,
 // which plink owns: the tag plink:dns-zone names the zone plink wrote the
-// service's record in (TagDNSZone). Every service of the project with that
-// tag has its record read too, in that zone, also when the manifest no
-// longer declares it: that is how a record plink wrote is found to delete.
-// Nothing here reads Route 53 for a provider of the short form
-// privateDnsName, or for a service without the tag.
+// service's record in (TagDNSZone). A service of a provider with
+// privateDns that carries the tag has its record read in that zone too
+// (the zone may have changed). A tagged service that the manifest no
+// longer gives privateDns (removed, or back to the short form) is not
+// read: the tag alone says which record plink wrote, and apply reads it
+// just before deleting it. Nothing here reads Route 53 for a provider of
+// the short form privateDnsName, or for a service without the tag, so an
+// account without privateDns needs no Route 53 permission to be read.
 
 import (
 	"context"
@@ -136,9 +139,18 @@ func (rd *reader) dnsReads() []dnsRead {
 			alias[acc.ID] = a
 		}
 	}
+	managed := map[string]bool{} // provider names with privateDns
+	for _, p := range rd.m.Providers {
+		if p.ManagesDNSRecord() {
+			managed[p.Name] = true
+			if p.Adopt != "" {
+				managed[p.Adopt] = true
+			}
+		}
+	}
 	for _, sv := range services {
 		z := sv.Tags[TagDNSZone]
-		if z == "" || sv.Tags[TagProject] != rd.m.Project || alias[sv.AccountID] == "" {
+		if z == "" || sv.Tags[TagProject] != rd.m.Project || alias[sv.AccountID] == "" || !managed[sv.Tags[TagName]] && !managed[sv.ID] {
 			continue
 		}
 		rec := VerificationRecordName(sv.PrivateDNSTXTName, sv.PrivateDNSName)

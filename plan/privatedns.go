@@ -152,6 +152,25 @@ func (c *computer) ownedRecord(sv *live.Service) *Values {
 	return &Values{ZoneID: zone, RecordName: name, RecordValues: append([]string(nil), rec.Values...)}
 }
 
+// taggedRecord is the record a live service's plink:dns-zone tag says plink
+// wrote, for its delete: its values when they were read (a provider with
+// privateDns), else none (live reads no record for a service the manifest
+// no longer gives privateDns; apply reads it just before deleting it).
+func (c *computer) taggedRecord(sv *live.Service) *Values {
+	if sv == nil || sv.Tags[live.TagDNSZone] == "" || sv.Tags[live.TagProject] != c.m.Project {
+		return nil
+	}
+	if v := c.ownedRecord(sv); v != nil {
+		return v
+	}
+	zone := sv.Tags[live.TagDNSZone]
+	name := live.VerificationRecordName(sv.PrivateDNSTXTName, sv.PrivateDNSName)
+	if rec := c.s.DNSRecordAt(zone, name); rec != nil || name == "" {
+		return nil // read, and not there; or nothing to name
+	}
+	return &Values{ZoneID: zone, RecordName: name}
+}
+
 // dnsRecordDeletes plans the removal of records plink wrote for services
 // the plan deletes, and for providers that no longer ask for one (the
 // short form privateDnsName, or no name).
@@ -166,7 +185,7 @@ func (c *computer) dnsRecordDeletes() {
 			continue // the provider's own dns_record change replaces the record
 		}
 		sv := c.svcByID[ch.ID]
-		if rec := c.ownedRecord(sv); rec != nil {
+		if rec := c.taggedRecord(sv); rec != nil {
 			d := Change{Address: dnsAddr(ch.Address), Kind: KindDNSRecord, Action: Delete, Account: ch.Account, AccountID: ch.AccountID,
 				Region: ch.Region, ID: sv.ID, Parent: ch.Address, ParentID: sv.ID, Before: rec}
 			c.changes = append(c.changes, d)
@@ -176,7 +195,7 @@ func (c *computer) dnsRecordDeletes() {
 		if ps.p.ManagesDNSRecord() || !ps.ok || ps.svc == nil || ps.action == Replace {
 			continue
 		}
-		if rec := c.ownedRecord(ps.svc); rec != nil {
+		if rec := c.taggedRecord(ps.svc); rec != nil {
 			d := c.child(ps, KindDNSRecord, dnsAddr(ps.addr))
 			d.Action, d.ID, d.Before = Delete, ps.svc.ID, rec
 			d.Warnings = append(d.Warnings, fmt.Sprintf("%s no longer sets privateDns: the TXT record plink wrote is deleted", ps.addr))
