@@ -188,7 +188,7 @@ func Build(m *manifest.Manifest, s *live.Snapshot) *Graph {
 			// a VPC Lattice resource configuration or service network,
 			// outside the manifest
 			owner, reg := manifest.LatticeARNOwner(arn)
-			to, toRegion = nodeID("x", arn), cmp.Or(reg, n.Region)
+			to, toRegion = nodeID("x", arn[strings.LastIndexByte(arn, '/')+1:]), cmp.Or(reg, n.Region)
 			externals[to] = Node{ID: to, Name: latticeName(arn, owner), Kind: External, Region: toRegion}
 		} else if c.Provider != "" {
 			to = nodeID("p", c.Provider)
