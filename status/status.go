@@ -214,10 +214,12 @@ type EndpointView struct {
 }
 
 // latticeMetricsNote is why a Resource or ServiceNetwork endpoint shows no
-// metrics and is never called idle: AWS publishes theirs in the
-// AWS/VpcLattice namespace (PrivateLink guide, document history, November
-// 2026), not in AWS/PrivateLinkEndpoints, and status does not read it yet;
-// nor does it price them (see plan's cost note).
+// metrics and is never called idle: AWS/PrivateLinkEndpoints has metrics
+// for interface and Gateway Load Balancer endpoints only
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-cloudwatch-metrics.html);
+// AWS publishes these endpoints' in the AWS/VpcLattice namespace
+// (PrivateLink guide, document history, November 2026), which status does
+// not read yet; nor does it price them (see plan's cost note).
 const latticeMetricsNote = "not read: AWS publishes Resource and ServiceNetwork endpoint metrics in AWS/VpcLattice, which plink status does not read; not priced"
 
 // Finding is one thing wrong, with a severity and a hint.
