@@ -179,6 +179,9 @@ type runner struct {
 	// awaiting holds, by address, what a done change left waiting for
 	// someone else (ChangeResult.Awaiting; settle.go).
 	awaiting sync.Map
+	// kept holds the addresses of rejects that a fresh read showed to be of
+	// this project's endpoints (StatusKept; confirm.go).
+	kept sync.Map
 }
 
 func newRunner(p *plan.Plan, g *graph, c Clients, opts Options) *runner {
@@ -405,6 +408,9 @@ func (r *runner) fillResult(res *Result) {
 			}
 		default:
 			cr.Status = StatusDone
+			if _, ok := r.kept.Load(c.Address); ok {
+				cr.Status = StatusKept
+			}
 			if why, ok := r.awaiting.Load(c.Address); ok {
 				cr.Awaiting = why.(string)
 			}
@@ -485,7 +491,7 @@ func (r *runner) clientAt(ctx context.Context, c *plan.Change, w where) (EC2API,
 	}
 	cl, err := r.clients.EC2(ctx, w.account, w.region)
 	if err != nil {
-		return nil, &Error{Call: "credentials", Code: "ClientError", Message: err.Error(),
+		return nil, &Error{Call: "credentials", Code: "ClientError", Message: err.Error(), Err: err,
 			Hint: fmt.Sprintf("check how account %s is reached (profile or roleArn in the manifest) and that its credentials are valid", w.account)}
 	}
 	r.mu.Lock()

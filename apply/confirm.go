@@ -92,10 +92,11 @@ func (r *runner) confirmForeign(ctx context.Context, ids []string, byID map[stri
 		case e != nil:
 			for _, s := range steps {
 				s.err = &Error{Call: e.Call, Code: e.Code, Message: fmt.Sprintf("could not confirm that %s is not this project's, so it was not rejected: %s", id, e.Message),
-					Hint: "plink never rejects on a view it cannot confirm; run plink apply again"}
+					Hint: "plink never rejects on a view it cannot confirm; run plink apply again", Err: e}
 			}
 		case ours:
 			for _, s := range steps {
+				r.kept.Store(s.cs.c.Address, true)
 				s.note = fmt.Sprintf("kept %s: a fresh read shows it is this project's (made by a concurrent run after the plan); not rejected", id)
 			}
 		default:

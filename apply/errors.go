@@ -23,7 +23,7 @@ func toError(action string, c *plan.Change, err error) *Error {
 // toErrorAt turns a call's error into an Error with a hint about the account
 // and region the call went to.
 func toErrorAt(action string, w where, err error) *Error {
-	e := &Error{Call: action}
+	e := &Error{Call: action, Err: err}
 	var api smithy.APIError
 	var late *noAnswerError
 	switch {

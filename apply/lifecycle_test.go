@@ -148,7 +148,7 @@ func TestRejectConfirmsForeign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cr := find(t, out, "provider.payments-api.connection["+ours+"]"); cr.Status != apply.StatusDone || !strings.Contains(cr.Message, "not rejected") {
+	if cr := find(t, out, "provider.payments-api.connection["+ours+"]"); cr.Status != apply.StatusKept || !strings.Contains(cr.Message, "not rejected") {
 		t.Errorf("ours: %+v", cr)
 	}
 	states := endpointStates(t, e)

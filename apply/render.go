@@ -46,7 +46,7 @@ func WriteSummary(w io.Writer, r *Result) error {
 	section := func(title string, st Status, line func(ChangeResult)) {
 		first := true
 		for _, c := range r.Changes {
-			if c.Status != st {
+			if c.Status != st && (st != StatusDone || c.Status != StatusKept) { // a kept reject is done
 				continue
 			}
 			if first {

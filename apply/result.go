@@ -22,6 +22,11 @@ const (
 	StatusNotAttempted Status = "not_attempted"
 	// StatusExcluded: the change is outside Options.Targets.
 	StatusExcluded Status = "excluded"
+	// StatusKept: a reject that a fresh read showed to be of this
+	// project's endpoint (made by a concurrent run after the plan), so the
+	// endpoint was kept, not rejected; Message says so. Nothing is left to
+	// do: it counts as done (Summary, OK).
+	StatusKept Status = "kept"
 )
 
 // Phase is where an Event is in the life of a change.
@@ -63,7 +68,15 @@ type Error struct {
 	EncodedMessage string `json:"encodedMessage,omitempty"`
 	// Hint says what to do about it.
 	Hint string `json:"hint,omitempty"`
+	// Err is the error the call or wait returned (a smithy.APIError,
+	// context.Canceled, ...), nil for a failure apply found itself; Code and
+	// Message say it for people and JSON. errors.Is and errors.As see it
+	// through Unwrap.
+	Err error `json:"-"`
 }
+
+// Unwrap is the error the call returned, if any.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	s := e.Call + ": " + e.Code
@@ -145,7 +158,7 @@ func (r *Result) Summary() Summary {
 			s.Excluded++
 			continue
 		}
-		s.Done++
+		s.Done++ // done or kept (a kept reject counts under Rejected too)
 		switch c.Action {
 		case plan.Create:
 			s.Added++

@@ -105,6 +105,17 @@ type Failure struct {
 	Err                              error
 }
 
+// Unwrap is each failure's error, for errors.Is and errors.As.
+func (e *ReadError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Failures))
+	for _, f := range e.Failures {
+		if f.Err != nil {
+			errs = append(errs, f.Err)
+		}
+	}
+	return errs
+}
+
 func (e *ReadError) Error() string {
 	lines := make([]string, len(e.Failures))
 	for i, f := range e.Failures {

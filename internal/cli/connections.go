@@ -263,7 +263,7 @@ func connectionsRound(ctx context.Context, f *Factory, format string, m *manifes
 		d := newDecision(m, c)
 		if r, ok := byAddr[c.Address]; ok {
 			switch {
-			case r.Status == apply.StatusDone && strings.HasPrefix(r.Message, "kept "):
+			case r.Status == apply.StatusKept:
 				d.Status = "kept"
 			case r.Status == apply.StatusDone:
 				d.Status = "done"

@@ -154,23 +154,34 @@ func foldSuggestions(msg string) string {
 	return msg[:i] + "; did you mean " + strings.Join(names, " or ") + "?"
 }
 
-// isContextError reports whether err is (only) the end of a context: it
-// wraps context.Canceled or DeadlineExceeded, or, from code that formats
-// errors with %v, ends in their text.
+// isContextError reports whether err is only the end of a context: it
+// wraps context.Canceled or DeadlineExceeded, and where it joins several
+// errors (one per account, one per failed read: credentialsError,
+// errors.Join) every one of them does; the others are named, not hidden
+// behind the stop.
 func isContextError(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil {
+		return false
+	}
+	if err == context.Canceled || err == context.DeadlineExceeded {
 		return true
 	}
-	for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "hint:") || strings.HasSuffix(line, ":") { // hints, headers of lists
-			continue
-		}
-		if !strings.HasSuffix(line, context.Canceled.Error()) && !strings.HasSuffix(line, context.DeadlineExceeded.Error()) {
-			return false
-		}
+	if x, ok := err.(interface{ Is(error) bool }); ok && (x.Is(context.Canceled) || x.Is(context.DeadlineExceeded)) {
+		return true
 	}
-	return true
+	switch u := err.(type) {
+	case interface{ Unwrap() []error }:
+		errs := u.Unwrap()
+		for _, e := range errs {
+			if !isContextError(e) {
+				return false
+			}
+		}
+		return len(errs) > 0
+	case interface{ Unwrap() error }:
+		return isContextError(u.Unwrap())
+	}
+	return false
 }
 
 // authzDecoder decodes AWS's encoded authorization failure messages for

@@ -461,8 +461,19 @@ func credentialsError(err error) error {
 			b.WriteString("\n  hint: " + ae.Hint)
 		}
 	}
-	return errors.New(b.String())
+	return &accountsError{msg: b.String(), errs: errs}
 }
+
+// accountsError is credentialsError's list: its text has each account's
+// hint under its error, and errors.Is and errors.As see every account's
+// error (isContextError: did every account fail because the run ended?).
+type accountsError struct {
+	msg  string
+	errs []error
+}
+
+func (e *accountsError) Error() string   { return e.msg }
+func (e *accountsError) Unwrap() []error { return e.errs }
 
 func describeScopes(m *manifest.Manifest) string {
 	regions := map[string]bool{}
