@@ -1189,6 +1189,13 @@ func TestPrintedPolicyRefuses(t *testing.T) {
 			t.Error(err)
 		}
 	}()
+	// The adopted endpoint, moved by hand to another project after v1
+	// adopted it: the policy still names its ARN (PlinkAdoptResources),
+	// but must not let the role claim it back.
+	if _, err := e.admin("checkout", "us-east-1").CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{e.adoptEp},
+		Tags: []types.Tag{{Key: aws.String(live.TagProject), Value: aws.String("another-project")}}}); err != nil {
+		t.Fatal(err)
+	}
 	leaseARN := "arn:aws:ec2:" + homeRegion + ":" + m.Accounts[home].ID + ":placement-group/" + lease.Name(m.Project)
 	for _, c := range []struct {
 		name, action, resource string
@@ -1224,6 +1231,11 @@ func TestPrintedPolicyRefuses(t *testing.T) {
 		{"CreateTags moving an endpoint to another project", "ec2:CreateTags", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/" + aws.ToString(mine.VpcEndpoints[0].VpcEndpointId), func() error {
 			_, err := checkout.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{aws.ToString(mine.VpcEndpoints[0].VpcEndpointId)},
 				Tags: []types.Tag{{Key: aws.String(live.TagProject), Value: aws.String("another-project")}}})
+			return err
+		}},
+		{"CreateTags claiming an adopted endpoint that another project's tag now marks", "ec2:CreateTags", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/" + e.adoptEp, func() error {
+			_, err := checkout.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{e.adoptEp},
+				Tags: []types.Tag{{Key: aws.String(live.TagProject), Value: aws.String(m.Project)}}})
 			return err
 		}},
 		{"CreateVpcEndpoint in a region where the account has no consumer", "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-west-2:222222222222:vpc-endpoint/*", func() error {

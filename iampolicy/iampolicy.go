@@ -526,7 +526,15 @@ func build(mode Mode, sc scope) Document {
 		// Adopted resources carry no plink tag until apply tags them, so
 		// they are named by ARN; apply tags them first, and every other
 		// change to them is then a change to a resource of the project.
-		add(Statement{Sid: "PlinkAdoptResources", Effect: "Allow", Action: slices.Clone(tagOnCreate), Resource: slices.Clone(sc.adopted), Condition: setsOnlyOwnProject(cond{})})
+		// One that already carries plink:project with another value is
+		// another project's (plink refuses it, PL211): the condition on
+		// its current tag (aws:ResourceTag, which the reference lists for
+		// CreateTags on endpoints and services) refuses it too.
+		ac := setsOnlyOwnProject(cond{})
+		if sc.project != "" {
+			ac["StringEqualsIfExists"]["aws:ResourceTag/"+TagProject] = []string{sc.project}
+		}
+		add(Statement{Sid: "PlinkAdoptResources", Effect: "Allow", Action: slices.Clone(tagOnCreate), Resource: slices.Clone(sc.adopted), Condition: ac})
 	}
 	if sc.leaseRegion != "" {
 		// The project's lease (package lease): one placement group, named
