@@ -2,7 +2,6 @@ package apply
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
@@ -44,15 +43,7 @@ type Clients interface {
 	EC2(ctx context.Context, account, region string) (EC2API, error)
 }
 
-// ClientsFunc adapts a function to Clients, e.g. around an awsenv resolver:
-//
-//	apply.ClientsFunc(func(ctx context.Context, account, region string) (apply.EC2API, error) {
-//		c, err := resolver.ClientsFor(ctx, account, region)
-//		if err != nil {
-//			return nil, err
-//		}
-//		return c.EC2, nil
-//	})
+// ClientsFunc adapts a function to Clients.
 type ClientsFunc func(ctx context.Context, account, region string) (EC2API, error)
 
 // EC2 calls f.
@@ -61,28 +52,17 @@ func (f ClientsFunc) EC2(ctx context.Context, account, region string) (EC2API, e
 }
 
 // FromClientSource adapts an awsenv.ClientSource (an *awsenv.Resolver) to
-// Clients.
-// It gives Route 53 clients too (DNSClients).
+// Clients, through awsenv.Client. It gives Route 53 clients too
+// (DNSClients).
 func FromClientSource(src awsenv.ClientSource) Clients { return sourceClients{src} }
 
 type sourceClients struct{ src awsenv.ClientSource }
 
 func (s sourceClients) EC2(ctx context.Context, account, region string) (EC2API, error) {
-	c, err := s.src.ClientsFor(ctx, account, region)
-	if err != nil {
-		return nil, err
-	}
-	return c.EC2, nil
+	return awsenv.Client(ctx, s.src, account, region, "EC2", func(c *awsenv.Clients) EC2API { return c.EC2 })
 }
 
 // Route53 is the account's Route 53 client (signed for Route 53's region).
 func (s sourceClients) Route53(ctx context.Context, account, region string) (Route53API, error) {
-	c, err := s.src.ClientsFor(ctx, account, region)
-	if err != nil {
-		return nil, err
-	}
-	if c.Route53 == nil {
-		return nil, fmt.Errorf("account %s: no Route 53 client", account)
-	}
-	return c.Route53, nil
+	return awsenv.Client(ctx, s.src, account, region, "Route 53", func(c *awsenv.Clients) Route53API { return c.Route53 })
 }

@@ -62,11 +62,7 @@ func (f ClientSourceFunc) EC2(ctx context.Context, account, region string) (EC2A
 // FromAWSEnv adapts an *awsenv.Resolver (or any awsenv.ClientSource).
 func FromAWSEnv(src awsenv.ClientSource) ClientSource {
 	return ClientSourceFunc(func(ctx context.Context, account, region string) (EC2API, error) {
-		c, err := src.ClientsFor(ctx, account, region)
-		if err != nil {
-			return nil, err
-		}
-		return c.EC2, nil
+		return awsenv.Client(ctx, src, account, region, "EC2", func(c *awsenv.Clients) EC2API { return c.EC2 })
 	})
 }
 

@@ -19,7 +19,6 @@ package live
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -58,14 +57,7 @@ type LatticeAPISource interface {
 
 // LatticeAPI is the account's VPC Lattice client in region.
 func (c clientAPIs) LatticeAPI(ctx context.Context, account, region string) (LatticeAPI, error) {
-	cl, err := c.src.ClientsFor(ctx, account, region)
-	if err != nil {
-		return nil, err
-	}
-	if cl.Lattice == nil {
-		return nil, errors.New("no VPC Lattice client")
-	}
-	return cl.Lattice, nil
+	return awsenv.Client(ctx, c.src, account, region, "VPC Lattice", func(c *awsenv.Clients) LatticeAPI { return c.Lattice })
 }
 
 // LatticeTarget is a resource configuration or service network as a

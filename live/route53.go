@@ -21,7 +21,6 @@ package live
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -29,6 +28,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+
+	"github.com/plinkdev/plink/awsenv"
 )
 
 // TagDNSZone is the tag on an endpoint service that says plink published
@@ -57,14 +58,7 @@ type DNSAPISource interface {
 // DNSAPI is the account's Route 53 client (signed for Route 53's region
 // whatever region is).
 func (c clientAPIs) DNSAPI(ctx context.Context, account, region string) (Route53API, error) {
-	cl, err := c.src.ClientsFor(ctx, account, region)
-	if err != nil {
-		return nil, err
-	}
-	if cl.Route53 == nil {
-		return nil, errors.New("no Route 53 client")
-	}
-	return cl.Route53, nil
+	return awsenv.Client(ctx, c.src, account, region, "Route 53", func(c *awsenv.Clients) Route53API { return c.Route53 })
 }
 
 // DNSZone is the public hosted zone a provider's verification record goes

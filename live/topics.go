@@ -43,14 +43,7 @@ type TopicAPISource interface {
 
 // TopicAPI is the account's SNS client in region.
 func (c clientAPIs) TopicAPI(ctx context.Context, account, region string) (SNSAPI, error) {
-	cl, err := c.src.ClientsFor(ctx, account, region)
-	if err != nil {
-		return nil, err
-	}
-	if cl.SNS == nil {
-		return nil, errors.New("no SNS client")
-	}
-	return cl.SNS, nil
+	return awsenv.Client(ctx, c.src, account, region, "SNS", func(c *awsenv.Clients) SNSAPI { return c.SNS })
 }
 
 // Topic is the access policy of an SNS topic that connection notifications

@@ -24,11 +24,7 @@ type ELBAPIs func(ctx context.Context, account, region string) (ELBAPI, error)
 // reads it holds the rest and the error (a *live.ReadError) names them.
 func ReadTargetHealth(ctx context.Context, m *manifest.Manifest, lv *live.Snapshot, src awsenv.ClientSource, opts ReadOptions) (*Snapshot, error) {
 	return ReadTargetHealthAPIs(ctx, m, lv, func(ctx context.Context, account, region string) (ELBAPI, error) {
-		c, err := src.ClientsFor(ctx, account, region)
-		if err != nil {
-			return nil, err
-		}
-		return c.ELB, nil
+		return awsenv.Client(ctx, src, account, region, "Elastic Load Balancing", func(c *awsenv.Clients) ELBAPI { return c.ELB })
 	}, opts)
 }
 

@@ -111,9 +111,7 @@ func (r *Report) Count(s Status) int {
 
 // Source gives the SDK clients of an account (manifest alias) in a region;
 // *awsenv.Resolver is one.
-type Source interface {
-	ClientsFor(ctx context.Context, account, region string) (*awsenv.Clients, error)
-}
+type Source = awsenv.ClientSource
 
 // Options say what to check.
 type Options struct {

@@ -351,7 +351,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	})
 	defer unhook()
 	opts.Stop = stop
-	res, runErr := apply.Run(callCtx, runnable(p), applyClients(sess.resolver), opts)
+	res, runErr := apply.Run(callCtx, runnable(p), apply.FromClientSource(sess.resolver), opts)
 	if res == nil {
 		return runErr
 	}

@@ -339,7 +339,7 @@ func runDecisions(ctx context.Context, f *Factory, sess *awsSession, p *plan.Pla
 	unhook := context.AfterFunc(ctx, func() { time.AfterFunc(f.inflightBound(), cancel) })
 	defer unhook()
 	f.setPhase("accepting and rejecting %s", plural(len(remaining(p, nil)), "connection"))
-	res, err := apply.Run(callCtx, p, applyClients(sess.resolver), opts)
+	res, err := apply.Run(callCtx, p, apply.FromClientSource(sess.resolver), opts)
 	if res == nil {
 		return nil, err
 	}

@@ -190,11 +190,11 @@ func isContextError(err error) bool {
 // (the credentials may not call it) leave the message as it was.
 func authzDecoder(src awsenv.ClientSource) apply.Decoder {
 	return func(ctx context.Context, account, region, encoded string) (string, error) {
-		c, err := src.ClientsFor(ctx, account, region)
+		c, err := awsenv.Client(ctx, src, account, region, "STS", func(c *awsenv.Clients) *sts.Client { return c.STS })
 		if err != nil {
 			return "", err
 		}
-		out, err := c.STS.DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)})
+		out, err := c.DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)})
 		if err != nil {
 			return "", err
 		}

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/spf13/cobra"
 
-	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/internal/buildinfo"
 	"github.com/plinkdev/plink/internal/shard"
@@ -493,9 +492,6 @@ func progress(f *Factory, format string, args ...any) {
 		fmt.Fprintf(f.IO.ErrOut, format+"\n", args...)
 	}
 }
-
-// applyClients adapts the resolver to apply's narrow client interface.
-func applyClients(r *awsenv.Resolver) apply.Clients { return apply.FromClientSource(r) }
 
 // withTimeout applies --timeout when the command has it. Every phase
 // (credentials, reading, planning, applying, waiting) runs under the

@@ -80,7 +80,7 @@ func awaitShards(ctx, callCtx context.Context, f *Factory, m *manifest.Manifest,
 			if len(run) > 0 {
 				sub := *own
 				sub.Changes = run
-				r, err := apply.Run(callCtx, &sub, applyClients(sess.resolver), opts)
+				r, err := apply.Run(callCtx, &sub, apply.FromClientSource(sess.resolver), opts)
 				apply.Explain(callCtx, r, authzDecoder(sess.resolver))
 				mergeResult(res, r)
 				if err != nil {
