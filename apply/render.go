@@ -22,7 +22,11 @@ var actionSymbol = map[plan.Action]string{
 // adopted), else a report of what was done, what failed (with the AWS
 // error and a hint) and what was not attempted (and why). It writes no
 // colour; the caller decides about that.
-func WriteSummary(w io.Writer, r *Result) error {
+func WriteSummary(w io.Writer, r *Result) error { return WriteSummaryOf(w, r, "Apply") }
+
+// WriteSummaryOf is WriteSummary for the command named by verb ("Apply",
+// "Destroy"), which starts each closing line.
+func WriteSummaryOf(w io.Writer, r *Result, verb string) error {
 	var b strings.Builder
 	s := r.Summary()
 	counts := fmt.Sprintf("%d added, %d changed, %d destroyed, %d accepted, %d rejected", s.Added, s.Changed, s.Destroyed, s.Accepted, s.Rejected)
@@ -31,7 +35,7 @@ func WriteSummary(w io.Writer, r *Result) error {
 		counts += fmt.Sprintf(", %d adopted", s.Adopted)
 	}
 	if r.OK() && r.Interrupted == "" {
-		fmt.Fprintf(&b, "Apply complete: %s.\n", counts)
+		fmt.Fprintf(&b, "%s complete: %s.\n", verb, counts)
 		if s.Excluded > 0 {
 			fmt.Fprintf(&b, "%d change(s) outside the targets were not applied; run plink plan to see them.\n", s.Excluded)
 		}
@@ -39,9 +43,9 @@ func WriteSummary(w io.Writer, r *Result) error {
 		return err
 	}
 	if r.Interrupted != "" {
-		fmt.Fprintf(&b, "Apply interrupted (%s): %d failed, %d not attempted, %d done (%s).\n", r.Interrupted, s.Failed, s.NotAttempted, s.Done, counts)
+		fmt.Fprintf(&b, "%s interrupted (%s): %d failed, %d not attempted, %d done (%s).\n", verb, r.Interrupted, s.Failed, s.NotAttempted, s.Done, counts)
 	} else {
-		fmt.Fprintf(&b, "Apply failed: %d failed, %d not attempted, %d done (%s).\n", s.Failed, s.NotAttempted, s.Done, counts)
+		fmt.Fprintf(&b, "%s failed: %d failed, %d not attempted, %d done (%s).\n", verb, s.Failed, s.NotAttempted, s.Done, counts)
 	}
 	section := func(title string, st Status, line func(ChangeResult)) {
 		first := true

@@ -53,9 +53,9 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 				if len(f.Config.Strings("file")) > 0 {
 					return flagErrorf("give either a saved plan FILE or -f manifests, not both")
 				}
-				return applySaved(ctx, f, format, args[0])
+				return withVerdict(ctx, f, format, func() error { return applySaved(ctx, f, format, args[0]) })
 			}
-			return applyManifest(ctx, f, format)
+			return withVerdict(ctx, f, format, func() error { return applyManifest(ctx, f, format) })
 		},
 	}
 	addFileFlag(cmd)
@@ -374,7 +374,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 		}
 	} else {
 		fmt.Fprintln(f.IO.Out)
-		if err := apply.WriteSummary(f.IO.Out, res); err != nil {
+		if err := apply.WriteSummaryOf(f.IO.Out, res, commandTitle(f)); err != nil {
 			return err
 		}
 	}
@@ -384,7 +384,11 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 		return silentExit(ExitError)
 	}
 	if runErr != nil {
-		return withHint(errors.New(commandName(f)+" did not finish; live state is partly changed"),
+		changed := "live state is partly changed"
+		if res.Summary().Done == 0 {
+			changed = "nothing was changed"
+		}
+		return withHint(errors.New(commandName(f)+" did not finish; "+changed),
 			"fix the cause above and run 'plink "+commandName(f)+"' again: it plans from live state and finishes the job")
 	}
 	// Confirm: a fresh read must plan no changes (within the targets).
@@ -514,12 +518,12 @@ func (e *eventPrinter) print(ev apply.Event) {
 		_ = writeJSON(e.f.IO.Out, map[string]any{"type": "event", "event": ev})
 		return
 	}
-	if ev.Phase == apply.PhaseHeartbeat {
+	if ev.Progress == apply.ProgressHeartbeat {
 		// one line however long the wait: logs are never silent for long
 		fmt.Fprintf(e.f.IO.ErrOut, "%s [%s]\n", ev.Message, ev.Elapsed)
 		return
 	}
-	if ev.Phase == apply.PhaseWaiting {
+	if ev.Progress == apply.ProgressWaiting {
 		e.f.setPhase("waiting for %s", ev.Address)
 		if !e.f.IO.IsStderrTTY() {
 			return // logs get one line per start and end, not every poll
@@ -529,11 +533,11 @@ func (e *eventPrinter) print(ev apply.Event) {
 		}
 		e.waited[ev.Address] = ev.Time
 	}
-	line := fmt.Sprintf("%s: %s", ev.Address, ev.Phase)
+	line := fmt.Sprintf("%s: %s", ev.Address, ev.Progress)
 	if ev.Message != "" {
 		line += " - " + ev.Message
 	}
-	if ev.Elapsed > 0 && ev.Phase != apply.PhaseStarted {
+	if ev.Elapsed > 0 && ev.Progress != apply.ProgressStarted {
 		line += fmt.Sprintf(" [%s]", ev.Elapsed.Round(100*time.Millisecond))
 	}
 	fmt.Fprintln(e.f.IO.ErrOut, line)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -51,10 +52,10 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 				if len(f.Config.Strings("file")) > 0 || out != "" {
 					return flagErrorf("give either a saved plan FILE, or -f manifests (and -out FILE to save the plan), not both")
 				}
-				return applySaved(ctx, f, format, args[0])
+				return withVerdict(ctx, f, format, func() error { return applySaved(ctx, f, format, args[0]) })
 			}
 			if out == "" {
-				return applyManifest(ctx, f, format)
+				return withVerdict(ctx, f, format, func() error { return applyManifest(ctx, f, format) })
 			}
 			m, paths, err := manifestFromFlags(f)
 			if err != nil {
@@ -137,4 +138,10 @@ func commandName(f *Factory) string {
 		return "destroy"
 	}
 	return "apply"
+}
+
+// commandTitle is commandName capitalized, as it starts a sentence.
+func commandTitle(f *Factory) string {
+	n := commandName(f)
+	return strings.ToUpper(n[:1]) + n[1:]
 }

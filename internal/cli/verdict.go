@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -17,10 +19,18 @@ const (
 	verdictNotConverged = "not_converged"
 	// verdictTargets: the targeted resources converged; others remain.
 	verdictTargets = "targets_converged"
+	// verdictFailed: the run failed (a plan with errors, a refused or
+	// failed call, a confirming read that still differs): exit 1.
+	verdictFailed = "failed"
+	// verdictInterrupted: a signal, --timeout or the lost lease cut the
+	// run short: exit 1.
+	verdictInterrupted = "interrupted"
 )
 
-// runVerdict is the end of an apply or destroy that carried out (or had
-// no) changes without failing: the failures end through report, exit 1.
+// runVerdict is how an apply or destroy ended. A run that failed ends
+// with verdictFailed or verdictInterrupted (exit 1), whose sentence is the
+// error report prints; with --output json the verdict line is written too,
+// so every JSON run ends with one (withVerdict).
 type runVerdict struct {
 	Verdict   string   `json:"verdict"`
 	Message   string   `json:"message"`
@@ -65,7 +75,10 @@ func (v runVerdict) emit(f *Factory, format string) error {
 		}
 		fmt.Fprintln(f.IO.Out, msg)
 	}
-	return v.exit()
+	if err := v.exit(); err != nil {
+		return emitted{err}
+	}
+	return nil
 }
 
 // exit is the verdict's exit code as the command's error (nil for 0).
@@ -74,4 +87,39 @@ func (v runVerdict) exit() error {
 		return silentExit(v.ExitCode)
 	}
 	return nil
+}
+
+// emitted marks a command's exit as decided by a verdict already written.
+type emitted struct{ error }
+
+func (e emitted) Unwrap() error { return e.error }
+
+// withVerdict runs an apply or destroy and makes sure its JSON output ends
+// with a verdict line: a run that failed before or while changing AWS
+// (nothing written by emit) gets verdictFailed, or verdictInterrupted when
+// ctx was cut short, with the error's first line as its message. The text
+// output is unchanged: report prints the error.
+func withVerdict(ctx context.Context, f *Factory, format string, run func() error) error {
+	err := run()
+	var done emitted
+	if err == nil || errors.As(err, &done) || format != "json" {
+		return err
+	}
+	v := runVerdict{Verdict: verdictFailed, ExitCode: ExitError}
+	if c := stopCause(ctx); c != nil {
+		v.Verdict, v.Message = verdictInterrupted, commandTitle(f)+" interrupted ("+strings.TrimPrefix(c.Error(), "interrupted by ")+")"
+	} else if ctx.Err() != nil {
+		v.Verdict, v.Message = verdictInterrupted, context.Cause(ctx).Error()
+	}
+	var ee *exitError
+	if v.Message == "" && errors.As(err, &ee) && ee.Err == nil {
+		// said already (the manifest's diagnostics, the plan's errors)
+		v.Message = commandTitle(f) + " failed: see the diagnostics above"
+	} else if v.Message == "" {
+		v.Message, _, _ = strings.Cut(err.Error(), "\n")
+	}
+	if werr := writeJSON(f.IO.Out, map[string]any{"type": "verdict", "verdict": v}); werr != nil {
+		return werr
+	}
+	return err
 }

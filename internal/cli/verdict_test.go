@@ -193,7 +193,8 @@ var verdictCommands = []verdictCommand{
 
 func applyTextCategory(out string) string {
 	switch {
-	case strings.Contains(out, "Apply failed") || strings.Contains(out, "Apply interrupted"):
+	case strings.Contains(out, "Apply failed") || strings.Contains(out, "Apply interrupted") ||
+		strings.Contains(out, "Destroy failed") || strings.Contains(out, "Destroy interrupted"):
 		return catError
 	case strings.Contains(out, "has not converged yet"):
 		return catChanges
@@ -206,6 +207,7 @@ func applyTextCategory(out string) string {
 func applyJSONCategory(t *testing.T, out string) string {
 	v := lastJSONLine(t, out, "verdict")
 	if v == nil {
+		t.Errorf("the JSON output ends without a verdict line:\n%s", out)
 		return catError
 	}
 	switch v["verdict"].(map[string]any)["verdict"] {
@@ -213,7 +215,10 @@ func applyJSONCategory(t *testing.T, out string) string {
 		return catClean
 	case verdictNotConverged:
 		return catChanges
+	case verdictFailed, verdictInterrupted:
+		return catError
 	}
+	t.Errorf("unknown verdict %v", v["verdict"])
 	return catError
 }
 
@@ -372,4 +377,33 @@ func copyDir(t *testing.T, src string) string {
 		out.Close()
 	}
 	return dst
+}
+
+// TestFailedRunEndsWithAVerdictLine: an apply or destroy that fails before
+// changing anything still ends its JSON output with a verdict line, and
+// the verdict, the exit code and the error printed agree; a failed apply
+// that changed nothing does not say live state is partly changed.
+func TestFailedRunEndsWithAVerdictLine(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "plink.yaml")
+	if err := os.WriteFile(bad, []byte("version: 1\nproject: p\naccounts: {}\nconsumers: [{name: c, account: nope, vpcId: vpc-1, provider: x}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"apply", "destroy"} {
+		code, stdout, stderr := runPlink(t, "", false, cmd, "--sandbox", "--auto-approve", "--output", "json", "-f", bad)
+		if code != ExitError {
+			t.Fatalf("%s: exit %d, want 1\n%s", cmd, code, stderr)
+		}
+		v := lastJSONLine(t, stdout, "verdict")
+		if v == nil {
+			t.Fatalf("%s: no verdict line:\n%s", cmd, stdout)
+		}
+		got := v["verdict"].(map[string]any)
+		if got["verdict"] != verdictFailed || got["exitCode"] != float64(ExitError) || strings.Contains(got["message"].(string), "exit status") {
+			t.Errorf("%s: verdict %v; want failed, exit 1, with a sentence", cmd, got)
+		}
+		if !strings.Contains(stdout, `"line": 4`) || !strings.Contains(stdout, "plink.yaml") {
+			t.Errorf("%s: the error is not reported with its position:\n%s\n%s", cmd, stdout, stderr)
+		}
+	}
 }
