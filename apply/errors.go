@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/aws/smithy-go"
 
+	"github.com/plinkdev/plink/awsauthz"
 	"github.com/plinkdev/plink/plan"
 )
 
@@ -63,10 +65,12 @@ type Decoder func(ctx context.Context, account, region, encoded string) (string,
 
 // Explain decodes, with dec, the encoded authorization message of each
 // failed change of res, and says what AWS refused: the permission, the
-// resource, the account and region. A message that cannot be decoded (the
+// resource, the account and region. When a message cannot be decoded (the
 // credentials may not call sts:DecodeAuthorizationMessage, or anything
-// else) is left as toErrorAt said it, with the command to decode it: it
-// fails quietly.
+// else) AWS has not said which permission it refused: the error says so
+// and lists every permission the call depends on (its own on each
+// resource type, tag on create, vpce:AllowMultiRegion: package awsauthz)
+// rather than naming one.
 func Explain(ctx context.Context, res *Result, dec Decoder) {
 	if res == nil || dec == nil {
 		return
@@ -78,9 +82,6 @@ func Explain(ctx context.Context, res *Result, dec Decoder) {
 			continue
 		}
 		out, err := dec(ctx, cr.Account, cr.Region, e.EncodedMessage)
-		if err != nil {
-			continue
-		}
 		var d struct {
 			ExplicitDeny bool `json:"explicitDeny"`
 			Context      struct {
@@ -88,7 +89,11 @@ func Explain(ctx context.Context, res *Result, dec Decoder) {
 				Resource string `json:"resource"`
 			} `json:"context"`
 		}
-		if json.Unmarshal([]byte(out), &d) != nil || d.Context.Action == "" {
+		if err == nil && (json.Unmarshal([]byte(out), &d) != nil || d.Context.Action == "") {
+			err = errors.New("the decoded message is not the JSON AWS documents")
+		}
+		if err != nil {
+			notDecoded(e, cr, err)
 			continue
 		}
 		on := ""
@@ -105,6 +110,46 @@ func Explain(ctx context.Context, res *Result, dec Decoder) {
 		e.Hint = fmt.Sprintf("grant %s%s to the role or profile plink uses for account %s: plink iam-policy -f PATH (--for the command) "+
 			"prints the policy, and plink iam-policy --check -f PATH names the statement to add", d.Context.Action, on, cr.Account)
 	}
+}
+
+// notDecoded says, for an EC2 call refused with a message that could not
+// be decoded, that AWS did not say which permission it refused, and every
+// one the call depends on.
+func notDecoded(e *Error, cr *ChangeResult, err error) {
+	why := err.Error()
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		why = api.ErrorCode()
+		if strings.HasPrefix(why, "AccessDenied") {
+			why = "the credentials may not call sts:DecodeAuthorizationMessage"
+		}
+	}
+	e.Message = fmt.Sprintf("not authorized to perform ec2:%s in account %s (%s) in %s; AWS did not say which permission it refused "+
+		"(its encoded reason was not decoded: %s)", e.Call, cr.Account, cr.AccountID, cr.Region, why)
+	var needs []string
+	if row, ok := awsauthz.Lookup("ec2", e.Call); ok {
+		var types []string
+		for _, r := range row.Rows {
+			types = append(types, cmp.Or(r.Type, "*"))
+		}
+		needs = append(needs, fmt.Sprintf("%s on %s", row.Permission(), strings.Join(types, ", ")))
+		for _, dep := range row.Dependent {
+			switch dep {
+			case "ec2:CreateTags":
+				needs = append(needs, "ec2:CreateTags with ec2:CreateAction "+e.Call+" (tag on create)")
+			case awsauthz.AllowMultiRegion:
+				needs = append(needs, dep+" when "+row.MultiRegion)
+			default:
+				needs = append(needs, dep)
+			}
+		}
+	} else {
+		needs = append(needs, "ec2:"+e.Call)
+	}
+	e.Hint = fmt.Sprintf("the call needs every one of: %s; plink iam-policy --check -f PATH lists the statements of plink's policy for account %s "+
+		"behind them, and with sts:DecodeAuthorizationMessage (statement PlinkDecodeDenialReasons of plink iam-policy --for apply) plink "+
+		"names the one refused; or decode it yourself: aws sts decode-authorization-message --query DecodedMessage --output text "+
+		"--encoded-message MESSAGE (the error's encodedMessage in --output json)", strings.Join(needs, "; "), cr.Account)
 }
 
 // noAnswerError is a call that got no answer within its own deadline.

@@ -176,6 +176,12 @@ var manageLease = []string{"ec2:CreateTags", "ec2:DeletePlacementGroup"}
 // was too slow withdraws): that tag only.
 var withdrawLease = []string{"ec2:DeleteTags"}
 
+// decodeDenials reads the reason of a refused write (the encoded message
+// of EC2's UnauthorizedOperation): apply and connections when a call is
+// refused, iam-policy --check for each denial. No resource-level
+// permissions (awsauthz.SrcSTS).
+var decodeDenials = []string{"sts:DecodeAuthorizationMessage"}
+
 // assumeRole is what the operator identity needs on each account's role.
 var assumeRole = []string{"sts:AssumeRole"}
 

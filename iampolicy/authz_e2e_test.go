@@ -30,6 +30,7 @@ import (
 	"github.com/plinkdev/plink/drift"
 	"github.com/plinkdev/plink/export"
 	"github.com/plinkdev/plink/iampolicy"
+	"github.com/plinkdev/plink/iampolicy/check"
 	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
@@ -534,6 +535,7 @@ func (e *e2e) run(ctx context.Context) error {
 		func() error {
 			return e.applyStep(ctx, "apply v1: creates, adoptions, acceptance", e2eV1, false, plan.Create, plan.Adopt, plan.Accept)
 		},
+		func() error { return e.checkStep(ctx, e2eV1, e2eV2) },
 		func() error { return e.repairTags(ctx) },
 		func() error {
 			return e.applyStep(ctx, "apply v2: updates, a cross-region replace and creates", e2eV2, false, plan.Update, plan.Replace, plan.Create, plan.Accept)
@@ -623,6 +625,61 @@ func (e *e2e) setup(ctx context.Context) error {
 	}
 	e.srv.Sandbox.ResetCalls()
 	return nil
+}
+
+// checkStep is plink iam-policy --check of the next manifest under the
+// apply policy printed for the current one, as a team runs it before it
+// updates the role: writes of next are refused (dry runs only) and AWS's
+// reason is decoded (PlinkDecodeDenialReasons). A refused call that is not
+// a dry run is the step's denial.
+func (e *e2e) checkStep(ctx context.Context, current, next string) error {
+	e.step = "iam-policy --check of the next manifest under the current policy"
+	cur, err := e.parse(current)
+	if err != nil {
+		return err
+	}
+	nxt, err := e.parse(next)
+	if err != nil {
+		return err
+	}
+	lv, err := e.live(ctx, cur)
+	if err := e.done(iampolicy.Plan, err); err != nil {
+		return err
+	}
+	if err := e.attachLive(iampolicy.Apply, cur, lv); err != nil {
+		return err
+	}
+	r, err := e.resolver(nxt)
+	if err != nil {
+		return err
+	}
+	rep, err := check.Run(ctx, r, check.Options{Mode: iampolicy.Apply, Manifest: nxt, Plan: func(ctx context.Context) (*plan.Plan, error) {
+		_, p, _, err := e.read(ctx, nxt, r, false, false, plan.Options{})
+		return p, err
+	}})
+	var other []sandbox.Denial
+	for _, d := range e.srv.Sandbox.Denials() {
+		if !d.DryRun {
+			other = append(other, d)
+		}
+	}
+	e.srv.Sandbox.ResetDenials()
+	if len(other) > 0 {
+		e.srv.Sandbox.ResetCalls()
+		return &deniedError{step: e.step, denials: other}
+	}
+	if err == nil {
+		decoded := 0
+		for _, x := range rep.Results {
+			if x.Status == check.Denied && x.Decoded {
+				decoded++
+			}
+		}
+		if decoded == 0 || decoded != rep.Count(check.Denied) {
+			err = fmt.Errorf("%d of %d denials decoded, want all and at least one", decoded, rep.Count(check.Denied))
+		}
+	}
+	return e.done(iampolicy.Apply, err)
 }
 
 // repairTags removes, by hand, the tag team from checkout-payments: the

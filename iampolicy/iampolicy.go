@@ -414,6 +414,17 @@ func build(mode Mode, sc scope) Document {
 		add(Statement{Sid: "PlinkDecideCrossRegionConnections", Effect: "Allow", Action: slices.Clone(multiRegion),
 			Resource: in(sc.providerRegions, "vpc-endpoint-service")})
 	}
+	if mode == Apply || mode == Connections && sc.providers {
+		// When AWS refuses a write, EC2 says why only in an encoded
+		// message: apply and connections decode it into the action and
+		// resource refused (and iam-policy --check into the statement to
+		// add). It is granted apart, on "*" (the action has no resources
+		// or condition keys), so a team that will not let the role read
+		// authorization contexts (they can show other policies' effects)
+		// removes this one statement; plink then lists every statement
+		// the refused call depends on instead.
+		add(Statement{Sid: "PlinkDecodeDenialReasons", Effect: "Allow", Action: slices.Clone(decodeDenials), Resource: []string{"*"}})
+	}
 	if mode != Apply {
 		return d
 	}

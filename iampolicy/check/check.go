@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/plinkdev/plink/awsauthz"
 	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/iampolicy"
 	"github.com/plinkdev/plink/lease"
@@ -78,11 +79,17 @@ type Result struct {
 	// when plink's policy has none for it.
 	Statement *iampolicy.Statement `json:"statement,omitempty"`
 	Missing   bool                 `json:"missing,omitempty"`
+	// Statements, when AWS's reason was not decoded (Decoded false, and
+	// no AccessDenied text named the action), are every statement of
+	// plink's policy the call depends on: the action's own, tag on create,
+	// vpce:AllowMultiRegion, each network resource's. AWS refused one of
+	// them and did not say which; Statement is then nil.
+	Statements []iampolicy.Statement `json:"statements,omitempty"`
 }
 
 // FormatVersion is the version of the JSON Report (--output json): the
 // minor grows with added fields, the major with breaking changes.
-const FormatVersion = "1.1"
+const FormatVersion = "1.2"
 
 // Report is the outcome of a check.
 type Report struct {
@@ -254,13 +261,82 @@ type decoded struct {
 // explain fills a denial's action, resource, reason and statement.
 func (ck *checker) explain(ctx context.Context, w *where, r *Result, err error) {
 	r.Action, r.Reason = r.Call, describe(err)
+	named := false // AWS said which permission it refused
 	if m := reEncoded.FindStringSubmatch(err.Error()); m != nil {
 		ck.decode(ctx, w, r, m[1])
+		named = r.Decoded
 	} else if m := reAccessDenied.FindStringSubmatch(err.Error()); m != nil {
 		r.Action, r.Resource = m[1], m[2]
+		named = true
 	}
-	r.Statement = statementFor(ck.docs[w.alias], r.Action, r.Resource, r.Call)
-	r.Missing = r.Statement == nil
+	if named {
+		r.Statement = statementFor(ck.docs[w.alias], r.Action, r.Resource, r.Call)
+		r.Missing = r.Statement == nil
+		return
+	}
+	// AWS did not say which permission: any the call depends on may be
+	// the one. Asserting one would send the reader to a statement that is
+	// attached already, or one that can never allow the call.
+	r.Statements = dependsOn(ck.docs[w.alias], r.Call, w.region)
+	r.Missing = len(r.Statements) == 0
+	if r.DecodeNote == "" {
+		r.DecodeNote = "AWS did not say which permission it refused (no encoded message)"
+	}
+}
+
+// dependsOn lists the statements of doc that a call in region depends on:
+// those granting the call's own action (not only as part of a create),
+// ec2:CreateTags as part of it when it tags on create, and each further
+// permission AWS checks with it (awsauthz: vpce:AllowMultiRegion), with a
+// resource in region.
+func dependsOn(doc iampolicy.Document, call, region string) []iampolicy.Statement {
+	service, name, _ := strings.Cut(call, ":")
+	row, _ := awsauthz.Lookup(service, name)
+	var out []iampolicy.Statement
+	for _, s := range doc.Statement {
+		if !inRegion(s.Resource, region) {
+			continue
+		}
+		own := slices.Contains(s.Action, call) && !(name == "CreateTags" && onlyOnCreate(&s))
+		dep := false
+		for _, d := range row.Dependent {
+			if !slices.Contains(s.Action, d) {
+				continue
+			}
+			if d == "ec2:CreateTags" {
+				dep = dep || createdBy(&s, name)
+			} else {
+				dep = true
+			}
+		}
+		if own || dep {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// createdBy reports whether s grants ec2:CreateTags as part of the create
+// action name (its ec2:CreateAction condition lists it).
+func createdBy(s *iampolicy.Statement, name string) bool {
+	for _, kv := range s.Condition {
+		if slices.Contains(kv["ec2:CreateAction"], name) {
+			return true
+		}
+	}
+	return false
+}
+
+// inRegion reports whether one of the resources is "*" or an ARN of
+// region (or of any region).
+func inRegion(resources []string, region string) bool {
+	for _, r := range resources {
+		parts := strings.SplitN(r, ":", 5)
+		if r == "*" || len(parts) < 5 || parts[3] == "*" || parts[3] == region || parts[3] == "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (ck *checker) decode(ctx context.Context, w *where, r *Result, msg string) {
@@ -269,7 +345,7 @@ func (ck *checker) decode(ctx context.Context, w *where, r *Result, msg string) 
 		switch code := awsenv.ErrorCode(err); code {
 		case "AccessDenied", "AccessDeniedException":
 			r.DecodeNote = "the message was not decoded: the credentials of account " + w.alias + " may not call sts:DecodeAuthorizationMessage " +
-				"(grant it to read why AWS refused; plink's policy does not need it)"
+				"(plink iam-policy prints it as statement PlinkDecodeDenialReasons; without it the denial lists every statement the call depends on)"
 		default:
 			r.DecodeNote = "the message was not decoded: " + describe(err)
 		}

@@ -183,8 +183,9 @@ func (w *world) applyAsAdmin(m *manifest.Manifest) {
 	}
 }
 
-// decodeStatement lets the check decode AWS's messages; plink's own calls
-// never need it.
+// decodeStatement lets the check decode AWS's messages under the read
+// policies, which do not grant it (apply's and connections' do:
+// PlinkDecodeDenialReasons).
 const decodeStatement = `{"Sid": "Decode", "Effect": "Allow", "Action": "sts:DecodeAuthorizationMessage", "Resource": "*"}`
 
 // attach sets each account's role/plink policy to plink's policy for mode,
@@ -315,7 +316,7 @@ func TestCheckNamesTheMissingStatement(t *testing.T) {
 	w := newWorld(t)
 	w.applyAsAdmin(w.manifest(v1))
 	m := w.manifest(v2)
-	w.attach(m, iampolicy.Apply, map[string][]string{"checkout": {"PlinkChangeEndpointNetwork"}}, decodeStatement)
+	w.attach(m, iampolicy.Apply, map[string][]string{"checkout": {"PlinkChangeEndpointNetwork"}}) // the apply policy decodes (PlinkDecodeDenialReasons)
 	w.mutations()
 	before := w.endpoints()
 	r := w.resolver(m)
@@ -335,13 +336,15 @@ func TestCheckNamesTheMissingStatement(t *testing.T) {
 	w.assertNothingChanged(before)
 }
 
-// Without sts:DecodeAuthorizationMessage the check says so, and still
-// names the call and the statement that grants it.
+// Without sts:DecodeAuthorizationMessage the check says so, names the
+// call, and lists every statement it depends on (its own, the network's,
+// tag on create, vpce:AllowMultiRegion): AWS did not say which one it
+// refused, so none is asserted.
 func TestCheckWithoutDecodePermission(t *testing.T) {
 	w := newWorld(t)
 	w.applyAsAdmin(w.manifest(v1))
 	m := w.manifest(v2)
-	w.attach(m, iampolicy.Apply, map[string][]string{"checkout": {"PlinkCreateEndpointsToNamedServices"}})
+	w.attach(m, iampolicy.Apply, map[string][]string{"checkout": {"PlinkCreateEndpointsToNamedServices", "PlinkDecodeDenialReasons"}})
 	r := w.resolver(m)
 	rep, err := check.Run(context.Background(), r, check.Options{Mode: iampolicy.Apply, Manifest: m, Plan: planOf(m, r)})
 	if err != nil {
@@ -351,9 +354,14 @@ func TestCheckWithoutDecodePermission(t *testing.T) {
 	if d == nil {
 		t.Fatalf("no denial of CreateVpcEndpoint:\n%s", dump(rep))
 	}
-	if d.Decoded || !strings.Contains(d.DecodeNote, "sts:DecodeAuthorizationMessage") || d.Statement == nil ||
-		!slices.Contains(d.Statement.Action, "ec2:CreateVpcEndpoint") {
-		t.Errorf("denial %+v", d)
+	var sids []string
+	for _, s := range d.Statements {
+		sids = append(sids, s.Sid)
+	}
+	if d.Decoded || !strings.Contains(d.DecodeNote, "sts:DecodeAuthorizationMessage") || d.Statement != nil || d.Missing ||
+		!strings.Contains(d.Reason, "not decoded") ||
+		!slices.Equal(sids, []string{"PlinkCreateEndpointsToNamedServices", "PlinkUseEndpointNetwork", "PlinkTagOnCreate", "PlinkMultiRegion"}) {
+		t.Errorf("denial %+v (statements %v)", d, sids)
 	}
 }
 
@@ -459,7 +467,7 @@ func TestCheckAsksAboutTheLeaseRelease(t *testing.T) {
 	w.applyAsAdmin(w.manifest(v1))
 	m := w.manifest(v2)
 	home, region := lease.Home(m)
-	w.attach(m, iampolicy.Apply, map[string][]string{home: {"PlinkLeaseManage", "PlinkLeaseWithdraw"}}, decodeStatement)
+	w.attach(m, iampolicy.Apply, map[string][]string{home: {"PlinkLeaseManage", "PlinkLeaseWithdraw"}})
 	r := w.resolver(m)
 	run := func() *check.Report {
 		t.Helper()

@@ -87,8 +87,9 @@ func TestExplainPaths(t *testing.T) {
 			return ""
 		}},
 		{"decoding refused", false, false, stsError("AccessDenied"), func(r Result) string {
-			if r.Status != Denied || r.Decoded || !strings.Contains(r.DecodeNote, "may not call sts:DecodeAuthorizationMessage") || r.Statement == nil {
-				return "want a note on the decode permission"
+			if r.Status != Denied || r.Decoded || !strings.Contains(r.DecodeNote, "may not call sts:DecodeAuthorizationMessage") || r.Statement != nil ||
+				len(r.Statements) != 1 || r.Statements[0].Sid != "PlinkRead" {
+				return "want a note on the decode permission, and the statements the call depends on, not one asserted"
 			}
 			return ""
 		}},

@@ -241,6 +241,18 @@ func renderCheck(w io.Writer, r *check.Report) error {
 					return err
 				}
 				fmt.Fprintf(&b, "           add this statement (plink iam-policy --for %s):\n           %s\n", r.Mode, data)
+			} else if len(x.Statements) > 0 {
+				// AWS did not say which permission: every statement the
+				// call depends on, none asserted.
+				fmt.Fprintf(&b, "           AWS did not say which permission it refused; the call depends on every one of these statements "+
+					"(plink iam-policy --for %s): attach those missing\n", r.Mode)
+				for _, s := range x.Statements {
+					data, err := json.MarshalIndent(s, "           ", "  ")
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(&b, "           %s\n", data)
+				}
 			} else {
 				fmt.Fprintf(&b, "           plink iam-policy --for %s grants no %s: it is not a call this command needs\n", r.Mode, x.Action)
 			}

@@ -103,8 +103,8 @@ func TestIAMPolicyCheck(t *testing.T) {
 		t.Fatalf("under the printed policy: exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
 	}
 
-	decode := `{"Sid":"Decode","Effect":"Allow","Action":"sts:DecodeAuthorizationMessage","Resource":"*"}`
-	withPolicies(t, dir, checkManifestV2, iampolicy.Apply, map[string]string{"checkout": "PlinkChangeEndpointNetwork"}, decode)
+	// The printed apply policy decodes AWS's reason (PlinkDecodeDenialReasons).
+	withPolicies(t, dir, checkManifestV2, iampolicy.Apply, map[string]string{"checkout": "PlinkChangeEndpointNetwork"})
 	code, out, stderr = runPlink(t, "", false, append([]string{"iam-policy", "--check", "--for", "apply"}, sb...)...)
 	if code != ExitChanges {
 		t.Fatalf("one statement missing: exit %d, want 2\nstdout: %s\nstderr: %s", code, out, stderr)
@@ -233,6 +233,10 @@ func TestRenderCheckLines(t *testing.T) {
 			Status: check.Skipped, Reason: "its service (provider.p) is created in this run"},
 		{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "ec2:DescribeVpcs", Status: check.Denied,
 			Action: "ec2:DescribeVpcs", Reason: "UnauthorizedOperation (encoded message not decoded)", DecodeNote: "not decoded", Missing: true},
+		{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "ec2:DeleteVpcEndpoints", DryRun: true, Status: check.Denied,
+			Action: "ec2:DeleteVpcEndpoints", Reason: "UnauthorizedOperation (encoded message not decoded)", Statements: []iampolicy.Statement{
+				{Sid: "PlinkManageOwnEndpoints", Effect: "Allow", Action: []string{"ec2:DeleteVpcEndpoints"}, Resource: []string{"*"}},
+				{Sid: "PlinkMultiRegion", Effect: "Allow", Action: []string{"vpce:AllowMultiRegion"}, Resource: []string{"*"}}}},
 	}}
 	if err := renderCheck(&b, rep); err != nil {
 		t.Fatal(err)
@@ -241,13 +245,16 @@ func TestRenderCheckLines(t *testing.T) {
 		"  later    ec2:CreateVpcEndpoint (DryRun) for consumer.c: its service (provider.p) is created in this run\n",
 		"           note: not decoded\n",
 		"           plink iam-policy --for apply grants no ec2:DescribeVpcs: it is not a call this command needs\n",
+		"           AWS did not say which permission it refused; the call depends on every one of these statements (plink iam-policy --for apply): attach those missing\n" +
+			"           {\n             \"Sid\": \"PlinkManageOwnEndpoints\",",
+		"             \"Sid\": \"PlinkMultiRegion\",",
 		"the plan's writes were not checked: the plan could not be made: reading live state: UnauthorizedOperation\n",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("missing %q in\n%s", want, b.String())
 		}
 	}
-	if s := checkSummary(rep); s != "iam-policy --check --for apply: 1 call checked: 0 allowed, 1 denied, 0 could not be checked, 1 left for later (not known to be allowed: they act on what this plan creates; run --check again once it exists)" {
+	if s := checkSummary(rep); s != "iam-policy --check --for apply: 2 calls checked: 0 allowed, 2 denied, 0 could not be checked, 1 left for later (not known to be allowed: they act on what this plan creates; run --check again once it exists)" {
 		t.Errorf("summary %q", s)
 	}
 	if err := renderCheck(failWriter{}, rep); err == nil {
