@@ -1,0 +1,92 @@
+package plan_test
+
+import (
+	"testing"
+
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/plan"
+)
+
+const dnsMatrixManifest = `version: 1
+project: p
+defaults: { region: us-east-1 }
+accounts:
+  payments: { id: "111111111111" }
+providers:
+  - name: api
+    account: payments
+    networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/api/0123456789abcdef"]
+    privateDns: { name: api.example.com }
+`
+
+// TestDNSRecordMatrix: the verification record's change for each state
+// of the name's verification and of the record (plink's, by the service's
+// plink:dns-zone tag; someone else's; missing), with its value right or
+// wrong. A record plink did not write is never changed.
+func TestDNSRecordMatrix(t *testing.T) {
+	m, err := manifest.Parse("m.yaml", []byte(dnsMatrixManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rec = "_label.api.example.com"
+	right, wrong := []string{`"vpce:value"`}, []string{`"other"`}
+	for _, tc := range []struct {
+		name   string
+		state  string // the name's verification state
+		tagged bool   // the service carries plink:dns-zone
+		values []string
+		want   plan.Action // "" for no dns_record change
+		code   string      // a diagnostic the plan must carry
+	}{
+		{"plink's, verified", "verified", true, right, plan.NoOp, ""},
+		{"plink's, pending", "pendingVerification", true, right, plan.Update, ""},
+		{"plink's, failed", "failed", true, right, plan.Update, ""},
+		{"plink's, wrong value", "failed", true, wrong, plan.Update, ""},
+		{"plink's, gone", "verified", true, nil, plan.Create, ""},
+		{"none yet", "pendingVerification", false, nil, plan.Create, ""},
+		{"someone else's, right, pending", "pendingVerification", false, right, plan.Update, ""},
+		{"someone else's, right, verified", "verified", false, right, "", ""},
+		{"someone else's, wrong", "pendingVerification", false, wrong, "", plan.CodeDNSForeign},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tags := map[string]string{live.TagProject: "p", live.TagName: "api"}
+			if tc.tagged {
+				tags[live.TagDNSZone] = "Z1"
+			}
+			s := &live.Snapshot{
+				Scopes: []live.Scope{{Account: "payments", AccountID: "111111111111", Region: "us-east-1"}},
+				Services: []live.Service{{AccountID: "111111111111", Region: "us-east-1", ID: "vpce-svc-1", Name: "com.amazonaws.vpce.us-east-1.vpce-svc-1",
+					Type: "Interface", State: "Available", NetworkLoadBalancerARNs: []string{"arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/api/0123456789abcdef"},
+					PrivateDNSName: "api.example.com", PrivateDNSState: tc.state, PrivateDNSTXTName: "_label", PrivateDNSTXTValue: "vpce:value",
+					SupportedIPAddressTypes: []string{"ipv4"}, Tags: tags}},
+				DNSZones:   []live.DNSZone{{Provider: "api", Name: "api.example.com", AccountID: "111111111111", ZoneID: "Z1", ZoneName: "example.com"}},
+				DNSRecords: []live.DNSRecord{{AccountID: "111111111111", ZoneID: "Z1", Name: rec, Exists: tc.values != nil, Values: tc.values, TTL: 300}},
+			}
+			p := plan.Compute(m, s, plan.Options{})
+			var got plan.Action
+			var ch *plan.Change
+			for i := range p.Changes {
+				if p.Changes[i].Kind == plan.KindDNSRecord {
+					ch = &p.Changes[i]
+					got = ch.Action
+				}
+			}
+			if got != tc.want {
+				t.Fatalf("dns_record %q, want %q (%+v)", got, tc.want, ch)
+			}
+			if ch != nil && ch.After != nil && !tc.tagged && tc.values != nil && ch.After.RecordName != "" {
+				t.Errorf("a record plink did not write is written: %+v", ch.After)
+			}
+			if tc.code != "" {
+				found := false
+				for _, d := range p.Diagnostics {
+					found = found || d.Code == tc.code
+				}
+				if !found {
+					t.Errorf("no %s: %+v", tc.code, p.Diagnostics)
+				}
+			}
+		})
+	}
+}
