@@ -106,7 +106,7 @@ func TestE2EResourceAndServiceNetworkEndpoints(t *testing.T) {
 		}
 	}
 	// The estimate leaves them out and says so.
-	if p.Cost == nil || p.Cost.EndpointAZsDelta != 0 || !strings.HasSuffix(p.Cost.Note, "; 2 Resource/ServiceNetwork endpoint change(s) not priced (AWS bills them per GB processed and through VPC Lattice; see docs/plan.md)") {
+	if p.Cost == nil || p.Cost.EndpointAZsDelta != 0 || !strings.HasSuffix(p.Cost.Note, "; 2 Resource/ServiceNetwork endpoint change(s) not in it (AWS bills resource endpoints per GB processed, service-network endpoints through VPC Lattice; see docs/plan.md)") {
 		t.Errorf("cost %+v", p.Cost)
 	}
 	res := e.apply(create)
@@ -440,5 +440,23 @@ func TestStateMatrixLatticeEndpoint(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// PL230 counts interface and Gateway Load Balancer endpoints: Resource and
+// ServiceNetwork endpoints in the VPC have quotas of their own.
+func TestE2ELatticeEndpointsOutsideTheInterfaceQuota(t *testing.T) {
+	e := newEnv(t)
+	e.planOpts.EndpointsPerVPC = 1
+	lattice := ordersDB(ordersRCFG, "    subnetIds: [subnet-0210000000000000a]\n") + meshConsumer
+	p := e.planOf(fixedManifest(t, sqsConsumer+"    subnetIds: [subnet-0210000000000000a]\n"+lattice))
+	if slices.Contains(diagCodes(p), plan.CodeQuotaEndpoints) {
+		t.Errorf("PL230 with one interface endpoint: %+v", p.Diagnostics)
+	}
+	e.apply(fixedManifest(t, lattice))
+	p = e.planOf(fixedManifest(t, sqsConsumer+"    subnetIds: [subnet-0210000000000000a]\n"+strings.Replace(sqsConsumer, "checkout-sqs", "checkout-sqs2", 1)+
+		"    subnetIds: [subnet-0210000000000000b]\n"+lattice))
+	if !slices.Contains(diagCodes(p), plan.CodeQuotaEndpoints) {
+		t.Errorf("no PL230 with two interface endpoints: %+v", p.Diagnostics)
 	}
 }

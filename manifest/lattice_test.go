@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -111,5 +112,20 @@ func TestLatticeConsumerErrors(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
 			}
 		})
+	}
+}
+
+// PL012 counts interface and Gateway Load Balancer endpoints only:
+// Resource and ServiceNetwork endpoints have quotas of their own.
+func TestLintQuotaLeavesLatticeOut(t *testing.T) {
+	doc := gatewayHeader
+	for i := range 51 {
+		doc += fmt.Sprintf("  - {name: db%d, account: a, type: Resource, vpcId: vpc-01234567, subnetIds: [subnet-01234567, subnet-89abcdef], securityGroupIds: [sg-01234567], resourceConfigurationArn: %s}\n", i, testRCFG)
+	}
+	m := load(t, doc)
+	for _, d := range Lint(m) {
+		if d.Code == LintEndpointsPerVPC {
+			t.Errorf("lint %s", d)
+		}
 	}
 }

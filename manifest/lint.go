@@ -99,14 +99,16 @@ func Lint(m *Manifest) []Diagnostic {
 		return vpcKey{cmp.Or(accountID(m, c.Account), c.Account), c.Region, c.VPCID}
 	}
 	perVPC := map[vpcKey]int{}
+	// Gateway endpoints have their own quota (PL015), Resource and
+	// ServiceNetwork endpoints theirs (200 and 50 per VPC).
 	for _, c := range m.Consumers {
-		if !c.IsGateway() { // gateway endpoints have their own quota (PL015)
+		if !c.IsGateway() && !c.IsLattice() {
 			perVPC[keyOf(c)]++
 		}
 	}
 	seenVPC := map[vpcKey]int{}
 	for _, c := range m.Consumers {
-		if c.IsGateway() {
+		if c.IsGateway() || c.IsLattice() {
 			continue
 		}
 		k := keyOf(c)

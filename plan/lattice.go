@@ -117,11 +117,12 @@ func sameLatticeTarget(ep *live.Endpoint, want *Values) bool {
 // latticeCostNote says how many Resource and ServiceNetwork endpoint
 // changes the estimate leaves out. AWS's PrivateLink pricing page
 // (https://aws.amazon.com/privatelink/pricing/, "Resource endpoint
-// pricing") gives their data processing ($0.01 per GB for the first PB a
-// month in a Region, $0.006 the next 4 PB, $0.004 beyond, as for interface
-// endpoints) but no hourly figure plink could cite, and service-network
-// endpoints are billed through VPC Lattice per resource and service
-// associated; so they are not priced rather than priced wrong.
+// pricing") prices resource endpoints by data processed only ($0.01 per GB
+// for the first PB a month in a Region, $0.006 the next 4 PB, $0.004
+// beyond, as for interface endpoints), with no endpoint-hour to estimate;
+// service-network endpoints are billed through VPC Lattice
+// (https://aws.amazon.com/vpc/lattice/pricing/) per resource and service
+// associated. The estimate counts endpoint-hours only.
 func latticeCostNote(chs []Change) string {
 	n := 0
 	for _, ch := range chs {
@@ -135,7 +136,7 @@ func latticeCostNote(chs []Change) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %d Resource/ServiceNetwork endpoint change(s) not priced (AWS bills them per GB processed and through VPC Lattice; see docs/plan.md)", n)
+	return fmt.Sprintf("; %d Resource/ServiceNetwork endpoint change(s) not in it (AWS bills resource endpoints per GB processed, service-network endpoints through VPC Lattice; see docs/plan.md)", n)
 }
 
 // latticeTargetOf is what the consumer's account's VPC Lattice said of a

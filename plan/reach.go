@@ -177,7 +177,9 @@ func (c *computer) quotaChecks() {
 	creates := map[vpcKey][]string{}
 	for i := range c.s.Endpoints {
 		ep := &c.s.Endpoints[i]
-		if c.going[ep.ID] != "" || ep.Type == "Gateway" {
+		// gateway, Resource and ServiceNetwork endpoints have quotas of
+		// their own
+		if c.going[ep.ID] != "" || ep.Type == "Gateway" || latticeType(ep.Type) {
 			continue
 		}
 		count[vpcKey{ep.AccountID, ep.Region, ep.VPCID}]++
@@ -188,12 +190,12 @@ func (c *computer) quotaChecks() {
 		}
 		switch ch.Action {
 		case Delete:
-			if ch.Before != nil {
+			if ch.Before != nil && !latticeType(ch.Before.Type) {
 				count[vpcKey{ch.AccountID, ch.Region, ch.Before.VPCID}]--
 			}
 		case Create, Replace:
 			// a replace creates the new endpoint before it deletes the old
-			if ch.After != nil && ch.After.Type != "Gateway" {
+			if ch.After != nil && ch.After.Type != "Gateway" && !latticeType(ch.After.Type) {
 				k := vpcKey{ch.AccountID, ch.Region, ch.After.VPCID}
 				count[k]++
 				creates[k] = append(creates[k], ch.Address)

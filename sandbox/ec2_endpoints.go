@@ -301,9 +301,17 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 
 // checkEndpointQuota refuses an endpoint of type typ in vpc that would
 // exceed the world's quotas. Every endpoint counts until it is deleting
-// (rejected, expired and failed ones still exist).
+// (rejected, expired and failed ones still exist). Interface and Gateway
+// Load Balancer endpoints share a quota; gateway, Resource and
+// ServiceNetwork endpoints each have their own.
 func (c *call) checkEndpointQuota(typ, vpcID string) *apiError {
 	q := c.sb.world.Quotas.Effective()
+	quotaKind := func(t string) string {
+		if t == "GatewayLoadBalancer" {
+			return "Interface"
+		}
+		return t
+	}
 	inVPC, gwRegion := 0, 0
 	for _, ep := range c.sb.st.Endpoints {
 		if ep.Account != c.account() || ep.Region != c.region || ep.Phase == phaseDeleting {
@@ -313,7 +321,7 @@ func (c *call) checkEndpointQuota(typ, vpcID string) *apiError {
 		if gateway {
 			gwRegion++
 		}
-		if ep.VpcID == vpcID && gateway == (typ == "Gateway") {
+		if ep.VpcID == vpcID && quotaKind(ep.Type) == quotaKind(typ) {
 			inVPC++
 		}
 	}
@@ -321,6 +329,11 @@ func (c *call) checkEndpointQuota(typ, vpcID string) *apiError {
 		return errf(400, "VpcEndpointLimitExceeded", "The maximum number of VPC endpoints has been reached: "+format, a...)
 	}
 	switch {
+	case typ == "Resource" && inVPC >= q.ResourceEndpointsPerVPC:
+		return limit("VPC %s already has %d Resource endpoints (quota %d per VPC)", vpcID, inVPC, q.ResourceEndpointsPerVPC)
+	case typ == "ServiceNetwork" && inVPC >= q.ServiceNetworkEndpointsPerVPC:
+		return limit("VPC %s already has %d ServiceNetwork endpoints (quota %d per VPC)", vpcID, inVPC, q.ServiceNetworkEndpointsPerVPC)
+	case isLattice(typ):
 	case typ != "Gateway" && inVPC >= q.InterfaceEndpointsPerVPC:
 		return limit("VPC %s already has %d interface and Gateway Load Balancer endpoints (quota %d per VPC)", vpcID, inVPC, q.InterfaceEndpointsPerVPC)
 	case typ == "Gateway" && gwRegion >= q.GatewayEndpointsPerRegion:

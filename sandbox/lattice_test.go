@@ -431,3 +431,50 @@ func TestAuthzLatticeEndpointKeys(t *testing.T) {
 	_, err = createEndpoint(c.EC2, checkoutVPCEast, "com.amazonaws.us-east-1.sqs", []string{a})
 	unauthorized(t, err, c.STS)
 }
+
+// Resource and ServiceNetwork endpoints have quotas of their own (AWS: 200
+// and 50 per VPC), not counted with interface endpoints.
+func TestLatticeEndpointQuotas(t *testing.T) {
+	w := sandbox.DefaultWorld()
+	w.Quotas = sandbox.Quotas{InterfaceEndpointsPerVPC: 1, ResourceEndpointsPerVPC: 1, ServiceNetworkEndpointsPerVPC: 1}
+	srv := startWorld(t, w)
+	co := srv.Clients(t, "checkout").EC2
+	a, b := checkoutSubnetsEast()[0], checkoutSubnetsEast()[1]
+	_, err := createEndpoint(co, checkoutVPCEast, "com.amazonaws.us-east-1.sqs", []string{b})
+	must(t, err)
+	_, err = latticeEndpoint(co, types.VpcEndpointTypeResource, sharedRCFG, []string{a})
+	must(t, err)
+	_, err = latticeEndpoint(co, types.VpcEndpointTypeServiceNetwork, meshSN, []string{a})
+	must(t, err)
+	for _, tc := range []struct {
+		name string
+		do   func() error
+		msg  string
+	}{
+		{"second resource endpoint", func() error {
+			_, err := latticeEndpoint(co, types.VpcEndpointTypeResource, sharedRCFG, []string{a})
+			return err
+		}, "already has 1 Resource endpoints (quota 1 per VPC)"},
+		{"second service-network endpoint", func() error {
+			_, err := latticeEndpoint(co, types.VpcEndpointTypeServiceNetwork, meshSN, []string{a})
+			return err
+		}, "already has 1 ServiceNetwork endpoints (quota 1 per VPC)"},
+		{"second interface endpoint", func() error {
+			_, err := createEndpoint(co, checkoutVPCEast, "com.amazonaws.us-east-1.sns", []string{b})
+			return err
+		}, "already has 1 interface and Gateway Load Balancer endpoints (quota 1 per VPC)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.do()
+			wantCode(t, err, "VpcEndpointLimitExceeded")
+			if !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("error %v does not say %q", err, tc.msg)
+			}
+		})
+	}
+	bad := sandbox.DefaultWorld()
+	bad.Quotas.ResourceEndpointsPerVPC = -1
+	if _, err := sandbox.New(bad, sandbox.Options{}); err == nil || !strings.Contains(err.Error(), "quotas.resourceEndpointsPerVpc: -1 is negative") {
+		t.Errorf("negative quota: %v", err)
+	}
+}

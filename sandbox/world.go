@@ -51,6 +51,11 @@ type Quotas struct {
 	// InterfaceEndpointsPerVPC counts Interface and Gateway Load Balancer
 	// endpoints together, per VPC (AWS default 50, adjustable).
 	InterfaceEndpointsPerVPC int `yaml:"interfaceEndpointsPerVpc"`
+	// ResourceEndpointsPerVPC and ServiceNetworkEndpointsPerVPC are the
+	// quotas of Resource and ServiceNetwork endpoints per VPC (AWS default
+	// 200 and 50, adjustable), each their own.
+	ResourceEndpointsPerVPC       int `yaml:"resourceEndpointsPerVpc"`
+	ServiceNetworkEndpointsPerVPC int `yaml:"serviceNetworkEndpointsPerVpc"`
 	// GatewayEndpointsPerRegion counts Gateway endpoints per account and
 	// region (AWS default 20, adjustable).
 	GatewayEndpointsPerRegion int `yaml:"gatewayEndpointsPerRegion"`
@@ -63,10 +68,12 @@ type Quotas struct {
 
 // DefaultQuotas are AWS's default PrivateLink quotas.
 var DefaultQuotas = Quotas{
-	InterfaceEndpointsPerVPC:  50,
-	GatewayEndpointsPerRegion: 20,
-	GatewayEndpointsPerVPC:    255,
-	EndpointPolicyCharacters:  20480,
+	InterfaceEndpointsPerVPC:      50,
+	ResourceEndpointsPerVPC:       200,
+	ServiceNetworkEndpointsPerVPC: 50,
+	GatewayEndpointsPerRegion:     20,
+	GatewayEndpointsPerVPC:        255,
+	EndpointPolicyCharacters:      20480,
 }
 
 // Effective returns q with every unset (0) quota at its default.
@@ -78,10 +85,12 @@ func (q Quotas) Effective() Quotas {
 		return v
 	}
 	return Quotas{
-		InterfaceEndpointsPerVPC:  pick(q.InterfaceEndpointsPerVPC, DefaultQuotas.InterfaceEndpointsPerVPC),
-		GatewayEndpointsPerRegion: pick(q.GatewayEndpointsPerRegion, DefaultQuotas.GatewayEndpointsPerRegion),
-		GatewayEndpointsPerVPC:    pick(q.GatewayEndpointsPerVPC, DefaultQuotas.GatewayEndpointsPerVPC),
-		EndpointPolicyCharacters:  pick(q.EndpointPolicyCharacters, DefaultQuotas.EndpointPolicyCharacters),
+		InterfaceEndpointsPerVPC:      pick(q.InterfaceEndpointsPerVPC, DefaultQuotas.InterfaceEndpointsPerVPC),
+		ResourceEndpointsPerVPC:       pick(q.ResourceEndpointsPerVPC, DefaultQuotas.ResourceEndpointsPerVPC),
+		ServiceNetworkEndpointsPerVPC: pick(q.ServiceNetworkEndpointsPerVPC, DefaultQuotas.ServiceNetworkEndpointsPerVPC),
+		GatewayEndpointsPerRegion:     pick(q.GatewayEndpointsPerRegion, DefaultQuotas.GatewayEndpointsPerRegion),
+		GatewayEndpointsPerVPC:        pick(q.GatewayEndpointsPerVPC, DefaultQuotas.GatewayEndpointsPerVPC),
+		EndpointPolicyCharacters:      pick(q.EndpointPolicyCharacters, DefaultQuotas.EndpointPolicyCharacters),
 	}
 }
 
@@ -358,10 +367,12 @@ func (w *World) validate() error {
 		}
 	}
 	for name, v := range map[string]int{
-		"interfaceEndpointsPerVpc":  w.Quotas.InterfaceEndpointsPerVPC,
-		"gatewayEndpointsPerRegion": w.Quotas.GatewayEndpointsPerRegion,
-		"gatewayEndpointsPerVpc":    w.Quotas.GatewayEndpointsPerVPC,
-		"endpointPolicyCharacters":  w.Quotas.EndpointPolicyCharacters,
+		"interfaceEndpointsPerVpc":      w.Quotas.InterfaceEndpointsPerVPC,
+		"resourceEndpointsPerVpc":       w.Quotas.ResourceEndpointsPerVPC,
+		"serviceNetworkEndpointsPerVpc": w.Quotas.ServiceNetworkEndpointsPerVPC,
+		"gatewayEndpointsPerRegion":     w.Quotas.GatewayEndpointsPerRegion,
+		"gatewayEndpointsPerVpc":        w.Quotas.GatewayEndpointsPerVPC,
+		"endpointPolicyCharacters":      w.Quotas.EndpointPolicyCharacters,
 	} {
 		if v < 0 {
 			bad("quotas.%s: %d is negative (leave it out or 0 for AWS's default)", name, v)
