@@ -65,6 +65,8 @@ func newSandboxServeCmd(f *Factory) *cobra.Command {
 				ServiceDeleteDelay:     c.Duration("service-delete-delay"),
 				EndpointAvailableDelay: c.Duration("endpoint-delay"),
 				AutoVerifyPrivateDNS:   c.Bool("verify-private-dns"),
+				PrivateDNSVerifyDelay:  c.Duration("dns-verify-delay"),
+				DNSChangeDelay:         c.Duration("dns-change-delay"),
 			}
 			addr := c.String("addr")
 			sb, err := sandbox.New(w, o)
@@ -98,6 +100,8 @@ func newSandboxServeCmd(f *Factory) *cobra.Command {
 	fs.Duration("service-delete-delay", 2*time.Second, "time a deleted endpoint service stays Deleting, then Deleted, before it is gone")
 	fs.Duration("endpoint-delay", 2*time.Second, "time an endpoint stays pending after creation or acceptance (and deleting, then deleted, after deletion)")
 	fs.Bool("verify-private-dns", false, "mark new private DNS names verified at once")
+	fs.Duration("dns-verify-delay", 2*time.Second, "time a private DNS name stays pendingVerification after its verification starts, before it is verified or failed")
+	fs.Duration("dns-change-delay", 2*time.Second, "time a Route 53 change stays PENDING before it is INSYNC")
 	return cmd
 }
 
