@@ -464,7 +464,11 @@ func (e *e2e) applyStep(ctx context.Context, name, text string, destroy bool, wa
 	if err := e.done(iampolicy.Plan, err); err != nil {
 		return err
 	}
-	if err := e.attachLive(iampolicy.Apply, m, lv); err != nil {
+	mode := iampolicy.Apply
+	if destroy {
+		mode = iampolicy.Destroy // plink iam-policy --for destroy
+	}
+	if err := e.attachLive(mode, m, lv); err != nil {
 		return err
 	}
 	r, err := e.resolver(m)
@@ -522,7 +526,7 @@ func (e *e2e) applyStep(ctx context.Context, name, text string, destroy bool, wa
 		}
 		return nil
 	}()
-	return e.done(iampolicy.Apply, err)
+	return e.done(mode, err)
 }
 
 // run is every flow in order. It stops at the first error.

@@ -42,10 +42,17 @@ const (
 	// Status is plink status: the reads of plan, target groups, target
 	// health, load balancer attributes and CloudWatch metrics.
 	Status Mode = "status"
+	// Destroy is plink destroy: apply's policy. Destroy is apply of a
+	// plan that deletes what the project owns and releases what it
+	// adopted (DeleteTags), under the project's lease; a policy of the
+	// deletes alone would be proven by the destroy flows only, and a
+	// destroy of a half-applied project meets whatever apply left, so it
+	// is not narrower (docs/authorization.md).
+	Destroy Mode = "destroy"
 )
 
 // Modes lists the valid modes in the order documented.
-var Modes = []Mode{Plan, Apply, Drift, Export, Connections, Status}
+var Modes = []Mode{Plan, Apply, Destroy, Drift, Export, Connections, Status}
 
 // AnyAccount is the key of the single document For returns without a
 // manifest: it applies to every account.
@@ -98,7 +105,7 @@ func ParseMode(s string) (Mode, error) {
 			return m, nil
 		}
 	}
-	return "", fmt.Errorf("unknown mode %q: valid modes are plan, apply, drift, export, connections and status", s)
+	return "", fmt.Errorf("unknown mode %q: valid modes are plan, apply, destroy, drift, export, connections and status", s)
 }
 
 // Live is what live state adds to a manifest's policy: the names of the
@@ -171,6 +178,9 @@ func For(mode Mode, m *manifest.Manifest) (map[string]Document, error) {
 func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, error) {
 	if _, err := ParseMode(string(mode)); err != nil {
 		return nil, err
+	}
+	if mode == Destroy {
+		mode = Apply
 	}
 	out := map[string]Document{}
 	if m == nil {

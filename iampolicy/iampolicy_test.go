@@ -162,8 +162,14 @@ func TestApplyScoping(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	if _, err := For("nuke", nil); err == nil || err.Error() != `unknown mode "nuke": valid modes are plan, apply, drift, export, connections and status` {
+	if _, err := For("nuke", nil); err == nil || err.Error() != `unknown mode "nuke": valid modes are plan, apply, destroy, drift, export, connections and status` {
 		t.Errorf("error %v", err)
+	}
+	if m, err := ParseMode("destroy"); err != nil || m != Destroy {
+		t.Errorf("ParseMode(destroy) = %q, %v", m, err)
+	}
+	if d, a := docsJSON(t, Destroy), docsJSON(t, Apply); d != a {
+		t.Errorf("--for destroy is not apply's policy:\n%s", d)
 	}
 	if _, err := ParseMode("Plan"); err == nil {
 		t.Error("ParseMode accepted a capitalized mode")
@@ -557,4 +563,18 @@ func TestNotificationsAndPermissionReadsScoped(t *testing.T) {
 			t.Errorf("%s: reads the permissions of another account's service", mode)
 		}
 	}
+}
+
+// docsJSON is the policy of mode for the test manifest, as printed.
+func docsJSON(t *testing.T, mode Mode) string {
+	t.Helper()
+	docs, err := For(mode, loadTestManifest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := JSON(&b, docs); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

@@ -124,13 +124,15 @@ type Source = awsenv.ClientSource
 type Options struct {
 	Mode     iampolicy.Mode
 	Manifest *manifest.Manifest
-	// Plan computes the plan whose writes are checked (modes apply and
-	// connections; the connections mode checks plan.Connections of it).
+	// Plan computes the plan whose writes are checked (modes apply,
+	// destroy: a destroy plan, and connections, which checks
+	// plan.Connections of it).
 	Plan func(ctx context.Context) (*plan.Plan, error)
 }
 
 // Run checks every read of opts.Mode in every account and region of the
-// manifest, then (apply, connections) every write of the plan, with DryRun.
+// manifest, then (apply, destroy, connections) every write of the plan,
+// with DryRun.
 // It returns an error only when it could not start; a call that cannot be
 // asked about is a result with status Unknown.
 func Run(ctx context.Context, src Source, opts Options) (*Report, error) {
@@ -151,11 +153,12 @@ func Run(ctx context.Context, src Source, opts Options) (*Report, error) {
 	if opts.Mode == iampolicy.Plan { // only plink plan reads the topics (lint PL117)
 		ck.topics(ctx)
 	}
-	if opts.Mode == iampolicy.Apply {
+	writes := opts.Mode == iampolicy.Apply || opts.Mode == iampolicy.Destroy // destroy is apply of a destroy plan
+	if writes {
 		alias, region := lease.Home(m)
 		ck.lease(ctx, alias, region)
 	}
-	if (opts.Mode == iampolicy.Apply || opts.Mode == iampolicy.Connections) && opts.Plan != nil {
+	if (writes || opts.Mode == iampolicy.Connections) && opts.Plan != nil {
 		p, err := opts.Plan(ctx)
 		if err == nil {
 			// The statements to suggest are those of the policy --live

@@ -17,12 +17,13 @@ import (
 
 func newIAMPolicyCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "iam-policy [--for plan|apply|drift|export|connections|status] [-f PATH]... [--live] [--check]",
+		Use:   "iam-policy [--for plan|apply|destroy|drift|export|connections|status] [-f PATH]... [--live] [--check]",
 		Short: "Print the least-privilege IAM policies plink's role needs in each account, or check them against AWS",
 		Long: `Print, per account alias, the IAM policy document the role plink uses there needs:
 read-only for plan, drift, export and status (status adds CloudWatch metrics); for
 connections, also accepting and rejecting connections of the project's endpoint
-services; for apply, writes scoped by the
+services; for apply (and destroy, which is apply of a plan that deletes: the
+same policy), writes scoped by the
 aws:ResourceTag/plink:project and aws:RequestTag/plink:project conditions and by
 the manifest's accounts, regions, VPCs, subnets, security groups and services.
 Without a manifest, one generic document ("*") is printed.
@@ -91,7 +92,7 @@ find out (credentials, an unexpected answer).`,
 	}
 	addFileFlag(cmd)
 	addAWSFlags(cmd)
-	cmd.Flags().String("for", "apply", "the command the policy is for: plan, apply, drift, export, connections or status")
+	cmd.Flags().String("for", "apply", "the command the policy is for: plan, apply, destroy (apply's policy), drift, export, connections or status")
 	cmd.Flags().Bool("live", false, "read the manifest's live endpoint services (with the plan policy's reads) and grant endpoints to them by exact name")
 	cmd.Flags().Bool("check", false, "ask AWS whether the command's calls are allowed (reads, and writes as DryRun); changes nothing")
 	cmd.Flags().Duration("timeout", 0, "with --check: give up after this long (0 means no limit)")
@@ -156,6 +157,9 @@ func runIAMCheck(ctx context.Context, f *Factory, mode iampolicy.Mode) error {
 	f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
 	if err := sess.resolver.Verify(ctx); err != nil {
 		return credentialsError(err)
+	}
+	if mode == iampolicy.Destroy && f.destroy == nil {
+		f.destroy = &destroyMode{} // the plan checked is plink destroy's
 	}
 	f.setPhase("checking the calls of plink %s", mode)
 	rep, err := check.Run(ctx, sess.resolver, check.Options{Mode: mode, Manifest: m,

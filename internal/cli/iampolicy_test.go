@@ -142,6 +142,39 @@ func TestIAMPolicyCheck(t *testing.T) {
 	}
 }
 
+// --for destroy prints apply's policy, and --check --for destroy asks about
+// the deletes of plink destroy's plan (dry runs: nothing is deleted).
+func TestIAMPolicyCheckDestroy(t *testing.T) {
+	dir := t.TempDir()
+	mf := filepath.Join(dir, "plink.yaml")
+	if err := os.WriteFile(mf, []byte(checkManifestV1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sb := []string{"--sandbox", "--sandbox-dir", dir, "-f", mf}
+	if code, _, stderr := runPlink(t, "", false, append([]string{"apply", "--auto-approve"}, sb...)...); code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s", code, stderr)
+	}
+	withPolicies(t, dir, checkManifestV1, iampolicy.Destroy, nil)
+	code, out, stderr := runPlink(t, "", false, append([]string{"iam-policy", "--check", "--for", "destroy", "--output", "json"}, sb...)...)
+	var rep check.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitOK {
+		t.Fatalf("--check --for destroy: exit %d, %v\n%s\n%s", code, err, out, stderr)
+	}
+	deletes := 0
+	for _, r := range rep.Results {
+		if r.DryRun && r.Status == check.Allowed && (r.Call == "ec2:DeleteVpcEndpoints" || r.Call == "ec2:DeleteVpcEndpointServiceConfigurations") {
+			deletes++
+		}
+	}
+	if rep.Mode != iampolicy.Destroy || deletes < 2 {
+		t.Errorf("want the destroy plan's deletes asked about and allowed:\n%s", out)
+	}
+	code, out, _ = runPlink(t, "", false, append([]string{"plan", "--detailed-exitcode", "--no-color"}, sb...)...)
+	if code != ExitOK {
+		t.Errorf("after the check, plan: exit %d (something changed)\n%s", code, out)
+	}
+}
+
 // The errors of --check: no manifest, an output it does not write, and an
 // account plink cannot reach (exit 1, could not find out).
 func TestIAMPolicyCheckErrors(t *testing.T) {
