@@ -38,7 +38,7 @@ type Options struct {
 	EndpointTimeout time.Duration
 	DeleteTimeout   time.Duration
 	// Heartbeat is how often, while anything is waited for, an event with
-	// Phase PhaseHeartbeat says how many waits are open and for how long
+	// Progress ProgressHeartbeat says how many waits are open and for how long
 	// ("still waiting: 3 endpoints, 40s"); zero means DefaultHeartbeat,
 	// negative turns it off.
 	Heartbeat time.Duration
@@ -283,13 +283,13 @@ func (r *runner) run(ctx context.Context) *Result {
 					default:
 						s.reason = d.reason
 					}
-					r.emit(s.cs.c, PhaseSkipped, s.reason, 0)
+					r.emit(s.cs.c, ProgressSkipped, s.reason, 0)
 					continue
 				}
 				if ctx.Err() != nil || r.stopped() {
 					s.state = stateSkipped
 					s.reason = "the run was interrupted before it started"
-					r.emit(s.cs.c, PhaseSkipped, s.reason, 0)
+					r.emit(s.cs.c, ProgressSkipped, s.reason, 0)
 					continue
 				}
 				u.run = append(u.run, s)
@@ -419,13 +419,13 @@ func (r *runner) fillResult(res *Result) {
 	}
 }
 
-func (r *runner) emit(c *plan.Change, ph Phase, msg string, elapsed time.Duration) {
+func (r *runner) emit(c *plan.Change, ph Progress, msg string, elapsed time.Duration) {
 	if r.opts.Events == nil {
 		return
 	}
 	r.evMu.Lock()
 	defer r.evMu.Unlock()
-	r.opts.Events(Event{Time: time.Now(), Address: c.Address, Action: c.Action, Phase: ph, Message: msg, Elapsed: elapsed})
+	r.opts.Events(Event{Time: time.Now(), Address: c.Address, Action: c.Action, Progress: ph, Message: msg, Elapsed: elapsed})
 }
 
 func (r *runner) setOutput(addr string, o output) {

@@ -195,14 +195,14 @@ func TestRunFullTopology(t *testing.T) {
 	if got, want := buf.String(), "Apply complete: 6 added, 0 changed, 0 destroyed, 2 accepted, 0 rejected.\n"; got != want {
 		t.Errorf("summary text %q, want %q", got, want)
 	}
-	phases := map[Phase]int{}
+	phases := map[Progress]int{}
 	for _, e := range events {
-		phases[e.Phase]++
+		phases[e.Progress]++
 		if e.Address == "" || e.Action == "" {
 			t.Errorf("event without address/action: %+v", e)
 		}
 	}
-	if phases[PhaseStarted] == 0 || phases[PhaseWaiting] == 0 || phases[PhaseDone] == 0 || phases[PhaseFailed] != 0 {
+	if phases[ProgressStarted] == 0 || phases[ProgressWaiting] == 0 || phases[ProgressDone] == 0 || phases[ProgressFailed] != 0 {
 		t.Errorf("event phases %v", phases)
 	}
 }
@@ -371,7 +371,7 @@ func TestAcceptRetriesUntilConnectionVisible(t *testing.T) {
 	calls := 0
 	opts := fastOpts()
 	opts.Events = func(e Event) {
-		if e.Phase == PhaseWaiting {
+		if e.Progress == ProgressWaiting {
 			calls++
 			w.mu.Lock()
 			w.endpoints[id] = &fakeEndpoint{account: "222222222222", region: "us-east-1", serviceID: "vpce-svc-x", ep: fakeEndpointVal(id, "pendingAcceptance")}

@@ -71,7 +71,7 @@ func TestApplyPendingAcceptanceOutsideIsNotUsable(t *testing.T) {
 	var events []string
 	o.Events = func(ev apply.Event) {
 		mu.Lock()
-		events = append(events, string(ev.Phase)+" "+ev.Address+": "+ev.Message)
+		events = append(events, string(ev.Progress)+" "+ev.Address+": "+ev.Message)
 		mu.Unlock()
 	}
 	res, err := apply.Run(context.Background(), p, apply.FromClientSource(r), o)

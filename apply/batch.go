@@ -225,7 +225,7 @@ func (r *runner) connections(ctx context.Context, steps []*step) {
 		if !waited {
 			for _, id := range pending {
 				for _, s := range byID[id] {
-					r.emit(s.cs.c, PhaseWaiting, fmt.Sprintf("waiting for the connection of %s to reach %s (timeout %s)", id, svc, r.opts.EndpointTimeout), time.Since(start))
+					r.emit(s.cs.c, ProgressWaiting, fmt.Sprintf("waiting for the connection of %s to reach %s (timeout %s)", id, svc, r.opts.EndpointTimeout), time.Since(start))
 				}
 			}
 			waited = true

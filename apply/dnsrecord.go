@@ -279,7 +279,7 @@ func (r *runner) waitInSync(ctx context.Context, c *plan.Change, r53 Route53API,
 	id := strings.TrimPrefix(aws.ToString(info.Id), "/change/")
 	defer r.waiting(pollDNSChange)()
 	start := time.Now()
-	r.emit(c, PhaseWaiting, fmt.Sprintf("waiting for Route 53 change %s to be INSYNC (timeout %s)", id, r.opts.ServiceTimeout), 0)
+	r.emit(c, ProgressWaiting, fmt.Sprintf("waiting for Route 53 change %s to be INSYNC (timeout %s)", id, r.opts.ServiceTimeout), 0)
 	t := time.NewTicker(r.opts.PollInterval)
 	defer t.Stop()
 	deadline := time.NewTimer(r.opts.ServiceTimeout)
@@ -303,7 +303,7 @@ func (r *runner) waitInSync(ctx context.Context, c *plan.Change, r53 Route53API,
 			return e
 		}
 		if out.ChangeInfo != nil && out.ChangeInfo.Status == r53types.ChangeStatusInsync {
-			r.emit(c, PhaseWaiting, "Route 53 change "+id+" is INSYNC", time.Since(start))
+			r.emit(c, ProgressWaiting, "Route 53 change "+id+" is INSYNC", time.Since(start))
 			return nil
 		}
 	}

@@ -54,7 +54,7 @@ func TestCanceledErrorIsContextCanceled(t *testing.T) {
 	defer cancel()
 	o := opts()
 	o.Events = func(ev apply.Event) {
-		if ev.Phase == apply.PhaseStarted {
+		if ev.Progress == apply.ProgressStarted {
 			cancel() // before the change's call is sent
 		}
 	}

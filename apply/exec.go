@@ -19,7 +19,7 @@ func (r *runner) exec(ctx context.Context, steps []*step) {
 	start := time.Now()
 	for _, s := range steps {
 		msg := describeStep(s)
-		r.emit(s.cs.c, PhaseStarted, msg, 0)
+		r.emit(s.cs.c, ProgressStarted, msg, 0)
 	}
 	if steps[0].batch != "" {
 		c := steps[0].cs.c
@@ -35,9 +35,9 @@ func (r *runner) exec(ctx context.Context, steps []*step) {
 	}
 	for _, s := range steps {
 		if s.err != nil {
-			r.emit(s.cs.c, PhaseFailed, s.err.Error(), time.Since(start))
+			r.emit(s.cs.c, ProgressFailed, s.err.Error(), time.Since(start))
 		} else {
-			r.emit(s.cs.c, PhaseDone, s.note, time.Since(start))
+			r.emit(s.cs.c, ProgressDone, s.note, time.Since(start))
 		}
 	}
 }

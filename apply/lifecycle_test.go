@@ -47,7 +47,7 @@ func TestApplyWaitsUntilUsable(t *testing.T) {
 	o := opts()
 	o.Heartbeat = 200 * time.Millisecond
 	o.Events = func(ev apply.Event) {
-		if ev.Phase == apply.PhaseHeartbeat {
+		if ev.Progress == apply.ProgressHeartbeat {
 			mu.Lock()
 			beats = append(beats, ev.Message)
 			mu.Unlock()

@@ -263,7 +263,7 @@ func TestWaitDescribeFailureAndCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	opts := fastOpts()
 	opts.Events = func(e Event) {
-		if e.Phase == PhaseWaiting {
+		if e.Progress == ProgressWaiting {
 			cancel()
 		}
 	}

@@ -425,7 +425,7 @@ func TestPrivateDNSWaitsForInSync(t *testing.T) {
 	o.Events = func(ev apply.Event) {
 		mu.Lock()
 		defer mu.Unlock()
-		if ev.Phase == apply.PhaseWaiting && ev.Address == dnsAddr {
+		if ev.Progress == apply.ProgressWaiting && ev.Address == dnsAddr {
 			waits = append(waits, ev.Message)
 		}
 	}

@@ -29,30 +29,30 @@ const (
 	StatusKept Status = "kept"
 )
 
-// Phase is where an Event is in the life of a change.
-type Phase string
+// Progress is where an Event is in the life of a change.
+type Progress string
 
 const (
-	PhaseStarted Phase = "started"
-	PhaseWaiting Phase = "waiting"
-	PhaseDone    Phase = "done"
-	PhaseFailed  Phase = "failed"
-	PhaseSkipped Phase = "skipped"
-	// PhaseHeartbeat is a summary of the waits in progress, sent every
+	ProgressStarted Progress = "started"
+	ProgressWaiting Progress = "waiting"
+	ProgressDone    Progress = "done"
+	ProgressFailed  Progress = "failed"
+	ProgressSkipped Progress = "skipped"
+	// ProgressHeartbeat is a summary of the waits in progress, sent every
 	// Options.Heartbeat while any is open; its Address is "apply".
-	PhaseHeartbeat Phase = "heartbeat"
+	ProgressHeartbeat Progress = "heartbeat"
 )
 
 // Event is progress on one change, for a TTY progress view or a JSON event
 // stream. Elapsed is the time since the change started (or, while waiting,
 // how long the wait has lasted).
 type Event struct {
-	Time    time.Time     `json:"time"`
-	Address string        `json:"address"`
-	Action  plan.Action   `json:"action"`
-	Phase   Phase         `json:"phase"`
-	Message string        `json:"message,omitempty"`
-	Elapsed time.Duration `json:"elapsedNs,omitempty"`
+	Time     time.Time     `json:"time"`
+	Address  string        `json:"address"`
+	Action   plan.Action   `json:"action"`
+	Progress Progress      `json:"phase"` // "phase" in JSON, as it always was
+	Message  string        `json:"message,omitempty"`
+	Elapsed  time.Duration `json:"elapsedNs,omitempty"`
 }
 
 // Error is a failed AWS call or wait.

@@ -119,7 +119,7 @@ func (r *runner) settleConnection(ctx context.Context, s *step) *Error {
 				Hint: "run plink plan again: it shows the endpoint's state"}
 		}
 		if st != last {
-			r.emit(c, PhaseWaiting, fmt.Sprintf("waiting for the connection of %s to be available, now %s (timeout %s)", id, orUnknown(st), r.opts.EndpointTimeout), elapsed)
+			r.emit(c, ProgressWaiting, fmt.Sprintf("waiting for the connection of %s to be available, now %s (timeout %s)", id, orUnknown(st), r.opts.EndpointTimeout), elapsed)
 			last = st
 		}
 		return false, orUnknown(st), nil
@@ -212,7 +212,7 @@ func (r *runner) heartbeat(ctx context.Context) (stop func()) {
 				return
 			case <-t.C:
 				if msg, since := r.waitSummary(); msg != "" {
-					r.emit(&plan.Change{Address: "apply"}, PhaseHeartbeat, "still waiting: "+msg, since)
+					r.emit(&plan.Change{Address: "apply"}, ProgressHeartbeat, "still waiting: "+msg, since)
 				}
 			}
 		}

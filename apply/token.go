@@ -151,7 +151,7 @@ func (r *runner) staleToken(c *plan.Change, action, what, id, state string, stal
 			Message: fmt.Sprintf("%d creates in a row were answered with a deleted %s (last %s, %s)", len(stale), what, id, state),
 			Hint:    "AWS still answers these client tokens with resources deleted earlier; apply again later, or create the resource outside plink and adopt it by id"}
 	}
-	r.emit(c, PhaseStarted, fmt.Sprintf("%s %s made by an earlier run is %s; creating a new %s",
+	r.emit(c, ProgressStarted, fmt.Sprintf("%s %s made by an earlier run is %s; creating a new %s",
 		what, id, state, what), 0)
 	return stale, nil
 }

@@ -517,7 +517,7 @@ func TestResultAndEventJSON(t *testing.T) {
 			t.Errorf("%s lacks %s", b, want)
 		}
 	}
-	e, _ := json.Marshal(Event{Address: "consumer.web", Action: plan.Create, Phase: PhaseWaiting, Message: "waiting", Elapsed: 1500})
+	e, _ := json.Marshal(Event{Address: "consumer.web", Action: plan.Create, Progress: ProgressWaiting, Message: "waiting", Elapsed: 1500})
 	if !strings.Contains(string(e), `"phase":"waiting"`) || !strings.Contains(string(e), `"elapsedNs":1500`) {
 		t.Errorf("event json %s", e)
 	}

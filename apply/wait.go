@@ -402,7 +402,7 @@ func (r *runner) waitFor(ctx context.Context, c *plan.Change, what string, timeo
 			if state != "" {
 				msg = fmt.Sprintf("waiting for %s, now %s (timeout %s)", what, state, timeout)
 			}
-			r.emit(c, PhaseWaiting, msg, time.Since(start))
+			r.emit(c, ProgressWaiting, msg, time.Since(start))
 			last = state
 		}
 		if time.Since(start) >= timeout {

@@ -102,7 +102,7 @@ func TestWaitProgressOnATerminalIsThrottled(t *testing.T) {
 	e := newEventPrinter(&Factory{IO: ios}, "text")
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 25; i++ { // a poll every second for 25s
-		e.print(apply.Event{Time: start.Add(time.Duration(i) * time.Second), Address: "consumer.a", Phase: apply.PhaseWaiting,
+		e.print(apply.Event{Time: start.Add(time.Duration(i) * time.Second), Address: "consumer.a", Progress: apply.ProgressWaiting,
 			Message: "waiting for available", Elapsed: time.Duration(i) * time.Second})
 	}
 	if got := strings.Count(errOut.String(), "consumer.a: waiting"); got != 3 {
@@ -111,8 +111,8 @@ func TestWaitProgressOnATerminalIsThrottled(t *testing.T) {
 
 	ios, _, _, errOut = iostreams.Test() // not a terminal: no wait lines at all
 	e = newEventPrinter(&Factory{IO: ios}, "text")
-	e.print(apply.Event{Time: start, Address: "consumer.a", Phase: apply.PhaseWaiting})
-	e.print(apply.Event{Time: start, Address: "consumer.a", Phase: apply.PhaseDone, Message: "created vpce-1"})
+	e.print(apply.Event{Time: start, Address: "consumer.a", Progress: apply.ProgressWaiting})
+	e.print(apply.Event{Time: start, Address: "consumer.a", Progress: apply.ProgressDone, Message: "created vpce-1"})
 	if strings.Contains(errOut.String(), "waiting") || !strings.Contains(errOut.String(), "consumer.a: done - created vpce-1") {
 		t.Fatalf("log output:\n%s", errOut.String())
 	}
