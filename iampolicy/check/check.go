@@ -103,6 +103,27 @@ type Report struct {
 	// LeaseNote says why the lease's take-over and release were not asked
 	// about (apply: its placement group does not exist now).
 	LeaseNote string `json:"leaseNote,omitempty"`
+	// Verdict is the one answer, which plink's exit status gives too:
+	// Denied (2) when a call is denied; else Unknown (1) when any call
+	// could not be checked (NotChecked) or the plan's writes were not
+	// (PlanError); else Allowed (0).
+	Verdict Status `json:"verdict"`
+	// NotChecked counts the calls not known to be allowed or denied:
+	// unknown answers and calls left for later (skipped).
+	NotChecked int `json:"notChecked"`
+}
+
+// finish sets the verdict from the results.
+func (r *Report) finish() {
+	r.NotChecked = r.Count(Unknown) + r.Count(Skipped)
+	switch {
+	case r.Count(Denied) > 0:
+		r.Verdict = Denied
+	case r.NotChecked > 0 || r.PlanError != "":
+		r.Verdict = Unknown
+	default:
+		r.Verdict = Allowed
+	}
 }
 
 // Count returns how many results have status s.
@@ -176,6 +197,7 @@ func Run(ctx context.Context, src Source, opts Options) (*Report, error) {
 			ck.writes(ctx, p)
 		}
 	}
+	ck.rep.finish()
 	return ck.rep, nil
 }
 

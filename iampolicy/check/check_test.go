@@ -240,7 +240,7 @@ func TestCheckUnderThePrintedPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Count(check.Denied) != 0 || rep.Count(check.Unknown) != 0 || rep.PlanError != "" {
+	if rep.Count(check.Denied) != 0 || rep.Count(check.Unknown) != 0 || rep.PlanError != "" || rep.Verdict != check.Allowed || rep.NotChecked != 0 {
 		t.Fatalf("the printed policy is refused or unanswered:\n%s\ndenials: %+v", dump(rep), w.sb.Denials())
 	}
 	for _, call := range []string{"ec2:ModifyVpcEndpoint", "ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpointServiceConfiguration",
@@ -325,7 +325,7 @@ func TestCheckNamesTheMissingStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := find(rep, check.Denied, "ec2:ModifyVpcEndpoint")
-	if d == nil || rep.Count(check.Denied) != 1 {
+	if d == nil || rep.Count(check.Denied) != 1 || rep.Verdict != check.Denied {
 		t.Fatalf("want one denial, of ec2:ModifyVpcEndpoint:\n%s", dump(rep))
 	}
 	if d.Account != "checkout" || d.Region != "us-east-1" || d.Change != "consumer.checkout-payments" || !d.DryRun || !d.Decoded ||

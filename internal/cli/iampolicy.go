@@ -42,8 +42,10 @@ the current plan (apply, connections) as an EC2 call with DryRun=true, so
 nothing is changed. Each denied call is reported per account and region with the
 reason AWS gives (decoded with sts:DecodeAuthorizationMessage when the
 credentials may) and the statement of the printed policy that grants it.
-Exit status with --check: 0 every call allowed; 2 a call denied; 1 plink could not
-find out (credentials, an unexpected answer).`,
+Exit status with --check, the verdict its last line and its JSON ("verdict") give:
+0 every call allowed; 2 a call denied; 1 not known to be allowed: a call could not
+be checked (credentials, an unexpected answer, or a call left for later because it
+acts on what the plan creates first) or the plan could not be made.`,
 		Example: "  plink iam-policy --for apply -f manifests/\n  plink iam-policy --for apply --live -f manifests/\n  plink iam-policy --for drift\n  plink iam-policy --check --for apply -f manifests/",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -186,26 +188,37 @@ func runIAMCheck(ctx context.Context, f *Factory, mode iampolicy.Mode) error {
 		fmt.Fprintln(f.IO.ErrOut, "note: "+rep.LeaseNote)
 	}
 	fmt.Fprintln(f.IO.ErrOut, checkSummary(rep))
-	// One verdict: 0 only when every call was asked about and allowed. A
-	// call left for later (it names a resource the plan creates first) is
-	// not known to be allowed: a gate must not pass on it.
-	switch {
-	case rep.Count(check.Denied) > 0:
+	// One verdict (the report's, which the summary and JSON give too): 0
+	// only when every call was asked about and allowed. A call left for
+	// later (it names a resource the plan creates first) is not known to
+	// be allowed: a gate must not pass on it.
+	switch rep.Verdict {
+	case check.Denied:
 		return silentExit(ExitChanges)
-	case rep.Count(check.Unknown) > 0 || rep.Count(check.Skipped) > 0 || rep.PlanError != "":
-		return silentExit(ExitError)
+	case check.Allowed:
+		return nil
 	}
-	return nil
+	return silentExit(ExitError)
 }
 
-// checkSummary is the last line of a check: what was asked and answered.
+// checkSummary is the last line of a check: what was asked and answered,
+// and the verdict the exit status gives.
 func checkSummary(r *check.Report) string {
-	s := fmt.Sprintf("iam-policy --check --for %s: %s checked: %d allowed, %d denied, %d could not be checked",
-		r.Mode, plural(len(r.Results)-r.Count(check.Skipped), "call"), r.Count(check.Allowed), r.Count(check.Denied), r.Count(check.Unknown))
+	s := fmt.Sprintf("iam-policy --check --for %s: %s: %d allowed, %d denied, %d could not be checked",
+		r.Mode, plural(len(r.Results), "call"), r.Count(check.Allowed), r.Count(check.Denied), r.NotChecked)
 	if n := r.Count(check.Skipped); n > 0 {
-		s += fmt.Sprintf(", %d left for later (not known to be allowed: they act on what this plan creates; run --check again once it exists)", n)
+		s += fmt.Sprintf(" (%d left for later: they act on what this plan creates; run --check again once it exists)", n)
 	}
-	return s
+	if r.PlanError != "" {
+		s += ", the plan's writes not checked (the plan could not be made)"
+	}
+	switch r.Verdict {
+	case check.Denied:
+		return s + "; verdict: denied (exit 2)"
+	case check.Allowed:
+		return s + "; verdict: every call allowed (exit 0)"
+	}
+	return s + "; verdict: not known to be allowed (exit 1)"
 }
 
 // renderCheck writes the denied, unknown and skipped calls, grouped by

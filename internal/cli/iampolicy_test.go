@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -98,7 +100,7 @@ func TestIAMPolicyCheck(t *testing.T) {
 
 	withPolicies(t, dir, checkManifestV2, iampolicy.Apply, nil)
 	code, out, stderr := runPlink(t, "", false, append([]string{"iam-policy", "--check"}, sb...)...)
-	if code != ExitOK || out != "every call is allowed\n" || !strings.Contains(stderr, " 0 denied, 0 could not be checked") ||
+	if code != ExitOK || out != "every call is allowed\n" || !strings.Contains(stderr, " 0 denied, 0 could not be checked; verdict: every call allowed (exit 0)") ||
 		!strings.Contains(stderr, "note: the lease's take-over and release (ec2:CreateTags, ec2:DeleteTags and ec2:DeletePlacementGroup on placement-group/plink-lease-cli-check") {
 		t.Fatalf("under the printed policy: exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
 	}
@@ -287,7 +289,9 @@ func TestRenderCheckLines(t *testing.T) {
 			t.Errorf("missing %q in\n%s", want, b.String())
 		}
 	}
-	if s := checkSummary(rep); s != "iam-policy --check --for apply: 2 calls checked: 0 allowed, 2 denied, 0 could not be checked, 1 left for later (not known to be allowed: they act on what this plan creates; run --check again once it exists)" {
+	rep.Verdict, rep.NotChecked = check.Denied, 1 // as check.Run leaves them
+	if s := checkSummary(rep); s != "iam-policy --check --for apply: 3 calls: 0 allowed, 2 denied, 1 could not be checked (1 left for later: they act on what this plan creates; "+
+		"run --check again once it exists), the plan's writes not checked (the plan could not be made); verdict: denied (exit 2)" {
 		t.Errorf("summary %q", s)
 	}
 	if err := renderCheck(failWriter{}, rep); err == nil {
@@ -324,9 +328,16 @@ func TestIAMPolicyCheckLeftForLaterIsNotAllowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, stderr := runPlink(t, "", false, "iam-policy", "--check", "-f", mf)
-	if code != ExitError || !strings.Contains(stderr, "0 denied") || !strings.Contains(stderr, "left for later (not known to be allowed") ||
-		!strings.Contains(out, "cannot be asked about until it exists") {
+	later := regexp.MustCompile(`, 0 denied, (\d+) could not be checked \((\d+) left for later: .*; verdict: not known to be allowed \(exit 1\)\n`).FindStringSubmatch(stderr)
+	if code != ExitError || later == nil || later[1] != later[2] || later[1] == "0" || !strings.Contains(out, "cannot be asked about until it exists") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	// The JSON says the same: the verdict, and the calls not checked.
+	code, out, _ = runPlink(t, "", false, "iam-policy", "--check", "--output", "json", "-f", mf)
+	var rep check.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitError || rep.Verdict != check.Unknown ||
+		fmt.Sprint(rep.NotChecked) != later[1] || rep.NotChecked != rep.Count(check.Skipped) {
+		t.Errorf("json: exit %d, %v, verdict %q, notChecked %d, want %s\n%s", code, err, rep.Verdict, rep.NotChecked, later[1], out)
 	}
 }
 
