@@ -75,6 +75,10 @@ func (s *Sandbox) Handler() http.Handler {
 			s.serveForce(w, r)
 			return
 		}
+		if r.URL.Path == CallsPath {
+			s.serveCalls(w, r) // control_calls.go
+			return
+		}
 		if r.URL.Path == WorldPath {
 			s.serveWorld(w, r)
 			return

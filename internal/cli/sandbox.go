@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,7 +27,7 @@ resource of a running sandbox into any state AWS can report.
 '--sandbox' on plan, apply, drift and export runs an in-process sandbox whose
 state persists in .plink/; 'plink sandbox serve' serves one for other tools.`,
 	}
-	cmd.AddCommand(newSandboxServeCmd(f), newSandboxEnvCmd(f), newSandboxResetCmd(f), newSandboxForceCmd(f))
+	cmd.AddCommand(newSandboxServeCmd(f), newSandboxEnvCmd(f), newSandboxResetCmd(f), newSandboxForceCmd(f), newSandboxCallsCmd(f))
 	return cmd
 }
 
@@ -196,24 +194,8 @@ control path (` + sandbox.ForcePath + `).`,
 			if !ok {
 				return flagErrorf("unknown resource %q (valid: endpoint, service, load-balancer)", args[0])
 			}
-			u, err := url.Parse(sbURL)
-			if err != nil || u.Host == "" {
-				return flagErrorf("--url %q is not a URL such as http://127.0.0.1:4566", sbURL)
-			}
-			u.Path = sandbox.ForcePath
-			client := &http.Client{Timeout: 10 * time.Second}
-			resp, err := client.PostForm(u.String(), url.Values{"kind": {kind}, "id": {args[1]}, "state": {args[2]}})
-			if err != nil {
-				return withHint(fmt.Errorf("sandbox force: %w", err), "start one with 'plink sandbox serve', or pass its --url")
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-			msg := strings.TrimSpace(string(body))
-			if resp.StatusCode != http.StatusOK {
-				if resp.StatusCode == http.StatusNotFound {
-					return withHint(fmt.Errorf("sandbox force: %s does not serve %s (%s)", sbURL, sandbox.ForcePath, resp.Status), "is it a plink sandbox, reached over loopback?")
-				}
-				return fmt.Errorf("%s", strings.TrimPrefix(msg, "sandbox: "))
+			if _, err := sandboxControl(sbURL, sandbox.ForcePath, url.Values{"kind": {kind}, "id": {args[1]}, "state": {args[2]}}); err != nil {
+				return err
 			}
 			fmt.Fprintf(f.IO.Out, "%s %s is now %s\n", args[0], args[1], forceShown(args[2]))
 			return nil
