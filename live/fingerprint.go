@@ -48,6 +48,7 @@ func (s *Snapshot) normalize() {
 	s.EndpointNotifications = sortKeyed(s.EndpointNotifications, func(x *EndpointNotification) [5]string {
 		return [5]string{x.AccountID, x.Region, x.EndpointID, x.ID}
 	})
+	s.Interfaces = sortKeyed(s.Interfaces, func(x *NetworkInterface) [5]string { return scoped(x.AccountID, x.Region, x.ID) })
 	s.Failures = sortKeyed(s.Failures, func(x *Failure) [5]string { return [5]string{x.Account, x.Region, x.Call, x.Error} })
 	if s.Scopes == nil {
 		s.Scopes = []Scope{}

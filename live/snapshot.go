@@ -43,6 +43,9 @@ type Snapshot struct {
 	// networks of Resource and ServiceNetwork consumers, as their accounts
 	// see them (lattice.go).
 	LatticeTargets []LatticeTarget `json:"latticeTargets,omitempty"`
+	// Interfaces are the network interfaces that hold an address a
+	// consumer of their account-region fixes in their subnet (addresses.go).
+	Interfaces []NetworkInterface `json:"interfaces,omitempty"`
 	// Failures are reads that failed after retries; a snapshot with failures
 	// is incomplete for the scopes named.
 	Failures []Failure `json:"failures,omitempty"`

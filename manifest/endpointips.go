@@ -80,6 +80,45 @@ func (l *loader) validateIPAddresses(c *Consumer, what string) {
 	}
 }
 
+// validateSharedAddresses reports two consumers that fix the same address
+// in the same subnet (subnet ids are unique across accounts): AWS gives an
+// address to one network interface only, so the second endpoint would fail
+// with InvalidIPAddress.InUse at apply, and at every apply after it.
+func (l *loader) validateSharedAddresses(m *Manifest) {
+	type first struct {
+		c   *Consumer
+		pos Pos
+	}
+	seen := map[string]first{}
+	for _, c := range m.Consumers {
+		if c == nil || c.IsGateway() {
+			continue
+		}
+		for _, sn := range slices.Sorted(maps.Keys(c.IPAddresses)) {
+			ips := c.IPAddresses[sn]
+			if ips == nil {
+				continue
+			}
+			for _, f := range []struct{ field, v string }{{"ipv4", ips.IPv4}, {"ipv6", ips.IPv6}} {
+				a, err := netip.ParseAddr(f.v)
+				if f.v == "" || err != nil {
+					continue
+				}
+				k := sn + "=" + a.String()
+				pos := l.at(ips, f.field)
+				if prev, dup := seen[k]; dup && prev.c != c {
+					l.sink.errorf(pos, CodeConflict, "give each consumer its own address in "+sn+" (AWS gives an address to one network interface only)",
+						"address %s in %s is fixed by both consumer `%s` (%s) and consumer `%s`", a, sn, prev.c.Name, posRef(pos, prev.pos), c.Name)
+					continue
+				}
+				if _, dup := seen[k]; !dup {
+					seen[k] = first{c, pos}
+				}
+			}
+		}
+	}
+}
+
 // validateServiceRegion checks a consumer's `serviceRegion`: only with
 // `serviceName` (a provider's region is the provider's own), not on a
 // gateway endpoint, and agreeing with a region the service name carries.

@@ -78,3 +78,46 @@ func TestFixedIPsAndServiceRegionErrors(t *testing.T) {
 		})
 	}
 }
+
+// Two consumers that fix the same address in one subnet are refused at
+// load, naming both positions: AWS would refuse the second endpoint's
+// address (InvalidIPAddress.InUse) at every apply.
+func TestFixedIPsSharedBetweenConsumers(t *testing.T) {
+	doc := gatewayHeader + `  - name: c1
+    account: a
+    vpcId: vpc-01234567
+    subnetIds: [subnet-01234567]
+    ipAddresses:
+      subnet-01234567: { ipv4: 10.0.1.10 }
+    serviceName: com.amazonaws.us-east-1.sqs
+  - name: c2
+    account: a
+    vpcId: vpc-01234567
+    subnetIds: [subnet-01234567, subnet-89abcdef]
+    ipAddresses:
+      subnet-89abcdef: { ipv4: 10.0.1.10 }
+      subnet-01234567: { ipv4: 10.0.1.10 }
+    serviceName: com.amazonaws.us-east-1.sns
+`
+	_, err := Parse("p.yaml", []byte(doc))
+	if err == nil {
+		t.Fatal("loaded")
+	}
+	var lines []string
+	for _, d := range err.(Diagnostics) {
+		if d.Code == "PL014" {
+			continue
+		}
+		lines = append(lines, d.String()+" (hint: "+d.Hint+")")
+	}
+	want := "p.yaml:21:32: error: address 10.0.1.10 in subnet-01234567 is fixed by both consumer `c1` (line 13, column 32) and consumer `c2` (hint: give each consumer its own address in subnet-01234567 (AWS gives an address to one network interface only))"
+	if got := strings.Join(lines, "\n"); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	// The same address in another subnet is another address.
+	ok := strings.Replace(doc, "      subnet-01234567: { ipv4: 10.0.1.10 }\n    serviceName: com.amazonaws.us-east-1.sns", "    serviceName: com.amazonaws.us-east-1.sns", 1)
+	ok = strings.Replace(ok, "subnetIds: [subnet-01234567, subnet-89abcdef]", "subnetIds: [subnet-89abcdef]", 1)
+	if _, err := Parse("p.yaml", []byte(ok)); err != nil {
+		t.Errorf("same address in another subnet: %v", err)
+	}
+}

@@ -37,6 +37,7 @@ func (l *loader) validate(m *Manifest) {
 	for _, c := range m.Consumers {
 		l.validateConsumer(m, c, provs, adopted)
 	}
+	l.validateSharedAddresses(m) // endpointips.go
 	var pe, ce []renamed
 	for _, p := range m.Providers {
 		pe = append(pe, renamed{p, p.Name, p.RenamedFrom})

@@ -16,6 +16,7 @@ const (
 	CodeAddressOutside = "PL118" // error: a fixed endpoint address is not a usable address of its subnet (outside its CIDR, or one AWS reserves)
 	CodeAddressHeld    = "PL235" // error: a replaced endpoint's fixed address is held by the endpoint it replaces
 	CodeServiceNoZones = "PL119" // error: a cross-region consumer's service offers no Availability Zone in its region
+	CodeAddressInUse   = "PL120" // error: a fixed endpoint address is held by another network interface of its subnet
 )
 
 // wantedAddresses are a consumer's fixed addresses as plan values:
@@ -172,9 +173,59 @@ func (c *computer) addressChecks(cs *consState) {
 				c.diag(SeverityError, CodeAddressOutside, cs.addr, cs.alias, cs.region,
 					fmt.Sprintf("%s: fixed address %s in %s %s", cs.addr, a.addr, id, msg),
 					fmt.Sprintf("use an address of %s from its fifth to its second-to-last (AWS reserves the first four and the last)", describeCIDR(a.cidr, a.family)))
+				continue
 			}
+			c.addressInUse(cs, id, a.addr)
 		}
 	}
+}
+
+// addressInUse reports a fixed address that a network interface other
+// than the consumer's own endpoint's holds in its subnet (AWS:
+// InvalidIPAddress.InUse). An interface of the endpoint a replace
+// replaces is PL235's, not this.
+func (c *computer) addressInUse(cs *consState, subnet, addr string) {
+	var own []string
+	if cs.ep != nil {
+		own = cs.ep.NetworkInterfaceIDs
+	}
+	for i := range c.s.Interfaces {
+		n := &c.s.Interfaces[i]
+		if n.AccountID != cs.accountID || n.Region != cs.region || n.SubnetID != subnet || !contains(n.Addresses, addr) || contains(own, n.ID) {
+			continue
+		}
+		c.diag(SeverityError, CodeAddressInUse, cs.addr, cs.alias, cs.region,
+			fmt.Sprintf("%s: fixed address %s in %s is held by %s: AWS gives an address to one network interface only", cs.addr, addr, subnet, c.interfaceHolder(n)),
+			"choose another address of "+subnet+", or free this one first (change or remove what holds it, apply, then add this address)")
+		return
+	}
+}
+
+// interfaceHolder names a network interface and what it belongs to: the
+// consumer whose endpoint it is, or the endpoint or AWS's description.
+func (c *computer) interfaceHolder(n *live.NetworkInterface) string {
+	epID := ""
+	if rest, ok := strings.CutPrefix(n.Description, "VPC Endpoint Interface "); ok {
+		epID = strings.TrimSpace(rest)
+	}
+	if ep := c.epByID[epID]; ep != nil {
+		if ep.Tags[live.TagProject] == c.m.Project && c.m.Project != "" {
+			return fmt.Sprintf("network interface %s of endpoint %s (consumer.%s)", n.ID, ep.ID, ownedName(ep.Tags, ep.ID))
+		}
+		for _, cm := range c.m.Consumers {
+			if cm.Adopt == ep.ID {
+				return fmt.Sprintf("network interface %s of endpoint %s (consumer.%s, adopted)", n.ID, ep.ID, cm.Name)
+			}
+		}
+		return fmt.Sprintf("network interface %s of endpoint %s, which this manifest does not manage", n.ID, ep.ID)
+	}
+	if epID != "" {
+		return fmt.Sprintf("network interface %s of endpoint %s", n.ID, epID)
+	}
+	if n.Description != "" {
+		return fmt.Sprintf("network interface %s (%s)", n.ID, n.Description)
+	}
+	return "network interface " + n.ID
 }
 
 func describeCIDR(cidr, family string) string {
