@@ -149,7 +149,7 @@ func settle(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSess
 	f.quietShardNotes = true
 	defer func() { f.quietShardNotes = false }()
 	for plan.Settling(p, snap) && time.Now().Before(deadline) {
-		f.setPhase("waiting for resources on their way: %s", strings.Join(p.Unsettled, "; "))
+		f.setActivity("waiting for resources on their way: %s", strings.Join(p.Unsettled, "; "))
 		select {
 		case <-ctx.Done():
 			return p
@@ -338,7 +338,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	events := newEventPrinter(f, format)
 	opts := applyOptions(f, sess.sandbox != nil)
 	opts.Events = events.print
-	f.setPhase("applying %s", plural(len(remaining(p, opts.Targets)), "change"))
+	f.setActivity("applying %s", plural(len(remaining(p, opts.Targets)), "change"))
 	// A first signal or --timeout stops apply as Terraform does: nothing
 	// new starts and waits end, while calls in flight get most of the stop
 	// bound to finish (so the summary is exact); then they are abandoned.
@@ -380,7 +380,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	}
 	if ctx.Err() != nil {
 		// Interrupted or timed out: the summary above says what was done
-		// and what was not; report names the cause and the phase.
+		// and what was not; report names the cause and the activity.
 		return silentExit(ExitError)
 	}
 	if runErr != nil {
@@ -392,7 +392,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 			"fix the cause above and run 'plink "+commandName(f)+"' again: it plans from live state and finishes the job")
 	}
 	// Confirm: a fresh read must plan no changes (within the targets).
-	f.setPhase("confirming: re-reading live state")
+	f.setActivity("confirming: re-reading live state")
 	var after *plan.Plan
 	var left []string
 	f.quietShardNotes = true // the plan said them
@@ -524,7 +524,7 @@ func (e *eventPrinter) print(ev apply.Event) {
 		return
 	}
 	if ev.Progress == apply.ProgressWaiting {
-		e.f.setPhase("waiting for %s", ev.Address)
+		e.f.setActivity("waiting for %s", ev.Address)
 		if !e.f.IO.IsStderrTTY() {
 			return // logs get one line per start and end, not every poll
 		}

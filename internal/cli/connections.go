@@ -338,7 +338,7 @@ func runDecisions(ctx context.Context, f *Factory, sess *awsSession, p *plan.Pla
 	defer cancel()
 	unhook := context.AfterFunc(ctx, func() { time.AfterFunc(f.inflightBound(), cancel) })
 	defer unhook()
-	f.setPhase("accepting and rejecting %s", plural(len(remaining(p, nil)), "connection"))
+	f.setActivity("accepting and rejecting %s", plural(len(remaining(p, nil)), "connection"))
 	res, err := apply.Run(callCtx, p, apply.FromClientSource(sess.resolver), opts)
 	if res == nil {
 		return nil, err

@@ -56,19 +56,19 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 			// A shard checks its own entries, reading the ones they connect to.
 			sm := shardManifest(f, m)
 			// A failed account is reported and the rest still read.
-			f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
+			f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
 			verifyErr := sess.resolver.Verify(ctx)
 			if verifyErr != nil {
 				report(f.IO.ErrOut, "plink drift", credentialsError(verifyErr), nil, "")
 			}
-			f.setPhase("reading live state of %s", describeScopes(m))
+			f.setActivity("reading live state of %s", describeScopes(m))
 			snap, readErr := live.Read(ctx, sm, sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
 			if snap == nil {
 				return readErr
 			}
 			if ctx.Err() != nil {
 				// Interrupted or timed out: a report of what could not be
-				// read would say nothing; report names the cause and phase.
+				// read would say nothing; report names the cause and activity.
 				return silentExit(ExitError)
 			}
 			// What consumers experience is drift too: zones whose
@@ -77,7 +77,7 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 			if ctx.Err() != nil {
 				return silentExit(ExitError)
 			}
-			f.setPhase("building the drift report")
+			f.setActivity("building the drift report")
 			p := plan.Compute(sm, snap, planOptions(f, sm))
 			r := shardDrift(f, m, sm, drift.BuildWith(sm, snap, p, drift.Options{LoadBalancerHealth: th.LoadBalancers, HealthFailures: th.Failures}))
 			var out bytes.Buffer

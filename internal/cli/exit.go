@@ -84,17 +84,17 @@ func flagErrorf(format string, args ...any) error {
 
 // report prints err the one way plink prints errors and returns the exit
 // code. This is the only place errors become exit codes. stop, when set,
-// is why the run was cut short (an interrupt or --timeout) and phase what
-// it was doing then: a run that stopped and did not finish exits 1 with
+// is why the run was cut short (an interrupt or --timeout) and activity
+// what it was doing then: a run that stopped and did not finish exits 1 with
 // one line naming both, not with the context errors of every call.
-func report(w io.Writer, cmdPath string, err error, stop error, phase string) int {
+func report(w io.Writer, cmdPath string, err error, stop error, activity string) int {
 	if err == nil {
 		return ExitOK
 	}
 	var ee *exitError
 	silent := errors.As(err, &ee) && ee.Err == nil
 	if stop != nil && (silent || isContextError(err)) {
-		fmt.Fprintf(w, "plink: %s while %s\n", stop, phase)
+		fmt.Fprintf(w, "plink: %s while %s\n", stop, activity)
 		var to *TimedOut
 		if errors.As(stop, &to) {
 			fmt.Fprintln(w, "hint: raise --timeout (0 means no limit); a slow or throttling account is named by the progress output")
@@ -126,7 +126,7 @@ func report(w io.Writer, cmdPath string, err error, stop error, phase string) in
 		fmt.Fprintf(w, "hint: run '%s --help' for usage\n", cmdPath)
 	}
 	if stop != nil {
-		fmt.Fprintf(w, "plink: %s while %s\n", stop, phase)
+		fmt.Fprintf(w, "plink: %s while %s\n", stop, activity)
 		code = ExitError
 	}
 	return code

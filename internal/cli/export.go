@@ -54,11 +54,11 @@ Accounts come from a manifest's accounts section (-f) or from --account flags.`,
 				return err
 			}
 			defer sess.Close()
-			f.setPhase("resolving credentials of %s", plural(len(accounts), "account"))
+			f.setActivity("resolving credentials of %s", plural(len(accounts), "account"))
 			if err := sess.resolver.Verify(ctx); err != nil {
 				return credentialsError(err)
 			}
-			f.setPhase("reading %s in %s", plural(len(accounts), "account"), plural(len(regions), "region"))
+			f.setActivity("reading %s in %s", plural(len(accounts), "account"), plural(len(regions), "region"))
 			res, err := export.Export(ctx, accounts, regions, export.FromAWSEnv(sess.resolver), export.Options{Project: project, Concurrency: f.Config.Int("parallelism")})
 			if err != nil {
 				return err

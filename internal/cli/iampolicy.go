@@ -124,7 +124,7 @@ func readLivePolicyInputs(ctx context.Context, f *Factory, m *manifest.Manifest)
 		return iampolicy.Live{}, err
 	}
 	defer sess.Close()
-	f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
+	f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
 	if err := sess.resolver.Verify(ctx); err != nil {
 		return iampolicy.Live{}, credentialsError(err)
 	}
@@ -156,14 +156,14 @@ func runIAMCheck(ctx context.Context, f *Factory, mode iampolicy.Mode) error {
 		return err
 	}
 	defer sess.Close()
-	f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
+	f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
 	if err := sess.resolver.Verify(ctx); err != nil {
 		return credentialsError(err)
 	}
 	if mode == iampolicy.Destroy && f.destroy == nil {
 		f.destroy = &destroyMode{} // the plan checked is plink destroy's
 	}
-	f.setPhase("checking the calls of plink %s", mode)
+	f.setActivity("checking the calls of plink %s", mode)
 	rep, err := check.Run(ctx, sess.resolver, check.Options{Mode: mode, Manifest: m,
 		Plan: func(ctx context.Context) (*plan.Plan, error) {
 			p, _, err := computePlan(ctx, f, m, sess)

@@ -56,7 +56,7 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 	if scope.Shard() {
 		what = fmt.Sprintf("shard %s of project %s", lease.Selection(sel.Accounts, sel.Regions), m.Project)
 	}
-	f.setPhase("taking the lease of %s in account %s region %s", what, acct, region)
+	f.setActivity("taking the lease of %s in account %s region %s", what, acct, region)
 	// A shard may not read the home account otherwise: its clients are
 	// made for the lease.
 	c, err := sess.clientsIn(ctx, alias, region)

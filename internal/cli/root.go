@@ -30,9 +30,10 @@ type Factory struct {
 	// Getenv is os.Getenv, replaceable in tests.
 	Getenv func(string) string
 
-	// phase says what the command is doing, for the message of a timeout
-	// or an interruption ("reading live state of 3 accounts in 2 regions").
-	phase atomic.Value
+	// activity says what the command is doing, for the message of a
+	// timeout or an interruption ("reading live state of 3 accounts in 2
+	// regions").
+	activity atomic.Value
 	// runCtx is the command's context once --timeout applies (withTimeout).
 	runCtx context.Context
 	// exit ends the process; nil in-process (tests), where no watchdog runs.
@@ -48,7 +49,7 @@ type Factory struct {
 	// quietShardNotes keeps a repeated plan (apply's under the lease) from
 	// saying again which changes wait for another shard.
 	quietShardNotes bool
-	// traceStart is when the first phase began (PLINK_TRACE=phases).
+	// traceStart is when the first activity began (PLINK_TRACE=phases).
 	traceStart time.Time
 	traceOnce  sync.Once
 }
@@ -67,20 +68,22 @@ func (f *Factory) inflightBound() time.Duration {
 	return b * 4 / 5
 }
 
-// setPhase records what the command is doing now. With PLINK_TRACE=phases
-// each new phase is also logged on stderr with the time since the start,
-// to see where a long run's time goes.
-func (f *Factory) setPhase(format string, args ...any) {
-	phase := fmt.Sprintf(format, args...)
-	if f.Getenv != nil && f.Getenv("PLINK_TRACE") == "phases" && phase != f.currentPhase() {
+// setActivity records what the command is doing now. With
+// PLINK_TRACE=phases each new activity is also logged on stderr with the
+// time since the start, to see where a long run's time goes.
+func (f *Factory) setActivity(format string, args ...any) {
+	activity := fmt.Sprintf(format, args...)
+	if f.Getenv != nil && f.Getenv("PLINK_TRACE") == "phases" && activity != f.currentActivity() {
 		f.traceOnce.Do(func() { f.traceStart = time.Now() })
-		fmt.Fprintf(f.IO.ErrOut, "plink: [%7.1fs] %s\n", time.Since(f.traceStart).Seconds(), phase)
+		fmt.Fprintf(f.IO.ErrOut, "plink: [%7.1fs] %s\n", time.Since(f.traceStart).Seconds(), activity)
 	}
-	f.phase.Store(phase)
+	f.activity.Store(activity)
 }
 
-func (f *Factory) currentPhase() string {
-	if s, _ := f.phase.Load().(string); s != "" {
+// currentActivity is what the command is doing now ("starting" before it
+// says).
+func (f *Factory) currentActivity() string {
+	if s, _ := f.activity.Load().(string); s != "" {
 		return s
 	}
 	return "starting"
@@ -103,7 +106,7 @@ func (f *Factory) startWatchdog() {
 			defer t.Stop()
 			select {
 			case <-t.C:
-				fmt.Fprintf(f.IO.ErrOut, "plink: still %s %s after stopping; exiting without waiting for it\n", f.currentPhase(), bound)
+				fmt.Fprintf(f.IO.ErrOut, "plink: still %s %s after stopping; exiting without waiting for it\n", f.currentActivity(), bound)
 				f.exit(ExitError)
 			case <-f.done:
 			}
@@ -185,7 +188,7 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv fu
 	if f.runCtx != nil {
 		stopCtx = f.runCtx
 	}
-	return report(ios.ErrOut, path, err, stopCause(stopCtx), f.currentPhase())
+	return report(ios.ErrOut, path, err, stopCause(stopCtx), f.currentActivity())
 }
 
 func signalName(s os.Signal) string {

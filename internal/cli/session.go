@@ -172,7 +172,7 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 		return shard.Limit(full, []string{alias}), nil
 	}
 	if !sandboxMode(f) {
-		f.setPhase("loading the AWS configuration")
+		f.setActivity("loading the AWS configuration")
 		opts := awsenv.Options{RetryBudget: f.Config.Duration("retry-budget"), STSRate: f.Config.Float("sts-rate")}
 		r, err := awsenv.New(ctx, m, opts)
 		if err != nil {
@@ -188,7 +188,7 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest) (*awsSession
 		s.reportRetries(f)
 		return s, nil
 	}
-	f.setPhase("starting the sandbox")
+	f.setActivity("starting the sandbox")
 	sb, err := openSandbox(f)
 	if err != nil {
 		return nil, err
@@ -280,7 +280,7 @@ func computePlanWith(ctx context.Context, f *Factory, m *manifest.Manifest, s *a
 		mode = HealthOff
 	}
 	sel := f.selection()
-	f.setPhase("planning")
+	f.setActivity("planning")
 	p, th := PlanWithTargetHealth(mode, sm, snap, opts,
 		func(p *plan.Plan) []plan.Change {
 			own, waiting := shard.Filter(p, sel)
@@ -296,7 +296,7 @@ func computePlanWith(ctx context.Context, f *Factory, m *manifest.Manifest, s *a
 	if th != nil {
 		warnHealthFailures(f.IO.ErrOut, th.Failures)
 	}
-	f.setPhase("planning")
+	f.setActivity("planning")
 	return filterShard(f, sm, p, snap), snap, nil
 }
 
@@ -402,7 +402,7 @@ func readTargetHealth(ctx context.Context, f *Factory, m *manifest.Manifest, sna
 	if n == 0 {
 		return &status.Snapshot{}
 	}
-	f.setPhase("reading target health behind %s", plural(n, "service"))
+	f.setActivity("reading target health behind %s", plural(n, "service"))
 	th, _ := status.ReadTargetHealth(ctx, m, snap, s.resolver, status.ReadOptions{Concurrency: f.Config.Int("parallelism")})
 	return th
 }
@@ -418,9 +418,9 @@ func readLive(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSessi
 // plan's lints need: the notification topics' policies (PL117) and the VPC
 // Lattice targets of Resource and ServiceNetwork consumers (PL240, PL241).
 func readLiveWith(ctx context.Context, f *Factory, m *manifest.Manifest, s *awsSession, topics bool) (*live.Snapshot, error) {
-	f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
+	f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
 	reading := sync.OnceFunc(func() {
-		f.setPhase("reading live state of %s", describeScopes(m))
+		f.setActivity("reading live state of %s", describeScopes(m))
 		progress(f, "Reading live state of %s...", describeScopes(m))
 	})
 	snap, err := live.Read(ctx, shardManifest(f, m), s.resolver.Verified(reading), live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f), Topics: topics, LatticeTargets: topics})

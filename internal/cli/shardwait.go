@@ -62,7 +62,7 @@ func awaitShards(ctx, callCtx context.Context, f *Factory, m *manifest.Manifest,
 		pause = 200 * time.Millisecond
 	}
 	for len(pending) > 0 && ctx.Err() == nil {
-		f.setPhase("waiting for other shards (%s and accepts of this shard)", plural(len(pending), "change"))
+		f.setActivity("waiting for other shards (%s and accepts of this shard)", plural(len(pending), "change"))
 		snap, err := live.Read(ctx, sm, sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
 		if err != nil {
 			if ctx.Err() != nil {

@@ -64,12 +64,12 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			defer sess.Close()
 			// As drift: an account that cannot be reached is named, and the
 			// others are still read and reported (exit 1: incomplete).
-			f.setPhase("resolving credentials of %s", plural(len(m.Accounts), "account"))
+			f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
 			verifyErr := sess.resolver.Verify(ctx)
 			if verifyErr != nil {
 				report(f.IO.ErrOut, "plink status", credentialsError(verifyErr), nil, "")
 			}
-			f.setPhase("reading live state of %s", describeScopes(m))
+			f.setActivity("reading live state of %s", describeScopes(m))
 			progress(f, "Reading live state of %s...", describeScopes(m))
 			lv, err := live.Read(ctx, shardManifest(f, m), sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
 			var re *live.ReadError
@@ -79,7 +79,7 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			if ctx.Err() != nil {
 				return silentExit(ExitError)
 			}
-			f.setPhase("reading target health and metrics of %s", describeScopes(m))
+			f.setActivity("reading target health and metrics of %s", describeScopes(m))
 			snap, _ := status.Read(ctx, shardScopes(f, m, lv), sess.resolver, status.ReadOptions{Window: since, Concurrency: f.Config.Int("parallelism")})
 			if ctx.Err() != nil {
 				return silentExit(ExitError)

@@ -56,12 +56,12 @@ func TestFirstSignalStopsTheRun(t *testing.T) {
 }
 
 // TestWatchdogBoundsTheStop: once the run's context is done, a command that
-// does not return within StopBound is ended by exit(1), naming its phase.
+// does not return within StopBound is ended by exit(1), naming its activity.
 func TestWatchdogBoundsTheStop(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	exited := make(chan int, 1)
 	f := &Factory{IO: ios, exit: func(c int) { exited <- c }, done: make(chan struct{}), stopBound: 500 * time.Millisecond}
-	f.setPhase("waiting for consumer.a")
+	f.setActivity("waiting for consumer.a")
 	start := time.Now()
 	f.startWatchdog()
 	f.startWatchdog() // once only
