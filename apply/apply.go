@@ -124,7 +124,7 @@ func Run(ctx context.Context, p *plan.Plan, c Clients, opts Options) (*Result, e
 	if opts.Project == "" {
 		return nil, errors.New("apply: the plan names no project, and the project tag cannot be empty; set project: in the manifest")
 	}
-	g, err := buildGraphSettled(p, !opts.NoWait)
+	g, err := buildScheduleSettled(p, !opts.NoWait)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ type output struct {
 
 type runner struct {
 	p       *plan.Plan
-	g       *graph
+	g       *schedule
 	clients Clients
 	opts    Options
 
@@ -184,7 +184,7 @@ type runner struct {
 	kept sync.Map
 }
 
-func newRunner(p *plan.Plan, g *graph, c Clients, opts Options) *runner {
+func newRunner(p *plan.Plan, g *schedule, c Clients, opts Options) *runner {
 	r := &runner{p: p, g: g, clients: c, opts: opts,
 		outputs: map[string]output{}, ec2: map[string]EC2API{}, sems: map[string]chan struct{}{}, limiters: map[string]*rate.Limiter{},
 		pollers: map[string]*poller{}, waits: map[pollKind]int{}}

@@ -35,7 +35,7 @@ func (s stage) String() string {
 
 // Phases order the work: additions first, removals in reverse. A step runs
 // after the steps it depends on, which are always in earlier phases, so the
-// graph has no cycles.
+// schedule has no cycles.
 const (
 	phServiceUp = 1 + iota
 	phPrincipalAdd
@@ -111,8 +111,8 @@ func (cs *changeState) inGroup(g string) bool {
 	return false
 }
 
-// graph is the plan turned into steps with dependencies.
-type graph struct {
+// schedule is the plan turned into steps with dependencies: what runs, and after what.
+type schedule struct {
 	changes []*changeState
 	byAddr  map[string]*changeState
 	steps   []*step
@@ -159,8 +159,8 @@ func phaseOf(c *plan.Change, st stage) (int, error) {
 	return 0, fmt.Errorf("change %s: apply does not know how to %s a %s", c.Address, c.Action, c.Kind)
 }
 
-// buildGraph turns the plan's changes (no-ops dropped) into steps.
-func buildGraph(p *plan.Plan) (*graph, error) { return buildGraphSettled(p, false) }
+// buildSchedule turns the plan's changes (no-ops dropped) into steps.
+func buildSchedule(p *plan.Plan) (*schedule, error) { return buildScheduleSettled(p, false) }
 
 // settles reports whether a change leaves an endpoint or connection that
 // takes a while to become usable: a created, replaced or modified endpoint
@@ -192,11 +192,11 @@ func reconfigures(c *plan.Change) bool {
 		b.DNSRecordIPType != a.DNSRecordIPType || !boolPtrEq(b.PrivateDNSEnabled, a.PrivateDNSEnabled)
 }
 
-// buildGraphSettled is buildGraph with, when settle is set, a last stage
+// buildScheduleSettled is buildSchedule with, when settle is set, a last stage
 // for every change that settles: apply then ends only when what it made is
 // usable, so "matches the manifest" never hides a pending endpoint.
-func buildGraphSettled(p *plan.Plan, settle bool) (*graph, error) {
-	g := &graph{byAddr: map[string]*changeState{}}
+func buildScheduleSettled(p *plan.Plan, settle bool) (*schedule, error) {
+	g := &schedule{byAddr: map[string]*changeState{}}
 	var errs []string
 	for i := range p.Changes {
 		c := &p.Changes[i]
@@ -341,7 +341,7 @@ func needsHandoff(c *plan.Change) bool {
 
 // endpointOfConnection is the address of the endpoint change a connection
 // change is about, or "".
-func (g *graph) endpointOfConnection(c *plan.Change) string {
+func (g *schedule) endpointOfConnection(c *plan.Change) string {
 	if a := c.Refs["endpointId"]; a != "" {
 		return a
 	}
@@ -371,7 +371,7 @@ func connEndpointID(c *plan.Change) string {
 	return ""
 }
 
-func (g *graph) link() {
+func (g *schedule) link() {
 	// Accept and reject steps by the endpoint address they act on.
 	acceptsOf := map[string][]*step{}
 	rejectsOf := map[string][]*step{}
@@ -527,7 +527,7 @@ func groupMates(s *step, byGroup map[string][]*step, index map[*step]int) []*ste
 
 // applyTargets marks every change outside the targets (their children, for a
 // provider, and everything they depend on) as excluded.
-func (g *graph) applyTargets(targets []string) error {
+func (g *schedule) applyTargets(targets []string) error {
 	if len(targets) == 0 {
 		return nil
 	}

@@ -7,17 +7,17 @@ import (
 	"github.com/plinkdev/plink/plan"
 )
 
-// BenchmarkBuildGraph links the steps of a plan the size of 10,000
+// BenchmarkBuildSchedule links the steps of a plan the size of 10,000
 // consumers (2,500 new services, each with 4 principals, 4 endpoints and
 // their accepts): linear in the plan, where it was quadratic (27 s).
 //
-//	go test -run XXX -bench BuildGraph ./apply
-func BenchmarkBuildGraph(b *testing.B) {
+//	go test -run XXX -bench BuildSchedule ./apply
+func BenchmarkBuildSchedule(b *testing.B) {
 	for _, providers := range []int{250, 2500} {
 		p := syntheticPlan(providers, 4)
 		b.Run(fmt.Sprintf("changes=%d", len(p.Changes)), func(b *testing.B) {
 			for b.Loop() {
-				if _, err := buildGraphSettled(p, true); err != nil {
+				if _, err := buildScheduleSettled(p, true); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -15,7 +15,7 @@ func TestPrincipalRemoveDependsOnAdd(t *testing.T) {
 		{Address: "provider.api.principal[arn:aws:iam::333333333333:root]", Kind: plan.KindPrincipal, Action: plan.Create,
 			Account: "payments", Region: "us-east-1", Parent: "provider.api", ParentID: "vpce-svc-1", After: &plan.Values{Principal: "arn:aws:iam::333333333333:root"}},
 	}}
-	g, err := buildGraph(p)
+	g, err := buildSchedule(p)
 	if err != nil {
 		t.Fatal(err)
 	}

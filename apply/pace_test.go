@@ -26,11 +26,11 @@ func TestBucketOfFollowsAWSThrottlingCategories(t *testing.T) {
 }
 
 func TestLimiterOnlyWhenPacing(t *testing.T) {
-	off := newRunner(nil, &graph{}, nil, Options{})
+	off := newRunner(nil, &schedule{}, nil, Options{})
 	if off.limiter("a", "us-east-1", "CreateVpcEndpoint") != nil {
 		t.Fatal("a limiter without Options.Pace")
 	}
-	on := newRunner(nil, &graph{}, nil, Options{Pace: true})
+	on := newRunner(nil, &schedule{}, nil, Options{Pace: true})
 	l := on.limiter("a", "us-east-1", "CreateVpcEndpoint")
 	if l == nil || l.Burst() != 4 || float64(l.Limit()) != 0.3*paceMargin {
 		t.Fatalf("CreateVpcEndpoint limiter = %v, want burst 4 at %.0f%% of 0.3/s", l, 100*paceMargin)

@@ -210,7 +210,7 @@ func TestPollerDescribe(t *testing.T) {
 		ids = append(ids, id)
 	}
 	ids = append(ids, "vpce-notyetvisible")
-	r := newRunner(&plan.Plan{}, &graph{}, w.clients(), fastOpts())
+	r := newRunner(&plan.Plan{}, &schedule{}, w.clients(), fastOpts())
 	cl, e := r.clientAt(context.Background(), &plan.Change{}, where{"checkout", "222222222222", "us-east-1"})
 	if e != nil {
 		t.Fatal(e)

@@ -176,7 +176,7 @@ func TestDeleteOldUsesPriorScopeForBoundsPacingAndHints(t *testing.T) {
 	}
 	w := newFakeWorld()
 	pl := p(w)
-	g, err := buildGraph(pl)
+	g, err := buildSchedule(pl)
 	if err != nil {
 		t.Fatal(err)
 	}

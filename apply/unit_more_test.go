@@ -421,7 +421,7 @@ func TestParallelismOption(t *testing.T) {
 	if _, err := run(t, w, fullPlan(), opts); err != nil {
 		t.Fatal(err)
 	}
-	r := newRunner(&plan.Plan{}, &graph{}, w.clients(), Options{})
+	r := newRunner(&plan.Plan{}, &schedule{}, w.clients(), Options{})
 	c := &plan.Change{Account: "a", Region: "r"}
 	if cap(r.sem(c, classEndpoint)) != 4 || cap(r.sem(c, classService)) != 10 || cap(r.sem(c, classDescribe)) != 20 {
 		t.Error("default bounds must be AWS's burst sizes")
