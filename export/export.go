@@ -205,10 +205,10 @@ func checkArgs(accounts []Account, regions []string, opts Options) error {
 
 // scopeData is what one account-region holds.
 type scopeData struct {
-	acct          Account
-	region        string
-	services      []types.ServiceConfiguration
-	principals    map[string][]string // service id -> principal ARNs
+	acct       Account
+	region     string
+	services   []types.ServiceConfiguration
+	principals map[string][]string // service id -> principal ARNs
 	// principalTags are the tags of service permissions, by service id
 	// and principal.
 	principalTags map[string]map[string]map[string]string
