@@ -1,6 +1,10 @@
 package manifest
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestPrivateDNSLongForm(t *testing.T) {
 	doc := `version: 1
@@ -38,5 +42,29 @@ providers:
 	}
 	if z := m.Providers[0].PrivateDNS.Route53HostedZoneID; z != "Z0123ABC" {
 		t.Errorf("zone %q", z)
+	}
+}
+
+// A principal's permission takes at most 50 tags (none are plink's).
+func TestPrincipalTagLimit(t *testing.T) {
+	var b strings.Builder
+	for i := range 51 {
+		fmt.Fprintf(&b, "k%d: v, ", i)
+	}
+	doc := `version: 1
+project: p
+defaults: { region: us-east-1 }
+accounts:
+  payments: { id: "111111111111" }
+providers:
+  - name: api
+    account: payments
+    networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/a/0123456789abcdef"]
+    allowedPrincipals:
+      - { account: payments, tags: { ` + strings.TrimSuffix(b.String(), ", ") + ` } }
+`
+	_, err := Parse("m.yaml", []byte(doc))
+	if err == nil || !strings.Contains(err.Error(), "m.yaml:11:36: error: a principal has 51 tags; AWS allows 50 on a service permission") {
+		t.Fatalf("error: %v", err)
 	}
 }
