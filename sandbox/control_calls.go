@@ -21,7 +21,8 @@ type CallLog struct {
 	Denials   []LoggedDenial `json:"denials"`
 }
 
-// LoggedCall is a Call as CallsPath writes it.
+// LoggedCall is a Call as CallsPath writes it (the same fields, named
+// for JSON).
 type LoggedCall struct {
 	Service  string `json:"service"`
 	Action   string `json:"action"`
@@ -32,7 +33,7 @@ type LoggedCall struct {
 	DryRuns  int    `json:"dryRuns,omitempty"`
 }
 
-// LoggedDenial is a Denial as CallsPath writes it.
+// LoggedDenial is a Denial as CallsPath writes it (the same fields).
 type LoggedDenial struct {
 	Principal       string `json:"principal"`
 	PolicyPrincipal string `json:"policyPrincipal"`
@@ -50,7 +51,7 @@ type LoggedDenial struct {
 func logged(calls []Call) []LoggedCall {
 	out := make([]LoggedCall, 0, len(calls))
 	for _, c := range calls {
-		out = append(out, LoggedCall{c.Service, c.Action, c.Account, c.Region, c.Count, c.Mutating, c.DryRuns})
+		out = append(out, LoggedCall(c))
 	}
 	return out
 }
@@ -61,8 +62,7 @@ func (s *Sandbox) serveCalls(w http.ResponseWriter, r *http.Request) {
 	}
 	log := CallLog{Calls: logged(s.Calls()), Throttled: logged(s.Throttled()), Denials: []LoggedDenial{}}
 	for _, d := range s.Denials() {
-		log.Denials = append(log.Denials, LoggedDenial{d.Principal, d.PolicyPrincipal, d.Service, d.APIAction, d.Action,
-			d.Resource, d.Account, d.Region, d.DryRun, d.ExplicitDeny, d.Reason})
+		log.Denials = append(log.Denials, LoggedDenial(d))
 	}
 	if r.PostForm.Get("reset") == "1" {
 		s.ResetCalls()
