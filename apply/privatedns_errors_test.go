@@ -264,3 +264,42 @@ func TestPrivateDNSClientsLackCalls(t *testing.T) {
 		t.Fatalf("narrow EC2 client: %+v", err)
 	}
 }
+
+// A service deleted between plan and apply has no record to write; a
+// delete of a record without the plan's values is refused as a damaged
+// plan.
+func TestPrivateDNSServiceGoneAndDamagedPlan(t *testing.T) {
+	e := newDNSEnv(t, sandbox.Options{})
+	path := dnsManifest(t, "    privateDns: { name: api.payments.example.com }")
+	e.apply(path)
+	_, name, value, _ := e.service()
+	e.txt(r53types.ChangeActionDelete, name+".api.payments.example.com", `"`+value+`"`)
+	p, r := e.plan(path)
+	ch := change(p, dnsAddr)
+	if ch == nil || ch.Action != plan.Create {
+		t.Fatalf("plan: %+v", ch)
+	}
+	cons := e.srv.Clients(t, "checkout").EC2
+	eps, err := cons.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{})
+	if err != nil || len(eps.VpcEndpoints) != 1 {
+		t.Fatalf("endpoints: %v %+v", err, eps)
+	}
+	if _, err := cons.DeleteVpcEndpoints(context.Background(), &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{*eps.VpcEndpoints[0].VpcEndpointId}}); err != nil {
+		t.Fatal(err)
+	}
+	prov := e.srv.Clients(t, "payments").EC2
+	out, err := prov.DeleteVpcEndpointServiceConfigurations(context.Background(), &ec2.DeleteVpcEndpointServiceConfigurationsInput{ServiceIds: []string{ch.ID}})
+	if err != nil || len(out.Unsuccessful) > 0 {
+		t.Fatalf("delete the service: %v %+v", err, out)
+	}
+	only := &plan.Plan{FormatVersion: p.FormatVersion, Project: p.Project, Changes: []plan.Change{*ch}}
+	if err := e.runFails(only, apply.FromClientSource(r), opts()); !strings.Contains(err.Code, "NotFound") {
+		t.Fatalf("service gone: %+v", err)
+	}
+
+	damaged := &plan.Plan{FormatVersion: p.FormatVersion, Project: p.Project, Changes: []plan.Change{{Address: dnsAddr, Kind: plan.KindDNSRecord, Action: plan.Delete,
+		Account: "payments", AccountID: "111111111111", Region: "us-east-1", Parent: "provider.payments-api", ID: ch.ID}}}
+	if err := e.runFails(damaged, apply.FromClientSource(r), opts()); err.Code != "InvalidPlan" {
+		t.Fatalf("damaged plan: %+v", err)
+	}
+}
