@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -207,11 +208,17 @@ func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, err
 	}
 	for alias, a := range m.Accounts {
 		sc := scope{account: a.ID, project: m.Project, readRegions: all, vpcs: map[string]bool{}, subnets: map[string]bool{}, sgs: map[string]bool{}, rtbs: map[string]bool{},
-			ownerNames: map[string]bool{}, owners: map[string]bool{}, namedServices: map[string]bool{}, topics: topics[alias]}
+			ownerNames: map[string]map[string]bool{}, owners: map[string]map[string]bool{}, namedServices: map[string]map[string]bool{}, topics: topics[alias]}
+		put := func(set map[string]map[string]bool, region, v string) {
+			if set[region] == nil {
+				set[region] = map[string]bool{}
+			}
+			set[region][v] = true
+		}
 		if alias == home {
 			sc.leaseRegion = homeRegion
 		}
-		pr, cr, ownerRegions, namedRegions := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+		pr, cr := map[string]bool{}, map[string]bool{}
 		ir, gr := map[string]bool{}, map[string]bool{}
 		for _, p := range m.Providers {
 			if p.Account != alias {
@@ -219,6 +226,9 @@ func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, err
 			}
 			sc.providers = true
 			pr[region(p.Region)] = true
+			if slices.ContainsFunc(p.SupportedRegions, func(r string) bool { return r != region(p.Region) }) {
+				sc.multiRegionServices = append(sc.multiRegionServices, region(p.Region))
+			}
 			if p.Adopt != "" {
 				sc.adopted = append(sc.adopted, arn(region(p.Region), a.ID, "vpc-endpoint-service/"+p.Adopt))
 			}
@@ -260,25 +270,20 @@ func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, err
 			// An adopted provider's name is known, and names one service.
 			// So is a provider's whose service exists (Live).
 			if p := providers[c.Provider]; p != nil && p.Adopt != "" {
-				sc.namedServices["com.amazonaws.vpce."+region(p.Region)+"."+p.Adopt] = true
-				namedRegions[r] = true
+				put(sc.namedServices, r, "com.amazonaws.vpce."+region(p.Region)+"."+p.Adopt)
 			} else if name := lv.ServiceNames[c.Provider]; p != nil && name != "" {
-				sc.namedServices[name] = true
-				namedRegions[r] = true
+				put(sc.namedServices, r, name)
 			} else if p != nil {
-				sc.ownerNames["com.amazonaws.vpce."+region(p.Region)+".vpce-svc-*"] = true
+				put(sc.ownerNames, r, "com.amazonaws.vpce."+region(p.Region)+".vpce-svc-*")
 				if pa := m.Accounts[p.Account]; pa != nil {
-					sc.owners[pa.ID] = true
+					put(sc.owners, r, pa.ID)
 				}
-				ownerRegions[r] = true
 			} else if c.ServiceName != "" {
-				sc.namedServices[c.ServiceName] = true
-				namedRegions[r] = true
+				put(sc.namedServices, r, c.ServiceName)
 			}
 		}
 		sc.providerRegions, sc.consumerRegions = sortedSet(pr), sortedSet(cr)
 		sc.interfaceRegions, sc.gatewayRegions = sortedSet(ir), sortedSet(gr)
-		sc.ownerRegions, sc.namedRegions = sortedSet(ownerRegions), sortedSet(namedRegions)
 		out[alias] = build(mode, sc)
 	}
 	return out, nil
@@ -321,6 +326,9 @@ type scope struct {
 	// endpoints, with route tables.
 	interfaceRegions, gatewayRegions []string
 	providers, consumers             bool
+	// multiRegionServices are the regions of the account's providers that
+	// support other regions (cross-region connections).
+	multiRegionServices []string
 	// notifications: the account's providers declare notifications.
 	notifications bool
 	vpcs          map[string]bool
@@ -331,8 +339,10 @@ type scope struct {
 	// ec2:VpceServiceOwner account ids of the manifest's providers the
 	// account's consumers use, created in ownerRegions; namedServices are
 	// the serviceName entries, created in namedRegions.
-	ownerNames, owners, namedServices map[string]bool
-	ownerRegions, namedRegions        []string
+	// Each is per region of the consumers (the region of the endpoint
+	// created): an endpoint is granted only the services consumed from
+	// its own region.
+	ownerNames, owners, namedServices map[string]map[string]bool
 	adopted                           []string
 	// leaseRegion is where the project's lease lives when this account is
 	// its home (lease.Home), else "".
@@ -340,6 +350,19 @@ type scope struct {
 	// topics are the ARNs of the SNS topics whose access policy this
 	// account reads for the providers' notifications (live.NotificationTopics).
 	topics []string
+}
+
+// regionSid is sid with region appended (us-west-2: UsWest2), for the
+// statements made one per region.
+func regionSid(sid, region string) string {
+	var b strings.Builder
+	b.WriteString(sid)
+	for _, part := range strings.Split(region, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
 }
 
 func arn(region, account, resource string) string {
@@ -420,9 +443,14 @@ func build(mode Mode, sc scope) Document {
 		add(Statement{Sid: "PlinkDecideConnections", Effect: "Allow", Action: slices.Clone(decideConnections),
 			Resource: in(sc.providerRegions, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
 		// Accepting or rejecting an endpoint in another region than the
-		// service's also needs vpce:AllowMultiRegion on the service.
+		// service's also needs vpce:AllowMultiRegion on the service: only
+		// services that support other regions have such endpoints.
+		mr := sortedSet(toSet(sc.multiRegionServices))
+		if sc.project == "" {
+			mr = sc.providerRegions
+		}
 		add(Statement{Sid: "PlinkDecideCrossRegionConnections", Effect: "Allow", Action: slices.Clone(multiRegion),
-			Resource: in(sc.providerRegions, "vpc-endpoint-service")})
+			Resource: in(mr, "vpc-endpoint-service")})
 	}
 	if mode == Apply || mode == Connections && sc.providers {
 		// When AWS refuses a write, EC2 says why only in an encoded
@@ -466,20 +494,29 @@ func build(mode Mode, sc scope) Document {
 			add(Statement{Sid: "PlinkCreateEndpoints", Effect: "Allow", Action: slices.Clone(createEndpoint),
 				Resource: in(sc.consumerRegions, "vpc-endpoint"), Condition: tagged("aws:RequestTag")})
 		}
-		if len(sc.ownerNames) > 0 {
-			// Endpoints to the manifest's providers: by owner account and
-			// the service names AWS gives in the providers' regions.
-			c := tagged("aws:RequestTag")
-			c["StringEquals"]["ec2:VpceServiceOwner"] = sortedSet(sc.owners)
-			c["StringLike"] = map[string][]string{"ec2:VpceServiceName": sortedSet(sc.ownerNames)}
-			add(Statement{Sid: "PlinkCreateEndpoints", Effect: "Allow", Action: slices.Clone(createEndpoint),
-				Resource: in(sc.ownerRegions, "vpc-endpoint"), Condition: c})
-		}
-		if len(sc.namedServices) > 0 {
-			c := tagged("aws:RequestTag")
-			c["StringEquals"]["ec2:VpceServiceName"] = sortedSet(sc.namedServices)
-			add(Statement{Sid: "PlinkCreateEndpointsToNamedServices", Effect: "Allow", Action: slices.Clone(createEndpoint),
-				Resource: in(sc.namedRegions, "vpc-endpoint"), Condition: c})
+		// One statement per region of endpoints: an endpoint is granted
+		// the services its own region's consumers use, not those of every
+		// region of the account (IAM cannot tie a condition's values to a
+		// resource's region within one statement). The Sids carry the
+		// region (PlinkCreateEndpointsUsWest2): Sids are unique in a
+		// policy, and stay the same whatever other regions the manifest
+		// has.
+		for _, r := range sortedSet(toSet(slices.Concat(slices.Collect(maps.Keys(sc.ownerNames)), slices.Collect(maps.Keys(sc.namedServices))))) {
+			if len(sc.ownerNames[r]) > 0 {
+				// Endpoints to the manifest's providers: by owner account
+				// and the service names AWS gives in the providers' regions.
+				c := tagged("aws:RequestTag")
+				c["StringEquals"]["ec2:VpceServiceOwner"] = sortedSet(sc.owners[r])
+				c["StringLike"] = map[string][]string{"ec2:VpceServiceName": sortedSet(sc.ownerNames[r])}
+				add(Statement{Sid: regionSid("PlinkCreateEndpoints", r), Effect: "Allow", Action: slices.Clone(createEndpoint),
+					Resource: in([]string{r}, "vpc-endpoint"), Condition: c})
+			}
+			if len(sc.namedServices[r]) > 0 {
+				c := tagged("aws:RequestTag")
+				c["StringEquals"]["ec2:VpceServiceName"] = sortedSet(sc.namedServices[r])
+				add(Statement{Sid: regionSid("PlinkCreateEndpointsToNamedServices", r), Effect: "Allow", Action: slices.Clone(createEndpoint),
+					Resource: in([]string{r}, "vpc-endpoint"), Condition: c})
+			}
 		}
 		var network []string
 		if sc.project == "" {

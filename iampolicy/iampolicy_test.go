@@ -2,6 +2,7 @@ package iampolicy
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -322,11 +323,16 @@ func TestMultiRegionWhereAWSRequiresIt(t *testing.T) {
 		docs := applyDocs(t, mode)
 		for alias, d := range docs {
 			id := m.Accounts[alias].ID
-			provider := slices.ContainsFunc(m.Providers, func(p *manifest.Provider) bool { return p.Account == alias })
 			for _, region := range []string{"us-east-1", "us-west-2"} {
+				// connections: only where the account has a service that
+				// supports other regions (analytics' legacy-ingest does
+				// not, so it decides no cross-region connection).
+				multi := slices.ContainsFunc(m.Providers, func(p *manifest.Provider) bool {
+					return p.Account == alias && len(p.SupportedRegions) > 0 && cmp.Or(p.Region, m.Defaults.Region) == region
+				})
 				svc := "arn:aws:ec2:" + region + ":" + id + ":vpc-endpoint-service/vpce-svc-0aaaaaaaaaaaaaaaa"
 				ep := "arn:aws:ec2:" + region + ":" + id + ":vpc-endpoint/vpce-0aaaaaaaaaaaaaaaa"
-				wantSvc := mode == Apply || provider && region == "us-east-1"
+				wantSvc := mode == Apply || multi
 				if got := allowed(d, "vpce:AllowMultiRegion", svc, nil); got != wantSvc {
 					t.Errorf("%s/%s: vpce:AllowMultiRegion on %s = %v, want %v", mode, alias, svc, got, wantSvc)
 				}
@@ -418,8 +424,15 @@ func TestCreateEndpointPinnedByLiveName(t *testing.T) {
 	if allowed(co, "ec2:CreateVpcEndpoint", ep, req(theirs)) {
 		t.Error("with the live name, another service of the same owner must be refused")
 	}
+	// Each region's endpoints get the services consumed from that region
+	// only: checkout's S3 gateway endpoint is in us-east-1, so no
+	// us-west-2 endpoint may be created to S3.
+	s3 := map[string]string{"aws:RequestTag/plink:project": project, "ec2:VpceServiceName": "com.amazonaws.us-east-1.s3", "ec2:VpceServiceOwner": "amazon"}
+	if !allowed(co, "ec2:CreateVpcEndpoint", ep, s3) || allowed(co, "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-west-2:222222222222:vpc-endpoint/*", s3) {
+		t.Error("the S3 endpoint must be allowed in us-east-1, where checkout-s3 is, and in no other region")
+	}
 	for _, s := range co.Statement {
-		if s.Sid == "PlinkCreateEndpoints" {
+		if strings.HasPrefix(s.Sid, "PlinkCreateEndpointsUs") {
 			t.Errorf("a pattern statement is left though every provider is pinned: %+v", s)
 		}
 	}

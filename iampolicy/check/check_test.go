@@ -344,7 +344,7 @@ func TestCheckWithoutDecodePermission(t *testing.T) {
 	w := newWorld(t)
 	w.applyAsAdmin(w.manifest(v1))
 	m := w.manifest(v2)
-	w.attach(m, iampolicy.Apply, map[string][]string{"checkout": {"PlinkCreateEndpointsToNamedServices", "PlinkDecodeDenialReasons"}})
+	w.attach(m, iampolicy.Apply, map[string][]string{"checkout": {"PlinkCreateEndpointsToNamedServicesUsEast1", "PlinkDecodeDenialReasons"}})
 	r := w.resolver(m)
 	rep, err := check.Run(context.Background(), r, check.Options{Mode: iampolicy.Apply, Manifest: m, Plan: planOf(m, r)})
 	if err != nil {
@@ -360,7 +360,7 @@ func TestCheckWithoutDecodePermission(t *testing.T) {
 	}
 	if d.Decoded || !strings.Contains(d.DecodeNote, "sts:DecodeAuthorizationMessage") || d.Statement != nil || d.Missing ||
 		!strings.Contains(d.Reason, "not decoded") ||
-		!slices.Equal(sids, []string{"PlinkCreateEndpointsToNamedServices", "PlinkUseEndpointNetwork", "PlinkTagOnCreate", "PlinkMultiRegion"}) {
+		!slices.Equal(sids, []string{"PlinkCreateEndpointsToNamedServicesUsEast1", "PlinkUseEndpointNetwork", "PlinkTagOnCreate", "PlinkMultiRegion"}) {
 		t.Errorf("denial %+v (statements %v)", d, sids)
 	}
 }

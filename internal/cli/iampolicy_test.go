@@ -369,11 +369,11 @@ func TestIAMPolicyLive(t *testing.T) {
 	if code != ExitOK || !strings.Contains(stderr, note) {
 		t.Fatalf("static: exit %d\n%s", code, stderr)
 	}
-	if _, ok := statements(out)["PlinkCreateEndpoints"]; !ok {
-		t.Fatalf("static: no PlinkCreateEndpoints\n%s", out)
+	if _, ok := statements(out)["PlinkCreateEndpointsUsEast1"]; !ok {
+		t.Fatalf("static: no PlinkCreateEndpointsUsEast1\n%s", out)
 	}
 	code, out, stderr = runPlink(t, "", false, append([]string{"iam-policy", "--live"}, sb...)...)
-	if _, ok := statements(out)["PlinkCreateEndpoints"]; code != ExitOK || !ok || !strings.Contains(stderr, note) {
+	if _, ok := statements(out)["PlinkCreateEndpointsUsEast1"]; code != ExitOK || !ok || !strings.Contains(stderr, note) {
 		t.Fatalf("--live before the first apply: exit %d\n%s\n%s", code, out, stderr)
 	}
 	if code, _, stderr := runPlink(t, "", false, append([]string{"apply", "--auto-approve"}, sb...)...); code != ExitOK {
@@ -384,8 +384,8 @@ func TestIAMPolicyLive(t *testing.T) {
 		t.Fatalf("--live: exit %d\n%s", code, stderr)
 	}
 	st := statements(out)
-	named, ok := st["PlinkCreateEndpointsToNamedServices"]
-	if _, wide := st["PlinkCreateEndpoints"]; wide || !ok {
+	named, ok := st["PlinkCreateEndpointsToNamedServicesUsEast1"]
+	if _, wide := st["PlinkCreateEndpointsUsEast1"]; wide || !ok {
 		t.Fatalf("--live once payments-api exists: %s", out)
 	}
 	names := named.Condition["StringEquals"]["ec2:VpceServiceName"]
