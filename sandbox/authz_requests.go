@@ -6,6 +6,9 @@ package sandbox
 // state, each resource and key value is found.
 
 import (
+	"cmp"
+	"encoding/xml"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -413,6 +416,27 @@ func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
 			region, account, name = m[1], m[2], m[3]
 		}
 		b.add(act, "topic", region, account, name, nil)
+	case "route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets":
+		// The hosted zone (a global ARN); ChangeResourceRecordSets sets
+		// its action-level keys from the change batch (r53Call.authzParams).
+		k := ctxKeys{}
+		k.set("route53:ChangeResourceRecordSetsActions", dedupe(c.p["ChangeAction"])...)
+		k.set("route53:ChangeResourceRecordSetsNormalizedRecordNames", dedupe(c.p["ChangeName"])...)
+		k.set("route53:ChangeResourceRecordSetsRecordTypes", dedupe(c.p["ChangeType"])...)
+		b.add(act, "hostedzone", "", "", c.p.str("HostedZoneId"), k)
+	case "route53:GetChange":
+		b.add(act, "change", "", "", c.p.str("ChangeId"), nil)
+	case "vpc-lattice:GetResourceConfiguration", "vpc-lattice:GetServiceNetwork", "vpc-lattice:GetResourceGateway":
+		// The identifier (the request's path, lattice_api.go) is an ARN,
+		// or an id: of a resource configuration or service network of
+		// the world (its owner's ARN, as AWS authorizes a shared one), or
+		// of the caller's own resource gateway.
+		typ := act.Rows[0].Type
+		region, account, id := c.region, c.account(), c.p.str("Identifier")
+		if m := reLatticeArn.FindStringSubmatch(cmp.Or(c.latticeARN(typ, id), id)); m != nil {
+			region, account, id = m[1], m[2], m[3]
+		}
+		b.add(act, typ, region, account, id, nil)
 	case "sts:AssumeRole":
 		arn := c.p.str("RoleArn")
 		account, name := "", arn
@@ -433,11 +457,74 @@ func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
 	return b.out
 }
 
+// reLatticeArn is a VPC Lattice ARN: region, account and the id after the
+// type.
+var reLatticeArn = regexp.MustCompile(`^arn:aws[\w-]*:vpc-lattice:([\w-]+):(\d{12}):[a-z]+/(.+)$`)
+
+// latticeARN is the ARN of the world's resource configuration or service
+// network whose id is id ("" for none, or another type).
+func (c *call) latticeARN(typ, id string) string {
+	switch typ {
+	case "ResourceConfiguration":
+		for _, rc := range c.sb.world.ResourceConfigurations {
+			if latticeID(rc.Arn) == id {
+				return rc.Arn
+			}
+		}
+	case "ServiceNetwork":
+		for _, sn := range c.sb.world.ServiceNetworks {
+			if latticeID(sn.Arn) == id {
+				return sn.Arn
+			}
+		}
+	}
+	return ""
+}
+
+// authzParams puts in the call's params what authorization reads of a
+// Route 53 request: the zone or change id of its path and, for
+// ChangeResourceRecordSets, each change's action, record name (normalized:
+// lowercase, no final dot) and type.
+func (c *r53Call) authzParams() {
+	p := params{}
+	switch {
+	case (c.action == "ListResourceRecordSets" || c.action == "ChangeResourceRecordSets") && len(c.path) > 1:
+		p["HostedZoneId"] = []string{c.path[1]}
+	case c.action == "GetChange" && len(c.path) > 1:
+		p["ChangeId"] = []string{strings.TrimPrefix(c.path[1], "/change/")}
+	}
+	if c.action == "ChangeResourceRecordSets" {
+		var req changeBatchXML
+		if xml.Unmarshal(c.body, &req) == nil {
+			for _, ch := range req.Changes {
+				p["ChangeAction"] = append(p["ChangeAction"], ch.Action)
+				p["ChangeName"] = append(p["ChangeName"], strings.TrimSuffix(strings.ToLower(ch.RRSet.Name), "."))
+				p["ChangeType"] = append(p["ChangeType"], ch.RRSet.Type)
+			}
+		}
+	}
+	c.p = p
+}
+
 // taggableKeys resolves a CreateTags/DeleteTags resource id to its type,
 // ARN id and keys; typ is "" for an id the sandbox does not tag.
 func (c *call) taggableKeys(id string) (typ, rid string, k ctxKeys) {
 	k = ctxKeys{"ec2:Region": {c.region}}
 	switch {
+	case strings.HasPrefix(id, "vpce-svc-perm-"):
+		// An allowed principal's permission (its tags): authorized on
+		// the permission, with its tags.
+		for _, sv := range c.sb.st.Services {
+			if sv.Account != c.account() {
+				continue
+			}
+			for _, pr := range sv.Permissions {
+				if pr.ID == id {
+					k.tags(pr.Tags)
+				}
+			}
+		}
+		return "vpc-endpoint-service-permission", id, k
 	case strings.HasPrefix(id, "vpce-svc-"):
 		if sv, ok := c.sb.st.Services[id]; ok && sv.Account == c.account() {
 			k = c.serviceKeys(sv)

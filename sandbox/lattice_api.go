@@ -102,7 +102,8 @@ func (s *Sandbox) serveLatticeAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	c := &call{sb: s, service: svcLattice, action: action, region: sig.Region, caller: caller, now: s.now()}
+	c := &call{sb: s, service: svcLattice, action: action, region: sig.Region, caller: caller, now: s.now(),
+		p: params{"Identifier": {id}}} // what authorization reads (authz_requests.go)
 	out, e := func() (out map[string]any, e *apiError) {
 		defer func() {
 			if v := recover(); v != nil {

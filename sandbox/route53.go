@@ -286,6 +286,7 @@ func (s *Sandbox) dispatchRoute53(h r53Handler, c *r53Call) (root string, kids [
 	if s.panicHook != nil {
 		s.panicHook(c.action)
 	}
+	c.authzParams() // authz_requests.go
 	if e := s.authorize(c.call); e != nil {
 		return "", nil, e
 	}
