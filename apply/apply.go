@@ -397,6 +397,11 @@ func (r *runner) fillResult(res *Result) {
 		case failed != nil:
 			cr.Status = StatusFailed
 			cr.Error = failed.err
+		case skipped != nil && skipped.root != "" && skipped.root != c.Address && mainDone(cs) && (skipped.stage == stDNS || skipped.stage == stSettle):
+			// The change itself is done (the endpoint made, the connection
+			// accepted); what comes after it waits for a change that failed.
+			cr.Status = StatusDone
+			cr.Awaiting = deferredStage(skipped)
 		case skipped != nil:
 			cr.Status = StatusNotAttempted
 			cr.Reason = skipped.reason
@@ -417,6 +422,25 @@ func (r *runner) fillResult(res *Result) {
 		}
 		res.Changes = append(res.Changes, cr)
 	}
+}
+
+// mainDone reports whether a change's own step (stMain) is done.
+func mainDone(cs *changeState) bool {
+	for _, s := range cs.steps {
+		if s.stage == stMain {
+			return s.state == stateDone
+		}
+	}
+	return false
+}
+
+// deferredStage says what a done change left for later because the change
+// its later stage depends on failed (ChangeResult.Awaiting).
+func deferredStage(s *step) string {
+	if s.stage == stDNS {
+		return "private DNS is still off: turning it on waits for " + s.root + ", which failed; plink apply turns it on once that is fixed"
+	}
+	return "not waited for until usable: " + s.reason
 }
 
 func (r *runner) emit(c *plan.Change, ph Progress, msg string, elapsed time.Duration) {

@@ -351,7 +351,10 @@ func TestAcceptUnsuccessfulItem(t *testing.T) {
 		t.Errorf("failed accepts %d, want 2", failedAccepts)
 	}
 	web := statusOf(t, res, "consumer.web")
-	if web.Status != StatusNotAttempted || !strings.Contains(web.Message, "created vpce-") || !strings.Contains(web.Reason, "private DNS") {
+	// Its endpoint was made: done, with private DNS left waiting for the
+	// accept that failed.
+	if web.Status != StatusDone || !strings.Contains(web.Message, "created vpce-") ||
+		web.Awaiting != "private DNS is still off: turning it on waits for provider.api.connection[consumer.web], which failed; plink apply turns it on once that is fixed" {
 		t.Errorf("consumer.web: %+v", web)
 	}
 	if n := len(w.callsOf("ModifyVpcEndpoint")); n != 0 {

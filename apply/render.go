@@ -73,6 +73,9 @@ func WriteSummaryOf(w io.Writer, r *Result, verb string) error {
 			fmt.Fprintf(&b, ": %s", c.Message)
 		}
 		b.WriteString("\n")
+		if c.Awaiting != "" {
+			fmt.Fprintf(&b, "      left waiting: %s\n", c.Awaiting)
+		}
 	})
 	section("Failed", StatusFailed, func(c ChangeResult) {
 		fmt.Fprintf(&b, "%s\n", head(c))

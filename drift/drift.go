@@ -56,7 +56,9 @@ const (
 	// UndeclaredConnection: an available connection from an account that is
 	// neither a declared consumer nor listed in acceptFrom.
 	UndeclaredConnection Kind = "undeclared_connection"
-	// PrivateDNSUnverified: the service's private DNS name is not verified.
+	// PrivateDNSUnverified: the service's private DNS name is not verified
+	// (a provider's item), or a consumer's private DNS is off until it is
+	// (a consumer's item: plink turns it on after the verification).
 	PrivateDNSUnverified Kind = "private_dns_unverified"
 	// LoadBalancerMissing: a load balancer the service uses no longer exists.
 	LoadBalancerMissing Kind = "load_balancer_missing"
@@ -398,6 +400,30 @@ func (b *builder) fromPlan() {
 			continue
 		case plan.Update, plan.Replace:
 			diffs := attributeDiffs(c.Before, c.After)
+			if c.Kind == plan.KindDNSRecord {
+				// A verification that is not verified (failed, pending) is
+				// the provider's private_dns_unverified item (fromSnapshot),
+				// with AWS's state and what to do: not a change made
+				// outside plink.
+				diffs = slices.DeleteFunc(diffs, func(d attrDiff) bool {
+					v, _ := d.before.(string)
+					return d.name == "verification" && v != "" && v != "verified"
+				})
+				if len(diffs) == 0 {
+					continue
+				}
+			}
+			if by := plan.PrivateDNSVerifiedBy(&c); by != "" && c.Kind == plan.KindEndpoint {
+				// Private DNS the plan turns on once the provider's name is
+				// verified: deferred by plink, not changed outside it.
+				if i := slices.IndexFunc(diffs, func(d attrDiff) bool { return d.name == "privateDnsEnabled" }); i >= 0 {
+					b.dnsDeferred(base, by, diffs[i])
+					diffs = slices.Delete(diffs, i, i+1)
+					if len(diffs) == 0 {
+						continue
+					}
+				}
+			}
 			suffix := ""
 			if c.Action == plan.Replace {
 				suffix = " (forces replacement)"
@@ -640,6 +666,69 @@ func show(v any) string {
 	return fmt.Sprint(v)
 }
 
+// dnsDeferred reports a consumer's private DNS that the plan turns on once
+// its provider's private DNS name is verified (verifiedBy, the provider's
+// dns_record change): off because plink waits for the verification, not
+// because someone turned it off.
+func (b *builder) dnsDeferred(base Item, verifiedBy string, d attrDiff) {
+	prov := strings.TrimSuffix(verifiedBy, ".dns_record")
+	name, state := "", "not verified yet"
+	for _, pr := range b.m.Providers {
+		if "provider."+pr.Name != prov {
+			continue
+		}
+		name = " " + pr.PrivateDNSName
+		if svc := b.serviceFor(pr, b.accountID(pr.Account), b.region(pr.Region)); svc != nil && svc.PrivateDNSState != "" && svc.PrivateDNSName == pr.PrivateDNSName {
+			state = svc.PrivateDNSState
+		}
+	}
+	it := base
+	it.Kind = PrivateDNSUnverified
+	it.Severity = SeverityWarning
+	it.Attribute = d.name
+	it.Before, it.After = d.before, d.after
+	why := "it is " + state
+	switch state {
+	case "failed":
+		why = "its verification failed"
+	case "pendingVerification":
+		why = "AWS is verifying it"
+	}
+	it.Message = fmt.Sprintf("private DNS is off until %s's private DNS name%s is verified (%s): plink turns it on then, as the manifest says", prov, name, why)
+	it.Hint = "see " + prov + "'s private_dns_unverified item; once the name is verified, plink apply turns private DNS on"
+	b.add(it)
+}
+
+// unverifiedDNS says what a private DNS name that is not verified means and
+// what to do: for a provider whose record plink writes (privateDns with a
+// zone), what plink wrote and why AWS may not find it; otherwise the record
+// to publish.
+func (b *builder) unverifiedDNS(pr *manifest.Provider, svc *live.Service) (msg, hint string) {
+	record := live.VerificationRecordName(svc.PrivateDNSTXTName, svc.PrivateDNSName)
+	txt := fmt.Sprintf("TXT %s = %s", record, svc.PrivateDNSTXTValue)
+	zone, zoneName := "", ""
+	if z := b.s.DNSZoneFor(pr.Name); pr.ManagesDNSRecord() && z != nil && z.ZoneID != "" {
+		zone, zoneName = z.ZoneID, strings.TrimSuffix(z.ZoneName, ".")
+	}
+	switch {
+	case zone != "" && svc.PrivateDNSState == "failed":
+		msg = fmt.Sprintf("private DNS name %s failed verification: AWS did not find %s in public DNS, although plink wrote it in hosted zone %s; consumers cannot use the name", svc.PrivateDNSName, txt, zone)
+		hint = fmt.Sprintf("check that hosted zone %s (%s) is the one its domain is delegated to (dig NS %s; dig TXT %s), then run plink apply: it starts the verification again", zone, zoneName, zoneName, record)
+	case zone != "" && svc.PrivateDNSState == "pendingVerification":
+		msg = fmt.Sprintf("private DNS name %s is being verified (pendingVerification): plink wrote %s in hosted zone %s; consumers cannot use the name until AWS has verified it", svc.PrivateDNSName, txt, zone)
+		hint = "run plink apply to wait for the verification and turn private DNS on where the manifest asks for it"
+	case zone != "":
+		msg = fmt.Sprintf("private DNS name %s is %s, not verified: consumers cannot use it", svc.PrivateDNSName, svc.PrivateDNSState)
+		hint = "run plink apply: it writes " + txt + " in hosted zone " + zone + " and verifies the name"
+	default:
+		msg = fmt.Sprintf("private DNS name %s is %s, not verified: consumers cannot use it", svc.PrivateDNSName, svc.PrivateDNSState)
+		if svc.PrivateDNSTXTName != "" {
+			msg += fmt.Sprintf(" (publish %s)", txt)
+		}
+	}
+	return msg, hint
+}
+
 // fromSnapshot adds what the plan does not carry as changes.
 func (b *builder) fromSnapshot() {
 	if b.m == nil {
@@ -668,10 +757,7 @@ func (b *builder) fromSnapshot() {
 			it.Attribute = "privateDnsState"
 			it.Before = svc.PrivateDNSState
 			it.After = "verified"
-			it.Message = fmt.Sprintf("private DNS name %s is %s, not verified: consumers cannot use it", svc.PrivateDNSName, svc.PrivateDNSState)
-			if svc.PrivateDNSTXTName != "" {
-				it.Message += fmt.Sprintf(" (publish TXT %s = %s)", svc.PrivateDNSTXTName, svc.PrivateDNSTXTValue)
-			}
+			it.Message, it.Hint = b.unverifiedDNS(pr, svc)
 			b.add(it)
 		}
 

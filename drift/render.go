@@ -113,7 +113,13 @@ func Text(w io.Writer, r *Report) error {
 		for _, it := range r.Items {
 			if it.Resource != cur {
 				cur = it.Resource
-				ew.printf("\n  %s %s%s\n", symbol(it.Kind), it.Resource, where(it))
+				sym := symbol(it.Kind)
+				if it.Address != it.Resource {
+					// A part of the resource (its dns_record, a principal)
+					// is missing or unmanaged, not the resource itself.
+					sym = "~"
+				}
+				ew.printf("\n  %s %s%s\n", sym, it.Resource, where(it))
 			}
 			label := string(it.Kind)
 			if it.Address != it.Resource {

@@ -97,12 +97,18 @@ func VerificationDomain(name string) string {
 }
 
 // VerificationRecordName is the name of the TXT record that verifies
-// a service's private DNS name: the label AWS gives under the domain.
+// a service's private DNS name: the label AWS gives under the domain (a
+// label given as the full name already is kept as it is).
 func VerificationRecordName(label, privateDNSName string) string {
 	if label == "" || privateDNSName == "" {
 		return ""
 	}
-	return strings.ToLower(label) + "." + VerificationDomain(privateDNSName)
+	label = strings.ToLower(strings.TrimSuffix(label, "."))
+	domain := VerificationDomain(privateDNSName)
+	if strings.HasSuffix(label, "."+domain) {
+		return label // already the full name
+	}
+	return label + "." + domain
 }
 
 // TXTValue is a TXT value as Route 53 takes it: quoted, with quotes and

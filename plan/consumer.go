@@ -142,6 +142,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 	}
 	after.Policy = pol
 	acceptance := false
+	dnsWaitsAccept := false // private DNS is turned on after the connection is accepted
 	ps := cs.prov
 	target := c.endpointTarget(cs, cs.ep)
 	after.Type, after.ServiceName, after.ServiceRegion = target.Type, target.ServiceName, target.ServiceRegion
@@ -209,6 +210,7 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		}
 		if ch.Action != Replace && ep.State == statePendingAcceptance && *after.PrivateDNSEnabled && !ep.PrivateDNSEnabled {
 			ch.PrivateDNSAfterAccept = true
+			dnsWaitsAccept = true
 		}
 		if ch.Action != Replace && ps != nil && ps.svcName != "" {
 			ps.declared[ep.ID] = cs.addr
@@ -217,14 +219,16 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		ch.Action = Create
 		latticeDNS(cm, nil, after)
 	}
-	c.deferUnverifiedDNS(cs, &ch, after)
+	dnsWaitsVerify := c.deferUnverifiedDNS(cs, &ch, after)
 	ch.After = after
 	if cs.renamedFrom != "" {
 		renameWarning(&ch, "consumer.", cs.renamedFrom, kindEndpointNoun)
 	}
 	if (ch.Action == Create || ch.Action == Replace) && acceptance && *after.PrivateDNSEnabled {
 		ch.PrivateDNSAfterAccept = true
+		dnsWaitsAccept = true
 	}
+	ch.PrivateDNSWaitsFor = privateDNSWaits(&ch, dnsWaitsAccept, dnsWaitsVerify) // privatedns.go
 	if ps != nil && (ch.Action == Create || ch.Action == Replace) {
 		if root := rootARN(cs.accountID); ps.newPrincipals[root] {
 			ch.DependsOn = append(ch.DependsOn, fmt.Sprintf("%s.principal[%s]", ps.addr, root))
@@ -514,16 +518,16 @@ func (c *computer) deferDNSForLeftover(cs *consState, ch *Change, after *Values)
 // provider's private DNS name is not verified: AWS refuses to turn it on
 // before, so planning it would only make apply fail. A warning says why;
 // the next plan after verification turns it on.
-func (c *computer) deferUnverifiedDNS(cs *consState, ch *Change, after *Values) {
+func (c *computer) deferUnverifiedDNS(cs *consState, ch *Change, after *Values) (verifiedBy string) {
 	ps := cs.prov
 	if ps == nil || ps.p.PrivateDNSName == "" || after.PrivateDNSEnabled == nil || !*after.PrivateDNSEnabled {
-		return
+		return ""
 	}
 	if ps.dnsVerifies && (ch.Before == nil || ch.Before.PrivateDNSEnabled == nil || !*ch.Before.PrivateDNSEnabled) {
 		// This plan verifies the name (provider.NAME.dns_record): apply
 		// turns private DNS on once it is verified.
 		ch.PrivateDNSAfterAccept = true
-		return
+		return ps.addr + ".dns_record"
 	}
 	if ps.svc == nil || (ps.svc.PrivateDNSName == ps.p.PrivateDNSName && ps.svc.PrivateDNSState == "verified") {
 		// A service created by this plan: apply tries after acceptance and
@@ -540,6 +544,7 @@ func (c *computer) deferUnverifiedDNS(cs *consState, ch *Change, after *Values) 
 	c.diag(SeverityWarning, CodeDNSWaits, cs.addr, cs.alias, cs.region,
 		fmt.Sprintf("%s: private DNS stays off until %s's private DNS name %s is verified (AWS refuses it before)", cs.addr, ps.addr, ps.p.PrivateDNSName),
 		"publish the TXT record shown for "+ps.addr+" and verify the name; the next apply turns private DNS on")
+	return ""
 }
 
 // deadEndpoint reports whether an endpoint is in a state it never leaves

@@ -83,6 +83,11 @@ type Change struct {
 	// PrivateDNSAfterAccept: the endpoint is created with private DNS off and
 	// it is turned on once its connection is accepted (AWS cannot before).
 	PrivateDNSAfterAccept bool `json:"privateDnsAfterAccept,omitempty"`
+	// PrivateDNSWaitsFor says, with PrivateDNSAfterAccept, what turning
+	// private DNS on waits for: the connection's acceptance, the
+	// verification of the provider's private DNS name (its dns_record
+	// change), or both (PrivateDNSNote).
+	PrivateDNSWaitsFor []string `json:"privateDnsWaitsFor,omitempty"`
 	// Reason says why an accept or reject is planned (which declared
 	// consumer, acceptFrom entry or rejectUndeclared setting).
 	Reason string `json:"reason,omitempty"`

@@ -18,6 +18,7 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/plinkdev/plink/live"
 )
@@ -202,4 +203,47 @@ func (c *computer) dnsRecordDeletes() {
 			c.changes = append(c.changes, d)
 		}
 	}
+}
+
+// privateDNSWaits says what turning a consumer's private DNS on waits for
+// (Change.PrivateDNSWaitsFor), when apply turns it on after the endpoint
+// is made (PrivateDNSAfterAccept): its connection's acceptance, the
+// verification of its provider's private DNS name (verifiedBy, the
+// provider's dns_record change), or both.
+func privateDNSWaits(ch *Change, accept bool, verifiedBy string) []string {
+	if !ch.PrivateDNSAfterAccept {
+		return nil
+	}
+	var out []string
+	if accept {
+		out = append(out, "the connection is accepted")
+	}
+	if verifiedBy != "" {
+		out = append(out, fmt.Sprintf("%s verifies the provider's private DNS name", verifiedBy))
+	}
+	return out
+}
+
+// PrivateDNSNote is the plan's note on a change that turns private DNS on
+// after the endpoint is made, or "": what it waits for.
+func PrivateDNSNote(c *Change) string {
+	if !c.PrivateDNSAfterAccept {
+		return ""
+	}
+	waits := c.PrivateDNSWaitsFor
+	if len(waits) == 0 {
+		waits = []string{"the connection is accepted"} // a plan saved before PrivateDNSWaitsFor
+	}
+	return "privateDnsEnabled is turned on after " + strings.Join(waits, " and ")
+}
+
+// PrivateDNSVerifiedBy is the dns_record change (provider.NAME.dns_record)
+// whose verification a change's private DNS waits for, or "".
+func PrivateDNSVerifiedBy(c *Change) string {
+	for _, w := range c.PrivateDNSWaitsFor {
+		if addr, _, ok := strings.Cut(w, " verifies "); ok && strings.HasSuffix(addr, ".dns_record") {
+			return addr
+		}
+	}
+	return ""
 }

@@ -379,8 +379,8 @@ func whatChanges(c *plan.Change) []string {
 	if len(c.Refs) > 0 {
 		out = append(out, "known after apply: "+names(slices.Sorted(maps.Keys(c.Refs))))
 	}
-	if c.PrivateDNSAfterAccept {
-		out = append(out, "private DNS is turned on after the connection is accepted")
+	if note := plan.PrivateDNSNote(c); note != "" {
+		out = append(out, mdText(strings.Replace(note, "privateDnsEnabled", "private DNS", 1)))
 	}
 	for _, w := range c.Warnings {
 		out = append(out, "⚠ "+mdText(w))

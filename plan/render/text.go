@@ -373,8 +373,8 @@ func (t *textRenderer) attributes(c *plan.Change) {
 			defer t.linef("        # (%d unchanged attributes hidden)", hidden)
 		}
 	}
-	if c.PrivateDNSAfterAccept {
-		defer t.linef("        # privateDnsEnabled is turned on after the connection is accepted")
+	if note := plan.PrivateDNSNote(c); note != "" {
+		defer t.linef("        # %s", note)
 	}
 	t.writeLines(lines)
 }
