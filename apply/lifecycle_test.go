@@ -151,6 +151,10 @@ func TestRejectConfirmsForeign(t *testing.T) {
 	if cr := find(t, out, "provider.payments-api.connection["+ours+"]"); cr.Status != apply.StatusKept || !strings.Contains(cr.Message, "not rejected") {
 		t.Errorf("ours: %+v", cr)
 	}
+	// the summary counts one reject: the kept one was not rejected
+	if s := out.Summary(); s.Rejected != 1 || s.Done != 2 {
+		t.Errorf("summary %+v: want 1 rejected of 2 done", s)
+	}
 	states := endpointStates(t, e)
 	st, _ := e.srv.Clients(t, "analytics", "us-east-1").EC2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{ours, foreign}})
 	for _, ep := range st.VpcEndpoints {

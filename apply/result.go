@@ -158,7 +158,10 @@ func (r *Result) Summary() Summary {
 			s.Excluded++
 			continue
 		}
-		s.Done++ // done or kept (a kept reject counts under Rejected too)
+		s.Done++ // done or kept
+		if c.Status == StatusKept {
+			continue // a reject that was not made: nothing was rejected
+		}
 		switch c.Action {
 		case plan.Create:
 			s.Added++
