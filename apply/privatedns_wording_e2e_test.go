@@ -105,7 +105,7 @@ func TestPrivateDNSVerificationFailedWording(t *testing.T) {
 	}
 	it := got["provider.payments-api private_dns_unverified"]
 	if it.Message != "private DNS name api.payments.example.com failed verification: AWS did not find TXT "+record+" = "+txtValue+" in public DNS, although plink wrote it in hosted zone Z0PAYMENTS1; consumers cannot use the name" ||
-		it.Hint != "check that hosted zone Z0PAYMENTS1 (payments.example.com) is the one its domain is delegated to (dig NS payments.example.com; dig TXT "+record+"), then run plink apply: it starts the verification again" {
+		it.Hint != "check that hosted zone Z0PAYMENTS1 is the one public DNS delegates the domain to (dig NS api.payments.example.com; dig TXT "+record+"), then run plink apply: it starts the verification again" {
 		t.Errorf("provider's item %+v", it)
 	}
 	if len(rep.Items) != 2 || rep.ExitCode() != 2 {

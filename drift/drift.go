@@ -713,7 +713,13 @@ func (b *builder) unverifiedDNS(pr *manifest.Provider, svc *live.Service) (msg, 
 	switch {
 	case zone != "" && svc.PrivateDNSState == "failed":
 		msg = fmt.Sprintf("private DNS name %s failed verification: AWS did not find %s in public DNS, although plink wrote it in hosted zone %s; consumers cannot use the name", svc.PrivateDNSName, txt, zone)
-		hint = fmt.Sprintf("check that hosted zone %s (%s) is the one its domain is delegated to (dig NS %s; dig TXT %s), then run plink apply: it starts the verification again", zone, zoneName, zoneName, record)
+		label, ns := zone, zoneName
+		if zoneName != "" {
+			label += " (" + zoneName + ")"
+		} else {
+			ns = live.VerificationDomain(svc.PrivateDNSName)
+		}
+		hint = fmt.Sprintf("check that hosted zone %s is the one public DNS delegates the domain to (dig NS %s; dig TXT %s), then run plink apply: it starts the verification again", label, ns, record)
 	case zone != "" && svc.PrivateDNSState == "pendingVerification":
 		msg = fmt.Sprintf("private DNS name %s is being verified (pendingVerification): plink wrote %s in hosted zone %s; consumers cannot use the name until AWS has verified it", svc.PrivateDNSName, txt, zone)
 		hint = "run plink apply to wait for the verification and turn private DNS on where the manifest asks for it"

@@ -5,8 +5,10 @@ package live
 // name by, in a public Route 53 hosted zone of the provider's account. The
 // reader finds that zone (the one given, or the public zone whose name is
 // the longest suffix of the name: ListHostedZonesByName, one call per
-// candidate domain) and reads the record at the name the service's
-// PrivateDnsNameConfiguration gives (ListResourceRecordSets, one call).
+// candidate domain; a zone given that the service's TagDNSZone names
+// already is not looked up again) and reads the record at the name the
+// service's PrivateDnsNameConfiguration gives (ListResourceRecordSets, one
+// call per record, however many reads need it).
 //
 // Route 53 records carry no tags, so ownership is recorded on the service,
 // which plink owns: the tag plink:dns-zone names the zone plink wrote the
@@ -123,6 +125,11 @@ type dnsRead struct {
 	zoneID, record             string // a record read; zoneID "" for none
 	// recordInFoundZone: read the record in the zone the lookup finds.
 	recordInFoundZone bool
+	// taggedZone is the zone the provider's live service says plink wrote
+	// its record in (TagDNSZone), for the manifest's name: when it is the
+	// zone given, it was checked before plink first wrote there, and is
+	// not looked up again.
+	taggedZone string
 }
 
 // dnsReads lists what Route 53 reads the snapshot's services and the
@@ -182,6 +189,7 @@ func (rd *reader) dnsReads() []dnsRead {
 			if sv.Tags[TagName] == p.Name && sv.Tags[TagProject] == rd.m.Project || sv.ID == p.Adopt {
 				r.record = VerificationRecordName(sv.PrivateDNSTXTName, sv.PrivateDNSName)
 				r.recordInFoundZone = r.record != ""
+				r.taggedZone = sv.Tags[TagDNSZone]
 				break
 			}
 		}
@@ -191,9 +199,11 @@ func (rd *reader) dnsReads() []dnsRead {
 }
 
 // readDNS reads the zones and records dnsReads lists, each under the
-// overall bound. A failed call is a Failure of the provider's
-// account-region: without it the plan cannot tell a record plink must
-// write from one that exists.
+// overall bound: first the providers' zones, then each record once (a
+// record the service's tag names and the provider's zone holds is one
+// read). A failed call is a Failure of the provider's account-region:
+// without it the plan cannot tell a record plink must write from one that
+// exists.
 func (rd *reader) readDNS(ctx context.Context, src DNSAPISource) {
 	reads := rd.dnsReads()
 	if len(reads) == 0 {
@@ -201,28 +211,79 @@ func (rd *reader) readDNS(ctx context.Context, src DNSAPISource) {
 	}
 	var wg sync.WaitGroup
 	zones := make([]*DNSZone, len(reads))
-	records := make([][]DNSRecord, len(reads))
 	for i, r := range reads {
+		if r.provider == "" {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			zones[i], records[i] = rd.readDNSOne(ctx, src, r)
+			zones[i] = rd.readZone(ctx, src, r)
 		}()
 	}
 	wg.Wait()
+
+	// Each record once: by account, zone and name.
+	type recRead struct {
+		r           dnsRead
+		zoneID      string
+		rec         DNSRecord
+		ok          bool
+		forProvider []int // reads whose zone is dropped when this read fails
+	}
+	var recReads []*recRead
+	byKey := map[string]*recRead{}
+	want := func(i int, r dnsRead, zoneID string) {
+		k := r.accountID + "|" + zoneID + "|" + r.record
+		rr := byKey[k]
+		if rr == nil {
+			rr = &recRead{r: r, zoneID: zoneID}
+			byKey[k] = rr
+			recReads = append(recReads, rr)
+		}
+		if r.provider != "" {
+			rr.forProvider = append(rr.forProvider, i)
+		}
+	}
+	for i, r := range reads {
+		switch {
+		case r.provider == "" && r.zoneID != "":
+			want(i, r, r.zoneID)
+		case r.provider != "" && r.recordInFoundZone && zones[i] != nil && zones[i].ZoneID != "":
+			want(i, r, zones[i].ZoneID)
+		}
+	}
+	for _, rr := range recReads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rr.rec, rr.ok = rd.readDNSRecord(ctx, src, rr.r, rr.zoneID)
+		}()
+	}
+	wg.Wait()
+	for _, rr := range recReads {
+		if !rr.ok {
+			for _, i := range rr.forProvider {
+				zones[i] = nil // as if the zone was not read: the failure says why
+			}
+		}
+	}
 	rd.add(func(s *Snapshot) {
 		for i := range reads {
 			if zones[i] != nil {
 				s.DNSZones = append(s.DNSZones, *zones[i])
 			}
-			for _, rec := range records[i] {
-				dup := false
-				for _, have := range s.DNSRecords {
-					dup = dup || have.ZoneID == rec.ZoneID && have.Name == rec.Name
-				}
-				if !dup {
-					s.DNSRecords = append(s.DNSRecords, rec)
-				}
+		}
+		for _, rr := range recReads {
+			if !rr.ok {
+				continue
+			}
+			dup := false
+			for _, have := range s.DNSRecords {
+				dup = dup || have.ZoneID == rr.rec.ZoneID && have.Name == rr.rec.Name
+			}
+			if !dup {
+				s.DNSRecords = append(s.DNSRecords, rr.rec)
 			}
 		}
 		sort.Slice(s.DNSZones, func(i, j int) bool { return s.DNSZones[i].Provider < s.DNSZones[j].Provider })
@@ -233,12 +294,14 @@ func (rd *reader) readDNS(ctx context.Context, src DNSAPISource) {
 	})
 }
 
-func (rd *reader) readDNSOne(ctx context.Context, src DNSAPISource, r dnsRead) (*DNSZone, []DNSRecord) {
+// dnsCall is a Route 53 client of a read's account and a way to make one
+// call under the overall bound, recording a failure.
+func (rd *reader) dnsCall(ctx context.Context, src DNSAPISource, r dnsRead) (Route53API, func(string, func(context.Context) error) error, bool) {
 	sc := &scopeState{Scope: Scope{Account: r.account, AccountID: r.accountID, Region: r.region}}
 	api, err := src.DNSAPI(ctx, r.account, r.region)
 	if err != nil {
 		rd.fail(sc, callClients, err)
-		return nil, nil
+		return nil, nil, false
 	}
 	bounded := func(name string, fn func(context.Context) error) error {
 		select {
@@ -254,29 +317,36 @@ func (rd *reader) readDNSOne(ctx context.Context, src DNSAPISource, r dnsRead) (
 		}
 		return nil
 	}
-	var zone *DNSZone
-	var recs []DNSRecord
-	if r.provider != "" {
-		zone = &DNSZone{Provider: r.provider, Name: r.name, AccountID: r.accountID}
-		if err := rd.findZone(bounded, api, zone, r.zoneGiven); err != nil {
-			return nil, nil
-		}
-		if r.recordInFoundZone && zone.ZoneID != "" {
-			rec, err := readRecord(bounded, api, r.accountID, zone.ZoneID, r.record)
-			if err != nil {
-				return nil, nil
-			}
-			recs = append(recs, rec)
-		}
+	return api, bounded, true
+}
+
+// readZone finds a provider's zone; nil when a call failed. A zone given
+// that the provider's service is tagged with (plink wrote its record
+// there, after checking it) is taken as it is: no lookup.
+func (rd *reader) readZone(ctx context.Context, src DNSAPISource, r dnsRead) *DNSZone {
+	zone := &DNSZone{Provider: r.provider, Name: r.name, AccountID: r.accountID}
+	if r.zoneGiven != "" && r.zoneGiven == r.taggedZone {
+		zone.ZoneID = r.zoneGiven
+		return zone
 	}
-	if r.provider == "" && r.zoneID != "" {
-		rec, err := readRecord(bounded, api, r.accountID, r.zoneID, r.record)
-		if err != nil {
-			return zone, recs
-		}
-		recs = append(recs, rec)
+	api, call, ok := rd.dnsCall(ctx, src, r)
+	if !ok {
+		return nil
 	}
-	return zone, recs
+	if err := rd.findZone(call, api, zone, r.zoneGiven); err != nil {
+		return nil
+	}
+	return zone
+}
+
+// readDNSRecord reads r.record in zoneID; false when the call failed.
+func (rd *reader) readDNSRecord(ctx context.Context, src DNSAPISource, r dnsRead, zoneID string) (DNSRecord, bool) {
+	api, call, ok := rd.dnsCall(ctx, src, r)
+	if !ok {
+		return DNSRecord{}, false
+	}
+	rec, err := readRecord(call, api, r.accountID, zoneID, r.record)
+	return rec, err == nil
 }
 
 // findZone finds the public zone for zone.Name: the given zone id, which
