@@ -146,10 +146,10 @@ func notDecoded(e *Error, cr *ChangeResult, err error) {
 	} else {
 		needs = append(needs, "ec2:"+e.Call)
 	}
-	e.Hint = fmt.Sprintf("the call needs every one of: %s; plink iam-policy --check -f PATH lists the statements of plink's policy for account %s "+
-		"behind them, and with sts:DecodeAuthorizationMessage (statement PlinkDecodeDenialReasons of plink iam-policy --for apply) plink "+
-		"names the one refused; or decode it yourself: aws sts decode-authorization-message --query DecodedMessage --output text "+
-		"--encoded-message MESSAGE (the error's encodedMessage in --output json)", strings.Join(needs, "; "), cr.Account)
+	e.Hint = fmt.Sprintf("the call needs every one of: %s; plink iam-policy --check -f PATH lists the statements behind them; "+
+		"to name the one refused, grant account %s sts:DecodeAuthorizationMessage (PlinkDecodeDenialReasons) or run: aws sts "+
+		"decode-authorization-message --query DecodedMessage --output text --encoded-message MESSAGE (encodedMessage in --output json)",
+		strings.Join(needs, "; "), cr.Account)
 }
 
 // noAnswerError is a call that got no answer within its own deadline.

@@ -19,7 +19,8 @@ func TestApplyUnauthorizedIsReadable(t *testing.T) {
 			[]string{"not authorized: no identity-based policy of account checkout (222222222222) in us-east-1 allows ec2:CreateVpcEndpoint on arn:aws:ec2:us-east-1:222222222222:",
 				"hint: grant ec2:CreateVpcEndpoint on arn:aws:ec2:us-east-1:222222222222:"}},
 		{"decode denied", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["ec2:CreateVpcEndpoint","sts:DecodeAuthorizationMessage"],"Resource":"*"}]}`,
-			[]string{"not authorized to perform ec2:CreateVpcEndpoint in account checkout (222222222222) in us-east-1; AWS's reason is encoded (",
+			[]string{"not authorized to perform ec2:CreateVpcEndpoint in account checkout (222222222222) in us-east-1; AWS did not say which permission it refused",
+				"the call needs every one of: ec2:CreateVpcEndpoint on vpc, vpc-endpoint",
 				"aws sts decode-authorization-message --query DecodedMessage --output text --encoded-message MESSAGE"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -66,6 +67,11 @@ func TestConnectionsUnauthorizedIsReadable(t *testing.T) {
 	want := "not authorized: no identity-based policy of account payments (111111111111) in us-east-1 allows ec2:RejectVpcEndpointConnections on arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service/" + svcID
 	if code != ExitError || !strings.Contains(out+stderr, want) || strings.Contains(out+stderr, "Encoded authorization failure message") {
 		t.Fatalf("exit %d, want 1 and %q\nstdout: %s\nstderr: %s", code, want, out, stderr)
+	}
+	// the round's error is the command's own, with what to do
+	if !strings.Contains(stderr, "plink: connections: 1 of 1 decision failed or were skipped") ||
+		!strings.Contains(stderr, "hint: fix the cause named above") || strings.Contains(stderr, "apply did not finish") {
+		t.Errorf("stderr does not end with the connections error and its hint:\n%s", stderr)
 	}
 	if st := connectionStates(t, srv)[stranger]; st != "pendingacceptance" {
 		t.Errorf("connection %s is %s, want it left pending", stranger, st)
