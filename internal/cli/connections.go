@@ -294,11 +294,14 @@ func connectionsRound(ctx context.Context, f *Factory, format string, m *manifes
 			fmt.Fprintln(f.IO.Out, "No connections to accept or reject.")
 		}
 	}
-	if runErr != nil && ctx.Err() == nil {
+	if runErr != nil && ctx.Err() == nil && !errors.Is(runErr, apply.ErrFailed) {
 		return runErr
 	}
 	if failed > 0 || len(skipped) > 0 {
-		return silentExit(ExitError)
+		// each decision's line says what failed and why; the round's error
+		// says what to do about it (in --watch, logged, exit status unchanged)
+		return withHint(fmt.Errorf("connections: %d of %s failed or were skipped", failed+len(skipped), plural(n, "decision")),
+			"fix the cause named above (a refused call: plink iam-policy --for connections --check) and run 'plink connections' again; it decides from live state")
 	}
 	return nil
 }
