@@ -2,7 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 
 	"github.com/spf13/cobra"
@@ -23,9 +25,13 @@ func newExportCmd(f *Factory) *cobra.Command {
 exist in the given accounts and regions, and write a manifest that describes them
 with adopt: ids, so that the first plan only adds plink's tags.
 
-Accounts come from a manifest's accounts section (-f) or from --account flags.`,
+Accounts come from a manifest's accounts section (-f) and from --account flags
+(a flag wins over the manifest's account of its alias); regions from --region,
+else from the manifest (defaults.region, defaults.regions, entries' regions and
+providers' supportedRegions).`,
 		Example: `  plink export --account payments=111111111111:role/plink --account checkout=222222222222:profile/checkout \
       --region us-east-1 --region us-west-2 --project payments > plink.yaml
+  plink export --sandbox -f plink.yaml                     # its accounts, project and regions
   plink export --sandbox -f accounts.yaml --region us-east-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -35,12 +41,18 @@ Accounts come from a manifest's accounts section (-f) or from --account flags.`,
 			if err != nil {
 				return err
 			}
-			accounts, project, err := exportAccounts(f)
+			accounts, project, from, err := exportAccounts(f)
 			if err != nil {
 				return err
 			}
 			regions := f.Config.Strings("region")
+			if len(regions) == 0 && from != nil {
+				regions = manifestRegions(from)
+			}
 			if len(regions) == 0 {
+				if from != nil {
+					return flagErrorf("no region given: the manifest names none (defaults.region, defaults.regions, or an entry's region); pass --region REGION (repeatable)")
+				}
 				return flagErrorf("no region given: pass --region REGION (repeatable)")
 			}
 			m := &manifest.Manifest{Version: manifest.Version, Project: project, Accounts: map[string]*manifest.Account{}}
@@ -86,22 +98,26 @@ Accounts come from a manifest's accounts section (-f) or from --account flags.`,
 	cmd.Flags().StringArrayP("file", "f", nil, "manifest whose accounts (and project) to export")
 	addAWSFlags(cmd)
 	cmd.Flags().StringArray("account", nil, "account to export: ALIAS=ID, ALIAS=ID:role/NAME or ALIAS=ID:profile/NAME (repeatable)")
-	cmd.Flags().StringArray("region", nil, "region to read (repeatable)")
+	cmd.Flags().StringArray("region", nil, "region to read (repeatable; default: the -f manifest's regions)")
 	cmd.Flags().String("project", "", "project of the new manifest (default: the -f manifest's)")
 	cmd.Flags().String("out", "", "write the manifest to FILE instead of stdout")
 	cmd.Flags().Duration("timeout", 0, "give up after this long (0 means no limit)")
 	return cmd
 }
 
-// exportAccounts returns the accounts to export and the project name.
-func exportAccounts(f *Factory) ([]manifest.Account, string, error) {
+// exportAccounts returns the accounts to export, the project name and the
+// -f manifest (nil without -f). An --account flag wins over the manifest's
+// account of the same alias.
+func exportAccounts(f *Factory) ([]manifest.Account, string, *manifest.Manifest, error) {
 	project := f.Config.String("project")
 	var accounts []manifest.Account
+	var from *manifest.Manifest
 	if files := f.Config.Strings("file"); len(files) > 0 {
 		m, err := loadValid(f, files)
 		if err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
+		from = m
 		if project == "" {
 			project = m.Project
 		}
@@ -114,8 +130,9 @@ func exportAccounts(f *Factory) ([]manifest.Account, string, error) {
 	for _, spec := range f.Config.Strings("account") {
 		g := accountFlag.FindStringSubmatch(spec)
 		if g == nil {
-			return nil, "", flagErrorf("invalid --account %q: expected ALIAS=ID, ALIAS=ID:role/NAME or ALIAS=ID:profile/NAME (ID is 12 digits)", spec)
+			return nil, "", nil, flagErrorf("invalid --account %q: expected ALIAS=ID, ALIAS=ID:role/NAME or ALIAS=ID:profile/NAME (ID is 12 digits)", spec)
 		}
+		accounts = slices.DeleteFunc(accounts, func(a manifest.Account) bool { return a.Alias == g[1] })
 		acc := manifest.Account{Alias: g[1], ID: g[2]}
 		switch g[3] {
 		case "role":
@@ -126,11 +143,35 @@ func exportAccounts(f *Factory) ([]manifest.Account, string, error) {
 		accounts = append(accounts, acc)
 	}
 	if len(accounts) == 0 {
-		return nil, "", flagErrorf("no accounts to export: pass -f MANIFEST or --account ALIAS=ID")
+		return nil, "", nil, flagErrorf("no accounts to export: pass -f MANIFEST or --account ALIAS=ID")
 	}
 	if project == "" {
-		return nil, "", flagErrorf("no project: pass --project NAME (it becomes the plink:project tag)")
+		return nil, "", nil, flagErrorf("no project: pass --project NAME (it becomes the plink:project tag)")
 	}
 	sort.Slice(accounts, func(i, j int) bool { return accounts[i].Alias < accounts[j].Alias })
-	return accounts, project, nil
+	return accounts, project, from, nil
+}
+
+// manifestRegions are the regions a manifest uses, as plan reads them:
+// defaults.region and defaults.regions, each entry's region and the
+// providers' supportedRegions; sorted.
+func manifestRegions(m *manifest.Manifest) []string {
+	set := map[string]bool{}
+	add := func(rs ...string) {
+		for _, r := range rs {
+			if r != "" {
+				set[r] = true
+			}
+		}
+	}
+	add(m.Defaults.Region)
+	add(m.Defaults.Regions...)
+	for _, p := range m.Providers {
+		add(p.Region)
+		add(p.SupportedRegions...)
+	}
+	for _, c := range m.Consumers {
+		add(c.Region)
+	}
+	return slices.Sorted(maps.Keys(set))
 }
