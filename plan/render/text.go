@@ -241,6 +241,17 @@ func (t *textRenderer) change(in *plan.Change) {
 		pad = ""
 	}
 	switch {
+	case c.Kind == plan.KindPrincipal && principalTagged(c):
+		// The tags of the principal's service permission, shown as any
+		// resource's; its ARN is in the address already.
+		for _, v := range []*plan.Values{c.Before, c.After} {
+			if v != nil {
+				v.Principal = ""
+			}
+		}
+		t.linef("  %s %s {", t.sym(c.Action), c.Address)
+		t.attributes(c)
+		t.linef("    }")
 	case c.Kind == plan.KindPrincipal:
 		t.linef("  %s %s", t.sym(c.Action), c.Address)
 	case c.Kind == plan.KindConnection:
@@ -266,6 +277,18 @@ func (t *textRenderer) change(in *plan.Change) {
 	if len(c.WaitsFor) > 0 {
 		t.linef("    %s %s (another shard's change): this shard's apply makes it once that is applied (--shard-wait), or its next run", t.color(ansiYellow, "! waits for"), strings.Join(c.WaitsFor, ", "))
 	}
+}
+
+// principalTagged reports a principal change with tags to show: a create
+// that tags its permission, or an update (which only changes tags).
+func principalTagged(c *plan.Change) bool {
+	switch c.Action {
+	case plan.Create:
+		return c.After != nil && len(c.After.Tags) > 0
+	case plan.Update:
+		return true
+	}
+	return false
 }
 
 // connectionStates is what both views say of a connection change: the
