@@ -138,3 +138,20 @@ func TestPrivateDNSMissingRecordDriftHeader(t *testing.T) {
 		t.Errorf("drift text:\n%s", txt)
 	}
 }
+
+// PL105's hint names the full TXT record to publish (AWS gives only its
+// first label), as a DNS console needs it.
+func TestPrivateDNSNotVerifiedHintNamesRecord(t *testing.T) {
+	e := &env{t: t, srv: sandboxtest.StartWorld(t, sandbox.DefaultWorld(), sandbox.Options{})}
+	path := dnsManifest(t, "    privateDnsName: api.payments.example.com")
+	e.apply(path)
+	_, label, value, _ := e.service()
+	if strings.Contains(label, ".") {
+		t.Fatalf("the sandbox gives the record's name as %q, not its label", label)
+	}
+	p := e.planAnyway(path)
+	d := diag(p, plan.CodeDNSNotVerified)
+	if d == nil || !strings.HasPrefix(d.Hint, "publish a TXT record named "+label+".api.payments.example.com with value \""+value+"\" in the domain's DNS zone") {
+		t.Fatalf("PL105: %+v", d)
+	}
+}

@@ -382,7 +382,7 @@ func (c *computer) providerLint(ps *provState) {
 	if sv := ps.svc; sv != nil && ps.action != Replace && !ps.dnsVerifies && p.PrivateDNSName != "" && sv.PrivateDNSName == p.PrivateDNSName &&
 		sv.PrivateDNSState != "" && sv.PrivateDNSState != "verified" {
 		hint := fmt.Sprintf("publish a TXT record named %s with value %q in the domain's DNS zone, then run: aws ec2 start-vpc-endpoint-service-private-dns-verification --service-id %s",
-			sv.PrivateDNSTXTName, sv.PrivateDNSTXTValue, sv.ID)
+			live.VerificationRecordName(sv.PrivateDNSTXTName, sv.PrivateDNSName), sv.PrivateDNSTXTValue, sv.ID)
 		c.diag(SeverityWarning, CodeDNSNotVerified, ps.addr, ps.alias, ps.region,
 			fmt.Sprintf("%s: private DNS name %s is not verified (%s); consumers cannot enable private DNS until it is", ps.addr, p.PrivateDNSName, sv.PrivateDNSState),
 			hint)
