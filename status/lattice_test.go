@@ -76,8 +76,18 @@ consumers:
 	if ev.Type != "Resource" || ev.Target != rcfg || ev.Metrics != nil || !strings.Contains(ev.MetricsNote, "AWS/VpcLattice") || ev.MonthlyCost != 0 {
 		t.Errorf("endpoint view %+v", ev)
 	}
-	if out := text(r); !strings.Contains(out, "Resource "+rcfg+"  metrics: not read: AWS publishes Resource and ServiceNetwork endpoint metrics in AWS/VpcLattice") {
+	out := text(r)
+	if !strings.Contains(out, "Resource "+rcfg+"  metrics: not read: AWS publishes Resource and ServiceNetwork endpoint metrics in AWS/VpcLattice") {
 		t.Errorf("text:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "endpoint consumer.orders-db "+ev.ID) && strings.Contains(l, "/month") {
+			t.Errorf("a Resource endpoint is priced: %s", l)
+		}
+	}
+	var md strings.Builder
+	if err := status.Markdown(&md, r); err != nil || !strings.Contains(md.String(), "| "+strings.Join(ev.ZoneIDs, ", ")+" | - | ") {
+		t.Errorf("markdown (no price for a Resource endpoint), %v:\n%s", err, md.String())
 	}
 	validate(t, r)
 }

@@ -57,6 +57,29 @@ func failedAccounts(fs []live.Failure) string {
 	return strings.Join(names, ", ")
 }
 
+// unpriced reports an endpoint status does not price (Resource and
+// ServiceNetwork endpoints: its note says so), whose MonthlyCost is no
+// price.
+func unpriced(e EndpointView) bool { return e.Type == "Resource" || e.Type == "ServiceNetwork" }
+
+// monthlyText is an endpoint's price in the text view: none for one
+// status does not price.
+func monthlyText(e EndpointView) string {
+	if unpriced(e) {
+		return ""
+	}
+	return fmt.Sprintf("  $%.2f/month", e.MonthlyCost)
+}
+
+// monthlyCell is the $/month cell of the Markdown view: "-" for an
+// endpoint status does not price.
+func monthlyCell(e EndpointView) string {
+	if unpriced(e) {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", e.MonthlyCost)
+}
+
 // Text writes the human view: one block per account and region, then the
 // findings with their hints, the cost, and the summary.
 func Text(w io.Writer, r *Report) error {
@@ -79,7 +102,7 @@ func Text(w io.Writer, r *Report) error {
 			if e.Consumer != "" {
 				name = "consumer." + e.Consumer + " " + e.ID
 			}
-			fmt.Fprintf(&b, "  endpoint %s  %s  zones: %s  $%.2f/month%s%s\n", name, e.State, listOr(e.ZoneIDs, "-"), e.MonthlyCost, metricsText(e.Metrics), metricsNote(e))
+			fmt.Fprintf(&b, "  endpoint %s  %s  zones: %s%s%s%s\n", name, e.State, listOr(e.ZoneIDs, "-"), monthlyText(e), metricsText(e.Metrics), metricsNote(e))
 		}
 	}
 	others := false
@@ -205,7 +228,7 @@ func Markdown(w io.Writer, r *Report) error {
 	b.WriteString("### Endpoints\n\n| Account | Region | Endpoint | Consumer | State | Zones | $/month | Metrics |\n|---|---|---|---|---|---|---|---|\n")
 	for _, sc := range r.Scopes {
 		for _, e := range sc.Endpoints {
-			fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %s | %s | %.2f | %s |\n", sc.Account, sc.Region, e.ID, e.Consumer, e.State, listOr(e.ZoneIDs, "-"), e.MonthlyCost, mdEscape(strings.TrimPrefix(strings.TrimSpace(metricsText(e.Metrics)+metricsNote(e)), "metrics: ")))
+			fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %s | %s | %s | %s |\n", sc.Account, sc.Region, e.ID, e.Consumer, e.State, listOr(e.ZoneIDs, "-"), monthlyCell(e), mdEscape(strings.TrimPrefix(strings.TrimSpace(metricsText(e.Metrics)+metricsNote(e)), "metrics: ")))
 		}
 	}
 	var others strings.Builder
