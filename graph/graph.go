@@ -165,6 +165,7 @@ func Build(m *manifest.Manifest, s *live.Snapshot) *Graph {
 	}
 
 	claimed := map[string]bool{} // endpoint ids that belong to declared consumers
+	placed := map[string]bool{}  // lattice targets drawn in their owner's account
 	for _, c := range m.Consumers {
 		n := Node{ID: nodeID("c", c.Name), Name: c.Name, Kind: Endpoint, Region: region(c.Region), Account: c.Account}
 		acct := accountID(c.Account)
@@ -189,7 +190,16 @@ func Build(m *manifest.Manifest, s *live.Snapshot) *Graph {
 			// outside the manifest
 			owner, reg := manifest.LatticeARNOwner(arn)
 			to, toRegion = nodeID("x", arn[strings.LastIndexByte(arn, '/')+1:]), cmp.Or(reg, n.Region)
-			externals[to] = Node{ID: to, Name: latticeName(arn, owner), Kind: External, Region: toRegion}
+			if alias := aliasOf[owner]; alias != "" {
+				// owned by an account of the manifest: drawn in it, named
+				// by its alias
+				if !placed[to] {
+					placed[to] = true
+					nodes[alias] = append(nodes[alias], Node{ID: to, Name: latticeName(arn, alias), Kind: External, Region: toRegion, Account: alias})
+				}
+			} else {
+				externals[to] = Node{ID: to, Name: latticeName(arn, owner), Kind: External, Region: toRegion}
+			}
 		} else if c.Provider != "" {
 			to = nodeID("p", c.Provider)
 			for _, p := range m.Providers {

@@ -33,8 +33,11 @@ func kindLabel(k NodeKind) string {
 func nodeLines(n Node, live bool) []string {
 	lines := []string{n.Name}
 	meta := kindLabel(n.Kind)
-	if n.Kind == External && n.LiveID != "" && n.Account != "" {
+	switch {
+	case n.Kind == External && n.LiveID != "" && n.Account != "":
 		meta = "endpoint of " + n.Account
+	case n.Kind == External && n.Account != "":
+		meta = "not declared in the manifest" // a lattice target of an account of the manifest, named with its alias
 	}
 	if n.Region != "" {
 		meta += " · " + n.Region
