@@ -176,6 +176,37 @@ var manageLease = []string{"ec2:CreateTags", "ec2:DeletePlacementGroup"}
 // was too slow withdraws): that tag only.
 var withdrawLease = []string{"ec2:DeleteTags"}
 
+// findZones finds the public hosted zone of a provider's private DNS
+// name (live/route53.go): no resource-level permissions (awsauthz).
+var findZones = []string{"route53:ListHostedZonesByName"}
+
+// readRecords reads a verification record: on its hosted zone.
+var readRecords = []string{"route53:ListResourceRecordSets"}
+
+// writeRecords writes and deletes verification records (apply): on the
+// hosted zone, with the record's type, name and action as keys.
+var writeRecords = []string{"route53:ChangeResourceRecordSets"}
+
+// waitChange waits until a record change is INSYNC: on change/ID.
+var waitChange = []string{"route53:GetChange"}
+
+// verifyDNS starts the verification of a service's private DNS name once
+// its record is published.
+var verifyDNS = []string{"ec2:StartVpcEndpointServicePrivateDnsVerification"}
+
+// setPayer sets a service's payer responsibility.
+var setPayer = []string{"ec2:ModifyVpcEndpointServicePayerResponsibility"}
+
+// tagPermissions tags allowed principals' permissions (vpce-svc-perm-…).
+var tagPermissions = []string{"ec2:CreateTags", "ec2:DeleteTags"}
+
+// readLatticeTargets and readLatticeGateways are plink plan's reads of
+// Resource and ServiceNetwork consumers' targets (live/lattice.go).
+var (
+	readLatticeTargets  = []string{"vpc-lattice:GetResourceConfiguration", "vpc-lattice:GetServiceNetwork"}
+	readLatticeGateways = []string{"vpc-lattice:GetResourceGateway"}
+)
+
 // decodeDenials reads the reason of a refused write (the encoded message
 // of EC2's UnauthorizedOperation): apply and connections when a call is
 // refused, iam-policy --check for each denial. No resource-level

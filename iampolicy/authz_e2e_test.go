@@ -74,10 +74,47 @@ func e2ePayments(extra string) string {
     account: payments
     networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/payments-api/011000000005c0c1"]
     acceptanceRequired: true
-    privateDnsName: api.payments.example.com
+    privateDns: { name: api.payments.example.net }
     connections: { acceptDeclared: true, acceptFrom: ["333333333333"], rejectUndeclared: true }
 ` + extra
 }
+
+// e2eLedger is a provider with a verified private DNS name: plink writes
+// the TXT record in payments' public zone payments.example.net (the
+// sandbox's default world), waits for the change and starts the
+// verification; it tags its principal's permission. (payerResponsibility
+// joins it once the sandbox serves ModifyVpcEndpointServicePayerResponsibility.)
+// It leaves the manifest in v6: the record is deleted from the
+// service's plink:dns-zone tag alone (iampolicy.Live.DNSRecords).
+func e2eLedger(tags string) string {
+	return `  - name: ledger
+    account: payments
+    networkLoadBalancerArns: ["` + ledgerLB + `"]
+    privateDns: { name: ledger.payments.example.net }
+    allowedPrincipals: [{ account: checkout, tags: ` + tags + ` }]
+`
+}
+
+const ledgerLB = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/ledger/011000000005c0c3"
+
+// e2eLattice are a Resource and a ServiceNetwork endpoint (the resource
+// configuration and service network payments shares in the default
+// world), from v2 to v3.
+const e2eLattice = `  - name: orders-db
+    account: checkout
+    type: Resource
+    vpcId: vpc-02100000000000001
+    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000c]
+    securityGroupIds: [sg-02100000000000001]
+    resourceConfigurationArn: arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0111000000000000a
+  - name: mesh
+    account: checkout
+    type: ServiceNetwork
+    vpcId: vpc-02100000000000001
+    subnetIds: [subnet-0210000000000000a, subnet-0210000000000000b]
+    securityGroupIds: [sg-02100000000000001]
+    serviceNetworkArn: arn:aws:vpc-lattice:us-east-1:111111111111:servicenetwork/sn-0111000000000000a
+`
 
 // e2eWest is a service in us-west-2 that serves us-east-1 too: creating
 // and deleting it are multi-region.
@@ -137,7 +174,7 @@ const e2ePaymentsIngest = `  - name: payments-ingest
 var e2eV1 = e2eHeader + "providers:\n" + e2ePayments(`    allowedPrincipals: [{ account: checkout }, { account: analytics }]
     notifications:
       - { topicArn: "arn:aws:sns:us-east-1:111111111111:pl-events", events: [Connect] }
-`) + e2eWest("{ team: west }") + e2eIngest + `consumers:
+`) + e2eWest("{ team: west }") + e2eIngest + e2eLedger("{ team: checkout }") + `consumers:
   - name: checkout-payments
     account: checkout
     vpcId: vpc-02100000000000001
@@ -181,8 +218,8 @@ const paymentsV2 = `    supportedRegions: [us-west-2]
 // to us-west-2 (a replace by a cross-region endpoint), a cross-region
 // consumer is added in each region; the gateway endpoint's route tables
 // change.
-var e2eV2 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ tier: one }") + e2eIngest + "consumers:\n" +
-	checkoutPaymentsV2 + e2eCheckoutIngest + `  - name: analytics-moving
+var e2eV2 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ tier: one }") + e2eIngest + e2eLedger("{ team: checkout }") + "consumers:\n" +
+	checkoutPaymentsV2 + e2eCheckoutIngest + e2eLattice + `  - name: analytics-moving
     account: analytics
     region: us-west-2
     vpcId: vpc-03200000000000001
@@ -200,8 +237,8 @@ var e2eV2 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ ti
 // v3 moves the consumer back (deleting its cross-region endpoint), changes
 // the subnets, security group and tags of the cross-region endpoint in
 // us-west-2 and drops the gateway endpoint.
-var e2eV3 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ tier: one }") + e2eIngest + "consumers:\n" +
-	checkoutPaymentsV2 + e2eCheckoutIngest + e2eAnalyticsEast +
+var e2eV3 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ tier: one }") + e2eIngest + e2eLedger("{ tier: two }") + "consumers:\n" +
+	checkoutPaymentsV2 + e2eCheckoutIngest + e2eLattice + e2eAnalyticsEast +
 	e2eCheckoutWest("[subnet-0220000000000000a, subnet-0220000000000000b]", "[sg-02200000000000002]", "{ tier: two }") + e2eCheckoutWestAPI + e2ePaymentsIngest
 
 // v4 drops the cross-region consumers and the multi-region west-api:
@@ -209,11 +246,11 @@ var e2eV3 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ ti
 // principal and the notification.
 var e2eV4 = e2eHeader + "providers:\n" + e2ePayments(`    supportedRegions: [us-west-2]
     allowedPrincipals: [{ account: checkout }, { account: analytics }]
-`) + e2eIngest + "consumers:\n" + checkoutPaymentsV2 + e2eCheckoutIngest + e2eAnalyticsEast
+`) + e2eIngest + e2eLedger("{ tier: two }") + "consumers:\n" + checkoutPaymentsV2 + e2eCheckoutIngest + e2eAnalyticsEast
 
 // v5 removes the supported region.
 var e2eV5 = e2eHeader + "providers:\n" + e2ePayments(`    allowedPrincipals: [{ account: checkout }, { account: analytics }]
-`) + e2eIngest + "consumers:\n" + checkoutPaymentsV2 + e2eCheckoutIngest + e2eAnalyticsEast
+`) + e2eIngest + e2eLedger("{ tier: two }") + "consumers:\n" + checkoutPaymentsV2 + e2eCheckoutIngest + e2eAnalyticsEast
 
 // v6 drops payments-api and its consumers: payments only reads now, and
 // its service is deleted there.
@@ -231,6 +268,7 @@ func e2eWorld() *sandbox.World {
 			// Another project's load balancer (TestPrintedPolicyRefuses).
 			rw := w.Accounts[i].Regions["us-east-1"]
 			rw.LoadBalancers = append(rw.LoadBalancers, sandbox.LoadBalancer{Arn: theirLB, Type: "network", VpcID: rw.VPCs[0].ID,
+				Subnets: []string{"subnet-0110000000000000a"}}, sandbox.LoadBalancer{Arn: ledgerLB, Type: "network", VpcID: rw.VPCs[0].ID,
 				Subnets: []string{"subnet-0110000000000000a"}})
 			w.Accounts[i].Regions["us-east-1"] = rw
 		}
@@ -291,7 +329,10 @@ const operatorArn = "arn:aws:iam::999999999999:user/plink-operator"
 
 func newE2E(tb testing.TB, alter alteration) *e2e {
 	tb.Helper()
-	return &e2e{srv: sandboxtest.StartWorld(tb, e2eWorld(), sandbox.Options{AutoVerifyPrivateDNS: true}), alter: alter, seen: map[string]bool{}}
+	// Private DNS names are verified as on AWS: plink publishes the
+	// records in Route 53, waits for the change (PENDING when it is made,
+	// so GetChange is called) and starts the verification.
+	return &e2e{srv: sandboxtest.StartWorld(tb, e2eWorld(), sandbox.Options{DNSChangeDelay: 10 * time.Millisecond}), alter: alter, seen: map[string]bool{}}
 }
 
 func (e *e2e) parse(text string) (*manifest.Manifest, error) {
@@ -330,6 +371,13 @@ func (e *e2e) attachLive(mode iampolicy.Mode, m *manifest.Manifest, lv iampolicy
 		for provider, name := range lv.ServiceNames {
 			sym[name] = "live:" + provider
 		}
+		// A verification record's first label is random: by its domain.
+		for _, rs := range lv.DNSRecords {
+			for _, r := range rs {
+				_, domain, _ := strings.Cut(r.Name, ".")
+				sym[r.Name] = "live-record:" + domain
+			}
+		}
 		e.printed = append(e.printed, attached{mode, alias, symbolic(d, sym)})
 		if e.alter != nil {
 			e.alter(mode, alias, &d, sym)
@@ -365,7 +413,7 @@ func (e *e2e) live(ctx context.Context, m *manifest.Manifest) (iampolicy.Live, e
 	if err != nil {
 		return iampolicy.Live{}, err
 	}
-	return iampolicy.Live{ServiceNames: iampolicy.ServiceNames(p)}, nil
+	return iampolicy.LiveOf(p), nil
 }
 
 // resolver reaches each account as the CLI does: the operator assumes the
@@ -412,7 +460,7 @@ func (e *e2e) read(ctx context.Context, m *manifest.Manifest, r *awsenv.Resolver
 	if err := r.Verify(ctx); err != nil {
 		return nil, nil, nil, err
 	}
-	snap, err := live.Read(ctx, m, r, live.ReadOptions{Topics: topics})
+	snap, err := live.Read(ctx, m, r, live.ReadOptions{Topics: topics, LatticeTargets: topics})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -504,6 +552,11 @@ func (e *e2e) applyStep(ctx context.Context, name, text string, destroy bool, wa
 		}
 		if err != nil {
 			_ = l.Release(ctx)
+			for _, c := range res.Changes {
+				if c.Error != nil {
+					err = fmt.Errorf("%w; %s: %s: %s: %s", err, c.Address, c.Error.Call, c.Error.Code, c.Error.Message)
+				}
+			}
 			return err
 		}
 		if err := l.Renew(ctx); err != nil {
@@ -541,6 +594,7 @@ func (e *e2e) run(ctx context.Context) error {
 		},
 		func() error { return e.checkStep(ctx, e2eV1, e2eV2) },
 		func() error { return e.repairTags(ctx) },
+		func() error { return e.planStep(ctx, "plan v2", e2eV2) },
 		func() error {
 			return e.applyStep(ctx, "apply v2: updates, a cross-region replace and creates", e2eV2, false, plan.Update, plan.Replace, plan.Create, plan.Accept)
 		},
@@ -976,7 +1030,13 @@ func TestEveryFlowUnderThePrintedPolicy(t *testing.T) {
 		}
 	}
 	for _, a := range []string{"connections ec2:AcceptVpcEndpointConnections", "connections ec2:RejectVpcEndpointConnections", "status cloudwatch:GetMetricData",
-		"plan sns:GetTopicAttributes"} {
+		"plan sns:GetTopicAttributes",
+		// a verified private DNS name (ledger) and its record deleted
+		// once the provider leaves (v6)
+		"plan route53:ListHostedZonesByName", "plan route53:ListResourceRecordSets", "apply route53:ChangeResourceRecordSets", "apply route53:GetChange",
+		"apply ec2:StartVpcEndpointServicePrivateDnsVerification",
+		// Resource and ServiceNetwork endpoints (orders-db, mesh)
+		"plan vpc-lattice:GetResourceConfiguration", "plan vpc-lattice:GetServiceNetwork", "plan vpc-lattice:GetResourceGateway"} {
 		if !e.seen[a] {
 			t.Errorf("no step called %s", a)
 		}

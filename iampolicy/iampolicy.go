@@ -119,6 +119,37 @@ func ParseMode(s string) (Mode, error) {
 // could scope (awsauthz).
 type Live struct {
 	ServiceNames map[string]string
+	// DNSRecords are the verification records the plan writes or deletes
+	// (see DNSRecords), by account alias: a record of a provider that left
+	// privateDns is deleted from its service's plink:dns-zone tag alone, so
+	// only live state says which zone and name it is.
+	DNSRecords map[string][]DNSRecord
+}
+
+// DNSRecord is a verification record in a hosted zone.
+type DNSRecord struct{ ZoneID, Name string }
+
+// DNSRecords returns, by account alias, the records of p's dns_record
+// changes (other than no-ops) that name their zone and record.
+func DNSRecords(p *plan.Plan) map[string][]DNSRecord {
+	out := map[string][]DNSRecord{}
+	for _, c := range p.Changes {
+		if c.Kind != plan.KindDNSRecord || c.Action == plan.NoOp {
+			continue
+		}
+		for _, v := range []*plan.Values{c.Before, c.After} {
+			if v != nil && v.ZoneID != "" && v.RecordName != "" && !slices.Contains(out[c.Account], DNSRecord{v.ZoneID, v.RecordName}) {
+				out[c.Account] = append(out[c.Account], DNSRecord{v.ZoneID, strings.ToLower(strings.TrimSuffix(v.RecordName, "."))})
+			}
+		}
+	}
+	return out
+}
+
+// LiveOf is what a plan says of live state for the policy: its services'
+// names and the verification records it changes.
+func LiveOf(p *plan.Plan) Live {
+	return Live{ServiceNames: ServiceNames(p), DNSRecords: DNSRecords(p)}
 }
 
 // ServiceNames returns the name of each provider's live service that plan
@@ -187,7 +218,10 @@ func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, err
 	if m == nil {
 		star := []string{"*"}
 		out[AnyAccount] = build(mode, scope{account: "*", readRegions: star, providerRegions: star, consumerRegions: star, interfaceRegions: star, gatewayRegions: star,
-			providers: true, consumers: true, notifications: true, leaseRegion: "*", topics: []string{"arn:aws:sns:*:*:*"}})
+			providers: true, consumers: true, notifications: true, leaseRegion: "*", topics: []string{"arn:aws:sns:*:*:*"},
+			dnsDomains: star, dnsZones: star, payer: true, permTagKeys: star, permTagRegions: star, latticeRegions: star,
+			latticeTargets:  []string{"arn:aws:vpc-lattice:*:*:resourceconfiguration/*", "arn:aws:vpc-lattice:*:*:servicenetwork/*"},
+			latticeGateways: []string{"arn:aws:vpc-lattice:*:*:resourcegateway/*"}})
 		return out, nil
 	}
 	if len(m.Accounts) == 0 {
@@ -234,6 +268,38 @@ func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, err
 			}
 			if len(p.Notifications) > 0 {
 				sc.notifications = true
+			}
+			if p.ManagesDNSRecord() {
+				sc.dnsDomains = append(sc.dnsDomains, live.VerificationDomain(p.PrivateDNS.Name))
+				sc.dnsZones = append(sc.dnsZones, cmp.Or(p.PrivateDNS.Route53HostedZoneID, "*"))
+			}
+			if p.PayerResponsibility != "" {
+				sc.payer = true
+			}
+			for _, pr := range p.AllowedPrincipals {
+				for k := range pr.Tags {
+					sc.permTagKeys = append(sc.permTagKeys, k)
+					sc.permTagRegions = append(sc.permTagRegions, region(p.Region))
+				}
+			}
+		}
+		for _, r := range lv.DNSRecords[alias] {
+			sc.dnsZones = append(sc.dnsZones, r.ZoneID)
+			sc.dnsRecords = append(sc.dnsRecords, r.Name)
+		}
+		// The VPC Lattice targets: read by plan with the consumer's own
+		// credentials on their ARNs; a resource configuration's gateway
+		// with its owner's, when the owner is an account of the manifest.
+		for _, c := range m.Consumers {
+			if !c.IsLattice() || c.LatticeARN() == "" {
+				continue
+			}
+			if c.Account == alias {
+				sc.latticeTargets = append(sc.latticeTargets, c.LatticeARN())
+				sc.latticeRegions = append(sc.latticeRegions, region(c.Region))
+			}
+			if owner, r := manifest.LatticeARNOwner(c.LatticeARN()); owner == a.ID && c.Type == manifest.TypeResource {
+				sc.latticeGateways = append(sc.latticeGateways, "arn:aws:vpc-lattice:"+r+":"+a.ID+":resourcegateway/*")
 			}
 		}
 		for _, c := range m.Consumers {
@@ -350,6 +416,21 @@ type scope struct {
 	// topics are the ARNs of the SNS topics whose access policy this
 	// account reads for the providers' notifications (live.NotificationTopics).
 	topics []string
+	// dnsDomains are the verification domains of the account's providers
+	// with privateDns (plink writes their TXT records in Route 53),
+	// dnsZones the hosted zones ("*": found by name) and dnsRecords the
+	// records live state says the plan changes (Live.DNSRecords).
+	dnsDomains, dnsZones, dnsRecords []string
+	// payer: a provider of the account sets payerResponsibility.
+	payer bool
+	// permTagKeys are the tag keys the account's providers set on their
+	// allowed principals' permissions, in permTagRegions.
+	permTagKeys, permTagRegions []string
+	// latticeTargets are the resource configurations and service networks
+	// the account's consumers connect to, in latticeRegions;
+	// latticeGateways the resource gateways of the account's own resource
+	// configurations that consumers of the manifest name.
+	latticeTargets, latticeRegions, latticeGateways []string
 }
 
 // regionSid is sid with region appended (us-west-2: UsWest2), for the
@@ -363,6 +444,19 @@ func regionSid(sid, region string) string {
 		}
 	}
 	return b.String()
+}
+
+// zoneARNs are the ARNs of hosted zones ("*": any zone of the account:
+// Route 53's ARNs name no account, and a role reaches its own zones only).
+func zoneARNs(zones []string) []string {
+	var out []string
+	for _, z := range sortedSet(toSet(zones)) {
+		out = append(out, "arn:aws:route53:::hostedzone/"+z)
+	}
+	if slices.Contains(zones, "*") {
+		return []string{"arn:aws:route53:::hostedzone/*"}
+	}
+	return out
 }
 
 func arn(region, account, resource string) string {
@@ -420,7 +514,21 @@ func build(mode Mode, sc scope) Document {
 		// region condition: the ARNs name the regions.
 		if mode == Plan {
 			add(Statement{Sid: "PlinkReadNotificationTopics", Effect: "Allow", Action: slices.Clone(readTopics), Resource: slices.Clone(sc.topics)})
+			// And the VPC Lattice targets of Resource and ServiceNetwork
+			// consumers (lints PL130, PL102), each on its own ARN, and the
+			// gateways of the account's own resource configurations (their
+			// ids are not in the manifest: the region's).
+			add(Statement{Sid: "PlinkReadLatticeTargets", Effect: "Allow", Action: slices.Clone(readLatticeTargets), Resource: slices.Clone(sc.latticeTargets)})
+			add(Statement{Sid: "PlinkReadLatticeGateways", Effect: "Allow", Action: slices.Clone(readLatticeGateways), Resource: slices.Clone(sc.latticeGateways)})
 		}
+		// The verification records of private DNS names (live/route53.go):
+		// the zone found by name (no resource-level permissions), the
+		// record read in its zone. Route 53 is global: no region
+		// condition.
+		if len(sc.dnsDomains) > 0 {
+			add(Statement{Sid: "PlinkFindDNSZones", Effect: "Allow", Action: slices.Clone(findZones), Resource: []string{"*"}})
+		}
+		add(Statement{Sid: "PlinkReadDNSRecords", Effect: "Allow", Action: slices.Clone(readRecords), Resource: zoneARNs(sc.dnsZones)})
 	}
 	if mode == Plan || mode == Drift {
 		add(Statement{Sid: "PlinkTargetHealthRead", Effect: "Allow", Action: slices.Clone(readTargetHealth), Resource: []string{"*"}, Condition: regionCond()})
@@ -558,6 +666,12 @@ func build(mode Mode, sc scope) Document {
 		if sc.notifications {
 			acts = append(acts, manageNotifications...)
 		}
+		if len(sc.dnsDomains) > 0 {
+			acts = append(acts, verifyDNS...)
+		}
+		if sc.payer {
+			acts = append(acts, setPayer...)
+		}
 		add(Statement{Sid: "PlinkManageOwnEndpointServices", Effect: "Allow", Action: acts,
 			Resource: in(manage, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
 	}
@@ -580,6 +694,48 @@ func build(mode Mode, sc scope) Document {
 	// EC2 call itself stays scoped by the project tag.
 	add(Statement{Sid: "PlinkMultiRegion", Effect: "Allow", Action: slices.Clone(multiRegion),
 		Resource: append(in(manage, "vpc-endpoint-service"), in(manage, "vpc-endpoint")...)})
+	if len(sc.dnsZones) > 0 {
+		// The TXT records that verify the providers' private DNS names:
+		// in their zones, TXT only, named under their domains (or, from
+		// live state, the records the plan deletes); the change's status
+		// is read by its id (change/*: no id is known before).
+		names := sortedSet(toSet(sc.dnsRecords))
+		for _, d := range sortedSet(toSet(sc.dnsDomains)) {
+			names = append(names, "*."+d)
+		}
+		add(Statement{Sid: "PlinkWriteDNSVerification", Effect: "Allow", Action: slices.Clone(writeRecords), Resource: zoneARNs(sc.dnsZones),
+			Condition: cond{"ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": {"TXT"}},
+				"ForAllValues:StringLike": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": names}}})
+		add(Statement{Sid: "PlinkWaitDNSChanges", Effect: "Allow", Action: slices.Clone(waitChange), Resource: []string{"arn:aws:route53:::change/*"}})
+	}
+	if len(sc.permTagKeys) > 0 {
+		// Tags on allowed principals' permissions (vpce-svc-perm-…): they
+		// carry no plink tag, so the keys the manifest sets are the scope.
+		// Setting: the keys the manifest declares. Removing: a key the
+		// manifest no longer declares is known only to live state, so any
+		// key but plink's.
+		notPlink := cond{"ForAllValues:StringNotLike": {"aws:TagKeys": {"plink:*"}}}
+		keys := cond{"ForAllValues:StringEquals": {"aws:TagKeys": sortedSet(toSet(sc.permTagKeys))}}
+		if sc.project == "" {
+			keys = notPlink // without a manifest: any but plink's
+		}
+		perms := in(sortedSet(toSet(sc.permTagRegions)), "vpc-endpoint-service-permission")
+		add(Statement{Sid: "PlinkTagServicePermissions", Effect: "Allow", Action: slices.Clone(tagPermissions[:1]), Resource: perms, Condition: keys})
+		add(Statement{Sid: "PlinkUntagServicePermissions", Effect: "Allow", Action: slices.Clone(tagPermissions[1:]), Resource: slices.Clone(perms), Condition: notPlink})
+	}
+	if len(sc.latticeRegions) > 0 {
+		// Resource and ServiceNetwork endpoints name no service (no
+		// ec2:VpceServiceName), and CreateVpcEndpoint authorizes no VPC
+		// Lattice resource (awsauthz): only the project tag and the
+		// absence of a service name scope them.
+		c := tagged("aws:RequestTag")
+		if c["Null"] == nil {
+			c["Null"] = map[string][]string{}
+		}
+		c["Null"]["ec2:VpceServiceName"] = []string{"true"}
+		add(Statement{Sid: "PlinkCreateLatticeEndpoints", Effect: "Allow", Action: slices.Clone(createEndpoint),
+			Resource: in(sortedSet(toSet(sc.latticeRegions)), "vpc-endpoint"), Condition: c})
+	}
 	if len(sc.adopted) > 0 {
 		// Adopted resources carry no plink tag until apply tags them, so
 		// they are named by ARN; apply tags them first, and every other

@@ -250,6 +250,13 @@ func conditionsHold(c map[string]map[string][]string, ctx map[string]string) boo
 				hold = ok && slices.ContainsFunc(vals, func(p string) bool { return glob(p, v) })
 			case "Null":
 				hold = (vals[0] == "true") == !ok
+			// ForAllValues: the context's (one) value, if any, must match.
+			case "ForAllValues:StringEquals":
+				hold = !ok || slices.Contains(vals, v)
+			case "ForAllValues:StringLike":
+				hold = !ok || slices.ContainsFunc(vals, func(p string) bool { return glob(p, v) })
+			case "ForAllValues:StringNotLike":
+				hold = !ok || !slices.ContainsFunc(vals, func(p string) bool { return glob(p, v) })
 			default:
 				panic("the test model does not know the operator " + op)
 			}
@@ -481,9 +488,11 @@ func TestConsumerOnlyAccountsAndUnusedGrants(t *testing.T) {
 	}
 	for _, mode := range Modes {
 		for alias, d := range applyDocs(t, mode) {
+			// (StartVpcEndpointServicePrivateDnsVerification: only for
+			// providers with privateDns, which this manifest has none of.)
 			for _, a := range []string{"elasticloadbalancing:DescribeTags", "ec2:StartVpcEndpointServicePrivateDnsVerification", "sts:GetCallerIdentity"} {
 				if d.Allows(a) {
-					t.Errorf("%s/%s allows %s, which plink never needs", mode, alias, a)
+					t.Errorf("%s/%s allows %s, which plink does not need for this manifest", mode, alias, a)
 				}
 			}
 		}
@@ -590,4 +599,87 @@ func docsJSON(t *testing.T, mode Mode) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// Issue 20's calls are granted where the manifest needs them, scoped: a
+// provider with privateDns gets the Route 53 reads and TXT writes under
+// its domain and the verification; tags on its principals' permissions
+// only the keys declared (removal: any but plink's); a Resource consumer's
+// account reads its target by ARN and creates endpoints that name no
+// service; the owner of the resource configuration reads its gateways.
+func TestIssue20Grants(t *testing.T) {
+	m, err := manifest.Parse("m.yaml", []byte(`version: 1
+project: p20
+defaults: { region: us-east-1 }
+accounts:
+  payments: { id: "111111111111" }
+  checkout: { id: "222222222222" }
+providers:
+  - name: ledger
+    account: payments
+    networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/ledger/011000000005c0c3"]
+    privateDns: { name: ledger.payments.example.net, route53HostedZoneId: Z0PAYMENTSNET01 }
+    payerResponsibility: ServiceOwner
+    allowedPrincipals: [{ account: checkout, tags: { team: checkout } }]
+consumers:
+  - name: orders-db
+    account: checkout
+    type: Resource
+    vpcId: vpc-02100000000000001
+    subnetIds: [subnet-0210000000000000a]
+    securityGroupIds: [sg-02100000000000001]
+    resourceConfigurationArn: arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0111000000000000a
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply, err := For(Apply, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := For(Plan, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay, co := apply["payments"], apply["checkout"]
+	zone := "arn:aws:route53:::hostedzone/Z0PAYMENTSNET01"
+	txt := func(name string) map[string]string {
+		return map[string]string{"route53:ChangeResourceRecordSetsRecordTypes": "TXT", "route53:ChangeResourceRecordSetsNormalizedRecordNames": name}
+	}
+	svc := "arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service/vpce-svc-0aaaaaaaaaaaaaaaa"
+	own := map[string]string{"aws:ResourceTag/plink:project": "p20"}
+	perm := "arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service-permission/vpce-svc-perm-0aaaaaaaaaaaaaaaa"
+	for _, c := range []struct {
+		what        string
+		d           Document
+		action, arn string
+		ctx         map[string]string
+		want        bool
+	}{
+		{"find the zone", plan["payments"], "route53:ListHostedZonesByName", "*", nil, true},
+		{"read the record", plan["payments"], "route53:ListResourceRecordSets", zone, nil, true},
+		{"read another zone", plan["payments"], "route53:ListResourceRecordSets", "arn:aws:route53:::hostedzone/Z0OTHER", nil, false},
+		{"write the TXT record", pay, "route53:ChangeResourceRecordSets", zone, txt("_abc.ledger.payments.example.net"), true},
+		{"write a record outside the domain", pay, "route53:ChangeResourceRecordSets", zone, txt("www.example.net"), false},
+		{"write another type", pay, "route53:ChangeResourceRecordSets", zone, map[string]string{"route53:ChangeResourceRecordSetsRecordTypes": "A",
+			"route53:ChangeResourceRecordSetsNormalizedRecordNames": "_abc.ledger.payments.example.net"}, false},
+		{"wait for the change", pay, "route53:GetChange", "arn:aws:route53:::change/C1", nil, true},
+		{"verify the name", pay, "ec2:StartVpcEndpointServicePrivateDnsVerification", svc, own, true},
+		{"set the payer", pay, "ec2:ModifyVpcEndpointServicePayerResponsibility", svc, own, true},
+		{"the payer of another project's service", pay, "ec2:ModifyVpcEndpointServicePayerResponsibility", svc, map[string]string{"aws:ResourceTag/plink:project": "x"}, false},
+		{"tag a permission", pay, "ec2:CreateTags", perm, map[string]string{"aws:TagKeys": "team"}, true},
+		{"tag a permission with a key not declared", pay, "ec2:CreateTags", perm, map[string]string{"aws:TagKeys": "plink:project"}, false},
+		{"untag a permission", pay, "ec2:DeleteTags", perm, map[string]string{"aws:TagKeys": "old"}, true},
+		{"untag plink's key", pay, "ec2:DeleteTags", perm, map[string]string{"aws:TagKeys": "plink:project"}, false},
+		{"read the target", plan["checkout"], "vpc-lattice:GetResourceConfiguration", "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0111000000000000a", nil, true},
+		{"read another target", plan["checkout"], "vpc-lattice:GetResourceConfiguration", "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0111000000000000b", nil, false},
+		{"the owner reads the gateway", plan["payments"], "vpc-lattice:GetResourceGateway", "arn:aws:vpc-lattice:us-east-1:111111111111:resourcegateway/rgw-0111000000000000a", nil, true},
+		{"a Resource endpoint", co, "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/*", map[string]string{"aws:RequestTag/plink:project": "p20"}, true},
+		{"an endpoint to a service", co, "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/*",
+			map[string]string{"aws:RequestTag/plink:project": "p20", "ec2:VpceServiceName": "com.amazonaws.us-east-1.s3"}, false},
+	} {
+		if got := allowed(c.d, c.action, c.arn, c.ctx); got != c.want {
+			t.Errorf("%s: %s on %s = %v, want %v", c.what, c.action, c.arn, got, c.want)
+		}
+	}
 }

@@ -184,7 +184,7 @@ func Run(ctx context.Context, src Source, opts Options) (*Report, error) {
 		if err == nil {
 			// The statements to suggest are those of the policy --live
 			// prints for this plan.
-			if docs, derr := iampolicy.ForLive(opts.Mode, m, iampolicy.Live{ServiceNames: iampolicy.ServiceNames(p)}); derr == nil {
+			if docs, derr := iampolicy.ForLive(opts.Mode, m, iampolicy.LiveOf(p)); derr == nil {
 				ck.docs = docs
 			}
 		}

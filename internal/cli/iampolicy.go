@@ -132,7 +132,7 @@ func readLivePolicyInputs(ctx context.Context, f *Factory, m *manifest.Manifest)
 	if err != nil {
 		return iampolicy.Live{}, err
 	}
-	return iampolicy.Live{ServiceNames: iampolicy.ServiceNames(p)}, nil
+	return iampolicy.LiveOf(p), nil
 }
 
 // runIAMCheck is plink iam-policy --check.
