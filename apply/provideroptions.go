@@ -10,6 +10,8 @@ package apply
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -94,8 +96,8 @@ func (r *runner) tagPermissions(ctx context.Context, c *plan.Change, cl EC2API, 
 		return
 	}
 	for _, s := range steps {
-		if s.err != nil {
-			continue
+		if s.err != nil || s.cs.c.Action != plan.Update && len(tagsOf(s.cs.c.After)) == 0 {
+			continue // a new principal without tags: nothing to tag
 		}
 		p := s.cs.c.After.Principal
 		id := ids[p]
@@ -122,9 +124,13 @@ func (r *runner) tagPermissions(ctx context.Context, c *plan.Change, cl EC2API, 
 		}
 		want := tagsOf(s.cs.c.After)
 		var did []string
-		if e := r.createTags(ctx, s.cs.c, cl, classService, id, tagsToSet(have, want)); e != nil {
+		set := tagsToSet(have, want)
+		if e := r.createTags(ctx, s.cs.c, cl, classService, id, set); e != nil {
 			s.err = e
 			continue
+		}
+		if len(set) > 0 {
+			did = append(did, "tagged "+id+" ("+strings.Join(slices.Sorted(maps.Keys(set)), ", ")+")")
 		}
 		var drop []types.Tag
 		for k := range have {
@@ -142,7 +148,16 @@ func (r *runner) tagPermissions(ctx context.Context, c *plan.Change, cl EC2API, 
 				continue
 			}
 		}
-		did = append(did, "tagged "+id)
+		if len(drop) > 0 {
+			keys := make([]string, len(drop))
+			for i, t := range drop {
+				keys[i] = *t.Key
+			}
+			did = append(did, "removed tags "+strings.Join(keys, ", ")+" from "+id)
+		}
+		if len(did) == 0 {
+			continue // its tags were as wanted already: no call made
+		}
 		if s.note != "" {
 			s.note += "; "
 		}
