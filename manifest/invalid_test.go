@@ -64,7 +64,7 @@ var invalidFixtures = []struct {
 			"invalid-ids.yaml:12:9: error: `arn:aws:elasticloadbalancing:us-east-1:222222222222:loadbalancer/gwy/fw/0123456789abcdef` is not a network load balancer; list it under `gatewayLoadBalancerArns`",
 			"invalid-ids.yaml:13:9: error: load balancer `arn:aws:elasticloadbalancing:us-west-2:333333333333:loadbalancer/net/api/0123456789abcdef` is in account 333333333333, but provider `Api` is in account `ok` (222222222222)",
 			"invalid-ids.yaml:14:9: error: invalid network load balancer ARN `not-an-arn`; expected arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/net/NAME/ID",
-			"invalid-ids.yaml:15:21: error: invalid `privateDnsName` `not a name`; expected a DNS name like api.example.com",
+			"invalid-ids.yaml:15:21: error: invalid `privateDnsName` `not a name`: its label `not a name` has a space; labels take letters, digits and hyphens only; expected a DNS name like api.example.com",
 			"invalid-ids.yaml:16:37: error: invalid `supportedIpAddressTypes` value `ipv5`; valid values are ipv4, ipv6",
 			"invalid-ids.yaml:17:24: error: invalid region `mars-1`; expected a region name like us-west-2",
 			"invalid-ids.yaml:19:14: error: invalid principal ARN `arn:aws:iam::222222222222:group/admins`; expected arn:aws:iam::ACCOUNT:root, arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME",
@@ -186,7 +186,7 @@ var invalidFixtures = []struct {
 		want: []string{
 			"invalid-private-dns.yaml:11:25: error: provider `disagree` sets `privateDnsName` `api.example.com` and `privateDns.name` `other.example.com`",
 			"invalid-private-dns.yaml:15:61: error: invalid `privateDns.route53HostedZoneId` `/hostedzone/Z123`; expected a hosted zone id like Z0123456789ABCDEFGHIJ",
-			"invalid-private-dns.yaml:19:25: error: invalid `privateDns.name` `not a name`; expected a DNS name like api.example.com",
+			"invalid-private-dns.yaml:19:25: error: invalid `privateDns.name` `not a name`: its label `not a name` has a space; labels take letters, digits and hyphens only; expected a DNS name like api.example.com",
 			"invalid-private-dns.yaml:23:17: error: missing required field `privateDns.name`",
 			"invalid-private-dns.yaml:27:17: error: provider `gateway` fronts gateway load balancers, which do not support `privateDns`",
 			"invalid-private-dns.yaml:31:26: error: invalid `payerResponsibility` value `Consumer`; valid values are EndpointOwner, ServiceOwner",

@@ -151,7 +151,9 @@ func (l *loader) validateLattice(c *Consumer, what string) {
 			"%s sets privateDnsPreference %s but names no `privateDnsSpecifiedDomains`", what, d.PrivateDNSPreference)
 	}
 	l.checkList(c, "dnsOptions.privateDnsSpecifiedDomains", d.PrivateDNSSpecifiedDomains, func(p, v string) {
-		l.checkID(c, p, v, reDNSName, "domain name", "a domain such as db.example.com or *.example.com")
+		if why := dnsNameProblem(v); why != "" && l.ok(c, p) {
+			l.invalid(c, p, "", "invalid domain name `%s`: %s; expected a domain such as db.example.com or *.example.com", v, why)
+		}
 	})
 }
 

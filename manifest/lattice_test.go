@@ -94,7 +94,7 @@ func TestLatticeConsumerErrors(t *testing.T) {
 		{"specified preference without domains", "{" + base + ", type: Resource, resourceConfigurationArn: " + testRCFG + ", privateDnsEnabled: true, dnsOptions: {privateDnsPreference: SPECIFIED_DOMAINS_ONLY}}",
 			"p.yaml:8:269: error: consumer `c` sets privateDnsPreference SPECIFIED_DOMAINS_ONLY but names no `privateDnsSpecifiedDomains`"},
 		{"malformed domain", "{" + base + ", type: Resource, resourceConfigurationArn: " + testRCFG + ", privateDnsEnabled: true, dnsOptions: {privateDnsPreference: SPECIFIED_DOMAINS_ONLY, privateDnsSpecifiedDomains: [not_a_domain]}}",
-			"p.yaml:8:322: error: invalid domain name `not_a_domain`; expected a domain such as db.example.com or *.example.com"},
+			"p.yaml:8:322: error: invalid domain name `not_a_domain`: its label `not_a_domain` has '_'; labels take letters, digits and hyphens only; expected a domain such as db.example.com or *.example.com"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("p.yaml", []byte(gatewayHeader+"  - "+tc.consumer+"\n"))

@@ -68,3 +68,30 @@ providers:
 		t.Fatalf("error: %v", err)
 	}
 }
+
+// A DNS name plink refuses says why, and how to write it when the fix is
+// plain (a final dot).
+func TestDNSNameProblem(t *testing.T) {
+	for name, want := range map[string]string{
+		"DB.shop.internal.":                      "it ends with a dot; write it without: `DB.shop.internal`",
+		"db.shop.internal":                       "",
+		"*.shop.internal":                        "",
+		"db..shop.internal":                      "it has an empty label (two dots in a row, or a leading dot)",
+		"db.*.internal":                          "`*` may only be the whole first label (*.example.com)",
+		"-db.shop.internal":                      "its label `-db` starts or ends with a hyphen",
+		"db_1.shop.internal":                     "its label `db_1` has '_'; labels take letters, digits and hyphens only",
+		"localhost":                              "it has one label; a DNS name has at least two, such as db.example.com",
+		"db.shop.1":                              "its last label `1` is not a top-level domain (2 to 63 letters)",
+		strings.Repeat("a", 64) + ".example.com": "its label `" + strings.Repeat("a", 64) + "` is 64 characters long; a label has at most 63",
+	} {
+		if got := dnsNameProblem(name); got != want {
+			t.Errorf("dnsNameProblem(%q) = %q, want %q", name, got, want)
+		}
+	}
+	// Through the loader: a specified domain and a provider's name.
+	_, err := Parse("p.yaml", []byte(gatewayHeader+"  - {name: c, account: a, vpcId: vpc-01234567, subnetIds: [subnet-01234567], type: Resource, resourceConfigurationArn: "+testRCFG+
+		", privateDnsEnabled: true, dnsOptions: {privateDnsPreference: SPECIFIED_DOMAINS_ONLY, privateDnsSpecifiedDomains: [DB.shop.internal.]}}\n"))
+	if err == nil || !strings.Contains(err.Error(), "error: invalid domain name `DB.shop.internal.`: it ends with a dot; write it without: `DB.shop.internal`; expected a domain such as db.example.com or *.example.com") {
+		t.Errorf("specified domain: %v", err)
+	}
+}

@@ -312,8 +312,8 @@ func (l *loader) validateProvider(m *Manifest, p *Provider, adopted map[string]P
 	if p.PrivateDNSName != "" && l.ok(p, "privateDnsName") {
 		if gwlb && !nlb {
 			l.sink.errorf(l.at(p, "privateDnsName"), CodeConflict, "", "%s fronts gateway load balancers, which do not support `privateDnsName`", what)
-		} else if len(p.PrivateDNSName) > maxDNSName || !reDNSName.MatchString(p.PrivateDNSName) {
-			l.invalid(p, "privateDnsName", "", "invalid `privateDnsName` `%s`; expected a DNS name like api.example.com", p.PrivateDNSName)
+		} else if why := dnsNameProblem(p.PrivateDNSName); why != "" {
+			l.invalid(p, "privateDnsName", "", "invalid `privateDnsName` `%s`: %s; expected a DNS name like api.example.com", p.PrivateDNSName, why)
 		}
 	}
 	l.checkList(p, "supportedIpAddressTypes", p.SupportedIPAddressTypes, func(ep, v string) { l.checkEnum(p, ep, v, serviceIPTypes) })
