@@ -346,3 +346,75 @@ func TestConsumerNotificationsEndToEnd(t *testing.T) {
 	}
 	e.converged(path3)
 }
+
+// payerResponsibility: ServiceOwner is set after the service is created (a
+// no-op second apply), and set on a kept service as an update; back to
+// EndpointOwner replaces the service, as AWS cannot set it back.
+func TestPayerResponsibilityEndToEnd(t *testing.T) {
+	e := &env{t: t, srv: sandboxtest.Start(t, sandbox.Options{})}
+	payer := func() ec2types.PayerResponsibility {
+		t.Helper()
+		out, err := e.srv.Clients(t, "payments").EC2.DescribeVpcEndpointServiceConfigurations(context.Background(), &ec2.DescribeVpcEndpointServiceConfigurationsInput{})
+		if err != nil || len(out.ServiceConfigurations) != 1 {
+			t.Fatalf("services: %v %+v", err, out)
+		}
+		return out.ServiceConfigurations[0].PayerResponsibility
+	}
+	owner := optionsManifest(t, "      - { account: checkout }\n", "    payerResponsibility: ServiceOwner")
+	e.apply(owner)
+	if payer() != ec2types.PayerResponsibilityServiceOwner {
+		t.Fatalf("after create: %q", payer())
+	}
+	e.converged(owner)
+
+	// Unmanaged: no change either way.
+	plain := optionsManifest(t, "      - { account: checkout }\n", "")
+	e.converged(plain)
+
+	// Back to the endpoint owner: AWS has no way (PL239), and nothing is
+	// planned for the service.
+	back := optionsManifest(t, "      - { account: checkout }\n", "    payerResponsibility: EndpointOwner")
+	m, snap := e.read(back)
+	p := plan.Compute(m, snap, plan.Options{})
+	if !hasCode(p, plan.CodePayerBack) || !p.HasErrors() {
+		t.Fatalf("plan back to EndpointOwner: %+v", p.Diagnostics)
+	}
+	if ch := change(p, "provider.payments-api"); ch == nil || ch.Action != plan.NoOp {
+		t.Fatalf("the service is changed: %+v", ch)
+	}
+
+	// EndpointOwner to ServiceOwner on a kept service: an update.
+	ek := &env{t: t, srv: sandboxtest.Start(t, sandbox.Options{})}
+	ek.apply(plain)
+	p, _ = ek.plan(owner)
+	if ch := change(p, "provider.payments-api"); ch == nil || ch.Action != plan.Update {
+		t.Fatalf("plan to ServiceOwner: %+v", ch)
+	}
+	ek.apply(owner)
+	ek.converged(owner)
+
+	// export writes it.
+	m, _ = e.read(owner)
+	res, err := export.Export(context.Background(), []export.Account{{Alias: "payments", ID: "111111111111", RoleARN: "arn:aws:iam::111111111111:role/plink"}},
+		[]string{"us-east-1"}, export.FromAWSEnv(e.resolver(m)), export.Options{Project: "options-e2e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Manifest.Providers[0].PayerResponsibility != "ServiceOwner" {
+		t.Fatalf("export:\n%s", res.YAML)
+	}
+
+	// An EC2 client without the call is refused.
+	e2 := &env{t: t, srv: sandboxtest.Start(t, sandbox.Options{})}
+	p, r := e2.plan(owner)
+	narrow := apply.ClientsFunc(func(ctx context.Context, account, region string) (apply.EC2API, error) {
+		c, err := r.ClientsFor(ctx, account, region)
+		if err != nil {
+			return nil, err
+		}
+		return struct{ apply.EC2API }{c.EC2}, nil
+	})
+	if err := changeError(t, p, narrow, "provider.payments-api"); err.Code != "Unsupported" {
+		t.Fatalf("narrow client: %+v", err)
+	}
+}

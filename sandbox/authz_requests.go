@@ -340,7 +340,7 @@ func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
 			b.multiRegion("vpc-endpoint-service", sv.Region, sv.Account, sv.ID, c.serviceKeys(sv))
 		}
 	case "ec2:DescribeVpcEndpointServicePermissions", "ec2:ModifyVpcEndpointServicePermissions",
-		"ec2:StartVpcEndpointServicePrivateDnsVerification":
+		"ec2:StartVpcEndpointServicePrivateDnsVerification", "ec2:ModifyVpcEndpointServicePayerResponsibility":
 		ownService(c.p.str("ServiceId"))
 	case "ec2:AcceptVpcEndpointConnections", "ec2:RejectVpcEndpointConnections":
 		id := c.p.str("ServiceId")

@@ -27,6 +27,7 @@ func ec2Handlers() map[string]handlerFunc {
 		"DescribeVpcEndpointServicePermissions":         describeServicePermissions,
 		"ModifyVpcEndpointServicePermissions":           modifyServicePermissions,
 		"StartVpcEndpointServicePrivateDnsVerification": startPrivateDNSVerification,
+		"ModifyVpcEndpointServicePayerResponsibility":   modifyPayerResponsibility, // ec2_provideroptions.go
 		"DescribeVpcEndpointServices":                   describeEndpointServices,
 		"DescribeVpcEndpointConnections":                describeEndpointConnections,
 		"AcceptVpcEndpointConnections":                  acceptEndpointConnections,

@@ -3,7 +3,8 @@ package sandbox
 // Provider options: service principals in a service's permissions, tags on
 // its permissions (vpce-svc-perm-... ids, taggable with CreateTags and
 // DeleteTags, resource type vpc-endpoint-service-permission), the payer
-// responsibility a service reports, and endpoints' own notifications.
+// responsibility (ModifyVpcEndpointServicePayerResponsibility), and
+// endpoints' own notifications.
 
 import (
 	"regexp"
@@ -37,6 +38,25 @@ func (c *call) ownPermission(id string) (*permission, *apiError) {
 		}
 	}
 	return nil, errf(400, "InvalidVpcEndpointServicePermissionId.NotFound", "The service permission ID '%s' does not exist", id)
+}
+
+// modifyPayerResponsibility makes the service owner pay for a service's
+// endpoints. AWS takes ServiceOwner only: the default is the endpoint
+// owner, and a service cannot be set back to it.
+func modifyPayerResponsibility(c *call) ([]xn, *apiError) {
+	sv, err := c.liveService(c.p.str("ServiceId"))
+	if err != nil {
+		return nil, err
+	}
+	switch v := c.p.str("PayerResponsibility"); v {
+	case "":
+		return nil, missingParam("PayerResponsibility")
+	case "ServiceOwner":
+		sv.PayerResponsibility = v
+	default:
+		return nil, badParam("Value (%s) for parameter payerResponsibility is invalid. Valid value: ServiceOwner (the endpoint owner, the default, cannot be set again)", v)
+	}
+	return []xn{bl("return", true)}, nil
 }
 
 // endpointGone reports whether the endpoint an endpoint's notification

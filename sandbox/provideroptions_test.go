@@ -76,3 +76,21 @@ func TestEndpointNotifications(t *testing.T) {
 		t.Fatalf("notifications of a deleted endpoint: %+v", out.ConnectionNotificationSet)
 	}
 }
+
+// ModifyVpcEndpointServicePayerResponsibility takes ServiceOwner only.
+func TestPayerResponsibility(t *testing.T) {
+	srv := start(t)
+	prov := srv.Clients(t, "payments").EC2
+	svc := createService(t, prov)
+	_, err := prov.ModifyVpcEndpointServicePayerResponsibility(ctx, &ec2.ModifyVpcEndpointServicePayerResponsibilityInput{ServiceId: svc.ServiceId, PayerResponsibility: "EndpointOwner"})
+	wantCode(t, err, "InvalidParameterValue")
+	_, err = prov.ModifyVpcEndpointServicePayerResponsibility(ctx, &ec2.ModifyVpcEndpointServicePayerResponsibilityInput{ServiceId: svc.ServiceId, PayerResponsibility: ec2types.PayerResponsibilityServiceOwner})
+	must(t, err)
+	d, err := prov.DescribeVpcEndpointServiceConfigurations(ctx, &ec2.DescribeVpcEndpointServiceConfigurationsInput{ServiceIds: []string{*svc.ServiceId}})
+	must(t, err)
+	if d.ServiceConfigurations[0].PayerResponsibility != ec2types.PayerResponsibilityServiceOwner {
+		t.Fatalf("payer %q", d.ServiceConfigurations[0].PayerResponsibility)
+	}
+	_, err = prov.ModifyVpcEndpointServicePayerResponsibility(ctx, &ec2.ModifyVpcEndpointServicePayerResponsibilityInput{ServiceId: aws.String("vpce-svc-0000000000000000f"), PayerResponsibility: ec2types.PayerResponsibilityServiceOwner})
+	wantCode(t, err, "InvalidVpcEndpointServiceId.NotFound")
+}
