@@ -87,7 +87,9 @@ func less(pairs ...string) bool {
 // to a short SHA-256 of its canonical JSON: endpoint services (with their
 // principals, connections and notifications) and endpoints by id; load
 // balancers by ARN; VPCs, subnets, security groups and route tables by id;
-// and services as a consumer account sees them by "visible:NAME@ACCOUNT/REGION". A saved
+// services as a consumer account sees them by "visible:NAME@ACCOUNT/REGION";
+// private DNS zones found by "dns-zone:PROVIDER", verification records by
+// "dns-record:ZONE/NAME", and interfaces holding fixed addresses by id. A saved
 // plan keeps them; apply compares them with a fresh read (Diff) to refuse a
 // stale plan.
 func (s *Snapshot) Fingerprints() map[string]string {
@@ -102,6 +104,12 @@ func (s *Snapshot) Fingerprints() map[string]string {
 	fingerprintAll(out, s.VisibleServices, func(x *VisibleService) string {
 		return "visible:" + x.ServiceName + "@" + x.AccountID + "/" + x.Region
 	})
+	// Route 53's verification records and zones, and the interfaces that
+	// hold fixed addresses: a record deleted by hand makes a saved plan
+	// stale as a changed endpoint does.
+	fingerprintAll(out, s.DNSZones, func(x *DNSZone) string { return "dns-zone:" + x.Provider })
+	fingerprintAll(out, s.DNSRecords, func(x *DNSRecord) string { return "dns-record:" + x.ZoneID + "/" + x.Name })
+	fingerprintAll(out, s.Interfaces, func(x *NetworkInterface) string { return x.ID })
 	return out
 }
 
