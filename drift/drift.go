@@ -381,6 +381,11 @@ func (b *builder) fromPlan() {
 		}
 	}
 	for _, c := range b.p.Changes {
+		if c.Action == plan.NoOp || c.Action == "" {
+			// Nothing differs (and phaseOf, a scan of the snapshot, is not
+			// needed for all but a few of a large plan's changes).
+			continue
+		}
 		if b.failed(c.AccountID, c.Region) {
 			continue
 		}
