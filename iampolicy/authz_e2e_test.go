@@ -138,6 +138,10 @@ const e2eAnalyticsEast = `  - name: analytics-moving
     provider: payments-api
 `
 
+// e2eAnalyticsEastTagged is it with a tag (v3), which v4 removes: a tag
+// removed from an endpoint in us-east-1.
+const e2eAnalyticsEastTagged = e2eAnalyticsEast + "    tags: { team: analytics }\n"
+
 // checkout-west-api is an endpoint in us-east-1 to west-api in us-west-2.
 const e2eCheckoutWestAPI = `  - name: checkout-west-api
     account: checkout
@@ -238,7 +242,7 @@ var e2eV2 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ ti
 // the subnets, security group and tags of the cross-region endpoint in
 // us-west-2 and drops the gateway endpoint.
 var e2eV3 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ tier: one }") + e2eIngest + e2eLedger("{ tier: two }") + "consumers:\n" +
-	checkoutPaymentsV2 + e2eCheckoutIngest + e2eLattice + e2eAnalyticsEast +
+	checkoutPaymentsV2 + e2eCheckoutIngest + e2eLattice + e2eAnalyticsEastTagged +
 	e2eCheckoutWest("[subnet-0220000000000000a, subnet-0220000000000000b]", "[sg-02200000000000002]", "{ tier: two }") + e2eCheckoutWestAPI + e2ePaymentsIngest
 
 // v4 drops the cross-region consumers and the multi-region west-api:
@@ -1357,6 +1361,11 @@ func TestPrintedPolicyRefuses(t *testing.T) {
 		{"CreateTags claiming an adopted endpoint that another project's tag now marks", "ec2:CreateTags", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/" + e.adoptEp, func() error {
 			_, err := checkout.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{e.adoptEp},
 				Tags: []types.Tag{{Key: aws.String(live.TagProject), Value: aws.String(m.Project)}}})
+			return err
+		}},
+		{"DeleteTags removing plink:project from the project's own endpoint", "ec2:DeleteTags", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/" + aws.ToString(mine.VpcEndpoints[0].VpcEndpointId), func() error {
+			_, err := checkout.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{aws.ToString(mine.VpcEndpoints[0].VpcEndpointId)},
+				Tags: []types.Tag{{Key: aws.String(live.TagProject)}}})
 			return err
 		}},
 		{"CreateVpcEndpoint in a region where the account has no consumer", "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-west-2:222222222222:vpc-endpoint/*", func() error {

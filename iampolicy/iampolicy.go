@@ -124,6 +124,58 @@ type Live struct {
 	// privateDns is deleted from its service's plink:dns-zone tag alone, so
 	// only live state says which zone and name it is.
 	DNSRecords map[string][]DNSRecord
+	// Read says live state was read (LiveOf): then the apply policy's
+	// grants on the project's endpoints and services (change, delete,
+	// retag, vpce:AllowMultiRegion, reading permissions) cover only the
+	// regions where the manifest declares them or the plan changes them
+	// (Touched), and vpce:AllowMultiRegion only where they are
+	// cross-region (the manifest's, or MultiRegion). Without it they
+	// cover every region plink reads: a resource that left the manifest
+	// is deleted where it is, and only live state says where.
+	Read bool
+	// Touched and MultiRegion are, by account alias, "REGION TYPE" (TYPE
+	// vpc-endpoint or vpc-endpoint-service) of the resources the plan
+	// changes, and of those that are cross-region before or after.
+	Touched, MultiRegion map[string]map[string]bool
+	// Released are, by account alias, the ARNs of the adopted resources
+	// the plan releases (removes plink's tags from): an entry that left
+	// the manifest is released where it is.
+	Released map[string][]string
+}
+
+// touched is what LiveOf records of p's changes other than no-ops: where
+// each changes an endpoint or service (where it was too, when it moves),
+// and whether that one is cross-region.
+func touched(p *plan.Plan) (all, multi map[string]map[string]bool) {
+	all, multi = map[string]map[string]bool{}, map[string]map[string]bool{}
+	put := func(set map[string]map[string]bool, alias, key string) {
+		if set[alias] == nil {
+			set[alias] = map[string]bool{}
+		}
+		set[alias][key] = true
+	}
+	for _, c := range p.Changes {
+		if c.Action == plan.NoOp {
+			continue
+		}
+		typ := "vpc-endpoint-service"
+		if strings.HasPrefix(c.Address, "consumer.") {
+			typ = "vpc-endpoint"
+		}
+		cross := false
+		for _, v := range []*plan.Values{c.Before, c.After} {
+			if v != nil && (len(v.SupportedRegions) > 0 || v.ServiceRegion != "") {
+				cross = true
+			}
+		}
+		for _, at := range [][2]string{{c.Account, c.Region}, {cmp.Or(c.PriorAccount, c.Account), cmp.Or(c.PriorRegion, c.Region)}} {
+			put(all, at[0], at[1]+" "+typ)
+			if cross {
+				put(multi, at[0], at[1]+" "+typ)
+			}
+		}
+	}
+	return all, multi
 }
 
 // DNSRecord is a verification record in a hosted zone.
@@ -149,7 +201,19 @@ func DNSRecords(p *plan.Plan) map[string][]DNSRecord {
 // LiveOf is what a plan says of live state for the policy: its services'
 // names and the verification records it changes.
 func LiveOf(p *plan.Plan) Live {
-	return Live{ServiceNames: ServiceNames(p), DNSRecords: DNSRecords(p)}
+	all, multi := touched(p)
+	rel := map[string][]string{}
+	for _, c := range p.Changes {
+		if !c.Release || c.ID == "" || c.Action == plan.NoOp {
+			continue
+		}
+		typ := "vpc-endpoint-service/"
+		if c.Kind == plan.KindEndpoint {
+			typ = "vpc-endpoint/"
+		}
+		rel[c.Account] = append(rel[c.Account], arn(c.Region, c.AccountID, typ+c.ID))
+	}
+	return Live{ServiceNames: ServiceNames(p), DNSRecords: DNSRecords(p), Read: true, Touched: all, MultiRegion: multi, Released: rel}
 }
 
 // ServiceNames returns the name of each provider's live service that plan
@@ -281,6 +345,28 @@ func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, err
 					sc.permTagKeys = append(sc.permTagKeys, k)
 					sc.permTagRegions = append(sc.permTagRegions, region(p.Region))
 				}
+			}
+		}
+		sc.live = lv.Read
+		sc.released = lv.Released[alias]
+		sc.touched, sc.multi = map[string]bool{}, map[string]bool{}
+		maps.Copy(sc.touched, lv.Touched[alias])
+		maps.Copy(sc.multi, lv.MultiRegion[alias])
+		for _, p := range m.Providers {
+			if p.Account == alias && slices.ContainsFunc(p.SupportedRegions, func(r string) bool { return r != region(p.Region) }) {
+				sc.multi[region(p.Region)+" vpc-endpoint-service"] = true
+			}
+		}
+		for _, c := range m.Consumers {
+			if c.Account != alias {
+				continue
+			}
+			from := c.ServiceRegion
+			if p := providers[c.Provider]; p != nil {
+				from = region(p.Region)
+			}
+			if from != "" && from != region(c.Region) {
+				sc.multi[region(c.Region)+" vpc-endpoint"] = true
 			}
 		}
 		for _, r := range lv.DNSRecords[alias] {
@@ -416,6 +502,15 @@ type scope struct {
 	// topics are the ARNs of the SNS topics whose access policy this
 	// account reads for the providers' notifications (live.NotificationTopics).
 	topics []string
+	// live: Live.Read; touched and multi are "REGION TYPE" of the
+	// resources the plan changes and of those that are cross-region (the
+	// manifest's and the plan's).
+	live           bool
+	touched, multi map[string]bool
+	// released are the ARNs live state says the plan releases: with the
+	// adopted ones (released by destroy), those whose plink:project apply
+	// may remove.
+	released []string
 	// dnsDomains are the verification domains of the account's providers
 	// with privateDns (plink writes their TXT records in Route 53),
 	// dnsZones the hosted zones ("*": found by name) and dnsRecords the
@@ -444,6 +539,17 @@ func regionSid(sid, region string) string {
 		}
 	}
 	return b.String()
+}
+
+// touchedRegions are the regions of set's "REGION TYPE" entries of typ.
+func touchedRegions(set map[string]bool, typ string) []string {
+	var out []string
+	for k := range set {
+		if r, t, _ := strings.Cut(k, " "); t == typ {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // zoneARNs are the ARNs of hosted zones ("*": any zone of the account:
@@ -498,8 +604,17 @@ func build(mode Mode, sc scope) Document {
 	// DescribeVpcEndpointServicePermissions, unlike the other reads, is
 	// authorized on the service it names: it gets the account's own
 	// services, not "*".
+	// Where the apply policy manages the project's services and
+	// endpoints: every region plink reads, or, with live state (Live.Read),
+	// where the manifest declares them or the plan changes them.
+	svcRegions, epRegions := sc.readRegions, sc.readRegions
+	if sc.live && mode == Apply {
+		svcRegions = slices.Concat(sc.providerRegions, touchedRegions(sc.touched, "vpc-endpoint-service"))
+		epRegions = slices.Concat(sc.consumerRegions, touchedRegions(sc.touched, "vpc-endpoint"))
+		svcRegions, epRegions = sortedSet(toSet(svcRegions)), sortedSet(toSet(epRegions))
+	}
 	permsRead := Statement{Sid: "PlinkReadServicePermissions", Effect: "Allow", Action: slices.Clone(readServicePermissions),
-		Resource: in(sc.readRegions, "vpc-endpoint-service"), Condition: regionCond()}
+		Resource: in(svcRegions, "vpc-endpoint-service"), Condition: regionCond()}
 	switch mode {
 	case Export:
 		add(Statement{Sid: "PlinkExportRead", Effect: "Allow", Action: slices.Clone(readExport), Resource: []string{"*"}, Condition: regionCond()})
@@ -673,16 +788,24 @@ func build(mode Mode, sc scope) Document {
 			acts = append(acts, setPayer...)
 		}
 		add(Statement{Sid: "PlinkManageOwnEndpointServices", Effect: "Allow", Action: acts,
-			Resource: in(manage, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
+			Resource: in(svcRegions, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
 	}
 	// Every account may hold a service of the project that left the
-	// manifest: deleting it (and its notifications) needs no more.
+	// manifest: deleting it (and its notifications) needs no more. With
+	// live state, only where one is.
 	add(Statement{Sid: "PlinkDeleteOwnEndpointServices", Effect: "Allow", Action: slices.Clone(deleteService),
-		Resource: in(manage, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
-	add(Statement{Sid: "PlinkManageOwnEndpoints", Effect: "Allow", Action: slices.Clone(manageEndpoint), Resource: in(manage, "vpc-endpoint"), Condition: tagged("aws:ResourceTag")})
-	owned := append(in(manage, "vpc-endpoint-service"), in(manage, "vpc-endpoint")...)
+		Resource: in(svcRegions, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
+	add(Statement{Sid: "PlinkManageOwnEndpoints", Effect: "Allow", Action: slices.Clone(manageEndpoint), Resource: in(epRegions, "vpc-endpoint"), Condition: tagged("aws:ResourceTag")})
+	owned := append(in(svcRegions, "vpc-endpoint-service"), in(epRegions, "vpc-endpoint")...)
 	add(Statement{Sid: "PlinkRetagOwnResources", Effect: "Allow", Action: slices.Clone(retag), Resource: owned, Condition: setsOnlyOwnProject(tagged("aws:ResourceTag"))})
-	add(Statement{Sid: "PlinkUntagOwnResources", Effect: "Allow", Action: slices.Clone(untag), Resource: owned, Condition: tagged("aws:ResourceTag")})
+	// Removing tags: never plink:project itself (that would put a
+	// resource out of every run's reach), except from what apply releases.
+	uc := tagged("aws:ResourceTag")
+	if sc.project != "" {
+		uc["ForAllValues:StringNotEquals"] = map[string][]string{"aws:TagKeys": {TagProject}}
+		add(Statement{Sid: "PlinkReleaseAdopted", Effect: "Allow", Action: slices.Clone(untag), Resource: sortedSet(toSet(slices.Concat(sc.adopted, sc.released))), Condition: tagged("aws:ResourceTag")})
+	}
+	add(Statement{Sid: "PlinkUntagOwnResources", Effect: "Allow", Action: slices.Clone(untag), Resource: owned, Condition: uc})
 	// vpce:AllowMultiRegion is checked besides the EC2 call on the endpoint
 	// or service whenever another region is involved: creating a
 	// cross-region endpoint or a service with supported regions, changing
@@ -692,8 +815,17 @@ func build(mode Mode, sc scope) Document {
 	// is granted on the account's own endpoints and services wherever
 	// plink reads, not only where the manifest is cross-region today; the
 	// EC2 call itself stays scoped by the project tag.
-	add(Statement{Sid: "PlinkMultiRegion", Effect: "Allow", Action: slices.Clone(multiRegion),
-		Resource: append(in(manage, "vpc-endpoint-service"), in(manage, "vpc-endpoint")...)})
+	// With live state it is granted only where the manifest or the plan
+	// has such a resource (scope.multi).
+	mr := append(in(manage, "vpc-endpoint-service"), in(manage, "vpc-endpoint")...)
+	if sc.live {
+		mr = nil
+		for _, k := range sortedSet(sc.multi) {
+			region, typ, _ := strings.Cut(k, " ")
+			mr = append(mr, arn(region, sc.account, typ+"/*"))
+		}
+	}
+	add(Statement{Sid: "PlinkMultiRegion", Effect: "Allow", Action: slices.Clone(multiRegion), Resource: mr})
 	if len(sc.dnsZones) > 0 {
 		// The TXT records that verify the providers' private DNS names:
 		// in their zones, TXT only, named under their domains (or, from

@@ -683,3 +683,49 @@ consumers:
 		}
 	}
 }
+
+// With live state read (Live.Read), the apply policy grants changes,
+// deletes, retags and vpce:AllowMultiRegion on the project's endpoints
+// and services only where the manifest declares them or the plan changes
+// them, and vpce:AllowMultiRegion only on cross-region ones; without it,
+// wherever plink reads (a resource that left the manifest is deleted
+// where it is).
+func TestLivePolicyOnlyWhereNeeded(t *testing.T) {
+	m := loadTestManifest(t)
+	static, err := For(Apply, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lv := Live{Read: true, Touched: map[string]map[string]bool{"analytics": {"us-west-2 vpc-endpoint-service": true}},
+		MultiRegion: map[string]map[string]bool{"analytics": {"us-west-2 vpc-endpoint-service": true}}}
+	docs, err := ForLive(Apply, m, lv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := map[string]string{"aws:ResourceTag/plink:project": project}
+	for _, c := range []struct {
+		what, alias, action, arn string
+		static, live             bool
+	}{
+		{"checkout consumes only: no service to delete", "checkout", "ec2:DeleteVpcEndpointServiceConfigurations", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint-service/vpce-svc-1", true, false},
+		{"checkout consumes only: no service permissions to read", "checkout", "ec2:DescribeVpcEndpointServicePermissions", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint-service/vpce-svc-1", true, false},
+		{"payments has no consumer in us-west-2", "payments", "ec2:DeleteVpcEndpoints", "arn:aws:ec2:us-west-2:111111111111:vpc-endpoint/vpce-1", true, false},
+		{"checkout's endpoint in us-east-1 is not cross-region", "checkout", "vpce:AllowMultiRegion", "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/vpce-1", true, false},
+		{"checkout's endpoint in us-west-2 is", "checkout", "vpce:AllowMultiRegion", "arn:aws:ec2:us-west-2:222222222222:vpc-endpoint/vpce-1", true, true},
+		{"payments-api supports us-west-2", "payments", "vpce:AllowMultiRegion", "arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service/vpce-svc-1", true, true},
+		{"analytics' legacy-ingest does not", "analytics", "vpce:AllowMultiRegion", "arn:aws:ec2:us-east-1:333333333333:vpc-endpoint-service/vpce-svc-1", true, false},
+		{"a cross-region service the plan deletes (live)", "analytics", "vpce:AllowMultiRegion", "arn:aws:ec2:us-west-2:333333333333:vpc-endpoint-service/vpce-svc-1", true, true},
+		{"and its delete", "analytics", "ec2:DeleteVpcEndpointServiceConfigurations", "arn:aws:ec2:us-west-2:333333333333:vpc-endpoint-service/vpce-svc-1", true, true},
+	} {
+		ctx := own
+		if c.action == "vpce:AllowMultiRegion" || c.action == "ec2:DescribeVpcEndpointServicePermissions" {
+			ctx = map[string]string{"aws:RequestedRegion": strings.Split(c.arn, ":")[3]}
+		}
+		if got := allowed(static[c.alias], c.action, c.arn, ctx); got != c.static {
+			t.Errorf("without live state, %s: %s on %s = %v, want %v", c.what, c.action, c.arn, got, c.static)
+		}
+		if got := allowed(docs[c.alias], c.action, c.arn, ctx); got != c.live {
+			t.Errorf("with live state, %s: %s on %s = %v, want %v", c.what, c.action, c.arn, got, c.live)
+		}
+	}
+}

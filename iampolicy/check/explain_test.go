@@ -177,3 +177,41 @@ func TestWritesWithoutClients(t *testing.T) {
 		t.Error("errNothing")
 	}
 }
+
+// dependsOn lists a call's own statements, tag on create for its create
+// action, vpce:AllowMultiRegion for actions AWS checks it with, in the
+// call's region only; a CreateTags call of its own is not granted by a
+// tag-on-create statement.
+func TestDependsOn(t *testing.T) {
+	st := func(sid, action, resource string, c map[string]map[string][]string) iampolicy.Statement {
+		return iampolicy.Statement{Sid: sid, Action: []string{action}, Resource: []string{resource}, Condition: c}
+	}
+	onCreate := func(a string) map[string]map[string][]string {
+		return map[string]map[string][]string{"StringEquals": {"ec2:CreateAction": {a}}}
+	}
+	doc := iampolicy.Document{Statement: []iampolicy.Statement{
+		st("Create", "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-east-1:1:vpc-endpoint/*", nil),
+		st("CreateWest", "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-west-2:1:vpc-endpoint/*", nil),
+		st("Network", "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-east-1:1:subnet/s", nil),
+		st("TagOnCreate", "ec2:CreateTags", "arn:aws:ec2:us-east-1:1:vpc-endpoint/*", onCreate("CreateVpcEndpoint")),
+		st("LeaseTag", "ec2:CreateTags", "arn:aws:ec2:us-east-1:1:placement-group/g", onCreate("CreatePlacementGroup")),
+		st("Multi", "vpce:AllowMultiRegion", "arn:aws:ec2:us-east-1:1:vpc-endpoint/*", nil),
+		st("Retag", "ec2:CreateTags", "arn:aws:ec2:us-east-1:1:vpc-endpoint/*", nil),
+	}}
+	sids := func(ss []iampolicy.Statement) string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Sid)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := sids(dependsOn(doc, "ec2:CreateVpcEndpoint", "us-east-1")); got != "Create Network TagOnCreate Multi" {
+		t.Errorf("CreateVpcEndpoint depends on %q", got)
+	}
+	if got := sids(dependsOn(doc, "ec2:CreateTags", "us-east-1")); got != "Retag" {
+		t.Errorf("CreateTags depends on %q", got)
+	}
+	if got := sids(dependsOn(doc, "ec2:DescribeVpcs", "us-east-1")); got != "" {
+		t.Errorf("DescribeVpcs depends on %q", got)
+	}
+}

@@ -15,11 +15,15 @@ import (
 	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/iampolicy"
 	"github.com/plinkdev/plink/lease"
+	"github.com/plinkdev/plink/live"
 )
 
 // found keeps ids one read returns for the reads that need one (the
 // permissions of a service, the health of a target group).
-type found struct{ serviceID, targetGroupARN, loadBalancerARN string }
+// found carries ids a probe found for the next; project is the manifest's
+// (DescribeVpcEndpointServicePermissions is asked about on one of the
+// project's services: plink reads the permissions of those only).
+type found struct{ project, serviceID, targetGroupARN, loadBalancerARN string }
 
 // probe makes one read with the smallest request AWS accepts. It returns
 // errNothing when the read needs an id and the account-region has none:
@@ -67,7 +71,8 @@ var probes = map[string]probe{
 		return err
 	},
 	"ec2:DescribeVpcEndpointServiceConfigurations": func(ctx context.Context, w *where, f *found) error {
-		out, err := w.c.EC2.DescribeVpcEndpointServiceConfigurations(ctx, &ec2.DescribeVpcEndpointServiceConfigurationsInput{MaxResults: aws.Int32(5)})
+		out, err := w.c.EC2.DescribeVpcEndpointServiceConfigurations(ctx, &ec2.DescribeVpcEndpointServiceConfigurationsInput{MaxResults: aws.Int32(5),
+			Filters: []ec2types.Filter{{Name: aws.String("tag:" + live.TagProject), Values: []string{f.project}}}})
 		if err == nil && len(out.ServiceConfigurations) > 0 {
 			f.serviceID = aws.ToString(out.ServiceConfigurations[0].ServiceId)
 		}
@@ -146,7 +151,7 @@ func (ck *checker) reads(ctx context.Context, alias, region string) {
 	}
 	acts := iampolicy.Reads(ck.mode)
 	slices.SortStableFunc(acts, func(a, b string) int { return order[a] - order[b] })
-	f := &found{}
+	f := &found{project: ck.m.Project}
 	for _, a := range acts {
 		p := probes[a]
 		if p == nil {
