@@ -131,6 +131,9 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 		IPAddressType:     cm.IPAddressType,
 		Tags:              c.desiredTags(cm.Name, cm.Tags, cm.Protect),
 	}
+	if cs.ep != nil {
+		markAdopted(after.Tags, cs.ep.Tags, cs.ep.ID, adopted) // adopted.go
+	}
 	if cm.DNSOptions != nil {
 		after.DNSRecordIPType = cm.DNSOptions.DNSRecordIPType
 		after.PrivateDNSOnlyForInboundResolverEndpoint = cm.DNSOptions.PrivateDNSOnlyForInboundResolverEndpoint

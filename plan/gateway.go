@@ -47,6 +47,9 @@ func (c *computer) gatewayChange(cs *consState, adopted bool) {
 		RouteTableIDs: sorted(cm.RouteTableIDs),
 		Tags:          c.desiredTags(cm.Name, cm.Tags, cm.Protect),
 	}
+	if cs.ep != nil {
+		markAdopted(after.Tags, cs.ep.Tags, cs.ep.ID, adopted) // adopted.go
+	}
 	pol, err := NormalizePolicyMap(cm.Policy)
 	if err != nil {
 		c.diag(SeverityError, CodeInvalidPolicy, cs.addr, cs.alias, cs.region,

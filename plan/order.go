@@ -45,6 +45,14 @@ func (c *computer) deletes() {
 		orphans = append(orphans, ch)
 	}
 	c.uniqueAddresses(orphans)
+	for i := range orphans {
+		ch := &orphans[i]
+		if ep := c.epByID[ch.ID]; ch.Kind == KindEndpoint && ep != nil {
+			if w := adoptedDeleteWarning(ch.Address, ep.ID, ep.Tags); w != "" {
+				ch.Warnings = append(ch.Warnings, w)
+			}
+		}
+	}
 	epDeletes := map[string]string{}
 	for _, ch := range orphans {
 		if ch.Kind == KindEndpoint {
