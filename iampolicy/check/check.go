@@ -75,8 +75,9 @@ type Result struct {
 	Decoded    bool   `json:"decoded,omitempty"`
 	DecodeNote string `json:"decodeNote,omitempty"`
 	// Statement is the statement of plink's policy for the account (plink
-	// iam-policy --for MODE) that grants the refused action; Missing is set
-	// when plink's policy has none for it.
+	// iam-policy --for MODE) that grants the refused action (on the refused
+	// resource, when AWS named it); Missing is set when plink's policy has
+	// none for it.
 	Statement *iampolicy.Statement `json:"statement,omitempty"`
 	Missing   bool                 `json:"missing,omitempty"`
 	// Statements, when AWS's reason was not decoded (Decoded false, and
@@ -404,11 +405,12 @@ func cmpOr(a, b string) string {
 }
 
 // statementFor is the statement of doc that grants action on resource (on
-// any resource when resource is unknown), or nil. A statement that grants
-// ec2:CreateTags only as part of a create (an ec2:CreateAction condition)
-// does not grant a CreateTags call of its own.
+// any resource when resource is unknown), or nil: one that grants the
+// action on other resources only is not it (a route table the policy does
+// not name is not granted by the statement for the endpoint). A statement
+// that grants ec2:CreateTags only as part of a create (an ec2:CreateAction
+// condition) does not grant a CreateTags call of its own.
 func statementFor(doc iampolicy.Document, action, resource, call string) *iampolicy.Statement {
-	var first *iampolicy.Statement
 	for i := range doc.Statement {
 		s := &doc.Statement[i]
 		if !slices.Contains(s.Action, action) {
@@ -417,14 +419,11 @@ func statementFor(doc iampolicy.Document, action, resource, call string) *iampol
 		if call == action && onlyOnCreate(s) {
 			continue
 		}
-		if first == nil {
-			first = s
-		}
 		if resource == "" || slices.ContainsFunc(s.Resource, func(p string) bool { return arnMatch(p, resource) }) {
 			return s
 		}
 	}
-	return first
+	return nil
 }
 
 func onlyOnCreate(s *iampolicy.Statement) bool {

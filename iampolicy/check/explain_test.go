@@ -170,6 +170,17 @@ func TestWritesWithoutClients(t *testing.T) {
 	if s := statementFor(doc, "ec2:CreateTags", "arn:aws:ec2:us-east-1:111:placement-group/g", "ec2:CreatePlacementGroup"); s == nil || s.Sid != "OnCreate" {
 		t.Errorf("CreateTags as part of a create: %+v, want OnCreate", s)
 	}
+	// A route table no statement names: not granted by the endpoint's
+	// statement (which could never allow it).
+	create := iampolicy.Statement{Sid: "Create", Action: []string{"ec2:CreateVpcEndpoint"}, Resource: []string{"arn:aws:ec2:us-east-1:111:vpc-endpoint/*"}}
+	network := iampolicy.Statement{Sid: "Network", Action: []string{"ec2:CreateVpcEndpoint"}, Resource: []string{"arn:aws:ec2:us-east-1:111:route-table/rtb-1"}}
+	net := iampolicy.Document{Statement: []iampolicy.Statement{create, network}}
+	if s := statementFor(net, "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-east-1:111:route-table/rtb-2", "ec2:CreateVpcEndpoint"); s != nil {
+		t.Errorf("a route table no statement names: %+v, want none", s)
+	}
+	if s := statementFor(net, "ec2:CreateVpcEndpoint", "arn:aws:ec2:us-east-1:111:route-table/rtb-1", "ec2:CreateVpcEndpoint"); s == nil || s.Sid != "Network" {
+		t.Errorf("a route table the policy names: %+v, want Network", s)
+	}
 	if !arnMatch("arn:aws:ec2:*:111:subnet/*", "arn:aws:ec2:us-east-1:111:subnet/subnet-1") || arnMatch("arn:aws:ec2:*:111:subnet/*", "arn:aws:ec2:us-east-1:222:subnet/s") {
 		t.Error("arnMatch")
 	}

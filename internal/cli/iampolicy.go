@@ -270,6 +270,9 @@ func renderCheck(w io.Writer, r *check.Report) error {
 					}
 					fmt.Fprintf(&b, "           %s\n", data)
 				}
+			} else if x.Resource != "" && x.Resource != "*" {
+				fmt.Fprintf(&b, "           plink iam-policy --for %s grants %s on no %s: print it again for this manifest (-f PATH --live) and attach it\n",
+					r.Mode, x.Action, x.Resource)
 			} else {
 				fmt.Fprintf(&b, "           plink iam-policy --for %s grants no %s: it is not a call this command needs\n", r.Mode, x.Action)
 			}

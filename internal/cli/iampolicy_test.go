@@ -268,6 +268,8 @@ func TestRenderCheckLines(t *testing.T) {
 			Status: check.Skipped, Reason: "its service (provider.p) is created in this run"},
 		{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "ec2:DescribeVpcs", Status: check.Denied,
 			Action: "ec2:DescribeVpcs", Reason: "UnauthorizedOperation (encoded message not decoded)", DecodeNote: "not decoded", Missing: true},
+		{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "ec2:CreateVpcEndpoint", DryRun: true, Status: check.Denied, Decoded: true,
+			Action: "ec2:CreateVpcEndpoint", Resource: "arn:aws:ec2:us-east-1:222222222222:route-table/rtb-x", Reason: "no identity-based policy allows", Missing: true},
 		{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "ec2:DeleteVpcEndpoints", DryRun: true, Status: check.Denied,
 			Action: "ec2:DeleteVpcEndpoints", Reason: "UnauthorizedOperation (encoded message not decoded)", Statements: []iampolicy.Statement{
 				{Sid: "PlinkManageOwnEndpoints", Effect: "Allow", Action: []string{"ec2:DeleteVpcEndpoints"}, Resource: []string{"*"}},
@@ -283,6 +285,7 @@ func TestRenderCheckLines(t *testing.T) {
 		"           AWS did not say which permission it refused; the call depends on every one of these statements (plink iam-policy --for apply): attach those missing\n" +
 			"           {\n             \"Sid\": \"PlinkManageOwnEndpoints\",",
 		"             \"Sid\": \"PlinkMultiRegion\",",
+		"           plink iam-policy --for apply grants ec2:CreateVpcEndpoint on no arn:aws:ec2:us-east-1:222222222222:route-table/rtb-x: print it again for this manifest (-f PATH --live) and attach it\n",
 		"the plan's writes were not checked: the plan could not be made: reading live state: UnauthorizedOperation\n",
 	} {
 		if !strings.Contains(b.String(), want) {
@@ -290,7 +293,7 @@ func TestRenderCheckLines(t *testing.T) {
 		}
 	}
 	rep.Verdict, rep.NotChecked = check.Denied, 1 // as check.Run leaves them
-	if s := checkSummary(rep); s != "iam-policy --check --for apply: 3 calls: 0 allowed, 2 denied, 1 could not be checked (1 left for later: they act on what this plan creates; "+
+	if s := checkSummary(rep); s != "iam-policy --check --for apply: 4 calls: 0 allowed, 3 denied, 1 could not be checked (1 left for later: they act on what this plan creates; "+
 		"run --check again once it exists), the plan's writes not checked (the plan could not be made); verdict: denied (exit 2)" {
 		t.Errorf("summary %q", s)
 	}
