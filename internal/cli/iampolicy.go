@@ -33,7 +33,9 @@ an endpoint may reach is said only by the service's name and owner. An
 endpoint to a provider whose service does not exist yet can only be granted
 for the names AWS gives services in that account and region; with --live
 (and -f), plink reads the providers' services (with the plan policy's reads)
-and grants endpoints to those that exist by their exact names. Print the
+and grants endpoints to those that exist by their exact names; it also grants
+changes, deletes and vpce:AllowMultiRegion on the project's endpoints and
+services only where the manifest has them or the plan changes them. Print the
 policy again with --live after the first apply.
 
 With --check (and -f), ask AWS, with each account's credentials, whether the
