@@ -82,15 +82,15 @@ func e2ePayments(extra string) string {
 // e2eLedger is a provider with a verified private DNS name: plink writes
 // the TXT record in payments' public zone payments.example.net (the
 // sandbox's default world), waits for the change and starts the
-// verification; it tags its principal's permission. (payerResponsibility
-// joins it once the sandbox serves ModifyVpcEndpointServicePayerResponsibility.)
-// It leaves the manifest in v6: the record is deleted from the
+// verification; it tags its principal's permission and has the service
+// owner pay (ModifyVpcEndpointServicePayerResponsibility). It leaves the manifest in v6: the record is deleted from the
 // service's plink:dns-zone tag alone (iampolicy.Live.DNSRecords).
 func e2eLedger(tags string) string {
 	return `  - name: ledger
     account: payments
     networkLoadBalancerArns: ["` + ledgerLB + `"]
     privateDns: { name: ledger.payments.example.net }
+    payerResponsibility: ServiceOwner
     allowedPrincipals: [{ account: checkout, tags: ` + tags + ` }]
 `
 }
@@ -1038,7 +1038,7 @@ func TestEveryFlowUnderThePrintedPolicy(t *testing.T) {
 		// a verified private DNS name (ledger) and its record deleted
 		// once the provider leaves (v6)
 		"plan route53:ListHostedZonesByName", "plan route53:ListResourceRecordSets", "apply route53:ChangeResourceRecordSets", "apply route53:GetChange",
-		"apply ec2:StartVpcEndpointServicePrivateDnsVerification",
+		"apply ec2:StartVpcEndpointServicePrivateDnsVerification", "apply ec2:ModifyVpcEndpointServicePayerResponsibility",
 		// Resource and ServiceNetwork endpoints (orders-db, mesh)
 		"plan vpc-lattice:GetResourceConfiguration", "plan vpc-lattice:GetServiceNetwork", "plan vpc-lattice:GetResourceGateway"} {
 		if !e.seen[a] {
