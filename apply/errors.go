@@ -56,6 +56,11 @@ func toErrorAt(action string, w where, err error) *Error {
 	return e
 }
 
+// reAccessDenied is the permission and resource of AWS's AccessDenied
+// text: "User: ARN is not authorized to perform: ACTION [on resource:
+// ARN] because …".
+var reAccessDenied = regexp.MustCompile(`not authorized to perform: (\S+?)(?: on resource: (\S+))?(?: because| with|$)`)
+
 // reEncoded finds EC2's encoded authorization failure message.
 var reEncoded = regexp.MustCompile(`Encoded authorization failure message: (\S+)`)
 
@@ -70,15 +75,28 @@ type Decoder func(ctx context.Context, account, region, encoded string) (string,
 // else) AWS has not said which permission it refused: the error says so
 // and lists every permission the call depends on (its own on each
 // resource type, tag on create, vpce:AllowMultiRegion: package awsauthz)
-// rather than naming one.
+// rather than naming one. The other services (Route 53, VPC Lattice,
+// ELB, STS) say in their AccessDenied text which permission and resource
+// they refused: the hint names that permission, not an EC2 one.
 func Explain(ctx context.Context, res *Result, dec Decoder) {
-	if res == nil || dec == nil {
+	if res == nil {
 		return
 	}
 	for i := range res.Changes {
 		cr := &res.Changes[i]
 		e := cr.Error
-		if e == nil || e.EncodedMessage == "" {
+		if e != nil && e.EncodedMessage == "" && strings.HasPrefix(e.Code, "AccessDenied") {
+			if m := reAccessDenied.FindStringSubmatch(e.Message); m != nil {
+				on := ""
+				if m[2] != "" {
+					on = " on " + m[2]
+				}
+				e.Hint = fmt.Sprintf("grant %s%s to the role or profile plink uses for account %s: plink iam-policy -f PATH (--for the command) "+
+					"prints the policy, and plink iam-policy --check -f PATH names the statement to add", m[1], on, cr.Account)
+			}
+			continue
+		}
+		if e == nil || e.EncodedMessage == "" || dec == nil {
 			continue
 		}
 		out, err := dec(ctx, cr.Account, cr.Region, e.EncodedMessage)

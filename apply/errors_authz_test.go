@@ -96,3 +96,18 @@ func TestExplainLeavesTheRestAlone(t *testing.T) {
 		t.Errorf("not decoded: %+v", e)
 	}
 }
+
+// An AccessDenied of another service than EC2 (Route 53 here) names its
+// permission and resource in AWS's text: the hint grants that, not an
+// EC2 action.
+func TestExplainAccessDeniedOfOtherServices(t *testing.T) {
+	res := &apply.Result{Changes: []apply.ChangeResult{{Account: "payments", Error: &apply.Error{Call: "ChangeResourceRecordSets", Code: "AccessDenied",
+		Message: "User: arn:aws:sts::111111111111:assumed-role/plink/s is not authorized to perform: route53:ChangeResourceRecordSets on resource: " +
+			"arn:aws:route53:::hostedzone/Z0PAYMENTSNET01 because no identity-based policy allows the route53:ChangeResourceRecordSets action",
+		Hint: "the credentials plink uses for account payments lack ec2:ChangeResourceRecordSets"}}}}
+	apply.Explain(context.Background(), res, nil)
+	want := "grant route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone/Z0PAYMENTSNET01 to the role or profile plink uses for account payments"
+	if h := res.Changes[0].Error.Hint; !strings.HasPrefix(h, want) {
+		t.Errorf("hint %q, want it to start %q", h, want)
+	}
+}
