@@ -169,7 +169,9 @@ func buildSchedule(p *plan.Plan) (*schedule, error) { return buildScheduleSettle
 func settles(c *plan.Change) bool {
 	switch c.Kind {
 	case plan.KindEndpoint:
-		return c.Action == plan.Create || c.Action == plan.Replace || c.Action == plan.Update && reconfigures(c)
+		// (an adopt applies the manifest's updates as well: waited for as
+		// an update is)
+		return c.Action == plan.Create || c.Action == plan.Replace || (c.Action == plan.Update || c.Action == plan.Adopt) && reconfigures(c)
 	case plan.KindConnection:
 		return c.Action == plan.Accept
 	case plan.KindNotification:
