@@ -84,7 +84,9 @@ type Result struct {
 	// no AccessDenied text named the action), are every statement of
 	// plink's policy the call depends on: the action's own, tag on create,
 	// vpce:AllowMultiRegion, each network resource's. AWS refused one of
-	// them and did not say which; Statement is then nil.
+	// them and did not say which; Statement is then nil. When AWS named
+	// the permission and resource and several statements grant it under
+	// different conditions, they are those statements.
 	Statements []iampolicy.Statement `json:"statements,omitempty"`
 }
 
@@ -296,8 +298,20 @@ func (ck *checker) explain(ctx context.Context, w *where, r *Result, err error) 
 		named = true
 	}
 	if named {
-		r.Statement = statementFor(ck.docs[w.alias], r.Action, r.Resource, r.Call)
-		r.Missing = r.Statement == nil
+		// Several statements may grant the action on the resource under
+		// different conditions (an endpoint to the manifest's providers,
+		// one to a named service): without evaluating the call's
+		// conditions plink cannot say which one is missing, so it lists
+		// them (Statements) rather than assert the first.
+		all := statementsFor(ck.docs[w.alias], r.Action, r.Resource, r.Call)
+		switch len(all) {
+		case 0:
+			r.Missing = true
+		case 1:
+			r.Statement = &all[0]
+		default:
+			r.Statements = all
+		}
 		return
 	}
 	// AWS did not say which permission: any the call depends on may be
@@ -411,19 +425,25 @@ func cmpOr(a, b string) string {
 // that grants ec2:CreateTags only as part of a create (an ec2:CreateAction
 // condition) does not grant a CreateTags call of its own.
 func statementFor(doc iampolicy.Document, action, resource, call string) *iampolicy.Statement {
-	for i := range doc.Statement {
-		s := &doc.Statement[i]
-		if !slices.Contains(s.Action, action) {
-			continue
-		}
-		if call == action && onlyOnCreate(s) {
+	if all := statementsFor(doc, action, resource, call); len(all) > 0 {
+		return &all[0]
+	}
+	return nil
+}
+
+// statementsFor is every statement of doc that grants action on resource
+// (on any resource when it is unknown), as statementFor chooses them.
+func statementsFor(doc iampolicy.Document, action, resource, call string) []iampolicy.Statement {
+	var out []iampolicy.Statement
+	for _, s := range doc.Statement {
+		if !slices.Contains(s.Action, action) || call == action && onlyOnCreate(&s) {
 			continue
 		}
 		if resource == "" || slices.ContainsFunc(s.Resource, func(p string) bool { return arnMatch(p, resource) }) {
-			return s
+			out = append(out, s)
 		}
 	}
-	return nil
+	return out
 }
 
 func onlyOnCreate(s *iampolicy.Statement) bool {

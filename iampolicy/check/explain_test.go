@@ -226,3 +226,26 @@ func TestDependsOn(t *testing.T) {
 		t.Errorf("DescribeVpcs depends on %q", got)
 	}
 }
+
+// AWS named the permission and resource, and two statements grant it under
+// different conditions (endpoints to the manifest's providers, to named
+// services): both are listed, neither asserted.
+func TestExplainSeveralStatementsGrantIt(t *testing.T) {
+	ctx := context.Background()
+	ck := testChecker()
+	ep := "arn:aws:ec2:us-east-1:111111111111:vpc-endpoint/*"
+	ck.docs["a"] = iampolicy.Document{Statement: []iampolicy.Statement{
+		{Sid: "PlinkCreateEndpointsUsEast1", Action: []string{"ec2:CreateVpcEndpoint"}, Resource: []string{ep}},
+		{Sid: "PlinkCreateEndpointsToNamedServicesUsEast1", Action: []string{"ec2:CreateVpcEndpoint"}, Resource: []string{ep}},
+		{Sid: "PlinkUseEndpointNetwork", Action: []string{"ec2:CreateVpcEndpoint"}, Resource: []string{"arn:aws:ec2:us-east-1:111111111111:subnet/s"}},
+	}}
+	w := &where{alias: "a", id: "111111111111", region: "us-east-1", c: fakeAWS(t, false,
+		decodedAs(`{"allowed":false,"context":{"action":"ec2:CreateVpcEndpoint","resource":"arn:aws:ec2:us-east-1:111111111111:vpc-endpoint/*"}}`))}
+	_, err := w.c.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	ck.record(ctx, w, "ec2:CreateVpcEndpoint", "consumer.s3", true, err)
+	r := ck.rep.Results[0]
+	if !r.Decoded || r.Statement != nil || r.Missing || len(r.Statements) != 2 || r.Statements[0].Sid != "PlinkCreateEndpointsUsEast1" ||
+		r.Statements[1].Sid != "PlinkCreateEndpointsToNamedServicesUsEast1" {
+		t.Errorf("result %+v", r)
+	}
+}

@@ -260,6 +260,18 @@ func renderCheck(w io.Writer, r *check.Report) error {
 					return err
 				}
 				fmt.Fprintf(&b, "           add this statement (plink iam-policy --for %s):\n           %s\n", r.Mode, data)
+			} else if len(x.Statements) > 0 && (x.Decoded || x.Resource != "") {
+				// AWS named the permission; several statements grant it
+				// under different conditions.
+				fmt.Fprintf(&b, "           statements of plink iam-policy --for %s that grant %s, each under its own conditions: "+
+					"attach the one this call needs\n", r.Mode, what)
+				for _, s := range x.Statements {
+					data, err := json.MarshalIndent(s, "           ", "  ")
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(&b, "           %s\n", data)
+				}
 			} else if len(x.Statements) > 0 {
 				// AWS did not say which permission: every statement the
 				// call depends on, none asserted.

@@ -270,6 +270,10 @@ func TestRenderCheckLines(t *testing.T) {
 			Action: "ec2:DescribeVpcs", Reason: "UnauthorizedOperation (encoded message not decoded)", DecodeNote: "not decoded", Missing: true},
 		{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "ec2:CreateVpcEndpoint", DryRun: true, Status: check.Denied, Decoded: true,
 			Action: "ec2:CreateVpcEndpoint", Resource: "arn:aws:ec2:us-east-1:222222222222:route-table/rtb-x", Reason: "no identity-based policy allows", Missing: true},
+		{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "ec2:CreateVpcEndpoint", DryRun: true, Status: check.Denied, Decoded: true,
+			Action: "ec2:CreateVpcEndpoint", Resource: "arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/*", Reason: "no identity-based policy allows", Statements: []iampolicy.Statement{
+				{Sid: "PlinkCreateEndpointsUsEast1", Effect: "Allow", Action: []string{"ec2:CreateVpcEndpoint"}, Resource: []string{"*"}},
+				{Sid: "PlinkCreateEndpointsToNamedServicesUsEast1", Effect: "Allow", Action: []string{"ec2:CreateVpcEndpoint"}, Resource: []string{"*"}}}},
 		{Account: "checkout", AccountID: "222222222222", Region: "us-east-1", Call: "ec2:DeleteVpcEndpoints", DryRun: true, Status: check.Denied,
 			Action: "ec2:DeleteVpcEndpoints", Reason: "UnauthorizedOperation (encoded message not decoded)", Statements: []iampolicy.Statement{
 				{Sid: "PlinkManageOwnEndpoints", Effect: "Allow", Action: []string{"ec2:DeleteVpcEndpoints"}, Resource: []string{"*"}},
@@ -286,6 +290,8 @@ func TestRenderCheckLines(t *testing.T) {
 			"           {\n             \"Sid\": \"PlinkManageOwnEndpoints\",",
 		"             \"Sid\": \"PlinkMultiRegion\",",
 		"           plink iam-policy --for apply grants ec2:CreateVpcEndpoint on no arn:aws:ec2:us-east-1:222222222222:route-table/rtb-x: print it again for this manifest (-f PATH --live) and attach it\n",
+		"           statements of plink iam-policy --for apply that grant ec2:CreateVpcEndpoint on arn:aws:ec2:us-east-1:222222222222:vpc-endpoint/*, each under its own conditions: attach the one this call needs\n" +
+			"           {\n             \"Sid\": \"PlinkCreateEndpointsUsEast1\",",
 		"the plan's writes were not checked: the plan could not be made: reading live state: UnauthorizedOperation\n",
 	} {
 		if !strings.Contains(b.String(), want) {
@@ -293,7 +299,7 @@ func TestRenderCheckLines(t *testing.T) {
 		}
 	}
 	rep.Verdict, rep.NotChecked = check.Denied, 1 // as check.Run leaves them
-	if s := checkSummary(rep); s != "iam-policy --check --for apply: 4 calls: 0 allowed, 3 denied, 1 could not be checked (1 left for later: they act on what this plan creates; "+
+	if s := checkSummary(rep); s != "iam-policy --check --for apply: 5 calls: 0 allowed, 4 denied, 1 could not be checked (1 left for later: they act on what this plan creates; "+
 		"run --check again once it exists), the plan's writes not checked (the plan could not be made); verdict: denied (exit 2)" {
 		t.Errorf("summary %q", s)
 	}
