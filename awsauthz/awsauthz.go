@@ -217,7 +217,7 @@ var table = []Action{
 	ec2("DescribeSecurityGroups", "List", star, ""),
 	ec2("DescribeAvailabilityZones", "List", star, ""),
 	ec2("DescribeRouteTables", "List", star, ""),
-	ec2("DescribeNetworkInterfaces", "List", star, "Read by plan and drift only for the endpoints of consumers that fix their addresses (ipAddresses)."),
+	ec2("DescribeNetworkInterfaces", "List", star, "Read by plan and drift only where consumers fix their addresses (ipAddresses): the network interfaces of those subnets, to find the endpoint's own and any other holding a fixed address (PL120)."),
 	ec2("DescribeVpcEndpointServiceConfigurations", "List", star, ""),
 	ec2("DescribeVpcEndpointServices", "List", star, ""),
 	ec2("DescribeVpcEndpointConnections", "List", star, ""),
