@@ -110,12 +110,16 @@ func (c *computer) resolveConsumers() {
 		if ep != nil && name != cm.Name && ep.Tags[live.TagName] != "" {
 			cs.renamedFrom = name
 		}
+		// (a no-op's values go as soon as it is decided: noop.go)
+		n := len(c.changes)
 		if cm.IsGateway() {
 			c.gatewayChange(cs, adopted)
+			dropNoOpValues(c.changes[n:])
 			continue
 		}
 		c.endpointChange(cs, adopted)
 		c.consumerLint(cs)
+		dropNoOpValues(c.changes[n:])
 	}
 }
 
