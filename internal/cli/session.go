@@ -316,8 +316,10 @@ func PlanWithTargetHealth(mode string, m *manifest.Manifest, snap *live.Snapshot
 		return plan.Compute(m, snap, opts), nil
 	}
 	hm := m
+	var first *plan.Plan
 	if mode != HealthAll {
 		p := plan.Compute(m, snap, opts)
+		first = p
 		changes := p.Changes
 		if own != nil {
 			changes = own(p)
@@ -331,6 +333,11 @@ func PlanWithTargetHealth(mode string, m *manifest.Manifest, snap *live.Snapshot
 	th := read(hm)
 	if th == nil {
 		th = &status.Snapshot{}
+	}
+	if len(th.LoadBalancers) == 0 && first != nil {
+		// no health to lint (plan/health.go skips it): the first plan is
+		// the plan, and computing it again would only double the time
+		return first, th
 	}
 	opts.LoadBalancerHealth = th.LoadBalancers
 	return plan.Compute(m, snap, opts), th
