@@ -151,7 +151,7 @@ func (w *world) resolver(m *manifest.Manifest) *awsenv.Resolver {
 		w.t.Fatal(err)
 	}
 	r, err := awsenv.New(context.Background(), m, awsenv.Options{
-		Endpoint: w.url, Region: "us-east-1", RetryMaxAttempts: 1,
+		Endpoint: w.url, Region: "us-east-1", RetryMaxAttempts: 3, // a loaded machine can cut a call short; a denial is never retried
 		BaseCredentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, "")),
 	})
 	if err != nil {
