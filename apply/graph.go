@@ -589,3 +589,24 @@ func (g *schedule) applyTargets(targets []string) error {
 	}
 	return nil
 }
+
+// Targeted returns the addresses of the changes an apply of p limited to
+// targets carries out: the targets, their children and what they depend
+// on, as Run decides them (Options.Targets). With no targets it is every
+// change. The CLI shows exactly these before asking for consent.
+func Targeted(p *plan.Plan, targets []string) (map[string]bool, error) {
+	g, err := buildSchedule(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.applyTargets(targets); err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, cs := range g.changes {
+		if !cs.excluded {
+			out[cs.c.Address] = true
+		}
+	}
+	return out, nil
+}

@@ -98,8 +98,15 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		return err
 	}
 	if format == "text" {
-		if err := renderPlan(f, "text", p); err != nil {
+		shown, outside, err := targetedView(p, f.Config.Strings("target"))
+		if err != nil {
 			return err
+		}
+		if err := renderPlan(f, "text", shown); err != nil {
+			return err
+		}
+		if outside > 0 {
+			fmt.Fprintf(f.IO.Out, "\nOnly the targets and what they depend on are shown and will be carried out: %s outside the targets are left for a later run.\n", plural(outside, "change"))
 		}
 	}
 	if p.HasErrors() {
@@ -551,6 +558,34 @@ func writeJSON(w io.Writer, v any) error {
 
 // checkTargets refuses a --target that names nothing in the plan, even
 // when there is nothing to do: a typo must not look like success.
+// targetedView is p as an apply limited to targets carries it out (the
+// targets, their children and what they depend on: apply.Targeted), for
+// the plan shown before consent, and how many changes it leaves out. With
+// no targets, or targets that name nothing (checkTargets refuses those),
+// it is p.
+func targetedView(p *plan.Plan, targets []string) (*plan.Plan, int, error) {
+	if len(targets) == 0 || checkTargets(p, targets) != nil || !p.HasChanges() || p.HasErrors() {
+		return p, 0, nil
+	}
+	keep, err := apply.Targeted(p, targets)
+	if err != nil {
+		return nil, 0, err
+	}
+	view := *p
+	view.Changes = nil
+	view.Cost = nil // the estimate is the whole plan's
+	outside := 0
+	for _, c := range p.Changes {
+		switch {
+		case keep[c.Address] || (c.Action == plan.NoOp && inTargets(c, targets)):
+			view.Changes = append(view.Changes, c)
+		case c.Action != plan.NoOp:
+			outside++
+		}
+	}
+	return &view, outside, nil
+}
+
 func checkTargets(p *plan.Plan, targets []string) error {
 	for _, t := range targets {
 		found := false
@@ -566,6 +601,9 @@ func checkTargets(p *plan.Plan, targets []string) error {
 				if c.Parent == "" {
 					top = append(top, c.Address)
 				}
+			}
+			if len(top) == 0 {
+				return flagErrorf("--target %s: the plan has no resources at all (nothing the manifest declares exists, and nothing is to be made)", t)
 			}
 			return flagErrorf("--target %s is not a resource of this manifest; valid addresses include %s", t, strings.Join(top, ", "))
 		}

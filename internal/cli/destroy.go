@@ -57,6 +57,11 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 			if out == "" {
 				return withVerdict(ctx, f, format, func() error { return applyManifest(ctx, f, format) })
 			}
+			if len(f.Config.Strings("target")) > 0 {
+				// a saved plan is carried out whole: saving a targeted one
+				// would destroy more than the plan shown
+				return flagErrorf("--target cannot be used with -out: a saved destroy plan is carried out whole; run 'plink destroy --target ADDRESS' without -out, or save the whole destroy plan")
+			}
 			m, paths, err := manifestFromFlags(f)
 			if err != nil {
 				return err
