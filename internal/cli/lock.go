@@ -119,7 +119,7 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 // still be exactly the approved one.
 func leaseDifference(f *Factory, approved, now *plan.Plan) string {
 	if f.shard == nil {
-		return planDifference(approved, now)
+		return planDifferenceFrom(approved, now, "the plan shown")
 	}
 	waited := map[string]bool{}
 	for _, c := range approved.Changes {
@@ -128,7 +128,7 @@ func leaseDifference(f *Factory, approved, now *plan.Plan) string {
 		}
 	}
 	if len(waited) == 0 {
-		return planDifference(approved, now)
+		return planDifferenceFrom(approved, now, "the plan shown")
 	}
 	drop := func(p *plan.Plan) *plan.Plan {
 		cp := *p
@@ -140,7 +140,7 @@ func leaseDifference(f *Factory, approved, now *plan.Plan) string {
 		}
 		return &cp
 	}
-	return planDifference(drop(approved), drop(now))
+	return planDifferenceFrom(drop(approved), drop(now), "the plan shown")
 }
 
 // waitKey names a change across plans: the accept of a declared

@@ -146,7 +146,8 @@ func TestApplyReplansUnderTheLease(t *testing.T) {
 		t.Fatalf("apply whose plan was overtaken: exit %d, want %d\n%s\n%s", code, ExitError, out, errOut)
 	}
 	if !strings.Contains(errOut.String(), "live state changed between the plan shown and taking the lease") ||
-		!strings.Contains(errOut.String(), "consumer.checkout-s3") {
+		!strings.Contains(errOut.String(), "consumer.checkout-s3") || !strings.Contains(errOut.String(), "the plan shown") ||
+		strings.Contains(errOut.String(), "saved plan") {
 		t.Fatalf("the refusal does not say what changed:\n%s", errOut)
 	}
 	if strings.Contains(out.String(), "Apply complete") {

@@ -362,7 +362,11 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 // Changes are compared by address, each as its JSON form (every field:
 // action, ids, before/after values, reasons, ordering), so that both sides
 // are normalized the same way whatever the file held.
-func planDifference(saved, now *plan.Plan) string {
+func planDifference(saved, now *plan.Plan) string { return planDifferenceFrom(saved, now, "the saved plan") }
+
+// planDifferenceFrom is planDifference with the earlier plan named as what
+// (the saved plan, the plan shown).
+func planDifferenceFrom(saved, now *plan.Plan, what string) string {
 	norm := func(p *plan.Plan) (map[string]map[string]any, []string) {
 		byAddr := map[string]map[string]any{}
 		var order []string
@@ -384,20 +388,20 @@ func planDifference(saved, now *plan.Plan) string {
 	s, sOrder := norm(saved)
 	n, nOrder := norm(now)
 	if saved.Project != now.Project {
-		return fmt.Sprintf("project is %s in the file, %s now", quoteValue(saved.Project), quoteValue(now.Project))
+		return fmt.Sprintf("project is %s in %s, %s now", quoteValue(saved.Project), what, quoteValue(now.Project))
 	}
 	for _, addr := range nOrder {
 		sc, ok := s[addr]
 		if !ok {
-			return fmt.Sprintf("%s: %s now, not in the saved plan", addr, n[addr]["action"])
+			return fmt.Sprintf("%s: %s now, not in %s", addr, n[addr]["action"], what)
 		}
 		if field, a, b := firstDiff("", sc, n[addr]); field != "" {
-			return fmt.Sprintf("%s: %s is %s in the saved plan, %s now", addr, field, quoteValue(a), quoteValue(b))
+			return fmt.Sprintf("%s: %s is %s in %s, %s now", addr, field, quoteValue(a), what, quoteValue(b))
 		}
 	}
 	for _, addr := range sOrder {
 		if _, ok := n[addr]; !ok {
-			return fmt.Sprintf("%s: %s in the saved plan, not planned now", addr, s[addr]["action"])
+			return fmt.Sprintf("%s: %s in %s, not planned now", addr, s[addr]["action"], what)
 		}
 	}
 	return ""
