@@ -140,7 +140,7 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 	if p, err = replanUnderLease(ctx, f, m, sess, p); err != nil {
 		return err
 	}
-	return execute(ctx, f, format, m, sess, p)
+	return executeLeased(ctx, f, format, m, sess, p)
 }
 
 // settle waits, when nothing is left to change but a resource of the
@@ -172,8 +172,8 @@ func settle(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSess
 }
 
 // replanUnderLease reads live state again once the lease is held and
-// returns that plan if its changes are exactly the approved ones, as a
-// saved plan is checked: the first plan was read without the lease, so
+// returns that plan if its changes are the approved ones, or fewer of them
+// (one made meanwhile is a no-op now), as a saved plan is checked: the first plan was read without the lease, so
 // another run may have changed live state before this one took it.
 // Without --lock there is no lease to have waited for: p is kept.
 func replanUnderLease(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSession, approved *plan.Plan) (*plan.Plan, error) {
@@ -271,7 +271,7 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 	if p, err = replanUnderLease(ctx, f, m, sess, p); err != nil {
 		return err
 	}
-	return execute(ctx, f, format, m, sess, p)
+	return executeLeased(ctx, f, format, m, sess, p)
 }
 
 // noChanges ends an apply that has nothing to do: converged, or, while a
@@ -341,6 +341,18 @@ func confirm(f *Factory, prompt string) (bool, error) {
 
 // execute runs the plan, reports progress and the result, then re-reads
 // live state to confirm convergence.
+// executeLeased carries out p, the plan read again under the lease. When
+// it has nothing left to do (what the plan shown would change was made
+// meanwhile, by another run or by AWS settling: replanUnderLease accepts a
+// plan that does less), the run ends as one without changes.
+func executeLeased(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
+	if !runnable(p).HasChanges() && !shardWaits(f) {
+		fmt.Fprintln(f.IO.ErrOut, "The changes shown were made meanwhile (by another run, or AWS settled); nothing is left to do.")
+		return noChanges(f, format, p, false)
+	}
+	return execute(ctx, f, format, m, sess, p)
+}
+
 func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
 	events := newEventPrinter(f, format)
 	opts := applyOptions(f, sess.sandbox != nil)

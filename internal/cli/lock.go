@@ -116,10 +116,10 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 // shard's apply may have made them possible meanwhile (its service's name
 // now known, the endpoint to accept now there), which is what they waited
 // for; they were approved as the shard's changes. Every other change must
-// still be exactly the approved one.
+// still be exactly the approved one, or made already (a no-op now).
 func leaseDifference(f *Factory, approved, now *plan.Plan) string {
 	if f.shard == nil {
-		return planDifferenceFrom(approved, now, "the plan shown")
+		return planDifferenceFrom(approved, now, "the plan shown", true)
 	}
 	waited := map[string]bool{}
 	for _, c := range approved.Changes {
@@ -128,7 +128,7 @@ func leaseDifference(f *Factory, approved, now *plan.Plan) string {
 		}
 	}
 	if len(waited) == 0 {
-		return planDifferenceFrom(approved, now, "the plan shown")
+		return planDifferenceFrom(approved, now, "the plan shown", true)
 	}
 	drop := func(p *plan.Plan) *plan.Plan {
 		cp := *p
@@ -140,7 +140,7 @@ func leaseDifference(f *Factory, approved, now *plan.Plan) string {
 		}
 		return &cp
 	}
-	return planDifferenceFrom(drop(approved), drop(now), "the plan shown")
+	return planDifferenceFrom(drop(approved), drop(now), "the plan shown", true)
 }
 
 // waitKey names a change across plans: the accept of a declared

@@ -362,11 +362,16 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 // Changes are compared by address, each as its JSON form (every field:
 // action, ids, before/after values, reasons, ordering), so that both sides
 // are normalized the same way whatever the file held.
-func planDifference(saved, now *plan.Plan) string { return planDifferenceFrom(saved, now, "the saved plan") }
+func planDifference(saved, now *plan.Plan) string {
+	return planDifferenceFrom(saved, now, "the saved plan", false)
+}
 
 // planDifferenceFrom is planDifference with the earlier plan named as what
-// (the saved plan, the plan shown).
-func planDifferenceFrom(saved, now *plan.Plan, what string) string {
+// (the saved plan, the plan shown). With less, a plan that now does less
+// than the earlier one is no difference: a change that is a no-op now, or
+// gone, has been made (AWS settled, or another run made it), and every
+// change still to make must be exactly as consented to.
+func planDifferenceFrom(saved, now *plan.Plan, what string, less bool) string {
 	norm := func(p *plan.Plan) (map[string]map[string]any, []string) {
 		byAddr := map[string]map[string]any{}
 		var order []string
@@ -391,6 +396,9 @@ func planDifferenceFrom(saved, now *plan.Plan, what string) string {
 		return fmt.Sprintf("project is %s in %s, %s now", quoteValue(saved.Project), what, quoteValue(now.Project))
 	}
 	for _, addr := range nOrder {
+		if less && n[addr]["action"] == string(plan.NoOp) {
+			continue
+		}
 		sc, ok := s[addr]
 		if !ok {
 			return fmt.Sprintf("%s: %s now, not in %s", addr, n[addr]["action"], what)
@@ -400,7 +408,7 @@ func planDifferenceFrom(saved, now *plan.Plan, what string) string {
 		}
 	}
 	for _, addr := range sOrder {
-		if _, ok := n[addr]; !ok {
+		if _, ok := n[addr]; !ok && !less {
 			return fmt.Sprintf("%s: %s in %s, not planned now", addr, s[addr]["action"], what)
 		}
 	}
