@@ -239,6 +239,14 @@ func TestE2EResourceAndServiceNetworkEndpoints(t *testing.T) {
 	if s := p.Summary(); s.Destroy != 2 {
 		t.Fatalf("delete plan %+v", s)
 	}
+	// what each delete breaks names its target (these endpoints name no service)
+	for _, c := range p.Changes {
+		if c.Action == plan.Delete && c.Kind == plan.KindEndpoint {
+			if len(c.Breaks) != 1 || !strings.Contains(c.Breaks[0], "arn:aws:vpc-lattice:") {
+				t.Errorf("%s breaks %q: want the target's ARN", c.Address, c.Breaks)
+			}
+		}
+	}
 	e.apply(none)
 	if got := e.latticeEndpoints(); len(got) != 0 {
 		t.Fatalf("left after the delete: %+v", got)

@@ -27,7 +27,8 @@ func (c *computer) deletes() {
 			ch.Breaks = append(ch.Breaks, c.leftoverBreak(lo))
 		}
 		if ep.State == stateAvailable {
-			ch.Breaks = append(ch.Breaks, fmt.Sprintf("clients in %s lose access to %s through this endpoint", ep.VPCID, ep.ServiceName))
+			target := cmp.Or(ep.ServiceName, ep.ResourceConfigurationARN, ep.ServiceNetworkARN) // Resource and ServiceNetwork endpoints name no service
+			ch.Breaks = append(ch.Breaks, fmt.Sprintf("clients in %s lose access to %s through this endpoint", ep.VPCID, target))
 		}
 		orphans = append(orphans, ch)
 	}
