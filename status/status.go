@@ -576,6 +576,9 @@ func roundAge(d time.Duration) string {
 	if d >= 48*time.Hour {
 		return fmt.Sprintf("%d days", int(d.Hours()/24))
 	}
+	if d < time.Minute {
+		return d.Round(time.Second).String() // rounded to minutes it read "0s"
+	}
 	return d.Round(time.Minute).String()
 }
 
