@@ -193,16 +193,38 @@ func (c *computer) dnsRecordDeletes() {
 		}
 	}
 	for _, ps := range c.provs {
-		if ps.p.ManagesDNSRecord() || !ps.ok || ps.svc == nil || ps.action == Replace {
+		if !ps.ok || ps.svc == nil || ps.action == Replace {
 			continue
+		}
+		why := fmt.Sprintf("%s no longer sets privateDns: the TXT record plink wrote is deleted", ps.addr)
+		if ps.p.ManagesDNSRecord() {
+			// The name changes to one plink publishes no record for (no
+			// public zone, or the zone given is not usable): the record
+			// plink wrote for the old name goes. A name with a zone has its
+			// own dns_record change, which deletes the old record.
+			if c.hasChange(dnsAddr(ps.addr)) || strings.EqualFold(ps.svc.PrivateDNSName, ps.p.PrivateDNSName) {
+				continue
+			}
+			why = fmt.Sprintf("%s changes its private DNS name from %s to %s, for which plink writes no record: the TXT record plink wrote for %s is deleted",
+				ps.addr, ps.svc.PrivateDNSName, ps.p.PrivateDNSName, ps.svc.PrivateDNSName)
 		}
 		if rec := c.taggedRecord(ps.svc); rec != nil {
 			d := c.child(ps, KindDNSRecord, dnsAddr(ps.addr))
 			d.Action, d.ID, d.Before = Delete, ps.svc.ID, rec
-			d.Warnings = append(d.Warnings, fmt.Sprintf("%s no longer sets privateDns: the TXT record plink wrote is deleted", ps.addr))
+			d.Warnings = append(d.Warnings, why)
 			c.changes = append(c.changes, d)
 		}
 	}
+}
+
+// hasChange reports whether the plan has a change at addr.
+func (c *computer) hasChange(addr string) bool {
+	for i := range c.changes {
+		if c.changes[i].Address == addr {
+			return true
+		}
+	}
+	return false
 }
 
 // privateDNSWaits says what turning a consumer's private DNS on waits for
