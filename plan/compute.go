@@ -111,6 +111,7 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 	c.targetHealth()
 	c.notificationTopics()
 	c.disconnects()
+	c.addServiceBreaks()
 	c.protection(c.protectedAddrs())
 	dropNoOpValues(c.changes)
 	p := &Plan{

@@ -436,8 +436,8 @@ func TestServiceDeletedBreaks(t *testing.T) {
 	p := compute(sc.Manifest, sc.Snapshot)
 	c := change(t, p, svc)
 	want := []string{
-		"endpoint service vpce-svc-0pay111 has 2 connected endpoints; they lose their connection",
-		"endpoint vpce-0chk1 of account checkout (222222222222), available",
+		// vpce-0chk1, which this plan deletes itself, is not counted
+		"endpoint service vpce-svc-0pay111 has 1 connected endpoint; it loses its connection",
 		"endpoint vpce-0ext1 of account 444444444444, available",
 	}
 	if !reflect.DeepEqual(c.Breaks, want) {
@@ -451,6 +451,35 @@ func TestServiceDeletedBreaks(t *testing.T) {
 	}
 	if s := p.Summary(); s.Destroy != 2 {
 		t.Errorf("Summary = %+v", s)
+	}
+}
+
+// Pending requests are no connected endpoints: they are listed apart, as
+// turned away; an endpoint the plan deletes itself is neither.
+func TestServiceDeletedBreaksPendingApart(t *testing.T) {
+	sc := scenarioByName("service-deleted-with-connections")
+	s := *sc.Snapshot
+	s.Services = append([]live.Service(nil), s.Services...)
+	s.Services[0].Connections = append(append([]live.Connection(nil), s.Services[0].Connections...),
+		live.Connection{EndpointID: "vpce-0ext3", OwnerID: scenario.Outsider, State: "pendingAcceptance", Region: scenario.USEast1},
+		live.Connection{EndpointID: "vpce-0ext2", OwnerID: scenario.Outsider, State: "pendingAcceptance", Region: scenario.USEast1},
+		live.Connection{EndpointID: "vpce-0ext4", OwnerID: scenario.Outsider, State: "rejected", Region: scenario.USEast1})
+	p := plan.Compute(sc.Manifest, &s, plan.Options{AllowDisconnect: true})
+	c := change(t, p, svc)
+	want := []string{
+		"endpoint service vpce-svc-0pay111 has 1 connected endpoint; it loses its connection",
+		"endpoint vpce-0ext1 of account 444444444444, available",
+		"endpoint service vpce-svc-0pay111: 2 pending requests are turned away",
+		"endpoint vpce-0ext2 of account 444444444444, pendingAcceptance",
+		"endpoint vpce-0ext3 of account 444444444444, pendingAcceptance",
+	}
+	if !reflect.DeepEqual(c.Breaks, want) {
+		t.Errorf("breaks:\n got %q\nwant %q", c.Breaks, want)
+	}
+	// destroy says the same
+	p = plan.Compute(sc.Manifest, &s, plan.Options{Destroy: true, AllowDisconnect: true})
+	if c := change(t, p, svc); !reflect.DeepEqual(c.Breaks, want) {
+		t.Errorf("destroy breaks:\n got %q\nwant %q", c.Breaks, want)
 	}
 }
 

@@ -22,6 +22,7 @@ func (c *computer) destroyPlan() *Plan {
 	c.deletes()
 	c.adoptedDeletes()
 	c.dnsRecordDeletes()
+	c.addServiceBreaks()
 	c.release()
 	c.disconnects()
 	c.destroyProtection()
@@ -98,7 +99,7 @@ func (c *computer) adoptedDeletes() {
 		}
 		if sv := c.svcByID[id]; sv != nil && sv.Tags[live.TagProject] == "" && c.readOK(sv.AccountID, sv.Region) {
 			ch := Change{Address: addr, Kind: KindService, Action: Delete, Account: c.alias(sv.AccountID), AccountID: sv.AccountID,
-				Region: sv.Region, ID: sv.ID, Before: liveServiceValues(sv), Breaks: c.serviceBreaks(sv)}
+				Region: sv.Region, ID: sv.ID, Before: liveServiceValues(sv)}
 			c.changes = append(c.changes, ch)
 		}
 		if ep := c.epByID[id]; ep != nil && ep.Tags[live.TagProject] == "" && c.readOK(ep.AccountID, ep.Region) {

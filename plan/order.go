@@ -42,7 +42,7 @@ func (c *computer) deletes() {
 		if lo, ok := c.leftovers[sv.ID]; ok {
 			ch.Breaks = append(ch.Breaks, c.leftoverBreak(lo))
 		}
-		ch.Breaks = append(ch.Breaks, c.serviceBreaks(sv)...)
+		// the connected endpoints: addServiceBreaks
 		orphans = append(orphans, ch)
 	}
 	c.uniqueAddresses(orphans)

@@ -200,8 +200,7 @@ func (c *computer) serviceChange(ps *provState, adopted bool) {
 	switch {
 	case len(ch.ReplaceReasons) > 0:
 		ch.Action = Replace
-		ch.Refs = map[string]string{"serviceName": ps.addr}
-		ch.Breaks = c.serviceBreaks(sv)
+		ch.Refs = map[string]string{"serviceName": ps.addr} // Breaks: addServiceBreaks
 	case adopted:
 		ch.Action = Adopt
 		ch.After.ServiceName = sv.Name
@@ -268,27 +267,61 @@ func connected(cn live.Connection) bool {
 	return false
 }
 
-// serviceBreaks lists the endpoints connected to a service that is removed.
-func (c *computer) serviceBreaks(sv *live.Service) []string {
-	var conns []live.Connection
+// serviceBreaks lists what removing a service breaks: the endpoints
+// connected to it (available, or accepted and becoming so) that the plan
+// does not delete or replace itself, and apart from them the requests still
+// pendingAcceptance, which are turned away.
+func (c *computer) serviceBreaks(sv *live.Service, gone map[string]bool) []string {
+	var conns, pending []live.Connection
 	for _, cn := range sv.Connections {
-		if connected(cn) {
+		switch {
+		case gone[cn.EndpointID] || !connected(cn):
+		case live.EndpointPhase(cn.State) == live.PhaseWaiting:
+			pending = append(pending, cn)
+		default:
 			conns = append(conns, cn)
 		}
 	}
-	if len(conns) == 0 {
-		return nil
+	var out []string
+	list := func(cs []live.Connection, one, many, head string) {
+		if len(cs) == 0 {
+			return
+		}
+		sort.Slice(cs, func(i, j int) bool { return cs[i].EndpointID < cs[j].EndpointID })
+		noun := many
+		if len(cs) == 1 {
+			noun = one
+		}
+		out = append(out, fmt.Sprintf(head, sv.ID, len(cs), noun))
+		for _, cn := range cs {
+			out = append(out, fmt.Sprintf("endpoint %s of account %s, %s", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State))
+		}
 	}
-	sort.Slice(conns, func(i, j int) bool { return conns[i].EndpointID < conns[j].EndpointID })
-	noun := "endpoints"
-	if len(conns) == 1 {
-		noun = "endpoint"
-	}
-	out := []string{fmt.Sprintf("endpoint service %s has %d connected %s; they lose their connection", sv.ID, len(conns), noun)}
-	for _, cn := range conns {
-		out = append(out, fmt.Sprintf("endpoint %s of account %s, %s", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State))
-	}
+	list(conns, "endpoint; it loses its connection", "endpoints; they lose their connection", "endpoint service %s has %d connected %s")
+	list(pending, "request is turned away", "requests are turned away", "endpoint service %s: %d pending %s")
 	return out
+}
+
+// addServiceBreaks says, on each change that removes a live service (a
+// delete, or the old service of a replace), what that breaks; it runs once
+// the plan's changes are all known, to leave out the endpoints the plan
+// deletes or replaces itself.
+func (c *computer) addServiceBreaks() {
+	gone := map[string]bool{}
+	for _, ch := range c.changes {
+		if ch.Kind == KindEndpoint && (ch.Action == Delete || ch.Action == Replace) && ch.ID != "" {
+			gone[ch.ID] = true
+		}
+	}
+	for i := range c.changes {
+		ch := &c.changes[i]
+		if ch.Kind != KindService || ch.Action != Delete && ch.Action != Replace {
+			continue
+		}
+		if sv := c.svcByID[ch.ID]; sv != nil {
+			ch.Breaks = append(ch.Breaks, c.serviceBreaks(sv, gone)...)
+		}
+	}
 }
 
 func (c *computer) providerLint(ps *provState) {
