@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/manifest"
@@ -439,9 +440,29 @@ func (rd *reader) fail(sc *scopeState, name string, err error) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
 	rd.snap.Failures = append(rd.snap.Failures, Failure{
-		Account: sc.Account, AccountID: sc.AccountID, Region: sc.Region, Call: name, Error: awsenv.Describe(err),
+		Account: sc.Account, AccountID: sc.AccountID, Region: sc.Region, Call: FailedCall(name, err), Error: awsenv.Describe(err),
 	})
 }
+
+// FailedCall is the call a failure names: the call made (name), unless
+// what failed is the assumption of the account's role that the call's
+// credentials needed first (the SDK assumes it on the first call of a
+// client): then that STS call, as "sts:AssumeRole" (or
+// "sts:AssumeRoleWithWebIdentity").
+func FailedCall(name string, err error) string {
+	var oe *smithy.OperationError
+	for e := err; e != nil && errors.As(e, &oe); e = oe.Err {
+		if oe.ServiceID == "STS" && strings.HasPrefix(oe.OperationName, "AssumeRole") {
+			return "sts:" + oe.OperationName
+		}
+	}
+	return name
+}
+
+// IsRoleCall reports whether a Failure's Call is the assumption of a role
+// (FailedCall): the scope's clients had no credentials, so every call there
+// fails the same way.
+func IsRoleCall(call string) bool { return strings.HasPrefix(call, "sts:AssumeRole") }
 
 func (rd *reader) owned(tags map[string]string, id string) bool {
 	return tags[TagProject] == rd.m.Project || rd.adopted[id]

@@ -318,10 +318,11 @@ func TestReadSandboxFailureNamesCallAccountRegion(t *testing.T) {
 		t.Fatalf("want 3 failures, got %v", err)
 	}
 	// The role cannot be assumed in either region analytics is read in; each
-	// scope fails once, on its first call.
+	// scope fails once, on its first call, and the failure names the call
+	// that failed: sts:AssumeRole, not the EC2 call that needed the role.
 	for i, region := range []string{"us-east-1", "us-west-2"} {
 		f := rerr.Failures[i]
-		if f.Account != "analytics" || f.AccountID != sbAnalytics || f.Region != region || f.Call != "DescribeAvailabilityZones" ||
+		if f.Account != "analytics" || f.AccountID != sbAnalytics || f.Region != region || f.Call != "sts:AssumeRole" ||
 			!strings.Contains(f.Error, "AccessDenied") {
 			t.Errorf("assume-role failure in %s: %+v", region, f)
 		}

@@ -119,12 +119,12 @@ func read(ctx context.Context, lv *live.Snapshot, src APIs, opts ReadOptions, on
 		opts.Concurrency = defaultConcurrency
 	}
 	rd := &reader{lv: lv, src: src, opts: opts, only: only, snap: &Snapshot{Live: lv, Window: opts.Window, Now: opts.Now.UTC(), Calls: map[string]int{}}}
-	// A scope whose live read could not start (no clients: the role could
-	// not be assumed; or its first call failed) is already named by that
+	// A scope whose live read could not start (no clients; the role could
+	// not be assumed, sts:AssumeRole; or its first call failed) is already named by that
 	// one failure: reading it again would fail the same way, twice.
 	unread := map[string]bool{}
 	for _, f := range lv.Failures {
-		if f.Call == callClients || f.Call == callZones {
+		if f.Call == callClients || f.Call == callZones || live.IsRoleCall(f.Call) {
 			unread[f.AccountID+"|"+f.Region] = true
 		}
 	}
@@ -186,7 +186,7 @@ func (rd *reader) count(name string) {
 func (rd *reader) fail(sc live.Scope, call string, err error) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
-	rd.snap.Failures = append(rd.snap.Failures, live.Failure{Account: sc.Account, AccountID: sc.AccountID, Region: sc.Region, Call: call, Error: awsenv.Describe(err)})
+	rd.snap.Failures = append(rd.snap.Failures, live.Failure{Account: sc.Account, AccountID: sc.AccountID, Region: sc.Region, Call: live.FailedCall(call, err), Error: awsenv.Describe(err)})
 }
 
 func (rd *reader) add(fn func(*Snapshot)) {
