@@ -116,13 +116,26 @@ func report(w io.Writer, cmdPath string, err error, stop error, activity string)
 	if strings.HasPrefix(msg, "unknown command ") {
 		msg, usage = foldSuggestions(msg), true
 	}
+	// A line of the message that is a hint (an inner error's, under the
+	// line it belongs to: credentialsError, shard.Check) prints as every
+	// hint does, "hint: ...", not as an error line; the error's own hint is
+	// not printed again when a line said it, nor the generic usage hint
+	// after a line's own.
+	hints := map[string]bool{}
 	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
+		if h, ok := strings.CutPrefix(strings.TrimLeft(line, " \t"), "hint: "); ok {
+			fmt.Fprintf(w, "hint: %s\n", h)
+			hints[h] = true
+			continue
+		}
 		fmt.Fprintf(w, "plink: %s\n", line)
 	}
 	switch {
 	case ee != nil && ee.Hint != "":
-		fmt.Fprintf(w, "hint: %s\n", ee.Hint)
-	case usage:
+		if !hints[ee.Hint] {
+			fmt.Fprintf(w, "hint: %s\n", ee.Hint)
+		}
+	case usage && len(hints) == 0:
 		fmt.Fprintf(w, "hint: run '%s --help' for usage\n", cmdPath)
 	}
 	if stop != nil {

@@ -53,7 +53,7 @@ func TestStopHidesOnlyContextErrors(t *testing.T) {
 		{"one account refused", credentialsError(errors.Join(late("payments"), denied)), timedOut,
 			"plink: account payments (111111111111): assume role arn:aws:iam::111111111111:role/plink: context deadline exceeded\n" +
 				"plink: account checkout (222222222222): cannot assume role: AccessDenied\n" +
-				"plink:   hint: check the role's trust policy\n" +
+				"hint: check the role's trust policy\n" +
 				"plink: timed out after 2s (--timeout) while resolving credentials\n"},
 		{"every read canceled", &export.ReadError{Failures: []export.Failure{read(fmt.Errorf("operation error EC2: %w", context.Canceled)), read(context.Canceled)}},
 			&Interrupted{Signal: "SIGINT"},

@@ -33,7 +33,7 @@ func TestPlanNamesEveryUnreachableAccount(t *testing.T) {
 	code, stdout, stderr := runPlink(t, "", false, "plan", "-f", quickstart, "--sandbox", "--sandbox-dir", filepath.Join(dir, ".plink"), "--sandbox-world", path)
 	refused := func(alias, id string) string {
 		return "plink: account " + alias + " (" + id + "): cannot assume role arn:aws:iam::" + id + ":role/plink from arn:aws:iam::999999999999:user/plink-operator: AccessDenied: User: arn:aws:iam::999999999999:user/plink-operator is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::" + id + ":role/plink\n" +
-			"plink:   hint: check the role's trust policy (and whether it requires an externalId)\n"
+			"hint: check the role's trust policy (and whether it requires an externalId)\n"
 	}
 	want := refused("analytics", "333333333333") + refused("checkout", "222222222222")
 	if code != ExitError || stdout != "" || stderr != want {
