@@ -16,6 +16,7 @@ package plan
 // starts the verification; if not, the plan says so and leaves it.
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -182,13 +183,16 @@ func (c *computer) dnsRecordDeletes() {
 		if ch.Kind != KindService || ch.Action != Delete && ch.Action != Replace {
 			continue
 		}
-		if ch.Action == Replace {
+		if ch.Action == Replace && c.hasChange(dnsAddr(ch.Address)) {
 			continue // the provider's own dns_record change replaces the record
 		}
+		// A service deleted, or replaced by one plink writes no record for
+		// (no privateDns, or a name without a zone): its record goes, in
+		// the account and region of the old service.
 		sv := c.svcByID[ch.ID]
 		if rec := c.taggedRecord(sv); rec != nil {
-			d := Change{Address: dnsAddr(ch.Address), Kind: KindDNSRecord, Action: Delete, Account: ch.Account, AccountID: ch.AccountID,
-				Region: ch.Region, ID: sv.ID, Parent: ch.Address, ParentID: sv.ID, Before: rec}
+			d := Change{Address: dnsAddr(ch.Address), Kind: KindDNSRecord, Action: Delete, Account: cmp.Or(ch.PriorAccount, ch.Account),
+				AccountID: cmp.Or(ch.PriorAccountID, ch.AccountID), Region: cmp.Or(ch.PriorRegion, ch.Region), ID: sv.ID, Parent: ch.Address, ParentID: sv.ID, Before: rec}
 			c.changes = append(c.changes, d)
 		}
 	}

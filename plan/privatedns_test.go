@@ -90,3 +90,57 @@ func TestDNSRecordMatrix(t *testing.T) {
 		})
 	}
 }
+
+// TestDNSRecordOfReplacedService: a service replaced by one plink writes no
+// record for (the provider without privateDns, or with a name no public
+// zone holds) takes the record plink wrote for the old one with it: a
+// dns_record delete of the old service's record, with its zone and name.
+func TestDNSRecordOfReplacedService(t *testing.T) {
+	const nlb = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/api/0123456789abcdef"
+	for _, tc := range []struct {
+		name, provider string
+		zone           live.DNSZone
+	}{
+		{"no privateDns", "privateDnsName: api.example.com", live.DNSZone{}},
+		{"a name without a zone", "privateDns: { name: api.example.invalid }",
+			live.DNSZone{Provider: "api", Name: "api.example.invalid", AccountID: "111111111111", Problem: "account 111111111111 has no public hosted zone for api.example.invalid or a parent domain of it"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := "version: 1\nproject: p\ndefaults: { region: us-east-1 }\naccounts:\n  payments: { id: \"111111111111\" }\nproviders:\n  - name: api\n    account: payments\n" +
+				"    networkLoadBalancerArns: [\"" + nlb + "\"]\n    " + tc.provider + "\n"
+			m, err := manifest.Parse("m.yaml", []byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &live.Snapshot{
+				Scopes: []live.Scope{{Account: "payments", AccountID: "111111111111", Region: "us-east-1"}},
+				// Failed: the service is replaced
+				Services: []live.Service{{AccountID: "111111111111", Region: "us-east-1", ID: "vpce-svc-1", Name: "com.amazonaws.vpce.us-east-1.vpce-svc-1",
+					Type: "Interface", State: "Failed", NetworkLoadBalancerARNs: []string{nlb},
+					PrivateDNSName: "api.example.com", PrivateDNSState: "verified", PrivateDNSTXTName: "_label", PrivateDNSTXTValue: "vpce:value",
+					SupportedIPAddressTypes: []string{"ipv4"}, Tags: map[string]string{live.TagProject: "p", live.TagName: "api", live.TagDNSZone: "Z1"}}},
+				DNSRecords: []live.DNSRecord{{AccountID: "111111111111", ZoneID: "Z1", Name: "_label.api.example.com", Exists: true, Values: []string{`"vpce:value"`}, TTL: 300}},
+			}
+			if tc.zone.Provider != "" {
+				s.DNSZones = []live.DNSZone{tc.zone}
+			}
+			p := plan.Compute(m, s, plan.Options{})
+			var svc, rec *plan.Change
+			for i := range p.Changes {
+				switch p.Changes[i].Address {
+				case "provider.api":
+					svc = &p.Changes[i]
+				case "provider.api.dns_record":
+					rec = &p.Changes[i]
+				}
+			}
+			if svc == nil || svc.Action != plan.Replace {
+				t.Fatalf("service change %+v", svc)
+			}
+			if rec == nil || rec.Action != plan.Delete || rec.Before == nil || rec.Before.ZoneID != "Z1" || rec.Before.RecordName != "_label.api.example.com" ||
+				rec.ParentID != "vpce-svc-1" || rec.Account != "payments" {
+				t.Fatalf("dns_record change %+v", rec)
+			}
+		})
+	}
+}
