@@ -209,6 +209,9 @@ func (c *computer) dnsRecordDeletes() {
 			if c.hasChange(dnsAddr(ps.addr)) || strings.EqualFold(ps.svc.PrivateDNSName, ps.p.PrivateDNSName) {
 				continue
 			}
+			if z := c.s.DNSZoneFor(ps.p.Name); z == nil || z.ZoneID != "" || !c.readOK(ps.accountID, ps.region) {
+				continue // the new name's zone was not read: nothing is known
+			}
 			why = fmt.Sprintf("%s changes its private DNS name from %s to %s, for which plink writes no record: the TXT record plink wrote for %s is deleted",
 				ps.addr, ps.svc.PrivateDNSName, ps.p.PrivateDNSName, ps.svc.PrivateDNSName)
 		}

@@ -1,6 +1,7 @@
 package plan_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/plinkdev/plink/live"
@@ -142,5 +143,39 @@ func TestDNSRecordOfReplacedService(t *testing.T) {
 				t.Fatalf("dns_record change %+v", rec)
 			}
 		})
+	}
+}
+
+// TestDNSRecordRenameZoneNotRead: a name changed while its zone was not
+// read (a snapshot without Route 53) plans nothing for the record: plink
+// does not delete the old record on what it did not see.
+func TestDNSRecordRenameZoneNotRead(t *testing.T) {
+	m, err := manifest.Parse("m.yaml", []byte(strings.Replace(dnsMatrixManifest, "api.example.com", "pay.example.com", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &live.Snapshot{
+		Scopes: []live.Scope{{Account: "payments", AccountID: "111111111111", Region: "us-east-1"}},
+		Services: []live.Service{{AccountID: "111111111111", Region: "us-east-1", ID: "vpce-svc-1", Name: "com.amazonaws.vpce.us-east-1.vpce-svc-1",
+			Type: "Interface", State: "Available", NetworkLoadBalancerARNs: []string{"arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/api/0123456789abcdef"},
+			PrivateDNSName: "api.example.com", PrivateDNSState: "verified", PrivateDNSTXTName: "_label", PrivateDNSTXTValue: "vpce:value",
+			SupportedIPAddressTypes: []string{"ipv4"}, Tags: map[string]string{live.TagProject: "p", live.TagName: "api", live.TagDNSZone: "Z1"}}},
+		DNSRecords: []live.DNSRecord{{AccountID: "111111111111", ZoneID: "Z1", Name: "_label.api.example.com", Exists: true, Values: []string{`"vpce:value"`}, TTL: 300}},
+	}
+	p := plan.Compute(m, s, plan.Options{})
+	for _, c := range p.Changes {
+		if c.Kind == plan.KindDNSRecord {
+			t.Errorf("a dns_record change without the zone read: %+v", c)
+		}
+	}
+	// with the zone read and none found, the old record is deleted
+	s.DNSZones = []live.DNSZone{{Provider: "api", Name: "pay.example.com", AccountID: "111111111111", Problem: "no public hosted zone"}}
+	p = plan.Compute(m, s, plan.Options{})
+	found := false
+	for _, c := range p.Changes {
+		found = found || c.Kind == plan.KindDNSRecord && c.Action == plan.Delete && c.Before != nil && c.Before.RecordName == "_label.api.example.com"
+	}
+	if !found {
+		t.Errorf("no delete of the old record: %+v", p.Changes)
 	}
 }
