@@ -220,7 +220,7 @@ type scopeData struct {
 
 func readScope(ctx context.Context, src ClientSource, a Account, region, project string) (*scopeData, *Failure) {
 	fail := func(call string, err error) *Failure {
-		return &Failure{Account: a.Alias, AccountID: a.ID, Region: region, Call: call, Err: err}
+		return &Failure{Account: a.Alias, AccountID: a.ID, Region: region, Call: live.FailedCall(call, err), Err: err} // a role not assumed names sts:AssumeRole
 	}
 	api, err := src.EC2(ctx, a.Alias, region)
 	if err != nil {
