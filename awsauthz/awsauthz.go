@@ -62,6 +62,11 @@ const (
 // addition to the API action wherever a call involves another region.
 const AllowMultiRegion = "vpce:AllowMultiRegion"
 
+// ServiceNetworkAssociation is the permission-only action VPC Lattice
+// checks in addition to ec2:CreateVpcEndpoint for a ServiceNetwork
+// endpoint.
+const ServiceNetworkAssociation = "vpc-lattice:CreateServiceNetworkVpcEndpointAssociation"
+
 // ResourceType is one resource type of the reference's "Resource types"
 // table: its ARN template and the condition keys it carries.
 type ResourceType struct {
@@ -258,7 +263,7 @@ var table = []Action{
 			"ec2:VpceServiceOwner on the new endpoint. Of the reference's dependent actions the sandbox checks ec2:CreateTags (tag on "+
 			"create); the Describe calls are plink's own reads, and route53:AssociateVPCWithHostedZone is not checked (not modelled)."),
 		"ec2:CreateTags", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "route53:AssociateVPCWithHostedZone"),
-		"ec2:CreateTags", AllowMultiRegion),
+		"ec2:CreateTags", AllowMultiRegion, ServiceNetworkAssociation),
 		"ServiceRegion names a region other than the endpoint's", "reported, not checked by the author: AWS's error for a cross-region create quoted in issue 18, \"not authorized to perform ec2:CreateVpcEndpoint on resource …vpc-endpoint/* because no identity-based policy allows the vpce:AllowMultiRegion action\""),
 	withMulti(withDep(ec2("ModifyVpcEndpoint", "Write", []Row{
 		{Type: "vpc-endpoint", Required: true, Keys: []string{kResTag, kAttr, kAttrName, kEC2ResTag, kMulti, kSvcRegion}},
@@ -343,6 +348,9 @@ var table = []Action{
 		Keys: []string{kResTag}, Source: SrcLattice, Data: PageLattice},
 	{Service: "vpc-lattice", Name: "GetResourceGateway", Access: "Read", Rows: []Row{{Type: "ResourceGateway", Required: true}},
 		Keys: []string{kResTag}, Source: SrcLattice, Data: PageLattice},
+	{Service: "vpc-lattice", Name: "CreateServiceNetworkVpcEndpointAssociation", Access: "Permissions management", Rows: star,
+		Source: SrcLattice, Data: PageLattice,
+		Note: "A permission only (the reference lists no resource type or key for it), checked by the sandbox with ec2:CreateVpcEndpoint of type ServiceNetwork. The reference's row of CreateVpcEndpoint does not list it among its dependent actions; that it is needed is inferred from its description (\"create an association between a service network and VPC endpoint\") and from AWS managed policies that grant it beside ec2:CreateVpcEndpoint (not verified against a call to AWS)."},
 
 	{Service: "sns", Name: "GetTopicAttributes", Access: "Read", Rows: []Row{{Type: "topic", Required: true}}, Source: SrcSNS, Data: PageSNS,
 		Note: "plink reads the access policy of each topic its providers' notifications name (lint PL117). A topic of another account is read only if its own policy also allows the caller; the sandbox refuses it (AuthorizationError)."},

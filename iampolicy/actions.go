@@ -207,6 +207,11 @@ var (
 	readLatticeGateways = []string{"vpc-lattice:GetResourceGateway"}
 )
 
+// associateServiceNetworks is the permission VPC Lattice checks besides
+// ec2:CreateVpcEndpoint for a ServiceNetwork endpoint (awsauthz); it
+// supports no resource-level permissions.
+var associateServiceNetworks = []string{"vpc-lattice:CreateServiceNetworkVpcEndpointAssociation"}
+
 // decodeDenials reads the reason of a refused write (the encoded message
 // of EC2's UnauthorizedOperation): apply and connections when a call is
 // refused, iam-policy --check for each denial. No resource-level

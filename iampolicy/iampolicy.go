@@ -285,7 +285,7 @@ func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, err
 			providers: true, consumers: true, notifications: true, leaseRegion: "*", topics: []string{"arn:aws:sns:*:*:*"},
 			dnsDomains: star, dnsZones: star, payer: true, permTagKeys: star, permTagRegions: star, latticeRegions: star,
 			latticeTargets:  []string{"arn:aws:vpc-lattice:*:*:resourceconfiguration/*", "arn:aws:vpc-lattice:*:*:servicenetwork/*"},
-			latticeGateways: []string{"arn:aws:vpc-lattice:*:*:resourcegateway/*"}})
+			latticeGateways: []string{"arn:aws:vpc-lattice:*:*:resourcegateway/*"}, serviceNetworks: true})
 		return out, nil
 	}
 	if len(m.Accounts) == 0 {
@@ -383,6 +383,7 @@ func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, err
 			if c.Account == alias {
 				sc.latticeTargets = append(sc.latticeTargets, c.LatticeARN())
 				sc.latticeRegions = append(sc.latticeRegions, region(c.Region))
+				sc.serviceNetworks = sc.serviceNetworks || c.Type == manifest.TypeServiceNetwork
 			}
 			if owner, r := manifest.LatticeARNOwner(c.LatticeARN()); owner == a.ID && c.Type == manifest.TypeResource {
 				sc.latticeGateways = append(sc.latticeGateways, "arn:aws:vpc-lattice:"+r+":"+a.ID+":resourcegateway/*")
@@ -393,6 +394,12 @@ func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, err
 				continue
 			}
 			sc.consumers = true
+			if len(c.Notifications) > 0 {
+				if sc.notifyRegions == nil {
+					sc.notifyRegions = map[string]bool{}
+				}
+				sc.notifyRegions[region(c.Region)] = true
+			}
 			r := region(c.Region)
 			cr[r] = true
 			if c.Type == "Gateway" {
@@ -483,6 +490,9 @@ type scope struct {
 	multiRegionServices []string
 	// notifications: the account's providers declare notifications.
 	notifications bool
+	// notifyRegions are the regions where its consumers declare
+	// notifications of their own (on their endpoints).
+	notifyRegions map[string]bool
 	vpcs          map[string]bool
 	subnets       map[string]bool
 	sgs           map[string]bool
@@ -526,6 +536,9 @@ type scope struct {
 	// latticeGateways the resource gateways of the account's own resource
 	// configurations that consumers of the manifest name.
 	latticeTargets, latticeRegions, latticeGateways []string
+	// serviceNetworks: the account's consumers include ServiceNetwork
+	// endpoints, each also an association of its network.
+	serviceNetworks bool
 }
 
 // regionSid is sid with region appended (us-west-2: UsWest2), for the
@@ -796,6 +809,13 @@ func build(mode Mode, sc scope) Document {
 	add(Statement{Sid: "PlinkDeleteOwnEndpointServices", Effect: "Allow", Action: slices.Clone(deleteService),
 		Resource: in(svcRegions, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
 	add(Statement{Sid: "PlinkManageOwnEndpoints", Effect: "Allow", Action: slices.Clone(manageEndpoint), Resource: in(epRegions, "vpc-endpoint"), Condition: tagged("aws:ResourceTag")})
+	if len(sc.notifyRegions) > 0 {
+		// Consumers' own connection notifications (VpcEndpointId): on the
+		// project's endpoints, in the regions of the consumers that
+		// declare them.
+		add(Statement{Sid: "PlinkManageEndpointNotifications", Effect: "Allow", Action: append(slices.Clone(manageNotifications), "ec2:DeleteVpcEndpointConnectionNotifications"),
+			Resource: in(sortedSet(sc.notifyRegions), "vpc-endpoint"), Condition: tagged("aws:ResourceTag")})
+	}
 	owned := append(in(svcRegions, "vpc-endpoint-service"), in(epRegions, "vpc-endpoint")...)
 	add(Statement{Sid: "PlinkRetagOwnResources", Effect: "Allow", Action: slices.Clone(retag), Resource: owned, Condition: setsOnlyOwnProject(tagged("aws:ResourceTag"))})
 	// Removing tags: never plink:project itself (that would put a
@@ -867,6 +887,12 @@ func build(mode Mode, sc scope) Document {
 		c["Null"]["ec2:VpceServiceName"] = []string{"true"}
 		add(Statement{Sid: "PlinkCreateLatticeEndpoints", Effect: "Allow", Action: slices.Clone(createEndpoint),
 			Resource: in(sortedSet(toSet(sc.latticeRegions)), "vpc-endpoint"), Condition: c})
+		if sc.serviceNetworks {
+			// A ServiceNetwork endpoint is also an association of the
+			// network with the endpoint, a permission of its own that
+			// supports no resource-level permissions (awsauthz).
+			add(Statement{Sid: "PlinkAssociateServiceNetworks", Effect: "Allow", Action: slices.Clone(associateServiceNetworks), Resource: []string{"*"}})
+		}
 	}
 	if len(sc.adopted) > 0 {
 		// Adopted resources carry no plink tag until apply tags them, so

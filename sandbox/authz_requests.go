@@ -258,6 +258,12 @@ func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
 		k := ctxKeys{"ec2:Region": {c.region}, "ec2:VpceServiceName": {name}}
 		k.requestTags(tags)
 		k.set("ec2:VpceServiceOwner", c.serviceOwner(name, svcRegion))
+		if c.p.str("VpcEndpointType") == "ServiceNetwork" {
+			// a service-network endpoint is an association of the network
+			// with the endpoint, a permission of its own (awsauthz)
+			perm, _ := awsauthz.Lookup("vpc-lattice", "CreateServiceNetworkVpcEndpointAssociation")
+			b.add(perm, "", c.region, c.account(), "", nil)
+		}
 		if isLattice(c.p.str("VpcEndpointType")) {
 			// A Resource or ServiceNetwork endpoint names no service: the
 			// service keys are absent (ec2_lattice.go), its private DNS

@@ -415,6 +415,7 @@ func TestAuthzLatticeEndpointKeys(t *testing.T) {
 			"arn:aws:ec2:*:*:vpc/*", "arn:aws:ec2:*:*:subnet/*", "arn:aws:ec2:*:*:security-group/*"}},
 		stmt{Effect: "Deny", Action: "ec2:CreateVpcEndpoint", Resource: "arn:aws:ec2:*:*:vpc-endpoint/*",
 			Condition: map[string]any{"StringEquals": map[string]any{"ec2:VpcePrivateDnsPreference": "ALL_DOMAINS"}}},
+		allowS("vpc-lattice:CreateServiceNetworkVpcEndpointAssociation", "*"),
 	))
 	a := checkoutSubnetsEast()[0]
 	if _, err := latticeEndpoint(c.EC2, types.VpcEndpointTypeResource, sharedRCFG, []string{a}); err != nil {
@@ -430,6 +431,17 @@ func TestAuthzLatticeEndpointKeys(t *testing.T) {
 	}
 	_, err = createEndpoint(c.EC2, checkoutVPCEast, "com.amazonaws.us-east-1.sqs", []string{a})
 	unauthorized(t, err, c.STS)
+
+	// A service-network endpoint also needs the association permission;
+	// a resource endpoint does not.
+	setPolicies(t, srv, checkoutUser, doc(readAll, allowS("ec2:CreateVpcEndpoint", "*")))
+	_, err = latticeEndpoint(c.EC2, types.VpcEndpointTypeServiceNetwork, meshSN, []string{a})
+	if d := unauthorized(t, err, c.STS); d.Context.Action != "vpc-lattice:CreateServiceNetworkVpcEndpointAssociation" {
+		t.Errorf("refused for %+v", d.Context)
+	}
+	if _, err := latticeEndpoint(c.EC2, types.VpcEndpointTypeResource, sharedRCFG, []string{a}); err != nil {
+		t.Errorf("a resource endpoint needs no association permission: %v", err)
+	}
 }
 
 // Resource and ServiceNetwork endpoints have quotas of their own (AWS: 200
