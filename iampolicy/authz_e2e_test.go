@@ -69,6 +69,15 @@ const e2eCheckoutIngest = `  - name: checkout-ingest
     provider: ingest
 `
 
+// e2eCheckoutIngestNotify is checkout-ingest with a notification of its
+// own (CreateVpcEndpointConnectionNotification with VpcEndpointId): made
+// in v2, its events changed in v3, moved to another topic in v4 (a delete
+// and a create).
+func e2eCheckoutIngestNotify(topic, events string) string {
+	return e2eCheckoutIngest + `    notifications: [{ topicArn: "arn:aws:sns:us-east-1:222222222222:` + topic + `", events: ` + events + ` }]
+`
+}
+
 func e2ePayments(extra string) string {
 	return `  - name: payments-api
     account: payments
@@ -223,7 +232,7 @@ const paymentsV2 = `    supportedRegions: [us-west-2]
 // consumer is added in each region; the gateway endpoint's route tables
 // change.
 var e2eV2 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ tier: one }") + e2eIngest + e2eLedger("{ team: checkout }") + "consumers:\n" +
-	checkoutPaymentsV2 + e2eCheckoutIngest + e2eLattice + `  - name: analytics-moving
+	checkoutPaymentsV2 + e2eCheckoutIngestNotify("endpoint-events", "[Accept]") + e2eLattice + `  - name: analytics-moving
     account: analytics
     region: us-west-2
     vpcId: vpc-03200000000000001
@@ -242,7 +251,7 @@ var e2eV2 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ ti
 // the subnets, security group and tags of the cross-region endpoint in
 // us-west-2 and drops the gateway endpoint.
 var e2eV3 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ tier: one }") + e2eIngest + e2eLedger("{ tier: two }") + "consumers:\n" +
-	checkoutPaymentsV2 + e2eCheckoutIngest + e2eLattice + e2eAnalyticsEastTagged +
+	checkoutPaymentsV2 + e2eCheckoutIngestNotify("endpoint-events", "[Accept, Reject]") + e2eLattice + e2eAnalyticsEastTagged +
 	e2eCheckoutWest("[subnet-0220000000000000a, subnet-0220000000000000b]", "[sg-02200000000000002]", "{ tier: two }") + e2eCheckoutWestAPI + e2ePaymentsIngest
 
 // v4 drops the cross-region consumers and the multi-region west-api:
@@ -250,11 +259,11 @@ var e2eV3 = e2eHeader + "providers:\n" + e2ePayments(paymentsV2) + e2eWest("{ ti
 // principal and the notification.
 var e2eV4 = e2eHeader + "providers:\n" + e2ePayments(`    supportedRegions: [us-west-2]
     allowedPrincipals: [{ account: checkout }, { account: analytics }]
-`) + e2eIngest + e2eLedger("{ tier: two }") + "consumers:\n" + checkoutPaymentsV2 + e2eCheckoutIngest + e2eAnalyticsEast
+`) + e2eIngest + e2eLedger("{ tier: two }") + "consumers:\n" + checkoutPaymentsV2 + e2eCheckoutIngestNotify("other-events", "[Accept]") + e2eAnalyticsEast
 
 // v5 removes the supported region.
 var e2eV5 = e2eHeader + "providers:\n" + e2ePayments(`    allowedPrincipals: [{ account: checkout }, { account: analytics }]
-`) + e2eIngest + e2eLedger("{ tier: two }") + "consumers:\n" + checkoutPaymentsV2 + e2eCheckoutIngest + e2eAnalyticsEast
+`) + e2eIngest + e2eLedger("{ tier: two }") + "consumers:\n" + checkoutPaymentsV2 + e2eCheckoutIngestNotify("other-events", "[Accept]") + e2eAnalyticsEast
 
 // v6 drops payments-api and its consumers: payments only reads now, and
 // its service is deleted there.

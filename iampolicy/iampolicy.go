@@ -394,6 +394,12 @@ func ForLive(mode Mode, m *manifest.Manifest, lv Live) (map[string]Document, err
 				continue
 			}
 			sc.consumers = true
+			if len(c.Notifications) > 0 {
+				if sc.notifyRegions == nil {
+					sc.notifyRegions = map[string]bool{}
+				}
+				sc.notifyRegions[region(c.Region)] = true
+			}
 			r := region(c.Region)
 			cr[r] = true
 			if c.Type == "Gateway" {
@@ -484,6 +490,9 @@ type scope struct {
 	multiRegionServices []string
 	// notifications: the account's providers declare notifications.
 	notifications bool
+	// notifyRegions are the regions where its consumers declare
+	// notifications of their own (on their endpoints).
+	notifyRegions map[string]bool
 	vpcs          map[string]bool
 	subnets       map[string]bool
 	sgs           map[string]bool
@@ -800,6 +809,13 @@ func build(mode Mode, sc scope) Document {
 	add(Statement{Sid: "PlinkDeleteOwnEndpointServices", Effect: "Allow", Action: slices.Clone(deleteService),
 		Resource: in(svcRegions, "vpc-endpoint-service"), Condition: tagged("aws:ResourceTag")})
 	add(Statement{Sid: "PlinkManageOwnEndpoints", Effect: "Allow", Action: slices.Clone(manageEndpoint), Resource: in(epRegions, "vpc-endpoint"), Condition: tagged("aws:ResourceTag")})
+	if len(sc.notifyRegions) > 0 {
+		// Consumers' own connection notifications (VpcEndpointId): on the
+		// project's endpoints, in the regions of the consumers that
+		// declare them.
+		add(Statement{Sid: "PlinkManageEndpointNotifications", Effect: "Allow", Action: append(slices.Clone(manageNotifications), "ec2:DeleteVpcEndpointConnectionNotifications"),
+			Resource: in(sortedSet(sc.notifyRegions), "vpc-endpoint"), Condition: tagged("aws:ResourceTag")})
+	}
 	owned := append(in(svcRegions, "vpc-endpoint-service"), in(epRegions, "vpc-endpoint")...)
 	add(Statement{Sid: "PlinkRetagOwnResources", Effect: "Allow", Action: slices.Clone(retag), Resource: owned, Condition: setsOnlyOwnProject(tagged("aws:ResourceTag"))})
 	// Removing tags: never plink:project itself (that would put a
