@@ -9,12 +9,13 @@ const verifiedDNS = "../../testdata/examples/verified-dns.yaml"
 
 // The second example applies as the README says: the verification record
 // is written and the name verified, private DNS is on for the consumer
-// (drift finds nothing), and the second apply says "No changes.".
+// with fixed addresses, the resource endpoint is made (drift finds
+// nothing), and the second apply says "No changes.".
 func TestVerifiedDNSExampleAppliesTwice(t *testing.T) {
 	dir := t.TempDir()
 	sb := []string{"--sandbox", "--sandbox-dir", dir, "--no-color", "-f", verifiedDNS}
 	code, out, stderr := runPlink(t, "", false, append([]string{"plan"}, sb...)...)
-	if code != ExitOK || !strings.Contains(out, "provider.ledger-api.dns_record") {
+	if code != ExitOK || !strings.Contains(out, "provider.ledger-api.dns_record") || !strings.Contains(out, "+ consumer.checkout-orders-db") {
 		t.Fatalf("plan: exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
 	}
 	code, out, stderr = runPlink(t, "", false, append([]string{"apply", "--auto-approve"}, sb...)...)
