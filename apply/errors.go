@@ -157,6 +157,8 @@ func notDecoded(e *Error, cr *ChangeResult, err error) {
 				needs = append(needs, "ec2:CreateTags with ec2:CreateAction "+e.Call+" (tag on create)")
 			case awsauthz.AllowMultiRegion:
 				needs = append(needs, dep+" when "+row.MultiRegion)
+			case awsauthz.ServiceNetworkAssociation:
+				needs = append(needs, dep+" for a ServiceNetwork endpoint")
 			default:
 				needs = append(needs, dep)
 			}
