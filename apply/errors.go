@@ -158,7 +158,7 @@ func notDecoded(e *Error, cr *ChangeResult, err error) {
 			case awsauthz.AllowMultiRegion:
 				needs = append(needs, dep+" when "+row.MultiRegion)
 			case awsauthz.ServiceNetworkAssociation:
-				needs = append(needs, dep+" for a ServiceNetwork endpoint")
+				needs = append(needs, dep+" (ServiceNetwork)")
 			default:
 				needs = append(needs, dep)
 			}
@@ -166,10 +166,11 @@ func notDecoded(e *Error, cr *ChangeResult, err error) {
 	} else {
 		needs = append(needs, "ec2:"+e.Call)
 	}
-	e.Hint = fmt.Sprintf("the call needs every one of: %s; plink iam-policy --check -f PATH lists the statements behind them; "+
-		"to name the one refused, grant account %s sts:DecodeAuthorizationMessage (PlinkDecodeDenialReasons) or run: aws sts "+
-		"decode-authorization-message --query DecodedMessage --output text --encoded-message MESSAGE (encodedMessage in --output json)",
-		strings.Join(needs, "; "), cr.Account)
+	// one line a reader can take in (under 600 characters with its indent)
+	e.Hint = fmt.Sprintf("the call needs every one of: %s; plink iam-policy --check -f PATH lists the statements; "+
+		"to name it, grant sts:DecodeAuthorizationMessage or run: aws sts "+
+		"decode-authorization-message --query DecodedMessage --output text --encoded-message MESSAGE (encodedMessage in -o json)",
+		strings.Join(needs, "; "))
 }
 
 // noAnswerError is a call that got no answer within its own deadline.

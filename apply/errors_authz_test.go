@@ -54,7 +54,7 @@ func TestUnauthorizedErrorIsReadable(t *testing.T) {
 				"AWS did not say which permission it refused (its encoded reason was not decoded: the credentials may not call sts:DecodeAuthorizationMessage)" ||
 				!strings.HasPrefix(ae.Hint, "the call needs every one of: ec2:CreateVpcEndpoint on vpc, vpc-endpoint, route-table, security-group, subnet; "+
 					"ec2:CreateTags with ec2:CreateAction CreateVpcEndpoint (tag on create); vpce:AllowMultiRegion when ServiceRegion names a region other than the endpoint's; "+
-					"vpc-lattice:CreateServiceNetworkVpcEndpointAssociation for a ServiceNetwork endpoint; plink iam-policy --check -f PATH lists the statements") || ae.EncodedMessage != before.EncodedMessage):
+					"vpc-lattice:CreateServiceNetworkVpcEndpointAssociation (ServiceNetwork); plink iam-policy --check -f PATH lists the statements") || ae.EncodedMessage != before.EncodedMessage):
 				t.Errorf("decoding was refused: %+v, want every permission the call depends on, none asserted", ae)
 			case c.decoded != "" && (!strings.HasPrefix(ae.Message, c.decoded) || ae.EncodedMessage != before.EncodedMessage || ae.Hint == before.Hint):
 				t.Errorf("decoded: %+v, want a message starting %q", ae, c.decoded)
