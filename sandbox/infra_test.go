@@ -424,4 +424,14 @@ func TestWorldValidation(t *testing.T) {
 	if _, err := sandbox.LoadWorld(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Fatal("missing file accepted")
 	}
+	// a load balancer ARN of the wrong shape says what the shape is
+	w = sandbox.DefaultWorld()
+	lbs := w.Accounts[0].Regions["us-east-1"].LoadBalancers
+	if len(lbs) == 0 {
+		t.Fatal("the default world's first account has no load balancer in us-east-1")
+	}
+	lbs[0].Arn = lbs[0].Arn[:len(lbs[0].Arn)-1] // 15 hex digits
+	if _, err := sandbox.New(w, sandbox.Options{}); err == nil || !strings.Contains(err.Error(), "ID 16 lowercase hex digits") {
+		t.Fatalf("malformed load balancer ARN: %v", err)
+	}
 }

@@ -345,7 +345,8 @@ func (w *World) validate() error {
 			for _, lb := range rw.LoadBalancers {
 				m := reLBArn.FindStringSubmatch(lb.Arn)
 				if m == nil || m[1] != rname || m[2] != a.ID {
-					bad("%s: load balancer %q must be an elasticloadbalancing ARN in %s/%s", rwhere, lb.Arn, rname, a.ID)
+					bad("%s: load balancer %q must be an elasticloadbalancing ARN in %s/%s: arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net|gwy|app/NAME/ID, ID 16 lowercase hex digits",
+						rwhere, lb.Arn, rname, a.ID, rname, a.ID)
 					continue
 				}
 				uniq("load balancer", lb.Arn)
