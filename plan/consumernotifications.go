@@ -8,8 +8,6 @@ package plan
 // replaced endpoint's go with it).
 
 import (
-	"fmt"
-
 	"github.com/plinkdev/plink/live"
 )
 
@@ -47,35 +45,6 @@ func (c *computer) consumerNotifications() {
 			}
 			return out
 		}
-		used := map[int]bool{}
-		for j, nf := range cm.Notifications {
-			nc := child(fmt.Sprintf("%s.notification[%d]", ch.Address, j))
-			nc.After = &Values{TopicARN: nf.TopicARN, Events: sorted(nf.Events)}
-			nc.Action = Create
-			for k, h := range have {
-				if used[k] || h.TopicARN != nf.TopicARN {
-					continue
-				}
-				used[k] = true
-				nc.ID = h.ID
-				nc.Before = &Values{TopicARN: h.TopicARN, Events: sorted(h.Events)}
-				nc.Action = NoOp
-				if len(Diff(KindNotification, nc.Before, nc.After)) > 0 {
-					nc.Action = Update
-				}
-				break
-			}
-			c.changes = append(c.changes, nc)
-		}
-		for k, h := range have {
-			if used[k] {
-				continue
-			}
-			dc := child(fmt.Sprintf("%s.notification[%s]", ch.Address, h.ID))
-			dc.Action = Delete
-			dc.ID = h.ID
-			dc.Before = &Values{TopicARN: h.TopicARN, Events: sorted(h.Events)}
-			c.changes = append(c.changes, dc)
-		}
+		c.changes = append(c.changes, matchNotifications(ch.Address, cm.Notifications, have, child)...)
 	}
 }

@@ -582,14 +582,26 @@ func (c *computer) connectionChanges(ps *provState, sv *live.Service) {
 }
 
 func (c *computer) notificationChanges(ps *provState, sv *live.Service) {
-	used := map[int]bool{}
 	var have []live.Notification
 	if sv != nil {
 		have = append(have, sv.Notifications...)
 		sort.Slice(have, func(i, j int) bool { return have[i].ID < have[j].ID })
 	}
-	for i, n := range ps.p.Notifications {
-		ch := c.child(ps, KindNotification, fmt.Sprintf("%s.notification[%d]", ps.addr, i))
+	c.changes = append(c.changes, matchNotifications(ps.addr, ps.p.Notifications, have, func(addr string) Change {
+		return c.child(ps, KindNotification, addr)
+	})...)
+}
+
+// matchNotifications pairs the notifications an entry at addr declares
+// with those live (have), by topic: each declared one is a create, or a
+// no-op or update of the live one on its topic; each live one left over
+// is a delete. child makes a notification change under the entry. The
+// provider's and a consumer's own notifications are planned alike.
+func matchNotifications(addr string, declared []manifest.Notification, have []live.Notification, child func(addr string) Change) []Change {
+	var out []Change
+	used := map[int]bool{}
+	for i, n := range declared {
+		ch := child(fmt.Sprintf("%s.notification[%d]", addr, i))
 		ch.After = &Values{TopicARN: n.TopicARN, Events: sorted(n.Events)}
 		ch.Action = Create
 		for j, h := range have {
@@ -605,18 +617,19 @@ func (c *computer) notificationChanges(ps *provState, sv *live.Service) {
 			}
 			break
 		}
-		c.changes = append(c.changes, ch)
+		out = append(out, ch)
 	}
 	for j, h := range have {
 		if used[j] {
 			continue
 		}
-		ch := c.child(ps, KindNotification, fmt.Sprintf("%s.notification[%s]", ps.addr, h.ID))
+		ch := child(fmt.Sprintf("%s.notification[%s]", addr, h.ID))
 		ch.Action = Delete
 		ch.ID = h.ID
 		ch.Before = &Values{TopicARN: h.TopicARN, Events: sorted(h.Events)}
-		c.changes = append(c.changes, ch)
+		out = append(out, ch)
 	}
+	return out
 }
 
 // serviceFronting returns a live service, other than the provider's own,
