@@ -152,15 +152,7 @@ func (s *Sandbox) serveCloudWatch(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Latency > 0 {
 		time.Sleep(s.opts.Latency)
 	}
-	if e := s.takeFault(action, caller.Account, sig.Region); e != nil {
-		reply(e, nil)
-		return
-	}
-	if e := s.drawServerError(); e != nil {
-		reply(e, nil)
-		return
-	}
-	if e := s.throttle(svcCloudWatch, action, caller.Account, sig.Region); e != nil {
+	if e := s.refusal(svcCloudWatch, action, caller.Account, sig.Region); e != nil {
 		reply(e, nil)
 		return
 	}

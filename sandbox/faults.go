@@ -133,6 +133,20 @@ func throttleClass(service, action string) (class string, burst, rate float64) {
 	return "non-mutating", 100, 20
 }
 
+// refusal is what the sandbox answers a counted call with instead of
+// serving it, in AWS's order: an injected fault, a drawn server error, then
+// the call's throttling bucket; nil serves it. Every protocol's handler asks
+// it, so faults and throttling behave alike across services.
+func (s *Sandbox) refusal(service, action, account, region string) *apiError {
+	if e := s.takeFault(action, account, region); e != nil {
+		return e
+	}
+	if e := s.drawServerError(); e != nil {
+		return e
+	}
+	return s.throttle(service, action, account, region)
+}
+
 func (s *Sandbox) throttle(service, action, account, region string) *apiError {
 	if !s.opts.Throttle {
 		return nil

@@ -177,15 +177,7 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		panic(http.ErrAbortHandler)
 	}
-	if e := s.takeFault(action, caller.Account, region); e != nil {
-		reply(e, nil)
-		return
-	}
-	if e := s.drawServerError(); e != nil {
-		reply(e, nil)
-		return
-	}
-	if e := s.throttle(service, action, caller.Account, region); e != nil {
+	if e := s.refusal(service, action, caller.Account, region); e != nil {
 		reply(e, nil)
 		return
 	}
