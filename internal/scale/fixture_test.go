@@ -1,10 +1,6 @@
-// Package scale generates large, valid PrivateLink topologies — a sandbox
-// world and a manifest that fits it — and measures plink's plan against the
-// sandbox at that size (see scale_test.go and docs/scale.md).
-//
-// It owns test and benchmark fixtures only: nothing in the CLI or in the
-// pipeline packages imports it, and it must not change their behaviour or
-// call real AWS. Generation is deterministic for a given seed.
+// The generator of scale's topologies: a sandbox world and a manifest that
+// fits it, deterministic for a given seed.
+
 package scale
 
 import (
