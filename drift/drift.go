@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/plinkdev/plink/finding"
 	"github.com/plinkdev/plink/health"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
@@ -78,13 +79,13 @@ const (
 	Unplannable Kind = "unplannable"
 )
 
-// Severity of an Item.
-type Severity string
+// Severity of an Item (finding.Severity).
+type Severity = finding.Severity
 
 // Severities. Every item is drift (exit code 2); the severity only ranks them.
 const (
-	SeverityError   Severity = "error"
-	SeverityWarning Severity = "warning"
+	SeverityError   = finding.Error
+	SeverityWarning = finding.Warning
 )
 
 // Report is the drift report of one project.
@@ -150,14 +151,14 @@ type Item struct {
 	TargetGroups []string          `json:"targetGroups,omitempty"`
 }
 
-// Failure is an account-region that could not be read.
-type Failure struct {
-	Account   string `json:"account"`
-	AccountID string `json:"accountId"`
-	Region    string `json:"region,omitempty"`
-	Call      string `json:"call,omitempty"`
-	Error     string `json:"error"`
+// Finding is the item in the shared vocabulary: its code is the plan
+// diagnostic's, or else its kind; its subject is the address.
+func (it Item) Finding() finding.Finding {
+	return finding.Finding{Code: cmp.Or(it.Code, string(it.Kind)), Severity: it.Severity, Subject: it.Address, Message: it.Message, Hint: it.Hint}
 }
+
+// Failure is an account-region that could not be read (finding.Failure).
+type Failure = finding.Failure
 
 // Exit codes of ExitCode, the ones `plink drift` exits with.
 const (

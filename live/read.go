@@ -104,11 +104,6 @@ func (e *ReadError) Error() string {
 	return b.String()
 }
 
-// String is "CALL in account ALIAS (ID) region REGION: ERROR".
-func (f Failure) String() string {
-	return fmt.Sprintf("%s in account %s (%s) region %s: %s", f.Call, f.Account, f.AccountID, f.Region, f.Error)
-}
-
 // Read reads the live state of every account-region the manifest touches,
 // with clients from src (an *awsenv.Resolver). On failed reads it returns the
 // snapshot of what was read and a *ReadError naming the failed calls.

@@ -1,6 +1,10 @@
 package live
 
-import "time"
+import (
+	"time"
+
+	"github.com/plinkdev/plink/finding"
+)
 
 // Tag keys plink writes on everything it creates; they are how a live
 // resource is matched to a manifest entry.
@@ -214,11 +218,6 @@ type VisibleService struct {
 	SupportedIPAddressTypes []string `json:"supportedIpAddressTypes,omitempty"`
 }
 
-// Failure is a read that failed: which call, in which account and region, and why.
-type Failure struct {
-	Account   string `json:"account"`
-	AccountID string `json:"accountId"`
-	Region    string `json:"region"`
-	Call      string `json:"call"`
-	Error     string `json:"error"`
-}
+// Failure is a read that failed: which call, in which account and region,
+// and why (finding.Failure, the one failure type of every report).
+type Failure = finding.Failure

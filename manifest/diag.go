@@ -8,16 +8,17 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/plinkdev/plink/finding"
 	"github.com/plinkdev/plink/internal/bounded"
 )
 
-// Severity of a Diagnostic.
-type Severity string
+// Severity of a Diagnostic (finding.Severity).
+type Severity = finding.Severity
 
 // Severities. Load only ever reports errors; Lint reports both.
 const (
-	SeverityError   Severity = "error"
-	SeverityWarning Severity = "warning"
+	SeverityError   = finding.Error
+	SeverityWarning = finding.Warning
 )
 
 // Codes of the problems Load reports. Lint checks have their own ids
@@ -60,6 +61,12 @@ func (d Diagnostic) String() string {
 		return s + ": " + string(sev) + ": " + d.Message
 	}
 	return string(sev) + ": " + d.Message
+}
+
+// Finding is the diagnostic in the shared vocabulary; its subject is the
+// position.
+func (d Diagnostic) Finding() finding.Finding {
+	return finding.Finding{Code: d.Code, Severity: d.Severity, Subject: d.Pos.String(), Message: d.Message, Hint: d.Hint}
 }
 
 // Error makes a single Diagnostic usable as an error.
@@ -121,7 +128,7 @@ func (ds Diagnostics) sortBy(files []string) {
 // HasErrors reports whether any diagnostic is an error.
 func (ds Diagnostics) HasErrors() bool {
 	for _, d := range ds {
-		if d.Severity == SeverityError || d.Severity == "" {
+		if d.Severity.IsError() {
 			return true
 		}
 	}
@@ -132,7 +139,7 @@ func (ds Diagnostics) HasErrors() bool {
 func (ds Diagnostics) Errors() Diagnostics {
 	var out Diagnostics
 	for _, d := range ds {
-		if d.Severity == SeverityError || d.Severity == "" {
+		if d.Severity.IsError() {
 			out = append(out, d)
 		}
 	}

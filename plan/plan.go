@@ -1,5 +1,7 @@
 package plan
 
+import "github.com/plinkdev/plink/finding"
+
 // FormatVersion is the version of the JSON plan document (schemas/plan.schema.json).
 // Bump the minor for additive changes, the major for breaking ones.
 // 1.1: a no-op change carries no values, but an endpoint service's after
@@ -182,15 +184,15 @@ type Values struct {
 	Tags map[string]string `json:"tags,omitempty"`
 }
 
-// Severity of a diagnostic.
-type Severity string
+// Severity of a diagnostic (finding.Severity).
+type Severity = finding.Severity
 
 const (
-	SeverityError   Severity = "error"
-	SeverityWarning Severity = "warning"
+	SeverityError   = finding.Error
+	SeverityWarning = finding.Warning
 	// SeverityInfo is a note: something plink could not check (PL117),
 	// which stops nothing.
-	SeverityInfo Severity = "info"
+	SeverityInfo = finding.Info
 )
 
 // Diagnostic is a finding about the manifest against live state (live lint)
@@ -204,6 +206,12 @@ type Diagnostic struct {
 	Region   string   `json:"region,omitempty"`
 	Message  string   `json:"message"`
 	Hint     string   `json:"hint,omitempty"`
+}
+
+// Finding is the diagnostic in the shared vocabulary; its subject is the
+// address.
+func (d Diagnostic) Finding() finding.Finding {
+	return finding.Finding{Code: d.Code, Severity: d.Severity, Subject: d.Address, Message: d.Message, Hint: d.Hint}
 }
 
 // Cost is the estimated monthly cost change of the plan's interface

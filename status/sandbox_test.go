@@ -116,7 +116,7 @@ func (e *env) endpoint(consumer string) live.Endpoint {
 func kinds(r *status.Report) string {
 	var out []string
 	for _, f := range r.Findings {
-		out = append(out, f.Severity+":"+f.Kind)
+		out = append(out, string(f.Severity)+":"+f.Kind)
 	}
 	return strings.Join(out, " ")
 }

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plinkdev/plink/finding"
 	"github.com/plinkdev/plink/health"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
@@ -32,11 +33,12 @@ import (
 // FormatVersion is the version of the JSON report (schemas/status.schema.json).
 const FormatVersion = "1"
 
-// Severities, most severe first.
+// Severities, most severe first: finding's, as untyped constants so that
+// a --fail-on value (a string) compares with them too.
 const (
-	SeverityError   = "error"
-	SeverityWarning = "warning"
-	SeverityInfo    = "info"
+	SeverityError   = "error"   // finding.Error
+	SeverityWarning = "warning" // finding.Warning
+	SeverityInfo    = "info"    // finding.Info
 )
 
 // Finding kinds.
@@ -224,10 +226,10 @@ const latticeMetricsNote = "not read: AWS publishes Resource and ServiceNetwork 
 
 // Finding is one thing wrong, with a severity and a hint.
 type Finding struct {
-	Kind      string `json:"kind"`
-	Severity  string `json:"severity"`
-	AccountID string `json:"accountId"`
-	Region    string `json:"region"`
+	Kind      string           `json:"kind"`
+	Severity  finding.Severity `json:"severity"`
+	AccountID string           `json:"accountId"`
+	Region    string           `json:"region"`
 	// Resource is the id of what the finding is about (vpce-…, vpce-svc-…).
 	Resource string `json:"resource"`
 	Message  string `json:"message"`
@@ -242,6 +244,12 @@ type Finding struct {
 	Value float64 `json:"value,omitempty"`
 	// MonthlyCost is what the resource costs a month (idle, broken).
 	MonthlyCost float64 `json:"monthlyCost,omitempty"`
+}
+
+// Finding is the finding in the shared vocabulary: its code is its kind,
+// its subject the resource.
+func (f Finding) Finding() finding.Finding {
+	return finding.Finding{Code: f.Kind, Severity: f.Severity, Subject: f.Resource, Message: f.Message, Hint: f.Hint}
 }
 
 // Cost totals the monthly endpoint charges (per endpoint-AZ-hour; data
@@ -287,18 +295,9 @@ const (
 	VerdictIncomplete = "incomplete"
 )
 
-// SeverityRank orders severities: error 3, warning 2, info 1, else 0.
-func SeverityRank(s string) int {
-	switch s {
-	case SeverityError:
-		return 3
-	case SeverityWarning:
-		return 2
-	case SeverityInfo:
-		return 1
-	}
-	return 0
-}
+// SeverityRank orders severities: error 3, warning 2, info 1, else 0
+// (finding.Severity.Rank of a string).
+func SeverityRank(s string) int { return finding.Severity(s).Rank() }
 
 // Settle sets the summary from the report's findings and failures: the
 // counts by severity and the verdict at failOn (warning or error; ""
@@ -317,7 +316,7 @@ func (r *Report) Settle(failOn string) {
 		default:
 			s.Infos++
 		}
-		if SeverityRank(f.Severity) >= SeverityRank(failOn) {
+		if f.Severity.Rank() >= SeverityRank(failOn) {
 			s.Verdict = VerdictFindings
 		}
 	}
@@ -731,7 +730,7 @@ func plural(n int, noun string) string {
 func sortFindings(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
-		if ra, rb := SeverityRank(a.Severity), SeverityRank(b.Severity); ra != rb {
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
 			return ra > rb
 		}
 		if a.Kind != b.Kind {
