@@ -116,25 +116,61 @@ func (r *runner) principals(ctx context.Context, steps []*step) {
 // state counts as done.
 func (r *runner) connections(ctx context.Context, steps []*step) {
 	c := steps[0].cs.c
-	accept := c.Action == plan.Accept
-	action := "RejectVpcEndpointConnections"
-	if accept {
-		action = "AcceptVpcEndpointConnections"
-	}
 	svc := r.parentID(c)
 	if svc == "" {
-		for _, s := range steps {
-			s.err = missing(c, "service id (its provider was not created)")
-		}
+		failSteps(steps, missing(c, "service id (its provider was not created)"))
 		return
 	}
 	cl, e := r.client(ctx, c)
 	if e != nil {
-		for _, s := range steps {
-			s.err = e
-		}
+		failSteps(steps, e)
 		return
 	}
+	b := &connectionBatch{r: r, c: c, cl: cl, svc: svc, accept: c.Action == plan.Accept, byID: r.stepsByEndpoint(steps)}
+	b.action = "RejectVpcEndpointConnections"
+	if b.accept {
+		b.action = "AcceptVpcEndpointConnections"
+	}
+	pending := make([]string, 0, len(b.byID))
+	for id := range b.byID {
+		pending = append(pending, id)
+	}
+	sort.Strings(pending)
+	if !b.accept {
+		pending = r.confirmForeign(ctx, pending, b.byID)
+	}
+	b.start = time.Now()
+	waited := false
+	for len(pending) > 0 {
+		failed, e := b.send(ctx, pending)
+		if e != nil {
+			b.fail(pending, func(*step) *Error { return e })
+			return
+		}
+		if pending = b.outcomes(ctx, pending, failed); len(pending) == 0 {
+			return
+		}
+		if !waited {
+			b.sayWaiting(pending)
+			waited = true
+		}
+		if !b.pause(ctx, pending) {
+			return
+		}
+	}
+}
+
+// failSteps gives every step the same error.
+func failSteps(steps []*step, e *Error) {
+	for _, s := range steps {
+		s.err = e
+	}
+}
+
+// stepsByEndpoint groups connection steps by the endpoint id they act on:
+// the plan's, or the one a step made in this run. A step with neither
+// fails.
+func (r *runner) stepsByEndpoint(steps []*step) map[string][]*step {
 	byID := map[string][]*step{}
 	for _, s := range steps {
 		id := connEndpointID(s.cs.c)
@@ -147,109 +183,119 @@ func (r *runner) connections(ctx context.Context, steps []*step) {
 		}
 		byID[id] = append(byID[id], s)
 	}
-	pending := make([]string, 0, len(byID))
-	for id := range byID {
-		pending = append(pending, id)
+	return byID
+}
+
+// connectionBatch is one service's accepts or rejects in one apply.
+type connectionBatch struct {
+	r      *runner
+	c      *plan.Change // the first change; the call is in its account and region
+	cl     EC2API
+	svc    string
+	accept bool
+	action string // the EC2 call
+	byID   map[string][]*step
+	start  time.Time
+}
+
+// fail gives the steps of the endpoints ids the error err returns.
+func (b *connectionBatch) fail(ids []string, err func(*step) *Error) {
+	for _, id := range ids {
+		for _, s := range b.byID[id] {
+			s.err = err(s)
+		}
 	}
-	sort.Strings(pending)
-	if !accept {
-		pending = r.confirmForeign(ctx, pending, byID)
+}
+
+// note records on the steps of endpoint id what was done.
+func (b *connectionBatch) note(id, note string) {
+	for _, s := range b.byID[id] {
+		s.note = note
 	}
-	start := time.Now()
-	waited := false
-	for len(pending) > 0 {
-		var failed []types.UnsuccessfulItem
-		e := r.call(ctx, c, classService, action, func(ctx context.Context) error {
-			if accept {
-				out, err := cl.AcceptVpcEndpointConnections(ctx, &ec2.AcceptVpcEndpointConnectionsInput{ServiceId: aws.String(svc), VpcEndpointIds: pending})
-				if out != nil {
-					failed = out.Unsuccessful
-				}
-				return err
-			}
-			out, err := cl.RejectVpcEndpointConnections(ctx, &ec2.RejectVpcEndpointConnectionsInput{ServiceId: aws.String(svc), VpcEndpointIds: pending})
+}
+
+// send makes one Accept or Reject call for the endpoints ids; it returns
+// the items AWS did not act on, or the call's error.
+func (b *connectionBatch) send(ctx context.Context, ids []string) ([]types.UnsuccessfulItem, *Error) {
+	var failed []types.UnsuccessfulItem
+	e := b.r.call(ctx, b.c, classService, b.action, func(ctx context.Context) error {
+		if b.accept {
+			out, err := b.cl.AcceptVpcEndpointConnections(ctx, &ec2.AcceptVpcEndpointConnectionsInput{ServiceId: aws.String(b.svc), VpcEndpointIds: ids})
 			if out != nil {
 				failed = out.Unsuccessful
 			}
 			return err
-		})
-		if e != nil {
-			for _, id := range pending {
-				for _, s := range byID[id] {
-					s.err = e
-				}
-			}
-			return
 		}
-		errs := map[string]*types.UnsuccessfulItemError{}
-		for _, u := range failed {
-			if u.ResourceId != nil && u.Error != nil {
-				errs[*u.ResourceId] = u.Error
-			}
+		out, err := b.cl.RejectVpcEndpointConnections(ctx, &ec2.RejectVpcEndpointConnectionsInput{ServiceId: aws.String(b.svc), VpcEndpointIds: ids})
+		if out != nil {
+			failed = out.Unsuccessful
 		}
-		var again []string
+		return err
+	})
+	return failed, e
+}
+
+// outcomes settles each endpoint of a call: done, gone (for a reject),
+// already in the wanted state, or failed. It returns the endpoints to try
+// again: those not visible yet, while EndpointTimeout allows.
+func (b *connectionBatch) outcomes(ctx context.Context, ids []string, failed []types.UnsuccessfulItem) []string {
+	errs := map[string]*types.UnsuccessfulItemError{}
+	for _, u := range failed {
+		if u.ResourceId != nil && u.Error != nil {
+			errs[*u.ResourceId] = u.Error
+		}
+	}
+	var again []string
+	for _, id := range ids {
+		ue := errs[id]
+		if ue == nil {
+			b.note(id, fmt.Sprintf("%s %s on %s", map[bool]string{true: "accepted", false: "rejected"}[b.accept], id, b.svc))
+			continue
+		}
+		code := strOr(ue.Code)
+		if !b.accept && notFound(code) {
+			// The endpoint is gone: nothing is connected any more.
+			b.note(id, fmt.Sprintf("%s is gone; nothing to reject", id))
+			continue
+		}
+		if st := b.r.connectionState(ctx, b.c, b.cl, b.svc, id); connectionSettled(st, b.accept) {
+			b.note(id, fmt.Sprintf("%s on %s was already %s", id, b.svc, st))
+			continue
+		}
+		if notFound(code) && time.Since(b.start) < b.r.opts.EndpointTimeout {
+			again = append(again, id)
+			continue
+		}
+		b.fail([]string{id}, func(s *step) *Error { return itemError(b.action, s.cs.c, code, strOr(ue.Message)) })
+	}
+	return again
+}
+
+// sayWaiting reports, once, that the connections of ids are waited for.
+func (b *connectionBatch) sayWaiting(ids []string) {
+	for _, id := range ids {
+		for _, s := range b.byID[id] {
+			b.r.emit(s.cs.c, ProgressWaiting, fmt.Sprintf("waiting for the connection of %s to reach %s (timeout %s)", id, b.svc, b.r.opts.EndpointTimeout), time.Since(b.start))
+		}
+	}
+}
+
+// pause waits PollInterval before the next try; false when the run was
+// cancelled or stopped meanwhile (the pending steps then fail).
+func (b *connectionBatch) pause(ctx context.Context, pending []string) bool {
+	t := time.NewTimer(b.r.opts.PollInterval)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		b.fail(pending, func(s *step) *Error { return toError(b.action, s.cs.c, ctx.Err()) })
+		return false
+	case <-b.r.opts.Stop:
 		for _, id := range pending {
-			ue := errs[id]
-			if ue == nil {
-				for _, s := range byID[id] {
-					s.note = fmt.Sprintf("%s %s on %s", map[bool]string{true: "accepted", false: "rejected"}[accept], id, svc)
-				}
-				continue
-			}
-			code := strOr(ue.Code)
-			if !accept && notFound(code) {
-				// The endpoint is gone: nothing is connected any more.
-				for _, s := range byID[id] {
-					s.note = fmt.Sprintf("%s is gone; nothing to reject", id)
-				}
-				continue
-			}
-			if st := r.connectionState(ctx, c, cl, svc, id); connectionSettled(st, accept) {
-				for _, s := range byID[id] {
-					s.note = fmt.Sprintf("%s on %s was already %s", id, svc, st)
-				}
-				continue
-			}
-			if notFound(code) && time.Since(start) < r.opts.EndpointTimeout {
-				again = append(again, id)
-				continue
-			}
-			for _, s := range byID[id] {
-				s.err = itemError(action, s.cs.c, code, strOr(ue.Message))
-			}
+			b.fail([]string{id}, func(*step) *Error { return errStopped("the connection of " + id) })
 		}
-		pending = again
-		if len(pending) == 0 {
-			return
-		}
-		if !waited {
-			for _, id := range pending {
-				for _, s := range byID[id] {
-					r.emit(s.cs.c, ProgressWaiting, fmt.Sprintf("waiting for the connection of %s to reach %s (timeout %s)", id, svc, r.opts.EndpointTimeout), time.Since(start))
-				}
-			}
-			waited = true
-		}
-		t := time.NewTimer(r.opts.PollInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			for _, id := range pending {
-				for _, s := range byID[id] {
-					s.err = toError(action, s.cs.c, ctx.Err())
-				}
-			}
-			return
-		case <-r.opts.Stop:
-			t.Stop()
-			for _, id := range pending {
-				for _, s := range byID[id] {
-					s.err = errStopped("the connection of " + id)
-				}
-			}
-			return
-		case <-t.C:
-		}
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
