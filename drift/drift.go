@@ -10,10 +10,8 @@ package drift
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -405,15 +403,15 @@ func (b *builder) fromPlan() {
 		case plan.NoOp, "":
 			continue
 		case plan.Update, plan.Replace:
-			diffs := attributeDiffs(c.Before, c.After)
+			diffs := plan.DiffAll(c.Before, c.After)
 			if c.Kind == plan.KindDNSRecord {
 				// A verification that is not verified (failed, pending) is
 				// the provider's private_dns_unverified item (fromSnapshot),
 				// with AWS's state and what to do: not a change made
 				// outside plink.
-				diffs = slices.DeleteFunc(diffs, func(d attrDiff) bool {
-					v, _ := d.before.(string)
-					return d.name == "verification" && v != "" && v != "verified"
+				diffs = slices.DeleteFunc(diffs, func(d plan.AttrDiff) bool {
+					v, _ := d.Before.(string)
+					return d.Name == "verification" && v != "" && v != "verified"
 				})
 				if len(diffs) == 0 {
 					continue
@@ -422,7 +420,7 @@ func (b *builder) fromPlan() {
 			if by := plan.PrivateDNSVerifiedBy(&c); by != "" && c.Kind == plan.KindEndpoint {
 				// Private DNS the plan turns on once the provider's name is
 				// verified: deferred by plink, not changed outside it.
-				if i := slices.IndexFunc(diffs, func(d attrDiff) bool { return d.name == "privateDnsEnabled" }); i >= 0 {
+				if i := slices.IndexFunc(diffs, func(d plan.AttrDiff) bool { return d.Name == "privateDnsEnabled" }); i >= 0 {
 					b.dnsDeferred(base, by, diffs[i])
 					diffs = slices.Delete(diffs, i, i+1)
 					if len(diffs) == 0 {
@@ -444,27 +442,27 @@ func (b *builder) fromPlan() {
 				b.add(it)
 			}
 			for _, d := range diffs {
-				if d.after == nil && c.Refs[d.name] == c.Address {
+				if d.After == nil && c.Refs[d.Name] == c.Address {
 					continue // its own new value (a replacement's name): not drift
 				}
 				it := base
 				it.Kind = Changed
-				it.Attribute = d.name
-				it.Before, it.After = d.before, d.after
+				it.Attribute = d.Name
+				it.Before, it.After = d.Before, d.After
 				r := suffix
-				if c.Action == plan.Replace && len(c.ReplaceReasons) > 0 && !slices.Contains(c.ReplaceReasons, d.name) {
+				if c.Action == plan.Replace && len(c.ReplaceReasons) > 0 && !slices.Contains(c.ReplaceReasons, d.Name) {
 					r = ""
 				}
-				declared := "the manifest says " + show(d.after)
-				if d.after == nil {
+				declared := "the manifest says " + show(d.After)
+				if d.After == nil {
 					declared = "the manifest does not set it"
-					if ref := c.Refs[d.name]; ref != "" {
+					if ref := c.Refs[d.Name]; ref != "" {
 						// A value that comes from a resource the plan creates:
 						// that resource is missing (reported on its own).
 						declared = fmt.Sprintf("the manifest takes it from %s, %s", ref, b.fate(ref))
 					}
 				}
-				it.Message = fmt.Sprintf("%s changed outside plink: %s is %s, %s%s", what, d.name, show(d.before), declared, r)
+				it.Message = fmt.Sprintf("%s changed outside plink: %s is %s, %s%s", what, d.Name, show(d.Before), declared, r)
 				it.Hint = hintApply
 				b.add(it)
 			}
@@ -606,44 +604,6 @@ func kindNoun(k plan.Kind) string {
 	return "resource"
 }
 
-type attrDiff struct {
-	name          string
-	before, after any
-}
-
-// attributeDiffs compares two Values attribute by attribute through their
-// JSON form, so every field (present and future) is covered.
-func attributeDiffs(before, after *plan.Values) []attrDiff {
-	bm, am := toMap(before), toMap(after)
-	keys := map[string]bool{}
-	for k := range bm {
-		keys[k] = true
-	}
-	for k := range am {
-		keys[k] = true
-	}
-	var out []attrDiff
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		if !reflect.DeepEqual(bm[k], am[k]) {
-			out = append(out, attrDiff{name: k, before: bm[k], after: am[k]})
-		}
-	}
-	return out
-}
-
-func toMap(v *plan.Values) map[string]any {
-	out := map[string]any{}
-	if v == nil {
-		return out
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return out
-	}
-	_ = json.Unmarshal(data, &out)
-	return out
-}
-
 // show renders a value for a human message: strings as they are, lists in
 // brackets, absent as (none).
 func show(v any) string {
@@ -655,6 +615,18 @@ func show(v any) string {
 			return `""`
 		}
 		return x
+	case []string:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = show(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]string:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = e
+		}
+		return show(m)
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
@@ -676,7 +648,7 @@ func show(v any) string {
 // its provider's private DNS name is verified (verifiedBy, the provider's
 // dns_record change): off because plink waits for the verification, not
 // because someone turned it off.
-func (b *builder) dnsDeferred(base Item, verifiedBy string, d attrDiff) {
+func (b *builder) dnsDeferred(base Item, verifiedBy string, d plan.AttrDiff) {
 	prov := strings.TrimSuffix(verifiedBy, ".dns_record")
 	name, state := "", "not verified yet"
 	for _, pr := range b.m.Providers {
@@ -691,8 +663,8 @@ func (b *builder) dnsDeferred(base Item, verifiedBy string, d attrDiff) {
 	it := base
 	it.Kind = PrivateDNSUnverified
 	it.Severity = SeverityWarning
-	it.Attribute = d.name
-	it.Before, it.After = d.before, d.after
+	it.Attribute = d.Name
+	it.Before, it.After = d.Before, d.After
 	why := "it is " + state
 	switch state {
 	case "failed":

@@ -91,9 +91,24 @@ type AttrDiff struct {
 var unmanaged = map[string]bool{"state": true, "endpointId": true, "endpointOwner": true}
 
 // Diff lists the managed attributes whose values differ between before and
-// after, in display order. For endpoint services the AWS-assigned service
-// name is not compared.
+// after, in display order: what a change changes. For endpoint services the
+// AWS-assigned service name is not compared.
 func Diff(kind Kind, before, after *Values) []AttrDiff {
+	return diffValues(before, after, func(name string) bool {
+		return unmanaged[name] || (kind == KindService && name == "serviceName")
+	})
+}
+
+// DiffAll lists every attribute whose values differ between before and
+// after, in display order, the ones AWS assigns and the state too: what a
+// report of differences (drift, a saved plan against a new one) shows.
+func DiffAll(before, after *Values) []AttrDiff {
+	return diffValues(before, after, func(string) bool { return false })
+}
+
+// diffValues lists the attributes that differ, in display order, leaving
+// out those skip names.
+func diffValues(before, after *Values, skip func(name string) bool) []AttrDiff {
 	ba, aa := before.Attributes(), after.Attributes()
 	b, a := attrMap(ba), attrMap(aa)
 	var out []AttrDiff
@@ -101,7 +116,7 @@ func Diff(kind Kind, before, after *Values) []AttrDiff {
 	add := func(attrs []Attr) {
 		for _, at := range attrs {
 			name := at.Name
-			if seen[name] || unmanaged[name] || (kind == KindService && name == "serviceName") {
+			if seen[name] || skip(name) {
 				continue
 			}
 			seen[name] = true
