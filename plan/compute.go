@@ -8,13 +8,16 @@ import (
 	"github.com/plinkdev/plink/health"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/pricing"
+	"github.com/plinkdev/plink/quota"
 )
 
 // Pricing defaults: the documented us-east-1 price of one interface
-// endpoint in one Availability Zone for one hour, and hours in a month.
+// endpoint in one Availability Zone for one hour, and hours in a month
+// (pricing's).
 const (
-	DefaultPricePerAZHour = 0.01
-	DefaultHoursPerMonth  = 730
+	DefaultPricePerAZHour = pricing.DefaultPerAZHour
+	DefaultHoursPerMonth  = pricing.DefaultHoursPerMonth
 )
 
 // Options tune Compute. The zero value is ready to use.
@@ -49,21 +52,14 @@ type Options struct {
 	LoadBalancerHealth []health.LoadBalancerHealth
 }
 
-func (o Options) price(region string) float64 {
-	if p, ok := o.PricePerAZHour[region]; ok {
-		return p
-	}
-	if o.DefaultPrice > 0 {
-		return o.DefaultPrice
-	}
-	return DefaultPricePerAZHour
+// prices is the options' price table.
+func (o Options) prices() pricing.Table {
+	return pricing.Table{PerAZHour: o.PricePerAZHour, Default: o.DefaultPrice, HoursPerMonth: o.HoursPerMonth}
 }
 
-func (o Options) hours() float64 {
-	if o.HoursPerMonth > 0 {
-		return o.HoursPerMonth
-	}
-	return DefaultHoursPerMonth
+// quotas is the options' quota table, AWS's defaults where none is set.
+func (o Options) quotas() quota.Table {
+	return quota.Table{EndpointsPerVPC: o.EndpointsPerVPC}.Effective()
 }
 
 // Connection states plink acts on.

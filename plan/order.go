@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/pricing"
 )
 
 // deletes plans the removal of resources tagged for this project that no
@@ -212,15 +213,13 @@ func EstimateCost(chs []Change, opts Options) *Cost { return cost(chs, opts) }
 // cost estimates the monthly change in interface endpoint charges; nil when
 // the plan touches no endpoint.
 func cost(chs []Change, opts Options) *Cost {
+	prices := opts.prices()
 	azs := 0
 	usd := 0.0
 	touched := false
 	regions := map[string]bool{}
-	// Interface and Gateway Load Balancer endpoints are billed per
-	// endpoint-AZ-hour (a GWLB endpoint has one subnet); gateway endpoints
-	// are free.
 	billed := func(v *Values) int {
-		if v == nil || (v.Type != typeInterface && v.Type != typeGateway) {
+		if v == nil || !pricing.Billed(v.Type) {
 			return 0
 		}
 		return len(v.SubnetIDs)
@@ -238,7 +237,7 @@ func cost(chs []Change, opts Options) *Cost {
 			n -= billed(ch.Before)
 		}
 		azs += n
-		usd += float64(n) * opts.price(ch.Region) * opts.hours()
+		usd += prices.Monthly(ch.Region, n)
 		if n != 0 {
 			regions[ch.Region] = true
 		}
@@ -250,29 +249,29 @@ func cost(chs []Change, opts Options) *Cost {
 		MonthlyDelta:     math.Round(usd*100) / 100,
 		Currency:         "USD",
 		EndpointAZsDelta: azs,
-		Note:             fmt.Sprintf("estimate: %s per endpoint-AZ-hour, %g hours a month, data processing not included", priceNote(regions, opts), opts.hours()) + latticeCostNote(chs),
+		Note:             fmt.Sprintf("estimate: %s per endpoint-AZ-hour, %g hours a month, data processing not included", priceNote(regions, prices), prices.Hours()) + latticeCostNote(chs),
 	}
 }
 
 // priceNote states the prices the estimate used: one figure when every
 // region costs the same, else each region's.
-func priceNote(regions map[string]bool, opts Options) string {
+func priceNote(regions map[string]bool, table pricing.Table) string {
 	if len(regions) == 0 {
-		return fmt.Sprintf("$%.4g", opts.price(""))
+		return fmt.Sprintf("$%.4g", table.Price(""))
 	}
 	names := make([]string, 0, len(regions))
 	prices := map[float64]bool{}
 	for r := range regions {
 		names = append(names, r)
-		prices[opts.price(r)] = true
+		prices[table.Price(r)] = true
 	}
 	sort.Strings(names)
 	if len(prices) == 1 {
-		return fmt.Sprintf("$%.4g", opts.price(names[0]))
+		return fmt.Sprintf("$%.4g", table.Price(names[0]))
 	}
 	parts := make([]string, len(names))
 	for i, r := range names {
-		parts[i] = fmt.Sprintf("$%.4g in %s", opts.price(r), r)
+		parts[i] = fmt.Sprintf("$%.4g in %s", table.Price(r), r)
 	}
 	return strings.Join(parts, ", ")
 }

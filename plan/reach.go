@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/quota"
 )
 
 // DefaultEndpointsPerVPC is AWS's default quota of interface and Gateway
-// Load Balancer endpoints in one VPC.
-const DefaultEndpointsPerVPC = 50
+// Load Balancer endpoints in one VPC (quota.DefaultEndpointsPerVPC).
+const DefaultEndpointsPerVPC = quota.DefaultEndpointsPerVPC
 
 // reachChecks report, before apply tries, what AWS would refuse about a
 // consumer's endpoint as far as live state tells: a service that does not
@@ -168,10 +169,7 @@ func containsFold(list []string, s string) bool {
 // would fail half way with VpcEndpointLimitExceeded unless the quota was
 // raised.
 func (c *computer) quotaChecks() {
-	limit := c.opts.EndpointsPerVPC
-	if limit <= 0 {
-		limit = DefaultEndpointsPerVPC
-	}
+	limit := c.opts.quotas().EndpointsPerVPC
 	type vpcKey struct{ account, region, vpc string }
 	count := map[vpcKey]int{}
 	creates := map[vpcKey][]string{}

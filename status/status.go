@@ -27,7 +27,7 @@ import (
 	"github.com/plinkdev/plink/health"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
-	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/pricing"
 )
 
 // FormatVersion is the version of the JSON report (schemas/status.schema.json).
@@ -132,21 +132,9 @@ type Options struct {
 // DefaultPendingOlderThan is the default of Options.PendingOlderThan.
 const DefaultPendingOlderThan = 24 * time.Hour
 
-func (o Options) price(region string) float64 {
-	if p, ok := o.PricePerAZHour[region]; ok {
-		return p
-	}
-	if o.DefaultPrice > 0 {
-		return o.DefaultPrice
-	}
-	return plan.DefaultPricePerAZHour
-}
-
-func (o Options) hours() float64 {
-	if o.HoursPerMonth > 0 {
-		return o.HoursPerMonth
-	}
-	return plan.DefaultHoursPerMonth
+// prices is the options' price table.
+func (o Options) prices() pricing.Table {
+	return pricing.Table{PerAZHour: o.PricePerAZHour, Default: o.DefaultPrice, HoursPerMonth: o.HoursPerMonth}
 }
 
 // Report is the status of a manifest's PrivateLink estate.
@@ -698,10 +686,10 @@ func (ix *index) serviceGone(e *live.Endpoint, visible map[string]map[string]boo
 // endpointMonthly is an endpoint's monthly charge: one per AZ (subnet) for
 // interface and Gateway Load Balancer endpoints.
 func endpointMonthly(e *live.Endpoint, opts Options) float64 {
-	if e.Type != "" && e.Type != "Interface" && e.Type != "GatewayLoadBalancer" {
-		return 0
+	if e.Type != "" && !pricing.Billed(e.Type) {
+		return 0 // an endpoint of no type read is taken for an interface one
 	}
-	return round2(float64(len(e.SubnetIDs)) * opts.price(e.Region) * opts.hours())
+	return round2(opts.prices().Monthly(e.Region, len(e.SubnetIDs)))
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
@@ -845,6 +833,6 @@ func cost(ix *index, lv *live.Snapshot, opts Options) Cost {
 		}
 	}
 	c.Monthly = round2(total)
-	c.Note = fmt.Sprintf("estimate: $%.4g per endpoint-AZ-hour (default), %g hours a month, data processing not included", opts.price(""), opts.hours())
+	c.Note = fmt.Sprintf("estimate: $%.4g per endpoint-AZ-hour (default), %g hours a month, data processing not included", opts.prices().Price(""), opts.prices().Hours())
 	return c
 }
