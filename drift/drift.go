@@ -369,188 +369,231 @@ func TopLevel(address string) string {
 	return top
 }
 
+// fromPlan turns the plan's changes into items: what the plan would do is
+// what differs from the manifest.
 func (b *builder) fromPlan() {
-	// Resources created or deleted as a whole: their children are part of it.
-	whole := map[string]bool{}
+	whole := b.wholeChanges()
 	for _, c := range b.p.Changes {
-		// (A replaced service's principals and notifications are made anew
-		// on its replacement: part of the replace, not drift of their own.)
-		if (c.Kind == plan.KindService || c.Kind == plan.KindEndpoint) && (c.Action == plan.Create || c.Action == plan.Delete || c.Action == plan.Replace) {
-			whole[c.Address] = true
-		}
-	}
-	for _, c := range b.p.Changes {
-		if c.Action == plan.NoOp || c.Action == "" {
-			// Nothing differs (and phaseOf, a scan of the snapshot, is not
-			// needed for all but a few of a large plan's changes).
-			continue
-		}
-		if b.failed(c.AccountID, c.Region) {
-			continue
-		}
-		if c.Parent != "" && whole[c.Parent] {
-			continue
-		}
-		if ph, ok := b.phaseOf(c); ok && (ph == live.PhaseGone || ph == live.PhaseGoing) {
-			// Deleted, or being deleted: neither unmanaged nor a connection
-			// to act on. A declared resource in that state is reported by
-			// states.
+		if !b.drifted(c, whole) {
 			continue
 		}
 		base := Item{Address: c.Address, Account: c.Account, AccountID: c.AccountID, Region: c.Region, ID: c.ID}
-		what := kindNoun(c.Kind)
 		switch c.Action {
-		case plan.NoOp, "":
-			continue
 		case plan.Update, plan.Replace:
-			diffs := plan.DiffAll(c.Before, c.After)
-			if c.Kind == plan.KindDNSRecord {
-				// A verification that is not verified (failed, pending) is
-				// the provider's private_dns_unverified item (fromSnapshot),
-				// with AWS's state and what to do: not a change made
-				// outside plink.
-				diffs = slices.DeleteFunc(diffs, func(d plan.AttrDiff) bool {
-					v, _ := d.Before.(string)
-					return d.Name == "verification" && v != "" && v != "verified"
-				})
-				if len(diffs) == 0 {
-					continue
-				}
-			}
-			if by := plan.PrivateDNSVerifiedBy(&c); by != "" && c.Kind == plan.KindEndpoint {
-				// Private DNS the plan turns on once the provider's name is
-				// verified: deferred by plink, not changed outside it.
-				if i := slices.IndexFunc(diffs, func(d plan.AttrDiff) bool { return d.Name == "privateDnsEnabled" }); i >= 0 {
-					b.dnsDeferred(base, by, diffs[i])
-					diffs = slices.Delete(diffs, i, i+1)
-					if len(diffs) == 0 {
-						continue
-					}
-				}
-			}
-			suffix := ""
-			if c.Action == plan.Replace {
-				suffix = " (forces replacement)"
-			}
-			if len(diffs) == 0 && !slices.Contains(c.ReplaceReasons, "state") {
-				// (A replace for its state alone is reported by states,
-				// which names the state.)
-				it := base
-				it.Kind = Changed
-				it.Message = what + " differs from the manifest" + suffix
-				it.Hint = hintApply
-				b.add(it)
-			}
-			for _, d := range diffs {
-				if d.After == nil && c.Refs[d.Name] == c.Address {
-					continue // its own new value (a replacement's name): not drift
-				}
-				it := base
-				it.Kind = Changed
-				it.Attribute = d.Name
-				it.Before, it.After = d.Before, d.After
-				r := suffix
-				if c.Action == plan.Replace && len(c.ReplaceReasons) > 0 && !slices.Contains(c.ReplaceReasons, d.Name) {
-					r = ""
-				}
-				declared := "the manifest says " + show(d.After)
-				if d.After == nil {
-					declared = "the manifest does not set it"
-					if ref := c.Refs[d.Name]; ref != "" {
-						// A value that comes from a resource the plan creates:
-						// that resource is missing (reported on its own).
-						declared = fmt.Sprintf("the manifest takes it from %s, %s", ref, b.fate(ref))
-					}
-				}
-				it.Message = fmt.Sprintf("%s changed outside plink: %s is %s, %s%s", what, d.Name, show(d.Before), declared, r)
-				it.Hint = hintApply
-				b.add(it)
-			}
+			b.changedAttributes(c, base)
 		case plan.Create:
-			it := base
-			switch c.Kind {
-			case plan.KindPrincipal:
-				it.Kind = PrincipalRemoved
-				it.After = principalOf(c.After)
-				it.Message = fmt.Sprintf("allowed principal %s is declared but not allowed (removed by hand?)", principalOf(c.After))
-			case plan.KindNotification:
-				it.Kind = Missing
-				it.Message = "connection notification is declared but does not exist"
-			case plan.KindDNSRecord:
-				it.Kind = Missing
-				it.Message = "the TXT record that verifies the provider's private DNS name does not exist"
-				if c.After != nil && c.After.RecordName != "" {
-					it.Message = fmt.Sprintf("TXT record %s in hosted zone %s, which verifies the provider's private DNS name, does not exist (deleted by hand, or not written yet)", c.After.RecordName, c.After.ZoneID)
-				}
-				it.Hint = hintApply
-			default:
-				it.Kind = Missing
-				it.Message = fmt.Sprintf("%s %s does not exist: deleted by hand or never created (plink keeps no state, so it cannot tell which)", what, b.declared(c.Address))
-				it.Hint = "run plink apply to create it; if it was deleted on purpose, remove " + c.Address + " from the manifest"
-			}
-			b.add(it)
+			b.add(b.missing(c, base))
 		case plan.Delete:
-			it := base
-			switch c.Kind {
-			case plan.KindPrincipal:
-				it.Kind = PrincipalAdded
-				it.Before = principalOf(c.Before)
-				if it.Before == "" {
-					it.Before = c.ID
-				}
-				it.Message = fmt.Sprintf("allowed principal %s was added by hand; the manifest does not declare it", show(it.Before))
-			case plan.KindNotification:
-				it.Kind = Unmanaged
-				it.Message = "connection notification exists but the manifest does not declare it"
-			default:
-				it.Kind = Unmanaged
-				it.Message = fmt.Sprintf("%s %s is tagged with this project but no longer in the manifest", what, c.ID)
-				if len(c.Breaks) > 0 {
-					it.Message += "; deleting it breaks: " + strings.Join(c.Breaks, "; ")
-				}
-				it.Hint = "plink apply deletes it; to keep it, declare it again (or remove its plink tags to let it go unmanaged)"
-			}
-			b.add(it)
+			b.add(b.unmanaged(c, base))
 		case plan.Accept, plan.Reject:
-			if c.ID == "" && c.Refs["endpointId"] != "" {
-				// the accept of an endpoint the plan creates: that endpoint
-				// is reported missing; no connection exists yet
-				continue
-			}
-			it := base
-			it.Kind = PendingConnection
-			it.Severity = SeverityWarning
-			ep, owner, state := connOf(c)
-			if c.Action == plan.Reject && live.EndpointPhase(state) == live.PhaseUsable {
-				// Connected, not pending: a rejectUndeclared reject cuts an
-				// endpoint off that is in use.
-				it.Kind = UndeclaredConnection
-				it.Message = fmt.Sprintf("endpoint %s of account %s is connected but is neither a declared consumer nor in acceptFrom: plink apply would reject it (connections.rejectUndeclared)", ep, b.named(owner))
-				if b.m != nil && !b.inManifest(owner) {
-					it.Message += "; the account is not in the manifest, so plink can neither see nor delete the endpoint"
-				}
-				b.add(it)
-				continue
-			}
-			verb := "declared; plink apply would accept it"
-			if c.Action == plan.Reject {
-				verb = "undeclared; plink apply would reject it"
-			}
-			it.Message = fmt.Sprintf("connection from endpoint %s (account %s) is %s and nobody accepted it: %s", ep, b.named(owner), state, verb)
-			b.add(it)
+			b.pendingConnection(c, base)
 		case plan.Adopt:
 			it := base
 			it.Kind = NotAdopted
 			it.Severity = SeverityWarning
-			it.Message = fmt.Sprintf("%s %s is adopted by the manifest but not tagged yet; plink apply would tag it", what, c.ID)
+			it.Message = fmt.Sprintf("%s %s is adopted by the manifest but not tagged yet; plink apply would tag it", kindNoun(c.Kind), c.ID)
 			b.add(it)
 		default:
 			it := base
 			it.Kind = Changed
-			it.Message = fmt.Sprintf("%s differs from the manifest (plan action %s)", what, c.Action)
+			it.Message = fmt.Sprintf("%s differs from the manifest (plan action %s)", kindNoun(c.Kind), c.Action)
 			b.add(it)
 		}
 	}
+}
+
+// wholeChanges are the addresses of services and endpoints the plan creates,
+// deletes or replaces as a whole: their children's changes are part of it.
+// (A replaced service's principals and notifications are made anew on its
+// replacement: part of the replace, not drift of their own.)
+func (b *builder) wholeChanges() map[string]bool {
+	whole := map[string]bool{}
+	for _, c := range b.p.Changes {
+		if (c.Kind == plan.KindService || c.Kind == plan.KindEndpoint) && (c.Action == plan.Create || c.Action == plan.Delete || c.Action == plan.Replace) {
+			whole[c.Address] = true
+		}
+	}
+	return whole
+}
+
+// drifted reports whether change c is drift of its own: it does something,
+// in an account-region that was read, not as part of its parent's whole
+// change, to a resource that is not deleted or being deleted (a declared
+// resource in that state is reported by states).
+func (b *builder) drifted(c plan.Change, whole map[string]bool) bool {
+	if c.Action == plan.NoOp || c.Action == "" {
+		// Nothing differs (and phaseOf, a scan of the snapshot, is not
+		// needed for all but a few of a large plan's changes).
+		return false
+	}
+	if b.failed(c.AccountID, c.Region) || (c.Parent != "" && whole[c.Parent]) {
+		return false
+	}
+	ph, ok := b.phaseOf(c)
+	return !ok || (ph != live.PhaseGone && ph != live.PhaseGoing)
+}
+
+// changedAttributes reports an update or replace: one changed item per
+// attribute changed outside plink, or one for the resource when no
+// attribute says why.
+func (b *builder) changedAttributes(c plan.Change, base Item) {
+	diffs, ok := b.outsideDiffs(c, base)
+	if !ok {
+		return
+	}
+	what := kindNoun(c.Kind)
+	suffix := ""
+	if c.Action == plan.Replace {
+		suffix = " (forces replacement)"
+	}
+	if len(diffs) == 0 && !slices.Contains(c.ReplaceReasons, "state") {
+		// (A replace for its state alone is reported by states, which
+		// names the state.)
+		it := base
+		it.Kind = Changed
+		it.Message = what + " differs from the manifest" + suffix
+		it.Hint = hintApply
+		b.add(it)
+	}
+	for _, d := range diffs {
+		if d.After == nil && c.Refs[d.Name] == c.Address {
+			continue // its own new value (a replacement's name): not drift
+		}
+		it := base
+		it.Kind = Changed
+		it.Attribute = d.Name
+		it.Before, it.After = d.Before, d.After
+		r := suffix
+		if c.Action == plan.Replace && len(c.ReplaceReasons) > 0 && !slices.Contains(c.ReplaceReasons, d.Name) {
+			r = ""
+		}
+		it.Message = fmt.Sprintf("%s changed outside plink: %s is %s, %s%s", what, d.Name, show(d.Before), b.declaredValue(c, d), r)
+		it.Hint = hintApply
+		b.add(it)
+	}
+}
+
+// outsideDiffs are the attributes of c changed outside plink: not a DNS
+// verification that is not verified yet (the provider's
+// private_dns_unverified item, from fromSnapshot, with AWS's state and what
+// to do), nor private DNS the plan turns on once the provider's name is
+// verified (deferred by plink; reported by dnsDeferred). Not ok when those
+// were all the change had; ok with none when it had none to begin with.
+func (b *builder) outsideDiffs(c plan.Change, base Item) (diffs []plan.AttrDiff, ok bool) {
+	diffs = plan.DiffAll(c.Before, c.After)
+	if c.Kind == plan.KindDNSRecord {
+		diffs = slices.DeleteFunc(diffs, func(d plan.AttrDiff) bool {
+			v, _ := d.Before.(string)
+			return d.Name == "verification" && v != "" && v != "verified"
+		})
+		if len(diffs) == 0 {
+			return nil, false
+		}
+	}
+	if by := plan.PrivateDNSVerifiedBy(&c); by != "" && c.Kind == plan.KindEndpoint {
+		if i := slices.IndexFunc(diffs, func(d plan.AttrDiff) bool { return d.Name == "privateDnsEnabled" }); i >= 0 {
+			b.dnsDeferred(base, by, diffs[i])
+			diffs = slices.Delete(diffs, i, i+1)
+			if len(diffs) == 0 {
+				return nil, false
+			}
+		}
+	}
+	return diffs, true
+}
+
+// declaredValue says what the manifest declares for an attribute d of c.
+func (b *builder) declaredValue(c plan.Change, d plan.AttrDiff) string {
+	if d.After != nil {
+		return "the manifest says " + show(d.After)
+	}
+	if ref := c.Refs[d.Name]; ref != "" {
+		// A value that comes from a resource the plan creates: that
+		// resource is missing (reported on its own).
+		return fmt.Sprintf("the manifest takes it from %s, %s", ref, b.fate(ref))
+	}
+	return "the manifest does not set it"
+}
+
+// missing is the item of a create: a declared resource that does not exist.
+func (b *builder) missing(c plan.Change, base Item) Item {
+	it := base
+	it.Kind = Missing
+	switch c.Kind {
+	case plan.KindPrincipal:
+		it.Kind = PrincipalRemoved
+		it.After = principalOf(c.After)
+		it.Message = fmt.Sprintf("allowed principal %s is declared but not allowed (removed by hand?)", principalOf(c.After))
+	case plan.KindNotification:
+		it.Message = "connection notification is declared but does not exist"
+	case plan.KindDNSRecord:
+		it.Message = "the TXT record that verifies the provider's private DNS name does not exist"
+		if c.After != nil && c.After.RecordName != "" {
+			it.Message = fmt.Sprintf("TXT record %s in hosted zone %s, which verifies the provider's private DNS name, does not exist (deleted by hand, or not written yet)", c.After.RecordName, c.After.ZoneID)
+		}
+		it.Hint = hintApply
+	default:
+		it.Message = fmt.Sprintf("%s %s does not exist: deleted by hand or never created (plink keeps no state, so it cannot tell which)", kindNoun(c.Kind), b.declared(c.Address))
+		it.Hint = "run plink apply to create it; if it was deleted on purpose, remove " + c.Address + " from the manifest"
+	}
+	return it
+}
+
+// unmanaged is the item of a delete: a resource of the project that the
+// manifest does not declare.
+func (b *builder) unmanaged(c plan.Change, base Item) Item {
+	it := base
+	it.Kind = Unmanaged
+	switch c.Kind {
+	case plan.KindPrincipal:
+		it.Kind = PrincipalAdded
+		it.Before = principalOf(c.Before)
+		if it.Before == "" {
+			it.Before = c.ID
+		}
+		it.Message = fmt.Sprintf("allowed principal %s was added by hand; the manifest does not declare it", show(it.Before))
+	case plan.KindNotification:
+		it.Message = "connection notification exists but the manifest does not declare it"
+	default:
+		it.Message = fmt.Sprintf("%s %s is tagged with this project but no longer in the manifest", kindNoun(c.Kind), c.ID)
+		if len(c.Breaks) > 0 {
+			it.Message += "; deleting it breaks: " + strings.Join(c.Breaks, "; ")
+		}
+		it.Hint = "plink apply deletes it; to keep it, declare it again (or remove its plink tags to let it go unmanaged)"
+	}
+	return it
+}
+
+// pendingConnection reports an accept or reject the plan would make: a
+// connection nobody acted on, or a connected endpoint a rejectUndeclared
+// reject would cut off.
+func (b *builder) pendingConnection(c plan.Change, base Item) {
+	if c.ID == "" && c.Refs["endpointId"] != "" {
+		// the accept of an endpoint the plan creates: that endpoint is
+		// reported missing; no connection exists yet
+		return
+	}
+	it := base
+	it.Kind = PendingConnection
+	it.Severity = SeverityWarning
+	ep, owner, state := connOf(c)
+	if c.Action == plan.Reject && live.EndpointPhase(state) == live.PhaseUsable {
+		// Connected, not pending: a rejectUndeclared reject cuts an
+		// endpoint off that is in use.
+		it.Kind = UndeclaredConnection
+		it.Message = fmt.Sprintf("endpoint %s of account %s is connected but is neither a declared consumer nor in acceptFrom: plink apply would reject it (connections.rejectUndeclared)", ep, b.named(owner))
+		if b.m != nil && !b.inManifest(owner) {
+			it.Message += "; the account is not in the manifest, so plink can neither see nor delete the endpoint"
+		}
+		b.add(it)
+		return
+	}
+	verb := "declared; plink apply would accept it"
+	if c.Action == plan.Reject {
+		verb = "undeclared; plink apply would reject it"
+	}
+	it.Message = fmt.Sprintf("connection from endpoint %s (account %s) is %s and nobody accepted it: %s", ep, b.named(owner), state, verb)
+	b.add(it)
 }
 
 func (b *builder) named(accountID string) string {
