@@ -123,9 +123,53 @@ func (c *computer) resolveConsumers() {
 	}
 }
 
+// endpointChange plans a consumer's interface, Gateway Load Balancer or
+// VPC Lattice endpoint: what the manifest declares, what the provider
+// requires, how it compares with the live endpoint, and the accept of a
+// connection the plan creates.
 func (c *computer) endpointChange(cs *consState, adopted bool) {
-	cm := cs.c
 	ch := Change{Address: cs.addr, Kind: KindEndpoint, Account: cs.alias, AccountID: cs.accountID, Region: cs.region}
+	after := c.wantedEndpoint(cs, adopted)
+	acceptance := c.providerTerms(cs, &ch, after)
+	dnsWaitsAccept := false // private DNS is turned on after the connection is accepted
+	if cs.ep != nil {
+		dnsWaitsAccept = c.compareEndpoint(cs, &ch, after, adopted)
+	} else {
+		ch.Action = Create
+		latticeDNS(cs.c, nil, after)
+	}
+	dnsWaitsVerify := c.deferUnverifiedDNS(cs, &ch, after)
+	ch.After = after
+	if cs.renamedFrom != "" {
+		renameWarning(&ch, "consumer.", cs.renamedFrom, kindEndpointNoun)
+	}
+	created := ch.Action == Create || ch.Action == Replace
+	if created && acceptance && *after.PrivateDNSEnabled {
+		ch.PrivateDNSAfterAccept = true
+		dnsWaitsAccept = true
+	}
+	ch.PrivateDNSWaitsFor = privateDNSWaits(&ch, dnsWaitsAccept, dnsWaitsVerify) // privatedns.go
+	if created {
+		if dep := c.principalFirst(cs); dep != "" {
+			ch.DependsOn = append(ch.DependsOn, dep)
+		}
+	}
+	c.reachChecks(cs, &ch)
+	addressWarnings(&ch)
+	c.addressHeld(cs, &ch)
+	if ch.Action == Update && ch.Before != nil && ch.Before.Tags[live.TagName] == "" {
+		ch.Warnings = append(ch.Warnings, fmt.Sprintf("%s lost its %s tag; the plan restores it", ch.ID, live.TagName))
+	}
+	c.changes = append(c.changes, ch)
+	if created && c.acceptsCreated(cs) {
+		c.changes = append(c.changes, c.acceptCreated(cs))
+	}
+}
+
+// wantedEndpoint is the endpoint the manifest declares, as values (an
+// invalid policy is an error diagnostic).
+func (c *computer) wantedEndpoint(cs *consState, adopted bool) *Values {
+	cm := cs.c
 	after := &Values{
 		VPCID:             cm.VPCID,
 		SubnetIDs:         sorted(cm.SubnetIDs),
@@ -148,123 +192,143 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 			fmt.Sprintf("%s: %v", cs.addr, err), "write policy as an IAM policy document with Version and Statement")
 	}
 	after.Policy = pol
-	acceptance := false
-	dnsWaitsAccept := false // private DNS is turned on after the connection is accepted
-	ps := cs.prov
 	target := c.endpointTarget(cs, cs.ep)
 	after.Type, after.ServiceName, after.ServiceRegion = target.Type, target.ServiceName, target.ServiceRegion
 	after.ResourceConfigurationARN, after.ServiceNetworkARN = target.ResourceConfigurationARN, target.ServiceNetworkARN
-	if ps != nil {
-		if cm.Provider != "" && ps.svcName == "" {
-			ch.Refs = map[string]string{"serviceName": ps.addr}
-			ch.DependsOn = append(ch.DependsOn, ps.addr)
-		}
-		acceptance = ps.p.AcceptanceRequired
-		c.consumerChecks(cs, ps, after)
-	} else if vs := c.visible[key{cs.accountID, cs.region, cm.ServiceName}]; vs != nil {
-		acceptance = vs.AcceptanceRequired
+	return after
+}
+
+// providerTerms applies what the service the endpoint connects to
+// requires: the service's name from its change when the plan creates it,
+// the consumer's checks against a provider of the manifest. It reports
+// whether the service requires acceptance.
+func (c *computer) providerTerms(cs *consState, ch *Change, after *Values) (acceptance bool) {
+	ps := cs.prov
+	if ps == nil {
+		vs := c.visible[key{cs.accountID, cs.region, cs.c.ServiceName}]
+		return vs != nil && vs.AcceptanceRequired
 	}
-	if ep := cs.ep; ep != nil {
-		before := c.liveEndpointValues(ep)
-		before.IPAddresses = liveAddresses(ep, cm)
-		ch.ID = ep.ID
-		ch.Before = before
-		// unset options take what AWS has, so defaults never show as drift
-		if after.DNSRecordIPType == "" {
-			after.DNSRecordIPType = before.DNSRecordIPType
-		}
-		if after.PrivateDNSOnlyForInboundResolverEndpoint == nil {
-			after.PrivateDNSOnlyForInboundResolverEndpoint = before.PrivateDNSOnlyForInboundResolverEndpoint
-		}
-		if after.IPAddressType == "" {
-			after.IPAddressType = before.IPAddressType
-		}
-		latticeDNS(cm, before, after)
-		if len(after.SecurityGroupIDs) == 0 {
-			// AWS puts the VPC's default group on an endpoint created without
-			// one and refuses to remove the last group.
-			after.SecurityGroupIDs = before.SecurityGroupIDs
-		}
-		if o := after.PrivateDNSOnlyForInboundResolverEndpoint; o != nil && !*o && before.PrivateDNSOnlyForInboundResolverEndpoint == nil {
-			after.PrivateDNSOnlyForInboundResolverEndpoint = nil // false is AWS's default, often not reported
-		}
-		ch.ReplaceReasons = endpointReplaceReasons(before, after)
-		c.scopeReasons(&ch, ep.AccountID, ep.Region)
-		if deadEndpoint(ep.State) {
-			// A rejected or failed endpoint carries no traffic and cannot be
-			// revived: the declared endpoint is created anew.
-			ch.ReplaceReasons = append(ch.ReplaceReasons, "state")
-			ch.Warnings = append(ch.Warnings, fmt.Sprintf("endpoint %s is %s: it carries no traffic, so it is replaced", ep.ID, ep.State))
-		}
-		if len(ch.ReplaceReasons) > 0 && len(cm.SecurityGroupIDs) == 0 {
-			// The new endpoint gets its own VPC's default group from AWS.
-			after.SecurityGroupIDs = nil
-		}
-		if len(ch.ReplaceReasons) == 0 {
-			c.deferDNSForLeftover(cs, &ch, after)
-		}
-		switch {
-		case len(ch.ReplaceReasons) > 0:
-			ch.Action = Replace
-			ch.Breaks = []string{fmt.Sprintf("endpoint %s is deleted once its replacement is created; clients in %s that use its own DNS names or IPs for %s must move to the new endpoint's (private DNS moves over after the old endpoint is gone)", ep.ID, ep.VPCID, endpointTargetLabel(ep))}
-		case adopted:
-			ch.Action = Adopt
-		default:
-			ch.Action = NoOp
-			if len(Diff(KindEndpoint, before, after)) > 0 {
-				ch.Action = Update
-			}
-		}
-		if ch.Action != Replace && ep.State == statePendingAcceptance && *after.PrivateDNSEnabled && !ep.PrivateDNSEnabled {
-			ch.PrivateDNSAfterAccept = true
-			dnsWaitsAccept = true
-		}
-		if ch.Action != Replace && ps != nil && ps.svcName != "" {
-			ps.declared[ep.ID] = cs.addr
-		}
-	} else {
-		ch.Action = Create
-		latticeDNS(cm, nil, after)
+	if cs.c.Provider != "" && ps.svcName == "" {
+		ch.Refs = map[string]string{"serviceName": ps.addr}
+		ch.DependsOn = append(ch.DependsOn, ps.addr)
 	}
-	dnsWaitsVerify := c.deferUnverifiedDNS(cs, &ch, after)
-	ch.After = after
-	if cs.renamedFrom != "" {
-		renameWarning(&ch, "consumer.", cs.renamedFrom, kindEndpointNoun)
+	c.consumerChecks(cs, ps, after)
+	return ps.p.AcceptanceRequired
+}
+
+// compareEndpoint compares the declared endpoint (after) with the live one:
+// it sets the change's before values, its action and why it replaces, and
+// reports whether private DNS waits for the connection's acceptance.
+func (c *computer) compareEndpoint(cs *consState, ch *Change, after *Values, adopted bool) (dnsWaitsAccept bool) {
+	cm, ep := cs.c, cs.ep
+	before := c.liveEndpointValues(ep)
+	before.IPAddresses = liveAddresses(ep, cm)
+	ch.ID = ep.ID
+	ch.Before = before
+	takeLiveDefaults(cm, before, after)
+	ch.ReplaceReasons = endpointReplaceReasons(before, after)
+	c.scopeReasons(ch, ep.AccountID, ep.Region)
+	if deadEndpoint(ep.State) {
+		// A rejected or failed endpoint carries no traffic and cannot be
+		// revived: the declared endpoint is created anew.
+		ch.ReplaceReasons = append(ch.ReplaceReasons, "state")
+		ch.Warnings = append(ch.Warnings, fmt.Sprintf("endpoint %s is %s: it carries no traffic, so it is replaced", ep.ID, ep.State))
 	}
-	if (ch.Action == Create || ch.Action == Replace) && acceptance && *after.PrivateDNSEnabled {
+	if len(ch.ReplaceReasons) > 0 && len(cm.SecurityGroupIDs) == 0 {
+		// The new endpoint gets its own VPC's default group from AWS.
+		after.SecurityGroupIDs = nil
+	}
+	if len(ch.ReplaceReasons) == 0 {
+		c.deferDNSForLeftover(cs, ch, after)
+	}
+	switch {
+	case len(ch.ReplaceReasons) > 0:
+		ch.Action = Replace
+		ch.Breaks = []string{fmt.Sprintf("endpoint %s is deleted once its replacement is created; clients in %s that use its own DNS names or IPs for %s must move to the new endpoint's (private DNS moves over after the old endpoint is gone)", ep.ID, ep.VPCID, endpointTargetLabel(ep))}
+	case adopted:
+		ch.Action = Adopt
+	default:
+		ch.Action = NoOp
+		if len(Diff(KindEndpoint, before, after)) > 0 {
+			ch.Action = Update
+		}
+	}
+	if ch.Action != Replace && ep.State == statePendingAcceptance && *after.PrivateDNSEnabled && !ep.PrivateDNSEnabled {
 		ch.PrivateDNSAfterAccept = true
 		dnsWaitsAccept = true
 	}
-	ch.PrivateDNSWaitsFor = privateDNSWaits(&ch, dnsWaitsAccept, dnsWaitsVerify) // privatedns.go
-	if ps != nil && (ch.Action == Create || ch.Action == Replace) {
-		if root := rootARN(cs.accountID); ps.newPrincipals[root] {
-			ch.DependsOn = append(ch.DependsOn, fmt.Sprintf("%s.principal[%s]", ps.addr, root))
-		} else if role := c.roleOf(cs.alias); role != "" && ps.newPrincipals[role] {
-			ch.DependsOn = append(ch.DependsOn, fmt.Sprintf("%s.principal[%s]", ps.addr, role))
-		} else if ps.newPrincipals["*"] {
-			ch.DependsOn = append(ch.DependsOn, ps.addr+".principal[*]")
-		}
+	if ps := cs.prov; ch.Action != Replace && ps != nil && ps.svcName != "" {
+		ps.declared[ep.ID] = cs.addr
 	}
-	c.reachChecks(cs, &ch)
-	addressWarnings(&ch)
-	c.addressHeld(cs, &ch)
-	if ch.Action == Update && ch.Before != nil && ch.Before.Tags[live.TagName] == "" {
-		ch.Warnings = append(ch.Warnings, fmt.Sprintf("%s lost its %s tag; the plan restores it", ch.ID, live.TagName))
+	return dnsWaitsAccept
+}
+
+// takeLiveDefaults gives the declared endpoint what AWS has where the
+// manifest leaves an option unset, so that defaults never show as drift.
+func takeLiveDefaults(cm *manifest.Consumer, before, after *Values) {
+	if after.DNSRecordIPType == "" {
+		after.DNSRecordIPType = before.DNSRecordIPType
 	}
-	c.changes = append(c.changes, ch)
-	fromList := ps != nil && contains(ps.p.Connections.AcceptFromIDs, cs.accountID)
-	if ps != nil && (ch.Action == Create || ch.Action == Replace) && ps.p.AcceptanceRequired && (ps.p.Connections.AcceptsDeclared() || fromList) {
-		acc := c.child(ps, KindConnection, fmt.Sprintf("%s.connection[%s]", ps.addr, cs.addr))
-		acc.Action = Accept
-		acc.Refs = map[string]string{"endpointId": cs.addr}
-		acc.DependsOn = append(acc.DependsOn, cs.addr)
-		acc.After = &Values{EndpointOwner: cs.accountID, State: stateAvailable}
-		acc.Reason = "endpoint of " + cs.addr + ", created by this plan"
-		if !ps.p.Connections.AcceptsDeclared() {
-			acc.Reason += fmt.Sprintf("; account %s is in connections.acceptFrom", cs.accountID)
-		}
-		c.changes = append(c.changes, acc)
+	if after.PrivateDNSOnlyForInboundResolverEndpoint == nil {
+		after.PrivateDNSOnlyForInboundResolverEndpoint = before.PrivateDNSOnlyForInboundResolverEndpoint
 	}
+	if after.IPAddressType == "" {
+		after.IPAddressType = before.IPAddressType
+	}
+	latticeDNS(cm, before, after)
+	if len(after.SecurityGroupIDs) == 0 {
+		// AWS puts the VPC's default group on an endpoint created without
+		// one and refuses to remove the last group.
+		after.SecurityGroupIDs = before.SecurityGroupIDs
+	}
+	if o := after.PrivateDNSOnlyForInboundResolverEndpoint; o != nil && !*o && before.PrivateDNSOnlyForInboundResolverEndpoint == nil {
+		after.PrivateDNSOnlyForInboundResolverEndpoint = nil // false is AWS's default, often not reported
+	}
+}
+
+// principalFirst is the allowed principal of the provider's that the plan
+// adds and that lets this consumer's account connect (its root, its role,
+// or everyone), which a new endpoint waits for; "" if none.
+func (c *computer) principalFirst(cs *consState) string {
+	ps := cs.prov
+	if ps == nil {
+		return ""
+	}
+	if root := rootARN(cs.accountID); ps.newPrincipals[root] {
+		return fmt.Sprintf("%s.principal[%s]", ps.addr, root)
+	} else if role := c.roleOf(cs.alias); role != "" && ps.newPrincipals[role] {
+		return fmt.Sprintf("%s.principal[%s]", ps.addr, role)
+	} else if ps.newPrincipals["*"] {
+		return ps.addr + ".principal[*]"
+	}
+	return ""
+}
+
+// acceptsCreated reports whether the provider accepts the connection of an
+// endpoint this plan creates: it requires acceptance and accepts declared
+// consumers, or lists the consumer's account in acceptFrom.
+func (c *computer) acceptsCreated(cs *consState) bool {
+	ps := cs.prov
+	if ps == nil || !ps.p.AcceptanceRequired {
+		return false
+	}
+	return ps.p.Connections.AcceptsDeclared() || contains(ps.p.Connections.AcceptFromIDs, cs.accountID)
+}
+
+// acceptCreated is the accept of the connection of the endpoint this plan
+// creates for cs.
+func (c *computer) acceptCreated(cs *consState) Change {
+	ps := cs.prov
+	acc := c.child(ps, KindConnection, fmt.Sprintf("%s.connection[%s]", ps.addr, cs.addr))
+	acc.Action = Accept
+	acc.Refs = map[string]string{"endpointId": cs.addr}
+	acc.DependsOn = append(acc.DependsOn, cs.addr)
+	acc.After = &Values{EndpointOwner: cs.accountID, State: stateAvailable}
+	acc.Reason = "endpoint of " + cs.addr + ", created by this plan"
+	if !ps.p.Connections.AcceptsDeclared() {
+		acc.Reason += fmt.Sprintf("; account %s is in connections.acceptFrom", cs.accountID)
+	}
+	return acc
 }
 
 // endpointTarget is what a consumer wants of the attributes that force an
