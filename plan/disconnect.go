@@ -29,112 +29,148 @@ const TagProtect = "plink:protect"
 // PL225 unless Options.AllowDisconnect. Connections from accounts that
 // leave the manifest are accountsLeaving's (PL233).
 func (c *computer) disconnects() {
-	deleted := map[string]bool{} // endpoint ids this plan deletes
-	for _, ch := range c.changes {
-		if ch.Kind == KindEndpoint && (ch.Action == Delete || ch.Action == Replace) && ch.ID != "" {
-			deleted[ch.ID] = true
-		}
-	}
-	leaving := c.accountsLeaving(deleted)
-	var rejects []Change
-	planned := map[string]bool{} // addresses of connection changes
-	for _, ch := range c.changes {
-		if ch.Kind == KindConnection {
-			planned[ch.Address] = true
-		}
-	}
-	// strangers of each provider and cause, for PL225
-	type cut struct {
-		svc       *Change
-		cause     string // what the plan does to them, for the message
-		alt       string // what else the user may do, for the hint
-		strangers []string
-	}
-	var cuts []*cut
-	cutOff := func(svc *Change, sv *live.Service, cn live.Connection, reason, verb string, k *cut) {
-		addr := fmt.Sprintf("%s.connection[%s]", svc.Address, cn.EndpointID)
-		if planned[addr] {
-			return
-		}
-		planned[addr] = true
-		ch := Change{Address: addr, Kind: KindConnection, Action: Reject,
-			Account: c.alias(sv.AccountID), AccountID: sv.AccountID, Region: sv.Region, ID: cn.EndpointID,
-			Parent: svc.Address, ParentID: sv.ID,
-			Before: &Values{EndpointID: cn.EndpointID, EndpointOwner: cn.OwnerID, State: cn.State},
-			After:  &Values{EndpointID: cn.EndpointID, EndpointOwner: cn.OwnerID, State: stateRejected}}
-		ch.Reason = reason
-		ch.Breaks = []string{fmt.Sprintf("endpoint %s in account %s is disconnected", cn.EndpointID, c.accountLabel(cn.OwnerID))}
-		if live.EndpointPhase(cn.State) != live.PhaseUsable {
-			ch.Breaks = []string{fmt.Sprintf("endpoint %s in account %s (%s) is rejected and never connects", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State)}
-		}
-		if decl := c.declaredEndpoint(cn.EndpointID); decl != "" {
-			c.diag(SeverityWarning, CodeDisconnectDeclared, decl, c.alias(sv.AccountID), sv.Region,
-				fmt.Sprintf("%s (%s) is cut off from %s, which this plan %s; it carries no traffic until replaced", decl, cn.EndpointID, svc.Address, verb),
-				"point the consumer at a service the manifest keeps, or remove it together with the provider")
-		} else {
-			// a request still waiting for acceptance carries no traffic:
-			// turning it away is listed (the reject), but is no disconnect
-			// to consent to
-			if !leaving[cn.EndpointID] && live.EndpointPhase(cn.State) != live.PhaseWaiting {
-				k.strangers = append(k.strangers, fmt.Sprintf("%s of account %s (%s)", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State))
-			}
-			ch.ConfirmForeign = true
-			if c.opts.AllowDisconnect {
-				ch.Warnings = append(ch.Warnings, "the manifest does not declare this endpoint; disconnected because --allow-disconnect was given")
-			}
-		}
-		rejects = append(rejects, ch)
-	}
+	d := c.newDisconnects()
 	for i := range c.changes {
 		svc := &c.changes[i]
 		if svc.Kind != KindService || svc.ID == "" {
 			continue
 		}
-		sv := c.svcByID[svc.ID]
-		if sv == nil {
-			continue
-		}
-		conns := append([]live.Connection(nil), sv.Connections...)
-		sort.Slice(conns, func(i, j int) bool { return conns[i].EndpointID < conns[j].EndpointID })
-		switch {
-		case svc.Action == Delete || svc.Action == Replace:
-			verb := map[Action]string{Delete: "deleted", Replace: "replaced"}[svc.Action]
-			k := &cut{svc: svc, cause: "would be " + verb + " with", alt: "or keep the provider (and its service) in the manifest"}
-			cuts = append(cuts, k)
-			for _, cn := range conns {
-				if !connected(cn) || deleted[cn.EndpointID] {
-					continue
-				}
-				cutOff(svc, sv, cn, fmt.Sprintf("%s is %s: AWS deletes an endpoint service only once no endpoint is connected", svc.Address, verb), verb, k)
-			}
-		case svc.Action == Update && svc.Before != nil && svc.After != nil:
-			var dropped []string
-			for _, r := range svc.Before.SupportedRegions {
-				if !contains(svc.After.SupportedRegions, r) {
-					dropped = append(dropped, r)
-				}
-			}
-			if len(dropped) == 0 {
-				continue
-			}
-			k := &cut{svc: svc, cause: "would stop supporting " + strings.Join(dropped, ", ") + " with",
-				alt: fmt.Sprintf("or keep %s in supportedRegions of %s", strings.Join(dropped, ", "), svc.Address)}
-			cuts = append(cuts, k)
-			for _, cn := range conns {
-				if !connected(cn) || deleted[cn.EndpointID] || !contains(dropped, cn.Region) {
-					continue
-				}
-				cutOff(svc, sv, cn, fmt.Sprintf("%s is removed from supportedRegions of %s: an endpoint in that region loses the service", cn.Region, svc.Address),
-					"stops serving in "+cn.Region, k)
-			}
+		if sv := c.svcByID[svc.ID]; sv != nil {
+			d.serviceCuts(svc, sv)
 		}
 	}
-	// Rejects of available connections by connections.rejectUndeclared
-	// (their accounts are no longer allowed): disconnects as well.
+	d.ruledCuts()
+	d.report()
+	c.changes = append(c.changes, d.rejects...)
+}
+
+// disconnects is what disconnects gathers: the endpoints cut off, by
+// provider and cause, and the rejects that cut them off.
+type disconnects struct {
+	c       *computer
+	deleted map[string]bool // endpoint ids this plan deletes
+	leaving map[string]bool // endpoint ids of accounts leaving the manifest (accountsLeaving)
+	planned map[string]bool // addresses of connection changes
+	cuts    []*cut
+	rejects []Change
+}
+
+// cut is the strangers (endpoints the manifest does not declare) one
+// provider cuts off for one cause, for PL225.
+type cut struct {
+	svc       *Change
+	cause     string // what the plan does to them, for the message
+	alt       string // what else the user may do, for the hint
+	strangers []string
+}
+
+func (c *computer) newDisconnects() *disconnects {
+	d := &disconnects{c: c, deleted: map[string]bool{}, planned: map[string]bool{}}
+	for _, ch := range c.changes {
+		if ch.Kind == KindEndpoint && (ch.Action == Delete || ch.Action == Replace) && ch.ID != "" {
+			d.deleted[ch.ID] = true
+		}
+		if ch.Kind == KindConnection {
+			d.planned[ch.Address] = true
+		}
+	}
+	d.leaving = c.accountsLeaving(d.deleted)
+	return d
+}
+
+// serviceCuts cuts off the connected endpoints of a service the plan
+// deletes or replaces, or of the regions its update stops supporting.
+func (d *disconnects) serviceCuts(svc *Change, sv *live.Service) {
+	conns := append([]live.Connection(nil), sv.Connections...)
+	sort.Slice(conns, func(i, j int) bool { return conns[i].EndpointID < conns[j].EndpointID })
+	switch {
+	case svc.Action == Delete || svc.Action == Replace:
+		verb := map[Action]string{Delete: "deleted", Replace: "replaced"}[svc.Action]
+		k := &cut{svc: svc, cause: "would be " + verb + " with", alt: "or keep the provider (and its service) in the manifest"}
+		d.cuts = append(d.cuts, k)
+		for _, cn := range conns {
+			if !connected(cn) || d.deleted[cn.EndpointID] {
+				continue
+			}
+			d.cutOff(svc, sv, cn, fmt.Sprintf("%s is %s: AWS deletes an endpoint service only once no endpoint is connected", svc.Address, verb), verb, k)
+		}
+	case svc.Action == Update && svc.Before != nil && svc.After != nil:
+		dropped := droppedRegions(svc)
+		if len(dropped) == 0 {
+			return
+		}
+		k := &cut{svc: svc, cause: "would stop supporting " + strings.Join(dropped, ", ") + " with",
+			alt: fmt.Sprintf("or keep %s in supportedRegions of %s", strings.Join(dropped, ", "), svc.Address)}
+		d.cuts = append(d.cuts, k)
+		for _, cn := range conns {
+			if !connected(cn) || d.deleted[cn.EndpointID] || !contains(dropped, cn.Region) {
+				continue
+			}
+			d.cutOff(svc, sv, cn, fmt.Sprintf("%s is removed from supportedRegions of %s: an endpoint in that region loses the service", cn.Region, svc.Address),
+				"stops serving in "+cn.Region, k)
+		}
+	}
+}
+
+// droppedRegions are the supportedRegions a service's update removes.
+func droppedRegions(svc *Change) []string {
+	var dropped []string
+	for _, r := range svc.Before.SupportedRegions {
+		if !contains(svc.After.SupportedRegions, r) {
+			dropped = append(dropped, r)
+		}
+	}
+	return dropped
+}
+
+// cutOff rejects connection cn of service sv (the plan's change svc),
+// unless a connection change is planned for it already: a declared
+// consumer's endpoint is warned about (PL112), a stranger is one of k's.
+func (d *disconnects) cutOff(svc *Change, sv *live.Service, cn live.Connection, reason, verb string, k *cut) {
+	c := d.c
+	addr := fmt.Sprintf("%s.connection[%s]", svc.Address, cn.EndpointID)
+	if d.planned[addr] {
+		return
+	}
+	d.planned[addr] = true
+	ch := Change{Address: addr, Kind: KindConnection, Action: Reject,
+		Account: c.alias(sv.AccountID), AccountID: sv.AccountID, Region: sv.Region, ID: cn.EndpointID,
+		Parent: svc.Address, ParentID: sv.ID,
+		Before: &Values{EndpointID: cn.EndpointID, EndpointOwner: cn.OwnerID, State: cn.State},
+		After:  &Values{EndpointID: cn.EndpointID, EndpointOwner: cn.OwnerID, State: stateRejected}}
+	ch.Reason = reason
+	ch.Breaks = []string{fmt.Sprintf("endpoint %s in account %s is disconnected", cn.EndpointID, c.accountLabel(cn.OwnerID))}
+	if live.EndpointPhase(cn.State) != live.PhaseUsable {
+		ch.Breaks = []string{fmt.Sprintf("endpoint %s in account %s (%s) is rejected and never connects", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State)}
+	}
+	if decl := c.declaredEndpoint(cn.EndpointID); decl != "" {
+		c.diag(SeverityWarning, CodeDisconnectDeclared, decl, c.alias(sv.AccountID), sv.Region,
+			fmt.Sprintf("%s (%s) is cut off from %s, which this plan %s; it carries no traffic until replaced", decl, cn.EndpointID, svc.Address, verb),
+			"point the consumer at a service the manifest keeps, or remove it together with the provider")
+	} else {
+		// a request still waiting for acceptance carries no traffic:
+		// turning it away is listed (the reject), but is no disconnect
+		// to consent to
+		if !d.leaving[cn.EndpointID] && live.EndpointPhase(cn.State) != live.PhaseWaiting {
+			k.strangers = append(k.strangers, fmt.Sprintf("%s of account %s (%s)", cn.EndpointID, c.accountLabel(cn.OwnerID), cn.State))
+		}
+		ch.ConfirmForeign = true
+		if c.opts.AllowDisconnect {
+			ch.Warnings = append(ch.Warnings, "the manifest does not declare this endpoint; disconnected because --allow-disconnect was given")
+		}
+	}
+	d.rejects = append(d.rejects, ch)
+}
+
+// ruledCuts are the rejects of available connections by
+// connections.rejectUndeclared (their accounts are no longer allowed):
+// disconnects as well, one cut per provider.
+func (d *disconnects) ruledCuts() {
+	c := d.c
 	ruled := map[string]*cut{}
 	for i := range c.changes {
 		ch := &c.changes[i]
-		if ConnectionRule(*ch) != RuleRejectUndeclared || ch.Before == nil || deleted[ch.ID] || leaving[ch.ID] {
+		if ConnectionRule(*ch) != RuleRejectUndeclared || ch.Before == nil || d.deleted[ch.ID] || d.leaving[ch.ID] {
 			continue
 		}
 		if ph := live.EndpointPhase(ch.Before.State); ph != live.PhaseUsable && ph != live.PhaseSettling {
@@ -146,23 +182,30 @@ func (c *computer) disconnects() {
 				cause: "would reject (connections.rejectUndeclared: their accounts are no longer allowed principals)",
 				alt:   "or keep their accounts in allowedPrincipals (or connections.acceptFrom) of " + ch.Parent}
 			ruled[ch.Parent] = k
-			cuts = append(cuts, k)
+			d.cuts = append(d.cuts, k)
 		}
 		k.strangers = append(k.strangers, fmt.Sprintf("%s of account %s (%s)", ch.ID, c.accountLabel(ch.Before.EndpointOwner), ch.Before.State))
 		if c.opts.AllowDisconnect {
 			ch.Warnings = append(ch.Warnings, "the endpoint is available and the manifest does not declare it; disconnected because --allow-disconnect was given")
 		}
 	}
-	for _, k := range cuts {
-		if len(k.strangers) == 0 || c.opts.AllowDisconnect {
+}
+
+// report is PL225 for each cut that has strangers, unless
+// --allow-disconnect consented.
+func (d *disconnects) report() {
+	if d.c.opts.AllowDisconnect {
+		return
+	}
+	for _, k := range d.cuts {
+		if len(k.strangers) == 0 {
 			continue
 		}
 		svc := k.svc
-		c.diag(SeverityError, CodeDisconnect, svc.Address, svc.Account, svc.Region,
+		d.c.diag(SeverityError, CodeDisconnect, svc.Address, svc.Account, svc.Region,
 			fmt.Sprintf("%s %s %d connected endpoint(s) that the manifest does not declare, cutting them off: %s", svc.Address, k.cause, len(k.strangers), strings.Join(k.strangers, ", ")),
 			"tell their owners first; then run again with --allow-disconnect, "+k.alt)
 	}
-	c.changes = append(c.changes, rejects...)
 }
 
 // accountsLeaving reports connections to the project's kept services from
