@@ -42,20 +42,8 @@ func (c *computer) dnsRecordChange(ps *provState) {
 	if !p.ManagesDNSRecord() || !ps.ok || !c.readOK(ps.accountID, ps.region) {
 		return
 	}
-	zone := c.s.DNSZoneFor(p.Name)
+	zone := c.verificationZone(ps)
 	if zone == nil {
-		return // not read (a snapshot without Route 53): PL105 as before
-	}
-	if zone.ZoneID == "" {
-		if p.PrivateDNS.Route53HostedZoneID != "" {
-			c.diag(SeverityError, CodeDNSZoneInvalid, ps.addr, ps.alias, ps.region,
-				fmt.Sprintf("%s: %s", ps.addr, zone.Problem),
-				"give the id of a public hosted zone of account "+c.accountLabel(ps.accountID)+" for "+live.VerificationDomain(p.PrivateDNSName)+" (aws route53 list-hosted-zones-by-name), or leave route53HostedZoneId out to use the zone found by name")
-			return
-		}
-		c.diag(SeverityWarning, CodeDNSNoZone, ps.addr, ps.alias, ps.region,
-			fmt.Sprintf("%s: %s; plink cannot publish the record that verifies %s", ps.addr, zone.Problem, p.PrivateDNSName),
-			"publish it where the domain's DNS is served (PL105 shows the record), or create the public hosted zone in the provider's account")
 		return
 	}
 	ch := c.child(ps, KindDNSRecord, dnsAddr(ps.addr))
@@ -77,49 +65,90 @@ func (c *computer) dnsRecordChange(ps *provState) {
 		}
 	}
 	if fresh || sv.PrivateDNSName != p.PrivateDNSName || sv.PrivateDNSTXTName == "" {
-		// AWS gives the record's name and value only once the service has
-		// the name: apply reads them after the service change.
-		ch.Refs = map[string]string{"recordName": ps.addr, "recordValues": ps.addr}
-		ch.After = after
-		ch.Action = Create
-		if before != nil {
-			ch.Action = Update
-			ch.Before = before
-		}
-		ps.dnsVerifies = true
-		c.changes = append(c.changes, ch)
+		c.recordAfterService(ps, ch, before, after)
 		return
 	}
 	name := live.VerificationRecordName(sv.PrivateDNSTXTName, sv.PrivateDNSName)
 	value := live.TXTValue(sv.PrivateDNSTXTValue)
-	rec := c.s.DNSRecordAt(zone.ZoneID, name)
-	if before == nil && rec != nil && rec.Exists {
-		// A record plink did not write (the service has no plink:dns-zone
-		// tag for it): never changed. Its value may still verify the name.
-		if !slices.Contains(rec.Values, value) {
-			c.diag(SeverityWarning, CodeDNSForeign, ps.addr, ps.alias, ps.region,
-				fmt.Sprintf("%s: TXT record %s in hosted zone %s exists with %v, not the value AWS asks for; plink did not write it and leaves it", ps.addr, name, zone.ZoneID, rec.Values),
-				fmt.Sprintf("set its value to %s, or delete it and plan again: plink then writes it", value))
-			return
-		}
-		if sv.PrivateDNSState == stateVerified {
-			return
-		}
-		ch.Warnings = append(ch.Warnings, fmt.Sprintf("TXT record %s in hosted zone %s holds the value AWS asks for, but plink did not write it: plink only starts the verification and never changes the record", name, zone.ZoneID))
-		ch.Action = Update
-		ch.Before = &Values{ServiceName: sv.Name, Verification: sv.PrivateDNSState}
-		ch.After = &Values{ServiceName: sv.Name, Verification: stateVerified}
-		ps.dnsVerifies = true
-		c.changes = append(c.changes, ch)
+	if rec := c.s.DNSRecordAt(zone.ZoneID, name); before == nil && rec != nil && rec.Exists {
+		c.foreignRecord(ps, ch, zone.ZoneID, rec, name, value)
 		return
 	}
 	after.RecordName, after.RecordValues = name, []string{value}
+	c.ownRecord(ps, ch, before, after)
+}
+
+// verificationZone is the public hosted zone the provider's verification
+// record goes in; nil when it was not read (a snapshot without Route 53:
+// PL105 as before) or there is none (PL238 for a zone the manifest names,
+// else PL106).
+func (c *computer) verificationZone(ps *provState) *live.DNSZone {
+	p := ps.p
+	zone := c.s.DNSZoneFor(p.Name)
+	if zone == nil || zone.ZoneID != "" {
+		return zone
+	}
+	if p.PrivateDNS.Route53HostedZoneID != "" {
+		c.diag(SeverityError, CodeDNSZoneInvalid, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: %s", ps.addr, zone.Problem),
+			"give the id of a public hosted zone of account "+c.accountLabel(ps.accountID)+" for "+live.VerificationDomain(p.PrivateDNSName)+" (aws route53 list-hosted-zones-by-name), or leave route53HostedZoneId out to use the zone found by name")
+		return nil
+	}
+	c.diag(SeverityWarning, CodeDNSNoZone, ps.addr, ps.alias, ps.region,
+		fmt.Sprintf("%s: %s; plink cannot publish the record that verifies %s", ps.addr, zone.Problem, p.PrivateDNSName),
+		"publish it where the domain's DNS is served (PL105 shows the record), or create the public hosted zone in the provider's account")
+	return nil
+}
+
+// recordAfterService plans the record of a service that does not have its
+// private DNS name yet (created, replaced, or given a new name): AWS gives
+// the record's name and value only once the service has the name, so apply
+// reads them after the service change.
+func (c *computer) recordAfterService(ps *provState, ch Change, before, after *Values) {
+	ch.Refs = map[string]string{"recordName": ps.addr, "recordValues": ps.addr}
+	ch.After = after
+	ch.Action = Create
+	if before != nil {
+		ch.Action = Update
+		ch.Before = before
+	}
+	ps.dnsVerifies = true
+	c.changes = append(c.changes, ch)
+}
+
+// foreignRecord handles a record plink did not write (the service has no
+// plink:dns-zone tag for it): never changed. Its value may still verify
+// the name, which the plan then starts; a wrong value is PL126.
+func (c *computer) foreignRecord(ps *provState, ch Change, zoneID string, rec *live.DNSRecord, name, value string) {
+	sv := ps.svc
+	if !slices.Contains(rec.Values, value) {
+		c.diag(SeverityWarning, CodeDNSForeign, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: TXT record %s in hosted zone %s exists with %v, not the value AWS asks for; plink did not write it and leaves it", ps.addr, name, zoneID, rec.Values),
+			fmt.Sprintf("set its value to %s, or delete it and plan again: plink then writes it", value))
+		return
+	}
+	if sv.PrivateDNSState == stateVerified {
+		return
+	}
+	ch.Warnings = append(ch.Warnings, fmt.Sprintf("TXT record %s in hosted zone %s holds the value AWS asks for, but plink did not write it: plink only starts the verification and never changes the record", name, zoneID))
+	ch.Action = Update
+	ch.Before = &Values{ServiceName: sv.Name, Verification: sv.PrivateDNSState}
+	ch.After = &Values{ServiceName: sv.Name, Verification: stateVerified}
+	ps.dnsVerifies = true
+	c.changes = append(c.changes, ch)
+}
+
+// ownRecord plans the record plink writes (before: the one it wrote, nil
+// if none) against the declared one (after, with the name and value AWS
+// asks for).
+func (c *computer) ownRecord(ps *provState, ch Change, before, after *Values) {
+	sv := ps.svc
 	ch.After = after
 	switch {
 	case before == nil:
 		ch.Action = Create
 		if sv.Tags[live.TagDNSZone] != "" {
-			ch.Warnings = append(ch.Warnings, fmt.Sprintf("TXT record %s, which plink wrote in hosted zone %s, is missing; the plan writes it again", name, sv.Tags[live.TagDNSZone]))
+			ch.Warnings = append(ch.Warnings, fmt.Sprintf("TXT record %s, which plink wrote in hosted zone %s, is missing; the plan writes it again", after.RecordName, sv.Tags[live.TagDNSZone]))
 		}
 	default:
 		before.Verification = sv.PrivateDNSState
