@@ -324,102 +324,139 @@ func (c *computer) addServiceBreaks() {
 	}
 }
 
+// providerLint checks a provider against live state: its load balancers
+// (each exists, is free, active and of the right type), the zones they
+// give the service (ps.azIDs), and a private DNS name not verified.
 func (c *computer) providerLint(ps *provState) {
 	if !c.readOK(ps.accountID, ps.region) {
 		return
 	}
 	p := ps.p
 	zones := map[string]bool{}
-	known := false
-	check := func(arns []string, want, field string) {
-		for _, arn := range arns {
-			lb := c.lbs[arn]
+	for _, lbs := range []struct {
+		arns        []string
+		want, field string
+	}{
+		{p.NetworkLoadBalancerARNs, "network", "networkLoadBalancerArns"},
+		{p.GatewayLoadBalancerARNs, "gateway", "gatewayLoadBalancerArns"},
+	} {
+		for _, arn := range lbs.arns {
+			lb := c.loadBalancerLint(ps, arn, lbs.want, lbs.field)
 			if lb == nil {
-				c.diag(SeverityError, CodeLBMissing, ps.addr, ps.alias, ps.region,
-					fmt.Sprintf("%s: load balancer %s does not exist in account %s region %s", ps.addr, arn, c.accountLabel(ps.accountID), ps.region),
-					"create the load balancer first or correct the ARN in "+field)
-				continue
-			}
-			if twin := c.providerNaming(arn, ps); twin != nil {
-				c.diag(SeverityError, CodeLBTaken, ps.addr, ps.alias, ps.region,
-					fmt.Sprintf("%s: load balancer %s is also named by provider.%s; AWS lets a load balancer serve one endpoint service", ps.addr, arn, twin.Name),
-					"give each provider its own load balancers")
-			} else if other := c.serviceFronting(arn, ps); other != nil {
-				if st := c.going[other.ID]; st != "" && other.Tags[live.TagProject] == c.m.Project {
-					// Already being deleted, by AWS or an earlier run: no
-					// order of this plan helps; the create succeeds once it
-					// is gone.
-					c.diag(SeverityWarning, CodeLBFreedLater, ps.addr, ps.alias, ps.region,
-						fmt.Sprintf("%s: load balancer %s still fronts %s, which is %s; AWS refuses the new service until it is gone", ps.addr, arn, other.ID, st),
-						"wait until it is gone (aws ec2 describe-vpc-endpoint-service-configurations --service-ids "+other.ID+"), then plan again")
-				} else if other.Tags[live.TagProject] == c.m.Project {
-					// This project's service, gone from the manifest: the plan
-					// would create the new service before deleting the old
-					// one, and AWS refuses a second service on a load
-					// balancer, so apply would fail half way. Refuse here.
-					old := ownedName(other.Tags, other.ID)
-					c.diag(SeverityError, CodeLBFreedLater, ps.addr, ps.alias, ps.region,
-						fmt.Sprintf("%s: load balancer %s still fronts %s (provider.%s), which this plan would delete only after creating the new service; AWS refuses a second service on a load balancer, so apply would fail", ps.addr, arn, other.ID, old),
-						fmt.Sprintf("if %s is provider.%s renamed, add `renamedFrom: [%s]` to it: the service is kept and only its plink:name tag rewritten; to make a new service on this load balancer instead, first apply the manifest without %s (the old service is deleted), then add it", ps.addr, old, old, ps.addr))
-				} else {
-					owner := "untagged"
-					if proj := other.Tags[live.TagProject]; proj != "" {
-						owner = fmt.Sprintf("%s of project %s", other.Tags[live.TagName], proj)
-					}
-					c.diag(SeverityError, CodeLBTaken, ps.addr, ps.alias, ps.region,
-						fmt.Sprintf("%s: load balancer %s already fronts endpoint service %s (%s); AWS lets a load balancer serve one endpoint service", ps.addr, arn, other.ID, owner),
-						fmt.Sprintf("use another load balancer, or take the service over with `adopt: %s` if nothing else manages it", other.ID))
-				}
-			}
-			switch ph := live.LoadBalancerPhase(lb.State); {
-			case ph == live.PhaseBroken:
-				c.diag(SeverityError, CodeLBNotActive, ps.addr, ps.alias, ps.region,
-					fmt.Sprintf("%s: load balancer %s is %s; it serves no traffic and AWS refuses it for an endpoint service", ps.addr, lb.Name, lb.State),
-					"fix or recreate the load balancer (and update the ARN in "+field+"), then plan again")
-			case ph == live.PhaseSettling && (ps.svc == nil || !contains(ps.svc.NetworkLoadBalancerARNs, arn) && !contains(ps.svc.GatewayLoadBalancerARNs, arn)):
-				c.diag(SeverityError, CodeLBNotActive, ps.addr, ps.alias, ps.region,
-					fmt.Sprintf("%s: load balancer %s is still %s; AWS accepts it for an endpoint service only once it is active", ps.addr, lb.Name, lb.State),
-					"wait until the load balancer is active (aws elbv2 describe-load-balancers), then plan again")
-			}
-			if lb.Type != want {
-				c.diag(SeverityError, CodeLBType, ps.addr, ps.alias, ps.region,
-					fmt.Sprintf("%s: load balancer %s is of type %s, but %s needs type %s", ps.addr, lb.Name, lb.Type, field, want),
-					"endpoint services front network load balancers (networkLoadBalancerArns) or gateway load balancers (gatewayLoadBalancerArns)")
 				continue
 			}
 			for _, z := range lb.Zones {
 				if id := c.zoneIDs[key{lb.AccountID, lb.Region, z}]; id != "" {
 					zones[id] = true
-					known = true
 				}
 			}
 		}
 	}
-	check(p.NetworkLoadBalancerARNs, "network", "networkLoadBalancerArns")
-	check(p.GatewayLoadBalancerARNs, "gateway", "gatewayLoadBalancerArns")
-	if !known && ps.svc != nil {
-		for _, id := range ps.svc.AvailabilityZoneIDs {
-			zones[id] = true
-			known = true
-		}
-		for _, z := range ps.svc.AvailabilityZones {
-			if id := c.zoneIDs[key{ps.svc.AccountID, ps.svc.Region, z}]; id != "" {
-				zones[id] = true
-				known = true
-			}
-		}
+	if len(zones) == 0 && ps.svc != nil {
+		c.liveServiceZones(ps.svc, zones)
 	}
-	if known {
+	if len(zones) > 0 {
 		ps.azIDs = zones
 	}
-	if sv := ps.svc; sv != nil && ps.action != Replace && !ps.dnsVerifies && p.PrivateDNSName != "" && sv.PrivateDNSName == p.PrivateDNSName &&
-		sv.PrivateDNSState != "" && sv.PrivateDNSState != "verified" {
-		hint := fmt.Sprintf("publish a TXT record named %s with value %q in the domain's DNS zone, then run: aws ec2 start-vpc-endpoint-service-private-dns-verification --service-id %s",
-			live.VerificationRecordName(sv.PrivateDNSTXTName, sv.PrivateDNSName), sv.PrivateDNSTXTValue, sv.ID)
-		c.diag(SeverityWarning, CodeDNSNotVerified, ps.addr, ps.alias, ps.region,
-			fmt.Sprintf("%s: private DNS name %s is not verified (%s); consumers cannot enable private DNS until it is", ps.addr, p.PrivateDNSName, sv.PrivateDNSState),
-			hint)
+	c.unverifiedDNSLint(ps)
+}
+
+// loadBalancerLint checks one of a provider's load balancers (listed in
+// field, of type want). It returns the load balancer when its zones are
+// the service's: it exists and is of the type.
+func (c *computer) loadBalancerLint(ps *provState, arn, want, field string) *live.LoadBalancer {
+	lb := c.lbs[arn]
+	if lb == nil {
+		c.diag(SeverityError, CodeLBMissing, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: load balancer %s does not exist in account %s region %s", ps.addr, arn, c.accountLabel(ps.accountID), ps.region),
+			"create the load balancer first or correct the ARN in "+field)
+		return nil
 	}
+	c.loadBalancerTaken(ps, arn)
+	switch ph := live.LoadBalancerPhase(lb.State); {
+	case ph == live.PhaseBroken:
+		c.diag(SeverityError, CodeLBNotActive, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: load balancer %s is %s; it serves no traffic and AWS refuses it for an endpoint service", ps.addr, lb.Name, lb.State),
+			"fix or recreate the load balancer (and update the ARN in "+field+"), then plan again")
+	case ph == live.PhaseSettling && (ps.svc == nil || !contains(ps.svc.NetworkLoadBalancerARNs, arn) && !contains(ps.svc.GatewayLoadBalancerARNs, arn)):
+		c.diag(SeverityError, CodeLBNotActive, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: load balancer %s is still %s; AWS accepts it for an endpoint service only once it is active", ps.addr, lb.Name, lb.State),
+			"wait until the load balancer is active (aws elbv2 describe-load-balancers), then plan again")
+	}
+	if lb.Type != want {
+		c.diag(SeverityError, CodeLBType, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: load balancer %s is of type %s, but %s needs type %s", ps.addr, lb.Name, lb.Type, field, want),
+			"endpoint services front network load balancers (networkLoadBalancerArns) or gateway load balancers (gatewayLoadBalancerArns)")
+		return nil
+	}
+	return lb
+}
+
+// loadBalancerTaken reports a load balancer that another provider of the
+// manifest names, or that another endpoint service fronts: AWS lets a load
+// balancer serve one endpoint service.
+func (c *computer) loadBalancerTaken(ps *provState, arn string) {
+	if twin := c.providerNaming(arn, ps); twin != nil {
+		c.diag(SeverityError, CodeLBTaken, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: load balancer %s is also named by provider.%s; AWS lets a load balancer serve one endpoint service", ps.addr, arn, twin.Name),
+			"give each provider its own load balancers")
+		return
+	}
+	other := c.serviceFronting(arn, ps)
+	switch {
+	case other == nil:
+	case c.going[other.ID] != "" && other.Tags[live.TagProject] == c.m.Project:
+		// Already being deleted, by AWS or an earlier run: no order of this
+		// plan helps; the create succeeds once it is gone.
+		c.diag(SeverityWarning, CodeLBFreedLater, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: load balancer %s still fronts %s, which is %s; AWS refuses the new service until it is gone", ps.addr, arn, other.ID, c.going[other.ID]),
+			"wait until it is gone (aws ec2 describe-vpc-endpoint-service-configurations --service-ids "+other.ID+"), then plan again")
+	case other.Tags[live.TagProject] == c.m.Project:
+		// This project's service, gone from the manifest: the plan would
+		// create the new service before deleting the old one, and AWS
+		// refuses a second service on a load balancer, so apply would fail
+		// half way. Refuse here.
+		old := ownedName(other.Tags, other.ID)
+		c.diag(SeverityError, CodeLBFreedLater, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: load balancer %s still fronts %s (provider.%s), which this plan would delete only after creating the new service; AWS refuses a second service on a load balancer, so apply would fail", ps.addr, arn, other.ID, old),
+			fmt.Sprintf("if %s is provider.%s renamed, add `renamedFrom: [%s]` to it: the service is kept and only its plink:name tag rewritten; to make a new service on this load balancer instead, first apply the manifest without %s (the old service is deleted), then add it", ps.addr, old, old, ps.addr))
+	default:
+		owner := "untagged"
+		if proj := other.Tags[live.TagProject]; proj != "" {
+			owner = fmt.Sprintf("%s of project %s", other.Tags[live.TagName], proj)
+		}
+		c.diag(SeverityError, CodeLBTaken, ps.addr, ps.alias, ps.region,
+			fmt.Sprintf("%s: load balancer %s already fronts endpoint service %s (%s); AWS lets a load balancer serve one endpoint service", ps.addr, arn, other.ID, owner),
+			fmt.Sprintf("use another load balancer, or take the service over with `adopt: %s` if nothing else manages it", other.ID))
+	}
+}
+
+// liveServiceZones adds the zone ids the live service offers to zones: the
+// service's zones when none of its load balancers tells them.
+func (c *computer) liveServiceZones(sv *live.Service, zones map[string]bool) {
+	for _, id := range sv.AvailabilityZoneIDs {
+		zones[id] = true
+	}
+	for _, z := range sv.AvailabilityZones {
+		if id := c.zoneIDs[key{sv.AccountID, sv.Region, z}]; id != "" {
+			zones[id] = true
+		}
+	}
+}
+
+// unverifiedDNSLint warns about the provider's private DNS name that AWS
+// has not verified and that this plan does not verify (PL105).
+func (c *computer) unverifiedDNSLint(ps *provState) {
+	p, sv := ps.p, ps.svc
+	if sv == nil || ps.action == Replace || ps.dnsVerifies || p.PrivateDNSName == "" || sv.PrivateDNSName != p.PrivateDNSName ||
+		sv.PrivateDNSState == "" || sv.PrivateDNSState == "verified" {
+		return
+	}
+	hint := fmt.Sprintf("publish a TXT record named %s with value %q in the domain's DNS zone, then run: aws ec2 start-vpc-endpoint-service-private-dns-verification --service-id %s",
+		live.VerificationRecordName(sv.PrivateDNSTXTName, sv.PrivateDNSName), sv.PrivateDNSTXTValue, sv.ID)
+	c.diag(SeverityWarning, CodeDNSNotVerified, ps.addr, ps.alias, ps.region,
+		fmt.Sprintf("%s: private DNS name %s is not verified (%s); consumers cannot enable private DNS until it is", ps.addr, p.PrivateDNSName, sv.PrivateDNSState),
+		hint)
 }
 
 // providerChildren plans principals, connections and notifications of a
