@@ -137,29 +137,10 @@ func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []ZoneFinding {
 	if lv == nil || len(lbs) == 0 {
 		return nil
 	}
-	zoneID := map[string]string{}
-	for _, z := range lv.Zones {
-		zoneID[z.AccountID+"|"+z.Region+"|"+z.Name] = z.ID
-	}
-	subnetZ := map[string]string{}
-	for _, s := range lv.Subnets {
-		subnetZ[s.AccountID+"|"+s.ID] = s.ZoneID
-	}
+	ix := newZoneIndex(lv)
 	byARN := map[string]*LoadBalancerHealth{}
 	for i := range lbs {
 		byARN[lbs[i].ARN] = &lbs[i]
-	}
-	// lbZones are the zone ids each described load balancer is enabled in;
-	// a zone name that does not map is left out rather than guessed.
-	lbZones := map[string]map[string]bool{}
-	for _, l := range lv.LoadBalancers {
-		set := map[string]bool{}
-		for _, n := range l.Zones {
-			if id := zoneID[l.AccountID+"|"+l.Region+"|"+n]; id != "" {
-				set[id] = true
-			}
-		}
-		lbZones[l.ARN] = set
 	}
 	var out []ZoneFinding
 	for si := range lv.Services {
@@ -167,82 +148,18 @@ func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []ZoneFinding {
 		if ph := live.ServicePhase(s.State); ph == live.PhaseGone || ph == live.PhaseGoing || ph == live.PhaseBroken {
 			continue
 		}
-		offered := map[string]bool{}
-		for _, z := range s.AvailabilityZoneIDs {
-			offered[z] = true
-		}
-		// Consumers by zone id: endpoints in the service's region that are,
-		// or are becoming, connected.
-		byZone := map[string][]Affected{}
-		for ei := range lv.Endpoints {
-			e := &lv.Endpoints[ei]
-			if e.ServiceName != s.Name || e.Region != s.Region {
-				continue
-			}
-			if ph := live.EndpointPhase(e.State); ph != live.PhaseUsable && ph != live.PhaseWaiting && ph != live.PhaseSettling {
-				continue
-			}
-			seen := map[string]bool{}
-			for _, sn := range e.SubnetIDs {
-				z := subnetZ[e.AccountID+"|"+sn]
-				if z == "" || seen[z] || (len(offered) > 0 && !offered[z]) {
-					continue
-				}
-				seen[z] = true
-				byZone[z] = append(byZone[z], Affected{AccountID: e.AccountID, EndpointID: e.ID, Consumer: e.Tags[live.TagName]})
-			}
-		}
+		byZone := ix.consumersByZone(lv, s)
 		if len(byZone) == 0 {
 			continue
 		}
-		// enabled: the zones of each of the service's load balancers, when
-		// known; serving: per zone, the load balancers enabled there.
-		enabled := map[string]map[string]bool{}
-		serving := map[string][]string{}
-		for _, arn := range s.NetworkLoadBalancerARNs {
-			set, ok := lbZones[arn]
-			if !ok && len(s.NetworkLoadBalancerARNs) == 1 {
-				// The only one: an endpoint can be in no zone the service
-				// does not serve, and the service's zones are its zones.
-				set, ok = map[string]bool{}, true
-				for z := range byZone {
-					set[z] = true
-				}
-			}
-			if !ok {
-				continue
-			}
-			enabled[arn] = set
-			for z := range set {
-				serving[z] = append(serving[z], arn)
-			}
-		}
+		enabled, serving := ix.enabledZones(s, byZone)
 		for _, arn := range s.NetworkLoadBalancerARNs {
 			lb := byARN[arn]
 			zones, known := enabled[arn]
 			if lb == nil || !known {
 				continue
 			}
-			healthy := map[string]bool{}
-			groups := []string{}
-			for _, tg := range lb.TargetGroups {
-				groups = append(groups, tg.ARN)
-				for _, t := range tg.Targets {
-					if !strings.EqualFold(t.State, "healthy") {
-						continue
-					}
-					if t.Zone == "all" {
-						healthy["all"] = true
-					} else if id := zoneID[lb.AccountID+"|"+lb.Region+"|"+t.Zone]; id != "" {
-						healthy[id] = true
-					} else if t.Zone != "" {
-						healthy[t.Zone] = true // already an id, or unmapped
-					} else {
-						healthy["all"] = true // zone unknown: do not accuse a zone
-					}
-				}
-			}
-			sort.Strings(groups)
+			healthy, groups := ix.healthyZones(lb)
 			for _, z := range slices.Sorted(maps.Keys(byZone)) {
 				if !zones[z] {
 					continue // not enabled there: it takes no connection from the zone
@@ -254,22 +171,139 @@ func ZoneFindings(lv *live.Snapshot, lbs []LoadBalancerHealth) []ZoneFinding {
 				sort.Slice(aff, func(i, j int) bool {
 					return aff[i].AccountID+aff[i].EndpointID < aff[j].AccountID+aff[j].EndpointID
 				})
-				why := ReasonCrossZoneOff
-				if len(healthy) == 0 {
-					why = ReasonNoneHealthy
-				}
-				if len(groups) == 0 {
-					why = ReasonNoTargetGroup
-				}
-				srv := slices.Sorted(slices.Values(serving[z]))
 				out = append(out, ZoneFinding{
 					AccountID: s.AccountID, Region: s.Region, ServiceID: s.ID, ServiceName: s.Name,
-					LoadBalancerARN: arn, ZoneID: z, Reason: why, Consumers: aff, TargetGroups: groups, Serving: srv,
+					LoadBalancerARN: arn, ZoneID: z, Reason: resetReason(healthy, groups), Consumers: aff, TargetGroups: groups,
+					Serving: slices.Sorted(slices.Values(serving[z])),
 				})
 			}
 		}
 	}
 	return out
+}
+
+// zoneIndex maps a snapshot's zone names, subnets and load balancers to
+// zone ids.
+type zoneIndex struct {
+	zoneID  map[string]string // account|region|name -> zone id
+	subnetZ map[string]string // account|subnet id -> zone id
+	// lbZones are the zone ids each described load balancer is enabled in;
+	// a zone name that does not map is left out rather than guessed.
+	lbZones map[string]map[string]bool
+}
+
+func newZoneIndex(lv *live.Snapshot) *zoneIndex {
+	ix := &zoneIndex{zoneID: map[string]string{}, subnetZ: map[string]string{}, lbZones: map[string]map[string]bool{}}
+	for _, z := range lv.Zones {
+		ix.zoneID[z.AccountID+"|"+z.Region+"|"+z.Name] = z.ID
+	}
+	for _, s := range lv.Subnets {
+		ix.subnetZ[s.AccountID+"|"+s.ID] = s.ZoneID
+	}
+	for _, l := range lv.LoadBalancers {
+		set := map[string]bool{}
+		for _, n := range l.Zones {
+			if id := ix.zoneID[l.AccountID+"|"+l.Region+"|"+n]; id != "" {
+				set[id] = true
+			}
+		}
+		ix.lbZones[l.ARN] = set
+	}
+	return ix
+}
+
+// consumersByZone are the endpoints of service s by zone id: endpoints in
+// the service's region that are, or are becoming, connected, in the zones
+// the service offers.
+func (ix *zoneIndex) consumersByZone(lv *live.Snapshot, s *live.Service) map[string][]Affected {
+	offered := map[string]bool{}
+	for _, z := range s.AvailabilityZoneIDs {
+		offered[z] = true
+	}
+	byZone := map[string][]Affected{}
+	for ei := range lv.Endpoints {
+		e := &lv.Endpoints[ei]
+		if e.ServiceName != s.Name || e.Region != s.Region {
+			continue
+		}
+		if ph := live.EndpointPhase(e.State); ph != live.PhaseUsable && ph != live.PhaseWaiting && ph != live.PhaseSettling {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, sn := range e.SubnetIDs {
+			z := ix.subnetZ[e.AccountID+"|"+sn]
+			if z == "" || seen[z] || (len(offered) > 0 && !offered[z]) {
+				continue
+			}
+			seen[z] = true
+			byZone[z] = append(byZone[z], Affected{AccountID: e.AccountID, EndpointID: e.ID, Consumer: e.Tags[live.TagName]})
+		}
+	}
+	return byZone
+}
+
+// enabledZones are the zones of each of the service's load balancers, when
+// known (enabled), and per zone the load balancers enabled there
+// (serving).
+func (ix *zoneIndex) enabledZones(s *live.Service, byZone map[string][]Affected) (enabled map[string]map[string]bool, serving map[string][]string) {
+	enabled, serving = map[string]map[string]bool{}, map[string][]string{}
+	for _, arn := range s.NetworkLoadBalancerARNs {
+		set, ok := ix.lbZones[arn]
+		if !ok && len(s.NetworkLoadBalancerARNs) == 1 {
+			// The only one: an endpoint can be in no zone the service
+			// does not serve, and the service's zones are its zones.
+			set, ok = map[string]bool{}, true
+			for z := range byZone {
+				set[z] = true
+			}
+		}
+		if !ok {
+			continue
+		}
+		enabled[arn] = set
+		for z := range set {
+			serving[z] = append(serving[z], arn)
+		}
+	}
+	return enabled, serving
+}
+
+// healthyZones are the zone ids where lb has a healthy target ("all" for a
+// target in every zone, or in a zone it does not say), and its target
+// groups, sorted.
+func (ix *zoneIndex) healthyZones(lb *LoadBalancerHealth) (healthy map[string]bool, groups []string) {
+	healthy, groups = map[string]bool{}, []string{}
+	for _, tg := range lb.TargetGroups {
+		groups = append(groups, tg.ARN)
+		for _, t := range tg.Targets {
+			if !strings.EqualFold(t.State, "healthy") {
+				continue
+			}
+			if t.Zone == "all" {
+				healthy["all"] = true
+			} else if id := ix.zoneID[lb.AccountID+"|"+lb.Region+"|"+t.Zone]; id != "" {
+				healthy[id] = true
+			} else if t.Zone != "" {
+				healthy[t.Zone] = true // already an id, or unmapped
+			} else {
+				healthy["all"] = true // zone unknown: do not accuse a zone
+			}
+		}
+	}
+	sort.Strings(groups)
+	return healthy, groups
+}
+
+// resetReason says why a zone's connections are reset, from the load
+// balancer's healthy zones and target groups.
+func resetReason(healthy map[string]bool, groups []string) string {
+	switch {
+	case len(groups) == 0:
+		return ReasonNoTargetGroup
+	case len(healthy) == 0:
+		return ReasonNoneHealthy
+	}
+	return ReasonCrossZoneOff
 }
 
 // LBShort is a load balancer ARN's type/name ("net/payments-api").
