@@ -39,18 +39,30 @@ func (r *runner) endpointType(c *plan.Change, serviceName string) types.VpcEndpo
 	if c.After != nil && c.After.Type != "" {
 		return types.VpcEndpointType(c.After.Type)
 	}
-	for i := range r.p.Changes {
-		p := &r.p.Changes[i]
-		if p.Kind != plan.KindService || p.After == nil {
-			continue
-		}
+	for _, p := range r.gatewayServices {
 		if p.Address == c.Refs["serviceName"] || (serviceName != "" && (p.After.ServiceName == serviceName || r.output(p.Address).ServiceName == serviceName)) {
-			if len(p.After.GatewayLoadBalancerARNs) > 0 || p.After.Type == string(types.VpcEndpointTypeGatewayLoadBalancer) {
-				return types.VpcEndpointTypeGatewayLoadBalancer
-			}
+			return types.VpcEndpointTypeGatewayLoadBalancer
 		}
 	}
 	return types.VpcEndpointTypeInterface
+}
+
+// gatewayServicesOf are the plan's service changes whose endpoints are
+// GatewayLoadBalancer endpoints, for endpointType: the only services it
+// looks for (a scan of the whole plan for each endpoint was quadratic).
+func gatewayServicesOf(p *plan.Plan) []*plan.Change {
+	var out []*plan.Change
+	if p == nil {
+		return nil
+	}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Kind == plan.KindService && c.After != nil &&
+			(len(c.After.GatewayLoadBalancerARNs) > 0 || c.After.Type == string(types.VpcEndpointTypeGatewayLoadBalancer)) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func dnsOptions(v *plan.Values, withInbound bool) *types.DnsOptionsSpecification {

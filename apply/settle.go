@@ -76,10 +76,7 @@ func awaitingAcceptance(c *plan.Change, id string) string {
 // leaves the endpoint pendingAcceptance, which is then all there is to
 // wait for (the accept's own failure is reported).
 func (r *runner) acceptedHere(addr string) bool {
-	for _, cs := range r.g.changes {
-		if cs.c.Kind != plan.KindConnection || cs.c.Action != plan.Accept || cs.excluded || r.g.endpointOfConnection(cs.c) != addr {
-			continue
-		}
+	for _, cs := range r.accepts[addr] {
 		for _, s := range cs.steps {
 			if s.stage == stMain && s.state == stateDone {
 				return true
@@ -87,6 +84,22 @@ func (r *runner) acceptedHere(addr string) bool {
 		}
 	}
 	return false
+}
+
+// acceptsByEndpoint indexes the accepts in scope by the address of the
+// endpoint change they accept, for acceptedHere: each endpoint's settle
+// asks, and a scan of the plan each time was quadratic in it.
+func acceptsByEndpoint(g *schedule) map[string][]*changeState {
+	out := map[string][]*changeState{}
+	for _, cs := range g.changes {
+		if cs.c.Kind != plan.KindConnection || cs.c.Action != plan.Accept || cs.excluded {
+			continue
+		}
+		if ep := g.endpointOfConnection(cs.c); ep != "" {
+			out[ep] = append(out[ep], cs)
+		}
+	}
+	return out
 }
 
 // settleConnection waits, from the provider's side, for an accepted
