@@ -222,8 +222,33 @@ func (rd *reader) scope(ctx context.Context, sc live.Scope) {
 }
 
 // targets reads the target groups, target health and cross-zone attribute
-// of the network load balancers behind the scope's services.
+// of the network load balancers behind the scope's services. A failed read
+// is recorded and leaves the scope's load balancers out.
 func (rd *reader) targets(ctx context.Context, s *scopeAPIs) {
+	lbs := rd.scopeLoadBalancers(s)
+	if len(lbs) == 0 {
+		return
+	}
+	groups, groupLBs, ok := rd.targetGroups(ctx, s, lbs)
+	if !ok || !rd.targetHealth(ctx, s, groups) {
+		return
+	}
+	for _, g := range groups {
+		for _, l := range groupLBs[g.ARN] {
+			lbs[l].TargetGroups = append(lbs[l].TargetGroups, g)
+		}
+	}
+	found, ok := rd.crossZone(ctx, s, lbs)
+	if !ok {
+		return
+	}
+	rd.add(func(sn *Snapshot) { sn.LoadBalancers = append(sn.LoadBalancers, found...) })
+}
+
+// scopeLoadBalancers are the network load balancers behind the scope's
+// services (the ones asked for, when rd.only), by ARN, with no target
+// groups yet.
+func (rd *reader) scopeLoadBalancers(s *scopeAPIs) map[string]*LoadBalancerHealth {
 	lbs := map[string]*LoadBalancerHealth{}
 	for _, sv := range rd.lv.Services {
 		if sv.AccountID != s.AccountID || sv.Region != s.Region || live.ServicePhase(sv.State) == live.PhaseGone {
@@ -236,20 +261,22 @@ func (rd *reader) targets(ctx context.Context, s *scopeAPIs) {
 			lbs[arn] = &LoadBalancerHealth{AccountID: s.AccountID, Region: s.Region, ARN: arn, TargetGroups: []TargetGroupHealth{}}
 		}
 	}
-	if len(lbs) == 0 {
-		return
-	}
-	// Every target group of the account-region in one paged call; a
-	// LoadBalancerArn filter would be one call per load balancer.
-	var groups []TargetGroupHealth
-	groupLBs := map[string][]string{}
+	return lbs
+}
+
+// targetGroups lists the target groups of the load balancers lbs, and the
+// load balancers of each: every target group of the account-region in one
+// paged call (a LoadBalancerArn filter would be one call per load
+// balancer).
+func (rd *reader) targetGroups(ctx context.Context, s *scopeAPIs, lbs map[string]*LoadBalancerHealth) (groups []TargetGroupHealth, groupLBs map[string][]string, ok bool) {
+	groupLBs = map[string][]string{}
 	var marker *string
 	for {
 		rd.count(CallTargetGroups)
 		out, err := s.elb.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{PageSize: aws.Int32(targetGroupsPage), Marker: marker})
 		if err != nil {
 			rd.fail(s.Scope, CallTargetGroups, err)
-			return
+			return nil, nil, false
 		}
 		for _, tg := range out.TargetGroups {
 			arn := aws.ToString(tg.TargetGroupArn)
@@ -264,13 +291,17 @@ func (rd *reader) targets(ctx context.Context, s *scopeAPIs) {
 		}
 		next := aws.ToString(out.NextMarker)
 		if next == "" || next == aws.ToString(marker) {
-			break
+			return groups, groupLBs, true
 		}
 		marker = aws.String(next)
 	}
-	// Neither call has a batch form: a few in flight per account-region,
-	// as live reads, so a plan over many services is not one long queue.
-	if !rd.each(s, len(groups), func(i int) (string, error) {
+}
+
+// targetHealth reads the targets of each group into it. The call has no
+// batch form: a few in flight per account-region, as live reads, so a plan
+// over many services is not one long queue.
+func (rd *reader) targetHealth(ctx context.Context, s *scopeAPIs, groups []TargetGroupHealth) bool {
+	return rd.each(s, len(groups), func(i int) (string, error) {
 		rd.count(CallTargetHealth)
 		out, err := s.elb.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(groups[i].ARN)})
 		if err != nil {
@@ -291,14 +322,13 @@ func (rd *reader) targets(ctx context.Context, s *scopeAPIs) {
 		}
 		sort.Slice(groups[i].Targets, func(a, b int) bool { return groups[i].Targets[a].ID < groups[i].Targets[b].ID })
 		return "", nil
-	}) {
-		return
-	}
-	for _, g := range groups {
-		for _, l := range groupLBs[g.ARN] {
-			lbs[l].TargetGroups = append(lbs[l].TargetGroups, g)
-		}
-	}
+	})
+}
+
+// crossZone reads each load balancer's cross-zone attribute, a few at a
+// time as targetHealth, and returns the load balancers that exist, sorted
+// by ARN.
+func (rd *reader) crossZone(ctx context.Context, s *scopeAPIs, lbs map[string]*LoadBalancerHealth) ([]LoadBalancerHealth, bool) {
 	arns := slices.Sorted(maps.Keys(lbs))
 	read := make([]bool, len(arns))
 	if !rd.each(s, len(arns), func(i int) (string, error) {
@@ -318,7 +348,7 @@ func (rd *reader) targets(ctx context.Context, s *scopeAPIs) {
 		read[i] = true
 		return "", nil
 	}) {
-		return
+		return nil, false
 	}
 	var found []LoadBalancerHealth
 	for i, arn := range arns {
@@ -326,7 +356,7 @@ func (rd *reader) targets(ctx context.Context, s *scopeAPIs) {
 			found = append(found, *lbs[arn])
 		}
 	}
-	rd.add(func(sn *Snapshot) { sn.LoadBalancers = append(sn.LoadBalancers, found...) })
+	return found, true
 }
 
 // each runs fn for 0..n-1, at most perScopeCalls at once, and starts no
@@ -432,6 +462,35 @@ type metricQuery struct {
 	kind, id, metric string
 }
 
+// metricQueries are the GetMetricData queries of one scope, each with what
+// it asks (keys[i] for queries[i], whose id is "q<i>").
+type metricQueries struct {
+	period  int32 // seconds: the whole window, one datapoint per query
+	queries []cwtypes.MetricDataQuery
+	keys    []metricQuery
+}
+
+// add asks for metric of the resource id (an endpoint or a service):
+// summed, but for ActiveConnections, its maximum.
+func (q *metricQueries) add(kind, id, namespace, metric string, dims map[string]string) {
+	stat := "Sum"
+	if metric == MetricActiveConnections {
+		stat = "Maximum"
+	}
+	var ds []cwtypes.Dimension
+	for _, k := range slices.Sorted(maps.Keys(dims)) {
+		ds = append(ds, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(dims[k])})
+	}
+	q.queries = append(q.queries, cwtypes.MetricDataQuery{
+		Id: aws.String("q" + strconv.Itoa(len(q.queries))),
+		MetricStat: &cwtypes.MetricStat{
+			Metric: &cwtypes.Metric{Namespace: aws.String(namespace), MetricName: aws.String(metric), Dimensions: ds},
+			Period: aws.Int32(q.period), Stat: aws.String(stat),
+		},
+	})
+	q.keys = append(q.keys, metricQuery{kind, id, metric})
+}
+
 // metrics reads the scope's endpoint and service metrics: one datapoint
 // per query, the whole window as its period, up to 500 queries a call.
 func (rd *reader) metrics(ctx context.Context, s *scopeAPIs) {
@@ -441,46 +500,33 @@ func (rd *reader) metrics(ctx context.Context, s *scopeAPIs) {
 	}
 	end := rd.opts.Now.UTC().Truncate(time.Minute)
 	start := end.Add(-time.Duration(period) * time.Second)
-	var queries []cwtypes.MetricDataQuery
-	var keys []metricQuery
-	addQ := func(kind, id, namespace, metric string, dims map[string]string) {
-		stat := "Sum"
-		if metric == MetricActiveConnections {
-			stat = "Maximum"
-		}
-		var ds []cwtypes.Dimension
-		for _, k := range slices.Sorted(maps.Keys(dims)) {
-			ds = append(ds, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(dims[k])})
-		}
-		queries = append(queries, cwtypes.MetricDataQuery{
-			Id: aws.String("q" + strconv.Itoa(len(queries))),
-			MetricStat: &cwtypes.MetricStat{
-				Metric: &cwtypes.Metric{Namespace: aws.String(namespace), MetricName: aws.String(metric), Dimensions: ds},
-				Period: aws.Int32(period), Stat: aws.String(stat),
-			},
-		})
-		keys = append(keys, metricQuery{kind, id, metric})
+	q := rd.metricQueries(s, period)
+	if len(q.queries) == 0 {
+		return
 	}
+	values, ok := rd.metricTotals(ctx, s, q, start, end)
+	if !ok {
+		return
+	}
+	var out []ResourceMetrics
+	for k, v := range values {
+		out = append(out, ResourceMetrics{Kind: k[0], AccountID: s.AccountID, Region: s.Region, ID: k[1], Values: v})
+	}
+	rd.add(func(sn *Snapshot) { sn.Metrics = append(sn.Metrics, out...) })
+}
+
+// metricQueries asks for the metrics of the scope's endpoints that publish
+// them and of its services.
+func (rd *reader) metricQueries(s *scopeAPIs, period int32) *metricQueries {
+	q := &metricQueries{period: period}
 	for _, e := range rd.lv.Endpoints {
 		if e.AccountID != s.AccountID || e.Region != s.Region || !live.EndpointPhase(e.State).Exists() {
 			continue
 		}
-		if e.Type != "" && e.Type != "Interface" && e.Type != "GatewayLoadBalancer" {
-			// gateway endpoints publish no metrics; Resource and
-			// ServiceNetwork endpoints publish theirs in AWS/VpcLattice,
-			// which status does not read (EndpointView.MetricsNote)
-			continue
-		}
-		if e.ServiceRegion != "" && e.ServiceRegion != e.Region {
-			continue // nor do cross-region consumers' endpoints
-		}
-		typ := e.Type
-		if typ == "" {
-			typ = "Interface"
-		}
-		dims := map[string]string{"Endpoint Type": typ, "Service Name": e.ServiceName, "VPC Endpoint Id": e.ID, "VPC Id": e.VPCID}
-		for _, m := range EndpointMetrics {
-			addQ("endpoint", e.ID, NamespaceEndpoints, m, dims)
+		if dims := endpointDimensions(&e); dims != nil {
+			for _, m := range EndpointMetrics {
+				q.add("endpoint", e.ID, NamespaceEndpoints, m, dims)
+			}
 		}
 	}
 	for _, sv := range rd.lv.Services {
@@ -488,20 +534,44 @@ func (rd *reader) metrics(ctx context.Context, s *scopeAPIs) {
 			continue
 		}
 		for _, m := range ServiceMetrics {
-			addQ("service", sv.ID, NamespaceServices, m, map[string]string{"Service Id": sv.ID})
+			q.add("service", sv.ID, NamespaceServices, m, map[string]string{"Service Id": sv.ID})
 		}
 	}
-	if len(queries) == 0 {
-		return
+	return q
+}
+
+// endpointDimensions are the CloudWatch dimensions of an endpoint's
+// metrics in AWS/PrivateLinkEndpoints; nil for an endpoint that publishes
+// none there: gateway endpoints publish no metrics; Resource and
+// ServiceNetwork endpoints publish theirs in AWS/VpcLattice, which status
+// does not read (EndpointView.MetricsNote); nor do cross-region
+// consumers' endpoints.
+func endpointDimensions(e *live.Endpoint) map[string]string {
+	if e.Type != "" && e.Type != "Interface" && e.Type != "GatewayLoadBalancer" {
+		return nil
 	}
+	if e.ServiceRegion != "" && e.ServiceRegion != e.Region {
+		return nil
+	}
+	typ := e.Type
+	if typ == "" {
+		typ = "Interface"
+	}
+	return map[string]string{"Endpoint Type": typ, "Service Name": e.ServiceName, "VPC Endpoint Id": e.ID, "VPC Id": e.VPCID}
+}
+
+// metricTotals runs the queries, metricQueriesMax a call, and totals each
+// resource's metrics over the window, by kind and id. Every resource asked
+// about has an entry, empty when AWS has no datapoints.
+func (rd *reader) metricTotals(ctx context.Context, s *scopeAPIs, q *metricQueries, start, end time.Time) (map[[2]string]map[string]float64, bool) {
 	values := map[[2]string]map[string]float64{}
-	for _, k := range keys {
+	for _, k := range q.keys {
 		if values[[2]string{k.kind, k.id}] == nil {
 			values[[2]string{k.kind, k.id}] = map[string]float64{}
 		}
 	}
-	for from := 0; from < len(queries); from += metricQueriesMax {
-		batch := queries[from:min(len(queries), from+metricQueriesMax)]
+	for from := 0; from < len(q.queries); from += metricQueriesMax {
+		batch := q.queries[from:min(len(q.queries), from+metricQueriesMax)]
 		var token *string
 		for {
 			rd.count(CallGetMetricData)
@@ -510,23 +580,15 @@ func (rd *reader) metrics(ctx context.Context, s *scopeAPIs) {
 			})
 			if err != nil {
 				rd.fail(s.Scope, CallGetMetricData, err)
-				return
+				return nil, false
 			}
 			for _, r := range out.MetricDataResults {
 				i, err := strconv.Atoi(aws.ToString(r.Id)[1:])
-				if err != nil || i < 0 || i >= len(keys) || len(r.Values) == 0 {
+				if err != nil || i < 0 || i >= len(q.keys) || len(r.Values) == 0 {
 					continue
 				}
-				k := keys[i]
-				total := 0.0
-				for _, v := range r.Values {
-					if k.metric == MetricActiveConnections {
-						total = max(total, v)
-					} else {
-						total += v
-					}
-				}
-				values[[2]string{k.kind, k.id}][k.metric] += total
+				k := q.keys[i]
+				values[[2]string{k.kind, k.id}][k.metric] += metricTotal(k.metric, r.Values)
 			}
 			next := aws.ToString(out.NextToken)
 			if next == "" || next == aws.ToString(token) {
@@ -535,9 +597,19 @@ func (rd *reader) metrics(ctx context.Context, s *scopeAPIs) {
 			token = aws.String(next)
 		}
 	}
-	var out []ResourceMetrics
-	for k, v := range values {
-		out = append(out, ResourceMetrics{Kind: k[0], AccountID: s.AccountID, Region: s.Region, ID: k[1], Values: v})
+	return values, true
+}
+
+// metricTotal is a metric's datapoints over the window: their sum, but for
+// ActiveConnections, their maximum.
+func metricTotal(metric string, values []float64) float64 {
+	t := 0.0
+	for _, v := range values {
+		if metric == MetricActiveConnections {
+			t = max(t, v)
+		} else {
+			t += v
+		}
 	}
-	rd.add(func(sn *Snapshot) { sn.Metrics = append(sn.Metrics, out...) })
+	return t
 }
