@@ -31,8 +31,16 @@ type decoder struct {
 	sink *diagSink
 	pos  map[posKey]Pos  // where each decoded value was written
 	bad  map[posKey]bool // values that failed to decode; already reported
-	// lines are the file's lines, for positions inside block scalars.
+	// lines are the file's lines, for positions inside block scalars; made
+	// from text when a block scalar policy is decoded.
 	lines []string
+	text  []byte
+	// lazy are the lists parseSections left to parse one entry at a time;
+	// aliases counts what the aliases parsed so far expand to; abandoned
+	// is set when a piece cannot be parsed alone (see parseSections).
+	lazy      map[*yaml.Node]*lazyList
+	aliases   int
+	abandoned bool
 }
 
 func newDecoder(file string, sink *diagSink, pos map[posKey]Pos, bad map[posKey]bool) *decoder {
@@ -186,6 +194,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) 
 		}
 		d.decodeStruct(n, v, owner, path)
 	case reflect.Slice:
+		if ll := d.lazy[n]; ll != nil {
+			d.decodeLazy(ll, v, owner, path)
+			return
+		}
 		if n.Kind != yaml.SequenceNode {
 			d.typeError(n, owner, path, "a list")
 			return
@@ -208,7 +220,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) 
 		}
 		var items []item
 		for i, c := range n.Content {
-			p := fmt.Sprintf("%s[%d]", path, i)
+			p := indexPath(path, i)
 			if isObject {
 				if rc := d.resolve(c); rc == nil {
 					continue
@@ -264,6 +276,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) 
 		panic("manifest: cannot decode into " + v.Type().String())
 	}
 }
+
+func indexPath(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
 
 func fieldsOf0(t reflect.Type) *fieldInfo {
 	if t.Kind() != reflect.Struct {
@@ -440,6 +454,10 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, owner any, path strin
 // A string holding a JSON object (jsonencode's output) decodes the same.
 func (d *decoder) decodeAny(n *yaml.Node, v reflect.Value, owner any, path string) {
 	if rn := d.resolve(n); rn != nil && rn.Kind == yaml.ScalarNode && rn.ShortTag() == "!!str" {
+		if rn.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 && d.lines == nil {
+			// Positions inside a block scalar read the file's lines.
+			d.lines = strings.Split(string(d.text), "\n")
+		}
 		out, ok := d.policyString(rn, owner, path)
 		if !ok {
 			d.bad[posKey{owner, path}] = true

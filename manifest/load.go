@@ -153,10 +153,19 @@ type loader struct {
 	regionDefaulted map[any]bool
 	// entries counts the entries (and comments) of the files scanned so far.
 	entries int
+	// whole turns parseSections off (tests compare the two paths);
+	// sections counts the files it loaded.
+	whole    bool
+	sections int
 }
 
-func parse(srcs []source) (*Manifest, error) {
-	l := &loader{pos: map[posKey]Pos{}, bad: map[posKey]bool{}, regionDefaulted: map[any]bool{}}
+func parse(srcs []source) (*Manifest, error) { return newLoader().load(srcs) }
+
+func newLoader() *loader {
+	return &loader{pos: map[posKey]Pos{}, bad: map[posKey]bool{}, regionDefaulted: map[any]bool{}}
+}
+
+func (l *loader) load(srcs []source) (*Manifest, error) {
 	h := sha256.New()
 	m := &Manifest{}
 	var files []*Manifest
@@ -227,6 +236,11 @@ func (l *loader) parseFile(src source) *Manifest {
 		l.sink.errorf(pos, CodeSyntax, boundHint(se.Kind), "%s", se.Problem())
 		return nil
 	}
+	if !l.whole {
+		if fm, ok := l.parseSections(file, text); ok {
+			return fm
+		}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var doc yaml.Node
 	err := dec.Decode(&doc)
@@ -255,7 +269,7 @@ func (l *loader) parseFile(src source) *Manifest {
 	}
 	fm := &Manifest{}
 	d := newDecoder(file, &l.sink, l.pos, l.bad)
-	d.lines = strings.Split(string(text), "\n")
+	d.text = text
 	root := d.resolve(doc.Content[0])
 	if root == nil {
 		return nil
