@@ -119,166 +119,211 @@ func Build(m *manifest.Manifest, s *live.Snapshot) *Graph {
 		return g
 	}
 	g.Project = m.Project
-	region := func(r string) string { return cmp.Or(r, m.Defaults.Region) }
-	accountID := func(alias string) string {
-		if a := m.Accounts[alias]; a != nil {
-			return a.ID
-		}
-		return ""
+	b := newBuilder(m, s)
+	for _, p := range m.Providers {
+		b.provider(p)
 	}
-	aliasOf := map[string]string{}
+	for _, c := range m.Consumers {
+		g.Edges = append(g.Edges, b.consumer(c))
+	}
+	if s != nil {
+		g.Edges = append(g.Edges, b.undeclaredConnections()...)
+	}
+	b.place(g)
+	return g
+}
+
+// builder gathers the nodes of a graph, by account.
+type builder struct {
+	m       *manifest.Manifest
+	s       *live.Snapshot    // nil without live state
+	aliasOf map[string]string // account id -> alias
+	nodes   map[string][]Node // alias -> nodes
+	// externals are the nodes outside the manifest's accounts, by ID.
+	externals map[string]Node
+	services  map[string]*live.Service // provider name -> live service
+	claimed   map[string]bool          // endpoint ids that belong to declared consumers
+	placed    map[string]bool          // lattice targets drawn in their owner's account
+}
+
+func newBuilder(m *manifest.Manifest, s *live.Snapshot) *builder {
+	b := &builder{m: m, s: s, aliasOf: map[string]string{}, nodes: map[string][]Node{}, externals: map[string]Node{},
+		services: map[string]*live.Service{}, claimed: map[string]bool{}, placed: map[string]bool{}}
 	for alias, a := range m.Accounts {
 		if a != nil {
-			aliasOf[a.ID] = alias
+			b.aliasOf[a.ID] = alias
 		}
 	}
-	nodes := map[string][]Node{} // alias -> nodes
-	externals := map[string]Node{}
-	failed := func(acct, reg string) bool {
-		if s == nil {
-			return false
-		}
-		for _, f := range s.Failures {
-			if f.AccountID == acct && (f.Region == "" || f.Region == reg) {
-				return true
-			}
-		}
-		return false
+	return b
+}
+
+// region is r, or the manifest's default region when r is empty.
+func (b *builder) region(r string) string { return cmp.Or(r, b.m.Defaults.Region) }
+
+// accountID is the id of the account alias, or "".
+func (b *builder) accountID(alias string) string {
+	if a := b.m.Accounts[alias]; a != nil {
+		return a.ID
 	}
+	return ""
+}
 
-	services := map[string]*live.Service{} // provider name -> live service
-	for _, p := range m.Providers {
-		n := Node{ID: nodeID("p", p.Name), Name: p.Name, Kind: Service, Region: region(p.Region), Account: p.Account}
-		if s != nil {
-			acct := accountID(p.Account)
-			if failed(acct, n.Region) {
-				n.State = Unknown
-			} else if svc := findService(s, m.Project, p, acct, n.Region); svc != nil {
-				services[p.Name] = svc
-				n.LiveID = svc.ID
-				n.State = fromPhase(live.ServicePhase(svc.State))
-			} else {
-				n.State = Missing
-			}
+// failed reports whether live state could not read account acct in
+// region reg.
+func (b *builder) failed(acct, reg string) bool {
+	for _, f := range b.s.Failures {
+		if f.AccountID == acct && (f.Region == "" || f.Region == reg) {
+			return true
 		}
-		nodes[p.Account] = append(nodes[p.Account], n)
 	}
+	return false
+}
 
-	claimed := map[string]bool{} // endpoint ids that belong to declared consumers
-	placed := map[string]bool{}  // lattice targets drawn in their owner's account
-	for _, c := range m.Consumers {
-		n := Node{ID: nodeID("c", c.Name), Name: c.Name, Kind: Endpoint, Region: region(c.Region), Account: c.Account}
-		acct := accountID(c.Account)
-		var ep *live.Endpoint
-		if s != nil {
-			if failed(acct, n.Region) {
-				n.State = Unknown
-			} else if ep = findEndpoint(s, m.Project, c, acct, n.Region); ep != nil {
-				n.LiveID = ep.ID
-				claimed[ep.ID] = true
-			} else {
-				n.State = Missing
-			}
+// provider draws provider p's service in its account, in its live state.
+func (b *builder) provider(p *manifest.Provider) {
+	n := Node{ID: nodeID("p", p.Name), Name: p.Name, Kind: Service, Region: b.region(p.Region), Account: p.Account}
+	if b.s != nil {
+		acct := b.accountID(p.Account)
+		if b.failed(acct, n.Region) {
+			n.State = Unknown
+		} else if svc := findService(b.s, b.m.Project, p, acct, n.Region); svc != nil {
+			b.services[p.Name] = svc
+			n.LiveID = svc.ID
+			n.State = fromPhase(live.ServicePhase(svc.State))
+		} else {
+			n.State = Missing
 		}
-		nodes[c.Account] = append(nodes[c.Account], n)
+	}
+	b.nodes[p.Account] = append(b.nodes[p.Account], n)
+}
 
-		e := Edge{From: n.ID, State: Declared}
-		var to string
-		toRegion := n.Region
-		if arn := c.LatticeARN(); arn != "" {
-			// a VPC Lattice resource configuration or service network,
-			// outside the manifest
-			owner, reg := manifest.LatticeARNOwner(arn)
-			to, toRegion = nodeID("x", arn[strings.LastIndexByte(arn, '/')+1:]), cmp.Or(reg, n.Region)
-			if alias := aliasOf[owner]; alias != "" {
-				// owned by an account of the manifest: drawn in it, named
-				// by its alias
-				if !placed[to] {
-					placed[to] = true
-					nodes[alias] = append(nodes[alias], Node{ID: to, Name: latticeName(arn, alias), Kind: External, Region: toRegion, Account: alias})
-				}
-			} else {
-				externals[to] = Node{ID: to, Name: latticeName(arn, owner), Kind: External, Region: toRegion}
-			}
-		} else if c.Provider != "" {
-			to = nodeID("p", c.Provider)
-			for _, p := range m.Providers {
-				if p.Name == c.Provider {
-					toRegion = region(p.Region)
-				}
+// consumer draws consumer c's endpoint in its account and returns its
+// edge to what it connects to. With live state the endpoint, unless it is
+// missing or its account unread, takes the state of its connection.
+func (b *builder) consumer(c *manifest.Consumer) Edge {
+	n := Node{ID: nodeID("c", c.Name), Name: c.Name, Kind: Endpoint, Region: b.region(c.Region), Account: c.Account}
+	var ep *live.Endpoint
+	if b.s != nil {
+		acct := b.accountID(c.Account)
+		if b.failed(acct, n.Region) {
+			n.State = Unknown
+		} else if ep = findEndpoint(b.s, b.m.Project, c, acct, n.Region); ep != nil {
+			n.LiveID = ep.ID
+			b.claimed[ep.ID] = true
+		} else {
+			n.State = Missing
+		}
+	}
+	i := len(b.nodes[c.Account])
+	b.nodes[c.Account] = append(b.nodes[c.Account], n)
+
+	to, toRegion := b.target(c, n.Region)
+	e := Edge{From: n.ID, To: to, Region: n.Region, State: Declared}
+	if toRegion != n.Region {
+		e.Region = n.Region + " → " + toRegion
+	}
+	if b.s != nil {
+		e.State = edgeState(n.State, ep, b.services[c.Provider])
+		if n.State == "" {
+			b.nodes[c.Account][i].State = e.State
+		}
+	}
+	return e
+}
+
+// target is the node ID and region of what consumer c (an endpoint in
+// region) connects to: a provider of the manifest, a VPC Lattice target
+// (drawn in its owner's account when that is one of the manifest's), or
+// an external service.
+func (b *builder) target(c *manifest.Consumer, region string) (to, toRegion string) {
+	if arn := c.LatticeARN(); arn != "" {
+		// a VPC Lattice resource configuration or service network,
+		// outside the manifest
+		owner, reg := manifest.LatticeARNOwner(arn)
+		to, toRegion = nodeID("x", arn[strings.LastIndexByte(arn, '/')+1:]), cmp.Or(reg, region)
+		if alias := b.aliasOf[owner]; alias != "" {
+			// owned by an account of the manifest: drawn in it, named
+			// by its alias
+			if !b.placed[to] {
+				b.placed[to] = true
+				b.nodes[alias] = append(b.nodes[alias], Node{ID: to, Name: latticeName(arn, alias), Kind: External, Region: toRegion, Account: alias})
 			}
 		} else {
-			to = nodeID("x", c.ServiceName)
-			toRegion = serviceRegion(c.ServiceName, n.Region)
-			if c.ServiceRegion != "" {
-				toRegion = c.ServiceRegion // com.amazonaws.iam carries no region
-			}
-			externals[to] = Node{ID: to, Name: c.ServiceName, Kind: External, Region: toRegion}
+			b.externals[to] = Node{ID: to, Name: latticeName(arn, owner), Kind: External, Region: toRegion}
 		}
-		e.To = to
-		e.Region = n.Region
-		if toRegion != n.Region {
-			e.Region = n.Region + " → " + toRegion
-		}
-		if s != nil {
-			e.State = edgeState(n.State, ep, services[c.Provider])
-			if n.State == "" {
-				n.State = e.State
-				nodes[c.Account][len(nodes[c.Account])-1].State = e.State
-			}
-		}
-		g.Edges = append(g.Edges, e)
+		return to, toRegion
 	}
+	if c.Provider != "" {
+		toRegion = region
+		for _, p := range b.m.Providers {
+			if p.Name == c.Provider {
+				toRegion = b.region(p.Region)
+			}
+		}
+		return nodeID("p", c.Provider), toRegion
+	}
+	to = nodeID("x", c.ServiceName)
+	toRegion = serviceRegion(c.ServiceName, region)
+	if c.ServiceRegion != "" {
+		toRegion = c.ServiceRegion // com.amazonaws.iam carries no region
+	}
+	b.externals[to] = Node{ID: to, Name: c.ServiceName, Kind: External, Region: toRegion}
+	return to, toRegion
+}
 
-	// Undeclared connections to declared services.
-	if s != nil {
-		for _, p := range m.Providers {
-			svc := services[p.Name]
-			if svc == nil {
+// undeclaredConnections draws the endpoints connected to declared
+// services that no consumer declares, as drifted nodes and edges.
+func (b *builder) undeclaredConnections() []Edge {
+	var edges []Edge
+	for _, p := range b.m.Providers {
+		svc := b.services[p.Name]
+		if svc == nil {
+			continue
+		}
+		for _, conn := range svc.Connections {
+			// An undeclared endpoint is drawn while it is (or will be)
+			// connected; going, gone or broken it is no drift.
+			if b.claimed[conn.EndpointID] || !live.EndpointPhase(conn.State).Live() {
 				continue
 			}
-			for _, conn := range svc.Connections {
-				// An undeclared endpoint is drawn while it is (or will be)
-				// connected; going, gone or broken it is no drift.
-				if claimed[conn.EndpointID] || !live.EndpointPhase(conn.State).Live() {
-					continue
-				}
-				n := Node{ID: nodeID("x", conn.EndpointID), Name: conn.EndpointID, Kind: External, Region: cmp.Or(conn.Region, svc.Region), LiveID: conn.EndpointID, State: Drifted}
-				st := Drifted
-				if alias := aliasOf[conn.OwnerID]; alias != "" {
-					n.Account = alias
-					nodes[alias] = append(nodes[alias], n)
-				} else {
-					n.Account = conn.OwnerID
-					externals[n.ID] = n
-				}
-				reg := n.Region
-				if reg != svc.Region {
-					reg += " → " + svc.Region
-				}
-				g.Edges = append(g.Edges, Edge{From: n.ID, To: nodeID("p", p.Name), Region: reg, State: st})
+			n := Node{ID: nodeID("x", conn.EndpointID), Name: conn.EndpointID, Kind: External, Region: cmp.Or(conn.Region, svc.Region), LiveID: conn.EndpointID, State: Drifted}
+			if alias := b.aliasOf[conn.OwnerID]; alias != "" {
+				n.Account = alias
+				b.nodes[alias] = append(b.nodes[alias], n)
+			} else {
+				n.Account = conn.OwnerID
+				b.externals[n.ID] = n
 			}
+			reg := n.Region
+			if reg != svc.Region {
+				reg += " → " + svc.Region
+			}
+			edges = append(edges, Edge{From: n.ID, To: nodeID("p", p.Name), Region: reg, State: Drifted})
 		}
 	}
+	return edges
+}
 
-	aliases := make([]string, 0, len(m.Accounts))
-	for alias := range m.Accounts {
+// place puts the nodes in g: accounts in alias order, then the externals,
+// each sorted, and the edges by target and source.
+func (b *builder) place(g *Graph) {
+	aliases := make([]string, 0, len(b.m.Accounts))
+	for alias := range b.m.Accounts {
 		aliases = append(aliases, alias)
 	}
 	sort.Strings(aliases)
 	for _, alias := range aliases {
-		ns := nodes[alias]
+		ns := b.nodes[alias]
 		sortNodes(ns)
-		g.Accounts = append(g.Accounts, Account{Alias: alias, ID: accountID(alias), Nodes: ns})
+		g.Accounts = append(g.Accounts, Account{Alias: alias, ID: b.accountID(alias), Nodes: ns})
 	}
-	for _, n := range externals {
+	for _, n := range b.externals {
 		g.Externals = append(g.Externals, n)
 	}
 	sortNodes(g.Externals)
 	slices.SortStableFunc(g.Edges, func(a, b Edge) int {
 		return cmp.Or(cmp.Compare(a.To, b.To), cmp.Compare(a.From, b.From))
 	})
-	return g
 }
 
 func sortNodes(ns []Node) {
