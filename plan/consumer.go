@@ -241,17 +241,9 @@ func (c *computer) compareEndpoint(cs *consState, ch *Change, after *Values, ado
 	if len(ch.ReplaceReasons) == 0 {
 		c.deferDNSForLeftover(cs, ch, after)
 	}
-	switch {
-	case len(ch.ReplaceReasons) > 0:
-		ch.Action = Replace
+	ch.Action = endpointAction(ch.ReplaceReasons, adopted, before, after)
+	if ch.Action == Replace {
 		ch.Breaks = []string{fmt.Sprintf("endpoint %s is deleted once its replacement is created; clients in %s that use its own DNS names or IPs for %s must move to the new endpoint's (private DNS moves over after the old endpoint is gone)", ep.ID, ep.VPCID, endpointTargetLabel(ep))}
-	case adopted:
-		ch.Action = Adopt
-	default:
-		ch.Action = NoOp
-		if len(Diff(KindEndpoint, before, after)) > 0 {
-			ch.Action = Update
-		}
 	}
 	if ch.Action != Replace && ep.State == statePendingAcceptance && *after.PrivateDNSEnabled && !ep.PrivateDNSEnabled {
 		ch.PrivateDNSAfterAccept = true
@@ -261,6 +253,21 @@ func (c *computer) compareEndpoint(cs *consState, ch *Change, after *Values, ado
 		ps.declared[ep.ID] = cs.addr
 	}
 	return dnsWaitsAccept
+}
+
+// endpointAction is the action of a declared endpoint (after) compared
+// with the live one (before): replace when something forces it, adopt, an
+// update when a managed attribute differs, else nothing.
+func endpointAction(replaceReasons []string, adopted bool, before, after *Values) Action {
+	switch {
+	case len(replaceReasons) > 0:
+		return Replace
+	case adopted:
+		return Adopt
+	case len(Diff(KindEndpoint, before, after)) > 0:
+		return Update
+	}
+	return NoOp
 }
 
 // takeLiveDefaults gives the declared endpoint what AWS has where the

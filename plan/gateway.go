@@ -65,17 +65,9 @@ func (c *computer) gatewayChange(cs *consState, adopted bool) {
 			ch.ReplaceReasons = append(ch.ReplaceReasons, "state")
 			ch.Warnings = append(ch.Warnings, fmt.Sprintf("endpoint %s is %s: it carries no traffic, so it is replaced", ep.ID, ep.State))
 		}
-		switch {
-		case len(ch.ReplaceReasons) > 0:
-			ch.Action = Replace
+		ch.Action = endpointAction(ch.ReplaceReasons, adopted, before, after)
+		if ch.Action == Replace {
 			ch.Breaks = []string{fmt.Sprintf("gateway endpoint %s and its routes in %s are deleted once its replacement is created", ep.ID, strings.Join(before.RouteTableIDs, ", "))}
-		case adopted:
-			ch.Action = Adopt
-		default:
-			ch.Action = NoOp
-			if len(Diff(KindEndpoint, before, after)) > 0 {
-				ch.Action = Update
-			}
 		}
 		if ch.Action == Update && before.Tags[live.TagName] == "" {
 			ch.Warnings = append(ch.Warnings, fmt.Sprintf("%s lost its %s tag; the plan restores it", ch.ID, live.TagName))
