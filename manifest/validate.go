@@ -478,133 +478,175 @@ func (l *loader) validateConsumer(m *Manifest, c *Consumer, provs map[string]*Pr
 // validatePolicy checks that an endpoint policy has the shape of an IAM
 // policy document and fits AWS's size limit.
 func (l *loader) validatePolicy(c *Consumer, what string) {
-	perr := func(path, format string, args ...any) {
-		l.sink.errorf(l.at(c, path), CodePolicy, "", "policy of "+what+": "+format, args...)
-	}
-	keys := func(path string, obj map[string]any, valid []string) {
-		for _, k := range slices.Sorted(maps.Keys(obj)) {
-			if slices.Contains(valid, k) {
-				continue
-			}
-			if s := suggest(k, valid); s != "" {
-				l.sink.errorf(l.at(c, path+"."+k+"#key"), CodePolicy, "", "policy of %s: unknown element `%s`; did you mean `%s`?", what, k, s)
-			} else {
-				l.sink.errorf(l.at(c, path+"."+k+"#key"), CodePolicy, "", "policy of %s: unknown element `%s`; valid elements are %s", what, k, quoteList(valid))
-			}
-		}
-	}
-	strs := func(path string, v any, elem string) {
-		switch t := v.(type) {
-		case string:
-			if t == "" {
-				perr(path, "`%s` is empty", elem)
-			}
-		case []any:
-			if len(t) == 0 {
-				perr(path, "`%s` is an empty list", elem)
-			}
-			for i, e := range t {
-				if s, ok := e.(string); !ok || s == "" {
-					perr(fmt.Sprintf("%s[%d]", path, i), "`%s` must hold non-empty strings", elem)
-				}
-			}
-		default:
-			perr(path, "`%s` must be a string or a list of strings", elem)
-		}
-	}
+	pc := policyCheck{l: l, c: c, what: what}
 	pol := c.Policy
-	keys("policy", pol, []string{"Version", "Id", "Statement"})
+	pc.keys("policy", pol, []string{"Version", "Id", "Statement"})
 	if v, ok := pol["Version"]; ok {
 		if s, _ := v.(string); !slices.Contains(policyVersions, s) {
-			perr("policy.Version", "`Version` must be \"2012-10-17\" or \"2008-10-17\", got %s", jsonText(v))
+			pc.errf("policy.Version", "`Version` must be \"2012-10-17\" or \"2008-10-17\", got %s", jsonText(v))
 		}
 	}
 	if v, ok := pol["Id"]; ok {
 		if _, isStr := v.(string); !isStr {
-			perr("policy.Id", "`Id` must be a string")
+			pc.errf("policy.Id", "`Id` must be a string")
 		}
 	}
-	var stmts []any
-	switch s := pol["Statement"].(type) {
-	case nil:
-		perr("policy", "missing `Statement`; a policy needs at least one statement")
-	case map[string]any:
-		stmts = []any{s}
-	case []any:
-		if len(s) == 0 {
-			perr("policy.Statement", "`Statement` is an empty list")
-		}
-		stmts = s
-	default:
-		perr("policy.Statement", "`Statement` must be a statement or a list of statements")
-	}
-	for i, sv := range stmts {
+	_, isList := pol["Statement"].([]any)
+	for i, st := range pc.statements(pol["Statement"]) {
 		path := "policy.Statement"
-		if _, isList := pol["Statement"].([]any); isList {
+		if isList {
 			path = fmt.Sprintf("policy.Statement[%d]", i)
 		}
-		st, ok := sv.(map[string]any)
-		if !ok {
-			perr(path, "a statement must be a mapping with `Effect` and `Action`")
+		pc.statement(path, st)
+	}
+	pc.size(pol)
+}
+
+// policyCheck reports what is wrong with consumer c's endpoint policy.
+type policyCheck struct {
+	l    *loader
+	c    *Consumer
+	what string // the consumer, as errors name it
+}
+
+// errf reports an error at path in the policy.
+func (pc policyCheck) errf(path, format string, args ...any) {
+	pc.l.sink.errorf(pc.l.at(pc.c, path), CodePolicy, "", "policy of "+pc.what+": "+format, args...)
+}
+
+// keys reports the elements of obj (at path) that are not valid, each
+// with the valid one it is nearest to, or the list of valid ones.
+func (pc policyCheck) keys(path string, obj map[string]any, valid []string) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if slices.Contains(valid, k) {
 			continue
 		}
-		keys(path, st, []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"})
-		if v, ok := st["Sid"]; ok {
-			if _, isStr := v.(string); !isStr {
-				perr(path+".Sid", "`Sid` must be a string")
-			}
-		}
-		if e, ok := st["Effect"]; !ok {
-			perr(path, "statement is missing `Effect` (Allow or Deny)")
-		} else if s, _ := e.(string); !slices.Contains(policyEffects, s) {
-			perr(path+".Effect", "`Effect` must be Allow or Deny, got %s", jsonText(e))
-		}
-		oneOf := func(a, b string, required bool) {
-			va, hasA := st[a]
-			vb, hasB := st[b]
-			switch {
-			case hasA && hasB:
-				perr(path+"."+b+"#key", "statement sets both `%s` and `%s`", a, b)
-			case hasA:
-				if a == "Principal" {
-					principal(perr, path+"."+a, va, a)
-				} else {
-					strs(path+"."+a, va, a)
-				}
-			case hasB:
-				if b == "NotPrincipal" {
-					principal(perr, path+"."+b, vb, b)
-				} else {
-					strs(path+"."+b, vb, b)
-				}
-			case required:
-				perr(path, "statement needs `%s` or `%s`", a, b)
-			}
-		}
-		oneOf("Action", "NotAction", true)
-		oneOf("Resource", "NotResource", false)
-		oneOf("Principal", "NotPrincipal", false)
-		if cond, ok := st["Condition"]; ok {
-			cm, isMap := cond.(map[string]any)
-			if !isMap {
-				perr(path+".Condition", "`Condition` must be a mapping of operator to {key: value}")
-			}
-			for _, op := range slices.Sorted(maps.Keys(cm)) {
-				if _, isMap := cm[op].(map[string]any); !isMap {
-					perr(path+".Condition."+op, "condition operator `%s` must map condition keys to values", op)
-				}
-			}
+		if s := suggest(k, valid); s != "" {
+			pc.errf(path+"."+k+"#key", "unknown element `%s`; did you mean `%s`?", k, s)
+		} else {
+			pc.errf(path+"."+k+"#key", "unknown element `%s`; valid elements are %s", k, quoteList(valid))
 		}
 	}
+}
+
+// strs checks that element elem (v, at path) is a non-empty string or a
+// non-empty list of them.
+func (pc policyCheck) strs(path string, v any, elem string) {
+	switch t := v.(type) {
+	case string:
+		if t == "" {
+			pc.errf(path, "`%s` is empty", elem)
+		}
+	case []any:
+		if len(t) == 0 {
+			pc.errf(path, "`%s` is an empty list", elem)
+		}
+		for i, e := range t {
+			if s, ok := e.(string); !ok || s == "" {
+				pc.errf(fmt.Sprintf("%s[%d]", path, i), "`%s` must hold non-empty strings", elem)
+			}
+		}
+	default:
+		pc.errf(path, "`%s` must be a string or a list of strings", elem)
+	}
+}
+
+// statements are the statements of a policy's Statement (one statement or
+// a list of them); a missing, empty or malformed Statement is reported.
+func (pc policyCheck) statements(v any) []any {
+	switch s := v.(type) {
+	case nil:
+		pc.errf("policy", "missing `Statement`; a policy needs at least one statement")
+	case map[string]any:
+		return []any{s}
+	case []any:
+		if len(s) == 0 {
+			pc.errf("policy.Statement", "`Statement` is an empty list")
+		}
+		return s
+	default:
+		pc.errf("policy.Statement", "`Statement` must be a statement or a list of statements")
+	}
+	return nil
+}
+
+// statement checks one statement (sv, at path).
+func (pc policyCheck) statement(path string, sv any) {
+	st, ok := sv.(map[string]any)
+	if !ok {
+		pc.errf(path, "a statement must be a mapping with `Effect` and `Action`")
+		return
+	}
+	pc.keys(path, st, []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"})
+	if v, ok := st["Sid"]; ok {
+		if _, isStr := v.(string); !isStr {
+			pc.errf(path+".Sid", "`Sid` must be a string")
+		}
+	}
+	if e, ok := st["Effect"]; !ok {
+		pc.errf(path, "statement is missing `Effect` (Allow or Deny)")
+	} else if s, _ := e.(string); !slices.Contains(policyEffects, s) {
+		pc.errf(path+".Effect", "`Effect` must be Allow or Deny, got %s", jsonText(e))
+	}
+	pc.oneOf(path, st, "Action", "NotAction", true)
+	pc.oneOf(path, st, "Resource", "NotResource", false)
+	pc.oneOf(path, st, "Principal", "NotPrincipal", false)
+	if cond, ok := st["Condition"]; ok {
+		pc.condition(path+".Condition", cond)
+	}
+}
+
+// oneOf checks that statement st (at path) sets at most one of a and its
+// negation b (one of them when required), and checks the one it sets.
+func (pc policyCheck) oneOf(path string, st map[string]any, a, b string, required bool) {
+	va, hasA := st[a]
+	vb, hasB := st[b]
+	switch {
+	case hasA && hasB:
+		pc.errf(path+"."+b+"#key", "statement sets both `%s` and `%s`", a, b)
+	case hasA:
+		pc.element(path+"."+a, va, a)
+	case hasB:
+		pc.element(path+"."+b, vb, b)
+	case required:
+		pc.errf(path, "statement needs `%s` or `%s`", a, b)
+	}
+}
+
+// element checks an Action, Resource or Principal element or its negation.
+func (pc policyCheck) element(path string, v any, elem string) {
+	if elem == "Principal" || elem == "NotPrincipal" {
+		principal(pc.errf, path, v, elem)
+		return
+	}
+	pc.strs(path, v, elem)
+}
+
+// condition checks that a Condition (at path) maps operators to
+// {key: value} mappings.
+func (pc policyCheck) condition(path string, cond any) {
+	cm, isMap := cond.(map[string]any)
+	if !isMap {
+		pc.errf(path, "`Condition` must be a mapping of operator to {key: value}")
+	}
+	for _, op := range slices.Sorted(maps.Keys(cm)) {
+		if _, isMap := cm[op].(map[string]any); !isMap {
+			pc.errf(path+"."+op, "condition operator `%s` must map condition keys to values", op)
+		}
+	}
+}
+
+// size checks the policy against AWS's limit on its length as JSON.
+func (pc policyCheck) size(pol map[string]any) {
 	b, err := json.Marshal(pol)
 	if err != nil {
-		perr("policy", "cannot be written as JSON: %v", err)
+		pc.errf("policy", "cannot be written as JSON: %v", err)
 		return
 	}
 	if n := utf8.RuneCount(b); n > maxPolicyChars {
 		// A hard limit, unlike the endpoint count quotas (lint PL012).
-		l.sink.errorf(l.at(c, "policy"), CodePolicy, "shorten the policy (wildcards in actions and resources, fewer statements); this limit is fixed and Service Quotas cannot raise it",
-			"policy of %s: it is %d characters as JSON; AWS accepts at most %d", what, n, maxPolicyChars)
+		pc.l.sink.errorf(pc.l.at(pc.c, "policy"), CodePolicy, "shorten the policy (wildcards in actions and resources, fewer statements); this limit is fixed and Service Quotas cannot raise it",
+			"policy of %s: it is %d characters as JSON; AWS accepts at most %d", pc.what, n, maxPolicyChars)
 	}
 }
 
