@@ -15,9 +15,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plinkdev/plink/apply"
-	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/reconcile"
 )
 
 func newApplyCmd(f *Factory) *cobra.Command {
@@ -46,16 +46,16 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 			if err != nil {
 				return err
 			}
-			useShard(f, cmd)
+			rs := runScope{shard: useShard(f, cmd)}
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
 			if len(args) == 1 {
 				if len(f.Config.Strings("file")) > 0 {
 					return flagErrorf("give either a saved plan FILE or -f manifests, not both")
 				}
-				return withVerdict(ctx, f, format, func() error { return applySaved(ctx, f, format, args[0]) })
+				return withVerdict(ctx, f, rs, format, func() error { return applySaved(ctx, f, rs, format, args[0]) })
 			}
-			return withVerdict(ctx, f, format, func() error { return applyManifest(ctx, f, format) })
+			return withVerdict(ctx, f, rs, format, func() error { return applyManifest(ctx, f, rs, format) })
 		},
 	}
 	addFileFlag(cmd)
@@ -74,7 +74,7 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 	return cmd
 }
 
-func applyManifest(ctx context.Context, f *Factory, format string) error {
+func applyManifest(ctx context.Context, f *Factory, rs runScope, format string) error {
 	m, _, err := manifestFromFlags(f)
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		return withHint(errors.New("refusing to apply without confirmation: no terminal to ask on"),
 			"review the plan with 'plink plan', then run 'plink apply --auto-approve' (or apply a saved plan: 'plink apply FILE')")
 	}
-	sess, err := openAWS(ctx, f, m)
+	sess, err := openAWS(ctx, f, m, rs)
 	if err != nil {
 		return err
 	}
@@ -93,10 +93,11 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 	// Plan before taking the lease: an apply with nothing to do (a cron
 	// that applies every few minutes) must make no mutating call at all,
 	// and taking the lease is two (CreatePlacementGroup, DeletePlacementGroup).
-	p, snap, err := computePlan(ctx, f, m, sess)
+	pl, err := planShown(ctx, f, m, sess, reconcile.PlanRequest{})
 	if err != nil {
 		return err
 	}
+	p := pl.Plan
 	if format == "text" {
 		shown, outside, err := targetedView(p, f.Config.Strings("target"))
 		if err != nil {
@@ -113,14 +114,20 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		if format == "json" {
 			_ = renderPlan(f, "json", p)
 		}
-		return withHint(errors.New("the plan has errors; nothing was applied"), "fix the errors listed above and run 'plink "+commandName(f)+"' again")
+		return withHint(errors.New("the plan has errors; nothing was applied"), "fix the errors listed above and run 'plink "+commandName(rs)+"' again")
 	}
 	if err := checkTargets(p, f.Config.Strings("target")); err != nil {
 		return err
 	}
-	if !runnable(p).HasChanges() && !shardWaits(f) {
-		p = settle(ctx, f, m, sess, p, snap)
-		return noChanges(f, format, p, false)
+	if !reconcile.Runnable(p).HasChanges() && !sess.ShardWaits() {
+		// Nothing left to change, but a resource may still be on its way
+		// (an endpoint pending after a run was killed mid-create): wait
+		// for it as apply waits for what it makes itself, up to
+		// --wait-timeout, not with --no-wait. Reading only, no lease.
+		if !f.Config.Bool("no-wait") {
+			p = sess.Settle(ctx, m, p, pl.Snapshot, time.Now().Add(f.Config.Duration("wait-timeout")))
+		}
+		return noChanges(f, rs, sess, format, p, false)
 	}
 	if !autoApprove {
 		ok, err := confirm(f, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
@@ -137,63 +144,34 @@ func applyManifest(ctx context.Context, f *Factory, format string) error {
 		return err
 	}
 	defer unlock()
-	if p, err = replanUnderLease(ctx, f, m, sess, p); err != nil {
+	if p, err = replanUnderLease(ctx, f, rs, m, sess, p); err != nil {
 		return err
 	}
-	return executeLeased(ctx, f, format, m, sess, p)
-}
-
-// settle waits, when nothing is left to change but a resource of the
-// manifest is still on its way (an endpoint pending after a run was
-// killed mid-create), until it arrives, as apply waits for what it makes
-// itself: up to --wait-timeout, not with --no-wait. It only reads, so it
-// takes no lease. It returns the last plan read.
-func settle(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSession, p *plan.Plan, snap *live.Snapshot) *plan.Plan {
-	if f.Config.Bool("no-wait") || !plan.Settling(p, snap) {
-		return p
-	}
-	deadline := time.Now().Add(f.Config.Duration("wait-timeout"))
-	f.quietShardNotes = true
-	defer func() { f.quietShardNotes = false }()
-	for plan.Settling(p, snap) && time.Now().Before(deadline) {
-		f.setActivity("waiting for resources on their way: %s", strings.Join(p.Unsettled, "; "))
-		select {
-		case <-ctx.Done():
-			return p
-		case <-time.After(confirmPause(sess)):
-		}
-		next, nsnap, err := computePlan(ctx, f, m, sess)
-		if err != nil || runnable(next).HasChanges() {
-			return p // the verdict says what is unsettled; the next run plans the rest
-		}
-		p, snap = next, nsnap
-	}
-	return p
+	return executeLeased(ctx, f, rs, format, m, sess, p)
 }
 
 // replanUnderLease reads live state again once the lease is held and
 // returns that plan if its changes are the approved ones, or fewer of them
-// (one made meanwhile is a no-op now), as a saved plan is checked: the first plan was read without the lease, so
-// another run may have changed live state before this one took it.
-// Without --lock there is no lease to have waited for: p is kept.
-func replanUnderLease(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSession, approved *plan.Plan) (*plan.Plan, error) {
+// (one made meanwhile is a no-op now), as a saved plan is checked: the
+// first plan was read without the lease, so another run may have changed
+// live state before this one took it. Without --lock there is no lease to
+// have waited for: p is kept.
+func replanUnderLease(ctx context.Context, f *Factory, rs runScope, m *manifest.Manifest, sess *awsSession, approved *plan.Plan) (*plan.Plan, error) {
 	if !f.Config.Bool("lock") {
 		return approved, nil
 	}
-	f.quietShardNotes = true // the first plan said them
-	defer func() { f.quietShardNotes = false }()
-	now, _, err := computePlan(ctx, f, m, sess)
+	now, d, err := sess.Replan(ctx, m, approved)
 	if err != nil {
 		return nil, err
 	}
-	if d := leaseDifference(f, approved, now); d != "" {
+	if d != "" {
 		return nil, withHint(fmt.Errorf("live state changed between the plan shown and taking the lease (another run of the project?); nothing was applied:\n  %s", d),
-			"run 'plink "+commandName(f)+"' again to plan from the new live state")
+			"run 'plink "+commandName(rs)+"' again to plan from the new live state")
 	}
 	return now, nil
 }
 
-func applySaved(ctx context.Context, f *Factory, format, file string) error {
+func applySaved(ctx context.Context, f *Factory, rs runScope, format, file string) error {
 	sp, saved, err := readPlanFile(file)
 	if err != nil {
 		return err
@@ -203,10 +181,10 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 		return withHint(fmt.Errorf("%s was planned against %s, not %s", file, where[sp.Sandbox], where[sandboxMode(f)]),
 			"apply it the way it was planned (with or without --sandbox)")
 	}
-	if err := checkSavedDestroy(f, sp, file); err != nil {
+	if err := checkSavedDestroy(rs, sp, file); err != nil {
 		return err
 	}
-	if err := useSavedShard(f, sp, file); err != nil {
+	if rs.shard, err = useSavedShard(f, rs.shard, sp, file); err != nil {
 		return err
 	}
 	if sp.AllowDisconnect && !f.Config.Bool("allow-disconnect") {
@@ -237,7 +215,7 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 	if m.Digest != saved.ManifestDigest {
 		return staleError(file, []string{fmt.Sprintf("manifest %s changed (digest %.12s, planned with %.12s)", strings.Join(sp.ManifestPaths, ", "), m.Digest, saved.ManifestDigest)})
 	}
-	sess, err := openAWS(ctx, f, m)
+	sess, err := openAWS(ctx, f, m, rs)
 	if err != nil {
 		return err
 	}
@@ -245,47 +223,48 @@ func applySaved(ctx context.Context, f *Factory, format, file string) error {
 	// A saved plan is a promise, not a program: plan again from the same
 	// manifest and live state (of the same shard, --account/--region), and
 	// carry out that plan only when its changes are exactly the saved ones.
-	p, snap, err := computePlan(ctx, f, m, sess)
+	pl, err := planShown(ctx, f, m, sess, reconcile.PlanRequest{})
 	if err != nil {
 		return err
 	}
-	if d := live.Diff(saved.Fingerprints, snap.Fingerprints()); len(d) > 0 {
-		return staleError(file, d)
-	}
-	if d := planDifference(saved, p); d != "" {
-		return withHint(fmt.Errorf("saved plan %s does not match the plan of its manifest and live state; nothing was applied:\n  %s", file, d),
+	p := pl.Plan
+	switch ck := reconcile.CheckSaved(saved, pl); {
+	case len(ck.Stale) > 0:
+		return staleError(file, ck.Stale)
+	case ck.Difference != "":
+		return withHint(fmt.Errorf("saved plan %s does not match the plan of its manifest and live state; nothing was applied:\n  %s", file, ck.Difference),
 			"the file was edited or made by another plink; run 'plink plan -out FILE' again and review the new plan")
 	}
 	if p.HasErrors() {
-		return withHint(fmt.Errorf("the plan has errors; nothing was applied:\n  %s", strings.Join(errorDiagnostics(p), "\n  ")),
+		return withHint(fmt.Errorf("the plan has errors; nothing was applied:\n  %s", strings.Join(reconcile.ErrorDiagnostics(p), "\n  ")),
 			"run 'plink plan' to see them, fix the manifest and plan again")
 	}
-	if !runnable(p).HasChanges() {
-		return noChanges(f, format, p, true)
+	if !reconcile.Runnable(p).HasChanges() {
+		return noChanges(f, rs, sess, format, p, true)
 	}
 	ctx, unlock, err := lockProject(ctx, f, m, sess)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if p, err = replanUnderLease(ctx, f, m, sess, p); err != nil {
+	if p, err = replanUnderLease(ctx, f, rs, m, sess, p); err != nil {
 		return err
 	}
-	return executeLeased(ctx, f, format, m, sess, p)
+	return executeLeased(ctx, f, rs, format, m, sess, p)
 }
 
 // noChanges ends an apply that has nothing to do: converged, or, while a
 // setting is deferred or a resource still pending, not yet (exit 2 with
 // --detailed-exitcode). summarize says the text output has not shown the
 // plan's summary line yet (a saved plan's apply).
-func noChanges(f *Factory, format string, p *plan.Plan, summarize bool) error {
-	v := newVerdict(f, append(slices.Clone(p.Unsettled), shardWaitNotes(f)...), 0, false)
-	waiting := len(p.Changes) - len(runnable(p).Changes)
+func noChanges(f *Factory, rs runScope, sess *awsSession, format string, p *plan.Plan, summarize bool) error {
+	v := newVerdict(f, rs, append(slices.Clone(p.Unsettled), sess.WaitNotes()...), 0, false)
+	waiting := len(p.Changes) - len(reconcile.Runnable(p).Changes)
 	if format == "json" {
 		msg := "No changes."
 		switch {
 		case waiting > 0:
-			msg = fmt.Sprintf("Nothing to apply now: %s for another shard.", waitVerb(waiting))
+			msg = fmt.Sprintf("Nothing to apply now: %s for another shard.", reconcile.WaitVerb(waiting))
 		case v.Verdict != verdictConverged:
 			msg = "No changes, but live state has not converged yet."
 		}
@@ -297,31 +276,13 @@ func noChanges(f *Factory, format string, p *plan.Plan, summarize bool) error {
 			return err
 		}
 	} else if waiting > 0 {
-		fmt.Fprintf(f.IO.Out, "Nothing to apply now: %s for another shard.\n", waitVerb(waiting))
+		fmt.Fprintf(f.IO.Out, "Nothing to apply now: %s for another shard.\n", reconcile.WaitVerb(waiting))
 	} else if summarize {
 		fmt.Fprint(f.IO.Out, "No changes. ")
 	} else if v.Verdict == verdictConverged {
 		return v.exit() // the plan's summary line has said it
 	}
 	return v.emit(f, format)
-}
-
-// waitVerb is "1 change waits" or "3 changes wait".
-func waitVerb(n int) string {
-	if n == 1 {
-		return "1 change waits"
-	}
-	return plural(n, "change") + " wait"
-}
-
-func errorDiagnostics(p *plan.Plan) []string {
-	var out []string
-	for _, d := range p.Diagnostics {
-		if d.Severity == plan.SeverityError {
-			out = append(out, fmt.Sprintf("%s %s: %s", d.Code, d.Address, d.Message))
-		}
-	}
-	return out
 }
 
 func staleError(file string, what []string) error {
@@ -339,48 +300,41 @@ func confirm(f *Factory, prompt string) (bool, error) {
 	return strings.TrimSpace(line) == "yes", nil
 }
 
-// execute runs the plan, reports progress and the result, then re-reads
-// live state to confirm convergence.
 // executeLeased carries out p, the plan read again under the lease. When
 // it has nothing left to do (what the plan shown would change was made
 // meanwhile, by another run or by AWS settling: replanUnderLease accepts a
 // plan that does less), the run ends as one without changes.
-func executeLeased(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
-	if !runnable(p).HasChanges() && !shardWaits(f) {
+func executeLeased(ctx context.Context, f *Factory, rs runScope, format string, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
+	if !reconcile.Runnable(p).HasChanges() && !sess.ShardWaits() {
 		fmt.Fprintln(f.IO.ErrOut, "The changes shown were made meanwhile (by another run, or AWS settled); nothing is left to do.")
-		return noChanges(f, format, p, false)
+		return noChanges(f, rs, sess, format, p, false)
 	}
-	return execute(ctx, f, format, m, sess, p)
+	return execute(ctx, f, rs, format, m, sess, p)
 }
 
-func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
+// execute has the engine carry out the plan (and wait for other shards),
+// reports progress and the result, then has it re-read live state to
+// confirm convergence, and renders the verdict.
+func execute(ctx context.Context, f *Factory, rs runScope, format string, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
 	events := newEventPrinter(f, format)
-	opts := applyOptions(f, sess.sandbox != nil)
+	opts := applyOptions(f, sess)
 	opts.Events = events.print
-	f.setActivity("applying %s", plural(len(remaining(p, opts.Targets)), "change"))
+	f.setActivity("applying %s", plural(len(reconcile.Remaining(p, opts.Targets)), "change"))
 	// A first signal or --timeout stops apply as Terraform does: nothing
 	// new starts and waits end, while calls in flight get most of the stop
 	// bound to finish (so the summary is exact); then they are abandoned.
-	stop := make(chan struct{})
-	callCtx, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelCalls()
-	unhook := context.AfterFunc(ctx, func() {
-		close(stop)
-		time.AfterFunc(f.inflightBound(), cancelCalls)
-	})
-	defer unhook()
-	opts.Stop = stop
-	res, runErr := apply.Run(callCtx, runnable(p), apply.FromClientSource(sess.resolver), opts)
+	stopping := reconcile.Stopping{InFlight: f.inflightBound()}
+	res, runErr := sess.Apply(ctx, p, opts, stopping)
 	if res == nil {
 		return runErr
 	}
-	apply.Explain(callCtx, res, authzDecoder(sess.resolver)) // what AWS refused, decoded when the credentials may
-	if runErr == nil && ctx.Err() == nil {
-		runErr = awaitShards(ctx, callCtx, f, m, sess, opts, res)
-	} else if runErr != nil && f.shard != nil {
-		// A failed run waits for no other shard: what it would have made
-		// once they had applied is not attempted, and said so.
-		notAttempted(f, res, f.shard.waiting, "apply failed before it could wait for another shard's ")
+	if runErr == nil && ctx.Err() == nil && sess.ShardWaits() {
+		sayShardWait(f, sess)
+		var waited reconcile.ShardWaitOutcome
+		waited, runErr = sess.AwaitShards(ctx, m, opts, stopping, res)
+		if len(waited.Blocked) > 0 {
+			fmt.Fprintf(f.IO.ErrOut, "plink: the last plan while waiting for other shards had errors:\n  %s\n", strings.Join(waited.Blocked, "\n  "))
+		}
 	}
 	if c := stopCause(ctx); c != nil {
 		res.Interrupted = strings.TrimPrefix(c.Error(), "interrupted by ")
@@ -393,7 +347,7 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 		}
 	} else {
 		fmt.Fprintln(f.IO.Out)
-		if err := apply.WriteSummaryOf(f.IO.Out, res, commandTitle(f)); err != nil {
+		if err := apply.WriteSummaryOf(f.IO.Out, res, commandTitle(rs)); err != nil {
 			return err
 		}
 	}
@@ -407,35 +361,20 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 		if res.Summary().Done == 0 {
 			changed = "nothing was changed"
 		}
-		return withHint(errors.New(commandName(f)+" did not finish; "+changed),
-			"fix the cause above and run 'plink "+commandName(f)+"' again: it plans from live state and finishes the job")
+		return withHint(errors.New(commandName(rs)+" did not finish; "+changed),
+			"fix the cause above and run 'plink "+commandName(rs)+"' again: it plans from live state and finishes the job")
 	}
 	// Confirm: a fresh read must plan no changes (within the targets).
 	f.setActivity("confirming: re-reading live state")
-	var after *plan.Plan
-	var left []string
-	f.quietShardNotes = true // the plan said them
-	// AWS's reads are eventually consistent: what apply just made may be
-	// missing from a list for a moment even after it was seen by id. A
-	// difference is read again a few times before it counts.
-	for try := 0; ; try++ {
-		var err error
-		after, _, err = computePlan(ctx, f, m, sess)
-		if err != nil {
-			return fmt.Errorf("apply finished, but re-reading live state to confirm failed: %w", err)
-		}
-		after = unblocked(f, after)
-		left = remaining(after, opts.Targets)
-		if len(left) == 0 || try == confirmRetries || ctx.Err() != nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(confirmPause(sess)):
-		}
+	conf, err := sess.Confirm(ctx, m, opts.Targets)
+	if err != nil {
+		return fmt.Errorf("apply finished, but re-reading live state to confirm failed: %w", err)
 	}
-	if len(left) > 0 {
-		return withHint(fmt.Errorf("apply finished, but live state does not match the manifest yet:\n  %s", strings.Join(left, "\n  ")),
+	if conf.BecamePossible > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "plink: %s became possible while this shard ran (other shards applied what they need); the next run applies them\n", plural(conf.BecamePossible, "change"))
+	}
+	if len(conf.Left) > 0 {
+		return withHint(fmt.Errorf("apply finished, but live state does not match the manifest yet:\n  %s", strings.Join(conf.Left, "\n  ")),
 			"run 'plink plan' to see the difference; AWS may still be settling")
 	}
 	// Nothing left to change is not yet "matches": a deferred setting, a
@@ -443,9 +382,9 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 	// reported as not converged.
 	outside := 0
 	if len(opts.Targets) > 0 {
-		outside = len(remaining(after, nil))
+		outside = len(reconcile.Remaining(conf.After, nil))
 	}
-	unsettled := append(slices.Clone(after.Unsettled), shardWaitNotes(f)...)
+	unsettled := append(slices.Clone(conf.After.Unsettled), sess.WaitNotes()...)
 	// what apply saw waiting (an endpoint that a service outside the
 	// manifest has yet to accept), unless the confirming read said it
 	addr := func(s string) string { return s[:strings.IndexAny(s+" ", " :")] }
@@ -454,25 +393,33 @@ func execute(ctx context.Context, f *Factory, format string, m *manifest.Manifes
 			unsettled = append(unsettled, u)
 		}
 	}
-	return newVerdict(f, unsettled, outside, true).emit(f, format)
+	return newVerdict(f, rs, unsettled, outside, true).emit(f, format)
 }
 
-// confirmRetries is how many times apply's confirming read is repeated
-// while it still finds a difference.
-const confirmRetries = 3
-
-// confirmPause is the pause between confirming reads: AWS settles within
-// seconds; the sandbox at once.
-func confirmPause(sess *awsSession) time.Duration {
-	if sess.sandbox != nil {
-		return 200 * time.Millisecond
+// sayShardWait says that apply now waits for other shards (--shard-wait),
+// and for what.
+func sayShardWait(f *Factory, sess *awsSession) {
+	waiting, awaited := sess.ShardPending()
+	what := []string{}
+	if waiting > 0 {
+		what = append(what, reconcile.WaitVerb(waiting)+" for their work")
 	}
-	return 3 * time.Second
+	if awaited > 0 {
+		what = append(what, fmt.Sprintf("%s for their accepts", strings.Replace(reconcile.WaitVerb(awaited), "change", "endpoint", 1)))
+	}
+	fmt.Fprintf(f.IO.ErrOut, "plink: waiting up to %s (--shard-wait) for other shards: in %s, %s\n", sess.Options().ShardWait, sess.Selection(), strings.Join(what, "; "))
 }
 
-// applyOptions are apply.Run's options from the settings.
-func applyOptions(f *Factory, sandbox bool) apply.Options {
-	opts := apply.Options{
+// applyOptions are apply.Run's options from the settings, completed by
+// the session (paced on AWS, polling the sandbox often).
+func applyOptions(f *Factory, sess *awsSession) apply.Options {
+	return sess.ApplyOptions(applySettings(f))
+}
+
+// applySettings are apply.Run's options from the settings (flag >
+// PLINK_* > config file > default).
+func applySettings(f *Factory) apply.Options {
+	return apply.Options{
 		Parallelism:     f.Config.Int("parallelism"),
 		Targets:         f.Config.Strings("target"),
 		ServiceTimeout:  f.Config.Duration("wait-timeout"),
@@ -480,36 +427,6 @@ func applyOptions(f *Factory, sandbox bool) apply.Options {
 		DeleteTimeout:   f.Config.Duration("wait-timeout"),
 		NoWait:          f.Config.Bool("no-wait"),
 	}
-	if sandbox {
-		opts.PollInterval = 100 * time.Millisecond
-	} else {
-		opts.Pace = true // stay inside AWS's throttling buckets
-	}
-	return opts
-}
-
-// remaining lists changes still planned after apply, within targets.
-func remaining(p *plan.Plan, targets []string) []string {
-	var out []string
-	for _, c := range p.Changes {
-		if c.Action == plan.NoOp || !inTargets(c, targets) {
-			continue
-		}
-		out = append(out, fmt.Sprintf("%s: %s", c.Address, c.Action))
-	}
-	return out
-}
-
-func inTargets(c plan.Change, targets []string) bool {
-	if len(targets) == 0 {
-		return true
-	}
-	for _, t := range targets {
-		if c.Address == t || c.Parent == t || strings.HasPrefix(c.Address, t+".") {
-			return true
-		}
-	}
-	return false
 }
 
 // eventPrinter shows apply's progress: JSON lines with --output json,
@@ -589,7 +506,7 @@ func targetedView(p *plan.Plan, targets []string) (*plan.Plan, int, error) {
 	outside := 0
 	for _, c := range p.Changes {
 		switch {
-		case keep[c.Address] || (c.Action == plan.NoOp && inTargets(c, targets)):
+		case keep[c.Address] || (c.Action == plan.NoOp && reconcile.InTargets(c, targets)):
 			view.Changes = append(view.Changes, c)
 		case c.Action != plan.NoOp:
 			outside++
@@ -602,7 +519,7 @@ func checkTargets(p *plan.Plan, targets []string) error {
 	for _, t := range targets {
 		found := false
 		for _, c := range p.Changes {
-			if inTargets(c, []string{t}) {
+			if reconcile.InTargets(c, []string{t}) {
 				found = true
 				break
 			}

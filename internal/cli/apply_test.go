@@ -144,10 +144,10 @@ func TestFlagsReachTheOptions(t *testing.T) {
 			if err := f.Config.load("", cmd.Flags()); err != nil {
 				t.Fatal(err)
 			}
-			if got := applyOptions(f, true).NoWait; got != tc.want {
+			if got := applySettings(f).NoWait; got != tc.want {
 				t.Errorf("NoWait = %v, want %v", got, tc.want)
 			}
-			if got := planOptions(f, nil).AllowDisconnect; got != tc.want {
+			if got := sessionOptions(f, runScope{}).Plan.AllowDisconnect; got != tc.want {
 				t.Errorf("AllowDisconnect = %v, want %v", got, tc.want)
 			}
 		})

@@ -16,6 +16,7 @@ import (
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/reconcile"
 )
 
 func newConnectionsCmd(f *Factory) *cobra.Command {
@@ -54,14 +55,14 @@ decision was carried out, 1 otherwise.`,
 				return err
 			}
 			// A shard decides the connections of its own providers' services.
-			useShard(f, cmd)
+			rs := runScope{shard: useShard(f, cmd)}
 			ctx := cmd.Context()
 			if every == 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = withTimeout(ctx, f)
 				defer cancel()
 			}
-			sess, err := openAWS(ctx, f, m)
+			sess, err := openAWS(ctx, f, m, rs)
 			if err != nil {
 				return err
 			}
@@ -69,7 +70,7 @@ decision was carried out, 1 otherwise.`,
 				defer sess.Close()
 				return connectionsRound(ctx, f, format, m, sess, false, nil)
 			}
-			w := &watched{paths: paths, m: m, sess: sess, leftSaid: map[string]bool{}}
+			w := &watched{paths: paths, m: m, rs: rs, sess: sess, leftSaid: map[string]bool{}}
 			defer func() { _ = w.sess.Close() }()
 			return watchConnections(ctx, f, format, w, every)
 		},
@@ -91,6 +92,7 @@ type watched struct {
 	// since into something that does not load.
 	m     *manifest.Manifest
 	stale bool
+	rs    runScope
 	sess  *awsSession
 	// leftSaid holds the connections left pending that were already
 	// said, so a loop says each once, not every round.
@@ -124,7 +126,7 @@ func (w *watched) reload(ctx context.Context, f *Factory, format string) error {
 		return nil
 	}
 	if !reflect.DeepEqual(m.Accounts, w.m.Accounts) {
-		sess, err := openAWS(ctx, f, m)
+		sess, err := openAWS(ctx, f, m, w.rs)
 		if err != nil {
 			w.stale = true
 			return fmt.Errorf("manifest %s changed its accounts, and they cannot be reached; deciding by the last manifest, rejecting nothing: %w", strings.Join(w.paths, ", "), err)
@@ -214,41 +216,29 @@ type decision struct {
 // Connections no rule decides are said too (leftSaid, when not nil,
 // remembers which were, across the rounds of a loop).
 func connectionsRound(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, noRejects bool, leftSaid map[string]bool) error {
-	full, _, err := computePlan(ctx, f, m, sess)
+	d, err := sess.DecideConnections(ctx, m, noRejects)
 	if err != nil {
 		return err
 	}
+	sayShardWaits(f, sess, d.Planned.Waiting)
+	full := d.Planned.Plan
 	sayLeftPending(f, format, full, leftSaid)
-	p := plan.Connections(full)
-	var skipped []plan.Change
+	p, skipped := d.Run, d.Skipped
 	skipWhy := "the plan has errors (listed above); plink never rejects on a view it cannot trust"
 	if noRejects {
 		skipWhy = "the manifest's newest edit does not load; plink rejects nothing until it does"
 	}
-	if p.HasErrors() || noRejects {
-		// Errors may mean a consumer was not matched and so looks
-		// undeclared: accept what the rules positively allow, reject nothing.
-		var keep []plan.Change
-		for _, c := range p.Changes {
-			if c.Action == plan.Reject {
-				skipped = append(skipped, c)
-				continue
-			}
-			keep = append(keep, c)
+	if len(skipped) > 0 && !noRejects {
+		verb := "is"
+		if len(skipped) > 1 {
+			verb = "are"
 		}
-		p.Changes = keep
-		if len(skipped) > 0 && !noRejects {
-			verb := "is"
-			if len(skipped) > 1 {
-				verb = "are"
-			}
-			logRoundError(f, format, fmt.Errorf("the plan has errors, so %s %s skipped:\n%s", plural(len(skipped), "reject"), verb, strings.Join(errorDiagnostics(full), "\n")))
-		}
+		logRoundError(f, format, fmt.Errorf("the plan has errors, so %s %s skipped:\n%s", plural(len(skipped), "reject"), verb, strings.Join(reconcile.ErrorDiagnostics(full), "\n")))
 	}
 	var results []apply.ChangeResult
 	var runErr error
 	if p.HasChanges() {
-		results, runErr = runDecisions(ctx, f, sess, p)
+		results, runErr = runDecisions(ctx, f, sess, d)
 	}
 	byAddr := map[string]apply.ChangeResult{}
 	for _, r := range results {
@@ -329,25 +319,12 @@ func sayLeftPending(f *Factory, format string, p *plan.Plan, said map[string]boo
 	}
 }
 
-// runDecisions carries out p with apply. A signal starts nothing new, while
-// calls in flight finish (bounded), so the log says exactly what was done.
-func runDecisions(ctx context.Context, f *Factory, sess *awsSession, p *plan.Plan) ([]apply.ChangeResult, error) {
-	opts := applyOptions(f, sess.sandbox != nil)
-	opts.Targets = nil
-	opts.NoWait = true // an accept is done when AWS takes it; the next round sees the rest
-	opts.Heartbeat = -1
-	opts.Stop = ctx.Done()
-	callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	unhook := context.AfterFunc(ctx, func() { time.AfterFunc(f.inflightBound(), cancel) })
-	defer unhook()
-	f.setActivity("accepting and rejecting %s", plural(len(remaining(p, nil)), "connection"))
-	res, err := apply.Run(callCtx, p, apply.FromClientSource(sess.resolver), opts)
-	if res == nil {
-		return nil, err
-	}
-	apply.Explain(callCtx, res, authzDecoder(sess.resolver)) // what AWS refused, decoded when the credentials may
-	return res.Changes, err
+// runDecisions has the engine carry out the round's decisions. A signal
+// starts nothing new, while calls in flight finish (bounded), so the log
+// says exactly what was done.
+func runDecisions(ctx context.Context, f *Factory, sess *awsSession, d *reconcile.Decisions) ([]apply.ChangeResult, error) {
+	f.setActivity("accepting and rejecting %s", plural(len(reconcile.Remaining(d.Run, nil)), "connection"))
+	return sess.RunConnections(ctx, d, applyOptions(f, sess), reconcile.Stopping{InFlight: f.inflightBound()})
 }
 
 func newDecision(m *manifest.Manifest, c plan.Change) decision {

@@ -413,7 +413,7 @@ func TestConnectionsSaysWhatItLeavesPending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := openAWS(context.Background(), f, m)
+	sess, err := openAWS(context.Background(), f, m, runScope{})
 	if err != nil {
 		t.Fatal(err)
 	}

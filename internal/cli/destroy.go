@@ -7,10 +7,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plinkdev/plink/apply"
+	"github.com/plinkdev/plink/reconcile"
 )
 
-// destroyMode is what plink destroy sets on the Factory: every plan the
-// command computes (planOptions) deletes what the manifest owns.
+// destroyMode is plink destroy's (and plan --destroy's) part of the run's
+// scope: every plan of its session deletes what the manifest owns.
 type destroyMode struct {
 	deleteAdopted bool
 }
@@ -44,7 +45,7 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 			if err != nil {
 				return err
 			}
-			f.destroy = &destroyMode{deleteAdopted: f.Config.Bool("delete-adopted")}
+			rs := runScope{destroy: &destroyMode{deleteAdopted: f.Config.Bool("delete-adopted")}}
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
 			out := f.Config.String("out")
@@ -52,10 +53,10 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 				if len(f.Config.Strings("file")) > 0 || out != "" {
 					return flagErrorf("give either a saved plan FILE, or -f manifests (and -out FILE to save the plan), not both")
 				}
-				return withVerdict(ctx, f, format, func() error { return applySaved(ctx, f, format, args[0]) })
+				return withVerdict(ctx, f, rs, format, func() error { return applySaved(ctx, f, rs, format, args[0]) })
 			}
 			if out == "" {
-				return withVerdict(ctx, f, format, func() error { return applyManifest(ctx, f, format) })
+				return withVerdict(ctx, f, rs, format, func() error { return applyManifest(ctx, f, rs, format) })
 			}
 			if len(f.Config.Strings("target")) > 0 {
 				// a saved plan is carried out whole: saving a targeted one
@@ -66,15 +67,16 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 			if err != nil {
 				return err
 			}
-			sess, err := openAWS(ctx, f, m)
+			sess, err := openAWS(ctx, f, m, rs)
 			if err != nil {
 				return err
 			}
 			defer sess.Close()
-			p, _, err := computePlan(ctx, f, m, sess)
+			pl, err := planShown(ctx, f, m, sess, reconcile.PlanRequest{})
 			if err != nil {
 				return err
 			}
+			p := pl.Plan
 			if err := renderPlan(f, format, p); err != nil {
 				return err
 			}
@@ -85,7 +87,7 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 				return err
 			}
 			sp := savedPlan{ManifestPaths: paths, Sandbox: sandboxMode(f), AllowDisconnect: f.Config.Bool("allow-disconnect"),
-				Destroy: true, DeleteAdopted: f.destroy.deleteAdopted}
+				Destroy: true, DeleteAdopted: rs.destroy.deleteAdopted}
 			if err := writeSavedPlan(out, p, sp); err != nil {
 				return err
 			}
@@ -114,15 +116,15 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 // destroy plan only by 'plink destroy FILE' (typing destroy is the consent,
 // never a flag in an editable file), and a plan of 'plink plan' only by
 // apply. --delete-adopted must be given again, as --allow-disconnect.
-func checkSavedDestroy(f *Factory, sp *savedPlan, file string) error {
+func checkSavedDestroy(rs runScope, sp *savedPlan, file string) error {
 	switch {
-	case sp.Destroy && f.destroy == nil:
+	case sp.Destroy && rs.destroy == nil:
 		return withHint(fmt.Errorf("%s is a destroy plan: it deletes everything its manifest owns", file),
 			"review it with 'plink show "+file+"', then run 'plink destroy "+file+"'")
-	case !sp.Destroy && f.destroy != nil:
+	case !sp.Destroy && rs.destroy != nil:
 		return withHint(fmt.Errorf("%s is not a destroy plan; it was saved by 'plink plan -out'", file),
 			"apply it with 'plink apply "+file+"', or save a destroy plan with 'plink destroy -out FILE'")
-	case sp.DeleteAdopted && (f.destroy == nil || !f.destroy.deleteAdopted):
+	case sp.DeleteAdopted && (rs.destroy == nil || !rs.destroy.deleteAdopted):
 		return withHint(fmt.Errorf("%s was planned with --delete-adopted: it deletes resources the manifest adopted instead of releasing them", file),
 			"review the plan with 'plink show "+file+"', then pass --delete-adopted to destroy too")
 	}
@@ -130,23 +132,23 @@ func checkSavedDestroy(f *Factory, sp *savedPlan, file string) error {
 }
 
 // convergedMessage is the last line of a run that left nothing to do.
-func convergedMessage(f *Factory) string {
-	if f.destroy != nil {
+func convergedMessage(rs runScope) string {
+	if rs.destroy != nil {
 		return "Nothing the manifest owns is left."
 	}
 	return "Live state matches the manifest."
 }
 
 // commandName is the command a hint tells the user to run again.
-func commandName(f *Factory) string {
-	if f.destroy != nil {
+func commandName(rs runScope) string {
+	if rs.destroy != nil {
 		return "destroy"
 	}
 	return "apply"
 }
 
 // commandTitle is commandName capitalized, as it starts a sentence.
-func commandTitle(f *Factory) string {
-	n := commandName(f)
+func commandTitle(rs runScope) string {
+	n := commandName(rs)
 	return strings.ToUpper(n[:1]) + n[1:]
 }

@@ -11,9 +11,6 @@ import (
 
 	"github.com/plinkdev/plink/drift"
 	"github.com/plinkdev/plink/internal/atomicfile"
-	"github.com/plinkdev/plink/live"
-	"github.com/plinkdev/plink/manifest"
-	"github.com/plinkdev/plink/plan"
 )
 
 func newDriftCmd(f *Factory) *cobra.Command {
@@ -45,41 +42,29 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 			if err != nil {
 				return err
 			}
-			useShard(f, cmd)
+			rs := runScope{shard: useShard(f, cmd)}
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
-			sess, err := openAWS(ctx, f, m)
+			sess, err := openAWS(ctx, f, m, rs)
 			if err != nil {
 				return err
 			}
 			defer sess.Close()
-			// A shard checks its own entries, reading the ones they connect to.
-			sm := shardManifest(f, m)
 			// A failed account is reported and the rest still read.
 			f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
-			verifyErr := sess.resolver.Verify(ctx)
+			verifyErr := sess.Verify(ctx)
 			if verifyErr != nil {
 				report(f.IO.ErrOut, "plink drift", credentialsError(verifyErr), nil, "")
 			}
-			f.setActivity("reading live state of %s", describeScopes(m))
-			snap, readErr := live.Read(ctx, sm, sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
-			if snap == nil {
-				return readErr
+			r, stopped, err := sess.Drift(ctx, m)
+			if err != nil {
+				return err
 			}
-			if ctx.Err() != nil {
+			if stopped {
 				// Interrupted or timed out: a report of what could not be
 				// read would say nothing; report names the cause and activity.
 				return silentExit(ExitError)
 			}
-			// What consumers experience is drift too: zones whose
-			// connections are reset (target_health).
-			th := readTargetHealth(ctx, f, sm, snap, sess)
-			if ctx.Err() != nil {
-				return silentExit(ExitError)
-			}
-			f.setActivity("building the drift report")
-			p := plan.Compute(sm, snap, planOptions(f, sm))
-			r := shardDrift(f, m, sm, drift.BuildWith(sm, snap, p, drift.Options{LoadBalancerHealth: th.LoadBalancers, HealthFailures: th.Failures}))
 			var out bytes.Buffer
 			if err := renderDrift(&out, format, r); err != nil {
 				return err
@@ -118,58 +103,6 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 	cmd.Flags().Duration("timeout", 0, "give up after this long (e.g. 5m; 0 means no limit)")
 	addShardFlags(cmd)
 	return cmd
-}
-
-// shardDrift keeps the items, checked resources and errors of r that
-// belong to the run's shard: the entries it reads from other shards were
-// compared only to plan its own, and are the other shards' to report.
-// Failed reads stay: the shard's report is incomplete without them.
-func shardDrift(f *Factory, m, sm *manifest.Manifest, r *drift.Report) *drift.Report {
-	if f.selection().All() {
-		return r
-	}
-	entry := map[string]bool{} // address of an entry of sm → owned
-	for _, p := range sm.Providers {
-		entry["provider."+p.Name] = owns(f, m, p.Account, "", regionOr(m, p.Region))
-	}
-	for _, c := range sm.Consumers {
-		entry["consumer."+c.Name] = owns(f, m, c.Account, "", regionOr(m, c.Region))
-	}
-	items := r.Items[:0:0]
-	kept := map[string]bool{}
-	for _, it := range r.Items {
-		if mine, ok := entry[it.Address]; ok && !mine {
-			continue
-		}
-		if owns(f, m, it.Account, it.AccountID, it.Region) {
-			items = append(items, it)
-			kept[it.Address] = true
-		}
-	}
-	r.Items = items
-	checked := r.Checked[:0:0]
-	for _, a := range r.Checked {
-		if mine, ok := entry[a]; (ok && mine) || (!ok && kept[a]) {
-			checked = append(checked, a)
-		}
-	}
-	r.Checked = checked
-	errs := r.Errors[:0:0]
-	for _, e := range r.Errors {
-		if mine, ok := entry[e.Address]; (!ok || mine) && owns(f, m, e.Account, "", e.Region) {
-			errs = append(errs, e)
-		}
-	}
-	r.Errors = errs
-	return r
-}
-
-// regionOr is r, or the manifest's default region when r is empty.
-func regionOr(m *manifest.Manifest, r string) string {
-	if r == "" {
-		return m.Defaults.Region
-	}
-	return r
 }
 
 func renderDrift(w io.Writer, format string, r *drift.Report) error {

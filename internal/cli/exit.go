@@ -8,12 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-
-	"github.com/plinkdev/plink/apply"
-	"github.com/plinkdev/plink/awsenv"
 )
 
 // Exit codes, the same for every command.
@@ -195,22 +189,4 @@ func isContextError(err error) bool {
 		return isContextError(u.Unwrap())
 	}
 	return false
-}
-
-// authzDecoder decodes AWS's encoded authorization failure messages for
-// apply.Explain with sts:DecodeAuthorizationMessage, using the credentials
-// plink uses for the account and region that were refused. Its errors
-// (the credentials may not call it) leave the message as it was.
-func authzDecoder(src awsenv.ClientSource) apply.Decoder {
-	return func(ctx context.Context, account, region, encoded string) (string, error) {
-		c, err := awsenv.Client(ctx, src, account, region, "STS", func(c *awsenv.Clients) *sts.Client { return c.STS })
-		if err != nil {
-			return "", err
-		}
-		out, err := c.DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)})
-		if err != nil {
-			return "", err
-		}
-		return aws.ToString(out.DecodedMessage), nil
-	}
 }

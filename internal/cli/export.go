@@ -61,17 +61,17 @@ providers' supportedRegions).`,
 			}
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
-			sess, err := openAWS(ctx, f, m)
+			sess, err := openAWS(ctx, f, m, runScope{})
 			if err != nil {
 				return err
 			}
 			defer sess.Close()
 			f.setActivity("resolving credentials of %s", plural(len(accounts), "account"))
-			if err := sess.resolver.Verify(ctx); err != nil {
+			if err := sess.Verify(ctx); err != nil {
 				return credentialsError(err)
 			}
 			f.setActivity("reading %s in %s", plural(len(accounts), "account"), plural(len(regions), "region"))
-			res, err := export.Export(ctx, accounts, regions, export.FromAWSEnv(sess.resolver), export.Options{Project: project, Concurrency: f.Config.Int("parallelism")})
+			res, err := sess.Export(ctx, accounts, regions, export.Options{Project: project, Concurrency: f.Config.Int("parallelism")})
 			if err != nil {
 				return err
 			}

@@ -37,12 +37,12 @@ rejected, or drifted.`,
 			if f.Config.Bool("live") {
 				ctx, cancel := withTimeout(cmd.Context(), f)
 				defer cancel()
-				sess, err := openAWS(ctx, f, m)
+				sess, err := openAWS(ctx, f, m, runScope{})
 				if err != nil {
 					return err
 				}
 				defer sess.Close()
-				snap, err = readLive(ctx, f, m, sess)
+				snap, err = sess.Read(ctx, m)
 				if snap == nil {
 					return err
 				}

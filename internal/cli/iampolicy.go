@@ -12,7 +12,7 @@ import (
 	"github.com/plinkdev/plink/iampolicy"
 	"github.com/plinkdev/plink/iampolicy/check"
 	"github.com/plinkdev/plink/manifest"
-	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/reconcile"
 )
 
 func newIAMPolicyCmd(f *Factory) *cobra.Command {
@@ -121,20 +121,20 @@ func withOperator(docs map[string]iampolicy.Document, op iampolicy.Document) map
 func readLivePolicyInputs(ctx context.Context, f *Factory, m *manifest.Manifest) (iampolicy.Live, error) {
 	ctx, cancel := withTimeout(ctx, f)
 	defer cancel()
-	sess, err := openAWS(ctx, f, m)
+	sess, err := openAWS(ctx, f, m, runScope{})
 	if err != nil {
 		return iampolicy.Live{}, err
 	}
 	defer sess.Close()
 	f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
-	if err := sess.resolver.Verify(ctx); err != nil {
+	if err := sess.Verify(ctx); err != nil {
 		return iampolicy.Live{}, credentialsError(err)
 	}
-	p, _, err := computePlan(ctx, f, m, sess)
+	pl, err := planShown(ctx, f, m, sess, reconcile.PlanRequest{})
 	if err != nil {
 		return iampolicy.Live{}, err
 	}
-	return iampolicy.LiveOf(p), nil
+	return iampolicy.LiveOf(pl.Plan), nil
 }
 
 // runIAMCheck is plink iam-policy --check.
@@ -153,24 +153,21 @@ func runIAMCheck(ctx context.Context, f *Factory, mode iampolicy.Mode) error {
 	}
 	ctx, cancel := withTimeout(ctx, f)
 	defer cancel()
-	sess, err := openAWS(ctx, f, m)
+	var rs runScope
+	if mode == iampolicy.Destroy {
+		rs.destroy = &destroyMode{} // the plan checked is plink destroy's
+	}
+	sess, err := openAWS(ctx, f, m, rs)
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
 	f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
-	if err := sess.resolver.Verify(ctx); err != nil {
+	if err := sess.Verify(ctx); err != nil {
 		return credentialsError(err)
 	}
-	if mode == iampolicy.Destroy && f.destroy == nil {
-		f.destroy = &destroyMode{} // the plan checked is plink destroy's
-	}
 	f.setActivity("checking the calls of plink %s", mode)
-	rep, err := check.Run(ctx, sess.resolver, check.Options{Mode: mode, Manifest: m,
-		Plan: func(ctx context.Context) (*plan.Plan, error) {
-			p, _, err := computePlan(ctx, f, m, sess)
-			return p, err
-		}})
+	rep, err := sess.CheckPolicy(ctx, mode, m)
 	if err != nil {
 		return err
 	}

@@ -14,10 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/plinkdev/plink/internal/shard"
 	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/manifest"
-	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/reconcile"
 )
 
 // addLockFlags adds --lock and --lock-timeout to a mutating command.
@@ -45,26 +44,10 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 	if !f.Config.Bool("lock") {
 		return ctx, func() {}, nil
 	}
-	alias, region := lease.Home(m)
-	acct := alias
-	if a, ok := m.Accounts[alias]; ok {
-		acct = fmt.Sprintf("%s (%s)", alias, a.ID)
-	}
-	sel := f.selection()
-	scope := lease.Scope{Project: m.Project, Account: acct, Region: region, Accounts: sel.Accounts, Regions: sel.Regions}
-	what := "project " + m.Project
-	if scope.Shard() {
-		what = fmt.Sprintf("shard %s of project %s", lease.Selection(sel.Accounts, sel.Regions), m.Project)
-	}
-	f.setActivity("taking the lease of %s in account %s region %s", what, acct, region)
-	// A shard may not read the home account otherwise: its clients are
-	// made for the lease.
-	c, err := sess.clientsIn(ctx, alias, region)
-	if err != nil {
-		return nil, nil, lockError(ctx, scope, err)
-	}
+	scope, what := sess.LeaseScope(m)
+	f.setActivity("taking the lease of %s in account %s region %s", what, scope.Account, scope.Region)
 	wait := f.Config.Duration("lock-timeout")
-	opts := lease.Options{
+	held, err := sess.Lock(ctx, m, reconcile.LockOptions{
 		TTL:  leaseTTL,
 		Wait: wait,
 		Waiting: func(info lease.Info) {
@@ -75,82 +58,28 @@ func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *aw
 			fmt.Fprintf(f.IO.ErrOut, "plink: waiting up to %s (--lock-timeout) for the lease of %s: %s holds it%s until %s unless renewed\n",
 				wait, what, info.Holder, of, info.Expires.UTC().Format(time.RFC3339))
 		},
-	}
-	if sess.sandbox != nil {
-		// The in-process sandbox is consistent at once: no need to let
-		// a takeover settle for as long as on AWS.
-		opts.Settle, opts.Poll = 200*time.Millisecond, 200*time.Millisecond
-	}
-	l, err := lease.Acquire(ctx, c.EC2, scope, opts)
+		Lost: func(err error) {
+			fmt.Fprintf(f.IO.ErrOut, "plink: %v; stopping: no new change starts (another run of the project may be running)\n", err)
+		},
+	})
 	if err != nil {
 		return nil, nil, lockError(ctx, scope, err)
 	}
-	lctx, cancel := context.WithCancelCause(ctx)
-	l.Keep(context.WithoutCancel(ctx), func(err error) {
-		fmt.Fprintf(f.IO.ErrOut, "plink: %v; stopping: no new change starts (another run of the project may be running)\n", err)
-		cancel(err)
-	})
 	unlock := func() {
-		defer cancel(nil)
-		rctx, done := context.WithTimeout(context.WithoutCancel(ctx), releaseBound)
-		defer done()
+		cut, err := held.Release(releaseBound)
 		var lost *lease.LostError
-		switch err := l.Release(rctx); {
+		switch {
 		case errors.As(err, &lost):
 			// already said when it was lost; say it again if it was found only now
-			if context.Cause(lctx) == nil {
+			if !cut {
 				fmt.Fprintf(f.IO.ErrOut, "plink: %v\n", err)
 			}
 		case err != nil:
 			fmt.Fprintf(f.IO.ErrOut, "plink: %v\nhint: the lease expires by itself at the latest %s after its last renewal; or delete it: aws ec2 delete-placement-group --group-name %s --region %s (in account %s)\n",
-				err, leaseTTL, scope.Name(), region, acct)
+				err, leaseTTL, scope.Name(), scope.Region, scope.Account)
 		}
 	}
-	return lctx, unlock, nil
-}
-
-// leaseDifference is planDifference of the approved plan and the plan read
-// again under the lease (replanUnderLease). For a shard, the changes the
-// approved plan showed waiting for another shard are left out on both
-// sides: shards applied at once each hold their own lease, so another
-// shard's apply may have made them possible meanwhile (its service's name
-// now known, the endpoint to accept now there), which is what they waited
-// for; they were approved as the shard's changes. Every other change must
-// still be exactly the approved one, or made already (a no-op now).
-func leaseDifference(f *Factory, approved, now *plan.Plan) string {
-	if f.shard == nil {
-		return planDifferenceFrom(approved, now, "the plan shown", true)
-	}
-	waited := map[string]bool{}
-	for _, c := range approved.Changes {
-		if len(c.WaitsFor) > 0 {
-			waited[waitKey(c)] = true
-		}
-	}
-	if len(waited) == 0 {
-		return planDifferenceFrom(approved, now, "the plan shown", true)
-	}
-	drop := func(p *plan.Plan) *plan.Plan {
-		cp := *p
-		cp.Changes = nil
-		for _, c := range p.Changes {
-			if !waited[waitKey(c)] {
-				cp.Changes = append(cp.Changes, c)
-			}
-		}
-		return &cp
-	}
-	return planDifferenceFrom(drop(approved), drop(now), "the plan shown", true)
-}
-
-// waitKey names a change across plans: the accept of a declared
-// consumer's endpoint by the consumer (shard.AcceptKey), whether the
-// endpoint exists yet or not; any other change by its address.
-func waitKey(c plan.Change) string {
-	if k := shard.AcceptKey(c); k != "" {
-		return k
-	}
-	return c.Address
+	return held.Context, unlock, nil
 }
 
 // lockError adds what to do to a failure to take the lease; one cut

@@ -12,16 +12,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/plinkdev/plink/internal/iostreams"
-	"github.com/plinkdev/plink/internal/shard"
 	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/manifest"
-	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/reconcile/shard"
 	"github.com/plinkdev/plink/sandbox"
 )
 
 // lockSession opens the in-process sandbox of dir for the quickstart
 // manifest, as apply does.
 func lockSession(t *testing.T, dir string, settings map[string]any) (*Factory, *manifest.Manifest, *awsSession, *strings.Builder) {
+	return lockSessionOf(t, dir, settings, shard.Selection{})
+}
+
+// lockSessionOf is lockSession for the run of a shard (sel).
+func lockSessionOf(t *testing.T, dir string, settings map[string]any, sel shard.Selection) (*Factory, *manifest.Manifest, *awsSession, *strings.Builder) {
 	t.Helper()
 	ios, _, _, errOut := iostreams.Test()
 	f := &Factory{IO: ios, Config: newConfig(), Getenv: func(string) string { return "" }}
@@ -35,7 +39,7 @@ func lockSession(t *testing.T, dir string, settings map[string]any) (*Factory, *
 	if err != nil || diags.HasErrors() {
 		t.Fatalf("%v %v", err, diags)
 	}
-	sess, err := openAWS(context.Background(), f, m)
+	sess, err := openAWS(context.Background(), f, m, runScope{shard: sel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +47,11 @@ func lockSession(t *testing.T, dir string, settings map[string]any) (*Factory, *
 	b := &strings.Builder{}
 	f.IO.ErrOut = writerFunc(func(p []byte) (int, error) { errOut.Write(p); return b.Write(p) })
 	return f, m, sess, b
+}
+
+// shardOf is sess for the run of the shard sel.
+func shardOf(sess *awsSession, sel shard.Selection) *awsSession {
+	return &awsSession{Session: sess.WithShard(sel)}
 }
 
 type writerFunc func([]byte) (int, error)
@@ -71,16 +80,14 @@ func TestLockLostStopsTheRun(t *testing.T) {
 	}
 	// A shard is refused while the whole project's lease is held, naming
 	// its holder and that lease.
-	f.shard = &shardMode{sel: shard.Selection{Accounts: []string{"checkout"}}}
-	_, _, err = lockProject(ctx, f, m, sess)
-	f.shard = nil
+	_, _, err = lockProject(ctx, f, m, shardOf(sess, shard.Selection{Accounts: []string{"checkout"}}))
 	if !errors.As(err, &held) || !errors.As(err, &ee) || strings.Contains(ee.Hint, "--lock=false") ||
 		!strings.Contains(err.Error(), "holds the lease (placement group plink-lease-payments-privatelink in account payments (111111111111) region us-east-1)") ||
 		!strings.Contains(ee.Hint, "--group-name plink-lease-payments-privatelink ") {
 		t.Fatalf("a shard's lock beside the project's: %v (hint %q)", err, ee.Hint)
 	}
 
-	c, err := sess.resolver.Clients(ctx, "payments", "us-east-1")
+	c, err := sess.ClientsIn(ctx, "payments", "us-east-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,20 +129,20 @@ func TestLockLostStopsTheRun(t *testing.T) {
 func TestLockCallErrors(t *testing.T) {
 	ctx := context.Background()
 	f, m, sess, stderr := lockSession(t, t.TempDir(), nil)
-	sess.sandbox.Inject(sandbox.Fault{Action: "DescribePlacementGroups", Code: "UnauthorizedOperation", Times: -1})
+	sess.Sandbox().Inject(sandbox.Fault{Action: "DescribePlacementGroups", Code: "UnauthorizedOperation", Times: -1})
 	_, _, err := lockProject(ctx, f, m, sess)
 	var ee *exitError
 	if !errors.As(err, &ee) || !strings.Contains(err.Error(), "taking the lease of project payments-privatelink: reading the lease (placement group plink-lease-payments-privatelink in account payments (111111111111) region us-east-1)") ||
 		!strings.Contains(ee.Hint, "ec2:CreatePlacementGroup") || !strings.Contains(ee.Hint, "--lock=false") {
 		t.Fatalf("denied read: %v (hint %q)", err, ee.Hint)
 	}
-	sess.sandbox.ClearFaults()
+	sess.Sandbox().ClearFaults()
 
 	_, unlock, err := lockProject(ctx, f, m, sess)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess.sandbox.Inject(sandbox.Fault{Action: "DeletePlacementGroup", Code: "UnauthorizedOperation", Times: -1})
+	sess.Sandbox().Inject(sandbox.Fault{Action: "DeletePlacementGroup", Code: "UnauthorizedOperation", Times: -1})
 	unlock()
 	if s := stderr.String(); !strings.Contains(s, "plink: releasing the lease (placement group plink-lease-payments-privatelink") ||
 		!strings.Contains(s, "hint: the lease expires by itself at the latest 2m0s after its last renewal; or delete it: aws ec2 delete-placement-group --group-name plink-lease-payments-privatelink --region us-east-1 (in account payments (111111111111))") {
@@ -143,8 +150,8 @@ func TestLockCallErrors(t *testing.T) {
 	}
 
 	// A foreign group of the lease's name.
-	sess.sandbox.ClearFaults()
-	c, _ := sess.resolver.Clients(ctx, "payments", "us-east-1")
+	sess.Sandbox().ClearFaults()
+	c, _ := sess.ClientsIn(ctx, "payments", "us-east-1")
 	if _, err := c.EC2.DeletePlacementGroup(ctx, &ec2.DeletePlacementGroupInput{GroupName: aws.String("plink-lease-payments-privatelink")}); err != nil {
 		t.Fatal(err)
 	}
@@ -186,12 +193,7 @@ func TestShardLeases(t *testing.T) {
 	f, m, sess, _ := lockSession(t, t.TempDir(), nil)
 	lock := func(accounts, regions []string) (func(), error) {
 		t.Helper()
-		f.shard = nil
-		if len(accounts)+len(regions) > 0 {
-			f.shard = &shardMode{sel: shard.Selection{Accounts: accounts, Regions: regions}}
-		}
-		defer func() { f.shard = nil }()
-		_, unlock, err := lockProject(ctx, f, m, sess)
+		_, unlock, err := lockProject(ctx, f, m, shardOf(sess, shard.Selection{Accounts: accounts, Regions: regions}))
 		return unlock, err
 	}
 	refused := func(err error, holder string) {
@@ -236,7 +238,7 @@ func TestShardLeases(t *testing.T) {
 	_, err = lock([]string{"checkout"}, nil)
 	refused(err, "holds the lease (placement group plink-lease-payments-privatelink in account payments (111111111111) region us-east-1)")
 	all()
-	c, err := sess.resolver.Clients(ctx, "payments", "us-east-1")
+	c, err := sess.ClientsIn(ctx, "payments", "us-east-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,24 +275,23 @@ providers:
 	f.Config.v.Set("sandbox", true)
 	f.Config.v.Set("sandbox-dir", dir+"/.plink")
 	f.Config.v.Set("lock", true)
-	f.shard = &shardMode{sel: shard.Selection{Accounts: []string{"analytics"}}}
 	m, diags, err := loadManifest([]string{mf})
 	if err != nil || diags.HasErrors() {
 		t.Fatalf("%v %v", err, diags)
 	}
-	sess, err := openAWS(ctx, f, m)
+	sess, err := openAWS(ctx, f, m, runScope{shard: shard.Selection{Accounts: []string{"analytics"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sess.Close()
-	if got := sess.resolver.Accounts(); len(got) != 1 || got[0] != "analytics" {
+	if got := sess.Accounts(); len(got) != 1 || got[0] != "analytics" {
 		t.Fatalf("the shard's resolver has %v, want only analytics", got)
 	}
 	_, unlock, err := lockProject(ctx, f, m, sess)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := sess.clientsIn(ctx, "payments", "us-east-1")
+	c, err := sess.ClientsIn(ctx, "payments", "us-east-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,51 +300,7 @@ providers:
 		t.Fatalf("the shard's lease in payments: %v %+v", err, out)
 	}
 	unlock()
-	if _, err := sess.clientsIn(ctx, "nobody", "us-east-1"); err == nil || !strings.Contains(err.Error(), `unknown account "nobody"`) {
+	if _, err := sess.ClientsIn(ctx, "nobody", "us-east-1"); err == nil || !strings.Contains(err.Error(), `unknown account "nobody"`) {
 		t.Errorf("clients of an account the manifest lacks: %v", err)
-	}
-}
-
-// leaseDifference: under its lease a shard accepts that the changes its
-// plan showed waiting for another shard have become possible meanwhile (a
-// service name now known, the endpoint to accept now there) — shards apply
-// at once. Either run accepts a plan that does less (what it no longer
-// does was done meanwhile); nothing else may differ.
-func TestLeaseDifference(t *testing.T) {
-	waiting := plan.Change{Address: "consumer.c", Kind: plan.KindEndpoint, Action: plan.Create, After: &plan.Values{VPCID: "vpc-1"},
-		Refs: map[string]string{"serviceName": "provider.p"}, WaitsFor: []string{"provider.p"}}
-	ready := waiting
-	ready.After, ready.Refs, ready.WaitsFor = &plan.Values{VPCID: "vpc-1", ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-1"}, nil, nil
-	accept := plan.Change{Address: "provider.q.connection[consumer.d]", Kind: plan.KindConnection, Action: plan.Accept, Parent: "provider.q",
-		Reason: "endpoint of consumer.d", WaitsFor: []string{"consumer.d"}}
-	accepted := plan.Change{Address: "provider.q.connection[vpce-1]", Kind: plan.KindConnection, Action: plan.Accept, Parent: "provider.q",
-		Reason: "endpoint of consumer.d", ID: "vpce-1"}
-	own := plan.Change{Address: "provider.q", Kind: plan.KindService, Action: plan.Create}
-	changed := own
-	changed.Action = plan.Update
-	other := plan.Change{Address: "consumer.e", Kind: plan.KindEndpoint, Action: plan.Create}
-	mk := func(cs ...plan.Change) *plan.Plan { return &plan.Plan{Project: "p", Changes: cs} }
-	shardF := &Factory{shard: &shardMode{sel: shard.Selection{Accounts: []string{"a"}}}}
-	for _, tc := range []struct {
-		name           string
-		approved, now  *plan.Plan
-		shard, project bool // is there a difference?
-	}{
-		{"same", mk(own, waiting, accept), mk(own, waiting, accept), false, false},
-		{"waits became possible", mk(own, waiting, accept), mk(own, ready, accepted), false, true},
-		// a plan that does less than the one shown is no difference: what
-		// it no longer does was done meanwhile
-		{"a waited change done meanwhile", mk(own, waiting), mk(own), false, false},
-		{"an approved change differs", mk(own, waiting), mk(changed, ready), true, true},
-		{"a new change", mk(own, waiting), mk(own, ready, other), true, true},
-		{"an approved change is gone", mk(own, waiting), mk(ready), false, true},
-		{"an approved change is a no-op now", mk(own, other), mk(other, plan.Change{Address: "provider.q", Kind: plan.KindService, Action: plan.NoOp}), false, false},
-	} {
-		if got := leaseDifference(shardF, tc.approved, tc.now); (got != "") != tc.shard {
-			t.Errorf("%s: a shard's difference %q", tc.name, got)
-		}
-		if got := leaseDifference(&Factory{}, tc.approved, tc.now); (got != "") != tc.project {
-			t.Errorf("%s: the whole project's difference %q", tc.name, got)
-		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/plan/render"
+	"github.com/plinkdev/plink/reconcile"
 )
 
 func newPlanCmd(f *Factory) *cobra.Command {
@@ -44,23 +45,24 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 			if err != nil {
 				return err
 			}
-			useShard(f, cmd)
+			rs := runScope{shard: useShard(f, cmd)}
 			if f.Config.Bool("destroy") {
 				// plan --destroy is what plink destroy would do (Terraform's
 				// plan -destroy); its saved plan runs with plink destroy FILE
-				f.destroy = &destroyMode{deleteAdopted: f.Config.Bool("delete-adopted")}
+				rs.destroy = &destroyMode{deleteAdopted: f.Config.Bool("delete-adopted")}
 			}
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
-			sess, err := openAWS(ctx, f, m)
+			sess, err := openAWS(ctx, f, m, rs)
 			if err != nil {
 				return err
 			}
 			defer sess.Close()
-			p, _, err := computePlanWith(ctx, f, m, sess, health, true)
+			pl, err := planShown(ctx, f, m, sess, reconcile.PlanRequest{TargetHealth: health, Lints: true})
 			if err != nil {
 				return err
 			}
+			p := pl.Plan
 			if err := renderPlan(f, format, p); err != nil {
 				return err
 			}
@@ -68,11 +70,11 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 				if p.HasErrors() {
 					return fmt.Errorf("plan has errors; not saving it to %s", out)
 				}
-				sel := f.selection()
+				sel := rs.shard
 				sp := savedPlan{ManifestPaths: paths, Sandbox: sandboxMode(f), AllowDisconnect: f.Config.Bool("allow-disconnect"), Accounts: sel.Accounts, Regions: sel.Regions}
 				verb := "apply"
-				if f.destroy != nil {
-					sp.Destroy, sp.DeleteAdopted, verb = true, f.destroy.deleteAdopted, "destroy"
+				if rs.destroy != nil {
+					sp.Destroy, sp.DeleteAdopted, verb = true, rs.destroy.deleteAdopted, "destroy"
 				}
 				if err := writeSavedPlan(out, p, sp); err != nil {
 					return err

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/plinkdev/plink/internal/bounded"
 	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/plan/render"
+	"github.com/plinkdev/plink/reconcile"
 )
 
 // planFileFormat names the saved-plan format; a reader refuses others.
@@ -107,7 +107,7 @@ func readPlanFile(path string) (*savedPlan, *plan.Plan, error) {
 		return nil, nil, withHint(fmt.Errorf("%s is not a saved plink plan", path), "write one with 'plink plan -out FILE'")
 	}
 	if sp.Format != planFileFormat {
-		return nil, nil, withHint(fmt.Errorf("%s is a saved plan of format %s; this plink reads %q", path, quoteValue(sp.Format), planFileFormat), "re-run 'plink plan -out FILE' with this version of plink")
+		return nil, nil, withHint(fmt.Errorf("%s is a saved plan of format %s; this plink reads %q", path, reconcile.QuoteValue(sp.Format), planFileFormat), "re-run 'plink plan -out FILE' with this version of plink")
 	}
 	if uf := unknownField(data, reflect.TypeFor[savedPlanFields]()); uf != nil {
 		line, col := bounded.Position(data, uf.offset)
@@ -355,119 +355,4 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	}
 	add(t)
 	return fields
-}
-
-// planDifference returns the first difference between the changes of a
-// saved plan and those planned now, as "ADDRESS: what differs", or "".
-// Changes are compared by address, each as its JSON form (every field:
-// action, ids, before/after values, reasons, ordering), so that both sides
-// are normalized the same way whatever the file held.
-func planDifference(saved, now *plan.Plan) string {
-	return planDifferenceFrom(saved, now, "the saved plan", false)
-}
-
-// planDifferenceFrom is planDifference with the earlier plan named as what
-// (the saved plan, the plan shown). With less, a plan that now does less
-// than the earlier one is no difference: a change that is a no-op now, or
-// gone, has been made (AWS settled, or another run made it), and every
-// change still to make must be exactly as consented to.
-func planDifferenceFrom(saved, now *plan.Plan, what string, less bool) string {
-	norm := func(p *plan.Plan) (map[string]map[string]any, []string) {
-		byAddr := map[string]map[string]any{}
-		var order []string
-		for _, c := range p.Changes {
-			var m map[string]any
-			data, _ := json.Marshal(c)
-			_ = json.Unmarshal(data, &m)
-			if _, dup := byAddr[c.Address]; dup {
-				// Two changes for one address: only a hand-made file has that.
-				m = map[string]any{"duplicate": true}
-			}
-			if _, seen := byAddr[c.Address]; !seen {
-				order = append(order, c.Address)
-			}
-			byAddr[c.Address] = m
-		}
-		return byAddr, order
-	}
-	s, sOrder := norm(saved)
-	n, nOrder := norm(now)
-	if saved.Project != now.Project {
-		return fmt.Sprintf("project is %s in %s, %s now", quoteValue(saved.Project), what, quoteValue(now.Project))
-	}
-	for _, addr := range nOrder {
-		if less && n[addr]["action"] == string(plan.NoOp) {
-			continue
-		}
-		sc, ok := s[addr]
-		if !ok {
-			return fmt.Sprintf("%s: %s now, not in %s", addr, n[addr]["action"], what)
-		}
-		if field, a, b := firstDiff("", sc, n[addr]); field != "" {
-			return fmt.Sprintf("%s: %s is %s in %s, %s now", addr, field, quoteValue(a), what, quoteValue(b))
-		}
-	}
-	for _, addr := range sOrder {
-		if _, ok := n[addr]; !ok && !less {
-			return fmt.Sprintf("%s: %s in %s, not planned now", addr, s[addr]["action"], what)
-		}
-	}
-	return ""
-}
-
-// firstDiff walks two JSON values and returns the path of the first field
-// that differs (sorted keys, so the answer is stable) and both values.
-func firstDiff(path string, a, b any) (string, any, any) {
-	am, aok := a.(map[string]any)
-	bm, bok := b.(map[string]any)
-	if aok && bok {
-		keys := map[string]bool{}
-		for k := range am {
-			keys[k] = true
-		}
-		for k := range bm {
-			keys[k] = true
-		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
-		for _, k := range sorted {
-			p := k
-			if path != "" {
-				p = path + "." + k
-			}
-			if f, x, y := firstDiff(p, am[k], bm[k]); f != "" {
-				return f, x, y
-			}
-		}
-		return "", nil, nil
-	}
-	if !reflect.DeepEqual(a, b) {
-		if path == "" {
-			path = "the change"
-		}
-		return path, a, b
-	}
-	return "", nil, nil
-}
-
-// quoteValue shows a JSON value from a plan briefly: the file is
-// untrusted, so a long value is cut.
-func quoteValue(v any) string {
-	if v == nil {
-		return "unset"
-	}
-	var s string
-	if str, ok := v.(string); ok {
-		s = fmt.Sprintf("%q", str)
-	} else {
-		data, _ := json.Marshal(v)
-		s = string(data)
-	}
-	if len(s) > 120 {
-		s = s[:117] + "..."
-	}
-	return strings.ToValidUTF8(s, "?")
 }

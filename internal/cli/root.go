@@ -1,7 +1,8 @@
-// Package cli owns plink's command tree: flags, configuration, and turning
-// a command's result into output and an exit code. Commands are thin: they
-// parse options, call the library packages (manifest, live, plan, apply,
-// sandbox) and render. Nothing here decides what a plan contains.
+// Package cli owns plink's command tree: flags, configuration, prompts,
+// and turning a command's outcome into output and an exit code. Commands
+// are thin: options → engine (package reconcile: every read, plan, apply
+// and AWS call) → render → exit code. Nothing here decides what a plan
+// contains or calls AWS (TestCLIReconcilesNothing holds that rule).
 package cli
 
 import (
@@ -42,13 +43,6 @@ type Factory struct {
 	watchdog sync.Once
 	// stopBound replaces StopBound in tests.
 	stopBound time.Duration
-	// destroy is set by plink destroy: plans delete what the manifest owns.
-	destroy *destroyMode
-	// shard is set by --account/--region (shards.go): the run owns only those.
-	shard *shardMode
-	// quietShardNotes keeps a repeated plan (apply's under the lease) from
-	// saying again which changes wait for another shard.
-	quietShardNotes bool
 	// traceStart is when the first activity began (PLINK_TRACE=phases).
 	traceStart time.Time
 	traceOnce  sync.Once

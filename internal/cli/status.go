@@ -2,16 +2,13 @@ package cli
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/plinkdev/plink/awsenv"
-	"github.com/plinkdev/plink/live"
-	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/reconcile"
 	"github.com/plinkdev/plink/status"
 )
 
@@ -54,10 +51,10 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			if err != nil {
 				return err
 			}
-			useShard(f, cmd)
+			rs := runScope{shard: useShard(f, cmd)}
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
-			sess, err := openAWS(ctx, f, m)
+			sess, err := openAWS(ctx, f, m, rs)
 			if err != nil {
 				return err
 			}
@@ -65,29 +62,19 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			// As drift: an account that cannot be reached is named, and the
 			// others are still read and reported (exit 1: incomplete).
 			f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
-			verifyErr := sess.resolver.Verify(ctx)
+			verifyErr := sess.Verify(ctx)
 			if verifyErr != nil {
 				report(f.IO.ErrOut, "plink status", credentialsError(verifyErr), nil, "")
 			}
-			f.setActivity("reading live state of %s", describeScopes(m))
-			progress(f, "Reading live state of %s...", describeScopes(m))
-			lv, err := live.Read(ctx, shardManifest(f, m), sess.resolver, live.ReadOptions{PerScope: f.Config.Int("parallelism"), Shard: shardReadOption(f)})
-			var re *live.ReadError
-			if err != nil && (lv == nil || !errors.As(err, &re)) {
-				return err
-			}
-			if ctx.Err() != nil {
-				return silentExit(ExitError)
-			}
-			f.setActivity("reading target health and metrics of %s", describeScopes(m))
-			snap, _ := status.Read(ctx, shardScopes(f, m, lv), sess.resolver, status.ReadOptions{Window: since, Concurrency: f.Config.Int("parallelism")})
-			if ctx.Err() != nil {
-				return silentExit(ExitError)
-			}
-			snap.Failures = append(snap.Failures, credentialFailures(verifyErr, lv)...)
 			opts.PricePerAZHour = f.Config.FloatMap("prices")
 			opts.FailOn = failOn
-			r := shardStatus(f, m, status.Compute(shardManifest(f, m), snap, opts), snap, opts)
+			r, stopped, err := sess.Status(ctx, m, reconcile.StatusRequest{Window: since, VerifyErr: verifyErr, Options: opts})
+			if err != nil {
+				return err
+			}
+			if stopped {
+				return silentExit(ExitError)
+			}
 			var out bytes.Buffer
 			switch format {
 			case "json":
@@ -122,83 +109,6 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 	fl.Duration("timeout", 0, "give up after this long (e.g. 5m; 0 means no limit)")
 	addShardFlags(cmd)
 	return cmd
-}
-
-// shardScopes is lv with only the shard's account-regions as scopes:
-// status reads target health and metrics there and nowhere else. The
-// other shards' endpoints stay, so a zone of the shard's provider counts
-// every consumer in it.
-func shardScopes(f *Factory, m *manifest.Manifest, lv *live.Snapshot) *live.Snapshot {
-	if f.selection().All() {
-		return lv
-	}
-	out := *lv
-	out.Scopes = nil
-	for _, sc := range lv.Scopes {
-		if owns(f, m, sc.Account, sc.AccountID, sc.Region) {
-			out.Scopes = append(out.Scopes, sc)
-		}
-	}
-	return &out
-}
-
-// shardStatus keeps the findings of r on the shard's resources, and its
-// cost of the shard's endpoints only: the other shards' endpoints were
-// read for the shard's target health, not for their own metrics (which
-// were not read, so they would look idle).
-func shardStatus(f *Factory, m *manifest.Manifest, r *status.Report, snap *status.Snapshot, opts status.Options) *status.Report {
-	if f.selection().All() {
-		return r
-	}
-	findings := []status.Finding{}
-	for _, fd := range r.Findings {
-		if owns(f, m, "", fd.AccountID, fd.Region) {
-			findings = append(findings, fd)
-		}
-	}
-	r.Findings = findings
-	r.Settle(opts.FailOn) // the shard's verdict, from the shard's findings
-	lv := *snap.Live
-	lv.Endpoints = nil
-	for _, e := range snap.Live.Endpoints {
-		if owns(f, m, "", e.AccountID, e.Region) {
-			lv.Endpoints = append(lv.Endpoints, e)
-		}
-	}
-	own := *snap
-	own.Live = &lv
-	r.Cost = status.Compute(shardManifest(f, m), &own, opts).Cost
-	return r
-}
-
-// credentialFailures are the accounts whose credentials failed (Verify)
-// that no failed read of lv names already: an account is in the report's
-// failures once, and the verdict is incomplete even when its reads, by
-// chance, went through.
-func credentialFailures(verifyErr error, lv *live.Snapshot) []live.Failure {
-	if verifyErr == nil {
-		return nil
-	}
-	named := map[string]bool{}
-	for _, fl := range lv.Failures {
-		named[fl.AccountID] = true
-	}
-	errs := []error{verifyErr}
-	if j, ok := verifyErr.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	}
-	var out []live.Failure
-	for _, e := range errs {
-		var ae *awsenv.AccountError
-		if !errors.As(e, &ae) {
-			out = append(out, live.Failure{Call: "credentials", Error: e.Error()})
-			continue
-		}
-		if !named[ae.ID] {
-			out = append(out, live.Failure{Account: ae.Alias, AccountID: ae.ID, Call: "credentials", Error: ae.Err.Error()})
-		}
-	}
-	return out
 }
 
 // statusOptions reads and checks the flags of plink status.

@@ -1,0 +1,50 @@
+package reconcile
+
+import (
+	"testing"
+
+	"github.com/plinkdev/plink/plan"
+)
+
+// leaseDifference: under its lease a shard accepts that the changes its
+// plan showed waiting for another shard have become possible meanwhile (a
+// service name now known, the endpoint to accept now there) — shards apply
+// at once. Either run accepts a plan that does less (what it no longer
+// does was done meanwhile); nothing else may differ.
+func TestLeaseDifference(t *testing.T) {
+	waiting := plan.Change{Address: "consumer.c", Kind: plan.KindEndpoint, Action: plan.Create, After: &plan.Values{VPCID: "vpc-1"},
+		Refs: map[string]string{"serviceName": "provider.p"}, WaitsFor: []string{"provider.p"}}
+	ready := waiting
+	ready.After, ready.Refs, ready.WaitsFor = &plan.Values{VPCID: "vpc-1", ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-1"}, nil, nil
+	accept := plan.Change{Address: "provider.q.connection[consumer.d]", Kind: plan.KindConnection, Action: plan.Accept, Parent: "provider.q",
+		Reason: "endpoint of consumer.d", WaitsFor: []string{"consumer.d"}}
+	accepted := plan.Change{Address: "provider.q.connection[vpce-1]", Kind: plan.KindConnection, Action: plan.Accept, Parent: "provider.q",
+		Reason: "endpoint of consumer.d", ID: "vpce-1"}
+	own := plan.Change{Address: "provider.q", Kind: plan.KindService, Action: plan.Create}
+	changed := own
+	changed.Action = plan.Update
+	other := plan.Change{Address: "consumer.e", Kind: plan.KindEndpoint, Action: plan.Create}
+	mk := func(cs ...plan.Change) *plan.Plan { return &plan.Plan{Project: "p", Changes: cs} }
+	for _, tc := range []struct {
+		name           string
+		approved, now  *plan.Plan
+		shard, project bool // is there a difference?
+	}{
+		{"same", mk(own, waiting, accept), mk(own, waiting, accept), false, false},
+		{"waits became possible", mk(own, waiting, accept), mk(own, ready, accepted), false, true},
+		// a plan that does less than the one shown is no difference: what
+		// it no longer does was done meanwhile
+		{"a waited change done meanwhile", mk(own, waiting), mk(own), false, false},
+		{"an approved change differs", mk(own, waiting), mk(changed, ready), true, true},
+		{"a new change", mk(own, waiting), mk(own, ready, other), true, true},
+		{"an approved change is gone", mk(own, waiting), mk(ready), false, true},
+		{"an approved change is a no-op now", mk(own, other), mk(other, plan.Change{Address: "provider.q", Kind: plan.KindService, Action: plan.NoOp}), false, false},
+	} {
+		if got := leaseDifference(true, tc.approved, tc.now); (got != "") != tc.shard {
+			t.Errorf("%s: a shard's difference %q", tc.name, got)
+		}
+		if got := leaseDifference(false, tc.approved, tc.now); (got != "") != tc.project {
+			t.Errorf("%s: the whole project's difference %q", tc.name, got)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package reconcile
+
+// The run's lease around mutating runs (package lease): the project's, or
+// a shard's own; taken before live state is read again for the apply,
+// renewed while the run lasts, released at the end.
+// See docs/concurrency.md.
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/plinkdev/plink/lease"
+	"github.com/plinkdev/plink/manifest"
+)
+
+// LeaseScope is the lease the run takes for m: the project's, or with a
+// shard the shard's own (beside the project's, in the project's home),
+// and how to name it ("project P", "shard S of project P").
+func (s *Session) LeaseScope(m *manifest.Manifest) (lease.Scope, string) {
+	alias, region := lease.Home(m)
+	acct := alias
+	if a, ok := m.Accounts[alias]; ok {
+		acct = fmt.Sprintf("%s (%s)", alias, a.ID)
+	}
+	sel := s.opts.Shard
+	scope := lease.Scope{Project: m.Project, Account: acct, Region: region, Accounts: sel.Accounts, Regions: sel.Regions}
+	what := "project " + m.Project
+	if scope.Shard() {
+		what = fmt.Sprintf("shard %s of project %s", lease.Selection(sel.Accounts, sel.Regions), m.Project)
+	}
+	return scope, what
+}
+
+// LockOptions are how a lease is taken and kept.
+type LockOptions struct {
+	TTL  time.Duration
+	Wait time.Duration
+	// Waiting is called while another run holds the lease.
+	Waiting func(lease.Info)
+	// Lost is called once if the lease is lost mid-run.
+	Lost func(error)
+}
+
+// Held is a lease the run holds, renewed until Release.
+type Held struct {
+	// Context is cancelled, with the *lease.LostError as cause, if the
+	// lease is lost mid-run, so that nothing new starts.
+	Context context.Context
+	l       *lease.Lease
+	parent  context.Context
+	cancel  context.CancelCauseFunc
+}
+
+// Lock takes the run's lease of m (LeaseScope) and keeps it renewed, so
+// that shards applied at once do not wait for one another while a
+// whole-project run and a shard, or two overlapping shards, still exclude
+// each other (package lease). Release must be called.
+func (s *Session) Lock(ctx context.Context, m *manifest.Manifest, opts LockOptions) (*Held, error) {
+	alias, region := lease.Home(m)
+	scope, _ := s.LeaseScope(m)
+	// A shard may not read the home account otherwise: its clients are
+	// made for the lease.
+	c, err := s.ClientsIn(ctx, alias, region)
+	if err != nil {
+		return nil, err
+	}
+	lopts := lease.Options{TTL: opts.TTL, Wait: opts.Wait, Waiting: opts.Waiting}
+	if s.sandbox != nil {
+		// The in-process sandbox is consistent at once: no need to let
+		// a takeover settle for as long as on AWS.
+		lopts.Settle, lopts.Poll = 200*time.Millisecond, 200*time.Millisecond
+	}
+	l, err := lease.Acquire(ctx, c.EC2, scope, lopts)
+	if err != nil {
+		return nil, err
+	}
+	lctx, cancel := context.WithCancelCause(ctx)
+	l.Keep(context.WithoutCancel(ctx), func(err error) {
+		if opts.Lost != nil {
+			opts.Lost(err)
+		}
+		cancel(err)
+	})
+	return &Held{Context: lctx, l: l, parent: ctx, cancel: cancel}, nil
+}
+
+// Release gives the lease back within bound (also after an interrupt or
+// a timeout). A lease lost meanwhile is a *lease.LostError; cut says the
+// run's context had ended before (the loss was reported as it happened,
+// or the run was stopped).
+func (h *Held) Release(bound time.Duration) (cut bool, err error) {
+	defer h.cancel(nil)
+	rctx, done := context.WithTimeout(context.WithoutCancel(h.parent), bound)
+	defer done()
+	err = h.l.Release(rctx)
+	return context.Cause(h.Context) != nil, err
+}
