@@ -44,18 +44,7 @@ func (b *builder) fromHealth(lbs []health.LoadBalancerHealth) {
 		for i, a := range f.Consumers {
 			f.Consumers[i].Consumer = names[a.EndpointID]
 		}
-		who := make([]string, 0, len(f.Consumers))
-		for _, a := range f.Consumers {
-			w := fmt.Sprintf("endpoint %s of account %s", a.EndpointID, b.named(a.AccountID))
-			if a.Consumer != "" {
-				w = fmt.Sprintf("consumer.%s (%s)", a.Consumer, w)
-			}
-			who = append(who, w)
-		}
-		groups := "none"
-		if len(f.TargetGroups) > 0 {
-			groups = strings.Join(f.TargetGroups, ", ")
-		}
+		who := f.Affected(b.named)
 		// With several load balancers enabled in the zone, AWS sends each
 		// endpoint's interface there to one of them: only those are reset.
 		reset := "connections from " + strings.Join(who, ", ") + " are reset"
@@ -66,7 +55,7 @@ func (b *builder) fromHealth(lbs []health.LoadBalancerHealth) {
 			Address: "provider." + pr.name, Account: pr.account, AccountID: pr.accountID, Region: pr.region, ID: f.ServiceID,
 			Kind: TargetHealth, Severity: SeverityError, Code: plan.CodeTargetHealth,
 			Message: fmt.Sprintf("%s: load balancer %s has no healthy target there and %s: %s; target groups: %s",
-				f.ZoneID, f.LoadBalancer(), f.Reason, reset, groups),
+				f.ZoneID, f.LoadBalancer(), f.Reason, reset, f.Groups()),
 			Hint:      f.Hint(),
 			ZoneID:    f.ZoneID,
 			Consumers: f.Consumers, TargetGroups: f.TargetGroups,

@@ -111,6 +111,31 @@ func (f ZoneFinding) Message() string {
 		f.LoadBalancer(), f.ServiceID, f.ZoneID, f.Reason, who)
 }
 
+// Affected names the endpoints whose connections are reset, as plan and
+// drift write them: "consumer.NAME (endpoint ID of account ACCOUNT)", or
+// without a consumer's name "endpoint ID of account ACCOUNT", where
+// account labels an account id.
+func (f ZoneFinding) Affected(account func(id string) string) []string {
+	who := make([]string, 0, len(f.Consumers))
+	for _, a := range f.Consumers {
+		w := fmt.Sprintf("endpoint %s of account %s", a.EndpointID, account(a.AccountID))
+		if a.Consumer != "" {
+			w = fmt.Sprintf("consumer.%s (%s)", a.Consumer, w)
+		}
+		who = append(who, w)
+	}
+	return who
+}
+
+// Groups lists the target groups behind the zone, "none" when there is
+// none.
+func (f ZoneFinding) Groups() string {
+	if len(f.TargetGroups) == 0 {
+		return "none"
+	}
+	return strings.Join(f.TargetGroups, ", ")
+}
+
 // Hint says what to do about it.
 func (f ZoneFinding) Hint() string {
 	return fmt.Sprintf("fix the targets in %s (aws elbv2 describe-target-health), register healthy ones there, or turn on cross-zone load balancing on the load balancer", f.ZoneID)

@@ -166,3 +166,24 @@ func TestZoneFindingsPerLoadBalancerZones(t *testing.T) {
 		t.Errorf("second in an unmapped zone: findings %v", fs)
 	}
 }
+
+// Plan and drift name the reset endpoints and the target groups alike.
+func TestZoneFindingAffectedAndGroups(t *testing.T) {
+	f := health.ZoneFinding{Consumers: []health.Affected{
+		{AccountID: "111111111111", EndpointID: "vpce-1", Consumer: "checkout"},
+		{AccountID: "222222222222", EndpointID: "vpce-2"},
+	}}
+	label := func(id string) string { return "acct-" + id[:1] }
+	got := f.Affected(label)
+	want := []string{"consumer.checkout (endpoint vpce-1 of account acct-1)", "endpoint vpce-2 of account acct-2"}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("Affected = %q, want %q", got, want)
+	}
+	if g := f.Groups(); g != "none" {
+		t.Errorf("Groups of none = %q, want none", g)
+	}
+	f.TargetGroups = []string{"tg-a", "tg-b"}
+	if g := f.Groups(); g != "tg-a, tg-b" {
+		t.Errorf("Groups = %q", g)
+	}
+}

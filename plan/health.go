@@ -28,21 +28,9 @@ func (c *computer) targetHealth() {
 		if ps == nil {
 			continue // not a provider of this manifest
 		}
-		consumers := make([]string, 0, len(f.Consumers))
-		for _, a := range f.Consumers {
-			who := fmt.Sprintf("endpoint %s of account %s", a.EndpointID, c.accountLabel(a.AccountID))
-			if a.Consumer != "" {
-				who = fmt.Sprintf("consumer.%s (%s)", a.Consumer, who)
-			}
-			consumers = append(consumers, who)
-		}
-		groups := "none"
-		if len(f.TargetGroups) > 0 {
-			groups = strings.Join(f.TargetGroups, ", ")
-		}
 		c.diag(SeverityWarning, CodeTargetHealth, ps.addr, ps.alias, ps.region,
 			fmt.Sprintf("%s: load balancer %s has no healthy target in %s and %s: connections from %s there are reset; target groups: %s",
-				ps.addr, f.LoadBalancer(), f.ZoneID, f.Reason, strings.Join(consumers, ", "), groups),
+				ps.addr, f.LoadBalancer(), f.ZoneID, f.Reason, strings.Join(f.Affected(c.accountLabel), ", "), f.Groups()),
 			f.Hint())
 	}
 }
