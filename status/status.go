@@ -595,62 +595,85 @@ func auditEndpoints(ix *index, lv *live.Snapshot, snap *Snapshot, metrics map[st
 		if ph == live.PhaseGone || ph == live.PhaseGoing || !ix.owns(e) {
 			continue // another project's endpoints are its own to audit
 		}
-		who := ix.endpointName(e)
-		monthly := endpointMonthly(e, opts)
-		if ph == live.PhaseBroken {
-			out = append(out, Finding{
-				Kind: KindBrokenEndpoint, Severity: SeverityWarning,
-				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, MonthlyCost: monthly,
-				Message: fmt.Sprintf("endpoint %s is %s: it will never carry traffic, yet it is still listed (and may still be billed)", who, e.State),
-				Hint:    "delete it (aws ec2 delete-vpc-endpoints --vpc-endpoint-ids " + e.ID + "), or " + ix.removal(e),
-			})
-		}
-		if gone := ix.serviceGone(e, visible); gone != "" {
-			out = append(out, Finding{
-				Kind: KindServiceGone, Severity: SeverityError,
-				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, MonthlyCost: monthly,
-				Message: fmt.Sprintf("endpoint %s connects to %s, which %s", who, e.ServiceName, gone),
-				Hint:    "delete the endpoint, or point its consumer at a service that exists and allows the account",
-			})
-		}
-		vals, read := metrics["endpoint|"+e.AccountID+"|"+e.Region+"|"+e.ID]
-		if !read {
-			continue
-		}
-		if v := vals[MetricPacketsDropped]; v > 0 {
-			out = append(out, Finding{
-				Kind: KindPacketsDropped, Severity: SeverityWarning,
-				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, Value: v,
-				Message: fmt.Sprintf("endpoint %s dropped %s packets in the last %s", who, num(v), snap.Window),
-				Hint:    fmt.Sprintf("check that the endpoint's security groups (%s) allow the service's port from the clients, and the network ACLs of its subnets (%s)", listOr(e.SecurityGroupIDs, "none"), listOr(e.SubnetIDs, "none")),
-			})
-		}
-		if v := vals[MetricRstPacketsReceived]; v > 0 {
-			out = append(out, Finding{
-				Kind: KindResets, Severity: SeverityWarning,
-				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, Value: v,
-				Message: fmt.Sprintf("endpoint %s received %s TCP resets from the service in the last %s", who, num(v), snap.Window),
-				Hint:    "check the service's target health per zone and its load balancer's listener (port, protocol) for the port clients use",
-			})
-		}
-		// AWS publishes no metrics for cross-region consumers: silence is
-		// not idleness there.
-		crossRegion := e.ServiceRegion != "" && e.ServiceRegion != e.Region
-		if ph == live.PhaseUsable && !crossRegion && vals[MetricBytesProcessed] == 0 {
+		a := endpointAudit{ix: ix, e: e, who: ix.endpointName(e), monthly: endpointMonthly(e, opts), window: snap.Window}
+		out = append(out, a.state(ph, visible)...)
+		if vals, read := metrics["endpoint|"+e.AccountID+"|"+e.Region+"|"+e.ID]; read {
 			created := e.Created
 			if created.IsZero() {
 				created = connCreated[e.ID]
 			}
-			if !created.IsZero() && snap.Now.Sub(created) < snap.Window {
-				continue // younger than the window: not idle yet
-			}
-			out = append(out, Finding{
-				Kind: KindIdle, Severity: SeverityWarning,
-				AccountID: e.AccountID, Region: e.Region, Resource: e.ID, MonthlyCost: monthly,
-				Message: fmt.Sprintf("endpoint %s processed no bytes in the last %s; it costs $%.2f a month", who, snap.Window, monthly),
-				Hint:    "if nobody uses it, " + ix.removal(e) + "; or widen --since to be sure",
-			})
+			out = append(out, a.traffic(ph, vals, !created.IsZero() && snap.Now.Sub(created) < snap.Window)...)
 		}
+	}
+	return out
+}
+
+// endpointAudit is what the findings of one of the project's endpoints
+// say: its name, what it costs, the metrics' window.
+type endpointAudit struct {
+	ix      *index
+	e       *live.Endpoint
+	who     string
+	monthly float64
+	window  time.Duration
+}
+
+// finding is a finding about the audited endpoint.
+func (a endpointAudit) finding(kind string, sev finding.Severity, msg, hint string) Finding {
+	return Finding{Kind: kind, Severity: sev, AccountID: a.e.AccountID, Region: a.e.Region, Resource: a.e.ID, Message: msg, Hint: hint}
+}
+
+// state: an endpoint that will never carry traffic, or whose service is
+// gone or no longer visible to its account.
+func (a endpointAudit) state(ph live.Phase, visible map[string]map[string]bool) []Finding {
+	e := a.e
+	var out []Finding
+	if ph == live.PhaseBroken {
+		f := a.finding(KindBrokenEndpoint, SeverityWarning,
+			fmt.Sprintf("endpoint %s is %s: it will never carry traffic, yet it is still listed (and may still be billed)", a.who, e.State),
+			"delete it (aws ec2 delete-vpc-endpoints --vpc-endpoint-ids "+e.ID+"), or "+a.ix.removal(e))
+		f.MonthlyCost = a.monthly
+		out = append(out, f)
+	}
+	if gone := a.ix.serviceGone(e, visible); gone != "" {
+		f := a.finding(KindServiceGone, SeverityError,
+			fmt.Sprintf("endpoint %s connects to %s, which %s", a.who, e.ServiceName, gone),
+			"delete the endpoint, or point its consumer at a service that exists and allows the account")
+		f.MonthlyCost = a.monthly
+		out = append(out, f)
+	}
+	return out
+}
+
+// traffic: what the endpoint's metrics over the window (vals) say:
+// packets dropped, resets from the service, no bytes at all (idle, unless
+// young: created within the window).
+func (a endpointAudit) traffic(ph live.Phase, vals map[string]float64, young bool) []Finding {
+	e := a.e
+	var out []Finding
+	if v := vals[MetricPacketsDropped]; v > 0 {
+		f := a.finding(KindPacketsDropped, SeverityWarning,
+			fmt.Sprintf("endpoint %s dropped %s packets in the last %s", a.who, num(v), a.window),
+			fmt.Sprintf("check that the endpoint's security groups (%s) allow the service's port from the clients, and the network ACLs of its subnets (%s)", listOr(e.SecurityGroupIDs, "none"), listOr(e.SubnetIDs, "none")))
+		f.Value = v
+		out = append(out, f)
+	}
+	if v := vals[MetricRstPacketsReceived]; v > 0 {
+		f := a.finding(KindResets, SeverityWarning,
+			fmt.Sprintf("endpoint %s received %s TCP resets from the service in the last %s", a.who, num(v), a.window),
+			"check the service's target health per zone and its load balancer's listener (port, protocol) for the port clients use")
+		f.Value = v
+		out = append(out, f)
+	}
+	// AWS publishes no metrics for cross-region consumers: silence is not
+	// idleness there.
+	crossRegion := e.ServiceRegion != "" && e.ServiceRegion != e.Region
+	if ph == live.PhaseUsable && !crossRegion && vals[MetricBytesProcessed] == 0 && !young {
+		f := a.finding(KindIdle, SeverityWarning,
+			fmt.Sprintf("endpoint %s processed no bytes in the last %s; it costs $%.2f a month", a.who, a.window, a.monthly),
+			"if nobody uses it, "+a.ix.removal(e)+"; or widen --since to be sure")
+		f.MonthlyCost = a.monthly
+		out = append(out, f)
 	}
 	return out
 }
