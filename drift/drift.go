@@ -771,12 +771,8 @@ func (b *builder) fromSnapshot() {
 		if svc == nil || !live.ServicePhase(svc.State).Live() {
 			continue // absent, going or broken: states reports it
 		}
-		addr := "provider." + pr.Name
-		base := Item{Address: addr, Account: pr.Account, AccountID: acct, Region: region, ID: svc.ID}
-
+		base := Item{Address: "provider." + pr.Name, Account: pr.Account, AccountID: acct, Region: region, ID: svc.ID}
 		b.connections(pr, svc, base)
-
-		// Private DNS.
 		if svc.PrivateDNSName != "" && svc.PrivateDNSState != "" && svc.PrivateDNSState != "verified" {
 			it := base
 			it.Kind = PrivateDNSUnverified
@@ -787,55 +783,60 @@ func (b *builder) fromSnapshot() {
 			it.Message, it.Hint = b.unverifiedDNS(pr, svc)
 			b.add(it)
 		}
-
-		// Load balancers gone, and AZs the service offers that none of its
-		// load balancers covers any more. Coverage is the union: two load
-		// balancers in a/b/c and a/b cover c.
-		covered := map[string]bool{}
-		var names []string
-		for _, arn := range append(slices.Clone(svc.NetworkLoadBalancerARNs), svc.GatewayLoadBalancerARNs...) {
-			lb := b.loadBalancer(arn)
-			if lb == nil || !live.LoadBalancerPhase(lb.State).Exists() {
-				if !b.lbRead(acct, region) {
-					continue
-				}
-				it := base
-				it.Kind = LoadBalancerMissing
-				it.Attribute = "loadBalancer"
-				it.Before = nil
-				it.After = arn
-				it.Message = fmt.Sprintf("load balancer %s that the service uses no longer exists", arn)
-				it.Hint = "recreate it, or point networkLoadBalancerArns (gatewayLoadBalancerArns) of " + addr + " at one that exists and run plink apply"
-				it.Code = plan.CodeLBMissing
-				b.add(it)
-				continue
-			}
-			names = append(names, lb.Name)
-			for _, z := range lb.Zones {
-				covered[z] = true
-			}
-		}
-		var lost []string
-		for _, z := range svc.AvailabilityZones {
-			if len(names) > 0 && !covered[z] {
-				lost = append(lost, z)
-			}
-		}
-		if len(lost) > 0 {
-			it := base
-			it.Kind = LoadBalancerZoneLost
-			it.Attribute = "availabilityZones"
-			it.Before = append([]string{}, slices.Sorted(maps.Keys(covered))...) // [] in JSON, never null
-			it.After = svc.AvailabilityZones
-			it.Message = fmt.Sprintf("load balancer %s no longer covers %s, where the service is offered: endpoints there have no target", strings.Join(names, " and "), strings.Join(lost, ", "))
-			if len(names) > 1 {
-				it.Message = fmt.Sprintf("load balancers %s together no longer cover %s, where the service is offered: endpoints there have no target", strings.Join(names, " and "), strings.Join(lost, ", "))
-			}
-			it.Hint = "enable the load balancer in those AZs (add a subnet there), or move consumers to subnets in the AZs it covers"
-			b.add(it)
-		}
+		b.loadBalancersLost(svc, base)
 		b.consumerZones(pr, svc, acct, region)
 	}
+}
+
+// loadBalancersLost reports the service's load balancers that are gone,
+// and the AZs the service offers that none of its load balancers covers
+// any more. Coverage is the union: two load balancers in a/b/c and a/b
+// cover c.
+func (b *builder) loadBalancersLost(svc *live.Service, base Item) {
+	covered := map[string]bool{}
+	var names []string
+	for _, arn := range append(slices.Clone(svc.NetworkLoadBalancerARNs), svc.GatewayLoadBalancerARNs...) {
+		lb := b.loadBalancer(arn)
+		if lb == nil || !live.LoadBalancerPhase(lb.State).Exists() {
+			if !b.lbRead(base.AccountID, base.Region) {
+				continue
+			}
+			it := base
+			it.Kind = LoadBalancerMissing
+			it.Attribute = "loadBalancer"
+			it.Before = nil
+			it.After = arn
+			it.Message = fmt.Sprintf("load balancer %s that the service uses no longer exists", arn)
+			it.Hint = "recreate it, or point networkLoadBalancerArns (gatewayLoadBalancerArns) of " + base.Address + " at one that exists and run plink apply"
+			it.Code = plan.CodeLBMissing
+			b.add(it)
+			continue
+		}
+		names = append(names, lb.Name)
+		for _, z := range lb.Zones {
+			covered[z] = true
+		}
+	}
+	var lost []string
+	for _, z := range svc.AvailabilityZones {
+		if len(names) > 0 && !covered[z] {
+			lost = append(lost, z)
+		}
+	}
+	if len(lost) == 0 {
+		return
+	}
+	it := base
+	it.Kind = LoadBalancerZoneLost
+	it.Attribute = "availabilityZones"
+	it.Before = append([]string{}, slices.Sorted(maps.Keys(covered))...) // [] in JSON, never null
+	it.After = svc.AvailabilityZones
+	it.Message = fmt.Sprintf("load balancer %s no longer covers %s, where the service is offered: endpoints there have no target", strings.Join(names, " and "), strings.Join(lost, ", "))
+	if len(names) > 1 {
+		it.Message = fmt.Sprintf("load balancers %s together no longer cover %s, where the service is offered: endpoints there have no target", strings.Join(names, " and "), strings.Join(lost, ", "))
+	}
+	it.Hint = "enable the load balancer in those AZs (add a subnet there), or move consumers to subnets in the AZs it covers"
+	b.add(it)
 }
 
 // connections reports the provider's connections that the manifest does
@@ -854,34 +855,8 @@ func (b *builder) fromSnapshot() {
 // Connections the plan accepts, rejects or deletes are reported from the
 // plan; rejected, expired and failed ones are not connections any more.
 func (b *builder) connections(pr *manifest.Provider, svc *live.Service, base Item) {
-	declared := map[string]string{} // endpoint id → consumer address
-	unread := map[string]bool{}     // accounts of declared consumers that were not read
-	for _, c := range b.m.Consumers {
-		if c.Provider != pr.Name {
-			continue
-		}
-		if cacct := b.accountID(c.Account); b.failed(cacct, b.region(c.Region)) {
-			// Its endpoint is unknown: any connection from its account may
-			// be it, and the read failure is reported instead.
-			unread[cacct] = true
-		}
-		if ep := b.endpointFor(c, b.accountID(c.Account), b.region(c.Region)); ep != nil {
-			declared[ep.ID] = "consumer." + c.Name
-		}
-		if id := b.planID("consumer." + c.Name); id != "" {
-			declared[id] = "consumer." + c.Name
-		}
-	}
-	acceptFrom := map[string]bool{}
-	for _, id := range pr.Connections.AcceptFromIDs {
-		acceptFrom[id] = true
-	}
-	for _, a := range pr.Connections.AcceptFrom {
-		acceptFrom[a] = true
-		if id := b.accountID(a); id != "" {
-			acceptFrom[id] = true
-		}
-	}
+	declared, unread := b.declaredConnections(pr)
+	acceptFrom := b.acceptFrom(pr)
 	planned := map[string]bool{} // endpoints whose connection the plan decides
 	for _, c := range b.p.Changes {
 		if c.Kind == plan.KindConnection && (c.Action == plan.Accept || c.Action == plan.Reject) {
@@ -897,6 +872,7 @@ func (b *builder) connections(pr *manifest.Provider, svc *live.Service, base Ite
 		it := base
 		it.Address = fmt.Sprintf("%s.connection[%s]", base.Address, conn.EndpointID)
 		it.ID = conn.EndpointID
+		it.Severity = SeverityWarning
 		outside := b.m.Accounts != nil && !b.inManifest(conn.OwnerID)
 		switch live.EndpointPhase(conn.State) {
 		case live.PhaseUsable:
@@ -904,22 +880,16 @@ func (b *builder) connections(pr *manifest.Provider, svc *live.Service, base Ite
 				continue // (acceptFrom accounts are customers: outside the manifest by design)
 			}
 			it.Kind = UndeclaredConnection
-			it.Severity = SeverityWarning
-			it.Message = fmt.Sprintf("endpoint %s of account %s is connected to %s but is neither a declared consumer nor in acceptFrom", conn.EndpointID, b.named(conn.OwnerID), service)
-			if outside {
-				it.Message = fmt.Sprintf("endpoint %s of account %s, which the manifest does not name, is connected to %s: plink cannot read that account, so it can neither see nor delete the endpoint (if plink made it before the account left the manifest, it stays connected and billed)", conn.EndpointID, conn.OwnerID, service)
-				it.Hint = fmt.Sprintf("if it is the project's, declare account %s again (without its consumers), run plink apply to delete the endpoint, then remove the account; or delete it in account %s (aws ec2 delete-vpc-endpoints --vpc-endpoint-ids %s); if it is a customer's, add the account to connections.acceptFrom", conn.OwnerID, conn.OwnerID, conn.EndpointID)
-			}
+			it.Message, it.Hint = b.undeclaredConnection(conn, service, outside)
 			b.add(it)
 		case live.PhaseWaiting:
-			it.Kind = PendingConnection
-			it.Severity = SeverityWarning
 			why := "it is not a declared consumer, its account is not in acceptFrom, and rejectUndeclared is false"
 			if d := declared[conn.EndpointID]; d != "" {
 				why = "it is the endpoint of " + d + " but acceptDeclared is false"
 			} else if acceptFrom[conn.OwnerID] {
 				why = "its account is in acceptFrom but the plan does not accept it"
 			}
+			it.Kind = PendingConnection
 			it.Message = fmt.Sprintf("connection from endpoint %s (account %s) to %s waits in pendingAcceptance and plink will neither accept nor reject it: %s", conn.EndpointID, b.named(conn.OwnerID), service, why)
 			if outside {
 				it.Message += "; the account is not in the manifest"
@@ -928,6 +898,57 @@ func (b *builder) connections(pr *manifest.Provider, svc *live.Service, base Ite
 			b.add(it)
 		}
 	}
+}
+
+// declaredConnections are the endpoints of the provider's declared
+// consumers (endpoint id → consumer address), live or planned, and the
+// accounts of declared consumers that were not read: any connection from
+// one may be its consumer's, and the read failure is reported instead.
+func (b *builder) declaredConnections(pr *manifest.Provider) (declared map[string]string, unread map[string]bool) {
+	declared, unread = map[string]string{}, map[string]bool{}
+	for _, c := range b.m.Consumers {
+		if c.Provider != pr.Name {
+			continue
+		}
+		cacct, cregion := b.accountID(c.Account), b.region(c.Region)
+		if b.failed(cacct, cregion) {
+			unread[cacct] = true
+		}
+		if ep := b.endpointFor(c, cacct, cregion); ep != nil {
+			declared[ep.ID] = "consumer." + c.Name
+		}
+		if id := b.planID("consumer." + c.Name); id != "" {
+			declared[id] = "consumer." + c.Name
+		}
+	}
+	return declared, unread
+}
+
+// acceptFrom are the account ids (and aliases) in the provider's
+// connections.acceptFrom.
+func (b *builder) acceptFrom(pr *manifest.Provider) map[string]bool {
+	set := map[string]bool{}
+	for _, id := range pr.Connections.AcceptFromIDs {
+		set[id] = true
+	}
+	for _, a := range pr.Connections.AcceptFrom {
+		set[a] = true
+		if id := b.accountID(a); id != "" {
+			set[id] = true
+		}
+	}
+	return set
+}
+
+// undeclaredConnection says what is wrong with a connected endpoint that
+// is neither declared nor from acceptFrom, and, for one of an account the
+// manifest does not name (outside), what to do.
+func (b *builder) undeclaredConnection(conn live.Connection, service string, outside bool) (msg, hint string) {
+	if !outside {
+		return fmt.Sprintf("endpoint %s of account %s is connected to %s but is neither a declared consumer nor in acceptFrom", conn.EndpointID, b.named(conn.OwnerID), service), ""
+	}
+	return fmt.Sprintf("endpoint %s of account %s, which the manifest does not name, is connected to %s: plink cannot read that account, so it can neither see nor delete the endpoint (if plink made it before the account left the manifest, it stays connected and billed)", conn.EndpointID, conn.OwnerID, service),
+		fmt.Sprintf("if it is the project's, declare account %s again (without its consumers), run plink apply to delete the endpoint, then remove the account; or delete it in account %s (aws ec2 delete-vpc-endpoints --vpc-endpoint-ids %s); if it is a customer's, add the account to connections.acceptFrom", conn.OwnerID, conn.OwnerID, conn.EndpointID)
 }
 
 // inManifest reports whether an account id is one of the manifest's
