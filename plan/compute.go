@@ -220,6 +220,16 @@ func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer
 		provByNm:    map[string]*provState{},
 		policies:    map[string]string{},
 	}
+	c.indexScopes()
+	c.indexOwned()
+	c.indexNetwork()
+	return c
+}
+
+// indexScopes records which account-regions were read and which failed,
+// and the accounts' aliases.
+func (c *computer) indexScopes() {
+	m, s := c.m, c.s
 	for _, sc := range s.Scopes {
 		c.read[key{sc.AccountID, sc.Region, ""}] = true
 		if sc.Account != "" {
@@ -234,6 +244,13 @@ func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer
 	for _, f := range s.Failures {
 		c.failed[key{f.AccountID, f.Region, ""}] = true
 	}
+}
+
+// indexOwned indexes the live services and endpoints by id, and the
+// project's by the name they are tagged with; those deleted or being
+// deleted are only recorded as going.
+func (c *computer) indexOwned() {
+	m, s := c.m, c.s
 	for i := range s.Services {
 		sv := &s.Services[i]
 		if ph := live.ServicePhase(sv.State); ph == live.PhaseGone || ph == live.PhaseGoing {
@@ -260,6 +277,12 @@ func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer
 			c.epByName[n] = append(c.epByName[n], ep)
 		}
 	}
+}
+
+// indexNetwork indexes the load balancers, VPCs, zones, subnets, security
+// groups and visible services of the snapshot.
+func (c *computer) indexNetwork() {
+	s := c.s
 	for i := range s.LoadBalancers {
 		lb := &s.LoadBalancers[i]
 		c.lbs[lb.ARN] = lb
@@ -286,7 +309,6 @@ func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer
 		vs := &s.VisibleServices[i]
 		c.visible[key{vs.AccountID, vs.Region, vs.ServiceName}] = vs
 	}
-	return c
 }
 
 func ownedName(tags map[string]string, id string) string {
