@@ -46,16 +46,16 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 			if err != nil {
 				return err
 			}
-			rs := runScope{shard: useShard(f, cmd)}
+			run := newApplyRun(f, runScope{shard: useShard(f, cmd)}, format)
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
 			if len(args) == 1 {
 				if len(f.Config.Strings("file")) > 0 {
 					return flagErrorf("give either a saved plan FILE or -f manifests, not both")
 				}
-				return withVerdict(ctx, f, rs, format, func() error { return applySaved(ctx, f, rs, format, args[0]) })
+				return withVerdict(ctx, f, run, func() error { return applySaved(ctx, f, run, args[0]) })
 			}
-			return withVerdict(ctx, f, rs, format, func() error { return applyManifest(ctx, f, rs, format) })
+			return withVerdict(ctx, f, run, func() error { return applyManifest(ctx, f, run) })
 		},
 	}
 	addFileFlag(cmd)
@@ -74,18 +74,51 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 	return cmd
 }
 
-func applyManifest(ctx context.Context, f *Factory, rs runScope, format string) error {
+// applyRun is one run of apply or destroy: its scope, output format and
+// settings, read once when the command starts (flag > PLINK_* > config
+// file > default) and passed explicitly.
+type applyRun struct {
+	runScope
+	format string
+	// autoApprove applies without asking (--auto-approve).
+	autoApprove bool
+	// lease is whether and how long to wait for the run's lease.
+	lease leaseSettings
+	// allowDisconnect is --allow-disconnect: a saved plan made with it
+	// needs it again.
+	allowDisconnect bool
+	// detailedExitcode exits 2 while live state has not converged.
+	detailedExitcode bool
+	// apply are apply.Run's options: targets, parallelism, the waits
+	// (also the bound of settling; none with NoWait).
+	apply apply.Options
+}
+
+// newApplyRun reads the settings of an apply or destroy of scope rs.
+func newApplyRun(f *Factory, rs runScope, format string) applyRun {
+	return applyRun{
+		runScope:         rs,
+		format:           format,
+		autoApprove:      f.Config.Bool("auto-approve"),
+		lease:            leaseSettingsOf(f),
+		allowDisconnect:  f.Config.Bool("allow-disconnect"),
+		detailedExitcode: f.Config.Bool("detailed-exitcode"),
+		apply:            applySettings(f),
+	}
+}
+
+func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
+	format := run.format
 	m, _, err := manifestFromFlags(f)
 	if err != nil {
 		return err
 	}
 	// Refuse before touching AWS when nobody can confirm.
-	autoApprove := f.Config.Bool("auto-approve")
-	if !autoApprove && !f.IO.CanPrompt() {
+	if !run.autoApprove && !f.IO.CanPrompt() {
 		return withHint(errors.New("refusing to apply without confirmation: no terminal to ask on"),
 			"review the plan with 'plink plan', then run 'plink apply --auto-approve' (or apply a saved plan: 'plink apply FILE')")
 	}
-	sess, err := openAWS(ctx, f, m, rs)
+	sess, err := openAWS(ctx, f, m, run.runScope)
 	if err != nil {
 		return err
 	}
@@ -99,7 +132,7 @@ func applyManifest(ctx context.Context, f *Factory, rs runScope, format string) 
 	}
 	p := pl.Plan
 	if format == "text" {
-		shown, outside, err := targetedView(p, f.Config.Strings("target"))
+		shown, outside, err := targetedView(p, run.apply.Targets)
 		if err != nil {
 			return err
 		}
@@ -114,9 +147,9 @@ func applyManifest(ctx context.Context, f *Factory, rs runScope, format string) 
 		if format == "json" {
 			_ = renderPlan(f, "json", p)
 		}
-		return withHint(errors.New("the plan has errors; nothing was applied"), "fix the errors listed above and run 'plink "+commandName(rs)+"' again")
+		return withHint(errors.New("the plan has errors; nothing was applied"), "fix the errors listed above and run 'plink "+commandName(run.runScope)+"' again")
 	}
-	if err := checkTargets(p, f.Config.Strings("target")); err != nil {
+	if err := checkTargets(p, run.apply.Targets); err != nil {
 		return err
 	}
 	if !reconcile.Runnable(p).HasChanges() && !sess.ShardWaits() {
@@ -124,12 +157,12 @@ func applyManifest(ctx context.Context, f *Factory, rs runScope, format string) 
 		// (an endpoint pending after a run was killed mid-create): wait
 		// for it as apply waits for what it makes itself, up to
 		// --wait-timeout, not with --no-wait. Reading only, no lease.
-		if !f.Config.Bool("no-wait") {
-			p = sess.Settle(ctx, m, p, pl.Snapshot, time.Now().Add(f.Config.Duration("wait-timeout")))
+		if !run.apply.NoWait {
+			p = sess.Settle(ctx, m, p, pl.Snapshot, time.Now().Add(run.apply.EndpointTimeout))
 		}
-		return noChanges(f, rs, sess, format, p, false)
+		return noChanges(f, run, sess, p, false)
 	}
-	if !autoApprove {
+	if !run.autoApprove {
 		ok, err := confirm(f, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
 		if err != nil {
 			return err
@@ -139,15 +172,15 @@ func applyManifest(ctx context.Context, f *Factory, rs runScope, format string) 
 			return silentExit(ExitError)
 		}
 	}
-	ctx, unlock, err := lockProject(ctx, f, m, sess)
+	ctx, unlock, err := lockProject(ctx, f, run.lease, m, sess)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if p, err = replanUnderLease(ctx, f, rs, m, sess, p); err != nil {
+	if p, err = replanUnderLease(ctx, run, m, sess, p); err != nil {
 		return err
 	}
-	return executeLeased(ctx, f, rs, format, m, sess, p)
+	return executeLeased(ctx, f, run, m, sess, p)
 }
 
 // replanUnderLease reads live state again once the lease is held and
@@ -156,8 +189,8 @@ func applyManifest(ctx context.Context, f *Factory, rs runScope, format string) 
 // first plan was read without the lease, so another run may have changed
 // live state before this one took it. Without --lock there is no lease to
 // have waited for: p is kept.
-func replanUnderLease(ctx context.Context, f *Factory, rs runScope, m *manifest.Manifest, sess *awsSession, approved *plan.Plan) (*plan.Plan, error) {
-	if !f.Config.Bool("lock") {
+func replanUnderLease(ctx context.Context, run applyRun, m *manifest.Manifest, sess *awsSession, approved *plan.Plan) (*plan.Plan, error) {
+	if !run.lease.lock {
 		return approved, nil
 	}
 	now, d, err := sess.Replan(ctx, m, approved)
@@ -166,12 +199,12 @@ func replanUnderLease(ctx context.Context, f *Factory, rs runScope, m *manifest.
 	}
 	if d != "" {
 		return nil, withHint(fmt.Errorf("live state changed between the plan shown and taking the lease (another run of the project?); nothing was applied:\n  %s", d),
-			"run 'plink "+commandName(rs)+"' again to plan from the new live state")
+			"run 'plink "+commandName(run.runScope)+"' again to plan from the new live state")
 	}
 	return now, nil
 }
 
-func applySaved(ctx context.Context, f *Factory, rs runScope, format, file string) error {
+func applySaved(ctx context.Context, f *Factory, run applyRun, file string) error {
 	sp, saved, err := readPlanFile(file)
 	if err != nil {
 		return err
@@ -181,13 +214,13 @@ func applySaved(ctx context.Context, f *Factory, rs runScope, format, file strin
 		return withHint(fmt.Errorf("%s was planned against %s, not %s", file, where[sp.Sandbox], where[sandboxMode(f)]),
 			"apply it the way it was planned (with or without --sandbox)")
 	}
-	if err := checkSavedDestroy(rs, sp, file); err != nil {
+	if err := checkSavedDestroy(run.runScope, sp, file); err != nil {
 		return err
 	}
-	if rs.shard, err = useSavedShard(f, rs.shard, sp, file); err != nil {
+	if run.shard, err = useSavedShard(f, run.shard, sp, file); err != nil {
 		return err
 	}
-	if sp.AllowDisconnect && !f.Config.Bool("allow-disconnect") {
+	if sp.AllowDisconnect && !run.allowDisconnect {
 		return withHint(fmt.Errorf("%s was planned with --allow-disconnect: it may cut off connected endpoints the manifest does not declare", file),
 			"review the plan with 'plink show "+file+"', then pass --allow-disconnect to apply too")
 	}
@@ -215,7 +248,7 @@ func applySaved(ctx context.Context, f *Factory, rs runScope, format, file strin
 	if m.Digest != saved.ManifestDigest {
 		return staleError(file, []string{fmt.Sprintf("manifest %s changed (digest %.12s, planned with %.12s)", strings.Join(sp.ManifestPaths, ", "), m.Digest, saved.ManifestDigest)})
 	}
-	sess, err := openAWS(ctx, f, m, rs)
+	sess, err := openAWS(ctx, f, m, run.runScope)
 	if err != nil {
 		return err
 	}
@@ -240,25 +273,26 @@ func applySaved(ctx context.Context, f *Factory, rs runScope, format, file strin
 			"run 'plink plan' to see them, fix the manifest and plan again")
 	}
 	if !reconcile.Runnable(p).HasChanges() {
-		return noChanges(f, rs, sess, format, p, true)
+		return noChanges(f, run, sess, p, true)
 	}
-	ctx, unlock, err := lockProject(ctx, f, m, sess)
+	ctx, unlock, err := lockProject(ctx, f, run.lease, m, sess)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if p, err = replanUnderLease(ctx, f, rs, m, sess, p); err != nil {
+	if p, err = replanUnderLease(ctx, run, m, sess, p); err != nil {
 		return err
 	}
-	return executeLeased(ctx, f, rs, format, m, sess, p)
+	return executeLeased(ctx, f, run, m, sess, p)
 }
 
 // noChanges ends an apply that has nothing to do: converged, or, while a
 // setting is deferred or a resource still pending, not yet (exit 2 with
 // --detailed-exitcode). summarize says the text output has not shown the
 // plan's summary line yet (a saved plan's apply).
-func noChanges(f *Factory, rs runScope, sess *awsSession, format string, p *plan.Plan, summarize bool) error {
-	v := newVerdict(f, rs, append(slices.Clone(p.Unsettled), sess.WaitNotes()...), 0, false)
+func noChanges(f *Factory, run applyRun, sess *awsSession, p *plan.Plan, summarize bool) error {
+	format := run.format
+	v := newVerdict(run, append(slices.Clone(p.Unsettled), sess.WaitNotes()...), 0, false)
 	waiting := len(p.Changes) - len(reconcile.Runnable(p).Changes)
 	if format == "json" {
 		msg := "No changes."
@@ -304,20 +338,21 @@ func confirm(f *Factory, prompt string) (bool, error) {
 // it has nothing left to do (what the plan shown would change was made
 // meanwhile, by another run or by AWS settling: replanUnderLease accepts a
 // plan that does less), the run ends as one without changes.
-func executeLeased(ctx context.Context, f *Factory, rs runScope, format string, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
+func executeLeased(ctx context.Context, f *Factory, run applyRun, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
 	if !reconcile.Runnable(p).HasChanges() && !sess.ShardWaits() {
 		fmt.Fprintln(f.IO.ErrOut, "The changes shown were made meanwhile (by another run, or AWS settled); nothing is left to do.")
-		return noChanges(f, rs, sess, format, p, false)
+		return noChanges(f, run, sess, p, false)
 	}
-	return execute(ctx, f, rs, format, m, sess, p)
+	return execute(ctx, f, run, m, sess, p)
 }
 
 // execute has the engine carry out the plan (and wait for other shards),
 // reports progress and the result, then has it re-read live state to
 // confirm convergence, and renders the verdict.
-func execute(ctx context.Context, f *Factory, rs runScope, format string, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
+func execute(ctx context.Context, f *Factory, run applyRun, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
+	format, rs := run.format, run.runScope
 	events := newEventPrinter(f, format)
-	opts := applyOptions(f, sess)
+	opts := sess.ApplyOptions(run.apply)
 	opts.Events = events.print
 	f.setActivity("applying %s", plural(len(reconcile.Remaining(p, opts.Targets)), "change"))
 	// A first signal or --timeout stops apply as Terraform does: nothing
@@ -393,7 +428,7 @@ func execute(ctx context.Context, f *Factory, rs runScope, format string, m *man
 			unsettled = append(unsettled, u)
 		}
 	}
-	return newVerdict(f, rs, unsettled, outside, true).emit(f, format)
+	return newVerdict(run, unsettled, outside, true).emit(f, format)
 }
 
 // sayShardWait says that apply now waits for other shards (--shard-wait),
@@ -408,12 +443,6 @@ func sayShardWait(f *Factory, sess *awsSession) {
 		what = append(what, fmt.Sprintf("%s for their accepts", strings.Replace(reconcile.WaitVerb(awaited), "change", "endpoint", 1)))
 	}
 	fmt.Fprintf(f.IO.ErrOut, "plink: waiting up to %s (--shard-wait) for other shards: in %s, %s\n", sess.Options().ShardWait, sess.Selection(), strings.Join(what, "; "))
-}
-
-// applyOptions are apply.Run's options from the settings, completed by
-// the session (paced on AWS, polling the sandbox often).
-func applyOptions(f *Factory, sess *awsSession) apply.Options {
-	return sess.ApplyOptions(applySettings(f))
 }
 
 // applySettings are apply.Run's options from the settings (flag >

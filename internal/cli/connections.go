@@ -324,7 +324,7 @@ func sayLeftPending(f *Factory, format string, p *plan.Plan, said map[string]boo
 // says exactly what was done.
 func runDecisions(ctx context.Context, f *Factory, sess *awsSession, d *reconcile.Decisions) ([]apply.ChangeResult, error) {
 	f.setActivity("accepting and rejecting %s", plural(len(reconcile.Remaining(d.Run, nil)), "connection"))
-	return sess.RunConnections(ctx, d, applyOptions(f, sess), reconcile.Stopping{InFlight: f.inflightBound()})
+	return sess.RunConnections(ctx, d, sess.ApplyOptions(applySettings(f)), reconcile.Stopping{InFlight: f.inflightBound()})
 }
 
 func newDecision(m *manifest.Manifest, c plan.Change) decision {

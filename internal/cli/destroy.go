@@ -46,6 +46,7 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 				return err
 			}
 			rs := runScope{destroy: &destroyMode{deleteAdopted: f.Config.Bool("delete-adopted")}}
+			run := newApplyRun(f, rs, format)
 			ctx, cancel := withTimeout(cmd.Context(), f)
 			defer cancel()
 			out := f.Config.String("out")
@@ -53,10 +54,10 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 				if len(f.Config.Strings("file")) > 0 || out != "" {
 					return flagErrorf("give either a saved plan FILE, or -f manifests (and -out FILE to save the plan), not both")
 				}
-				return withVerdict(ctx, f, rs, format, func() error { return applySaved(ctx, f, rs, format, args[0]) })
+				return withVerdict(ctx, f, run, func() error { return applySaved(ctx, f, run, args[0]) })
 			}
 			if out == "" {
-				return withVerdict(ctx, f, rs, format, func() error { return applyManifest(ctx, f, rs, format) })
+				return withVerdict(ctx, f, run, func() error { return applyManifest(ctx, f, run) })
 			}
 			if len(f.Config.Strings("target")) > 0 {
 				// a saved plan is carried out whole: saving a targeted one

@@ -25,6 +25,16 @@ func addLockFlags(cmd *cobra.Command) {
 	cmd.Flags().Duration("lock-timeout", 0, "how long to wait for the lease while another run holds it (0: stop at once)")
 }
 
+// leaseSettings are --lock and --lock-timeout.
+type leaseSettings struct {
+	lock bool
+	wait time.Duration
+}
+
+func leaseSettingsOf(f *Factory) leaseSettings {
+	return leaseSettings{lock: f.Config.Bool("lock"), wait: f.Config.Duration("lock-timeout")}
+}
+
 // releaseBound is how long releasing the lease may take once the run is
 // over (also after an interrupt or --timeout: within StopBound).
 const releaseBound = 5 * time.Second
@@ -40,13 +50,13 @@ var leaseTTL = lease.DefaultTTL
 // context it returns is cancelled, with the *lease.LostError as cause, if
 // the lease is lost mid-run, so that nothing new starts; the function it
 // returns releases the lease and must be deferred.
-func lockProject(ctx context.Context, f *Factory, m *manifest.Manifest, sess *awsSession) (context.Context, func(), error) {
-	if !f.Config.Bool("lock") {
+func lockProject(ctx context.Context, f *Factory, ls leaseSettings, m *manifest.Manifest, sess *awsSession) (context.Context, func(), error) {
+	if !ls.lock {
 		return ctx, func() {}, nil
 	}
 	scope, what := sess.LeaseScope(m)
 	f.setActivity("taking the lease of %s in account %s region %s", what, scope.Account, scope.Region)
-	wait := f.Config.Duration("lock-timeout")
+	wait := ls.wait
 	held, err := sess.Lock(ctx, m, reconcile.LockOptions{
 		TTL:  leaseTTL,
 		Wait: wait,

@@ -66,13 +66,13 @@ func TestLockLostStopsTheRun(t *testing.T) {
 	leaseTTL = 600 * time.Millisecond
 	ctx := context.Background()
 	f, m, sess, stderr := lockSession(t, t.TempDir(), nil)
-	lctx, unlock, err := lockProject(ctx, f, m, sess)
+	lctx, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
 
-	_, _, err = lockProject(ctx, f, m, sess)
+	_, _, err = lockProject(ctx, f, leaseSettingsOf(f), m, sess)
 	var held *lease.HeldError
 	var ee *exitError
 	if !errors.As(err, &held) || !errors.As(err, &ee) || !strings.Contains(ee.Hint, "--lock-timeout") || strings.Contains(ee.Hint, "shards") {
@@ -80,7 +80,7 @@ func TestLockLostStopsTheRun(t *testing.T) {
 	}
 	// A shard is refused while the whole project's lease is held, naming
 	// its holder and that lease.
-	_, _, err = lockProject(ctx, f, m, shardOf(sess, shard.Selection{Accounts: []string{"checkout"}}))
+	_, _, err = lockProject(ctx, f, leaseSettingsOf(f), m, shardOf(sess, shard.Selection{Accounts: []string{"checkout"}}))
 	if !errors.As(err, &held) || !errors.As(err, &ee) || strings.Contains(ee.Hint, "--lock=false") ||
 		!strings.Contains(err.Error(), "holds the lease (placement group plink-lease-payments-privatelink in account payments (111111111111) region us-east-1)") ||
 		!strings.Contains(ee.Hint, "--group-name plink-lease-payments-privatelink ") {
@@ -113,7 +113,7 @@ func TestLockLostStopsTheRun(t *testing.T) {
 
 	// --lock=false: nothing taken.
 	f.Config.v.Set("lock", false)
-	nctx, none, err := lockProject(ctx, f, m, sess)
+	nctx, none, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess)
 	none()
 	if err != nil || nctx != ctx {
 		t.Errorf("--lock=false: %v", err)
@@ -130,7 +130,7 @@ func TestLockCallErrors(t *testing.T) {
 	ctx := context.Background()
 	f, m, sess, stderr := lockSession(t, t.TempDir(), nil)
 	sess.Sandbox().Inject(sandbox.Fault{Action: "DescribePlacementGroups", Code: "UnauthorizedOperation", Times: -1})
-	_, _, err := lockProject(ctx, f, m, sess)
+	_, _, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess)
 	var ee *exitError
 	if !errors.As(err, &ee) || !strings.Contains(err.Error(), "taking the lease of project payments-privatelink: reading the lease (placement group plink-lease-payments-privatelink in account payments (111111111111) region us-east-1)") ||
 		!strings.Contains(ee.Hint, "ec2:CreatePlacementGroup") || !strings.Contains(ee.Hint, "--lock=false") {
@@ -138,7 +138,7 @@ func TestLockCallErrors(t *testing.T) {
 	}
 	sess.Sandbox().ClearFaults()
 
-	_, unlock, err := lockProject(ctx, f, m, sess)
+	_, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestLockCallErrors(t *testing.T) {
 	if _, err := c.EC2.CreatePlacementGroup(ctx, &ec2.CreatePlacementGroupInput{GroupName: aws.String("plink-lease-payments-privatelink"), Strategy: "cluster"}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = lockProject(ctx, f, m, sess)
+	_, _, err = lockProject(ctx, f, leaseSettingsOf(f), m, sess)
 	if !errors.As(err, &ee) || !strings.Contains(ee.Hint, "rename or delete that placement group") {
 		t.Errorf("foreign: %v", err)
 	}
@@ -167,7 +167,7 @@ func TestLockCallErrors(t *testing.T) {
 	if _, err := c.EC2.DeletePlacementGroup(ctx, &ec2.DeletePlacementGroupInput{GroupName: aws.String("plink-lease-payments-privatelink")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, unlock2, err := lockProject(ctx, f, m, sess); err != nil {
+	if _, unlock2, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess); err != nil {
 		t.Fatal(err)
 	} else {
 		defer unlock2()
@@ -175,7 +175,7 @@ func TestLockCallErrors(t *testing.T) {
 	f.Config.v.Set("lock-timeout", time.Minute)
 	cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
-	_, _, err = lockProject(cctx, f, m, sess)
+	_, _, err = lockProject(cctx, f, leaseSettingsOf(f), m, sess)
 	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ee) {
 		t.Errorf("interrupted wait: %v", err)
 	}
@@ -193,7 +193,7 @@ func TestShardLeases(t *testing.T) {
 	f, m, sess, _ := lockSession(t, t.TempDir(), nil)
 	lock := func(accounts, regions []string) (func(), error) {
 		t.Helper()
-		_, unlock, err := lockProject(ctx, f, m, shardOf(sess, shard.Selection{Accounts: accounts, Regions: regions}))
+		_, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, shardOf(sess, shard.Selection{Accounts: accounts, Regions: regions}))
 		return unlock, err
 	}
 	refused := func(err error, holder string) {
@@ -287,7 +287,7 @@ providers:
 	if got := sess.Accounts(); len(got) != 1 || got[0] != "analytics" {
 		t.Fatalf("the shard's resolver has %v, want only analytics", got)
 	}
-	_, unlock, err := lockProject(ctx, f, m, sess)
+	_, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess)
 	if err != nil {
 		t.Fatal(err)
 	}

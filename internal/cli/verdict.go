@@ -43,15 +43,15 @@ type runVerdict struct {
 // newVerdict decides the verdict from what is still unsettled and what
 // remains outside the targets; the exit code follows --detailed-exitcode.
 // applied says the run carried out changes (its sentence says so).
-func newVerdict(f *Factory, rs runScope, unsettled []string, remainingOutsideTargets int, applied bool) runVerdict {
-	v := runVerdict{Verdict: verdictConverged, Message: convergedMessage(rs), Unsettled: unsettled}
+func newVerdict(run applyRun, unsettled []string, remainingOutsideTargets int, applied bool) runVerdict {
+	v := runVerdict{Verdict: verdictConverged, Message: convergedMessage(run.runScope), Unsettled: unsettled}
 	switch {
 	case len(unsettled) > 0:
 		v.Verdict, v.Message = verdictNotConverged, "Live state has not converged yet:"
 		if applied {
 			v.Message = "Apply finished, but live state has not converged yet:"
 		}
-		if f.Config.Bool("detailed-exitcode") {
+		if run.detailedExitcode {
 			v.ExitCode = ExitChanges
 		}
 	case remainingOutsideTargets > 0:
@@ -99,22 +99,22 @@ func (e emitted) Unwrap() error { return e.error }
 // (nothing written by emit) gets verdictFailed, or verdictInterrupted when
 // ctx was cut short, with the error's first line as its message. The text
 // output is unchanged: report prints the error.
-func withVerdict(ctx context.Context, f *Factory, rs runScope, format string, run func() error) error {
-	err := run()
+func withVerdict(ctx context.Context, f *Factory, run applyRun, do func() error) error {
+	err := do()
 	var done emitted
-	if err == nil || errors.As(err, &done) || format != "json" {
+	if err == nil || errors.As(err, &done) || run.format != "json" {
 		return err
 	}
 	v := runVerdict{Verdict: verdictFailed, ExitCode: ExitError}
 	if c := stopCause(ctx); c != nil {
-		v.Verdict, v.Message = verdictInterrupted, commandTitle(rs)+" interrupted ("+strings.TrimPrefix(c.Error(), "interrupted by ")+")"
+		v.Verdict, v.Message = verdictInterrupted, commandTitle(run.runScope)+" interrupted ("+strings.TrimPrefix(c.Error(), "interrupted by ")+")"
 	} else if ctx.Err() != nil {
 		v.Verdict, v.Message = verdictInterrupted, context.Cause(ctx).Error()
 	}
 	var ee *exitError
 	if v.Message == "" && errors.As(err, &ee) && ee.Err == nil {
 		// said already (the manifest's diagnostics, the plan's errors)
-		v.Message = commandTitle(rs) + " failed: see the diagnostics above"
+		v.Message = commandTitle(run.runScope) + " failed: see the diagnostics above"
 	} else if v.Message == "" {
 		v.Message, _, _ = strings.Cut(err.Error(), "\n")
 	}
