@@ -217,250 +217,374 @@ func crossRegion(sv *service) bool {
 // would report them: the action's own resources, then dependent actions.
 func (c *call) authzRequests(act awsauthz.Action) []authzRequest {
 	b := &authzBuilder{c: c, act: act, glob: c.globalKeys()}
-	svcByID := func(id string) *service {
-		if sv, ok := c.sb.st.Services[id]; ok {
-			return sv
-		}
-		return nil
-	}
-	ownService := func(id string) {
-		k := ctxKeys{"ec2:Region": {c.region}}
-		if sv := svcByID(id); sv != nil && sv.Account == c.account() {
-			k = c.serviceKeys(sv)
-		}
-		b.own("vpc-endpoint-service", id, k)
-	}
-	ownEndpoint := func(id string) *endpoint {
-		ep, ok := c.sb.st.Endpoints[id]
-		if !ok || ep.Account != c.account() {
-			b.own("vpc-endpoint", id, ctxKeys{"ec2:Region": {c.region}})
-			return nil
-		}
-		b.own("vpc-endpoint", id, c.endpointKeys(ep))
-		return ep
-	}
-	network := func(subnets, groups, tables []string) {
-		for _, id := range tables {
-			b.own("route-table", id, c.routeTableKeys(id))
-		}
-		for _, id := range groups {
-			b.own("security-group", id, c.sgKeys(id))
-		}
-		for _, id := range subnets {
-			b.own("subnet", id, c.subnetKeys(id))
-		}
-	}
-
-	switch act.Permission() {
-	case "ec2:CreateVpcEndpoint":
-		name, svcRegion := c.p.str("ServiceName"), c.p.str("ServiceRegion")
-		tags := c.p.tagSpecsTags()
-		k := ctxKeys{"ec2:Region": {c.region}, "ec2:VpceServiceName": {name}}
-		k.requestTags(tags)
-		k.set("ec2:VpceServiceOwner", c.serviceOwner(name, svcRegion))
-		if c.p.str("VpcEndpointType") == "ServiceNetwork" {
-			// a service-network endpoint is an association of the network
-			// with the endpoint, a permission of its own (awsauthz)
-			perm, _ := awsauthz.Lookup("vpc-lattice", "CreateServiceNetworkVpcEndpointAssociation")
-			b.add(perm, "", c.region, c.account(), "", nil)
-		}
-		if isLattice(c.p.str("VpcEndpointType")) {
-			// A Resource or ServiceNetwork endpoint names no service: the
-			// service keys are absent (ec2_lattice.go), its private DNS
-			// preference keys present when given.
-			k = ctxKeys{"ec2:Region": {c.region}}
-			k.requestTags(tags)
-			k.set("ec2:VpcePrivateDnsPreference", c.p.str("DnsOptions.PrivateDnsPreference"))
-			k.set("ec2:VpcePrivateDnsSpecifiedDomains", dedupe(c.p.list("DnsOptions.PrivateDnsSpecifiedDomain"))...)
-		}
-		b.own("vpc-endpoint", "*", k)
-		vpc := c.p.str("VpcId")
-		b.own("vpc", vpc, c.vpcKeys(vpc))
-		network(dedupe(c.p.list("SubnetId")), dedupe(c.p.list("SecurityGroupId")), dedupe(c.p.list("RouteTableId")))
-		if svcRegion != "" && svcRegion != c.region {
-			b.multiRegion("vpc-endpoint", c.region, c.account(), "*", k)
-		}
-		b.tagOnCreate("vpc-endpoint", "*", tags)
-	case "ec2:ModifyVpcEndpoint":
-		ep := ownEndpoint(c.p.str("VpcEndpointId"))
-		network(
-			append(dedupe(c.p.list("AddSubnetId")), dedupe(c.p.list("RemoveSubnetId"))...),
-			append(dedupe(c.p.list("AddSecurityGroupId")), dedupe(c.p.list("RemoveSecurityGroupId"))...),
-			append(dedupe(c.p.list("AddRouteTableId")), dedupe(c.p.list("RemoveRouteTableId"))...))
-		if ep != nil && ep.ServiceRegion != "" && ep.ServiceRegion != ep.Region {
-			b.multiRegion("vpc-endpoint", ep.Region, ep.Account, ep.ID, c.endpointKeys(ep))
-		}
-	case "ec2:DeleteVpcEndpoints":
-		var cross []*endpoint
-		for _, id := range dedupe(c.p.list("VpcEndpointId")) {
-			if ep := ownEndpoint(id); ep != nil && ep.ServiceRegion != "" && ep.ServiceRegion != ep.Region {
-				cross = append(cross, ep)
-			}
-		}
-		for _, ep := range cross {
-			b.multiRegion("vpc-endpoint", ep.Region, ep.Account, ep.ID, c.endpointKeys(ep))
-		}
-	case "ec2:CreateVpcEndpointServiceConfiguration":
-		tags := c.p.tagSpecsTags()
-		regions := dedupe(c.p.list("SupportedRegion"))
-		k := ctxKeys{"ec2:Region": {c.region}}
-		k.requestTags(tags)
-		k.set("ec2:VpceServicePrivateDnsName", c.p.str("PrivateDnsName"))
-		k.set("ec2:VpceSupportedRegion", regions...)
-		b.own("vpc-endpoint-service", "*", k)
-		if slices.ContainsFunc(regions, func(r string) bool { return r != c.region }) {
-			b.multiRegion("vpc-endpoint-service", c.region, c.account(), "*", k)
-		}
-		b.tagOnCreate("vpc-endpoint-service", "*", tags)
-	case "ec2:ModifyVpcEndpointServiceConfiguration":
-		id := c.p.str("ServiceId")
-		add, rm := dedupe(c.p.list("AddSupportedRegion")), dedupe(c.p.list("RemoveSupportedRegion"))
-		k := ctxKeys{"ec2:Region": {c.region}}
-		sv := svcByID(id)
-		if sv != nil && sv.Account == c.account() {
-			k = c.serviceKeys(sv)
-		}
-		if named := append(slices.Clone(add), rm...); len(named) > 0 {
-			k["ec2:VpceSupportedRegion"] = named
-		}
-		if dns := c.p.str("PrivateDnsName"); dns != "" {
-			k["ec2:VpceServicePrivateDnsName"] = []string{dns}
-		}
-		b.own("vpc-endpoint-service", id, k)
-		home := c.region
-		if sv != nil {
-			home = sv.Region
-		}
-		if slices.ContainsFunc(append(add, rm...), func(r string) bool { return r != home }) {
-			b.multiRegion("vpc-endpoint-service", c.region, c.account(), id, k)
-		}
-	case "ec2:DeleteVpcEndpointServiceConfigurations":
-		var cross []*service
-		for _, id := range dedupe(c.p.list("ServiceId")) {
-			ownService(id)
-			if sv := svcByID(id); sv != nil && sv.Account == c.account() && crossRegion(sv) {
-				cross = append(cross, sv)
-			}
-		}
-		for _, sv := range cross {
-			b.multiRegion("vpc-endpoint-service", sv.Region, sv.Account, sv.ID, c.serviceKeys(sv))
-		}
-	case "ec2:DescribeVpcEndpointServicePermissions", "ec2:ModifyVpcEndpointServicePermissions",
-		"ec2:StartVpcEndpointServicePrivateDnsVerification", "ec2:ModifyVpcEndpointServicePayerResponsibility":
-		ownService(c.p.str("ServiceId"))
-	case "ec2:AcceptVpcEndpointConnections", "ec2:RejectVpcEndpointConnections":
-		id := c.p.str("ServiceId")
-		ownService(id)
-		sv := svcByID(id)
-		if sv == nil || sv.Account != c.account() {
-			break
-		}
-		for _, eid := range c.p.list("VpcEndpointId") {
-			if ep, ok := c.sb.st.Endpoints[eid]; ok && ep.ServiceID == sv.ID && ep.Region != sv.Region {
-				b.multiRegion("vpc-endpoint-service", sv.Region, sv.Account, sv.ID, c.serviceKeys(sv))
-				break
-			}
-		}
-	case "ec2:CreateVpcEndpointConnectionNotification":
-		if id := c.p.str("ServiceId"); id != "" {
-			ownService(id)
-		}
-		if id := c.p.str("VpcEndpointId"); id != "" {
-			ownEndpoint(id)
-		}
-	case "ec2:ModifyVpcEndpointConnectionNotification", "ec2:DeleteVpcEndpointConnectionNotifications":
-		ids := c.p.list("ConnectionNotificationId")
-		if id := c.p.str("ConnectionNotificationId"); id != "" && len(ids) == 0 {
-			ids = []string{id}
-		}
-		for _, id := range ids {
-			nf, ok := c.sb.st.Notifications[id]
-			switch {
-			case !ok || nf.Account != c.account():
-				// Unknown: the handler answers NotFound once authorized
-				// on what the caller may touch at all.
-				b.own("vpc-endpoint-service", "*", ctxKeys{"ec2:Region": {c.region}})
-			case nf.ServiceID != "":
-				ownService(nf.ServiceID)
-			default:
-				ownEndpoint(nf.EndpointID)
-			}
-		}
-	case "ec2:CreateTags", "ec2:DeleteTags":
-		ts := c.p.tags("Tag")
-		for _, id := range c.p.list("ResourceId") {
-			typ, rid, k := c.taggableKeys(id)
-			if typ == "" {
-				continue // the handler answers for an id of another kind
-			}
-			k.requestTags(ts)
-			b.own(typ, rid, k)
-		}
-	case "ec2:CreatePlacementGroup":
-		tags := c.p.tagSpecsTags()
-		k := ctxKeys{"ec2:Region": {c.region}}
-		k.set("ec2:PlacementGroupStrategy", c.p.str("Strategy"))
-		k.set("ec2:PlacementGroupName", c.p.str("GroupName"))
-		k.requestTags(tags)
-		b.own("placement-group", c.p.str("GroupName"), k)
-		b.tagOnCreate("placement-group", c.p.str("GroupName"), tags)
-	case "ec2:DeletePlacementGroup":
-		name := c.p.str("GroupName")
-		k := ctxKeys{"ec2:Region": {c.region}}
-		k.set("ec2:PlacementGroupName", name)
-		for _, pg := range c.sb.st.PlacementGroups {
-			if pg.Name == name && pg.Account == c.account() && pg.Region == c.region {
-				k.set("ec2:PlacementGroupStrategy", pg.Strategy)
-				k.tags(pg.Tags)
-			}
-		}
-		b.own("placement-group", name, k)
-	case "sns:GetTopicAttributes":
-		arn := c.p.str("TopicArn")
-		region, account, name := c.region, c.account(), arn
-		if m := reTopicArn.FindStringSubmatch(arn); m != nil {
-			region, account, name = m[1], m[2], m[3]
-		}
-		b.add(act, "topic", region, account, name, nil)
-	case "route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets":
-		// The hosted zone (a global ARN); ChangeResourceRecordSets sets
-		// its action-level keys from the change batch (r53Call.authzParams).
-		k := ctxKeys{}
-		k.set("route53:ChangeResourceRecordSetsActions", dedupe(c.p["ChangeAction"])...)
-		k.set("route53:ChangeResourceRecordSetsNormalizedRecordNames", dedupe(c.p["ChangeName"])...)
-		k.set("route53:ChangeResourceRecordSetsRecordTypes", dedupe(c.p["ChangeType"])...)
-		b.add(act, "hostedzone", "", "", c.p.str("HostedZoneId"), k)
-	case "route53:GetChange":
-		b.add(act, "change", "", "", c.p.str("ChangeId"), nil)
-	case "vpc-lattice:GetResourceConfiguration", "vpc-lattice:GetServiceNetwork", "vpc-lattice:GetResourceGateway":
-		// The identifier (the request's path, lattice_api.go) is an ARN,
-		// or an id: of a resource configuration or service network of
-		// the world (its owner's ARN, as AWS authorizes a shared one), or
-		// of the caller's own resource gateway.
-		typ := act.Rows[0].Type
-		region, account, id := c.region, c.account(), c.p.str("Identifier")
-		if m := reLatticeArn.FindStringSubmatch(cmp.Or(c.latticeARN(typ, id), id)); m != nil {
-			region, account, id = m[1], m[2], m[3]
-		}
-		b.add(act, typ, region, account, id, nil)
-	case "sts:AssumeRole":
-		arn := c.p.str("RoleArn")
-		account, name := "", arn
-		if m := reRoleArn.FindStringSubmatch(arn); m != nil {
-			account, name = m[1], arn[strings.Index(arn, ":role/")+len(":role/"):]
-		}
-		b.add(act, "role", "", account, name, nil)
-	default:
-		for _, r := range act.Rows {
-			if r.Type != "" {
-				// A row with a resource type must be handled above.
-				b.add(act, r.Type, c.region, c.account(), "?", nil)
-				continue
-			}
-			b.add(act, "", "", "", "", nil)
-		}
+	if resources, ok := authzResources[act.Permission()]; ok {
+		resources(b)
+	} else {
+		b.rows()
 	}
 	return b.out
+}
+
+// authzResources adds, per permission, the resources a call authorizes
+// and their keys. A permission not listed authorizes its rows as they are
+// (rows).
+var authzResources = map[string]func(*authzBuilder){
+	"ec2:CreateVpcEndpoint":                             (*authzBuilder).createVpcEndpoint,
+	"ec2:ModifyVpcEndpoint":                             (*authzBuilder).modifyVpcEndpoint,
+	"ec2:DeleteVpcEndpoints":                            (*authzBuilder).deleteVpcEndpoints,
+	"ec2:CreateVpcEndpointServiceConfiguration":         (*authzBuilder).createServiceConfiguration,
+	"ec2:ModifyVpcEndpointServiceConfiguration":         (*authzBuilder).modifyServiceConfiguration,
+	"ec2:DeleteVpcEndpointServiceConfigurations":        (*authzBuilder).deleteServiceConfigurations,
+	"ec2:DescribeVpcEndpointServicePermissions":         (*authzBuilder).namedService,
+	"ec2:ModifyVpcEndpointServicePermissions":           (*authzBuilder).namedService,
+	"ec2:StartVpcEndpointServicePrivateDnsVerification": (*authzBuilder).namedService,
+	"ec2:ModifyVpcEndpointServicePayerResponsibility":   (*authzBuilder).namedService,
+	"ec2:AcceptVpcEndpointConnections":                  (*authzBuilder).decideConnections,
+	"ec2:RejectVpcEndpointConnections":                  (*authzBuilder).decideConnections,
+	"ec2:CreateVpcEndpointConnectionNotification":       (*authzBuilder).createNotification,
+	"ec2:ModifyVpcEndpointConnectionNotification":       (*authzBuilder).changeNotifications,
+	"ec2:DeleteVpcEndpointConnectionNotifications":      (*authzBuilder).changeNotifications,
+	"ec2:CreateTags":                                    (*authzBuilder).tagResources,
+	"ec2:DeleteTags":                                    (*authzBuilder).tagResources,
+	"ec2:CreatePlacementGroup":                          (*authzBuilder).createPlacementGroup,
+	"ec2:DeletePlacementGroup":                          (*authzBuilder).deletePlacementGroup,
+	"sns:GetTopicAttributes":                            (*authzBuilder).topic,
+	"route53:ListResourceRecordSets":                    (*authzBuilder).hostedZone,
+	"route53:ChangeResourceRecordSets":                  (*authzBuilder).hostedZone,
+	"route53:GetChange":                                 (*authzBuilder).change,
+	"vpc-lattice:GetResourceConfiguration":              (*authzBuilder).latticeResource,
+	"vpc-lattice:GetServiceNetwork":                     (*authzBuilder).latticeResource,
+	"vpc-lattice:GetResourceGateway":                    (*authzBuilder).latticeResource,
+	"sts:AssumeRole":                                    (*authzBuilder).role,
+}
+
+// rows authorizes each row of the action as it is: "*" for a row without
+// a resource type; one with a type must have its own entry in
+// authzResources ("?" marks it).
+func (b *authzBuilder) rows() {
+	for _, r := range b.act.Rows {
+		if r.Type != "" {
+			b.add(b.act, r.Type, b.c.region, b.c.account(), "?", nil)
+			continue
+		}
+		b.add(b.act, "", "", "", "", nil)
+	}
+}
+
+// service is the service of the state with id, or nil.
+func (b *authzBuilder) service(id string) *service {
+	if sv, ok := b.c.sb.st.Services[id]; ok {
+		return sv
+	}
+	return nil
+}
+
+// ownedService is the caller's own service with id, or nil.
+func (b *authzBuilder) ownedService(id string) *service {
+	if sv := b.service(id); sv != nil && sv.Account == b.c.account() {
+		return sv
+	}
+	return nil
+}
+
+// ownService authorizes the service with id, with its keys when it is the
+// caller's.
+func (b *authzBuilder) ownService(id string) {
+	k := ctxKeys{"ec2:Region": {b.c.region}}
+	if sv := b.ownedService(id); sv != nil {
+		k = b.c.serviceKeys(sv)
+	}
+	b.own("vpc-endpoint-service", id, k)
+}
+
+// ownEndpoint authorizes the endpoint with id, with its keys when it is
+// the caller's; it returns that endpoint, or nil.
+func (b *authzBuilder) ownEndpoint(id string) *endpoint {
+	ep, ok := b.c.sb.st.Endpoints[id]
+	if !ok || ep.Account != b.c.account() {
+		b.own("vpc-endpoint", id, ctxKeys{"ec2:Region": {b.c.region}})
+		return nil
+	}
+	b.own("vpc-endpoint", id, b.c.endpointKeys(ep))
+	return ep
+}
+
+// network authorizes the route tables, security groups and subnets an
+// endpoint call names.
+func (b *authzBuilder) network(subnets, groups, tables []string) {
+	for _, id := range tables {
+		b.own("route-table", id, b.c.routeTableKeys(id))
+	}
+	for _, id := range groups {
+		b.own("security-group", id, b.c.sgKeys(id))
+	}
+	for _, id := range subnets {
+		b.own("subnet", id, b.c.subnetKeys(id))
+	}
+}
+
+// crossRegionEndpoint reports whether ep reaches a service in another
+// region.
+func crossRegionEndpoint(ep *endpoint) bool {
+	return ep != nil && ep.ServiceRegion != "" && ep.ServiceRegion != ep.Region
+}
+
+func (b *authzBuilder) createVpcEndpoint() {
+	c := b.c
+	name, svcRegion := c.p.str("ServiceName"), c.p.str("ServiceRegion")
+	tags := c.p.tagSpecsTags()
+	k := ctxKeys{"ec2:Region": {c.region}, "ec2:VpceServiceName": {name}}
+	k.requestTags(tags)
+	k.set("ec2:VpceServiceOwner", c.serviceOwner(name, svcRegion))
+	if c.p.str("VpcEndpointType") == endpointTypeServiceNetwork {
+		// a service-network endpoint is an association of the network
+		// with the endpoint, a permission of its own (awsauthz)
+		perm, _ := awsauthz.Lookup("vpc-lattice", "CreateServiceNetworkVpcEndpointAssociation")
+		b.add(perm, "", c.region, c.account(), "", nil)
+	}
+	if isLattice(c.p.str("VpcEndpointType")) {
+		// A Resource or ServiceNetwork endpoint names no service: the
+		// service keys are absent (ec2_lattice.go), its private DNS
+		// preference keys present when given.
+		k = ctxKeys{"ec2:Region": {c.region}}
+		k.requestTags(tags)
+		k.set("ec2:VpcePrivateDnsPreference", c.p.str("DnsOptions.PrivateDnsPreference"))
+		k.set("ec2:VpcePrivateDnsSpecifiedDomains", dedupe(c.p.list("DnsOptions.PrivateDnsSpecifiedDomain"))...)
+	}
+	b.own("vpc-endpoint", "*", k)
+	vpc := c.p.str("VpcId")
+	b.own("vpc", vpc, c.vpcKeys(vpc))
+	b.network(dedupe(c.p.list("SubnetId")), dedupe(c.p.list("SecurityGroupId")), dedupe(c.p.list("RouteTableId")))
+	if svcRegion != "" && svcRegion != c.region {
+		b.multiRegion("vpc-endpoint", c.region, c.account(), "*", k)
+	}
+	b.tagOnCreate("vpc-endpoint", "*", tags)
+}
+
+// modifyVpcEndpoint authorizes the endpoint and every subnet, security
+// group and route table it adds or removes.
+func (b *authzBuilder) modifyVpcEndpoint() {
+	p := b.c.p
+	ep := b.ownEndpoint(p.str("VpcEndpointId"))
+	b.network(
+		append(dedupe(p.list("AddSubnetId")), dedupe(p.list("RemoveSubnetId"))...),
+		append(dedupe(p.list("AddSecurityGroupId")), dedupe(p.list("RemoveSecurityGroupId"))...),
+		append(dedupe(p.list("AddRouteTableId")), dedupe(p.list("RemoveRouteTableId"))...))
+	if crossRegionEndpoint(ep) {
+		b.multiRegion("vpc-endpoint", ep.Region, ep.Account, ep.ID, b.c.endpointKeys(ep))
+	}
+}
+
+// deleteVpcEndpoints authorizes each endpoint, then the cross-region ones
+// again for vpce:AllowMultiRegion.
+func (b *authzBuilder) deleteVpcEndpoints() {
+	var cross []*endpoint
+	for _, id := range dedupe(b.c.p.list("VpcEndpointId")) {
+		if ep := b.ownEndpoint(id); crossRegionEndpoint(ep) {
+			cross = append(cross, ep)
+		}
+	}
+	for _, ep := range cross {
+		b.multiRegion("vpc-endpoint", ep.Region, ep.Account, ep.ID, b.c.endpointKeys(ep))
+	}
+}
+
+func (b *authzBuilder) createServiceConfiguration() {
+	c := b.c
+	tags := c.p.tagSpecsTags()
+	regions := dedupe(c.p.list("SupportedRegion"))
+	k := ctxKeys{"ec2:Region": {c.region}}
+	k.requestTags(tags)
+	k.set("ec2:VpceServicePrivateDnsName", c.p.str("PrivateDnsName"))
+	k.set("ec2:VpceSupportedRegion", regions...)
+	b.own("vpc-endpoint-service", "*", k)
+	if slices.ContainsFunc(regions, func(r string) bool { return r != c.region }) {
+		b.multiRegion("vpc-endpoint-service", c.region, c.account(), "*", k)
+	}
+	b.tagOnCreate("vpc-endpoint-service", "*", tags)
+}
+
+// modifyServiceConfiguration authorizes the service with the regions and
+// private DNS name the call names as its keys, and vpce:AllowMultiRegion
+// when a region other than the service's is added or removed.
+func (b *authzBuilder) modifyServiceConfiguration() {
+	c := b.c
+	id := c.p.str("ServiceId")
+	add, rm := dedupe(c.p.list("AddSupportedRegion")), dedupe(c.p.list("RemoveSupportedRegion"))
+	k := ctxKeys{"ec2:Region": {c.region}}
+	if sv := b.ownedService(id); sv != nil {
+		k = c.serviceKeys(sv)
+	}
+	if named := append(slices.Clone(add), rm...); len(named) > 0 {
+		k["ec2:VpceSupportedRegion"] = named
+	}
+	if dns := c.p.str("PrivateDnsName"); dns != "" {
+		k["ec2:VpceServicePrivateDnsName"] = []string{dns}
+	}
+	b.own("vpc-endpoint-service", id, k)
+	home := c.region
+	if sv := b.service(id); sv != nil {
+		home = sv.Region
+	}
+	if slices.ContainsFunc(append(add, rm...), func(r string) bool { return r != home }) {
+		b.multiRegion("vpc-endpoint-service", c.region, c.account(), id, k)
+	}
+}
+
+// deleteServiceConfigurations authorizes each service, then the caller's
+// cross-region ones again for vpce:AllowMultiRegion.
+func (b *authzBuilder) deleteServiceConfigurations() {
+	var cross []*service
+	for _, id := range dedupe(b.c.p.list("ServiceId")) {
+		b.ownService(id)
+		if sv := b.ownedService(id); sv != nil && crossRegion(sv) {
+			cross = append(cross, sv)
+		}
+	}
+	for _, sv := range cross {
+		b.multiRegion("vpc-endpoint-service", sv.Region, sv.Account, sv.ID, b.c.serviceKeys(sv))
+	}
+}
+
+// namedService authorizes the service the call names (ServiceId).
+func (b *authzBuilder) namedService() { b.ownService(b.c.p.str("ServiceId")) }
+
+// decideConnections authorizes the service, and vpce:AllowMultiRegion
+// once when one of the endpoints is in another region.
+func (b *authzBuilder) decideConnections() {
+	id := b.c.p.str("ServiceId")
+	b.ownService(id)
+	sv := b.ownedService(id)
+	if sv == nil {
+		return
+	}
+	for _, eid := range b.c.p.list("VpcEndpointId") {
+		if ep, ok := b.c.sb.st.Endpoints[eid]; ok && ep.ServiceID == sv.ID && ep.Region != sv.Region {
+			b.multiRegion("vpc-endpoint-service", sv.Region, sv.Account, sv.ID, b.c.serviceKeys(sv))
+			return
+		}
+	}
+}
+
+// createNotification authorizes the service or endpoint the notification
+// is for.
+func (b *authzBuilder) createNotification() {
+	if id := b.c.p.str("ServiceId"); id != "" {
+		b.ownService(id)
+	}
+	if id := b.c.p.str("VpcEndpointId"); id != "" {
+		b.ownEndpoint(id)
+	}
+}
+
+// changeNotifications authorizes the service or endpoint of each
+// notification changed or deleted.
+func (b *authzBuilder) changeNotifications() {
+	c := b.c
+	ids := c.p.list("ConnectionNotificationId")
+	if id := c.p.str("ConnectionNotificationId"); id != "" && len(ids) == 0 {
+		ids = []string{id}
+	}
+	for _, id := range ids {
+		nf, ok := c.sb.st.Notifications[id]
+		switch {
+		case !ok || nf.Account != c.account():
+			// Unknown: the handler answers NotFound once authorized
+			// on what the caller may touch at all.
+			b.own("vpc-endpoint-service", "*", ctxKeys{"ec2:Region": {c.region}})
+		case nf.ServiceID != "":
+			b.ownService(nf.ServiceID)
+		default:
+			b.ownEndpoint(nf.EndpointID)
+		}
+	}
+}
+
+// tagResources authorizes each resource tagged or untagged, with the tags
+// the call sets.
+func (b *authzBuilder) tagResources() {
+	ts := b.c.p.tags("Tag")
+	for _, id := range b.c.p.list("ResourceId") {
+		typ, rid, k := b.c.taggableKeys(id)
+		if typ == "" {
+			continue // the handler answers for an id of another kind
+		}
+		k.requestTags(ts)
+		b.own(typ, rid, k)
+	}
+}
+
+func (b *authzBuilder) createPlacementGroup() {
+	c := b.c
+	tags := c.p.tagSpecsTags()
+	k := ctxKeys{"ec2:Region": {c.region}}
+	k.set("ec2:PlacementGroupStrategy", c.p.str("Strategy"))
+	k.set("ec2:PlacementGroupName", c.p.str("GroupName"))
+	k.requestTags(tags)
+	b.own("placement-group", c.p.str("GroupName"), k)
+	b.tagOnCreate("placement-group", c.p.str("GroupName"), tags)
+}
+
+func (b *authzBuilder) deletePlacementGroup() {
+	c := b.c
+	name := c.p.str("GroupName")
+	k := ctxKeys{"ec2:Region": {c.region}}
+	k.set("ec2:PlacementGroupName", name)
+	for _, pg := range c.sb.st.PlacementGroups {
+		if pg.Name == name && pg.Account == c.account() && pg.Region == c.region {
+			k.set("ec2:PlacementGroupStrategy", pg.Strategy)
+			k.tags(pg.Tags)
+		}
+	}
+	b.own("placement-group", name, k)
+}
+
+// topic authorizes the SNS topic of the call's ARN.
+func (b *authzBuilder) topic() {
+	arn := b.c.p.str("TopicArn")
+	region, account, name := b.c.region, b.c.account(), arn
+	if m := reTopicArn.FindStringSubmatch(arn); m != nil {
+		region, account, name = m[1], m[2], m[3]
+	}
+	b.add(b.act, "topic", region, account, name, nil)
+}
+
+// hostedZone authorizes the hosted zone (a global ARN);
+// ChangeResourceRecordSets sets its action-level keys from the change
+// batch (r53Call.authzParams).
+func (b *authzBuilder) hostedZone() {
+	p := b.c.p
+	k := ctxKeys{}
+	k.set("route53:ChangeResourceRecordSetsActions", dedupe(p["ChangeAction"])...)
+	k.set("route53:ChangeResourceRecordSetsNormalizedRecordNames", dedupe(p["ChangeName"])...)
+	k.set("route53:ChangeResourceRecordSetsRecordTypes", dedupe(p["ChangeType"])...)
+	b.add(b.act, "hostedzone", "", "", p.str("HostedZoneId"), k)
+}
+
+func (b *authzBuilder) change() { b.add(b.act, "change", "", "", b.c.p.str("ChangeId"), nil) }
+
+// latticeResource authorizes a VPC Lattice resource by its identifier
+// (the request's path, lattice_api.go): an ARN, or an id of a resource
+// configuration or service network of the world (its owner's ARN, as AWS
+// authorizes a shared one), or of the caller's own resource gateway.
+func (b *authzBuilder) latticeResource() {
+	c := b.c
+	typ := b.act.Rows[0].Type
+	region, account, id := c.region, c.account(), c.p.str("Identifier")
+	if m := reLatticeArn.FindStringSubmatch(cmp.Or(c.latticeARN(typ, id), id)); m != nil {
+		region, account, id = m[1], m[2], m[3]
+	}
+	b.add(b.act, typ, region, account, id, nil)
+}
+
+// role authorizes the role sts:AssumeRole assumes.
+func (b *authzBuilder) role() {
+	arn := b.c.p.str("RoleArn")
+	account, name := "", arn
+	if m := reRoleArn.FindStringSubmatch(arn); m != nil {
+		account, name = m[1], arn[strings.Index(arn, ":role/")+len(":role/"):]
+	}
+	b.add(b.act, "role", "", account, name, nil)
 }
 
 // reLatticeArn is a VPC Lattice ARN: region, account and the id after the

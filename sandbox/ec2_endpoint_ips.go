@@ -180,63 +180,18 @@ func lastAddr(p netip.Prefix) netip.Addr {
 // network-interface-id, subnet-id, vpc-id, interface-type or
 // requester-managed.
 func describeNetworkInterfaces(c *call) ([]xn, *apiError) {
-	type ifc struct {
-		e  eni
-		ep *endpoint
-	}
-	var all []ifc
-	for _, id := range slices.Sorted(maps.Keys(c.sb.st.Endpoints)) {
-		ep := c.sb.st.Endpoints[id]
-		if ep.Account != c.account() || ep.Region != c.region || !c.sb.visible(ep.Created, c.now) {
-			continue
-		}
-		if st, gone := c.sb.endpointState(ep, c.now); gone || st == phaseDeleted {
-			continue
-		}
-		for _, e := range ep.ENIs {
-			all = append(all, ifc{e, ep})
-		}
-	}
-	field := func(x ifc) fieldFunc {
-		return func(name string) ([]string, bool) {
-			switch name {
-			case "network-interface-id":
-				return []string{x.e.ID}, true
-			case "subnet-id":
-				return []string{x.e.Subnet}, true
-			case "vpc-id":
-				if x.ep == nil {
-					return nil, true
-				}
-				return []string{x.ep.VpcID}, true
-			case "interface-type":
-				return []string{"vpc_endpoint"}, true
-			case "requester-managed":
-				return []string{"true"}, true
-			}
-			return nil, false
-		}
-	}
 	fs := c.p.filters()
-	if err := checkFilters(fs, field(ifc{})); err != nil {
+	if err := checkFilters(fs, endpointInterface{}.field); err != nil {
 		return nil, err
 	}
 	ids := dedupe(c.p.list("NetworkInterfaceId"))
-	var sel []ifc
-	if len(ids) > 0 {
-		for _, id := range ids {
-			i := slices.IndexFunc(all, func(x ifc) bool { return x.e.ID == id })
-			if i < 0 {
-				return nil, errf(400, "InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
-			}
-			sel = append(sel, all[i])
-		}
-	} else {
-		sel = all
+	sel, err := c.selectInterfaces(c.endpointInterfaces(), ids)
+	if err != nil {
+		return nil, err
 	}
-	var keep []ifc
+	var keep []endpointInterface
 	for _, x := range sel {
-		if matches(fs, field(x)) {
+		if matches(fs, x.field) {
 			keep = append(keep, x)
 		}
 	}
@@ -246,38 +201,105 @@ func describeNetworkInterfaces(c *call) ([]xn, *apiError) {
 	}
 	items := make([]xn, len(page))
 	for i, x := range page {
-		si := c.net.subnets[x.e.Subnet]
-		az, azID := "", ""
-		if si != nil {
-			az, azID = si.AvailabilityZone, si.AZID
-		}
-		var v6 []xn
-		if x.e.IPv6 != "" {
-			v6 = []xn{el("item", tx("ipv6Address", x.e.IPv6), bl("isPrimaryIpv6", true))}
-		}
-		groups := make([]xn, len(x.ep.Groups))
-		for j, g := range x.ep.Groups {
-			groups[j] = el("item", tx("groupId", g))
-		}
-		items[i] = el("item",
-			tx("networkInterfaceId", x.e.ID),
-			tx("subnetId", x.e.Subnet),
-			tx("vpcId", x.ep.VpcID),
-			tx("availabilityZone", az),
-			tx("availabilityZoneId", azID),
-			tx("description", "VPC Endpoint Interface "+x.ep.ID),
-			tx("ownerId", x.ep.Account),
-			tx("requesterId", "727180483921"),
-			bl("requesterManaged", true),
-			tx("status", "in-use"),
-			tx("interfaceType", "vpc_endpoint"),
-			opt("privateIpAddress", x.e.IP),
-			set("privateIpAddressesSet", []xn{el("item", tx("privateIpAddress", x.e.IP), bl("primary", true))}),
-			set("ipv6AddressesSet", v6),
-			set("groupSet", groups),
-			bl("sourceDestCheck", true),
-			set("tagSet", nil),
-		)
+		items[i] = c.interfaceXN(x)
 	}
 	return []xn{set("networkInterfaceSet", items), opt("nextToken", next)}, nil
+}
+
+// endpointInterface is a network interface of an endpoint.
+type endpointInterface struct {
+	e  eni
+	ep *endpoint
+}
+
+// field is the value of a DescribeNetworkInterfaces filter.
+func (x endpointInterface) field(name string) ([]string, bool) {
+	switch name {
+	case "network-interface-id":
+		return []string{x.e.ID}, true
+	case "subnet-id":
+		return []string{x.e.Subnet}, true
+	case "vpc-id":
+		if x.ep == nil {
+			return nil, true
+		}
+		return []string{x.ep.VpcID}, true
+	case "interface-type":
+		return []string{"vpc_endpoint"}, true
+	case "requester-managed":
+		return []string{"true"}, true
+	}
+	return nil, false
+}
+
+// endpointInterfaces are the interfaces of the caller's endpoints in the
+// call's region that are visible and not deleted, by endpoint id.
+func (c *call) endpointInterfaces() []endpointInterface {
+	var all []endpointInterface
+	for _, id := range slices.Sorted(maps.Keys(c.sb.st.Endpoints)) {
+		ep := c.sb.st.Endpoints[id]
+		if ep.Account != c.account() || ep.Region != c.region || !c.sb.visible(ep.Created, c.now) {
+			continue
+		}
+		if st, gone := c.sb.endpointState(ep, c.now); gone || st == phaseDeleted {
+			continue
+		}
+		for _, e := range ep.ENIs {
+			all = append(all, endpointInterface{e, ep})
+		}
+	}
+	return all
+}
+
+// selectInterfaces are the interfaces named by ids, in their order (each
+// must exist), or all of them when no id is named.
+func (c *call) selectInterfaces(all []endpointInterface, ids []string) ([]endpointInterface, *apiError) {
+	if len(ids) == 0 {
+		return all, nil
+	}
+	var sel []endpointInterface
+	for _, id := range ids {
+		i := slices.IndexFunc(all, func(x endpointInterface) bool { return x.e.ID == id })
+		if i < 0 {
+			return nil, errf(400, "InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+		}
+		sel = append(sel, all[i])
+	}
+	return sel, nil
+}
+
+// interfaceXN is an interface as DescribeNetworkInterfaces lists it.
+func (c *call) interfaceXN(x endpointInterface) xn {
+	si := c.net.subnets[x.e.Subnet]
+	az, azID := "", ""
+	if si != nil {
+		az, azID = si.AvailabilityZone, si.AZID
+	}
+	var v6 []xn
+	if x.e.IPv6 != "" {
+		v6 = []xn{el("item", tx("ipv6Address", x.e.IPv6), bl("isPrimaryIpv6", true))}
+	}
+	groups := make([]xn, len(x.ep.Groups))
+	for j, g := range x.ep.Groups {
+		groups[j] = el("item", tx("groupId", g))
+	}
+	return el("item",
+		tx("networkInterfaceId", x.e.ID),
+		tx("subnetId", x.e.Subnet),
+		tx("vpcId", x.ep.VpcID),
+		tx("availabilityZone", az),
+		tx("availabilityZoneId", azID),
+		tx("description", "VPC Endpoint Interface "+x.ep.ID),
+		tx("ownerId", x.ep.Account),
+		tx("requesterId", "727180483921"),
+		bl("requesterManaged", true),
+		tx("status", "in-use"),
+		tx("interfaceType", "vpc_endpoint"),
+		opt("privateIpAddress", x.e.IP),
+		set("privateIpAddressesSet", []xn{el("item", tx("privateIpAddress", x.e.IP), bl("primary", true))}),
+		set("ipv6AddressesSet", v6),
+		set("groupSet", groups),
+		bl("sourceDestCheck", true),
+		set("tagSet", nil),
+	)
 }

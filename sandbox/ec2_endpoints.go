@@ -11,6 +11,19 @@ import (
 	"strings"
 )
 
+// Endpoint types, as EC2 names them (VpcEndpointType). A gateway endpoint
+// reaches an AWS service through route tables; a Gateway Load Balancer
+// endpoint is a network interface in front of a Gateway Load Balancer's
+// endpoint service: the word "Gateway" is all they share.
+const (
+	endpointTypeInterface           = "Interface"
+	endpointTypeGateway             = "Gateway"
+	endpointTypeGatewayLoadBalancer = "GatewayLoadBalancer"
+	endpointTypeResource            = "Resource"
+	endpointTypeServiceNetwork      = "ServiceNetwork"
+)
+
+// defaultPolicy is the policy AWS gives an endpoint created without one.
 const defaultPolicy = `{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
 
 var hostedZones = map[string]string{"us-east-1": "Z7HUB22UULQXV", "us-west-2": "Z1YSA3EXCYUU9Z"}
@@ -150,16 +163,11 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 		return nil, err
 	}
 	if ep := c.priorEndpoint(prior); ep != nil {
-		return []xn{c.endpointXN("vpcEndpoint", ep), opt("clientToken", c.p.str("ClientToken"))}, nil
+		return c.createdEndpoint(ep), nil
 	}
-	typ := c.p.str("VpcEndpointType")
-	if typ == "" {
-		typ = "Gateway"
-	}
-	switch typ {
-	case "Interface", "Gateway", "GatewayLoadBalancer", "Resource", "ServiceNetwork":
-	default:
-		return nil, badParam("Invalid VpcEndpointType '%s' (the sandbox supports Interface, Gateway, GatewayLoadBalancer, Resource and ServiceNetwork)", typ)
+	typ, err := c.newEndpointType()
+	if err != nil {
+		return nil, err
 	}
 	vpcID := c.p.str("VpcId")
 	if vpcID == "" {
@@ -168,36 +176,53 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 	if _, ok := c.net.vpcs[vpcID]; !ok {
 		return nil, errf(400, "InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
 	}
+	var ep *endpoint
 	if isLattice(typ) {
-		ep, err := c.createLatticeEndpoint(typ, vpcID) // ec2_lattice.go
-		if err != nil {
-			return nil, err
-		}
-		c.sb.st.Endpoints[ep.ID] = ep
-		c.remember(key, ep.ID)
-		return []xn{c.endpointXN("vpcEndpoint", ep), opt("clientToken", c.p.str("ClientToken"))}, nil
+		ep, err = c.createLatticeEndpoint(typ, vpcID) // ec2_lattice.go
+	} else {
+		ep, err = c.createServiceEndpoint(typ, vpcID)
 	}
-	if err := c.notLatticeFields(typ); err != nil {
-		return nil, err
-	}
-	name := c.p.str("ServiceName")
-	if name == "" {
-		return nil, missingParam("ServiceName")
-	}
-	svcRegion := c.p.str("ServiceRegion")
-	if svcRegion != "" {
-		if err := c.checkRegions([]string{svcRegion}); err != nil {
-			return nil, err
-		}
-	}
-	v, err := c.resolveService(name, svcRegion, typ)
 	if err != nil {
 		return nil, err
 	}
-	cross := v.Region != c.region
+	c.sb.st.Endpoints[ep.ID] = ep
+	c.remember(key, ep.ID)
+	return c.createdEndpoint(ep), nil
+}
+
+// createdEndpoint is CreateVpcEndpoint's answer.
+func (c *call) createdEndpoint(ep *endpoint) []xn {
+	return []xn{c.endpointXN("vpcEndpoint", ep), opt("clientToken", c.p.str("ClientToken"))}
+}
+
+// newEndpointType is the VpcEndpointType of a create (Gateway when not
+// given, as AWS defaults), refused when the sandbox does not know it.
+func (c *call) newEndpointType() (string, *apiError) {
+	typ := c.p.str("VpcEndpointType")
+	if typ == "" {
+		typ = endpointTypeGateway
+	}
+	switch typ {
+	case endpointTypeInterface, endpointTypeGateway, endpointTypeGatewayLoadBalancer, endpointTypeResource, endpointTypeServiceNetwork:
+		return typ, nil
+	}
+	return "", badParam("Invalid VpcEndpointType '%s' (the sandbox supports Interface, Gateway, GatewayLoadBalancer, Resource and ServiceNetwork)", typ)
+}
+
+// createServiceEndpoint makes (without storing it) an Interface, Gateway
+// or Gateway Load Balancer endpoint of type typ in vpc, to the service the
+// call names, checking the request as AWS does, in AWS's order.
+func (c *call) createServiceEndpoint(typ, vpcID string) (*endpoint, *apiError) {
+	if err := c.notLatticeFields(typ); err != nil {
+		return nil, err
+	}
+	v, err := c.requestedService(typ)
+	if err != nil {
+		return nil, err
+	}
 	subnets := dedupe(c.p.list("SubnetId"))
 	groups := dedupe(c.p.list("SecurityGroupId"))
-	if typ != "Gateway" && len(c.p.list("RouteTableId")) > 0 {
+	if typ != endpointTypeGateway && len(c.p.list("RouteTableId")) > 0 {
 		return nil, invalidParam("Route tables are only supported for Gateway endpoints")
 	}
 	ep := &endpoint{Account: c.account(), Region: c.region, VpcID: vpcID, Type: typ, ServiceName: v.Name, ServiceRegion: v.Region,
@@ -205,70 +230,27 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 	if !v.Managed {
 		ep.ServiceID = v.ID
 	}
-	switch typ {
-	case "Gateway":
-		if len(subnets)+len(groups) > 0 {
-			return nil, invalidParam("Subnets and security groups are not supported for Gateway endpoints")
-		}
-		ep.RouteTables = dedupe(c.p.list("RouteTableId"))
-		if err := c.checkRouteTables(ep.RouteTables, vpcID, v.Name, ""); err != nil {
-			return nil, err
-		}
-	case "GatewayLoadBalancer":
-		if len(subnets) != 1 {
-			return nil, invalidParam("A Gateway Load Balancer endpoint requires exactly one subnet")
-		}
-		if len(groups) > 0 {
-			return nil, invalidParam("Security groups are not supported for Gateway Load Balancer endpoints")
-		}
-	case "Interface":
-		if len(groups) == 0 {
-			for _, id := range slices.Sorted(maps.Keys(c.net.sgs)) {
-				if c.net.sgs[id].VpcID == vpcID {
-					groups = []string{id}
-					break
-				}
-			}
-		}
-		if err := c.checkGroups(groups, vpcID); err != nil {
-			return nil, err
-		}
+	if groups, err = c.placeEndpoint(ep, v, subnets, groups); err != nil {
+		return nil, err
 	}
-	if err := c.checkSubnets(subnets, vpcID, v, cross); err != nil {
+	if err := c.checkSubnets(subnets, vpcID, v, v.Region != c.region); err != nil {
 		return nil, err
 	}
 	if err := c.checkEndpointQuota(typ, vpcID); err != nil {
 		return nil, err
 	}
-	if t := c.p.str("IpAddressType"); t != "" {
-		if err := validIPType(t, v); err != nil {
-			return nil, err
-		}
-		ep.IPAddressType = t
-	}
-	if t := c.p.str("DnsOptions.DnsRecordIpType"); t != "" {
-		ep.DNSRecordType = t
-	}
-	if typ == "Gateway" && len(c.p.indices("SubnetConfiguration")) > 0 {
-		return nil, invalidParam("Subnet configurations are not supported for Gateway endpoints")
-	}
-	fixed, err := c.subnetConfigs(subnets, ep.IPAddressType, nil)
+	fixed, err := c.newEndpointAddresses(ep, v, subnets)
 	if err != nil {
 		return nil, err
 	}
-	policy := c.p.str("PolicyDocument")
-	if err := c.checkPolicy(policy); err != nil {
+	if err := c.newEndpointPolicy(ep); err != nil {
 		return nil, err
 	}
-	if policy == "" && typ != "GatewayLoadBalancer" {
-		policy = defaultPolicy
-	}
-	ep.Policy = policy
 	pdns, pdnsSet, err := c.p.boolean("PrivateDnsEnabled")
 	if err != nil {
 		return nil, err
 	}
-	if typ == "Interface" {
+	if typ == endpointTypeInterface {
 		if err := c.applyPrivateDNS(ep, v, pdns, pdnsSet, ""); err != nil {
 			return nil, err
 		}
@@ -287,16 +269,100 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 		ep.addSubnet(c, sub, fixed[sub])
 	}
 	switch {
-	case typ == "Gateway":
+	case typ == endpointTypeGateway:
 		ep.Phase = phaseAvailable
 	case v.Accept:
 		ep.Phase = phasePendingAcceptance
 	default:
 		ep.Phase = phasePending
 	}
-	c.sb.st.Endpoints[ep.ID] = ep
-	c.remember(key, ep.ID)
-	return []xn{c.endpointXN("vpcEndpoint", ep), opt("clientToken", c.p.str("ClientToken"))}, nil
+	return ep, nil
+}
+
+// requestedService is the service a create names (ServiceName, in
+// ServiceRegion when given), as the consumer sees it.
+func (c *call) requestedService(typ string) (*svcView, *apiError) {
+	name := c.p.str("ServiceName")
+	if name == "" {
+		return nil, missingParam("ServiceName")
+	}
+	svcRegion := c.p.str("ServiceRegion")
+	if svcRegion != "" {
+		if err := c.checkRegions([]string{svcRegion}); err != nil {
+			return nil, err
+		}
+	}
+	return c.resolveService(name, svcRegion, typ)
+}
+
+// placeEndpoint checks where a new endpoint goes by its type: a gateway
+// endpoint in route tables (no subnets or groups), a Gateway Load
+// Balancer endpoint in exactly one subnet (no groups), an interface
+// endpoint with security groups (the VPC's first when none is given). It
+// returns the endpoint's groups.
+func (c *call) placeEndpoint(ep *endpoint, v *svcView, subnets, groups []string) ([]string, *apiError) {
+	switch ep.Type {
+	case endpointTypeGateway:
+		if len(subnets)+len(groups) > 0 {
+			return nil, invalidParam("Subnets and security groups are not supported for Gateway endpoints")
+		}
+		ep.RouteTables = dedupe(c.p.list("RouteTableId"))
+		if err := c.checkRouteTables(ep.RouteTables, ep.VpcID, v.Name, ""); err != nil {
+			return nil, err
+		}
+	case endpointTypeGatewayLoadBalancer:
+		if len(subnets) != 1 {
+			return nil, invalidParam("A Gateway Load Balancer endpoint requires exactly one subnet")
+		}
+		if len(groups) > 0 {
+			return nil, invalidParam("Security groups are not supported for Gateway Load Balancer endpoints")
+		}
+	case endpointTypeInterface:
+		if len(groups) == 0 {
+			for _, id := range slices.Sorted(maps.Keys(c.net.sgs)) {
+				if c.net.sgs[id].VpcID == ep.VpcID {
+					groups = []string{id}
+					break
+				}
+			}
+		}
+		if err := c.checkGroups(groups, ep.VpcID); err != nil {
+			return nil, err
+		}
+	}
+	return groups, nil
+}
+
+// newEndpointAddresses sets a new endpoint's IP address type and DNS
+// record type, and returns the fixed addresses of its subnets.
+func (c *call) newEndpointAddresses(ep *endpoint, v *svcView, subnets []string) (map[string]subnetConfig, *apiError) {
+	if t := c.p.str("IpAddressType"); t != "" {
+		if err := validIPType(t, v); err != nil {
+			return nil, err
+		}
+		ep.IPAddressType = t
+	}
+	if t := c.p.str("DnsOptions.DnsRecordIpType"); t != "" {
+		ep.DNSRecordType = t
+	}
+	if ep.Type == endpointTypeGateway && len(c.p.indices("SubnetConfiguration")) > 0 {
+		return nil, invalidParam("Subnet configurations are not supported for Gateway endpoints")
+	}
+	return c.subnetConfigs(subnets, ep.IPAddressType, nil)
+}
+
+// newEndpointPolicy sets a new endpoint's policy: the one given, or AWS's
+// default (full access) for any but a Gateway Load Balancer endpoint.
+func (c *call) newEndpointPolicy(ep *endpoint) *apiError {
+	policy := c.p.str("PolicyDocument")
+	if err := c.checkPolicy(policy); err != nil {
+		return err
+	}
+	if policy == "" && ep.Type != endpointTypeGatewayLoadBalancer {
+		policy = defaultPolicy
+	}
+	ep.Policy = policy
+	return nil
 }
 
 // checkEndpointQuota refuses an endpoint of type typ in vpc that would
@@ -307,8 +373,8 @@ func createVpcEndpoint(c *call) ([]xn, *apiError) {
 func (c *call) checkEndpointQuota(typ, vpcID string) *apiError {
 	q := c.sb.world.Quotas.Effective()
 	quotaKind := func(t string) string {
-		if t == "GatewayLoadBalancer" {
-			return "Interface"
+		if t == endpointTypeGatewayLoadBalancer {
+			return endpointTypeInterface
 		}
 		return t
 	}
@@ -317,7 +383,7 @@ func (c *call) checkEndpointQuota(typ, vpcID string) *apiError {
 		if ep.Account != c.account() || ep.Region != c.region || ep.Phase == phaseDeleting {
 			continue
 		}
-		gateway := ep.Type == "Gateway"
+		gateway := ep.Type == endpointTypeGateway
 		if gateway {
 			gwRegion++
 		}
@@ -329,16 +395,16 @@ func (c *call) checkEndpointQuota(typ, vpcID string) *apiError {
 		return errf(400, "VpcEndpointLimitExceeded", "The maximum number of VPC endpoints has been reached: "+format, a...)
 	}
 	switch {
-	case typ == "Resource" && inVPC >= q.ResourceEndpointsPerVPC:
+	case typ == endpointTypeResource && inVPC >= q.ResourceEndpointsPerVPC:
 		return limit("VPC %s already has %d Resource endpoints (quota %d per VPC)", vpcID, inVPC, q.ResourceEndpointsPerVPC)
-	case typ == "ServiceNetwork" && inVPC >= q.ServiceNetworkEndpointsPerVPC:
+	case typ == endpointTypeServiceNetwork && inVPC >= q.ServiceNetworkEndpointsPerVPC:
 		return limit("VPC %s already has %d ServiceNetwork endpoints (quota %d per VPC)", vpcID, inVPC, q.ServiceNetworkEndpointsPerVPC)
 	case isLattice(typ):
-	case typ != "Gateway" && inVPC >= q.InterfaceEndpointsPerVPC:
+	case typ != endpointTypeGateway && inVPC >= q.InterfaceEndpointsPerVPC:
 		return limit("VPC %s already has %d interface and Gateway Load Balancer endpoints (quota %d per VPC)", vpcID, inVPC, q.InterfaceEndpointsPerVPC)
-	case typ == "Gateway" && gwRegion >= q.GatewayEndpointsPerRegion:
+	case typ == endpointTypeGateway && gwRegion >= q.GatewayEndpointsPerRegion:
 		return limit("account %s already has %d gateway endpoints in %s (quota %d per Region)", c.account(), gwRegion, c.region, q.GatewayEndpointsPerRegion)
-	case typ == "Gateway" && inVPC >= q.GatewayEndpointsPerVPC:
+	case typ == endpointTypeGateway && inVPC >= q.GatewayEndpointsPerVPC:
 		return limit("VPC %s already has %d gateway endpoints (limit %d per VPC)", vpcID, inVPC, q.GatewayEndpointsPerVPC)
 	}
 	return nil
@@ -381,7 +447,7 @@ func (c *call) applyPrivateDNS(ep *endpoint, v *svcView, want, explicit bool, ex
 
 func (ep *endpoint) addSubnet(c *call, sub string, fixed subnetConfig) {
 	ep.Subnets = append(ep.Subnets, sub)
-	if ep.Type == "Gateway" {
+	if ep.Type == endpointTypeGateway {
 		return
 	}
 	ep.ENIs = append(ep.ENIs, c.newENI(ep.ID, sub, fixed))
@@ -411,7 +477,7 @@ func (ep *endpoint) removeSubnet(sub string) {
 
 // dnsEntries returns the DNS names an interface endpoint answers to.
 func (s *Sandbox) dnsEntries(ep *endpoint) []xn {
-	if ep.Type != "Interface" {
+	if ep.Type != endpointTypeInterface {
 		return nil
 	}
 	switch st, _ := s.endpointState(ep, s.now()); st {
@@ -466,7 +532,7 @@ func (c *call) endpointXN(name string, ep *endpoint) xn {
 		strSet("subnetIdSet", ep.Subnets),
 		set("groupSet", groups),
 	}
-	if ep.Type != "Gateway" {
+	if ep.Type != endpointTypeGateway {
 		dns := []xn{tx("dnsRecordIpType", ep.DNSRecordType), opt("privateDnsPreference", ep.PrivateDNSPreference)}
 		if len(ep.PrivateDNSDomains) > 0 {
 			dns = append(dns, strSet("privateDnsSpecifiedDomainSet", ep.PrivateDNSDomains))
@@ -494,152 +560,221 @@ func modifyVpcEndpoint(c *call) ([]xn, *apiError) {
 	if st, _ := c.sb.endpointState(ep, c.now); st == phaseDeleting || st == phaseDeleted {
 		return nil, errf(400, "IncorrectState", "The VPC endpoint %s is in state %s and cannot be modified", ep.ID, st)
 	}
-	v := c.endpointService(ep)
-	next := *ep
-	next.Subnets = append([]string(nil), ep.Subnets...)
-	next.ENIs = append([]eni(nil), ep.ENIs...)
-	next.Groups = append([]string(nil), ep.Groups...)
-
-	addS, rmS := dedupe(c.p.list("AddSubnetId")), dedupe(c.p.list("RemoveSubnetId"))
-	addG, rmG := dedupe(c.p.list("AddSecurityGroupId")), dedupe(c.p.list("RemoveSecurityGroupId"))
-	if ep.Type != "Interface" && !isLattice(ep.Type) && len(addG)+len(rmG) > 0 {
-		return nil, invalidParam("Security groups can only be modified on Interface, Resource and ServiceNetwork endpoints")
-	}
-	if ep.Type == "Gateway" && len(addS)+len(rmS) > 0 {
-		return nil, invalidParam("Subnets cannot be modified on Gateway endpoints")
-	}
-	if err := latticeSubnetChange(ep.Type, addS, rmS); err != nil { // ec2_lattice.go
-		return nil, err
-	}
-	for _, s := range rmS {
-		if !contains(next.Subnets, s) {
-			return nil, invalidParam("The subnet %s is not associated with the VPC endpoint %s", s, ep.ID)
-		}
-	}
-	remaining := next.Subnets
-	for _, s := range rmS {
-		remaining = remove(remaining, s)
-	}
-	var fresh []string
-	for _, s := range addS {
-		if !contains(remaining, s) {
-			fresh = append(fresh, s)
-		}
-	}
-	if v != nil {
-		if err := c.checkSubnets(append(append([]string(nil), remaining...), fresh...), ep.VpcID, v, v.Region != c.region); err != nil {
+	m := newEndpointChange(c, ep)
+	for _, step := range []func() *apiError{
+		m.checkKinds, m.subnets, m.groups,
+		func() *apiError { return c.modifyRouteTables(ep, &m.next) },
+		m.policy, m.addresses, m.privateDNS, m.interfaces,
+	} {
+		if err := step(); err != nil {
 			return nil, err
 		}
 	}
-	if isLattice(ep.Type) && len(addS)+len(rmS) > 0 {
-		if err := c.checkLatticeSubnets(append(append([]string(nil), remaining...), fresh...), ep.VpcID, c.latticeTargetOf(ep)); err != nil {
-			return nil, err
-		}
-	}
-	for _, s := range rmS {
-		next.removeSubnet(s)
-	}
-	if err := c.checkGroups(addG, ep.VpcID); err != nil {
-		return nil, err
-	}
-	for _, g := range rmG {
-		if !contains(next.Groups, g) {
-			return nil, errf(400, "InvalidGroup.NotFound", "The security group '%s' is not associated with the VPC endpoint %s", g, ep.ID)
-		}
-		next.Groups = remove(next.Groups, g)
-	}
-	for _, g := range addG {
-		if !contains(next.Groups, g) {
-			next.Groups = append(next.Groups, g)
-		}
-	}
-	if ep.Type == "Interface" && len(next.Groups) == 0 {
-		return nil, invalidParam("An Interface endpoint must have at least one security group")
-	}
-	if isLattice(ep.Type) && len(next.Groups) == 0 {
-		return nil, invalidParam("A %s endpoint must have at least one security group", ep.Type)
-	}
-	if err := c.modifyRouteTables(ep, &next); err != nil {
-		return nil, err
-	}
+	*ep = m.next
+	return []xn{bl("return", true)}, nil
+}
 
+// endpointChange is a ModifyVpcEndpoint being checked: next becomes the
+// endpoint only when every check passes.
+type endpointChange struct {
+	c    *call
+	ep   *endpoint // as it is
+	v    *svcView  // its service; nil when it no longer exists
+	next endpoint  // as it will be
+	// the subnets and security groups the call adds and removes
+	addS, rmS, addG, rmG []string
+	// kept are the endpoint's subnets that stay, fresh the added subnets
+	// it does not have yet.
+	kept, fresh []string
+}
+
+func newEndpointChange(c *call, ep *endpoint) *endpointChange {
+	m := &endpointChange{c: c, ep: ep, v: c.endpointService(ep), next: *ep}
+	m.next.Subnets = append([]string(nil), ep.Subnets...)
+	m.next.ENIs = append([]eni(nil), ep.ENIs...)
+	m.next.Groups = append([]string(nil), ep.Groups...)
+	m.addS, m.rmS = dedupe(c.p.list("AddSubnetId")), dedupe(c.p.list("RemoveSubnetId"))
+	m.addG, m.rmG = dedupe(c.p.list("AddSecurityGroupId")), dedupe(c.p.list("RemoveSecurityGroupId"))
+	return m
+}
+
+// subnetsAfter are the endpoint's subnets once changed.
+func (m *endpointChange) subnetsAfter() []string {
+	return append(append([]string(nil), m.kept...), m.fresh...)
+}
+
+// checkKinds refuses the changes the endpoint's type does not allow.
+func (m *endpointChange) checkKinds() *apiError {
+	typ := m.ep.Type
+	if typ != endpointTypeInterface && !isLattice(typ) && len(m.addG)+len(m.rmG) > 0 {
+		return invalidParam("Security groups can only be modified on Interface, Resource and ServiceNetwork endpoints")
+	}
+	if typ == endpointTypeGateway && len(m.addS)+len(m.rmS) > 0 {
+		return invalidParam("Subnets cannot be modified on Gateway endpoints")
+	}
+	return latticeSubnetChange(typ, m.addS, m.rmS) // ec2_lattice.go
+}
+
+// subnets checks the subnets removed (each the endpoint's) and the
+// subnets the endpoint ends with, and removes those removed.
+func (m *endpointChange) subnets() *apiError {
+	c, ep := m.c, m.ep
+	for _, s := range m.rmS {
+		if !contains(m.next.Subnets, s) {
+			return invalidParam("The subnet %s is not associated with the VPC endpoint %s", s, ep.ID)
+		}
+	}
+	m.kept = m.next.Subnets
+	for _, s := range m.rmS {
+		m.kept = remove(m.kept, s)
+	}
+	for _, s := range m.addS {
+		if !contains(m.kept, s) {
+			m.fresh = append(m.fresh, s)
+		}
+	}
+	if m.v != nil {
+		if err := c.checkSubnets(m.subnetsAfter(), ep.VpcID, m.v, m.v.Region != c.region); err != nil {
+			return err
+		}
+	}
+	if isLattice(ep.Type) && len(m.addS)+len(m.rmS) > 0 {
+		if err := c.checkLatticeSubnets(m.subnetsAfter(), ep.VpcID, c.latticeTargetOf(ep)); err != nil {
+			return err
+		}
+	}
+	for _, s := range m.rmS {
+		m.next.removeSubnet(s)
+	}
+	return nil
+}
+
+// groups adds and removes security groups; an interface or lattice
+// endpoint keeps at least one.
+func (m *endpointChange) groups() *apiError {
+	ep := m.ep
+	if err := m.c.checkGroups(m.addG, ep.VpcID); err != nil {
+		return err
+	}
+	for _, g := range m.rmG {
+		if !contains(m.next.Groups, g) {
+			return errf(400, "InvalidGroup.NotFound", "The security group '%s' is not associated with the VPC endpoint %s", g, ep.ID)
+		}
+		m.next.Groups = remove(m.next.Groups, g)
+	}
+	for _, g := range m.addG {
+		if !contains(m.next.Groups, g) {
+			m.next.Groups = append(m.next.Groups, g)
+		}
+	}
+	if ep.Type == endpointTypeInterface && len(m.next.Groups) == 0 {
+		return invalidParam("An Interface endpoint must have at least one security group")
+	}
+	if isLattice(ep.Type) && len(m.next.Groups) == 0 {
+		return invalidParam("A %s endpoint must have at least one security group", ep.Type)
+	}
+	return nil
+}
+
+// policy sets the policy given, or resets it to AWS's default; a lattice
+// endpoint has none.
+func (m *endpointChange) policy() *apiError {
+	c := m.c
 	reset, _, err := c.p.boolean("ResetPolicy")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if doc := c.p.str("PolicyDocument"); (doc != "" || reset) && isLattice(ep.Type) {
-		return nil, invalidParam("Endpoint policies are not supported for %s endpoints", ep.Type)
+	doc := c.p.str("PolicyDocument")
+	if (doc != "" || reset) && isLattice(m.ep.Type) {
+		return invalidParam("Endpoint policies are not supported for %s endpoints", m.ep.Type)
 	}
-	if doc := c.p.str("PolicyDocument"); doc != "" {
-		if reset {
-			return nil, invalidParam("PolicyDocument and ResetPolicy cannot be used together")
-		}
+	switch {
+	case doc != "" && reset:
+		return invalidParam("PolicyDocument and ResetPolicy cannot be used together")
+	case doc != "":
 		if err := c.checkPolicy(doc); err != nil {
-			return nil, err
+			return err
 		}
-		next.Policy = doc
-	} else if reset {
-		next.Policy = defaultPolicy
+		m.next.Policy = doc
+	case reset:
+		m.next.Policy = defaultPolicy
 	}
+	return nil
+}
+
+// addresses sets the IP address type (one the service supports, while it
+// exists) and the DNS record type.
+func (m *endpointChange) addresses() *apiError {
+	c := m.c
 	if t := c.p.str("IpAddressType"); t != "" {
-		if v != nil {
-			if err := validIPType(t, v); err != nil {
-				return nil, err
+		if m.v != nil {
+			if err := validIPType(t, m.v); err != nil {
+				return err
 			}
 		}
-		next.IPAddressType = t
+		m.next.IPAddressType = t
 	}
 	if t := c.p.str("DnsOptions.DnsRecordIpType"); t != "" {
-		next.DNSRecordType = t
+		m.next.DNSRecordType = t
 	}
+	return nil
+}
+
+// privateDNS changes a lattice endpoint's DNS options, or an interface
+// endpoint's private DNS (on only while its service exists).
+func (m *endpointChange) privateDNS() *apiError {
+	c, ep, v := m.c, m.ep, m.v
 	if isLattice(ep.Type) {
-		if err := c.modifyLatticeDNS(&next); err != nil { // ec2_lattice.go
-			return nil, err
-		}
-	} else if err := c.notLatticeFields(ep.Type); err != nil {
-		return nil, err
-	} else if pdns, set, err := c.p.boolean("PrivateDnsEnabled"); err != nil {
-		return nil, err
-	} else if set && pdns != ep.PrivateDNS {
-		if ep.Type != "Interface" {
-			return nil, invalidParam("Private DNS is only supported for Interface endpoints")
-		}
-		if pdns && v == nil {
-			return nil, invalidParam("The service of endpoint %s no longer exists", ep.ID)
-		}
-		if v != nil {
-			if err := c.applyPrivateDNS(&next, v, pdns, true, ep.ID); err != nil {
-				return nil, err
-			}
-		} else {
-			next.PrivateDNS = false
-		}
+		return c.modifyLatticeDNS(&m.next) // ec2_lattice.go
 	}
-	if ep.Type == "Gateway" && len(c.p.indices("SubnetConfiguration")) > 0 {
-		return nil, invalidParam("Subnet configurations are not supported for Gateway endpoints")
+	if err := c.notLatticeFields(ep.Type); err != nil {
+		return err
 	}
-	fixed, err := c.subnetConfigs(append(append([]string(nil), remaining...), fresh...), next.IPAddressType, ep.ENIs)
+	pdns, set, err := c.p.boolean("PrivateDnsEnabled")
+	if err != nil || !set || pdns == ep.PrivateDNS {
+		return err
+	}
+	if ep.Type != endpointTypeInterface {
+		return invalidParam("Private DNS is only supported for Interface endpoints")
+	}
+	if pdns && v == nil {
+		return invalidParam("The service of endpoint %s no longer exists", ep.ID)
+	}
+	if v == nil {
+		m.next.PrivateDNS = false
+		return nil
+	}
+	return c.applyPrivateDNS(&m.next, v, pdns, true, ep.ID)
+}
+
+// interfaces gives new subnets their network interfaces and replaces the
+// interface of a subnet given new addresses, as AWS does; an available
+// endpoint whose interfaces change goes through pending again.
+func (m *endpointChange) interfaces() *apiError {
+	c, ep := m.c, m.ep
+	if ep.Type == endpointTypeGateway && len(c.p.indices("SubnetConfiguration")) > 0 {
+		return invalidParam("Subnet configurations are not supported for Gateway endpoints")
+	}
+	fixed, err := c.subnetConfigs(m.subnetsAfter(), m.next.IPAddressType, ep.ENIs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	moved := 0
-	for i, e := range next.ENIs {
-		// AWS replaces the interface of a subnet given new addresses.
+	for i, e := range m.next.ENIs {
 		if f, ok := fixed[e.Subnet]; ok && (f.IPv4 != e.IP || f.IPv6 != e.IPv6) {
-			next.ENIs[i] = c.newENI(ep.ID, e.Subnet, f)
+			m.next.ENIs[i] = c.newENI(ep.ID, e.Subnet, f)
 			moved++
 		}
 	}
-	for _, s := range fresh {
-		next.addSubnet(c, s, fixed[s])
+	for _, s := range m.fresh {
+		m.next.addSubnet(c, s, fixed[s])
 	}
-	if len(fresh)+len(rmS)+moved > 0 {
+	if len(m.fresh)+len(m.rmS)+moved > 0 {
 		if st, _ := c.sb.endpointState(ep, c.now); st == phaseAvailable {
-			next.Phase, next.PhaseAt, next.Hold = phasePending, c.now, false
+			m.next.Phase, m.next.PhaseAt, m.next.Hold = phasePending, c.now, false
 		}
 	}
-	*ep = next
-	return []xn{bl("return", true)}, nil
+	return nil
 }
 
 // endpointService returns the consumer view of an endpoint's service, or nil

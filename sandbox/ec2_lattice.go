@@ -163,7 +163,7 @@ type latticeTarget struct {
 // Resource or ServiceNetwork endpoint names, as the caller may use it.
 func (c *call) resolveLattice(typ, arn string) (*latticeTarget, *apiError) {
 	field, re, kind := "ResourceConfigurationArn", reRCFGArn, "resource configuration"
-	if typ == "ServiceNetwork" {
+	if typ == endpointTypeServiceNetwork {
 		field, re, kind = "ServiceNetworkArn", reSNArn, "service network"
 	}
 	if arn == "" {
@@ -177,7 +177,7 @@ func (c *call) resolveLattice(typ, arn string) (*latticeTarget, *apiError) {
 		return nil, invalidParam("The %s %s is in region %s; a %s endpoint in %s must use one in %s.", kind, arn, m[1], typ, c.region, c.region)
 	}
 	notShared := invalidParam("The %s %s does not exist or is not shared with account %s.", kind, arn, c.account())
-	if typ == "ServiceNetwork" {
+	if typ == endpointTypeServiceNetwork {
 		for _, sn := range c.sb.world.ServiceNetworks {
 			if sn.Arn == arn {
 				if !c.sb.world.sharedWith(m[2], sn.SharedWith, c.account()) {
@@ -203,7 +203,7 @@ func (c *call) resolveLattice(typ, arn string) (*latticeTarget, *apiError) {
 // if it is no longer there or no longer shared.
 func (c *call) latticeTargetOf(ep *endpoint) *latticeTarget {
 	arn := ep.ResourceConfigurationArn
-	if ep.Type == "ServiceNetwork" {
+	if ep.Type == endpointTypeServiceNetwork {
 		arn = ep.ServiceNetworkArn
 	}
 	t, err := c.resolveLattice(ep.Type, arn)
@@ -252,7 +252,7 @@ func (c *call) latticeDNS(typ string, privateDNS bool) (pref string, domains []s
 	if pref == "" && len(domains) == 0 {
 		return "", nil, false, nil
 	}
-	if typ != "Resource" && typ != "ServiceNetwork" {
+	if typ != endpointTypeResource && typ != endpointTypeServiceNetwork {
 		return "", nil, true, invalidParam("PrivateDnsPreference and PrivateDnsSpecifiedDomains are only supported for Resource and ServiceNetwork endpoints")
 	}
 	if pref != "" && !slices.Contains(privateDNSPreferences, pref) {
@@ -283,7 +283,7 @@ func (c *call) latticeDNS(typ string, privateDNS bool) (pref string, domains []s
 func (c *call) createLatticeEndpoint(typ, vpcID string) (*endpoint, *apiError) {
 	rcfg, sn := c.p.str("ResourceConfigurationArn"), c.p.str("ServiceNetworkArn")
 	arn, other, otherField := rcfg, sn, "ServiceNetworkArn"
-	if typ == "ServiceNetwork" {
+	if typ == endpointTypeServiceNetwork {
 		arn, other, otherField = sn, rcfg, "ResourceConfigurationArn"
 	}
 	switch {
@@ -318,7 +318,7 @@ func (c *call) createLatticeEndpoint(typ, vpcID string) (*endpoint, *apiError) {
 	}
 	ep := &endpoint{Account: c.account(), Region: c.region, VpcID: vpcID, Type: typ, Created: c.now, PhaseAt: c.now,
 		IPAddressType: "ipv4", DNSRecordType: "ipv4", Phase: phasePending, Groups: groups}
-	if typ == "Resource" {
+	if typ == endpointTypeResource {
 		ep.ResourceConfigurationArn = arn
 	} else {
 		ep.ServiceNetworkArn = arn
@@ -402,12 +402,14 @@ func (c *call) modifyLatticeDNS(next *endpoint) *apiError {
 }
 
 // isLattice reports whether an endpoint type is Resource or ServiceNetwork.
-func isLattice(typ string) bool { return typ == "Resource" || typ == "ServiceNetwork" }
+func isLattice(typ string) bool {
+	return typ == endpointTypeResource || typ == endpointTypeServiceNetwork
+}
 
 // notLatticeFields refuses the fields of Resource and ServiceNetwork
 // endpoints in a request for an endpoint of another type.
 func (c *call) notLatticeFields(typ string) *apiError {
-	for f, t := range map[string]string{"ResourceConfigurationArn": "Resource", "ServiceNetworkArn": "ServiceNetwork"} {
+	for f, t := range map[string]string{"ResourceConfigurationArn": endpointTypeResource, "ServiceNetworkArn": endpointTypeServiceNetwork} {
 		if c.p.str(f) != "" {
 			return errf(400, "InvalidParameterCombination", "%s is only supported for %s endpoints, not %s", f, t, typ)
 		}
@@ -424,9 +426,9 @@ func (c *call) notLatticeFields(typ string) *apiError {
 // 2026) and no other change of their subnets.
 func latticeSubnetChange(typ string, add, remove []string) *apiError {
 	switch {
-	case typ == "Resource" && len(add)+len(remove) > 0:
+	case typ == endpointTypeResource && len(add)+len(remove) > 0:
 		return invalidParam("The subnets of a Resource endpoint cannot be modified; create another endpoint")
-	case typ == "ServiceNetwork" && len(remove) > 0:
+	case typ == endpointTypeServiceNetwork && len(remove) > 0:
 		return invalidParam("Subnets can only be added to a ServiceNetwork endpoint; create another endpoint to remove one")
 	}
 	return nil

@@ -55,7 +55,7 @@ func createConnectionNotification(c *call) ([]xn, *apiError) {
 		}
 	} else if ep, err := c.ownEndpoint(epID); err != nil {
 		return nil, err
-	} else if ep.Type != "Interface" {
+	} else if ep.Type != endpointTypeInterface {
 		// "You can create a connection notification for interface
 		// endpoints only." (CreateVpcEndpointConnectionNotification)
 		return nil, invalidParam("Connection notifications are supported for interface endpoints only; %s is a %s endpoint", epID, ep.Type)

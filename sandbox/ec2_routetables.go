@@ -154,7 +154,7 @@ func (c *call) checkRouteTables(ids []string, vpcID, service, except string) *ap
 func (c *call) gatewayRoutes(id string) []*endpoint {
 	var out []*endpoint
 	for _, ep := range c.sb.st.Endpoints {
-		if ep.Type != "Gateway" || ep.Account != c.account() || ep.Region != c.region || !slices.Contains(ep.RouteTables, id) {
+		if ep.Type != endpointTypeGateway || ep.Account != c.account() || ep.Region != c.region || !slices.Contains(ep.RouteTables, id) {
 			continue
 		}
 		if st, _ := c.sb.endpointState(ep, c.now); st == phaseDeleting || st == phaseDeleted {
@@ -312,7 +312,7 @@ func (c *call) modifyRouteTables(ep, next *endpoint) *apiError {
 	if len(add)+len(rm) == 0 {
 		return nil
 	}
-	if ep.Type != "Gateway" {
+	if ep.Type != endpointTypeGateway {
 		return invalidParam("Route tables can only be modified on Gateway endpoints")
 	}
 	tables := slices.Clone(ep.RouteTables)

@@ -350,21 +350,36 @@ func modifyServiceConfiguration(c *call) ([]xn, *apiError) {
 	next.GWLBs = append([]string(nil), sv.GWLBs...)
 	next.IPTypes = append([]string(nil), sv.IPTypes...)
 	next.SupportedRegions = append([]string(nil), sv.SupportedRegions...)
+	// each checks its part of the request, in AWS's order, and changes
+	// next; sv changes only when all pass
+	for _, change := range []func(sv, next *service) *apiError{
+		c.changeServiceLoadBalancers, c.changeServiceAcceptance, c.changeServiceIPTypes, c.changeServiceRegions, c.changeServicePrivateDNS,
+	} {
+		if err := change(sv, &next); err != nil {
+			return nil, err
+		}
+	}
+	*sv = next
+	return []xn{bl("return", true)}, nil
+}
 
+// changeServiceLoadBalancers adds and removes load balancers of the
+// service's kind (network or gateway); it keeps at least one.
+func (c *call) changeServiceLoadBalancers(sv, next *service) *apiError {
 	addN, rmN := c.p.list("AddNetworkLoadBalancerArn"), c.p.list("RemoveNetworkLoadBalancerArn")
 	addG, rmG := c.p.list("AddGatewayLoadBalancerArn"), c.p.list("RemoveGatewayLoadBalancerArn")
 	if sv.Type == "GatewayLoadBalancer" && len(addN)+len(rmN) > 0 || sv.Type == "Interface" && len(addG)+len(rmG) > 0 {
-		return nil, invalidParam("Cannot mix network and gateway load balancers on service %s", sv.ID)
+		return invalidParam("Cannot mix network and gateway load balancers on service %s", sv.ID)
 	}
 	lbType := map[string]string{"Interface": "network", "GatewayLoadBalancer": "gateway"}[sv.Type]
 	add, rm := append(addN, addG...), append(rmN, rmG...)
 	for _, a := range add {
 		if contains(rm, a) {
-			return nil, invalidParam("Load balancer %s cannot be both added and removed", a)
+			return invalidParam("Load balancer %s cannot be both added and removed", a)
 		}
 	}
 	if err := c.checkLBs(dedupe(add), lbType, sv.ID); err != nil {
-		return nil, err
+		return err
 	}
 	lbs := append([]string(nil), sv.lbs()...)
 	for _, a := range add {
@@ -374,28 +389,39 @@ func modifyServiceConfiguration(c *call) ([]xn, *apiError) {
 	}
 	for _, r := range rm {
 		if !contains(lbs, r) {
-			return nil, invalidParam("Load balancer %s is not associated with service %s", r, sv.ID)
+			return invalidParam("Load balancer %s is not associated with service %s", r, sv.ID)
 		}
 		lbs = remove(lbs, r)
 	}
 	if len(lbs) == 0 {
-		return nil, invalidParam("The service %s must have at least one load balancer", sv.ID)
+		return invalidParam("The service %s must have at least one load balancer", sv.ID)
 	}
 	if sv.Type == "GatewayLoadBalancer" {
 		next.GWLBs = lbs
 	} else {
 		next.NLBs = lbs
 	}
+	return nil
+}
 
-	if acc, present, err := c.p.boolean("AcceptanceRequired"); err != nil {
-		return nil, err
-	} else if present {
+// changeServiceAcceptance sets AcceptanceRequired when given.
+func (c *call) changeServiceAcceptance(_, next *service) *apiError {
+	acc, present, err := c.p.boolean("AcceptanceRequired")
+	if err != nil {
+		return err
+	}
+	if present {
 		next.AcceptanceRequired = acc
 	}
+	return nil
+}
 
+// changeServiceIPTypes adds and removes supported IP address types; the
+// service keeps at least one.
+func (c *call) changeServiceIPTypes(_, next *service) *apiError {
 	addIP, rmIP := c.p.list("AddSupportedIpAddressType"), c.p.list("RemoveSupportedIpAddressType")
 	if err := c.checkIPTypes(append(addIP, rmIP...)); err != nil {
-		return nil, err
+		return err
 	}
 	for _, t := range addIP {
 		if !contains(next.IPTypes, t) {
@@ -406,16 +432,21 @@ func modifyServiceConfiguration(c *call) ([]xn, *apiError) {
 		next.IPTypes = remove(next.IPTypes, t)
 	}
 	if len(next.IPTypes) == 0 {
-		return nil, invalidParam("The service must support at least one IP address type")
+		return invalidParam("The service must support at least one IP address type")
 	}
+	return nil
+}
 
+// changeServiceRegions adds and removes supported regions; the service's
+// own region cannot be removed (nor is it listed when added).
+func (c *call) changeServiceRegions(sv, next *service) *apiError {
 	addR, rmR := c.p.list("AddSupportedRegion"), c.p.list("RemoveSupportedRegion")
 	if err := c.checkRegions(append(addR, rmR...)); err != nil {
-		return nil, err
+		return err
 	}
 	for _, r := range rmR {
 		if r == sv.Region {
-			return nil, invalidParam("The service Region %s cannot be removed from the supported Regions", r)
+			return invalidParam("The service Region %s cannot be removed from the supported Regions", r)
 		}
 		next.SupportedRegions = remove(next.SupportedRegions, r)
 	}
@@ -424,29 +455,33 @@ func modifyServiceConfiguration(c *call) ([]xn, *apiError) {
 			next.SupportedRegions = append(next.SupportedRegions, r)
 		}
 	}
+	return nil
+}
 
+// changeServicePrivateDNS removes the private DNS name, or sets a new one
+// (to be verified); a Gateway Load Balancer service has none.
+func (c *call) changeServicePrivateDNS(sv, next *service) *apiError {
 	rmDNS, _, err := c.p.boolean("RemovePrivateDnsName")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	newDNS := c.p.str("PrivateDnsName")
 	switch {
 	case rmDNS && newDNS != "":
-		return nil, invalidParam("PrivateDnsName and RemovePrivateDnsName cannot be used together")
+		return invalidParam("PrivateDnsName and RemovePrivateDnsName cannot be used together")
 	case rmDNS:
 		next.PrivateDNSName, next.DNSState, next.DNSVerifyName, next.DNSVerifyValue = "", "", "", ""
 		next.DNSVerifyAt = time.Time{}
 	case newDNS != "" && newDNS != sv.PrivateDNSName:
 		if sv.Type == "GatewayLoadBalancer" {
-			return nil, invalidParam("Private DNS names are not supported for Gateway Load Balancer endpoint services")
+			return invalidParam("Private DNS names are not supported for Gateway Load Balancer endpoint services")
 		}
 		if err := c.validDNSName(newDNS); err != nil {
-			return nil, err
+			return err
 		}
-		c.setPrivateDNS(&next, newDNS)
+		c.setPrivateDNS(next, newDNS)
 	}
-	*sv = next
-	return []xn{bl("return", true)}, nil
+	return nil
 }
 
 // activeConnection reports whether an endpoint still holds a connection to

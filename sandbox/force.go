@@ -72,7 +72,7 @@ func (s *Sandbox) ForceEndpointState(id, state string) error {
 	if !contains(EndpointStates, state) {
 		return fmt.Errorf("sandbox: endpoint %s: unknown state %q (valid: %s)", id, state, strings.Join(EndpointStates, ", "))
 	}
-	if ep.Type == "Gateway" && state != phaseAvailable && state != phaseDeleting && state != phaseDeleted {
+	if ep.Type == endpointTypeGateway && state != phaseAvailable && state != phaseDeleting && state != phaseDeleted {
 		return fmt.Errorf("sandbox: endpoint %s is a Gateway endpoint, which is only available, deleting or deleted", id)
 	}
 	ep.Hold = true

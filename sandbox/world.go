@@ -246,147 +246,188 @@ var (
 
 // validate checks the world for consistency and collects every problem.
 func (w *World) validate() error {
-	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	regions := map[string]bool{}
+	wc := &worldCheck{regions: map[string]bool{}, aliases: map[string]bool{}, ids: map[string]bool{}, keys: map[string]bool{}, resIDs: map[string]bool{}}
 	for _, r := range w.Regions {
-		regions[r] = true
+		wc.regions[r] = true
 	}
-	if len(regions) == 0 {
-		bad("regions: at least one region is required")
-	}
-	aliases, ids, keys, resIDs := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
-	uniq := func(kind, id string) {
-		if resIDs[id] {
-			bad("%s %s: duplicate id", kind, id)
-		}
-		resIDs[id] = true
+	if len(wc.regions) == 0 {
+		wc.bad("regions: at least one region is required")
 	}
 	for ai, a := range w.Accounts {
-		where := fmt.Sprintf("accounts[%d] (%s)", ai, a.Alias)
-		if a.Alias == "" || aliases[a.Alias] {
-			bad("%s: alias missing or duplicate", where)
+		wc.account(fmt.Sprintf("accounts[%d] (%s)", ai, a.Alias), a)
+	}
+	wc.quotas(w.Quotas)
+	wc.errs = append(wc.errs, w.validateTargets()...)
+	wc.errs = append(wc.errs, w.validateRouteTables()...)
+	wc.errs = append(wc.errs, w.validateLattice()...)
+	wc.errs = append(wc.errs, w.validateZones()...)
+	if w.Operator != "" && !wc.aliases[w.Operator] {
+		wc.bad("operator: no account with alias %q", w.Operator)
+	}
+	return errors.Join(wc.errs...)
+}
+
+// worldCheck collects the problems of a world, and what must be unique
+// across it.
+type worldCheck struct {
+	errs    []error
+	regions map[string]bool // the world's regions
+	// aliases, ids and keys are the account aliases, account ids and
+	// access key ids seen; resIDs the ids of VPCs, subnets, security
+	// groups and load balancers.
+	aliases, ids, keys, resIDs map[string]bool
+}
+
+func (wc *worldCheck) bad(format string, a ...any) {
+	wc.errs = append(wc.errs, fmt.Errorf(format, a...))
+}
+
+// uniq refuses a resource id seen before.
+func (wc *worldCheck) uniq(kind, id string) {
+	if wc.resIDs[id] {
+		wc.bad("%s %s: duplicate id", kind, id)
+	}
+	wc.resIDs[id] = true
+}
+
+// account checks one account (at where): its alias and id, credentials,
+// roles and regions.
+func (wc *worldCheck) account(where string, a Account) {
+	if a.Alias == "" || wc.aliases[a.Alias] {
+		wc.bad("%s: alias missing or duplicate", where)
+	}
+	wc.aliases[a.Alias] = true
+	if !reAccountID.MatchString(a.ID) || wc.ids[a.ID] {
+		wc.bad("%s: id %q must be 12 unique digits", where, a.ID)
+	}
+	wc.ids[a.ID] = true
+	for _, c := range a.Credentials {
+		if len(c.AccessKeyID) < 16 || c.SecretAccessKey == "" || wc.keys[c.AccessKeyID] {
+			wc.bad("%s: credential %q: access key id (16+ chars, unique) and secret are required", where, c.AccessKeyID)
 		}
-		aliases[a.Alias] = true
-		if !reAccountID.MatchString(a.ID) || ids[a.ID] {
-			bad("%s: id %q must be 12 unique digits", where, a.ID)
+		wc.keys[c.AccessKeyID] = true
+		if !strings.HasPrefix(c.PrincipalArn, "arn:aws:iam::"+a.ID+":") {
+			wc.bad("%s: credential %s: principalArn %q must be an IAM ARN in account %s", where, c.AccessKeyID, c.PrincipalArn, a.ID)
 		}
-		ids[a.ID] = true
-		for _, c := range a.Credentials {
-			if len(c.AccessKeyID) < 16 || c.SecretAccessKey == "" || keys[c.AccessKeyID] {
-				bad("%s: credential %q: access key id (16+ chars, unique) and secret are required", where, c.AccessKeyID)
-			}
-			keys[c.AccessKeyID] = true
-			if !strings.HasPrefix(c.PrincipalArn, "arn:aws:iam::"+a.ID+":") {
-				bad("%s: credential %s: principalArn %q must be an IAM ARN in account %s", where, c.AccessKeyID, c.PrincipalArn, a.ID)
-			}
-			if _, err := parsePolicies(c.PrincipalArn, c.Policies); err != nil {
-				bad("%s: credential %s: policies: %v", where, c.AccessKeyID, err)
-			}
+		if _, err := parsePolicies(c.PrincipalArn, c.Policies); err != nil {
+			wc.bad("%s: credential %s: policies: %v", where, c.AccessKeyID, err)
 		}
-		for _, r := range a.Roles {
-			m := reRoleArn.FindStringSubmatch(r.Arn)
-			if m == nil || m[1] != a.ID {
-				bad("%s: role %q must be arn:aws:iam::%s:role/NAME", where, r.Arn, a.ID)
-			}
-			if _, err := parsePolicies(r.Arn, r.Policies); err != nil {
-				bad("%s: role %s: policies: %v", where, r.Arn, err)
-			}
+	}
+	for _, r := range a.Roles {
+		m := reRoleArn.FindStringSubmatch(r.Arn)
+		if m == nil || m[1] != a.ID {
+			wc.bad("%s: role %q must be arn:aws:iam::%s:role/NAME", where, r.Arn, a.ID)
 		}
-		for rname, rw := range a.Regions {
-			rwhere := where + " region " + rname
-			if !regions[rname] {
-				bad("%s: region not listed in regions", rwhere)
-			}
-			azIDs := map[string]bool{}
-			for name, id := range rw.AvailabilityZones {
-				if !strings.HasPrefix(name, rname) || id == "" || azIDs[id] {
-					bad("%s: availability zone %s=%s must be named after the region and map to a unique id", rwhere, name, id)
-				}
-				azIDs[id] = true
-			}
-			subnets := map[string]string{}
-			for _, v := range rw.VPCs {
-				if !reVpcID.MatchString(v.ID) {
-					bad("%s: vpc id %q is malformed", rwhere, v.ID)
-				}
-				uniq("vpc", v.ID)
-				pfx, err := netip.ParsePrefix(v.CIDR)
-				if err != nil || !pfx.Addr().Is4() {
-					bad("%s: vpc %s: cidr %q is not an IPv4 CIDR", rwhere, v.ID, v.CIDR)
-				}
-				for _, s := range v.Subnets {
-					if !reSubnetID.MatchString(s.ID) {
-						bad("%s: subnet id %q is malformed", rwhere, s.ID)
-					}
-					uniq("subnet", s.ID)
-					subnets[s.ID] = v.ID
-					if _, ok := rw.AvailabilityZones[s.AvailabilityZone]; !ok {
-						bad("%s: subnet %s: availability zone %q is not in availabilityZones", rwhere, s.ID, s.AvailabilityZone)
-					}
-					sp, err := netip.ParsePrefix(s.CIDR)
-					if err != nil || !sp.Addr().Is4() || sp.Bits() > 28 || (pfx.IsValid() && (!pfx.Contains(sp.Addr()) || sp.Bits() < pfx.Bits())) {
-						bad("%s: subnet %s: cidr %q must be an IPv4 /16../28 inside the VPC %s", rwhere, s.ID, s.CIDR, v.CIDR)
-					}
-					if s.IPv6CIDR != "" {
-						if p6, err := netip.ParsePrefix(s.IPv6CIDR); err != nil || !p6.Addr().Is6() || p6.Addr().Is4In6() || p6.Bits() != 64 || p6.Masked() != p6 {
-							bad("%s: subnet %s: ipv6Cidr %q must be an IPv6 /64 block", rwhere, s.ID, s.IPv6CIDR)
-						}
-					}
-				}
-				for _, g := range v.SecurityGroups {
-					if !reSgID.MatchString(g.ID) {
-						bad("%s: security group id %q is malformed", rwhere, g.ID)
-					}
-					uniq("security group", g.ID)
-				}
-			}
-			errs = append(errs, validateTopics(rwhere, rw.Topics)...)
-			for _, lb := range rw.LoadBalancers {
-				m := reLBArn.FindStringSubmatch(lb.Arn)
-				if m == nil || m[1] != rname || m[2] != a.ID {
-					bad("%s: load balancer %q must be an elasticloadbalancing ARN in %s/%s: arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net|gwy|app/NAME/ID, ID 16 lowercase hex digits",
-						rwhere, lb.Arn, rname, a.ID, rname, a.ID)
-					continue
-				}
-				uniq("load balancer", lb.Arn)
-				want := map[string]string{"net": "network", "gwy": "gateway", "app": "application"}[m[3]]
-				if lb.Type != want {
-					bad("%s: load balancer %s: type %q does not match its ARN (%s)", rwhere, lb.Arn, lb.Type, want)
-				}
-				for _, s := range lb.Subnets {
-					if vpc, ok := subnets[s]; !ok || vpc != lb.VpcID {
-						bad("%s: load balancer %s: subnet %s is not in vpc %s", rwhere, lb.Arn, s, lb.VpcID)
-					}
-				}
-				switch lb.State {
-				case "", "active", "provisioning", "active_impaired", "failed":
-				default:
-					bad("%s: load balancer %s: unknown state %q", rwhere, lb.Arn, lb.State)
-				}
+		if _, err := parsePolicies(r.Arn, r.Policies); err != nil {
+			wc.bad("%s: role %s: policies: %v", where, r.Arn, err)
+		}
+	}
+	for rname, rw := range a.Regions {
+		wc.region(where+" region "+rname, rname, a.ID, rw)
+	}
+}
+
+// region checks one region of account accountID (at where): its zones, VPCs,
+// topics and load balancers.
+func (wc *worldCheck) region(where, rname, accountID string, rw RegionWorld) {
+	if !wc.regions[rname] {
+		wc.bad("%s: region not listed in regions", where)
+	}
+	azIDs := map[string]bool{}
+	for name, id := range rw.AvailabilityZones {
+		if !strings.HasPrefix(name, rname) || id == "" || azIDs[id] {
+			wc.bad("%s: availability zone %s=%s must be named after the region and map to a unique id", where, name, id)
+		}
+		azIDs[id] = true
+	}
+	subnets := map[string]string{} // subnet id -> VPC id
+	for _, v := range rw.VPCs {
+		wc.vpc(where, v, rw.AvailabilityZones, subnets)
+	}
+	wc.errs = append(wc.errs, validateTopics(where, rw.Topics)...)
+	for _, lb := range rw.LoadBalancers {
+		wc.loadBalancer(where, rname, accountID, lb, subnets)
+	}
+}
+
+// vpc checks a VPC, its subnets (recorded in subnets) and its security
+// groups.
+func (wc *worldCheck) vpc(where string, v VPC, zones map[string]string, subnets map[string]string) {
+	if !reVpcID.MatchString(v.ID) {
+		wc.bad("%s: vpc id %q is malformed", where, v.ID)
+	}
+	wc.uniq("vpc", v.ID)
+	pfx, err := netip.ParsePrefix(v.CIDR)
+	if err != nil || !pfx.Addr().Is4() {
+		wc.bad("%s: vpc %s: cidr %q is not an IPv4 CIDR", where, v.ID, v.CIDR)
+	}
+	for _, s := range v.Subnets {
+		if !reSubnetID.MatchString(s.ID) {
+			wc.bad("%s: subnet id %q is malformed", where, s.ID)
+		}
+		wc.uniq("subnet", s.ID)
+		subnets[s.ID] = v.ID
+		if _, ok := zones[s.AvailabilityZone]; !ok {
+			wc.bad("%s: subnet %s: availability zone %q is not in availabilityZones", where, s.ID, s.AvailabilityZone)
+		}
+		sp, err := netip.ParsePrefix(s.CIDR)
+		if err != nil || !sp.Addr().Is4() || sp.Bits() > 28 || (pfx.IsValid() && (!pfx.Contains(sp.Addr()) || sp.Bits() < pfx.Bits())) {
+			wc.bad("%s: subnet %s: cidr %q must be an IPv4 /16../28 inside the VPC %s", where, s.ID, s.CIDR, v.CIDR)
+		}
+		if s.IPv6CIDR != "" {
+			if p6, err := netip.ParsePrefix(s.IPv6CIDR); err != nil || !p6.Addr().Is6() || p6.Addr().Is4In6() || p6.Bits() != 64 || p6.Masked() != p6 {
+				wc.bad("%s: subnet %s: ipv6Cidr %q must be an IPv6 /64 block", where, s.ID, s.IPv6CIDR)
 			}
 		}
 	}
+	for _, g := range v.SecurityGroups {
+		if !reSgID.MatchString(g.ID) {
+			wc.bad("%s: security group id %q is malformed", where, g.ID)
+		}
+		wc.uniq("security group", g.ID)
+	}
+}
+
+// loadBalancer checks a load balancer of account accountID in region rname: its
+// ARN, type, subnets (in its VPC) and state.
+func (wc *worldCheck) loadBalancer(where, rname, accountID string, lb LoadBalancer, subnets map[string]string) {
+	m := reLBArn.FindStringSubmatch(lb.Arn)
+	if m == nil || m[1] != rname || m[2] != accountID {
+		wc.bad("%s: load balancer %q must be an elasticloadbalancing ARN in %s/%s: arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net|gwy|app/NAME/ID, ID 16 lowercase hex digits",
+			where, lb.Arn, rname, accountID, rname, accountID)
+		return
+	}
+	wc.uniq("load balancer", lb.Arn)
+	want := map[string]string{"net": "network", "gwy": "gateway", "app": "application"}[m[3]]
+	if lb.Type != want {
+		wc.bad("%s: load balancer %s: type %q does not match its ARN (%s)", where, lb.Arn, lb.Type, want)
+	}
+	for _, s := range lb.Subnets {
+		if vpc, ok := subnets[s]; !ok || vpc != lb.VpcID {
+			wc.bad("%s: load balancer %s: subnet %s is not in vpc %s", where, lb.Arn, s, lb.VpcID)
+		}
+	}
+	switch lb.State {
+	case "", "active", "provisioning", "active_impaired", "failed":
+	default:
+		wc.bad("%s: load balancer %s: unknown state %q", where, lb.Arn, lb.State)
+	}
+}
+
+// quotas refuses a negative quota.
+func (wc *worldCheck) quotas(q Quotas) {
 	for name, v := range map[string]int{
-		"interfaceEndpointsPerVpc":      w.Quotas.InterfaceEndpointsPerVPC,
-		"resourceEndpointsPerVpc":       w.Quotas.ResourceEndpointsPerVPC,
-		"serviceNetworkEndpointsPerVpc": w.Quotas.ServiceNetworkEndpointsPerVPC,
-		"gatewayEndpointsPerRegion":     w.Quotas.GatewayEndpointsPerRegion,
-		"gatewayEndpointsPerVpc":        w.Quotas.GatewayEndpointsPerVPC,
-		"endpointPolicyCharacters":      w.Quotas.EndpointPolicyCharacters,
+		"interfaceEndpointsPerVpc":      q.InterfaceEndpointsPerVPC,
+		"resourceEndpointsPerVpc":       q.ResourceEndpointsPerVPC,
+		"serviceNetworkEndpointsPerVpc": q.ServiceNetworkEndpointsPerVPC,
+		"gatewayEndpointsPerRegion":     q.GatewayEndpointsPerRegion,
+		"gatewayEndpointsPerVpc":        q.GatewayEndpointsPerVPC,
+		"endpointPolicyCharacters":      q.EndpointPolicyCharacters,
 	} {
 		if v < 0 {
-			bad("quotas.%s: %d is negative (leave it out or 0 for AWS's default)", name, v)
+			wc.bad("quotas.%s: %d is negative (leave it out or 0 for AWS's default)", name, v)
 		}
 	}
-	errs = append(errs, w.validateTargets()...)
-	errs = append(errs, w.validateRouteTables()...)
-	errs = append(errs, w.validateLattice()...)
-	errs = append(errs, w.validateZones()...)
-	if w.Operator != "" && !aliases[w.Operator] {
-		bad("operator: no account with alias %q", w.Operator)
-	}
-	return errors.Join(errs...)
 }
 
 // account looks an account up by alias or id.
