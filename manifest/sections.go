@@ -14,12 +14,13 @@ import (
 // that tree: it cuts the text into its top-level entries and the entries of
 // the `providers:` and `consumers:` block lists, parses each piece with
 // yaml.v3 on its own (at its place in the file, so positions are the same),
-// and decodes each list entry and drops its nodes before parsing the next.
+// and decodes a list some 32 KB of entries at a time, dropping their nodes
+// before parsing the next.
 //
 // It is a fast path only. It takes a file only when the cut is provably the
 // same document: every top-level key is a plain `key:` at column 0, every
 // list entry a `-` at the list's column, and each piece parses alone as one
-// mapping entry or one list entry. Anything else (flow style or tags at the
+// mapping entry or as the list entries it was cut to. Anything else (flow style or tags at the
 // top level, directives, several documents, tabs in indentation, line breaks
 // other than LF and CRLF, an alias to an anchor in another piece, aliases
 // that expand past minAliasNodes, a piece with a syntax error) falls back to
@@ -187,15 +188,16 @@ func keyLine(l []byte) (key string, inline, ok bool) {
 
 // piece parses one piece of a file, text starting at the beginning of line
 // (1-based), and returns its one node: a mapping of one entry for a
-// section, a list of one entry for a list entry. The nodes are placed at
-// their lines in the file. aliases adds what the piece's aliases expand to.
-func piece(text []byte, line int, kind yaml.Kind, aliases *int) (*yaml.Node, bool) {
+// section, a list of the given number of entries for a batch of a list's
+// entries. The nodes are placed at their lines in the file. aliases adds
+// what the piece's aliases expand to.
+func piece(text []byte, line int, kind yaml.Kind, entries int, aliases *int) (*yaml.Node, bool) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(text, &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return nil, false
 	}
 	n := doc.Content[0]
-	if n.Kind != kind || kind == yaml.MappingNode && len(n.Content) != 2 || kind == yaml.SequenceNode && len(n.Content) != 1 {
+	if n.Kind != kind || kind == yaml.MappingNode && len(n.Content) != 2 || kind == yaml.SequenceNode && len(n.Content) != entries {
 		return nil, false
 	}
 	if !countAliases(n, aliases) {
@@ -236,12 +238,20 @@ func shiftLines(n *yaml.Node, d int) {
 }
 
 // lazyList is a `providers:` or `consumers:` list not yet parsed: decode
-// parses and decodes one entry at a time (decodeLazy).
+// parses and decodes it a batch of entries at a time (decodeLazy).
 type lazyList struct {
 	text  []byte
 	items []span
 	done  bool
+	// batch holds the parsed entries from first on.
+	batch []*yaml.Node
+	first int
 }
+
+// batchBytes is about how much text of a list is parsed at once: yaml.v3
+// allocates some 3 KB for each parse, a lot for one entry of 300 bytes,
+// while a batch's nodes are a few hundred KB.
+const batchBytes = 32 << 10
 
 // parseSections is the fast path of parseFile. It reports false when it
 // cannot take the file; it has then reported nothing and recorded nothing.
@@ -262,7 +272,7 @@ func (l *loader) parseSections(file string, text []byte) (*Manifest, bool) {
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(secs[a].keyEnd()-secs[a].start, secs[b].keyEnd()-secs[b].start) })
 	for _, i := range order {
 		s := secs[i]
-		m, ok := piece(text[s.start:s.keyEnd()], s.line, yaml.MappingNode, &aliases)
+		m, ok := piece(text[s.start:s.keyEnd()], s.line, yaml.MappingNode, 1, &aliases)
 		if !ok {
 			return nil, false
 		}
@@ -299,6 +309,7 @@ func (l *loader) parseSections(file string, text []byte) (*Manifest, bool) {
 		for i := 0; !ll.done && !d.abandoned && i < len(ll.items); i++ {
 			d.lazyItem(ll, i)
 		}
+		ll.batch = nil
 	}
 	if d.abandoned {
 		l.sink.list = l.sink.list[:mark]
@@ -318,17 +329,26 @@ func (l *loader) parseSections(file string, text []byte) (*Manifest, bool) {
 	return fm, true
 }
 
-// lazyItem parses entry i of a lazy list, or abandons the fast path.
+// lazyItem returns entry i of a lazy list, parsing the batch that starts
+// with it when it is not parsed yet, or abandons the fast path.
 func (d *decoder) lazyItem(ll *lazyList, i int) *yaml.Node {
 	if d.abandoned {
 		return nil
 	}
+	if i >= ll.first && i < ll.first+len(ll.batch) {
+		return ll.batch[i-ll.first]
+	}
+	j := i + 1
+	for j < len(ll.items) && ll.items[j].end-ll.items[i].start <= batchBytes {
+		j++
+	}
 	it := ll.items[i]
-	n, ok := piece(ll.text[it.start:it.end], it.line, yaml.SequenceNode, &d.aliases)
+	n, ok := piece(ll.text[it.start:ll.items[j-1].end], it.line, yaml.SequenceNode, j-i, &d.aliases)
 	if !ok {
 		d.abandoned = true
 		return nil
 	}
+	ll.batch, ll.first = n.Content, i
 	return n.Content[0]
 }
 
@@ -337,6 +357,7 @@ func (d *decoder) lazyItem(ll *lazyList, i int) *yaml.Node {
 // one entry at a time.
 func (d *decoder) decodeLazy(ll *lazyList, v reflect.Value, owner any, path string) {
 	ll.done = true
+	defer func() { ll.batch = nil }()
 	out := reflect.MakeSlice(v.Type(), 0, len(ll.items))
 	for i := range ll.items {
 		c := d.lazyItem(ll, i)

@@ -275,6 +275,10 @@ func TestSectionsTakeOrLeave(t *testing.T) {
 	const head = "version: 1\nproject: p\naccounts:\n  a: {id: \"111111111111\"}\n"
 	const c1 = "  - name: c1\n    account: a\n    region: us-east-1\n    vpcId: vpc-01234567\n    subnetIds: [subnet-01234567]\n    serviceName: com.amazonaws.us-east-1.s3\n"
 	const c2 = "  - name: c2\n    account: a\n    region: us-east-1\n    vpcId: vpc-01234567\n    subnetIds: [subnet-89abcdef]\n    serviceName: com.amazonaws.us-east-1.s3\n"
+	var filler string // more than a batch of entries
+	for i := 0; len(filler) <= batchBytes; i++ {
+		filler += strings.Replace(c2, "name: c2", fmt.Sprintf("name: f%d", i), 1)
+	}
 	for _, tc := range []struct {
 		name, text string
 		take       bool
@@ -291,7 +295,8 @@ func TestSectionsTakeOrLeave(t *testing.T) {
 		{"unknown top-level key with a list", head + "consumer:\n" + c1, true},
 		{"repeated key", head + "consumers:\n" + c1 + "consumers:\n" + c2, true},
 		{"wrong version", strings.Replace(head, "version: 1", "version: 2", 1) + "consumers:\n" + c1, true},
-		{"alias across entries", head + "consumers:\n" + strings.Replace(c1, "name: c1", "name: &n c1", 1) + strings.Replace(c2, "name: c2", "name: *n", 1), false},
+		{"alias across entries of one batch", head + "consumers:\n" + strings.Replace(c1, "name: c1", "name: &n c1", 1) + strings.Replace(c2, "name: c2", "name: *n", 1), true},
+		{"alias across batches", head + "consumers:\n" + strings.Replace(c1, "name: c1", "name: &n c1", 1) + filler + strings.Replace(c2, "name: c2", "name: *n", 1), false},
 		{"alias across sections", "x: &r us-east-1\n" + head + "consumers:\n" + strings.Replace(c1, "us-east-1\n", "*r\n", 1), false},
 		{"syntax error in an entry", head + "consumers:\n" + c1 + "  - name: [c\n" + c2, false},
 		{"syntax error in a list never decoded", strings.Replace(head, "version: 1", "version: 2", 1) + "consumers:\n" + c1 + "  - name: [c\n", false},
