@@ -186,7 +186,7 @@ func (rd *reader) count(name string) {
 func (rd *reader) fail(sc live.Scope, call string, err error) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
-	rd.snap.Failures = append(rd.snap.Failures, live.Failure{Account: sc.Account, AccountID: sc.AccountID, Region: sc.Region, Call: live.FailedCall(call, err), Error: awsenv.Describe(err)})
+	rd.snap.Failures = append(rd.snap.Failures, live.Failure{Account: sc.Account, AccountID: sc.AccountID, Region: sc.Region, Call: live.FailedCall(call, err), Error: awsenv.Describe(err), Err: err})
 }
 
 func (rd *reader) add(fn func(*Snapshot)) {

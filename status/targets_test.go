@@ -190,5 +190,9 @@ func TestTargetHealthCallsInFlight(t *testing.T) {
 		if fl := snap.Failures[0]; fl.Call != status.CallTargetHealth || !strings.Contains(fl.Error, "Throttling") || len(snap.LoadBalancers) != 0 {
 			t.Errorf("failure %+v, %d load balancers", fl, len(snap.LoadBalancers))
 		}
+		// The failure keeps its cause, for errors.Is and errors.As.
+		if fl := snap.Failures[0]; fl.Err == nil || !strings.Contains(fl.Err.Error(), "Throttling") {
+			t.Errorf("failure's cause %v, want the Throttling error", fl.Err)
+		}
 	}
 }
