@@ -1,8 +1,9 @@
 // Package quota owns the AWS quotas plink checks a manifest and a plan
 // against: AWS's defaults, and a Table a project fills from its config
-// where it had a quota raised (endpoints-per-vpc). Plan's quota check
-// (PL230) reads its limit here, and manifest's offline lints (PL012,
-// PL015) are to, so that a raised quota is honoured by every check alike.
+// where it had a quota raised (endpoints-per-vpc), so that a raised quota
+// is honoured by every check alike. Plan's quota check (PL230) reads its
+// limit here; manifest's offline lints (PL012, PL015) still hold AWS's
+// defaults themselves and do not honour the config yet.
 //
 // It holds values only: it must not import another plink package.
 package quota
