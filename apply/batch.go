@@ -21,18 +21,13 @@ func (r *runner) principals(ctx context.Context, steps []*step) {
 	c := steps[0].cs.c
 	add := c.Action == plan.Create
 	svc := r.parentID(c)
-	fail := func(ss []*step, e *Error) {
-		for _, s := range ss {
-			s.err = e
-		}
-	}
 	if svc == "" {
-		fail(steps, missing(c, "service id (its provider was not created)"))
+		failSteps(steps, missing(c, "service id (its provider was not created)"))
 		return
 	}
 	cl, e := r.client(ctx, c)
 	if e != nil {
-		fail(steps, e)
+		failSteps(steps, e)
 		return
 	}
 	if c.Action == plan.Update {
@@ -40,44 +35,8 @@ func (r *runner) principals(ctx context.Context, steps []*step) {
 		r.tagPermissions(ctx, c, cl, svc, steps, nil)
 		return
 	}
-	ids := map[string]string{} // principal → service permission id, as added
-	principalOf := func(s *step) string {
-		v := s.cs.c.After
-		if !add {
-			v = s.cs.c.Before
-		}
-		if v != nil && v.Principal != "" {
-			return v.Principal
-		}
-		return s.cs.c.ID
-	}
-	call := func(ss []*step) *Error {
-		in := &ec2.ModifyVpcEndpointServicePermissionsInput{ServiceId: aws.String(svc)}
-		var arns []string
-		for _, s := range ss {
-			arns = append(arns, principalOf(s))
-		}
-		if add {
-			in.AddAllowedPrincipals = arns
-		} else {
-			in.RemoveAllowedPrincipals = arns
-		}
-		return r.call(ctx, c, classService, "ModifyVpcEndpointServicePermissions", func(ctx context.Context) error {
-			out, err := cl.ModifyVpcEndpointServicePermissions(ctx, in)
-			if err == nil {
-				for _, ap := range out.AddedPrincipals {
-					ids[aws.ToString(ap.Principal)] = aws.ToString(ap.ServicePermissionId)
-				}
-			}
-			return err
-		})
-	}
-	verb := "allowed"
-	if !add {
-		verb = "removed"
-	}
 	for _, s := range steps {
-		if principalOf(s) == "" {
+		if principalOf(s, add) == "" {
 			s.err = missing(s.cs.c, "principal ARN")
 		}
 	}
@@ -90,24 +49,62 @@ func (r *runner) principals(ctx context.Context, steps []*step) {
 	if len(ok) == 0 {
 		return
 	}
-	e = call(ok)
-	if e != nil && len(ok) > 1 && e.Code != "Canceled" {
-		for _, s := range ok {
-			if s.err = call([]*step{s}); s.err == nil {
-				s.note = verb + " " + principalOf(s) + " on " + svc
-			}
-		}
-	} else {
-		for _, s := range ok {
+	ids := map[string]string{} // principal → service permission id, as added
+	send := func(ss []*step) *Error { return r.modifyPermissions(ctx, c, cl, svc, add, ss, ids) }
+	verb := "allowed"
+	if !add {
+		verb = "removed"
+	}
+	e = send(ok)
+	for _, s := range ok {
+		if e != nil && len(ok) > 1 && e.Code != "Canceled" {
+			s.err = send([]*step{s}) // alone, so one bad ARN fails only itself
+		} else {
 			s.err = e
-			if e == nil {
-				s.note = verb + " " + principalOf(s) + " on " + svc
-			}
+		}
+		if s.err == nil {
+			s.note = verb + " " + principalOf(s, add) + " on " + svc
 		}
 	}
 	if add {
 		r.tagPermissions(ctx, c, cl, svc, ok, ids)
 	}
+}
+
+// principalOf is the principal a principal step adds (or removes).
+func principalOf(s *step, add bool) string {
+	v := s.cs.c.After
+	if !add {
+		v = s.cs.c.Before
+	}
+	if v != nil && v.Principal != "" {
+		return v.Principal
+	}
+	return s.cs.c.ID
+}
+
+// modifyPermissions adds or removes the principals of steps on service svc
+// in one call, recording in ids the permission id of each principal added.
+func (r *runner) modifyPermissions(ctx context.Context, c *plan.Change, cl EC2API, svc string, add bool, steps []*step, ids map[string]string) *Error {
+	in := &ec2.ModifyVpcEndpointServicePermissionsInput{ServiceId: aws.String(svc)}
+	var arns []string
+	for _, s := range steps {
+		arns = append(arns, principalOf(s, add))
+	}
+	if add {
+		in.AddAllowedPrincipals = arns
+	} else {
+		in.RemoveAllowedPrincipals = arns
+	}
+	return r.call(ctx, c, classService, "ModifyVpcEndpointServicePermissions", func(ctx context.Context) error {
+		out, err := cl.ModifyVpcEndpointServicePermissions(ctx, in)
+		if err == nil {
+			for _, ap := range out.AddedPrincipals {
+				ids[aws.ToString(ap.Principal)] = aws.ToString(ap.ServicePermissionId)
+			}
+		}
+		return err
+	})
 }
 
 // connections accepts or rejects, in one call per service, the connections
