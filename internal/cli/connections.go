@@ -68,7 +68,7 @@ decision was carried out, 1 otherwise.`,
 			}
 			if every == 0 {
 				defer sess.Close()
-				return connectionsRound(ctx, f, format, m, sess, false, nil)
+				return connectionsRound(ctx, f, format, m, sess, false, false, nil)
 			}
 			w := &watched{paths: paths, m: m, rs: rs, sess: sess, leftSaid: map[string]bool{}}
 			defer func() { _ = w.sess.Close() }()
@@ -157,7 +157,7 @@ func watchConnections(ctx context.Context, f *Factory, format string, w *watched
 			err = w.reload(ctx, f, format)
 		}
 		if err == nil {
-			err = connectionsRound(ctx, f, format, w.m, w.sess, w.stale, w.leftSaid)
+			err = connectionsRound(ctx, f, format, w.m, w.sess, true, w.stale, w.leftSaid)
 		}
 		var ee *exitError
 		if err != nil && ctx.Err() == nil && !(errors.As(err, &ee) && ee.Err == nil) {
@@ -214,8 +214,9 @@ type decision struct {
 // With noRejects (the manifest's newest edit does not load) it rejects
 // nothing, as when the plan has errors.
 // Connections no rule decides are said too (leftSaid, when not nil,
-// remembers which were, across the rounds of a loop).
-func connectionsRound(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, noRejects bool, leftSaid map[string]bool) error {
+// remembers which were, across the rounds of a loop). A round that is not
+// one of a --watch loop (watching) ends with its summary.
+func connectionsRound(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, watching, noRejects bool, leftSaid map[string]bool) error {
 	d, err := sess.DecideConnections(ctx, m, noRejects)
 	if err != nil {
 		return err
@@ -272,7 +273,7 @@ func connectionsRound(ctx context.Context, f *Factory, format string, m *manifes
 		}
 		logDecision(f, format, d)
 	}
-	if f.Config.Duration("watch") == 0 {
+	if !watching {
 		// A single round ends with its outcome, so that a JSON reader can
 		// tell "nothing to decide" from a round that never got to decide.
 		switch {

@@ -419,7 +419,7 @@ func TestConnectionsSaysWhatItLeavesPending(t *testing.T) {
 	}
 	defer sess.Close()
 	for range 2 {
-		if err := connectionsRound(context.Background(), f, "text", m, sess, false, said); err != nil {
+		if err := connectionsRound(context.Background(), f, "text", m, sess, false, false, said); err != nil {
 			t.Fatal(err)
 		}
 	}
