@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/plan"
 )
 
@@ -665,6 +666,8 @@ func (r *runner) callAt(ctx context.Context, w where, class, action string, fn f
 		if err := l.Wait(ctx); err != nil {
 			return err
 		}
+		// A retry waits for a token too, or it takes the next call's.
+		ctx = awsenv.PaceRetries(ctx, l.Wait)
 	}
 	if r.stopped() {
 		return errNotStarted // a call not yet sent is new work

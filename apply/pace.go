@@ -1,9 +1,9 @@
 package apply
 
 import (
-	"strings"
-
 	"golang.org/x/time/rate"
+
+	"github.com/plinkdev/plink/awsenv"
 )
 
 // AWS's documented API throttling token buckets for EC2, per account and
@@ -33,20 +33,7 @@ var awsBuckets = map[string]struct {
 const paceMargin = 0.95
 
 // bucketOf names the throttling bucket an EC2 action draws from.
-func bucketOf(action string) string {
-	switch {
-	case action == "CreateVpcEndpoint" || action == "ModifyVpcEndpoint" || action == "DeleteVpcEndpoints":
-		return "endpoint"
-	case action == "AcceptVpcEndpointConnections" || action == "RejectVpcEndpointConnections":
-		return "accept"
-	case action == "CreateTags" || action == "DeleteTags":
-		return "tags"
-	case strings.HasPrefix(action, "Describe"):
-		return "describe"
-	default:
-		return "service"
-	}
-}
+func bucketOf(action string) string { return awsenv.ThrottleBucket(action) }
 
 // limiter returns the pacing limiter of an account-region bucket, or nil
 // when pacing is off.

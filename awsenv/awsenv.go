@@ -233,7 +233,7 @@ func applyDefaults(cfg *aws.Config, opts Options, retries *retryCounter) {
 	// AWS_MAX_ATTEMPTS (cfg.RetryMaxAttempts), when set, still caps the
 	// attempts: the SDK's clients wrap this retryer with it.
 	cfg.Retryer = newRetryer(cfg.RetryMode, budget, opts.maxBackoff, retries)
-	cfg.APIOptions = append(cfg.APIOptions, markCallStart)
+	cfg.APIOptions = append(cfg.APIOptions, markCallStart, paceRetries)
 	if opts.Endpoint != "" {
 		cfg.BaseEndpoint = aws.String(opts.Endpoint)
 	}

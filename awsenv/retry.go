@@ -58,8 +58,9 @@ func markCallStart(stack *middleware.Stack) error {
 }
 
 // newRetryer returns the SDK's standard or adaptive retryer with a very
-// high attempt limit and no retry quota, wrapped so that a call stops being
-// retried once it has spent budget; every retry is counted.
+// high attempt limit and no retry quota, one per throttling bucket of the
+// client (bucketRetryer), wrapped so that a call stops being retried once
+// it has spent budget; every retry is counted.
 func newRetryer(mode aws.RetryMode, budget, maxBackoff time.Duration, counter *retryCounter) func() aws.Retryer {
 	return func() aws.Retryer {
 		std := func(o *retry.StandardOptions) {
@@ -72,15 +73,15 @@ func newRetryer(mode aws.RetryMode, budget, maxBackoff time.Duration, counter *r
 			// the budget ends them by time instead.
 			o.RateLimiter = ratelimit.None
 		}
-		var base aws.RetryerV2
-		if mode == aws.RetryModeStandard {
-			base = retry.NewStandard(std)
-		} else {
-			base = retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+		base := func() aws.RetryerV2 {
+			if mode == aws.RetryModeStandard {
+				return retry.NewStandard(std)
+			}
+			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 				o.StandardOptions = append(o.StandardOptions, std)
 			})
 		}
-		return &budgetRetryer{RetryerV2: base, budget: budget, counter: counter}
+		return &budgetRetryer{RetryerV2: newBucketRetryer(base), budget: budget, counter: counter}
 	}
 }
 
