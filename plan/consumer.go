@@ -426,17 +426,39 @@ func (c *computer) consumerChecks(cs *consState, ps *provState, after *Values) {
 	}
 }
 
+// consumerLint checks a consumer against live state: its network, its
+// addresses, and the zones its subnets are in against those the service
+// serves.
 func (c *computer) consumerLint(cs *consState) {
 	if !c.readOK(cs.accountID, cs.region) {
 		return
 	}
+	epZones := c.networkLint(cs)
+	c.addressChecks(cs)
+	if cs.c.IsLattice() {
+		c.latticeLint(cs, epZones) // lattice.go
+	}
+	if sr := cs.c.ServiceRegion; sr != "" && sr != cs.region && cs.prov == nil {
+		c.crossRegionZones(cs, sr)
+	}
+	served, source := c.servedZones(cs)
+	if served != nil {
+		c.unservedSubnets(cs, epZones, served, source)
+	}
+	c.uncoveredZones(cs, epZones, served)
+}
+
+// networkLint checks that the consumer's VPC, subnets and security groups
+// exist, the latter two in its VPC, and returns the zones of its subnets
+// (zone id → subnet).
+func (c *computer) networkLint(cs *consState) map[string]string {
 	cm := cs.c
 	if c.vpcs[key{cs.accountID, cs.region, cm.VPCID}] == nil {
 		c.diag(SeverityError, CodeVPCMissing, cs.addr, cs.alias, cs.region,
 			fmt.Sprintf("%s: VPC %s does not exist in account %s region %s", cs.addr, cm.VPCID, c.accountLabel(cs.accountID), cs.region),
 			"check vpcId, account and region")
 	}
-	epZones := map[string]string{} // zone id → subnet
+	epZones := map[string]string{}
 	for _, id := range sorted(cm.SubnetIDs) {
 		sn := c.subnets[key{cs.accountID, cs.region, id}]
 		vpc := ""
@@ -457,28 +479,31 @@ func (c *computer) consumerLint(cs *consState) {
 		}
 		c.inConsumerVPC(cs, "security group", "securityGroupIds", id, vpc, CodeSGMissing, CodeSGWrongVPC)
 	}
-	c.addressChecks(cs)
-	if cm.IsLattice() {
-		c.latticeLint(cs, epZones) // lattice.go
-	}
-	if sr := cm.ServiceRegion; sr != "" && sr != cs.region && cs.prov == nil {
-		c.crossRegionZones(cs, sr)
-	}
-	served, source := c.servedZones(cs)
-	if served != nil {
-		var bad []string
-		for z, sn := range epZones {
-			if !served[z] {
-				bad = append(bad, fmt.Sprintf("%s (%s)", sn, z))
-			}
-		}
-		if len(bad) > 0 {
-			sort.Strings(bad)
-			c.diag(SeverityError, CodeSubnetAZNotServed, cs.addr, cs.alias, cs.region,
-				fmt.Sprintf("%s: subnets %s are in Availability Zones where %s has no load balancer", cs.addr, strings.Join(bad, ", "), source),
-				"use subnets in "+strings.Join(keys(served), ", ")+" (AZ ids), or enable the load balancer in those zones")
+	return epZones
+}
+
+// unservedSubnets is the error of subnets in zones where the service (or
+// what source names) has no load balancer.
+func (c *computer) unservedSubnets(cs *consState, epZones map[string]string, served map[string]bool, source string) {
+	var bad []string
+	for z, sn := range epZones {
+		if !served[z] {
+			bad = append(bad, fmt.Sprintf("%s (%s)", sn, z))
 		}
 	}
+	if len(bad) == 0 {
+		return
+	}
+	sort.Strings(bad)
+	c.diag(SeverityError, CodeSubnetAZNotServed, cs.addr, cs.alias, cs.region,
+		fmt.Sprintf("%s: subnets %s are in Availability Zones where %s has no load balancer", cs.addr, strings.Join(bad, ", "), source),
+		"use subnets in "+strings.Join(keys(served), ", ")+" (AZ ids), or enable the load balancer in those zones")
+}
+
+// uncoveredZones warns about zones of the consumer's VPC, served by the
+// service, where the endpoint has no subnet: clients there cross AZs.
+func (c *computer) uncoveredZones(cs *consState, epZones map[string]string, served map[string]bool) {
+	cm := cs.c
 	var uncovered []string
 	seen := map[string]bool{}
 	for _, sn := range c.vpcSubnets[key{cs.accountID, cs.region, cm.VPCID}] {
