@@ -169,85 +169,17 @@ func (c *call) gatewayRoutes(id string) []*endpoint {
 func describeRouteTables(c *call) ([]xn, *apiError) {
 	ids := c.p.list("RouteTableId")
 	fs := c.p.filters()
-	type entry struct {
-		rt  RouteTable
-		vpc *VPC
-		eps []*endpoint
-	}
-	// association subnets: explicit ones; the main table's are not listed
-	// (AWS lists only its main association).
-	field := func(e *entry) fieldFunc {
-		return func(name string) ([]string, bool) {
-			switch name {
-			case "route-table-id", "association.route-table-id":
-				return []string{e.rt.ID}, true
-			case "vpc-id":
-				return []string{e.vpc.ID}, true
-			case "owner-id":
-				return []string{c.account()}, true
-			case "association.subnet-id":
-				return e.rt.Subnets, true
-			case "association.main":
-				return []string{fmt.Sprint(e.rt.Main)}, true
-			case "association.route-table-association-id":
-				return associationIDs(e.rt), true
-			case "route.gateway-id":
-				out := []string{"local"}
-				for _, ep := range e.eps {
-					out = append(out, ep.ID)
-				}
-				return out, true
-			case "route.destination-prefix-list-id":
-				var out []string
-				for _, ep := range e.eps {
-					out = append(out, prefixListID(ep.ServiceName))
-				}
-				return out, true
-			case "route.destination-cidr-block":
-				return []string{e.vpc.CIDR}, true
-			case "route.state":
-				return []string{"active"}, true
-			case "route.origin":
-				out := []string{"CreateRouteTable"}
-				if len(e.eps) > 0 {
-					out = append(out, "CreateRoute")
-				}
-				return out, true
-			}
-			return tagFields(name, nameTags(e.rt.Name))
-		}
-	}
-	if err := checkFilters(fs, field(&entry{vpc: &VPC{}})); err != nil {
+	if err := checkFilters(fs, (&routeTableEntry{vpc: &VPC{}}).field(c.account())); err != nil {
 		return nil, err
 	}
-	var all []*entry
-	for _, vid := range slices.Sorted(maps.Keys(c.net.vpcs)) {
-		v := c.net.vpcs[vid]
-		for _, rt := range routeTables(v) {
-			all = append(all, &entry{rt: rt, vpc: v})
-		}
+	list, err := c.listRouteTables(dedupe(ids))
+	if err != nil {
+		return nil, err
 	}
-	var list []*entry
-	if len(ids) > 0 {
-		for _, id := range dedupe(ids) {
-			found := false
-			for _, e := range all {
-				if e.rt.ID == id {
-					list, found = append(list, e), true
-				}
-			}
-			if !found {
-				return nil, errf(400, "InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist", id)
-			}
-		}
-	} else {
-		slices.SortFunc(all, func(a, b *entry) int { return strings.Compare(a.rt.ID, b.rt.ID) })
-		list = all
-	}
-	var sel []*entry
+	var sel []*routeTableEntry
 	for _, e := range list {
 		e.eps = c.gatewayRoutes(e.rt.ID)
-		if matches(fs, field(e)) {
+		if matches(fs, e.field(c.account())) {
 			sel = append(sel, e)
 		}
 	}
@@ -260,6 +192,88 @@ func describeRouteTables(c *call) ([]xn, *apiError) {
 		items[i] = c.routeTableXN(e.rt, e.vpc, e.eps)
 	}
 	return []xn{set("routeTableSet", items), opt("nextToken", next)}, nil
+}
+
+// routeTableEntry is a route table of a VPC, with the gateway endpoints
+// that route through it.
+type routeTableEntry struct {
+	rt  RouteTable
+	vpc *VPC
+	eps []*endpoint
+}
+
+// field gives the values of a DescribeRouteTables filter for a table of
+// account. Association subnets are the explicit ones; the main table's
+// are not listed (AWS lists only its main association).
+func (e *routeTableEntry) field(account string) fieldFunc {
+	return func(name string) ([]string, bool) {
+		switch name {
+		case "route-table-id", "association.route-table-id":
+			return []string{e.rt.ID}, true
+		case "vpc-id":
+			return []string{e.vpc.ID}, true
+		case "owner-id":
+			return []string{account}, true
+		case "association.subnet-id":
+			return e.rt.Subnets, true
+		case "association.main":
+			return []string{fmt.Sprint(e.rt.Main)}, true
+		case "association.route-table-association-id":
+			return associationIDs(e.rt), true
+		case "route.gateway-id":
+			out := []string{"local"}
+			for _, ep := range e.eps {
+				out = append(out, ep.ID)
+			}
+			return out, true
+		case "route.destination-prefix-list-id":
+			var out []string
+			for _, ep := range e.eps {
+				out = append(out, prefixListID(ep.ServiceName))
+			}
+			return out, true
+		case "route.destination-cidr-block":
+			return []string{e.vpc.CIDR}, true
+		case "route.state":
+			return []string{"active"}, true
+		case "route.origin":
+			out := []string{"CreateRouteTable"}
+			if len(e.eps) > 0 {
+				out = append(out, "CreateRoute")
+			}
+			return out, true
+		}
+		return tagFields(name, nameTags(e.rt.Name))
+	}
+}
+
+// listRouteTables are the route tables of the call's network named by ids
+// (each must exist), or all of them by id when none is named.
+func (c *call) listRouteTables(ids []string) ([]*routeTableEntry, *apiError) {
+	var all []*routeTableEntry
+	for _, vid := range slices.Sorted(maps.Keys(c.net.vpcs)) {
+		v := c.net.vpcs[vid]
+		for _, rt := range routeTables(v) {
+			all = append(all, &routeTableEntry{rt: rt, vpc: v})
+		}
+	}
+	if len(ids) == 0 {
+		slices.SortFunc(all, func(a, b *routeTableEntry) int { return strings.Compare(a.rt.ID, b.rt.ID) })
+		return all, nil
+	}
+	var list []*routeTableEntry
+	for _, id := range ids {
+		found := false
+		for _, e := range all {
+			if e.rt.ID == id {
+				list, found = append(list, e), true
+			}
+		}
+		if !found {
+			return nil, errf(400, "InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist", id)
+		}
+	}
+	return list, nil
 }
 
 // rtbLimits: DescribeRouteTables takes MaxResults 5..100.

@@ -103,23 +103,12 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	reqID := s.requestID()
 	s.mu.Unlock()
-	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	body, p, err := readParams(r)
 	if err != nil {
 		writeXML(w, 400, ec2ErrorBody(errf(400, "MalformedQueryString", "cannot read request body"), reqID))
 		return
 	}
-	form, qerr := url.ParseQuery(string(body))
-	if qerr != nil || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") && len(body) > 0 {
-		form = url.Values{}
-	}
-	for k, vs := range r.URL.Query() {
-		for _, v := range vs {
-			form.Add(k, v)
-		}
-	}
-	p := params(form)
 	action := p.str("Action")
-
 	sig, signed, aerr := parseAuth(r)
 	service := apiVersions[p.str("Version")]
 	if sig != nil {
@@ -131,51 +120,27 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if service == "" {
 		service = svcEC2
 	}
+	if aerr == nil && !signed {
+		aerr = authErrorsFor(service).missing
+	}
 	if aerr != nil {
 		reply(aerr, nil)
 		return
 	}
-	if !signed {
-		reply(authErrorsFor(service).missing, nil)
-		return
-	}
-	table, ok := handlers[service]
-	if !ok {
-		reply(errf(400, "InvalidAction", "The sandbox does not serve the service %q (it serves ec2, elasticloadbalancing, sts, sns; and CloudWatch).", service), nil)
-		return
-	}
-	caller, aerr := s.authenticate(r, body, sig, service)
+	h, caller, aerr := s.route(r, body, sig, service, action)
 	if aerr != nil {
 		reply(aerr, nil)
 		return
 	}
 	region := sig.Region
-	if service != svcSTS && !s.servesRegion(region) {
-		reply(errf(400, "InvalidParameterValue", "The sandbox does not serve region %q (regions: %s).", region, strings.Join(s.world.Regions, ", ")), nil)
-		return
-	}
-	if action == "" {
-		reply(errf(400, "MissingAction", "The request must contain the parameter Action."), nil)
-		return
-	}
-	h, ok := table[action]
-	if !ok {
-		reply(errf(400, "InvalidAction", "The action %s is not valid for this web service.", action), nil)
-		return
-	}
 	s.count(service, action, caller.Account, region)
 
 	if s.opts.Latency > 0 {
 		time.Sleep(s.opts.Latency)
 	}
 	if s.drawReset() {
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return
-			}
-		}
-		panic(http.ErrAbortHandler)
+		resetConnection(w)
+		return
 	}
 	if e := s.refusal(service, action, caller.Account, region); e != nil {
 		reply(e, nil)
@@ -191,6 +156,63 @@ func (s *Sandbox) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	kids, e := s.dispatch(h, c)
 	reply(e, kids)
+}
+
+// readParams reads a query-protocol request: its body (at most 4 MiB) and
+// its parameters, the form of the body (when it is one) and the URL's
+// query.
+func readParams(r *http.Request) ([]byte, params, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		return nil, nil, err
+	}
+	form, qerr := url.ParseQuery(string(body))
+	if qerr != nil || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") && len(body) > 0 {
+		form = url.Values{}
+	}
+	for k, vs := range r.URL.Query() {
+		for _, v := range vs {
+			form.Add(k, v)
+		}
+	}
+	return body, params(form), nil
+}
+
+// route finds the handler of a signed request and its caller, refusing a
+// service, region or action the sandbox does not serve and a caller it
+// does not know, in the order AWS checks them.
+func (s *Sandbox) route(r *http.Request, body []byte, sig *sigv4, service, action string) (handlerFunc, *identity, *apiError) {
+	table, ok := handlers[service]
+	if !ok {
+		return nil, nil, errf(400, "InvalidAction", "The sandbox does not serve the service %q (it serves ec2, elasticloadbalancing, sts, sns; and CloudWatch).", service)
+	}
+	caller, aerr := s.authenticate(r, body, sig, service)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	if service != svcSTS && !s.servesRegion(sig.Region) {
+		return nil, nil, errf(400, "InvalidParameterValue", "The sandbox does not serve region %q (regions: %s).", sig.Region, strings.Join(s.world.Regions, ", "))
+	}
+	if action == "" {
+		return nil, nil, errf(400, "MissingAction", "The request must contain the parameter Action.")
+	}
+	h, ok := table[action]
+	if !ok {
+		return nil, nil, errf(400, "InvalidAction", "The action %s is not valid for this web service.", action)
+	}
+	return h, caller, nil
+}
+
+// resetConnection closes the client's connection without an answer (a
+// drawn connection reset).
+func resetConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // dispatch runs a handler under the state lock and saves what it changed.
