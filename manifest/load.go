@@ -169,7 +169,10 @@ func (l *loader) load(srcs []source) (*Manifest, error) {
 	h := sha256.New()
 	m := &Manifest{}
 	var files []*Manifest
-	for _, src := range srcs {
+	for i, src := range srcs {
+		// Nothing reads a file's text once it is decoded: Load's copy
+		// (19 MB at 50,000 consumers) goes before validation.
+		srcs[i].data = nil
 		m.Files = append(m.Files, src.name)
 		// Name and length frame each file's bytes, so moving text from one
 		// file to another (or renaming a file) changes the digest too.
