@@ -73,11 +73,12 @@ func genBlockManifest(n int) []byte {
 // loadBoth loads files with parseSections and with the whole-document
 // parse, and reports how many files parseSections took.
 func loadBoth(srcs []source) (fast *Manifest, fastErr error, sections int, whole *Manifest, wholeErr error) {
+	// load takes each file's text out of its list: each load gets a copy.
 	l := newLoader()
-	fast, fastErr = l.load(srcs)
+	fast, fastErr = l.load(slices.Clone(srcs))
 	w := newLoader()
 	w.whole = true
-	whole, wholeErr = w.load(srcs)
+	whole, wholeErr = w.load(slices.Clone(srcs))
 	return fast, fastErr, l.sections, whole, wholeErr
 }
 
