@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/plinkdev/plink/quota"
 )
 
 // Consumer types (`type:`). A Gateway Load Balancer endpoint is an
@@ -79,16 +81,13 @@ func (l *loader) validateGateway(c *Consumer, what string) {
 	})
 }
 
-// gatewaysPerRegion is AWS's default quota "Gateway VPC endpoints per
-// Region" (per account; adjustable in Service Quotas).
-const gatewaysPerRegion = 20
-
 // lintGateways runs the gateway endpoints' offline checks: a service
 // without gateway endpoints (PL014), a route table that two endpoints for
 // one service share (PL013; AWS keeps one route to a prefix list per
 // table), and more gateway endpoints in an account-region than AWS's
-// default quota (PL015).
-func lintGateways(m *Manifest) []Diagnostic {
+// quota of gatewaysPerRegion (PL015; per account, AWS's "Gateway VPC
+// endpoints per Region").
+func lintGateways(m *Manifest, gatewaysPerRegion int) []Diagnostic {
 	var ds []Diagnostic
 	add := func(pos Pos, sev Severity, code, hint, format string, args ...any) {
 		ds = append(ds, Diagnostic{Pos: pos, Severity: sev, Code: code, Message: fmt.Sprintf(format, args...), Hint: hint})
@@ -125,8 +124,8 @@ func lintGateways(m *Manifest) []Diagnostic {
 		c := cs[gatewaysPerRegion]
 		add(c.Pos, SeverityWarning, LintGatewaysPerRegion,
 			"request an increase in Service Quotas (Amazon VPC: \"Gateway VPC endpoints per Region\") before applying",
-			"%d gateway endpoints are declared in account `%s` %s, more than AWS's default quota of %d per Region; consumer `%s` is the %dst",
-			len(cs), c.Account, c.Region, gatewaysPerRegion, c.Name, gatewaysPerRegion+1)
+			"%d gateway endpoints are declared in account `%s` %s, more than %s of %d per Region; consumer `%s` is the %s",
+			len(cs), c.Account, c.Region, quotaName(gatewaysPerRegion, quota.DefaultGatewayEndpointsPerRegion), gatewaysPerRegion, c.Name, ordinal(gatewaysPerRegion+1))
 	}
 	return ds
 }

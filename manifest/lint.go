@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/plinkdev/plink/quota"
 )
 
 // Lint check ids. Each is documented in docs/manifest.md; ids are stable and
@@ -29,10 +31,6 @@ const (
 	LintWildcardAutoAccept    = "PL017" // warning: every AWS principal allowed and accepted automatically
 )
 
-// endpointsPerVPC is AWS's default quota "Interface and Gateway Load
-// Balancer endpoints per VPC" (adjustable in Service Quotas).
-const endpointsPerVPC = 50
-
 // lintRules are the offline checks, one function per rule (or per group of
 // codes one decision yields). Each adds its findings to the linter; Lint
 // sorts them, so the order here is only the order of reading.
@@ -45,15 +43,16 @@ var lintRules = []func(*linter){
 	lintDuplicatePrivateDNS, // PL001
 	lintEndpointShape,       // PL011 (Gateway Load Balancer endpoints), PL004, PL007
 	lintConsumerReach,       // PL009, PL005, PL008
-	func(l *linter) { l.ds = append(l.ds, lintGateways(l.m)...) }, // PL013, PL014, PL015
+	func(l *linter) { l.ds = append(l.ds, lintGateways(l.m, l.quotas.GatewayEndpointsPerRegion)...) }, // PL013, PL014, PL015
 }
 
 // linter is what every rule reads (the manifest, providers by name) and
 // where it writes.
 type linter struct {
-	m     *Manifest
-	provs map[string]*Provider
-	ds    Diagnostics
+	m      *Manifest
+	provs  map[string]*Provider
+	quotas quota.Table // effective: AWS's defaults where the project raised none
+	ds     Diagnostics
 }
 
 func (l *linter) add(pos Pos, sev Severity, code, hint, format string, args ...any) {
@@ -71,9 +70,15 @@ func (l *linter) provider(c *Consumer) *Provider {
 
 // Lint runs the offline checks on a loaded manifest: pitfalls that AWS
 // refuses or that bite in production, found without calling AWS. It returns
-// errors and warnings sorted by position; m is not changed.
-func Lint(m *Manifest) []Diagnostic {
-	l := &linter{m: m, provs: map[string]*Provider{}}
+// errors and warnings sorted by position; m is not changed. The quota
+// checks use AWS's default quotas.
+func Lint(m *Manifest) []Diagnostic { return LintWith(m, quota.Table{}) }
+
+// LintWith is Lint against the project's quotas (the config's
+// endpoints-per-vpc, where a quota was raised), so that PL012 and PL015
+// agree with plan's PL230.
+func LintWith(m *Manifest, q quota.Table) []Diagnostic {
+	l := &linter{m: m, provs: map[string]*Provider{}, quotas: q.Effective()}
 	for _, p := range m.Providers {
 		if _, dup := l.provs[p.Name]; !dup {
 			l.provs[p.Name] = p
@@ -176,11 +181,12 @@ func lintEndpointsPerVPC(l *linter) {
 			continue
 		}
 		k := keyOf(c)
-		if seenVPC[k]++; c.VPCID != "" && seenVPC[k] == endpointsPerVPC+1 {
+		limit := l.quotas.EndpointsPerVPC
+		if seenVPC[k]++; c.VPCID != "" && seenVPC[k] == limit+1 {
 			l.add(c.Pos, SeverityWarning, LintEndpointsPerVPC,
-				"request an increase in Service Quotas (Amazon VPC: \"Interface and Gateway Load Balancer endpoints per VPC\") before applying, or spread the endpoints over more VPCs",
-				"%d endpoints are declared in VPC %s (account `%s`, %s), more than AWS's default quota of %d interface and Gateway Load Balancer endpoints per VPC; consumer `%s` is the %dst",
-				perVPC[k], c.VPCID, c.Account, c.Region, endpointsPerVPC, c.Name, endpointsPerVPC+1)
+				"request an increase in Service Quotas (Amazon VPC: \"Interface and Gateway Load Balancer endpoints per VPC\") before applying, or spread the endpoints over more VPCs; set endpoints-per-vpc when the quota was raised",
+				"%d endpoints are declared in VPC %s (account `%s`, %s), more than %s of %d interface and Gateway Load Balancer endpoints per VPC; consumer `%s` is the %s",
+				perVPC[k], c.VPCID, c.Account, c.Region, quotaName(limit, quota.DefaultEndpointsPerVPC), limit, c.Name, ordinal(limit+1))
 		}
 	}
 }
@@ -330,4 +336,29 @@ func serviceLabel(c *Consumer) string {
 		return "provider `" + c.Provider + "`"
 	}
 	return c.ServiceName
+}
+
+// quotaName names the quota a lint counts against: AWS's default, or the
+// project's own where it set a raised one.
+func quotaName(limit, awsDefault int) string {
+	if limit == awsDefault {
+		return "AWS's default quota"
+	}
+	return "the project's quota"
+}
+
+// ordinal is n as an English ordinal: 51st, 52nd, 53rd, 111th, 121st.
+func ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
 }

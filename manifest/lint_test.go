@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/plinkdev/plink/quota"
 )
 
 func TestLintFixture(t *testing.T) {
@@ -187,6 +189,45 @@ func TestLintEndpointsPerVPC(t *testing.T) {
 	want := "q.yaml:56:5: warning: 52 endpoints are declared in VPC vpc-0000000a (account `a`, us-east-1), more than AWS's default quota of 50 interface and Gateway Load Balancer endpoints per VPC; consumer `full-50` is the 51st"
 	if len(got) != 1 || got[0].String() != want || !strings.Contains(got[0].Hint, "request an increase in Service Quotas") {
 		t.Errorf("got %v\nwant %s", got, want)
+	}
+}
+
+// A raised quota (the config's endpoints-per-vpc) moves PL012 with it, as
+// it moves plan's PL230: 52 endpoints are within a quota of 100, and over
+// one of 51 at the 52nd consumer, named as the project's quota.
+func TestLintWithRaisedQuota(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nproject: p\ndefaults: {region: us-east-1}\naccounts: {a: {id: \"111111111111\"}}\nconsumers:\n")
+	for i := range 52 {
+		fmt.Fprintf(&b, "  - {name: c-%d, account: a, vpcId: vpc-0000000a, subnetIds: [subnet-01234567], securityGroupIds: [sg-01234567], serviceName: com.amazonaws.us-east-1.s3}\n", i)
+	}
+	m, err := Parse("q.yaml", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl012 := func(q quota.Table) []string {
+		var got []string
+		for _, d := range LintWith(m, q) {
+			if d.Code == LintEndpointsPerVPC {
+				got = append(got, d.String())
+			}
+		}
+		return got
+	}
+	if got := pl012(quota.Table{EndpointsPerVPC: 100}); len(got) != 0 {
+		t.Errorf("quota 100: got %v, want no PL012", got)
+	}
+	want := "q.yaml:57:5: warning: 52 endpoints are declared in VPC vpc-0000000a (account `a`, us-east-1), more than the project's quota of 51 interface and Gateway Load Balancer endpoints per VPC; consumer `c-51` is the 52nd"
+	if got := pl012(quota.Table{EndpointsPerVPC: 51}); len(got) != 1 || got[0] != want {
+		t.Errorf("quota 51: got %v\nwant %s", got, want)
+	}
+}
+
+func TestOrdinal(t *testing.T) {
+	for n, want := range map[int]string{1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 51: "51st", 102: "102nd", 111: "111th", 113: "113th", 123: "123rd"} {
+		if got := ordinal(n); got != want {
+			t.Errorf("ordinal(%d) = %s, want %s", n, got, want)
+		}
 	}
 }
 
