@@ -1,9 +1,9 @@
 // Package quota owns the AWS quotas plink checks a manifest and a plan
 // against: AWS's defaults, and a Table a project fills from its config
 // where it had a quota raised (endpoints-per-vpc), so that a raised quota
-// is honoured by every check alike. Plan's quota check (PL230) reads its
-// limit here; manifest's offline lints (PL012, PL015) still hold AWS's
-// defaults themselves and do not honour the config yet.
+// is honoured by every check alike: plan's quota check (PL230) and
+// manifest's offline lints (PL012, PL015, through manifest.LintWith) read
+// their limits here.
 //
 // It holds values only: it must not import another plink package.
 package quota
