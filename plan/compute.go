@@ -73,7 +73,7 @@ const (
 
 const (
 	typeInterface = "Interface"
-	typeGateway   = "GatewayLoadBalancer"
+	typeGatewayLoadBalancer   = "GatewayLoadBalancer"
 )
 
 // Compute diffs the manifest against the live snapshot and returns the plan.

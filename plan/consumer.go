@@ -351,8 +351,8 @@ func (c *computer) endpointTarget(cs *consState, ep *live.Endpoint) *Values {
 		return latticeTarget(cm) // lattice.go
 	}
 	v := &Values{Type: typeInterface, VPCID: cm.VPCID}
-	if ps != nil && ps.after != nil && ps.after.Type == typeGateway {
-		v.Type = typeGateway
+	if ps != nil && ps.after != nil && ps.after.Type == typeGatewayLoadBalancer {
+		v.Type = typeGatewayLoadBalancer
 	}
 	if ps != nil && cm.Provider != "" {
 		v.ServiceName = ps.svcName
@@ -590,7 +590,7 @@ func (c *computer) allowsRole(ps *provState, cs *consState) bool {
 // isGatewayConsumer reports whether the consumer is a Gateway Load Balancer
 // endpoint, which has one subnet by design.
 func (c *computer) isGatewayConsumer(cs *consState) bool {
-	return cs.prov != nil && cs.prov.after != nil && cs.prov.after.Type == typeGateway
+	return cs.prov != nil && cs.prov.after != nil && cs.prov.after.Type == typeGatewayLoadBalancer
 }
 
 // deferDNSForLeftover keeps private DNS off on a kept endpoint while a

@@ -11,7 +11,7 @@ import (
 
 func serviceType(p *manifest.Provider) string {
 	if len(p.GatewayLoadBalancerARNs) > 0 {
-		return typeGateway
+		return typeGatewayLoadBalancer
 	}
 	return typeInterface
 }
@@ -21,7 +21,7 @@ func liveServiceValues(sv *live.Service) *Values {
 	if t == "" {
 		t = typeInterface
 		if len(sv.GatewayLoadBalancerARNs) > 0 {
-			t = typeGateway
+			t = typeGatewayLoadBalancer
 		}
 	}
 	return &Values{
