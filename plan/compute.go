@@ -72,8 +72,8 @@ const (
 )
 
 const (
-	typeInterface = "Interface"
-	typeGatewayLoadBalancer   = "GatewayLoadBalancer"
+	typeInterface           = "Interface"
+	typeGatewayLoadBalancer = "GatewayLoadBalancer"
 )
 
 // Compute diffs the manifest against the live snapshot and returns the plan.
