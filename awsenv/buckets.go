@@ -36,22 +36,35 @@ func ThrottleBucket(action string) string {
 // CreateVpcEndpoint calls of a 10,000-consumer apply hold back every
 // Describe of those clients, and apply's confirming read took 150 s
 // instead of 20. AWS's buckets are per class, and so is the slowing now.
+//
+// A call whose caller paces it (PaceRetries) is not slowed by adaptive
+// mode at all: its attempts already wait for a token at 95% of the
+// bucket's rate, and adaptive mode, after one throttled attempt, would
+// send them below that rate for minutes (at 10,000 consumers the first
+// request of a bucket can reach AWS seconds after it left, behind the
+// run's first burst of 1,600 creates, so each bucket may refuse one).
 type bucketRetryer struct {
 	// RetryerV2 answers what is asked without a call's context (which
 	// errors are retried, the backoff): it is the same for every bucket.
 	aws.RetryerV2
 	make func() aws.RetryerV2
+	// paced is the standard retryer of paced calls: retries, backoff and
+	// budget as any call's, without a client-side rate.
+	paced aws.RetryerV2
 
 	mu       sync.Mutex
 	byBucket map[string]aws.RetryerV2
 }
 
-func newBucketRetryer(make func() aws.RetryerV2) *bucketRetryer {
-	return &bucketRetryer{RetryerV2: make(), make: make, byBucket: map[string]aws.RetryerV2{}}
+func newBucketRetryer(make func() aws.RetryerV2, paced aws.RetryerV2) *bucketRetryer {
+	return &bucketRetryer{RetryerV2: make(), make: make, paced: paced, byBucket: map[string]aws.RetryerV2{}}
 }
 
 // of is the retryer of the call's bucket.
 func (b *bucketRetryer) of(ctx context.Context) aws.RetryerV2 {
+	if _, ok := ctx.Value(retryPacerKey{}).(*retryPacer); ok {
+		return b.paced
+	}
 	bucket := ThrottleBucket(middleware.GetOperationName(ctx))
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -43,7 +43,8 @@ func TestRetriesWaitForTheCallersPacer(t *testing.T) {
 
 // TestThrottlingOneBucketDoesNotSlowAnother: adaptive mode slows the
 // calls of the bucket that was throttled (here CreateVpcEndpoint's), not
-// every call of the client: a Describe gets its attempt at once.
+// every call of the client: a Describe gets its attempt at once, and so
+// does a CreateVpcEndpoint that its caller paces (PaceRetries).
 func TestThrottlingOneBucketDoesNotSlowAnother(t *testing.T) {
 	r := newRetryer(aws.RetryModeAdaptive, time.Minute, 0, &retryCounter{})()
 	op := func(name string) context.Context { return middleware.WithOperationName(context.Background(), name) }
@@ -67,5 +68,12 @@ func TestThrottlingOneBucketDoesNotSlowAnother(t *testing.T) {
 		if _, err := attempt(other); err != nil {
 			t.Errorf("%s waited for CreateVpcEndpoint's throttling: %v", other, err)
 		}
+	}
+	// A CreateVpcEndpoint its caller paces is not held back: the pacing
+	// is the caller's.
+	ctx, cancel := context.WithTimeout(PaceRetries(op("CreateVpcEndpoint"), func(context.Context) error { return nil }), 200*time.Millisecond)
+	defer cancel()
+	if _, err := r.(aws.RetryerV2).GetAttemptToken(ctx); err != nil {
+		t.Errorf("a paced CreateVpcEndpoint waited for adaptive mode: %v", err)
 	}
 }

@@ -81,7 +81,7 @@ func newRetryer(mode aws.RetryMode, budget, maxBackoff time.Duration, counter *r
 				o.StandardOptions = append(o.StandardOptions, std)
 			})
 		}
-		return &budgetRetryer{RetryerV2: newBucketRetryer(base), budget: budget, counter: counter}
+		return &budgetRetryer{RetryerV2: newBucketRetryer(base, retry.NewStandard(std)), budget: budget, counter: counter}
 	}
 }
 
