@@ -181,11 +181,12 @@ func ErrorDiagnostics(p *plan.Plan) []string {
 
 // Settle waits, when nothing is left to change but a resource of the
 // manifest is still on its way (an endpoint pending after a run was
-// killed mid-create), until it arrives or until: it only reads, so it
-// needs no lease. It returns the last plan read.
+// killed mid-create), until it arrives or the time is past until. It
+// only reads, so it needs no lease. It returns the last plan read; a plan
+// that has changes again ends the wait (the next run makes them).
 func (s *Session) Settle(ctx context.Context, m *manifest.Manifest, p *plan.Plan, snap *live.Snapshot, until time.Time) *plan.Plan {
 	for plan.Settling(p, snap) && time.Now().Before(until) {
-		s.opts.Hooks.activity("waiting for resources on their way: %s", joinSemi(p.Unsettled))
+		s.opts.Hooks.activity("waiting for resources on their way: %s", strings.Join(p.Unsettled, "; "))
 		select {
 		case <-ctx.Done():
 			return p
@@ -199,8 +200,6 @@ func (s *Session) Settle(ctx context.Context, m *manifest.Manifest, p *plan.Plan
 	}
 	return p
 }
-
-func joinSemi(ss []string) string { return strings.Join(ss, "; ") }
 
 // Replan reads live state again once the lease is held and returns that
 // plan, with the first difference from the approved plan ("" when its
