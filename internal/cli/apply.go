@@ -228,7 +228,7 @@ func applySaved(ctx context.Context, f *Factory, run applyRun, file string) erro
 	// loader reads only regular files within a size cap; of its messages
 	// only the read errors are shown, since the others may quote whatever
 	// file the paths name.
-	m, diags, err := loadManifest(sp.ManifestPaths)
+	m, diags, err := loadManifest(sp.ManifestPaths, quotas(f))
 	if err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ type watched struct {
 // nothing: what the newest readable manifest would reject is unknown. An
 // edit that changes the accounts opens a session for the new ones.
 func (w *watched) reload(ctx context.Context, f *Factory, format string) error {
-	m, diags, err := loadManifest(w.paths)
+	m, diags, err := loadManifest(w.paths, quotas(f))
 	if err == nil && diags.HasErrors() {
 		var why []string
 		for _, d := range diags.Errors() {

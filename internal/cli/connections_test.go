@@ -409,7 +409,7 @@ func TestConnectionsSaysWhatItLeavesPending(t *testing.T) {
 	said := map[string]bool{}
 	ios, _, outBuf, _ := iostreams.Test()
 	f := &Factory{IO: ios, Config: newConfig(), Getenv: func(string) string { return "" }}
-	m, _, err := loadManifest([]string{manifestPath})
+	m, _, err := loadManifest([]string{manifestPath}, quotas(f))
 	if err != nil {
 		t.Fatal(err)
 	}

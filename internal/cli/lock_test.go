@@ -14,6 +14,7 @@ import (
 	"github.com/plinkdev/plink/internal/iostreams"
 	"github.com/plinkdev/plink/lease"
 	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/quota"
 	"github.com/plinkdev/plink/reconcile/shard"
 	"github.com/plinkdev/plink/sandbox"
 )
@@ -35,7 +36,7 @@ func lockSessionOf(t *testing.T, dir string, settings map[string]any, sel shard.
 	for k, v := range settings {
 		f.Config.v.Set(k, v)
 	}
-	m, diags, err := loadManifest([]string{quickstart})
+	m, diags, err := loadManifest([]string{quickstart}, quota.Table{})
 	if err != nil || diags.HasErrors() {
 		t.Fatalf("%v %v", err, diags)
 	}
@@ -275,7 +276,7 @@ providers:
 	f.Config.v.Set("sandbox", true)
 	f.Config.v.Set("sandbox-dir", dir+"/.plink")
 	f.Config.v.Set("lock", true)
-	m, diags, err := loadManifest([]string{mf})
+	m, diags, err := loadManifest([]string{mf}, quota.Table{})
 	if err != nil || diags.HasErrors() {
 		t.Fatalf("%v %v", err, diags)
 	}

@@ -160,10 +160,6 @@ const (
 	HealthOff     = reconcile.HealthOff
 )
 
-// PlanWithTargetHealth is reconcile.PlanWithTargetHealth (the scale
-// harness measures it).
-var PlanWithTargetHealth = reconcile.PlanWithTargetHealth
-
 // planShown reads and plans for a plan the command shows, and says what
 // the plan cannot show: where target health was not read, and which
 // changes wait for another shard.

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plinkdev/plink/manifest"
+	"github.com/plinkdev/plink/quota"
 )
 
 func newValidateCmd(f *Factory) *cobra.Command {
@@ -27,7 +28,7 @@ Every error and warning is reported with file:line:column; the exit status is
 			if err != nil {
 				return err
 			}
-			m, diags, err := loadManifest(paths)
+			m, diags, err := loadManifest(paths, quotas(f))
 			if err != nil {
 				return err
 			}
@@ -73,9 +74,10 @@ func manifestPaths(f *Factory, args []string) ([]string, error) {
 	return nil, flagErrorf("no manifest given: pass -f FILE or -f DIR (or create plink.yaml)")
 }
 
-// loadManifest loads and lints. A returned error means nothing could be
-// read at all; problems in the manifest come back as diagnostics, all of them.
-func loadManifest(paths []string) (*manifest.Manifest, manifest.Diagnostics, error) {
+// loadManifest loads and lints against the project's quotas (quotas). A
+// returned error means nothing could be read at all; problems in the
+// manifest come back as diagnostics, all of them.
+func loadManifest(paths []string, q quota.Table) (*manifest.Manifest, manifest.Diagnostics, error) {
 	m, err := manifest.Load(paths...)
 	var diags manifest.Diagnostics
 	if err != nil {
@@ -84,7 +86,7 @@ func loadManifest(paths []string) (*manifest.Manifest, manifest.Diagnostics, err
 		}
 	}
 	if m != nil && !diags.HasErrors() {
-		diags = append(diags, manifest.Lint(m)...)
+		diags = append(diags, manifest.LintWith(m, q)...)
 	}
 	diags.Sort()
 	return m, diags, nil
@@ -104,7 +106,7 @@ func manifestFromFlags(f *Factory) (*manifest.Manifest, []string, error) {
 // loadValid loads, lints and prints the diagnostics for a command that
 // goes on to use the manifest: any error ends the command with exit 1.
 func loadValid(f *Factory, paths []string) (*manifest.Manifest, error) {
-	m, diags, err := loadManifest(paths)
+	m, diags, err := loadManifest(paths, quotas(f))
 	if err != nil {
 		return nil, err
 	}
@@ -190,4 +192,10 @@ func plural(n int, word string) string {
 		return fmt.Sprintf("1 %s", word)
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// quotas is the project's quota table from the config: the lints and the
+// plan count against the same raised quota.
+func quotas(f *Factory) quota.Table {
+	return quota.Table{EndpointsPerVPC: f.Config.Int("endpoints-per-vpc")}
 }

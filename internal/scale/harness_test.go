@@ -14,10 +14,10 @@ import (
 
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/awsenv"
-	"github.com/plinkdev/plink/internal/cli"
 	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/reconcile"
 	"github.com/plinkdev/plink/sandbox"
 	"github.com/plinkdev/plink/sandbox/sandboxtest"
 	"github.com/plinkdev/plink/status"
@@ -80,7 +80,7 @@ func (e *env) resolver(tb testing.TB) *awsenv.Resolver {
 // errors.
 func (e *env) plan(tb testing.TB) (*plan.Plan, *awsenv.Resolver) {
 	tb.Helper()
-	return e.planHealth(tb, e.m, cli.HealthChanged)
+	return e.planHealth(tb, e.m, reconcile.HealthChanged)
 }
 
 // planHealth is plan of m with --target-health=mode.
@@ -95,7 +95,7 @@ func (e *env) planHealth(tb testing.TB, m *manifest.Manifest, mode string) (*pla
 	if err != nil {
 		tb.Fatalf("read: %v", err)
 	}
-	p, th := cli.PlanWithTargetHealth(mode, m, snap, plan.Options{}, nil, func(hm *manifest.Manifest) *status.Snapshot {
+	p, th := reconcile.PlanWithTargetHealth(mode, m, snap, plan.Options{}, nil, func(hm *manifest.Manifest) *status.Snapshot {
 		th, _ := status.ReadTargetHealth(ctx, hm, snap, r, status.ReadOptions{})
 		return th
 	})

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plinkdev/plink/internal/cli"
 	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/reconcile"
 )
 
 // Sizes of the small topology TestScaleSmall runs in CI, and of its double
@@ -73,7 +73,7 @@ func converge(t *testing.T, sz size) run {
 		all[pr.Name] = true
 	}
 	sb.ResetCalls()
-	e.planHealth(t, e.m, cli.HealthAll)
+	e.planHealth(t, e.m, reconcile.HealthAll)
 	t.Logf("%s: target-health reads of the converged plan: changed none, all %v", sz, expectedHealth(e.m, all, 0))
 	if diff := diffCounts(callsByAction(sb.Calls()), add(expectedCalls(e.m, true).Total(), expectedHealth(e.m, all, 0))); len(diff) > 0 {
 		t.Errorf("%s: calls of the plan after apply with --target-health=all differ from the budget:\n  %s", sz, strings.Join(diff, "\n  "))
@@ -86,7 +86,7 @@ func converge(t *testing.T, sz size) run {
 	c.SubnetIDs = c.SubnetIDs[:len(c.SubnetIDs)-1]
 	moved.Consumers[0] = &c
 	sb.ResetCalls()
-	if p, _ := e.planHealth(t, &moved, cli.HealthChanged); !p.HasChanges() {
+	if p, _ := e.planHealth(t, &moved, reconcile.HealthChanged); !p.HasChanges() {
 		t.Errorf("%s: dropping a subnet of %s changed nothing", sz, c.Name)
 	}
 	if diff := diffCounts(callsByAction(sb.Calls()), add(expectedCalls(&moved, true).Total(), expectedHealth(e.m, map[string]bool{c.Provider: true}, 0))); len(diff) > 0 {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/plinkdev/plink/awsenv"
-	"github.com/plinkdev/plink/internal/cli"
+	"github.com/plinkdev/plink/reconcile"
 	"github.com/plinkdev/plink/sandbox"
 	"github.com/plinkdev/plink/sandbox/sandboxtest"
 )
@@ -79,7 +79,7 @@ func TestTerraformTopology(t *testing.T) {
 	for _, pr := range m.Providers {
 		all[pr.Name] = true
 	}
-	_, r = e.planHealth(t, m, cli.HealthAll)
+	_, r = e.planHealth(t, m, reconcile.HealthAll)
 	wantAll := add(want, expectedHealth(m, all, 0))
 	if diff := diffBeyondRetries(callsByAction(e.sb.Calls()), wantAll, r.RetryStats()); len(diff) > 0 {
 		t.Errorf("no-change plan with --target-health=all: calls differ:\n  %s", strings.Join(diff, "\n  "))
