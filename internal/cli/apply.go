@@ -352,13 +352,14 @@ func executeLeased(ctx context.Context, f *Factory, run applyRun, m *manifest.Ma
 func execute(ctx context.Context, f *Factory, run applyRun, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
 	format, rs := run.format, run.runScope
 	events := newEventPrinter(f, format)
+	events.run = stateOf(ctx)
 	opts := sess.ApplyOptions(run.apply)
 	opts.Events = events.print
-	f.setActivity("applying %s", plural(len(reconcile.Remaining(p, opts.Targets)), "change"))
+	stateOf(ctx).setActivity("applying %s", plural(len(reconcile.Remaining(p, opts.Targets)), "change"))
 	// A first signal or --timeout stops apply as Terraform does: nothing
 	// new starts and waits end, while calls in flight get most of the stop
 	// bound to finish (so the summary is exact); then they are abandoned.
-	stopping := reconcile.Stopping{InFlight: f.inflightBound()}
+	stopping := reconcile.Stopping{InFlight: stateOf(ctx).inflightBound()}
 	res, runErr := sess.Apply(ctx, p, opts, stopping)
 	if res == nil {
 		return runErr
@@ -400,7 +401,7 @@ func execute(ctx context.Context, f *Factory, run applyRun, m *manifest.Manifest
 			"fix the cause above and run 'plink "+commandName(rs)+"' again: it plans from live state and finishes the job")
 	}
 	// Confirm: a fresh read must plan no changes (within the targets).
-	f.setActivity("confirming: re-reading live state")
+	stateOf(ctx).setActivity("confirming: re-reading live state")
 	conf, err := sess.Confirm(ctx, m, opts.Targets)
 	if err != nil {
 		return fmt.Errorf("apply finished, but re-reading live state to confirm failed: %w", err)
@@ -461,7 +462,9 @@ func applySettings(f *Factory) apply.Options {
 // eventPrinter shows apply's progress: JSON lines with --output json,
 // otherwise plain log lines on stderr (a terminal also sees waits).
 type eventPrinter struct {
-	f      *Factory
+	f *Factory
+	// run is told what apply waits for (nil: nobody asks).
+	run    *runState
 	format string
 	mu     sync.Mutex
 	// waited is when a wait was last shown per address: a terminal sees
@@ -489,7 +492,7 @@ func (e *eventPrinter) print(ev apply.Event) {
 		return
 	}
 	if ev.Progress == apply.ProgressWaiting {
-		e.f.setActivity("waiting for %s", ev.Address)
+		e.run.setActivity("waiting for %s", ev.Address)
 		if !e.f.IO.IsStderrTTY() {
 			return // logs get one line per start and end, not every poll
 		}

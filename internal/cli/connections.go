@@ -324,8 +324,8 @@ func sayLeftPending(f *Factory, format string, p *plan.Plan, said map[string]boo
 // starts nothing new, while calls in flight finish (bounded), so the log
 // says exactly what was done.
 func runDecisions(ctx context.Context, f *Factory, sess *awsSession, d *reconcile.Decisions) ([]apply.ChangeResult, error) {
-	f.setActivity("accepting and rejecting %s", plural(len(reconcile.Remaining(d.Run, nil)), "connection"))
-	return sess.RunConnections(ctx, d, sess.ApplyOptions(applySettings(f)), reconcile.Stopping{InFlight: f.inflightBound()})
+	stateOf(ctx).setActivity("accepting and rejecting %s", plural(len(reconcile.Remaining(d.Run, nil)), "connection"))
+	return sess.RunConnections(ctx, d, sess.ApplyOptions(applySettings(f)), reconcile.Stopping{InFlight: stateOf(ctx).inflightBound()})
 }
 
 func newDecision(m *manifest.Manifest, c plan.Change) decision {

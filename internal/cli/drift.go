@@ -51,7 +51,7 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 			}
 			defer sess.Close()
 			// A failed account is reported and the rest still read.
-			f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
+			stateOf(ctx).setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
 			verifyErr := sess.Verify(ctx)
 			if verifyErr != nil {
 				report(f.IO.ErrOut, "plink drift", credentialsError(verifyErr), nil, "")

@@ -66,11 +66,11 @@ providers' supportedRegions).`,
 				return err
 			}
 			defer sess.Close()
-			f.setActivity("resolving credentials of %s", plural(len(accounts), "account"))
+			stateOf(ctx).setActivity("resolving credentials of %s", plural(len(accounts), "account"))
 			if err := sess.Verify(ctx); err != nil {
 				return credentialsError(err)
 			}
-			f.setActivity("reading %s in %s", plural(len(accounts), "account"), plural(len(regions), "region"))
+			stateOf(ctx).setActivity("reading %s in %s", plural(len(accounts), "account"), plural(len(regions), "region"))
 			res, err := sess.Export(ctx, accounts, regions, export.Options{Project: project, Concurrency: f.Config.Int("parallelism")})
 			if err != nil {
 				return err

@@ -126,7 +126,7 @@ func readLivePolicyInputs(ctx context.Context, f *Factory, m *manifest.Manifest)
 		return iampolicy.Live{}, err
 	}
 	defer sess.Close()
-	f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
+	stateOf(ctx).setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
 	if err := sess.Verify(ctx); err != nil {
 		return iampolicy.Live{}, credentialsError(err)
 	}
@@ -162,11 +162,11 @@ func runIAMCheck(ctx context.Context, f *Factory, mode iampolicy.Mode) error {
 		return err
 	}
 	defer sess.Close()
-	f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
+	stateOf(ctx).setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
 	if err := sess.Verify(ctx); err != nil {
 		return credentialsError(err)
 	}
-	f.setActivity("checking the calls of plink %s", mode)
+	stateOf(ctx).setActivity("checking the calls of plink %s", mode)
 	rep, err := sess.CheckPolicy(ctx, mode, m)
 	if err != nil {
 		return err

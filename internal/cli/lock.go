@@ -55,7 +55,7 @@ func lockProject(ctx context.Context, f *Factory, ls leaseSettings, m *manifest.
 		return ctx, func() {}, nil
 	}
 	scope, what := sess.LeaseScope(m)
-	f.setActivity("taking the lease of %s in account %s region %s", what, scope.Account, scope.Region)
+	stateOf(ctx).setActivity("taking the lease of %s in account %s region %s", what, scope.Account, scope.Region)
 	wait := ls.wait
 	held, err := sess.Lock(ctx, m, reconcile.LockOptions{
 		TTL:  leaseTTL,

@@ -13,7 +13,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,89 +23,20 @@ import (
 )
 
 // Factory holds what commands share, built lazily so that a command that
-// needs no cloud (validate, schema, version) never touches credentials.
+// needs no cloud (validate, schema, version) never touches credentials:
+// streams, settings and the environment. A run's own state (its activity,
+// its --timeout context, the watchdog) is a runState, carried by the
+// run's context.
 type Factory struct {
 	IO     *iostreams.IOStreams
 	Config *Config
 	// Getenv is os.Getenv, replaceable in tests.
 	Getenv func(string) string
-
-	// activity says what the command is doing, for the message of a
-	// timeout or an interruption ("reading live state of 3 accounts in 2
-	// regions").
-	activity atomic.Value
-	// runCtx is the command's context once --timeout applies (withTimeout).
-	runCtx context.Context
-	// exit ends the process; nil in-process (tests), where no watchdog runs.
-	exit     func(int)
-	done     chan struct{}
-	watchdog sync.Once
-	// stopBound replaces StopBound in tests.
-	stopBound time.Duration
-	// traceStart is when the first activity began (PLINK_TRACE=phases).
-	traceStart time.Time
-	traceOnce  sync.Once
 }
 
 // StopBound is how long plink waits, after an interrupt or a --timeout,
 // for calls in flight to end before it exits anyway.
 const StopBound = 10 * time.Second
-
-// inflightBound is how long AWS calls in flight may go on after a stop:
-// most of the stop bound, so the command reports before the watchdog.
-func (f *Factory) inflightBound() time.Duration {
-	b := StopBound
-	if f.stopBound > 0 {
-		b = f.stopBound
-	}
-	return b * 4 / 5
-}
-
-// setActivity records what the command is doing now. With
-// PLINK_TRACE=phases each new activity is also logged on stderr with the
-// time since the start, to see where a long run's time goes.
-func (f *Factory) setActivity(format string, args ...any) {
-	activity := fmt.Sprintf(format, args...)
-	if f.Getenv != nil && f.Getenv("PLINK_TRACE") == "phases" && activity != f.currentActivity() {
-		f.traceOnce.Do(func() { f.traceStart = time.Now() })
-		fmt.Fprintf(f.IO.ErrOut, "plink: [%7.1fs] %s\n", time.Since(f.traceStart).Seconds(), activity)
-	}
-	f.activity.Store(activity)
-}
-
-// currentActivity is what the command is doing now ("starting" before it
-// says).
-func (f *Factory) currentActivity() string {
-	if s, _ := f.activity.Load().(string); s != "" {
-		return s
-	}
-	return "starting"
-}
-
-// startWatchdog, once the run's context is done, gives the command
-// StopBound to return, then exits the process: a call that ignores its
-// context (a hung connection, a stuck server) cannot keep plink alive.
-func (f *Factory) startWatchdog() {
-	if f.exit == nil {
-		return
-	}
-	f.watchdog.Do(func() {
-		bound := StopBound
-		if f.stopBound > 0 {
-			bound = f.stopBound
-		}
-		go func() {
-			t := time.NewTimer(bound)
-			defer t.Stop()
-			select {
-			case <-t.C:
-				fmt.Fprintf(f.IO.ErrOut, "plink: still %s %s after stopping; exiting without waiting for it\n", f.currentActivity(), bound)
-				f.exit(ExitError)
-			case <-f.done:
-			}
-		}()
-	})
-}
 
 // Main runs plink with args and returns the process exit code. Cancelling
 // ctx stops the command (no new work starts); its cause, when it is an
@@ -167,10 +97,12 @@ type runtimeHooks struct {
 
 func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string, h *runtimeHooks) int {
 	f := &Factory{IO: ios, Config: newConfig(), Getenv: getenv}
+	st := &runState{errOut: ios.ErrOut, trace: getenv != nil && getenv("PLINK_TRACE") == "phases"}
 	if h != nil {
-		f.exit, f.done = h.exit, h.done
-		context.AfterFunc(ctx, f.startWatchdog)
+		st.exit, st.done = h.exit, h.done
+		context.AfterFunc(ctx, st.startWatchdog)
 	}
+	ctx = withRunState(ctx, st)
 	root := NewRootCmd(f)
 	root.SetArgs(terraformFlags(args))
 	cmd, err := root.ExecuteContextC(ctx)
@@ -178,11 +110,7 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv fu
 	if cmd != nil {
 		path = cmd.CommandPath()
 	}
-	stopCtx := ctx
-	if f.runCtx != nil {
-		stopCtx = f.runCtx
-	}
-	return report(ios.ErrOut, path, err, stopCause(stopCtx), f.currentActivity())
+	return report(ios.ErrOut, path, err, stopCause(st.stopContext(ctx)), st.currentActivity())
 }
 
 func signalName(s os.Signal) string {

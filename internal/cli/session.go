@@ -115,7 +115,16 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest, rs runScope)
 	if err := reconcile.CheckShard(m, rs.shard); err != nil {
 		return nil, flagErrorf("%v", err)
 	}
-	rs2, err := reconcile.Open(ctx, m, sessionOptions(f, rs))
+	opts := sessionOptions(f, rs)
+	st := stateOf(ctx)
+	opts.Hooks = reconcile.Hooks{
+		Activity: func(a string) { st.setActivity("%s", a) },
+		Reading: func(scopes string) {
+			st.setActivity("reading live state of %s", scopes)
+			progress(f, "Reading live state of %s...", scopes)
+		},
+	}
+	rs2, err := reconcile.Open(ctx, m, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +134,8 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest, rs runScope)
 }
 
 // sessionOptions are the engine's options of a run from the settings
-// (flag > PLINK_* > config file > default) and the run's scope.
+// (flag > PLINK_* > config file > default) and the run's scope; openAWS
+// adds the hooks that tell the run's state what the engine is doing.
 func sessionOptions(f *Factory, rs runScope) reconcile.Options {
 	return reconcile.Options{
 		Sandbox:      sandboxMode(f),
@@ -142,13 +152,6 @@ func sessionOptions(f *Factory, rs runScope) reconcile.Options {
 			AllowDisconnect: f.Config.Bool("allow-disconnect"),
 			Destroy:         rs.destroy != nil,
 			DeleteAdopted:   rs.destroy != nil && rs.destroy.deleteAdopted,
-		},
-		Hooks: reconcile.Hooks{
-			Activity: func(a string) { f.setActivity("%s", a) },
-			Reading: func(scopes string) {
-				f.setActivity("reading live state of %s", scopes)
-				progress(f, "Reading live state of %s...", scopes)
-			},
 		},
 	}
 }
@@ -224,7 +227,8 @@ func withTimeout(ctx context.Context, f *Factory) (context.Context, context.Canc
 	} else {
 		ctx, cancel = context.WithCancel(ctx)
 	}
-	f.runCtx = ctx
-	context.AfterFunc(ctx, f.startWatchdog)
+	st := stateOf(ctx)
+	st.setContext(ctx)
+	context.AfterFunc(ctx, st.startWatchdog)
 	return ctx, cancel
 }

@@ -61,7 +61,7 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			defer sess.Close()
 			// As drift: an account that cannot be reached is named, and the
 			// others are still read and reported (exit 1: incomplete).
-			f.setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
+			stateOf(ctx).setActivity("resolving credentials of %s", plural(len(m.Accounts), "account"))
 			verifyErr := sess.Verify(ctx)
 			if verifyErr != nil {
 				report(f.IO.ErrOut, "plink status", credentialsError(verifyErr), nil, "")

@@ -60,14 +60,14 @@ func TestFirstSignalStopsTheRun(t *testing.T) {
 func TestWatchdogBoundsTheStop(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	exited := make(chan int, 1)
-	f := &Factory{IO: ios, exit: func(c int) { exited <- c }, done: make(chan struct{}), stopBound: 500 * time.Millisecond}
-	f.setActivity("waiting for consumer.a")
+	st := &runState{errOut: ios.ErrOut, exit: func(c int) { exited <- c }, done: make(chan struct{}), stopBound: 500 * time.Millisecond}
+	st.setActivity("waiting for consumer.a")
 	start := time.Now()
-	f.startWatchdog()
-	f.startWatchdog() // once only
+	st.startWatchdog()
+	st.startWatchdog() // once only
 	select {
 	case c := <-exited:
-		if c != ExitError || time.Since(start) < f.stopBound {
+		if c != ExitError || time.Since(start) < st.stopBound {
 			t.Fatalf("exit(%d) after %s", c, time.Since(start))
 		}
 	case <-time.After(5 * time.Second):
