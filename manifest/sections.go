@@ -20,11 +20,12 @@ import (
 // It is a fast path only. It takes a file only when the cut is provably the
 // same document: every top-level key is a plain `key:` at column 0, every
 // list entry a `-` at the list's column, and each piece parses alone as one
-// mapping entry or as the list entries it was cut to. Anything else (flow style or tags at the
-// top level, directives, several documents, tabs in indentation, line breaks
-// other than LF and CRLF, an alias to an anchor in another piece, aliases
-// that expand past minAliasNodes, a piece with a syntax error) falls back to
-// the whole-document parse, which reports exactly what it always did.
+// mapping entry or as the list entries it was cut to. Anything else (flow
+// style or tags at the top level, directives, several documents, tabs in
+// indentation, line breaks other than LF and CRLF, an alias to an anchor in
+// another piece, aliases that expand past minAliasNodes, a piece with a
+// syntax error) falls back to the whole-document parse, which reports
+// exactly what it always did.
 // TestSectionsMatchWholeDocument holds the two paths to the same Manifest
 // and the same diagnostics.
 
@@ -54,8 +55,8 @@ type span struct {
 	start, end, line, indent int
 }
 
-// lazyKeys are the top-level lists read one entry at a time: those that
-// grow with a project's size.
+// lazyKeys are the top-level lists read a batch of entries at a time: those
+// that grow with a project's size.
 var lazyKeys = map[string]bool{"providers": true, "consumers": true}
 
 // splitSections cuts text into sections, or reports false when the text
@@ -302,8 +303,8 @@ func (l *loader) parseSections(file string, text []byte) (*Manifest, bool) {
 	} else {
 		fm = nil
 	}
-	// A list that was not decoded (its key unknown or repeated, or the
-	// version wrong) is still parsed: a syntax error in it is the file's
+	// A list that was not decoded (its key repeated, or the version wrong)
+	// is still parsed: a syntax error in it is the file's
 	// one error, as in the whole-document parse.
 	for _, ll := range lazy {
 		for i := 0; !ll.done && !d.abandoned && i < len(ll.items); i++ {
@@ -315,7 +316,7 @@ func (l *loader) parseSections(file string, text []byte) (*Manifest, bool) {
 		l.sink.list = l.sink.list[:mark]
 		return nil, false
 	}
-	if len(l.pos) == 0 {
+	if len(l.pos) == 0 && len(l.bad) == 0 {
 		l.pos, l.bad = pos, bad
 	} else {
 		for k, v := range pos {
