@@ -46,11 +46,11 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 			if err != nil {
 				return err
 			}
-			run := newApplyRun(f, runScope{shard: useShard(f, cmd)}, format)
-			ctx, cancel := withTimeout(cmd.Context(), f)
+			run := newApplyRun(f, newAWSRun(f, cmd, format))
+			ctx, cancel := withTimeout(cmd.Context(), run.timeout)
 			defer cancel()
 			if len(args) == 1 {
-				if len(f.Config.Strings("file")) > 0 {
+				if len(run.files) > 0 {
 					return flagErrorf("give either a saved plan FILE or -f manifests, not both")
 				}
 				return withVerdict(ctx, f, run, func() error { return applySaved(ctx, f, run, args[0]) })
@@ -78,8 +78,7 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 // settings, read once when the command starts (flag > PLINK_* > config
 // file > default) and passed explicitly.
 type applyRun struct {
-	runScope
-	format string
+	awsRun
 	// autoApprove applies without asking (--auto-approve).
 	autoApprove bool
 	// lease is whether and how long to wait for the run's lease.
@@ -89,27 +88,33 @@ type applyRun struct {
 	allowDisconnect bool
 	// detailedExitcode exits 2 while live state has not converged.
 	detailedExitcode bool
+	// verbose also lists resources that need no change.
+	verbose bool
+	// out is destroy's -out FILE: save the plan, change nothing.
+	out string
 	// apply are apply.Run's options: targets, parallelism, the waits
 	// (also the bound of settling; none with NoWait).
 	apply apply.Options
 }
 
-// newApplyRun reads the settings of an apply or destroy of scope rs.
-func newApplyRun(f *Factory, rs runScope, format string) applyRun {
+// newApplyRun reads the settings of an apply or destroy besides the
+// shared ones (run).
+func newApplyRun(f *Factory, run awsRun) applyRun {
 	return applyRun{
-		runScope:         rs,
-		format:           format,
+		awsRun:           run,
 		autoApprove:      f.Config.Bool("auto-approve"),
 		lease:            leaseSettingsOf(f),
 		allowDisconnect:  f.Config.Bool("allow-disconnect"),
 		detailedExitcode: f.Config.Bool("detailed-exitcode"),
+		verbose:          f.Config.Bool("verbose"),
+		out:              f.Config.String("out"),
 		apply:            applySettings(f),
 	}
 }
 
 func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 	format := run.format
-	m, _, err := manifestFromFlags(f)
+	m, _, err := runManifest(f, run.awsRun)
 	if err != nil {
 		return err
 	}
@@ -118,7 +123,7 @@ func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 		return withHint(errors.New("refusing to apply without confirmation: no terminal to ask on"),
 			"review the plan with 'plink plan', then run 'plink apply --auto-approve' (or apply a saved plan: 'plink apply FILE')")
 	}
-	sess, err := openAWS(ctx, f, m, run.runScope)
+	sess, err := openAWS(ctx, f, m, run.awsRun)
 	if err != nil {
 		return err
 	}
@@ -136,7 +141,7 @@ func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 		if err != nil {
 			return err
 		}
-		if err := renderPlan(f, "text", shown); err != nil {
+		if err := renderPlan(f, "text", shown, run.verbose); err != nil {
 			return err
 		}
 		if outside > 0 {
@@ -145,7 +150,7 @@ func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 	}
 	if p.HasErrors() {
 		if format == "json" {
-			_ = renderPlan(f, "json", p)
+			_ = renderPlan(f, "json", p, run.verbose)
 		}
 		return withHint(errors.New("the plan has errors; nothing was applied"), "fix the errors listed above and run 'plink "+commandName(run.runScope)+"' again")
 	}
@@ -209,9 +214,9 @@ func applySaved(ctx context.Context, f *Factory, run applyRun, file string) erro
 	if err != nil {
 		return err
 	}
-	if sp.Sandbox != sandboxMode(f) {
+	if sp.Sandbox != run.session.Sandbox {
 		where := map[bool]string{true: "the sandbox", false: "AWS"}
-		return withHint(fmt.Errorf("%s was planned against %s, not %s", file, where[sp.Sandbox], where[sandboxMode(f)]),
+		return withHint(fmt.Errorf("%s was planned against %s, not %s", file, where[sp.Sandbox], where[run.session.Sandbox]),
 			"apply it the way it was planned (with or without --sandbox)")
 	}
 	if err := checkSavedDestroy(run.runScope, sp, file); err != nil {
@@ -228,7 +233,7 @@ func applySaved(ctx context.Context, f *Factory, run applyRun, file string) erro
 	// loader reads only regular files within a size cap; of its messages
 	// only the read errors are shown, since the others may quote whatever
 	// file the paths name.
-	m, diags, err := loadManifest(sp.ManifestPaths, quotas(f))
+	m, diags, err := loadManifest(sp.ManifestPaths, run.quotas)
 	if err != nil {
 		return err
 	}
@@ -248,7 +253,7 @@ func applySaved(ctx context.Context, f *Factory, run applyRun, file string) erro
 	if m.Digest != saved.ManifestDigest {
 		return staleError(file, []string{fmt.Sprintf("manifest %s changed (digest %.12s, planned with %.12s)", strings.Join(sp.ManifestPaths, ", "), m.Digest, saved.ManifestDigest)})
 	}
-	sess, err := openAWS(ctx, f, m, run.runScope)
+	sess, err := openAWS(ctx, f, m, run.awsRun)
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ func TestFlagsReachTheOptions(t *testing.T) {
 			if got := applySettings(f).NoWait; got != tc.want {
 				t.Errorf("NoWait = %v, want %v", got, tc.want)
 			}
-			if got := sessionOptions(f, runScope{}).Plan.AllowDisconnect; got != tc.want {
+			if got := sessionSettings(f).Plan.AllowDisconnect; got != tc.want {
 				t.Errorf("AllowDisconnect = %v, want %v", got, tc.want)
 			}
 		})

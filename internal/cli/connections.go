@@ -46,33 +46,33 @@ decision was carried out, 1 otherwise.`,
 			if err != nil {
 				return err
 			}
-			every := f.Config.Duration("watch")
-			if every < 0 || (every > 0 && every < time.Second) {
-				return flagErrorf("invalid --watch %s: give an interval of at least 1s, such as 30s or 1m", every)
-			}
-			m, paths, err := manifestFromFlags(f)
+			run, err := newConnectionsRun(f, cmd, format)
 			if err != nil {
 				return err
 			}
-			// A shard decides the connections of its own providers' services.
-			rs := runScope{shard: useShard(f, cmd)}
+			every := run.watch
+			m, paths, err := runManifest(f, run.awsRun)
+			if err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			if every == 0 {
 				var cancel context.CancelFunc
-				ctx, cancel = withTimeout(ctx, f)
+				ctx, cancel = withTimeout(ctx, run.timeout)
 				defer cancel()
 			}
-			sess, err := openAWS(ctx, f, m, rs)
+			// A shard decides the connections of its own providers' services.
+			sess, err := openAWS(ctx, f, m, run.awsRun)
 			if err != nil {
 				return err
 			}
 			if every == 0 {
 				defer sess.Close()
-				return connectionsRound(ctx, f, format, m, sess, false, false, nil)
+				return connectionsRound(ctx, f, run, m, sess, false, false, nil)
 			}
-			w := &watched{paths: paths, m: m, rs: rs, sess: sess, leftSaid: map[string]bool{}}
+			w := &watched{paths: paths, m: m, run: run, sess: sess, leftSaid: map[string]bool{}}
 			defer func() { _ = w.sess.Close() }()
-			return watchConnections(ctx, f, format, w, every)
+			return watchConnections(ctx, f, w, every)
 		},
 	}
 	addFileFlag(cmd)
@@ -92,7 +92,7 @@ type watched struct {
 	// since into something that does not load.
 	m     *manifest.Manifest
 	stale bool
-	rs    runScope
+	run   connectionsRun
 	sess  *awsSession
 	// leftSaid holds the connections left pending that were already
 	// said, so a loop says each once, not every round.
@@ -103,8 +103,9 @@ type watched struct {
 // last valid manifest, is said every round, and makes the round reject
 // nothing: what the newest readable manifest would reject is unknown. An
 // edit that changes the accounts opens a session for the new ones.
-func (w *watched) reload(ctx context.Context, f *Factory, format string) error {
-	m, diags, err := loadManifest(w.paths, quotas(f))
+func (w *watched) reload(ctx context.Context, f *Factory) error {
+	format := w.run.format
+	m, diags, err := loadManifest(w.paths, w.run.quotas)
 	if err == nil && diags.HasErrors() {
 		var why []string
 		for _, d := range diags.Errors() {
@@ -126,7 +127,7 @@ func (w *watched) reload(ctx context.Context, f *Factory, format string) error {
 		return nil
 	}
 	if !reflect.DeepEqual(m.Accounts, w.m.Accounts) {
-		sess, err := openAWS(ctx, f, m, w.rs)
+		sess, err := openAWS(ctx, f, m, w.run.awsRun)
 		if err != nil {
 			w.stale = true
 			return fmt.Errorf("manifest %s changed its accounts, and they cannot be reached; deciding by the last manifest, rejecting nothing: %w", strings.Join(w.paths, ", "), err)
@@ -145,7 +146,8 @@ func (w *watched) reload(ctx context.Context, f *Factory, format string) error {
 // watchConnections runs rounds until ctx ends (a signal), reading the
 // manifest again before each; SIGHUP starts a round at once. A failed
 // round is logged and the next one tries again. The stop is clean: exit 0.
-func watchConnections(ctx context.Context, f *Factory, format string, w *watched, every time.Duration) error {
+func watchConnections(ctx context.Context, f *Factory, w *watched, every time.Duration) error {
+	format := w.run.format
 	t := time.NewTicker(every)
 	defer t.Stop()
 	hup := make(chan os.Signal, 1)
@@ -154,10 +156,10 @@ func watchConnections(ctx context.Context, f *Factory, format string, w *watched
 	for first := true; ; first = false {
 		err := error(nil)
 		if !first {
-			err = w.reload(ctx, f, format)
+			err = w.reload(ctx, f)
 		}
 		if err == nil {
-			err = connectionsRound(ctx, f, format, w.m, w.sess, true, w.stale, w.leftSaid)
+			err = connectionsRound(ctx, f, w.run, w.m, w.sess, true, w.stale, w.leftSaid)
 		}
 		var ee *exitError
 		if err != nil && ctx.Err() == nil && !(errors.As(err, &ee) && ee.Err == nil) {
@@ -216,7 +218,8 @@ type decision struct {
 // Connections no rule decides are said too (leftSaid, when not nil,
 // remembers which were, across the rounds of a loop). A round that is not
 // one of a --watch loop (watching) ends with its summary.
-func connectionsRound(ctx context.Context, f *Factory, format string, m *manifest.Manifest, sess *awsSession, watching, noRejects bool, leftSaid map[string]bool) error {
+func connectionsRound(ctx context.Context, f *Factory, run connectionsRun, m *manifest.Manifest, sess *awsSession, watching, noRejects bool, leftSaid map[string]bool) error {
+	format := run.format
 	d, err := sess.DecideConnections(ctx, m, noRejects)
 	if err != nil {
 		return err
@@ -239,7 +242,7 @@ func connectionsRound(ctx context.Context, f *Factory, format string, m *manifes
 	var results []apply.ChangeResult
 	var runErr error
 	if p.HasChanges() {
-		results, runErr = runDecisions(ctx, f, sess, d)
+		results, runErr = runDecisions(ctx, sess, d, run.apply)
 	}
 	byAddr := map[string]apply.ChangeResult{}
 	for _, r := range results {
@@ -323,9 +326,9 @@ func sayLeftPending(f *Factory, format string, p *plan.Plan, said map[string]boo
 // runDecisions has the engine carry out the round's decisions. A signal
 // starts nothing new, while calls in flight finish (bounded), so the log
 // says exactly what was done.
-func runDecisions(ctx context.Context, f *Factory, sess *awsSession, d *reconcile.Decisions) ([]apply.ChangeResult, error) {
+func runDecisions(ctx context.Context, sess *awsSession, d *reconcile.Decisions, opts apply.Options) ([]apply.ChangeResult, error) {
 	stateOf(ctx).setActivity("accepting and rejecting %s", plural(len(reconcile.Remaining(d.Run, nil)), "connection"))
-	return sess.RunConnections(ctx, d, sess.ApplyOptions(applySettings(f)), reconcile.Stopping{InFlight: stateOf(ctx).inflightBound()})
+	return sess.RunConnections(ctx, d, sess.ApplyOptions(opts), reconcile.Stopping{InFlight: stateOf(ctx).inflightBound()})
 }
 
 func newDecision(m *manifest.Manifest, c plan.Change) decision {

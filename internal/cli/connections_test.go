@@ -413,13 +413,14 @@ func TestConnectionsSaysWhatItLeavesPending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := openAWS(context.Background(), f, m, runScope{})
+	run := connectionsRun{awsRun: awsRun{format: "text", session: sessionSettings(f)}}
+	sess, err := openAWS(context.Background(), f, m, run.awsRun)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sess.Close()
 	for range 2 {
-		if err := connectionsRound(context.Background(), f, "text", m, sess, false, false, said); err != nil {
+		if err := connectionsRound(context.Background(), f, run, m, sess, false, false, said); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -45,13 +45,15 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 			if err != nil {
 				return err
 			}
-			rs := runScope{destroy: &destroyMode{deleteAdopted: f.Config.Bool("delete-adopted")}}
-			run := newApplyRun(f, rs, format)
-			ctx, cancel := withTimeout(cmd.Context(), f)
+			aws := newAWSRun(f, cmd, format)
+			aws.destroy = &destroyMode{deleteAdopted: f.Config.Bool("delete-adopted")}
+			run := newApplyRun(f, aws)
+			rs := run.runScope
+			ctx, cancel := withTimeout(cmd.Context(), run.timeout)
 			defer cancel()
-			out := f.Config.String("out")
+			out := run.out
 			if len(args) == 1 {
-				if len(f.Config.Strings("file")) > 0 || out != "" {
+				if len(run.files) > 0 || out != "" {
 					return flagErrorf("give either a saved plan FILE, or -f manifests (and -out FILE to save the plan), not both")
 				}
 				return withVerdict(ctx, f, run, func() error { return applySaved(ctx, f, run, args[0]) })
@@ -59,16 +61,16 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 			if out == "" {
 				return withVerdict(ctx, f, run, func() error { return applyManifest(ctx, f, run) })
 			}
-			if len(f.Config.Strings("target")) > 0 {
+			if len(run.apply.Targets) > 0 {
 				// a saved plan is carried out whole: saving a targeted one
 				// would destroy more than the plan shown
 				return flagErrorf("--target cannot be used with -out: a saved destroy plan is carried out whole; run 'plink destroy --target ADDRESS' without -out, or save the whole destroy plan")
 			}
-			m, paths, err := manifestFromFlags(f)
+			m, paths, err := runManifest(f, run.awsRun)
 			if err != nil {
 				return err
 			}
-			sess, err := openAWS(ctx, f, m, rs)
+			sess, err := openAWS(ctx, f, m, run.awsRun)
 			if err != nil {
 				return err
 			}
@@ -78,24 +80,24 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 				return err
 			}
 			p := pl.Plan
-			if err := renderPlan(f, format, p); err != nil {
+			if err := renderPlan(f, format, p, run.verbose); err != nil {
 				return err
 			}
 			if p.HasErrors() {
 				return fmt.Errorf("the plan has errors; not saving it to %s", out)
 			}
-			if err := checkTargets(p, f.Config.Strings("target")); err != nil {
+			if err := checkTargets(p, run.apply.Targets); err != nil {
 				return err
 			}
-			sp := savedPlan{ManifestPaths: paths, Sandbox: sandboxMode(f), AllowDisconnect: f.Config.Bool("allow-disconnect"),
+			sp := savedPlan{ManifestPaths: paths, Sandbox: run.session.Sandbox, AllowDisconnect: run.allowDisconnect,
 				Destroy: true, DeleteAdopted: rs.destroy.deleteAdopted}
 			if err := writeSavedPlan(out, p, sp); err != nil {
 				return err
 			}
 			if format != "json" {
-				fmt.Fprintf(f.IO.ErrOut, "\nSaved the destroy plan to %s. To perform exactly these actions, run:\n  plink destroy %s%s\n", out, sandboxFlag(f), out)
+				fmt.Fprintf(f.IO.ErrOut, "\nSaved the destroy plan to %s. To perform exactly these actions, run:\n  plink destroy %s%s\n", out, run.sandboxFlag(), out)
 			}
-			return planExit(f, p)
+			return planExit(p, run.detailedExitcode)
 		},
 	}
 	addFileFlag(cmd)

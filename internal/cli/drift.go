@@ -38,14 +38,14 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 			if err != nil {
 				return err
 			}
-			m, _, err := manifestFromFlags(f)
+			run := driftRun{awsRun: newAWSRun(f, cmd, format), report: f.Config.String("report")}
+			m, _, err := runManifest(f, run.awsRun)
 			if err != nil {
 				return err
 			}
-			rs := runScope{shard: useShard(f, cmd)}
-			ctx, cancel := withTimeout(cmd.Context(), f)
+			ctx, cancel := withTimeout(cmd.Context(), run.timeout)
 			defer cancel()
-			sess, err := openAWS(ctx, f, m, rs)
+			sess, err := openAWS(ctx, f, m, run.awsRun)
 			if err != nil {
 				return err
 			}
@@ -69,7 +69,7 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 			if err := renderDrift(&out, format, r); err != nil {
 				return err
 			}
-			if file := f.Config.String("report"); file != "" {
+			if file := run.report; file != "" {
 				if err := atomicfile.WriteFile(file, out.Bytes(), 0o644); err != nil {
 					return fmt.Errorf("write report: %w", err)
 				}

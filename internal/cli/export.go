@@ -41,11 +41,12 @@ providers' supportedRegions).`,
 			if err != nil {
 				return err
 			}
-			accounts, project, from, err := exportAccounts(f)
+			run := newExportRun(f, cmd, format)
+			accounts, project, from, err := exportAccounts(f, run)
 			if err != nil {
 				return err
 			}
-			regions := f.Config.Strings("region")
+			regions := run.regions
 			if len(regions) == 0 && from != nil {
 				regions = manifestRegions(from)
 			}
@@ -59,9 +60,9 @@ providers' supportedRegions).`,
 			for i := range accounts {
 				m.Accounts[accounts[i].Alias] = &accounts[i]
 			}
-			ctx, cancel := withTimeout(cmd.Context(), f)
+			ctx, cancel := withTimeout(cmd.Context(), run.timeout)
 			defer cancel()
-			sess, err := openAWS(ctx, f, m, runScope{})
+			sess, err := openAWS(ctx, f, m, run.awsRun)
 			if err != nil {
 				return err
 			}
@@ -71,7 +72,7 @@ providers' supportedRegions).`,
 				return credentialsError(err)
 			}
 			stateOf(ctx).setActivity("reading %s in %s", plural(len(accounts), "account"), plural(len(regions), "region"))
-			res, err := sess.Export(ctx, accounts, regions, export.Options{Project: project, Concurrency: f.Config.Int("parallelism")})
+			res, err := sess.Export(ctx, accounts, regions, export.Options{Project: project, Concurrency: run.session.Parallelism})
 			if err != nil {
 				return err
 			}
@@ -84,7 +85,7 @@ providers' supportedRegions).`,
 					return fmt.Errorf("export: %w", err)
 				}
 			}
-			if out := f.Config.String("out"); out != "" {
+			if out := run.out; out != "" {
 				if err := atomicfile.WriteFile(out, doc, 0o644); err != nil {
 					return fmt.Errorf("write manifest: %w", err)
 				}
@@ -108,12 +109,12 @@ providers' supportedRegions).`,
 // exportAccounts returns the accounts to export, the project name and the
 // -f manifest (nil without -f). An --account flag wins over the manifest's
 // account of the same alias.
-func exportAccounts(f *Factory) ([]manifest.Account, string, *manifest.Manifest, error) {
-	project := f.Config.String("project")
+func exportAccounts(f *Factory, run exportRun) ([]manifest.Account, string, *manifest.Manifest, error) {
+	project := run.project
 	var accounts []manifest.Account
 	var from *manifest.Manifest
-	if files := f.Config.Strings("file"); len(files) > 0 {
-		m, err := loadValid(f, files)
+	if files := run.files; len(files) > 0 {
+		m, err := loadValid(f, files, run.quotas, run.format)
 		if err != nil {
 			return nil, "", nil, err
 		}
@@ -127,7 +128,7 @@ func exportAccounts(f *Factory) ([]manifest.Account, string, *manifest.Manifest,
 			accounts = append(accounts, acc)
 		}
 	}
-	for _, spec := range f.Config.Strings("account") {
+	for _, spec := range run.accounts {
 		g := accountFlag.FindStringSubmatch(spec)
 		if g == nil {
 			return nil, "", nil, flagErrorf("invalid --account %q: expected ALIAS=ID, ALIAS=ID:role/NAME or ALIAS=ID:profile/NAME (ID is 12 digits)", spec)

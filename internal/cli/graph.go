@@ -29,15 +29,16 @@ rejected, or drifted.`,
 			if format != "mermaid" && format != "dot" {
 				return flagErrorf("invalid --format %q: valid values are \"mermaid\" and \"dot\"", format)
 			}
-			m, _, err := manifestFromFlags(f)
+			run := newAWSRun(f, cmd, "text")
+			m, _, err := runManifest(f, run)
 			if err != nil {
 				return err
 			}
 			var snap *live.Snapshot
 			if f.Config.Bool("live") {
-				ctx, cancel := withTimeout(cmd.Context(), f)
+				ctx, cancel := withTimeout(cmd.Context(), run.timeout)
 				defer cancel()
-				sess, err := openAWS(ctx, f, m, runScope{})
+				sess, err := openAWS(ctx, f, m, run)
 				if err != nil {
 					return err
 				}

@@ -55,12 +55,14 @@ acts on what the plan creates first) or the plan could not be made.`,
 			if err != nil {
 				return &flagError{err}
 			}
+			// the policy is JSON whatever --output says; --check checks it
+			run := newAWSRun(f, cmd, f.Config.String("output"))
 			if f.Config.Bool("check") {
-				return runIAMCheck(cmd.Context(), f, mode)
+				return runIAMCheck(cmd.Context(), f, run, mode)
 			}
 			var m *manifest.Manifest
-			if files := f.Config.Strings("file"); len(files) > 0 {
-				if m, err = loadValid(f, files); err != nil {
+			if files := run.files; len(files) > 0 {
+				if m, err = loadValid(f, files, run.quotas, run.format); err != nil {
 					return err
 				}
 			}
@@ -72,7 +74,7 @@ acts on what the plan creates first) or the plan could not be made.`,
 				if mode != iampolicy.Apply {
 					return flagErrorf("--live changes only the apply policy (its CreateVpcEndpoint); drop it or use --for apply")
 				}
-				if lv, err = readLivePolicyInputs(cmd.Context(), f, m); err != nil {
+				if lv, err = readLivePolicyInputs(cmd.Context(), f, run, m); err != nil {
 					return err
 				}
 			}
@@ -118,10 +120,10 @@ func withOperator(docs map[string]iampolicy.Document, op iampolicy.Document) map
 
 // readLivePolicyInputs is what --live reads: the plan of m, for the names
 // of the providers' services that exist and that it keeps.
-func readLivePolicyInputs(ctx context.Context, f *Factory, m *manifest.Manifest) (iampolicy.Live, error) {
-	ctx, cancel := withTimeout(ctx, f)
+func readLivePolicyInputs(ctx context.Context, f *Factory, run awsRun, m *manifest.Manifest) (iampolicy.Live, error) {
+	ctx, cancel := withTimeout(ctx, run.timeout)
 	defer cancel()
-	sess, err := openAWS(ctx, f, m, runScope{})
+	sess, err := openAWS(ctx, f, m, run)
 	if err != nil {
 		return iampolicy.Live{}, err
 	}
@@ -138,26 +140,25 @@ func readLivePolicyInputs(ctx context.Context, f *Factory, m *manifest.Manifest)
 }
 
 // runIAMCheck is plink iam-policy --check.
-func runIAMCheck(ctx context.Context, f *Factory, mode iampolicy.Mode) error {
+func runIAMCheck(ctx context.Context, f *Factory, run awsRun, mode iampolicy.Mode) error {
 	format, err := outputFormat(f, "text", "json")
 	if err != nil {
 		return err
 	}
-	files := f.Config.Strings("file")
+	files := run.files
 	if len(files) == 0 {
 		return flagErrorf("--check needs the manifest (-f PATH): it asks AWS about the calls plink makes for it")
 	}
-	m, err := loadValid(f, files)
+	m, err := loadValid(f, files, run.quotas, format)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := withTimeout(ctx, f)
+	ctx, cancel := withTimeout(ctx, run.timeout)
 	defer cancel()
-	var rs runScope
 	if mode == iampolicy.Destroy {
-		rs.destroy = &destroyMode{} // the plan checked is plink destroy's
+		run.destroy = &destroyMode{} // the plan checked is plink destroy's
 	}
-	sess, err := openAWS(ctx, f, m, rs)
+	sess, err := openAWS(ctx, f, m, run)
 	if err != nil {
 		return err
 	}

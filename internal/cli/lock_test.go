@@ -40,7 +40,7 @@ func lockSessionOf(t *testing.T, dir string, settings map[string]any, sel shard.
 	if err != nil || diags.HasErrors() {
 		t.Fatalf("%v %v", err, diags)
 	}
-	sess, err := openAWS(context.Background(), f, m, runScope{shard: sel})
+	sess, err := openAWS(context.Background(), f, m, awsRun{runScope: runScope{shard: sel}, session: sessionSettings(f)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ providers:
 	if err != nil || diags.HasErrors() {
 		t.Fatalf("%v %v", err, diags)
 	}
-	sess, err := openAWS(ctx, f, m, runScope{shard: shard.Selection{Accounts: []string{"analytics"}}})
+	sess, err := openAWS(ctx, f, m, awsRun{runScope: runScope{shard: shard.Selection{Accounts: []string{"analytics"}}}, session: sessionSettings(f)})
 	if err != nil {
 		t.Fatal(err)
 	}

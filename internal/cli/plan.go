@@ -37,41 +37,36 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 			if err != nil {
 				return err
 			}
-			health, err := targetHealthMode(f, cmd)
+			run, err := newPlanRun(f, cmd, format)
 			if err != nil {
 				return err
 			}
-			m, paths, err := manifestFromFlags(f)
+			m, paths, err := runManifest(f, run.awsRun)
 			if err != nil {
 				return err
 			}
-			rs := runScope{shard: useShard(f, cmd)}
-			if f.Config.Bool("destroy") {
-				// plan --destroy is what plink destroy would do (Terraform's
-				// plan -destroy); its saved plan runs with plink destroy FILE
-				rs.destroy = &destroyMode{deleteAdopted: f.Config.Bool("delete-adopted")}
-			}
-			ctx, cancel := withTimeout(cmd.Context(), f)
+			rs := run.runScope
+			ctx, cancel := withTimeout(cmd.Context(), run.timeout)
 			defer cancel()
-			sess, err := openAWS(ctx, f, m, rs)
+			sess, err := openAWS(ctx, f, m, run.awsRun)
 			if err != nil {
 				return err
 			}
 			defer sess.Close()
-			pl, err := planShown(ctx, f, m, sess, reconcile.PlanRequest{TargetHealth: health, Lints: true})
+			pl, err := planShown(ctx, f, m, sess, reconcile.PlanRequest{TargetHealth: run.health, Lints: true})
 			if err != nil {
 				return err
 			}
 			p := pl.Plan
-			if err := renderPlan(f, format, p); err != nil {
+			if err := renderPlan(f, format, p, run.verbose); err != nil {
 				return err
 			}
-			if out := f.Config.String("out"); out != "" {
+			if out := run.out; out != "" {
 				if p.HasErrors() {
 					return fmt.Errorf("plan has errors; not saving it to %s", out)
 				}
 				sel := rs.shard
-				sp := savedPlan{ManifestPaths: paths, Sandbox: sandboxMode(f), AllowDisconnect: f.Config.Bool("allow-disconnect"), Accounts: sel.Accounts, Regions: sel.Regions}
+				sp := savedPlan{ManifestPaths: paths, Sandbox: run.session.Sandbox, AllowDisconnect: run.session.Plan.AllowDisconnect, Accounts: sel.Accounts, Regions: sel.Regions}
 				verb := "apply"
 				if rs.destroy != nil {
 					sp.Destroy, sp.DeleteAdopted, verb = true, rs.destroy.deleteAdopted, "destroy"
@@ -80,10 +75,10 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 					return err
 				}
 				if format != "json" {
-					fmt.Fprintf(f.IO.ErrOut, "\nSaved the plan to %s. To perform exactly these actions, run:\n  plink %s %s%s\n", out, verb, sandboxFlag(f), out)
+					fmt.Fprintf(f.IO.ErrOut, "\nSaved the plan to %s. To perform exactly these actions, run:\n  plink %s %s%s\n", out, verb, run.sandboxFlag(), out)
 				}
 			}
-			return planExit(f, p)
+			return planExit(p, run.detailedExitcode)
 		},
 	}
 	addFileFlag(cmd)
@@ -106,31 +101,25 @@ func addAllowDisconnectFlag(cmd *cobra.Command) {
 	cmd.Flags().Bool("allow-disconnect", false, "allow the plan to cut off connected endpoints that the manifest does not declare (deleting or replacing their service, removing their region, rejectUndeclared, or an account leaving the manifest)")
 }
 
-func sandboxFlag(f *Factory) string {
-	if sandboxMode(f) {
-		return "--sandbox "
-	}
-	return ""
-}
-
-// renderPlan writes p in the chosen format to stdout.
-func renderPlan(f *Factory, format string, p *plan.Plan) error {
+// renderPlan writes p in the chosen format to stdout; verbose also lists
+// resources that need no change.
+func renderPlan(f *Factory, format string, p *plan.Plan, verbose bool) error {
 	switch format {
 	case "json":
 		return render.JSON(f.IO.Out, p)
 	case "markdown":
 		return render.Markdown(f.IO.Out, p)
 	}
-	return render.Text(f.IO.Out, p, render.TextOptions{Color: f.IO.ColorEnabled(), Verbose: f.Config.Bool("verbose")})
+	return render.Text(f.IO.Out, p, render.TextOptions{Color: f.IO.ColorEnabled(), Verbose: verbose})
 }
 
 // planExit decides the exit status of plan and show: 1 when the plan has
-// errors, 2 with --detailed-exitcode when it has changes.
-func planExit(f *Factory, p *plan.Plan) error {
+// errors, 2 with --detailed-exitcode (detailed) when it has changes.
+func planExit(p *plan.Plan, detailed bool) error {
 	if p.HasErrors() {
 		return silentExit(ExitError)
 	}
-	if f.Config.Bool("detailed-exitcode") && p.HasChanges() {
+	if detailed && p.HasChanges() {
 		return silentExit(ExitChanges)
 	}
 	return nil
@@ -151,10 +140,10 @@ func newShowCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := renderPlan(f, format, p); err != nil {
+			if err := renderPlan(f, format, p, f.Config.Bool("verbose")); err != nil {
 				return err
 			}
-			return planExit(f, p)
+			return planExit(p, f.Config.Bool("detailed-exitcode"))
 		},
 	}
 	cmd.Flags().Bool("detailed-exitcode", false, "exit 0 when the saved plan has no changes, 2 when it has")

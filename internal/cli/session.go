@@ -105,17 +105,14 @@ func retries(n int64) string {
 	return fmt.Sprintf("%d retries", n)
 }
 
-// sandboxMode reports whether --sandbox is in effect.
-func sandboxMode(f *Factory) bool { return f.Config.Bool("sandbox") }
-
 // openAWS opens the engine's session for m: AWS through the SDK's default
 // chain, or the sandbox with --sandbox; a shard reaches only the accounts
 // it reads.
-func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest, rs runScope) (*awsSession, error) {
-	if err := reconcile.CheckShard(m, rs.shard); err != nil {
+func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest, run awsRun) (*awsSession, error) {
+	if err := reconcile.CheckShard(m, run.shard); err != nil {
 		return nil, flagErrorf("%v", err)
 	}
-	opts := sessionOptions(f, rs)
+	opts := run.options()
 	st := stateOf(ctx)
 	opts.Hooks = reconcile.Hooks{
 		Activity: func(a string) { st.setActivity("%s", a) },
@@ -124,36 +121,13 @@ func openAWS(ctx context.Context, f *Factory, m *manifest.Manifest, rs runScope)
 			progress(f, "Reading live state of %s...", scopes)
 		},
 	}
-	rs2, err := reconcile.Open(ctx, m, opts)
+	rs, err := reconcile.Open(ctx, m, opts)
 	if err != nil {
 		return nil, err
 	}
-	s := &awsSession{Session: rs2}
+	s := &awsSession{Session: rs}
 	s.reportRetries(f)
 	return s, nil
-}
-
-// sessionOptions are the engine's options of a run from the settings
-// (flag > PLINK_* > config file > default) and the run's scope; openAWS
-// adds the hooks that tell the run's state what the engine is doing.
-func sessionOptions(f *Factory, rs runScope) reconcile.Options {
-	return reconcile.Options{
-		Sandbox:      sandboxMode(f),
-		SandboxDir:   f.Config.String("sandbox-dir"),
-		SandboxWorld: f.Config.String("sandbox-world"),
-		RetryBudget:  f.Config.Duration("retry-budget"),
-		STSRate:      f.Config.Float("sts-rate"),
-		Parallelism:  f.Config.Int("parallelism"),
-		Shard:        rs.shard,
-		ShardWait:    f.Config.Duration("shard-wait"),
-		Plan: reconcile.PlanSettings{
-			Prices:          f.Config.FloatMap("prices"),
-			EndpointsPerVPC: f.Config.Int("endpoints-per-vpc"),
-			AllowDisconnect: f.Config.Bool("allow-disconnect"),
-			Destroy:         rs.destroy != nil,
-			DeleteAdopted:   rs.destroy != nil && rs.destroy.deleteAdopted,
-		},
-	}
 }
 
 // What plink plan reads of target health for lint PL116 (--target-health).
@@ -216,13 +190,13 @@ func progress(f *Factory, format string, args ...any) {
 	}
 }
 
-// withTimeout applies --timeout when the command has it. Every phase
+// withTimeout applies --timeout (d; 0 is none). Every phase
 // (credentials, reading, planning, applying, waiting) runs under the
 // returned context, and once it is done the watchdog bounds how long
 // plink may take to stop.
-func withTimeout(ctx context.Context, f *Factory) (context.Context, context.CancelFunc) {
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	var cancel context.CancelFunc
-	if d := f.Config.Duration("timeout"); d > 0 {
+	if d > 0 {
 		ctx, cancel = context.WithTimeoutCause(ctx, d, &TimedOut{After: d})
 	} else {
 		ctx, cancel = context.WithCancel(ctx)

@@ -78,7 +78,11 @@ docs/pipelines.md.`,
   plink shards -f manifests/ --max-accounts 20 | jq -c .`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, _, err := manifestFromFlags(f)
+			paths, err := manifestPaths(f, nil)
+			if err != nil {
+				return err
+			}
+			m, err := loadValid(f, paths, quotas(f), f.Config.String("output"))
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/plinkdev/plink/finding"
 	"github.com/plinkdev/plink/reconcile"
 	"github.com/plinkdev/plink/status"
 )
@@ -43,18 +44,17 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			if err != nil {
 				return err
 			}
-			opts, failOn, since, err := statusOptions(f)
+			run, err := newStatusRun(f, cmd, format)
 			if err != nil {
 				return err
 			}
-			m, _, err := manifestFromFlags(f)
+			m, _, err := runManifest(f, run.awsRun)
 			if err != nil {
 				return err
 			}
-			rs := runScope{shard: useShard(f, cmd)}
-			ctx, cancel := withTimeout(cmd.Context(), f)
+			ctx, cancel := withTimeout(cmd.Context(), run.timeout)
 			defer cancel()
-			sess, err := openAWS(ctx, f, m, rs)
+			sess, err := openAWS(ctx, f, m, run.awsRun)
 			if err != nil {
 				return err
 			}
@@ -66,9 +66,7 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			if verifyErr != nil {
 				report(f.IO.ErrOut, "plink status", credentialsError(verifyErr), nil, "")
 			}
-			opts.PricePerAZHour = f.Config.FloatMap("prices")
-			opts.FailOn = failOn
-			r, stopped, err := sess.Status(ctx, m, reconcile.StatusRequest{Window: since, VerifyErr: verifyErr, Options: opts})
+			r, stopped, err := sess.Status(ctx, m, reconcile.StatusRequest{Window: run.since, VerifyErr: verifyErr, Options: run.status})
 			if err != nil {
 				return err
 			}
@@ -111,29 +109,41 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 	return cmd
 }
 
-// statusOptions reads and checks the flags of plink status.
-// Every setting comes from f.Config (flag > PLINK_* > config file).
-func statusOptions(f *Factory) (status.Options, string, time.Duration, error) {
-	var opts status.Options
-	since := f.Config.Duration("since")
-	if since < time.Minute || since > 455*24*time.Hour {
-		return opts, "", 0, flagErrorf("invalid --since %s: give a window from 1m to 455 days (CloudWatch keeps metrics 15 months), e.g. 1h", since)
+// statusRun is one run of plink status: the shared settings and the
+// report's options, read and checked once.
+type statusRun struct {
+	awsRun
+	// since is the metrics window, ending now.
+	since time.Duration
+	// status are the report's options: --fail-on, --pending-older-than,
+	// --group-by and the config's prices.
+	status status.Options
+}
+
+// newStatusRun reads and checks the settings of plink status.
+func newStatusRun(f *Factory, cmd *cobra.Command, format string) (statusRun, error) {
+	run := statusRun{since: f.Config.Duration("since")}
+	if run.since < time.Minute || run.since > 455*24*time.Hour {
+		return run, flagErrorf("invalid --since %s: give a window from 1m to 455 days (CloudWatch keeps metrics 15 months), e.g. 1h", run.since)
 	}
-	failOn := f.Config.String("fail-on")
-	if failOn != status.SeverityWarning && failOn != status.SeverityError {
-		return opts, "", 0, flagErrorf("invalid --fail-on %q: valid values are \"warning\" and \"error\"", failOn)
+	failOn := finding.Severity(f.Config.String("fail-on"))
+	if failOn != finding.Warning && failOn != finding.Error {
+		return run, flagErrorf("invalid --fail-on %q: valid values are \"warning\" and \"error\"", failOn)
 	}
+	run.status.FailOn = string(failOn)
 	pending := f.Config.Duration("pending-older-than")
 	if pending <= 0 {
-		return opts, "", 0, flagErrorf("invalid --pending-older-than %s: give a positive duration, e.g. 24h", pending)
+		return run, flagErrorf("invalid --pending-older-than %s: give a positive duration, e.g. 24h", pending)
 	}
-	opts.PendingOlderThan = pending
+	run.status.PendingOlderThan = pending
 	for _, g := range f.Config.Strings("group-by") {
 		key, ok := strings.CutPrefix(g, "tag:")
 		if !ok || key == "" {
-			return opts, "", 0, flagErrorf("invalid --group-by %q: give tag:KEY, e.g. --group-by tag:team", g)
+			return run, flagErrorf("invalid --group-by %q: give tag:KEY, e.g. --group-by tag:team", g)
 		}
-		opts.GroupByTags = append(opts.GroupByTags, key)
+		run.status.GroupByTags = append(run.status.GroupByTags, key)
 	}
-	return opts, failOn, since, nil
+	run.status.PricePerAZHour = f.Config.FloatMap("prices")
+	run.awsRun = newAWSRun(f, cmd, format)
+	return run, nil
 }

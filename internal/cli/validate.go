@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/plinkdev/plink/finding"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/quota"
 )
@@ -62,7 +63,11 @@ func addFileFlag(cmd *cobra.Command) {
 
 // manifestPaths returns -f values (or positional args), else a default.
 func manifestPaths(f *Factory, args []string) ([]string, error) {
-	paths := append(f.Config.Strings("file"), args...)
+	return defaultPaths(append(f.Config.Strings("file"), args...))
+}
+
+// defaultPaths are paths, else the default manifest that exists.
+func defaultPaths(paths []string) ([]string, error) {
 	if len(paths) > 0 {
 		return paths, nil
 	}
@@ -92,25 +97,25 @@ func loadManifest(paths []string, q quota.Table) (*manifest.Manifest, manifest.D
 	return m, diags, nil
 }
 
-// manifestFromFlags loads the manifest named by -f (or the default paths)
-// for a command that goes on to use it.
-func manifestFromFlags(f *Factory) (*manifest.Manifest, []string, error) {
-	paths, err := manifestPaths(f, nil)
+// runManifest loads the manifest named by the run's -f (or the default
+// paths) for a command that goes on to use it.
+func runManifest(f *Factory, run awsRun) (*manifest.Manifest, []string, error) {
+	paths, err := defaultPaths(run.files)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := loadValid(f, paths)
+	m, err := loadValid(f, paths, run.quotas, run.format)
 	return m, paths, err
 }
 
 // loadValid loads, lints and prints the diagnostics for a command that
 // goes on to use the manifest: any error ends the command with exit 1.
-func loadValid(f *Factory, paths []string) (*manifest.Manifest, error) {
-	m, diags, err := loadManifest(paths, quotas(f))
+func loadValid(f *Factory, paths []string, q quota.Table, format string) (*manifest.Manifest, error) {
+	m, diags, err := loadManifest(paths, q)
 	if err != nil {
 		return nil, err
 	}
-	if diags.HasErrors() && f.Config.String("output") == "json" {
+	if diags.HasErrors() && format == "json" {
 		// A program asked for JSON: it gets the diagnostics as validate
 		// -o json prints them (stdout carries no plan, the exit is 1).
 		if err := writeDiagnosticsJSON(f, diags); err != nil {
@@ -151,9 +156,9 @@ func printDiagnostics(f *Factory, diags manifest.Diagnostics) {
 // diagnosticLine is "file:line:col: severity CODE: message", the code being
 // the one plan shows and docs/manifest.md lists.
 func diagnosticLine(d manifest.Diagnostic) string {
-	sev := string(d.Severity)
-	if sev == "" {
-		sev = string(manifest.SeverityError)
+	sev := string(finding.Error) // an unset severity counts as one
+	if !d.Severity.IsError() {
+		sev = string(d.Severity)
 	}
 	if d.Code != "" {
 		sev += " " + d.Code
