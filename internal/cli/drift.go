@@ -38,7 +38,7 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 			if err != nil {
 				return err
 			}
-			run := driftRun{awsRun: newAWSRun(f, cmd, format), report: f.Config.String("report")}
+			run := newDriftRun(f, cmd, format)
 			m, _, err := runManifest(f, run.awsRun)
 			if err != nil {
 				return err

@@ -160,3 +160,8 @@ func newExportRun(f *Factory, cmd *cobra.Command, format string) exportRun {
 	run.runScope = runScope{}
 	return run
 }
+
+// newDriftRun reads the settings of plink drift.
+func newDriftRun(f *Factory, cmd *cobra.Command, format string) driftRun {
+	return driftRun{awsRun: newAWSRun(f, cmd, format), report: f.Config.String("report")}
+}

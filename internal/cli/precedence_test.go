@@ -250,3 +250,98 @@ func isConfigReceiver(x ast.Expr) bool {
 	}
 	return false
 }
+
+// TestRunValuesCarryResolvedSettings: the run value each command fills
+// at its top (planRun, driftRun, statusRun, connectionsRun, exportRun)
+// holds the resolved setting — here the environment's over the config
+// file's — including the config-only keys (endpoints-per-vpc, prices),
+// which have no flag for the walk above to visit.
+func TestRunValuesCarryResolvedSettings(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "plink.yaml")
+	if err := os.WriteFile(cfg, []byte("timeout: 7m\nsandbox-dir: from-file\nendpoints-per-vpc: 60\nprices:\n  us-east-1: 0.02\nparallelism: 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PLINK_TIMEOUT", "8m")
+	t.Setenv("PLINK_ENDPOINTS_PER_VPC", "70")
+	t.Setenv("PLINK_PARALLELISM", "4")
+	t.Setenv("PLINK_FILE", "a.yaml,b.yaml")
+	t.Setenv("PLINK_OUT", "plan.json")
+	t.Setenv("PLINK_REPORT", "drift.xml")
+	t.Setenv("PLINK_FAIL_ON", "error")
+	t.Setenv("PLINK_WATCH", "30s")
+	t.Setenv("PLINK_PROJECT", "payments")
+	t.Setenv("PLINK_DESTROY", "true")
+	t.Setenv("PLINK_TARGET_HEALTH", "off")
+	setup := func(t *testing.T, name string) (*Factory, *cobra.Command) {
+		t.Helper()
+		ios, _, _, _ := iostreams.Test()
+		f := &Factory{IO: ios, Config: newConfig(), Getenv: func(string) string { return "" }}
+		root := NewRootCmd(f)
+		cmd, _, err := root.Find([]string{name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Config.load(cfg, cmd.Flags()); err != nil {
+			t.Fatal(err)
+		}
+		return f, cmd
+	}
+	shared := func(t *testing.T, r awsRun) {
+		t.Helper()
+		if r.timeout != 8*time.Minute || r.session.SandboxDir != "from-file" || r.session.Parallelism != 4 ||
+			r.quotas.EndpointsPerVPC != 70 || r.session.Plan.EndpointsPerVPC != 70 ||
+			r.session.Plan.Prices["us-east-1"] != 0.02 || strings.Join(r.files, ",") != "a.yaml,b.yaml" {
+			t.Errorf("shared settings: %+v", r)
+		}
+	}
+	t.Run("plan", func(t *testing.T) {
+		f, cmd := setup(t, "plan")
+		r, err := newPlanRun(f, cmd, "text")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared(t, r.awsRun)
+		if r.out != "plan.json" || r.destroy == nil || r.health != HealthOff || !r.options().Plan.Destroy {
+			t.Errorf("plan: %+v", r)
+		}
+	})
+	t.Run("drift", func(t *testing.T) {
+		f, cmd := setup(t, "drift")
+		r := newDriftRun(f, cmd, "text")
+		shared(t, r.awsRun)
+		if r.report != "drift.xml" {
+			t.Errorf("drift: %+v", r)
+		}
+	})
+	t.Run("status", func(t *testing.T) {
+		f, cmd := setup(t, "status")
+		r, err := newStatusRun(f, cmd, "text")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared(t, r.awsRun)
+		if r.status.FailOn != "error" || r.status.PricePerAZHour["us-east-1"] != 0.02 {
+			t.Errorf("status: %+v", r.status)
+		}
+	})
+	t.Run("connections", func(t *testing.T) {
+		f, cmd := setup(t, "connections")
+		r, err := newConnectionsRun(f, cmd, "text")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared(t, r.awsRun)
+		if r.watch != 30*time.Second || r.apply.Parallelism != 4 {
+			t.Errorf("connections: %+v", r)
+		}
+	})
+	t.Run("export", func(t *testing.T) {
+		f, cmd := setup(t, "export")
+		r := newExportRun(f, cmd, "yaml")
+		shared(t, r.awsRun)
+		if r.project != "payments" || r.out != "plan.json" || !r.shard.All() {
+			t.Errorf("export: %+v", r)
+		}
+	})
+}
