@@ -3,8 +3,9 @@ package reconcile
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/plinkdev/plink/live"
@@ -47,26 +48,29 @@ func PlanDifference(saved, now *plan.Plan) string {
 // gone, has been made (AWS settled, or another run made it), and every
 // change still to make must be exactly as consented to.
 func planDifferenceFrom(saved, now *plan.Plan, what string, less bool) string {
-	norm := func(p *plan.Plan) (map[string]map[string]any, []string) {
+	norm := func(p *plan.Plan) (map[string]map[string]any, map[string]*plan.Change, []string) {
 		byAddr := map[string]map[string]any{}
+		typed := map[string]*plan.Change{}
 		var order []string
-		for _, c := range p.Changes {
+		for i, c := range p.Changes {
 			var m map[string]any
 			data, _ := json.Marshal(c)
 			_ = json.Unmarshal(data, &m)
+			typed[c.Address] = &p.Changes[i]
 			if _, dup := byAddr[c.Address]; dup {
 				// Two changes for one address: only a hand-made file has that.
 				m = map[string]any{"duplicate": true}
+				typed[c.Address] = nil
 			}
 			if _, seen := byAddr[c.Address]; !seen {
 				order = append(order, c.Address)
 			}
 			byAddr[c.Address] = m
 		}
-		return byAddr, order
+		return byAddr, typed, order
 	}
-	s, sOrder := norm(saved)
-	n, nOrder := norm(now)
+	s, sTyped, sOrder := norm(saved)
+	n, nTyped, nOrder := norm(now)
 	if saved.Project != now.Project {
 		return fmt.Sprintf("project is %s in %s, %s now", QuoteValue(saved.Project), what, QuoteValue(now.Project))
 	}
@@ -78,7 +82,7 @@ func planDifferenceFrom(saved, now *plan.Plan, what string, less bool) string {
 		if !ok {
 			return fmt.Sprintf("%s: %s now, not in %s", addr, n[addr]["action"], what)
 		}
-		if field, a, b := firstDiff("", sc, n[addr]); field != "" {
+		if field, a, b := changeDiff(sc, n[addr], sTyped[addr], nTyped[addr]); field != "" {
 			return fmt.Sprintf("%s: %s is %s in %s, %s now", addr, field, QuoteValue(a), what, QuoteValue(b))
 		}
 	}
@@ -90,25 +94,89 @@ func planDifferenceFrom(saved, now *plan.Plan, what string, less bool) string {
 	return ""
 }
 
+// changeDiff is the first field that differs between two changes of one
+// address, as firstDiff finds it in their JSON forms, except that their
+// before and after values are compared by plan.DiffAll, the one value diff
+// (the field then named is the first attribute by name, a tag by key).
+// a and b are nil for a duplicated address, compared as JSON only.
+func changeDiff(aj, bj map[string]any, a, b *plan.Change) (string, any, any) {
+	for _, k := range sortedKeys(aj, bj) {
+		var field string
+		var x, y any
+		switch {
+		case a != nil && b != nil && k == "before" && a.Before != nil && b.Before != nil:
+			field, x, y = valuesDiff(k, a.Before, b.Before)
+		case a != nil && b != nil && k == "after" && a.After != nil && b.After != nil:
+			field, x, y = valuesDiff(k, a.After, b.After)
+		default:
+			field, x, y = firstDiff(k, aj[k], bj[k])
+		}
+		if field != "" {
+			return field, x, y
+		}
+	}
+	return "", nil, nil
+}
+
+// valuesDiff is the first attribute by name that plan.DiffAll finds
+// between a and b, as "path.name" (a tag as "path.tags.KEY"), and its two
+// values (nil: unset).
+func valuesDiff(path string, a, b *plan.Values) (string, any, any) {
+	diffs := plan.DiffAll(a, b)
+	if len(diffs) == 0 {
+		return "", nil, nil
+	}
+	d := slices.MinFunc(diffs, func(x, y plan.AttrDiff) int { return strings.Compare(x.Name, y.Name) })
+	path += "." + d.Name
+	am, aok := d.Before.(map[string]string)
+	bm, bok := d.After.(map[string]string)
+	if !aok || !bok {
+		return path, d.Before, d.After
+	}
+	keys := map[string]bool{}
+	for k := range am {
+		keys[k] = true
+	}
+	for k := range bm {
+		keys[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		x, xok := am[k]
+		y, yok := bm[k]
+		if xok != yok || x != y {
+			var xv, yv any
+			if xok {
+				xv = x
+			}
+			if yok {
+				yv = y
+			}
+			return path + "." + k, xv, yv
+		}
+	}
+	return path, d.Before, d.After
+}
+
+// sortedKeys are the keys of a and b, sorted, so the first difference
+// found is stable.
+func sortedKeys(a, b map[string]any) []string {
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	return slices.Sorted(maps.Keys(keys))
+}
+
 // firstDiff walks two JSON values and returns the path of the first field
 // that differs (sorted keys, so the answer is stable) and both values.
 func firstDiff(path string, a, b any) (string, any, any) {
 	am, aok := a.(map[string]any)
 	bm, bok := b.(map[string]any)
 	if aok && bok {
-		keys := map[string]bool{}
-		for k := range am {
-			keys[k] = true
-		}
-		for k := range bm {
-			keys[k] = true
-		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
-		for _, k := range sorted {
+		for _, k := range sortedKeys(am, bm) {
 			p := k
 			if path != "" {
 				p = path + "." + k

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/plinkdev/plink/plan"
@@ -45,6 +46,47 @@ func TestLeaseDifference(t *testing.T) {
 		}
 		if got := leaseDifference(false, tc.approved, tc.now); (got != "") != tc.project {
 			t.Errorf("%s: the whole project's difference %q", tc.name, got)
+		}
+	}
+}
+
+// TestChangeDiffSaysWhatTheJSONDiffSaid: comparing before and after with
+// plan.DiffAll names the same field and values as walking the changes'
+// JSON did: the first attribute by name, a tag by key, unset as nil.
+func TestChangeDiffSaysWhatTheJSONDiffSaid(t *testing.T) {
+	yes, no := true, false
+	base := plan.Change{Address: "consumer.c", Kind: plan.KindEndpoint, Action: plan.Update,
+		Before: &plan.Values{VPCID: "vpc-1", SubnetIDs: []string{"subnet-1"}, Tags: map[string]string{"team": "a"}},
+		After:  &plan.Values{VPCID: "vpc-1", SubnetIDs: []string{"subnet-1", "subnet-2"}, PrivateDNSEnabled: &yes, Tags: map[string]string{"team": "a"}}}
+	vary := func(fn func(c *plan.Change)) plan.Change {
+		c := base
+		b, a := *base.Before, *base.After
+		c.Before, c.After = &b, &a
+		fn(&c)
+		return c
+	}
+	for name, now := range map[string]plan.Change{
+		"same":             vary(func(*plan.Change) {}),
+		"a list":           vary(func(c *plan.Change) { c.After.SubnetIDs = []string{"subnet-3"} }),
+		"a bool":           vary(func(c *plan.Change) { c.After.PrivateDNSEnabled = &no }),
+		"unset":            vary(func(c *plan.Change) { c.After.PrivateDNSEnabled = nil }),
+		"several, by name": vary(func(c *plan.Change) { c.After.VPCID, c.After.SubnetIDs = "vpc-2", nil }),
+		"a tag's value":    vary(func(c *plan.Change) { c.After.Tags = map[string]string{"team": "b"} }),
+		"a tag more":       vary(func(c *plan.Change) { c.After.Tags = map[string]string{"team": "a", "env": "prod"} }),
+		"no tags":          vary(func(c *plan.Change) { c.After.Tags = nil }),
+		"no before":        vary(func(c *plan.Change) { c.Before = nil }),
+		"before and more":  vary(func(c *plan.Change) { c.Before.VPCID, c.Action = "vpc-0", plan.Replace }),
+	} {
+		asJSON := func(c plan.Change) map[string]any {
+			var m map[string]any
+			data, _ := json.Marshal(c)
+			_ = json.Unmarshal(data, &m)
+			return m
+		}
+		wantF, wantA, wantB := firstDiff("", asJSON(base), asJSON(now))
+		gotF, gotA, gotB := changeDiff(asJSON(base), asJSON(now), &base, &now)
+		if gotF != wantF || QuoteValue(gotA) != QuoteValue(wantA) || QuoteValue(gotB) != QuoteValue(wantB) {
+			t.Errorf("%s: %s %s %s, the JSON walk said %s %s %s", name, gotF, QuoteValue(gotA), QuoteValue(gotB), wantF, QuoteValue(wantA), QuoteValue(wantB))
 		}
 	}
 }
