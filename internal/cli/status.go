@@ -101,7 +101,7 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 	addAWSFlags(cmd)
 	fl := cmd.Flags()
 	fl.Duration("since", time.Hour, "metrics window, ending now (e.g. 1h, 24h, 168h)")
-	fl.String("fail-on", "warning", "exit 2 on a finding of this severity or worse: warning or error")
+	fl.String("fail-on", string(finding.Warning), "exit 2 on a finding of this severity or worse: warning or error")
 	fl.StringArray("group-by", nil, "also total the cost by a tag: tag:KEY (repeatable)")
 	fl.Duration("pending-older-than", status.DefaultPendingOlderThan, "report connections waiting in pendingAcceptance longer than this")
 	fl.Duration("timeout", 0, "give up after this long (e.g. 5m; 0 means no limit)")
