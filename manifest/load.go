@@ -617,7 +617,14 @@ func (l *loader) applyDefaults(m *Manifest) {
 			*region = m.Defaults.Region
 			l.regionDefaulted[owner] = true
 		}
-		if len(m.Defaults.Tags) > 0 {
+		switch {
+		case len(m.Defaults.Tags) == 0:
+		case len(*tags) == 0:
+			// shared, not copied: one map per object was 26 MB at 50,000
+			// consumers (docs/scale.md); a loaded manifest's tags are
+			// read-only (Defaults.Tags)
+			*tags = m.Defaults.Tags
+		default:
 			merged := maps.Clone(m.Defaults.Tags)
 			maps.Copy(merged, *tags)
 			*tags = merged

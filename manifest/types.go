@@ -26,8 +26,12 @@ type Defaults struct {
 	// in each of them (besides the regions providers and consumers use), so
 	// resources removed from the manifest are found there and deleted even
 	// after nothing else is declared in the region.
-	Regions []string          `yaml:"regions,omitempty" json:"regions,omitempty"`
-	Tags    map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	Regions []string `yaml:"regions,omitempty" json:"regions,omitempty"`
+	// Tags are merged into every provider's and consumer's Tags by Load; an
+	// object without tags of its own shares this map rather than a copy, so
+	// the tags of a loaded manifest are read-only: copy a map before
+	// changing it (plan's desiredTags does).
+	Tags map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
 }
 
 // Account is one AWS account plink reads and writes, reached either through a
