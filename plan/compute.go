@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -92,6 +93,7 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 	}
 	c.resolveProviders()
 	dropNoOpValues(c.changes)
+	c.reserve()
 	n := len(c.changes)
 	c.resolveConsumers()
 	dropNoOpValues(c.changes[n:])
@@ -124,6 +126,31 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 	p.Cost = cost(p.Changes, opts)
 	p.Unsettled = Unsettled(p, s)
 	return p
+}
+
+// reserve makes room for the changes to come: an endpoint per consumer,
+// and the accept of its connection when the plan creates it and its
+// provider requires acceptance (a usable connection is no change); each
+// provider's principals; and a little more. Grown by
+// append instead, the largest plans held the old array beside a new one
+// 1.25 times its size (50 MB and more at 50,000 consumers, docs/scale.md);
+// a count that falls short only appends, one too high costs a Change
+// (368 bytes) each.
+func (c *computer) reserve() {
+	n := 16 + len(c.provs)/8
+	for _, ps := range c.provs {
+		n += len(ps.principals)
+	}
+	for _, cm := range c.m.Consumers {
+		if cm == nil {
+			continue
+		}
+		n++
+		if ps := c.provByNm[cm.Provider]; ps != nil && ps.p.AcceptanceRequired && len(c.epByName[cm.Name]) == 0 {
+			n++
+		}
+	}
+	c.changes = slices.Grow(c.changes, n)
 }
 
 // key names a resource (or a region, with id "") in one account.
@@ -194,6 +221,19 @@ type provState struct {
 	// dnsVerifies: the plan verifies the service's private DNS name
 	// (privatedns.go), so consumers turn private DNS on after that.
 	dnsVerifies bool
+	// refs is serviceNameRef's map.
+	refs map[string]string
+}
+
+// serviceNameRef is the Refs of a change that takes the service's name
+// from this provider's change: one map shared by the provider's change and
+// every change of its consumers (a map per endpoint was 23 MB at 50,000
+// consumers, docs/scale.md), so a change's Refs are read-only.
+func (ps *provState) serviceNameRef() map[string]string {
+	if ps.refs == nil {
+		ps.refs = map[string]string{"serviceName": ps.addr}
+	}
+	return ps.refs
 }
 
 func newComputer(m *manifest.Manifest, s *live.Snapshot, opts Options) *computer {

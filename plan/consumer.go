@@ -209,7 +209,7 @@ func (c *computer) providerTerms(cs *consState, ch *Change, after *Values) (acce
 		return vs != nil && vs.AcceptanceRequired
 	}
 	if cs.c.Provider != "" && ps.svcName == "" {
-		ch.Refs = map[string]string{"serviceName": ps.addr}
+		ch.Refs = ps.serviceNameRef()
 		ch.DependsOn = append(ch.DependsOn, ps.addr)
 	}
 	c.consumerChecks(cs, ps, after)

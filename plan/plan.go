@@ -79,6 +79,7 @@ type Change struct {
 	After    *Values `json:"after,omitempty"`
 	// Refs name values known only after apply: attribute → address whose
 	// created resource supplies it (e.g. "serviceName": "provider.api").
+	// Changes may share one map (a provider's consumers do): read-only.
 	Refs map[string]string `json:"refs,omitempty"`
 	// ReplaceReasons name the attributes that force a replace.
 	ReplaceReasons []string `json:"replaceReasons,omitempty"`

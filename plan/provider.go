@@ -164,7 +164,7 @@ func (c *computer) serviceChange(ps *provState, adopted bool) {
 	ch.After = ps.after
 	if ps.svc == nil {
 		ch.Action = Create
-		ch.Refs = map[string]string{"serviceName": ps.addr}
+		ch.Refs = ps.serviceNameRef()
 		if ps.p.PrivateDNSName != "" && !ps.p.ManagesDNSRecord() {
 			ch.Warnings = append(ch.Warnings, fmt.Sprintf("private DNS name %s must be verified with a DNS TXT record after creation before consumers can use it", ps.p.PrivateDNSName))
 		}
@@ -200,7 +200,7 @@ func (c *computer) serviceChange(ps *provState, adopted bool) {
 	switch {
 	case len(ch.ReplaceReasons) > 0:
 		ch.Action = Replace
-		ch.Refs = map[string]string{"serviceName": ps.addr} // Breaks: addServiceBreaks
+		ch.Refs = ps.serviceNameRef() // Breaks: addServiceBreaks
 	case adopted:
 		ch.Action = Adopt
 		ch.After.ServiceName = sv.Name
