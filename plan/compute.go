@@ -153,6 +153,46 @@ func (c *computer) reserve() {
 	c.changes = slices.Grow(c.changes, n)
 }
 
+// sharedKey names values that many changes of a plan have alike: an
+// untagged principal's (Principal) and an accepted connection's
+// (EndpointOwner).
+type sharedKey struct {
+	kind Kind
+	id   string
+}
+
+// principalValues are the values of principal arn with tags: one Values
+// for every provider that allows an untagged arn.
+func (c *computer) principalValues(arn string, tags map[string]string) *Values {
+	if len(tags) > 0 {
+		return &Values{Principal: arn, Tags: tags}
+	}
+	return c.sharedValues(sharedKey{KindPrincipal, arn}, func() *Values { return &Values{Principal: arn} })
+}
+
+// acceptedValues are the after values of an accepted connection of an
+// endpoint of account owner: one Values for each owner.
+func (c *computer) acceptedValues(owner string) *Values {
+	return c.sharedValues(sharedKey{KindConnection, owner}, func() *Values { return &Values{EndpointOwner: owner, State: stateAvailable} })
+}
+
+// sharedValues is the one Values of k, made by mk the first time. At 50,000
+// consumers against the empty world a Values (592 bytes) for each of
+// 137,440 creates and accepts was most of the plan's memory, and about half
+// of them are alike (docs/scale.md): changes share them, so a change's
+// values are read-only (Change).
+func (c *computer) sharedValues(k sharedKey, mk func() *Values) *Values {
+	if v := c.shared[k]; v != nil {
+		return v
+	}
+	if c.shared == nil {
+		c.shared = map[sharedKey]*Values{}
+	}
+	v := mk()
+	c.shared[k] = v
+	return v
+}
+
 // key names a resource (or a region, with id "") in one account.
 type key struct{ account, region, id string }
 
@@ -192,6 +232,8 @@ type computer struct {
 	provByNm map[string]*provState
 	policies map[string]string
 	lbIdx    *lbIndex // lbIndex()
+	// shared are the values changes share (sharedValues).
+	shared map[sharedKey]*Values
 }
 
 type provState struct {

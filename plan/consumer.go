@@ -330,7 +330,7 @@ func (c *computer) acceptCreated(cs *consState) Change {
 	acc.Action = Accept
 	acc.Refs = map[string]string{"endpointId": cs.addr}
 	acc.DependsOn = append(acc.DependsOn, cs.addr)
-	acc.After = &Values{EndpointOwner: cs.accountID, State: stateAvailable}
+	acc.After = c.acceptedValues(cs.accountID)
 	acc.Reason = "endpoint of " + cs.addr + ", created by this plan"
 	if !ps.p.Connections.AcceptsDeclared() {
 		acc.Reason += fmt.Sprintf("; account %s is in connections.acceptFrom", cs.accountID)

@@ -73,10 +73,13 @@ type Change struct {
 	ID string `json:"id,omitempty"`
 	// Parent is the address of the owning provider for principals,
 	// connections and notifications; ParentID its live id when known.
-	Parent   string  `json:"parent,omitempty"`
-	ParentID string  `json:"parentId,omitempty"`
-	Before   *Values `json:"before,omitempty"`
-	After    *Values `json:"after,omitempty"`
+	Parent   string `json:"parent,omitempty"`
+	ParentID string `json:"parentId,omitempty"`
+	// Before and After are the read and the desired values. Changes may
+	// share one Values (Compute's principals and accepts do), and its
+	// maps and lists the manifest's: read-only, copy to change.
+	Before *Values `json:"before,omitempty"`
+	After  *Values `json:"after,omitempty"`
 	// Refs name values known only after apply: attribute → address whose
 	// created resource supplies it (e.g. "serviceName": "provider.api").
 	// Changes may share one map (a provider's consumers do): read-only.

@@ -496,7 +496,7 @@ func (c *computer) principalChanges(ps *provState, sv *live.Service) {
 	tags := c.principalTags(ps)
 	for _, arn := range ps.principals {
 		ch := c.child(ps, KindPrincipal, fmt.Sprintf("%s.principal[%s]", ps.addr, arn))
-		ch.After = &Values{Principal: arn, Tags: tags[arn]}
+		ch.After = c.principalValues(arn, tags[arn])
 		if contains(have, arn) {
 			ch.Action = NoOp
 			ch.ID = arn
