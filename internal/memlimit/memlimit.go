@@ -25,13 +25,23 @@ func ApplyDefault(getenv func(string) string) {
 }
 
 // Follow sets the soft memory limit to base and, after every GC, raises it
-// to 3/2 of the live heap when that is more: a topology whose live set
-// outgrows base pays a GC at every 50% of growth (GOGC=50), never one back
-// to back, which a fixed limit below the live set would cause. stop ends
-// the raising (for tests).
+// to 3/2 of the live heap when that is more, so that a topology whose live
+// set outgrows base is never collected back to back. The limit counts all
+// the runtime's memory, not the heap alone, so 3/2 of the live heap leaves
+// the heap room to grow by half its live set less the runtime's own
+// memory (stacks, metadata: 40–50 MB in a large run): a short plan trades
+// GC work for a lower peak. A long run says so (Loosen) and then gets the
+// runtime's memory on top, a GC at every 50% of growth (GOGC=50). stop
+// ends the raising (for tests).
 func Follow(base int64) (stop func()) {
 	debug.SetMemoryLimit(base)
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	sample := []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
+	}
 	var stopped atomic.Bool
 	var rearm func(*sentinel)
 	rearm = func(*sentinel) {
@@ -39,14 +49,39 @@ func Follow(base int64) (stop func()) {
 			return
 		}
 		metrics.Read(sample)
-		if sample[0].Value.Kind() == metrics.KindUint64 {
-			live := int64(sample[0].Value.Uint64())
-			debug.SetMemoryLimit(max(base, live+live/2))
+		var v [5]int64
+		for i, s := range sample {
+			if s.Value.Kind() != metrics.KindUint64 {
+				runtime.SetFinalizer(new(sentinel), rearm)
+				return
+			}
+			v[i] = int64(s.Value.Uint64())
 		}
+		debug.SetMemoryLimit(limitFor(base, v[0], v[1]-v[2]-v[3]-v[4], loose.Load()))
 		runtime.SetFinalizer(new(sentinel), rearm)
 	}
 	runtime.SetFinalizer(new(sentinel), rearm)
 	return func() { stopped.Store(true) }
+}
+
+// loose is set by Loosen.
+var loose atomic.Bool
+
+// Loosen gives the heap its room above the runtime's own memory from the
+// next GC on: for a run that holds its live set for minutes (apply at
+// 10,000 consumers: 95–120 MB live for 130 s), where the tight limit made
+// the collector run back to back, 44–49% of apply's CPU (docs/scale.md).
+// Short runs (plan, validate) keep the tight limit and its lower peak.
+func Loosen() { loose.Store(true) }
+
+// limitFor is the soft limit after a GC found live bytes of live heap
+// while the runtime held other bytes beside the heap's objects.
+func limitFor(base, live, other int64, loose bool) int64 {
+	limit := live + live/2
+	if loose {
+		limit += max(other, 0)
+	}
+	return max(base, limit)
 }
 
 // sentinel is garbage whose finalizer runs once a GC cycle has found it

@@ -53,3 +53,48 @@ func TestUserTuningWins(t *testing.T) {
 		t.Errorf("without tuning the limit is %d, want %d", got, Default)
 	}
 }
+
+// A loosened limit adds the runtime's own memory to 3/2 of the live heap,
+// so the heap keeps half its live set as room (GOGC=50); the tight one does
+// not, and base is the floor of both.
+func TestLoosenedLimitAddsTheRuntimesMemory(t *testing.T) {
+	const mib = 1 << 20
+	for _, tt := range []struct {
+		live, runtime int64
+		loose         bool
+		want          int64
+	}{
+		{100 * mib, 50 * mib, false, 150 * mib},
+		{100 * mib, 50 * mib, true, 200 * mib},
+		{10 * mib, 50 * mib, false, 96 * mib},
+		{10 * mib, 50 * mib, true, 96 * mib},
+		{100 * mib, -1, true, 150 * mib},
+	} {
+		if got := limitFor(96*mib, tt.live, tt.runtime, tt.loose); got != tt.want {
+			t.Errorf("limitFor(live %d MiB, runtime %d MiB, loose %v) = %d MiB, want %d MiB", tt.live/mib, tt.runtime/mib, tt.loose, got/mib, tt.want/mib)
+		}
+	}
+}
+
+// After Loosen the limit a GC sets is above 3/2 of the live heap by the
+// runtime's memory beside it.
+func TestLoosenRaisesTheLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	defer loose.Store(false)
+	stop := Follow(4 << 20)
+	defer stop()
+	live := make([][]byte, 64)
+	for i := range live {
+		live[i] = make([]byte, 1<<20)
+	}
+	Loosen()
+	deadline := time.Now().Add(10 * time.Second)
+	for debug.SetMemoryLimit(-1) <= 96<<20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("limit %d after GCs with 64 MiB live and Loosen, want above 3/2 of it", debug.SetMemoryLimit(-1))
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	runtime.KeepAlive(live)
+}
