@@ -345,3 +345,35 @@ func TestRunValuesCarryResolvedSettings(t *testing.T) {
 		}
 	})
 }
+
+// TestAWSCommandsReadSettingsAtTheirTop: in the files of the commands that
+// read AWS, a setting is read by key (f.Config.X("key")) only where the
+// run value is filled — a command's constructor (its RunE) or a new*Run /
+// *Settings function it calls — never deeper in the call tree, which gets
+// the value.
+func TestAWSCommandsReadSettingsAtTheirTop(t *testing.T) {
+	allowed := map[string]bool{"sessionSettings": true, "applySettings": true, "leaseSettingsOf": true, "useShard": true, "targetHealthMode": true, "quotas": true}
+	fset := token.NewFileSet()
+	for _, name := range []string{"options.go", "apply.go", "destroy.go", "plan.go", "drift.go", "status.go", "connections.go", "export.go", "session.go", "lock.go"} {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || strings.HasPrefix(fd.Name.Name, "new") || allowed[fd.Name.Name] {
+				continue
+			}
+			ast.Inspect(fd, func(n ast.Node) bool {
+				sel, ok := n.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				if inner, ok := sel.X.(*ast.SelectorExpr); ok && inner.Sel.Name == "Config" {
+					t.Errorf("%s: %s reads the setting %s.%s by key; fill it into the run value at the command's top", fset.Position(sel.Pos()), fd.Name.Name, inner.Sel.Name, sel.Sel.Name)
+				}
+				return true
+			})
+		}
+	}
+}
