@@ -122,7 +122,7 @@ type Options struct {
 	GroupByTags []string
 	// FailOn is the least severity that makes the verdict "findings"
 	// (--fail-on: warning or error; "" is warning).
-	FailOn string
+	FailOn finding.Severity
 	// PricePerAZHour by region, DefaultPrice and HoursPerMonth as in plan.Options.
 	PricePerAZHour map[string]float64
 	DefaultPrice   float64
@@ -268,10 +268,10 @@ type Summary struct {
 	// 1, whatever was found in the rest).
 	Verdict string `json:"verdict"`
 	// FailOn is the least severity that counts toward the verdict.
-	FailOn   string `json:"failOn"`
-	Errors   int    `json:"errors"`
-	Warnings int    `json:"warnings"`
-	Infos    int    `json:"infos"`
+	FailOn   finding.Severity `json:"failOn"`
+	Errors   int              `json:"errors"`
+	Warnings int              `json:"warnings"`
+	Infos    int              `json:"infos"`
 	// Failed counts the reads that failed (Report.Failures).
 	Failed int `json:"failed"`
 }
@@ -283,16 +283,12 @@ const (
 	VerdictIncomplete = "incomplete"
 )
 
-// SeverityRank orders severities: error 3, warning 2, info 1, else 0
-// (finding.Severity.Rank of a string).
-func SeverityRank(s string) int { return finding.Severity(s).Rank() }
-
 // Settle sets the summary from the report's findings and failures: the
 // counts by severity and the verdict at failOn (warning or error; ""
 // is warning). Whoever changes Findings or Failures calls it again.
-func (r *Report) Settle(failOn string) {
+func (r *Report) Settle(failOn finding.Severity) {
 	if failOn == "" {
-		failOn = SeverityWarning
+		failOn = finding.Warning
 	}
 	s := Summary{FailOn: failOn, Failed: len(r.Failures), Verdict: VerdictHealthy}
 	for _, f := range r.Findings {
@@ -304,7 +300,7 @@ func (r *Report) Settle(failOn string) {
 		default:
 			s.Infos++
 		}
-		if f.Severity.Rank() >= SeverityRank(failOn) {
+		if f.Severity.Rank() >= failOn.Rank() {
 			s.Verdict = VerdictFindings
 		}
 	}

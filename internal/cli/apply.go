@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plinkdev/plink/apply"
+	"github.com/plinkdev/plink/internal/memlimit"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/reconcile"
@@ -365,6 +366,9 @@ func execute(ctx context.Context, f *Factory, run applyRun, m *manifest.Manifest
 	// new starts and waits end, while calls in flight get most of the stop
 	// bound to finish (so the summary is exact); then they are abandoned.
 	stopping := reconcile.Stopping{InFlight: stateOf(ctx).inflightBound()}
+	// Apply holds its plan live for minutes: give the heap room above the
+	// runtime's memory rather than collect back to back (internal/memlimit).
+	memlimit.Loosen()
 	res, runErr := sess.Apply(ctx, p, opts, stopping)
 	if res == nil {
 		return runErr

@@ -130,7 +130,7 @@ func newStatusRun(f *Factory, cmd *cobra.Command, format string) (statusRun, err
 	if failOn != finding.Warning && failOn != finding.Error {
 		return run, flagErrorf("invalid --fail-on %q: valid values are \"warning\" and \"error\"", failOn)
 	}
-	run.status.FailOn = string(failOn)
+	run.status.FailOn = failOn
 	pending := f.Config.Duration("pending-older-than")
 	if pending <= 0 {
 		return run, flagErrorf("invalid --pending-older-than %s: give a positive duration, e.g. 24h", pending)
