@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -48,50 +49,86 @@ func PlanDifference(saved, now *plan.Plan) string {
 // gone, has been made (AWS settled, or another run made it), and every
 // change still to make must be exactly as consented to.
 func planDifferenceFrom(saved, now *plan.Plan, what string, less bool) string {
-	norm := func(p *plan.Plan) (map[string]map[string]any, map[string]*plan.Change, []string) {
-		byAddr := map[string]map[string]any{}
-		typed := map[string]*plan.Change{}
+	d, _ := planDifferenceDecoding(saved, now, what, less)
+	return d
+}
+
+// normChange is a change's JSON form: its bytes, and the map decoded from
+// them only when they differ from the other side's (decoding every change
+// of two 10,000-consumer plans into maps cost seconds under the lease).
+type normChange struct {
+	data  []byte
+	typed *plan.Change // nil for a duplicated address
+	m     map[string]any
+}
+
+// json is the change's JSON form as a map, decoded once; *decoded counts
+// the decodes.
+func (n *normChange) json(decoded *int) map[string]any {
+	if n.m == nil {
+		*decoded++
+		_ = json.Unmarshal(n.data, &n.m)
+	}
+	return n.m
+}
+
+// action is the change's action as its JSON form has it (nil for a
+// duplicated address).
+func (n *normChange) action() any {
+	if n.typed == nil {
+		return nil
+	}
+	return string(n.typed.Action)
+}
+
+// planDifferenceDecoding is planDifferenceFrom, also counting the changes
+// it decoded into maps: only those whose JSON bytes differ from the other
+// side's, since equal bytes are equal changes (Values' attributes are
+// exactly its JSON fields, empty ones left out alike).
+func planDifferenceDecoding(saved, now *plan.Plan, what string, less bool) (string, int) {
+	norm := func(p *plan.Plan) (map[string]*normChange, []string) {
+		byAddr := map[string]*normChange{}
 		var order []string
 		for i, c := range p.Changes {
-			var m map[string]any
-			data, _ := json.Marshal(c)
-			_ = json.Unmarshal(data, &m)
-			typed[c.Address] = &p.Changes[i]
-			if _, dup := byAddr[c.Address]; dup {
+			if n, dup := byAddr[c.Address]; dup {
 				// Two changes for one address: only a hand-made file has that.
-				m = map[string]any{"duplicate": true}
-				typed[c.Address] = nil
+				n.data, n.typed, n.m = []byte(`{"duplicate":true}`), nil, nil
+				continue
 			}
-			if _, seen := byAddr[c.Address]; !seen {
-				order = append(order, c.Address)
-			}
-			byAddr[c.Address] = m
+			data, _ := json.Marshal(c)
+			byAddr[c.Address] = &normChange{data: data, typed: &p.Changes[i]}
+			order = append(order, c.Address)
 		}
-		return byAddr, typed, order
+		return byAddr, order
 	}
-	s, sTyped, sOrder := norm(saved)
-	n, nTyped, nOrder := norm(now)
+	decoded := 0
+	s, sOrder := norm(saved)
+	n, nOrder := norm(now)
 	if saved.Project != now.Project {
-		return fmt.Sprintf("project is %s in %s, %s now", QuoteValue(saved.Project), what, QuoteValue(now.Project))
+		return fmt.Sprintf("project is %s in %s, %s now", QuoteValue(saved.Project), what, QuoteValue(now.Project)), decoded
 	}
 	for _, addr := range nOrder {
-		if less && n[addr]["action"] == string(plan.NoOp) {
+		nc := n[addr]
+		if less && nc.action() == string(plan.NoOp) {
 			continue
 		}
 		sc, ok := s[addr]
 		if !ok {
-			return fmt.Sprintf("%s: %s now, not in %s", addr, n[addr]["action"], what)
+			return fmt.Sprintf("%s: %s now, not in %s", addr, nc.action(), what), decoded
 		}
-		if field, a, b := changeDiff(sc, n[addr], sTyped[addr], nTyped[addr]); field != "" {
-			return fmt.Sprintf("%s: %s is %s in %s, %s now", addr, field, QuoteValue(a), what, QuoteValue(b))
+		if bytes.Equal(sc.data, nc.data) {
+			continue
+		}
+		if field, a, b := changeDiff(sc.json(&decoded), nc.json(&decoded), sc.typed, nc.typed); field != "" {
+			return fmt.Sprintf("%s: %s is %s in %s, %s now", addr, field, QuoteValue(a), what, QuoteValue(b)), decoded
 		}
 	}
 	for _, addr := range sOrder {
 		if _, ok := n[addr]; !ok && !less {
-			return fmt.Sprintf("%s: %s in %s, not planned now", addr, s[addr]["action"], what)
+			return fmt.Sprintf("%s: %s in %s, not planned now", addr, s[addr].action(), what), decoded
 		}
 	}
-	return ""
+	return "", decoded
 }
 
 // changeDiff is the first field that differs between two changes of one
