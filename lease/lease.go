@@ -229,6 +229,17 @@ type Options struct {
 	Now func() time.Time
 	// Waiting, if set, is called once when Acquire starts waiting.
 	Waiting func(Info)
+	// Ahead, if set, is called once the lease is written and no other
+	// run's overlapping lease is listed, before Acquire's wait of Settle/2
+	// for one to show (so that work can overlap that wait, such as the
+	// run's read under the lease). Its context is cancelled if a rival
+	// shows after all (the lease is then given back, and Ahead called
+	// again on the next take). It must change nothing. What it reads is
+	// as good as a read after Acquire: a rival not listed before it was
+	// written less than Settle/2 before, so it is still in its own wait;
+	// if that wait ends without it seeing this run's lease, this run sees
+	// its lease and Ahead's context is cancelled.
+	Ahead func(context.Context)
 }
 
 func (o Options) withDefaults() Options {
@@ -397,10 +408,12 @@ func Acquire(ctx context.Context, api EC2API, scope Scope, opts Options) (*Lease
 		if err != nil {
 			return nil, err
 		}
+		cancelAhead := l.ahead(ctx)
 		rival, err := l.rival(ctx)
 		if err == nil && rival == nil {
 			return l, nil
 		}
+		cancelAhead()
 		// Give ours back: the other run may be waiting for it, too.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.Settle+o.TTL/4)
 		rerr := l.Release(rctx)
@@ -441,6 +454,21 @@ func jitter(d time.Duration) time.Duration {
 	return time.Duration(binary.LittleEndian.Uint64(b[:]) % uint64(d))
 }
 
+// ahead calls Options.Ahead, when set and no other run's overlapping
+// lease is listed now, with a context that the function it returns
+// cancels.
+func (l *Lease) ahead(ctx context.Context) (cancel func()) {
+	if l.opts.Ahead == nil {
+		return func() {}
+	}
+	if rival, err := l.listRival(ctx); err != nil || rival != nil {
+		return func() {} // rival reads again and decides
+	}
+	actx, cancelCtx := context.WithCancel(ctx)
+	l.opts.Ahead(actx)
+	return cancelCtx
+}
+
 // rival waits Settle/2, then lists the project's leases in the home and
 // returns one that another run holds, unexpired, and that overlaps l's
 // scope; nil when there is none. Of two runs that take overlapping leases
@@ -450,6 +478,13 @@ func (l *Lease) rival(ctx context.Context) (*Info, error) {
 	if err := sleep(ctx, l.opts.Settle/2); err != nil {
 		return nil, fmt.Errorf("taking the lease (%s): %w", l.scope.where(), err)
 	}
+	return l.listRival(ctx)
+}
+
+// listRival lists the project's leases in the home and returns one that
+// another run holds, unexpired, and that overlaps l's scope; nil when
+// there is none.
+func (l *Lease) listRival(ctx context.Context) (*Info, error) {
 	out, err := l.api.DescribePlacementGroups(ctx, &ec2.DescribePlacementGroupsInput{Filters: []types.Filter{
 		{Name: aws.String("tag:" + TagProject), Values: []string{l.scope.Project}},
 	}})
