@@ -206,9 +206,10 @@ func (s *Session) Settle(ctx context.Context, m *manifest.Manifest, p *plan.Plan
 // changes are the approved ones, or fewer of them: one made meanwhile is
 // a no-op now), as a saved plan is checked: the approved plan was read
 // without the lease, so another run may have changed live state before
-// this one took it.
+// this one took it. The read is the one Lock started once the lease was
+// written, when no rival showed.
 func (s *Session) Replan(ctx context.Context, m *manifest.Manifest, approved *plan.Plan) (*plan.Plan, string, error) {
-	now, err := s.Plan(ctx, m, PlanRequest{})
+	now, err := s.planUnderLease(ctx, m)
 	if err != nil {
 		return nil, "", err
 	}

@@ -50,6 +50,7 @@ type Held struct {
 	l       *lease.Lease
 	parent  context.Context
 	cancel  context.CancelCauseFunc
+	ahead   *aheadRead // Replan's read, started by Lock
 }
 
 // Lock takes the run's lease of m (LeaseScope) and keeps it renewed, so
@@ -71,9 +72,20 @@ func (s *Session) Lock(ctx context.Context, m *manifest.Manifest, opts LockOptio
 		// a takeover settle for as long as on AWS.
 		lopts.Settle, lopts.Poll = 200*time.Millisecond, 200*time.Millisecond
 	}
+	// The read under the lease (Replan) starts once the lease is written
+	// and overlaps its wait for a rival to show; one a rival cut short
+	// has its context cancelled, and only the last one counts.
+	var ahead *aheadRead
+	lopts.Ahead = func(actx context.Context) { ahead = s.readAhead(actx, m) }
 	l, err := lease.Acquire(ctx, c.EC2, scope, lopts)
 	if err != nil {
+		if ahead != nil {
+			ahead.cancel()
+		}
 		return nil, err
+	}
+	if ahead != nil && ahead.ctx.Err() == nil {
+		s.ahead = ahead
 	}
 	lctx, cancel := context.WithCancelCause(ctx)
 	l.Keep(context.WithoutCancel(ctx), func(err error) {
@@ -82,7 +94,62 @@ func (s *Session) Lock(ctx context.Context, m *manifest.Manifest, opts LockOptio
 		}
 		cancel(err)
 	})
-	return &Held{Context: lctx, l: l, parent: ctx, cancel: cancel}, nil
+	return &Held{Context: lctx, l: l, parent: ctx, cancel: cancel, ahead: s.ahead}, nil
+}
+
+// aheadRead is the read and plan of Replan, started while the lease
+// waits for a rival to show (lease.Options.Ahead).
+type aheadRead struct {
+	m      *manifest.Manifest
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	c      *computed
+	err    error
+}
+
+// readAhead starts Replan's read and plan of m under ctx. It says nothing
+// through the hooks: Replan says what it does when it takes the result.
+func (s *Session) readAhead(ctx context.Context, m *manifest.Manifest) *aheadRead {
+	actx, cancel := context.WithCancel(ctx)
+	a := &aheadRead{m: m, ctx: actx, cancel: cancel, done: make(chan struct{})}
+	quiet := *s
+	quiet.opts.Hooks = Hooks{}
+	go func() {
+		defer close(a.done)
+		a.c, a.err = quiet.compute(actx, m, PlanRequest{})
+	}()
+	return a
+}
+
+// planUnderLease is Plan of m for Replan: the read Lock started ahead
+// when it is still good, else a new one. A read ahead that failed is
+// made again (its reading said once), so that its error is the one a
+// read under the lease gives.
+func (s *Session) planUnderLease(ctx context.Context, m *manifest.Manifest) (*Planned, error) {
+	a := s.ahead
+	s.ahead = nil
+	if a == nil || a.m != m || a.ctx.Err() != nil {
+		return s.Plan(ctx, m, PlanRequest{})
+	}
+	defer a.cancel()
+	s.opts.Hooks.activity("resolving credentials of %s", plural(len(m.Accounts), "account"))
+	if s.opts.Hooks.Reading != nil {
+		s.opts.Hooks.Reading(DescribeScopes(m))
+	}
+	select {
+	case <-a.done:
+	case <-ctx.Done():
+		a.cancel()
+		<-a.done
+	}
+	if a.err != nil || ctx.Err() != nil {
+		again := *s // the same shard state; its reading said once
+		again.opts.Hooks.Reading = nil
+		return again.Plan(ctx, m, PlanRequest{})
+	}
+	s.opts.Hooks.activity("planning")
+	return s.filtered(a.c), nil
 }
 
 // Release gives the lease back within bound (also after an interrupt or
@@ -91,6 +158,9 @@ func (s *Session) Lock(ctx context.Context, m *manifest.Manifest, opts LockOptio
 // or the run was stopped).
 func (h *Held) Release(bound time.Duration) (cut bool, err error) {
 	defer h.cancel(nil)
+	if h.ahead != nil {
+		h.ahead.cancel()
+	}
 	rctx, done := context.WithTimeout(context.WithoutCancel(h.parent), bound)
 	defer done()
 	err = h.l.Release(rctx)

@@ -54,6 +54,25 @@ type Planned struct {
 // Plan verifies credentials, reads live state and computes the plan: the
 // one way every command reads and plans.
 func (s *Session) Plan(ctx context.Context, m *manifest.Manifest, req PlanRequest) (*Planned, error) {
+	c, err := s.compute(ctx, m, req)
+	if err != nil {
+		return nil, err
+	}
+	return s.filtered(c), nil
+}
+
+// computed is a read and the plan computed from it, not yet filtered to
+// the run's shard (which records the shard's state).
+type computed struct {
+	sm   *manifest.Manifest // the shard's manifest
+	snap *live.Snapshot
+	p    *plan.Plan
+	th   *status.Snapshot
+}
+
+// compute is Plan's read and computation; it changes nothing of s, so it
+// may run beside the run's other work (Lock's read ahead).
+func (s *Session) compute(ctx context.Context, m *manifest.Manifest, req PlanRequest) (*computed, error) {
 	snap, err := s.read(ctx, m, req.Lints)
 	if err != nil {
 		return nil, err
@@ -78,13 +97,19 @@ func (s *Session) Plan(ctx context.Context, m *manifest.Manifest, req PlanReques
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
-	out := &Planned{Snapshot: snap}
-	if th != nil {
-		out.HealthFailures = th.Failures
+	return &computed{sm: sm, snap: snap, p: p, th: th}, nil
+}
+
+// filtered is Plan's result of c: in a shard, its changes, and the
+// shard's state recorded.
+func (s *Session) filtered(c *computed) *Planned {
+	out := &Planned{Snapshot: c.snap}
+	if c.th != nil {
+		out.HealthFailures = c.th.Failures
 	}
 	s.opts.Hooks.activity("planning")
-	out.Plan, out.Waiting = s.filter(sm, p, snap)
-	return out, nil
+	out.Plan, out.Waiting = s.filter(c.sm, c.p, c.snap)
+	return out
 }
 
 // Read reads live state of m (the shard's manifest in a shard), each

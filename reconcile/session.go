@@ -97,6 +97,8 @@ type Session struct {
 	stop    func() error
 	// shard is the run's shard state; nil for the whole manifest.
 	shard *shardRun
+	// ahead is the read under the lease that Lock started; Replan takes it.
+	ahead *aheadRead
 }
 
 // Close stops the sandbox, if any.
@@ -147,7 +149,7 @@ func (s *Session) ClientsIn(ctx context.Context, alias, region string) (*awsenv.
 // with a shard state of its own. Closing it closes s.
 func (s *Session) WithShard(sel shard.Selection) *Session {
 	cp := *s
-	cp.opts.Shard, cp.shard = sel, nil
+	cp.opts.Shard, cp.shard, cp.ahead = sel, nil, nil
 	if !sel.All() {
 		cp.shard = &shardRun{sel: sel}
 	}
