@@ -172,6 +172,10 @@ type runner struct {
 
 	evMu sync.Mutex
 
+	// ids are the plan's live ids by the address that holds them (heldBy).
+	idsOnce sync.Once
+	ids     map[string]string
+
 	// waits counts the waits in progress by what they poll, for the
 	// heartbeat; waitSince is when the current stretch of waiting began.
 	waitMu    sync.Mutex

@@ -194,14 +194,40 @@ func (r *runner) create(ctx context.Context, c *plan.Change, class, action, what
 			noun := what[strings.LastIndex(what, " ")+1:]
 			return "", stale, &Error{Call: action, Code: "InvalidResponse", Message: "the response has no " + noun + " id", Hint: hint("", "", c)}
 		}
-		if !slices.Contains(gone, foldState(state)) {
+		holder := r.heldBy(*id, c.Address)
+		if holder == "" && !slices.Contains(gone, foldState(state)) {
 			return *id, stale, nil
 		}
 		var e *Error
+		if holder != "" {
+			// The same parameters made it for an address this plan now
+			// gives another resource (a rename undone: the old address's
+			// token answers with the resource the new one holds, which
+			// this plan may delete).
+			state = "held by " + holder
+		}
 		if stale, e = r.staleToken(c, action, what, *id, state, stale); e != nil {
 			return "", stale, e
 		}
 	}
+}
+
+// heldBy is the address of another change of the plan that names live
+// resource id, or "": a create answered with it got a resource that is not
+// its own.
+func (r *runner) heldBy(id, address string) string {
+	r.idsOnce.Do(func() {
+		r.ids = make(map[string]string, len(r.p.Changes))
+		for i := range r.p.Changes {
+			if c := &r.p.Changes[i]; c.ID != "" {
+				r.ids[c.ID] = c.Address
+			}
+		}
+	})
+	if a, ok := r.ids[id]; ok && a != address {
+		return a
+	}
+	return ""
 }
 
 // update carries out an update or adopt of the step's resource (its live
