@@ -26,7 +26,7 @@ import (
 // FormatVersion is the version of the JSON drift document
 // (schemas/drift.schema.json). Bump the minor for additive changes, the
 // major for breaking ones.
-const FormatVersion = "1.2"
+const FormatVersion = "1.3"
 
 // Kind says what sort of difference an Item is.
 type Kind string
@@ -105,7 +105,25 @@ type Report struct {
 	// on an account-region that was not read. Errors that live state
 	// raises are drift items of kind unplannable instead.
 	Errors []Error `json:"errors,omitempty"`
+	// Incomplete is why the check is incomplete beyond Failures and
+	// Errors, as the caller found out (credentials that failed their
+	// check, the --timeout that ran out): it makes the verdict incomplete.
+	Incomplete string `json:"incomplete,omitempty"`
 }
+
+// Verdicts of a report (Report.Verdict). The summary line (Summary), the
+// JSON's verdict, exitCode and summary (MarshalJSON) and the exit code
+// (ExitCode) all come from the verdict, so that they cannot disagree.
+const (
+	// VerdictNoDrift: every resource checked matches the manifest (exit 0).
+	VerdictNoDrift = "no_drift"
+	// VerdictDrift: there is drift of some kind (exit 2).
+	VerdictDrift = "drift"
+	// VerdictIncomplete: plink could not find out — a read failed, the
+	// manifest has errors of its own or Incomplete says why — whatever was
+	// found in the rest (exit 1).
+	VerdictIncomplete = "incomplete"
+)
 
 // Error is a plan error diagnostic that is not drift (see Report.Errors).
 type Error struct {
@@ -165,18 +183,32 @@ const (
 	ExitDrift      = 2
 )
 
-// ExitCode is 1 when plink could not find out — a read failed or the
-// manifest has errors of its own (the report is incomplete, so the job is
-// broken whatever else it found) — else 2 when there is drift of any kind,
-// else 0.
-func (r *Report) ExitCode() int {
+// Verdict is the report's verdict, decided from what it holds: incomplete
+// when plink could not find out — a read failed, the manifest has errors of
+// its own or Incomplete says why (the report is incomplete, so the job is
+// broken whatever else it found) — else drift when there is an item of any
+// kind, else no_drift.
+func (r *Report) Verdict() string {
 	switch {
-	case len(r.Failures) > 0 || len(r.Errors) > 0:
-		return ExitReadFailed
+	case len(r.Failures) > 0 || len(r.Errors) > 0 || r.Incomplete != "":
+		return VerdictIncomplete
 	case len(r.Items) > 0:
+		return VerdictDrift
+	}
+	return VerdictNoDrift
+}
+
+// ExitCode is the verdict's exit code: 0 no_drift, 2 drift, 1 incomplete.
+func (r *Report) ExitCode() int { return exitCode(r.Verdict()) }
+
+func exitCode(verdict string) int {
+	switch verdict {
+	case VerdictNoDrift:
+		return ExitNoDrift
+	case VerdictDrift:
 		return ExitDrift
 	}
-	return ExitNoDrift
+	return ExitReadFailed
 }
 
 // HasDrift reports whether the report has any item.

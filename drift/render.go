@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"encoding/xml"
@@ -18,10 +19,32 @@ func JSON(w io.Writer, r *Report) error {
 	return enc.Encode(r)
 }
 
+// MarshalJSON writes the report's fields and then its verdict, the
+// verdict's exit code and the summary line, all taken from one Verdict
+// when the report is written, so that the JSON cannot disagree with the
+// sentence printed or the exit code.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	type fields Report // the fields without this method
+	v := r.Verdict()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as JSON's encoder: a message's <, > and & stay
+	err := enc.Encode(struct {
+		*fields
+		Verdict  string `json:"verdict"`
+		ExitCode int    `json:"exitCode"`
+		Summary  string `json:"summary"`
+	}{(*fields)(r), v, exitCode(v), summary(r, v)})
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
+}
+
 // Summary is the one-line summary for logs, e.g.
 // "drift: 3 resources drifted in 2 accounts (payments, checkout)" or
 // "no drift: 12 resources match". Read failures are named first.
-func Summary(r *Report) string {
+func Summary(r *Report) string { return summary(r, r.Verdict()) }
+
+// summary is the summary line of verdict v, the report's.
+func summary(r *Report, v string) string {
 	var parts []string
 	if len(r.Failures) > 0 {
 		parts = append(parts, "could not read "+failedScopes(r.Failures))
@@ -33,9 +56,11 @@ func Summary(r *Report) string {
 		}
 		parts = append(parts, fmt.Sprintf("the manifest has %s that %s it from being checked", plural(len(r.Errors), "error"), verb))
 	}
-	incomplete := len(r.Failures) > 0 || len(r.Errors) > 0
+	if r.Incomplete != "" {
+		parts = append(parts, r.Incomplete)
+	}
 	if len(r.Items) == 0 {
-		if incomplete {
+		if v == VerdictIncomplete {
 			parts = append(parts, fmt.Sprintf("no drift in the rest: %s match", plural(len(r.Checked), "resource")))
 			return "drift check incomplete: " + strings.Join(parts, "; ")
 		}
@@ -43,7 +68,7 @@ func Summary(r *Report) string {
 	}
 	resources, accounts := r.drifted()
 	msg := fmt.Sprintf("%s drifted in %s (%s)", plural(len(resources), "resource"), plural(len(accounts), "account"), strings.Join(accounts, ", "))
-	if incomplete {
+	if v == VerdictIncomplete {
 		return "drift check incomplete: " + strings.Join(append(parts, msg), "; ")
 	}
 	return "drift: " + msg

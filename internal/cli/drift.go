@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -24,7 +26,8 @@ balancers that disappeared or lost an Availability Zone, and zones where consume
 connections are reset because the load balancer has no healthy target there and
 cross-zone load balancing is off (target_health).
 
-Output: --output text, json, junit or markdown.
+Output: --output text, json, junit or markdown. The JSON report's verdict
+(no_drift, drift, incomplete), exitCode and summary are the exit status's.
 Exit status: 0 no drift; 2 drift, including live state that makes the manifest
 unplannable (a load balancer deleted, an adopted resource gone); 1 plink could not
 find out (an unreachable account is named and the others are still reported, an
@@ -65,6 +68,17 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 				// read would say nothing; report names the cause and activity.
 				return silentExit(ExitError)
 			}
+			// What makes the run incomplete beyond the report's own
+			// failures goes into the report, so that its verdict (the
+			// summary line, the JSON and the exit code) says it too.
+			if r.Verdict() != drift.VerdictIncomplete {
+				switch {
+				case verifyErr != nil:
+					r.Incomplete, _, _ = strings.Cut(cmp.Or(credentialsError(verifyErr), verifyErr).Error(), "\n")
+				case errors.Is(ctx.Err(), context.DeadlineExceeded):
+					r.Incomplete = "the --timeout ran out"
+				}
+			}
 			var out bytes.Buffer
 			if err := renderDrift(&out, format, r); err != nil {
 				return err
@@ -82,10 +96,6 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 					fmt.Fprintln(f.IO.ErrOut, drift.Summary(r))
 				}
 			}
-			code := r.ExitCode()
-			if verifyErr != nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				code = ExitError
-			}
 			// Plan errors raised by live state are drift items (exit 2);
 			// manifest-only ones are r.Errors, which ExitCode counts as 1:
 			// plink could not find out.
@@ -94,7 +104,7 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 					fmt.Fprintf(f.IO.ErrOut, "plink: error %s: %s\n", e.Code, e.Message)
 				}
 			}
-			return silentExit(code)
+			return silentExit(r.ExitCode())
 		},
 	}
 	addFileFlag(cmd)
