@@ -91,6 +91,9 @@ func (s *Session) compute(ctx context.Context, m *manifest.Manifest, req PlanReq
 			if own == nil {
 				return waiting
 			}
+			if len(waiting) == 0 {
+				return own.Changes // without a shard: p's own, not a copy of 137,440 at 50,000
+			}
 			return append(slices.Clone(own.Changes), waiting...)
 		},
 		func(hm *manifest.Manifest) *status.Snapshot { return s.readTargetHealth(ctx, hm, snap) })
@@ -204,6 +207,13 @@ func PlanWithTargetHealth(mode string, m *manifest.Manifest, snap *live.Snapshot
 	if len(th.LoadBalancers) == 0 && first != nil {
 		// no health to lint (plan/health.go skips it): the first plan is
 		// the plan, and computing it again would only double the time
+		return first, th
+	}
+	if first != nil {
+		// PL116 added to the plan made: the same plan as computing again
+		// with the health (plan.TestLintTargetHealthIsComputeWithHealth),
+		// without a second plan in memory.
+		plan.LintTargetHealth(first, m, snap, opts, th.LoadBalancers)
 		return first, th
 	}
 	opts.LoadBalancerHealth = th.LoadBalancers
