@@ -131,7 +131,9 @@ func (s *Session) AwaitShards(ctx context.Context, m *manifest.Manifest, opts ap
 		// (a service made, its principal not yet): look again later.
 		blocked = ErrorDiagnostics(own)
 		if len(blocked) == 0 {
+			before := maps.Clone(pending)
 			run := shard.Ready(pending, own, full, waitingNow, snap)
+			settled(res, before, pending)
 			if len(run) > 0 {
 				sub := *own
 				sub.Changes = run
@@ -141,11 +143,13 @@ func (s *Session) AwaitShards(ctx context.Context, m *manifest.Manifest, opts ap
 				if err != nil {
 					return out, err
 				}
+				before := maps.Clone(pending)
 				for _, c := range run {
 					sr.planned[c.Address] = true
 					delete(pending, c.Address)
 					delete(pending, shard.AcceptKey(c))
 				}
+				settled(res, before, pending)
 				continue // look again at once: what this made may unblock more
 			}
 		}
@@ -306,5 +310,27 @@ func (s *Session) authzDecoder() apply.Decoder {
 			return "", err
 		}
 		return aws.ToString(out.DecodedMessage), nil
+	}
+}
+
+// settled clears what apply saw its endpoints wait for
+// (ChangeResult.Awaiting: "its connection awaits acceptance") once the wait
+// for that accept is over: another shard accepted it, or this one did. Left
+// in place, the apply's view from before the wait made a converged shard
+// report "not converged" (exit 2 with --detailed-exitcode).
+func settled(res *apply.Result, before, pending map[string]bool) {
+	if res == nil {
+		return
+	}
+	done := map[string]bool{}
+	for key := range before {
+		if consumer, ok := shard.AwaitedConsumer(key); ok && !pending[key] {
+			done[consumer] = true
+		}
+	}
+	for i := range res.Changes {
+		if c := &res.Changes[i]; done[c.Address] && c.Status == apply.StatusDone {
+			c.Awaiting = ""
+		}
 	}
 }

@@ -66,6 +66,13 @@ func acceptAddr(provider, consumer string) string {
 	return provider + ".connection[" + consumer + "]"
 }
 
+// AwaitedConsumer is the consumer address (consumer.C) of a wait for an
+// accept (an AcceptKey), and whether key is one.
+func AwaitedConsumer(key string) (string, bool) {
+	_, consumer, ok := connectionKey(key)
+	return consumer, ok
+}
+
 // connectionKey splits provider.P.connection[consumer.C].
 func connectionKey(addr string) (provider, consumer string, ok bool) {
 	provider, rest, ok := strings.Cut(addr, ".connection[")
