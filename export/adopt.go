@@ -20,9 +20,12 @@ import (
 // resource by id, renders it as YAML and loads it back (proof it is
 // valid); notes say what was left out and why.
 func adoptionManifest(accounts []Account, regions []string, scopes []*scopeData, opts Options) (*Result, error) {
-	ad := newAdopter(accounts, regions, scopes, opts.Project)
+	ad := newAdopter(accounts, regions, scopes, opts)
 	if note := projectExistsNote(scopes, opts.Project); note != "" {
 		ad.res.Notes = append(ad.res.Notes, note)
+	}
+	if opts.Manifest == nil && slices.ContainsFunc(scopes, func(sd *scopeData) bool { return len(sd.services) > 0 }) {
+		ad.res.Notes = append(ad.res.Notes, "providers' connections settings (acceptDeclared, acceptFrom beyond the accounts connected now, rejectUndeclared) are plink's policy, not AWS's: export cannot read them, so the providers written reject no undeclared connection; set them, or export with -f MANIFEST to carry a manifest's")
 	}
 	for _, sd := range scopes {
 		ad.res.Notes = append(ad.res.Notes, sd.notes...)
@@ -50,14 +53,22 @@ type adopter struct {
 	exportedEndpoints map[string]string
 	// providerByService: service name -> provider name, as written.
 	providerByService map[string]string
+	// from is Options.Manifest: the policy AWS does not hold.
+	from *manifest.Manifest
 }
 
-func newAdopter(accounts []Account, regions []string, scopes []*scopeData, project string) *adopter {
+func newAdopter(accounts []Account, regions []string, scopes []*scopeData, opts Options) *adopter {
+	region := regions[0]
+	if opts.Manifest != nil && opts.Manifest.Defaults.Region != "" {
+		// the manifest's, not the first region read (they are sorted)
+		region = opts.Manifest.Defaults.Region
+	}
 	ad := &adopter{
+		from: opts.Manifest,
 		m: &manifest.Manifest{
 			Version:  manifest.Version,
-			Project:  project,
-			Defaults: manifest.Defaults{Region: regions[0]},
+			Project:  opts.Project,
+			Defaults: manifest.Defaults{Region: region},
 			Accounts: map[string]*manifest.Account{},
 		},
 		res:               &Result{},
@@ -145,7 +156,7 @@ func (ad *adopter) provider(sd *scopeData, s types.ServiceConfiguration) *manife
 	if s.PayerResponsibility == types.PayerResponsibilityServiceOwner {
 		p.PayerResponsibility = manifest.PayerServiceOwner
 	}
-	ad.connections(p, sd.connections[id])
+	ad.connections(p, sd.connections[id], ad.declared(tags, id))
 	p.Notifications = serviceNotifications(sd.notifications[id])
 	return p
 }
@@ -176,11 +187,35 @@ func otherRegions(s types.ServiceConfiguration, region string) []string {
 	return out
 }
 
+// declared is the provider of the -f manifest that service id is: the one
+// that adopts it, else the one its plink:project and plink:name tags name;
+// nil without a manifest or when it declares none.
+func (ad *adopter) declared(tags map[string]string, id string) *manifest.Provider {
+	if ad.from == nil {
+		return nil
+	}
+	for _, p := range ad.from.Providers {
+		if p.Adopt == id {
+			return p
+		}
+	}
+	if tags[live.TagProject] != ad.from.Project || tags[live.TagName] == "" {
+		return nil
+	}
+	for _, p := range ad.from.Providers {
+		if p.Name == tags[live.TagName] {
+			return p
+		}
+	}
+	return nil
+}
+
 // connections sets what provider p accepts: the owners of its connected
 // endpoints that are not exported (so the result reports no undeclared
-// connection). Connections still waiting for acceptance turn
-// acceptDeclared off, so that exporting decides nothing about them.
-func (ad *adopter) connections(p *manifest.Provider, conns []types.VpcEndpointConnection) {
+// connection), and what decl, the manifest's provider (or nil), declares:
+// AWS does not hold that policy. Connections still waiting for acceptance
+// turn acceptDeclared off, so that exporting decides nothing about them.
+func (ad *adopter) connections(p *manifest.Provider, conns []types.VpcEndpointConnection, decl *manifest.Provider) {
 	from := map[string]bool{}
 	var pending []string
 	for _, c := range conns {
@@ -206,13 +241,27 @@ func (ad *adopter) connections(p *manifest.Provider, conns []types.VpcEndpointCo
 			from[owner] = true
 		}
 	}
+	if decl != nil {
+		for _, a := range decl.Connections.AcceptFrom {
+			from[a] = true
+		}
+		p.Connections.RejectUndeclared = decl.Connections.RejectUndeclared
+		if v := decl.Connections.AcceptDeclared; v != nil {
+			p.Connections.AcceptDeclared = aws.Bool(*v)
+		}
+	}
 	p.Connections.AcceptFrom = slices.Sorted(maps.Keys(from))
 	if len(pending) > 0 {
 		off := false
 		p.Connections.AcceptDeclared = &off
 		sort.Strings(pending)
-		ad.res.Notes = append(ad.res.Notes, fmt.Sprintf("provider %s: %d connection(s) wait for acceptance (%s); acceptDeclared is false so the first apply only adopts; set it to true, or list accounts in acceptFrom, to accept them",
-			p.Name, len(pending), strings.Join(pending, ", ")))
+		note := fmt.Sprintf("provider %s: %d connection(s) wait for acceptance (%s); acceptDeclared is false so the first apply only adopts; set it to true, or list accounts in acceptFrom, to accept them",
+			p.Name, len(pending), strings.Join(pending, ", "))
+		if p.Connections.RejectUndeclared {
+			note = fmt.Sprintf("provider %s: %d connection(s) wait for acceptance (%s); acceptDeclared is false so the first apply accepts none, but rejectUndeclared is the manifest's: it rejects those of no declared consumer and no acceptFrom account; set acceptDeclared to true, or list accounts in acceptFrom, to accept them",
+				p.Name, len(pending), strings.Join(pending, ", "))
+		}
+		ad.res.Notes = append(ad.res.Notes, note)
 	}
 }
 

@@ -76,6 +76,11 @@ type Options struct {
 	Project string
 	// Concurrency bounds the account-regions read at once (default 4).
 	Concurrency int
+	// Manifest is the manifest the accounts come from (-f), or nil. Export
+	// carries over from it what AWS does not hold: defaults.region and
+	// each provider's connections settings (plink's policy). Without it,
+	// a note says what export cannot know.
+	Manifest *manifest.Manifest
 }
 
 // Result is an exported manifest.

@@ -28,7 +28,9 @@ with adopt: ids, so that the first plan only adds plink's tags.
 Accounts come from a manifest's accounts section (-f) and from --account flags
 (a flag wins over the manifest's account of its alias); regions from --region,
 else from the manifest (defaults.region, defaults.regions, entries' regions and
-providers' supportedRegions).`,
+providers' supportedRegions). What AWS does not hold comes from the manifest too:
+its defaults.region and each provider's connections settings (acceptDeclared,
+acceptFrom, rejectUndeclared); without -f, a note says they were not written.`,
 		Example: `  plink export --account payments=111111111111:role/plink --account checkout=222222222222:profile/checkout \
       --region us-east-1 --region us-west-2 --project payments > plink.yaml
   plink export --sandbox -f plink.yaml                     # its accounts, project and regions
@@ -72,7 +74,7 @@ providers' supportedRegions).`,
 				return credentialsError(err)
 			}
 			stateOf(ctx).setActivity("reading %s in %s", plural(len(accounts), "account"), plural(len(regions), "region"))
-			res, err := sess.Export(ctx, accounts, regions, export.Options{Project: project, Concurrency: run.session.Parallelism})
+			res, err := sess.Export(ctx, accounts, regions, export.Options{Project: project, Concurrency: run.session.Parallelism, Manifest: from})
 			if err != nil {
 				return err
 			}
