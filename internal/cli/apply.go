@@ -54,9 +54,9 @@ Without a terminal, apply refuses to run unless --auto-approve is given.`,
 				if len(run.files) > 0 {
 					return flagErrorf("give either a saved plan FILE or -f manifests, not both")
 				}
-				return withVerdict(ctx, f, run, func() error { return applySaved(ctx, f, run, args[0]) })
+				return withVerdict(ctx, f, run, func(f *Factory) error { return applySaved(ctx, f, run, args[0]) })
 			}
-			return withVerdict(ctx, f, run, func() error { return applyManifest(ctx, f, run) })
+			return withVerdict(ctx, f, run, func(f *Factory) error { return applyManifest(ctx, f, run) })
 		},
 	}
 	addFileFlag(cmd)
@@ -138,15 +138,24 @@ func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 	}
 	p := pl.Plan
 	if format == "text" {
-		shown, outside, err := targetedView(p, run.apply.Targets)
+		shown, outside, err := targetedView(p, m, run.apply.Targets)
 		if err != nil {
 			return err
 		}
-		if err := renderPlan(f, "text", shown, run.verbose); err != nil {
+		if _, unchanged := targetsUnchanged(p, m, run.apply.Targets); unchanged {
+			// the view's summary would say the whole of live state matches;
+			// only the targets do (the verdict says what is left outside)
+			var b strings.Builder
+			ios := *f.IO
+			ios.Out = &b
+			if err := renderPlan(&Factory{IO: &ios}, "text", shown, run.verbose); err != nil {
+				return err
+			}
+			fmt.Fprint(f.IO.Out, strings.Replace(b.String(), "No changes. "+convergedMessage(run.runScope), "No changes for the targets.", 1))
+		} else if err := renderPlan(f, "text", shown, run.verbose); err != nil {
 			return err
-		}
-		if outside > 0 {
-			fmt.Fprintf(f.IO.Out, "\nOnly the targets and what they depend on are shown and will be carried out: %s outside the targets are left for a later run.\n", plural(outside, "change"))
+		} else if outside > 0 {
+			fmt.Fprintf(f.IO.Out, "\nOnly the targets and what they depend on are shown and will be carried out: %s outside the targets %s left for a later run.\n", plural(outside, "change"), agree(outside, "is", "are"))
 		}
 	}
 	if p.HasErrors() {
@@ -155,8 +164,15 @@ func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 		}
 		return withHint(errors.New("the plan has errors; nothing was applied"), "fix the errors listed above and run 'plink "+commandName(run.runScope)+"' again")
 	}
-	if err := checkTargets(p, run.apply.Targets); err != nil {
+	if err := checkTargets(p, m, run.apply.Targets); err != nil {
 		return err
+	}
+	if n, ok := targetsUnchanged(p, m, run.apply.Targets); ok {
+		// As Terraform: a target of the manifest with nothing to do (the
+		// same targeted apply run again) is "No changes" for it, exit 0,
+		// whatever is left outside it; apply would refuse a target with
+		// no change.
+		return noChanges(f, run, sess, p, false, n)
 	}
 	if !reconcile.Runnable(p).HasChanges() && !sess.ShardWaits() {
 		// Nothing left to change, but a resource may still be on its way
@@ -166,7 +182,7 @@ func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 		if !run.apply.NoWait {
 			p = sess.Settle(ctx, m, p, pl.Snapshot, time.Now().Add(run.apply.EndpointTimeout))
 		}
-		return noChanges(f, run, sess, p, false)
+		return noChanges(f, run, sess, p, false, 0)
 	}
 	if !run.autoApprove {
 		ok, err := confirm(f, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
@@ -279,7 +295,7 @@ func applySaved(ctx context.Context, f *Factory, run applyRun, file string) erro
 			"run 'plink plan' to see them, fix the manifest and plan again")
 	}
 	if !reconcile.Runnable(p).HasChanges() {
-		return noChanges(f, run, sess, p, true)
+		return noChanges(f, run, sess, p, true, 0)
 	}
 	ctx, unlock, err := lockProject(ctx, f, run.lease, m, sess)
 	if err != nil {
@@ -296,13 +312,15 @@ func applySaved(ctx context.Context, f *Factory, run applyRun, file string) erro
 // setting is deferred or a resource still pending, not yet (exit 2 with
 // --detailed-exitcode). summarize says the text output has not shown the
 // plan's summary line yet (a saved plan's apply).
-func noChanges(f *Factory, run applyRun, sess *awsSession, p *plan.Plan, summarize bool) error {
+func noChanges(f *Factory, run applyRun, sess *awsSession, p *plan.Plan, summarize bool, outside int) error {
 	format := run.format
-	v := newVerdict(run, append(slices.Clone(p.Unsettled), sess.WaitNotes()...), 0, false)
+	v := newVerdict(run, append(slices.Clone(p.Unsettled), sess.WaitNotes()...), outside, false)
 	waiting := len(p.Changes) - len(reconcile.Runnable(p).Changes)
 	if format == "json" {
 		msg := "No changes."
 		switch {
+		case outside > 0:
+			msg = "No changes for the targets."
 		case waiting > 0:
 			msg = fmt.Sprintf("Nothing to apply now: %s for another shard.", reconcile.WaitVerb(waiting))
 		case v.Verdict != verdictConverged:
@@ -347,7 +365,7 @@ func confirm(f *Factory, prompt string) (bool, error) {
 func executeLeased(ctx context.Context, f *Factory, run applyRun, m *manifest.Manifest, sess *awsSession, p *plan.Plan) error {
 	if !reconcile.Runnable(p).HasChanges() && !sess.ShardWaits() {
 		fmt.Fprintln(f.IO.ErrOut, "The changes shown were made meanwhile (by another run, or AWS settled); nothing is left to do.")
-		return noChanges(f, run, sess, p, false)
+		return noChanges(f, run, sess, p, false, 0)
 	}
 	return execute(ctx, f, run, m, sess, p)
 }
@@ -533,13 +551,16 @@ func writeJSON(w io.Writer, v any) error {
 // the plan shown before consent, and how many changes it leaves out. With
 // no targets, or targets that name nothing (checkTargets refuses those),
 // it is p.
-func targetedView(p *plan.Plan, targets []string) (*plan.Plan, int, error) {
-	if len(targets) == 0 || checkTargets(p, targets) != nil || !p.HasChanges() || p.HasErrors() {
+func targetedView(p *plan.Plan, m *manifest.Manifest, targets []string) (*plan.Plan, int, error) {
+	if len(targets) == 0 || checkTargets(p, m, targets) != nil || !p.HasChanges() || p.HasErrors() {
 		return p, 0, nil
 	}
-	keep, err := apply.Targeted(p, targets)
-	if err != nil {
-		return nil, 0, err
+	keep := map[string]bool{} // targets with nothing to do keep nothing
+	if _, unchanged := targetsUnchanged(p, m, targets); !unchanged {
+		var err error
+		if keep, err = apply.Targeted(p, targets); err != nil {
+			return nil, 0, err
+		}
 	}
 	view := *p
 	view.Changes = nil
@@ -556,9 +577,44 @@ func targetedView(p *plan.Plan, targets []string) (*plan.Plan, int, error) {
 	return &view, outside, nil
 }
 
-func checkTargets(p *plan.Plan, targets []string) error {
+// declares reports whether m declares the resource at address t
+// (provider.NAME, consumer.NAME).
+func declares(m *manifest.Manifest, t string) bool {
+	if m == nil {
+		return false
+	}
+	for _, pr := range m.Providers {
+		if t == "provider."+pr.Name {
+			return true
+		}
+	}
+	for _, c := range m.Consumers {
+		if t == "consumer."+c.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// targetsUnchanged reports whether targets (given, and naming resources
+// of p: checkTargets) have nothing to do that this run could carry out,
+// and how many changes p has outside them.
+func targetsUnchanged(p *plan.Plan, m *manifest.Manifest, targets []string) (outside int, ok bool) {
+	if len(targets) == 0 || p.HasErrors() || checkTargets(p, m, targets) != nil {
+		return 0, false
+	}
+	if len(reconcile.Remaining(reconcile.Runnable(p), targets)) > 0 {
+		return 0, false
+	}
+	return len(reconcile.Remaining(p, nil)), true
+}
+
+// A target that names a resource the manifest declares is one, even when
+// the plan holds nothing of it (destroy --target run again, after the
+// resource is gone): it has nothing to do (targetsUnchanged).
+func checkTargets(p *plan.Plan, m *manifest.Manifest, targets []string) error {
 	for _, t := range targets {
-		found := false
+		found := declares(m, t)
 		for _, c := range p.Changes {
 			if reconcile.InTargets(c, []string{t}) {
 				found = true
@@ -571,6 +627,16 @@ func checkTargets(p *plan.Plan, targets []string) error {
 				if c.Parent == "" {
 					top = append(top, c.Address)
 				}
+			}
+			if m != nil { // what the manifest declares, made or not
+				for _, pr := range m.Providers {
+					top = append(top, "provider."+pr.Name)
+				}
+				for _, c := range m.Consumers {
+					top = append(top, "consumer."+c.Name)
+				}
+				slices.Sort(top)
+				top = slices.Compact(top)
 			}
 			if len(top) == 0 {
 				return flagErrorf("--target %s: the plan has no resources at all (nothing the manifest declares exists, and nothing is to be made)", t)

@@ -26,6 +26,8 @@ const envPrefix = "PLINK"
 type Config struct {
 	v    *viper.Viper
 	used string
+	// flags are the command's, bound by load (for Source).
+	flags *pflag.FlagSet
 }
 
 func newConfig() *Config {
@@ -75,6 +77,7 @@ func (c *Config) load(explicit string, flags *pflag.FlagSet) error {
 		}
 		c.used = path
 	}
+	c.flags = flags
 	var bindErr error
 	flags.VisitAll(func(f *pflag.Flag) {
 		if f.Name == "config" || f.Name == "help" {
@@ -85,6 +88,25 @@ func (c *Config) load(explicit string, flags *pflag.FlagSet) error {
 		}
 	})
 	return bindErr
+}
+
+// Source names where the setting key came from, for an error that
+// refuses its value: "--output" (the flag, or its default),
+// "PLINK_OUTPUT", or "output in config file .plink.yaml".
+func (c *Config) Source(key string) string {
+	if c.flags != nil {
+		if fl := c.flags.Lookup(key); fl != nil && fl.Changed {
+			return "--" + key
+		}
+	}
+	env := envPrefix + "_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(key))
+	if v, ok := os.LookupEnv(env); ok && v != "" { // viper ignores an empty one
+		return env
+	}
+	if c.used != "" && c.v.InConfig(key) {
+		return fmt.Sprintf("%s in config file %s", key, c.used)
+	}
+	return "--" + key
 }
 
 // File is the config file in use, or "".

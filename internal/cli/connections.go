@@ -56,6 +56,12 @@ decision was carried out, 1 otherwise.`,
 				return err
 			}
 			ctx := cmd.Context()
+			st := stateOf(ctx)
+			if every > 0 {
+				st.setStopNote("the watch ends: the round in progress starts no new decision, its accept and reject calls in flight get up to %s to finish", st.inflightBound())
+			} else {
+				st.setStopNote("no new decision is started, accept and reject calls in flight get up to %s to finish", st.inflightBound())
+			}
 			if every == 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = withTimeout(ctx, run.timeout)
@@ -189,6 +195,9 @@ func logRoundError(f *Factory, format string, err error) {
 		_ = writeJSON(f.IO.Out, map[string]any{"type": "error", "time": time.Now().UTC(), "error": msg})
 		return
 	}
+	// the round's own error may name the command already ("connections: 1
+	// of 2 decisions failed"): the prefix is said once
+	msg = strings.TrimPrefix(msg, "connections: ")
 	fmt.Fprintf(f.IO.ErrOut, "plink: connections: %s\n", strings.ReplaceAll(msg, "\n", "\n  "))
 }
 
@@ -294,7 +303,7 @@ func connectionsRound(ctx context.Context, f *Factory, run connectionsRun, m *ma
 	if failed > 0 || len(skipped) > 0 {
 		// each decision's line says what failed and why; the round's error
 		// says what to do about it (in --watch, logged, exit status unchanged)
-		return withHint(fmt.Errorf("connections: %d of %s failed or were skipped", failed+len(skipped), plural(n, "decision")),
+		return withHint(fmt.Errorf("connections: %d of %s failed or %s skipped", failed+len(skipped), plural(n, "decision"), agree(failed+len(skipped), "was", "were")),
 			"fix the cause named above (a refused call: plink iam-policy --for connections --check) and run 'plink connections' again; it decides from live state")
 	}
 	return nil

@@ -56,10 +56,10 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 				if len(run.files) > 0 || out != "" {
 					return flagErrorf("give either a saved plan FILE, or -f manifests (and -out FILE to save the plan), not both")
 				}
-				return withVerdict(ctx, f, run, func() error { return applySaved(ctx, f, run, args[0]) })
+				return withVerdict(ctx, f, run, func(f *Factory) error { return applySaved(ctx, f, run, args[0]) })
 			}
 			if out == "" {
-				return withVerdict(ctx, f, run, func() error { return applyManifest(ctx, f, run) })
+				return withVerdict(ctx, f, run, func(f *Factory) error { return applyManifest(ctx, f, run) })
 			}
 			if len(run.apply.Targets) > 0 {
 				// a saved plan is carried out whole: saving a targeted one
@@ -86,7 +86,7 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 			if p.HasErrors() {
 				return fmt.Errorf("the plan has errors; not saving it to %s", out)
 			}
-			if err := checkTargets(p, run.apply.Targets); err != nil {
+			if err := checkTargets(p, m, run.apply.Targets); err != nil {
 				return err
 			}
 			sp := savedPlan{ManifestPaths: paths, Sandbox: run.session.Sandbox, AllowDisconnect: run.allowDisconnect,

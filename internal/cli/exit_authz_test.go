@@ -69,7 +69,7 @@ func TestConnectionsUnauthorizedIsReadable(t *testing.T) {
 		t.Fatalf("exit %d, want 1 and %q\nstdout: %s\nstderr: %s", code, want, out, stderr)
 	}
 	// the round's error is the command's own, with what to do
-	if !strings.Contains(stderr, "plink: connections: 1 of 1 decision failed or were skipped") ||
+	if !strings.Contains(stderr, "plink: connections: 1 of 1 decision failed or was skipped") ||
 		!strings.Contains(stderr, "hint: fix the cause named above") || strings.Contains(stderr, "apply did not finish") {
 		t.Errorf("stderr does not end with the connections error and its hint:\n%s", stderr)
 	}

@@ -27,7 +27,7 @@ rejected, or drifted.`,
 			}
 			format := f.Config.String("format")
 			if format != "mermaid" && format != "dot" {
-				return flagErrorf("invalid --format %q: valid values are \"mermaid\" and \"dot\"", format)
+				return flagErrorf("invalid %s %q: valid values are \"mermaid\" and \"dot\"", f.Config.Source("format"), format)
 			}
 			run := newAWSRun(f, cmd, "text")
 			m, _, err := runManifest(f, run)

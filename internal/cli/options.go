@@ -132,7 +132,7 @@ type connectionsRun struct {
 func newConnectionsRun(f *Factory, cmd *cobra.Command, format string) (connectionsRun, error) {
 	every := f.Config.Duration("watch")
 	if every < 0 || (every > 0 && every < time.Second) {
-		return connectionsRun{}, flagErrorf("invalid --watch %s: give an interval of at least 1s, such as 30s or 1m", every)
+		return connectionsRun{}, flagErrorf("invalid %s %s: give an interval of at least 1s, such as 30s or 1m", f.Config.Source("watch"), every)
 	}
 	return connectionsRun{awsRun: newAWSRun(f, cmd, format), watch: every, apply: applySettings(f)}, nil
 }

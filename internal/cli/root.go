@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,11 +46,19 @@ func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv f
 	return run(ctx, args, ios, getenv, nil)
 }
 
+// SignalGrace is how soon after the first signal a second one is the same
+// interrupt, not a request to exit at once: GNU timeout -s INT sends the
+// signal to plink and again to its process group, and a user may press
+// Ctrl-C twice in one go.
+const SignalGrace = time.Second
+
 // Run is the process: Main with signal handling. The first signal on sigs
 // cancels the command (no new work is started, calls in flight end or are
 // abandoned, what was done and what was not is reported, exit 1); if the
 // command has not returned StopBound later, exit(1) is called. A second
-// signal calls exit(130) at once.
+// signal within SignalGrace of the first is the same interrupt; a later
+// one exits at once: 130, or the code of the verdict the run has already
+// written (a JSON run's verdict line is written first, with that code).
 func Run(args []string, ios *iostreams.IOStreams, getenv func(string) string, sigs <-chan os.Signal, exit func(int)) int {
 	// The signal handler and the watchdog write to stderr beside the
 	// command: one lock keeps their lines whole.
@@ -60,23 +69,36 @@ func Run(args []string, ios *iostreams.IOStreams, getenv func(string) string, si
 	defer cancel(nil)
 	done := make(chan struct{})
 	defer close(done)
-	go func() {
-		var sig os.Signal
+	h := &runtimeHooks{exit: exit, done: done}
+	go watchSignals(ios.ErrOut, sigs, cancel, h)
+	return run(ctx, args, ios, getenv, h)
+}
+
+// watchSignals is Run's signal handler: the first signal cancels the run,
+// a second after SignalGrace exits at once, until h.done.
+func watchSignals(errOut io.Writer, sigs <-chan os.Signal, cancel context.CancelCauseFunc, h *runtimeHooks) {
+	var sig os.Signal
+	select {
+	case sig = <-sigs:
+	case <-h.done:
+		return
+	}
+	first := time.Now()
+	fmt.Fprintf(errOut, "\nplink: %s received: stopping; %s (a second signal exits at once)\n", signalName(sig), h.state.Load().stopMessage())
+	cancel(&Interrupted{Signal: signalName(sig)})
+	for {
 		select {
 		case sig = <-sigs:
-		case <-done:
+			if time.Since(first) < SignalGrace {
+				continue // the same interrupt, delivered twice
+			}
+			fmt.Fprintf(errOut, "plink: %s received again: exiting at once; live state may be partly changed (plink plan shows what remains)\n", signalName(sig))
+			h.exit(h.state.Load().forceCode(ExitSignal))
+			return
+		case <-h.done:
 			return
 		}
-		fmt.Fprintf(ios.ErrOut, "\nplink: %s received: stopping; no new work is started, reads stop now, apply's calls in flight get up to %s to finish (a second signal exits at once)\n", signalName(sig), StopBound*4/5)
-		cancel(&Interrupted{Signal: signalName(sig)})
-		select {
-		case sig = <-sigs:
-			fmt.Fprintf(ios.ErrOut, "plink: %s received again: exiting at once; live state may be partly changed (plink plan shows what remains)\n", signalName(sig))
-			exit(ExitSignal)
-		case <-done:
-		}
-	}()
-	return run(ctx, args, ios, getenv, &runtimeHooks{exit: exit, done: done})
+	}
 }
 
 type lockedWriter struct {
@@ -93,6 +115,8 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 type runtimeHooks struct {
 	exit func(int)
 	done chan struct{}
+	// state is the run's, for the signal handler (set by run).
+	state atomic.Pointer[runState]
 }
 
 func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string, h *runtimeHooks) int {
@@ -100,6 +124,7 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv fu
 	st := &runState{errOut: ios.ErrOut, trace: getenv != nil && getenv("PLINK_TRACE") == "phases"}
 	if h != nil {
 		st.exit, st.done = h.exit, h.done
+		h.state.Store(st)
 		context.AfterFunc(ctx, st.startWatchdog)
 	}
 	ctx = withRunState(ctx, st)
@@ -193,15 +218,15 @@ func refuseNegative(f *Factory, flags *pflag.FlagSet) error {
 		switch fl.Value.Type() {
 		case "duration":
 			if d := f.Config.Duration(fl.Name); d < 0 {
-				err = flagErrorf("invalid --%s %s: give a duration of 0 or more, such as %s", fl.Name, d, durationExample(fl))
+				err = flagErrorf("invalid %s %s: give a duration of 0 or more, such as %s", f.Config.Source(fl.Name), d, durationExample(fl))
 			}
 		case "int":
 			if n := f.Config.Int(fl.Name); n < 0 {
-				err = flagErrorf("invalid --%s %d: give 0 or more", fl.Name, n)
+				err = flagErrorf("invalid %s %d: give 0 or more", f.Config.Source(fl.Name), n)
 			}
 		case "float64":
 			if x := f.Config.Float(fl.Name); x < 0 {
-				err = flagErrorf("invalid --%s %g: give 0 or more", fl.Name, x)
+				err = flagErrorf("invalid %s %g: give 0 or more", f.Config.Source(fl.Name), x)
 			}
 		}
 	})
@@ -249,7 +274,7 @@ func outputFormat(f *Factory, allowed ...string) (string, error) {
 			return o, nil
 		}
 	}
-	return "", flagErrorf("invalid --output %q: valid values are %s", o, joinQuoted(allowed))
+	return "", flagErrorf("invalid %s %q: valid values are %s", f.Config.Source("output"), o, joinQuoted(allowed))
 }
 
 func joinQuoted(vals []string) string {

@@ -33,6 +33,51 @@ type runState struct {
 	watchdog sync.Once
 	// stopBound replaces StopBound in tests.
 	stopBound time.Duration
+
+	// stopNote says what a stop does to the command's work in flight,
+	// for the first signal's line (setStopNote); "" is the generic one.
+	stopNote atomic.Value
+	// forced decides the code of an exit forced by a second signal
+	// (onForce: the verdict's, once written).
+	forced atomic.Pointer[func(int) int]
+}
+
+// setStopNote says what stopping does to this command's work in flight:
+// "apply's calls in flight get up to 8s to finish", "the server stops".
+func (st *runState) setStopNote(format string, args ...any) {
+	if st != nil {
+		st.stopNote.Store(fmt.Sprintf(format, args...))
+	}
+}
+
+// stopMessage is the rest of the first signal's line: what stopping does.
+func (st *runState) stopMessage() string {
+	if st != nil {
+		if s, _ := st.stopNote.Load().(string); s != "" {
+			return s
+		}
+	}
+	return fmt.Sprintf("no new work is started, reads stop now, calls in flight get up to %s to finish", st.inflightBound())
+}
+
+// onForce registers how an exit forced by a second signal ends this run's
+// output: given the signal's code, it writes what must still be written
+// (the JSON verdict) and returns the code to exit with.
+func (st *runState) onForce(f func(code int) int) {
+	if st != nil {
+		st.forced.Store(&f)
+	}
+}
+
+// forceCode is the code a forced exit ends the process with, once the
+// run's output has been ended for it (onForce).
+func (st *runState) forceCode(code int) int {
+	if st != nil {
+		if f := st.forced.Load(); f != nil {
+			return (*f)(code)
+		}
+	}
+	return code
 }
 
 type runStateKey struct{}

@@ -76,6 +76,7 @@ func newSandboxServeCmd(f *Factory) *cobra.Command {
 				return withHint(err, "pick another --addr, e.g. 127.0.0.1:0 for a free port")
 			}
 			fmt.Fprintf(f.IO.Out, "# plink sandbox serving at %s (Ctrl-C to stop)\n", url)
+			stateOf(cmd.Context()).setStopNote("the sandbox stops taking requests and exits")
 			for _, a := range w.Accounts {
 				fmt.Fprint(f.IO.Out, sb.EnvBlock(a.Alias, url))
 			}
@@ -106,7 +107,7 @@ func newSandboxServeCmd(f *Factory) *cobra.Command {
 func newSandboxEnvCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "env --account ALIAS",
-		Short:   "Print shell exports that point AWS tools at a running sandbox as one account",
+		Short:   "Print shell exports (with -o json, one JSON object per account) that point AWS tools at a running sandbox as one account",
 		Example: `  eval "$(plink sandbox env --account payments)"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -119,16 +120,24 @@ func newSandboxEnvCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if account == "" {
-				for _, a := range w.Accounts {
-					fmt.Fprint(f.IO.Out, sb.EnvBlock(a.Alias, url))
+			json := f.Config.String("output") == "json"
+			for _, a := range w.Accounts {
+				if account != "" && account != a.Alias && account != a.ID {
+					continue
 				}
-				return nil
+				if !json {
+					fmt.Fprint(f.IO.Out, sb.EnvBlock(a.Alias, url))
+					continue
+				}
+				if err := writeSandboxEnvJSON(f, sb, w, a.Alias, a.ID, url); err != nil {
+					return err
+				}
 			}
-			if _, _, err := sb.Credentials(account); err != nil {
-				return err
+			if account != "" {
+				if _, _, err := sb.Credentials(account); err != nil {
+					return err
+				}
 			}
-			fmt.Fprint(f.IO.Out, sb.EnvBlock(account, url))
 			return nil
 		},
 	}
@@ -136,6 +145,24 @@ func newSandboxEnvCmd(f *Factory) *cobra.Command {
 	cmd.Flags().String("world", "", "world file (default: the built-in world)")
 	cmd.Flags().String("account", "", "account alias or id (default: every account)")
 	return cmd
+}
+
+// writeSandboxEnvJSON is one account's exports as a JSON line (-o json):
+// {"account":..., "id":..., "env":{"AWS_ENDPOINT_URL":..., ...}}, the
+// same variables as the shell block.
+func writeSandboxEnvJSON(f *Factory, sb *sandbox.Sandbox, w *sandbox.World, alias, id, url string) error {
+	key, secret, err := sb.Credentials(alias)
+	if err != nil {
+		return err
+	}
+	region := "us-east-1"
+	if len(w.Regions) > 0 {
+		region = w.Regions[0]
+	}
+	return writeJSON(f.IO.Out, map[string]any{"account": alias, "id": id, "env": map[string]string{
+		"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
+		"AWS_REGION": region, "AWS_DEFAULT_REGION": region,
+	}})
 }
 
 func newSandboxResetCmd(f *Factory) *cobra.Command {

@@ -29,7 +29,7 @@ or 'plink status' print with --output json.`,
 			case "status":
 				data = schemas.StatusSchema
 			default:
-				return flagErrorf("invalid --kind %q: valid values are \"manifest\", \"plan\", \"drift\" and \"status\"", which)
+				return flagErrorf("invalid %s %q: valid values are \"manifest\", \"plan\", \"drift\" and \"status\"", f.Config.Source("kind"), which)
 			}
 			_, err := f.IO.Out.Write(data)
 			return err

@@ -9,7 +9,7 @@ import (
 
 // TestNegativeSettingsRefused: a negative duration, count or rate means
 // nothing in plink; it is refused before any work, from a flag or from
-// PLINK_*, naming the flag.
+// PLINK_*, naming where the value came from.
 func TestNegativeSettingsRefused(t *testing.T) {
 	for _, tc := range []struct{ args, want string }{
 		{"apply --sandbox --auto-approve --wait-timeout -1s", "invalid --wait-timeout -1s: give a duration of 0 or more"},
@@ -30,7 +30,7 @@ func TestNegativeSettingsRefused(t *testing.T) {
 	}
 	t.Setenv("PLINK_PARALLELISM", "-2")
 	code, _, stderr := runPlink(t, "", false, "plan", "--sandbox", "--sandbox-dir", t.TempDir(), "-f", quickstart)
-	if code != ExitError || !strings.Contains(stderr, "invalid --parallelism -2") {
+	if code != ExitError || !strings.Contains(stderr, "invalid PLINK_PARALLELISM -2") {
 		t.Errorf("PLINK_PARALLELISM=-2: exit %d, %s", code, stderr)
 	}
 }

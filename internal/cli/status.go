@@ -124,22 +124,22 @@ type statusRun struct {
 func newStatusRun(f *Factory, cmd *cobra.Command, format string) (statusRun, error) {
 	run := statusRun{since: f.Config.Duration("since")}
 	if run.since < time.Minute || run.since > 455*24*time.Hour {
-		return run, flagErrorf("invalid --since %s: give a window from 1m to 455 days (CloudWatch keeps metrics 15 months), e.g. 1h", run.since)
+		return run, flagErrorf("invalid %s %s: give a window from 1m to 455 days (CloudWatch keeps metrics 15 months), e.g. 1h", f.Config.Source("since"), run.since)
 	}
 	failOn := finding.Severity(f.Config.String("fail-on"))
 	if failOn != finding.Warning && failOn != finding.Error {
-		return run, flagErrorf("invalid --fail-on %q: valid values are \"warning\" and \"error\"", failOn)
+		return run, flagErrorf("invalid %s %q: valid values are \"warning\" and \"error\"", f.Config.Source("fail-on"), failOn)
 	}
 	run.status.FailOn = failOn
 	pending := f.Config.Duration("pending-older-than")
 	if pending <= 0 {
-		return run, flagErrorf("invalid --pending-older-than %s: give a positive duration, e.g. 24h", pending)
+		return run, flagErrorf("invalid %s %s: give a positive duration, e.g. 24h", f.Config.Source("pending-older-than"), pending)
 	}
 	run.status.PendingOlderThan = pending
 	for _, g := range f.Config.Strings("group-by") {
 		key, ok := strings.CutPrefix(g, "tag:")
 		if !ok || key == "" {
-			return run, flagErrorf("invalid --group-by %q: give tag:KEY, e.g. --group-by tag:team", g)
+			return run, flagErrorf("invalid %s %q: give tag:KEY, e.g. --group-by tag:team", f.Config.Source("group-by"), g)
 		}
 		run.status.GroupByTags = append(run.status.GroupByTags, key)
 	}

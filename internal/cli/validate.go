@@ -47,7 +47,7 @@ Every error and warning is reported with file:line:column; the exit status is
 				return silentExit(ExitError)
 			}
 			if format == "text" {
-				fmt.Fprintf(f.IO.Out, "%s is valid: %s%s\n", describePaths(paths), describeManifest(m), warningSuffix(diags))
+				fmt.Fprintf(f.IO.Out, "%s valid: %s%s\n", describePathsVerb(paths, "is"), describeManifest(m), warningSuffix(diags))
 			}
 			return nil
 		},
@@ -190,6 +190,23 @@ func describePaths(paths []string) string {
 		return paths[0]
 	}
 	return fmt.Sprintf("%s and %s", paths[0], plural(len(paths)-1, "more path"))
+}
+
+// describePathsVerb is describePaths with the verb that agrees with it:
+// "m is", but "m and 1 more path are" (two paths).
+func describePathsVerb(paths []string, verb string) string {
+	if len(paths) > 1 {
+		verb = map[string]string{"is": "are", "was": "were"}[verb]
+	}
+	return describePaths(paths) + " " + verb
+}
+
+// agree is the verb, one or many, that agrees with a count of n.
+func agree(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func plural(n int, word string) string {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 )
 
 // Verdicts: how a run that changes AWS (apply, destroy) ended. The
@@ -56,7 +58,7 @@ func newVerdict(run applyRun, unsettled []string, remainingOutsideTargets int, a
 		}
 	case remainingOutsideTargets > 0:
 		v.Verdict, v.Remaining = verdictTargets, remainingOutsideTargets
-		v.Message = fmt.Sprintf("The targeted resources match the manifest; %s outside the targets remain (run plink plan).", plural(remainingOutsideTargets, "change"))
+		v.Message = fmt.Sprintf("The targeted resources match the manifest; %s outside the targets %s (run plink plan).", plural(remainingOutsideTargets, "change"), agree(remainingOutsideTargets, "remains", "remain"))
 	}
 	return v
 }
@@ -64,16 +66,8 @@ func newVerdict(run applyRun, unsettled []string, remainingOutsideTargets int, a
 // emit prints the verdict (one JSON line, or the sentence with what is
 // unsettled) and returns the command's exit as an error, nil for 0.
 func (v runVerdict) emit(f *Factory, format string) error {
-	if format == "json" {
-		if err := writeJSON(f.IO.Out, map[string]any{"type": "verdict", "verdict": v}); err != nil {
-			return err
-		}
-	} else {
-		msg := v.Message
-		if len(v.Unsettled) > 0 {
-			msg += "\n  " + strings.Join(v.Unsettled, "\n  ")
-		}
-		fmt.Fprintln(f.IO.Out, msg)
+	if err := writeVerdict(f.IO.Out, v, format); err != nil {
+		return err
 	}
 	if err := v.exit(); err != nil {
 		return emitted{err}
@@ -94,13 +88,89 @@ type emitted struct{ error }
 
 func (e emitted) Unwrap() error { return e.error }
 
+// writeVerdict writes v to w, through the run's verdictOut when w is
+// one (it records the code, or writes nothing once a forced exit ended
+// the output).
+func writeVerdict(w io.Writer, v runVerdict, format string) error {
+	if o, ok := w.(*verdictOut); ok {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if o.ended {
+			return nil
+		}
+		o.said, o.code, w = true, v.ExitCode, o.w
+	}
+	if format == "json" {
+		return writeJSON(w, map[string]any{"type": "verdict", "verdict": v})
+	}
+	msg := v.Message
+	if len(v.Unsettled) > 0 {
+		msg += "\n  " + strings.Join(v.Unsettled, "\n  ")
+	}
+	_, err := fmt.Fprintln(w, msg)
+	return err
+}
+
+// verdictOut is an apply's or destroy's stdout. A second signal that
+// forces the exit ends it (end): the last line written is then a verdict
+// whose code is the one the process exits with, the verdict already
+// written or, in JSON, an interrupted one written for the forced exit.
+type verdictOut struct {
+	mu sync.Mutex
+	w  io.Writer
+	// said: a verdict was written, with code.
+	said bool
+	code int
+	// ended: the process is exiting; what the command writes is dropped.
+	ended bool
+}
+
+func (o *verdictOut) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.ended {
+		return len(p), nil
+	}
+	return o.w.Write(p)
+}
+
+// end ends the output for an exit forced with code and returns the code
+// to exit with: the verdict's when one was written, else code, after an
+// interrupted verdict line in JSON (which always ends with a verdict).
+func (o *verdictOut) end(run applyRun, code int, why string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.ended {
+		return code
+	}
+	o.ended = true
+	if o.said {
+		return o.code
+	}
+	if run.format == "json" {
+		v := runVerdict{Verdict: verdictInterrupted, Message: commandTitle(run.runScope) + " interrupted (" + why + "): exited at once; live state may be partly changed", ExitCode: code}
+		_ = writeJSON(o.w, map[string]any{"type": "verdict", "verdict": v})
+	}
+	return code
+}
+
 // withVerdict runs an apply or destroy and makes sure its JSON output ends
 // with a verdict line: a run that failed before or while changing AWS
 // (nothing written by emit) gets verdictFailed, or verdictInterrupted when
 // ctx was cut short, with the error's first line as its message. The text
-// output is unchanged: report prints the error.
-func withVerdict(ctx context.Context, f *Factory, run applyRun, do func() error) error {
-	err := do()
+// output is unchanged: report prints the error. do runs with f writing to
+// a verdictOut, so that an exit forced by a second signal ends the output
+// with a verdict of the code it exits with.
+func withVerdict(ctx context.Context, f *Factory, run applyRun, do func(f *Factory) error) error {
+	o := &verdictOut{w: f.IO.Out}
+	ios := *f.IO
+	ios.Out = o
+	fv := *f
+	fv.IO = &ios
+	st := stateOf(ctx)
+	st.setStopNote("no new work is started, reads stop now, %s's calls in flight get up to %s to finish", commandName(run.runScope), st.inflightBound())
+	st.onForce(func(code int) int { return o.end(run, code, "a second signal") })
+	err := do(&fv)
 	var done emitted
 	if err == nil || errors.As(err, &done) || run.format != "json" {
 		return err
@@ -118,7 +188,7 @@ func withVerdict(ctx context.Context, f *Factory, run applyRun, do func() error)
 	} else if v.Message == "" {
 		v.Message, _, _ = strings.Cut(err.Error(), "\n")
 	}
-	if werr := writeJSON(f.IO.Out, map[string]any{"type": "verdict", "verdict": v}); werr != nil {
+	if werr := writeVerdict(o, v, "json"); werr != nil {
 		return werr
 	}
 	return err
