@@ -144,11 +144,21 @@ func join(path, name string) string {
 	return path + "." + name
 }
 
-func (d *decoder) typeError(n *yaml.Node, owner any, path, want string) {
+// typeError reports that written, the value as written (an alias or the
+// value itself), is not what path wants. A value written as an alias is
+// reported where the alias is, not at its anchor (which may be a right
+// value for the field it is on), and the message says where the anchor is.
+func (d *decoder) typeError(written *yaml.Node, owner any, path, want string) {
 	d.bad[posKey{owner, path}] = true
+	n := d.resolve(written)
 	hint := ""
 	if want == "a string" && n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float" || n.ShortTag() == "!!bool") {
 		hint = "quote the value: " + quote(n.Value)
+	}
+	if written != n {
+		d.sink.errorf(d.at(written), CodeType, hint, "`%s` must be %s, got %s (alias *%s of the value anchored at %s)",
+			path, want, describe(n), written.Value, posRef(d.at(written), d.at(n)))
+		return
 	}
 	d.sink.errorf(d.at(n), CodeType, hint, "`%s` must be %s, got %s", path, want, describe(n))
 }
@@ -162,17 +172,18 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) 
 	// A value written as an alias is positioned where the alias is, so
 	// that a repeated value is not reported at its first use.
 	d.pos[posKey{owner, path}] = d.at(n)
+	written := n
 	n = d.resolve(n)
 	switch v.Kind() {
 	case reflect.Pointer:
 		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && v.Type().Elem().Kind() != reflect.Struct {
-			d.typeError(n, owner, path, wantOf(v.Type().Elem()))
+			d.typeError(written, owner, path, wantOf(v.Type().Elem()))
 			return
 		}
 		nv := reflect.New(v.Type().Elem())
 		if fi := fieldsOf0(v.Type().Elem()); fi != nil && fi.pos >= 0 {
 			if n.Kind != yaml.MappingNode {
-				d.typeError(n, owner, path, "a mapping")
+				d.typeError(written, owner, path, "a mapping")
 				return // leaves a nil pointer, which the slice case drops
 			}
 			// A new object: positions below are relative to it.
@@ -185,7 +196,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) 
 	case reflect.Struct:
 		if fi := fieldsOf(v.Type()); fi.pos >= 0 && v.CanAddr() {
 			if n.Kind != yaml.MappingNode {
-				d.typeError(n, owner, path, "a mapping")
+				d.typeError(written, owner, path, "a mapping")
 				return
 			}
 			v.Field(fi.pos).Set(reflect.ValueOf(d.at(n)))
@@ -199,7 +210,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) 
 			return
 		}
 		if n.Kind != yaml.SequenceNode {
-			d.typeError(n, owner, path, "a list")
+			d.typeError(written, owner, path, "a list")
 			return
 		}
 		// Objects (providers, principals, ...) that are not mappings are
@@ -225,7 +236,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) 
 				if rc := d.resolve(c); rc == nil {
 					continue
 				} else if rc.Kind != yaml.MappingNode {
-					d.typeError(rc, owner, p, "a mapping")
+					d.typeError(c, owner, p, "a mapping")
 					continue
 				}
 			}
@@ -254,21 +265,21 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) 
 		d.decodeMap(n, v, owner, path)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
-			d.typeError(n, owner, path, "a string")
+			d.typeError(written, owner, path, "a string")
 			return
 		}
 		v.SetString(n.Value)
 	case reflect.Bool:
 		var b bool
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
-			d.typeError(n, owner, path, "a boolean")
+			d.typeError(written, owner, path, "a boolean")
 			return
 		}
 		v.SetBool(b)
 	case reflect.Int:
 		var i int
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
-			d.typeError(n, owner, path, "an integer")
+			d.typeError(written, owner, path, "an integer")
 			return
 		}
 		v.SetInt(int64(i))
@@ -426,7 +437,7 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, owner any, path strin
 				continue
 			}
 			if rv.Kind != yaml.MappingNode {
-				d.typeError(rv, owner, join(path, k.Value), "a mapping")
+				d.typeError(val, owner, join(path, k.Value), "a mapping")
 				continue
 			}
 			obj := reflect.New(elem.Elem())
