@@ -315,7 +315,14 @@ func wantOf(t reflect.Type) string {
 // pairs returns a mapping's key/value pairs after checking keys: keys must
 // be plain strings, appear once, and not be merge keys.
 func (d *decoder) pairs(n *yaml.Node, owner any, path string) [][2]*yaml.Node {
-	var out [][2]*yaml.Node
+	out, _ := d.pairsMerged(n, owner, path)
+	return out
+}
+
+// pairsMerged is pairs, and the keys that the mapping's merge keys (<<,
+// refused) would have brought: errors about those fields would follow
+// from the merge key's error.
+func (d *decoder) pairsMerged(n *yaml.Node, owner any, path string) (out [][2]*yaml.Node, merged map[string]bool) {
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := d.resolve(n.Content[i])
@@ -328,6 +335,10 @@ func (d *decoder) pairs(n *yaml.Node, owner any, path string) [][2]*yaml.Node {
 		}
 		if k.ShortTag() == "!!merge" {
 			d.sink.errorf(d.at(k), CodeSyntax, "write the fields out, or use a YAML alias for the whole value", "YAML merge keys (<<) are not supported")
+			if merged == nil {
+				merged = map[string]bool{}
+			}
+			mergedKeys(d.resolve(n.Content[i+1]), merged)
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
@@ -338,7 +349,32 @@ func (d *decoder) pairs(n *yaml.Node, owner any, path string) [][2]*yaml.Node {
 		seen[k.Value] = k
 		out = append(out, [2]*yaml.Node{k, n.Content[i+1]})
 	}
-	return out
+	return out, merged
+}
+
+// mergedKeys adds the keys a merge key's value would bring: those of a
+// mapping, or of each mapping (or alias of one) in a list.
+func mergedKeys(v *yaml.Node, into map[string]bool) {
+	if v == nil {
+		return
+	}
+	maps := []*yaml.Node{v}
+	if v.Kind == yaml.SequenceNode {
+		maps = v.Content
+	}
+	for _, m := range maps {
+		if m.Kind == yaml.AliasNode {
+			m = m.Alias
+		}
+		if m == nil || m.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if k := m.Content[i]; k.Kind == yaml.ScalarNode {
+				into[k.Value] = true
+			}
+		}
+	}
 }
 
 func displayPath(path string) string {
@@ -355,7 +391,8 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, owner any, path st
 	}
 	fi := fieldsOf(v.Type())
 	present := map[string]bool{}
-	for _, kv := range d.pairs(n, owner, path) {
+	kvs, merged := d.pairsMerged(n, owner, path)
+	for _, kv := range kvs {
 		k, val := kv[0], kv[1]
 		idx, ok := fi.index[k.Value]
 		if !ok {
@@ -365,9 +402,18 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, owner any, path st
 		present[k.Value] = true
 		d.decode(val, v.Field(idx), owner, join(path, k.Value))
 	}
+	for name := range merged {
+		if !present[name] {
+			// not decoded: the loader's checks of it would follow too
+			d.bad[posKey{owner, join(path, name)}] = true
+		}
+	}
 	for _, name := range requiredFields[v.Type()] {
 		if !present[name] {
 			d.bad[posKey{owner, join(path, name)}] = true
+			if merged[name] {
+				continue // the merge key's error says it
+			}
 			d.sink.errorf(d.at(n), CodeRequired, "", "missing required field `%s`%s", join(path, name), inWhat(v, path))
 		}
 	}

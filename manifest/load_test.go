@@ -191,7 +191,7 @@ func TestParse(t *testing.T) {
 		{"list document", "- version: 1\n", "x.yaml:1:1: error: a manifest must be a mapping with `version`, `project`, `accounts`, `providers` and `consumers`, got a list"},
 		{"null document", "~\n", "x.yaml:1:1: error: file is empty; expected a manifest"},
 		{"merge key", "version: 1\nproject: p\nbase: &b {id: \"111111111111\"}\n", "x.yaml:3:1: error: unknown field `base`; valid fields are `version`, `project`, `defaults`, `accounts`, `providers`, `consumers`"},
-		{"merge key used", "version: 1\nproject: p\naccounts:\n  a: {<<: {id: \"111111111111\"}}\n", "x.yaml:4:6: error: missing required field `id` in account `a`\nx.yaml:4:7: error: YAML merge keys (<<) are not supported"},
+		{"merge key used", "version: 1\nproject: p\naccounts:\n  a: {<<: {id: \"111111111111\"}}\n", "x.yaml:4:7: error: YAML merge keys (<<) are not supported"},
 		{"non-string key", "version: 1\nproject: p\naccounts: {1: {id: \"111111111111\"}}\n", "x.yaml:3:12: error: keys in `accounts` must be strings, got integer 1"},
 		{"int where string with hint", "version: 1\nproject: 7\n", "x.yaml:2:10: error: `project` must be a string, got integer 7"},
 		{"null scalar", "version: 1\nproject: p\naccounts: {a: {id: \"111111111111\", profile: }}\n", "x.yaml:3:45: error: `profile` must be a string, got null"},

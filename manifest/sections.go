@@ -369,7 +369,7 @@ func (d *decoder) decodeLazy(ll *lazyList, v reflect.Value, owner any, path stri
 		if rc := d.resolve(c); rc == nil {
 			continue
 		} else if rc.Kind != yaml.MappingNode {
-			d.typeError(rc, owner, p, "a mapping")
+			d.typeError(c, owner, p, "a mapping")
 			continue
 		}
 		ev := reflect.New(v.Type().Elem()).Elem()
