@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"strings"
 	"syscall"
@@ -207,5 +208,24 @@ func TestApplySignalSaysWhatStops(t *testing.T) {
 	})
 	if want := "no new work is started, reads stop now, destroy's calls in flight get up to 8s to finish"; during != want {
 		t.Fatalf("stop message %q, want %q", during, want)
+	}
+}
+
+// TestStoppedRunVerdictSaysExitOne: a run stopped while it waits (its
+// verdict would be not converged, exit 2) exits 1 as every stopped run
+// does, and its verdict line says 1 too.
+func TestStoppedRunVerdictSaysExitOne(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(&Interrupted{Signal: "SIGINT"})
+	run := applyRun{awsRun: awsRun{format: "json"}, detailedExitcode: true}
+	err := withVerdict(ctx, &Factory{IO: ios}, run, func(f *Factory) error {
+		return newVerdict(run, []string{"consumer.c: endpoint vpce-1 is still pending"}, 0, true).emit(f, "json")
+	})
+	if code := report(io.Discard, "plink apply", err, stopCause(ctx), "waiting"); code != ExitError {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if v := lastVerdict(t, out.Bytes()); v.Verdict != verdictInterrupted || v.ExitCode != ExitError || len(v.Unsettled) != 1 {
+		t.Fatalf("verdict %+v, want interrupted with exit code 1", v)
 	}
 }

@@ -66,6 +66,11 @@ func newVerdict(run applyRun, unsettled []string, remainingOutsideTargets int, a
 // emit prints the verdict (one JSON line, or the sentence with what is
 // unsettled) and returns the command's exit as an error, nil for 0.
 func (v runVerdict) emit(f *Factory, format string) error {
+	if o, ok := f.IO.Out.(*verdictOut); ok && o.ctx != nil && stopCause(o.ctx) != nil && v.ExitCode == ExitChanges {
+		// A stopped run exits 1 whatever it found (report): its verdict
+		// says so, not "not converged, exit 2" (stopped while waiting).
+		v.Verdict, v.ExitCode = verdictInterrupted, ExitError
+	}
 	if err := writeVerdict(f.IO.Out, v, format); err != nil {
 		return err
 	}
@@ -118,6 +123,8 @@ func writeVerdict(w io.Writer, v runVerdict, format string) error {
 type verdictOut struct {
 	mu sync.Mutex
 	w  io.Writer
+	// ctx is the run's: once stopped, its verdict is interrupted (emit).
+	ctx context.Context
 	// said: a verdict was written, with code.
 	said bool
 	code int
@@ -162,7 +169,7 @@ func (o *verdictOut) end(run applyRun, code int, why string) int {
 // a verdictOut, so that an exit forced by a second signal ends the output
 // with a verdict of the code it exits with.
 func withVerdict(ctx context.Context, f *Factory, run applyRun, do func(f *Factory) error) error {
-	o := &verdictOut{w: f.IO.Out}
+	o := &verdictOut{w: f.IO.Out, ctx: ctx}
 	ios := *f.IO
 	ios.Out = o
 	fv := *f
