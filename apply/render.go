@@ -37,7 +37,8 @@ func WriteSummaryOf(w io.Writer, r *Result, verb string) error {
 	if r.OK() && r.Interrupted == "" {
 		fmt.Fprintf(&b, "%s complete: %s.\n", verb, counts)
 		if s.Excluded > 0 {
-			fmt.Fprintf(&b, "%d change(s) outside the targets were not applied; run plink plan to see them.\n", s.Excluded)
+			n, verb := excluded(s.Excluded)
+			fmt.Fprintf(&b, "%s outside the targets %s not applied; run plink plan to see them.\n", n, verb)
 		}
 		_, err := io.WriteString(w, b.String())
 		return err
@@ -96,9 +97,19 @@ func WriteSummaryOf(w io.Writer, r *Result, verb string) error {
 		}
 	})
 	if s.Excluded > 0 {
-		fmt.Fprintf(&b, "\n%d change(s) outside the targets were not applied.\n", s.Excluded)
+		n, verb := excluded(s.Excluded)
+		fmt.Fprintf(&b, "\n%s outside the targets %s not applied.\n", n, verb)
 	}
 	b.WriteString("\nNothing is rolled back. Run plink plan again: it plans from live state, and apply finishes the job.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// excluded is ("1 change", "was") or ("N changes", "were"), for the
+// changes a targeted run left.
+func excluded(n int) (string, string) {
+	if n == 1 {
+		return "1 change", "was"
+	}
+	return fmt.Sprintf("%d changes", n), "were"
 }

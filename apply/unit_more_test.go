@@ -455,7 +455,7 @@ Failed:
 Not attempted:
   > provider.api.connection[consumer.web] (payments 111111111111, us-east-1): depends on consumer.web, which failed
 
-1 change(s) outside the targets were not applied.
+1 change outside the targets was not applied.
 
 Nothing is rolled back. Run plink plan again: it plans from live state, and apply finishes the job.
 `

@@ -255,11 +255,15 @@ func (ad *adopter) connections(p *manifest.Provider, conns []types.VpcEndpointCo
 		off := false
 		p.Connections.AcceptDeclared = &off
 		sort.Strings(pending)
-		note := fmt.Sprintf("provider %s: %d connection(s) wait for acceptance (%s); acceptDeclared is false so the first apply only adopts; set it to true, or list accounts in acceptFrom, to accept them",
-			p.Name, len(pending), strings.Join(pending, ", "))
+		waits := fmt.Sprintf("%d connections wait", len(pending))
+		if len(pending) == 1 {
+			waits = "1 connection waits"
+		}
+		note := fmt.Sprintf("provider %s: %s for acceptance (%s); acceptDeclared is false so the first apply only adopts; set it to true, or list accounts in acceptFrom, to accept them",
+			p.Name, waits, strings.Join(pending, ", "))
 		if p.Connections.RejectUndeclared {
-			note = fmt.Sprintf("provider %s: %d connection(s) wait for acceptance (%s); acceptDeclared is false so the first apply accepts none, but rejectUndeclared is the manifest's: it rejects those of no declared consumer and no acceptFrom account; set acceptDeclared to true, or list accounts in acceptFrom, to accept them",
-				p.Name, len(pending), strings.Join(pending, ", "))
+			note = fmt.Sprintf("provider %s: %s for acceptance (%s); acceptDeclared is false so the first apply accepts none, but rejectUndeclared is the manifest's: it rejects those of no declared consumer and no acceptFrom account; set acceptDeclared to true, or list accounts in acceptFrom, to accept them",
+				p.Name, waits, strings.Join(pending, ", "))
 		}
 		ad.res.Notes = append(ad.res.Notes, note)
 	}
