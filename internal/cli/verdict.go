@@ -58,7 +58,11 @@ func newVerdict(run applyRun, unsettled []string, remainingOutsideTargets int, a
 		}
 	case remainingOutsideTargets > 0:
 		v.Verdict, v.Remaining = verdictTargets, remainingOutsideTargets
-		v.Message = fmt.Sprintf("The targeted resources match the manifest; %s outside the targets %s (run plink plan).", plural(remainingOutsideTargets, "change"), agree(remainingOutsideTargets, "remains", "remain"))
+		done := "The targeted resources match the manifest"
+		if run.destroy != nil {
+			done = "The targeted resources are destroyed"
+		}
+		v.Message = fmt.Sprintf("%s; %s outside the targets %s (run plink plan).", done, plural(remainingOutsideTargets, "change"), agree(remainingOutsideTargets, "remains", "remain"))
 	}
 	return v
 }
