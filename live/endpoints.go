@@ -29,7 +29,7 @@ func (rd *reader) readEndpoints(ctx context.Context, sc *scopeState) {
 	var eps []Endpoint
 	gwVPCs := gatewayVPCs(sc)
 	for _, v := range all {
-		ep := toEndpoint(sc, v)
+		ep := toEndpoint(&rd.in, sc, v)
 		near := sc.consumerVPCs[ep.VPCID]
 		if ep.Type == string(ec2types.VpcEndpointTypeGateway) {
 			near = gwVPCs[ep.VPCID]
@@ -42,26 +42,26 @@ func (rd *reader) readEndpoints(ctx context.Context, sc *scopeState) {
 	rd.add(func(s *Snapshot) { s.Endpoints = append(s.Endpoints, eps...) })
 }
 
-func toEndpoint(sc *scopeState, v ec2types.VpcEndpoint) Endpoint {
+func toEndpoint(in *interner, sc *scopeState, v ec2types.VpcEndpoint) Endpoint {
 	ep := Endpoint{
 		AccountID:           sc.AccountID,
 		Region:              sc.Region,
 		ID:                  aws.ToString(v.VpcEndpointId),
-		Type:                string(v.VpcEndpointType),
-		VPCID:               aws.ToString(v.VpcId),
-		ServiceName:         aws.ToString(v.ServiceName),
-		ServiceRegion:       aws.ToString(v.ServiceRegion),
-		State:               lowerFirst(string(v.State)),
-		SubnetIDs:           sortedCopy(v.SubnetIds),
+		Type:                in.str(string(v.VpcEndpointType)),
+		VPCID:               in.ptr(v.VpcId),
+		ServiceName:         in.ptr(v.ServiceName),
+		ServiceRegion:       in.ptr(v.ServiceRegion),
+		State:               in.str(lowerFirst(string(v.State))),
+		SubnetIDs:           in.sorted(v.SubnetIds),
 		PrivateDNSEnabled:   aws.ToBool(v.PrivateDnsEnabled),
-		IPAddressType:       string(v.IpAddressType),
-		Policy:              aws.ToString(v.PolicyDocument),
-		Tags:                tagMap(v.Tags),
+		IPAddressType:       in.str(string(v.IpAddressType)),
+		Policy:              in.ptr(v.PolicyDocument),
+		Tags:                in.tags(v.Tags),
 		NetworkInterfaceIDs: sortedCopy(v.NetworkInterfaceIds),
-		RouteTableIDs:       sortedCopy(v.RouteTableIds),
+		RouteTableIDs:       in.sorted(v.RouteTableIds),
 
-		ResourceConfigurationARN: aws.ToString(v.ResourceConfigurationArn),
-		ServiceNetworkARN:        aws.ToString(v.ServiceNetworkArn),
+		ResourceConfigurationARN: in.ptr(v.ResourceConfigurationArn),
+		ServiceNetworkARN:        in.ptr(v.ServiceNetworkArn),
 	}
 	if ep.AccountID == "" {
 		ep.AccountID = aws.ToString(v.OwnerId)
@@ -70,14 +70,14 @@ func toEndpoint(sc *scopeState, v ec2types.VpcEndpoint) Endpoint {
 		ep.Created = v.CreationTimestamp.UTC()
 	}
 	for _, g := range v.Groups {
-		ep.SecurityGroupIDs = append(ep.SecurityGroupIDs, aws.ToString(g.GroupId))
+		ep.SecurityGroupIDs = append(ep.SecurityGroupIDs, in.ptr(g.GroupId))
 	}
 	sort.Strings(ep.SecurityGroupIDs)
 	if d := v.DnsOptions; d != nil {
-		ep.DNSRecordIPType = string(d.DnsRecordIpType)
+		ep.DNSRecordIPType = in.str(string(d.DnsRecordIpType))
 		ep.PrivateDNSOnlyForInboundResolverEndpoint = d.PrivateDnsOnlyForInboundResolverEndpoint
-		ep.PrivateDNSPreference = aws.ToString(d.PrivateDnsPreference)
-		ep.PrivateDNSSpecifiedDomains = sortedCopy(d.PrivateDnsSpecifiedDomains)
+		ep.PrivateDNSPreference = in.ptr(d.PrivateDnsPreference)
+		ep.PrivateDNSSpecifiedDomains = in.sorted(d.PrivateDnsSpecifiedDomains)
 	}
 	return ep
 }

@@ -16,8 +16,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/plinkdev/plink/awsenv"
@@ -419,6 +417,8 @@ type reader struct {
 
 	mu   sync.Mutex
 	snap Snapshot
+	// in shares the strings that repeat among the resources read.
+	in interner
 }
 
 // call runs one API call (all its pages) under the scope's and the overall
@@ -535,17 +535,6 @@ func (rd *reader) callQuiet(ctx context.Context, sc *scopeState, fn func(context
 	}
 	defer func() { <-rd.global }()
 	return fn(ctx)
-}
-
-func tagMap(tags []ec2types.Tag) map[string]string {
-	if len(tags) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(tags))
-	for _, t := range tags {
-		out[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return out
 }
 
 // lowerFirst writes endpoint and connection states as AWS sends them

@@ -27,7 +27,7 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 	var endpointNotes []EndpointNotification
 	owned := map[string]*Service{}
 	for _, c := range all {
-		s := toService(sc, c, zoneIDs)
+		s := toService(&rd.in, sc, c, zoneIDs)
 		isOwned := rd.owned(s.Tags, s.ID)
 		if !isOwned && !intersects(sc.lbs, s.NetworkLoadBalancerARNs, s.GatewayLoadBalancerARNs) {
 			continue // a foreign service that fronts none of our load balancers
@@ -83,7 +83,7 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 		wg.Wait()
 		for _, c := range conns {
 			if s := owned[aws.ToString(c.ServiceId)]; s != nil {
-				s.Connections = append(s.Connections, toConnection(c))
+				s.Connections = append(s.Connections, toConnection(&rd.in, c))
 			}
 		}
 		for _, n := range notes {
@@ -121,7 +121,7 @@ func (rd *reader) readPermissions(ctx context.Context, sc *scopeState, s *Servic
 	var principals []string
 	for _, p := range allowed {
 		principals = append(principals, aws.ToString(p.Principal))
-		if tags := tagMap(p.Tags); len(tags) > 0 {
+		if tags := rd.in.tags(p.Tags); len(tags) > 0 {
 			if s.PrincipalTags == nil {
 				s.PrincipalTags = map[string]map[string]string{}
 			}
@@ -142,35 +142,35 @@ func intersects(s set, lists ...[]string) bool {
 	return false
 }
 
-func toService(sc *scopeState, c ec2types.ServiceConfiguration, zoneIDs map[string]string) *Service {
+func toService(in *interner, sc *scopeState, c ec2types.ServiceConfiguration, zoneIDs map[string]string) *Service {
 	s := &Service{
 		AccountID:               sc.AccountID,
 		Region:                  sc.Region,
 		ID:                      aws.ToString(c.ServiceId),
 		Name:                    aws.ToString(c.ServiceName),
-		State:                   string(c.ServiceState),
+		State:                   in.str(string(c.ServiceState)),
 		AcceptanceRequired:      aws.ToBool(c.AcceptanceRequired),
 		NetworkLoadBalancerARNs: sortedCopy(c.NetworkLoadBalancerArns),
 		GatewayLoadBalancerARNs: sortedCopy(c.GatewayLoadBalancerArns),
-		AvailabilityZones:       sortedCopy(c.AvailabilityZones),
-		AvailabilityZoneIDs:     sortedCopy(c.AvailabilityZoneIds),
+		AvailabilityZones:       in.sorted(c.AvailabilityZones),
+		AvailabilityZoneIDs:     in.sorted(c.AvailabilityZoneIds),
 		PrivateDNSName:          aws.ToString(c.PrivateDnsName),
-		PayerResponsibility:     string(c.PayerResponsibility),
-		Tags:                    tagMap(c.Tags),
+		PayerResponsibility:     in.str(string(c.PayerResponsibility)),
+		Tags:                    in.tags(c.Tags),
 	}
 	if len(c.ServiceType) > 0 {
-		s.Type = string(c.ServiceType[0].ServiceType)
+		s.Type = in.str(string(c.ServiceType[0].ServiceType))
 	}
 	if d := c.PrivateDnsNameConfiguration; d != nil {
-		s.PrivateDNSState = string(d.State)
+		s.PrivateDNSState = in.str(string(d.State))
 		s.PrivateDNSTXTName = aws.ToString(d.Name)
 		s.PrivateDNSTXTValue = aws.ToString(d.Value)
 	}
 	for _, t := range c.SupportedIpAddressTypes {
-		s.SupportedIPAddressTypes = append(s.SupportedIPAddressTypes, string(t))
+		s.SupportedIPAddressTypes = append(s.SupportedIPAddressTypes, in.str(string(t)))
 	}
 	for _, r := range c.SupportedRegions {
-		s.SupportedRegions = append(s.SupportedRegions, aws.ToString(r.Region))
+		s.SupportedRegions = append(s.SupportedRegions, in.ptr(r.Region))
 	}
 	if len(s.AvailabilityZoneIDs) == 0 {
 		s.AvailabilityZoneIDs = zoneIDsOf(s.AvailabilityZones, zoneIDs)
@@ -189,12 +189,12 @@ func zoneIDsOf(names []string, zoneIDs map[string]string) []string {
 	return out
 }
 
-func toConnection(c ec2types.VpcEndpointConnection) Connection {
+func toConnection(in *interner, c ec2types.VpcEndpointConnection) Connection {
 	conn := Connection{
 		EndpointID: aws.ToString(c.VpcEndpointId),
-		OwnerID:    aws.ToString(c.VpcEndpointOwner),
-		State:      lowerFirst(string(c.VpcEndpointState)),
-		Region:     aws.ToString(c.VpcEndpointRegion),
+		OwnerID:    in.ptr(c.VpcEndpointOwner),
+		State:      in.str(lowerFirst(string(c.VpcEndpointState))),
+		Region:     in.ptr(c.VpcEndpointRegion),
 	}
 	if c.CreationTimestamp != nil {
 		conn.Created = c.CreationTimestamp.UTC()

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 
@@ -118,7 +119,7 @@ func (rd *reader) describeVisible(ctx context.Context, sc *scopeState, names, re
 				return nil, err
 			}
 			for _, d := range out.ServiceDetails {
-				got = append(got, toVisible(sc, d))
+				got = append(got, toVisible(&rd.in, sc, d))
 			}
 			return out.NextToken, nil
 		})
@@ -181,26 +182,26 @@ func unknownServiceName(err error, names []string) int {
 	return -1
 }
 
-func toVisible(sc *scopeState, d ec2types.ServiceDetail) VisibleService {
+func toVisible(in *interner, sc *scopeState, d ec2types.ServiceDetail) VisibleService {
 	v := VisibleService{
 		AccountID:           sc.AccountID,
 		Region:              sc.Region,
-		ServiceName:         aws.ToString(d.ServiceName),
-		ServiceID:           aws.ToString(d.ServiceId),
-		Owner:               aws.ToString(d.Owner),
-		ServiceRegion:       aws.ToString(d.ServiceRegion),
+		ServiceName:         in.ptr(d.ServiceName),
+		ServiceID:           in.ptr(d.ServiceId),
+		Owner:               in.ptr(d.Owner),
+		ServiceRegion:       in.ptr(d.ServiceRegion),
 		AcceptanceRequired:  aws.ToBool(d.AcceptanceRequired),
-		AvailabilityZones:   sortedCopy(d.AvailabilityZones),
-		AvailabilityZoneIDs: sortedCopy(d.AvailabilityZoneIds),
-		PrivateDNSName:      aws.ToString(d.PrivateDnsName),
+		AvailabilityZones:   in.sorted(d.AvailabilityZones),
+		AvailabilityZoneIDs: in.sorted(d.AvailabilityZoneIds),
+		PrivateDNSName:      in.ptr(d.PrivateDnsName),
 	}
 	if len(d.ServiceType) > 0 {
-		v.Type = string(d.ServiceType[0].ServiceType)
+		v.Type = in.str(string(d.ServiceType[0].ServiceType))
 	}
 	for _, t := range d.SupportedIpAddressTypes {
-		v.SupportedIPAddressTypes = append(v.SupportedIPAddressTypes, string(t))
+		v.SupportedIPAddressTypes = append(v.SupportedIPAddressTypes, in.str(string(t)))
 	}
-	v.SupportedIPAddressTypes = sortedCopy(v.SupportedIPAddressTypes)
+	sort.Strings(v.SupportedIPAddressTypes)
 	if len(v.AvailabilityZoneIDs) == 0 && (v.ServiceRegion == "" || v.ServiceRegion == sc.Region) {
 		v.AvailabilityZoneIDs = zoneIDsOf(v.AvailabilityZones, sc.zoneIDs)
 	}
