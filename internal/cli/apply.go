@@ -115,7 +115,7 @@ func newApplyRun(f *Factory, run awsRun) applyRun {
 
 func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 	format := run.format
-	m, _, err := runManifest(f, run.awsRun)
+	m, _, err := runManifest(f, run.manifestRun)
 	if err != nil {
 		return err
 	}

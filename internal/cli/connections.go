@@ -51,7 +51,7 @@ decision was carried out, 1 otherwise.`,
 				return err
 			}
 			every := run.watch
-			m, paths, err := runManifest(f, run.awsRun)
+			m, paths, err := runManifest(f, run.manifestRun)
 			if err != nil {
 				return err
 			}

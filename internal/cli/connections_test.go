@@ -413,7 +413,7 @@ func TestConnectionsSaysWhatItLeavesPending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := connectionsRun{awsRun: awsRun{format: "text", session: sessionSettings(f)}}
+	run := connectionsRun{awsRun: awsRun{manifestRun: manifestRun{format: "text"}, session: sessionSettings(f)}}
 	sess, err := openAWS(context.Background(), f, m, run.awsRun)
 	if err != nil {
 		t.Fatal(err)

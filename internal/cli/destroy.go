@@ -66,7 +66,7 @@ Without a terminal, destroy refuses to run unless --auto-approve is given.`,
 				// would destroy more than the plan shown
 				return flagErrorf("--target cannot be used with -out: a saved destroy plan is carried out whole; run 'plink destroy --target ADDRESS' without -out, or save the whole destroy plan")
 			}
-			m, paths, err := runManifest(f, run.awsRun)
+			m, paths, err := runManifest(f, run.manifestRun)
 			if err != nil {
 				return err
 			}

@@ -42,7 +42,7 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 				return err
 			}
 			run := newDriftRun(f, cmd, format)
-			m, _, err := runManifest(f, run.awsRun)
+			m, _, err := runManifest(f, run.manifestRun)
 			if err != nil {
 				return err
 			}

@@ -22,23 +22,19 @@ rejected, or drifted.`,
   plink graph -f manifests/ --live --format dot | dot -Tsvg > topology.svg`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := outputFormat(f, "text"); err != nil {
-				return flagErrorf("graph draws Mermaid or DOT: choose with --format mermaid|dot, not --output %s", f.Config.String("output"))
+			run, err := newGraphRun(f, cmd)
+			if err != nil {
+				return err
 			}
-			format := f.Config.String("format")
-			if format != "mermaid" && format != "dot" {
-				return flagErrorf("invalid %s %q: valid values are \"mermaid\" and \"dot\"", f.Config.Source("format"), format)
-			}
-			run := newAWSRun(f, cmd, "text")
-			m, _, err := runManifest(f, run)
+			m, _, err := runManifest(f, run.manifestRun)
 			if err != nil {
 				return err
 			}
 			var snap *live.Snapshot
-			if f.Config.Bool("live") {
+			if run.live {
 				ctx, cancel := withTimeout(cmd.Context(), run.timeout)
 				defer cancel()
-				sess, err := openAWS(ctx, f, m, run)
+				sess, err := openAWS(ctx, f, m, run.awsRun)
 				if err != nil {
 					return err
 				}
@@ -52,7 +48,7 @@ rejected, or drifted.`,
 				}
 			}
 			g := graph.Build(m, snap)
-			if format == "dot" {
+			if run.drawing == "dot" {
 				return graph.DOT(f.IO.Out, g)
 			}
 			return graph.Mermaid(f.IO.Out, g)

@@ -51,14 +51,13 @@ acts on what the plan creates first) or the plan could not be made.`,
 		Example: "  plink iam-policy --for apply -f manifests/\n  plink iam-policy --for apply --live -f manifests/\n  plink iam-policy --for drift\n  plink iam-policy --check --for apply -f manifests/",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			mode, err := iampolicy.ParseMode(f.Config.String("for"))
+			run, err := newIAMPolicyRun(f, cmd)
 			if err != nil {
-				return &flagError{err}
+				return err
 			}
-			// the policy is JSON whatever --output says; --check checks it
-			run := newAWSRun(f, cmd, f.Config.String("output"))
-			if f.Config.Bool("check") {
-				return runIAMCheck(cmd.Context(), f, run, mode)
+			mode := run.mode
+			if run.check {
+				return runIAMCheck(cmd.Context(), f, run)
 			}
 			var m *manifest.Manifest
 			if files := run.files; len(files) > 0 {
@@ -67,14 +66,14 @@ acts on what the plan creates first) or the plan could not be made.`,
 				}
 			}
 			var lv iampolicy.Live
-			if f.Config.Bool("live") {
+			if run.live {
 				if m == nil {
 					return flagErrorf("--live needs the manifest (-f PATH): it reads the services of its providers")
 				}
 				if mode != iampolicy.Apply {
 					return flagErrorf("--live changes only the apply policy (its CreateVpcEndpoint); drop it or use --for apply")
 				}
-				if lv, err = readLivePolicyInputs(cmd.Context(), f, run, m); err != nil {
+				if lv, err = readLivePolicyInputs(cmd.Context(), f, run.awsRun, m); err != nil {
 					return err
 				}
 			}
@@ -140,11 +139,8 @@ func readLivePolicyInputs(ctx context.Context, f *Factory, run awsRun, m *manife
 }
 
 // runIAMCheck is plink iam-policy --check.
-func runIAMCheck(ctx context.Context, f *Factory, run awsRun, mode iampolicy.Mode) error {
-	format, err := outputFormat(f, "text", "json")
-	if err != nil {
-		return err
-	}
+func runIAMCheck(ctx context.Context, f *Factory, run iamPolicyRun) error {
+	format, mode := run.format, run.mode
 	files := run.files
 	if len(files) == 0 {
 		return flagErrorf("--check needs the manifest (-f PATH): it asks AWS about the calls plink makes for it")
@@ -158,7 +154,7 @@ func runIAMCheck(ctx context.Context, f *Factory, run awsRun, mode iampolicy.Mod
 	if mode == iampolicy.Destroy {
 		run.destroy = &destroyMode{} // the plan checked is plink destroy's
 	}
-	sess, err := openAWS(ctx, f, m, run)
+	sess, err := openAWS(ctx, f, m, run.awsRun)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ every live resource read, for 'plink apply FILE' in a later pipeline step.`,
 			if err != nil {
 				return err
 			}
-			m, paths, err := runManifest(f, run.awsRun)
+			m, paths, err := runManifest(f, run.manifestRun)
 			if err != nil {
 				return err
 			}
@@ -132,7 +132,7 @@ func newShowCmd(f *Factory) *cobra.Command {
 		Example: "  plink show plan.json\n  plink show plan.json --output json\n  plink show plan.json --output markdown > comment.md",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(f, "text", "json", "markdown")
+			run, err := newShowRun(f)
 			if err != nil {
 				return err
 			}
@@ -140,10 +140,10 @@ func newShowCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := renderPlan(f, format, p, f.Config.Bool("verbose")); err != nil {
+			if err := renderPlan(f, run.format, p, run.verbose); err != nil {
 				return err
 			}
-			return planExit(p, f.Config.Bool("detailed-exitcode"))
+			return planExit(p, run.detailedExitcode)
 		},
 	}
 	cmd.Flags().Bool("detailed-exitcode", false, "exit 0 when the saved plan has no changes, 2 when it has")

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/plinkdev/plink/iampolicy"
 	"github.com/plinkdev/plink/internal/iostreams"
 )
 
@@ -252,10 +253,12 @@ func isConfigReceiver(x ast.Expr) bool {
 }
 
 // TestRunValuesCarryResolvedSettings: the run value each command fills
-// at its top (planRun, driftRun, statusRun, connectionsRun, exportRun)
-// holds the resolved setting — here the environment's over the config
-// file's — including the config-only keys (endpoints-per-vpc, prices),
-// which have no flag for the walk above to visit.
+// at its top (planRun, driftRun, statusRun, connectionsRun, exportRun,
+// and those of validate, show, schema, shards, graph, iam-policy and the
+// sandbox commands) holds the resolved setting — here the environment's
+// over the config file's — including the config-only keys
+// (endpoints-per-vpc, prices), which have no flag for the walk above to
+// visit.
 func TestRunValuesCarryResolvedSettings(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "plink.yaml")
@@ -273,12 +276,23 @@ func TestRunValuesCarryResolvedSettings(t *testing.T) {
 	t.Setenv("PLINK_PROJECT", "payments")
 	t.Setenv("PLINK_DESTROY", "true")
 	t.Setenv("PLINK_TARGET_HEALTH", "off")
+	t.Setenv("PLINK_MAX_ACCOUNTS", "5")
+	t.Setenv("PLINK_VERBOSE", "true")
+	t.Setenv("PLINK_KIND", "drift")
+	t.Setenv("PLINK_FORMAT", "dot")
+	t.Setenv("PLINK_LIVE", "true")
+	t.Setenv("PLINK_FOR", "status")
+	t.Setenv("PLINK_CHECK", "true")
+	t.Setenv("PLINK_LATENCY", "3s")
+	t.Setenv("PLINK_URL", "http://127.0.0.1:9")
+	t.Setenv("PLINK_STATE", "s.json")
+	t.Setenv("PLINK_RESET", "true")
 	setup := func(t *testing.T, name string) (*Factory, *cobra.Command) {
 		t.Helper()
 		ios, _, _, _ := iostreams.Test()
 		f := &Factory{IO: ios, Config: newConfig(), Getenv: func(string) string { return "" }}
 		root := NewRootCmd(f)
-		cmd, _, err := root.Find([]string{name})
+		cmd, _, err := root.Find(strings.Fields(name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -344,24 +358,122 @@ func TestRunValuesCarryResolvedSettings(t *testing.T) {
 			t.Errorf("export: %+v", r)
 		}
 	})
+	t.Run("validate", func(t *testing.T) {
+		f, _ := setup(t, "validate")
+		r := newManifestRun(f, "text")
+		if strings.Join(r.files, ",") != "a.yaml,b.yaml" || r.quotas.EndpointsPerVPC != 70 {
+			t.Errorf("validate: %+v", r)
+		}
+	})
+	t.Run("shards", func(t *testing.T) {
+		f, _ := setup(t, "shards")
+		r := newShardsRun(f)
+		if r.maxAccounts != 5 || strings.Join(r.files, ",") != "a.yaml,b.yaml" || r.quotas.EndpointsPerVPC != 70 {
+			t.Errorf("shards: %+v", r)
+		}
+	})
+	t.Run("show", func(t *testing.T) {
+		f, _ := setup(t, "show")
+		r, err := newShowRun(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.verbose || r.format != "text" {
+			t.Errorf("show: %+v", r)
+		}
+	})
+	t.Run("schema", func(t *testing.T) {
+		f, _ := setup(t, "schema")
+		r, err := newSchemaRun(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.kind != "drift" {
+			t.Errorf("schema: %+v", r)
+		}
+	})
+	t.Run("graph", func(t *testing.T) {
+		f, cmd := setup(t, "graph")
+		r, err := newGraphRun(f, cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared(t, r.awsRun)
+		if r.drawing != "dot" || !r.live {
+			t.Errorf("graph: %+v", r)
+		}
+	})
+	t.Run("iam-policy", func(t *testing.T) {
+		f, cmd := setup(t, "iam-policy")
+		r, err := newIAMPolicyRun(f, cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared(t, r.awsRun)
+		if r.mode != iampolicy.Status || !r.check || !r.live || r.format != "text" {
+			t.Errorf("iam-policy: %+v", r)
+		}
+	})
+	t.Run("sandbox serve", func(t *testing.T) {
+		f, _ := setup(t, "sandbox serve")
+		r := newSandboxServeRun(f)
+		if r.options.Latency != 3*time.Second || r.options.StatePath != "s.json" || r.addr != defaultSandboxAddr {
+			t.Errorf("sandbox serve: %+v", r)
+		}
+	})
+	t.Run("sandbox env", func(t *testing.T) {
+		f, _ := setup(t, "sandbox env")
+		r := newSandboxEnvRun(f)
+		if r.url != "http://127.0.0.1:9" || r.json {
+			t.Errorf("sandbox env: %+v", r)
+		}
+	})
+	t.Run("sandbox reset", func(t *testing.T) {
+		f, _ := setup(t, "sandbox reset")
+		r := newSandboxResetRun(f)
+		if r.state != "s.json" || r.sandboxDir != "from-file" {
+			t.Errorf("sandbox reset: %+v", r)
+		}
+	})
+	t.Run("sandbox calls", func(t *testing.T) {
+		f, _ := setup(t, "sandbox calls")
+		r, err := newSandboxCallsRun(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.reset || r.url != "http://127.0.0.1:9" || r.format != "text" {
+			t.Errorf("sandbox calls: %+v", r)
+		}
+	})
 }
 
-// TestAWSCommandsReadSettingsAtTheirTop: in the files of the commands that
-// read AWS, a setting is read by key (f.Config.X("key")) only where the
-// run value is filled — a command's constructor (its RunE) or a new*Run /
-// *Settings function it calls — never deeper in the call tree, which gets
-// the value.
-func TestAWSCommandsReadSettingsAtTheirTop(t *testing.T) {
-	allowed := map[string]bool{"sessionSettings": true, "applySettings": true, "leaseSettingsOf": true, "useShard": true, "targetHealthMode": true, "quotas": true}
+// TestCommandsReadSettingsAtTheirTop: in every file of the package, a
+// setting is read by key (f.Config.X("key")) only where the run value is
+// filled — a command's constructor (its RunE), a new*Run / *Settings
+// function it calls, or the root's checks of every setting — never deeper
+// in the call tree, which gets the value. config.go is Config itself;
+// completion.go runs before the settings are loaded.
+func TestCommandsReadSettingsAtTheirTop(t *testing.T) {
+	allowed := map[string]bool{
+		"sessionSettings": true, "applySettings": true, "leaseSettingsOf": true, "useShard": true, "targetHealthMode": true, "quotas": true,
+		"outputFormat": true, "refuseNegative": true, "checkSettings": true,
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
 	fset := token.NewFileSet()
-	for _, name := range []string{"options.go", "apply.go", "destroy.go", "plan.go", "drift.go", "status.go", "connections.go", "export.go", "session.go", "lock.go"} {
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || name == "config.go" || name == "completion.go" {
+			continue
+		}
 		f, err := parser.ParseFile(fset, name, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.FuncDecl)
-			if !ok || strings.HasPrefix(fd.Name.Name, "new") || allowed[fd.Name.Name] {
+			if !ok || strings.HasPrefix(fd.Name.Name, "new") || strings.HasPrefix(fd.Name.Name, "New") || allowed[fd.Name.Name] {
 				continue
 			}
 			ast.Inspect(fd, func(n ast.Node) bool {

@@ -46,32 +46,16 @@ func newSandboxServeCmd(f *Factory) *cobra.Command {
   eval "$(plink sandbox env --account checkout)"; aws ec2 describe-vpc-endpoints`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c := f.Config
-			w, err := loadWorldFlag(c.String("world"))
+			run := newSandboxServeRun(f)
+			w, err := loadWorldFlag(run.world)
 			if err != nil {
 				return err
 			}
-			o := sandbox.Options{
-				StatePath:              c.String("state"),
-				Latency:                c.Duration("latency"),
-				Throttle:               c.Bool("throttle"),
-				ThrottleScale:          c.Float("throttle-scale"),
-				ErrorRate:              c.Float("error-rate"),
-				ResetRate:              c.Float("reset-rate"),
-				ConsistencyDelay:       c.Duration("consistency-delay"),
-				ServiceAvailableDelay:  c.Duration("service-delay"),
-				ServiceDeleteDelay:     c.Duration("service-delete-delay"),
-				EndpointAvailableDelay: c.Duration("endpoint-delay"),
-				AutoVerifyPrivateDNS:   c.Bool("verify-private-dns"),
-				PrivateDNSVerifyDelay:  c.Duration("dns-verify-delay"),
-				DNSChangeDelay:         c.Duration("dns-change-delay"),
-			}
-			addr := c.String("addr")
-			sb, err := sandbox.New(w, o)
+			sb, err := sandbox.New(w, run.options)
 			if err != nil {
 				return err
 			}
-			url, stop, err := sb.Start(addr)
+			url, stop, err := sb.Start(run.addr)
 			if err != nil {
 				return withHint(err, "pick another --addr, e.g. 127.0.0.1:0 for a free port")
 			}
@@ -111,8 +95,9 @@ func newSandboxEnvCmd(f *Factory) *cobra.Command {
 		Example: `  eval "$(plink sandbox env --account payments)"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			url, account := f.Config.String("url"), f.Config.String("account")
-			w, err := loadWorldFlag(f.Config.String("world"))
+			run := newSandboxEnvRun(f)
+			url, account := run.url, run.account
+			w, err := loadWorldFlag(run.world)
 			if err != nil {
 				return err
 			}
@@ -120,12 +105,11 @@ func newSandboxEnvCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			json := f.Config.String("output") == "json"
 			for _, a := range w.Accounts {
 				if account != "" && account != a.Alias && account != a.ID {
 					continue
 				}
-				if !json {
+				if !run.json {
 					fmt.Fprint(f.IO.Out, sb.EnvBlock(a.Alias, url))
 					continue
 				}
@@ -173,10 +157,10 @@ func newSandboxResetCmd(f *Factory) *cobra.Command {
   plink sandbox reset --state sandbox.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			statePath := f.Config.String("state")
-			p, where := statePath, statePath
+			run := newSandboxResetRun(f)
+			p, where := run.state, run.state
 			if p == "" {
-				where = f.Config.String("sandbox-dir")
+				where = run.sandboxDir
 				p = filepath.Join(where, "sandbox-state.json")
 			}
 			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {

@@ -36,19 +36,19 @@ It talks to the sandbox's loopback control path (` + sandbox.CallsPath + `).`,
   plink sandbox calls --reset --output json --url http://127.0.0.1:4566`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := outputFormat(f, "text", "json")
+			run, err := newSandboxCallsRun(f)
 			if err != nil {
 				return err
 			}
 			form := url.Values{}
-			if f.Config.Bool("reset") {
+			if run.reset {
 				form.Set("reset", "1")
 			}
-			body, err := sandboxControl(f.Config.String("url"), sandbox.CallsPath, form)
+			body, err := sandboxControl(run.url, sandbox.CallsPath, form)
 			if err != nil {
 				return err
 			}
-			if format == "json" {
+			if run.format == "json" {
 				_, err := f.IO.Out.Write(body)
 				return err
 			}

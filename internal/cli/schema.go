@@ -18,23 +18,27 @@ Point an editor at it with a first line in the manifest such as:
 or 'plink status' print with --output json.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var data []byte
-			switch which := f.Config.String("kind"); which {
-			case "manifest":
-				data = schemas.ManifestSchema
-			case "plan":
-				data = schemas.PlanSchema
-			case "drift":
-				data = schemas.DriftSchema
-			case "status":
-				data = schemas.StatusSchema
-			default:
-				return flagErrorf("invalid %s %q: valid values are \"manifest\", \"plan\", \"drift\" and \"status\"", f.Config.Source("kind"), which)
+			run, err := newSchemaRun(f)
+			if err != nil {
+				return err
 			}
-			_, err := f.IO.Out.Write(data)
+			_, err = f.IO.Out.Write(schemaOf(run.kind))
 			return err
 		},
 	}
 	cmd.Flags().String("kind", "manifest", "which schema: manifest, plan, drift or status")
 	return cmd
+}
+
+// schemaOf is the JSON Schema of a kind newSchemaRun accepted.
+func schemaOf(kind string) []byte {
+	switch kind {
+	case "plan":
+		return schemas.PlanSchema
+	case "drift":
+		return schemas.DriftSchema
+	case "status":
+		return schemas.StatusSchema
+	}
+	return schemas.ManifestSchema
 }

@@ -78,16 +78,12 @@ docs/pipelines.md.`,
   plink shards -f manifests/ --max-accounts 20 | jq -c .`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			paths, err := manifestPaths(f, nil)
+			run := newShardsRun(f)
+			m, _, err := runManifest(f, run.manifestRun)
 			if err != nil {
 				return err
 			}
-			m, err := loadValid(f, paths, quotas(f), f.Config.String("output"))
-			if err != nil {
-				return err
-			}
-			n := f.Config.Int("max-accounts")
-			jobs, err := shard.Matrix(m, n)
+			jobs, err := shard.Matrix(m, run.maxAccounts)
 			if err != nil {
 				return flagErrorf("%v", err)
 			}

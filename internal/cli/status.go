@@ -48,7 +48,7 @@ Exit status: 0 healthy; 2 a finding at or above --fail-on; 1 plink could not fin
 			if err != nil {
 				return err
 			}
-			m, _, err := runManifest(f, run.awsRun)
+			m, _, err := runManifest(f, run.manifestRun)
 			if err != nil {
 				return err
 			}

@@ -148,7 +148,7 @@ func lastVerdict(t *testing.T, out []byte) runVerdict {
 // interrupted verdict with the code it exits with; nothing is written
 // after it.
 func TestForcedExitEndsWithItsVerdict(t *testing.T) {
-	run := applyRun{awsRun: awsRun{format: "json"}}
+	run := applyRun{awsRun: awsRun{manifestRun: manifestRun{format: "json"}}}
 	var b bytes.Buffer
 	o := &verdictOut{w: &b}
 	if code := o.end(run, ExitSignal, "a second signal"); code != ExitSignal {
@@ -218,7 +218,7 @@ func TestStoppedRunVerdictSaysExitOne(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(&Interrupted{Signal: "SIGINT"})
-	run := applyRun{awsRun: awsRun{format: "json"}, detailedExitcode: true}
+	run := applyRun{awsRun: awsRun{manifestRun: manifestRun{format: "json"}}, detailedExitcode: true}
 	err := withVerdict(ctx, &Factory{IO: ios}, run, func(f *Factory) error {
 		return newVerdict(run, []string{"consumer.c: endpoint vpce-1 is still pending"}, 0, true).emit(f, "json")
 	})

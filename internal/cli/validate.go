@@ -25,11 +25,12 @@ Every error and warning is reported with file:line:column; the exit status is
 			if err != nil {
 				return err
 			}
-			paths, err := manifestPaths(f, args)
+			run := newManifestRun(f, format)
+			paths, err := defaultPaths(append(run.files, args...))
 			if err != nil {
 				return err
 			}
-			m, diags, err := loadManifest(paths, quotas(f))
+			m, diags, err := loadManifest(paths, run.quotas)
 			if err != nil {
 				return err
 			}
@@ -59,11 +60,6 @@ Every error and warning is reported with file:line:column; the exit status is
 // addFileFlag adds -f/--file, the manifest files or directories.
 func addFileFlag(cmd *cobra.Command) {
 	cmd.Flags().StringArrayP("file", "f", nil, "manifest file or directory (repeatable; default plink.yaml or manifests/)")
-}
-
-// manifestPaths returns -f values (or positional args), else a default.
-func manifestPaths(f *Factory, args []string) ([]string, error) {
-	return defaultPaths(append(f.Config.Strings("file"), args...))
 }
 
 // defaultPaths are paths, else the default manifest that exists.
@@ -99,7 +95,7 @@ func loadManifest(paths []string, q quota.Table) (*manifest.Manifest, manifest.D
 
 // runManifest loads the manifest named by the run's -f (or the default
 // paths) for a command that goes on to use it.
-func runManifest(f *Factory, run awsRun) (*manifest.Manifest, []string, error) {
+func runManifest(f *Factory, run manifestRun) (*manifest.Manifest, []string, error) {
 	paths, err := defaultPaths(run.files)
 	if err != nil {
 		return nil, nil, err
