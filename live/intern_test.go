@@ -1,12 +1,14 @@
 package live
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
@@ -101,5 +103,36 @@ func TestVisibleAndConnectionsShareRepeatedStrings(t *testing.T) {
 		if !sameData(pair[0], pair[1]) {
 			t.Errorf("%s: two copies of %q", name, pair[0])
 		}
+	}
+}
+
+// clonedPerms answers each permissions call with principals of their own
+// memory, as the SDK decodes them.
+type clonedPerms struct{ *fakeAWS }
+
+func (c clonedPerms) DescribeVpcEndpointServicePermissions(ctx context.Context, in *ec2.DescribeVpcEndpointServicePermissionsInput, o ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointServicePermissionsOutput, error) {
+	out, err := c.fakeAWS.DescribeVpcEndpointServicePermissions(ctx, in, o...)
+	if out != nil {
+		for i, p := range out.AllowedPrincipals {
+			out.AllowedPrincipals[i].Principal = fresh(aws.ToString(p.Principal))
+		}
+	}
+	return out, err
+}
+
+// A principal allowed on many services is held once.
+func TestPrincipalsShareRepeatedStrings(t *testing.T) {
+	root := "arn:aws:iam::222222222222:root"
+	f := &fakeAWS{perms: map[string][]string{"vpce-svc-1": {root}, "vpce-svc-2": {root}}}
+	rd := &reader{global: make(chan struct{}, 1)}
+	sc := &scopeState{ec2: clonedPerms{f}, sem: make(chan struct{}, 1)}
+	s1, s2 := &Service{ID: "vpce-svc-1"}, &Service{ID: "vpce-svc-2"}
+	rd.readPermissions(context.Background(), sc, s1)
+	rd.readPermissions(context.Background(), sc, s2)
+	if !slices.Equal(s1.Principals, []string{root}) || !slices.Equal(s2.Principals, []string{root}) {
+		t.Fatalf("principals read as %v and %v", s1.Principals, s2.Principals)
+	}
+	if !sameData(s1.Principals[0], s2.Principals[0]) {
+		t.Error("principal: two copies")
 	}
 }

@@ -23,12 +23,12 @@ func (rd *reader) readLoadBalancers(ctx context.Context, sc *scopeState) {
 			}
 			for _, lb := range out.LoadBalancers {
 				l := LoadBalancer{AccountID: sc.AccountID, Region: sc.Region, ARN: aws.ToString(lb.LoadBalancerArn),
-					Name: aws.ToString(lb.LoadBalancerName), Type: string(lb.Type), Zones: []string{}}
+					Name: aws.ToString(lb.LoadBalancerName), Type: rd.in.str(string(lb.Type)), Zones: []string{}}
 				if lb.State != nil {
-					l.State = string(lb.State.Code)
+					l.State = rd.in.str(string(lb.State.Code))
 				}
 				for _, z := range lb.AvailabilityZones {
-					l.Zones = append(l.Zones, aws.ToString(z.ZoneName))
+					l.Zones = append(l.Zones, rd.in.ptr(z.ZoneName))
 				}
 				sort.Strings(l.Zones)
 				got = append(got, l)

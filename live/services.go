@@ -120,12 +120,13 @@ func (rd *reader) readPermissions(ctx context.Context, sc *scopeState, s *Servic
 	}
 	var principals []string
 	for _, p := range allowed {
-		principals = append(principals, aws.ToString(p.Principal))
+		pr := rd.in.ptr(p.Principal)
+		principals = append(principals, pr)
 		if tags := rd.in.tags(p.Tags); len(tags) > 0 {
 			if s.PrincipalTags == nil {
 				s.PrincipalTags = map[string]map[string]string{}
 			}
-			s.PrincipalTags[aws.ToString(p.Principal)] = tags
+			s.PrincipalTags[pr] = tags
 		}
 	}
 	s.Principals = principals
