@@ -48,6 +48,7 @@ const (
 	CodeTargetHealth       = "PL116" // warning: a zone where consumers have endpoints has no healthy target behind the service and cross-zone is off
 	CodeTopicClosed        = "PL117" // warning: a notification's SNS topic does not let vpce.amazonaws.com publish (info: its policy could not be read)
 	CodeLatticeUnchecked   = "PL130" // info: a Resource or ServiceNetwork consumer's target (or its gateway's zones) could not be read
+	CodeConnectionUnseen   = "PL131" // info: a pending connection from an account where the plan creates a declared consumer's endpoint is neither accepted nor rejected
 	CodeLatticeNotShared   = "PL240" // error: a Resource or ServiceNetwork consumer's configuration or network is not shared with its account
 	CodeLatticeZone        = "PL241" // error: a Resource consumer's subnet is in an AZ its configuration's resource gateway does not serve
 )

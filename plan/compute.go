@@ -260,6 +260,11 @@ type provState struct {
 	azIDs map[string]bool
 	// declared maps endpoint ids of kept consumer endpoints to their address.
 	declared map[string]string
+	// creating maps an account id to the declared consumers of this
+	// provider whose endpoints the plan creates there: a pending connection
+	// from that account may be one of them, made after the account's
+	// endpoints were read (reads of accounts are not one instant).
+	creating map[string][]string
 	// dnsVerifies: the plan verifies the service's private DNS name
 	// (privatedns.go), so consumers turn private DNS on after that.
 	dnsVerifies bool

@@ -1051,6 +1051,48 @@ func TestRejectUndeclaredKeepsAccountsAllowedByRole(t *testing.T) {
 	}
 }
 
+// A pending connection from an account where the plan creates a declared
+// consumer's endpoint may be that endpoint, made by another run (a shard)
+// after the account's endpoints were read: rejectUndeclared leaves it for
+// the next run (PL131) instead of cutting off the project's own. One from
+// an account where nothing is created is rejected as before.
+func TestRejectUndeclaredWaitsForAnEndpointTheReadMissed(t *testing.T) {
+	m := scenario.Manifest()
+	for _, pr := range m.Providers {
+		pr.Connections.RejectUndeclared = true
+	}
+	s := scenario.Converged()
+	s.Endpoints = slices.DeleteFunc(s.Endpoints, func(e live.Endpoint) bool { return e.ID == scenario.CheckEP })
+	for i := range s.Services {
+		s.Services[i].Connections = []live.Connection{
+			{EndpointID: "vpce-0new", OwnerID: scenario.Checkout, State: "pendingAcceptance", Region: scenario.USEast1},
+			{EndpointID: "vpce-0other", OwnerID: "444444444444", State: "pendingAcceptance", Region: scenario.USEast1},
+		}
+	}
+	p := compute(m, s)
+	if c := change(t, p, checkout); c.Action != plan.Create {
+		t.Fatalf("%s: %s, want create", checkout, c.Action)
+	}
+	rejected := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Action == plan.Reject {
+			rejected[c.ID] = true
+		}
+	}
+	if rejected["vpce-0new"] || !rejected["vpce-0other"] {
+		t.Errorf("rejected %v: want vpce-0other only (vpce-0new may be %s's endpoint)", rejected, checkout)
+	}
+	found := false
+	for _, d := range p.Diagnostics {
+		if d.Code == plan.CodeConnectionUnseen {
+			found = d.Severity == plan.SeverityInfo && strings.Contains(d.Message, "vpce-0new") && strings.Contains(d.Message, checkout)
+		}
+	}
+	if !found {
+		t.Errorf("no PL131 info naming vpce-0new and %s: %+v", checkout, p.Diagnostics)
+	}
+}
+
 // Dropping a supported region says which cross-region endpoints it cuts off.
 func TestDroppedSupportedRegionBreaks(t *testing.T) {
 	m := scenario.Manifest()

@@ -137,6 +137,12 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 	} else {
 		ch.Action = Create
 		latticeDNS(cs.c, nil, after)
+		if ps := cs.prov; ps != nil {
+			if ps.creating == nil {
+				ps.creating = map[string][]string{}
+			}
+			ps.creating[cs.accountID] = append(ps.creating[cs.accountID], cs.addr)
+		}
 	}
 	dnsWaitsVerify := c.deferUnverifiedDNS(cs, &ch, after)
 	ch.After = after

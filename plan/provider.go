@@ -582,6 +582,14 @@ func (c *computer) connectionChanges(ps *provState, sv *live.Service) {
 				c.diag(SeverityWarning, CodeDeclaredWaits, declared, ps.alias, ps.region,
 					fmt.Sprintf("%s (%s) waits for acceptance by %s: connections.acceptDeclared is false and account %s is not in acceptFrom", declared, cn.EndpointID, ps.addr, c.accountLabel(cn.OwnerID)),
 					"accept it outside plink, set connections.acceptDeclared: true, or add the account to connections.acceptFrom")
+			case cfg.RejectUndeclared && len(ps.creating[cn.OwnerID]) > 0:
+				// Possibly the endpoint of a consumer this plan creates,
+				// made by another run (a shard) after its account was
+				// read: rejecting it would cut off the project's own. The
+				// next run sees whose it is.
+				c.diag(SeverityInfo, CodeConnectionUnseen, ps.addr, ps.alias, ps.region,
+					fmt.Sprintf("%s has a pending connection from %s (account %s), where the plan creates %s: it may be that endpoint, made after the account was read, so it is neither accepted nor rejected now", ps.addr, cn.EndpointID, c.accountLabel(cn.OwnerID), strings.Join(ps.creating[cn.OwnerID], ", ")),
+					"run plink plan again once the endpoint is listed: a declared consumer's endpoint is accepted, another rejected (connections.rejectUndeclared)")
 			case cfg.RejectUndeclared:
 				action, why = Reject, "not declared in the manifest (connections.rejectUndeclared)"
 			default:
