@@ -104,9 +104,15 @@ func renameNote(before, after map[string]string) string {
 }
 
 // maxStaleTokens bounds how many answers with a deleted resource one create
-// takes before it gives up: one per time the resource was deleted and made
-// again within AWS's token retention.
-const maxStaleTokens = 5
+// takes on salted, deterministic tokens before it takes a fresh one. Each
+// answer costs a create call from the account-region's bucket (0.3/s for
+// endpoints), behind every create queued there: with five, a name deleted
+// and made again five times within AWS's token retention took 2m15s to
+// create beside seven other creates, past a shard's --shard-wait. One
+// keeps a run retried at once after a stale answer on the token it used;
+// the fresh token after it is safe because a create tags what it makes,
+// and a later run finds the resource by its tags.
+const maxStaleTokens = 1
 
 // saltedPurpose is the purpose a create's ClientToken is derived from after
 // its earlier tokens were answered with the deleted resources stale names:
