@@ -46,7 +46,7 @@ func (s *Session) Apply(ctx context.Context, p *plan.Plan, opts apply.Options, s
 	callCtx, stop, done := st.calls(ctx)
 	defer done()
 	opts.Stop = stop
-	res, err := apply.Run(callCtx, Runnable(p), apply.FromClientSource(s.resolver), opts)
+	res, err := apply.Run(callCtx, Runnable(p), apply.FromClientSource(s.source(s.resolver)), opts)
 	if res == nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (s *Session) AwaitShards(ctx context.Context, m *manifest.Manifest, opts ap
 	}
 	for len(pending) > 0 && ctx.Err() == nil {
 		s.opts.Hooks.activity("waiting for other shards (%s and accepts of this shard)", plural(len(pending), "change"))
-		snap, err := live.Read(ctx, sm, s.resolver, live.ReadOptions{PerScope: s.opts.Parallelism, Shard: s.shardReadOption()})
+		snap, err := live.Read(ctx, sm, s.source(s.resolver), live.ReadOptions{PerScope: s.opts.Parallelism, Shard: s.shardReadOption()})
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -137,7 +137,7 @@ func (s *Session) AwaitShards(ctx context.Context, m *manifest.Manifest, opts ap
 			if len(run) > 0 {
 				sub := *own
 				sub.Changes = run
-				r, err := apply.Run(callCtx, &sub, apply.FromClientSource(s.resolver), opts)
+				r, err := apply.Run(callCtx, &sub, apply.FromClientSource(s.source(s.resolver)), opts)
 				apply.Explain(callCtx, r, s.authzDecoder())
 				mergeResult(res, r)
 				if err != nil {
@@ -299,7 +299,7 @@ func InTargets(c plan.Change, targets []string) bool {
 // plink uses for the account and region that were refused. Its errors
 // (the credentials may not call it) leave the message as it was.
 func (s *Session) authzDecoder() apply.Decoder {
-	var src awsenv.ClientSource = s.resolver
+	src := s.source(s.resolver)
 	return func(ctx context.Context, account, region, encoded string) (string, error) {
 		c, err := awsenv.Client(ctx, src, account, region, "STS", func(c *awsenv.Clients) *sts.Client { return c.STS })
 		if err != nil {

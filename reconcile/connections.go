@@ -60,7 +60,7 @@ func (s *Session) RunConnections(ctx context.Context, d *Decisions, opts apply.O
 	defer cancel()
 	unhook := context.AfterFunc(ctx, func() { time.AfterFunc(st.InFlight, cancel) })
 	defer unhook()
-	res, err := apply.Run(callCtx, d.Run, apply.FromClientSource(s.resolver), opts)
+	res, err := apply.Run(callCtx, d.Run, apply.FromClientSource(s.source(s.resolver)), opts)
 	if res == nil {
 		return nil, err
 	}

@@ -130,7 +130,7 @@ func (s *Session) read(ctx context.Context, m *manifest.Manifest, lints bool) (*
 			s.opts.Hooks.Reading(DescribeScopes(m))
 		}
 	})
-	snap, err := live.Read(ctx, s.shardManifest(m), s.resolver.Verified(reading), live.ReadOptions{PerScope: s.opts.Parallelism, Shard: s.shardReadOption(), Topics: lints, LatticeTargets: lints})
+	snap, err := live.Read(ctx, s.shardManifest(m), s.source(s.resolver.Verified(reading)), live.ReadOptions{PerScope: s.opts.Parallelism, Shard: s.shardReadOption(), Topics: lints, LatticeTargets: lints})
 	if verr := s.resolver.Verify(ctx); verr != nil {
 		return nil, CredentialsError(verr)
 	}
@@ -279,6 +279,6 @@ func (s *Session) readTargetHealth(ctx context.Context, m *manifest.Manifest, sn
 		return &status.Snapshot{}
 	}
 	s.opts.Hooks.activity("reading target health behind %s", plural(n, "service"))
-	th, _ := status.ReadTargetHealth(ctx, m, snap, s.resolver, status.ReadOptions{Concurrency: s.opts.Parallelism})
+	th, _ := status.ReadTargetHealth(ctx, m, snap, s.source(s.resolver), status.ReadOptions{Concurrency: s.opts.Parallelism})
 	return th
 }

@@ -25,7 +25,7 @@ func (s *Session) Drift(ctx context.Context, m *manifest.Manifest) (r *drift.Rep
 	// A shard checks its own entries, reading the ones they connect to.
 	sm := s.shardManifest(m)
 	s.opts.Hooks.activity("reading live state of %s", DescribeScopes(m))
-	snap, readErr := live.Read(ctx, sm, s.resolver, live.ReadOptions{PerScope: s.opts.Parallelism, Shard: s.shardReadOption()})
+	snap, readErr := live.Read(ctx, sm, s.source(s.resolver), live.ReadOptions{PerScope: s.opts.Parallelism, Shard: s.shardReadOption()})
 	if snap == nil {
 		return nil, false, readErr
 	}
@@ -115,7 +115,7 @@ func (s *Session) Status(ctx context.Context, m *manifest.Manifest, req StatusRe
 		s.opts.Hooks.Reading(DescribeScopes(m))
 	}
 	sm := s.shardManifest(m)
-	lv, err := live.Read(ctx, sm, s.resolver, live.ReadOptions{PerScope: s.opts.Parallelism, Shard: s.shardReadOption()})
+	lv, err := live.Read(ctx, sm, s.source(s.resolver), live.ReadOptions{PerScope: s.opts.Parallelism, Shard: s.shardReadOption()})
 	var re *live.ReadError
 	if err != nil && (lv == nil || !errors.As(err, &re)) {
 		return nil, false, err
@@ -124,7 +124,7 @@ func (s *Session) Status(ctx context.Context, m *manifest.Manifest, req StatusRe
 		return nil, true, nil
 	}
 	s.opts.Hooks.activity("reading target health and metrics of %s", DescribeScopes(m))
-	snap, _ := status.Read(ctx, s.shardScopes(m, lv), s.resolver, status.ReadOptions{Window: req.Window, Concurrency: s.opts.Parallelism})
+	snap, _ := status.Read(ctx, s.shardScopes(m, lv), s.source(s.resolver), status.ReadOptions{Window: req.Window, Concurrency: s.opts.Parallelism})
 	if ctx.Err() != nil {
 		return nil, true, nil
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -92,7 +93,10 @@ type Session struct {
 	// resolver (a shard's: the accounts it reads) does not have: the
 	// project's lease lives in its home account, which a shard may not
 	// otherwise read.
-	more    func(ctx context.Context, alias string) (*awsenv.Resolver, error)
+	more func(ctx context.Context, alias string) (*awsenv.Resolver, error)
+	// extra holds the resolvers more built: one per account a run, however
+	// many reads reach it; copies of the session share it.
+	extra   *extraResolvers
 	sandbox *sandbox.Sandbox
 	stop    func() error
 	// shard is the run's shard state; nil for the whole manifest.
@@ -137,11 +141,61 @@ func (s *Session) ClientsIn(ctx context.Context, alias, region string) (*awsenv.
 	if s.more == nil || slices.Contains(s.resolver.Accounts(), alias) {
 		return s.resolver.Clients(ctx, alias, region)
 	}
-	r, err := s.more(ctx, alias)
+	r, err := s.extra.get(ctx, alias, s.more)
 	if err != nil {
 		return nil, err
 	}
 	return r.Clients(ctx, alias, region)
+}
+
+// extraResolvers are the resolvers of accounts outside a session's own, by
+// alias (Session.more).
+type extraResolvers struct {
+	mu sync.Mutex
+	m  map[string]*awsenv.Resolver
+}
+
+func (e *extraResolvers) get(ctx context.Context, alias string, more func(context.Context, string) (*awsenv.Resolver, error)) (*awsenv.Resolver, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r := e.m[alias]; r != nil {
+		return r, nil
+	}
+	r, err := more(ctx, alias)
+	if err != nil {
+		return nil, err
+	}
+	if e.m == nil {
+		e.m = map[string]*awsenv.Resolver{}
+	}
+	e.m[alias] = r
+	return r, nil
+}
+
+// source is what the session's reads and applies take clients from: src
+// (the resolver, or its verifying view) for the accounts it was built for,
+// and ClientsIn for another account of the manifest. A shard reads an
+// account outside its own where a connection on its service comes from
+// (live reads the owner's endpoint to know whose it is), and apply
+// re-reads it before a reject; the resolver alone answered "unknown
+// account" and the shard's run failed.
+func (s *Session) source(src awsenv.ClientSource) awsenv.ClientSource {
+	if s.more == nil {
+		return src
+	}
+	return sessionSource{s: s, src: src}
+}
+
+type sessionSource struct {
+	s   *Session
+	src awsenv.ClientSource
+}
+
+func (ss sessionSource) ClientsFor(ctx context.Context, account, region string) (*awsenv.Clients, error) {
+	if slices.Contains(ss.s.resolver.Accounts(), account) {
+		return ss.src.ClientsFor(ctx, account, region)
+	}
+	return ss.s.ClientsIn(ctx, account, region)
 }
 
 // WithShard is a session on the same clients for the run of another
@@ -182,7 +236,7 @@ func Open(ctx context.Context, m *manifest.Manifest, opts Options) (*Session, er
 		}
 		return shard.Limit(full, []string{alias}), nil
 	}
-	s := &Session{opts: opts}
+	s := &Session{opts: opts, extra: &extraResolvers{}}
 	if !opts.Shard.All() {
 		s.shard = &shardRun{sel: opts.Shard}
 	}
