@@ -18,6 +18,7 @@ import (
 	"github.com/plinkdev/plink/internal/memlimit"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
+	"github.com/plinkdev/plink/plan/render"
 	"github.com/plinkdev/plink/reconcile"
 )
 
@@ -143,15 +144,10 @@ func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 			return err
 		}
 		if _, unchanged := targetsUnchanged(p, m, run.apply.Targets); unchanged {
-			// the view's summary would say the whole of live state matches;
-			// only the targets do (the verdict says what is left outside)
-			var b strings.Builder
-			ios := *f.IO
-			ios.Out = &b
-			if err := renderPlan(&Factory{IO: &ios}, "text", shown, run.verbose); err != nil {
+			// only the targets match (the verdict says what is left outside)
+			if err := renderPlanView(f, "text", shown, render.TextOptions{Verbose: run.verbose, Targeted: true}); err != nil {
 				return err
 			}
-			fmt.Fprint(f.IO.Out, strings.Replace(b.String(), "No changes. "+convergedMessage(run.runScope), "No changes for the targets.", 1))
 		} else if err := renderPlan(f, "text", shown, run.verbose); err != nil {
 			return err
 		} else if outside > 0 {

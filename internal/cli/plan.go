@@ -104,13 +104,20 @@ func addAllowDisconnectFlag(cmd *cobra.Command) {
 // renderPlan writes p in the chosen format to stdout; verbose also lists
 // resources that need no change.
 func renderPlan(f *Factory, format string, p *plan.Plan, verbose bool) error {
+	return renderPlanView(f, format, p, render.TextOptions{Verbose: verbose})
+}
+
+// renderPlanView is renderPlan with the text view's options (colour is the
+// terminal's).
+func renderPlanView(f *Factory, format string, p *plan.Plan, opts render.TextOptions) error {
 	switch format {
 	case "json":
 		return render.JSON(f.IO.Out, p)
 	case "markdown":
 		return render.Markdown(f.IO.Out, p)
 	}
-	return render.Text(f.IO.Out, p, render.TextOptions{Color: f.IO.ColorEnabled(), Verbose: verbose})
+	opts.Color = f.IO.ColorEnabled()
+	return render.Text(f.IO.Out, p, opts)
 }
 
 // planExit decides the exit status of plan and show: 1 when the plan has

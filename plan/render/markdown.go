@@ -79,7 +79,7 @@ func newMarkdownDoc(p *plan.Plan) *markdownDoc {
 	d := &markdownDoc{}
 	d.head = append(d.head, fmt.Sprintf("%s project=%s -->", MarkdownMarker, commentSafe(p.Project)))
 	d.head = append(d.head, "### plink plan for "+mdCode(p.Project), "")
-	summary := "**" + mdText(summaryLine(p)) + "**"
+	summary := "**" + mdText(summaryLine(p, false)) + "**"
 	if line := errorsLine(p); line != "" {
 		summary += "<br>\n❌ " + mdText(line)
 	}

@@ -262,3 +262,24 @@ func TestSchemaRejects(t *testing.T) {
 		}
 	}
 }
+
+// A --target view with nothing to do says so of the targets; the same plan
+// without the option speaks of the whole of live state.
+func TestTargetedNoChangesLine(t *testing.T) {
+	p := plan.Compute(scenario.Manifest(), scenario.Converged(), plan.Options{})
+	if p.HasChanges() {
+		t.Fatalf("the converged scenario plans changes")
+	}
+	for _, tt := range []struct {
+		targeted bool
+		want     string
+	}{{true, "No changes for the targets.\n"}, {false, "No changes. Live state matches the manifest.\n"}} {
+		var b bytes.Buffer
+		if err := render.Text(&b, p, render.TextOptions{Targeted: tt.targeted}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(b.String(), tt.want) {
+			t.Errorf("targeted %v: text ends %q, want %q", tt.targeted, b.String()[max(0, b.Len()-80):], tt.want)
+		}
+	}
+}

@@ -27,7 +27,7 @@ func costLine(p *plan.Plan) string {
 }
 
 // summaryLine is the plan's last word: the counts, or why there are none.
-func summaryLine(p *plan.Plan) string {
+func summaryLine(p *plan.Plan, targeted bool) string {
 	s := p.Summary()
 	switch {
 	case p.HasChanges():
@@ -44,6 +44,8 @@ func summaryLine(p *plan.Plan) string {
 		return "No changes now, but live state does not match the manifest yet: " + strings.Join(p.Unsettled, "; ") + "."
 	case len(plan.Unsettled(p, nil)) > 0:
 		return "No changes now, but live state does not match the manifest yet: a setting waits (see PL111 above)."
+	case targeted:
+		return "No changes for the targets."
 	case p.Destroy:
 		return "No changes. Nothing the manifest owns is left."
 	default:

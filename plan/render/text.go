@@ -20,6 +20,9 @@ type TextOptions struct {
 	Color bool
 	// Verbose also lists resources that need no change.
 	Verbose bool
+	// Targeted says the plan is a --target view: with nothing to do its
+	// summary speaks of the targets, not of the whole of live state.
+	Targeted bool
 }
 
 // Symbols of each action in the text view.
@@ -148,7 +151,7 @@ func (t *textRenderer) plan(p *plan.Plan) {
 		t.linef("%s", line)
 		t.linef("")
 	}
-	t.linef("%s", t.color(ansiBold, summaryLine(p)))
+	t.linef("%s", t.color(ansiBold, summaryLine(p, t.opts.Targeted)))
 	if line := errorsLine(p); line != "" {
 		t.linef("%s", t.color(ansiRed, line))
 	}
