@@ -29,13 +29,13 @@ func (s *Session) Drift(ctx context.Context, m *manifest.Manifest) (r *drift.Rep
 	if snap == nil {
 		return nil, false, readErr
 	}
-	if ctx.Err() != nil {
+	if ended(ctx) {
 		return nil, true, nil
 	}
 	// What consumers experience is drift too: zones whose connections are
 	// reset (target_health).
 	th := s.readTargetHealth(ctx, sm, snap)
-	if ctx.Err() != nil {
+	if ended(ctx) {
 		return nil, true, nil
 	}
 	s.opts.Hooks.activity("building the drift report")
@@ -120,12 +120,12 @@ func (s *Session) Status(ctx context.Context, m *manifest.Manifest, req StatusRe
 	if err != nil && (lv == nil || !errors.As(err, &re)) {
 		return nil, false, err
 	}
-	if ctx.Err() != nil {
+	if ended(ctx) {
 		return nil, true, nil
 	}
 	s.opts.Hooks.activity("reading target health and metrics of %s", DescribeScopes(m))
 	snap, _ := status.Read(ctx, s.shardScopes(m, lv), s.source(s.resolver), status.ReadOptions{Window: req.Window, Concurrency: s.opts.Parallelism})
-	if ctx.Err() != nil {
+	if ended(ctx) {
 		return nil, true, nil
 	}
 	snap.Failures = append(snap.Failures, credentialFailures(req.VerifyErr, lv)...)
@@ -230,4 +230,20 @@ func (s *Session) CheckPolicy(ctx context.Context, mode iampolicy.Mode, m *manif
 			}
 			return p.Plan, nil
 		}})
+}
+
+// ended reports whether ctx ended, counting a deadline that has passed
+// though its timer's cancel has not landed yet (late on a loaded machine):
+// a --timeout that ran out while the last reads finished cuts the run
+// short all the same. It waits for that cancel, so that ctx's cause is set
+// for the stop report.
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		<-ctx.Done()
+		return true
+	}
+	return false
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -63,14 +62,6 @@ invalid manifest, a plan error of the manifest alone). Never prompts.`,
 			r, stopped, err := sess.Drift(ctx, m)
 			if err != nil {
 				return err
-			}
-			if d, ok := ctx.Deadline(); ok && !stopped && !time.Now().Before(d) {
-				// The --timeout passed while the last reads ended: the
-				// run was cut short even if the timer's cancel, late on a
-				// loaded machine, has not landed yet. Wait for it, so that
-				// the stop is reported as one.
-				<-ctx.Done()
-				stopped = true
 			}
 			if stopped {
 				// Interrupted or timed out: a report of what could not be
