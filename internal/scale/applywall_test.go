@@ -56,12 +56,7 @@ func TestApplyWall(t *testing.T) {
 		sb.ResetCalls()
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = dir
-		cmd.Env = []string{
-			"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "PLINK_TRACE=phases",
-			"AWS_ENDPOINT_URL=" + srv.URL, "AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
-			"AWS_REGION=" + Regions[0], "AWS_CONFIG_FILE=" + filepath.Join(dir, "none"),
-			"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"), "AWS_EC2_METADATA_DISABLED=true",
-		}
+		cmd.Env = append(plinkEnv(dir, srv.URL, key, secret), "PLINK_TRACE=phases")
 		if *applyWallEnv != "" {
 			cmd.Env = append(cmd.Env, strings.Split(*applyWallEnv, ",")...)
 		}

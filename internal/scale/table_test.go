@@ -150,12 +150,7 @@ func plink(t *testing.T, bin, dir, url, key, secret string, args ...string) proc
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Env = []string{
-		"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1",
-		"AWS_ENDPOINT_URL=" + url, "AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
-		"AWS_REGION=" + Regions[0], "AWS_CONFIG_FILE=" + filepath.Join(dir, "none"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"), "AWS_EC2_METADATA_DISABLED=true",
-	}
+	cmd.Env = plinkEnv(dir, url, key, secret)
 	if tracePhases {
 		cmd.Env = append(cmd.Env, "PLINK_TRACE=phases")
 	}
@@ -196,6 +191,18 @@ func plink(t *testing.T, bin, dir, url, key, secret string, args ...string) proc
 	}
 	p.code = cmd.ProcessState.ExitCode()
 	return p
+}
+
+// plinkEnv is the environment of a plink process run in dir against the
+// sandbox at url with the operator's key: nothing of the machine's AWS
+// configuration.
+func plinkEnv(dir, url, key, secret string) []string {
+	return []string{
+		"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1",
+		"AWS_ENDPOINT_URL=" + url, "AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
+		"AWS_REGION=" + Regions[0], "AWS_CONFIG_FILE=" + filepath.Join(dir, "none"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"), "AWS_EC2_METADATA_DISABLED=true",
+	}
 }
 
 // vmHWM is the peak resident set of a running process in KiB, from
