@@ -64,5 +64,5 @@ func (s sourceClients) EC2(ctx context.Context, account, region string) (EC2API,
 
 // Route53 is the account's Route 53 client (signed for Route 53's region).
 func (s sourceClients) Route53(ctx context.Context, account, region string) (Route53API, error) {
-	return awsenv.Client(ctx, s.src, account, region, "Route 53", func(c *awsenv.Clients) Route53API { return c.Route53 })
+	return awsenv.Client(ctx, s.src, account, region, "Route 53", func(c *awsenv.Clients) Route53API { return c.Route53() })
 }

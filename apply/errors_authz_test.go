@@ -69,7 +69,7 @@ func decoder(r *awsenv.Resolver) apply.Decoder {
 		if err != nil {
 			return "", err
 		}
-		out, err := c.STS.DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)})
+		out, err := c.STS().DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)})
 		if err != nil {
 			return "", err
 		}

@@ -75,26 +75,82 @@ type Options struct {
 	STSRate float64
 }
 
-// Clients are the SDK clients for one account in one region.
+// Clients are the SDK clients for one account in one region. EC2 and ELB,
+// which every read uses, are built with the Clients; the others on first
+// use, once (a plan of 1,000 account-regions held 42 MB of clients it never
+// called): STS, CloudWatch, SNS, Route53 and Lattice are methods.
 type Clients struct {
 	Account   string // alias from the manifest
 	AccountID string
 	Region    string
 	EC2       *ec2.Client
 	ELB       *elbv2.Client
-	STS       *sts.Client
-	// CloudWatch reads PrivateLink metrics (plink status).
+
+	sts        lazy[*sts.Client]
+	cloudWatch lazy[*cloudwatch.Client]
+	sns        lazy[*sns.Client]
+	route53    lazy[*route53.Client]
+	lattice    lazy[*vpclattice.Client]
+}
+
+// Built are clients built already, for NewClients; a nil client is one the
+// Clients lack.
+type Built struct {
+	Account, AccountID, Region string
+
+	EC2        *ec2.Client
+	ELB        *elbv2.Client
+	STS        *sts.Client
 	CloudWatch *cloudwatch.Client
-	// SNS reads the access policy of connection notifications' topics
-	// (package live: GetTopicAttributes).
-	SNS *sns.Client
-	// Route53 publishes and reads the TXT record that verifies a provider's
-	// private DNS name. Route 53 is global: it is signed for its partition's
-	// home region (Route53Region), not Region.
-	Route53 *route53.Client
-	// Lattice reads the VPC Lattice resource configurations and service
-	// networks Resource and ServiceNetwork consumers name (package live).
-	Lattice *vpclattice.Client
+	SNS        *sns.Client
+	Route53    *route53.Client
+	Lattice    *vpclattice.Client
+}
+
+// NewClients returns Clients made of clients built already (tests, and
+// sources that wrap a Resolver's): its methods return them as they are,
+// nil included (Client's "no NAME client").
+func NewClients(b Built) *Clients {
+	c := &Clients{Account: b.Account, AccountID: b.AccountID, Region: b.Region, EC2: b.EC2, ELB: b.ELB}
+	c.sts.v, c.cloudWatch.v, c.sns.v, c.route53.v, c.lattice.v = b.STS, b.CloudWatch, b.SNS, b.Route53, b.Lattice
+	return c
+}
+
+// STS is the account's STS client in the region (DecodeAuthorizationMessage,
+// GetCallerIdentity).
+func (c *Clients) STS() *sts.Client { return c.sts.get() }
+
+// CloudWatch reads PrivateLink metrics (plink status).
+func (c *Clients) CloudWatch() *cloudwatch.Client { return c.cloudWatch.get() }
+
+// SNS reads the access policy of connection notifications' topics
+// (package live: GetTopicAttributes).
+func (c *Clients) SNS() *sns.Client { return c.sns.get() }
+
+// Route53 publishes and reads the TXT record that verifies a provider's
+// private DNS name. Route 53 is global: it is signed for its partition's
+// home region (Route53Region), not Region.
+func (c *Clients) Route53() *route53.Client { return c.route53.get() }
+
+// Lattice reads the VPC Lattice resource configurations and service
+// networks Resource and ServiceNetwork consumers name (package live).
+func (c *Clients) Lattice() *vpclattice.Client { return c.lattice.get() }
+
+// lazy is a client built by make on first use; without make (NewClients) it
+// is v as it is.
+type lazy[T any] struct {
+	once sync.Once
+	make func() T
+	v    T
+}
+
+func (l *lazy[T]) get() T {
+	l.once.Do(func() {
+		if l.make != nil {
+			l.v, l.make = l.make(), nil
+		}
+	})
+	return l.v
 }
 
 // Route53Region is the region Route 53 requests are signed for from region:
@@ -296,22 +352,32 @@ func (r *Resolver) Clients(ctx context.Context, account, region string) (*Client
 			return
 		}
 		cfg.Region = region
-		oc.c = &Clients{
+		c := &Clients{
 			Account:   account,
 			AccountID: acc.ID,
 			Region:    region,
 			EC2:       ec2.NewFromConfig(cfg, func(o *ec2.Options) { r.endpoint(&o.BaseEndpoint) }),
 			ELB:       elbv2.NewFromConfig(cfg, func(o *elbv2.Options) { r.endpoint(&o.BaseEndpoint) }),
-			STS:       sts.NewFromConfig(cfg, func(o *sts.Options) { r.endpoint(&o.BaseEndpoint) }),
-
-			CloudWatch: cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { r.endpoint(&o.BaseEndpoint) }),
-			SNS:        sns.NewFromConfig(cfg, func(o *sns.Options) { r.endpoint(&o.BaseEndpoint) }),
-			Route53: route53.NewFromConfig(cfg, func(o *route53.Options) {
+		}
+		c.sts.make = func() *sts.Client {
+			return sts.NewFromConfig(cfg, func(o *sts.Options) { r.endpoint(&o.BaseEndpoint) })
+		}
+		c.cloudWatch.make = func() *cloudwatch.Client {
+			return cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { r.endpoint(&o.BaseEndpoint) })
+		}
+		c.sns.make = func() *sns.Client {
+			return sns.NewFromConfig(cfg, func(o *sns.Options) { r.endpoint(&o.BaseEndpoint) })
+		}
+		c.route53.make = func() *route53.Client {
+			return route53.NewFromConfig(cfg, func(o *route53.Options) {
 				o.Region = Route53Region(region)
 				r.endpoint(&o.BaseEndpoint)
-			}),
-			Lattice: vpclattice.NewFromConfig(cfg, func(o *vpclattice.Options) { r.endpoint(&o.BaseEndpoint) }),
+			})
 		}
+		c.lattice.make = func() *vpclattice.Client {
+			return vpclattice.NewFromConfig(cfg, func(o *vpclattice.Options) { r.endpoint(&o.BaseEndpoint) })
+		}
+		oc.c = c
 	})
 	return oc.c, oc.err
 }

@@ -349,7 +349,7 @@ func TestEndpoints(t *testing.T) {
 	}
 	r = newResolver(t, m, Options{BaseCredentials: static("A"), Endpoint: "http://sandbox:2"})
 	c, _ = r.Clients(context.Background(), "payments", "eu-west-1")
-	for name, got := range map[string]*string{"ec2": c.EC2.Options().BaseEndpoint, "elb": c.ELB.Options().BaseEndpoint, "sts": c.STS.Options().BaseEndpoint} {
+	for name, got := range map[string]*string{"ec2": c.EC2.Options().BaseEndpoint, "elb": c.ELB.Options().BaseEndpoint, "sts": c.STS().Options().BaseEndpoint} {
 		if aws.ToString(got) != "http://sandbox:2" {
 			t.Errorf("%s endpoint %q, want the Options.Endpoint override", name, aws.ToString(got))
 		}
@@ -409,7 +409,7 @@ func TestAPIOptionsAndHTTPClientReachEveryClient(t *testing.T) {
 	r := newResolver(t, m, Options{Endpoint: url, BaseCredentials: static("AKIDBASE"), HTTPClient: hc,
 		APIOptions: []func(*middleware.Stack) error{counter.Middleware}})
 	c, _ := r.Clients(context.Background(), "payments", "us-east-1")
-	if _, err := c.STS.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
+	if _, err := c.STS().GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 || counter.String() != "STS.GetCallerIdentity=1" {
@@ -521,13 +521,13 @@ func TestOneConnectionPoolForEveryClient(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+			if _, err := c.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
 				t.Fatal(err)
 			}
 			// the transport puts a connection back in its pool from its
 			// read loop, just after the response is read
 			time.Sleep(20 * time.Millisecond)
-			for _, hc := range []aws.HTTPClient{c.EC2.Options().HTTPClient, c.ELB.Options().HTTPClient, c.STS.Options().HTTPClient, c.CloudWatch.Options().HTTPClient} {
+			for _, hc := range []aws.HTTPClient{c.EC2.Options().HTTPClient, c.ELB.Options().HTTPClient, c.STS().Options().HTTPClient, c.CloudWatch().Options().HTTPClient} {
 				if first == nil {
 					first = hc
 				}

@@ -42,7 +42,7 @@ func TestClientAdaptsTheSource(t *testing.T) {
 	lat, err := Client(ctx, bare, "checkout", "us-east-1", "VPC Lattice", func(c *Clients) interface {
 		GetServiceNetwork(context.Context, *vpclattice.GetServiceNetworkInput, ...func(*vpclattice.Options)) (*vpclattice.GetServiceNetworkOutput, error)
 	} {
-		return c.Lattice
+		return c.Lattice()
 	})
 	if err == nil || err.Error() != "no VPC Lattice client" || lat != nil {
 		t.Errorf("no Lattice client: %v, %v", lat, err)

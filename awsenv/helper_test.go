@@ -124,7 +124,7 @@ func TestHungCredentialHelperKilledWhenTheRunEnds(t *testing.T) {
 	}
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.STS.GetCallerIdentity(run, &sts.GetCallerIdentityInput{})
+		_, err := c.STS().GetCallerIdentity(run, &sts.GetCallerIdentityInput{})
 		errc <- err
 	}()
 	pids := helperPids(t, dir)
@@ -174,7 +174,7 @@ func TestCredentialHelperCredentialsAreUsed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := c.STS.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	id, err := c.STS().GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 	if err != nil || *id.Account != "111111111111" {
 		t.Fatalf("identity through the credential helper: %v %v", id, err)
 	}

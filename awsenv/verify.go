@@ -175,7 +175,7 @@ func (r *Resolver) verifyAccount(ctx context.Context, acc *manifest.Account) err
 			return fail(err, hint)
 		}
 	}
-	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := c.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return fail(err, r.hintFor(acc, err))
 	}

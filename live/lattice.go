@@ -57,7 +57,7 @@ type LatticeAPISource interface {
 
 // LatticeAPI is the account's VPC Lattice client in region.
 func (c clientAPIs) LatticeAPI(ctx context.Context, account, region string) (LatticeAPI, error) {
-	return awsenv.Client(ctx, c.src, account, region, "VPC Lattice", func(c *awsenv.Clients) LatticeAPI { return c.Lattice })
+	return awsenv.Client(ctx, c.src, account, region, "VPC Lattice", func(c *awsenv.Clients) LatticeAPI { return c.Lattice() })
 }
 
 // LatticeTarget is a resource configuration or service network as a

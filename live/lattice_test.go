@@ -18,7 +18,7 @@ type noLattice struct {
 
 func (n noLattice) ClientsFor(_ context.Context, account, region string) (*awsenv.Clients, error) {
 	c := n.srv.Clients(n.t, account, region)
-	return &awsenv.Clients{Account: account, Region: region, EC2: c.EC2, ELB: c.ELB, STS: c.STS}, nil
+	return awsenv.NewClients(awsenv.Built{Account: account, Region: region, EC2: c.EC2, ELB: c.ELB, STS: c.STS}), nil
 }
 
 // A Resource consumer's target is read with the consumer's account; a

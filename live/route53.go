@@ -60,7 +60,7 @@ type DNSAPISource interface {
 // DNSAPI is the account's Route 53 client (signed for Route 53's region
 // whatever region is).
 func (c clientAPIs) DNSAPI(ctx context.Context, account, region string) (Route53API, error) {
-	return awsenv.Client(ctx, c.src, account, region, "Route 53", func(c *awsenv.Clients) Route53API { return c.Route53 })
+	return awsenv.Client(ctx, c.src, account, region, "Route 53", func(c *awsenv.Clients) Route53API { return c.Route53() })
 }
 
 // DNSZone is the public hosted zone a provider's verification record goes

@@ -19,9 +19,8 @@ func (s noRoute53) ClientsFor(ctx context.Context, account, region string) (*aws
 	if err != nil {
 		return nil, err
 	}
-	cp := *c
-	cp.Route53 = nil
-	return &cp, nil
+	return awsenv.NewClients(awsenv.Built{Account: c.Account, AccountID: c.AccountID, Region: c.Region, EC2: c.EC2, ELB: c.ELB,
+		STS: c.STS(), CloudWatch: c.CloudWatch(), SNS: c.SNS(), Lattice: c.Lattice()}), nil
 }
 
 // A provider with privateDns read with clients that lack Route 53: a read

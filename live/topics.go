@@ -43,7 +43,7 @@ type TopicAPISource interface {
 
 // TopicAPI is the account's SNS client in region.
 func (c clientAPIs) TopicAPI(ctx context.Context, account, region string) (SNSAPI, error) {
-	return awsenv.Client(ctx, c.src, account, region, "SNS", func(c *awsenv.Clients) SNSAPI { return c.SNS })
+	return awsenv.Client(ctx, c.src, account, region, "SNS", func(c *awsenv.Clients) SNSAPI { return c.SNS() })
 }
 
 // Topic is the access policy of an SNS topic that connection notifications

@@ -244,9 +244,8 @@ func (n noSNS) ClientsFor(ctx context.Context, account, region string) (*awsenv.
 	if err != nil {
 		return nil, err
 	}
-	cc := *c
-	cc.SNS = nil
-	return &cc, nil
+	return awsenv.NewClients(awsenv.Built{Account: c.Account, AccountID: c.AccountID, Region: c.Region, EC2: c.EC2, ELB: c.ELB,
+		STS: c.STS(), CloudWatch: c.CloudWatch(), Route53: c.Route53(), Lattice: c.Lattice()}), nil
 }
 
 // TestReadTopicsNoSNSClient: a client source without an SNS client

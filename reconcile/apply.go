@@ -301,7 +301,7 @@ func InTargets(c plan.Change, targets []string) bool {
 func (s *Session) authzDecoder() apply.Decoder {
 	src := s.source(s.resolver)
 	return func(ctx context.Context, account, region, encoded string) (string, error) {
-		c, err := awsenv.Client(ctx, src, account, region, "STS", func(c *awsenv.Clients) *sts.Client { return c.STS })
+		c, err := awsenv.Client(ctx, src, account, region, "STS", func(c *awsenv.Clients) *sts.Client { return c.STS() })
 		if err != nil {
 			return "", err
 		}

@@ -94,7 +94,7 @@ func Read(ctx context.Context, lv *live.Snapshot, src awsenv.ClientSource, opts 
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		return c.EC2, c.ELB, c.CloudWatch, nil
+		return c.EC2, c.ELB, c.CloudWatch(), nil
 	}, opts)
 }
 

@@ -465,7 +465,7 @@ func arnMatch(pattern, arn string) bool {
 // decodeMessage is sts:DecodeAuthorizationMessage with the account's own
 // credentials.
 func decodeMessage(ctx context.Context, c *awsenv.Clients, msg string) (string, error) {
-	out, err := c.STS.DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(msg)})
+	out, err := c.STS().DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(msg)})
 	if err != nil {
 		return "", err
 	}

@@ -49,7 +49,7 @@ func fakeAWS(t *testing.T, ec2OK bool, decode func() (int, string)) *awsenv.Clie
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")}
-	return &awsenv.Clients{EC2: ec2.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg)}
+	return awsenv.NewClients(awsenv.Built{EC2: ec2.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg)})
 }
 
 func decodedAs(msg string) func() (int, string) {

@@ -123,7 +123,7 @@ var probes = map[string]probe{
 	},
 	"cloudwatch:GetMetricData": func(ctx context.Context, w *where, _ *found) error {
 		end := time.Now().UTC().Truncate(time.Minute)
-		_, err := w.c.CloudWatch.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
+		_, err := w.c.CloudWatch().GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
 			StartTime: aws.Time(end.Add(-5 * time.Minute)), EndTime: aws.Time(end),
 			MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("plinkcheck"), MetricStat: &cwtypes.MetricStat{
 				Metric: &cwtypes.Metric{Namespace: aws.String("AWS/PrivateLinkEndpoints"), MetricName: aws.String("BytesProcessed")},

@@ -31,7 +31,7 @@ func (ck *checker) topics(ctx context.Context) {
 			continue
 		}
 		change := notificationOf(ck.m, t)
-		_, err = w.c.SNS.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(t.ARN)})
+		_, err = w.c.SNS().GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(t.ARN)})
 		switch awsenv.ErrorCode(err) {
 		case "NotFound":
 			err = nil
