@@ -91,9 +91,9 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 		p.Destroy = true
 		return p
 	}
+	c.reserve()
 	c.resolveProviders()
 	dropNoOpValues(c.changes)
-	c.reserve()
 	n := len(c.changes)
 	c.resolveConsumers()
 	dropNoOpValues(c.changes[n:])
@@ -128,25 +128,30 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 	return p
 }
 
-// reserve makes room for the changes to come: an endpoint per consumer,
-// and the accept of its connection when the plan creates it and its
-// provider requires acceptance (a usable connection is no change); each
-// provider's principals; and a little more. Grown by
-// append instead, the largest plans held the old array beside a new one
-// 1.25 times its size (50 MB and more at 50,000 consumers, docs/scale.md);
-// a count that falls short only appends, one too high costs a Change
-// (368 bytes) each.
+// reserve makes room, before the first change, for the changes to come:
+// each provider's service and allowed principals; an endpoint per
+// consumer, and the accept of its connection when the plan creates it and
+// its provider requires acceptance (a usable connection is no change); and
+// a little more. Grown by append instead, the largest plans held the old
+// array beside a new one 1.25 times its size (50 MB and more at 50,000
+// consumers, docs/scale.md), and the providers' changes alone, appended
+// before a later reserve, were 25 MB of garbage; a count that falls short
+// only appends, one too high costs a Change (368 bytes) each.
 func (c *computer) reserve() {
-	n := 16 + len(c.provs)/8
-	for _, ps := range c.provs {
-		n += len(ps.principals)
+	n := 16 + len(c.m.Providers)/8
+	accepting := map[string]bool{} // providers that require acceptance
+	for _, p := range c.m.Providers {
+		n += 1 + len(p.AllowedPrincipals)
+		if p.AcceptanceRequired {
+			accepting[p.Name] = true
+		}
 	}
 	for _, cm := range c.m.Consumers {
 		if cm == nil {
 			continue
 		}
 		n++
-		if ps := c.provByNm[cm.Provider]; ps != nil && ps.p.AcceptanceRequired && len(c.epByName[cm.Name]) == 0 {
+		if cm.Provider != "" && accepting[cm.Provider] && len(c.epByName[cm.Name]) == 0 {
 			n++
 		}
 	}
@@ -757,9 +762,16 @@ func liveTags(tags map[string]string) map[string]string {
 	return out
 }
 
+// sorted is in without "", drop's strings and duplicates, sorted. A list
+// that is so already is returned itself, capped so that an append copies
+// (a copy of each consumer's subnets and groups was 5 MB at 50,000
+// consumers, docs/scale.md): like the values that hold it, read-only.
 func sorted(in []string, drop ...string) []string {
 	if len(in) == 0 {
 		return nil
+	}
+	if clean(in, drop) {
+		return in[:len(in):len(in)]
 	}
 	out := make([]string, 0, len(in))
 	for _, s := range in {
@@ -783,6 +795,17 @@ func sorted(in []string, drop ...string) []string {
 		return nil
 	}
 	return out[:j]
+}
+
+// clean reports whether in is strictly increasing, without "" or drop's
+// strings: what sorted makes of it.
+func clean(in, drop []string) bool {
+	for i, s := range in {
+		if s == "" || (i > 0 && in[i-1] >= s) || contains(drop, s) {
+			return false
+		}
+	}
+	return true
 }
 
 func ptr[T any](v T) *T { return &v }

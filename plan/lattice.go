@@ -26,8 +26,8 @@ func latticeType(t string) bool {
 
 // latticeTarget is the replace-forcing part of a Resource or
 // ServiceNetwork consumer: its type, VPC and ARN.
-func latticeTarget(cm *manifest.Consumer) *Values {
-	v := &Values{Type: cm.Type, VPCID: cm.VPCID}
+func latticeTarget(cm *manifest.Consumer) Values {
+	v := Values{Type: cm.Type, VPCID: cm.VPCID}
 	if cm.Type == manifest.TypeResource {
 		v.ResourceConfigurationARN = cm.ResourceConfigurationARN
 	} else {
