@@ -69,6 +69,13 @@ type Options struct {
 	// or modified endpoints to become usable (the CLI's --no-wait); the
 	// result then says which are still settling.
 	NoWait bool
+	// Ended, when set, is told the address of each change of the plan once
+	// apply will do nothing more to it: every step of it has ended (done,
+	// failed or skipped), its waits included; a change the targets exclude
+	// is told at the start. Calls come from the scheduler, one at a time,
+	// in no particular order. The engine confirms a settled account-region
+	// while the rest of the run goes on (package reconcile).
+	Ended func(address string)
 
 	// onPoll, when set (by tests), is told of every poll round: the
 	// account-region and Describe action, how many ids were pending and how
@@ -241,6 +248,33 @@ func (r *runner) units() []*unit {
 	return out
 }
 
+// endedCounter returns what the scheduler calls as each step ends: it
+// tells Options.Ended of a change once its last step has (and, at once,
+// of every change the targets exclude).
+func (r *runner) endedCounter() func(*step) {
+	if r.opts.Ended == nil {
+		return func(*step) {}
+	}
+	open := make(map[*changeState]int, len(r.g.changes))
+	for _, cs := range r.g.changes {
+		if cs.excluded || len(cs.steps) == 0 {
+			r.opts.Ended(cs.c.Address)
+			continue
+		}
+		open[cs] = len(cs.steps)
+	}
+	return func(s *step) {
+		if n, ok := open[s.cs]; ok {
+			if n == 1 {
+				delete(open, s.cs)
+				r.opts.Ended(s.cs.c.Address)
+				return
+			}
+			open[s.cs] = n - 1
+		}
+	}
+}
+
 // pollDrain is how long the end of a run waits for poll rounds in flight.
 const pollDrain = 2 * time.Second
 
@@ -268,6 +302,11 @@ func (r *runner) run(ctx context.Context) *Result {
 	defer stopBeat()
 	units := r.units()
 	q := newReadyQueue(units)
+	ended := r.endedCounter()
+	finished := func(s *step) {
+		q.finished(s)
+		ended(s)
+	}
 	done := make(chan *unit)
 	running := 0
 	for {
@@ -293,14 +332,14 @@ func (r *runner) run(ctx context.Context) *Result {
 						s.reason = d.reason
 					}
 					r.emit(s.cs.c, ProgressSkipped, s.reason, 0)
-					q.finished(s)
+					finished(s)
 					continue
 				}
 				if ctx.Err() != nil || r.stopped() {
 					s.state = stateSkipped
 					s.reason = "the run was interrupted before it started"
 					r.emit(s.cs.c, ProgressSkipped, s.reason, 0)
-					q.finished(s)
+					finished(s)
 					continue
 				}
 				u.run = append(u.run, s)
@@ -329,7 +368,7 @@ func (r *runner) run(ctx context.Context) *Result {
 			} else {
 				s.state = stateDone
 			}
-			q.finished(s)
+			finished(s)
 		}
 	}
 	res.Finished = time.Now()

@@ -48,6 +48,11 @@ type ReadOptions struct {
 	// Resource and ServiceNetwork consumers (lattice.go): plan's lints
 	// PL240 and PL241 need them, nothing else does, so only plan asks.
 	LatticeTargets bool
+	// Gate, when set, is waited for before an account-region is read: apply
+	// has the confirming read start on each account-region as soon as the
+	// run can change nothing there, while it goes on elsewhere. Its error
+	// (the context ended) is the scope's failure.
+	Gate func(ctx context.Context, account, region string) error
 }
 
 // Page sizes and batch limits of the APIs read.
@@ -59,6 +64,7 @@ const (
 
 // Call names, as recorded in Failures and counted in tests.
 const (
+	callGate          = "wait to read" // ReadOptions.Gate ended with an error
 	callZones         = "DescribeAvailabilityZones"
 	callServices      = "DescribeVpcEndpointServiceConfigurations"
 	callPermissions   = "DescribeVpcEndpointServicePermissions"
@@ -465,6 +471,12 @@ func (rd *reader) owned(tags map[string]string, id string) bool {
 
 func (rd *reader) readScope(ctx context.Context, sc *scopeState) {
 	sc.sem = make(chan struct{}, rd.opts.PerScope)
+	if rd.opts.Gate != nil {
+		if err := rd.opts.Gate(ctx, sc.Account, sc.Region); err != nil {
+			rd.fail(sc, callGate, err)
+			return
+		}
+	}
 	e, l, err := rd.src.APIs(ctx, sc.Account, sc.Region)
 	if err != nil {
 		rd.fail(sc, callClients, err)

@@ -41,12 +41,32 @@ func (st Stopping) calls(ctx context.Context) (callCtx context.Context, stop <-c
 // other shard) with apply.Run, decodes what AWS refused where the
 // credentials may, and returns apply's result and error. A failed run of
 // a shard waits for no other shard: what it would have made once they had
-// applied is added to the result as not attempted.
-func (s *Session) Apply(ctx context.Context, p *plan.Plan, opts apply.Options, st Stopping) (*apply.Result, error) {
+// applied is added to the result as not attempted. Unless the run then
+// waits for other shards, Confirm's read of m starts beside it, each
+// account-region once the run can change nothing there (early.go).
+func (s *Session) Apply(ctx context.Context, m *manifest.Manifest, p *plan.Plan, opts apply.Options, st Stopping) (*apply.Result, error) {
 	callCtx, stop, done := st.calls(ctx)
 	defer done()
 	opts.Stop = stop
-	res, err := apply.Run(callCtx, Runnable(p), apply.FromClientSource(s.source(s.resolver)), opts)
+	run := Runnable(p)
+	s.dropEarly()
+	if m != nil && !s.ShardWaits() {
+		e := s.confirmEarly(ctx, m, run)
+		s.early = e
+		told := opts.Ended
+		opts.Ended = func(addr string) {
+			e.gates.ended(addr)
+			if told != nil {
+				told(addr)
+			}
+		}
+	}
+	res, err := apply.Run(callCtx, run, apply.FromClientSource(s.source(s.resolver)), opts)
+	if res == nil || err != nil || ctx.Err() != nil {
+		s.dropEarly() // Confirm does not follow
+	} else if s.early != nil {
+		s.early.gates.release() // every change has ended
+	}
 	if res == nil {
 		return nil, err
 	}
@@ -244,9 +264,15 @@ const confirmRetries = 3
 func (s *Session) Confirm(ctx context.Context, m *manifest.Manifest, targets []string) (*Confirmed, error) {
 	var out Confirmed
 	for try := 0; ; try++ {
-		now, err := s.Plan(ctx, m, PlanRequest{})
-		if err != nil {
-			return nil, err
+		var now *Planned
+		if try == 0 {
+			now = s.takeEarly(ctx, m) // read beside apply, when it was
+		}
+		if now == nil {
+			var err error
+			if now, err = s.Plan(ctx, m, PlanRequest{}); err != nil {
+				return nil, err
+			}
 		}
 		out.After, out.BecamePossible = s.unblocked(now.Plan)
 		out.Left = Remaining(out.After, targets)

@@ -103,10 +103,16 @@ type Session struct {
 	shard *shardRun
 	// ahead is the read under the lease that Lock started; Replan takes it.
 	ahead *aheadRead
+	// early is the confirming read Apply started; Confirm takes it.
+	early *earlyConfirm
+	// gate, when set, holds each account-region's read (early.go).
+	gate func(ctx context.Context, account, region string) error
 }
 
-// Close stops the sandbox, if any.
+// Close abandons a confirming read still open and stops the sandbox, if
+// any.
 func (s *Session) Close() error {
+	s.dropEarly()
 	if s.stop != nil {
 		return s.stop()
 	}

@@ -51,7 +51,7 @@ func TestSessionConverges(t *testing.T) {
 	if !pl.Plan.HasChanges() || pl.Plan.HasErrors() || len(pl.Waiting) > 0 || s.ShardWaits() || s.WaitNotes() != nil {
 		t.Fatalf("first plan: changes %v, errors %v, waiting %d", pl.Plan.HasChanges(), pl.Plan.HasErrors(), len(pl.Waiting))
 	}
-	res, err := s.Apply(ctx, pl.Plan, s.ApplyOptions(apply.Options{}), Stopping{InFlight: time.Second})
+	res, err := s.Apply(ctx, m, pl.Plan, s.ApplyOptions(apply.Options{}), Stopping{InFlight: time.Second})
 	if err != nil || res == nil {
 		t.Fatalf("apply: %v", err)
 	}

@@ -383,7 +383,7 @@ func execute(ctx context.Context, f *Factory, run applyRun, m *manifest.Manifest
 	// Apply holds its plan live for minutes: give the heap room above the
 	// runtime's memory rather than collect back to back (internal/memlimit).
 	memlimit.Loosen()
-	res, runErr := sess.Apply(ctx, p, opts, stopping)
+	res, runErr := sess.Apply(ctx, m, p, opts, stopping)
 	if res == nil {
 		return runErr
 	}
