@@ -218,9 +218,16 @@ func touches(c *plan.Change, ix serviceIndex) []gateKey {
 		out = append(out, prior)
 	}
 	switch c.Kind {
-	case plan.KindPrincipal, plan.KindNotification, plan.KindDNSRecord:
-		// The service's own permissions, notifications and verification.
+	case plan.KindPrincipal, plan.KindNotification:
+		// The service's own permissions and notifications.
 		return out
+	case plan.KindDNSRecord:
+		// The record, in its zone's account, verifies the service's
+		// private DNS name, read in the provider's.
+		if svc, ok := ix.providers[strings.TrimPrefix(c.Parent, "provider.")]; ok && c.Parent != "" {
+			return append(out, svc)
+		}
+		return []gateKey{everywhere}
 	case plan.KindService:
 		if c.Action == plan.Create {
 			return out // no endpoint connects to a service not made yet
@@ -259,8 +266,11 @@ func connectionOwner(c *plan.Change) string {
 	return ""
 }
 
-// serviceIndex is where each consumer's provider lives, by consumer name.
-type serviceIndex map[string]gateKey
+// serviceIndex is where each provider lives, by its name and by the
+// names of its consumers.
+type serviceIndex struct {
+	providers, consumers map[string]gateKey
+}
 
 func newServiceIndex(m *manifest.Manifest) serviceIndex {
 	region := func(r string) string {
@@ -278,13 +288,13 @@ func newServiceIndex(m *manifest.Manifest) serviceIndex {
 			providers[p.Name] = gateKey{a.ID, region(p.Region)}
 		}
 	}
-	ix := serviceIndex{}
+	ix := serviceIndex{providers: providers, consumers: map[string]gateKey{}}
 	for _, c := range m.Consumers {
 		if c == nil || c.Provider == "" {
 			continue
 		}
 		if k, ok := providers[c.Provider]; ok {
-			ix[c.Name] = k
+			ix.consumers[c.Name] = k
 		}
 	}
 	return ix
@@ -296,7 +306,7 @@ func newServiceIndex(m *manifest.Manifest) serviceIndex {
 // ok false when it is not known.
 func (ix serviceIndex) serviceScope(c *plan.Change) (gateKey, bool) {
 	if name, ok := strings.CutPrefix(c.Address, "consumer."); ok {
-		if k, ok := ix[name]; ok {
+		if k, ok := ix.consumers[name]; ok {
 			return k, true
 		}
 	}

@@ -53,6 +53,10 @@ func TestTouches(t *testing.T) {
 			[]gateKey{everywhere}},
 		{"endpoint moved to another region", plan.Change{Kind: plan.KindEndpoint, Action: plan.Replace, Address: "consumer.web", AccountID: "222", Region: "us-east-1", PriorRegion: "us-west-2"},
 			[]gateKey{own, {"222", "us-west-2"}, {"111", "eu-west-1"}}},
+		{"dns record in another account", plan.Change{Kind: plan.KindDNSRecord, Action: plan.Create, Address: "provider.api.dns_record", Parent: "provider.api", AccountID: "222", Region: "us-east-1"},
+			[]gateKey{own, {"111", "eu-west-1"}}},
+		{"dns record of no known provider", plan.Change{Kind: plan.KindDNSRecord, Action: plan.Create, Address: "provider.x.dns_record", Parent: "provider.x", AccountID: "222", Region: "us-east-1"},
+			[]gateKey{everywhere}},
 		{"a kind not known here", plan.Change{Kind: "something", Action: plan.Create, AccountID: "222", Region: "us-east-1"}, []gateKey{everywhere}},
 	} {
 		if got := touches(&tc.c, ix); !slices.Equal(got, tc.want) {
