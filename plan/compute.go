@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/plinkdev/plink/health"
 	"github.com/plinkdev/plink/live"
@@ -139,7 +140,7 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 // array beside a new one 1.25 times its size (50 MB and more at 50,000
 // consumers, docs/scale.md), and the providers' changes alone, appended
 // before a later reserve, were 25 MB of garbage; a count that falls short
-// only appends, one too high costs a Change (368 bytes) each.
+// only appends, one too high costs a Change (392 bytes) each.
 func (c *computer) reserve() {
 	n := 16 + len(c.m.Providers)/8
 	accepting := map[string]bool{} // providers that require acceptance
@@ -201,6 +202,27 @@ func (c *computer) sharedValues(k sharedKey, mk func() *Values) *Values {
 	return v
 }
 
+// valuesSlab is how many Values newValues carves from one allocation: as
+// many as fit in the largest small size class (32 KB).
+const valuesSlab = 32 << 10 / int(unsafe.Sizeof(Values{}))
+
+// newValues is a new Values for a change; kept, the change's values will
+// be in the plan (a create's, a service's), and they are carved from a
+// slab: a Values is 608 bytes, allocated alone 640, 2 MB more at 50,000
+// consumers. A slab lives while any of its Values does, so values a no-op
+// may drop (noop.go) are not carved.
+func (c *computer) newValues(kept bool) *Values {
+	if !kept {
+		return &Values{}
+	}
+	if len(c.slab) == 0 {
+		c.slab = make([]Values, valuesSlab)
+	}
+	v := &c.slab[0]
+	c.slab = c.slab[1:]
+	return v
+}
+
 // key names a resource (or a region, with id "") in one account.
 type key struct{ account, region, id string }
 
@@ -242,6 +264,7 @@ type computer struct {
 	lbIdx    *lbIndex // lbIndex()
 	// shared are the values changes share (sharedValues).
 	shared map[sharedKey]*Values
+	slab   []Values // newValues
 }
 
 type provState struct {
@@ -257,10 +280,11 @@ type provState struct {
 	renamedFrom string
 	action      Action
 	after       *Values
-	// principals are the desired principal ARNs, sorted; newPrincipals those
-	// that the plan adds.
+	// principals are the desired principal ARNs, sorted; newPrincipals maps
+	// those that the plan adds to their change's address (principalAddr),
+	// one string for the change and the endpoints that depend on it.
 	principals    []string
-	newPrincipals map[string]bool
+	newPrincipals map[string]string
 	// svcName is the live service name consumers can use now; "" when the
 	// service is created or replaced by this plan.
 	svcName string
@@ -271,13 +295,16 @@ type provState struct {
 	// creating maps an account id to the declared consumers of this
 	// provider whose endpoints the plan creates there: a pending connection
 	// from that account may be one of them, made after the account's
-	// endpoints were read (reads of accounts are not one instant).
+	// endpoints were read (reads of accounts are not one instant). Kept
+	// only for a live service with connections: no other's are planned.
 	creating map[string][]string
 	// dnsVerifies: the plan verifies the service's private DNS name
 	// (privatedns.go), so consumers turn private DNS on after that.
 	dnsVerifies bool
-	// refs is serviceNameRef's map.
+	// refs is serviceNameRef's map; self is the DependsOn of a child while
+	// the plan creates or replaces the service (child).
 	refs map[string]string
+	self []string
 }
 
 // serviceNameRef is the Refs of a change that takes the service's name

@@ -137,7 +137,10 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 	} else {
 		ch.Action = Create
 		latticeDNS(cs.c, nil, after)
-		if ps := cs.prov; ps != nil {
+		if ps := cs.prov; ps != nil && ps.svc != nil && len(ps.svc.Connections) > 0 {
+			// (only connectionChanges asks, of a live service's
+			// connections: recorded for every provider, this was 6 MB at
+			// 50,000 consumers)
 			if ps.creating == nil {
 				ps.creating = map[string][]string{}
 			}
@@ -176,7 +179,8 @@ func (c *computer) endpointChange(cs *consState, adopted bool) {
 // invalid policy is an error diagnostic).
 func (c *computer) wantedEndpoint(cs *consState, adopted bool) *Values {
 	cm := cs.c
-	after := &Values{
+	after := c.newValues(cs.ep == nil) // a create's are kept
+	*after = Values{
 		VPCID:             cm.VPCID,
 		SubnetIDs:         sorted(cm.SubnetIDs),
 		IPAddresses:       wantedAddresses(cm),
@@ -307,14 +311,12 @@ func (c *computer) principalFirst(cs *consState) string {
 	if ps == nil {
 		return ""
 	}
-	if root := rootARN(cs.accountID); ps.newPrincipals[root] {
-		return fmt.Sprintf("%s.principal[%s]", ps.addr, root)
-	} else if role := c.roleOf(cs.alias); role != "" && ps.newPrincipals[role] {
-		return fmt.Sprintf("%s.principal[%s]", ps.addr, role)
-	} else if ps.newPrincipals["*"] {
-		return ps.addr + ".principal[*]"
+	if a := ps.newPrincipals[rootARN(cs.accountID)]; a != "" {
+		return a
+	} else if role := c.roleOf(cs.alias); role != "" && ps.newPrincipals[role] != "" {
+		return ps.newPrincipals[role]
 	}
-	return ""
+	return ps.newPrincipals["*"]
 }
 
 // acceptsCreated reports whether the provider accepts the connection of an

@@ -108,7 +108,8 @@ type Change struct {
 	// Breaks says what a delete or removal breaks, for the reader of the plan.
 	Breaks   []string `json:"breaks,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
-	// DependsOn lists addresses that must be applied first.
+	// DependsOn lists addresses that must be applied first. Changes may
+	// share one list (a provider's children do): read-only.
 	DependsOn []string `json:"dependsOn,omitempty"`
 	// PriorAccount, PriorAccountID and PriorRegion say where the resource a
 	// replace removes lives, when the manifest moved it to another account

@@ -71,7 +71,8 @@ func (c *computer) desiredServiceValues(ps *provState, prior *live.Service) *Val
 			ipTypes = []string{"ipv4"}
 		}
 	}
-	return &Values{
+	v := c.newValues(true) // a service keeps its after values (noop.go)
+	*v = Values{
 		Type:                    serviceType(p),
 		NetworkLoadBalancerARNs: sorted(p.NetworkLoadBalancerARNs),
 		GatewayLoadBalancerARNs: sorted(p.GatewayLoadBalancerARNs),
@@ -82,6 +83,7 @@ func (c *computer) desiredServiceValues(ps *provState, prior *live.Service) *Val
 		PayerResponsibility:     p.PayerResponsibility,
 		Tags:                    c.desiredTags(p.Name, p.Tags, p.Protect),
 	}
+	return v
 }
 
 func (c *computer) desiredPrincipals(ps *provState) []string {
@@ -104,7 +106,7 @@ func (c *computer) desiredPrincipals(ps *provState) []string {
 func (c *computer) resolveProviders() {
 	for _, p := range c.m.Providers {
 		ps := &provState{p: p, addr: "provider." + p.Name, alias: p.Account, region: c.region(p.Region),
-			newPrincipals: map[string]bool{}, declared: map[string]string{}}
+			newPrincipals: map[string]string{}, declared: map[string]string{}}
 		c.provs = append(c.provs, ps)
 		c.provByNm[p.Name] = ps
 		acct := c.account(ps.addr, p.Account)
@@ -135,7 +137,7 @@ func (c *computer) resolveProviders() {
 		}
 		for _, arn := range ps.principals {
 			if !contains(have, arn) {
-				ps.newPrincipals[arn] = true
+				ps.newPrincipals[arn] = principalAddr(ps, arn)
 			}
 		}
 		c.providerLint(ps)
@@ -483,9 +485,21 @@ func (c *computer) child(ps *provState, kind Kind, addr string) Change {
 		ch.ParentID = ps.svc.ID
 	}
 	if ps.action == Create || ps.action == Replace {
-		ch.DependsOn = []string{ps.addr}
+		// One slice for all the provider's children (a slice each was a
+		// MB at 50,000 consumers), capped so that an append copies: a
+		// change's DependsOn is read-only, as its Refs are (Change).
+		if ps.self == nil {
+			ps.self = []string{ps.addr}
+		}
+		ch.DependsOn = ps.self[:1:1]
 	}
 	return ch
+}
+
+// principalAddr is the address of the change of a provider's allowed
+// principal arn.
+func principalAddr(ps *provState, arn string) string {
+	return ps.addr + ".principal[" + arn + "]"
 }
 
 func (c *computer) principalChanges(ps *provState, sv *live.Service) {
@@ -495,7 +509,11 @@ func (c *computer) principalChanges(ps *provState, sv *live.Service) {
 	}
 	tags := c.principalTags(ps)
 	for _, arn := range ps.principals {
-		ch := c.child(ps, KindPrincipal, fmt.Sprintf("%s.principal[%s]", ps.addr, arn))
+		addr := ps.newPrincipals[arn]
+		if addr == "" {
+			addr = principalAddr(ps, arn)
+		}
+		ch := c.child(ps, KindPrincipal, addr)
 		ch.After = c.principalValues(arn, tags[arn])
 		if contains(have, arn) {
 			ch.Action = NoOp
@@ -513,7 +531,7 @@ func (c *computer) principalChanges(ps *provState, sv *live.Service) {
 		if contains(ps.principals, arn) {
 			continue
 		}
-		ch := c.child(ps, KindPrincipal, fmt.Sprintf("%s.principal[%s]", ps.addr, arn))
+		ch := c.child(ps, KindPrincipal, principalAddr(ps, arn))
 		ch.Action = Delete
 		ch.ID = arn
 		ch.Before = &Values{Principal: arn}

@@ -86,10 +86,10 @@ func (c *computer) mustSee(cs *consState) bool {
 		return false
 	}
 	root := rootARN(cs.accountID)
-	if ps.newPrincipals[root] || ps.newPrincipals["*"] {
+	if ps.newPrincipals[root] != "" || ps.newPrincipals["*"] != "" {
 		return false
 	}
-	if role := c.roleOf(cs.alias); role != "" && ps.newPrincipals[role] {
+	if role := c.roleOf(cs.alias); role != "" && ps.newPrincipals[role] != "" {
 		return false
 	}
 	return true
