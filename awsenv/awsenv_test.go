@@ -392,6 +392,59 @@ func TestClientsReusedAndErrors(t *testing.T) {
 	var _ ClientSource = r
 }
 
+// TestRarelyUsedClientsBuiltOnFirstUse: STS, CloudWatch, SNS, Route 53
+// and VPC Lattice are not built with the Clients; on first use each is
+// built once, however many ask at once, with the endpoint override and the
+// region (Route 53: Route53Region's); Clients made by NewClients return
+// what they were given, nil included.
+func TestRarelyUsedClientsBuiltOnFirstUse(t *testing.T) {
+	hermetic(t)
+	m := mf(&manifest.Account{Alias: "payments", ID: "111111111111"})
+	r := newResolver(t, m, Options{BaseCredentials: static("A"), Endpoint: "http://sandbox:2"})
+	c, err := r.Clients(context.Background(), "payments", "cn-north-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.sts.v != nil || c.cloudWatch.v != nil || c.sns.v != nil || c.route53.v != nil || c.lattice.v != nil {
+		t.Fatal("a rarely used client was built with the Clients")
+	}
+	type opts struct{ endpoint, region string }
+	get := func() []any { return []any{c.STS(), c.CloudWatch(), c.SNS(), c.Route53(), c.Lattice()} }
+	var wg sync.WaitGroup
+	got := make([][]any, 8)
+	for i := range got {
+		wg.Add(1)
+		go func() { defer wg.Done(); got[i] = get() }()
+	}
+	wg.Wait()
+	for _, g := range got[1:] {
+		for j := range g {
+			if g[j] != got[0][j] {
+				t.Fatalf("client %d built more than once: %p vs %p", j, g[j], got[0][j])
+			}
+		}
+	}
+	for name, o := range map[string]opts{
+		"sts":        {aws.ToString(c.STS().Options().BaseEndpoint), c.STS().Options().Region},
+		"cloudwatch": {aws.ToString(c.CloudWatch().Options().BaseEndpoint), c.CloudWatch().Options().Region},
+		"sns":        {aws.ToString(c.SNS().Options().BaseEndpoint), c.SNS().Options().Region},
+		"lattice":    {aws.ToString(c.Lattice().Options().BaseEndpoint), c.Lattice().Options().Region},
+	} {
+		if o != (opts{"http://sandbox:2", "cn-north-1"}) {
+			t.Errorf("%s: endpoint and region %+v", name, o)
+		}
+	}
+	if o := c.Route53().Options(); aws.ToString(o.BaseEndpoint) != "http://sandbox:2" || o.Region != "cn-northwest-1" {
+		t.Errorf("route53: endpoint %q region %q, want the override, signed for cn-northwest-1", aws.ToString(o.BaseEndpoint), o.Region)
+	}
+
+	b := NewClients(Built{Account: "a", AccountID: "1", Region: "r", EC2: c.EC2, STS: c.STS(), Route53: c.Route53()})
+	if b.EC2 != c.EC2 || b.STS() != c.STS() || b.Route53() != c.Route53() || b.CloudWatch() != nil || b.SNS() != nil || b.Lattice() != nil ||
+		b.ELB != nil || b.Account != "a" || b.AccountID != "1" || b.Region != "r" {
+		t.Errorf("NewClients changed what it was given: %+v", b)
+	}
+}
+
 func TestAPIOptionsAndHTTPClientReachEveryClient(t *testing.T) {
 	hermetic(t)
 	f := &fakeSTS{keys: map[string]string{"AKIDBASE": "111111111111"}}

@@ -45,7 +45,10 @@ func ThrottleBucket(action string) string {
 // run's first burst of 1,600 creates, so each bucket may refuse one).
 type bucketRetryer struct {
 	// RetryerV2 answers what is asked without a call's context (which
-	// errors are retried, the backoff): it is the same for every bucket.
+	// errors are retried, the backoff): it is the same for every bucket,
+	// and the same as paced's, which answers it (adaptive mode asks its
+	// own standard retryer, built from the same options): no retryer is
+	// built for a bucket no call uses.
 	aws.RetryerV2
 	make func() aws.RetryerV2
 	// paced is the standard retryer of paced calls: retries, backoff and
@@ -57,7 +60,7 @@ type bucketRetryer struct {
 }
 
 func newBucketRetryer(make func() aws.RetryerV2, paced aws.RetryerV2) *bucketRetryer {
-	return &bucketRetryer{RetryerV2: make(), make: make, paced: paced, byBucket: map[string]aws.RetryerV2{}}
+	return &bucketRetryer{RetryerV2: paced, make: make, paced: paced, byBucket: map[string]aws.RetryerV2{}}
 }
 
 // of is the retryer of the call's bucket.

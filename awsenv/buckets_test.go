@@ -77,3 +77,48 @@ func TestThrottlingOneBucketDoesNotSlowAnother(t *testing.T) {
 		t.Errorf("a paced CreateVpcEndpoint waited for adaptive mode: %v", err)
 	}
 }
+
+// TestBucketRetryerAnswersAsItsBuckets: what the SDK asks a client's
+// retryer without a call's context (attempts, which errors are retried,
+// the backoff's bound) is answered as every bucket's retryer answers it,
+// in both modes, though no bucket's retryer is built for it.
+func TestBucketRetryerAnswersAsItsBuckets(t *testing.T) {
+	errs := []error{
+		&smithy.GenericAPIError{Code: "RequestLimitExceeded", Message: "Request limit exceeded."},
+		&smithy.GenericAPIError{Code: "Throttling"},
+		&smithy.GenericAPIError{Code: "InvalidParameterValue"},
+		&smithy.GenericAPIError{Code: "UnauthorizedOperation"},
+		errors.New("connection reset by peer"),
+		context.DeadlineExceeded,
+	}
+	for _, mode := range []aws.RetryMode{aws.RetryModeAdaptive, aws.RetryModeStandard} {
+		b := newRetryer(mode, time.Minute, 20*time.Millisecond, &retryCounter{})().(*budgetRetryer).RetryerV2.(*bucketRetryer)
+		if len(b.byBucket) != 0 {
+			t.Errorf("%s: %d buckets' retryers built before any call", mode, len(b.byBucket))
+		}
+		bucket := b.make()
+		if b.MaxAttempts() != bucket.MaxAttempts() || b.MaxAttempts() != budgetMaxAttempts {
+			t.Errorf("%s: MaxAttempts %d, a bucket's %d", mode, b.MaxAttempts(), bucket.MaxAttempts())
+		}
+		for _, err := range errs {
+			if got, want := b.IsErrorRetryable(err), bucket.IsErrorRetryable(err); got != want {
+				t.Errorf("%s: IsErrorRetryable(%v) = %v, a bucket's %v", mode, err, got, want)
+			}
+		}
+		for attempt := 1; attempt < 8; attempt++ {
+			if d, err := b.RetryDelay(attempt, errs[0]); err != nil || d > 20*time.Millisecond {
+				t.Errorf("%s: RetryDelay(%d) = %s, %v, want at most the 20ms cap", mode, attempt, d, err)
+			}
+		}
+	}
+}
+
+// BenchmarkNewRetryer: the retryer every SDK client builds (B/op is what
+// one client holds before its first call).
+func BenchmarkNewRetryer(b *testing.B) {
+	mk := newRetryer(aws.RetryModeAdaptive, time.Minute, 0, &retryCounter{})
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = mk()
+	}
+}
