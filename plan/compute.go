@@ -105,6 +105,7 @@ func Compute(m *manifest.Manifest, s *live.Snapshot, opts Options) *Plan {
 		n = len(c.changes)
 		c.providerChildren(ps)
 		dropNoOpValues(c.changes[n:])
+		ps.planned()
 	}
 	c.consumerNotifications()
 	c.deletes()
@@ -305,6 +306,13 @@ type provState struct {
 	// the plan creates or replaces the service (child).
 	refs map[string]string
 	self []string
+}
+
+// planned drops what only the provider's consumers and its children
+// (providerChildren) read, once they are planned: held until the plan was
+// done, it was 7 MB at 50,000 consumers.
+func (ps *provState) planned() {
+	ps.azIDs, ps.newPrincipals, ps.declared, ps.creating = nil, nil, nil, nil
 }
 
 // serviceNameRef is the Refs of a change that takes the service's name

@@ -105,30 +105,11 @@ func (c *computer) desiredPrincipals(ps *provState) []string {
 
 func (c *computer) resolveProviders() {
 	for _, p := range c.m.Providers {
-		ps := &provState{p: p, addr: "provider." + p.Name, alias: p.Account, region: c.region(p.Region),
-			newPrincipals: map[string]string{}, declared: map[string]string{}}
-		c.provs = append(c.provs, ps)
-		c.provByNm[p.Name] = ps
-		acct := c.account(ps.addr, p.Account)
-		if acct == nil {
+		ps, adopted := c.resolveService(p)
+		if !ps.ok {
 			continue
 		}
-		ps.accountID = acct.ID
-		ps.principals = c.desiredPrincipals(ps)
-		c.checkRead(ps.addr, ps.alias, ps.accountID, ps.region)
-		name := lookupName(p.Name, p.RenamedFrom, c.svcByName)
-		svc, adopted, ok := match(c, ps.addr, kindServiceNoun, name, p.Adopt, ps.accountID, ps.region, c.svcByName, c.svcByID, svcRef, c.serviceFit(ps))
-		if !ok {
-			continue
-		}
-		ps.ok = true
-		if svc == nil && p.Adopt == "" {
-			svc = c.repairService(ps)
-		}
-		ps.svc = svc
-		if svc != nil && name != p.Name && svc.Tags[live.TagName] != "" {
-			ps.renamedFrom = name
-		}
+		ps.newPrincipals, ps.declared = map[string]string{}, map[string]string{}
 		c.serviceChange(ps, adopted)
 		c.dnsRecordChange(ps)
 		var have []string
@@ -142,6 +123,37 @@ func (c *computer) resolveProviders() {
 		}
 		c.providerLint(ps)
 	}
+}
+
+// resolveService makes a provider's state and finds its live service:
+// ps.ok when its account is known and nothing blocks the match, ps.svc
+// the service (nil: none), and whether it is adopted. Compute plans from
+// there (resolveProviders); LintTargetHealth needs no more.
+func (c *computer) resolveService(p *manifest.Provider) (ps *provState, adopted bool) {
+	ps = &provState{p: p, addr: "provider." + p.Name, alias: p.Account, region: c.region(p.Region)}
+	c.provs = append(c.provs, ps)
+	c.provByNm[p.Name] = ps
+	acct := c.account(ps.addr, p.Account)
+	if acct == nil {
+		return ps, false
+	}
+	ps.accountID = acct.ID
+	ps.principals = c.desiredPrincipals(ps)
+	c.checkRead(ps.addr, ps.alias, ps.accountID, ps.region)
+	name := lookupName(p.Name, p.RenamedFrom, c.svcByName)
+	svc, adopted, ok := match(c, ps.addr, kindServiceNoun, name, p.Adopt, ps.accountID, ps.region, c.svcByName, c.svcByID, svcRef, c.serviceFit(ps))
+	if !ok {
+		return ps, false
+	}
+	ps.ok = true
+	if svc == nil && p.Adopt == "" {
+		svc = c.repairService(ps)
+	}
+	ps.svc = svc
+	if svc != nil && name != p.Name && svc.Tags[live.TagName] != "" {
+		ps.renamedFrom = name
+	}
+	return ps, adopted
 }
 
 // serviceFit compares a live service that carries a provider's name with

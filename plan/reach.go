@@ -172,7 +172,7 @@ func (c *computer) quotaChecks() {
 	limit := c.opts.quotas().EndpointsPerVPC
 	type vpcKey struct{ account, region, vpc string }
 	count := map[vpcKey]int{}
-	creates := map[vpcKey][]string{}
+	first := map[vpcKey]string{} // the first endpoint created in each VPC
 	for i := range c.s.Endpoints {
 		ep := &c.s.Endpoints[i]
 		// gateway, Resource and ServiceNetwork endpoints have quotas of
@@ -196,23 +196,24 @@ func (c *computer) quotaChecks() {
 			if ch.After != nil && ch.After.Type != "Gateway" && !latticeType(ch.After.Type) {
 				k := vpcKey{ch.AccountID, ch.Region, ch.After.VPCID}
 				count[k]++
-				creates[k] = append(creates[k], ch.Address)
+				if first[k] == "" {
+					first[k] = ch.Address
+				}
 			}
 		}
 	}
-	keys := make([]vpcKey, 0, len(creates))
-	for k := range creates {
-		keys = append(keys, k)
+	var keys []vpcKey // only the VPCs over the quota are sorted (every one was 5 MB at 50,000 consumers)
+	for k := range first {
+		if count[k] > limit {
+			keys = append(keys, k)
+		}
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
 		return a.account+a.region+a.vpc < b.account+b.region+b.vpc
 	})
 	for _, k := range keys {
-		if count[k] <= limit {
-			continue
-		}
-		c.diag(SeverityWarning, CodeQuotaEndpoints, creates[k][0], c.alias(k.account), k.region,
+		c.diag(SeverityWarning, CodeQuotaEndpoints, first[k], c.alias(k.account), k.region,
 			fmt.Sprintf("VPC %s in account %s region %s would hold %d interface and Gateway Load Balancer endpoints; AWS's default quota is %d per VPC, so apply fails there (VpcEndpointLimitExceeded) unless it was raised", k.vpc, c.accountLabel(k.account), k.region, count[k], limit),
 			"request an increase of \"Interface and Gateway Load Balancer endpoints per VPC\" in Service Quotas for that account and region; if it is already raised, set endpoints-per-vpc in plink's config to the new quota")
 	}
