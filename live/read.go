@@ -48,11 +48,39 @@ type ReadOptions struct {
 	// Resource and ServiceNetwork consumers (lattice.go): plan's lints
 	// PL240 and PL241 need them, nothing else does, so only plan asks.
 	LatticeTargets bool
-	// Gate, when set, is waited for before an account-region is read: apply
-	// has the confirming read start on each account-region as soon as the
-	// run can change nothing there, while it goes on elsewhere. Its error
-	// (the context ended) is the scope's failure.
-	Gate func(ctx context.Context, account, region string) error
+	// Gate, when set, is waited for before each part of an account-region
+	// that apply changes is read: apply has its confirming read take each
+	// part as soon as the run can change nothing there, while it goes on
+	// elsewhere. The network (zones, subnets, VPCs, groups, load balancers,
+	// route tables), which plink never changes, is read at once. Its error
+	// (the context ended) is the part's failure.
+	Gate func(ctx context.Context, account, region string, part Part) error
+}
+
+// Part is what ReadOptions.Gate holds back in an account-region.
+type Part string
+
+const (
+	// PartServices are the endpoint services with their permissions and
+	// connection notifications (the endpoints' own included).
+	PartServices Part = "services"
+	// PartConnections are the connections of those services.
+	PartConnections Part = "connections"
+	// PartEndpoints are the account-region's endpoints.
+	PartEndpoints Part = "endpoints"
+)
+
+// gate waits for ReadOptions.Gate to let part of sc be read, recording
+// its failure; it reports whether to read.
+func (rd *reader) gate(ctx context.Context, sc *scopeState, part Part) bool {
+	if rd.opts.Gate == nil {
+		return true
+	}
+	if err := rd.opts.Gate(ctx, sc.Account, sc.Region, part); err != nil {
+		rd.fail(sc, callGate+" "+string(part), err)
+		return false
+	}
+	return true
 }
 
 // Page sizes and batch limits of the APIs read.
@@ -471,12 +499,6 @@ func (rd *reader) owned(tags map[string]string, id string) bool {
 
 func (rd *reader) readScope(ctx context.Context, sc *scopeState) {
 	sc.sem = make(chan struct{}, rd.opts.PerScope)
-	if rd.opts.Gate != nil {
-		if err := rd.opts.Gate(ctx, sc.Account, sc.Region); err != nil {
-			rd.fail(sc, callGate, err)
-			return
-		}
-	}
 	e, l, err := rd.src.APIs(ctx, sc.Account, sc.Region)
 	if err != nil {
 		rd.fail(sc, callClients, err)
@@ -506,8 +528,16 @@ func (rd *reader) readScope(ctx context.Context, sc *scopeState) {
 			fn()
 		}()
 	}
-	spawn(func() { rd.readServices(ctx, sc, zoneIDs) })
-	spawn(func() { rd.readEndpoints(ctx, sc) })
+	spawn(func() {
+		if rd.gate(ctx, sc, PartServices) {
+			rd.readServices(ctx, sc, zoneIDs)
+		}
+	})
+	spawn(func() {
+		if rd.gate(ctx, sc, PartEndpoints) {
+			rd.readEndpoints(ctx, sc)
+		}
+	})
 	if len(sc.subnets) > 0 {
 		spawn(func() { rd.readSubnets(ctx, sc) })
 	}

@@ -65,6 +65,9 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 			if len(owned) == 0 {
 				return // no service: no connection to read
 			}
+			if !rd.gate(ctx, sc, PartConnections) {
+				return
+			}
 			conns, _ = listAll(rd, ctx, sc, callConnections, func(ctx context.Context, token *string) ([]ec2types.VpcEndpointConnection, *string, error) {
 				out, err := sc.ec2.DescribeVpcEndpointConnections(ctx, &ec2.DescribeVpcEndpointConnectionsInput{MaxResults: aws.Int32(pageSize), NextToken: token})
 				return listed(out, err, func(o *ec2.DescribeVpcEndpointConnectionsOutput) ([]ec2types.VpcEndpointConnection, *string) {

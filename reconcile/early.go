@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
 )
@@ -80,20 +81,24 @@ func (s *Session) dropEarly() {
 	}
 }
 
-// gateKey is an account (by id) and region a change touches. Region
-// anyRegion is every region of the account; the key {anyAccount,
-// anyRegion} is every account-region.
-type gateKey struct{ id, region string }
+// gateKey is a part of an account (by id) and region that a change
+// touches. Region anyRegion is every region of the account, part anyPart
+// every part; everywhere is all of them.
+type gateKey struct {
+	id, region string
+	part       live.Part
+}
 
 const (
 	anyRegion  = "*"
 	anyAccount = "*"
+	anyPart    = live.Part("*")
 )
 
-var everywhere = gateKey{anyAccount, anyRegion}
+var everywhere = gateKey{anyAccount, anyRegion, anyPart}
 
-// scopeGates holds each account-region's read until every change of the
-// run that touches it has ended (apply.Options.Ended).
+// scopeGates holds each part of an account-region's read until every
+// change of the run that touches it has ended (apply.Options.Ended).
 type scopeGates struct {
 	mu       sync.Mutex
 	ids      map[string]string // account alias → id
@@ -125,20 +130,29 @@ func newScopeGates(m *manifest.Manifest, run *plan.Plan) *scopeGates {
 	return g
 }
 
-// ready reports whether account-region k may be read: no change that
-// touches it, its account or everything is still open.
+// ready reports whether part k may be read: no change that touches it,
+// its account-region, its account or everything is still open.
 func (g *scopeGates) ready(k gateKey) bool {
-	return g.released || g.open[k] == 0 && g.open[gateKey{k.id, anyRegion}] == 0 && g.open[everywhere] == 0
+	if g.released {
+		return true
+	}
+	for _, w := range []gateKey{k, {k.id, k.region, anyPart}, {k.id, anyRegion, k.part}, {k.id, anyRegion, anyPart}, everywhere} {
+		if g.open[w] > 0 {
+			return false
+		}
+	}
+	return true
 }
 
-// wait returns once the account-region may be read, or ctx's error.
-func (g *scopeGates) wait(ctx context.Context, alias, region string) error {
+// wait is live.ReadOptions.Gate: it returns once part of the
+// account-region may be read, or ctx's error.
+func (g *scopeGates) wait(ctx context.Context, alias, region string, part live.Part) error {
 	g.mu.Lock()
 	id, ok := g.ids[alias]
 	if !ok {
 		id = alias
 	}
-	k := gateKey{id, region}
+	k := gateKey{id, region, part}
 	if g.ready(k) {
 		g.mu.Unlock()
 		return nil
@@ -200,52 +214,60 @@ func (g *scopeGates) wake() {
 	}
 }
 
-// touches lists the account-regions whose read a change can alter while
-// apply carries it out: its own (and, for a move, the one it leaves), and
-// across accounts where AWS links the two sides of a connection. A change
-// whose reach is not known holds every read back until it ends.
+// touches lists the parts of account-regions whose read a change can
+// alter while apply carries it out: in its own account-region (and, for a
+// move, the one it leaves), and across accounts where AWS links the two
+// sides of a connection. A change whose reach is not known holds every
+// read back until it ends.
 func touches(c *plan.Change, ix serviceIndex) []gateKey {
-	own := gateKey{c.AccountID, c.Region}
-	out := []gateKey{own}
-	if c.PriorAccountID != "" || c.PriorRegion != "" {
-		prior := own
-		if c.PriorAccountID != "" {
-			prior.id = c.PriorAccountID
+	at := func(part live.Part) []gateKey {
+		out := []gateKey{{c.AccountID, c.Region, part}}
+		if c.PriorAccountID != "" || c.PriorRegion != "" {
+			prior := out[0]
+			if c.PriorAccountID != "" {
+				prior.id = c.PriorAccountID
+			}
+			if c.PriorRegion != "" {
+				prior.region = c.PriorRegion
+			}
+			out = append(out, prior)
 		}
-		if c.PriorRegion != "" {
-			prior.region = c.PriorRegion
-		}
-		out = append(out, prior)
+		return out
 	}
 	switch c.Kind {
 	case plan.KindPrincipal, plan.KindNotification:
-		// The service's own permissions and notifications.
-		return out
+		// A service's permissions and notifications (an endpoint's own
+		// notifications are listed with them).
+		return at(live.PartServices)
 	case plan.KindDNSRecord:
 		// The record, in its zone's account, verifies the service's
 		// private DNS name, read in the provider's.
 		if svc, ok := ix.providers[strings.TrimPrefix(c.Parent, "provider.")]; ok && c.Parent != "" {
-			return append(out, svc)
+			svc.part = live.PartServices
+			return append(at(live.PartServices), svc)
 		}
 		return []gateKey{everywhere}
 	case plan.KindService:
 		if c.Action == plan.Create {
-			return out // no endpoint connects to a service not made yet
+			return at(live.PartServices) // no endpoint connects to a service not made yet
 		}
 		// A service deleted or changed changes its endpoints' side.
 		return []gateKey{everywhere}
 	case plan.KindConnection:
 		// Accepting, rejecting or cutting a connection changes the
-		// endpoint's state in its owner's account, in whichever region.
-		if owner := connectionOwner(c); owner != "" {
-			return append(out, gateKey{owner, anyRegion})
+		// endpoint's state in its owner's account: the consumer's
+		// account-region when the manifest declares it, else any region.
+		if ep, ok := ix.endpointOf(c); ok {
+			return append(at(live.PartConnections), ep)
 		}
 		return []gateKey{everywhere}
 	case plan.KindEndpoint:
 		// Making, changing or deleting an endpoint changes the connections
 		// its service lists.
 		if svc, ok := ix.serviceScope(c); ok {
+			out := at(live.PartEndpoints)
 			if svc != (gateKey{}) {
+				svc.part = live.PartConnections
 				out = append(out, svc)
 			}
 			return out
@@ -253,6 +275,23 @@ func touches(c *plan.Change, ix serviceIndex) []gateKey {
 		return []gateKey{everywhere}
 	}
 	return []gateKey{everywhere}
+}
+
+// endpointOf is the endpoints part a connection change alters: its
+// declared consumer's account-region (connection[consumer.NAME]), or
+// every region of the endpoint's owner.
+func (ix serviceIndex) endpointOf(c *plan.Change) (gateKey, bool) {
+	if i := strings.Index(c.Address, ".connection[consumer."); i >= 0 {
+		name := strings.TrimSuffix(c.Address[i+len(".connection[consumer."):], "]")
+		if k, ok := ix.own[name]; ok {
+			k.part = live.PartEndpoints
+			return k, true
+		}
+	}
+	if owner := connectionOwner(c); owner != "" {
+		return gateKey{owner, anyRegion, live.PartEndpoints}, true
+	}
+	return gateKey{}, false
 }
 
 // connectionOwner is the account id of the endpoint a connection change
@@ -266,10 +305,11 @@ func connectionOwner(c *plan.Change) string {
 	return ""
 }
 
-// serviceIndex is where each provider lives, by its name and by the
-// names of its consumers.
+// serviceIndex says where the manifest's entries live: each provider by
+// its name and by the names of its consumers (consumers), each consumer
+// by its name (own).
 type serviceIndex struct {
-	providers, consumers map[string]gateKey
+	providers, consumers, own map[string]gateKey
 }
 
 func newServiceIndex(m *manifest.Manifest) serviceIndex {
@@ -285,12 +325,18 @@ func newServiceIndex(m *manifest.Manifest) serviceIndex {
 			continue
 		}
 		if a := m.Accounts[p.Account]; a != nil {
-			providers[p.Name] = gateKey{a.ID, region(p.Region)}
+			providers[p.Name] = gateKey{id: a.ID, region: region(p.Region)}
 		}
 	}
-	ix := serviceIndex{providers: providers, consumers: map[string]gateKey{}}
+	ix := serviceIndex{providers: providers, consumers: map[string]gateKey{}, own: map[string]gateKey{}}
 	for _, c := range m.Consumers {
-		if c == nil || c.Provider == "" {
+		if c == nil {
+			continue
+		}
+		if a := m.Accounts[c.Account]; a != nil {
+			ix.own[c.Name] = gateKey{id: a.ID, region: region(c.Region)}
+		}
+		if c.Provider == "" {
 			continue
 		}
 		if k, ok := providers[c.Provider]; ok {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/plinkdev/plink/awsenv"
 	"github.com/plinkdev/plink/internal/buildinfo"
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/reconcile/shard"
@@ -106,7 +107,7 @@ type Session struct {
 	// early is the confirming read Apply started; Confirm takes it.
 	early *earlyConfirm
 	// gate, when set, holds each account-region's read (early.go).
-	gate func(ctx context.Context, account, region string) error
+	gate func(ctx context.Context, account, region string, part live.Part) error
 }
 
 // Close abandons a confirming read still open and stops the sandbox, if
