@@ -275,3 +275,55 @@ func TestWaitDescribeFailureAndCancel(t *testing.T) {
 		t.Errorf("provider.api: %+v %+v", c, c.Error)
 	}
 }
+
+// A wait that joins a poll loop already sleeping is looked at once a
+// quarter interval has passed since the last round, not after the whole
+// interval; a loop with nobody new keeps its interval.
+func TestPollerHurriesForANewWaiter(t *testing.T) {
+	w := newFakeWorld()
+	for _, id := range []string{"vpce-first", "vpce-second"} {
+		w.endpoints[id] = &fakeEndpoint{account: "222222222222", region: "us-east-1", ep: fakeEndpointVal(id, "available")}
+	}
+	opts := fastOpts()
+	opts.PollInterval = 8 * time.Second
+	var mu sync.Mutex
+	var rounds []time.Time
+	opts.onPoll = func(_, _, _ string, _, _ int) {
+		mu.Lock()
+		rounds = append(rounds, time.Now())
+		mu.Unlock()
+	}
+	r := newRunner(&plan.Plan{}, &schedule{}, w.clients(), opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.pollCtx = ctx
+	where := where{"checkout", "222222222222", "us-east-1"}
+	cl, e := r.clientAt(ctx, &plan.Change{}, where)
+	if e != nil {
+		t.Fatal(e)
+	}
+	p := r.pollerFor(where, pollEndpoints, cl)
+	first := p.join(ctx, "vpce-first")
+	<-first.ch // the loop's first round, at once
+	joined := time.Now()
+	second := p.join(ctx, "vpce-second")
+	select {
+	case s := <-second.ch:
+		if s.ep == nil {
+			t.Errorf("the new waiter's round did not see it: %+v", s)
+		}
+		if waited := time.Since(joined); waited >= opts.PollInterval*3/4 {
+			t.Errorf("the new waiter waited %v for its first look, want about a quarter of %v", waited, opts.PollInterval)
+		}
+	case <-time.After(opts.PollInterval):
+		t.Fatalf("the new waiter had no look within the %v interval", opts.PollInterval)
+	}
+	mu.Lock()
+	n := len(rounds)
+	mu.Unlock()
+	if n != 2 {
+		t.Errorf("%d rounds, want 2 (the first, and the new waiter's)", n)
+	}
+	p.leave(first)
+	p.leave(second)
+}

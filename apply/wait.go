@@ -111,6 +111,9 @@ type poller struct {
 	// idle is signalled when the last waiter leaves, so the loop ends
 	// without sleeping out its interval.
 	idle chan struct{}
+	// hurry is signalled when a waiter joins a loop already running: its
+	// first look comes a quarter interval later, not up to a whole one.
+	hurry chan struct{}
 }
 
 // pollerFor returns the poller of an account-region and resource type.
@@ -120,7 +123,7 @@ func (r *runner) pollerFor(w where, kind pollKind, cl EC2API) *poller {
 	defer r.mu.Unlock()
 	p, ok := r.pollers[key]
 	if !ok {
-		p = &poller{r: r, w: w, kind: kind, cl: cl, waiters: map[*waiter]struct{}{}, final: map[string]string{}, idle: make(chan struct{}, 1)}
+		p = &poller{r: r, w: w, kind: kind, cl: cl, waiters: map[*waiter]struct{}{}, final: map[string]string{}, idle: make(chan struct{}, 1), hurry: make(chan struct{}, 1)}
 		r.pollers[key] = p
 	}
 	return p
@@ -134,7 +137,12 @@ func (p *poller) join(ctx context.Context, id string) *waiter {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.waiters[wt] = struct{}{}
-	if !p.running {
+	if p.running {
+		select {
+		case p.hurry <- struct{}{}:
+		default:
+		}
+	} else {
 		p.running = true
 		if p.r.pollCtx != nil {
 			ctx = p.r.pollCtx
@@ -219,10 +227,17 @@ func (p *poller) loop(ctx context.Context) {
 	}
 }
 
-// sleep waits PollInterval; it returns false when the context ended or the
-// last waiter left.
+// sleep waits PollInterval; once a waiter joined meanwhile, the next
+// round comes as soon as a quarter interval has passed since the last:
+// the first look at what apply just made (an endpoint's
+// pendingAcceptance before its accept, its availability after) then
+// waits at most a quarter round, not a whole one, for one more Describe
+// call for all the account-region's waits. It returns false when the
+// context ended or the last waiter left.
 func (p *poller) sleep(ctx context.Context) bool {
-	t := time.NewTimer(p.r.opts.PollInterval)
+	interval := p.r.opts.PollInterval
+	start := time.Now()
+	t := time.NewTimer(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -230,6 +245,10 @@ func (p *poller) sleep(ctx context.Context) bool {
 			return true
 		case <-ctx.Done():
 			return false
+		case <-p.hurry:
+			if left := interval - time.Since(start); left > interval/4 {
+				t.Reset(max(interval/4-time.Since(start), 0))
+			}
 		case <-p.idle:
 			p.mu.Lock()
 			n := len(p.waiters)
