@@ -6,8 +6,10 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
 )
@@ -38,6 +40,16 @@ const stsPaceMargin = 0.95
 // with the full burst, none with 95%).
 const stsBurstSeconds = 5
 
+// stsSpread is how many times its rate a limiter spends its burst at. A
+// full limiter does not mean a full bucket: another process with the same
+// caller (a pipeline's plan step, just before its apply step) may have
+// spent the bucket moments before. Spent at once, the burst would all be
+// sent before the first refusal came back; spread over a second, the first
+// refusal drains the limiter (stsPace.refused) while most of it still
+// waits. That costs a run at most a second, and nothing to one whose roles
+// outlast the burst: beyond it, the rate is the bound.
+const stsSpread = 5
+
 // stsLimiters are the STS limiters of the process, one per caller (the
 // access key of the credentials that sign AssumeRole), STS endpoint,
 // region and rate: every Resolver of a run (plink builds one more for the
@@ -45,7 +57,7 @@ const stsBurstSeconds = 5
 // same one, as AWS's bucket is the caller's.
 var stsLimiters struct {
 	mu sync.Mutex
-	m  map[stsKey]*rate.Limiter
+	m  map[stsKey]*stsPace
 }
 
 type stsKey struct {
@@ -53,20 +65,50 @@ type stsKey struct {
 	rate                     float64
 }
 
+// stsPace is one caller's limiter: bucket models the caller's STS bucket,
+// spread spaces the requests that spend its burst.
+type stsPace struct {
+	bucket, spread *rate.Limiter
+}
+
 // stsLimiter returns the process's limiter for key, made on first use.
-func stsLimiter(key stsKey) *rate.Limiter {
+func stsLimiter(key stsKey) *stsPace {
 	stsLimiters.mu.Lock()
 	defer stsLimiters.mu.Unlock()
 	if stsLimiters.m == nil {
-		stsLimiters.m = map[stsKey]*rate.Limiter{}
+		stsLimiters.m = map[stsKey]*stsPace{}
 	}
-	l := stsLimiters.m[key]
-	if l == nil {
+	p := stsLimiters.m[key]
+	if p == nil {
+		paced := key.rate * stsPaceMargin
 		burst := int(math.Max(1, math.Floor(key.rate*stsBurstSeconds*stsPaceMargin)))
-		l = rate.NewLimiter(rate.Limit(key.rate*stsPaceMargin), burst)
-		stsLimiters.m[key] = l
+		p = &stsPace{bucket: rate.NewLimiter(rate.Limit(paced), burst), spread: rate.NewLimiter(rate.Limit(paced*stsSpread), 1)}
+		stsLimiters.m[key] = p
 	}
-	return l
+	return p
+}
+
+// wait waits for a token. The spacing comes first, so a request waiting
+// for its turn has taken no token from the bucket that a drain would miss.
+func (p *stsPace) wait(ctx context.Context) error {
+	if err := p.spread.Wait(ctx); err != nil {
+		return err
+	}
+	return p.bucket.Wait(ctx)
+}
+
+// refused is told that STS refused a request for throttling: the caller's
+// bucket is empty, whatever the limiter believed, so the limiter drops the
+// whole tokens it holds and the next requests go at its rate. Taking only
+// what it holds, each refusal drains it once (refusals of requests sent
+// together do not add up to a debt) and it never goes faster than its rate.
+func (p *stsPace) refused() {
+	now := time.Now()
+	if n := int(p.bucket.TokensAt(now)); n > 0 {
+		// A token taken meanwhile by another request leaves the limiter
+		// one in debt: slower, never faster.
+		p.bucket.ReserveN(now, n)
+	}
 }
 
 // paceAssumeRole returns the API option that makes every attempt of an
@@ -78,30 +120,42 @@ func stsLimiter(key stsKey) *rate.Limiter {
 // wait also ends with stop (the run): an account's credentials cache
 // calls AssumeRole with a context that its callers' cancellation does not
 // reach, and a role still waiting for a token when the run ends must not
-// be asked for afterwards.
+// be asked for afterwards. An attempt refused for throttling drains the
+// limiter (stsPace.refused).
 func paceAssumeRole(stop context.Context, src aws.CredentialsProvider, endpoint, region string, perSecond float64) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("plinkPaceAssumeRole",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				// The credentials are cached: this is the value signing
 				// uses next. When they fail, signing reports it.
+				var p *stsPace
 				if creds, err := src.Retrieve(ctx); err == nil {
-					l := stsLimiter(stsKey{caller: creds.AccessKeyID, endpoint: endpoint, region: region, rate: perSecond})
+					p = stsLimiter(stsKey{caller: creds.AccessKeyID, endpoint: endpoint, region: region, rate: perSecond})
 					wait, cancel := context.WithCancelCause(ctx)
 					defer cancel(nil)
 					if stop != nil {
 						defer context.AfterFunc(stop, func() { cancel(context.Cause(stop)) })()
 					}
-					if err := l.Wait(wait); err != nil {
+					if err := p.wait(wait); err != nil {
 						if cause := context.Cause(wait); cause != nil {
 							err = cause
 						}
 						return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("waiting for the STS request rate (--sts-rate %g): %w", perSecond, err)
 					}
 				}
-				return next.HandleFinalize(ctx, in)
+				out, md, err := next.HandleFinalize(ctx, in)
+				if p != nil && err != nil && isThrottle(err) {
+					p.refused()
+				}
+				return out, md, err
 			}), "Retry", middleware.After)
 	}
+}
+
+// isThrottle reports whether err is a throttling error, by the codes the
+// retryer counts as throttling (budgetRetryer).
+func isThrottle(err error) bool {
+	return retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary
 }
 
 // withAPIOption returns opts with fn added, never writing into the
