@@ -55,6 +55,12 @@ type ReadOptions struct {
 	// route tables), which plink never changes, is read at once. Its error
 	// (the context ended) is the part's failure.
 	Gate func(ctx context.Context, account, region string, part Part) error
+	// Network, when set, is a read of the same manifest made moments
+	// before (the one the plan shown was made from): its subnets, VPCs,
+	// security groups and load balancers are taken as they are instead of
+	// read again, since no run of plink changes them; what a run may
+	// change is read. An account-region it did not read in full is read.
+	Network *Snapshot
 }
 
 // Part is what ReadOptions.Gate holds back in an account-region.
@@ -453,6 +459,9 @@ type reader struct {
 	snap Snapshot
 	// in shares the strings that repeat among the resources read.
 	in interner
+	// prior indexes ReadOptions.Network by account-region (reuse.go).
+	prior sync.Once
+	nets  map[[2]string]*scopeNetwork
 }
 
 // call runs one API call (all its pages) under the scope's and the overall
@@ -528,6 +537,7 @@ func (rd *reader) readScope(ctx context.Context, sc *scopeState) {
 			fn()
 		}()
 	}
+	reuse := rd.priorNetwork(sc)
 	spawn(func() {
 		if rd.gate(ctx, sc, PartServices) {
 			rd.readServices(ctx, sc, zoneIDs)
@@ -538,17 +548,22 @@ func (rd *reader) readScope(ctx context.Context, sc *scopeState) {
 			rd.readEndpoints(ctx, sc)
 		}
 	})
-	if len(sc.subnets) > 0 {
-		spawn(func() { rd.readSubnets(ctx, sc) })
-	}
-	if len(sc.vpcs) > 0 {
-		spawn(func() { rd.readVPCs(ctx, sc) })
-	}
-	if len(sc.groups) > 0 {
-		spawn(func() { rd.readGroups(ctx, sc) })
-	}
-	if len(sc.lbs) > 0 {
-		spawn(func() { rd.readLoadBalancers(ctx, sc) })
+	switch {
+	case reuse != nil:
+		rd.add(func(s *Snapshot) { reuse.addTo(s) })
+	default:
+		if len(sc.subnets) > 0 {
+			spawn(func() { rd.readSubnets(ctx, sc) })
+		}
+		if len(sc.vpcs) > 0 {
+			spawn(func() { rd.readVPCs(ctx, sc) })
+		}
+		if len(sc.groups) > 0 {
+			spawn(func() { rd.readGroups(ctx, sc) })
+		}
+		if len(sc.lbs) > 0 {
+			spawn(func() { rd.readLoadBalancers(ctx, sc) })
+		}
 	}
 	if vpcs := gatewayVPCs(sc); len(vpcs) > 0 {
 		spawn(func() { rd.readGatewayNetwork(ctx, sc, vpcs) })

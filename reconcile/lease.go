@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/plinkdev/plink/lease"
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 )
 
@@ -40,6 +41,10 @@ type LockOptions struct {
 	Waiting func(lease.Info)
 	// Lost is called once if the lease is lost mid-run.
 	Lost func(error)
+	// Network is the read the plan shown was made from, when there is
+	// one: the read under the lease takes its network as is
+	// (live.ReadOptions.Network), since no run of plink changes it.
+	Network *live.Snapshot
 }
 
 // Held is a lease the run holds, renewed until Release.
@@ -76,7 +81,7 @@ func (s *Session) Lock(ctx context.Context, m *manifest.Manifest, opts LockOptio
 	// and overlaps its wait for a rival to show; one a rival cut short
 	// has its context cancelled, and only the last one counts.
 	var ahead *aheadRead
-	lopts.Ahead = func(actx context.Context) { ahead = s.readAhead(actx, m) }
+	lopts.Ahead = func(actx context.Context) { ahead = s.readAhead(actx, m, opts.Network) }
 	l, err := lease.Acquire(ctx, c.EC2, scope, lopts)
 	if err != nil {
 		if ahead != nil {
@@ -110,11 +115,12 @@ type aheadRead struct {
 
 // readAhead starts Replan's read and plan of m under ctx. It says nothing
 // through the hooks: Replan says what it does when it takes the result.
-func (s *Session) readAhead(ctx context.Context, m *manifest.Manifest) *aheadRead {
+func (s *Session) readAhead(ctx context.Context, m *manifest.Manifest, network *live.Snapshot) *aheadRead {
 	actx, cancel := context.WithCancel(ctx)
 	a := &aheadRead{m: m, ctx: actx, cancel: cancel, done: make(chan struct{})}
 	quiet := *s
 	quiet.opts.Hooks = Hooks{}
+	quiet.network = network
 	go func() {
 		defer close(a.done)
 		a.c, a.err = quiet.compute(actx, m, PlanRequest{})

@@ -60,7 +60,7 @@ func TestReplanTakesTheReadAhead(t *testing.T) {
 		"another manifest": func(a *aheadRead) { a.m = load(t) },
 		"failed":           func(a *aheadRead) { a.err = errors.New("throttled") },
 	} {
-		a := s.readAhead(ctx, m)
+		a := s.readAhead(ctx, m, nil)
 		<-a.done
 		fn(a)
 		s.ahead, said = a, nil
@@ -74,5 +74,47 @@ func TestReplanTakesTheReadAhead(t *testing.T) {
 		if n := len(slices.DeleteFunc(said, func(a string) bool { return !strings.HasPrefix(a, "reading ") })); n != 1 {
 			t.Errorf("%s: Replan said it reads %d times", name, n)
 		}
+	}
+}
+
+// TestReadUnderTheLeaseTakesTheNetwork: given the read the shown plan was
+// made from, the read under the lease describes no subnet, VPC, security
+// group or load balancer again, and plans what a read of its own plans.
+func TestReadUnderTheLeaseTakesTheNetwork(t *testing.T) {
+	ctx := context.Background()
+	m := load(t)
+	s := open(t, m, t.TempDir(), shard.Selection{})
+	approved, err := s.Plan(ctx, m, PlanRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	network := map[string]bool{"DescribeSubnets": true, "DescribeVpcs": true, "DescribeSecurityGroups": true, "DescribeLoadBalancers": true}
+	count := func() (n, all int) {
+		for _, c := range s.Sandbox().Calls() {
+			all += c.Count
+			if network[c.Action] {
+				n += c.Count
+			}
+		}
+		return n, all
+	}
+	net0, all0 := count()
+	if net0 == 0 {
+		t.Fatal("the first read described no network: the test proves nothing")
+	}
+	held, err := s.Lock(ctx, m, LockOptions{TTL: time.Minute, Network: approved.Snapshot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release(time.Second)
+	now, d, err := s.Replan(held.Context, m, approved.Plan)
+	if err != nil || d != "" {
+		t.Fatalf("replan: %v %q", err, d)
+	}
+	if net1, all1 := count(); net1 != net0 || all1 == all0 {
+		t.Errorf("under the lease: %d network calls (want none) of %d calls", net1-net0, all1-all0)
+	}
+	if len(now.Changes) != len(approved.Plan.Changes) || now.HasChanges() != approved.Plan.HasChanges() {
+		t.Errorf("the read under the lease planned %d changes, the first %d", len(now.Changes), len(approved.Plan.Changes))
 	}
 }

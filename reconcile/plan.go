@@ -130,7 +130,7 @@ func (s *Session) read(ctx context.Context, m *manifest.Manifest, lints bool) (*
 			s.opts.Hooks.Reading(DescribeScopes(m))
 		}
 	})
-	snap, err := live.Read(ctx, s.shardManifest(m), s.source(s.resolver.Verified(reading)), live.ReadOptions{PerScope: s.opts.Parallelism, Shard: s.shardReadOption(), Topics: lints, LatticeTargets: lints, Gate: s.gate})
+	snap, err := live.Read(ctx, s.shardManifest(m), s.source(s.resolver.Verified(reading)), live.ReadOptions{PerScope: s.opts.Parallelism, Shard: s.shardReadOption(), Topics: lints, LatticeTargets: lints, Gate: s.gate, Network: s.network})
 	if verr := s.resolver.Verify(ctx); verr != nil {
 		return nil, CredentialsError(verr)
 	}

@@ -108,6 +108,8 @@ type Session struct {
 	early *earlyConfirm
 	// gate, when set, holds each account-region's read (early.go).
 	gate func(ctx context.Context, account, region string, part live.Part) error
+	// network, when set, is the network a read takes as is (Lock).
+	network *live.Snapshot
 }
 
 // Close abandons a confirming read still open and stops the sandbox, if

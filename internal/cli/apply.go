@@ -190,7 +190,7 @@ func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 			return silentExit(ExitError)
 		}
 	}
-	ctx, unlock, err := lockProject(ctx, f, run.lease, m, sess)
+	ctx, unlock, err := lockProject(ctx, f, run.lease, m, sess, pl.Snapshot)
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func applySaved(ctx context.Context, f *Factory, run applyRun, file string) erro
 	if !reconcile.Runnable(p).HasChanges() {
 		return noChanges(f, run, sess, p, true, 0)
 	}
-	ctx, unlock, err := lockProject(ctx, f, run.lease, m, sess)
+	ctx, unlock, err := lockProject(ctx, f, run.lease, m, sess, nil)
 	if err != nil {
 		return err
 	}

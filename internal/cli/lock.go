@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plinkdev/plink/lease"
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/reconcile"
 )
@@ -49,8 +50,10 @@ var leaseTTL = lease.DefaultTTL
 // or two overlapping shards, still exclude each other (package lease). The
 // context it returns is cancelled, with the *lease.LostError as cause, if
 // the lease is lost mid-run, so that nothing new starts; the function it
-// returns releases the lease and must be deferred.
-func lockProject(ctx context.Context, f *Factory, ls leaseSettings, m *manifest.Manifest, sess *awsSession) (context.Context, func(), error) {
+// returns releases the lease and must be deferred. network is the read
+// the plan shown was made from (nil for a saved plan): the read under the
+// lease takes its network as is.
+func lockProject(ctx context.Context, f *Factory, ls leaseSettings, m *manifest.Manifest, sess *awsSession, network *live.Snapshot) (context.Context, func(), error) {
 	if !ls.lock {
 		return ctx, func() {}, nil
 	}
@@ -58,8 +61,9 @@ func lockProject(ctx context.Context, f *Factory, ls leaseSettings, m *manifest.
 	stateOf(ctx).setActivity("taking the lease of %s in account %s region %s", what, scope.Account, scope.Region)
 	wait := ls.wait
 	held, err := sess.Lock(ctx, m, reconcile.LockOptions{
-		TTL:  leaseTTL,
-		Wait: wait,
+		TTL:     leaseTTL,
+		Wait:    wait,
+		Network: network,
 		Waiting: func(info lease.Info) {
 			of := ""
 			if info.Name != "" && info.Name != lease.Name(m.Project) {

@@ -67,13 +67,13 @@ func TestLockLostStopsTheRun(t *testing.T) {
 	leaseTTL = 600 * time.Millisecond
 	ctx := context.Background()
 	f, m, sess, stderr := lockSession(t, t.TempDir(), nil)
-	lctx, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess)
+	lctx, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
 
-	_, _, err = lockProject(ctx, f, leaseSettingsOf(f), m, sess)
+	_, _, err = lockProject(ctx, f, leaseSettingsOf(f), m, sess, nil)
 	var held *lease.HeldError
 	var ee *exitError
 	if !errors.As(err, &held) || !errors.As(err, &ee) || !strings.Contains(ee.Hint, "--lock-timeout") || strings.Contains(ee.Hint, "shards") {
@@ -81,7 +81,7 @@ func TestLockLostStopsTheRun(t *testing.T) {
 	}
 	// A shard is refused while the whole project's lease is held, naming
 	// its holder and that lease.
-	_, _, err = lockProject(ctx, f, leaseSettingsOf(f), m, shardOf(sess, shard.Selection{Accounts: []string{"checkout"}}))
+	_, _, err = lockProject(ctx, f, leaseSettingsOf(f), m, shardOf(sess, shard.Selection{Accounts: []string{"checkout"}}), nil)
 	if !errors.As(err, &held) || !errors.As(err, &ee) || strings.Contains(ee.Hint, "--lock=false") ||
 		!strings.Contains(err.Error(), "holds the lease (placement group plink-lease-payments-privatelink in account payments (111111111111) region us-east-1)") ||
 		!strings.Contains(ee.Hint, "--group-name plink-lease-payments-privatelink ") {
@@ -114,7 +114,7 @@ func TestLockLostStopsTheRun(t *testing.T) {
 
 	// --lock=false: nothing taken.
 	f.Config.v.Set("lock", false)
-	nctx, none, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess)
+	nctx, none, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess, nil)
 	none()
 	if err != nil || nctx != ctx {
 		t.Errorf("--lock=false: %v", err)
@@ -131,7 +131,7 @@ func TestLockCallErrors(t *testing.T) {
 	ctx := context.Background()
 	f, m, sess, stderr := lockSession(t, t.TempDir(), nil)
 	sess.Sandbox().Inject(sandbox.Fault{Action: "DescribePlacementGroups", Code: "UnauthorizedOperation", Times: -1})
-	_, _, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess)
+	_, _, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess, nil)
 	var ee *exitError
 	if !errors.As(err, &ee) || !strings.Contains(err.Error(), "taking the lease of project payments-privatelink: reading the lease (placement group plink-lease-payments-privatelink in account payments (111111111111) region us-east-1)") ||
 		!strings.Contains(ee.Hint, "ec2:CreatePlacementGroup") || !strings.Contains(ee.Hint, "--lock=false") {
@@ -139,7 +139,7 @@ func TestLockCallErrors(t *testing.T) {
 	}
 	sess.Sandbox().ClearFaults()
 
-	_, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess)
+	_, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestLockCallErrors(t *testing.T) {
 	if _, err := c.EC2.CreatePlacementGroup(ctx, &ec2.CreatePlacementGroupInput{GroupName: aws.String("plink-lease-payments-privatelink"), Strategy: "cluster"}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = lockProject(ctx, f, leaseSettingsOf(f), m, sess)
+	_, _, err = lockProject(ctx, f, leaseSettingsOf(f), m, sess, nil)
 	if !errors.As(err, &ee) || !strings.Contains(ee.Hint, "rename or delete that placement group") {
 		t.Errorf("foreign: %v", err)
 	}
@@ -168,7 +168,7 @@ func TestLockCallErrors(t *testing.T) {
 	if _, err := c.EC2.DeletePlacementGroup(ctx, &ec2.DeletePlacementGroupInput{GroupName: aws.String("plink-lease-payments-privatelink")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, unlock2, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess); err != nil {
+	if _, unlock2, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess, nil); err != nil {
 		t.Fatal(err)
 	} else {
 		defer unlock2()
@@ -176,7 +176,7 @@ func TestLockCallErrors(t *testing.T) {
 	f.Config.v.Set("lock-timeout", time.Minute)
 	cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
-	_, _, err = lockProject(cctx, f, leaseSettingsOf(f), m, sess)
+	_, _, err = lockProject(cctx, f, leaseSettingsOf(f), m, sess, nil)
 	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ee) {
 		t.Errorf("interrupted wait: %v", err)
 	}
@@ -194,7 +194,7 @@ func TestShardLeases(t *testing.T) {
 	f, m, sess, _ := lockSession(t, t.TempDir(), nil)
 	lock := func(accounts, regions []string) (func(), error) {
 		t.Helper()
-		_, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, shardOf(sess, shard.Selection{Accounts: accounts, Regions: regions}))
+		_, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, shardOf(sess, shard.Selection{Accounts: accounts, Regions: regions}), nil)
 		return unlock, err
 	}
 	refused := func(err error, holder string) {
@@ -288,7 +288,7 @@ providers:
 	if got := sess.Accounts(); len(got) != 1 || got[0] != "analytics" {
 		t.Fatalf("the shard's resolver has %v, want only analytics", got)
 	}
-	_, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess)
+	_, unlock, err := lockProject(ctx, f, leaseSettingsOf(f), m, sess, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
