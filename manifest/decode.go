@@ -41,6 +41,22 @@ type decoder struct {
 	lazy      map[*yaml.Node]*lazyList
 	aliases   int
 	abandoned bool
+	// strs holds one copy of each short string decoded (the loader's):
+	// account aliases, providers, VPC, subnet and group ids repeat across
+	// thousands of consumers, and yaml.v3 makes each scalar anew.
+	strs map[string]string
+}
+
+// str is s, as the copy decoded first when it is short enough to repeat.
+func (d *decoder) str(s string) string {
+	if d.strs == nil || len(s) > 64 {
+		return s
+	}
+	if c, ok := d.strs[s]; ok {
+		return c
+	}
+	d.strs[s] = s
+	return s
 }
 
 func newDecoder(file string, sink *diagSink, pos map[posKey]Pos, bad map[posKey]bool) *decoder {
@@ -268,7 +284,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, owner any, path string) 
 			d.typeError(written, owner, path, "a string")
 			return
 		}
-		v.SetString(n.Value)
+		v.SetString(d.str(n.Value))
 	case reflect.Bool:
 		var b bool
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {

@@ -148,6 +148,8 @@ type loader struct {
 	sink diagSink
 	pos  map[posKey]Pos
 	bad  map[posKey]bool
+	// strs is the decoders' table of strings (decoder.str).
+	strs map[string]string
 	// regionDefaulted marks providers and consumers whose region came from
 	// defaults.region.
 	regionDefaulted map[any]bool
@@ -162,7 +164,7 @@ type loader struct {
 func parse(srcs []source) (*Manifest, error) { return newLoader().load(srcs) }
 
 func newLoader() *loader {
-	return &loader{pos: map[posKey]Pos{}, bad: map[posKey]bool{}, regionDefaulted: map[any]bool{}}
+	return &loader{pos: map[posKey]Pos{}, bad: map[posKey]bool{}, regionDefaulted: map[any]bool{}, strs: map[string]string{}}
 }
 
 func (l *loader) load(srcs []source) (*Manifest, error) {
@@ -272,6 +274,7 @@ func (l *loader) parseFile(src source) *Manifest {
 	}
 	fm := &Manifest{}
 	d := newDecoder(file, &l.sink, l.pos, l.bad)
+	d.strs = l.strs
 	d.text = text
 	root := d.resolve(doc.Content[0])
 	if root == nil {

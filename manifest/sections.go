@@ -296,7 +296,7 @@ func (l *loader) parseSections(file string, text []byte) (*Manifest, bool) {
 	mark := len(l.sink.list)
 	pos, bad := map[posKey]Pos{}, map[posKey]bool{}
 	d := newDecoder(file, &l.sink, pos, bad)
-	d.text, d.lazy, d.aliases = text, lazy, aliases
+	d.text, d.lazy, d.aliases, d.strs = text, lazy, aliases, l.strs
 	fm := &Manifest{}
 	if l.checkVersion(d, root) {
 		d.decodeStruct(root, elemOf(fm), fm, "")

@@ -25,10 +25,11 @@ func ApplyDefault(getenv func(string) string) {
 }
 
 // Follow sets the soft memory limit to base and, after every GC, raises it
-// to 3/2 of the live heap when that is more, so that a topology whose live
-// set outgrows base is never collected back to back. The limit counts all
-// the runtime's memory, not the heap alone, so 3/2 of the live heap leaves
-// the heap room to grow by half its live set less the runtime's own
+// to 3/2 of the live heap when that is more (the live heap and 64 MiB
+// above 128 MiB live, and 5/4 of it above 256 MiB: tightRoom), so that a
+// topology whose live set outgrows base is never collected back to back.
+// The limit counts all the runtime's memory, not the heap alone, so it
+// leaves the heap room to grow by that margin less the runtime's own
 // memory (stacks, metadata: 40–50 MB in a large run): a short plan trades
 // GC work for a lower peak. A long run says so (Loosen) and then gets the
 // runtime's memory on top, a GC at every 50% of growth (GOGC=50). stop
@@ -74,10 +75,21 @@ var loose atomic.Bool
 // Short runs (plan, validate) keep the tight limit and its lower peak.
 func Loosen() { loose.Store(true) }
 
+// tightRoom caps the tight limit's room above the live heap: a plan of
+// 50,000 consumers holds 230–240 MB live once computed, and half of it
+// again as room put its peak at 350 MB (docs/scale.md); 64 MiB costs it a
+// few more collections while it renders. A quarter of the live heap is
+// the least room, so that a larger heap is not collected back to back.
+const tightRoom = 64 << 20
+
 // limitFor is the soft limit after a GC found live bytes of live heap
 // while the runtime held other bytes beside the heap's objects.
 func limitFor(base, live, other int64, loose bool) int64 {
-	limit := live + live/2
+	room := live / 2
+	if !loose {
+		room = max(live/4, min(room, tightRoom))
+	}
+	limit := live + room
 	if loose {
 		limit += max(other, 0)
 	}

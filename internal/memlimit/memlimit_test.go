@@ -69,6 +69,11 @@ func TestLoosenedLimitAddsTheRuntimesMemory(t *testing.T) {
 		{10 * mib, 50 * mib, false, 96 * mib},
 		{10 * mib, 50 * mib, true, 96 * mib},
 		{100 * mib, -1, true, 150 * mib},
+		// Tight above 128 MiB live: 64 MiB of room, and a quarter of the
+		// live heap above 256 MiB; loose keeps half.
+		{200 * mib, 50 * mib, false, 264 * mib},
+		{400 * mib, 50 * mib, false, 500 * mib},
+		{200 * mib, 50 * mib, true, 350 * mib},
 	} {
 		if got := limitFor(96*mib, tt.live, tt.runtime, tt.loose); got != tt.want {
 			t.Errorf("limitFor(live %d MiB, runtime %d MiB, loose %v) = %d MiB, want %d MiB", tt.live/mib, tt.runtime/mib, tt.loose, got/mib, tt.want/mib)
