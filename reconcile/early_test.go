@@ -3,9 +3,14 @@ package reconcile
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/live"
@@ -15,70 +20,47 @@ import (
 	"github.com/plinkdev/plink/sandbox"
 )
 
-// TestTouches: what each kind of change holds back — a part of its own
-// account-region, the other side of a connection, the connections of the
-// service an endpoint connects to — and every read for a change whose
-// reach is not known.
+// TestTouches: the services a change holds back — its own
+// account-region's (and the one a move leaves), the provider's for a DNS
+// record, every one for a change whose reach is not known — and none for
+// endpoints and connections, which are read after the run anyway.
 func TestTouches(t *testing.T) {
 	m := &manifest.Manifest{
 		Defaults:  manifest.Defaults{Region: "us-east-1"},
 		Accounts:  map[string]*manifest.Account{"prov": {ID: "111"}, "cons": {ID: "222"}},
 		Providers: []*manifest.Provider{{Name: "api", Account: "prov", Region: "eu-west-1"}, {Name: "home", Account: "prov"}},
-		Consumers: []*manifest.Consumer{{Name: "web", Account: "cons", Provider: "api", Region: "eu-west-1"}, {Name: "db", Account: "cons", Provider: "home"}, {Name: "s3", Account: "cons"}},
 	}
-	ix := newServiceIndex(m)
-	const (
-		svcs  = live.PartServices
-		conns = live.PartConnections
-		eps   = live.PartEndpoints
-	)
-	prov := func(p live.Part) gateKey { return gateKey{"111", "eu-west-1", p} }
-	cons := func(p live.Part) gateKey { return gateKey{"222", "us-east-1", p} }
+	providers := providerScopes(m)
+	prov, cons := gateKey{"111", "eu-west-1"}, gateKey{"222", "us-east-1"}
 	for _, tc := range []struct {
 		name string
 		c    plan.Change
 		want []gateKey
 	}{
-		{"principal", plan.Change{Kind: plan.KindPrincipal, Action: plan.Create, AccountID: "111", Region: "eu-west-1"}, []gateKey{prov(svcs)}},
-		{"notification", plan.Change{Kind: plan.KindNotification, Action: plan.Update, AccountID: "111", Region: "eu-west-1"}, []gateKey{prov(svcs)}},
-		{"service made", plan.Change{Kind: plan.KindService, Action: plan.Create, AccountID: "111", Region: "eu-west-1"}, []gateKey{prov(svcs)}},
+		{"principal", plan.Change{Kind: plan.KindPrincipal, Action: plan.Create, AccountID: "111", Region: "eu-west-1"}, []gateKey{prov}},
+		{"notification", plan.Change{Kind: plan.KindNotification, Action: plan.Update, AccountID: "111", Region: "eu-west-1"}, []gateKey{prov}},
+		{"service made", plan.Change{Kind: plan.KindService, Action: plan.Create, AccountID: "111", Region: "eu-west-1"}, []gateKey{prov}},
+		{"service moved", plan.Change{Kind: plan.KindService, Action: plan.Create, AccountID: "111", Region: "eu-west-1", PriorRegion: "us-east-1"}, []gateKey{prov, {"111", "us-east-1"}}},
 		{"service deleted", plan.Change{Kind: plan.KindService, Action: plan.Delete, AccountID: "111", Region: "eu-west-1"}, []gateKey{everywhere}},
 		{"service changed", plan.Change{Kind: plan.KindService, Action: plan.Update, AccountID: "111", Region: "eu-west-1"}, []gateKey{everywhere}},
-		{"accept of a declared consumer", plan.Change{Kind: plan.KindConnection, Action: plan.Accept, Address: "provider.api.connection[consumer.web]", AccountID: "111", Region: "eu-west-1", After: &plan.Values{EndpointOwner: "222"}},
-			[]gateKey{prov(conns), {"222", "eu-west-1", eps}}},
-		{"accept of an endpoint by id", plan.Change{Kind: plan.KindConnection, Action: plan.Accept, Address: "provider.api.connection[vpce-1]", AccountID: "111", Region: "eu-west-1", After: &plan.Values{EndpointOwner: "222"}},
-			[]gateKey{prov(conns), {"222", anyRegion, eps}}},
-		{"reject, owner before", plan.Change{Kind: plan.KindConnection, Action: plan.Reject, Address: "provider.api.connection[vpce-2]", AccountID: "111", Region: "eu-west-1", Before: &plan.Values{EndpointOwner: "333"}},
-			[]gateKey{prov(conns), {"333", anyRegion, eps}}},
-		{"connection of no known owner", plan.Change{Kind: plan.KindConnection, Action: plan.Reject, AccountID: "111", Region: "eu-west-1"}, []gateKey{everywhere}},
-		{"endpoint of a provider elsewhere", plan.Change{Kind: plan.KindEndpoint, Action: plan.Create, Address: "consumer.web", AccountID: "222", Region: "eu-west-1"},
-			[]gateKey{{"222", "eu-west-1", eps}, prov(conns)}},
-		{"endpoint of a provider in the default region", plan.Change{Kind: plan.KindEndpoint, Action: plan.Create, Address: "consumer.db", AccountID: "222", Region: "us-east-1"},
-			[]gateKey{cons(eps), {"111", "us-east-1", conns}}},
-		{"endpoint of an AWS service", plan.Change{Kind: plan.KindEndpoint, Action: plan.Create, Address: "consumer.s3", AccountID: "222", Region: "us-east-1", After: &plan.Values{ServiceName: "com.amazonaws.us-east-1.s3"}},
-			[]gateKey{cons(eps)}},
-		{"endpoint of an account's service", plan.Change{Kind: plan.KindEndpoint, Action: plan.Create, Address: "consumer.x", AccountID: "222", Region: "us-east-1", After: &plan.Values{ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-0123"}},
-			[]gateKey{everywhere}},
-		{"endpoint deleted, not declared", plan.Change{Kind: plan.KindEndpoint, Action: plan.Delete, Address: "consumer.gone", AccountID: "222", Region: "us-east-1", Before: &plan.Values{ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-0123"}},
-			[]gateKey{everywhere}},
-		{"endpoint moved to another region", plan.Change{Kind: plan.KindEndpoint, Action: plan.Replace, Address: "consumer.db", AccountID: "222", Region: "us-east-1", PriorRegion: "us-west-2"},
-			[]gateKey{cons(eps), {"222", "us-west-2", eps}, {"111", "us-east-1", conns}}},
+		{"accept", plan.Change{Kind: plan.KindConnection, Action: plan.Accept, AccountID: "111", Region: "eu-west-1", After: &plan.Values{EndpointOwner: "222"}}, nil},
+		{"endpoint", plan.Change{Kind: plan.KindEndpoint, Action: plan.Create, Address: "consumer.web", AccountID: "222", Region: "us-east-1"}, nil},
 		{"dns record in another account", plan.Change{Kind: plan.KindDNSRecord, Action: plan.Create, Address: "provider.api.dns_record", Parent: "provider.api", AccountID: "222", Region: "us-east-1"},
-			[]gateKey{cons(svcs), prov(svcs)}},
+			[]gateKey{cons, prov}},
 		{"dns record of no known provider", plan.Change{Kind: plan.KindDNSRecord, Action: plan.Create, Address: "provider.x.dns_record", Parent: "provider.x", AccountID: "222", Region: "us-east-1"},
 			[]gateKey{everywhere}},
 		{"a kind not known here", plan.Change{Kind: "something", Action: plan.Create, AccountID: "222", Region: "us-east-1"}, []gateKey{everywhere}},
 	} {
-		if got := touches(&tc.c, ix); !slices.Equal(got, tc.want) {
+		if got := touches(&tc.c, providers); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: touches %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
 
-// TestScopeGates: a part waits until every change touching it, its
-// account-region, its account or everything has ended; no-ops and
-// addresses not of the run count for nothing; release opens all; a
-// cancelled wait returns the context's error.
+// TestScopeGates: an account-region's services wait until every change
+// touching them (or everything) has ended; its endpoints and connections
+// until the run has ended; no-ops and addresses not of the run count for
+// nothing; a cancelled wait returns the context's error.
 func TestScopeGates(t *testing.T) {
 	m := &manifest.Manifest{Accounts: map[string]*manifest.Account{"a": {ID: "111"}, "b": {ID: "222"}}}
 	run := &plan.Plan{Changes: []plan.Change{
@@ -94,43 +76,47 @@ func TestScopeGates(t *testing.T) {
 		return g.wait(ctx, alias, region, part) == nil
 	}
 	if open("b", "r2", live.PartServices) {
-		t.Fatal("a read went ahead while a delete of a service (every read) was open")
+		t.Fatal("services read while a delete of a service (every account-region) was open")
 	}
 	g.ended("provider.gone")
 	g.ended("provider.q")      // a no-op: counts for nothing
 	g.ended("provider.absent") // not of the run
-	if !open("a", "r3", live.PartEndpoints) || !open("b", "r2", live.PartServices) {
-		t.Error("a part nothing touches waits")
-	}
-	if open("b", "r2", live.PartEndpoints) {
-		t.Error("b/r2's endpoints read while the accept of b's endpoint (any region of b) was open")
-	}
-	if open("a", "r1", live.PartServices) || open("a", "r1", live.PartConnections) {
-		t.Error("a/r1 read while its service's create and accept were open")
-	}
-	if !open("a", "r1", live.PartEndpoints) {
-		t.Error("a/r1's endpoints wait, though nothing open touches them")
-	}
-	woke := make(chan error, 1)
-	go func() { woke <- g.wait(context.Background(), "b", "r2", live.PartEndpoints) }()
-	g.ended("provider.p.connection[vpce-1]")
-	select {
-	case err := <-woke:
-		if err != nil {
-			t.Errorf("b/r2 woke with %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("b/r2 did not wake once the accept ended")
-	}
-	if !open("a", "r1", live.PartConnections) {
-		t.Error("a/r1's connections wait after the accept ended")
+	if !open("b", "r2", live.PartServices) || !open("a", "r3", live.PartServices) {
+		t.Error("services nothing open touches wait")
 	}
 	if open("a", "r1", live.PartServices) {
 		t.Error("a/r1's services read while its create was open")
 	}
+	woke := make(chan error, 1)
+	go func() { woke <- g.wait(context.Background(), "a", "r1", live.PartServices) }()
+	g.ended("provider.p")
+	select {
+	case err := <-woke:
+		if err != nil {
+			t.Errorf("a/r1 woke with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a/r1's services did not wake once the create ended")
+	}
+	g.ended("provider.p.connection[vpce-1]")
+	for _, part := range []live.Part{live.PartEndpoints, live.PartConnections} {
+		if open("b", "r3", part) || open("a", "r1", part) {
+			t.Errorf("%s read before the run ended", part)
+		}
+	}
+	late := make(chan error, 1)
+	go func() { late <- g.wait(context.Background(), "b", "r2", live.PartEndpoints) }()
 	g.release()
-	if !open("a", "r1", live.PartServices) {
-		t.Error("a/r1 waits after release")
+	select {
+	case err := <-late:
+		if err != nil {
+			t.Errorf("b/r2's endpoints woke with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("b/r2's endpoints did not wake once the run ended")
+	}
+	if !open("a", "r1", live.PartConnections) {
+		t.Error("connections wait after release")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -183,7 +169,7 @@ func TestConfirmReadsSettledScopesDuringApply(t *testing.T) {
 		var ready []gateKey
 		for _, a := range m.Accounts {
 			for _, r := range []string{"us-east-1", "us-west-2"} {
-				if k := (gateKey{a.ID, r, live.PartServices}); g.ready(k) && len(g.open) > 0 && ownsService(pl.Plan, a.ID, r) {
+				if k := (gateKey{a.ID, r}); g.ready(live.PartServices, k) && len(g.open) > 0 && ownsService(pl.Plan, a.ID, r) {
 					ready = append(ready, k)
 				}
 			}
@@ -263,5 +249,126 @@ func TestApplyFailureDropsTheEarlyRead(t *testing.T) {
 	}
 	if s.early != nil {
 		t.Error("a failed apply kept its confirming read")
+	}
+}
+
+// TestConfirmSeesWhatOthersDoDuringApply: endpoints and connections are
+// read after the run, also where it changes nothing. An undeclared
+// endpoint made during apply to a rejectUndeclared service is a change
+// left (the reject), and an endpoint that was pending when the run began
+// and became available during it is not reported pending (the two cases
+// a stranger found when they were read as soon as apply began).
+func TestConfirmSeesWhatOthersDoDuringApply(t *testing.T) {
+	ctx := context.Background()
+	m := load(t)
+	s := open(t, m, t.TempDir(), shard.Selection{})
+	converge := func(m *manifest.Manifest) {
+		t.Helper()
+		pl, err := s.Plan(ctx, m, PlanRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Apply(ctx, m, pl.Plan, s.ApplyOptions(apply.Options{}), Stopping{InFlight: time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		if conf, err := s.Confirm(ctx, m, nil); err != nil || len(conf.Left) > 0 {
+			t.Fatalf("confirm: %v %+v", err, conf)
+		}
+	}
+	converge(m)
+	pl, err := s.Plan(ctx, m, PlanRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svcName, pendingID string
+	for _, sv := range pl.Snapshot.Services {
+		if sv.Tags[live.TagName] == "payments-api" {
+			svcName = sv.Name
+		}
+	}
+	for _, ep := range pl.Snapshot.Endpoints {
+		if ep.Tags[live.TagName] == "payments-analytics" {
+			pendingID = ep.ID
+		}
+	}
+	if svcName == "" || pendingID == "" {
+		t.Fatalf("payments-api's service %q, payments-analytics's endpoint %q", svcName, pendingID)
+	}
+	// The next run changes only analytics-ingest (a principal) and
+	// checkout (a new consumer of it): payments's account-region, where
+	// the outsider's connection and the pending endpoint are, not at all.
+	grown := load(t)
+	ingest := grown.Providers[1]
+	ingest.AllowedPrincipals = append(ingest.AllowedPrincipals, manifest.Principal{Account: "checkout"})
+	grown.Consumers = append(grown.Consumers, &manifest.Consumer{Name: "checkout-ingest", Account: "checkout", Region: "us-east-1",
+		VPCID: "vpc-02100000000000001", SubnetIDs: []string{"subnet-0210000000000000a"}, SecurityGroupIDs: []string{"sg-02100000000000001"}, Provider: ingest.Name})
+	sb := s.Sandbox()
+	if err := sb.ForceEndpointState(pendingID, "pending"); err != nil {
+		t.Fatal(err)
+	}
+	next, err := s.Plan(ctx, grown, PlanRequest{})
+	if err != nil || !next.Plan.HasChanges() || next.Plan.HasErrors() {
+		t.Fatalf("plan: %v, changes %v, errors %v", err, next.Plan.HasChanges(), next.Plan.HasErrors())
+	}
+	cl, err := s.ClientsIn(ctx, "checkout", "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// payments's reads of what others change there (apply makes no call
+	// in payments this run)
+	reads := func() (conns, eps int) {
+		for _, c := range sb.Calls() {
+			if c.Account == "111111111111" && c.Region == "us-east-1" {
+				switch c.Action {
+				case "DescribeVpcEndpointConnections":
+					conns += c.Count
+				case "DescribeVpcEndpoints":
+					eps += c.Count
+				}
+			}
+		}
+		return conns, eps
+	}
+	conns0, eps0 := reads()
+	var once sync.Once
+	var outsider string
+	opts := s.ApplyOptions(apply.Options{})
+	opts.Ended = func(string) {
+		once.Do(func() {
+			// Let a read that starts early take payments's connections
+			// and endpoints first, as it did (up to a second; none does
+			// now).
+			for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				if conns, eps := reads(); conns > conns0 && eps > eps0 {
+					break
+				}
+			}
+			out, err := cl.EC2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String("vpc-02100000000000001"),
+				ServiceName: aws.String(svcName), VpcEndpointType: ec2types.VpcEndpointTypeInterface,
+				SubnetIds: []string{"subnet-0210000000000000b"}, SecurityGroupIds: []string{"sg-02100000000000001"}})
+			if err != nil {
+				t.Errorf("the outsider's endpoint: %v", err)
+				return
+			}
+			outsider = aws.ToString(out.VpcEndpoint.VpcEndpointId)
+			if err := sb.ForceEndpointState(pendingID, "available"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	if _, err := s.Apply(ctx, grown, next.Plan, opts, Stopping{InFlight: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	conf, err := s.Confirm(ctx, grown, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if outsider == "" || !slices.ContainsFunc(conf.Left, func(l string) bool { return strings.Contains(l, outsider) && strings.Contains(l, "reject") }) {
+		t.Errorf("the undeclared endpoint %s made during apply: left %q, want its reject", outsider, conf.Left)
+	}
+	for _, u := range conf.After.Unsettled {
+		if strings.Contains(u, pendingID) {
+			t.Errorf("reported unsettled after it became available during apply: %s", u)
+		}
 	}
 }
