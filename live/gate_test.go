@@ -123,3 +123,53 @@ func TestReadGateFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestVisibleServicesReadBesideHeldParts: what consumers' accounts see of
+// services needs only every account-region's services, so it is read
+// while endpoints and connections are still held.
+func TestVisibleServicesReadBesideHeldParts(t *testing.T) {
+	fs := world()
+	release := make(chan struct{})
+	gate := func(ctx context.Context, _, _ string, part Part) error {
+		if part == PartServices {
+			return nil
+		}
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := read(t, fs, ReadOptions{Gate: gate})
+		done <- err
+	}()
+	visible := func() bool {
+		for _, f := range fs {
+			f.mu.Lock()
+			seen := slices.ContainsFunc(f.calls, func(c string) bool { return callName(c) == callVisible })
+			f.mu.Unlock()
+			if seen {
+				return true
+			}
+		}
+		return false
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !visible() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	seen := visible()
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !seen {
+		t.Error("visible services were not read while endpoints and connections were held")
+	}
+	if !visible() {
+		t.Fatal("the test world reads no visible services: the test proves nothing")
+	}
+}

@@ -198,17 +198,30 @@ func ReadAPIs(ctx context.Context, m *manifest.Manifest, src APISource, opts Rea
 			rd.readLattice(ctx, ls)
 		}
 	}()
+	// What consumers' accounts see of services (visible.go) needs only the
+	// services listed everywhere: it is read beside the endpoints and
+	// connections, which apply's confirming read takes last (ReadOptions.Gate).
+	for _, sc := range scopes {
+		rd.servicesRead.Add(1)
+		sc.servicesRead = sync.OnceFunc(rd.servicesRead.Done)
+	}
+	visibleDone := make(chan struct{})
+	go func() {
+		defer close(visibleDone)
+		rd.servicesRead.Wait()
+		rd.readVisible(ctx, scopes)
+	}()
 	rd.readScopes(ctx, scopes)
 	// A project's service may have connections from a region the manifest
 	// no longer names (its cross-region consumers were removed together
 	// with the provider's supportedRegions): every account is read there
 	// too, so those endpoints are found as this project's and deleted, not
-	// taken for strangers and cut off.
+	// taken for strangers and cut off. Their scopes hold no consumer, so
+	// nothing of them is read for readVisible.
 	if extra := rd.connectionScopes(scopes); len(extra) > 0 {
 		rd.readScopes(ctx, extra)
-		scopes = append(scopes, extra...)
 	}
-	rd.readVisible(ctx, scopes)
+	<-visibleDone
 	// Verification records (route53.go) need the services read first.
 	if ds, ok := src.(DNSAPISource); ok {
 		rd.readDNS(ctx, ds)
@@ -250,6 +263,9 @@ type scopeState struct {
 	// foreign marks an account-region outside ReadOptions.Shard: read only
 	// for what the shard's plan needs from it.
 	foreign bool
+	// servicesRead, when set, says the scope's services are read (or will
+	// not be); it may be called more than once.
+	servicesRead func()
 
 	sem chan struct{}
 }
@@ -459,6 +475,11 @@ type reader struct {
 	snap Snapshot
 	// in shares the strings that repeat among the resources read.
 	in interner
+	// listed are the services as listed, before their connections are
+	// read: readVisible needs only their names, and starts once every
+	// account-region's services are read (servicesRead).
+	listed       []*Service
+	servicesRead sync.WaitGroup
 	// prior indexes ReadOptions.Network by account-region (reuse.go).
 	prior sync.Once
 	nets  map[[2]string]*scopeNetwork
@@ -508,6 +529,12 @@ func (rd *reader) owned(tags map[string]string, id string) bool {
 
 func (rd *reader) readScope(ctx context.Context, sc *scopeState) {
 	sc.sem = make(chan struct{}, rd.opts.PerScope)
+	servicesRead := func() {
+		if sc.servicesRead != nil {
+			sc.servicesRead()
+		}
+	}
+	defer servicesRead() // however the scope's read ends
 	e, l, err := rd.src.APIs(ctx, sc.Account, sc.Region)
 	if err != nil {
 		rd.fail(sc, callClients, err)
@@ -540,7 +567,9 @@ func (rd *reader) readScope(ctx context.Context, sc *scopeState) {
 	reuse := rd.priorNetwork(sc)
 	spawn(func() {
 		if rd.gate(ctx, sc, PartServices) {
-			rd.readServices(ctx, sc, zoneIDs)
+			rd.readServices(ctx, sc, zoneIDs, servicesRead)
+		} else {
+			servicesRead()
 		}
 	})
 	spawn(func() {

@@ -92,8 +92,7 @@ func (rd *reader) serviceOf(p *manifest.Provider) *Service {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
 	var found *Service
-	for i := range rd.snap.Services {
-		s := &rd.snap.Services[i]
+	for _, s := range rd.listed {
 		if s.AccountID != acc.ID || s.Region != region {
 			continue
 		}
