@@ -25,29 +25,15 @@ import (
 
 // earlyConfirm is Confirm's first read and plan, started by Apply.
 type earlyConfirm struct {
-	m      *manifest.Manifest
-	gates  *scopeGates
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-	c      *computed
-	err    error
+	*backgroundPlan
+	gates *scopeGates
 }
 
 // confirmEarly starts the confirming read of m beside the apply of run,
-// each account-region gated on the changes that touch it. It says nothing
-// through the hooks; Confirm says what it does when it takes the result.
+// each account-region's services gated on the changes that touch them.
 func (s *Session) confirmEarly(ctx context.Context, m *manifest.Manifest, run *plan.Plan) *earlyConfirm {
-	ectx, cancel := context.WithCancel(ctx)
-	e := &earlyConfirm{m: m, gates: newScopeGates(m, run), ctx: ectx, cancel: cancel, done: make(chan struct{})}
-	quiet := *s
-	quiet.opts.Hooks = Hooks{}
-	quiet.gate = e.gates.wait
-	go func() {
-		defer close(e.done)
-		e.c, e.err = quiet.compute(ectx, m, PlanRequest{})
-	}()
-	return e
+	gates := newScopeGates(m, run)
+	return &earlyConfirm{backgroundPlan: s.inBackground(ctx, m, func(q *Session) { q.gate = gates.wait }), gates: gates}
 }
 
 // takeEarly is Confirm's first plan: the read started beside apply, when
@@ -64,16 +50,10 @@ func (s *Session) takeEarly(ctx context.Context, m *manifest.Manifest) *Planned 
 	if e.m != m {
 		return nil
 	}
-	select {
-	case <-e.done:
-	case <-ctx.Done():
-		e.cancel()
-		<-e.done
+	if c := e.result(ctx); c != nil {
+		return s.filtered(c)
 	}
-	if e.err != nil || ctx.Err() != nil {
-		return nil
-	}
-	return s.filtered(e.c)
+	return nil
 }
 
 // dropEarly abandons the read started beside apply (the run failed,

@@ -55,7 +55,7 @@ type Held struct {
 	l       *lease.Lease
 	parent  context.Context
 	cancel  context.CancelCauseFunc
-	ahead   *aheadRead // Replan's read, started by Lock
+	ahead   *backgroundPlan // Replan's read, started by Lock
 }
 
 // Lock takes the run's lease of m (LeaseScope) and keeps it renewed, so
@@ -80,7 +80,7 @@ func (s *Session) Lock(ctx context.Context, m *manifest.Manifest, opts LockOptio
 	// The read under the lease (Replan) starts once the lease is written
 	// and overlaps its wait for a rival to show; one a rival cut short
 	// has its context cancelled, and only the last one counts.
-	var ahead *aheadRead
+	var ahead *backgroundPlan
 	lopts.Ahead = func(actx context.Context) { ahead = s.readAhead(actx, m, opts.Network) }
 	l, err := lease.Acquire(ctx, c.EC2, scope, lopts)
 	if err != nil {
@@ -102,9 +102,9 @@ func (s *Session) Lock(ctx context.Context, m *manifest.Manifest, opts LockOptio
 	return &Held{Context: lctx, l: l, parent: ctx, cancel: cancel, ahead: s.ahead}, nil
 }
 
-// aheadRead is the read and plan of Replan, started while the lease
-// waits for a rival to show (lease.Options.Ahead).
-type aheadRead struct {
+// backgroundPlan is a read and plan of m running beside the rest of the
+// run: Replan's, started by Lock, and Confirm's first, started by Apply.
+type backgroundPlan struct {
 	m      *manifest.Manifest
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -113,19 +113,41 @@ type aheadRead struct {
 	err    error
 }
 
-// readAhead starts Replan's read and plan of m under ctx. It says nothing
-// through the hooks: Replan says what it does when it takes the result.
-func (s *Session) readAhead(ctx context.Context, m *manifest.Manifest, network *live.Snapshot) *aheadRead {
-	actx, cancel := context.WithCancel(ctx)
-	a := &aheadRead{m: m, ctx: actx, cancel: cancel, done: make(chan struct{})}
+// inBackground starts a read and plan of m under ctx with a quiet copy of
+// the session that set adjusts. It says nothing through the hooks: the
+// caller says what it does when it takes the result.
+func (s *Session) inBackground(ctx context.Context, m *manifest.Manifest, set func(*Session)) *backgroundPlan {
+	bctx, cancel := context.WithCancel(ctx)
+	b := &backgroundPlan{m: m, ctx: bctx, cancel: cancel, done: make(chan struct{})}
 	quiet := *s
 	quiet.opts.Hooks = Hooks{}
-	quiet.network = network
+	set(&quiet)
 	go func() {
-		defer close(a.done)
-		a.c, a.err = quiet.compute(actx, m, PlanRequest{})
+		defer close(b.done)
+		b.c, b.err = quiet.compute(bctx, m, PlanRequest{})
 	}()
-	return a
+	return b
+}
+
+// result waits for the plan and returns it; nil if it failed or ctx
+// ended first (then it is cancelled).
+func (b *backgroundPlan) result(ctx context.Context) *computed {
+	select {
+	case <-b.done:
+	case <-ctx.Done():
+		b.cancel()
+		<-b.done
+	}
+	if b.err != nil || ctx.Err() != nil {
+		return nil
+	}
+	return b.c
+}
+
+// readAhead starts Replan's read and plan of m under ctx, taking the
+// network of the read the plan shown was made from, if any.
+func (s *Session) readAhead(ctx context.Context, m *manifest.Manifest, network *live.Snapshot) *backgroundPlan {
+	return s.inBackground(ctx, m, func(q *Session) { q.network = network })
 }
 
 // planUnderLease is Plan of m for Replan: the read Lock started ahead
@@ -143,19 +165,14 @@ func (s *Session) planUnderLease(ctx context.Context, m *manifest.Manifest) (*Pl
 	if s.opts.Hooks.Reading != nil {
 		s.opts.Hooks.Reading(DescribeScopes(m))
 	}
-	select {
-	case <-a.done:
-	case <-ctx.Done():
-		a.cancel()
-		<-a.done
-	}
-	if a.err != nil || ctx.Err() != nil {
+	c := a.result(ctx)
+	if c == nil {
 		again := *s // the same shard state; its reading said once
 		again.opts.Hooks.Reading = nil
 		return again.Plan(ctx, m, PlanRequest{})
 	}
 	s.opts.Hooks.activity("planning")
-	return s.filtered(a.c), nil
+	return s.filtered(c), nil
 }
 
 // Release gives the lease back within bound (also after an interrupt or

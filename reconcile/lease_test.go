@@ -55,10 +55,10 @@ func TestReplanTakesTheReadAhead(t *testing.T) {
 
 	// A read ahead that was cut short, of another manifest, or that
 	// failed: a new read, its reading said once.
-	for name, fn := range map[string]func(a *aheadRead){
-		"cancelled":        func(a *aheadRead) { a.cancel() },
-		"another manifest": func(a *aheadRead) { a.m = load(t) },
-		"failed":           func(a *aheadRead) { a.err = errors.New("throttled") },
+	for name, fn := range map[string]func(a *backgroundPlan){
+		"cancelled":        func(a *backgroundPlan) { a.cancel() },
+		"another manifest": func(a *backgroundPlan) { a.m = load(t) },
+		"failed":           func(a *backgroundPlan) { a.err = errors.New("throttled") },
 	} {
 		a := s.readAhead(ctx, m, nil)
 		<-a.done

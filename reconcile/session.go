@@ -103,7 +103,7 @@ type Session struct {
 	// shard is the run's shard state; nil for the whole manifest.
 	shard *shardRun
 	// ahead is the read under the lease that Lock started; Replan takes it.
-	ahead *aheadRead
+	ahead *backgroundPlan
 	// early is the confirming read Apply started; Confirm takes it.
 	early *earlyConfirm
 	// gate, when set, holds each account-region's read (early.go).
