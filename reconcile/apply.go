@@ -237,6 +237,7 @@ func (s *Session) Replan(ctx context.Context, m *manifest.Manifest, approved *pl
 	if err != nil {
 		return nil, "", err
 	}
+	s.leased = now.Snapshot
 	return now.Plan, leaseDifference(s.shard != nil, approved, now.Plan), nil
 }
 

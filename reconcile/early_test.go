@@ -372,3 +372,45 @@ func TestConfirmSeesWhatOthersDoDuringApply(t *testing.T) {
 		}
 	}
 }
+
+// TestConfirmTakesTheLeasedNetwork: after a plan under the lease, apply's
+// confirming read describes no subnet, VPC, security group or load
+// balancer again, and converges as a read of its own does.
+func TestConfirmTakesTheLeasedNetwork(t *testing.T) {
+	ctx := context.Background()
+	m := load(t)
+	s := open(t, m, t.TempDir(), shard.Selection{})
+	shown, err := s.Plan(ctx, m, PlanRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := s.Lock(ctx, m, LockOptions{TTL: time.Minute, Network: shown.Snapshot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release(time.Second)
+	p, d, err := s.Replan(held.Context, m, shown.Plan)
+	if err != nil || d != "" {
+		t.Fatalf("replan: %v %q", err, d)
+	}
+	network := map[string]bool{"DescribeSubnets": true, "DescribeVpcs": true, "DescribeSecurityGroups": true, "DescribeLoadBalancers": true}
+	count := func() (n int) {
+		for _, c := range s.Sandbox().Calls() {
+			if network[c.Action] {
+				n += c.Count
+			}
+		}
+		return n
+	}
+	before := count()
+	if _, err := s.Apply(held.Context, m, p, s.ApplyOptions(apply.Options{}), Stopping{InFlight: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	conf, err := s.Confirm(held.Context, m, nil)
+	if err != nil || len(conf.Left) > 0 {
+		t.Fatalf("confirm: %v %+v", err, conf)
+	}
+	if n := count() - before; n != 0 {
+		t.Errorf("apply and its confirming read described the network %d times", n)
+	}
+}

@@ -110,6 +110,9 @@ type Session struct {
 	gate func(ctx context.Context, account, region string, part live.Part) error
 	// network, when set, is the network a read takes as is (Lock).
 	network *live.Snapshot
+	// leased is the read Replan planned from: Confirm's first read takes
+	// its network (early.go).
+	leased *live.Snapshot
 }
 
 // Close abandons a confirming read still open and stops the sandbox, if

@@ -37,6 +37,9 @@ type runVerdict struct {
 	Verdict   string   `json:"verdict"`
 	Message   string   `json:"message"`
 	Unsettled []string `json:"unsettled,omitempty"`
+	// Details are the lines a failure lists under its message (what the
+	// confirming read still found to change, the calls that failed).
+	Details []string `json:"details,omitempty"`
 	// Remaining counts the changes left outside --target.
 	Remaining int `json:"remaining,omitempty"`
 	ExitCode  int `json:"exitCode"`
@@ -197,10 +200,23 @@ func withVerdict(ctx context.Context, f *Factory, run applyRun, do func(f *Facto
 		// said already (the manifest's diagnostics, the plan's errors)
 		v.Message = commandTitle(run.runScope) + " failed: see the diagnostics above"
 	} else if v.Message == "" {
-		v.Message, _, _ = strings.Cut(err.Error(), "\n")
+		v.Message, v.Details = errorLines(err)
 	}
 	if werr := writeVerdict(o, v, "json"); werr != nil {
 		return werr
 	}
 	return err
+}
+
+// errorLines is an error's first line, for a failed verdict's message,
+// and the lines listed under it, trimmed, for its details.
+func errorLines(err error) (string, []string) {
+	first, rest, _ := strings.Cut(err.Error(), "\n")
+	var details []string
+	for _, l := range strings.Split(rest, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			details = append(details, l)
+		}
+	}
+	return first, details
 }

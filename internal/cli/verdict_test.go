@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -405,5 +407,20 @@ func TestFailedRunEndsWithAVerdictLine(t *testing.T) {
 		if !strings.Contains(stdout, `"line": 4`) || !strings.Contains(stdout, "plink.yaml") {
 			t.Errorf("%s: the error is not reported with its position:\n%s\n%s", cmd, stdout, stderr)
 		}
+	}
+}
+
+// TestFailedVerdictListsItsDetails: a failure whose message lists what it
+// found (apply's confirming read: the changes still planned) carries the
+// list in the verdict's details, not only on stderr.
+func TestFailedVerdictListsItsDetails(t *testing.T) {
+	err := withHint(errors.New("apply finished, but live state does not match the manifest yet:\n  provider.a.connection[vpce-1]: reject\n  consumer.b: create"), "run plink plan")
+	msg, details := errorLines(err)
+	if msg != "apply finished, but live state does not match the manifest yet:" ||
+		!slices.Equal(details, []string{"provider.a.connection[vpce-1]: reject", "consumer.b: create"}) {
+		t.Errorf("message %q, details %q", msg, details)
+	}
+	if msg, details := errorLines(errors.New("one line")); msg != "one line" || details != nil {
+		t.Errorf("one line: %q %q", msg, details)
 	}
 }
