@@ -16,6 +16,7 @@ import (
 
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/internal/memlimit"
+	"github.com/plinkdev/plink/live"
 	"github.com/plinkdev/plink/manifest"
 	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/plan/render"
@@ -190,7 +191,7 @@ func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 			return silentExit(ExitError)
 		}
 	}
-	ctx, unlock, err := lockProject(ctx, f, run.lease, m, sess, pl.Snapshot)
+	ctx, unlock, err := lockProject(ctx, f, run.lease, m, sess, leaseNetwork(run, pl))
 	if err != nil {
 		return err
 	}
@@ -199,6 +200,18 @@ func applyManifest(ctx context.Context, f *Factory, run applyRun) error {
 		return err
 	}
 	return executeLeased(ctx, f, run, m, sess, p)
+}
+
+// leaseNetwork is the read whose network the read under the lease takes
+// as is: the one the plan shown was made from, seconds before, with
+// --auto-approve. After a prompt, which may wait for minutes, the network
+// is read again: a subnet or group deleted meanwhile must refuse the run
+// (PL106, PL107), not fail it half way (a stranger's finding).
+func leaseNetwork(run applyRun, pl *reconcile.Planned) *live.Snapshot {
+	if !run.autoApprove || pl == nil {
+		return nil
+	}
+	return pl.Snapshot
 }
 
 // replanUnderLease reads live state again once the lease is held and

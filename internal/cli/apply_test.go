@@ -9,6 +9,8 @@ import (
 
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/internal/iostreams"
+	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/reconcile"
 )
 
 // runPlink runs the CLI in-process with test streams; tty makes stdin and
@@ -151,5 +153,21 @@ func TestFlagsReachTheOptions(t *testing.T) {
 				t.Errorf("AllowDisconnect = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestLeaseNetworkOnlyWithoutAPrompt: the read under the lease takes the
+// shown plan's network only with --auto-approve, when it was read seconds
+// before; after a prompt it reads the network again.
+func TestLeaseNetworkOnlyWithoutAPrompt(t *testing.T) {
+	pl := &reconcile.Planned{Snapshot: &live.Snapshot{}}
+	if got := leaseNetwork(applyRun{autoApprove: true}, pl); got != pl.Snapshot {
+		t.Error("--auto-approve: the shown plan's network not taken")
+	}
+	if got := leaseNetwork(applyRun{}, pl); got != nil {
+		t.Error("after a prompt: the shown plan's network taken")
+	}
+	if got := leaseNetwork(applyRun{autoApprove: true}, nil); got != nil {
+		t.Error("no plan shown: a network taken")
 	}
 }
