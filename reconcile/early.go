@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"sync"
@@ -78,19 +79,22 @@ type gateKey struct{ id, region string }
 var everywhere = gateKey{"*", "*"}
 
 // scopeGates holds each account-region's services until every change of
-// the run that touches them has ended (apply.Options.Ended), and its
-// endpoints and connections until the run has ended (release).
+// the run that touches them has ended (apply.Options.Ended), and every
+// endpoint and connection until the run has ended (release).
 type scopeGates struct {
-	mu       sync.Mutex
-	ids      map[string]string // account alias → id
-	open     map[gateKey]int   // changes not ended, by key they touch
-	pending  map[string][][]gateKey
-	waiters  map[live.Part]map[gateKey]chan struct{}
+	mu      sync.Mutex
+	ids     map[string]string    // account alias → id
+	open    map[gateKey]int      // changes not ended, by key they touch
+	touched map[string][]gateKey // by address, until the change ends
+	waiters map[gateKey]chan struct{}
+	// ran is closed by release.
+	ran      chan struct{}
 	released bool
 }
 
 func newScopeGates(m *manifest.Manifest, run *plan.Plan) *scopeGates {
-	g := &scopeGates{ids: map[string]string{}, open: map[gateKey]int{}, pending: map[string][][]gateKey{}, waiters: map[live.Part]map[gateKey]chan struct{}{}}
+	g := &scopeGates{ids: map[string]string{}, open: map[gateKey]int{}, touched: map[string][]gateKey{},
+		waiters: map[gateKey]chan struct{}{}, ran: make(chan struct{})}
 	for alias, a := range m.Accounts {
 		if a != nil {
 			g.ids[alias] = a.ID
@@ -103,49 +107,32 @@ func newScopeGates(m *manifest.Manifest, run *plan.Plan) *scopeGates {
 			continue
 		}
 		keys := touches(c, providers)
-		if len(keys) == 0 {
-			continue
-		}
 		for _, k := range keys {
 			g.open[k]++
 		}
-		g.pending[c.Address] = append(g.pending[c.Address], keys)
+		if len(keys) > 0 {
+			g.touched[c.Address] = keys // a plan's addresses are unique
+		}
 	}
 	return g
 }
 
-// ready reports whether part of account-region k may be read: the
-// services once no change that touches them (or everything) is open; the
-// rest once the run has ended.
-func (g *scopeGates) ready(part live.Part, k gateKey) bool {
-	if g.released {
-		return true
-	}
-	return part == live.PartServices && g.open[k] == 0 && g.open[everywhere] == 0
+// ready reports whether the services of account-region k may be read: no
+// change that touches them, or everything, is open.
+func (g *scopeGates) ready(k gateKey) bool {
+	return g.released || g.open[k] == 0 && g.open[everywhere] == 0
 }
 
 // wait is live.ReadOptions.Gate: it returns once part of the
 // account-region may be read, or ctx's error.
 func (g *scopeGates) wait(ctx context.Context, alias, region string, part live.Part) error {
-	g.mu.Lock()
-	id, ok := g.ids[alias]
-	if !ok {
-		id = alias
+	ch := g.ran
+	if part == live.PartServices {
+		ch = g.servicesOf(alias, region)
 	}
-	k := gateKey{id, region}
-	if g.ready(part, k) {
-		g.mu.Unlock()
+	if ch == nil {
 		return nil
 	}
-	if g.waiters[part] == nil {
-		g.waiters[part] = map[gateKey]chan struct{}{}
-	}
-	ch := g.waiters[part][k]
-	if ch == nil {
-		ch = make(chan struct{})
-		g.waiters[part][k] = ch
-	}
-	g.mu.Unlock()
 	select {
 	case <-ch:
 		return nil
@@ -154,20 +141,36 @@ func (g *scopeGates) wait(ctx context.Context, alias, region string, part live.P
 	}
 }
 
+// servicesOf is what a read of an account-region's services waits for:
+// nil when they may be read now.
+func (g *scopeGates) servicesOf(alias, region string) chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	id, ok := g.ids[alias]
+	if !ok {
+		id = alias
+	}
+	k := gateKey{id, region}
+	if g.ready(k) {
+		return nil
+	}
+	ch := g.waiters[k]
+	if ch == nil {
+		ch = make(chan struct{})
+		g.waiters[k] = ch
+	}
+	return ch
+}
+
 // ended is apply.Options.Ended: the change at addr will not change again.
 func (g *scopeGates) ended(addr string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	list := g.pending[addr]
-	if len(list) == 0 {
+	keys, ok := g.touched[addr]
+	if !ok {
 		return // a no-op, touches no services, or not of this run
 	}
-	keys := list[0]
-	if len(list) == 1 {
-		delete(g.pending, addr)
-	} else {
-		g.pending[addr] = list[1:]
-	}
+	delete(g.touched, addr)
 	zero := false
 	for _, k := range keys {
 		if g.open[k]--; g.open[k] == 0 {
@@ -184,17 +187,18 @@ func (g *scopeGates) ended(addr string) {
 func (g *scopeGates) release() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.released = true
+	if !g.released {
+		g.released = true
+		close(g.ran)
+	}
 	g.wake()
 }
 
 func (g *scopeGates) wake() {
-	for part, ws := range g.waiters {
-		for k, ch := range ws {
-			if g.ready(part, k) {
-				close(ch)
-				delete(ws, k)
-			}
+	for k, ch := range g.waiters {
+		if g.ready(k) {
+			close(ch)
+			delete(g.waiters, k)
 		}
 	}
 }
@@ -248,11 +252,7 @@ func providerScopes(m *manifest.Manifest) map[string]gateKey {
 			continue
 		}
 		if a := m.Accounts[p.Account]; a != nil {
-			region := p.Region
-			if region == "" {
-				region = m.Defaults.Region
-			}
-			out[p.Name] = gateKey{a.ID, region}
+			out[p.Name] = gateKey{a.ID, cmp.Or(p.Region, m.Defaults.Region)}
 		}
 	}
 	return out

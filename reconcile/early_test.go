@@ -140,20 +140,11 @@ func TestConfirmReadsSettledScopesDuringApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := func(action string) map[[2]string]int {
-		out := map[[2]string]int{}
-		for _, c := range s.Sandbox().Calls() {
-			if c.Action == action {
-				out[[2]string{c.Account, c.Region}] += c.Count
-			}
-		}
-		return out
-	}
 	// Only reads describe permissions (apply modifies them), and a
 	// service's are read with its part, once its create and principals
 	// have ended: long before its connections are accepted.
-	perms := func() map[[2]string]int { return count("DescribeVpcEndpointServicePermissions") }
-	zones := func() map[[2]string]int { return count("DescribeAvailabilityZones") }
+	perms := func() map[[2]string]int { return sandboxCalls(s, "DescribeVpcEndpointServicePermissions") }
+	zones := func() map[[2]string]int { return sandboxCalls(s, "DescribeAvailabilityZones") }
 	before, permsBefore := zones(), perms()
 	var mu sync.Mutex
 	var seen []string // account-regions read while apply ran
@@ -169,7 +160,7 @@ func TestConfirmReadsSettledScopesDuringApply(t *testing.T) {
 		var ready []gateKey
 		for _, a := range m.Accounts {
 			for _, r := range []string{"us-east-1", "us-west-2"} {
-				if k := (gateKey{a.ID, r}); g.ready(live.PartServices, k) && len(g.open) > 0 && ownsService(pl.Plan, a.ID, r) {
+				if k := (gateKey{a.ID, r}); g.ready(k) && len(g.open) > 0 && ownsService(pl.Plan, a.ID, r) {
 					ready = append(ready, k)
 				}
 			}
@@ -316,18 +307,9 @@ func TestConfirmSeesWhatOthersDoDuringApply(t *testing.T) {
 	}
 	// payments's reads of what others change there (apply makes no call
 	// in payments this run)
+	payments := [2]string{"111111111111", "us-east-1"}
 	reads := func() (conns, eps int) {
-		for _, c := range sb.Calls() {
-			if c.Account == "111111111111" && c.Region == "us-east-1" {
-				switch c.Action {
-				case "DescribeVpcEndpointConnections":
-					conns += c.Count
-				case "DescribeVpcEndpoints":
-					eps += c.Count
-				}
-			}
-		}
-		return conns, eps
+		return sandboxCalls(s, "DescribeVpcEndpointConnections")[payments], sandboxCalls(s, "DescribeVpcEndpoints")[payments]
 	}
 	conns0, eps0 := reads()
 	var once sync.Once
@@ -393,15 +375,7 @@ func TestConfirmTakesTheLeasedNetwork(t *testing.T) {
 	if err != nil || d != "" {
 		t.Fatalf("replan: %v %q", err, d)
 	}
-	network := map[string]bool{"DescribeSubnets": true, "DescribeVpcs": true, "DescribeSecurityGroups": true, "DescribeLoadBalancers": true}
-	count := func() (n int) {
-		for _, c := range s.Sandbox().Calls() {
-			if network[c.Action] {
-				n += c.Count
-			}
-		}
-		return n
-	}
+	count := func() int { return sum(sandboxCalls(s, networkCalls...)) }
 	before := count()
 	if _, err := s.Apply(held.Context, m, p, s.ApplyOptions(apply.Options{}), Stopping{InFlight: time.Second}); err != nil {
 		t.Fatal(err)

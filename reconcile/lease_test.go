@@ -88,16 +88,7 @@ func TestReadUnderTheLeaseTakesTheNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	network := map[string]bool{"DescribeSubnets": true, "DescribeVpcs": true, "DescribeSecurityGroups": true, "DescribeLoadBalancers": true}
-	count := func() (n, all int) {
-		for _, c := range s.Sandbox().Calls() {
-			all += c.Count
-			if network[c.Action] {
-				n += c.Count
-			}
-		}
-		return n, all
-	}
+	count := func() (n, all int) { return sum(sandboxCalls(s, networkCalls...)), sum(sandboxCalls(s)) }
 	net0, all0 := count()
 	if net0 == 0 {
 		t.Fatal("the first read described no network: the test proves nothing")

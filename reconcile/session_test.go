@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,4 +102,28 @@ func TestSessionShard(t *testing.T) {
 	if !s.Owns(m, "checkout", "", "us-east-1") || s.Owns(m, "payments", "", "us-east-1") || s.Owns(m, "", "999999999999", "") {
 		t.Error("the shard owns what it should not, or not what it should")
 	}
+}
+
+// networkCalls are the calls that read the network, which plink never
+// changes.
+var networkCalls = []string{"DescribeSubnets", "DescribeVpcs", "DescribeSecurityGroups", "DescribeLoadBalancers"}
+
+// sandboxCalls counts the session's sandbox calls of the actions given
+// (every call without any), by account id and region.
+func sandboxCalls(s *Session, actions ...string) map[[2]string]int {
+	out := map[[2]string]int{}
+	for _, c := range s.Sandbox().Calls() {
+		if len(actions) == 0 || slices.Contains(actions, c.Action) {
+			out[[2]string{c.Account, c.Region}] += c.Count
+		}
+	}
+	return out
+}
+
+// sum is the total of sandboxCalls.
+func sum(by map[[2]string]int) (n int) {
+	for _, v := range by {
+		n += v
+	}
+	return n
 }
