@@ -55,11 +55,12 @@ type ReadOptions struct {
 	// route tables), which plink never changes, is read at once. Its error
 	// (the context ended) is the part's failure.
 	Gate func(ctx context.Context, account, region string, part Part) error
-	// Network, when set, is a read of the same manifest made moments
-	// before (the one the plan shown was made from): its subnets, VPCs,
-	// security groups and load balancers are taken as they are instead of
-	// read again, since no run of plink changes them; what a run may
-	// change is read. An account-region it did not read in full is read.
+	// Network, when set, is a read of the same manifest made earlier in
+	// the run (the plan shown, or the read under apply's lease): its
+	// subnets, VPCs, security groups and load balancers are taken as they
+	// are instead of read again, since no run of plink changes them; what
+	// a run may change is read. An account-region it did not read in full
+	// is read.
 	Network *Snapshot
 }
 
@@ -263,8 +264,8 @@ type scopeState struct {
 	// foreign marks an account-region outside ReadOptions.Shard: read only
 	// for what the shard's plan needs from it.
 	foreign bool
-	// servicesRead, when set, says the scope's services are read (or will
-	// not be); it may be called more than once.
+	// servicesRead says the scope's services are listed (or will not be),
+	// for readVisible; it may be called more than once.
 	servicesRead func()
 
 	sem chan struct{}
@@ -529,12 +530,10 @@ func (rd *reader) owned(tags map[string]string, id string) bool {
 
 func (rd *reader) readScope(ctx context.Context, sc *scopeState) {
 	sc.sem = make(chan struct{}, rd.opts.PerScope)
-	servicesRead := func() {
-		if sc.servicesRead != nil {
-			sc.servicesRead()
-		}
+	if sc.servicesRead == nil {
+		sc.servicesRead = func() {}
 	}
-	defer servicesRead() // however the scope's read ends
+	defer sc.servicesRead() // however the scope's read ends
 	e, l, err := rd.src.APIs(ctx, sc.Account, sc.Region)
 	if err != nil {
 		rd.fail(sc, callClients, err)
@@ -567,9 +566,7 @@ func (rd *reader) readScope(ctx context.Context, sc *scopeState) {
 	reuse := rd.priorNetwork(sc)
 	spawn(func() {
 		if rd.gate(ctx, sc, PartServices) {
-			rd.readServices(ctx, sc, zoneIDs, servicesRead)
-		} else {
-			servicesRead()
+			rd.readServices(ctx, sc, zoneIDs)
 		}
 	})
 	spawn(func() {

@@ -12,8 +12,7 @@ import (
 // readServices reads the scope's endpoint service configurations, keeps
 // those the manifest cares about, and reads their permissions, connections
 // and notifications.
-func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[string]string, servicesListed func()) {
-	defer servicesListed()
+func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[string]string) {
 	all, err := listAll(rd, ctx, sc, callServices, func(ctx context.Context, token *string) ([]ec2types.ServiceConfiguration, *string, error) {
 		out, err := sc.ec2.DescribeVpcEndpointServiceConfigurations(ctx,
 			&ec2.DescribeVpcEndpointServiceConfigurationsInput{MaxResults: aws.Int32(pageSize), NextToken: token})
@@ -41,7 +40,7 @@ func (rd *reader) readServices(ctx context.Context, sc *scopeState, zoneIDs map[
 	rd.mu.Lock()
 	rd.listed = append(rd.listed, services...) // for readVisible, before the connections
 	rd.mu.Unlock()
-	servicesListed()
+	sc.servicesRead()
 	if sc.foreign {
 		// Outside ReadOptions.Shard: the services' names and zones, and the
 		// permissions of those the shard's consumers connect to (whether
