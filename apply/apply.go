@@ -73,8 +73,8 @@ type Options struct {
 	// apply will do nothing more to it: every step of it has ended (done,
 	// failed or skipped), its waits included; a change the targets exclude
 	// is told at the start. Calls come from the scheduler, one at a time,
-	// in no particular order. The engine confirms a settled account-region
-	// while the rest of the run goes on (package reconcile).
+	// in no particular order. The engine reads what the run has finished
+	// changing while the rest of it goes on (reconcile/early.go).
 	Ended func(address string)
 
 	// onPoll, when set (by tests), is told of every poll round: the
