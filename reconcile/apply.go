@@ -192,11 +192,17 @@ func (s *Session) AwaitShards(ctx context.Context, m *manifest.Manifest, opts ap
 	return out, nil
 }
 
-// ErrorDiagnostics are p's errors, one line each.
+// ErrorDiagnostics are p's errors, one line each: code, address and
+// message (most messages begin with their address: it is not repeated).
 func ErrorDiagnostics(p *plan.Plan) []string {
 	var out []string
 	for _, d := range p.Diagnostics {
-		if d.Severity == plan.SeverityError {
+		if d.Severity != plan.SeverityError {
+			continue
+		}
+		if d.Address == "" || strings.HasPrefix(d.Message, d.Address) {
+			out = append(out, d.Code+" "+d.Message) // the message names it already
+		} else {
 			out = append(out, fmt.Sprintf("%s %s: %s", d.Code, d.Address, d.Message))
 		}
 	}

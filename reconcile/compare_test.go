@@ -3,6 +3,7 @@ package reconcile
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/plinkdev/plink/plan"
@@ -121,5 +122,21 @@ func TestPlanDifferenceDecodesOnlyWhatDiffers(t *testing.T) {
 	}
 	if d := PlanDifference(dup, dup); d != "" {
 		t.Errorf("the same duplicated plan: %q", d)
+	}
+}
+
+// TestErrorDiagnosticsNameEachOnce: each error is its code, address and
+// message, the address once when the message begins with it; warnings
+// are left out.
+func TestErrorDiagnosticsNameEachOnce(t *testing.T) {
+	p := &plan.Plan{Diagnostics: []plan.Diagnostic{
+		{Severity: plan.SeverityError, Code: "PL107", Address: "consumer.a", Message: "consumer.a: subnet subnet-1 does not exist"},
+		{Severity: plan.SeverityError, Code: "PL101", Address: "provider.p", Message: "the service is gone"},
+		{Severity: plan.SeverityError, Code: "PL001", Message: "reading failed"},
+		{Severity: plan.SeverityWarning, Code: "PL230", Address: "consumer.b", Message: "near the quota"},
+	}}
+	want := []string{"PL107 consumer.a: subnet subnet-1 does not exist", "PL101 provider.p: the service is gone", "PL001 reading failed"}
+	if got := ErrorDiagnostics(p); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

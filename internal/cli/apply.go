@@ -232,7 +232,19 @@ func replanUnderLease(ctx context.Context, run applyRun, m *manifest.Manifest, s
 		return nil, withHint(fmt.Errorf("live state changed between the plan shown and taking the lease (another run of the project?); nothing was applied:\n  %s", d),
 			"run 'plink "+commandName(run.runScope)+"' again to plan from the new live state")
 	}
-	return now, nil
+	return now, leasedPlanErrors(run, now)
+}
+
+// leasedPlanErrors refuses a plan read under the lease that has errors
+// the plan shown did not: live state changed meanwhile (a subnet or group
+// the manifest names was deleted while the prompt waited), which apply's
+// own guard would refuse with a generic message.
+func leasedPlanErrors(run applyRun, now *plan.Plan) error {
+	if !now.HasErrors() {
+		return nil
+	}
+	return withHint(fmt.Errorf("live state changed between the plan shown and taking the lease, and the plan has errors now; nothing was applied:\n  %s", strings.Join(reconcile.ErrorDiagnostics(now), "\n  ")),
+		"restore what the errors name, or change the manifest to what exists now, and run 'plink "+commandName(run.runScope)+"' again")
 }
 
 func applySaved(ctx context.Context, f *Factory, run applyRun, file string) error {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/plinkdev/plink/apply"
 	"github.com/plinkdev/plink/internal/iostreams"
 	"github.com/plinkdev/plink/live"
+	"github.com/plinkdev/plink/plan"
 	"github.com/plinkdev/plink/reconcile"
 )
 
@@ -169,5 +171,23 @@ func TestLeaseNetworkOnlyWithoutAPrompt(t *testing.T) {
 	}
 	if got := leaseNetwork(applyRun{autoApprove: true}, nil); got != nil {
 		t.Error("no plan shown: a network taken")
+	}
+}
+
+// TestLeasedPlanErrorsRefuseWithTheirCodes: a plan read under the lease
+// with errors the shown plan did not have is refused naming each error
+// with its code, saying nothing was applied, and what to do.
+func TestLeasedPlanErrorsRefuseWithTheirCodes(t *testing.T) {
+	ok := &plan.Plan{Diagnostics: []plan.Diagnostic{{Severity: plan.SeverityWarning, Code: "PL230", Address: "consumer.a", Message: "near the quota"}}}
+	if err := leasedPlanErrors(applyRun{}, ok); err != nil {
+		t.Fatalf("a plan without errors refused: %v", err)
+	}
+	bad := &plan.Plan{Diagnostics: []plan.Diagnostic{{Severity: plan.SeverityError, Code: "PL107", Address: "consumer.a",
+		Message: "consumer.a: subnet subnet-1 does not exist in account app (141414141414) region us-west-2"}}}
+	err := leasedPlanErrors(applyRun{}, bad)
+	var ee *exitError
+	if err == nil || !errors.As(err, &ee) || ee.Hint == "" ||
+		!strings.Contains(err.Error(), "nothing was applied") || !strings.Contains(err.Error(), "PL107 consumer.a: subnet subnet-1 does not exist") || strings.Contains(err.Error(), "consumer.a: consumer.a") {
+		t.Errorf("refusal: %v", err)
 	}
 }
